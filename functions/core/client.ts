@@ -1,0 +1,223 @@
+/**
+ * The WeChat client: validates an input against the catalogue, builds WeChat's request, adds the access
+ * token, sends it through the transport, and turns WeChat's answer into a result or a typed error.
+ *
+ * What it does about failures, and why:
+ * - errcode -1 (busy), HTTP 5xx and network errors are retried with exponential backoff and full jitter,
+ *   a bounded number of times;
+ * - a timeout is retried only for reads: a send that timed out may have reached the user, and sending it
+ *   again would show the user the message twice;
+ * - 40001 / 40014 / 42001 mean the token is dead: it is invalidated (only if still current) and the call
+ *   is retried exactly once with a fresh token;
+ * - 45015 / 45047 / 45080 / 45081 become the same window errors the local gates raise.
+ *
+ * @example
+ * ```ts
+ * const client = new WeChatClient({ transport: new FetchTransport(), tokens });
+ * const result = await client.call('sendText', { touser: 'OPENID', text: { content: 'Hello' } });
+ * ```
+ */
+import { randomBytes } from 'crypto';
+import { getOperation, type Operation, type OperationOptions, type WeChatRequestSpec } from './catalogue';
+import { describeErrcode, errorFromErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
+import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
+import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
+
+/** WeChat's JSON answer to a successful call (errcode 0 or absent). */
+export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
+
+/** Retry settings. */
+export interface RetryPolicy {
+  /** Tries in all, the first included. Default 3. */
+  attempts?: number;
+  /** First backoff ceiling in ms. Default 200. */
+  baseDelayMs?: number;
+  /** Largest backoff ceiling in ms. Default 2000. */
+  maxDelayMs?: number;
+}
+
+export interface WeChatClientConfig {
+  transport: HttpTransport;
+  tokens: AccessTokenProvider;
+  /** Default `https://api.weixin.qq.com`. */
+  baseUrl?: string;
+  /** Limits profile and the delete form. */
+  options?: OperationOptions;
+  retry?: RetryPolicy;
+  /** Per-request timeout. Default 10 s. */
+  timeoutMs?: number;
+  /** For tests: how to wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** For tests: the jitter source, in [0, 1). */
+  random?: () => number;
+}
+
+const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
+
+/**
+ * Builds the query string; `@` stays literal in values, because older WeChat servers reject `%40` in a
+ * kf_account and URLSearchParams would encode it.
+ */
+export function buildQuery(query: Record<string, string>): string {
+  return Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%40/g, '@')}`)
+    .join('&');
+}
+
+/**
+ * A multipart/form-data body with one file part.
+ *
+ * @example
+ * ```ts
+ * const { body, contentType } = multipartBody({ field: 'media', filename: 'a.jpg', contentType: 'image/jpeg', data });
+ * ```
+ */
+export function multipartBody(file: NonNullable<WeChatRequestSpec['file']>, boundary = `----wechatkf${randomBytes(12).toString('hex')}`): { body: Uint8Array; contentType: string } {
+  const safeName = file.filename.replace(/["\r\n]/g, '_');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${safeName}"; filelength=${file.data.length}\r\nContent-Type: ${file.contentType}\r\n\r\n`,
+    'utf8',
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
+  return { body: new Uint8Array(Buffer.concat([head, Buffer.from(file.data), tail])), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * Calls WeChat's customer-service API. See the module comment for what it retries and why.
+ */
+export class WeChatClient {
+  private readonly baseUrl: string;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly config: WeChatClientConfig) {
+    this.baseUrl = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
+    this.attempts = Math.max(1, config.retry?.attempts ?? 3);
+    this.baseDelayMs = config.retry?.baseDelayMs ?? 200;
+    this.maxDelayMs = config.retry?.maxDelayMs ?? 2000;
+    this.sleep = config.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = config.random ?? Math.random;
+  }
+
+  /** The limits profile and delete form this client uses. */
+  get options(): OperationOptions {
+    return this.config.options ?? {};
+  }
+
+  /**
+   * Validates an input for an operation, without calling WeChat.
+   *
+   * @throws {ValidationError} naming every field and rule broken.
+   */
+  parse(name: string, input: unknown): unknown {
+    return getOperation(name).parse(input, this.options);
+  }
+
+  /**
+   * Validates and performs an operation.
+   *
+   * @example
+   * ```ts
+   * await client.call('sendTyping', { touser: 'OPENID', command: 'Typing' });
+   * ```
+   */
+  async call(name: string, input: unknown): Promise<WeChatResult> {
+    const op = getOperation(name);
+    return this.execute(op, op.parse(input, this.options));
+  }
+
+  /** Performs an operation whose input is already parsed. */
+  async execute<I>(op: Operation<I>, input: I): Promise<WeChatResult> {
+    return this.request(op.toRequest(input, this.options), op.recipient?.(input));
+  }
+
+  /**
+   * Sends one request with a valid token: on 40001 / 40014 / 42001, invalidates the refused token and
+   * tries once more with a fresh one.
+   *
+   * @param recipient the openid the request addresses, named in window errors.
+   */
+  async request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> {
+    let token = await this.config.tokens.getToken();
+    let answer = await this.sendWithRetries(spec, token.value);
+    if (answer.errcode !== undefined && TOKEN_ERRCODES.has(answer.errcode)) {
+      await this.config.tokens.invalidate(token.value);
+      token = await this.config.tokens.getToken();
+      answer = await this.sendWithRetries(spec, token.value);
+    }
+    if (answer.errcode !== undefined && answer.errcode !== 0) {
+      throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
+    }
+    return answer;
+  }
+
+  private buildHttpRequest(spec: WeChatRequestSpec, token: string): HttpRequest {
+    const query = buildQuery({ access_token: token, ...(spec.query ?? {}) });
+    const url = `${this.baseUrl}${spec.path}?${query}`;
+    if (spec.file) {
+      const { body, contentType } = multipartBody(spec.file);
+      return { method: 'POST', url, headers: { 'content-type': contentType }, body, timeoutMs: this.config.timeoutMs };
+    }
+    if (spec.json !== undefined) {
+      // WeChat reads the body as UTF-8 JSON; Chinese text must not be \u-escaped by an intermediary.
+      return { method: spec.method, url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(spec.json), timeoutMs: this.config.timeoutMs };
+    }
+    return { method: spec.method, url, timeoutMs: this.config.timeoutMs };
+  }
+
+  /** One logical call: retried on busy, 5xx and network errors; returns WeChat's parsed answer. */
+  private async sendWithRetries(spec: WeChatRequestSpec, token: string): Promise<WeChatResult> {
+    const request = this.buildHttpRequest(spec, token);
+    const where = describeUrl(request.url);
+    let last: Error | undefined;
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) await this.sleep(this.backoff(attempt));
+      let status: number;
+      let text: string;
+      try {
+        const res = await this.config.transport.send(request);
+        status = res.status;
+        text = res.body;
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        if (error.kind === 'timeout') {
+          last = new WeChatTimeoutError(`WeChat did not answer ${where} in time${spec.method === 'GET' ? ` after ${attempt + 1} tries` : ' (not retried: the request may have been carried out)'}`);
+          if (spec.method !== 'GET') throw last;
+        } else {
+          last = new WeChatUnavailableError(`WeChat could not be reached at ${where} after ${attempt + 1} tries: ${error.message}`);
+        }
+        continue;
+      }
+      if (status >= 500) {
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} after ${attempt + 1} tries`);
+        continue;
+      }
+      let body: WeChatResult;
+      try {
+        body = JSON.parse(text) as WeChatResult;
+      } catch {
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with a body that is not JSON`);
+        continue;
+      }
+      if (typeof body !== 'object' || body === null) {
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with an unexpected body`);
+        continue;
+      }
+      if (typeof body.errcode === 'number' && describeErrcode(body.errcode).kind === 'busy') {
+        last = new WeChatApiError(body.errcode, String(body.errmsg ?? ''));
+        continue;
+      }
+      return body;
+    }
+    throw last ?? new WeChatUnavailableError(`WeChat could not be reached at ${where}`);
+  }
+
+  /** Exponential backoff with full jitter: a random wait up to min(max, base × 2^(attempt-1)). */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(this.random() * ceiling);
+  }
+}

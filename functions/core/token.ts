@@ -1,0 +1,169 @@
+/**
+ * Access tokens: how one is fetched from WeChat, and the interface every cache of them implements.
+ *
+ * Two endpoints hand out tokens. `cgi-bin/stable_token` (the default) gives every caller the same token
+ * until 5 minutes before it expires, so independent fetchers do not knock each other out.
+ * `cgi-bin/token` (mode `classic`) issues a new token on every call and the previous one dies 5 minutes
+ * later: the most reported problem in every WeChat SDK. Either way, only one fetch should be in flight per
+ * app: {@link InMemoryTokenProvider} does that within a process, the DynamoDB provider in functions/store
+ * across every Lambda container.
+ */
+import { WeChatApiError, WeChatUnavailableError } from './errors';
+import { describeUrl, TransportError, type HttpTransport } from './transport';
+
+/** Which token endpoint to use. */
+export type TokenMode = 'stable' | 'classic';
+
+/** A token and when it expires (ms since epoch). */
+export interface AccessToken {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * Where the client gets its token. `invalidate` is called with the token WeChat refused (40001 / 40014 /
+ * 42001); an implementation drops it only if it is still the current one, so that a token another caller
+ * has already replaced is never thrown away twice.
+ */
+export interface AccessTokenProvider {
+  getToken(): Promise<AccessToken>;
+  invalidate(refused: string): Promise<void>;
+}
+
+/** What is needed to fetch a token from WeChat. */
+export interface TokenFetchConfig {
+  transport: HttpTransport;
+  /** Default `https://api.weixin.qq.com`. */
+  baseUrl?: string;
+  appId: string;
+  appSecret: string;
+  /** Default `stable`. */
+  mode?: TokenMode;
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** The default API root. */
+export const WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
+
+/** How long before its expiry a token stops being used. */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The moment a token should no longer be handed out: 5 minutes before expiry, or halfway through its life
+ * when it lives less than 10 minutes (stable_token can answer `expires_in` as low as 300 s).
+ *
+ * @example
+ * ```ts
+ * staleAt({ value: 't', expiresAt: 7_200_000 }, 0); // 6_900_000
+ * ```
+ */
+export function staleAt(token: AccessToken, fetchedAt: number): number {
+  const life = token.expiresAt - fetchedAt;
+  return token.expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, Math.max(0, life / 2));
+}
+
+/**
+ * Fetches a token from WeChat. `forceRefresh` (stable mode only) asks WeChat for a new token even though
+ * the current one has not expired: used after WeChat refused the current one. WeChat allows 20 a day.
+ *
+ * @example
+ * ```ts
+ * const token = await fetchAccessToken({ transport: new FetchTransport(), appId, appSecret });
+ * ```
+ */
+export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = false): Promise<AccessToken> {
+  const base = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
+  const mode = config.mode ?? 'stable';
+  const now = config.now ?? Date.now;
+  const request =
+    mode === 'stable'
+      ? {
+          method: 'POST' as const,
+          url: `${base}/cgi-bin/stable_token`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'client_credential', appid: config.appId, secret: config.appSecret, force_refresh: forceRefresh }),
+          timeoutMs: config.timeoutMs,
+        }
+      : {
+          method: 'GET' as const,
+          url: `${base}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(config.appId)}&secret=${encodeURIComponent(config.appSecret)}`,
+          timeoutMs: config.timeoutMs,
+        };
+  let status: number;
+  let text: string;
+  try {
+    const res = await config.transport.send(request);
+    status = res.status;
+    text = res.body;
+  } catch (error) {
+    if (error instanceof TransportError) throw new WeChatUnavailableError(`token fetch failed: ${error.message}`);
+    throw error;
+  }
+  if (status >= 500) throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status}`);
+  let body: { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status} with a body that is not JSON`);
+  }
+  if (typeof body.errcode === 'number' && body.errcode !== 0) {
+    throw new WeChatApiError(body.errcode, redact(String(body.errmsg ?? ''), config.appSecret));
+  }
+  if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+    throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered without access_token and expires_in`);
+  }
+  return { value: body.access_token, expiresAt: now() + body.expires_in * 1000 };
+}
+
+function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join('***') : text;
+}
+
+/**
+ * A token cache for one process: every concurrent caller shares one fetch, a token is handed out until
+ * 5 minutes before it expires, and `invalidate` drops it only if it is still the current one. After an
+ * invalidation in stable mode the next fetch forces a refresh, because stable_token would otherwise give
+ * back the very token WeChat just refused.
+ *
+ * @example
+ * ```ts
+ * const tokens = new InMemoryTokenProvider({ transport: new FetchTransport(), appId, appSecret });
+ * const { value } = await tokens.getToken();
+ * ```
+ */
+export class InMemoryTokenProvider implements AccessTokenProvider {
+  private current?: { token: AccessToken; staleAt: number };
+  private inflight?: Promise<AccessToken>;
+  private forceNext = false;
+  private readonly now: () => number;
+
+  constructor(private readonly config: TokenFetchConfig) {
+    this.now = config.now ?? Date.now;
+  }
+
+  async getToken(): Promise<AccessToken> {
+    if (this.current && this.now() < this.current.staleAt) return this.current.token;
+    if (!this.inflight) {
+      const force = this.forceNext && (this.config.mode ?? 'stable') === 'stable';
+      const fetchedAt = this.now();
+      this.inflight = fetchAccessToken(this.config, force)
+        .then((token) => {
+          this.current = { token, staleAt: staleAt(token, fetchedAt) };
+          this.forceNext = false;
+          return token;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
+    }
+    return this.inflight;
+  }
+
+  async invalidate(refused: string): Promise<void> {
+    if (this.current?.token.value === refused) {
+      this.current = undefined;
+      this.forceNext = true;
+    }
+  }
+}

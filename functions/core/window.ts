@@ -1,0 +1,153 @@
+/**
+ * The send window and the typing window, as data.
+ *
+ * WeChat lets an official account answer a user through the customer-service API only for a while after
+ * the user did something. What opens a window, how long it stays open and how many messages it allows
+ * depend on what the user did and on which rules apply. Those rules are rows of {@link WINDOW_RULES}, not
+ * code paths: switching the profile (`current` or `seed`) switches the table.
+ *
+ * @example
+ * ```ts
+ * const kind = interactionKindOf({ MsgType: 'event', Event: 'subscribe' }); // 'event'
+ * const rule = WINDOW_RULES.current[kind!]; // { durationMs: 60000, maxSends: 3, ... }
+ * ```
+ */
+import type { RulesProfile } from './limits';
+
+/** What the user did: wrote a message, or made one of the events that open a window. */
+export type InteractionKind = 'message' | 'event';
+
+/** The window one kind of interaction opens. */
+export interface WindowRule {
+  /** How long after the interaction sends are allowed. */
+  readonly durationMs: number;
+  /** How many sends the window allows; `null` for no count. */
+  readonly maxSends: number | null;
+  /** Where the rule comes from, said in errors. */
+  readonly source: string;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The window rules by profile and interaction kind.
+ * - current (WeChat's docs today): a message opens 48 h for up to 5 messages; a menu click (CLICK,
+ *   scancode_push, scancode_waitmsg), a follow or a QR scan opens 1 minute for up to 3 messages.
+ * - seed (the 2017 docs): any of these opens 48 h with no count.
+ */
+export const WINDOW_RULES: Readonly<Record<RulesProfile, Readonly<Record<InteractionKind, WindowRule>>>> = {
+  current: {
+    message: { durationMs: 48 * HOUR, maxSends: 5, source: "WeChat's current rule: a message allows 5 sends within 48 h" },
+    event: { durationMs: 60_000, maxSends: 3, source: "WeChat's current rule: a menu click, follow or QR scan allows 3 sends within 1 minute" },
+  },
+  seed: {
+    message: { durationMs: 48 * HOUR, maxSends: null, source: 'the 2017 rule: 48 h after the last interaction, no count' },
+    event: { durationMs: 48 * HOUR, maxSends: null, source: 'the 2017 rule: 48 h after the last interaction, no count' },
+  },
+};
+
+/** The typing indicator's rules (the same in every profile). */
+export const TYPING_RULES = {
+  /** Typing needs a message exchanged with the user, either way, within this long. */
+  interactionWithinMs: 30_000,
+  /** A typing indicator lasts this long, and cannot be sent again meanwhile. */
+  durationMs: 15_000,
+} as const;
+
+/** Events that open a send window: menu clicks that push to the server, follows and QR scans. */
+export const WINDOW_OPENING_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
+
+/** Message types a user sends (events excluded). */
+export const USER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'file']);
+
+/**
+ * Which kind of interaction an inbound push is, or `null` when it opens no window (unsubscribe, VIEW,
+ * LOCATION, kf session events, ...).
+ *
+ * @example
+ * ```ts
+ * interactionKindOf({ MsgType: 'text' }); // 'message'
+ * interactionKindOf({ MsgType: 'event', Event: 'VIEW' }); // null
+ * ```
+ */
+export function interactionKindOf(message: { MsgType?: string; Event?: string }): InteractionKind | null {
+  if (!message.MsgType) return null;
+  if (message.MsgType === 'event') return message.Event && WINDOW_OPENING_EVENTS.has(message.Event) ? 'event' : null;
+  return USER_MESSAGE_TYPES.has(message.MsgType) ? 'message' : null;
+}
+
+/** What is stored about one user: the last inbound interaction, the sends it allowed, typing. */
+export interface WindowRecord {
+  /** When the user last did something that opens a window (ms since epoch). */
+  lastInboundAt?: number;
+  /** What that was. */
+  lastInboundKind?: InteractionKind;
+  /** Sends counted since that interaction. */
+  sendsUsed?: number;
+  /** When the official account last sent the user a message (ms). */
+  lastOutboundAt?: number;
+  /** Until when a typing indicator shows (ms). */
+  typingUntil?: number;
+}
+
+/** The state of a user's windows at one moment. */
+export interface WindowState {
+  lastInboundAt: number | null;
+  lastInboundKind: InteractionKind | null;
+  lastOutboundAt: number | null;
+  /** When the send window ends; `null` when none was opened. */
+  windowEnd: number | null;
+  /** Sends left in the window; `null` for no count. */
+  sendsLeft: number | null;
+  canSend: boolean;
+  /** Why no send is allowed, when none is. */
+  sendRefusal: 'no-interaction' | 'window-expired' | 'quota-used' | null;
+  canType: boolean;
+  typingActive: boolean;
+  typingUntil: number | null;
+  /** Why Typing is refused, when it is. */
+  typingRefusal: 'no-recent-interaction' | 'typing-active' | null;
+}
+
+/**
+ * Computes a user's window state at `now` under a profile's rules.
+ *
+ * @example
+ * ```ts
+ * windowState({ lastInboundAt: Date.now() - 1000, lastInboundKind: 'message', sendsUsed: 5 }, Date.now(), 'current').sendRefusal;
+ * // 'quota-used'
+ * ```
+ */
+export function windowState(record: WindowRecord | undefined, now: number, profile: RulesProfile = 'current'): WindowState {
+  const r = record ?? {};
+  const lastInboundAt = r.lastInboundAt ?? null;
+  const kind = r.lastInboundKind ?? null;
+  let windowEnd: number | null = null;
+  let sendsLeft: number | null = null;
+  let sendRefusal: WindowState['sendRefusal'] = null;
+  if (lastInboundAt === null || kind === null) {
+    sendRefusal = 'no-interaction';
+  } else {
+    const rule = WINDOW_RULES[profile][kind];
+    windowEnd = lastInboundAt + rule.durationMs;
+    sendsLeft = rule.maxSends === null ? null : Math.max(0, rule.maxSends - (r.sendsUsed ?? 0));
+    if (now >= windowEnd) sendRefusal = 'window-expired';
+    else if (sendsLeft === 0) sendRefusal = 'quota-used';
+  }
+  const lastExchange = Math.max(lastInboundAt ?? -Infinity, r.lastOutboundAt ?? -Infinity);
+  const typingActive = r.typingUntil !== undefined && r.typingUntil > now;
+  const recent = now - lastExchange <= TYPING_RULES.interactionWithinMs;
+  return {
+    lastInboundAt,
+    lastInboundKind: kind,
+    lastOutboundAt: r.lastOutboundAt ?? null,
+    windowEnd,
+    sendsLeft,
+    canSend: sendRefusal === null,
+    sendRefusal,
+    canType: recent && !typingActive,
+    typingActive,
+    typingUntil: typingActive ? r.typingUntil! : null,
+    typingRefusal: typingActive ? 'typing-active' : recent ? null : 'no-recent-interaction',
+  };
+}
