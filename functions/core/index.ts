@@ -11,3 +11,4 @@ export * from './token';
 export * from './transport';
 export * from './validation';
 export * from './window';
+export * from './callback';
