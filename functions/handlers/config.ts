@@ -1,0 +1,94 @@
+/**
+ * Configuration of the deployed functions and of the local server, read once from the environment
+ * (design.md, "Deployed configuration" and "The local server's contract"). Every value is checked, and a
+ * wrong one is refused with the variable's name and the values it may take.
+ */
+import { ConfigurationError } from '../core/errors';
+import type { RulesProfile } from '../core/limits';
+import { WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
+
+/** How the send and typing windows are enforced. */
+export type WindowPolicy = 'enforce' | 'observe' | 'off';
+
+export interface AppConfig {
+  tableName: string;
+  /** Secrets Manager secret id (deployed), or absent locally. */
+  secretId?: string;
+  eventBusName?: string;
+  apiBaseUrl: string;
+  windowPolicy: WindowPolicy;
+  windowRules: RulesProfile;
+  tokenMode: TokenMode;
+  /** A DynamoDB-compatible endpoint instead of AWS's (local server, tests). */
+  dynamodbEndpoint?: string;
+  /** How far a callback's timestamp may be from now, in seconds. */
+  callbackMaxSkewSeconds: number;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigurationError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+/**
+ * Reads the configuration from environment variables.
+ *
+ * @example
+ * ```ts
+ * const config = configFromEnv({ TABLE_NAME: 'wechat-kf', WINDOW_POLICY: 'observe' });
+ * ```
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const tableName = env.TABLE_NAME || 'wechat-kf';
+  const skew = Number(env.CALLBACK_MAX_SKEW_SECONDS ?? 300);
+  if (!Number.isFinite(skew) || skew <= 0) throw new ConfigurationError(`CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`);
+  const apiBaseUrl = env.WECHAT_API_BASE_URL || WECHAT_API_BASE_URL;
+  if (!/^https?:\/\//.test(apiBaseUrl)) throw new ConfigurationError(`WECHAT_API_BASE_URL must be an http(s) URL, got ${JSON.stringify(apiBaseUrl)}`);
+  return {
+    tableName,
+    secretId: env.SECRET_ID || undefined,
+    eventBusName: env.EVENT_BUS_NAME || undefined,
+    apiBaseUrl,
+    windowPolicy: oneOf(env, 'WINDOW_POLICY', ['enforce', 'observe', 'off'] as const, 'enforce'),
+    windowRules: oneOf(env, 'WINDOW_RULES', ['current', 'seed'] as const, 'current'),
+    tokenMode: oneOf(env, 'TOKEN_MODE', ['stable', 'classic'] as const, 'stable'),
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    callbackMaxSkewSeconds: skew,
+  };
+}
+
+/** The official account's credentials: the secret's JSON object, or env vars locally. */
+export interface WeChatSecrets {
+  appId: string;
+  appSecret: string;
+  callbackToken?: string;
+  encodingAesKey?: string;
+}
+
+/**
+ * Checks a secret's fields (the Secrets Manager value is `{"appId","appSecret","callbackToken","encodingAesKey"}`).
+ * Errors name the field, never its value.
+ */
+export function checkSecrets(value: unknown, where: string): WeChatSecrets {
+  if (typeof value !== 'object' || value === null) throw new ConfigurationError(`${where} must be a JSON object {appId, appSecret, callbackToken, encodingAesKey}`);
+  const v = value as Record<string, unknown>;
+  for (const field of ['appId', 'appSecret'] as const) {
+    if (typeof v[field] !== 'string' || v[field] === '') throw new ConfigurationError(`${where}: ${field} is required`);
+  }
+  for (const field of ['callbackToken', 'encodingAesKey'] as const) {
+    if (v[field] !== undefined && typeof v[field] !== 'string') throw new ConfigurationError(`${where}: ${field} must be a string`);
+  }
+  if (typeof v.encodingAesKey === 'string' && v.encodingAesKey !== '' && v.encodingAesKey.length !== 43) {
+    throw new ConfigurationError(`${where}: encodingAesKey must have 43 characters`);
+  }
+  return {
+    appId: v.appId as string,
+    appSecret: v.appSecret as string,
+    callbackToken: (v.callbackToken as string) || undefined,
+    encodingAesKey: (v.encodingAesKey as string) || undefined,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Everything a handler needs, built once per container (or once per local server) and shared by every
+ * invocation: configuration, the official account's secrets, the DynamoDB-backed token cache, the WeChat
+ * client, the window store, idempotency, inbound dedup, the event publisher, logger and metrics.
+ *
+ * Lambda entries call {@link lambdaContext}; the local server and tests call {@link createContext} with
+ * their own pieces (embedded DynamoDB, the sandbox, an in-memory publisher).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { WeChatClient } from '../core/client';
+import { FetchTransport, type HttpTransport } from '../core/transport';
+import {
+  createDynamoClient,
+  createIdempotentRunner,
+  DynamoDbTokenProvider,
+  InboundDedup,
+  WindowStore,
+  type IdempotentRunner,
+} from '../store';
+import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
+import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
+
+export interface AppContext {
+  config: AppConfig;
+  secrets: WeChatSecrets;
+  client: WeChatClient;
+  tokens: DynamoDbTokenProvider;
+  windows: WindowStore;
+  idempotency: IdempotentRunner;
+  dedup: InboundDedup;
+  publisher: EventPublisher;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+}
+
+export interface ContextOptions {
+  config: AppConfig;
+  /** Loads the secrets; called once (Lambda: Powertools parameters, cached; locally: env vars). */
+  secrets: () => Promise<WeChatSecrets>;
+  dynamo?: DynamoDBClient;
+  transport?: HttpTransport;
+  publisher?: EventPublisher;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/** The logger every handler shares. Tokens, secrets and AES keys are never passed to it. */
+export function createLogger(): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
+}
+
+/** The metrics every handler shares (namespace `WeChatKf`). */
+export function createMetrics(): Metrics {
+  return new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
+}
+
+/**
+ * Builds a context from its pieces.
+ *
+ * @example
+ * ```ts
+ * const ctx = await createContext({ config: configFromEnv(), secrets: async () => ({ appId, appSecret }) });
+ * ```
+ */
+export async function createContext(options: ContextOptions): Promise<AppContext> {
+  const { config } = options;
+  const secrets = await options.secrets();
+  const now = options.now ?? Date.now;
+  const dynamo = options.dynamo ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
+  const transport = options.transport ?? new FetchTransport();
+  const tokens = new DynamoDbTokenProvider({
+    client: dynamo,
+    tableName: config.tableName,
+    fetch: { transport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
+    now,
+  });
+  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules } });
+  return {
+    config,
+    secrets,
+    client,
+    tokens,
+    windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, profile: config.windowRules, policy: config.windowPolicy, now }),
+    idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
+    dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    publisher: options.publisher ?? new MemoryPublisher(),
+    logger: options.logger ?? createLogger(),
+    metrics: options.metrics ?? createMetrics(),
+    now,
+  };
+}
+
+/**
+ * The context of a deployed function, from its environment: the secret comes from Secrets Manager
+ * through Powertools parameters (cached for 5 minutes), events go to EventBridge.
+ */
+export function lambdaContext(): () => Promise<AppContext> {
+  let pending: Promise<AppContext> | undefined;
+  return () => {
+    pending ??= (async () => {
+      const config = configFromEnv();
+      return createContext({
+        config,
+        secrets: async () => {
+          if (!config.secretId) return localSecretsFromEnv();
+          const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+          const value = await getSecret(config.secretId, { transform: 'json', maxAge: 300 });
+          return checkSecrets(value, `the secret ${config.secretId}`);
+        },
+        publisher: config.eventBusName ? new EventBridgePublisher(config.eventBusName) : undefined,
+      });
+    })().catch((error) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** The secrets from WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_CALLBACK_TOKEN, WECHAT_ENCODING_AES_KEY. */
+export function localSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): WeChatSecrets {
+  return checkSecrets(
+    {
+      appId: env.WECHAT_APP_ID,
+      appSecret: env.WECHAT_APP_SECRET,
+      callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined,
+      encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined,
+    },
+    'the environment (WECHAT_APP_ID, WECHAT_APP_SECRET)',
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The event shapes a function can be invoked with, told apart and normalised:
+ * API Gateway HTTP API (payload 2.0), API Gateway REST (payload 1.0), SQS batches, EventBridge events,
+ * and direct invocation with the input as the event.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import { ValidationError } from '../core/errors';
+import type { HttpAnswer } from './http';
+
+/** An HTTP request, whichever API Gateway payload version carried it. */
+export interface HttpRequestView {
+  version: '1.0' | '2.0';
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  pathParameters: Record<string, string>;
+  /** The body as bytes (API Gateway base64-encodes binary bodies). */
+  body: Buffer;
+}
+
+export type InvocationEvent =
+  | { kind: 'http'; request: HttpRequestView }
+  | { kind: 'sqs'; event: SQSEvent }
+  | { kind: 'eventbridge'; event: EventBridgeEvent<string, unknown> }
+  | { kind: 'direct'; input: unknown };
+
+function lowerKeys(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function definedValues(record: Record<string, string | undefined> | null | undefined, decode = false): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = decode ? safeDecode(v) : v;
+  return out;
+}
+
+/** API Gateway passes path parameters still percent-encoded (a kf_account's `@` as `%40`). */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Tells which kind of event a function received.
+ *
+ * @example
+ * ```ts
+ * classifyEvent({ Records: [{ eventSource: 'aws:sqs', ... }] }).kind; // 'sqs'
+ * ```
+ */
+export function classifyEvent(event: unknown): InvocationEvent {
+  const e = event as Record<string, any> | null;
+  if (e && typeof e === 'object' && !Array.isArray(e)) {
+    if (e.version === '2.0' && e.requestContext?.http) {
+      const v2 = e as APIGatewayProxyEventV2;
+      return {
+        kind: 'http',
+        request: {
+          version: '2.0',
+          method: v2.requestContext.http.method.toUpperCase(),
+          path: v2.rawPath,
+          headers: lowerKeys(v2.headers),
+          query: definedValues(v2.queryStringParameters),
+          pathParameters: definedValues(v2.pathParameters, true),
+          body: v2.body === undefined ? Buffer.alloc(0) : Buffer.from(v2.body, v2.isBase64Encoded ? 'base64' : 'utf8'),
+        },
+      };
+    }
+    if (typeof e.httpMethod === 'string' && e.requestContext) {
+      const v1 = e as APIGatewayProxyEvent;
+      return {
+        kind: 'http',
+        request: {
+          version: '1.0',
+          method: v1.httpMethod.toUpperCase(),
+          path: v1.path,
+          headers: lowerKeys(v1.headers),
+          query: definedValues(v1.queryStringParameters),
+          pathParameters: definedValues(v1.pathParameters, true),
+          body: v1.body === null || v1.body === undefined ? Buffer.alloc(0) : Buffer.from(v1.body, v1.isBase64Encoded ? 'base64' : 'utf8'),
+        },
+      };
+    }
+    if (Array.isArray(e.Records) && e.Records.length > 0 && e.Records.every((r: any) => r?.eventSource === 'aws:sqs')) {
+      return { kind: 'sqs', event: e as SQSEvent };
+    }
+    if (typeof e['detail-type'] === 'string' && 'detail' in e && typeof e.source === 'string') {
+      return { kind: 'eventbridge', event: e as EventBridgeEvent<string, unknown> };
+    }
+  }
+  return { kind: 'direct', input: event };
+}
+
+/** The answer in the shape the payload version expects. */
+export function toGatewayResult(answer: HttpAnswer, version: '1.0' | '2.0') {
+  if (version === '2.0') return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };
+  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };
+}
+
+/** Largest JSON body accepted (WeChat's own bodies are far smaller). */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Parses a JSON request body, with errors that say what is wrong.
+ *
+ * @example
+ * ```ts
+ * parseJsonBody(Buffer.from('{"a":1}')); // { a: 1 }
+ * ```
+ */
+export function parseJsonBody(body: Buffer, options: { allowEmpty?: boolean } = {}): unknown {
+  if (body.length === 0) {
+    if (options.allowEmpty) return undefined;
+    throw new ValidationError([{ field: '(body)', rule: 'is required: a JSON object' }]);
+  }
+  if (body.length > MAX_JSON_BODY_BYTES) {
+    throw new ValidationError([{ field: '(body)', rule: `must be at most ${MAX_JSON_BODY_BYTES} bytes, got ${body.length}` }]);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new ValidationError([{ field: '(body)', rule: `must be valid JSON (${(error as Error).message})` }]);
+  }
+}

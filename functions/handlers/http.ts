@@ -1,0 +1,49 @@
+/**
+ * HTTP answers shared by every handler: JSON bodies, the error contract of design.md
+ * (`{"error": {"code", "message", ...}}` with 400 / 401 / 409 / 502 / 503 / 504), and the mapping from
+ * any thrown value to it. Unknown errors become a 500 whose body says nothing about internals.
+ */
+import { WeChatKfError, type ErrorBody } from '../core/errors';
+
+/** A handler's HTTP answer, independent of the API Gateway payload version. */
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A JSON answer.
+ *
+ * @example
+ * ```ts
+ * jsonAnswer(200, { errcode: 0, errmsg: 'ok' });
+ * ```
+ */
+export function jsonAnswer(statusCode: number, body: unknown): HttpAnswer {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+}
+
+/** A plain-text answer (the callback's `success` and echostr). */
+export function textAnswer(statusCode: number, body: string): HttpAnswer {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+/** The error body for anything thrown. */
+export function errorBody(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof WeChatKfError) return { status: error.status, body: error.toBody() };
+  return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'internal error; see the function logs' } } };
+}
+
+/**
+ * The HTTP answer for anything thrown.
+ *
+ * @example
+ * ```ts
+ * errorAnswer(new ValidationError([{ field: 'touser', rule: 'is required' }])).statusCode; // 400
+ * ```
+ */
+export function errorAnswer(error: unknown): HttpAnswer {
+  const { status, body } = errorBody(error);
+  return jsonAnswer(status, body);
+}

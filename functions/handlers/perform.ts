@@ -1,0 +1,74 @@
+/**
+ * Performing one catalogue operation, the same way whichever event asked for it:
+ *
+ *   parse the input ─▶ (idempotency key?) run at most once ─▶ gate (send or typing window)
+ *     ─▶ WeChat ─▶ on WeChat's refusal, give the gate's count back ─▶ result
+ *
+ * The gate runs before WeChat is called, so a send the window forbids never reaches WeChat. A send that
+ * WeChat refuses afterwards gives its count back; a send that timed out does not, because it may have
+ * reached the user.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Operation } from '../core/catalogue';
+import type { WeChatResult } from '../core/client';
+import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, WeChatApiError, WeChatKfError, WeChatTimeoutError } from '../core/errors';
+import type { AppContext } from './context';
+
+/** A release of what the gate took, when WeChat refuses afterwards. */
+interface Permit {
+  release(): Promise<void>;
+}
+
+async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Permit | undefined> {
+  const openid = op.recipient?.(input);
+  if (!openid || op.gate === 'none') return undefined;
+  try {
+    if (op.gate === 'send') {
+      const permit = await ctx.windows.acquireSend(openid);
+      if (permit.observedRefusal) ctx.metrics.addMetric(`SendWouldBeRefused_${permit.observedRefusal}`, MetricUnit.Count, 1);
+      return permit;
+    }
+    return await ctx.windows.acquireTyping(openid, input.command);
+  } catch (error) {
+    if (error instanceof SendWindowClosedError) ctx.metrics.addMetric(`SendRefused_${error.reason}`, MetricUnit.Count, 1);
+    if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError) ctx.metrics.addMetric(`TypingRefused_${error.code}`, MetricUnit.Count, 1);
+    throw error;
+  }
+}
+
+/** Whether WeChat answered and refused (so nothing reached the user). */
+function refusedByWeChat(error: unknown): boolean {
+  if (error instanceof WeChatApiError) return true;
+  return error instanceof WeChatKfError && (error as { errcode?: number }).errcode !== undefined && !(error instanceof WeChatTimeoutError);
+}
+
+/**
+ * Performs an operation whose input is already parsed.
+ *
+ * @param idempotencyKey when given, the operation runs at most once for this key; replays get the first
+ *   result.
+ * @example
+ * ```ts
+ * const op = getOperation('sendText');
+ * await perform(ctx, op, op.parse(body), 'request-123');
+ * ```
+ */
+export async function perform(ctx: AppContext, op: Operation<any>, input: unknown, idempotencyKey?: string): Promise<WeChatResult> {
+  const run = async (): Promise<WeChatResult> => {
+    const permit = await gate(ctx, op, input);
+    try {
+      const result = await ctx.client.execute(op, input);
+      if (op.gate === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
+      return result;
+    } catch (error) {
+      if (permit && refusedByWeChat(error)) {
+        await permit.release().catch((releaseError) => ctx.logger.warn('could not give the window count back', { operation: op.name, error: (releaseError as Error).message }));
+      }
+      const errcode = (error as { errcode?: number }).errcode;
+      if (errcode !== undefined) ctx.metrics.addMetric(`WeChatError_${errcode}`, MetricUnit.Count, 1);
+      throw error;
+    }
+  };
+  if (!idempotencyKey || op.gate === 'none') return run();
+  return ctx.idempotency.run(op.name, idempotencyKey, input as object, run);
+}

@@ -1,0 +1,72 @@
+/**
+ * Where inbound WeChat messages and events are published: EventBridge when deployed, an in-process list
+ * (and the console) when running locally.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+
+/** One event to publish. */
+export interface OutboundEvent {
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(events: OutboundEvent[]): Promise<void>;
+}
+
+/** The source of every inbound WeChat message and event. */
+export const INBOUND_EVENT_SOURCE = 'wechat.kf';
+
+/**
+ * Publishes to an EventBridge bus; a partial failure is an error, so the callback answers 500 and WeChat
+ * pushes again.
+ *
+ * @example
+ * ```ts
+ * await new EventBridgePublisher('wechat-kf-bus').publish([{ source: 'wechat.kf', detailType: 'message.text', detail }]);
+ * ```
+ */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly busName: string,
+    private readonly client = new EventBridgeClient({}),
+  ) {}
+
+  async publish(events: OutboundEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const out = await this.client.send(
+      new PutEventsCommand({
+        Entries: events.map((e) => ({ EventBusName: this.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) })),
+      }),
+    );
+    if (out.FailedEntryCount) {
+      const first = out.Entries?.find((e) => e.ErrorCode);
+      throw new Error(`EventBridge refused ${out.FailedEntryCount} event(s): ${first?.ErrorCode ?? 'unknown'} ${first?.ErrorMessage ?? ''}`);
+    }
+  }
+}
+
+/**
+ * Keeps published events in memory (the most recent `limit`), for the local server and tests, and tells
+ * listeners.
+ */
+export class MemoryPublisher implements EventPublisher {
+  readonly events: OutboundEvent[] = [];
+  private readonly listeners = new Set<(event: OutboundEvent) => void>();
+  constructor(private readonly limit = 1000) {}
+
+  async publish(events: OutboundEvent[]): Promise<void> {
+    for (const event of events) {
+      this.events.push(event);
+      if (this.events.length > this.limit) this.events.shift();
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  /** Calls `listener` for each event published from now on; returns a function that stops it. */
+  onEvent(listener: (event: OutboundEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

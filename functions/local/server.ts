@@ -1,0 +1,151 @@
+/**
+ * The whole product on one machine: every route of design.md's contract, served by the same handlers the
+ * Lambda functions run, through API Gateway-shaped events, on an embedded (or external) DynamoDB, against
+ * WeChat or the sandbox.
+ *
+ * @example
+ * ```ts
+ * const local = await startLocal({ port: 0, dataDir: '/tmp/wechat-kf' });
+ * console.log(local.url, local.sandbox?.url);
+ * await local.stop();
+ * ```
+ */
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { join } from 'path';
+import { ConfigurationError } from '../core/errors';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../store';
+import { createCallbackHandler } from '../handlers/callback-handler';
+import { configFromEnv, type WeChatSecrets } from '../handlers/config';
+import { createContext, type AppContext } from '../handlers/context';
+import { LAMBDA_FUNCTIONS, type LambdaFunctionSpec } from '../handlers/functions';
+import { createInteractionsHandler } from '../handlers/interactions-handler';
+import { createOperationHandler } from '../handlers/operation-handler';
+import { MemoryPublisher } from '../handlers/publisher';
+import { LocalGateway, type GatewayHandler } from './gateway';
+
+/** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
+export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
+
+export interface LocalOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** The environment to read (design.md's variables). Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the embedded DynamoDB keeps its data; default DATA_DIR or `.data`. */
+  dataDir?: string;
+  /** The sandbox's port in sandbox mode; default SANDBOX_PORT or a free one. */
+  sandboxPort?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+export interface LocalProduct {
+  url: string;
+  /** The sandbox, in sandbox mode. */
+  sandbox?: Sandbox;
+  context: AppContext;
+  /** Inbound messages and events published by the callback. */
+  events: MemoryPublisher;
+  routes: string[];
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Starts the product locally. With neither WECHAT_APP_ID nor WECHAT_APP_SECRET set, it starts the
+ * sandbox in-process and points both the API calls and the sandbox's pushes at it.
+ */
+export async function startLocal(options: LocalOptions = {}): Promise<LocalProduct> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
+  if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
+    throw new ConfigurationError('set both WECHAT_APP_ID and WECHAT_APP_SECRET to use WeChat, or neither to use the sandbox');
+  }
+  const sandboxMode = !env.WECHAT_APP_ID;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    const server = createServer();
+    const actualPort = await listen(server, port, host);
+    const url = `http://${host}:${actualPort}`;
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    let endpoint = env.DYNAMODB_ENDPOINT || undefined;
+    if (!endpoint) {
+      const dataDir = options.dataDir ?? env.DATA_DIR ?? '.data';
+      const embedded = await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb') });
+      stops.push(() => embedded.stop());
+      endpoint = embedded.endpoint;
+    }
+    const dynamo = createDynamoClient({ endpoint });
+    stops.push(async () => dynamo.destroy());
+    const config = configFromEnv({ ...env, DYNAMODB_ENDPOINT: endpoint });
+    await ensureTable(dynamo, config.tableName);
+
+    let secrets: WeChatSecrets;
+    let sandbox: Sandbox | undefined;
+    if (sandboxMode) {
+      const callbackToken = env.WECHAT_CALLBACK_TOKEN || SANDBOX_CALLBACK_TOKEN;
+      const encodingAesKey = env.WECHAT_ENCODING_AES_KEY || undefined;
+      sandbox = await startSandbox({
+        port: options.sandboxPort ?? (env.SANDBOX_PORT ? Number(env.SANDBOX_PORT) : 0),
+        now: options.now,
+        rules: config.windowRules,
+        callback: { url: `${url}/callback`, token: callbackToken, encodingAesKey, mode: encodingAesKey ? 'safe' : 'plain' },
+        quiet: true,
+      });
+      stops.push(() => sandbox!.stop());
+      config.apiBaseUrl = sandbox.url;
+      secrets = { appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken, encodingAesKey };
+    } else {
+      secrets = { appId: env.WECHAT_APP_ID!, appSecret: env.WECHAT_APP_SECRET!, callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined, encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined };
+    }
+
+    const events = new MemoryPublisher();
+    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher: events, now: options.now });
+    const getContext = async () => context;
+    const handlers = new Map<string, GatewayHandler>();
+    const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {
+      let h = handlers.get(fn.id);
+      if (!h) {
+        if (fn.entry === 'operation') h = createOperationHandler(fn.operation!, getContext) as GatewayHandler;
+        else if (fn.entry === 'callback') h = createCallbackHandler(getContext) as GatewayHandler;
+        else if (fn.entry === 'interactions') h = createInteractionsHandler(getContext) as GatewayHandler;
+        else throw new Error(`${fn.id} has no HTTP route`);
+        handlers.set(fn.id, h);
+      }
+      return h;
+    };
+    const gateway = new LocalGateway(LAMBDA_FUNCTIONS, handlerFor);
+    server.on('request', (req, res) => {
+      gateway.handle(req, res).catch((error) => {
+        console.error(`local server: ${(error as Error).message}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    return { url, sandbox, context, events, routes: gateway.describeRoutes(), stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
