@@ -1,0 +1,192 @@
+/**
+ * The handlers as they are deployed: bundled by esbuild the way the CDK construct bundles them, loaded in
+ * a fresh Node process with only the deployed environment (TABLE_NAME, SECRET_ID, EVENT_BUS_NAME,
+ * WECHAT_API_BASE_URL, OPERATION_NAME, and the SDK's AWS_ENDPOINT_URL_* redirects), and invoked with API
+ * Gateway events. Secrets Manager and EventBridge are small stand-ins speaking their JSON protocols;
+ * DynamoDB is dynalite; WeChat is the sandbox. The secret, the callback token, the AES key and the access
+ * token must never appear in what the functions print.
+ */
+import { execFile } from 'child_process';
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { buildPush, WeChatCrypto } from '../../functions/core/callback';
+import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
+
+const CALLBACK_TOKEN = 'deployedToken123';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+interface AwsStandIn {
+  url: string;
+  putEvents: Array<Record<string, unknown>>;
+  secretReads: number;
+  stop(): Promise<void>;
+}
+
+/** Secrets Manager GetSecretValue and EventBridge PutEvents, as the SDK speaks them (awsJson1_1). */
+async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
+  const state: AwsStandIn = { url: '', putEvents: [], secretReads: 0, stop: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (target === 'secretsmanager.GetSecretValue') {
+        state.secretReads++;
+        res.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}`, Name: body.SecretId, SecretString: JSON.stringify(secret), VersionId: 'v1' }));
+      } else if (target === 'AWSEvents.PutEvents') {
+        state.putEvents.push(...body.Entries);
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }));
+      } else {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: 'UnknownOperationException', message: target }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.stop = () => new Promise<void>((r) => server.close(() => r()));
+  return state;
+}
+
+function httpEvent(method: string, path: string, body: string | undefined, query: Record<string, string> = {}, contentType = 'application/json') {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers: { 'content-type': contentType, host: 'abc123.execute-api.us-east-1.amazonaws.com' },
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'Mozilla/4.0' },
+      requestId: 'r-1',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '24/Nov/2026:13:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+describe('bundled handlers in the deployed environment', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let dynamo: EmbeddedDynamo;
+  let aws: AwsStandIn;
+  let env: NodeJS.ProcessEnv;
+
+  /** Invokes a bundled handler in a fresh process; returns its result and everything it printed. */
+  function invoke(entry: string, event: unknown, extraEnv: Record<string, string> = {}): Promise<{ result: any; output: string }> {
+    const eventFile = join(dir, `event-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(eventFile, JSON.stringify(event));
+    const runner = `require(${JSON.stringify(join(dir, `${entry}.js`))}).handler(require(${JSON.stringify(eventFile)}), { functionName: 'fn', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10000 }).then((r) => { process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'); }, (e) => { process.stdout.write('\\nRESULT ' + JSON.stringify({ thrown: e.name, message: e.message }) + '\\n'); });`;
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['-e', runner], { env: { ...env, ...extraEnv }, timeout: 30_000 }, (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
+        const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        resolve({ result: line ? JSON.parse(line.slice(7)) : undefined, output: stdout + stderr });
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wechat-kf-bundle-'));
+    sandbox = await startSandbox({ quiet: true, callback: undefined });
+    dynamo = await startEmbeddedDynamo({});
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    await ensureTable(client, 'deployed-test');
+    client.destroy();
+    aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
+    await build({
+      entryPoints: ['operation', 'callback', 'interactions'].map((e) => join(__dirname, '../../functions/handlers', `${e}.ts`)),
+      outdir: dir,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: true,
+      logLevel: 'silent',
+    });
+    env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      TABLE_NAME: 'deployed-test',
+      SECRET_ID: 'wechat-kf/official-account',
+      EVENT_BUS_NAME: 'wechat-kf',
+      WECHAT_API_BASE_URL: sandbox.url,
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      POWERTOOLS_SERVICE_NAME: 'wechat-kf',
+      POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
+    };
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    await dynamo?.stop();
+    await aws?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('receives a safe-mode push, publishes it to EventBridge, then sends the reply, printing no secret', async () => {
+    // Prepare: a user writes in; WeChat pushes it encrypted to the callback
+    await sandbox.simulateUser('oDeployed', { type: 'text', content: 'hello' });
+    const now = Math.floor(Date.now() / 1000);
+    const push = buildPush({
+      message: { ToUserName: 'gh_sandbox', FromUserName: 'oDeployed', CreateTime: now, MsgType: 'text', Content: 'hello', MsgId: 24436487191827001n },
+      token: CALLBACK_TOKEN,
+      crypto: new WeChatCrypto(CALLBACK_TOKEN, AES_KEY, sandbox.appId),
+      mode: 'safe',
+    });
+
+    // Act
+    const callback = await invoke('callback', httpEvent('POST', '/callback', push.body, push.query, 'text/xml'));
+    const send = await invoke('operation', httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oDeployed', text: { content: 'Hi from Lambda' } })), { OPERATION_NAME: 'sendText' });
+
+    // Assess
+    expect(callback.result).toMatchObject({ statusCode: 200, body: 'success' });
+    expect(aws.putEvents).toEqual([expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'message.text' })]);
+    expect(JSON.parse(aws.putEvents[0]!.Detail as string)).toMatchObject({ openid: 'oDeployed', message: { Content: 'hello', MsgId: '24436487191827001' } });
+    expect(send.result.statusCode).toBe(200);
+    expect(sandbox.messages('oDeployed')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from Lambda' } }) })]);
+    expect(callback.output).toContain('inbound push'); // the logs are there, and hold no secret:
+    const accessToken = String((sandbox.requests('/cgi-bin/stable_token')[0]!.answer as { access_token: string }).access_token);
+    for (const output of [callback.output, send.output]) {
+      for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
+    }
+    expect(aws.secretReads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers a send outside the window with 409 and a bad push with 401, without calling WeChat', async () => {
+    const before = sandbox.requests().length;
+    const refused = await invoke('operation', httpEvent('POST', '/messages', JSON.stringify({ touser: 'oNobody', msgtype: 'text', text: { content: 'x' } })), { OPERATION_NAME: 'sendMessage' });
+    const forged = await invoke('callback', httpEvent('POST', '/callback', '<xml></xml>', { signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: '1' }, 'text/xml'));
+    expect(refused.result.statusCode).toBe(409);
+    expect(JSON.parse(refused.result.body).error.code).toBe('SEND_WINDOW_CLOSED');
+    expect(forged.result.statusCode).toBe(401);
+    expect(sandbox.requests().filter((r) => r.path === '/cgi-bin/message/custom/send').length).toBe(sandbox.requests().slice(0, before).filter((r) => r.path === '/cgi-bin/message/custom/send').length);
+  });
+
+  it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
+    const { output } = await invoke('operation', {}, { OPERATION_NAME: 'sendFax' }).catch((e: Error) => ({ output: e.message }));
+    expect(output).toMatch(/operation: must be one of listKfAccounts/);
+  });
+});
