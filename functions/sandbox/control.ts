@@ -1,0 +1,214 @@
+/**
+ * The control plane: `/sandbox/...` routes on the sandbox's own server, so a person (curl) or the local
+ * server can drive it over HTTP. Answers are JSON; misuse answers 400 `{"error": {"code", "message"}}`,
+ * an unknown route 404. Access tokens are masked (`***`) in recorded requests served here.
+ *
+ * | route | what |
+ * | --- | --- |
+ * | GET /sandbox | what this is: URL, appid, rules, implemented API paths, callback (never its token) |
+ * | POST /sandbox/users/{openid}/messages | `{"content"}` (text), `{"menuId","content"}` (menu tap) or any UserAction |
+ * | POST /sandbox/users/{openid}/events | `{"event", "eventKey"?}` |
+ * | GET /sandbox/users, /sandbox/users/{openid} | user state: following, window, can send |
+ * | GET /sandbox/messages?openid= | messages accepted by custom/send |
+ * | GET /sandbox/typing?openid= | typing commands accepted |
+ * | GET /sandbox/counts | requests per API path |
+ * | GET /sandbox/requests?path= | requests received (access_token masked) |
+ * | GET /sandbox/kf-accounts | kf accounts (without password) |
+ * | GET /sandbox/kf-avatars/{kf_id}.jpg | an uploaded avatar |
+ * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
+ * | POST /sandbox/reset | clear state, counts and faults |
+ * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
+ * | GET, PUT, DELETE /sandbox/callback; POST /sandbox/callback/verify | the push target; echostr check |
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_PATHS } from './api';
+import { SandboxUsageError } from './errcodes';
+import type { SandboxState } from './state';
+import type { CallbackConfig, CallbackVerification, Fault, PushResult, RecordedRequest, SandboxRules, UserAction, UserSnapshot } from './types';
+
+/** What the control plane drives. */
+export interface ControlTarget {
+  readonly url: string;
+  readonly appId: string;
+  readonly rules: SandboxRules;
+  readonly wechatId: string;
+  readonly state: SandboxState;
+  callbackInfo(): { url: string; mode: string; format: string } | null;
+  reset(): void;
+  injectFault(f: Fault): void;
+  invalidateTokens(): void;
+  expireTokens(): void;
+  configureCallback(cb: CallbackConfig | undefined): void;
+  verifyCallback(): Promise<CallbackVerification>;
+  simulateUser(openid: string, action: UserAction): Promise<PushResult>;
+  user(openid: string): UserSnapshot | undefined;
+}
+
+/** The control routes, as GET /sandbox lists them. */
+export const CONTROL_ROUTES: readonly string[] = [
+  'GET /sandbox',
+  'POST /sandbox/users/{openid}/messages {"content"} | {"menuId","content"} | UserAction',
+  'POST /sandbox/users/{openid}/events {"event","eventKey"?}',
+  'POST /sandbox/users/{openid}/actions UserAction',
+  'GET /sandbox/users',
+  'GET /sandbox/users/{openid}',
+  'GET /sandbox/messages?openid=',
+  'GET /sandbox/typing?openid=',
+  'GET /sandbox/counts',
+  'GET /sandbox/requests?path=',
+  'GET /sandbox/kf-accounts',
+  'GET /sandbox/kf-avatars/{kf_id}.jpg',
+  'POST /sandbox/faults Fault',
+  'GET /sandbox/faults',
+  'POST /sandbox/reset',
+  'POST /sandbox/tokens/invalidate',
+  'POST /sandbox/tokens/expire',
+  'GET /sandbox/callback',
+  'PUT /sandbox/callback {"url","token","encodingAesKey"?,"mode"?,"format"?}',
+  'DELETE /sandbox/callback',
+  'POST /sandbox/callback/verify',
+];
+
+class NotFound extends Error {}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SandboxUsageError('the body must be JSON');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SandboxUsageError('the body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function masked(r: RecordedRequest): RecordedRequest {
+  return r.query.access_token === undefined ? r : { ...r, query: { ...r.query, access_token: '***' } };
+}
+
+function messageAction(body: Record<string, unknown>): UserAction {
+  if (typeof body.type === 'string') return body as unknown as UserAction;
+  if (typeof body.menuId === 'string') return { type: 'menuReply', menuId: body.menuId, content: String(body.content ?? '') };
+  if (typeof body.content !== 'string') throw new SandboxUsageError('give {"content": "..."} (text), {"menuId", "content"} or a UserAction {"type", ...}');
+  return { type: 'text', content: body.content };
+}
+
+/**
+ * Answers one control-plane request.
+ *
+ * @example
+ * ```sh
+ * curl -X POST localhost:3100/sandbox/users/o123/messages -d '{"content":"hi"}'
+ * ```
+ */
+export async function handleControl(target: ControlTarget, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<void> {
+  const method = req.method ?? 'GET';
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  try {
+    const userRoute = /^\/sandbox\/users\/([^/]+)(?:\/(messages|events|actions))?$/.exec(path);
+    if (userRoute) {
+      const openid = decodeURIComponent(userRoute[1] as string);
+      const what = userRoute[2];
+      if (!what) {
+        if (method !== 'GET') throw new NotFound();
+        const snapshot = target.user(openid);
+        if (!snapshot) return send(res, 404, { error: { code: 'UNKNOWN_USER', message: `the sandbox has never seen ${openid}` } });
+        return send(res, 200, snapshot);
+      }
+      if (method !== 'POST') throw new NotFound();
+      const body = parseJson(raw);
+      let action: UserAction;
+      if (what === 'events') {
+        if (typeof body.event !== 'string') throw new SandboxUsageError('give {"event": "subscribe", "eventKey"?: "..."}');
+        action = { type: 'event', event: body.event, ...(body.eventKey !== undefined ? { eventKey: body.eventKey } : {}) } as UserAction;
+      } else if (what === 'messages') {
+        action = messageAction(body);
+      } else {
+        action = body as unknown as UserAction;
+      }
+      return send(res, 200, await target.simulateUser(openid, action));
+    }
+    const avatar = /^\/sandbox\/kf-avatars\/([^/]+)\.jpg$/.exec(path);
+    if (avatar && method === 'GET') {
+      const account = [...target.state.kf.values()].find((a) => a.kf_id === avatar[1]);
+      if (!account?.avatar) throw new NotFound();
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': account.avatar.length });
+      res.end(account.avatar);
+      return;
+    }
+    const key = `${method} ${path}`;
+    switch (key) {
+      case 'GET /sandbox':
+        return send(res, 200, {
+          name: 'WeChat customer-service sandbox',
+          url: target.url,
+          appId: target.appId,
+          wechatId: target.wechatId,
+          rules: target.rules,
+          apiPaths: API_PATHS,
+          controlRoutes: CONTROL_ROUTES,
+          callback: target.callbackInfo(),
+        });
+      case 'GET /sandbox/users':
+        return send(res, 200, { users: [...target.state.users.keys()].map((id) => target.user(id)) });
+      case 'GET /sandbox/messages': {
+        const openid = q('openid');
+        return send(res, 200, { messages: target.state.sent.filter((m) => openid === undefined || m.openid === openid) });
+      }
+      case 'GET /sandbox/typing': {
+        const openid = q('openid');
+        return send(res, 200, { typing: target.state.typing.filter((t) => openid === undefined || t.openid === openid) });
+      }
+      case 'GET /sandbox/counts':
+        return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
+      case 'GET /sandbox/requests': {
+        const p = q('path');
+        return send(res, 200, { requests: target.state.recorded.filter((r) => p === undefined || r.path === p).map(masked) });
+      }
+      case 'GET /sandbox/kf-accounts':
+        return send(res, 200, {
+          kf_accounts: [...target.state.kf.values()].map((a) => ({ kf_account: a.kf_account, kf_nick: a.kf_nick, kf_id: a.kf_id, kf_headimgurl: a.kf_headimgurl })),
+        });
+      case 'POST /sandbox/faults':
+        target.injectFault(parseJson(raw) as unknown as Fault);
+        return send(res, 200, { ok: true, pending: target.state.pendingFaults() });
+      case 'GET /sandbox/faults':
+        return send(res, 200, { pending: target.state.pendingFaults() });
+      case 'POST /sandbox/reset':
+        target.reset();
+        return send(res, 200, { ok: true });
+      case 'POST /sandbox/tokens/invalidate':
+        target.invalidateTokens();
+        return send(res, 200, { ok: true });
+      case 'POST /sandbox/tokens/expire':
+        target.expireTokens();
+        return send(res, 200, { ok: true });
+      case 'GET /sandbox/callback':
+        return send(res, 200, { callback: target.callbackInfo() });
+      case 'PUT /sandbox/callback':
+      case 'POST /sandbox/callback':
+        target.configureCallback(parseJson(raw) as unknown as CallbackConfig);
+        return send(res, 200, { ok: true, callback: target.callbackInfo() });
+      case 'DELETE /sandbox/callback':
+        target.configureCallback(undefined);
+        return send(res, 200, { ok: true, callback: null });
+      case 'POST /sandbox/callback/verify':
+        return send(res, 200, await target.verifyCallback());
+      default:
+        throw new NotFound();
+    }
+  } catch (error) {
+    if (error instanceof NotFound) return send(res, 404, { error: { code: 'NOT_FOUND', message: `no control route ${method} ${path}; see GET /sandbox` } });
+    if (error instanceof SandboxUsageError) return send(res, 400, { error: { code: 'INVALID_INPUT', message: error.message } });
+    throw error;
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The sandbox's HTTP server: WeChat's API paths (answered by api.ts, after any injected fault), the
+ * `/sandbox/...` control plane (control.ts), and HTTP 404 for anything else.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await startSandbox({ now: () => clock });
+ * await sandbox.simulateUser('o_user', { type: 'text', content: 'hi' });
+ * // point the client at sandbox.url with sandbox.appId / sandbox.appSecret
+ * await sandbox.stop();
+ * ```
+ */
+import { randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { handleApi, isApiPath, type ApiContext } from './api';
+import { handleControl, type ControlTarget } from './control';
+import { errmsgOf, SandboxUsageError } from './errcodes';
+import { parseMultipart } from './multipart';
+import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
+import { sha1Signature } from './crypto';
+import { SandboxState, validateAction, validateFault } from './state';
+import { TokenAuthority } from './tokens';
+import type {
+  CallbackConfig,
+  CallbackVerification,
+  Fault,
+  KfAccountRecord,
+  PushResult,
+  RecordedRequest,
+  Sandbox,
+  SandboxOptions,
+  SandboxRules,
+  SentMessage,
+  TypingEvent,
+  UserAction,
+  UserSnapshot,
+} from './types';
+
+/** The official account's original ID in every push. */
+export const SANDBOX_TO_USER_NAME = 'gh_sandbox';
+const DEFAULT_APP_ID = 'wxsandbox0000000001';
+const DEFAULT_APP_SECRET = 'sandbox-secret';
+/** Bodies above this are cut off (the connection is destroyed). */
+const MAX_BODY = 32 * 1024 * 1024;
+/** Requests kept for requests(); older ones are dropped (counts are kept in full). */
+const MAX_RECORDED = 10_000;
+/** WeChat answers JSON with this content type. */
+const WECHAT_JSON = 'application/json; encoding=utf-8';
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.socket.destroy();
+        reject(new Error('body too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The recorded form of a body: JSON if it parses, a multipart summary, the text, or undefined. */
+function recordedBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const parts = parseMultipart(raw, contentType);
+  if (parts) return { multipart: parts.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.data.length })) };
+  const text = raw.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+class SandboxServer implements Sandbox, ControlTarget {
+  readonly appId: string;
+  readonly appSecret: string;
+  readonly rules: SandboxRules;
+  readonly wechatId: string;
+  readonly state: SandboxState;
+  url = '';
+  private readonly now: () => number;
+  private readonly tokens: TokenAuthority;
+  private readonly quiet: boolean;
+  private readonly pushTimeoutMs: number;
+  private callback?: ResolvedCallback;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private stopped = false;
+
+  constructor(options: SandboxOptions) {
+    this.appId = options.appId ?? DEFAULT_APP_ID;
+    this.appSecret = options.appSecret ?? DEFAULT_APP_SECRET;
+    this.rules = options.rules ?? 'current';
+    if (this.rules !== 'current' && this.rules !== 'seed') throw new SandboxUsageError('rules must be current or seed');
+    this.wechatId = options.wechatId ?? 'sandbox';
+    this.now = options.now ?? Date.now;
+    const ttl = options.tokenTtlSeconds ?? 7200;
+    if (!Number.isInteger(ttl) || ttl < 1) throw new SandboxUsageError('tokenTtlSeconds must be a positive integer');
+    this.tokens = new TokenAuthority(this.now, ttl);
+    this.quiet = options.quiet ?? process.env.JEST_WORKER_ID !== undefined;
+    this.pushTimeoutMs = options.pushTimeoutMs ?? 5000;
+    this.state = new SandboxState(this.rules, this.now);
+    if (options.callback) this.callback = resolveCallback(options.callback);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.log(`internal error: ${(error as Error)?.message ?? String(error)}`);
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(200, { 'content-type': WECHAT_JSON });
+          res.end(JSON.stringify({ errcode: -1, errmsg: errmsgOf(-1) }));
+        }
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${address.port}`;
+  }
+
+  private log(line: string): void {
+    if (!this.quiet) console.log(`[sandbox] ${line}`);
+  }
+
+  private apiContext(): ApiContext {
+    return { state: this.state, tokens: this.tokens, appId: this.appId, appSecret: this.appSecret, wechatId: this.wechatId, now: this.now, baseUrl: this.url };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    if (path === '/sandbox' || path.startsWith('/sandbox/')) {
+      await handleControl(this, req, res, url, raw);
+      return;
+    }
+    if (!isApiPath(path)) {
+      const text = JSON.stringify({ error: { code: 'NOT_FOUND', message: `${path} is neither a WeChat API path nor a /sandbox route` } });
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(text);
+      return;
+    }
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    const contentType = req.headers['content-type'];
+    const record: RecordedRequest = { method, path, query, headers: headerRecord(req), body: recordedBody(raw, contentType), at: this.now() };
+    this.state.recorded.push(record);
+    if (this.state.recorded.length > MAX_RECORDED) this.state.recorded.splice(0, this.state.recorded.length - MAX_RECORDED);
+    this.state.counts.set(path, (this.state.counts.get(path) ?? 0) + 1);
+
+    const fault = this.state.takeFault(path);
+    if (fault) {
+      if (fault.kind === 'reset') {
+        record.answer = { status: 0, fault: 'reset' };
+        this.log(`${method} ${path} → fault: connection reset`);
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'http') {
+        const text = `sandbox: injected HTTP ${fault.status}`;
+        record.answer = { status: fault.status, body: text, fault: 'http' };
+        this.log(`${method} ${path} → fault: HTTP ${fault.status}`);
+        res.writeHead(fault.status, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(text);
+        return;
+      }
+      if (fault.kind === 'errcode') {
+        const body = { errcode: fault.errcode, errmsg: fault.errmsg ?? errmsgOf(fault.errcode) };
+        record.answer = { status: 200, body, fault: 'errcode' };
+        this.log(`${method} ${path} → fault: errcode ${fault.errcode}`);
+        this.answer(res, body);
+        return;
+      }
+      await this.sleep(fault.ms);
+      if (this.stopped) return;
+    }
+    const body = handleApi(this.apiContext(), { method, path, query, raw, contentType });
+    record.answer = { status: 200, body, ...(fault ? { fault: fault.kind } : {}) };
+    this.log(`${method} ${path} → ${typeof body.errcode === 'number' ? `errcode ${body.errcode}` : 'ok'}`);
+    this.answer(res, body);
+  }
+
+  private answer(res: ServerResponse, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': WECHAT_JSON, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(entry);
+    });
+  }
+
+  // ----- Sandbox -----------------------------------------------------------------------------------
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const d of this.delays) {
+      clearTimeout(d.timer);
+      d.resolve();
+    }
+    this.delays.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  reset(): void {
+    this.state.clear();
+    this.tokens.reset();
+  }
+
+  count(path: string): number {
+    return this.state.counts.get(path) ?? 0;
+  }
+
+  requests(path?: string): RecordedRequest[] {
+    return this.state.recorded.filter((r) => path === undefined || r.path === path);
+  }
+
+  messages(openid?: string): SentMessage[] {
+    return this.state.sent.filter((m) => openid === undefined || m.openid === openid);
+  }
+
+  typingEvents(openid?: string): TypingEvent[] {
+    return this.state.typing.filter((t) => openid === undefined || t.openid === openid);
+  }
+
+  kfAccounts(): KfAccountRecord[] {
+    return [...this.state.kf.values()].map((a) => ({
+      kf_account: a.kf_account,
+      kf_nick: a.kf_nick,
+      kf_id: a.kf_id,
+      kf_headimgurl: a.kf_headimgurl,
+      ...(a.password !== undefined ? { password: a.password } : {}),
+    }));
+  }
+
+  user(openid: string): UserSnapshot | undefined {
+    return this.state.snapshot(openid);
+  }
+
+  injectFault(fault: Fault): void {
+    this.state.addFault(validateFault(fault));
+  }
+
+  invalidateTokens(): void {
+    this.tokens.invalidateAll();
+  }
+
+  expireTokens(): void {
+    this.tokens.expireAll();
+  }
+
+  configureCallback(cb: CallbackConfig | undefined): void {
+    this.callback = cb === undefined || cb === null ? undefined : resolveCallback(cb);
+  }
+
+  callbackInfo(): { url: string; mode: string; format: string } | null {
+    return this.callback ? { url: this.callback.url, mode: this.callback.mode, format: this.callback.format } : null;
+  }
+
+  private stamp(): { timestamp: string; nonce: string } {
+    return { timestamp: String(Math.floor(this.now() / 1000)), nonce: String(randomInt(100_000_000, 2_000_000_000)) };
+  }
+
+  async verifyCallback(): Promise<CallbackVerification> {
+    const cb = this.callback;
+    if (!cb) throw new SandboxUsageError('no callback is configured');
+    const { timestamp, nonce } = this.stamp();
+    const echostr = String(randomInt(1_000_000_000, 2 ** 47)) + String(randomInt(100_000, 999_999));
+    const query = new URLSearchParams({ signature: sha1Signature(cb.token, timestamp, nonce), echostr, timestamp, nonce });
+    try {
+      const res = await fetch(`${cb.url}${cb.url.includes('?') ? '&' : '?'}${query.toString()}`, { signal: AbortSignal.timeout(this.pushTimeoutMs) });
+      const body = (await res.text()).slice(0, 4096);
+      return { ok: res.status === 200 && body === echostr, status: res.status, body };
+    } catch (error) {
+      const name = (error as Error)?.name;
+      return { ok: false, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : ((error as { cause?: { code?: string } })?.cause?.code ?? 'error') };
+    }
+  }
+
+  async simulateUser(openid: string, action: UserAction): Promise<PushResult> {
+    if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid)) throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
+    const checked = validateAction(action);
+    this.state.recordInteraction(openid, checked);
+    const stamp = this.stamp();
+    const message = buildPushMessage(checked, openid, { toUserName: SANDBOX_TO_USER_NAME, createTime: Number(stamp.timestamp), msgId: this.state.nextMsgId() });
+    const cb = this.callback;
+    if (!cb) return { delivered: false, message, attempts: 0, tries: [] };
+    const request = renderPush(message, cb, this.appId, stamp);
+    const result = await deliverPush(request, this.pushTimeoutMs);
+    this.log(`push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
+    return { delivered: result.delivered, ...(result.status !== undefined ? { status: result.status, body: result.body } : {}), message, attempts: result.tries.length, tries: result.tries };
+  }
+}
+
+/**
+ * Starts a WeChat stand-in on 127.0.0.1.
+ *
+ * @throws {SandboxUsageError} on bad options (rules, tokenTtlSeconds, callback).
+ *
+ * @example
+ * ```ts
+ * const sandbox = await startSandbox({ port: 0, quiet: true });
+ * const res = await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`);
+ * await sandbox.stop();
+ * ```
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const sandbox = new SandboxServer(options);
+  await sandbox.listen(options.port ?? 0);
+  return sandbox;
+}

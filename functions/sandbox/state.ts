@@ -1,0 +1,178 @@
+/**
+ * Everything the sandbox remembers between requests: simulated users and their windows, kf accounts,
+ * accepted messages and typing commands, recorded requests and counts, pending faults.
+ */
+import { SandboxUsageError } from './errcodes';
+import { interactionKindOf, sendVerdict, WINDOW_RULES, type InteractionKind } from './rules';
+import type { Fault, KfAccountRecord, RecordedRequest, SandboxRules, SentMessage, TypingEvent, UserAction, UserSnapshot } from './types';
+
+/** A simulated user. */
+export interface UserRecord {
+  openid: string;
+  following: boolean;
+  window?: { kind: InteractionKind; openedAt: number; sends: number };
+  lastExchangeAt?: number;
+  typingUntil?: number;
+}
+
+/** A kf account with its avatar. */
+export interface KfAccountState extends KfAccountRecord {
+  avatar?: Buffer;
+}
+
+interface PendingFault {
+  fault: Fault;
+  left: number;
+}
+
+const FAULT_KINDS = new Set(['errcode', 'http', 'delay', 'reset']);
+
+/**
+ * Checks a fault and fills in `times`.
+ *
+ * @throws {SandboxUsageError} naming what is wrong.
+ */
+export function validateFault(input: unknown): Fault & { times: number } {
+  if (!input || typeof input !== 'object') throw new SandboxUsageError('a fault must be an object {path, kind, times?, ...}');
+  const f = input as Record<string, unknown>;
+  if (typeof f.path !== 'string' || !(f.path === '*' || f.path.startsWith('/'))) throw new SandboxUsageError('fault.path must be an API path starting with / (or *)');
+  if (typeof f.kind !== 'string' || !FAULT_KINDS.has(f.kind)) throw new SandboxUsageError('fault.kind must be errcode, http, delay or reset');
+  const times = f.times ?? 1;
+  if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) throw new SandboxUsageError('fault.times must be a positive integer');
+  switch (f.kind) {
+    case 'errcode':
+      if (typeof f.errcode !== 'number' || !Number.isInteger(f.errcode)) throw new SandboxUsageError('an errcode fault needs an integer errcode');
+      if (f.errmsg !== undefined && typeof f.errmsg !== 'string') throw new SandboxUsageError('fault.errmsg must be a string');
+      return { path: f.path, times, kind: 'errcode', errcode: f.errcode, ...(f.errmsg !== undefined ? { errmsg: f.errmsg as string } : {}) };
+    case 'http':
+      if (typeof f.status !== 'number' || !Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new SandboxUsageError('an http fault needs a status 100-599');
+      return { path: f.path, times, kind: 'http', status: f.status };
+    case 'delay':
+      if (typeof f.ms !== 'number' || !(f.ms >= 0)) throw new SandboxUsageError('a delay fault needs ms >= 0');
+      return { path: f.path, times, kind: 'delay', ms: f.ms };
+    default:
+      return { path: f.path, times, kind: 'reset' };
+  }
+}
+
+/** Checks a user action given to simulateUser or the control plane. */
+export function validateAction(input: unknown): UserAction {
+  if (!input || typeof input !== 'object') throw new SandboxUsageError('an action must be an object {type, ...}');
+  const a = input as Record<string, unknown>;
+  switch (a.type) {
+    case 'text':
+      if (typeof a.content !== 'string') throw new SandboxUsageError('a text action needs content (a string)');
+      return { type: 'text', content: a.content };
+    case 'menuReply':
+      if (typeof a.content !== 'string' || typeof a.menuId !== 'string') throw new SandboxUsageError('a menuReply action needs menuId and content (strings)');
+      return { type: 'menuReply', menuId: a.menuId, content: a.content };
+    case 'image':
+    case 'voice':
+      for (const k of ['picUrl', 'mediaId', 'format', 'recognition']) {
+        if (a[k] !== undefined && typeof a[k] !== 'string') throw new SandboxUsageError(`${k} must be a string`);
+      }
+      return a as UserAction;
+    case 'location':
+      for (const k of ['x', 'y', 'scale']) if (a[k] !== undefined && typeof a[k] !== 'number') throw new SandboxUsageError(`${k} must be a number`);
+      if (a.label !== undefined && typeof a.label !== 'string') throw new SandboxUsageError('label must be a string');
+      return a as UserAction;
+    case 'event':
+      if (typeof a.event !== 'string' || !['subscribe', 'unsubscribe', 'SCAN', 'CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'LOCATION'].includes(a.event)) {
+        throw new SandboxUsageError('event must be one of subscribe, unsubscribe, SCAN, CLICK, VIEW, scancode_push, scancode_waitmsg, LOCATION');
+      }
+      if (a.eventKey !== undefined && typeof a.eventKey !== 'string') throw new SandboxUsageError('eventKey must be a string');
+      return a as UserAction;
+    default:
+      throw new SandboxUsageError('action.type must be text, image, voice, location, event or menuReply');
+  }
+}
+
+/** The sandbox's memory. */
+export class SandboxState {
+  users = new Map<string, UserRecord>();
+  kf = new Map<string, KfAccountState>();
+  nextKfId = 1001;
+  sent: SentMessage[] = [];
+  typing: TypingEvent[] = [];
+  recorded: RecordedRequest[] = [];
+  counts = new Map<string, number>();
+  faults: PendingFault[] = [];
+  private msgIdSeq = 0n;
+  private readonly msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
+
+  constructor(
+    readonly rules: SandboxRules,
+    private readonly now: () => number,
+  ) {}
+
+  clear(): void {
+    this.users.clear();
+    this.kf.clear();
+    this.nextKfId = 1001;
+    this.sent = [];
+    this.typing = [];
+    this.recorded = [];
+    this.counts.clear();
+    this.faults = [];
+  }
+
+  /** A new MsgId: a 16-digit numeric string, below 2^53 so JSON numbers keep it exact. */
+  nextMsgId(): string {
+    this.msgIdSeq++;
+    return (this.msgIdBase + this.msgIdSeq).toString();
+  }
+
+  /** Records what a user did, for the window and typing rules. */
+  recordInteraction(openid: string, action: UserAction): void {
+    const now = this.now();
+    const user = this.users.get(openid) ?? { openid, following: true };
+    this.users.set(openid, user);
+    const kind = interactionKindOf(action);
+    if (kind === 'unfollow') {
+      user.following = false;
+      user.window = undefined;
+      user.typingUntil = undefined;
+      return;
+    }
+    user.following = true;
+    if (kind === null) return;
+    user.window = { kind, openedAt: now, sends: 0 };
+    user.lastExchangeAt = now;
+  }
+
+  addFault(fault: Fault & { times: number }): void {
+    this.faults.push({ fault, left: fault.times });
+  }
+
+  /** The next fault for a path (consumed), if any. */
+  takeFault(path: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.fault.path === path || f.fault.path === '*');
+    if (i < 0) return undefined;
+    const pending = this.faults[i] as PendingFault;
+    pending.left--;
+    if (pending.left <= 0) this.faults.splice(i, 1);
+    return pending.fault;
+  }
+
+  pendingFaults(): Array<Fault & { left: number }> {
+    return this.faults.map((f) => ({ ...f.fault, left: f.left }));
+  }
+
+  snapshot(openid: string): UserSnapshot | undefined {
+    const user = this.users.get(openid);
+    if (!user) return undefined;
+    const now = this.now();
+    const verdict = sendVerdict(user, this.rules, now);
+    const rule = user.window ? WINDOW_RULES[this.rules][user.window.kind] : undefined;
+    return {
+      openid,
+      following: user.following,
+      ...(user.window && rule
+        ? { window: { kind: user.window.kind, openedAt: user.window.openedAt, endsAt: user.window.openedAt + rule.durationMs, sends: user.window.sends, maxSends: rule.maxSends } }
+        : {}),
+      ...(user.lastExchangeAt !== undefined ? { lastExchangeAt: user.lastExchangeAt } : {}),
+      ...(user.typingUntil !== undefined && user.typingUntil > now ? { typingUntil: user.typingUntil } : {}),
+      canSend: verdict.ok ? { ok: true } : { ok: false, errcode: verdict.errcode, errmsg: verdict.detail },
+    };
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The sandbox's public types: its options, the handle {@link Sandbox} that `startSandbox` returns, and
+ * what it records.
+ *
+ * The sandbox is a stand-in for WeChat's customer-service API written from
+ * `docs/wechat-reference.md` alone. It shares no code with `functions/core`, so that it catches the
+ * client's mistakes instead of repeating them.
+ */
+
+/** Which send-window rules apply: WeChat's current ones, or those of the 2017 seed documents. */
+export type SandboxRules = 'current' | 'seed';
+
+/** How pushes to the developer's server are protected. */
+export type CallbackMode = 'plain' | 'safe' | 'compatible';
+
+/** Where and how the sandbox pushes what users do, like WeChat's "server configuration". */
+export interface CallbackConfig {
+  /** The developer's callback URL. */
+  url: string;
+  /** The Token of the server configuration; signs every push. */
+  token: string;
+  /** 43 characters; required in `safe` and `compatible` mode. */
+  encodingAesKey?: string;
+  /** Default `safe` when an `encodingAesKey` is given, else `plain`. */
+  mode?: CallbackMode;
+  /** Default `xml`. */
+  format?: 'xml' | 'json';
+}
+
+/** Options of {@link startSandbox}. */
+export interface SandboxOptions {
+  /** 0 = a random free port (default 0). The sandbox listens on 127.0.0.1. */
+  port?: number;
+  /** Default `wxsandbox0000000001`. */
+  appId?: string;
+  /** Default `sandbox-secret`. */
+  appSecret?: string;
+  /** The clock, in ms. Every window, typing and token-expiry rule uses it. Default `Date.now`. */
+  now?: () => number;
+  /** Lifetime of an access token. Default 7200. */
+  tokenTtlSeconds?: number;
+  /** Send-window rules. Default `current`. */
+  rules?: SandboxRules;
+  /** Where to push what simulated users do. None by default. */
+  callback?: CallbackConfig;
+  /** The official account's WeChat ID: the part after `@` of every kf_account. Default `sandbox`. */
+  wechatId?: string;
+  /** No request log on stdout. Default: quiet under jest, logging otherwise. */
+  quiet?: boolean;
+  /** How long a push waits for the developer's answer before trying again. Default 5000 (WeChat's 5 s). */
+  pushTimeoutMs?: number;
+}
+
+/** Answer with a WeChat error code, `times` times in a row. */
+export interface ErrcodeFault {
+  /** The API path, e.g. `/cgi-bin/message/custom/send`; `*` for any API path. */
+  path: string;
+  /** How many requests it applies to. Default 1. */
+  times?: number;
+  kind: 'errcode';
+  errcode: number;
+  /** Default: WeChat's message for that code, when the sandbox knows it. */
+  errmsg?: string;
+}
+
+/** Answer with an HTTP status (and a short text body), as a broken proxy would. */
+export interface HttpFault {
+  path: string;
+  times?: number;
+  kind: 'http';
+  status: number;
+}
+
+/** Wait `ms` (real time, not the injected clock) before handling the request normally. */
+export interface DelayFault {
+  path: string;
+  times?: number;
+  kind: 'delay';
+  ms: number;
+}
+
+/** Destroy the connection without an answer. */
+export interface ResetFault {
+  path: string;
+  times?: number;
+  kind: 'reset';
+}
+
+/** A fault to inject: it applies to the next `times` requests on `path`, in the order injected. */
+export type Fault = ErrcodeFault | HttpFault | DelayFault | ResetFault;
+
+/** What the sandbox answered to a recorded request. */
+export interface RecordedAnswer {
+  /** The HTTP status; 0 when the connection was reset. */
+  status: number;
+  /** The JSON answered (or the text of an HTTP fault). */
+  body?: unknown;
+  /** Set when an injected fault decided the answer. */
+  fault?: Fault['kind'];
+}
+
+/** One request received on the WeChat API side of the sandbox. */
+export interface RecordedRequest {
+  method: string;
+  /** The path, without the query, e.g. `/cgi-bin/message/custom/send`. */
+  path: string;
+  /** The query, decoded, including `access_token` (never printed by the sandbox). */
+  query: Record<string, string>;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /**
+   * The body: parsed JSON when it parses, a summary `{multipart: [{name, filename?, contentType?, size}]}`
+   * for multipart/form-data, the raw text otherwise, `undefined` when empty.
+   */
+  body: unknown;
+  /** When it was received, by the sandbox clock (ms). */
+  at: number;
+  /** Filled in once answered. */
+  answer?: RecordedAnswer;
+}
+
+/** A message accepted by `custom/send`. */
+export interface SentMessage {
+  openid: string;
+  msgtype: string;
+  /** `customservice.kf_account`, when given. */
+  kf_account?: string;
+  /** The request body exactly as received (parsed JSON). */
+  body: Record<string, unknown>;
+  /** When it was accepted, by the sandbox clock (ms). */
+  at: number;
+}
+
+/** A typing command the sandbox accepted. */
+export interface TypingEvent {
+  openid: string;
+  command: 'Typing' | 'CancelTyping';
+  at: number;
+}
+
+/** A kf account as the sandbox holds it. */
+export interface KfAccountRecord {
+  kf_account: string;
+  kf_nick: string;
+  kf_id: string;
+  /** Empty until an avatar is uploaded. */
+  kf_headimgurl: string;
+  /** The 32-hex MD5 given at add/update, if any. */
+  password?: string;
+}
+
+/** Menu events that open a send window, and the other events a user can make. */
+export type SimulatedEvent = 'subscribe' | 'unsubscribe' | 'SCAN' | 'CLICK' | 'VIEW' | 'scancode_push' | 'scancode_waitmsg' | 'LOCATION';
+
+/** Something a simulated user does. */
+export type UserAction =
+  | { type: 'text'; content: string }
+  | { type: 'image'; picUrl?: string; mediaId?: string }
+  | { type: 'voice'; mediaId?: string; format?: string; recognition?: string }
+  | { type: 'location'; x?: number; y?: number; scale?: number; label?: string }
+  | { type: 'event'; event: SimulatedEvent; eventKey?: string }
+  /** A tap on a msgmenu item: a text message carrying `bizmsgmenuid`. */
+  | { type: 'menuReply'; menuId: string; content: string };
+
+/** A field value of a pushed message; ScanCodeInfo is the one nested field. */
+export type PushValue = string | number | { [field: string]: string | number };
+
+/** The plain fields of a push, in WeChat's names (ToUserName, FromUserName, CreateTime, MsgType, ...). */
+export type PushMessage = Record<string, PushValue>;
+
+/** One try at delivering a push. */
+export interface PushAttempt {
+  /** The HTTP status answered, if any. */
+  status?: number;
+  /** The body answered (at most 64 KB of it). */
+  body?: string;
+  /** Why there was no answer: `timeout` or a network error's code. */
+  error?: string;
+}
+
+/** What became of a simulated user action. */
+export interface PushResult {
+  /** Whether the developer's server answered 2xx (false when no callback is configured). */
+  delivered: boolean;
+  /** The status of the last answer, if any. */
+  status?: number;
+  /** The body of the last answer, if any. */
+  body?: string;
+  /** The plain fields pushed (also when no callback is configured). CreateTime in seconds. */
+  message: PushMessage;
+  /** Tries made: 0 without a callback, at most 3 (WeChat's "three times in all"). */
+  attempts: number;
+  /** Each try, in order. */
+  tries: PushAttempt[];
+}
+
+/** A simulated user's state, for inspection. */
+export interface UserSnapshot {
+  openid: string;
+  following: boolean;
+  /** The last interaction that opened a window, if any. */
+  window?: {
+    kind: 'message' | 'event';
+    openedAt: number;
+    /** When it closes (ms). */
+    endsAt: number;
+    /** Sends accepted in it. */
+    sends: number;
+    /** Sends it allows; null for no count. */
+    maxSends: number | null;
+  };
+  /** The last message exchanged either way (ms), which typing needs within 30 s. */
+  lastExchangeAt?: number;
+  /** Until when a typing indicator shows (ms), if one does. */
+  typingUntil?: number;
+  /** Whether a custom/send would be accepted now, and if not the errcode it would get. */
+  canSend: { ok: true } | { ok: false; errcode: number; errmsg: string };
+}
+
+/** The answer of the echostr URL check that WeChat makes when a callback URL is saved. */
+export interface CallbackVerification {
+  ok: boolean;
+  status?: number;
+  body?: string;
+  error?: string;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** e.g. `http://127.0.0.1:43121`, no trailing slash: use it as the WeChat API base URL. */
+  readonly url: string;
+  readonly appId: string;
+  readonly appSecret: string;
+  /** Stops listening and closes every connection. */
+  stop(): Promise<void>;
+  /** Clears users, kf accounts, tokens, messages, typing, recorded requests, counts and faults; keeps options and the callback. */
+  reset(): void;
+  /** Requests received on an API path, faulted ones included, e.g. `count('/cgi-bin/message/custom/send')`. */
+  count(path: string): number;
+  /** Requests received, in order, optionally on one path. */
+  requests(path?: string): RecordedRequest[];
+  /** Messages accepted by custom/send, in order, optionally to one user. */
+  messages(openid?: string): SentMessage[];
+  /** Typing commands accepted, in order, optionally for one user. */
+  typingEvents(openid?: string): TypingEvent[];
+  /** The kf accounts, in the order added. */
+  kfAccounts(): KfAccountRecord[];
+  /** A simulated user's state, or undefined if the sandbox has never seen that openid. */
+  user(openid: string): UserSnapshot | undefined;
+  /** Makes the next `times` requests on `fault.path` fail as described. */
+  injectFault(fault: Fault): void;
+  /** Every token issued so far becomes invalid (calls get 40001). */
+  invalidateTokens(): void;
+  /** Every token issued so far becomes expired (calls get 42001). */
+  expireTokens(): void;
+  /** Sets or (with undefined) removes the callback. */
+  configureCallback(callback: CallbackConfig | undefined): void;
+  /** Makes the GET echostr check WeChat makes when a callback URL is saved. */
+  verifyCallback(): Promise<CallbackVerification>;
+  /** A user does something: recorded for the window rules, then pushed to the callback if one is set. */
+  simulateUser(openid: string, action: UserAction): Promise<PushResult>;
+}
