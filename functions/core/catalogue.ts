@@ -270,7 +270,20 @@ export interface SendMessageInput {
   [content: string]: unknown;
 }
 
-function messageSchema(type: MessageType, limits: Limits) {
+/** Schemas are built once per (type, profile): building a zod schema costs far more than using it. */
+const MESSAGE_SCHEMAS = new Map<string, z.ZodType>();
+
+function messageSchema(type: MessageType, profile: RulesProfile = 'current'): z.ZodType {
+  const key = `${type}:${profile}`;
+  let schema = MESSAGE_SCHEMAS.get(key);
+  if (!schema) {
+    schema = buildMessageSchema(type, limitsFor(profile));
+    MESSAGE_SCHEMAS.set(key, schema);
+  }
+  return schema;
+}
+
+function buildMessageSchema(type: MessageType, limits: Limits) {
   return z.looseObject(
     {
       touser: openidSchema(),
@@ -287,7 +300,6 @@ function messageSchema(type: MessageType, limits: Limits) {
  * given, it is filled in.
  */
 export function parseMessage(input: unknown, options: OperationOptions = {}, type?: MessageType): SendMessageInput {
-  const limits = limitsFor(options.profile);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError([{ field: '(body)', rule: `the message must be a JSON object, got ${typeName(input)}` }]);
   }
@@ -302,7 +314,7 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
       { field: 'msgtype', rule: msgtype === undefined ? `is required: one of ${MESSAGE_TYPES.join(', ')}` : `must be one of ${MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(msgtype)}` },
     ]);
   }
-  return parseOrThrow(messageSchema(msgtype as MessageType, limits), body) as SendMessageInput;
+  return parseOrThrow(messageSchema(msgtype as MessageType, options.profile), body) as SendMessageInput;
 }
 
 const SEND_PATH = '/cgi-bin/message/custom/send';
