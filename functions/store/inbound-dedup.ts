@@ -1,0 +1,93 @@
+/**
+ * Deduplication of WeChat's callbacks. WeChat retries a push it got no answer to within 5 s, three times in
+ * all; the callback handles each message once by keying it (MsgId for messages, FromUserName + CreateTime
+ * for events) and asking {@link InboundDedup.firstTime}.
+ *
+ * The item (`pk = INBOUND#<appId>#<key>`, `sk = DEDUP`) holds only `expiresAt` (epoch s).
+ *
+ * @example
+ * ```ts
+ * const dedup = new InboundDedup({ client, tableName: 'wechat-kf', appId: 'wx123' });
+ * if (await dedup.firstTime(msg.MsgId ?? `${msg.FromUserName}:${msg.CreateTime}`)) await handle(msg);
+ * ```
+ */
+import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table';
+
+export interface InboundDedupOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Keeps the keys of several official accounts apart. Default `''`. */
+  appId?: string;
+  /** The clock (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Remembers which inbound callbacks were already seen, for a while.
+ *
+ * @example
+ * ```ts
+ * await dedup.firstTime('msg:1234567890'); // true
+ * await dedup.firstTime('msg:1234567890'); // false
+ * ```
+ */
+export class InboundDedup {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly appId: string;
+  private readonly now: () => number;
+
+  constructor(options: InboundDedupOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.appId = options.appId ?? '';
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Whether this is the first time `key` is seen within `ttlSeconds`; marks it seen.
+   *
+   * One conditional put. DynamoDB deletes expired items only eventually (dynalite never), so an item whose
+   * `expiresAt` has passed counts as absent:
+   * ```
+   *  PutItem {expiresAt: now + ttl} IF attribute_not_exists(pk) OR expiresAt < now
+   * ```
+   *
+   * @example
+   * ```ts
+   * if (!(await dedup.firstTime(key))) return 'success'; // a retry of a push already handled
+   * ```
+   */
+  async firstTime(key: string, ttlSeconds = 600): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...marshallKey(keys.inbound(this.appId, key)), [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(now + ttlSeconds * 1000)) },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE),
+          ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets a key, so that WeChat's next retry of that push is handled again: call it when handling
+   * failed after {@link firstTime} said true.
+   *
+   * @example
+   * ```ts
+   * try { await handle(msg); } catch (e) { await dedup.forget(key); throw e; }
+   * ```
+   */
+  async forget(key: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(keys.inbound(this.appId, key)) }));
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * DynamoDB: the access-token cache, the per-user send and typing windows, inbound callback dedup and
+ * idempotency records, all in one table (see README.md in this folder for the item layout), plus the
+ * embedded DynamoDB used by `npm start` and the tests.
+ *
+ * @example
+ * ```ts
+ * import { createDynamoClient, DynamoDbTokenProvider, WindowStore } from '../store';
+ * const client = createDynamoClient();
+ * const windows = new WindowStore({ client, tableName: process.env.TABLE_NAME!, appId });
+ * ```
+ */
+export * from './table';
+export * from './embedded';
+export * from './token-cache';
+export * from './windows';
+export * from './inbound-dedup';
+export * from './idempotency';

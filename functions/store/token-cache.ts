@@ -1,0 +1,319 @@
+/**
+ * The access token, shared by every Lambda container through one DynamoDB item per (app id, token mode).
+ *
+ * WeChat's most reported problem is servers that fetch tokens on their own and knock each other's token
+ * out (`cgi-bin/token`), or burn the small daily quota. Here exactly one caller anywhere fetches, under a
+ * lease taken with a conditional write; everybody else waits for it and reads what it stored.
+ *
+ * The item (`pk = TOKEN#<appId>`, `sk = MODE#<stable|classic>`):
+ *
+ * | attribute | type | meaning |
+ * | --- | --- | --- |
+ * | accessToken | S | the token; absent when none was fetched or it was invalidated |
+ * | tokenExpiresAt | N | when WeChat said it expires (ms) |
+ * | staleAt | N | when callers stop using it (ms): 5 min before expiry, see the core's `staleAt` |
+ * | fetchedAt | N | when it was fetched (ms) |
+ * | leaseOwner | S | who is fetching a new one right now (a fresh id per lease) |
+ * | leaseUntil | N | when that lease lapses if its holder never finishes (ms) |
+ * | forceRefresh | BOOL | WeChat refused the stored token: the next stable-mode fetch must force a refresh |
+ * | expiresAt | N | TTL (epoch s): a day after the token expires |
+ *
+ * @example
+ * ```ts
+ * const tokens = new DynamoDbTokenProvider({
+ *   client: createDynamoClient(),
+ *   tableName: process.env.TABLE_NAME!,
+ *   fetch: async () => ({ transport: new FetchTransport(), ...(await loadSecret()) }),
+ * });
+ * const wechat = new WeChatClient({ transport: new FetchTransport(), tokens });
+ * ```
+ */
+import { randomUUID } from 'crypto';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { WeChatUnavailableError } from '../core/errors';
+import { fetchAccessToken, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+
+export interface DynamoDbTokenProviderOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /**
+   * How to fetch from WeChat: the config itself, or a function that resolves it (so the AppSecret can be
+   * read from Secrets Manager lazily). The function is called on every cache miss, not on memory hits;
+   * cache the secret in it (Powertools Parameters does).
+   */
+  fetch: TokenFetchConfig | (() => Promise<TokenFetchConfig>);
+  /**
+   * How long a caller may hold the refresh lease before another may take it over. Default 10 s. The fetch
+   * from WeChat times out at 80 % of it, unless the fetch config sets `timeoutMs`.
+   */
+  leaseMs?: number;
+  /** How long a caller waits for someone else's refresh before giving up. Default `leaseMs` + 5 s. */
+  maxWaitMs?: number;
+  /** The clock (ms). Default `Date.now`. */
+  now?: () => number;
+  /** How to wait between re-reads. Default `setTimeout`. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Names this instance in lease records (a random id by default); each lease adds a fresh suffix. */
+  owner?: string;
+}
+
+/** A lease this instance holds. */
+interface Lease {
+  id: string;
+  /** Whether the lease took a pending force-refresh flag, to be honoured (or put back on failure). */
+  force: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An {@link AccessTokenProvider} that shares one token across every container through DynamoDB.
+ *
+ * - In memory, a container hands out its token until the token's `staleAt` without any I/O; concurrent
+ *   callers in one container share one load.
+ * - On a miss it reads the item (strongly consistent). A fresh token is used as is.
+ * - A missing or stale token is refreshed by exactly one caller, under a lease (see {@link getToken}'s
+ *   timeline); the others wait with backoff and jitter and re-read.
+ * - `invalidate(refused)` drops the stored token only if it is still the refused one, and makes the next
+ *   stable-mode fetch send `force_refresh: true` (stable_token would otherwise hand the same token back).
+ *
+ * Tokens and secrets are never logged nor put in error messages.
+ *
+ * @example
+ * ```ts
+ * const tokens = new DynamoDbTokenProvider({ client, tableName: 'wechat-kf', fetch: { transport, appId, appSecret } });
+ * const { value } = await tokens.getToken();
+ * ```
+ */
+export class DynamoDbTokenProvider implements AccessTokenProvider {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly fetchConfig: DynamoDbTokenProviderOptions['fetch'];
+  private readonly leaseMs: number;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly owner: string;
+  private current?: { token: AccessToken; staleAt: number };
+  private inflight?: Promise<AccessToken>;
+
+  constructor(options: DynamoDbTokenProviderOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.fetchConfig = options.fetch;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.maxWaitMs = options.maxWaitMs ?? this.leaseMs + 5_000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = options.random ?? Math.random;
+    this.owner = options.owner ?? randomUUID();
+  }
+
+  /**
+   * A token that is not stale: from memory, from the table, or fetched from WeChat by exactly one caller.
+   *
+   * Timeline of a refresh across containers A, B and C (the conditional writes are what make it safe):
+   * ```
+   *  item:   token T1 ............ staleAt ........................................ T2 stored
+   *          |                        |                                            |
+   *  A  ─────┼── read: stale ─── take lease ✓ ── fetch from WeChat ─────────── write T2 if leaseOwner = A ✓
+   *  B  ─────┼──────── read: stale ─── take lease ✗ (held) ── wait ── re-read ── wait ── re-read: T2 ✓
+   *  C  ─────┼─────────────────────────────────────────────────────────────────── read: T2 ✓ (no lease)
+   *
+   *  take lease = UpdateItem SET leaseOwner = <new id>, leaseUntil = now + leaseMs REMOVE forceRefresh
+   *               IF (no lease OR leaseUntil < now) AND (no token OR staleAt <= now)
+   * ```
+   * - "token still stale" in the condition stops a late caller that read the item before T2 was written
+   *   from taking a lease and fetching again.
+   * - If A dies after taking the lease, nobody can take it until `leaseUntil` passes; then the next reader
+   *   (B) takes it over, and A's late write (if A was only slow) fails its `leaseOwner = A` condition: A
+   *   returns the token it fetched to its own caller but does not overwrite B's newer one.
+   * - If the fetch fails, A removes its lease (and puts back a force-refresh flag it took) and throws; the
+   *   next caller tries again at once.
+   * - A caller that waits longer than `maxWaitMs` gets {@link WeChatUnavailableError} (retryable).
+   *
+   * @example
+   * ```ts
+   * const { value, expiresAt } = await tokens.getToken();
+   * ```
+   */
+  async getToken(): Promise<AccessToken> {
+    if (this.current && this.now() < this.current.staleAt) return this.current.token;
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /**
+   * Drops a token WeChat refused (40001 / 40014 / 42001), only if the table still holds that very token,
+   * and flags that the next stable-mode fetch must force a refresh. Invalidating a token that another caller
+   * has already replaced does nothing, so two callers refusing the same token cause one refresh, not two.
+   *
+   * ```
+   *  UpdateItem REMOVE accessToken, tokenExpiresAt SET staleAt = 0, forceRefresh = true
+   *             IF accessToken = <refused>
+   * ```
+   *
+   * @example
+   * ```ts
+   * await tokens.invalidate(refusedToken);
+   * const fresh = await tokens.getToken(); // force_refresh=true in stable mode
+   * ```
+   */
+  async invalidate(refused: string): Promise<void> {
+    if (this.current?.token.value === refused) this.current = undefined;
+    const config = await this.resolveConfig();
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(this.keyOf(config)),
+          UpdateExpression: 'SET #staleAt = :zero, #forceRefresh = :true REMOVE #accessToken, #tokenExpiresAt',
+          ConditionExpression: '#accessToken = :refused',
+          ExpressionAttributeNames: names('staleAt', 'forceRefresh', 'accessToken', 'tokenExpiresAt'),
+          ExpressionAttributeValues: { ':zero': n(0), ':true': { BOOL: true }, ':refused': s(refused) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Already replaced or already invalidated by someone else: nothing to do.
+    }
+  }
+
+  private async load(): Promise<AccessToken> {
+    const config = await this.resolveConfig();
+    const key = this.keyOf(config);
+    const deadline = this.now() + this.maxWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      const item = await this.read(key);
+      const stored = storedToken(item);
+      if (stored && now < stored.staleAt) {
+        this.current = stored;
+        return stored.token;
+      }
+      const leaseUntil = numberAttr(item, 'leaseUntil');
+      if (leaseUntil === undefined || leaseUntil < now) {
+        const lease = await this.takeLease(key, now);
+        if (lease) return this.refreshUnderLease(config, key, lease);
+      }
+      if (this.now() >= deadline) {
+        throw new WeChatUnavailableError(`gave up after ${this.maxWaitMs} ms waiting for another caller to refresh the access token of app ${config.appId}`);
+      }
+      await this.sleep(this.backoff(attempt));
+    }
+  }
+
+  private async refreshUnderLease(config: TokenFetchConfig, key: TableKey, lease: Lease): Promise<AccessToken> {
+    const mode = config.mode ?? 'stable';
+    const fetchedAt = this.now();
+    let token: AccessToken;
+    try {
+      // The fetch must end within the lease, or a second caller would take over and fetch too.
+      const timeoutMs = config.timeoutMs ?? Math.max(1, Math.floor(this.leaseMs * 0.8));
+      token = await fetchAccessToken({ ...config, timeoutMs, now: config.now ?? this.now }, lease.force && mode === 'stable');
+    } catch (error) {
+      await this.releaseLease(key, lease).catch(() => undefined);
+      throw error;
+    }
+    const tokenStaleAt = staleAt(token, fetchedAt);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(key),
+          UpdateExpression:
+            'SET #accessToken = :token, #tokenExpiresAt = :tokenExpiresAt, #staleAt = :staleAt, #fetchedAt = :fetchedAt, #expiresAt = :ttl ' +
+            'REMOVE #leaseOwner, #leaseUntil, #forceRefresh',
+          ConditionExpression: '#leaseOwner = :lease',
+          ExpressionAttributeNames: names('accessToken', 'tokenExpiresAt', 'staleAt', 'fetchedAt', 'expiresAt', 'leaseOwner', 'leaseUntil', 'forceRefresh'),
+          ExpressionAttributeValues: {
+            ':token': s(token.value),
+            ':tokenExpiresAt': n(token.expiresAt),
+            ':staleAt': n(tokenStaleAt),
+            ':fetchedAt': n(fetchedAt),
+            ':ttl': n(epochSeconds(token.expiresAt + DAY_MS)),
+            ':lease': s(lease.id),
+          },
+        }),
+      );
+      this.current = { token, staleAt: tokenStaleAt };
+    } catch {
+      // Our lease lapsed and another caller took it over (the condition failed): its token (or a newer
+      // one) stands. Or the table could not be written. Either way the token we hold is valid, so this
+      // caller uses it rather than fail its send; it is not kept in memory, so the next miss re-reads.
+    }
+    return token;
+  }
+
+  private async takeLease(key: TableKey, now: number): Promise<Lease | undefined> {
+    const id = `${this.owner}#${randomUUID()}`;
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(key),
+          UpdateExpression: 'SET #leaseOwner = :lease, #leaseUntil = :until, #expiresAt = if_not_exists(#expiresAt, :ttl) REMOVE #forceRefresh',
+          ConditionExpression: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
+          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil', 'expiresAt', 'forceRefresh', 'accessToken', 'staleAt'),
+          ExpressionAttributeValues: { ':lease': s(id), ':until': n(now + this.leaseMs), ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { id, force: out.Attributes?.forceRefresh?.BOOL === true };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async releaseLease(key: TableKey, lease: Lease): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(key),
+          UpdateExpression: lease.force ? 'SET #forceRefresh = :true REMOVE #leaseOwner, #leaseUntil' : 'REMOVE #leaseOwner, #leaseUntil',
+          ConditionExpression: '#leaseOwner = :lease',
+          ExpressionAttributeNames: { ...names('leaseOwner', 'leaseUntil'), ...(lease.force ? names('forceRefresh') : {}) },
+          ExpressionAttributeValues: { ':lease': s(lease.id), ...(lease.force ? { ':true': { BOOL: true } } : {}) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  private async read(key: TableKey): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key), ConsistentRead: true }));
+    return out.Item;
+  }
+
+  private async resolveConfig(): Promise<TokenFetchConfig> {
+    return typeof this.fetchConfig === 'function' ? this.fetchConfig() : this.fetchConfig;
+  }
+
+  private keyOf(config: TokenFetchConfig): TableKey {
+    const mode: TokenMode = config.mode ?? 'stable';
+    return keys.token(config.appId, mode);
+  }
+
+  /** Equal jitter: half the ceiling plus a random part, the ceiling doubling from 50 ms up to 1 s. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(1_000, 50 * 2 ** attempt);
+    return Math.floor(ceiling / 2 + this.random() * (ceiling / 2));
+  }
+}
+
+function storedToken(item: Record<string, AttributeValue> | undefined): { token: AccessToken; staleAt: number } | undefined {
+  const value = stringAttr(item, 'accessToken');
+  const expiresAt = numberAttr(item, 'tokenExpiresAt');
+  const stale = numberAttr(item, 'staleAt');
+  if (value === undefined || expiresAt === undefined || stale === undefined) return undefined;
+  return { token: { value, expiresAt }, staleAt: stale };
+}

@@ -1,0 +1,475 @@
+/**
+ * The send window and the typing window of each user, kept in one DynamoDB item per (app id, openid), and
+ * checked, counted and recorded by single conditional writes so that concurrent senders in any number of
+ * containers can never exceed what the rules allow.
+ *
+ * The rules are the core's data ({@link WINDOW_RULES}, {@link TYPING_RULES}): the condition of the send
+ * write is generated from the profile's rows, and a refusal is explained with the core's
+ * {@link windowState}, so the store, the `GET /interactions/{openid}` answer and the errors always agree.
+ *
+ * The item (`pk = WINDOW#<appId>#<openid>`, `sk = WINDOW`):
+ *
+ * | attribute | type | meaning |
+ * | --- | --- | --- |
+ * | lastInboundAt | N | when the user last did something that opens a window (ms) |
+ * | lastInboundKind | S | `message` or `event` |
+ * | sendsUsed | N | sends counted since that interaction |
+ * | lastOutboundAt | N | when the account last sent the user a message (ms) |
+ * | typingUntil | N | until when a typing indicator shows (ms) |
+ * | expiresAt | N | TTL (epoch s): 7 days after the last write, longer than any window |
+ *
+ * @example
+ * ```ts
+ * const windows = new WindowStore({ client, tableName: 'wechat-kf', appId: 'wx123' });
+ * await windows.recordInbound('OPENID', 'message', createTime * 1000);
+ * const permit = await windows.acquireSend('OPENID'); // throws SendWindowClosedError when closed
+ * try { await wechat.call('sendText', input); } catch (e) { await permit.release(); throw e; }
+ * ```
+ */
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
+import type { RulesProfile } from '../core/limits';
+import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowRecord, type WindowState } from '../core/window';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+
+/**
+ * What the gates do before WeChat is called: `enforce` refuses a send or Typing the rules forbid;
+ * `observe` records and counts but never refuses (WeChat decides), reporting what it would have refused;
+ * `off` neither checks nor records.
+ */
+export type WindowPolicy = 'enforce' | 'observe' | 'off';
+
+/** Why the send gate refuses a send (as the core's {@link WindowState.sendRefusal}). */
+export type SendRefusalReason = NonNullable<WindowState['sendRefusal']>;
+
+/** Why the typing gate refuses `Typing` (as the core's {@link WindowState.typingRefusal}). */
+export type TypingRefusalReason = NonNullable<WindowState['typingRefusal']>;
+
+/** Permission to send one message, counted in the user's send window. */
+export interface SendPermit {
+  /** Under policy `observe`: why `enforce` would have refused this send (it was let through). */
+  observedRefusal?: SendRefusalReason;
+  /** Under policy `observe`: the error `enforce` would have thrown, with its message (not thrown). */
+  observedError?: SendWindowClosedError;
+  /**
+   * Gives the counted send back, when WeChat then refused or failed the send. Does nothing if a newer
+   * interaction has reset the count meanwhile, and nothing the second time.
+   */
+  release(): Promise<void>;
+}
+
+/** Permission for one typing command. */
+export interface TypingPermit {
+  /** Under policy `observe`: why `enforce` would have refused this command (it was let through). */
+  observedRefusal?: TypingRefusalReason;
+  /** Under policy `observe`: the error `enforce` would have thrown, with its message (not thrown). */
+  observedError?: TypingNotAllowedError | TypingActiveError;
+  /** Clears the typing state this permit set, when WeChat refused the command. */
+  release(): Promise<void>;
+}
+
+export interface WindowStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  appId: string;
+  /** Which window rules apply. Default `current`. */
+  profile?: RulesProfile;
+  /** Default `enforce`. */
+  policy?: WindowPolicy;
+  /** The clock (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** How long a window item is kept after its last write (TTL). Longer than any rule's window. */
+export const WINDOW_ITEM_RETENTION_MS = 7 * 86_400_000;
+
+/** Tries when a refused write finds, on re-reading, that the window allows it after all (a race). */
+const ATTEMPTS = 3;
+
+const NO_RELEASE = async (): Promise<void> => undefined;
+
+/**
+ * Per-user send and typing windows on DynamoDB.
+ *
+ * @example
+ * ```ts
+ * const windows = new WindowStore({ client, tableName: 'wechat-kf', appId: 'wx123', profile: 'current', policy: 'enforce' });
+ * const state = await windows.state('OPENID');
+ * state.canSend; // false until the user writes in
+ * ```
+ */
+export class WindowStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly appId: string;
+  /** The rules profile in use. */
+  readonly profile: RulesProfile;
+  /** The policy in use. */
+  readonly policy: WindowPolicy;
+  private readonly now: () => number;
+
+  constructor(options: WindowStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.appId = options.appId;
+    this.profile = options.profile ?? 'current';
+    this.policy = options.policy ?? 'enforce';
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Records that the user did something that opens a send window (a message, or a window-opening event),
+   * at `at` (ms; clamped to now: a callback's CreateTime is never trusted to lie in the future). The window
+   * restarts: `lastInboundAt = at`, `lastInboundKind = kind`, `sendsUsed = 0`. Recorded under every
+   * policy (under `off` too: the state is still worth answering).
+   *
+   * Only a newer interaction restarts the window. WeChat retries callbacks, and callbacks arrive out of
+   * order; an older one must not hand the sends of a used-up window back:
+   * ```
+   *  t=100 message ─┐                         ┌─ replay of t=100 (WeChat's retry)
+   *                 ▼                         ▼
+   *  item: lastInboundAt=100, sendsUsed 0 → 5 ─ IF lastInboundAt < 100 ✗ → unchanged, still 5 used
+   *
+   *  UpdateItem SET lastInboundAt = :at, lastInboundKind = :kind, sendsUsed = 0
+   *             IF attribute_not_exists(lastInboundAt) OR lastInboundAt < :at
+   * ```
+   *
+   * @returns the window state after the write (or as it is, when the interaction was older).
+   * @example
+   * ```ts
+   * const state = await windows.recordInbound('OPENID', 'message', Number(msg.CreateTime) * 1000);
+   * state.sendsLeft; // 5
+   * ```
+   */
+  async recordInbound(openid: string, kind: InteractionKind, at: number): Promise<WindowState> {
+    const now = this.now();
+    const when = Math.min(at, now);
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(this.keyOf(openid)),
+          UpdateExpression: 'SET #lastInboundAt = :at, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at',
+          ExpressionAttributeNames: names('lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt'),
+          ExpressionAttributeValues: { ':at': n(when), ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return windowState(toRecord(out.Attributes), now, this.profile);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return this.state(openid);
+    }
+  }
+
+  /**
+   * The user's window state now (strongly consistent read).
+   *
+   * @example
+   * ```ts
+   * const { canSend, sendsLeft, windowEnd, canType } = await windows.state('OPENID');
+   * ```
+   */
+  async state(openid: string): Promise<WindowState> {
+    return windowState(await this.read(openid), this.now(), this.profile);
+  }
+
+  /**
+   * Checks that the user's send window allows one more send, counts it, and records it, in ONE
+   * conditional write. The condition is generated from the profile's rules, one clause per kind of
+   * interaction (a rule with no count has no count clause):
+   * ```
+   *  (lastInboundKind = 'message' AND lastInboundAt > now - 48 h AND sendsUsed < 5)
+   *  OR (lastInboundKind = 'event' AND lastInboundAt > now - 1 min AND sendsUsed < 3)
+   *
+   *  UpdateItem SET sendsUsed = sendsUsed + 1, lastOutboundAt = now REMOVE typingUntil  IF <that>
+   * ```
+   * 20 concurrent sends to a user whose window allows 5 all race for the same item; DynamoDB applies the
+   * writes one at a time, so exactly 5 conditions hold and 15 fail. A failed condition is explained by
+   * re-reading the item: `no-interaction`, `window-expired` or `quota-used`, with the rule's source. (If
+   * the re-read finds the window open after all, because an interaction landed in between, it tries again.)
+   *
+   * A sent message ends typing, hence `REMOVE typingUntil`.
+   *
+   * Policy `observe` does the same write without the condition and reports, never throws, what `enforce`
+   * would have refused (`observedRefusal`, `observedError`); `off` writes nothing.
+   *
+   * @throws {SendWindowClosedError} under `enforce`, when the window does not allow the send.
+   * @example
+   * ```ts
+   * const permit = await windows.acquireSend('OPENID');
+   * try {
+   *   await wechat.call('sendText', { touser: 'OPENID', text: { content: 'Hi' } });
+   * } catch (error) {
+   *   await permit.release(); // WeChat did not send it: give the count back
+   *   throw error;
+   * }
+   * ```
+   */
+  async acquireSend(openid: string): Promise<SendPermit> {
+    if (this.policy === 'off') return { release: NO_RELEASE };
+    const key = this.keyOf(openid);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      const condition = this.policy === 'enforce' ? sendCondition(this.profile, now) : undefined;
+      let old: WindowRecord;
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :one, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
+            ConditionExpression: condition?.expression,
+            ExpressionAttributeNames: names('sendsUsed', 'lastOutboundAt', 'expiresAt', 'typingUntil', ...(condition ? ['lastInboundKind', 'lastInboundAt'] : [])),
+            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        old = toRecord(out.Attributes) ?? {};
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        const state = windowState(await this.read(openid), this.now(), this.profile);
+        if (state.sendRefusal !== null || attempt >= ATTEMPTS) throw this.sendRefusalError(openid, state);
+        continue;
+      }
+      const before = windowState(old, now, this.profile);
+      const permit: SendPermit = { release: this.sendRelease(key, old.lastInboundAt) };
+      if (before.sendRefusal !== null) {
+        permit.observedRefusal = before.sendRefusal;
+        permit.observedError = this.sendRefusalError(openid, before);
+      }
+      return permit;
+    }
+  }
+
+  /**
+   * Checks and records a typing command in one conditional write.
+   *
+   * `Typing` needs a message exchanged with the user, either way, within the last 30 s, and no typing
+   * indicator still showing (each lasts 15 s):
+   * ```
+   *  UpdateItem SET typingUntil = now + 15 s
+   *             IF (lastInboundAt >= now - 30 s OR lastOutboundAt >= now - 30 s)
+   *                AND (attribute_not_exists(typingUntil) OR typingUntil <= now)
+   * ```
+   * `CancelTyping` removes `typingUntil`, unconditionally (on an existing item only).
+   *
+   * Policies as for {@link acquireSend}.
+   *
+   * @throws {TypingNotAllowedError} no interaction within 30 s (enforce).
+   * @throws {TypingActiveError} a typing indicator is still showing (enforce).
+   * @example
+   * ```ts
+   * const permit = await windows.acquireTyping('OPENID', 'Typing');
+   * try { await wechat.call('sendTyping', { touser: 'OPENID', command: 'Typing' }); }
+   * catch (error) { await permit.release(); throw error; }
+   * ```
+   */
+  async acquireTyping(openid: string, command: 'Typing' | 'CancelTyping'): Promise<TypingPermit> {
+    if (this.policy === 'off') return { release: NO_RELEASE };
+    const key = this.keyOf(openid);
+    if (command === 'CancelTyping') {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: 'REMOVE #typingUntil',
+            // Not a rule: only keeps a cancel for an unknown user from creating an empty item.
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: names('typingUntil', 'pk'),
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      return { release: NO_RELEASE };
+    }
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      const until = now + TYPING_RULES.durationMs;
+      const enforce = this.policy === 'enforce';
+      let old: WindowRecord;
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: 'SET #typingUntil = :until, #expiresAt = :ttl',
+            ConditionExpression: enforce
+              ? '(#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)'
+              : undefined,
+            ExpressionAttributeNames: names('typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt'] : [])),
+            ExpressionAttributeValues: {
+              ':until': n(until),
+              ':ttl': this.ttl(now),
+              ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now) } : {}),
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        old = toRecord(out.Attributes) ?? {};
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        const state = windowState(await this.read(openid), this.now(), this.profile);
+        if (state.typingRefusal !== null || attempt >= ATTEMPTS) throw this.typingRefusalError(openid, state);
+        continue;
+      }
+      const before = windowState(old, now, this.profile);
+      const permit: TypingPermit = { release: this.typingRelease(key, until) };
+      if (before.typingRefusal !== null) {
+        permit.observedRefusal = before.typingRefusal;
+        permit.observedError = this.typingRefusalError(openid, before);
+      }
+      return permit;
+    }
+  }
+
+  /**
+   * `release()` of a send permit: gives the count back only while the window is the one the send was
+   * counted in, and only if something is counted.
+   * ```
+   *  acquire (lastInboundAt = 100, sendsUsed 2 → 3) ── WeChat refuses ── release: 3 → 2 ✓
+   *  acquire (lastInboundAt = 100, 2 → 3) ── user writes in (lastInboundAt = 200, sendsUsed 0) ── release ✗
+   *
+   *  UpdateItem SET sendsUsed = sendsUsed - 1 IF lastInboundAt = <seen at acquire> AND sendsUsed > 0
+   * ```
+   * `lastOutboundAt` and a removed `typingUntil` are not restored (concurrent sends may have moved them);
+   * at worst a later Typing is let through that WeChat then refuses with 45080.
+   */
+  private sendRelease(key: TableKey, lastInboundAt: number | undefined): () => Promise<void> {
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: 'SET #sendsUsed = #sendsUsed - :one',
+            ConditionExpression:
+              lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed > :zero' : '#lastInboundAt = :at AND #sendsUsed > :zero',
+            ExpressionAttributeNames: names('sendsUsed', 'lastInboundAt'),
+            ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    };
+  }
+
+  /** `release()` of a typing permit: removes `typingUntil` only if it is still the one this permit set. */
+  private typingRelease(key: TableKey, until: number): () => Promise<void> {
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: 'REMOVE #typingUntil',
+            ConditionExpression: '#typingUntil = :until',
+            ExpressionAttributeNames: names('typingUntil'),
+            ExpressionAttributeValues: { ':until': n(until) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    };
+  }
+
+  private sendRefusalError(openid: string, state: WindowState): SendWindowClosedError {
+    const reason = state.sendRefusal ?? 'quota-used';
+    const rules = WINDOW_RULES[this.profile];
+    const rule = state.lastInboundKind ? rules[state.lastInboundKind] : undefined;
+    const end = state.windowEnd === null ? undefined : state.windowEnd;
+    let message: string;
+    if (reason === 'no-interaction' || !rule) {
+      const sources = [...new Set(Object.values(rules).map((r) => r.source))].join('; ');
+      message = `no send window is open for user ${openid}: no interaction from the user has been recorded (${sources})`;
+    } else if (reason === 'window-expired') {
+      message = `the send window of user ${openid} closed at ${iso(end)} (${rule.source}); the user must interact again`;
+    } else {
+      message = `the send window of user ${openid} allows ${rule.maxSends} sends (${rule.source}); all ${rule.maxSends} are used (the window ends at ${iso(end)})`;
+    }
+    return new SendWindowClosedError({ openid, reason, message, windowEnd: end });
+  }
+
+  private typingRefusalError(openid: string, state: WindowState): TypingNotAllowedError | TypingActiveError {
+    if (state.typingRefusal === 'typing-active' && state.typingUntil !== null) {
+      return new TypingActiveError(
+        openid,
+        `a typing indicator for user ${openid} is already showing until ${iso(state.typingUntil)}; it lasts ${TYPING_RULES.durationMs / 1000} s and cannot be sent again meanwhile`,
+        state.typingUntil,
+      );
+    }
+    const last = Math.max(state.lastInboundAt ?? -Infinity, state.lastOutboundAt ?? -Infinity);
+    const seen = Number.isFinite(last) ? `the last one was at ${iso(last)}` : 'none is recorded';
+    return new TypingNotAllowedError(
+      openid,
+      `Typing needs a message exchanged with user ${openid}, either way, within the last ${TYPING_RULES.interactionWithinMs / 1000} s; ${seen}`,
+    );
+  }
+
+  private async read(openid: string): Promise<WindowRecord | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(openid)), ConsistentRead: true }));
+    return toRecord(out.Item);
+  }
+
+  private keyOf(openid: string): TableKey {
+    return keys.window(this.appId, openid);
+  }
+
+  private ttl(now: number): AttributeValue {
+    return n(epochSeconds(now + WINDOW_ITEM_RETENTION_MS));
+  }
+}
+
+/**
+ * The condition of the send write, generated from a profile's rules: one clause per kind of interaction,
+ * without a count clause for a rule with no count.
+ *
+ * @example
+ * ```ts
+ * sendCondition('seed', Date.now()).expression;
+ * // '(#lastInboundKind = :kind_message AND #lastInboundAt > :since_message) OR (#lastInboundKind = :kind_event AND #lastInboundAt > :since_event)'
+ * ```
+ */
+export function sendCondition(profile: RulesProfile, now: number): { expression: string; values: Record<string, AttributeValue> } {
+  const clauses: string[] = [];
+  const values: Record<string, AttributeValue> = {};
+  for (const [kind, rule] of Object.entries(WINDOW_RULES[profile])) {
+    // Open while now < lastInboundAt + durationMs, i.e. lastInboundAt > now - durationMs (as windowState).
+    const parts = [`#lastInboundKind = :kind_${kind}`, `#lastInboundAt > :since_${kind}`];
+    values[`:kind_${kind}`] = s(kind);
+    values[`:since_${kind}`] = n(now - rule.durationMs);
+    if (rule.maxSends !== null) {
+      parts.push(`#sendsUsed < :max_${kind}`);
+      values[`:max_${kind}`] = n(rule.maxSends);
+    }
+    clauses.push(`(${parts.join(' AND ')})`);
+  }
+  return { expression: clauses.join(' OR '), values };
+}
+
+function toRecord(item: Record<string, AttributeValue> | undefined): WindowRecord | undefined {
+  if (!item) return undefined;
+  const kind = stringAttr(item, 'lastInboundKind');
+  return {
+    lastInboundAt: numberAttr(item, 'lastInboundAt'),
+    lastInboundKind: kind === 'message' || kind === 'event' ? kind : undefined,
+    sendsUsed: numberAttr(item, 'sendsUsed'),
+    lastOutboundAt: numberAttr(item, 'lastOutboundAt'),
+    typingUntil: numberAttr(item, 'typingUntil'),
+  };
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined ? 'an unknown time' : new Date(ms).toISOString();
+}
