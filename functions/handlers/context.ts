@@ -7,7 +7,7 @@
  * their own pieces (embedded DynamoDB, the sandbox, an in-memory publisher).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { WeChatClient } from '../core/client';
 import { FetchTransport, type HttpTransport } from '../core/transport';
@@ -72,10 +72,18 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const now = options.now ?? Date.now;
   const dynamo = options.dynamo ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
   const transport = options.transport ?? new FetchTransport();
+  const metrics = options.metrics ?? createMetrics();
+  // Token fetches go through their own door, so each one is counted.
+  const tokenTransport: HttpTransport = {
+    send: (request) => {
+      metrics.addMetric('TokenFetches', MetricUnit.Count, 1);
+      return transport.send(request);
+    },
+  };
   const tokens = new DynamoDbTokenProvider({
     client: dynamo,
     tableName: config.tableName,
-    fetch: { transport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
+    fetch: { transport: tokenTransport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
     now,
   });
   const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules } });
@@ -89,7 +97,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),
     logger: options.logger ?? createLogger(),
-    metrics: options.metrics ?? createMetrics(),
+    metrics,
     now,
   };
 }

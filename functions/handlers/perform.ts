@@ -14,6 +14,13 @@ import type { WeChatResult } from '../core/client';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, WeChatApiError, WeChatKfError, WeChatTimeoutError } from '../core/errors';
 import type { AppContext } from './context';
 
+/** Counts one event of `name` with one dimension (e.g. SendRefused by reason, WeChatErrors by errcode). */
+export function countBy(ctx: AppContext, name: string, dimension: string, value: string): void {
+  const single = ctx.metrics.singleMetric();
+  single.addDimension(dimension, value);
+  single.addMetric(name, MetricUnit.Count, 1);
+}
+
 /** A release of what the gate took, when WeChat refuses afterwards. */
 interface Permit {
   release(): Promise<void>;
@@ -25,13 +32,13 @@ async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Pe
   try {
     if (op.gate === 'send') {
       const permit = await ctx.windows.acquireSend(openid);
-      if (permit.observedRefusal) ctx.metrics.addMetric(`SendWouldBeRefused_${permit.observedRefusal}`, MetricUnit.Count, 1);
+      if (permit.observedRefusal) countBy(ctx, 'SendWouldBeRefused', 'reason', permit.observedRefusal);
       return permit;
     }
     return await ctx.windows.acquireTyping(openid, input.command);
   } catch (error) {
-    if (error instanceof SendWindowClosedError) ctx.metrics.addMetric(`SendRefused_${error.reason}`, MetricUnit.Count, 1);
-    if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError) ctx.metrics.addMetric(`TypingRefused_${error.code}`, MetricUnit.Count, 1);
+    if (error instanceof SendWindowClosedError) countBy(ctx, 'SendRefused', 'reason', error.reason);
+    if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError) countBy(ctx, 'TypingRefused', 'reason', error.code);
     throw error;
   }
 }
@@ -65,7 +72,7 @@ export async function perform(ctx: AppContext, op: Operation<any>, input: unknow
         await permit.release().catch((releaseError) => ctx.logger.warn('could not give the window count back', { operation: op.name, error: (releaseError as Error).message }));
       }
       const errcode = (error as { errcode?: number }).errcode;
-      if (errcode !== undefined) ctx.metrics.addMetric(`WeChatError_${errcode}`, MetricUnit.Count, 1);
+      if (errcode !== undefined) countBy(ctx, 'WeChatErrors', 'errcode', String(errcode));
       throw error;
     }
   };

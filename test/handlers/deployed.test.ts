@@ -168,6 +168,9 @@ describe('bundled handlers in the deployed environment', () => {
     expect(send.result.statusCode).toBe(200);
     expect(sandbox.messages('oDeployed')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from Lambda' } }) })]);
     expect(callback.output).toContain('inbound push'); // the logs are there, and hold no secret:
+    expect(callback.output).toMatch(/"InboundMessages":1/); // CloudWatch EMF metrics
+    expect(send.output).toMatch(/"MessagesSent":1/);
+    expect(send.output).toMatch(/"TokenFetches":1/);
     const accessToken = (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
     expect(accessToken.length).toBeGreaterThan(10);
     for (const output of [callback.output, send.output]) {
@@ -181,6 +184,7 @@ describe('bundled handlers in the deployed environment', () => {
     const refused = await invoke('operation', httpEvent('POST', '/messages', JSON.stringify({ touser: 'oNobody', msgtype: 'text', text: { content: 'x' } })), { OPERATION_NAME: 'sendMessage' });
     const forged = await invoke('callback', httpEvent('POST', '/callback', '<xml></xml>', { signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: '1' }, 'text/xml'));
     expect(refused.result.statusCode).toBe(409);
+    expect(refused.output).toMatch(/"reason":"no-interaction"[^\n]*"SendRefused":1|"SendRefused":1[^\n]*"reason":"no-interaction"/);
     expect(JSON.parse(refused.result.body).error.code).toBe('SEND_WINDOW_CLOSED');
     expect(forged.result.statusCode).toBe(401);
     expect(sandbox.requests().filter((r) => r.path === '/cgi-bin/message/custom/send').length).toBe(sandbox.requests().slice(0, before).filter((r) => r.path === '/cgi-bin/message/custom/send').length);
