@@ -16,6 +16,7 @@ import { join } from 'path';
 import { buildPush, WeChatCrypto } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
+import { httpApiEvent } from '../support/aws-events';
 
 const CALLBACK_TOKEN = 'deployedToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -55,29 +56,11 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
   return state;
 }
 
+/** An HTTP API request with a raw body and query, as API Gateway delivers WeChat's push. */
 function httpEvent(method: string, path: string, body: string | undefined, query: Record<string, string> = {}, contentType = 'application/json') {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: { 'content-type': contentType, host: 'abc123.execute-api.us-east-1.amazonaws.com' },
-    queryStringParameters: Object.keys(query).length ? query : undefined,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'Mozilla/4.0' },
-      requestId: 'r-1',
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: '24/Nov/2026:13:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  const event = httpApiEvent(method, path, undefined, { queryStringParameters: Object.keys(query).length ? query : undefined, rawQueryString: new URLSearchParams(query).toString(), body });
+  event.headers = { ...event.headers, 'content-type': contentType };
+  return event;
 }
 
 describe('bundled handlers in the deployed environment', () => {
