@@ -82,7 +82,8 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = [
       { method: 'GET', path: '/interactions/{openid}', auth: 'iam' },
     ],
     acceptsEvents: false,
-    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false },
+    // It reads the secret only for the app id, which keys each user's window record.
+    needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false },
   },
   {
     id: 'TokenRefresher',

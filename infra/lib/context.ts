@@ -1,0 +1,147 @@
+/**
+ * The app's settings, from CDK context (`npx cdk deploy -c windowPolicy=observe`, or the `context` of
+ * cdk.json / cdk.context.json). Every key is optional; a wrong value is refused with the key's name and
+ * what it may be. infra/README.md lists them.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import type { WeChatKfStackProps } from './stack';
+import type { ApiThrottling, ThrottleLimits, WeChatCustomerServiceProps } from './wechat-customer-service';
+
+/** Every context key the app reads, with what it sets. */
+export const CONTEXT_KEYS = {
+  stackName: 'stack name (default WeChatKf)',
+  appId: "the official account's app id, for functions that do not read the secret (Interactions)",
+  windowPolicy: 'enforce | observe | off (default enforce)',
+  windowRules: 'current | seed (default current)',
+  tokenMode: 'stable | classic (default stable)',
+  wechatApiBaseUrl: 'WeChat API base URL (default https://api.weixin.qq.com)',
+  staticEgressIp: 'true | false: VPC + NAT gateway + Elastic IP for the functions that call WeChat (default false)',
+  egressIpAllocationIds: 'comma-separated Elastic IP allocation ids to reuse (with staticEgressIp)',
+  natGateways: '1 | 2 NAT gateways, i.e. egress IPs (default 1)',
+  secretArn: 'use an existing secret, by complete ARN',
+  secretName: 'use an existing secret, by name',
+  logRetentionDays: 'log retention in days, a CloudWatch Logs value (default 30)',
+  logLevel: 'DEBUG | INFO | WARN | ERROR (default INFO)',
+  throttleRateLimit: 'API default rate limit, requests/s (default 100)',
+  throttleBurstLimit: 'API default burst limit (default 200)',
+  callbackRateLimit: 'POST /callback rate limit, requests/s (default 200)',
+  callbackBurstLimit: 'POST /callback burst limit (default 400)',
+  alarmTopicArn: 'send alarms to this SNS topic',
+  alarmEmail: 'send alarms to this address through a new SNS topic',
+  removalPolicy: 'retain | destroy for the table, secret, queues and logs (default retain)',
+  eventSources: 'comma-separated EventBridge sources allowed to ask for operations (default any but wechat.kf)',
+  tokenRefreshMinutes: 'token refresher interval, 1–4 minutes (default 2)',
+  bulkSendBatchSize: 'bulk-send messages per invocation, 1–10 (default 10)',
+  bulkSendMaxConcurrency: 'bulk-send concurrent invocations, 2–1000 (default 5)',
+  bulkSendMaxReceiveCount: 'bulk-send receives before the dead-letter queue (default 3)',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+/** The app's stack name and stack props, from context. */
+export function settingsFromContext(node: Node): { stackName: string; props: WeChatKfStackProps } {
+  const get = (key: ContextKey): unknown => {
+    const value = node.tryGetContext(key);
+    return value === '' || value === null ? undefined : value;
+  };
+  const str = (key: ContextKey): string | undefined => {
+    const v = get(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw new Error(`context ${key} must be a string (${CONTEXT_KEYS[key]}), got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const oneOf = <T extends string>(key: ContextKey, values: readonly T[]): T | undefined => {
+    const v = str(key);
+    if (v !== undefined && !(values as readonly string[]).includes(v)) {
+      throw new Error(`context ${key} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    return v as T | undefined;
+  };
+  const bool = (key: ContextKey): boolean | undefined => {
+    const v = get(key);
+    if (v === undefined || typeof v === 'boolean') return v;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw new Error(`context ${key} must be true or false, got ${JSON.stringify(v)}`);
+  };
+  const num = (key: ContextKey): number | undefined => {
+    const v = get(key);
+    if (v === undefined) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`context ${key} must be a positive number (${CONTEXT_KEYS[key]}), got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const list = (key: ContextKey): string[] | undefined => {
+    const v = get(key);
+    if (v === undefined) return undefined;
+    const items = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : undefined;
+    if (!items) throw new Error(`context ${key} must be a comma-separated list, got ${JSON.stringify(v)}`);
+    const clean = items.map((s) => s.trim()).filter(Boolean);
+    return clean.length ? clean : undefined;
+  };
+
+  const retentionDays = num('logRetentionDays');
+  let logRetention: logs.RetentionDays | undefined;
+  if (retentionDays !== undefined) {
+    const allowed = Object.values(logs.RetentionDays).filter((d): d is logs.RetentionDays => typeof d === 'number');
+    if (!allowed.includes(retentionDays)) throw new Error(`context logRetentionDays must be one of ${allowed.join(', ')}, got ${retentionDays}`);
+    logRetention = retentionDays;
+  }
+
+  const limits = (rateKey: ContextKey, burstKey: ContextKey, fallback: ThrottleLimits): ThrottleLimits | undefined => {
+    const rate = num(rateKey);
+    const burst = num(burstKey);
+    if (rate === undefined && burst === undefined) return undefined;
+    return { rateLimit: rate ?? fallback.rateLimit, burstLimit: burst ?? fallback.burstLimit };
+  };
+  const defaultLimits = limits('throttleRateLimit', 'throttleBurstLimit', { rateLimit: 100, burstLimit: 200 });
+  const callbackLimits = limits('callbackRateLimit', 'callbackBurstLimit', { rateLimit: 200, burstLimit: 400 });
+  const throttling: ApiThrottling | undefined =
+    defaultLimits || callbackLimits
+      ? { ...(defaultLimits ? { default: defaultLimits } : {}), ...(callbackLimits ? { routes: { 'POST /callback': callbackLimits } } : {}) }
+      : undefined;
+
+  const removal = oneOf('removalPolicy', ['retain', 'destroy'] as const);
+  const refreshMinutes = num('tokenRefreshMinutes');
+  const batchSize = num('bulkSendBatchSize');
+  const maxConcurrency = num('bulkSendMaxConcurrency');
+  const maxReceiveCount = num('bulkSendMaxReceiveCount');
+
+  const service: Omit<WeChatCustomerServiceProps, 'secret' | 'alarmTopic'> = dropUndefined({
+    appId: str('appId'),
+    windowPolicy: oneOf('windowPolicy', ['enforce', 'observe', 'off'] as const),
+    windowRules: oneOf('windowRules', ['current', 'seed'] as const),
+    tokenMode: oneOf('tokenMode', ['stable', 'classic'] as const),
+    wechatApiBaseUrl: str('wechatApiBaseUrl'),
+    staticEgressIp: bool('staticEgressIp'),
+    egressIpAllocationIds: list('egressIpAllocationIds'),
+    natGateways: num('natGateways'),
+    logRetention,
+    logLevel: oneOf('logLevel', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
+    throttling,
+    removalPolicy: removal === undefined ? undefined : removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    eventSources: list('eventSources'),
+    tokenRefreshInterval: refreshMinutes === undefined ? undefined : Duration.minutes(refreshMinutes),
+    bulkSend:
+      batchSize ?? maxConcurrency ?? maxReceiveCount
+        ? dropUndefined({ batchSize, maxConcurrency, maxReceiveCount })
+        : undefined,
+  });
+
+  return {
+    stackName: str('stackName') ?? 'WeChatKf',
+    props: dropUndefined({
+      service,
+      secretArn: str('secretArn'),
+      secretName: str('secretName'),
+      alarmTopicArn: str('alarmTopicArn'),
+      alarmEmail: str('alarmEmail'),
+    }),
+  };
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,50 @@
+/**
+ * Real bundling (local esbuild, no Docker) of each of the four handler entries: the bundle is one minified
+ * CommonJS file with its source map, carries the AWS SDK v3 inside (nothing required from the runtime's
+ * copy), and loads in plain Node with an exported `handler`.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
+import { functionLogicalId, testApp } from './helpers';
+
+// One function per entry file: the operation functions all share functions/handlers/operation.ts.
+const specs = ['operation', 'callback', 'interactions', 'token-refresher'].map((entry) => {
+  const spec = LAMBDA_FUNCTIONS.find((s) => s.entry === entry && (entry !== 'operation' || s.operation === 'sendMessage'));
+  if (!spec) throw new Error(`no function uses the ${entry} entry`);
+  return spec;
+});
+
+test('each entry bundles locally with esbuild: minified, source-mapped, SDK included, handler exported', () => {
+  const app = testApp({}, true);
+  const stack = new Stack(app, 'Bundled');
+  new WeChatCustomerService(stack, 'WeChatKf', { functions: specs, appId: 'wx0123456789abcdef' });
+  const assembly = app.synth();
+  const template = Template.fromJSON(assembly.getStackByName('Bundled').template);
+
+  for (const spec of specs) {
+    const fn = template.toJSON().Resources[functionLogicalId(template, spec.id)].Properties;
+    const hash = (fn.Code.S3Key as string).replace(/\.zip$/, '');
+    const dir = path.join(assembly.directory, `asset.${hash}`);
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toEqual(['index.js', 'index.js.map']);
+
+    const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: long lines, only template literals break them
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    // The SDK is bundled: the only @aws-sdk require left is the optional CRT signer the SDK probes for.
+    const sdkRequires = [...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]);
+    expect([...new Set(sdkRequires)].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    expect(code.length).toBeLessThan(3 * 1024 * 1024);
+
+    const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(path.join(dir, 'index.js'))}).handler)`], {
+      env: { ...process.env, [OPERATION_ENV]: spec.operation ?? '', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1' },
+      encoding: 'utf8',
+    });
+    expect(exported).toBe('function');
+  }
+}, 180_000);

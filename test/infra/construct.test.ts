@@ -1,0 +1,288 @@
+/**
+ * The template of the default app (no static egress IP): one function per LAMBDA_FUNCTIONS entry, every
+ * route with its auth, least-privilege IAM, queues, rules, alarms, outputs — and a snapshot.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from '../../functions/store/table';
+import { INBOUND_EVENT_SOURCE as HANDLERS_INBOUND_SOURCE } from '../../functions/handlers/publisher';
+import * as infra from '../../infra/lib/wechat-customer-service';
+import { actionsOf, appStack, functionLogicalId, normalizedTemplate, resourcesOf, roleStatements, TEST_APP_ID } from './helpers';
+
+const { stack } = appStack();
+const template = Template.fromStack(stack);
+const json = template.toJSON();
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const only = (type: string) => {
+  const found = resourcesOf(template, type);
+  expect(found).toHaveLength(1);
+  return found[0]![0];
+};
+const tableId = only('AWS::DynamoDB::Table');
+const secretId = only('AWS::SecretsManager::Secret');
+const busId = only('AWS::Events::EventBus');
+
+describe('the constants infra repeats agree with the code', () => {
+  test('table keys and TTL attribute, inbound event source', () => {
+    expect([infra.TABLE_PARTITION_KEY, infra.TABLE_SORT_KEY, infra.TABLE_TTL_ATTRIBUTE]).toEqual([TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE]);
+    expect(infra.INBOUND_EVENT_SOURCE).toBe(HANDLERS_INBOUND_SOURCE);
+    expect(LAMBDA_FUNCTIONS.some((f) => f.operation === infra.BULK_SEND_OPERATION)).toBe(true);
+  });
+});
+
+describe('functions', () => {
+  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+
+  test('one function per LAMBDA_FUNCTIONS entry, nodejs24.x on arm64', () => {
+    expect(functions).toHaveLength(LAMBDA_FUNCTIONS.length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+    }
+    for (const spec of LAMBDA_FUNCTIONS) expect(() => functionLogicalId(template, spec.id)).not.toThrow();
+  });
+
+  test.each(LAMBDA_FUNCTIONS.map((s) => [s.id, s] as const))('%s: environment, log group, timeout', (id, spec) => {
+    const fn = json.Resources[functionLogicalId(template, id)].Properties;
+    const env = fn.Environment.Variables;
+    expect(env).toMatchObject({
+      TABLE_NAME: ref(tableId),
+      EVENT_BUS_NAME: ref(busId),
+      WECHAT_API_BASE_URL: 'https://api.weixin.qq.com',
+      WINDOW_POLICY: 'enforce',
+      WINDOW_RULES: 'current',
+      TOKEN_MODE: 'stable',
+      POWERTOOLS_SERVICE_NAME: 'wechat-kf',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    if (spec.needs.secret) {
+      expect(env.SECRET_ID).toEqual(ref(secretId));
+      expect(env.WECHAT_APP_ID).toBeUndefined();
+    } else {
+      // No secret: the app id (not a secret) comes from the environment.
+      expect(env.SECRET_ID).toBeUndefined();
+      expect(env.WECHAT_APP_ID).toBe(TEST_APP_ID);
+    }
+    if (spec.operation) expect(env[OPERATION_ENV]).toBe(spec.operation);
+    else expect(env[OPERATION_ENV]).toBeUndefined();
+    expect(env.AWS_NODEJS_CONNECTION_REUSE_ENABLED).toBeUndefined();
+    // Its own log group, with a retention.
+    const logGroupId = fn.LoggingConfig.LogGroup.Ref;
+    expect(json.Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+    expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn.Timeout).toBeLessThanOrEqual(30);
+    if (spec.entry === 'callback') expect(fn.Timeout).toBeLessThanOrEqual(5);
+    // No VPC without staticEgressIp.
+    expect(fn.VpcConfig).toBeUndefined();
+  });
+});
+
+describe('HTTP API', () => {
+  const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route');
+  const expected = LAMBDA_FUNCTIONS.flatMap((spec) => spec.routes.map((r) => ({ spec, ...r })));
+
+  test('exactly the routes of LAMBDA_FUNCTIONS', () => {
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  test.each(expected.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: auth and integration', (key, route) => {
+    const [, resource] = routes.find(([, r]) => r.Properties.RouteKey === key)!;
+    expect(resource.Properties.AuthorizationType).toBe(route.auth === 'iam' ? 'AWS_IAM' : 'NONE');
+    const integrationId = (resource.Properties.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+    const integration = json.Resources[integrationId].Properties;
+    expect(integration.IntegrationUri).toEqual(arnOf(functionLogicalId(template, route.spec.id)));
+  });
+
+  test('the callback is the only public route', () => {
+    const publicRoutes = routes.filter(([, r]) => r.Properties.AuthorizationType === 'NONE').map(([, r]) => r.Properties.RouteKey);
+    expect(publicRoutes.sort()).toEqual(['GET /callback', 'POST /callback']);
+  });
+
+  test('stage: default throttling, per-route throttling, access logging', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      RouteSettings: {
+        'GET /callback': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'POST /callback': { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+  });
+});
+
+describe('IAM: least privilege per function', () => {
+  test.each(LAMBDA_FUNCTIONS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
+    const statements = roleStatements(template, id);
+    // No wildcard resources without the egress VPC.
+    for (const s of statements) expect(s.Resource).not.toBe('*');
+
+    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(table).toHaveLength(1);
+    expect(table[0]!.Resource).toEqual(arnOf(tableId));
+    expect(actionsOf(table[0]!).sort()).toEqual([...infra.TABLE_ACTIONS[spec.needs.table]].sort());
+
+    const secret = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    if (spec.needs.secret) {
+      expect(secret).toHaveLength(1);
+      expect(actionsOf(secret[0]!)).toEqual(['secretsmanager:GetSecretValue']);
+      expect(secret[0]!.Resource).toEqual(ref(secretId));
+    } else {
+      expect(secret).toHaveLength(0);
+    }
+
+    const putEvents = statements.filter((s) => actionsOf(s).includes('events:PutEvents'));
+    if (spec.needs.publishesEvents) expect(putEvents.map((s) => s.Resource)).toEqual([arnOf(busId)]);
+    else expect(putEvents).toHaveLength(0);
+
+    const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(logs).toHaveLength(1);
+    const fn = json.Resources[functionLogicalId(template, id)].Properties;
+    expect(logs[0]!.Resource).toEqual(arnOf(fn.LoggingConfig.LogGroup.Ref));
+  });
+
+  test('Interactions may only read the secret (for the app id that keys window records)', () => {
+    expect(roleStatements(template, 'Interactions').flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
+  });
+
+  test('no AWS managed policies on the functions\' roles', () => {
+    for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('state', () => {
+  test('table: pk/sk, on demand, PITR, TTL, encryption, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        // SSEEnabled without a key: the AWS-managed aws/dynamodb KMS key.
+        SSESpecification: { SSEEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('secret: a placeholder JSON with the four fields', () => {
+    const props = json.Resources[secretId].Properties;
+    expect(props.GenerateSecretString.GenerateStringKey).toBe('appSecret');
+    expect(Object.keys(JSON.parse(props.GenerateSecretString.SecretStringTemplate)).sort()).toEqual(['appId', 'callbackToken', 'encodingAesKey']);
+  });
+});
+
+describe('queues and events', () => {
+  const queues = resourcesOf(template, 'AWS::SQS::Queue');
+  const bulk = queues.find(([id]) => /^WeChatKfBulkSendQueue[0-9A-F]{8}$/.test(id))!;
+  const bulkDlq = queues.find(([id]) => id.startsWith('WeChatKfBulkSendDeadLetterQueue'))!;
+  const eventsDlq = queues.find(([id]) => id.startsWith('WeChatKfEventsDeadLetterQueue'))!;
+
+  test('three queues, all SQS-encrypted and TLS-only', () => {
+    expect(queues).toHaveLength(3);
+    for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
+    for (const [id] of queues) {
+      const policy = policies.find(([, p]) => p.Properties.Queues.some((q: any) => q.Ref === id));
+      expect(policy![1].Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  test('bulk-send queue: DLQ after 3 receives, visibility ≥ 6 × the SendMessage timeout', () => {
+    expect(bulk[1].Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(bulkDlq[0]), maxReceiveCount: 3 });
+    const sendMessage = json.Resources[functionLogicalId(template, 'SendMessage')].Properties;
+    expect(bulk[1].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * sendMessage.Timeout);
+  });
+
+  test('SendMessage consumes the bulk-send queue, reporting batch item failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(bulk[0]),
+      FunctionName: ref(functionLogicalId(template, 'SendMessage')),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  const eventSpecs = LAMBDA_FUNCTIONS.filter((s) => s.acceptsEvents);
+  test.each(eventSpecs.map((s) => [s.id, s] as const))('%s: a rule on the bus for its detail-type, with DLQ and retries', (id, spec) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: ref(busId),
+      EventPattern: { 'detail-type': [spec.operation], source: [{ 'anything-but': [infra.INBOUND_EVENT_SOURCE] }] },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(functionLogicalId(template, id)),
+          DeadLetterConfig: { Arn: arnOf(eventsDlq[0]) },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
+    });
+    // Failed asynchronous invocations land in the same DLQ.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(functionLogicalId(template, id)),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(eventsDlq[0]) } },
+    });
+  });
+
+  test('only functions that accept events have rules on the bus', () => {
+    const busRules = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName);
+    expect(busRules).toHaveLength(eventSpecs.length);
+  });
+
+  test('the token refresher runs every 2 minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(2 minutes)',
+      Targets: [Match.objectLike({ Arn: arnOf(functionLogicalId(template, 'TokenRefresher')), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+
+  test('one per dead-letter queue (> 0 visible) and one per function (errors > 0)', () => {
+    const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(dlq).toHaveLength(2);
+    for (const [, a] of dlq) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const errors = alarms.filter(([, a]) => a.Properties.MetricName === 'Errors');
+    expect(errors).toHaveLength(LAMBDA_FUNCTIONS.length);
+    expect(alarms).toHaveLength(LAMBDA_FUNCTIONS.length + 2);
+  });
+
+  test('no actions without a topic; the topic with alarmEmail', () => {
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toBeUndefined();
+    const withTopic = Template.fromStack(appStack({ alarmEmail: 'ops@example.com' }).stack);
+    const topicId = resourcesOf(withTopic, 'AWS::SNS::Topic')[0]![0];
+    for (const [, a] of resourcesOf(withTopic, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toEqual([ref(topicId)]);
+    withTopic.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+test('outputs', () => {
+  expect(Object.keys(json.Outputs).sort()).toEqual(['ApiUrl', 'BulkSendQueueUrl', 'CallbackUrl', 'EventBusName', 'SecretArn', 'SecretName', 'TableName']);
+  expect(JSON.stringify(json.Outputs.CallbackUrl.Value)).toContain('/callback');
+});
+
+test('no VPC, NAT gateway or Elastic IP without staticEgressIp', () => {
+  for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::SecurityGroup']) template.resourceCountIs(type, 0);
+});
+
+test('template snapshot (asset hashes masked)', () => {
+  expect(normalizedTemplate(template)).toMatchSnapshot();
+});

@@ -1,0 +1,88 @@
+/**
+ * Shared by the infra tests: an app with the feature flags of cdk.json, bundling skipped (fast), and a
+ * template normalizer for snapshots.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/lib/app';
+import type { WeChatKfStack } from '../../infra/lib/stack';
+
+// Templates must not depend on the machine's AWS settings: env-agnostic stacks only.
+delete process.env.CDK_DEFAULT_ACCOUNT;
+delete process.env.CDK_DEFAULT_REGION;
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const CDK_JSON = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+
+/** The context of cdk.json plus `extra`; bundling is skipped unless `bundle` is set. */
+export function testContext(extra: Record<string, unknown> = {}, bundle = false): Record<string, unknown> {
+  return {
+    ...CDK_JSON.context,
+    // Templates without construct paths or the CDK version, so snapshots do not churn.
+    'aws:cdk:enable-path-metadata': false,
+    'aws:cdk:version-reporting': false,
+    ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    ...extra,
+  };
+}
+
+/** A fresh App with the test context (its cloud assembly goes to a temporary directory). */
+export function testApp(extra: Record<string, unknown> = {}, bundle = false): App {
+  return new App({ context: testContext(extra, bundle) });
+}
+
+/** The app id the test apps are given (context appId), as a deployment would be. */
+export const TEST_APP_ID = 'wx0123456789abcdef';
+
+/** The app of infra/bin/app.ts (stack + cdk-nag plugin) built with this context (plus appId). */
+export function appStack(extra: Record<string, unknown> = {}): { app: App; stack: WeChatKfStack } {
+  const app = testApp({ appId: TEST_APP_ID, ...extra });
+  return { app, stack: buildApp(app) };
+}
+
+/** The template of a stack of the real app. */
+export function appTemplate(extra: Record<string, unknown> = {}): Template {
+  return Template.fromStack(appStack(extra).stack);
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * The template with what varies between machines and source edits masked: asset hashes in S3 keys (and
+ * anywhere else a 64-hex hash appears).
+ */
+export function normalizedTemplate(stack: Stack | Template): Json {
+  const json = (stack instanceof Template ? stack : Template.fromStack(stack)).toJSON() as Json;
+  const mask = (value: Json): Json => {
+    if (typeof value === 'string') return value.replace(/[0-9a-f]{64}/g, '[ASSET-HASH]');
+    if (Array.isArray(value)) return value.map(mask);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v)]));
+    return value;
+  };
+  return mask(json);
+}
+
+/** Resources of a type, as [logicalId, resource] pairs. */
+export function resourcesOf(template: Template, type: string): [string, { Properties: Record<string, any>; [k: string]: any }][] {
+  return Object.entries(template.findResources(type)) as [string, { Properties: Record<string, any> }][];
+}
+
+/** The logical id of a function of the construct, by its LAMBDA_FUNCTIONS id. */
+export function functionLogicalId(template: Template, specId: string): string {
+  const matches = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => new RegExp(`^WeChatKf${specId}[0-9A-F]{8}$`).test(id));
+  if (matches.length !== 1) throw new Error(`expected one function for ${specId}, found ${matches.map(([id]) => id).join(', ') || 'none'}`);
+  return matches[0]![0];
+}
+
+/** The statements of the inline policy attached to a function's role. */
+export function roleStatements(template: Template, specId: string): { Action: string | string[]; Resource: any; Effect: string }[] {
+  const fnId = functionLogicalId(template, specId);
+  const fn = template.toJSON().Resources[fnId];
+  const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+  return policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+export const actionsOf = (s: { Action: string | string[] }): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
