@@ -214,7 +214,18 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
         {
           head_content: optionalString(),
           list: z
-            .array(requiredObject({ id: requiredString('an id'), content: requiredString() }, 'an object {id, content}'), {
+            .array(
+              requiredObject(
+                {
+                  // WeChat's examples use string ids ("101"); a number is passed through unchanged rather than refused.
+                  id: z.union([z.string().min(1, { error: 'must not be empty' }), z.number()], {
+                    error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
+                  }),
+                  content: requiredString(),
+                },
+                'an object {id, content}',
+              ),
+              {
               error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of menu items, got ${typeName(iss.input)}`),
             })
             .min(1, { error: 'must hold at least 1 menu item' })

@@ -21,7 +21,7 @@ export interface AppConfig {
   tokenMode: TokenMode;
   /** A DynamoDB-compatible endpoint instead of AWS's (local server, tests). */
   dynamodbEndpoint?: string;
-  /** How far a callback's timestamp may be from now, in seconds. */
+  /** How far a callback's timestamp may be from now, in seconds (`Infinity`: not checked). */
   callbackMaxSkewSeconds: number;
 }
 
@@ -44,8 +44,9 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const tableName = env.TABLE_NAME || 'wechat-kf';
-  const skew = Number(env.CALLBACK_MAX_SKEW_SECONDS ?? 300);
-  if (!Number.isFinite(skew) || skew <= 0) throw new ConfigurationError(`CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`);
+  // `off` turns the replay check off (e.g. to replay WeChat's worked examples); the signature is still checked.
+  const skew = env.CALLBACK_MAX_SKEW_SECONDS === 'off' ? Infinity : Number(env.CALLBACK_MAX_SKEW_SECONDS || 300);
+  if (Number.isNaN(skew) || skew <= 0) throw new ConfigurationError(`CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds or off, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`);
   const apiBaseUrl = env.WECHAT_API_BASE_URL || WECHAT_API_BASE_URL;
   if (!/^https?:\/\//.test(apiBaseUrl)) throw new ConfigurationError(`WECHAT_API_BASE_URL must be an http(s) URL, got ${JSON.stringify(apiBaseUrl)}`);
   return {

@@ -2,8 +2,8 @@
  * Interactions received by some other system (a chat widget, a CRM, another WeChat callback receiver)
  * and the window state of a user:
  * - `POST /interactions` `{openid, at?, kind?}` records that the user did something that opens a window
- *   (`kind`: `message`, the default, or `event` for a menu click, follow or QR scan; `at`: ISO 8601 or
- *   epoch milliseconds, never later than now, default now);
+ *   (`kind`: `message`, the default, or `event` for a menu click, follow or QR scan; `at`: ISO 8601, or
+ *   epoch seconds or milliseconds, never later than now, default now);
  * - `GET /interactions/{openid}` answers the window state: last interaction, send window end, sends
  *   left, can send, can type.
  */
@@ -38,19 +38,22 @@ const recordSchema = z.looseObject(
   {
     openid: requiredString('an openid'),
     at: z
-      .union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch milliseconds, got ${typeName(iss.input)}` })
+      .union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}` })
       .optional(),
     kind: z.enum(['message', 'event'], { error: (iss) => `must be message or event, got ${JSON.stringify(iss.input)}` }).optional(),
   },
   { error: (iss) => `must be a JSON object {openid, at?, kind?}, got ${typeName(iss.input)}` },
 );
 
-/** Parses `at`: an ISO time or epoch ms; refuses nonsense. Later than now is clamped to now by the store. */
+/**
+ * Parses `at`: an ISO time, epoch milliseconds, or epoch seconds (WeChat's CreateTime is in seconds; a
+ * number below 10^12 would be a millisecond time before 2001, so it can only mean seconds). Later than now
+ * is clamped to now by the store.
+ */
 function parseAt(at: number | string | undefined, now: number): number {
   if (at === undefined) return now;
-  const ms = typeof at === 'number' ? at : Date.parse(at);
-  if (!Number.isFinite(ms) || ms <= 0) throw new ValidationError([{ field: 'at', rule: `must be an ISO 8601 time or epoch milliseconds, got ${JSON.stringify(at)}` }]);
-  if (typeof at === 'number' && at < 1e12) throw new ValidationError([{ field: 'at', rule: 'must be epoch milliseconds (this looks like seconds)' }]);
+  const ms = typeof at === 'number' ? (at < 1e12 ? at * 1000 : at) : Date.parse(at);
+  if (!Number.isFinite(ms) || ms <= 0) throw new ValidationError([{ field: 'at', rule: `must be an ISO 8601 time or epoch seconds or milliseconds, got ${JSON.stringify(at)}` }]);
   return ms;
 }
 

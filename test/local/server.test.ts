@@ -191,3 +191,43 @@ describe('npm start: the local server', () => {
     expect(state.json.lastInteractionAt).not.toBeNull();
   });
 });
+
+describe("npm start with WeChat's official worked example (wechat-reference.md)", () => {
+  const EXAMPLE = {
+    env: { WECHAT_APP_ID: 'wxba5fad812f8e6fb9', WECHAT_APP_SECRET: 'unused-here', WECHAT_CALLBACK_TOKEN: 'AAAAA', WECHAT_ENCODING_AES_KEY: 'A'.repeat(43) },
+    get: 'signature=f464b24fc39322e44b38aa78f5edd27bd1441696&echostr=4375120948345356249&timestamp=1714036504&nonce=1514711492',
+    post: 'signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&timestamp=1714112445&nonce=415670741&openid=o9AgO5Kd5ggOC-bXrbNODIiE3bGY&encrypt_type=aes&msg_signature=046e02f8204d34f8ba5fa3b1db94908f3df2e9b3',
+    body: '{"ToUserName":"gh_97417a04a28d","Encrypt":"+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04="}',
+  };
+
+  async function withProduct(extraEnv: Record<string, string>, fn: (product: LocalProduct) => Promise<void>) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-example-'));
+    const product = await startLocal({ port: 0, dataDir, env: { ...EXAMPLE.env, ...extraEnv } });
+    try {
+      await fn(product);
+    } finally {
+      await product.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('answers the URL check and, with the replay check off, opens the safe-mode JSON push', async () => {
+    await withProduct({ CALLBACK_MAX_SKEW_SECONDS: 'off' }, async (product) => {
+      const check = await call(product, 'GET', `/callback?${EXAMPLE.get}`);
+      const push = await call(product, 'POST', `/callback?${EXAMPLE.post}`, EXAMPLE.body, { 'content-type': 'application/json' });
+      expect(check).toMatchObject({ status: 200, text: '4375120948345356249' });
+      expect(push).toMatchObject({ status: 200, text: 'success' });
+      expect(product.events.events).toEqual([
+        expect.objectContaining({ detailType: 'event.debug_demo', detail: expect.objectContaining({ openid: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY', message: expect.objectContaining({ debug_str: 'hello world' }) }) }),
+      ]);
+    });
+  });
+
+  it('refuses the same push as a replay by default (its timestamp is from 2024)', async () => {
+    await withProduct({}, async (product) => {
+      const push = await call(product, 'POST', `/callback?${EXAMPLE.post}`, EXAMPLE.body, { 'content-type': 'application/json' });
+      expect(push.status).toBe(401);
+      expect(product.events.events).toEqual([]);
+    });
+  });
+});
