@@ -79,6 +79,8 @@ export class ValidationError extends WeChatKfError {
 export type SendWindowReason =
   /** No interaction from this user has been recorded. */
   | 'no-interaction'
+  /** The user unfollowed the official account after their last interaction. */
+  | 'unfollowed'
   /** The window the user's last interaction opened has ended. */
   | 'window-expired'
   /** The window is open but its sends are used up. */

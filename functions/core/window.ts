@@ -76,6 +76,18 @@ export function interactionKindOf(message: { MsgType?: string; Event?: string })
   return USER_MESSAGE_TYPES.has(message.MsgType) ? 'message' : null;
 }
 
+/**
+ * Whether an inbound push is the user unfollowing the official account, which closes the send window.
+ *
+ * @example
+ * ```ts
+ * isUnfollow({ MsgType: 'event', Event: 'unsubscribe' }); // true
+ * ```
+ */
+export function isUnfollow(message: { MsgType?: string; Event?: string }): boolean {
+  return message.MsgType === 'event' && message.Event === 'unsubscribe';
+}
+
 /** What is stored about one user: the last inbound interaction, the sends it allowed, typing. */
 export interface WindowRecord {
   /** When the user last did something that opens a window (ms since epoch). */
@@ -88,6 +100,8 @@ export interface WindowRecord {
   lastOutboundAt?: number;
   /** Until when a typing indicator shows (ms). */
   typingUntil?: number;
+  /** When the user last unfollowed (ms): no send is possible until they interact again (WeChat: 45015). */
+  unfollowedAt?: number;
 }
 
 /** The state of a user's windows at one moment. */
@@ -101,7 +115,7 @@ export interface WindowState {
   sendsLeft: number | null;
   canSend: boolean;
   /** Why no send is allowed, when none is. */
-  sendRefusal: 'no-interaction' | 'window-expired' | 'quota-used' | null;
+  sendRefusal: 'no-interaction' | 'unfollowed' | 'window-expired' | 'quota-used' | null;
   canType: boolean;
   typingActive: boolean;
   typingUntil: number | null;
@@ -125,7 +139,10 @@ export function windowState(record: WindowRecord | undefined, now: number, profi
   let windowEnd: number | null = null;
   let sendsLeft: number | null = null;
   let sendRefusal: WindowState['sendRefusal'] = null;
-  if (lastInboundAt === null || kind === null) {
+  const unfollowed = r.unfollowedAt !== undefined && (lastInboundAt === null || r.unfollowedAt > lastInboundAt);
+  if (unfollowed) {
+    sendRefusal = 'unfollowed';
+  } else if (lastInboundAt === null || kind === null) {
     sendRefusal = 'no-interaction';
   } else {
     const rule = WINDOW_RULES[profile][kind];
@@ -136,7 +153,7 @@ export function windowState(record: WindowRecord | undefined, now: number, profi
   }
   const lastExchange = Math.max(lastInboundAt ?? -Infinity, r.lastOutboundAt ?? -Infinity);
   const typingActive = r.typingUntil !== undefined && r.typingUntil > now;
-  const recent = now - lastExchange <= TYPING_RULES.interactionWithinMs;
+  const recent = !unfollowed && now - lastExchange <= TYPING_RULES.interactionWithinMs;
   return {
     lastInboundAt,
     lastInboundKind: kind,

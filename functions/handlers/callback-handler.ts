@@ -7,7 +7,8 @@
  * decryption in safe mode); a push that fails any check gets 401 and nothing is recorded. WeChat pushes a
  * message again when no answer comes in 5 s (three tries in all), so each push is deduplicated (MsgId, or
  * FromUserName + CreateTime for events) before anything else. Then the interaction is recorded (opening
- * the user's send window, stamped with the push's CreateTime but never later than now), the message is
+ * the user's send window, stamped with the push's CreateTime but never later than now; an unsubscribe
+ * closes it), the message is
  * published to EventBridge (source `wechat.kf`, detail-type `message.<MsgType>` or `event.<Event>`), and
  * `success` is answered. If recording or publishing fails, the dedup mark is removed and the answer is
  * 500, so WeChat's next try is processed.
@@ -15,7 +16,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
 import { ConfigurationError, SignatureError, ValidationError, WeChatKfError } from '../core/errors';
-import { interactionKindOf } from '../core/window';
+import { interactionKindOf, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
 import { classifyEvent, toGatewayResult } from './events';
 import { errorAnswer, textAnswer } from './http';
@@ -81,7 +82,9 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       try {
         const now = ctx.now();
         const kind = interactionKindOf(message);
-        if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, Math.min(message.CreateTime * 1000, now));
+        const at = Math.min(message.CreateTime * 1000, now);
+        if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at);
+        else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
         await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now)]);
       } catch (error) {
         await ctx.dedup.forget(key).catch(() => undefined);

@@ -150,9 +150,49 @@ export class WindowStore {
           TableName: this.tableName,
           Key: marshallKey(this.keyOf(openid)),
           UpdateExpression: 'SET #lastInboundAt = :at, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
-          ConditionExpression: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at',
-          ExpressionAttributeNames: names('lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt'),
+          // Newer than what is stored, and not older than an unfollow: a late push from before the user
+          // unfollowed must not reopen the window (CreateTime has whole seconds, so a follow in the same
+          // second as the unfollow, pushed after it, does reopen it).
+          ConditionExpression: '(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)',
+          ExpressionAttributeNames: names('lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'),
           ExpressionAttributeValues: { ':at': n(when), ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return windowState(toRecord(out.Attributes), now, this.profile);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return this.state(openid);
+    }
+  }
+
+  /**
+   * Records that the user unfollowed (an `unsubscribe` push): the send window closes at once, as WeChat
+   * answers 45015 to any send to a user who no longer follows. The next interaction after `at` opens a new
+   * window. An unfollow older than the last interaction (a late push) changes nothing.
+   *
+   * ```
+   *  UpdateItem SET unfollowedAt = at REMOVE lastInboundAt, lastInboundKind, typingUntil
+   *             IF attribute_not_exists(lastInboundAt) OR lastInboundAt <= at
+   * ```
+   *
+   * @example
+   * ```ts
+   * await windows.recordUnfollow('OPENID', message.CreateTime * 1000);
+   * ```
+   */
+  async recordUnfollow(openid: string, at: number): Promise<WindowState> {
+    const now = this.now();
+    const when = Math.min(at, now);
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(this.keyOf(openid)),
+          UpdateExpression: 'SET #unfollowedAt = :at, #expiresAt = :ttl REMOVE #lastInboundAt, #lastInboundKind, #typingUntil',
+          ConditionExpression: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt <= :at',
+          ExpressionAttributeNames: names('unfollowedAt', 'expiresAt', 'lastInboundAt', 'lastInboundKind', 'typingUntil'),
+          ExpressionAttributeValues: { ':at': n(when), ':ttl': this.ttl(now) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -390,7 +430,9 @@ export class WindowStore {
     const rule = state.lastInboundKind ? rules[state.lastInboundKind] : undefined;
     const end = state.windowEnd === null ? undefined : state.windowEnd;
     let message: string;
-    if (reason === 'no-interaction' || !rule) {
+    if (reason === 'unfollowed') {
+      message = `user ${openid} has unfollowed the official account; no message can be sent until they follow or write again`;
+    } else if (reason === 'no-interaction' || !rule) {
       const sources = [...new Set(Object.values(rules).map((r) => r.source))].join('; ');
       message = `no send window is open for user ${openid}: no interaction from the user has been recorded (${sources})`;
     } else if (reason === 'window-expired') {
@@ -467,6 +509,7 @@ function toRecord(item: Record<string, AttributeValue> | undefined): WindowRecor
     sendsUsed: numberAttr(item, 'sendsUsed'),
     lastOutboundAt: numberAttr(item, 'lastOutboundAt'),
     typingUntil: numberAttr(item, 'typingUntil'),
+    unfollowedAt: numberAttr(item, 'unfollowedAt'),
   };
 }
 

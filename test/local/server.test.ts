@@ -78,6 +78,20 @@ describe('npm start: the local server', () => {
     expect(product.sandbox!.kfAccounts()).toEqual([]);
   });
 
+  it('closes the window when the user unfollows, without calling WeChat, and reopens it on a new follow', async () => {
+    await product.sandbox!.simulateUser('oLeaver', { type: 'text', content: 'bye' });
+    await product.sandbox!.simulateUser('oLeaver', { type: 'event', event: 'unsubscribe' });
+    const before = product.sandbox!.count(SEND);
+    const refused = await call(product, 'POST', '/messages', { touser: 'oLeaver', msgtype: 'text', text: { content: 'wait!' } });
+    await product.sandbox!.simulateUser('oLeaver', { type: 'event', event: 'subscribe' });
+    const welcomed = await call(product, 'POST', '/messages', { touser: 'oLeaver', msgtype: 'text', text: { content: 'welcome back' } });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({ code: 'SEND_WINDOW_CLOSED', reason: 'unfollowed' });
+    expect(welcomed.status).toBe(200);
+    expect(product.sandbox!.count(SEND) - before).toBe(1);
+    expect(product.events.events.map((e) => e.detailType)).toEqual(expect.arrayContaining(['event.unsubscribe', 'event.subscribe']));
+  });
+
   it('shows typing after an interaction and refuses it while active', async () => {
     await product.sandbox!.simulateUser('oTyper', { type: 'text', content: 'hi' });
     const first = await call(product, 'POST', '/typing', { touser: 'oTyper', command: 'Typing' });

@@ -37,6 +37,26 @@ describe('WindowStore', () => {
   };
 
   describe('send window', () => {
+    test('an unfollow closes the window at once; a late push from before it does not reopen it; a new follow does', async () => {
+      // Prepare
+      const windows = store();
+      await windows.recordInbound('o_gone', 'message', clock.now() - 1000);
+      // Act
+      const afterUnfollow = await windows.recordUnfollow('o_gone', clock.now());
+      const refused = await windows.acquireSend('o_gone').catch((e) => e);
+      const late = await windows.recordInbound('o_gone', 'message', clock.now() - 500);
+      clock.advance(1000);
+      const back = await windows.recordInbound('o_gone', 'event', clock.now());
+      // Assess
+      expect(afterUnfollow).toMatchObject({ canSend: false, sendRefusal: 'unfollowed', canType: false });
+      expect(refused).toBeInstanceOf(SendWindowClosedError);
+      expect(refused).toMatchObject({ reason: 'unfollowed' });
+      expect(refused.message).toContain('has unfollowed the official account');
+      expect(late.sendRefusal).toBe('unfollowed');
+      expect(back).toMatchObject({ canSend: true, sendsLeft: 3 });
+      await expect(windows.acquireSend('o_gone')).resolves.toBeDefined();
+    });
+
     test('20 concurrent sends after a message: exactly 5 allowed, 15 refused as quota-used', async () => {
       // Prepare
       const windows = store();
