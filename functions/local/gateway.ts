@@ -28,13 +28,19 @@ function isTextual(contentType: string | undefined): boolean {
   return ct.startsWith('text/') || ct.includes('json') || ct.includes('xml') || ct.startsWith('application/x-www-form-urlencoded');
 }
 
+/** `/kf-accounts/{kf_account}/avatar` → a regex with one capture per `{parameter}`, as API Gateway matches. */
 function compile(route: RouteSpec, fn: LambdaFunctionSpec): CompiledRoute {
   const names: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_m, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { route, fn, names, pattern: new RegExp(`^${source.replace(/\\\{|\\\}/g, '')}$`) };
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+      names.push(param[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, fn, names, pattern: new RegExp(`^${source}$`) };
 }
 
 /** Reads a request body up to a limit. */
