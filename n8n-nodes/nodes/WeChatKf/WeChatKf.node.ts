@@ -1,0 +1,113 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { getOperation } from '../../../functions/core/catalogue';
+import { ValidationError, WeChatKfError } from '../../../functions/core/errors';
+import { buildProperties, findOperation } from './actions';
+import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation, productError } from './transport/request';
+import { validationError } from './transport/errors';
+
+/** The output item of a failed item when "Continue On Fail" is on. */
+function errorJson(error: Error): IDataObject {
+	const json: IDataObject = { error: error.message };
+	const context = (error as { context?: IDataObject }).context ?? {};
+	for (const key of ['errcode', 'errmsg', 'hint', 'code', 'issues']) {
+		if (context[key] !== undefined) json[key] = context[key];
+	}
+	const description = (error as { description?: string | null }).description;
+	if (description) json.description = description;
+	return json;
+}
+
+export class WeChatKf implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WeChat Customer Service',
+		name: 'weChatKf',
+		icon: { light: 'file:wechat.svg', dark: 'file:wechat.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Send WeChat Official Account customer-service messages (客服消息) and manage kf accounts',
+		defaults: { name: 'WeChat Customer Service' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: DIRECT_CREDENTIAL,
+				required: true,
+				displayOptions: { show: { authentication: ['direct'] } },
+			},
+			{
+				name: GATEWAY_CREDENTIAL,
+				required: true,
+				displayOptions: { show: { authentication: ['gateway'] } },
+			},
+		],
+		properties: [
+			{
+				displayName: 'Authentication',
+				name: 'authentication',
+				type: 'options',
+				options: [
+					{
+						name: 'Direct (WeChat API)',
+						value: 'direct',
+						description: 'Call WeChat directly with the AppID and AppSecret',
+					},
+					{
+						name: 'Gateway (Deployed API)',
+						value: 'gateway',
+						description:
+							"Call this product's deployed API (AWS, SigV4), which holds the token and enforces the send window",
+					},
+				],
+				default: 'direct',
+			},
+			...buildProperties(),
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const returnData: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				const resource = this.getNodeParameter('resource', itemIndex) as string;
+				const operation = this.getNodeParameter('operation', itemIndex) as string;
+				const nodeOperation = findOperation(resource, operation);
+				if (!nodeOperation) {
+					throw new NodeOperationError(
+						this.getNode(),
+						`The operation "${operation}" of resource "${resource}" is not known`,
+						{ itemIndex },
+					);
+				}
+				const call = await nodeOperation.prepare.call(this, itemIndex);
+				const catalogueOperation = getOperation(call.operation);
+				const input = parseInput.call(this, catalogueOperation, call.input, itemIndex);
+				const answer = await performOperation.call(this, catalogueOperation, input, itemIndex);
+				const results = nodeOperation.toItems ? nodeOperation.toItems(answer, call) : [answer];
+				for (const json of results) returnData.push({ json, pairedItem: { item: itemIndex } });
+			} catch (caught) {
+				let error = caught as Error;
+				if (error instanceof ValidationError) error = validationError(this.getNode(), error, itemIndex);
+				else if (error instanceof WeChatKfError) error = productError(this.getNode(), error, itemIndex);
+				else if (!(error instanceof NodeApiError) && !(error instanceof NodeOperationError)) {
+					error = new NodeOperationError(this.getNode(), error, { itemIndex });
+				}
+				if (this.continueOnFail()) {
+					returnData.push({ json: errorJson(error), pairedItem: { item: itemIndex } });
+					continue;
+				}
+				throw error;
+			}
+		}
+		return [returnData];
+	}
+}

@@ -1,0 +1,121 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import {
+	MESSAGE_TYPE_SPECS,
+	MESSAGE_TYPES,
+	type MessageType,
+} from '../../../../../functions/core/catalogue';
+import type { NodeOperation } from '../types';
+import { MESSAGE_CONTENT } from './content';
+
+/** The msgtype option that sends a custom/send body given as JSON, unchanged. */
+export const RAW = 'raw';
+
+const typeLabel = (type: MessageType) => MESSAGE_TYPE_SPECS[type].title.replace(/^Send (an? )?/i, '');
+
+// Generated from the core catalogue: every message type WeChat's custom/send takes, plus Raw JSON.
+const msgtypeOptions = {
+	options: [
+		...MESSAGE_TYPES.map((type) => ({
+			name: `${typeLabel(type).charAt(0).toUpperCase()}${typeLabel(type).slice(1)} (${type})`,
+			value: type,
+			description: MESSAGE_TYPE_SPECS[type].description,
+		})),
+		{ name: 'Raw JSON', value: RAW, description: "A complete custom/send body, sent as it is (after validation)" },
+	],
+};
+
+const msgtypeField: INodeProperties = Object.assign(
+	{ displayName: 'Message Type', name: 'msgtype', type: 'options' as const, default: MESSAGE_TYPES[0] },
+	msgtypeOptions,
+);
+
+const typeFields: INodeProperties[] = MESSAGE_TYPES.flatMap((type) =>
+	MESSAGE_CONTENT[type].fields.map((field) => Object.assign({}, field, { displayOptions: { show: { msgtype: [type] } } })),
+);
+
+export const send: NodeOperation = {
+	value: 'send',
+	name: 'Send',
+	action: 'Send a message',
+	catalogue: ['sendMessage', ...MESSAGE_TYPES.map((type) => MESSAGE_TYPE_SPECS[type].operation)],
+	properties: [
+		{
+			displayName: 'Recipient OpenID',
+			name: 'touser',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: '={{ $json.openid }}',
+			description: 'The openid of the user (it must have written to the official account recently)',
+			displayOptions: { hide: { msgtype: [RAW] } },
+		},
+		msgtypeField,
+		...typeFields,
+		{
+			displayName: 'Body (JSON)',
+			name: 'rawBody',
+			type: 'json',
+			required: true,
+			default: '{\n  "touser": "",\n  "msgtype": "text",\n  "text": { "content": "" }\n}',
+			description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice",
+			displayOptions: { show: { msgtype: [RAW] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [
+				{
+					displayName: 'Send As Kf Account',
+					name: 'kfAccount',
+					type: 'string',
+					default: '',
+					placeholder: 'kf2001@gh_account_wxid',
+					description: 'Show the message as sent by this kf account (customservice.kf_account)',
+				},
+			],
+		},
+	],
+	prepare(itemIndex) {
+		const msgtype = this.getNodeParameter('msgtype', itemIndex) as MessageType | typeof RAW;
+		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		const kfAccount = typeof options.kfAccount === 'string' ? options.kfAccount.trim() : '';
+		let body: IDataObject;
+		let operation: string;
+		if (msgtype === RAW) {
+			const raw = this.getNodeParameter('rawBody', itemIndex) as string | IDataObject;
+			if (typeof raw === 'string') {
+				try {
+					body = JSON.parse(raw) as IDataObject;
+				} catch (error) {
+					throw new NodeOperationError(this.getNode(), `Body (JSON) is not valid JSON: ${(error as Error).message}`, {
+						itemIndex,
+					});
+				}
+			} else {
+				body = { ...raw };
+			}
+			operation = 'sendMessage';
+		} else {
+			const content = MESSAGE_CONTENT[msgtype];
+			if (!content) {
+				throw new NodeOperationError(this.getNode(), `Unknown message type "${String(msgtype)}"`, { itemIndex });
+			}
+			body = {
+				touser: (this.getNodeParameter('touser', itemIndex) as string).trim(),
+				msgtype,
+				[msgtype]: content.build.call(this, itemIndex),
+			};
+			operation = MESSAGE_TYPE_SPECS[msgtype].operation;
+		}
+		if (kfAccount !== '') body.customservice = { kf_account: kfAccount };
+		return { operation, input: body };
+	},
+	toItems(answer, call) {
+		const input = call.input as IDataObject;
+		return [{ ...answer, touser: input.touser, msgtype: input.msgtype }];
+	},
+};

@@ -1,0 +1,305 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	IDataObject,
+	IHookFunctions,
+	INodeCredentialTestResult,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import {
+	dedupKey,
+	openPush,
+	verifyUrl,
+	WeChatCrypto,
+	type InboundEvent,
+	type InboundMessage,
+	type InboundMsgType,
+} from '../../../functions/core/callback';
+import { SignatureError } from '../../../functions/core/errors';
+
+const MESSAGE_TYPES: Record<InboundMsgType, string> = {
+	text: 'Text',
+	image: 'Image',
+	voice: 'Voice',
+	video: 'Video',
+	shortvideo: 'Short Video',
+	location: 'Location',
+	link: 'Link',
+	file: 'File',
+	miniprogrampage: 'Mini Program Card',
+	event: 'Event',
+};
+
+const EVENTS: Record<InboundEvent, string> = {
+	subscribe: 'Follow (Subscribe)',
+	unsubscribe: 'Unfollow (Unsubscribe)',
+	SCAN: 'QR Code Scan (SCAN)',
+	LOCATION: 'Location Report (LOCATION)',
+	CLICK: 'Menu Click (CLICK)',
+	VIEW: 'Menu Link (VIEW)',
+	scancode_push: 'Menu Scan (Scancode_push)',
+	scancode_waitmsg: 'Menu Scan and Wait (Scancode_waitmsg)',
+	pic_sysphoto: 'Menu Camera (Pic_sysphoto)',
+	pic_photo_or_album: 'Menu Camera or Album (Pic_photo_or_album)',
+	pic_weixin: 'Menu WeChat Album (Pic_weixin)',
+	location_select: 'Menu Location (Location_select)',
+	view_miniprogram: 'Menu Mini Program (View_miniprogram)',
+	kf_create_session: 'Kf Session Created (Kf_create_session)',
+	kf_close_session: 'Kf Session Closed (Kf_close_session)',
+	kf_switch_session: 'Kf Session Switched (Kf_switch_session)',
+};
+
+/** How long a push's key is remembered to drop WeChat's retries (it retries within ~15 s). */
+const DEDUP_TTL_MS = 10 * 60_000;
+const DEDUP_MAX = 2000;
+/** Keys seen by this process, for retries that arrive while the first push is still being handled. */
+const recentKeys = new Map<string, number>();
+
+/** Whether this push was seen before (workflow static data and this process); records it if not. */
+function seenBefore(staticData: IDataObject, scope: string, key: string, now: number): boolean {
+	const stored = (staticData.pushKeys ?? {}) as Record<string, number>;
+	for (const [k, at] of Object.entries(stored)) if (now - at > DEDUP_TTL_MS) delete stored[k];
+	for (const [k, at] of recentKeys) if (now - at > DEDUP_TTL_MS) recentKeys.delete(k);
+	const scoped = `${scope}|${key}`;
+	const seen = stored[key] !== undefined || recentKeys.has(scoped);
+	if (!seen) {
+		stored[key] = now;
+		recentKeys.set(scoped, now);
+		const keys = Object.keys(stored);
+		if (keys.length > DEDUP_MAX) for (const k of keys.slice(0, keys.length - DEDUP_MAX)) delete stored[k];
+		staticData.pushKeys = stored;
+	}
+	return seen;
+}
+
+/** The push as an item with readable names; `raw` keeps every field WeChat sent. */
+export function toItem(message: InboundMessage, mode: string): IDataObject {
+	const createdAt = new Date(message.CreateTime * 1000).toISOString();
+	const item: IDataObject = {
+		openid: message.FromUserName,
+		account: message.ToUserName,
+		messageType: message.MsgType,
+		event: message.Event ?? null,
+		eventKey: message.EventKey ?? null,
+		content: message.Content ?? null,
+		msgId: message.MsgId ?? null,
+		menuId: message.bizmsgmenuid ?? null,
+		mediaId: message.MediaId ?? null,
+		picUrl: message.PicUrl ?? null,
+		createdAt,
+		createTime: message.CreateTime,
+		mode,
+		raw: { ...message } as IDataObject,
+	};
+	return item;
+}
+
+function queryOf(ctx: IWebhookFunctions): Record<string, string> {
+	const query = ctx.getQueryData() as Record<string, unknown>;
+	const out: Record<string, string> = {};
+	for (const [k, v] of Object.entries(query ?? {})) {
+		if (typeof v === 'string') out[k] = v;
+		else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+	}
+	return out;
+}
+
+function rawBodyOf(ctx: IWebhookFunctions): string {
+	const req = ctx.getRequestObject() as unknown as { rawBody?: Buffer; body?: unknown };
+	if (req.rawBody && req.rawBody.length > 0) return req.rawBody.toString('utf8');
+	const body = req.body ?? ctx.getBodyData();
+	if (typeof body === 'string') return body;
+	// No raw body (should not happen in n8n): a JSON push can still be read back.
+	return JSON.stringify(body ?? {});
+}
+
+export class WeChatKfTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WeChat Customer Service Trigger',
+		name: 'weChatKfTrigger',
+		icon: { light: 'file:wechat.svg', dark: 'file:wechat.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"messages and events"}}',
+		description:
+			'Starts the workflow when a WeChat user writes to the official account, or an event (follow, menu click…) comes in',
+		defaults: { name: 'WeChat Customer Service Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [{ name: 'weChatCallbackApi', required: true, testedBy: 'weChatCallbackApiTest' }],
+		webhooks: [
+			{
+				name: 'setup',
+				httpMethod: 'GET',
+				responseMode: 'onReceived',
+				path: 'wechat',
+			},
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'wechat',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'Paste the Production URL above into the official account: Settings and Development → Basic Configuration → Server Configuration → URL, with the same Token (and EncodingAESKey) as the credential. Publish (activate) the workflow before you save it there: WeChat checks the URL at once.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Message Types',
+				name: 'messageTypes',
+				type: 'multiOptions',
+				options: Object.entries(MESSAGE_TYPES).map(([value, name]) => ({ name, value })),
+				default: [],
+				description: 'Which messages start the workflow; none selected means every message type (and every event)',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				options: Object.entries(EVENTS).map(([value, name]) => ({ name, value })),
+				default: [],
+				description: 'Which events start the workflow; none selected means every event (when events are let through)',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Max Clock Skew (Seconds)',
+						name: 'maxSkewSeconds',
+						type: 'number',
+						default: 300,
+						description: 'How far the timestamp of a push may be from this server\'s clock; 0 turns the check off',
+					},
+					{
+						displayName: 'Keep Retries',
+						name: 'keepRetries',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to start the workflow again when WeChat repeats a push it already sent (by default repeats are dropped)',
+					},
+				],
+			},
+		],
+	};
+
+	methods = {
+		credentialTest: {
+			/** Nothing is called with this credential: the test checks that the Token and key are usable. */
+			async weChatCallbackApiTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const data = credential.data ?? {};
+				const token = String(data.token ?? '');
+				const aesKey = String(data.encodingAesKey ?? '').trim();
+				if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
+					return { status: 'Error', message: 'The Token must be 3 to 32 letters or digits, as WeChat requires' };
+				}
+				if (aesKey !== '') {
+					try {
+						new WeChatCrypto(token, aesKey, String(data.appId ?? '').trim() || 'unset');
+					} catch (error) {
+						return { status: 'Error', message: (error as Error).message };
+					}
+					if (String(data.appId ?? '').trim() === '') {
+						return { status: 'Error', message: 'Safe mode needs the AppID of the official account' };
+					}
+				}
+				return { status: 'OK', message: 'The Token and EncodingAESKey are well-formed' };
+			},
+		},
+	};
+
+	/**
+	 * WeChat's callback URL is entered by hand in the official account's admin console (it has no API to
+	 * register one), so there is nothing to create or delete on WeChat's side.
+	 */
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const res = this.getResponseObject();
+		const req = this.getRequestObject();
+		const credentials = (await this.getCredentials('weChatCallbackApi')) as ICredentialDataDecryptedObject;
+		const token = String(credentials.token ?? '');
+		const aesKey = String(credentials.encodingAesKey ?? '').trim();
+		const appId = String(credentials.appId ?? '').trim();
+		const query = queryOf(this);
+		const reject = (status: number, message: string): IWebhookResponseData => {
+			res.status(status).type('text/plain').send(message);
+			return { noWebhookResponse: true };
+		};
+
+		if (this.getWebhookName() === 'setup' || req.method === 'GET') {
+			try {
+				const echostr = verifyUrl(query, token);
+				res.status(200).type('text/plain').send(echostr);
+			} catch (error) {
+				return reject(error instanceof SignatureError ? 401 : 400, (error as Error).message);
+			}
+			return { noWebhookResponse: true };
+		}
+
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
+		let opened;
+		try {
+			opened = openPush({
+				query,
+				body: rawBodyOf(this),
+				token,
+				crypto: aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined,
+				contentType: String(req.headers['content-type'] ?? ''),
+				maxSkewSeconds: skew === 0 ? Infinity : skew,
+			});
+		} catch (error) {
+			return reject(error instanceof SignatureError ? 401 : 400, (error as Error).message);
+		}
+		// WeChat waits 5 s at most for an answer, and retries otherwise: answer at once.
+		res.status(200).type('text/plain').send('success');
+
+		const { message, mode } = opened;
+		const staticData = this.getWorkflowStaticData('node');
+		if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, dedupKey(message), Date.now())) {
+			return { noWebhookResponse: true };
+		}
+		const messageTypes = this.getNodeParameter('messageTypes', []) as string[];
+		const events = this.getNodeParameter('events', []) as string[];
+		if (messageTypes.length > 0 && !messageTypes.includes(String(message.MsgType))) {
+			return { noWebhookResponse: true };
+		}
+		if (message.MsgType === 'event' && events.length > 0 && !events.includes(String(message.Event))) {
+			return { noWebhookResponse: true };
+		}
+		return {
+			noWebhookResponse: true,
+			workflowData: [this.helpers.returnJsonArray([toItem(message, mode)])],
+		};
+	}
+}
