@@ -1,0 +1,131 @@
+/**
+ * Gateway mode: the built node calls the product's API (the local server, the same routes and handlers as
+ * API Gateway) through a stand-in for API Gateway's IAM authorizer that recomputes every request's SigV4
+ * signature with the AWS SDK's own signer (@smithy/signature-v4) and refuses (403) any that does not
+ * match. So the node's requests are signed exactly as API Gateway checks them, and sends go through the
+ * deployment's window gate and token cache.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { mkdtempSync, rmSync } from 'fs';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { createHarness } from './harness';
+
+const KEYS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const REGION = 'eu-west-1';
+const CRED = { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } };
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 1), Buffer.from([0xff, 0xd9])]);
+
+interface Authorizer {
+  url: string;
+  verified: number;
+  refused: string[];
+  stop(): Promise<void>;
+}
+
+/** API Gateway's IAM check, in front of the local server: verify SigV4, then forward. */
+async function startIamAuthorizer(target: string): Promise<Authorizer> {
+  const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials: KEYS, sha256: Sha256 });
+  const state: Authorizer = { url: '', verified: 0, refused: [], stop: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const auth = String(req.headers.authorization ?? '');
+      const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(';') ?? [];
+      const amzDate = String(req.headers['x-amz-date'] ?? '');
+      const url = new URL(req.url ?? '/', 'http://placeholder');
+      const headers: Record<string, string> = {};
+      for (const name of signedHeaders) headers[name] = String(req.headers[name] ?? '');
+      const query: Record<string, string> = {};
+      url.searchParams.forEach((v, k) => (query[k] = v));
+      const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+      const expected = await signer.sign(
+        { method: req.method ?? 'GET', protocol: 'http:', hostname: headers.host?.split(':')[0] ?? '', port: Number(headers.host?.split(':')[1]) || undefined, path: url.pathname, query, headers, body: body.length ? body : undefined },
+        { signingDate: date },
+      );
+      if (!auth || expected.headers.authorization !== auth) {
+        state.refused.push(`${req.method} ${req.url}`);
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided.' }));
+        return;
+      }
+      state.verified++;
+      const forwarded = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: body.length ? body : undefined });
+      res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await forwarded.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.stop = () => new Promise<void>((r) => server.close(() => r()));
+  return state;
+}
+
+describe('gateway mode: the node through the deployed API contract, signed with SigV4', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+  let authorizer: Authorizer;
+  let harness: ReturnType<typeof createHarness>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-gateway-'));
+    product = await startLocal({ port: 0, dataDir, env: {} });
+    authorizer = await startIamAuthorizer(product.url);
+    harness = createHarness({
+      credentials: {
+        gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } },
+        forged: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: REGION, accessKeyId: KEYS.accessKeyId, secretAccessKey: 'not-the-key', sessionToken: '' } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await authorizer?.stop();
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('sends a message to a user who wrote in, through the window gate', async () => {
+    // Prepare
+    await product.sandbox!.simulateUser('oGw', { type: 'text', content: 'hi' });
+    // Act
+    const { items, error } = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oGw', msgtype: 'text', content: 'via the gateway' }, [{ json: {} }], CRED);
+    // Assess
+    expect(error).toBeUndefined();
+    expect(items[0]!.json).toMatchObject({ errcode: 0 });
+    expect(product.sandbox!.messages('oGw')).toEqual([expect.objectContaining({ body: { touser: 'oGw', msgtype: 'text', text: { content: 'via the gateway' } } })]);
+    expect(authorizer.refused).toEqual([]);
+  });
+
+  it("reports the deployment's window refusal (409 SEND_WINDOW_CLOSED) as a NodeApiError, and WeChat is never called", async () => {
+    const before = product.sandbox!.count('/cgi-bin/message/custom/send');
+    const { error } = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oStranger', msgtype: 'text', content: 'x' }, [{ json: {} }], CRED);
+    expect(error?.name).toBe('NodeApiError');
+    expect(error?.message).toMatch(/409.*SEND_WINDOW_CLOSED/);
+    expect(product.sandbox!.count('/cgi-bin/message/custom/send')).toBe(before);
+  });
+
+  it('signs path parameters, JSON bodies and raw image bodies as API Gateway checks them: kf accounts end to end', async () => {
+    const verifiedBefore = authorizer.verified;
+    const run = (parameters: Record<string, unknown>, items = [{ json: {} }]) => harness.run({ authentication: 'gateway', resource: 'kfAccount', ...parameters }, items, CRED);
+    const added = await run({ operation: 'add', kfAccount: 'gw1@sandbox', nickname: 'Gateway agent' });
+    const updated = await run({ operation: 'update', kfAccount: 'gw1@sandbox', nickname: 'Agent GW' });
+    const avatar = await run({ operation: 'uploadAvatar', kfAccount: 'gw1@sandbox', binaryPropertyName: 'data' }, [{ json: {}, binary: { data: { data: JPEG.toString('base64'), mimeType: 'image/jpeg', fileName: 'a.jpg' } } }] as never);
+    const listed = await run({ operation: 'list' });
+    const deleted = await run({ operation: 'delete', kfAccount: 'gw1@sandbox' });
+    for (const result of [added, updated, avatar, listed, deleted]) expect(result.error).toBeUndefined();
+    expect(JSON.stringify(listed.items.map((i) => i.json))).toContain('Agent GW');
+    expect(product.sandbox!.kfAccounts()).toEqual([]);
+    expect(authorizer.verified - verifiedBefore).toBe(5);
+    expect(authorizer.refused).toEqual([]);
+  });
+
+  it('is refused (403) with the wrong secret key, so the signature is really checked', async () => {
+    const { error } = await harness.run({ authentication: 'gateway', resource: 'kfAccount', operation: 'list' }, [{ json: {} }], { weChatKfGatewayApi: { id: 'forged', name: 'Forged' } });
+    expect(error?.message).toMatch(/403/);
+    expect(authorizer.refused.length).toBeGreaterThan(0);
+  });
+});
