@@ -143,27 +143,15 @@ export class WindowStore {
    */
   async recordInbound(openid: string, kind: InteractionKind, at: number): Promise<WindowState> {
     const now = this.now();
-    const when = Math.min(at, now);
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(this.keyOf(openid)),
-          UpdateExpression: 'SET #lastInboundAt = :at, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
-          // Newer than what is stored, and not older than an unfollow: a late push from before the user
-          // unfollowed must not reopen the window (CreateTime has whole seconds, so a follow in the same
-          // second as the unfollow, pushed after it, does reopen it).
-          ConditionExpression: '(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)',
-          ExpressionAttributeNames: names('lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'),
-          ExpressionAttributeValues: { ':at': n(when), ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return windowState(toRecord(out.Attributes), now, this.profile);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return this.state(openid);
-    }
+    return this.updateOrRead(openid, now, {
+      update: 'SET #lastInboundAt = :at, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
+      // Newer than what is stored, and not older than an unfollow: a late push from before the user
+      // unfollowed must not reopen the window (CreateTime has whole seconds, so a follow in the same
+      // second as the unfollow, pushed after it, does reopen it).
+      condition: '(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)',
+      names: ['lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'],
+      values: { ':at': n(Math.min(at, now)), ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
+    });
   }
 
   /**
@@ -183,16 +171,32 @@ export class WindowStore {
    */
   async recordUnfollow(openid: string, at: number): Promise<WindowState> {
     const now = this.now();
-    const when = Math.min(at, now);
+    return this.updateOrRead(openid, now, {
+      update: 'SET #unfollowedAt = :at, #expiresAt = :ttl REMOVE #lastInboundAt, #lastInboundKind, #typingUntil',
+      condition: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt <= :at',
+      names: ['unfollowedAt', 'expiresAt', 'lastInboundAt', 'lastInboundKind', 'typingUntil'],
+      values: { ':at': n(Math.min(at, now)), ':ttl': this.ttl(now) },
+    });
+  }
+
+  /**
+   * One conditional write to a user's window item, answering the new state; when the condition fails (an
+   * older push than what is stored), the item is left as it is and its current state answered.
+   */
+  private async updateOrRead(
+    openid: string,
+    now: number,
+    write: { update: string; condition: string; names: string[]; values: Record<string, AttributeValue> },
+  ): Promise<WindowState> {
     try {
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshallKey(this.keyOf(openid)),
-          UpdateExpression: 'SET #unfollowedAt = :at, #expiresAt = :ttl REMOVE #lastInboundAt, #lastInboundKind, #typingUntil',
-          ConditionExpression: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt <= :at',
-          ExpressionAttributeNames: names('unfollowedAt', 'expiresAt', 'lastInboundAt', 'lastInboundKind', 'typingUntil'),
-          ExpressionAttributeValues: { ':at': n(when), ':ttl': this.ttl(now) },
+          UpdateExpression: write.update,
+          ConditionExpression: write.condition,
+          ExpressionAttributeNames: names(...write.names),
+          ExpressionAttributeValues: write.values,
           ReturnValues: 'ALL_NEW',
         }),
       );
