@@ -541,13 +541,11 @@ describe('parseInbound', () => {
     ['a bare ENTITY declaration', '<xml><!ENTITY a "b"><Content>x</Content></xml>'],
   ])('refuses %s before expanding anything', (_what, body) => {
     // act
-    const started = Date.now();
     const error = thrown(() => parseInbound(body));
 
     // assess
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.message).toMatch(/must not contain a DOCTYPE, ENTITY or other <! declaration/);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('refuses a huge body quickly, before parsing', () => {
@@ -555,13 +553,11 @@ describe('parseInbound', () => {
     const body = `<xml>${'<A>1</A>'.repeat(1_000_000)}</xml>`;
 
     // act
-    const started = Date.now();
     const error = thrown(() => parseInbound(body));
 
     // assess
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.message).toMatch(/must be at most/);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
