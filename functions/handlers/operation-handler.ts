@@ -84,7 +84,7 @@ export function createOperationHandler(operationName: string, getContext: () => 
         if (key !== undefined && (key.length === 0 || key.length > 255)) {
           throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
         }
-        const result = await perform(ctx, op, input, key);
+        const result = await perform(ctx, op, input, key, lambdaContext);
         return toGatewayResult(jsonAnswer(200, result), invocation.request.version);
       } catch (error) {
         if (ctx) logFailure(ctx, op, 'http', error);
@@ -101,7 +101,7 @@ export function createOperationHandler(operationName: string, getContext: () => 
         const recordHandler = async (record: SQSRecord) => {
           try {
             const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-            return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId);
+            return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext);
           } catch (error) {
             logFailure(ctx, op, 'sqs', error);
             throw error;
@@ -118,7 +118,7 @@ export function createOperationHandler(operationName: string, getContext: () => 
           throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
         }
         try {
-          return await perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id);
+          return await perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext);
         } catch (error) {
           logFailure(ctx, op, 'eventbridge', error);
           throw error;

@@ -54,13 +54,20 @@ function refusedByWeChat(error: unknown): boolean {
  *
  * @param idempotencyKey when given, the operation runs at most once for this key; replays get the first
  *   result.
+ * @param lambda the Lambda context, whose remaining time bounds how long a run counts as in progress.
  * @example
  * ```ts
  * const op = getOperation('sendText');
  * await perform(ctx, op, op.parse(body), 'request-123');
  * ```
  */
-export async function perform(ctx: AppContext, op: Operation<any>, input: unknown, idempotencyKey?: string): Promise<WeChatResult> {
+export async function perform(
+  ctx: AppContext,
+  op: Operation<any>,
+  input: unknown,
+  idempotencyKey?: string,
+  lambda?: { getRemainingTimeInMillis?: () => number },
+): Promise<WeChatResult> {
   const run = async (): Promise<WeChatResult> => {
     const permit = await gate(ctx, op, input);
     try {
@@ -77,5 +84,8 @@ export async function perform(ctx: AppContext, op: Operation<any>, input: unknow
     }
   };
   if (!idempotencyKey || op.gate === 'none') return run();
-  return ctx.idempotency.run(op.name, idempotencyKey, input as object, run);
+  // A run still "in progress" after this invocation's deadline died with its container: a retry may take
+  // it over then, rather than after the runner's default of a minute.
+  const remaining = lambda?.getRemainingTimeInMillis?.();
+  return ctx.idempotency.run(op.name, idempotencyKey, input as object, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
 }
