@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'crypto';
 import { getOperation, type Operation, type OperationOptions, type WeChatRequestSpec } from './catalogue';
-import { describeErrcode, errorFromErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
+import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 
@@ -51,8 +51,6 @@ export interface WeChatClientConfig {
   /** For tests: the jitter source, in [0, 1). */
   random?: () => number;
 }
-
-const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
 
 /**
  * Builds the query string; `@` stays literal in values, because older WeChat servers reject `%40` in a
@@ -143,7 +141,7 @@ export class WeChatClient {
   async request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> {
     let token = await this.config.tokens.getToken();
     let answer = await this.sendWithRetries(spec, token.value);
-    if (answer.errcode !== undefined && TOKEN_ERRCODES.has(answer.errcode)) {
+    if (answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
       await this.config.tokens.invalidate(token.value);
       token = await this.config.tokens.getToken();
       answer = await this.sendWithRetries(spec, token.value);

@@ -239,6 +239,19 @@ export function describeErrcode(errcode: number): ErrcodeInfo {
 }
 
 /**
+ * Whether an errcode says the access token is dead (40001 / 40014 / 42001: kind `token` in
+ * {@link WECHAT_ERRCODES}), so the token must be refreshed and the call retried once.
+ *
+ * @example
+ * ```ts
+ * isTokenErrcode(42001); // true
+ * ```
+ */
+export function isTokenErrcode(errcode: number): boolean {
+  return describeErrcode(errcode).kind === 'token';
+}
+
+/**
  * WeChat answered with a non-zero errcode. Keeps `errcode` and `errmsg` as WeChat sent them, plus a hint.
  *
  * @example

@@ -10,14 +10,11 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { Operation, WeChatRequestSpec } from '../../../../functions/core/catalogue';
 import { buildQuery, multipartBody } from '../../../../functions/core/client';
-import { ValidationError } from '../../../../functions/core/errors';
+import { isTokenErrcode, ValidationError } from '../../../../functions/core/errors';
 import { productError, validationError, weChatApiError } from './errors';
 
 export const DIRECT_CREDENTIAL = 'weChatOfficialAccountApi';
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
-
-/** WeChat's answers that mean the access token is dead: refresh once and retry once. */
-const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
 
 /** Validates an input with the catalogue; a ValidationError becomes a NodeOperationError. */
 export function parseInput(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): unknown {
@@ -71,7 +68,7 @@ async function callDirect(
 	const first = toHttpOptions(spec, baseUrl);
 	let answer = (await this.helpers.httpRequestWithAuthentication.call(this, DIRECT_CREDENTIAL, first)) as IDataObject;
 	let errcode = errcodeOf(answer);
-	if (errcode !== undefined && TOKEN_ERRCODES.has(errcode)) {
+	if (errcode !== undefined && isTokenErrcode(errcode)) {
 		const refused =
 			(first.qs?.access_token as string | undefined) ??
 			((await this.getCredentials(DIRECT_CREDENTIAL, itemIndex)).accessToken as string | undefined) ??
