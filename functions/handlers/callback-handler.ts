@@ -57,13 +57,12 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     const invocation = classifyEvent(event);
     if (invocation.kind !== 'http') throw new ValidationError([{ field: '(event)', rule: 'must be an API Gateway request' }]);
     const { request } = invocation;
-    const answer = (a: Parameters<typeof toGatewayResult>[0]) => toGatewayResult(a, request.version);
     let ctx: AppContext | undefined;
     try {
       ctx = await getContext();
       const token = ctx.secrets.callbackToken;
       if (!token) throw new ConfigurationError('no callback token is configured: set callbackToken in the secret (WECHAT_CALLBACK_TOKEN locally)');
-      if (request.method === 'GET') return answer(textAnswer(200, verifyUrl(request.query, token)));
+      if (request.method === 'GET') return toGatewayResult(textAnswer(200, verifyUrl(request.query, token)));
 
       const { message, mode } = openPush({
         query: request.query,
@@ -77,7 +76,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       const key = dedupKey(message);
       if (!(await ctx.dedup.firstTime(key))) {
         ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-        return answer(textAnswer(200, 'success'));
+        return toGatewayResult(textAnswer(200, 'success'));
       }
       try {
         const now = ctx.now();
@@ -92,14 +91,14 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       }
       ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
       ctx.logger.info('inbound push', { type: inboundDetailType(message), mode });
-      return answer(textAnswer(200, 'success'));
+      return toGatewayResult(textAnswer(200, 'success'));
     } catch (error) {
       if (error instanceof SignatureError) {
         ctx?.logger.warn('callback refused', { reason: error.message });
       } else if (!(error instanceof WeChatKfError) || error.status >= 500) {
         ctx?.logger.error('callback failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
       }
-      return answer(errorAnswer(error));
+      return toGatewayResult(errorAnswer(error));
     } finally {
       ctx?.metrics.publishStoredMetrics();
     }

@@ -9,7 +9,6 @@ import type { HttpAnswer } from './http';
 
 /** An HTTP request, whichever API Gateway payload version carried it. */
 export interface HttpRequestView {
-  version: '1.0' | '2.0';
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -62,7 +61,6 @@ export function classifyEvent(event: unknown): InvocationEvent {
       return {
         kind: 'http',
         request: {
-          version: '2.0',
           method: v2.requestContext.http.method.toUpperCase(),
           path: v2.rawPath,
           headers: lowerKeys(v2.headers),
@@ -77,7 +75,6 @@ export function classifyEvent(event: unknown): InvocationEvent {
       return {
         kind: 'http',
         request: {
-          version: '1.0',
           method: v1.httpMethod.toUpperCase(),
           path: v1.path,
           headers: lowerKeys(v1.headers),
@@ -97,9 +94,8 @@ export function classifyEvent(event: unknown): InvocationEvent {
   return { kind: 'direct', input: event };
 }
 
-/** The answer in the shape the payload version expects. */
-export function toGatewayResult(answer: HttpAnswer, version: '1.0' | '2.0') {
-  if (version === '2.0') return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };
+/** The answer as a Lambda proxy result: the same shape serves API Gateway payload versions 1.0 and 2.0. */
+export function toGatewayResult(answer: HttpAnswer) {
   return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };
 }
 

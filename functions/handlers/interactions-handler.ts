@@ -76,14 +76,14 @@ export function createInteractionsHandler(getContext: () => Promise<AppContext>)
         const openid = request.pathParameters.openid;
         if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);
         const state = await ctx.windows.state(openid);
-        return toGatewayResult(jsonAnswer(200, windowStateBody(openid, state, ctx.config.windowPolicy)), request.version);
+        return toGatewayResult(jsonAnswer(200, windowStateBody(openid, state, ctx.config.windowPolicy)));
       }
       const body = parseOrThrow(recordSchema, parseJsonBody(request.body));
       const at = parseAt(body.at, ctx.now());
       const state = await ctx.windows.recordInbound(body.openid, body.kind ?? 'message', at);
-      return toGatewayResult(jsonAnswer(200, windowStateBody(body.openid, state, ctx.config.windowPolicy)), request.version);
+      return toGatewayResult(jsonAnswer(200, windowStateBody(body.openid, state, ctx.config.windowPolicy)));
     } catch (error) {
-      return toGatewayResult(errorAnswer(error), request.version);
+      return toGatewayResult(errorAnswer(error));
     }
   };
 }

@@ -85,10 +85,10 @@ export function createOperationHandler(operationName: string, getContext: () => 
           throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
         }
         const result = await perform(ctx, op, input, key, lambdaContext);
-        return toGatewayResult(jsonAnswer(200, result), invocation.request.version);
+        return toGatewayResult(jsonAnswer(200, result));
       } catch (error) {
         if (ctx) logFailure(ctx, op, 'http', error);
-        return toGatewayResult(errorAnswer(error), invocation.request.version);
+        return toGatewayResult(errorAnswer(error));
       } finally {
         ctx?.metrics.publishStoredMetrics();
       }

@@ -11,7 +11,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Operation } from '../core/catalogue';
 import type { WeChatResult } from '../core/client';
-import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, WeChatApiError, WeChatKfError, WeChatTimeoutError } from '../core/errors';
+import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, WeChatKfError } from '../core/errors';
 import type { AppContext } from './context';
 
 /** Counts one event of `name` with one dimension (e.g. SendRefused by reason, WeChatErrors by errcode). */
@@ -43,10 +43,12 @@ async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Pe
   }
 }
 
-/** Whether WeChat answered and refused (so nothing reached the user). */
+/**
+ * Whether WeChat answered and refused (so nothing reached the user): every error that carries WeChat's
+ * errcode. A timeout carries none: the send may have gone through.
+ */
 function refusedByWeChat(error: unknown): boolean {
-  if (error instanceof WeChatApiError) return true;
-  return error instanceof WeChatKfError && (error as { errcode?: number }).errcode !== undefined && !(error instanceof WeChatTimeoutError);
+  return error instanceof WeChatKfError && (error as { errcode?: number }).errcode !== undefined;
 }
 
 /**
