@@ -88,6 +88,14 @@ const ATTEMPTS = 3;
 
 const NO_RELEASE = async (): Promise<void> => undefined;
 
+/** One UpdateItem on a user's window item: its expressions, attribute names and values. */
+interface WindowWrite {
+  update: string;
+  condition?: string;
+  names: string[];
+  values: Record<string, AttributeValue>;
+}
+
 /**
  * Per-user send and typing windows on DynamoDB.
  *
@@ -186,7 +194,7 @@ export class WindowStore {
   private async updateOrRead(
     openid: string,
     now: number,
-    write: { update: string; condition: string; names: string[]; values: Record<string, AttributeValue> },
+    write: WindowWrite,
   ): Promise<WindowState> {
     try {
       const out = await this.client.send(
@@ -254,37 +262,20 @@ export class WindowStore {
   async acquireSend(openid: string): Promise<SendPermit> {
     if (this.policy === 'off') return { release: NO_RELEASE };
     const key = this.keyOf(openid);
-    for (let attempt = 1; ; attempt++) {
-      const now = this.now();
-      const condition = this.policy === 'enforce' ? sendCondition(this.profile, now) : undefined;
-      let old: WindowRecord;
-      try {
-        const out = await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :one, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
-            ConditionExpression: condition?.expression,
-            ExpressionAttributeNames: names('sendsUsed', 'lastOutboundAt', 'expiresAt', 'typingUntil', ...(condition ? ['lastInboundKind', 'lastInboundAt'] : [])),
-            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        old = toRecord(out.Attributes) ?? {};
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        const state = windowState(await this.read(openid), this.now(), this.profile);
-        if (state.sendRefusal !== null || attempt >= ATTEMPTS) throw this.sendRefusalError(openid, state);
-        continue;
-      }
-      const before = windowState(old, now, this.profile);
-      const permit: SendPermit = { release: this.sendRelease(key, old.lastInboundAt) };
-      if (before.sendRefusal !== null) {
-        permit.observedRefusal = before.sendRefusal;
-        permit.observedError = this.sendRefusalError(openid, before);
-      }
-      return permit;
-    }
+    return this.gatedWrite(openid, {
+      write: (now) => {
+        const condition = this.policy === 'enforce' ? sendCondition(this.profile, now) : undefined;
+        return {
+          update: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :one, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
+          condition: condition?.expression,
+          names: ['sendsUsed', 'lastOutboundAt', 'expiresAt', 'typingUntil', ...(condition ? ['lastInboundKind', 'lastInboundAt'] : [])],
+          values: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
+        };
+      },
+      refusalOf: (state) => state.sendRefusal,
+      errorOf: (state) => this.sendRefusalError(openid, state),
+      releaseOf: (old) => this.sendRelease(key, old.lastInboundAt),
+    });
   }
 
   /**
@@ -330,26 +321,58 @@ export class WindowStore {
       }
       return { release: NO_RELEASE };
     }
+    const enforce = this.policy === 'enforce';
+    return this.gatedWrite(openid, {
+      write: (now) => ({
+        update: 'SET #typingUntil = :until, #expiresAt = :ttl',
+        condition: enforce
+          ? '(#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)'
+          : undefined,
+        names: ['typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt'] : [])],
+        values: {
+          ':until': n(now + TYPING_RULES.durationMs),
+          ':ttl': this.ttl(now),
+          ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now) } : {}),
+        },
+      }),
+      refusalOf: (state) => state.typingRefusal,
+      errorOf: (state) => this.typingRefusalError(openid, state),
+      releaseOf: (_old, now) => this.typingRelease(key, now + TYPING_RULES.durationMs),
+    });
+  }
+
+  /**
+   * The write behind both gates, and what it answers:
+   * ```
+   *  UpdateItem <write(now)> IF <its condition>  RETURN ALL_OLD
+   *    ├─ written: the permit; under `observe` (no condition) it also reports what `enforce` would
+   *    │           have refused, judged on the item as it was before the write
+   *    └─ condition failed: re-read the item; a refusal there is the answer (thrown); none means an
+   *                         interaction landed in between, so try again (at most ATTEMPTS times)
+   * ```
+   */
+  private async gatedWrite<R extends string, E extends Error>(
+    openid: string,
+    gate: {
+      write: (now: number) => WindowWrite;
+      refusalOf: (state: WindowState) => R | null;
+      errorOf: (state: WindowState) => E;
+      releaseOf: (old: WindowRecord, now: number) => () => Promise<void>;
+    },
+  ): Promise<{ release: () => Promise<void>; observedRefusal?: R; observedError?: E }> {
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
-      const until = now + TYPING_RULES.durationMs;
-      const enforce = this.policy === 'enforce';
+      const write = gate.write(now);
       let old: WindowRecord;
       try {
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: 'SET #typingUntil = :until, #expiresAt = :ttl',
-            ConditionExpression: enforce
-              ? '(#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)'
-              : undefined,
-            ExpressionAttributeNames: names('typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt'] : [])),
-            ExpressionAttributeValues: {
-              ':until': n(until),
-              ':ttl': this.ttl(now),
-              ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now) } : {}),
-            },
+            Key: marshallKey(this.keyOf(openid)),
+            UpdateExpression: write.update,
+            ConditionExpression: write.condition,
+            ExpressionAttributeNames: names(...write.names),
+            ExpressionAttributeValues: write.values,
             ReturnValues: 'ALL_OLD',
           }),
         );
@@ -357,14 +380,15 @@ export class WindowStore {
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         const state = windowState(await this.read(openid), this.now(), this.profile);
-        if (state.typingRefusal !== null || attempt >= ATTEMPTS) throw this.typingRefusalError(openid, state);
+        if (gate.refusalOf(state) !== null || attempt >= ATTEMPTS) throw gate.errorOf(state);
         continue;
       }
       const before = windowState(old, now, this.profile);
-      const permit: TypingPermit = { release: this.typingRelease(key, until) };
-      if (before.typingRefusal !== null) {
-        permit.observedRefusal = before.typingRefusal;
-        permit.observedError = this.typingRefusalError(openid, before);
+      const permit: { release: () => Promise<void>; observedRefusal?: R; observedError?: E } = { release: gate.releaseOf(old, now) };
+      const refusal = gate.refusalOf(before);
+      if (refusal !== null) {
+        permit.observedRefusal = refusal;
+        permit.observedError = gate.errorOf(before);
       }
       return permit;
     }
@@ -383,30 +407,26 @@ export class WindowStore {
    * at worst a later Typing is let through that WeChat then refuses with 45080.
    */
   private sendRelease(key: TableKey, lastInboundAt: number | undefined): () => Promise<void> {
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: 'SET #sendsUsed = #sendsUsed - :one',
-            ConditionExpression:
-              lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed > :zero' : '#lastInboundAt = :at AND #sendsUsed > :zero',
-            ExpressionAttributeNames: names('sendsUsed', 'lastInboundAt'),
-            ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-    };
+    return this.releaseOnce(key, {
+      update: 'SET #sendsUsed = #sendsUsed - :one',
+      condition: lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed > :zero' : '#lastInboundAt = :at AND #sendsUsed > :zero',
+      names: ['sendsUsed', 'lastInboundAt'],
+      values: { ':one': n(1), ':zero': n(0), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
+    });
   }
 
   /** `release()` of a typing permit: removes `typingUntil` only if it is still the one this permit set. */
   private typingRelease(key: TableKey, until: number): () => Promise<void> {
+    return this.releaseOnce(key, {
+      update: 'REMOVE #typingUntil',
+      condition: '#typingUntil = :until',
+      names: ['typingUntil'],
+      values: { ':until': n(until) },
+    });
+  }
+
+  /** A release that writes at most once; a failed condition means there is nothing left to give back. */
+  private releaseOnce(key: TableKey, write: WindowWrite): () => Promise<void> {
     let released = false;
     return async () => {
       if (released) return;
@@ -416,10 +436,10 @@ export class WindowStore {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: marshallKey(key),
-            UpdateExpression: 'REMOVE #typingUntil',
-            ConditionExpression: '#typingUntil = :until',
-            ExpressionAttributeNames: names('typingUntil'),
-            ExpressionAttributeValues: { ':until': n(until) },
+            UpdateExpression: write.update,
+            ConditionExpression: write.condition,
+            ExpressionAttributeNames: names(...write.names),
+            ExpressionAttributeValues: write.values,
           }),
         );
       } catch (error) {
