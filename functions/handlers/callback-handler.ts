@@ -15,10 +15,10 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
-import { ConfigurationError, SignatureError, ValidationError, WeChatKfError } from '../core/errors';
+import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
 import { interactionKindOf, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
-import { classifyEvent, toGatewayResult } from './events';
+import { httpRequestOf, toGatewayResult } from './events';
 import { errorAnswer, textAnswer } from './http';
 import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
 
@@ -54,9 +54,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
   };
 
   return async function handler(event: unknown): Promise<unknown> {
-    const invocation = classifyEvent(event);
-    if (invocation.kind !== 'http') throw new ValidationError([{ field: '(event)', rule: 'must be an API Gateway request' }]);
-    const { request } = invocation;
+    const request = httpRequestOf(event);
     let ctx: AppContext | undefined;
     try {
       ctx = await getContext();

@@ -94,6 +94,17 @@ export function classifyEvent(event: unknown): InvocationEvent {
   return { kind: 'direct', input: event };
 }
 
+/**
+ * The HTTP request of a function that only API Gateway invokes (the callback, interactions).
+ *
+ * @throws {ValidationError} for any other kind of event.
+ */
+export function httpRequestOf(event: unknown): HttpRequestView {
+  const invocation = classifyEvent(event);
+  if (invocation.kind !== 'http') throw new ValidationError([{ field: '(event)', rule: 'must be an API Gateway request' }]);
+  return invocation.request;
+}
+
 /** The answer as a Lambda proxy result: the same shape serves API Gateway payload versions 1.0 and 2.0. */
 export function toGatewayResult(answer: HttpAnswer) {
   return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };

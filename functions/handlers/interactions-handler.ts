@@ -12,7 +12,7 @@ import { ValidationError } from '../core/errors';
 import { parseOrThrow, requiredString, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
-import { classifyEvent, parseJsonBody, toGatewayResult } from './events';
+import { httpRequestOf, parseJsonBody, toGatewayResult } from './events';
 import { errorAnswer, jsonAnswer } from './http';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -67,9 +67,7 @@ function parseAt(at: number | string | undefined, now: number): number {
  */
 export function createInteractionsHandler(getContext: () => Promise<AppContext>) {
   return async function handler(event: unknown): Promise<unknown> {
-    const invocation = classifyEvent(event);
-    if (invocation.kind !== 'http') throw new ValidationError([{ field: '(event)', rule: 'must be an API Gateway request' }]);
-    const { request } = invocation;
+    const request = httpRequestOf(event);
     try {
       const ctx = await getContext();
       if (request.method === 'GET') {
