@@ -20,6 +20,7 @@
 import { randomBytes } from 'crypto';
 import { getOperation, type Operation, type OperationOptions, type WeChatRequestSpec } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
+import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 
@@ -139,15 +140,41 @@ export class WeChatClient {
    * @param recipient the openid the request addresses, named in window errors.
    */
   async request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> {
+    const answer = await this.sendWithFreshToken(spec, this.attempts);
+    if (answer.errcode !== undefined && answer.errcode !== 0) {
+      throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
+    }
+    return answer;
+  }
+
+  /**
+   * The passthrough (`callApi`): any WeChat call with the managed token, refreshed on 40001 / 40014 /
+   * 42001 exactly as for the product's own operations. Busy (-1), HTTP 5xx and network errors are
+   * retried for a GET only, as the product's own reads are: what an unknown POST does is unknown, so it
+   * is sent once. Every non-zero errcode is a {@link WeChatApiError} (502 with errcode, errmsg, hint).
+   *
+   * @throws {ValidationError} when the input breaks a rule of {@link parsePassthrough}.
+   * @example
+   * ```ts
+   * await client.callApi({ method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'OPENID' } });
+   * ```
+   */
+  async callApi(input: unknown): Promise<WeChatResult> {
+    const spec = passthroughRequest(parsePassthrough(input));
+    passthroughUrl(this.baseUrl, spec.path);
+    const answer = await this.sendWithFreshToken(spec, spec.method === 'GET' ? this.attempts : 1);
+    if (answer.errcode !== undefined && answer.errcode !== 0) throw new WeChatApiError(answer.errcode, String(answer.errmsg ?? ''));
+    return answer;
+  }
+
+  /** One call with a valid token: on 40001 / 40014 / 42001, invalidates the refused token and tries once more. */
+  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number): Promise<WeChatResult> {
     let token = await this.config.tokens.getToken();
-    let answer = await this.sendWithRetries(spec, token.value);
+    let answer = await this.sendWithRetries(spec, token.value, attempts);
     if (answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
       await this.config.tokens.invalidate(token.value);
       token = await this.config.tokens.getToken();
-      answer = await this.sendWithRetries(spec, token.value);
-    }
-    if (answer.errcode !== undefined && answer.errcode !== 0) {
-      throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
+      answer = await this.sendWithRetries(spec, token.value, attempts);
     }
     return answer;
   }
@@ -167,11 +194,11 @@ export class WeChatClient {
   }
 
   /** One logical call: retried on busy, 5xx and network errors; returns WeChat's parsed answer. */
-  private async sendWithRetries(spec: WeChatRequestSpec, token: string): Promise<WeChatResult> {
+  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number): Promise<WeChatResult> {
     const request = this.buildHttpRequest(spec, token);
     const where = describeUrl(request.url);
     let last: Error | undefined;
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
+    for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.sleep(this.backoff(attempt));
       let status: number;
       let text: string;

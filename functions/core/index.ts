@@ -7,6 +7,7 @@ export * from './catalogue';
 export * from './client';
 export * from './errors';
 export * from './limits';
+export * from './passthrough';
 export * from './token';
 export * from './transport';
 export * from './validation';

@@ -1,5 +1,6 @@
 /**
- * WeChat's API as the sandbox answers it: token endpoints, kf accounts, custom/send and typing.
+ * WeChat's API as the sandbox answers it: token endpoints, kf accounts, custom/send and typing, plus
+ * each other area's routes (users.ts: user info, follower list, tags), registered at the end of ROUTES.
  * Every answer is HTTP 200 with JSON; a refusal is `{errcode, errmsg}`. Actions answer
  * `{errcode: 0, errmsg: "ok"}`; data endpoints answer their data alone, as WeChat does
  * (`{access_token, expires_in}`, `{kf_list}`, `{kf_online_list}`).
@@ -12,42 +13,11 @@
 import { WeChatRefusalError } from './errcodes';
 import { parseMultipart } from './multipart';
 import { sendVerdict, typingVerdict, TYPING_RULES } from './rules';
-import type { SandboxState } from './state';
-import type { TokenAuthority } from './tokens';
 import type { SentMessage } from './types';
+import { jsonBody, OK, type ApiContext, type ApiRequest, type Handler, type Json, type Route } from './route';
+import { USER_ROUTES } from './users';
 
-/** What the API handlers need. */
-export interface ApiContext {
-  state: SandboxState;
-  tokens: TokenAuthority;
-  appId: string;
-  appSecret: string;
-  wechatId: string;
-  now: () => number;
-  /** The sandbox's own base URL (for avatar URLs). */
-  baseUrl: string;
-}
-
-/** One API request, read in full. */
-export interface ApiRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  raw: Buffer;
-  contentType?: string;
-}
-
-type Json = Record<string, unknown>;
-type Handler = (ctx: ApiContext, req: ApiRequest) => Json;
-
-interface Route {
-  methods: readonly string[];
-  /** Whether the call needs `access_token`. */
-  auth: boolean;
-  handler: Handler;
-}
-
-const OK: Json = { errcode: 0, errmsg: 'ok' };
+export type { ApiContext, ApiRequest } from './route';
 
 /** Kf accounts an official account may have. */
 export const MAX_KF_ACCOUNTS = 100;
@@ -59,19 +29,6 @@ export const MAX_NEWS_ARTICLES = 1;
 /** Whether a path belongs to WeChat's API space (answered with errcodes, never HTTP 404). */
 export function isApiPath(path: string): boolean {
   return path.startsWith('/cgi-bin/') || path.startsWith('/customservice/') || path.startsWith('/sns/') || path.startsWith('/wxa/');
-}
-
-function jsonBody(req: ApiRequest): Json {
-  const text = req.raw.toString('utf8');
-  if (text.trim() === '') throw new WeChatRefusalError(44002);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new WeChatRefusalError(47001, 'the body is not JSON');
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new WeChatRefusalError(47001, 'the body must be a JSON object');
-  return value as Json;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -305,6 +262,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/cgi-bin/customservice/getonlinekflist': { methods: ['GET'], auth: true, handler: getOnlineKfList },
   '/cgi-bin/message/custom/send': { methods: ['POST'], auth: true, handler: customSend },
   '/cgi-bin/message/custom/typing': { methods: ['POST'], auth: true, handler: customTyping },
+  ...USER_ROUTES,
 };
 
 /** The API paths the sandbox implements. */

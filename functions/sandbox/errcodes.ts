@@ -14,6 +14,8 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   40005: 'invalid file type',
   40008: 'invalid message type',
   40013: 'invalid appid',
+  /** tags/members/batchtagging: an empty openid_list or more than 50 openids. */
+  40032: 'invalid openid list size',
   40014: 'invalid access_token',
   /** chosen: a field of a custom/send payload is missing or has the wrong type. */
   40035: 'invalid args',
@@ -39,9 +41,14 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   45011: 'api minute-quota reach limit, mustslower retry next minute',
   45015: 'response out of time limit or subscription is canceled',
   45047: 'out of response count limit',
+  45056: 'too many tags now',
+  45059: 'too many tags on the user',
   45072: 'command field is invalid',
   45080: 'has not sent message to user in 30s',
   45081: 'already typing',
+  45157: 'invalid tag name',
+  45158: 'tag name too long',
+  45159: 'invalid tag id',
   /** chosen: a body that is not JSON. */
   47001: 'data format error',
   48001: 'api unauthorized',

@@ -10,6 +10,8 @@ import type { Fault, KfAccountRecord, RecordedRequest, SandboxRules, SentMessage
 export interface UserRecord {
   openid: string;
   following: boolean;
+  /** When the user last followed (or was first seen following): user/info's subscribe_time. */
+  followedAt?: number;
   window?: { kind: InteractionKind; openedAt: number; sends: number };
   lastExchangeAt?: number;
   typingUntil?: number;
@@ -97,6 +99,8 @@ export class SandboxState {
   recorded: RecordedRequest[] = [];
   counts = new Map<string, number>();
   faults: PendingFault[] = [];
+  /** The state of each extra area of endpoints (users.ts, ...), by area name; cleared with the rest. */
+  areas = new Map<string, unknown>();
   private msgIdSeq = 0n;
   private readonly msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
 
@@ -114,6 +118,7 @@ export class SandboxState {
     this.recorded = [];
     this.counts.clear();
     this.faults = [];
+    this.areas.clear();
   }
 
   /** A new MsgId: a 16-digit numeric string, below 2^53 so JSON numbers keep it exact. */
@@ -125,7 +130,7 @@ export class SandboxState {
   /** Records what a user did, for the window and typing rules. */
   recordInteraction(openid: string, action: UserAction): void {
     const now = this.now();
-    const user = this.users.get(openid) ?? { openid, following: true };
+    const user = this.users.get(openid) ?? { openid, following: false };
     this.users.set(openid, user);
     const kind = interactionKindOf(action);
     if (kind === 'unfollow') {
@@ -134,6 +139,7 @@ export class SandboxState {
       user.typingUntil = undefined;
       return;
     }
+    if (!user.following) user.followedAt = now;
     user.following = true;
     if (kind === null) return;
     user.window = { kind, openedAt: now, sends: 0 };
