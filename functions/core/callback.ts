@@ -628,7 +628,7 @@ export function toInboundMessage(fields: InboundFields): InboundMessage {
 
 /**
  * The key to deduplicate a push by (WeChat retries a push three times when no answer comes in 5 s):
- * `msg:<MsgId>` for messages, `event:<FromUserName>:<CreateTime>:<Event>` for events, and
+ * `msg:<MsgId>` for messages, `event:<FromUserName>:<CreateTime>:<Event>:<EventKey>` for events, and
  * `msg:<FromUserName>:<CreateTime>:<MsgType>` for a message without MsgId.
  *
  * @example
@@ -636,11 +636,13 @@ export function toInboundMessage(fields: InboundFields): InboundMessage {
  * dedupKey({ ToUserName: 'gh_1', FromUserName: 'o1', CreateTime: 1714112445, MsgType: 'text', MsgId: '24436487191827123456' });
  * // 'msg:24436487191827123456'
  * dedupKey({ ToUserName: 'gh_1', FromUserName: 'o1', CreateTime: 1714112445, MsgType: 'event', Event: 'subscribe' });
- * // 'event:o1:1714112445:subscribe'
+ * // 'event:o1:1714112445:subscribe:'
  * ```
  */
 export function dedupKey(message: InboundMessage): string {
-  if (message.MsgType === 'event') return `event:${message.FromUserName}:${message.CreateTime}:${message.Event ?? ''}`;
+  // Events carry no MsgId: what tells two of them apart is who, when, which event and which key (two
+  // different menu clicks in one second are two events; WeChat's retry of one repeats all four).
+  if (message.MsgType === 'event') return `event:${message.FromUserName}:${message.CreateTime}:${message.Event ?? ''}:${message.EventKey ?? ''}`;
   if (message.MsgId) return `msg:${message.MsgId}`;
   return `msg:${message.FromUserName}:${message.CreateTime}:${message.MsgType}`;
 }

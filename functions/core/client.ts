@@ -3,10 +3,12 @@
  * token, sends it through the transport, and turns WeChat's answer into a result or a typed error.
  *
  * What it does about failures, and why:
- * - errcode -1 (busy), HTTP 5xx and network errors are retried with exponential backoff and full jitter,
- *   a bounded number of times;
- * - a timeout is retried only for reads: a send that timed out may have reached the user, and sending it
- *   again would show the user the message twice;
+ * - a request that provably never reached WeChat (connection refused, the name did not resolve) and
+ *   errcode -1 (WeChat says it is busy and did nothing) are retried with exponential backoff and full
+ *   jitter, a bounded number of times;
+ * - a write (POST: a send, a kf account change) is never retried once it may have been written: after a
+ *   reset, a socket hang-up, a timeout or an HTTP 5xx WeChat may have carried it out, and sending it again
+ *   would show the user the message twice. Reads (GET) are retried on those too;
  * - 40001 / 40014 / 42001 mean the token is dead: it is invalidated (only if still current) and the call
  *   is retried exactly once with a fresh token;
  * - 45015 / 45047 / 45080 / 45081 become the same window errors the local gates raise.
@@ -23,6 +25,22 @@ import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeCh
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
+
+/**
+ * What became of a call's request, for whoever counted it beforehand (the send gate): whether it may
+ * have reached WeChat without WeChat refusing it. `false` until a request is handed to the transport;
+ * back to `false` when the transport proves it never arrived or WeChat answered with an errcode.
+ *
+ * @example
+ * ```ts
+ * const trace: SendTrace = { mayHaveReachedWeChat: false };
+ * try { await client.execute(op, input, trace); }
+ * catch (e) { if (!trace.mayHaveReachedWeChat) await permit.release(); throw e; }
+ * ```
+ */
+export interface SendTrace {
+  mayHaveReachedWeChat: boolean;
+}
 
 /** WeChat's JSON answer to a successful call (errcode 0 or absent). */
 export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
@@ -129,8 +147,8 @@ export class WeChatClient {
   }
 
   /** Performs an operation whose input is already parsed. */
-  async execute<I>(op: Operation<I>, input: I): Promise<WeChatResult> {
-    return this.request(op.toRequest(input, this.options), op.recipient?.(input));
+  async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<WeChatResult> {
+    return this.request(op.toRequest(input, this.options), op.recipient?.(input), trace);
   }
 
   /**
@@ -138,9 +156,10 @@ export class WeChatClient {
    * tries once more with a fresh one.
    *
    * @param recipient the openid the request addresses, named in window errors.
+   * @param trace told whether the request may have reached WeChat (see {@link SendTrace}).
    */
-  async request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> {
-    const answer = await this.sendWithFreshToken(spec, this.attempts);
+  async request(spec: WeChatRequestSpec, recipient?: string, trace?: SendTrace): Promise<WeChatResult> {
+    const answer = await this.sendWithFreshToken(spec, this.attempts, trace);
     if (answer.errcode !== undefined && answer.errcode !== 0) {
       throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
     }
@@ -168,13 +187,13 @@ export class WeChatClient {
   }
 
   /** One call with a valid token: on 40001 / 40014 / 42001, invalidates the refused token and tries once more. */
-  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number): Promise<WeChatResult> {
+  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace): Promise<WeChatResult> {
     let token = await this.config.tokens.getToken();
-    let answer = await this.sendWithRetries(spec, token.value, attempts);
+    let answer = await this.sendWithRetries(spec, token.value, attempts, trace);
     if (answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
       await this.config.tokens.invalidate(token.value);
       token = await this.config.tokens.getToken();
-      answer = await this.sendWithRetries(spec, token.value, attempts);
+      answer = await this.sendWithRetries(spec, token.value, attempts, trace);
     }
     return answer;
   }
@@ -193,44 +212,66 @@ export class WeChatClient {
     return { method: spec.method, url, timeoutMs: this.config.timeoutMs };
   }
 
-  /** One logical call: retried on busy, 5xx and network errors; returns WeChat's parsed answer. */
-  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number): Promise<WeChatResult> {
+  /**
+   * One logical call; returns WeChat's parsed answer. What is tried again, and why:
+   * ```
+   *  outcome of one try                   GET (a read)   POST (a write: send, kf change)
+   *  unreached (refused, DNS)             again          again: nothing was written
+   *  errcode -1 (busy)                    again          again: WeChat says it did nothing
+   *  reset / hang-up / cut off / timeout  again          never: WeChat may have carried it out
+   *  HTTP 5xx, a body that is not JSON    again          never: the request reached a server
+   * ```
+   */
+  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number, trace?: SendTrace): Promise<WeChatResult> {
     const request = this.buildHttpRequest(spec, token);
     const where = describeUrl(request.url);
+    const read = spec.method === 'GET';
+    const notRetried = ' (not retried: the request may have been carried out)';
     let last: Error | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.sleep(this.backoff(attempt));
       let status: number;
       let text: string;
+      if (trace) trace.mayHaveReachedWeChat = true;
       try {
         const res = await this.config.transport.send(request);
         status = res.status;
         text = res.body;
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        if (error.kind === 'timeout') {
-          last = new WeChatTimeoutError(`WeChat did not answer ${where} in time${spec.method === 'GET' ? ` after ${attempt + 1} tries` : ' (not retried: the request may have been carried out)'}`);
-          if (spec.method !== 'GET') throw last;
-        } else {
+        if (error.kind === 'unreached') {
+          if (trace) trace.mayHaveReachedWeChat = false;
           last = new WeChatUnavailableError(`WeChat could not be reached at ${where} after ${attempt + 1} tries: ${error.message}`);
+          continue;
         }
+        if (error.kind === 'timeout') {
+          last = new WeChatTimeoutError(`WeChat did not answer ${where} in time${read ? ` after ${attempt + 1} tries` : notRetried}`);
+        } else {
+          last = new WeChatUnavailableError(`the connection to WeChat at ${where} broke${read ? ` after ${attempt + 1} tries` : notRetried}: ${error.message}`);
+        }
+        if (!read) throw last;
         continue;
       }
       if (status >= 500) {
-        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} after ${attempt + 1} tries`);
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where}${read ? ` after ${attempt + 1} tries` : notRetried}`);
+        if (!read) throw last;
         continue;
       }
       let body: WeChatResult;
       try {
         body = JSON.parse(text) as WeChatResult;
       } catch {
-        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with a body that is not JSON`);
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with a body that is not JSON${read ? '' : notRetried}`);
+        if (!read) throw last;
         continue;
       }
       if (typeof body !== 'object' || body === null) {
-        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with an unexpected body`);
+        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with an unexpected body${read ? '' : notRetried}`);
+        if (!read) throw last;
         continue;
       }
+      // An errcode answer is WeChat refusing: nothing reached the user.
+      if (trace && typeof body.errcode === 'number' && body.errcode !== 0) trace.mayHaveReachedWeChat = false;
       if (typeof body.errcode === 'number' && describeErrcode(body.errcode).kind === 'busy') {
         last = new WeChatApiError(body.errcode, String(body.errmsg ?? ''));
         continue;

@@ -21,11 +21,36 @@ export interface HttpResponse {
   body: string;
 }
 
+/**
+ * How a request failed to get an answer, which decides whether it may be sent again:
+ * - `unreached`: it provably never reached the server (connection refused, the name did not resolve,
+ *   no route, the TCP connection never opened): sending it again cannot make a duplicate;
+ * - `network`: the connection broke after the request may have been written (reset, socket hang-up,
+ *   the answer cut off): the server may have carried it out;
+ * - `timeout`: no answer within the deadline: the server may have carried it out.
+ */
+export type TransportFailure = 'timeout' | 'network' | 'unreached';
+
+/**
+ * The error codes (Node's and undici's) of a request that never left this machine or never got a
+ * connection: nothing was written, so nothing can have been carried out.
+ */
+export const UNREACHED_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
 /** Raised by a transport when the request never got an HTTP answer. */
 export class TransportError extends Error {
-  /** `timeout` when the deadline passed, `network` for anything else (refused, reset, DNS). */
-  readonly kind: 'timeout' | 'network';
-  constructor(kind: 'timeout' | 'network', message: string, options?: { cause?: unknown }) {
+  /** See {@link TransportFailure}. */
+  readonly kind: TransportFailure;
+  constructor(kind: TransportFailure, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TransportError';
     this.kind = kind;
@@ -70,8 +95,9 @@ export class FetchTransport implements HttpTransport {
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new TransportError('timeout', `no answer from ${describeUrl(request.url)} within ${timeoutMs} ms`, { cause: error });
       }
-      const cause = (error as { cause?: { code?: string } })?.cause?.code;
-      throw new TransportError('network', `could not reach ${describeUrl(request.url)}${cause ? ` (${cause})` : ''}`, { cause: error });
+      const cause = causeCode(error);
+      const kind = cause !== undefined && UNREACHED_CODES.has(cause) ? 'unreached' : 'network';
+      throw new TransportError(kind, `could not reach ${describeUrl(request.url)}${cause ? ` (${cause})` : ''}`, { cause: error });
     }
     const headers: Record<string, string> = {};
     res.headers.forEach((value, key) => {
@@ -85,6 +111,23 @@ export class FetchTransport implements HttpTransport {
     }
     return { status: res.status, headers, body };
   }
+}
+
+/** The error code of a failed fetch: undici puts the socket's error (ECONNREFUSED, ...) in `cause`, sometimes nested. */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
+    const errors = (current as { errors?: unknown[] }).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      // Happy eyeballs: an AggregateError of every address tried; unreached only if every one was.
+      const codes = errors.map((e) => (e as { code?: unknown })?.code);
+      if (codes.every((c) => typeof c === 'string' && UNREACHED_CODES.has(c))) return codes[0] as string;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**

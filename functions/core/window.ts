@@ -70,10 +70,43 @@ export const USER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['text', 'image',
  * interactionKindOf({ MsgType: 'event', Event: 'VIEW' }); // null
  * ```
  */
-export function interactionKindOf(message: { MsgType?: string; Event?: string }): InteractionKind | null {
+export function interactionKindOf(message: { MsgType?: string; Event?: string; bizmsgmenuid?: unknown }): InteractionKind | null {
   if (!message.MsgType) return null;
   if (message.MsgType === 'event') return message.Event && WINDOW_OPENING_EVENTS.has(message.Event) ? 'event' : null;
+  // A tap on a msgmenu item arrives as a text message carrying bizmsgmenuid, and WeChat counts it as a
+  // menu click (3 sends within 1 minute), not as a user message (docs/window-rules.md).
+  if (isMenuTap(message)) return 'event';
   return USER_MESSAGE_TYPES.has(message.MsgType) ? 'message' : null;
+}
+
+/**
+ * Whether a push is a tap on a msgmenu item: a text message carrying `bizmsgmenuid`.
+ *
+ * @example
+ * ```ts
+ * isMenuTap({ MsgType: 'text', Content: 'Yes', bizmsgmenuid: '101' }); // true
+ * ```
+ */
+export function isMenuTap(message: { MsgType?: string; bizmsgmenuid?: unknown }): boolean {
+  const id = message.bizmsgmenuid;
+  return message.MsgType === 'text' && id !== undefined && id !== null && String(id) !== '';
+}
+
+/**
+ * Where an interaction stands among others of the same second: WeChat's CreateTime has whole seconds, so
+ * two messages in one second are told apart (and ordered) by their MsgId, a 64-bit number. Events carry
+ * no MsgId and rank 0, before every message of their second: a message in the same second as an event
+ * opens the message rule. A MsgId that is not digits ranks 0 too.
+ *
+ * @example
+ * ```ts
+ * interactionSequence({ MsgId: '24436487191827123456' }); // '24436487191827123456'
+ * interactionSequence({ Event: 'CLICK' }); // '0'
+ * ```
+ */
+export function interactionSequence(message: { MsgId?: unknown }): string {
+  const id = message.MsgId === undefined || message.MsgId === null ? '' : String(message.MsgId);
+  return /^[0-9]{1,30}$/.test(id) ? id.replace(/^0+(?=.)/, '') : '0';
 }
 
 /**

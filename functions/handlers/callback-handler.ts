@@ -16,7 +16,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
 import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
-import { interactionKindOf, isUnfollow } from '../core/window';
+import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
 import { httpRequestOf, toGatewayResult } from './events';
 import { errorAnswer, textAnswer } from './http';
@@ -80,7 +80,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         const now = ctx.now();
         const kind = interactionKindOf(message);
         const at = Math.min(message.CreateTime * 1000, now);
-        if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at);
+        if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
         else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
         await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now)]);
       } catch (error) {

@@ -9,10 +9,11 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { parseOrThrow, requiredString, typeName } from '../core/validation';
+import { openidIssue, openidSchema } from '../core/fields';
+import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
-import { httpRequestOf, parseJsonBody, toGatewayResult } from './events';
+import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from './events';
 import { errorAnswer, jsonAnswer } from './http';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -36,7 +37,7 @@ export function windowStateBody(openid: string, state: WindowState, policy: stri
 
 const recordSchema = z.looseObject(
   {
-    openid: requiredString('an openid'),
+    openid: openidSchema(),
     at: z
       .union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}` })
       .optional(),
@@ -45,16 +46,31 @@ const recordSchema = z.looseObject(
   { error: (iss) => `must be a JSON object {openid, at?, kind?}, got ${typeName(iss.input)}` },
 );
 
+/** The earliest `at` accepted: WeChat's customer-service API did not exist before 2013. */
+const EARLIEST_AT = Date.UTC(2013, 0, 1);
+/** How far in the future `at` may be (clock skew between this server and the caller). */
+const AT_FUTURE_SLACK_MS = 5 * 60_000;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
 /**
- * Parses `at`: an ISO time, epoch milliseconds, or epoch seconds (WeChat's CreateTime is in seconds; a
- * number below 10^12 would be a millisecond time before 2001, so it can only mean seconds). Later than now
- * is clamped to now by the store.
+ * Parses `at`: an ISO 8601 time with its offset, epoch milliseconds, or epoch seconds (WeChat's
+ * CreateTime is in seconds; a number below 10^12 would be a millisecond time before 2001, so it can only
+ * mean seconds). A time before 2013 or more than 5 minutes ahead is refused, not clamped: it is a unit
+ * mix-up (`"1"`, `1e308`), and recording it would open (or fail to open) a window nobody asked for.
  */
 function parseAt(at: number | string | undefined, now: number): number {
   if (at === undefined) return now;
-  const ms = typeof at === 'number' ? (at < 1e12 ? at * 1000 : at) : Date.parse(at);
-  if (!Number.isFinite(ms) || ms <= 0) throw new ValidationError([{ field: 'at', rule: `must be an ISO 8601 time or epoch seconds or milliseconds, got ${JSON.stringify(at)}` }]);
-  return ms;
+  const fail = (why: string) =>
+    new ValidationError([{ field: 'at', rule: `must be an ISO 8601 time or epoch seconds or milliseconds${why}, got ${JSON.stringify(at)}` }]);
+  let ms: number;
+  if (typeof at === 'number') ms = at < 1e12 ? at * 1000 : at;
+  else if (/^[0-9]{1,16}$/.test(at)) ms = Number(at) < 1e12 ? Number(at) * 1000 : Number(at);
+  else if (ISO_TIME.test(at)) ms = Date.parse(at);
+  else throw fail(' (an ISO time needs its offset, e.g. 2026-06-01T08:00:00Z)');
+  if (!Number.isFinite(ms)) throw fail('');
+  if (ms < EARLIEST_AT) throw fail(', not before 2013');
+  if (ms > now + AT_FUTURE_SLACK_MS) throw fail(', not in the future');
+  return Math.min(ms, now);
 }
 
 /**
@@ -73,9 +89,12 @@ export function createInteractionsHandler(getContext: () => Promise<AppContext>)
       if (request.method === 'GET') {
         const openid = request.pathParameters.openid;
         if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);
+        const issue = openidIssue(openid);
+        if (issue) throw new ValidationError([{ field: 'openid', rule: issue }]);
         const state = await ctx.windows.state(openid);
         return toGatewayResult(jsonAnswer(200, windowStateBody(openid, state, ctx.config.windowPolicy)));
       }
+      checkJsonContentType(request.headers['content-type']);
       const body = parseOrThrow(recordSchema, parseJsonBody(request.body));
       const at = parseAt(body.at, ctx.now());
       const state = await ctx.windows.recordInbound(body.openid, body.kind ?? 'message', at);

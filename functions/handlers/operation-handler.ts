@@ -14,7 +14,7 @@ import { getOperation, type Operation } from '../core/catalogue';
 import { ValidationError, WeChatKfError } from '../core/errors';
 import { limitsFor } from '../core/limits';
 import type { AppContext } from './context';
-import { classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
+import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
 import { errorAnswer, jsonAnswer } from './http';
 import { readMultipartFile } from './multipart';
 import { perform } from './perform';
@@ -38,9 +38,7 @@ export async function inputFromHttp(op: Operation<any>, request: HttpRequestView
   if (op.route.method === 'GET' || op.route.method === 'DELETE') {
     return { ...params };
   }
-  if (contentType && !contentType.startsWith('application/json') && !contentType.startsWith('text/plain')) {
-    throw new ValidationError([{ field: '(body)', rule: `must be application/json, got ${contentType.split(';')[0]}` }]);
-  }
+  checkJsonContentType(contentType);
   const body = parseJsonBody(request.body);
   if (Object.keys(params).length === 0) return body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;

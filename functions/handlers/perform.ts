@@ -2,16 +2,21 @@
  * Performing one catalogue operation, the same way whichever event asked for it:
  *
  *   parse the input ─▶ (idempotency key?) run at most once ─▶ gate (send or typing window)
- *     ─▶ WeChat ─▶ on WeChat's refusal, give the gate's count back ─▶ result
+ *     ─▶ WeChat ─▶ on a failure that provably did not reach the user, give the gate's count back ─▶ result
  *
  * The gate runs before WeChat is called, so a send the window forbids never reaches WeChat. A send that
- * WeChat refuses afterwards gives its count back; a send that timed out does not, because it may have
- * reached the user.
+ * fails before WeChat was called (no token, a request that cannot be built, WeChat unreachable) or that
+ * WeChat refuses gives its count back; a send that timed out or whose connection broke does not, because
+ * it may have reached the user (the client's SendTrace tells which).
+ *
+ * Idempotency keys of sends are one space for every send route: `/messages` and `/messages/text` with the
+ * same Idempotency-Key are one send (the parsed input fills in `msgtype`, so the same message through
+ * either route is the same payload, and another message under the key is refused with 422).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Operation } from '../core/catalogue';
-import type { WeChatResult } from '../core/client';
-import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, WeChatKfError } from '../core/errors';
+import type { SendTrace, WeChatResult } from '../core/client';
+import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
 
 /** Counts one event of `name` with one dimension (e.g. SendRefused by reason, WeChatErrors by errcode). */
@@ -44,11 +49,11 @@ async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Pe
 }
 
 /**
- * Whether WeChat answered and refused (so nothing reached the user): every error that carries WeChat's
- * errcode. A timeout carries none: the send may have gone through.
+ * The idempotency scope of an operation: every send operation shares one (a key means one send, whichever
+ * route carried it); any other operation has its own.
  */
-function refusedByWeChat(error: unknown): boolean {
-  return error instanceof WeChatKfError && (error as { errcode?: number }).errcode !== undefined;
+export function idempotencyScope(op: Operation<any>): string {
+  return op.gate === 'send' ? 'send' : op.name;
 }
 
 /**
@@ -72,12 +77,13 @@ export async function perform(
 ): Promise<WeChatResult> {
   const run = async (): Promise<WeChatResult> => {
     const permit = await gate(ctx, op, input);
+    const trace: SendTrace = { mayHaveReachedWeChat: false };
     try {
-      const result = await ctx.client.execute(op, input);
+      const result = await ctx.client.execute(op, input, trace);
       if (op.gate === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
       return result;
     } catch (error) {
-      if (permit && refusedByWeChat(error)) {
+      if (permit && !trace.mayHaveReachedWeChat) {
         await permit.release().catch((releaseError) => ctx.logger.warn('could not give the window count back', { operation: op.name, error: (releaseError as Error).message }));
       }
       const errcode = (error as { errcode?: number }).errcode;
@@ -89,5 +95,5 @@ export async function perform(
   // A run still "in progress" after this invocation's deadline died with its container: a retry may take
   // it over then, rather than after the runner's default of a minute.
   const remaining = lambda?.getRemainingTimeInMillis?.();
-  return ctx.idempotency.run(op.name, idempotencyKey, input as object, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
+  return ctx.idempotency.run(idempotencyScope(op), idempotencyKey, input as object, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
 }

@@ -12,6 +12,7 @@
  * | attribute | type | meaning |
  * | --- | --- | --- |
  * | lastInboundAt | N | when the user last did something that opens a window (ms) |
+ * | lastInboundSeq | N | the MsgId of that interaction (0 for events): orders interactions of one second |
  * | lastInboundKind | S | `message` or `event` |
  * | sendsUsed | N | sends counted since that interaction |
  * | lastOutboundAt | N | when the account last sent the user a message (ms) |
@@ -27,7 +28,8 @@
  * ```
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
+import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
+import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowRecord, type WindowState } from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
@@ -132,33 +134,43 @@ export class WindowStore {
    * policy (under `off` too: the state is still worth answering).
    *
    * Only a newer interaction restarts the window. WeChat retries callbacks, and callbacks arrive out of
-   * order; an older one must not hand the sends of a used-up window back:
+   * order; an older one must not hand the sends of a used-up window back. "Newer" is the pair
+   * (`at`, `sequence`): CreateTime has whole seconds, so two messages of one second are ordered by their
+   * MsgId (the core's `interactionSequence`; events rank `0`, before the messages of their second):
    * ```
-   *  t=100 message ─┐                         ┌─ replay of t=100 (WeChat's retry)
-   *                 ▼                         ▼
-   *  item: lastInboundAt=100, sendsUsed 0 → 5 ─ IF lastInboundAt < 100 ✗ → unchanged, still 5 used
+   *  t=100 message #7 ─┐           ┌─ message #8, same second      ┌─ replay of #8 (WeChat's retry)
+   *                    ▼           ▼                               ▼
+   *  item: (100, #7) sendsUsed 0→5 ─ (100, 8 > 7 ✓) sendsUsed 0 → 5 ─ IF (100, 8 > 8 ✗) → unchanged, 5 used
+   *  an event of second 100 (rank 0) after #8: 0 > 8 ✗ → the message rule stays
    *
-   *  UpdateItem SET lastInboundAt = :at, lastInboundKind = :kind, sendsUsed = 0
-   *             IF attribute_not_exists(lastInboundAt) OR lastInboundAt < :at
+   *  UpdateItem SET lastInboundAt = :at, lastInboundSeq = :seq, lastInboundKind = :kind, sendsUsed = 0
+   *             IF (attribute_not_exists(lastInboundAt) OR lastInboundAt < :at
+   *                 OR (lastInboundAt = :at AND (attribute_not_exists(lastInboundSeq) OR lastInboundSeq < :seq)))
+   *                AND (attribute_not_exists(unfollowedAt) OR unfollowedAt <= :at)
    * ```
+   * (The same-second clause is left out for rank `0`: nothing ranks below it.)
    *
+   * @param sequence the MsgId of the push (digits), or `'0'` for events and interactions without one.
    * @returns the window state after the write (or as it is, when the interaction was older).
    * @example
    * ```ts
-   * const state = await windows.recordInbound('OPENID', 'message', Number(msg.CreateTime) * 1000);
+   * const state = await windows.recordInbound('OPENID', 'message', Number(msg.CreateTime) * 1000, msg.MsgId);
    * state.sendsLeft; // 5
    * ```
    */
-  async recordInbound(openid: string, kind: InteractionKind, at: number): Promise<WindowState> {
+  async recordInbound(openid: string, kind: InteractionKind, at: number, sequence = '0'): Promise<WindowState> {
+    checkOpenid(openid);
     const now = this.now();
+    const seq = /^[0-9]{1,30}$/.test(sequence) ? sequence.replace(/^0+(?=.)/, '') : '0';
+    const sameSecond = seq === '0' ? '' : ' OR (#lastInboundAt = :at AND (attribute_not_exists(#lastInboundSeq) OR #lastInboundSeq < :seq))';
     return this.updateOrRead(openid, now, {
-      update: 'SET #lastInboundAt = :at, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
+      update: 'SET #lastInboundAt = :at, #lastInboundSeq = :seq, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
       // Newer than what is stored, and not older than an unfollow: a late push from before the user
       // unfollowed must not reopen the window (CreateTime has whole seconds, so a follow in the same
       // second as the unfollow, pushed after it, does reopen it).
-      condition: '(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)',
-      names: ['lastInboundAt', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'],
-      values: { ':at': n(Math.min(at, now)), ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
+      condition: `(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at${sameSecond}) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)`,
+      names: ['lastInboundAt', 'lastInboundSeq', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'],
+      values: { ':at': n(Math.min(at, now)), ':seq': { N: seq }, ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
     });
   }
 
@@ -178,6 +190,7 @@ export class WindowStore {
    * ```
    */
   async recordUnfollow(openid: string, at: number): Promise<WindowState> {
+    checkOpenid(openid);
     const now = this.now();
     return this.updateOrRead(openid, now, {
       update: 'SET #unfollowedAt = :at, #expiresAt = :ttl REMOVE #lastInboundAt, #lastInboundKind, #typingUntil',
@@ -224,6 +237,7 @@ export class WindowStore {
    * ```
    */
   async state(openid: string): Promise<WindowState> {
+    checkOpenid(openid);
     return windowState(await this.read(openid), this.now(), this.profile);
   }
 
@@ -260,6 +274,7 @@ export class WindowStore {
    * ```
    */
   async acquireSend(openid: string): Promise<SendPermit> {
+    checkOpenid(openid);
     if (this.policy === 'off') return { release: NO_RELEASE };
     const key = this.keyOf(openid);
     return this.gatedWrite(openid, {
@@ -302,6 +317,7 @@ export class WindowStore {
    * ```
    */
   async acquireTyping(openid: string, command: 'Typing' | 'CancelTyping'): Promise<TypingPermit> {
+    checkOpenid(openid);
     if (this.policy === 'off') return { release: NO_RELEASE };
     const key = this.keyOf(openid);
     if (command === 'CancelTyping') {
@@ -522,6 +538,16 @@ export function sendCondition(profile: RulesProfile, now: number): { expression:
     clauses.push(`(${parts.join(' AND ')})`);
   }
   return { expression: clauses.join(' OR '), values };
+}
+
+/**
+ * The store's own guard on the key-forming field: an openid that breaks the shared rule would make a key
+ * DynamoDB refuses (2 048 bytes) or that no WeChat user has. The API refuses it earlier with the field's
+ * own name (touser, openid); this keeps any other caller from reaching DynamoDB with it.
+ */
+function checkOpenid(openid: string): void {
+  const rule = openidIssue(openid);
+  if (rule) throw new ValidationError([{ field: 'openid', rule }]);
 }
 
 function toRecord(item: Record<string, AttributeValue> | undefined): WindowRecord | undefined {

@@ -574,7 +574,7 @@ describe('openPush', () => {
     // assess
     expect(opened).toEqual({ message: JSON.parse(OFFICIAL.post.decrypted), mode: 'safe', format: 'json' });
     expect(opened.message.CreateTime).toBe(1714112445);
-    expect(dedupKey(opened.message)).toBe('event:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:1714112445:debug_demo');
+    expect(dedupKey(opened.message)).toBe('event:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:1714112445:debug_demo:');
   });
 
   it('takes now as a function too', () => {
@@ -809,7 +809,8 @@ describe('openPush', () => {
 describe('dedupKey', () => {
   it.each([
     ['a message', textMessage(), `msg:${BIG_MSG_ID}`],
-    ['an event', { ...textMessage(), MsgType: 'event', Event: 'CLICK', EventKey: 'V1001', MsgId: undefined }, `event:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:${NOW_S}:CLICK`],
+    ['an event', { ...textMessage(), MsgType: 'event', Event: 'CLICK', EventKey: 'V1001', MsgId: undefined }, `event:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:${NOW_S}:CLICK:V1001`],
+    ['an event without EventKey', { ...textMessage(), MsgType: 'event', Event: 'subscribe', MsgId: undefined }, `event:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:${NOW_S}:subscribe:`],
     ['a message without MsgId', { ...textMessage(), MsgId: undefined }, `msg:o9AgO5Kd5ggOC-bXrbNODIiE3bGY:${NOW_S}:text`],
   ])('keys %s', (_what, message, key) => {
     // act
@@ -817,6 +818,18 @@ describe('dedupKey', () => {
 
     // assess
     expect(result).toBe(key);
+  });
+
+  it('tells apart two different menu clicks of one user in one second', () => {
+    // prepare
+    const click = (key: string) => ({ ...textMessage(), MsgType: 'event', Event: 'CLICK', EventKey: key, MsgId: undefined }) as unknown as InboundMessage;
+
+    // act
+    const keys = [dedupKey(click('V1001')), dedupKey(click('V1002')), dedupKey(click('V1001'))];
+
+    // assess
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[2]).toBe(keys[0]);
   });
 });
 
