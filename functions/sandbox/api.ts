@@ -16,6 +16,10 @@ import { sendVerdict, typingVerdict, TYPING_RULES } from './rules';
 import type { SentMessage } from './types';
 import { jsonBody, OK, type ApiContext, type ApiRequest, type Handler, type Json, type Route } from './route';
 import { USER_ROUTES } from './users';
+import { deskOf, OPERCODE, recordText } from './desk';
+import { KF_AGENT_ROUTES, kfListExtras } from './kf-agents';
+import { KF_SESSION_ROUTES } from './kf-sessions';
+import { MSG_RECORD_ROUTES } from './msg-records';
 
 export type { ApiContext, ApiRequest } from './route';
 
@@ -117,6 +121,7 @@ const kfDelete: Handler = (ctx, req) => {
   const value = req.method === 'GET' || req.raw.length === 0 ? req.query.kf_account : jsonBody(req).kf_account;
   const account = checkKfAccount(ctx, value);
   if (!ctx.state.kf.delete(account)) throw new WeChatRefusalError(61452, 'no such kf account');
+  deskOf(ctx.state).forgetAccount(account);
   return OK;
 };
 
@@ -136,11 +141,14 @@ const kfUploadHeadImg: Handler = (ctx, req) => {
 };
 
 const getKfList: Handler = (ctx) => ({
-  kf_list: [...ctx.state.kf.values()].map((a) => ({ kf_account: a.kf_account, kf_nick: a.kf_nick, kf_id: a.kf_id, kf_headimgurl: a.kf_headimgurl })),
+  kf_list: [...ctx.state.kf.values()].map((a) => ({
+    kf_account: a.kf_account,
+    kf_nick: a.kf_nick,
+    kf_id: a.kf_id,
+    kf_headimgurl: a.kf_headimgurl,
+    ...kfListExtras(ctx, a.kf_account),
+  })),
 });
-
-// Nobody is ever logged in to the sandbox's kf system.
-const getOnlineKfList: Handler = () => ({ kf_online_list: [] });
 
 // ---------------------------------------------------------------------------------------------------
 // custom/send
@@ -229,6 +237,9 @@ const customSend: Handler = (ctx, req) => {
   user.typingUntil = undefined;
   const message: SentMessage = { openid: user.openid, msgtype, ...(kfAccount !== undefined ? { kf_account: kfAccount } : {}), body, at: now };
   ctx.state.sent.push(message);
+  const desk = deskOf(ctx.state);
+  const content = msgtype === 'text' ? (body.text as Json).content : undefined;
+  desk.record(user.openid, OPERCODE.kfSent, recordText(msgtype, content), kfAccount ?? desk.session(user.openid)?.kf_account ?? '');
   return OK;
 };
 
@@ -259,10 +270,12 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/customservice/kfaccount/del': { methods: ['GET', 'POST'], auth: true, handler: kfDelete },
   '/customservice/kfaccount/uploadheadimg': { methods: ['POST'], auth: true, handler: kfUploadHeadImg },
   '/cgi-bin/customservice/getkflist': { methods: ['GET'], auth: true, handler: getKfList },
-  '/cgi-bin/customservice/getonlinekflist': { methods: ['GET'], auth: true, handler: getOnlineKfList },
   '/cgi-bin/message/custom/send': { methods: ['POST'], auth: true, handler: customSend },
   '/cgi-bin/message/custom/typing': { methods: ['POST'], auth: true, handler: customTyping },
   ...USER_ROUTES,
+  ...KF_AGENT_ROUTES,
+  ...KF_SESSION_ROUTES,
+  ...MSG_RECORD_ROUTES,
 };
 
 /** The API paths the sandbox implements. */

@@ -19,15 +19,17 @@
  * | POST /sandbox/reset | clear state, counts and faults |
  * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
  * | GET, PUT, DELETE /sandbox/callback; POST /sandbox/callback/verify | the push target; echostr check |
+ * | /sandbox/desk, /sandbox/kf-accounts/{kf_account}/... | agents, invitations, sessions: desk-control.ts |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PATHS } from './api';
+import { DESK_CONTROL_ROUTES, handleDeskControl, isDeskControlPath, type DeskControlTarget } from './desk-control';
 import { SandboxUsageError } from './errcodes';
 import type { SandboxState } from './state';
 import type { CallbackConfig, CallbackVerification, Fault, PushResult, RecordedRequest, SandboxRules, UserAction, UserSnapshot } from './types';
 
 /** What the control plane drives. */
-export interface ControlTarget {
+export interface ControlTarget extends DeskControlTarget {
   readonly url: string;
   readonly appId: string;
   readonly rules: SandboxRules;
@@ -67,6 +69,7 @@ export const CONTROL_ROUTES: readonly string[] = [
   'PUT /sandbox/callback {"url","token","encodingAesKey"?,"mode"?,"format"?}',
   'DELETE /sandbox/callback',
   'POST /sandbox/callback/verify',
+  ...DESK_CONTROL_ROUTES,
 ];
 
 class NotFound extends Error {}
@@ -114,6 +117,7 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const q = (k: string) => url.searchParams.get(k) ?? undefined;
   try {
+    if (isDeskControlPath(path) && (await handleDeskControl(target, method, path, method === 'GET' ? {} : parseJson(raw), send, res))) return;
     const userRoute = /^\/sandbox\/users\/([^/]+)(?:\/(messages|events|actions))?$/.exec(path);
     if (userRoute) {
       const openid = decodeURIComponent(userRoute[1] as string);

@@ -61,6 +61,25 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   61456: 'kf_account count exceeded',
   /** chosen for an avatar over 5 MB (the reference gives 40005 / 61457 for a bad avatar file). */
   61457: 'invalid file size',
+  // The customer-service desk (docs/wechat-reference.md, "Passive replies and handing a user to a human").
+  65400: 'new kf feature not enabled',
+  65401: 'invalid kf account',
+  65402: 'kf account not bound to a wechat user',
+  65403: 'illegal nickname',
+  65404: 'illegal kf account',
+  65405: 'too many kf accounts',
+  65406: 'kf account exists',
+  65407: 'the wechat user is already a kf',
+  65408: 'the wechat user is already invited',
+  65409: 'invalid wechat id',
+  65410: 'the wechat user is bound to too many kf accounts',
+  65411: 'an invitation of this kf account is pending',
+  65412: 'the kf account is already bound to a wechat user',
+  65413: 'no session for this user',
+  65414: 'another kf is serving the user',
+  65415: 'kf not online',
+  65416: 'invalid query parameters',
+  65417: 'query window over 24 hours',
 };
 
 /** The message for a code, or a generic one. */

@@ -13,6 +13,7 @@
 import { WeChatRefusalError } from './errcodes';
 import type { SandboxState } from './state';
 import type { TokenAuthority } from './tokens';
+import type { DeskEvent } from './desk';
 
 /** What the API handlers need. */
 export interface ApiContext {
@@ -24,6 +25,8 @@ export interface ApiContext {
   now: () => number;
   /** The sandbox's own base URL (for avatar URLs). */
   baseUrl: string;
+  /** Pushes kf events (kf_create_session, ...) to the callback once the answer has gone out (desk.ts). */
+  pushLater(events: readonly DeskEvent[]): void;
 }
 
 /** One API request, read in full. */

@@ -17,7 +17,9 @@ import { handleApi, isApiPath, type ApiContext } from './api';
 import { handleControl, type ControlTarget } from './control';
 import { errmsgOf, SandboxUsageError } from './errcodes';
 import { parseMultipart } from './multipart';
+import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
 import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
+import { readReply } from './reply';
 import { sha1Signature } from './crypto';
 import { SandboxState, validateAction, validateFault } from './state';
 import { TokenAuthority } from './tokens';
@@ -101,6 +103,8 @@ class SandboxServer implements Sandbox, ControlTarget {
   private readonly sockets = new Set<Socket>();
   private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private stopped = false;
+  /** Pushes of kf events still under way (see idle()). */
+  private readonly pushing = new Set<Promise<unknown>>();
 
   constructor(options: SandboxOptions) {
     this.appId = options.appId ?? DEFAULT_APP_ID;
@@ -148,7 +152,19 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   private apiContext(): ApiContext {
-    return { state: this.state, tokens: this.tokens, appId: this.appId, appSecret: this.appSecret, wechatId: this.wechatId, now: this.now, baseUrl: this.url };
+    return {
+      state: this.state,
+      tokens: this.tokens,
+      appId: this.appId,
+      appSecret: this.appSecret,
+      wechatId: this.wechatId,
+      now: this.now,
+      baseUrl: this.url,
+      // After the answer: setImmediate lets the response go out first, as WeChat's events follow its answers.
+      pushLater: (events) => {
+        for (const event of events) setImmediate(() => void this.pushDeskEvent(event));
+      },
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -318,16 +334,66 @@ class SandboxServer implements Sandbox, ControlTarget {
   async simulateUser(openid: string, action: UserAction): Promise<PushResult> {
     if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid)) throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
     const checked = validateAction(action);
+    await this.flushDesk();
     this.state.recordInteraction(openid, checked);
     const stamp = this.stamp();
     const message = buildPushMessage(checked, openid, { toUserName: SANDBOX_TO_USER_NAME, createTime: Number(stamp.timestamp), msgId: this.state.nextMsgId() });
+    const desk = deskOf(this.state);
+    const isMessage = message.MsgType !== 'event';
+    const session = isMessage ? desk.session(openid) : undefined;
+    if (isMessage) desk.record(openid, OPERCODE.kfReceived, recordText(String(message.MsgType), message.Content), session?.kf_account ?? '');
+    // While a session is open, the user's messages go to the agent, not to the developer's server.
+    if (session) return { delivered: false, message, attempts: 0, tries: [], routedTo: session.kf_account };
     const cb = this.callback;
     if (!cb) return { delivered: false, message, attempts: 0, tries: [] };
     const request = renderPush(message, cb, this.appId, stamp);
     const result = await deliverPush(request, this.pushTimeoutMs);
     this.log(`push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
-    return { delivered: result.delivered, ...(result.status !== undefined ? { status: result.status, body: result.body } : {}), message, attempts: result.tries.length, tries: result.tries };
+    const reply = result.delivered ? readReply(result.body, cb, this.appId, openid, SANDBOX_TO_USER_NAME) : {};
+    if (isMessage && reply.MsgType === 'transfer_customer_service') {
+      const info = reply.fields?.TransInfo as Record<string, unknown> | undefined;
+      const named = typeof info?.KfAccount === 'string' && info.KfAccount !== '' ? info.KfAccount : undefined;
+      desk.enqueue(openid, named);
+      this.log(`transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
+    }
+    return {
+      delivered: result.delivered,
+      ...(result.status !== undefined ? { status: result.status, body: result.body } : {}),
+      message,
+      attempts: result.tries.length,
+      tries: result.tries,
+      ...(reply.MsgType || reply.problem ? { reply } : {}),
+    };
   }
+
+  /** Pushes a kf event (kf_create_session, kf_close_session, kf_switch_session) to the callback. */
+  async pushDeskEvent(event: DeskEvent): Promise<PushResult> {
+    const stamp = this.stamp();
+    const message = { ToUserName: SANDBOX_TO_USER_NAME, FromUserName: event.openid, CreateTime: Number(stamp.timestamp), MsgType: 'event', ...event.fields };
+    const cb = this.callback;
+    if (!cb || this.stopped) return { delivered: false, message, attempts: 0, tries: [] };
+    const pending = deliverPush(renderPush(message, cb, this.appId, stamp), this.pushTimeoutMs);
+    this.pushing.add(pending);
+    try {
+      const result = await pending;
+      this.log(`push event/${event.fields.Event} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
+      return { delivered: result.delivered, ...(result.status !== undefined ? { status: result.status, body: result.body } : {}), message, attempts: result.tries.length, tries: result.tries };
+    } finally {
+      this.pushing.delete(pending);
+    }
+  }
+
+  /** Pushes the close events of sessions found idle for 30 minutes. */
+  private async flushDesk(): Promise<void> {
+    deskOf(this.state).expireIdle();
+    for (const event of deskOf(this.state).takePendingEvents()) await this.pushDeskEvent(event);
+  }
+
+  async idle(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.pushing.size > 0) await Promise.allSettled([...this.pushing]);
+  }
+
 }
 
 /**

@@ -106,7 +106,8 @@ export class SandboxState {
 
   constructor(
     readonly rules: SandboxRules,
-    private readonly now: () => number,
+    /** The sandbox's clock (ms). */
+    readonly now: () => number,
   ) {}
 
   clear(): void {

@@ -192,6 +192,10 @@ export interface PushResult {
   attempts: number;
   /** Each try, in order. */
   tries: PushAttempt[];
+  /** Set when the user's session with this kf account had the message: it was not pushed. */
+  routedTo?: string;
+  /** The passive reply the developer's server answered with (decrypted in safe mode), or why WeChat would ignore it. */
+  reply?: { MsgType?: string; fields?: Record<string, unknown>; encrypted?: boolean; problem?: string };
 }
 
 /** A simulated user's state, for inspection. */
@@ -257,6 +261,12 @@ export interface Sandbox {
   configureCallback(callback: CallbackConfig | undefined): void;
   /** Makes the GET echostr check WeChat makes when a callback URL is saved. */
   verifyCallback(): Promise<CallbackVerification>;
-  /** A user does something: recorded for the window rules, then pushed to the callback if one is set. */
+  /**
+   * A user does something: recorded for the window rules and the chat records, then pushed to the callback
+   * if one is set, unless the user is in a session with an agent (then the agent has the message). A
+   * `transfer_customer_service` reply puts the user on the waiting list.
+   */
   simulateUser(openid: string, action: UserAction): Promise<PushResult>;
+  /** Resolves once the kf events the API queued (kf_create_session after kfsession/create, ...) have been pushed. */
+  idle(): Promise<void>;
 }
