@@ -1,19 +1,38 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
 	IDataObject,
 	IHttpRequestHelper,
+	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
+import { staleAt } from '../../functions/core/token';
+
+/**
+ * Thrown by `authenticate` when the stored token is past its use-by time. n8n answers an error whose
+ * response status is 401 by running `preAuthentication` again (and storing the new token) and sending
+ * the request once more: the only way a credential can renew itself in n8n's HTTP Request node, because
+ * WeChat reports a dead token as HTTP 200 with errcode 42001, which n8n never looks at.
+ */
+class AccessTokenExpiredError extends Error {
+	readonly response = { status: 401, statusText: 'access token expired' };
+
+	constructor() {
+		super('The stored WeChat access token has expired; n8n fetches a new one and sends the request again');
+		this.name = 'AccessTokenExpiredError';
+	}
+}
 
 /**
  * Direct mode: the node calls WeChat (or the sandbox) itself, with an access token fetched by
- * `preAuthentication` and kept in the hidden, expirable `accessToken` field. n8n fetches a token when that
- * field is empty; the node empties it and calls again when WeChat answers 40001 / 40014 / 42001 (WeChat
- * reports a dead token as HTTP 200, so n8n's own 401 handling never fires).
+ * `preAuthentication` and kept in the hidden, expirable `accessToken` field, with the moment it stops
+ * being used in `renewAfter`. n8n fetches a token when that field is empty; `authenticate` adds it
+ * as the `access_token` query value, and asks n8n for a new one (a 401-shaped error) once it is stale, so
+ * n8n's HTTP Request node can use this credential as a predefined credential type and never sends an
+ * expired token. The node also empties the token and calls again when WeChat answers 40001 / 40014 /
+ * 42001 (a token another system knocked out: WeChat reports it as HTTP 200, which only the node sees).
  */
 export class WeChatOfficialAccountApi implements ICredentialType {
 	name = 'weChatOfficialAccountApi';
@@ -78,13 +97,19 @@ export class WeChatOfficialAccountApi implements ICredentialType {
 			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		{
+			displayName: 'Renew After',
+			name: 'renewAfter',
+			type: 'hidden',
+			default: 0,
+		},
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		const base = String(credentials.baseUrl || 'https://api.weixin.qq.com').replace(/\/+$/, '');
 		const appid = String(credentials.appId ?? '');
 		const secret = String(credentials.appSecret ?? '');
-		const fetchToken = async (forceRefresh: boolean): Promise<string> => {
+		const fetchToken = async (forceRefresh: boolean): Promise<{ value: string; expiresAt: number }> => {
 			const answer = (
 				credentials.grantMode === 'classic'
 					? await this.helpers.httpRequest({
@@ -114,25 +139,26 @@ export class WeChatOfficialAccountApi implements ICredentialType {
 					}`,
 				);
 			}
-			return answer.access_token;
+			const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 7200;
+			return { value: answer.access_token, expiresAt: fetchedAt + expiresIn * 1000 };
 		};
+		const fetchedAt = Date.now();
 		let token = await fetchToken(false);
 		// stable_token hands out the same token until shortly before expiry: when that is the token WeChat just
 		// refused, ask for a new one (force_refresh, which WeChat allows 20 times a day).
-		if (credentials.grantMode !== 'classic' && credentials.refusedToken && token === credentials.refusedToken) {
+		if (credentials.grantMode !== 'classic' && credentials.refusedToken && token.value === credentials.refusedToken) {
 			token = await fetchToken(true);
 		}
-		return { accessToken: token, refusedToken: undefined };
+		return { accessToken: token.value, renewAfter: staleAt(token, fetchedAt), refusedToken: undefined };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			qs: {
-				access_token: '={{$credentials.accessToken}}',
-			},
-		},
-	};
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		const token = String(credentials.accessToken ?? '');
+		const stale = Number(credentials.renewAfter ?? 0);
+		if (token !== '' && stale > 0 && Date.now() >= stale) throw new AccessTokenExpiredError();
+		requestOptions.qs = { ...(requestOptions.qs ?? {}), access_token: token };
+		return requestOptions;
+	}
 
 	test: ICredentialTestRequest = {
 		request: {

@@ -75,12 +75,14 @@ describe('the package', () => {
     expect(Object.keys(credentials).sort()).toEqual(['weChatCallbackApi', 'weChatKfGatewayApi', 'weChatOfficialAccountApi']);
   });
 
-  it('the direct credential keeps its token in a hidden expirable field and sends it as access_token', () => {
+  it('the direct credential keeps its token in a hidden expirable field and sends it as access_token', async () => {
     const cred = credentials.weChatOfficialAccountApi!;
     const token = cred.properties.find((p) => p.name === 'accessToken');
     expect(token).toMatchObject({ type: 'hidden', typeOptions: { expirable: true } });
     expect(typeof cred.preAuthentication).toBe('function');
-    expect(cred.authenticate).toEqual({ type: 'generic', properties: { qs: { access_token: '={{$credentials.accessToken}}' } } });
+    // A function (so it can ask for a renewal once the token is stale: test/n8n/credential-renewal.test.ts).
+    const authenticate = cred.authenticate as unknown as (c: Record<string, unknown>, r: Record<string, unknown>) => Promise<Record<string, unknown>>;
+    expect(await authenticate({ accessToken: 'T', renewAfter: Date.now() + 60_000 }, {})).toEqual({ qs: { access_token: 'T' } });
     expect(cred.test).toBeDefined();
   });
 });
