@@ -16,3 +16,4 @@ export * from './token-cache';
 export * from './windows';
 export * from './inbound-dedup';
 export * from './idempotency';
+export * from './handoff';

@@ -1,0 +1,241 @@
+/**
+ * Handing a user to a human: the handoff mark (`POST /handoff`) and who has the conversation now (the
+ * human session WeChat reports with kf_create_session / kf_switch_session / kf_close_session pushes).
+ * Both live on the user's record, the window item (`WINDOW#<appId>#<openid>`, `WINDOW`), so the callback
+ * learns both with the one read it makes per push. The window store (windows.ts) never touches these
+ * attributes, and these writes never touch its own.
+ *
+ * | attribute | type | meaning |
+ * | --- | --- | --- |
+ * | handoffAt | N | when the mark was set (ms) |
+ * | handoffUntil | N | when it lapses (ms): checked in code, as DynamoDB's TTL is late and dynalite has none |
+ * | handoffKfAccount | S | the kf account the transfer names, if any |
+ * | humanKfAccount | S | the kf account that has the conversation, while a session is open |
+ * | humanSince | N | when that session started (ms; a switch keeps it) |
+ * | humanOrder | N | the order of the last session event applied: CreateTime (s) × 10 + 1 create, 2 switch, 3 close |
+ *
+ * @example
+ * ```ts
+ * const handoffs = new HandoffStore({ client, tableName: 'wechat-kf', appId: 'wx123' });
+ * await handoffs.mark('OPENID', { ttlMs: 30 * 60_000 });
+ * (await handoffs.read('OPENID')).mark; // { kf_account: undefined, markedAt, until }
+ * await handoffs.recordSession('OPENID', 'create', 'kf1@wx', createTime * 1000);
+ * ```
+ */
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr } from './table';
+import { WINDOW_ITEM_RETENTION_MS } from './windows';
+
+/** How long a mark lasts unless the caller says otherwise: WeChat's own idle limit of a session. */
+export const DEFAULT_HANDOFF_TTL_MS = 30 * 60_000;
+
+/** A user marked for the desk: their next message is answered with transfer_customer_service. */
+export interface HandoffMark {
+  /** The kf account to transfer to; undefined: any agent. */
+  kf_account?: string;
+  /** ms */
+  markedAt: number;
+  /** ms: the mark is void from then on. */
+  until: number;
+}
+
+/** A session between the user and an agent, as WeChat's pushes told it. */
+export interface HumanSession {
+  kf_account: string;
+  /** ms */
+  since: number;
+}
+
+/** The handoff facts of one user. */
+export interface HandoffState {
+  /** Set while a mark is in force. */
+  mark?: HandoffMark;
+  /** The open session with an agent, or null. */
+  humanSession: HumanSession | null;
+}
+
+/** A session event WeChat pushes. */
+export type SessionEvent = 'create' | 'switch' | 'close';
+
+const RANK: Readonly<Record<SessionEvent, number>> = { create: 1, switch: 2, close: 3 };
+
+/** The kf session events WeChat pushes, by Event name. */
+export const SESSION_EVENTS: Readonly<Record<string, SessionEvent>> = {
+  kf_create_session: 'create',
+  kf_switch_session: 'switch',
+  kf_close_session: 'close',
+};
+
+export interface HandoffStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  appId: string;
+  /** The clock (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The handoff mark and the human session of each user.
+ *
+ * @example
+ * ```ts
+ * const handoffs = new HandoffStore({ client, tableName, appId });
+ * const { mark, humanSession } = await handoffs.read('OPENID');
+ * ```
+ */
+export class HandoffStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly appId: string;
+  private readonly now: () => number;
+
+  constructor(options: HandoffStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.appId = options.appId;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Marks the user: until `now + ttlMs`, each message they write is answered with a transfer to the desk.
+   * A new mark replaces the old one (its agent and its end).
+   *
+   * ```
+   *  UpdateItem SET handoffAt = now, handoffUntil = now + ttl, handoffKfAccount = kf (or REMOVE it), expiresAt
+   * ```
+   *
+   * @example
+   * ```ts
+   * await handoffs.mark('OPENID', { kfAccount: 'kf1@wx', ttlMs: 600_000 });
+   * ```
+   */
+  async mark(openid: string, options: { kfAccount?: string; ttlMs?: number } = {}): Promise<HandoffState> {
+    const now = this.now();
+    const until = now + (options.ttlMs ?? DEFAULT_HANDOFF_TTL_MS);
+    const kf = options.kfAccount;
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(openid),
+        UpdateExpression: `SET #handoffAt = :now, #handoffUntil = :until, #expiresAt = :ttl${kf ? ', #handoffKfAccount = :kf' : ' REMOVE #handoffKfAccount'}`,
+        ExpressionAttributeNames: names('handoffAt', 'handoffUntil', 'expiresAt', 'handoffKfAccount'),
+        ExpressionAttributeValues: { ':now': n(now), ':until': n(until), ':ttl': this.ttl(now, until), ...(kf ? { ':kf': s(kf) } : {}) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return this.stateOf(out.Attributes, now);
+  }
+
+  /**
+   * Clears the mark. Answers whether a mark was in force (an expired one counts as none).
+   *
+   * ```
+   *  UpdateItem REMOVE handoffAt, handoffUntil, handoffKfAccount  IF attribute_exists(handoffUntil)
+   * ```
+   * The condition keeps a clear of a user never marked from writing an empty item.
+   */
+  async clear(openid: string): Promise<boolean> {
+    const now = this.now();
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(openid),
+          UpdateExpression: 'REMOVE #handoffAt, #handoffUntil, #handoffKfAccount',
+          ConditionExpression: 'attribute_exists(#handoffUntil)',
+          ExpressionAttributeNames: names('handoffAt', 'handoffUntil', 'handoffKfAccount'),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return (numberAttr(out.Attributes, 'handoffUntil') ?? 0) > now;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The user's mark (when in force) and human session (strongly consistent read). */
+  async read(openid: string): Promise<HandoffState> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(openid), ConsistentRead: true }));
+    return this.stateOf(out.Item, this.now());
+  }
+
+  /**
+   * Applies a session event WeChat pushed, at its CreateTime `at` (ms). `create` opens the human session
+   * and consumes the mark (an agent has the user: no more transfers); `switch` hands it to another kf
+   * account, keeping when it started; `close` ends it and clears any mark.
+   *
+   * WeChat retries pushes and they may arrive out of order; a late event must not undo a newer one. Each
+   * write carries its order, CreateTime (whole seconds) × 10 + rank (create 1, switch 2, close 3), and
+   * applies only when newer than the last one applied:
+   * ```
+   *  t=100 create ──▶ humanKfAccount=kf1, humanOrder=1001
+   *  t=160 close  ──▶ REMOVE humanKfAccount, humanOrder=1603
+   *  t=100 create (WeChat's retry, late) ── IF humanOrder < 1001 ✗ → stays closed
+   *
+   *  create: SET humanKfAccount = :kf, humanSince = :at, humanOrder = :order
+   *          REMOVE handoffAt, handoffUntil, handoffKfAccount            IF no humanOrder OR humanOrder < :order
+   *  switch: SET humanKfAccount = :kf, humanSince = if_not_exists(humanSince, :at), humanOrder = :order  IF (same)
+   *  close:  SET humanOrder = :order REMOVE humanKfAccount, humanSince, handoff*                       IF (same)
+   * ```
+   * Within one second, close outranks switch outranks create: a session that closes in the second it opened
+   * stays closed whatever order the two pushes arrive in. (Two sessions opened and closed in one second
+   * would lose the second opening; WeChat's desk is not that fast.)
+   *
+   * @returns the state after the write, or as it is when the event was older than what is stored.
+   */
+  async recordSession(openid: string, event: SessionEvent, kfAccount: string | undefined, at: number): Promise<HandoffState> {
+    const now = this.now();
+    const order = Math.floor(Math.min(at, now) / 1000) * 10 + RANK[event];
+    const values: Record<string, AttributeValue> = { ':order': n(order), ':ttl': this.ttl(now, now) };
+    let update: string;
+    if (event === 'close') {
+      update = 'SET #humanOrder = :order, #expiresAt = :ttl REMOVE #humanKfAccount, #humanSince, #handoffAt, #handoffUntil, #handoffKfAccount';
+    } else {
+      values[':kf'] = s(kfAccount ?? '');
+      values[':at'] = n(Math.min(at, now));
+      const since = event === 'create' ? ':at' : 'if_not_exists(#humanSince, :at)';
+      update = `SET #humanKfAccount = :kf, #humanSince = ${since}, #humanOrder = :order, #expiresAt = :ttl`;
+      if (event === 'create') update += ' REMOVE #handoffAt, #handoffUntil, #handoffKfAccount';
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(openid),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_not_exists(#humanOrder) OR #humanOrder < :order',
+          ExpressionAttributeNames: names(...['humanOrder', 'expiresAt', 'humanKfAccount', 'humanSince', 'handoffAt', 'handoffUntil', 'handoffKfAccount'].filter((a) => update.includes(`#${a}`) || a === 'humanOrder')),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.stateOf(out.Attributes, now);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return this.read(openid);
+    }
+  }
+
+  private stateOf(item: Record<string, AttributeValue> | undefined, now: number): HandoffState {
+    const until = numberAttr(item, 'handoffUntil');
+    const kf = stringAttr(item, 'humanKfAccount');
+    const since = numberAttr(item, 'humanSince');
+    const handoffKf = stringAttr(item, 'handoffKfAccount');
+    return {
+      ...(until !== undefined && until > now
+        ? { mark: { ...(handoffKf ? { kf_account: handoffKf } : {}), markedAt: numberAttr(item, 'handoffAt') ?? now, until } }
+        : {}),
+      humanSession: kf !== undefined && since !== undefined ? { kf_account: kf, since } : null,
+    };
+  }
+
+  private key(openid: string): Record<string, AttributeValue> {
+    return marshallKey(keys.window(this.appId, openid));
+  }
+
+  /** The item's TTL: as the window store keeps it (7 days after the last write), and never before the mark ends. */
+  private ttl(now: number, until: number): AttributeValue {
+    return n(epochSeconds(Math.max(now + WINDOW_ITEM_RETENTION_MS, until)));
+  }
+}
