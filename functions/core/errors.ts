@@ -124,6 +124,40 @@ export class SendWindowClosedError extends WeChatKfError {
   }
 }
 
+/**
+ * A send of several parts (a long text split) needs more sends than the user's window has left. Nothing
+ * was sent and nothing was counted: either every part goes out or none does.
+ *
+ * @example
+ * ```ts
+ * new NotEnoughSendsError({ openid: 'OPENID', parts: 6, sendsLeft: 5, message: '...' }).toBody().error;
+ * // { code: 'NOT_ENOUGH_SENDS', message: '...', openid: 'OPENID', parts: 6, sendsLeft: 5 }
+ * ```
+ */
+export class NotEnoughSendsError extends WeChatKfError {
+  readonly openid: string;
+  /** How many parts (sends) the message needs. */
+  readonly parts: number;
+  /** How many sends the user's window has left. */
+  readonly sendsLeft: number;
+  readonly windowEnd?: number;
+  constructor(args: { openid: string; parts: number; sendsLeft: number; message: string; windowEnd?: number }) {
+    super('NOT_ENOUGH_SENDS', 409, args.message);
+    this.openid = args.openid;
+    this.parts = args.parts;
+    this.sendsLeft = args.sendsLeft;
+    this.windowEnd = args.windowEnd;
+  }
+  protected override details() {
+    return {
+      openid: this.openid,
+      parts: this.parts,
+      sendsLeft: this.sendsLeft,
+      ...(this.windowEnd !== undefined ? { windowEnd: new Date(this.windowEnd).toISOString() } : {}),
+    };
+  }
+}
+
 /** `Typing` needs an interaction, either way, within the last 30 s (WeChat: 45080). */
 export class TypingNotAllowedError extends WeChatKfError {
   readonly openid: string;

@@ -7,7 +7,7 @@
  *
  * Where docs/wechat-reference.md is silent the sandbox picks WeChat's own global code for the case; see
  * errcodes.ts. Validation order of custom/send: body (44002 empty, 47001 not JSON), msgtype (40008),
- * touser (40003), payload (40035; 45008 for news over 1 article), customservice.kf_account (61452),
+ * touser (40003), payload (40035; 45008 for news over 1 article; 45002 for text over 2 048 bytes), customservice.kf_account (61452),
  * then the send window (45015 / 45047).
  */
 import { WeChatRefusalError } from './errcodes';
@@ -27,6 +27,8 @@ export type { ApiContext, ApiRequest } from './route';
 export const MAX_KF_ACCOUNTS = 100;
 /** Largest avatar, bytes. */
 export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
+/** Bytes of UTF-8 a text message's content may have before WeChat answers 45002 ("content size out of limit"). */
+export const MAX_TEXT_BYTES = 2048;
 /** Articles a news message may carry today. */
 export const MAX_NEWS_ARTICLES = 1;
 
@@ -170,7 +172,12 @@ function requireFields(o: Json, where: string, required: readonly string[], opti
 
 /** The payload rules of each msgtype, from the reference. */
 const PAYLOADS: Readonly<Record<string, (p: Json) => void>> = {
-  text: (p) => requireFields(p, 'text', ['content']),
+  text: (p) => {
+    requireFields(p, 'text', ['content']);
+    // The reference: WeChat documents no cap, but answers 45002 from about 2 048 bytes of UTF-8 content.
+    const bytes = Buffer.byteLength(p.content as string, 'utf8');
+    if (bytes > MAX_TEXT_BYTES) throw new WeChatRefusalError(45002, `text.content is ${bytes} bytes of UTF-8; at most ${MAX_TEXT_BYTES}`);
+  },
   image: (p) => requireFields(p, 'image', ['media_id']),
   voice: (p) => requireFields(p, 'voice', ['media_id']),
   video: (p) => requireFields(p, 'video', ['media_id', 'thumb_media_id'], ['title', 'description']),

@@ -36,6 +36,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   43002: 'require POST method',
   /** chosen: a POST with an empty body. */
   44002: 'empty post data',
+  45002: 'content size out of limit',
   45008: 'article size out of limit',
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit, mustslower retry next minute',

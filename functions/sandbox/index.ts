@@ -15,7 +15,7 @@ export { startSandbox, SANDBOX_TO_USER_NAME } from './server';
 export { SandboxUsageError, ERRMSG } from './errcodes';
 export { sha1Signature, encryptMessage, decryptMessage } from './crypto';
 export { WINDOW_RULES, TYPING_RULES, WINDOW_OPENING_EVENTS } from './rules';
-export { API_PATHS, MSGTYPES, MAX_KF_ACCOUNTS, MAX_AVATAR_BYTES, MAX_NEWS_ARTICLES } from './api';
+export { API_PATHS, MSGTYPES, MAX_KF_ACCOUNTS, MAX_AVATAR_BYTES, MAX_NEWS_ARTICLES, MAX_TEXT_BYTES } from './api';
 export type {
   CallbackConfig,
   CallbackMode,

@@ -25,6 +25,8 @@ export interface KfAccountState extends KfAccountRecord {
 interface PendingFault {
   fault: Fault;
   left: number;
+  /** Requests still to let through before the fault applies. */
+  skip: number;
 }
 
 const FAULT_KINDS = new Set(['errcode', 'http', 'delay', 'reset']);
@@ -41,6 +43,13 @@ export function validateFault(input: unknown): Fault & { times: number } {
   if (typeof f.kind !== 'string' || !FAULT_KINDS.has(f.kind)) throw new SandboxUsageError('fault.kind must be errcode, http, delay or reset');
   const times = f.times ?? 1;
   if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) throw new SandboxUsageError('fault.times must be a positive integer');
+  if (f.after !== undefined && (typeof f.after !== 'number' || !Number.isInteger(f.after) || f.after < 0)) throw new SandboxUsageError('fault.after must be a non-negative integer');
+  const after = f.after ? { after: f.after as number } : {};
+  const fault = validateFaultKind(f as Record<string, unknown> & { path: string }, times);
+  return { ...fault, ...after };
+}
+
+function validateFaultKind(f: Record<string, unknown> & { path: string }, times: number): Fault & { times: number } {
   switch (f.kind) {
     case 'errcode':
       if (typeof f.errcode !== 'number' || !Number.isInteger(f.errcode)) throw new SandboxUsageError('an errcode fault needs an integer errcode');
@@ -148,14 +157,18 @@ export class SandboxState {
   }
 
   addFault(fault: Fault & { times: number }): void {
-    this.faults.push({ fault, left: fault.times });
+    this.faults.push({ fault, left: fault.times, skip: fault.after ?? 0 });
   }
 
-  /** The next fault for a path (consumed), if any. */
+  /** The next fault for a path (consumed), if any; a fault still letting requests through (`after`) counts one down instead. */
   takeFault(path: string): Fault | undefined {
     const i = this.faults.findIndex((f) => f.fault.path === path || f.fault.path === '*');
     if (i < 0) return undefined;
     const pending = this.faults[i] as PendingFault;
+    if (pending.skip > 0) {
+      pending.skip--;
+      return undefined;
+    }
     pending.left--;
     if (pending.left <= 0) this.faults.splice(i, 1);
     return pending.fault;

@@ -57,6 +57,8 @@ export interface ErrcodeFault {
   path: string;
   /** How many requests it applies to. Default 1. */
   times?: number;
+  /** Let this many requests on `path` through normally first (e.g. 2 fails the third send). Default 0. */
+  after?: number;
   kind: 'errcode';
   errcode: number;
   /** Default: WeChat's message for that code, when the sandbox knows it. */
@@ -67,6 +69,8 @@ export interface ErrcodeFault {
 export interface HttpFault {
   path: string;
   times?: number;
+  /** Let this many requests on `path` through normally first (e.g. 2 fails the third send). Default 0. */
+  after?: number;
   kind: 'http';
   status: number;
 }
@@ -75,6 +79,8 @@ export interface HttpFault {
 export interface DelayFault {
   path: string;
   times?: number;
+  /** Let this many requests on `path` through normally first (e.g. 2 fails the third send). Default 0. */
+  after?: number;
   kind: 'delay';
   ms: number;
 }
@@ -83,6 +89,8 @@ export interface DelayFault {
 export interface ResetFault {
   path: string;
   times?: number;
+  /** Let this many requests on `path` through normally first (e.g. 2 fails the third send). Default 0. */
+  after?: number;
   kind: 'reset';
 }
 

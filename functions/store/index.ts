@@ -17,3 +17,4 @@ export * from './windows';
 export * from './inbound-dedup';
 export * from './idempotency';
 export * from './handoff';
+export * from './deliveries';

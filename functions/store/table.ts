@@ -11,6 +11,7 @@
  * | a user's send and typing window | `WINDOW#<appId>#<openid>` | `WINDOW` | {@link WindowStore} |
  * | an inbound callback already seen | `INBOUND#<appId>#<key>` | `DEDUP` | {@link InboundDedup} |
  * | an idempotency record | `IDEMPOTENCY#<operation>` | `<operation>#<hash of the key>` | Powertools idempotency |
+ * | a delivery record, by user / by day | `DELIVERY#<appId>#<openid>` / `DELIVERIES#<appId>#<day>` | `AT#<ms>#<id>` | {@link DeliveryStore} |
  *
  * Each user's window gets a partition of its own, so sends to many users spread over the table; the
  * token is one item per app and mode, read rarely (containers keep it in memory).

@@ -28,7 +28,7 @@
  * ```
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
+import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowRecord, type WindowState } from '../core/window';
@@ -41,8 +41,11 @@ import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, nu
  */
 export type WindowPolicy = 'enforce' | 'observe' | 'off';
 
-/** Why the send gate refuses a send (as the core's {@link WindowState.sendRefusal}). */
-export type SendRefusalReason = NonNullable<WindowState['sendRefusal']>;
+/**
+ * Why the send gate refuses a send: the core's {@link WindowState.sendRefusal}, or `not-enough-sends`
+ * when a send of several parts needs more sends than are left.
+ */
+export type SendRefusalReason = NonNullable<WindowState['sendRefusal']> | 'not-enough-sends';
 
 /** Why the typing gate refuses `Typing` (as the core's {@link WindowState.typingRefusal}). */
 export type TypingRefusalReason = NonNullable<WindowState['typingRefusal']>;
@@ -52,12 +55,15 @@ export interface SendPermit {
   /** Under policy `observe`: why `enforce` would have refused this send (it was let through). */
   observedRefusal?: SendRefusalReason;
   /** Under policy `observe`: the error `enforce` would have thrown, with its message (not thrown). */
-  observedError?: SendWindowClosedError;
+  observedError?: SendWindowClosedError | NotEnoughSendsError;
+  /** How many sends this permit counted (1, or the parts of a split send). */
+  readonly count: number;
   /**
-   * Gives the counted send back, when WeChat then refused or failed the send. Does nothing if a newer
-   * interaction has reset the count meanwhile, and nothing the second time.
+   * Gives counted sends back, when WeChat then refused the send or parts were never sent: `count` of them
+   * (default: all this permit still holds). Never gives back more than the permit counted in all; does
+   * nothing if a newer interaction has reset the count meanwhile.
    */
-  release(): Promise<void>;
+  release(count?: number): Promise<void>;
 }
 
 /** Permission for one typing command. */
@@ -274,23 +280,56 @@ export class WindowStore {
    * ```
    */
   async acquireSend(openid: string): Promise<SendPermit> {
+    return this.acquireSends(openid, 1);
+  }
+
+  /**
+   * Reserves `count` sends at once, for a message sent in parts (a long text split): all of them or none,
+   * in ONE conditional write, so two split sends racing for the same user can never both start and then
+   * run out half-way. The send condition's count clause becomes "at least `count` left":
+   * ```
+   *  (lastInboundKind = 'message' AND lastInboundAt > now - 48 h AND sendsUsed < 5 - count + 1) OR (...)
+   *
+   *  UpdateItem SET sendsUsed = sendsUsed + count, lastOutboundAt = now REMOVE typingUntil  IF <that>
+   *
+   *  user has 5 left ── split send A (3 parts): 0 → 3 ✓ ──┐
+   *                  └─ split send B (3 parts): IF sendsUsed < 3 ✗ (3) → NotEnoughSendsError(parts 3, left 2)
+   *                                                        └─ A's part 2 refused by WeChat: release(2): 3 → 1
+   * ```
+   * Parts that are never sent (a part failed, so the rest were not tried) are given back with
+   * `release(n)`, under the same condition as a single send's release.
+   *
+   * @throws {SendWindowClosedError} the window is closed (enforce).
+   * @throws {NotEnoughSendsError} the window is open but has fewer than `count` sends left (enforce).
+   * @example
+   * ```ts
+   * const permit = await windows.acquireSends('OPENID', parts.length);
+   * for (const [i, part] of parts.entries()) {
+   *   try { await send(part); } catch (e) { await permit.release(parts.length - i); throw e; }
+   * }
+   * ```
+   */
+  async acquireSends(openid: string, count: number): Promise<SendPermit> {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
     checkOpenid(openid);
-    if (this.policy === 'off') return { release: NO_RELEASE };
+    if (this.policy === 'off') return { count, release: NO_RELEASE };
     const key = this.keyOf(openid);
-    return this.gatedWrite(openid, {
+    const permit = await this.gatedWrite(openid, {
       write: (now) => {
-        const condition = this.policy === 'enforce' ? sendCondition(this.profile, now) : undefined;
+        const condition = this.policy === 'enforce' ? sendCondition(this.profile, now, count) : undefined;
         return {
-          update: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :one, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
+          update: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :count, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
           condition: condition?.expression,
           names: ['sendsUsed', 'lastOutboundAt', 'expiresAt', 'typingUntil', ...(condition ? ['lastInboundKind', 'lastInboundAt'] : [])],
-          values: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
+          values: { ':zero': n(0), ':count': n(count), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
         };
       },
-      refusalOf: (state) => state.sendRefusal,
-      errorOf: (state) => this.sendRefusalError(openid, state),
-      releaseOf: (old) => this.sendRelease(key, old.lastInboundAt),
+      refusalOf: (state): SendRefusalReason | null =>
+        state.sendRefusal ?? (state.sendsLeft !== null && state.sendsLeft < count ? 'not-enough-sends' : null),
+      errorOf: (state) => this.sendRefusalError(openid, state, count),
+      releaseOf: (old) => this.sendRelease(key, old.lastInboundAt, count),
     });
+    return { ...permit, count };
   }
 
   /**
@@ -373,9 +412,9 @@ export class WindowStore {
       write: (now: number) => WindowWrite;
       refusalOf: (state: WindowState) => R | null;
       errorOf: (state: WindowState) => E;
-      releaseOf: (old: WindowRecord, now: number) => () => Promise<void>;
+      releaseOf: (old: WindowRecord, now: number) => (count?: number) => Promise<void>;
     },
-  ): Promise<{ release: () => Promise<void>; observedRefusal?: R; observedError?: E }> {
+  ): Promise<{ release: (count?: number) => Promise<void>; observedRefusal?: R; observedError?: E }> {
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
       const write = gate.write(now);
@@ -400,7 +439,7 @@ export class WindowStore {
         continue;
       }
       const before = windowState(old, now, this.profile);
-      const permit: { release: () => Promise<void>; observedRefusal?: R; observedError?: E } = { release: gate.releaseOf(old, now) };
+      const permit: { release: (count?: number) => Promise<void>; observedRefusal?: R; observedError?: E } = { release: gate.releaseOf(old, now) };
       const refusal = gate.refusalOf(before);
       if (refusal !== null) {
         permit.observedRefusal = refusal;
@@ -422,13 +461,21 @@ export class WindowStore {
    * `lastOutboundAt` and a removed `typingUntil` are not restored (concurrent sends may have moved them);
    * at worst a later Typing is let through that WeChat then refuses with 45080.
    */
-  private sendRelease(key: TableKey, lastInboundAt: number | undefined): () => Promise<void> {
-    return this.releaseOnce(key, {
-      update: 'SET #sendsUsed = #sendsUsed - :one',
-      condition: lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed > :zero' : '#lastInboundAt = :at AND #sendsUsed > :zero',
-      names: ['sendsUsed', 'lastInboundAt'],
-      values: { ':one': n(1), ':zero': n(0), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
-    });
+  private sendRelease(key: TableKey, lastInboundAt: number | undefined, counted: number): (count?: number) => Promise<void> {
+    // Each release gives back what is asked, never more than the permit still holds; a permit of one
+    // send behaves as before (once). `sendsUsed >= k` keeps the count from going below zero.
+    let held = counted;
+    return async (count = held) => {
+      const k = Math.min(count, held);
+      if (k <= 0) return;
+      held -= k;
+      await this.releaseOnce(key, {
+        update: 'SET #sendsUsed = #sendsUsed - :k',
+        condition: lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed >= :k' : '#lastInboundAt = :at AND #sendsUsed >= :k',
+        names: ['sendsUsed', 'lastInboundAt'],
+        values: { ':k': n(k), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
+      })();
+    };
   }
 
   /** `release()` of a typing permit: removes `typingUntil` only if it is still the one this permit set. */
@@ -464,11 +511,20 @@ export class WindowStore {
     };
   }
 
-  private sendRefusalError(openid: string, state: WindowState): SendWindowClosedError {
-    const reason = state.sendRefusal ?? 'quota-used';
+  private sendRefusalError(openid: string, state: WindowState, count = 1): SendWindowClosedError | NotEnoughSendsError {
     const rules = WINDOW_RULES[this.profile];
     const rule = state.lastInboundKind ? rules[state.lastInboundKind] : undefined;
     const end = state.windowEnd === null ? undefined : state.windowEnd;
+    if (state.sendRefusal === null && state.sendsLeft !== null && state.sendsLeft < count) {
+      return new NotEnoughSendsError({
+        openid,
+        parts: count,
+        sendsLeft: state.sendsLeft,
+        windowEnd: end,
+        message: `the message needs ${count} parts, one send each, but the send window of user ${openid} has ${state.sendsLeft} send${state.sendsLeft === 1 ? '' : 's'} left (${rule?.source ?? 'the window rules'}); nothing was sent. Shorten the text, or send it after the user writes in again`,
+      });
+    }
+    const reason = state.sendRefusal ?? 'quota-used';
     let message: string;
     if (reason === 'unfollowed') {
       message = `user ${openid} has unfollowed the official account; no message can be sent until they follow or write again`;
@@ -523,7 +579,7 @@ export class WindowStore {
  * // '(#lastInboundKind = :kind_message AND #lastInboundAt > :since_message) OR (#lastInboundKind = :kind_event AND #lastInboundAt > :since_event)'
  * ```
  */
-export function sendCondition(profile: RulesProfile, now: number): { expression: string; values: Record<string, AttributeValue> } {
+export function sendCondition(profile: RulesProfile, now: number, count = 1): { expression: string; values: Record<string, AttributeValue> } {
   const clauses: string[] = [];
   const values: Record<string, AttributeValue> = {};
   for (const [kind, rule] of Object.entries(WINDOW_RULES[profile])) {
@@ -532,8 +588,9 @@ export function sendCondition(profile: RulesProfile, now: number): { expression:
     values[`:kind_${kind}`] = s(kind);
     values[`:since_${kind}`] = n(now - rule.durationMs);
     if (rule.maxSends !== null) {
+      // At least `count` left: sendsUsed + count <= maxSends, i.e. sendsUsed < maxSends - count + 1.
       parts.push(`#sendsUsed < :max_${kind}`);
-      values[`:max_${kind}`] = n(rule.maxSends);
+      values[`:max_${kind}`] = n(rule.maxSends - count + 1);
     }
     clauses.push(`(${parts.join(' AND ')})`);
   }

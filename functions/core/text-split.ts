@@ -1,0 +1,256 @@
+/**
+ * Long text, cut into parts that WeChat accepts.
+ *
+ * WeChat documents no cap on a text message, but answers 45002 ("content size out of limit") from about
+ * 2 048 bytes of UTF-8 content (docs/long-text.md). A language model's answer is often longer. This module
+ * cuts such a text into parts of at most `maxBytes` bytes each, at the best boundary that fits, in this
+ * order: a paragraph (a blank line), a line break, a sentence (`.`, `!`, `?`, and the Chinese `。！？`, as
+ * `Intl.Segmenter` finds them), a word (`Intl.Segmenter` again: it separates Chinese words too), and only
+ * as a last resort a character. It never cuts inside a UTF-8 character, a grapheme (an emoji with its
+ * skin tone or a ZWJ family is one) or an `<a ...>...</a>` link.
+ *
+ * The parts concatenate back to the original text exactly: whitespace at a cut stays at the end of the
+ * part before it. With `numbering`, each part starts with `(i/n) `, and the prefix counts within the cap.
+ *
+ * A cut at a higher boundary is taken only if the part it ends is at least half the cap; otherwise the
+ * next boundary down is tried. Each part costs one of the user's few sends, so a paragraph break near the
+ * start of a window is not worth a whole part.
+ *
+ * Pure: no I/O, no clock.
+ *
+ * @example
+ * ```ts
+ * import { splitText, utf8Bytes } from './text-split';
+ * const parts = splitText(longAnswer, { maxBytes: 2048, numbering: true });
+ * parts.every((p) => utf8Bytes(p) <= 2048); // true
+ * ```
+ */
+import { ValidationError } from './errors';
+
+/** The cap on one text message unless `TEXT_MAX_BYTES` says otherwise: where WeChat starts answering 45002. */
+export const DEFAULT_TEXT_MAX_BYTES = 2048;
+
+/** The smallest cap that leaves room for a numbered part holding at least one 4-byte character. */
+export const MIN_TEXT_MAX_BYTES = 16;
+
+export interface SplitOptions {
+  /** The cap on each part, in bytes of UTF-8. Default {@link DEFAULT_TEXT_MAX_BYTES}. */
+  maxBytes?: number;
+  /** Start each part with `(i/n) ` (only when there are two parts or more). Default false. */
+  numbering?: boolean;
+  /** The field named in errors. Default `text.content`. */
+  field?: string;
+}
+
+/**
+ * The number of bytes of a string in UTF-8 (what WeChat's cap counts).
+ *
+ * @example
+ * ```ts
+ * utf8Bytes('你好'); // 6
+ * ```
+ */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * The numbering prefix of part `index` (1-based) of `total`.
+ *
+ * @example
+ * ```ts
+ * partPrefix(2, 3); // '(2/3) '
+ * ```
+ */
+export function partPrefix(index: number, total: number): string {
+  return `(${index}/${total}) `;
+}
+
+/**
+ * Takes the numbering prefixes off parts made with `numbering: true` and joins them: the original text.
+ *
+ * @example
+ * ```ts
+ * joinParts(['(1/2) Hello ', '(2/2) world'], true); // 'Hello world'
+ * ```
+ */
+export function joinParts(parts: readonly string[], numbering = false): string {
+  if (!numbering || parts.length < 2) return parts.join('');
+  return parts.map((p, i) => (p.startsWith(partPrefix(i + 1, parts.length)) ? p.slice(partPrefix(i + 1, parts.length).length) : p)).join('');
+}
+
+/** Where a text may be cut, by level, from the best to the last resort. */
+type Level = 'paragraph' | 'line' | 'sentence' | 'word';
+const LEVELS: readonly Level[] = ['paragraph', 'line', 'sentence', 'word'];
+
+const LINK = /<a\b[^>]*>[\s\S]*?<\/a\s*>/gi;
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
+const sentences = new Intl.Segmenter('und', { granularity: 'sentence' });
+const words = new Intl.Segmenter('und', { granularity: 'word' });
+
+/** The facts about one text the cutter needs, computed once. */
+interface Layout {
+  text: string;
+  /** bytesBefore[i]: UTF-8 bytes of text.slice(0, i), for every code unit index i (0..length). */
+  bytesBefore: Uint32Array;
+  /** cuttable[i] = 1 when a part may start at i: a grapheme boundary outside every link. */
+  cuttable: Uint8Array;
+  /** Grapheme boundaries in order, 0 and text.length included. */
+  boundaries: number[];
+  /** [start, end) of each link. */
+  links: Array<[number, number]>;
+  /** Cut points of each level, ascending. */
+  cuts: Record<Level, number[]>;
+}
+
+function layoutOf(text: string): Layout {
+  const length = text.length;
+  const bytesBefore = new Uint32Array(length + 1);
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    // A surrogate pair is 4 bytes: 2 counted on each half, so a cut between halves is never a boundary anyway.
+    bytesBefore[i + 1] = bytesBefore[i]! + (c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3);
+  }
+  const cuttable = new Uint8Array(length + 1);
+  const boundaries: number[] = [];
+  for (const { index } of graphemes.segment(text)) {
+    boundaries.push(index);
+    cuttable[index] = 1;
+  }
+  boundaries.push(length);
+  cuttable[length] = 1;
+  const links: Array<[number, number]> = [];
+  for (const m of text.matchAll(LINK)) {
+    links.push([m.index, m.index + m[0].length]);
+    cuttable.fill(0, m.index + 1, m.index + m[0].length);
+  }
+
+  // A cut point is the index where the next part starts; whitespace before it stays with the part before.
+  const isSpace = (i: number) => /\s/.test(text[i]!);
+  const afterWhitespace = (i: number) => {
+    while (i < length && isSpace(i)) i++;
+    return i;
+  };
+  const points = (xs: Iterable<number>) => {
+    const out: number[] = [];
+    for (const i of xs) if (i > 0 && i < length && cuttable[i] && out[out.length - 1] !== i) out.push(i);
+    return out;
+  };
+  const matches = function* (re: RegExp) {
+    for (const m of text.matchAll(re)) yield afterWhitespace(m.index);
+  };
+  const segmentStarts = function* (segmenter: Intl.Segmenter, skipSpace: boolean) {
+    for (const { index } of segmenter.segment(text)) if (!skipSpace || !isSpace(index)) yield index;
+  };
+  return {
+    text,
+    bytesBefore,
+    cuttable,
+    boundaries,
+    links,
+    cuts: {
+      paragraph: points(matches(/\n[^\S\n]*\n/g)),
+      line: points(matches(/\n/g)),
+      sentence: points(segmentStarts(sentences, false)),
+      word: points(segmentStarts(words, true)),
+    },
+  };
+}
+
+/** The largest value of a sorted list within (low, high], or undefined. */
+function lastWithin(sorted: readonly number[], low: number, high: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!;
+    if (v <= high) {
+      if (v > low) found = v;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** Cuts a laid-out text into chunks of at most `budget` bytes. */
+function cut(layout: Layout, budget: number, field: string): string[] {
+  const { text, bytesBefore, cuttable, boundaries, links, cuts } = layout;
+  const total = bytesBefore[text.length]!;
+  const chunks: string[] = [];
+  let start = 0;
+  let b = 0; // index into boundaries, at or after start
+  while (total - bytesBefore[start]! > budget) {
+    const startBytes = bytesBefore[start]!;
+    // The furthest grapheme boundary that fits, outside any link.
+    while (b + 1 < boundaries.length && bytesBefore[boundaries[b + 1]!]! - startBytes <= budget) b++;
+    let limit = boundaries[b]!;
+    while (limit > start && !cuttable[limit]) limit = boundaries[--b]!;
+    if (limit <= start) {
+      const link = links.find(([s, e]) => s <= start && e > start);
+      const what = link ? `an <a> link of ${utf8Bytes(text.slice(link[0], link[1]))} bytes` : 'a character';
+      throw new ValidationError([
+        { field, rule: `holds ${what} at character ${start} that does not fit in a part of ${budget} bytes; it cannot be split without breaking it` },
+      ]);
+    }
+    let end: number | undefined;
+    for (const level of LEVELS) {
+      const c = lastWithin(cuts[level], start, limit);
+      if (c !== undefined && bytesBefore[c]! - startBytes >= budget / 2) {
+        end = c;
+        break;
+      }
+    }
+    end ??= limit;
+    chunks.push(text.slice(start, end));
+    start = end;
+    while (boundaries[b]! < start) b++;
+  }
+  chunks.push(text.slice(start));
+  return chunks;
+}
+
+/**
+ * Cuts a text into parts of at most `maxBytes` bytes of UTF-8 each (see the module comment for where).
+ * A text that fits is one part, unchanged (and never numbered).
+ *
+ * @throws {ValidationError} the text is empty, `maxBytes` is too small, or a link (or a single grapheme)
+ *   is longer than a part may be.
+ * @example
+ * ```ts
+ * splitText('第一段。\n\n第二段。', { maxBytes: 16 }); // ['第一段。\n\n', '第二段。']
+ * splitText('a'.repeat(30), { maxBytes: 20, numbering: true }); // ['(1/2) aaaaaaaaaaaaaa', '(2/2) aaaaaaaaaaaaaaaa']
+ * ```
+ */
+export function splitText(text: string, options: SplitOptions = {}): string[] {
+  const maxBytes = options.maxBytes ?? DEFAULT_TEXT_MAX_BYTES;
+  const field = options.field ?? 'text.content';
+  if (!Number.isInteger(maxBytes) || maxBytes < MIN_TEXT_MAX_BYTES) {
+    throw new ValidationError([{ field: 'maxBytes', rule: `must be an integer of at least ${MIN_TEXT_MAX_BYTES}, got ${maxBytes}` }]);
+  }
+  if (text.length === 0) throw new ValidationError([{ field, rule: 'must not be empty' }]);
+  if (utf8Bytes(text) <= maxBytes) return [text];
+  const layout = layoutOf(text);
+  if (!options.numbering) return cut(layout, maxBytes, field);
+  // The prefix's length depends on how many parts there are: assume a number of digits, cut, and cut
+  // again with room for more digits if the count came out longer.
+  for (let digits = 1; ; digits++) {
+    const widest = partPrefix(10 ** digits - 1, 10 ** digits - 1).length;
+    const chunks = cut(layout, maxBytes - widest, field);
+    if (String(chunks.length).length <= digits) return chunks.map((c, i) => partPrefix(i + 1, chunks.length) + c);
+  }
+}
+
+/**
+ * How many parts a text needs (what a split send will cost in sends).
+ *
+ * @example
+ * ```ts
+ * countParts('x'.repeat(5000), { maxBytes: 2048 }); // 3
+ * ```
+ */
+export function countParts(text: string, options: SplitOptions = {}): number {
+  return splitText(text, options).length;
+}
