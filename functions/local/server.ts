@@ -15,7 +15,7 @@ import type { AddressInfo } from 'net';
 import { join } from 'path';
 import { ConfigurationError } from '../core/errors';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../store';
+import { createDynamoClient, ensureTable, LocalQueue, startEmbeddedDynamo } from '../store';
 import { createCallbackHandler } from '../handlers/callback-handler';
 import { configFromEnv, type WeChatSecrets } from '../handlers/config';
 import { createContext, type AppContext } from '../handlers/context';
@@ -23,7 +23,11 @@ import { LAMBDA_FUNCTIONS, type LambdaFunctionSpec } from '../handlers/functions
 import { createInteractionsHandler } from '../handlers/interactions-handler';
 import { createOperationHandler } from '../handlers/operation-handler';
 import { MemoryPublisher } from '../handlers/publisher';
+import { WebhookFanOut } from '../handlers/webhooks/fan-out';
+import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from '../handlers/webhooks/runtime';
+import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { LocalGateway, type GatewayHandler } from './gateway';
+import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
 export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
@@ -40,6 +44,8 @@ export interface LocalOptions {
   sandboxPort?: number;
   /** The clock, for tests. */
   now?: () => number;
+  /** The waits between webhook delivery tries (tests shorten them); default the deployed schedule. */
+  webhookRetryDelaysMs?: readonly number[];
 }
 
 export interface LocalProduct {
@@ -49,6 +55,8 @@ export interface LocalProduct {
   context: AppContext;
   /** Inbound messages and events published by the callback. */
   events: MemoryPublisher;
+  /** Webhook subscriptions and their delivery (the same code as deployed, on the embedded table). */
+  webhooks: WebhookRuntime & { queue: LocalQueue };
   routes: string[];
   stop(): Promise<void>;
 }
@@ -121,8 +129,23 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       secrets = { appId: env.WECHAT_APP_ID!, appSecret: env.WECHAT_APP_SECRET!, callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined, encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined };
     }
 
+    // Webhooks: locally any address may be subscribed (http only to loopback); the secret key lives in DATA_DIR.
+    const webhooks = createWebhookRuntime({
+      dynamo,
+      tableName: config.tableName,
+      sealer: LocalKeySealer.fromFile(join(options.dataDir ?? env.DATA_DIR ?? '.data', 'webhook-secret.key')),
+      addressPolicy: addressPolicyFromEnv(env, 'any'),
+      allowLoopbackHttp: true,
+      now: options.now,
+    });
+    const queue = new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'webhook-delivery', now: options.now });
+    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs });
+    worker.start();
+    stops.push(() => worker.stop());
+
     const events = new MemoryPublisher();
-    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher: events, now: options.now });
+    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
+    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now });
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
     const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {
@@ -143,7 +166,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
-    return { url, sandbox, context, events, routes: gateway.describeRoutes(), stop: stopAll };
+    return { url, sandbox, context, events, webhooks: { ...webhooks, queue }, routes: gateway.describeRoutes(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -18,3 +18,6 @@ export * from './inbound-dedup';
 export * from './idempotency';
 export * from './handoff';
 export * from './deliveries';
+export * from './subscriptions';
+export * from './webhook-ledger';
+export * from './local-queue';

@@ -1,0 +1,72 @@
+/**
+ * Which URLs a webhook subscription may point at (docs/webhooks.md, "Which URLs are accepted"):
+ *
+ * - `https:` always; `http:` only to a loopback host (`localhost`, 127.x, [::1]) and only when running
+ *   locally (`allowLoopbackHttp`);
+ * - no user name or password in the URL, at most 2048 characters;
+ * - in the deployed stack (`addressPolicy: 'public'`) every address the host resolves to must be a
+ *   public address: private, loopback, link-local, metadata and other special-purpose addresses are refused.
+ *   The same check runs again on every delivery's connection (DNS may change after the subscription).
+ *
+ * @example
+ * ```ts
+ * await checkWebhookUrl('https://hooks.example.com/wechat', { addressPolicy: 'public' });
+ * await checkWebhookUrl('http://127.0.0.1:5678/webhook/x', { addressPolicy: 'any', allowLoopbackHttp: true });
+ * ```
+ */
+import { ValidationError } from '../errors';
+import { isLoopbackAddress } from '../net/addresses';
+import { ForbiddenAddressError, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy } from '../net/lookup';
+
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+export interface WebhookUrlRules {
+  addressPolicy: AddressPolicy;
+  /** Allow `http:` to a loopback host (running locally). */
+  allowLoopbackHttp?: boolean;
+  /** Resolves a host name (tests); the system resolver by default. */
+  resolver?: Parameters<typeof resolveChecked>[2];
+}
+
+const invalid = (rule: string) => new ValidationError([{ field: 'url', rule }]);
+
+/**
+ * Parses and checks a subscription URL.
+ *
+ * @throws {ValidationError} naming `url` and the rule it breaks.
+ * @example
+ * ```ts
+ * await checkWebhookUrl('https://10.0.0.1/', { addressPolicy: 'public' }); // throws: url 10.0.0.1 is a private address
+ * ```
+ */
+export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): Promise<URL> {
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('is required: the https URL that receives the deliveries');
+  if (value.length > MAX_WEBHOOK_URL_LENGTH) throw invalid(`must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid('must be an absolute URL, e.g. https://hooks.example.com/wechat');
+  }
+  if (url.username || url.password) throw invalid('must not contain a user name or password');
+  const host = unbracket(url.hostname).toLowerCase();
+  const loopbackHost = host === 'localhost' || host.endsWith('.localhost') || isLoopbackAddress(host);
+  if (url.protocol === 'http:') {
+    if (!rules.allowLoopbackHttp) throw invalid('must use https');
+    if (!loopbackHost) throw invalid('must use https (http is accepted only for localhost / 127.0.0.1 when running locally)');
+  } else if (url.protocol !== 'https:') {
+    throw invalid(`must use https, not ${url.protocol.replace(/:$/, '')}`);
+  }
+  if (!host) throw invalid('must have a host');
+  try {
+    const addresses = await resolveChecked(host, rules.addressPolicy, rules.resolver);
+    if (url.protocol === 'http:' && !addresses.every((a) => isLoopbackAddress(a.address))) {
+      throw invalid(`must use https: ${host} resolves to an address that is not loopback`);
+    }
+  } catch (error) {
+    if (error instanceof ForbiddenAddressError) throw invalid(`must reach a public address: ${error.message}`);
+    if (error instanceof UnresolvableHostError) throw invalid(`must have a host that resolves: ${error.message}`);
+    throw error;
+  }
+  return url;
+}

@@ -1,0 +1,279 @@
+/**
+ * Webhook subscriptions: where inbound events (and delivery events) are POSTed, signed with a secret of
+ * their own. All of them live in one partition, `SUBSCRIPTIONS`, one item each (`sk = SUB#<id>`), so the
+ * fan-out lists them with one Query; a deployment has a handful, capped at {@link MAX_SUBSCRIPTIONS}.
+ *
+ * The secret is stored **sealed** (`sealedSecret`): encrypted by a {@link SecretSealer} whose key only the
+ * delivery code can use to open it (KMS in the stack: the subscriptions function may only Encrypt, the
+ * delivery function only Decrypt; locally a key file under DATA_DIR). Nothing that answers the API reads
+ * it back: {@link SubscriptionStore.get} and {@link SubscriptionStore.list} never project it, and only
+ * {@link SubscriptionStore.sealedSecretOf} does, for the delivery function.
+ *
+ * Delivery health is kept on the item and shown by GET: counts of delivered events and failed tries,
+ * the failures in a row, dead-lettered deliveries, the last error. Every update is conditional on the item
+ * still existing, so a late delivery never brings a deleted subscription back.
+ *
+ * @example
+ * ```ts
+ * const subscriptions = new SubscriptionStore({ client, tableName: 'wechat-kf' });
+ * const sub = await subscriptions.create({ url, events: ['message.*'], sealedSecret });
+ * await subscriptions.list(); // [{ id, url, events, createdAt, deliveries: {...} }]
+ * ```
+ */
+import { randomBytes } from 'crypto';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ValidationError } from '../core/errors';
+import { SubscriptionNotFoundError } from '../core/webhooks/errors';
+import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
+
+/** Most subscriptions one deployment keeps (each event is fanned out to all of them). */
+export const MAX_SUBSCRIPTIONS = 100;
+/** Failed tries in a row after which a subscription is reported as failing. */
+export const FAILING_AFTER = 3;
+
+const PARTITION = 'SUBSCRIPTIONS';
+const key = (id: string): TableKey => ({ pk: PARTITION, sk: `SUB#${id}` });
+
+/** How a subscription's deliveries are going. */
+export interface DeliveryHealth {
+  /** Events delivered (a 2xx answer). */
+  delivered: number;
+  /** Tries that failed (non-2xx, timeout, refused connection), retried or not. */
+  failedAttempts: number;
+  /** Tries that failed since the last delivered one. */
+  consecutiveFailures: number;
+  /** Events given up on after the last try (in the dead-letter queue). */
+  deadLettered: number;
+  /** `failing` after {@link FAILING_AFTER} failures in a row or any dead-lettered event since the last success. */
+  status: 'ok' | 'failing';
+  lastDeliveredAt: string | null;
+  lastFailureAt: string | null;
+  /** What the last failed try got, e.g. `HTTP 500` or `timed out after 10000 ms`. */
+  lastError: string | null;
+}
+
+/** A subscription as the API shows it (never its secret). */
+export interface Subscription {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  createdAt: string;
+  deliveries: DeliveryHealth;
+}
+
+export interface SubscriptionStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  now?: () => number;
+}
+
+/** A new subscription's id: `sub_` and 20 random base32-ish characters. */
+export function newSubscriptionId(): string {
+  return `sub_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+function fromItem(item: Record<string, AttributeValue>): Subscription {
+  const consecutiveFailures = numberAttr(item, 'consecutiveFailures') ?? 0;
+  const deadLetteredSinceSuccess = numberAttr(item, 'deadLetteredSinceSuccess') ?? 0;
+  return {
+    id: stringAttr(item, 'id')!,
+    url: stringAttr(item, 'url')!,
+    events: JSON.parse(stringAttr(item, 'events') ?? '["*"]') as string[],
+    description: stringAttr(item, 'description') ?? null,
+    createdAt: iso(numberAttr(item, 'createdAt'))!,
+    deliveries: {
+      delivered: numberAttr(item, 'delivered') ?? 0,
+      failedAttempts: numberAttr(item, 'failedAttempts') ?? 0,
+      consecutiveFailures,
+      deadLettered: numberAttr(item, 'deadLettered') ?? 0,
+      status: consecutiveFailures >= FAILING_AFTER || deadLetteredSinceSuccess > 0 ? 'failing' : 'ok',
+      lastDeliveredAt: iso(numberAttr(item, 'lastDeliveredAt')),
+      lastFailureAt: iso(numberAttr(item, 'lastFailureAt')),
+      lastError: stringAttr(item, 'lastError') ?? null,
+    },
+  };
+}
+
+/** Every attribute but the sealed secret: what the API may read. */
+const PUBLIC_ATTRIBUTES = [
+  'id',
+  'url',
+  'events',
+  'description',
+  'createdAt',
+  'delivered',
+  'failedAttempts',
+  'consecutiveFailures',
+  'deadLettered',
+  'deadLetteredSinceSuccess',
+  'lastDeliveredAt',
+  'lastFailureAt',
+  'lastError',
+];
+const projection = { ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`).join(', '), ExpressionAttributeNames: names(...PUBLIC_ATTRIBUTES) };
+
+/**
+ * Subscriptions in the product's table.
+ *
+ * @example
+ * ```ts
+ * await store.recordFailure('sub_1', 'HTTP 500');
+ * (await store.get('sub_1')).deliveries.consecutiveFailures; // 1
+ * ```
+ */
+export class SubscriptionStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+
+  constructor(options: SubscriptionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Stores a new subscription. The caller generated its id and sealed its secret.
+   *
+   * `PutItem IF attribute_not_exists(pk)`: an id is never reused (a collision of 120 random bits would be
+   * refused, not overwrite). The cap is checked by counting first; two concurrent creates at the cap may
+   * both pass, which only lets the count exceed it by the number of racing callers.
+   */
+  async create(input: { id: string; url: string; events: string[]; description?: string; sealedSecret: string }): Promise<Subscription> {
+    const existing = await this.count();
+    if (existing >= MAX_SUBSCRIPTIONS) {
+      throw new ValidationError([{ field: '(body)', rule: `at most ${MAX_SUBSCRIPTIONS} subscriptions may exist; delete one first` }]);
+    }
+    const createdAt = this.now();
+    const item: Record<string, AttributeValue> = {
+      ...marshallKey(key(input.id)),
+      id: s(input.id),
+      url: s(input.url),
+      events: s(JSON.stringify(input.events)),
+      createdAt: n(createdAt),
+      sealedSecret: s(input.sealedSecret),
+    };
+    if (input.description) item.description = s(input.description);
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: names(TABLE_PARTITION_KEY) }),
+    );
+    return fromItem(item);
+  }
+
+  /** Every subscription, oldest first. */
+  async list(): Promise<Subscription[]> {
+    const out: Subscription[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(PARTITION) },
+          ...projection,
+          ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, ...names(TABLE_PARTITION_KEY) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < MAX_SUBSCRIPTIONS * 2);
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  private async count(): Promise<number> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+        ExpressionAttributeValues: { ':pk': s(PARTITION) },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      }),
+    );
+    return page.Count ?? 0;
+  }
+
+  /**
+   * One subscription.
+   *
+   * @throws {SubscriptionNotFoundError} when there is none with this id.
+   */
+  async get(id: string): Promise<Subscription> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true, ...projection }));
+    if (!out.Item) throw new SubscriptionNotFoundError(id);
+    return fromItem(out.Item);
+  }
+
+  /**
+   * The subscription and its sealed secret, for the delivery code only; `undefined` once deleted.
+   */
+  async sealedSecretOf(id: string): Promise<{ subscription: Subscription; sealedSecret: string } | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    return { subscription: fromItem(out.Item), sealedSecret: stringAttr(out.Item, 'sealedSecret') ?? '' };
+  }
+
+  /**
+   * Deletes a subscription: nothing is delivered to it afterwards (deliveries already queued find it gone
+   * and are dropped).
+   *
+   * @throws {SubscriptionNotFoundError} when there is none with this id.
+   */
+  async delete(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: names(TABLE_PARTITION_KEY) }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new SubscriptionNotFoundError(id);
+      throw error;
+    }
+  }
+
+  /** A delivered event: counts it and ends a run of failures. */
+  async recordDelivered(id: string): Promise<void> {
+    await this.updateIfExists(id, 'ADD #delivered :one SET #consecutiveFailures = :zero, #deadLetteredSinceSuccess = :zero, #lastDeliveredAt = :now', {
+      ':one': n(1),
+      ':zero': n(0),
+      ':now': n(this.now()),
+    });
+  }
+
+  /**
+   * A failed try. `final` when no try is left (the delivery goes to the dead-letter queue): the
+   * subscription is then reported as failing until an event gets through again.
+   */
+  async recordFailure(id: string, error: string, final = false): Promise<void> {
+    const finalPart = final ? ', #deadLettered :one, #deadLetteredSinceSuccess :one' : '';
+    await this.updateIfExists(id, `ADD #failedAttempts :one, #consecutiveFailures :one${finalPart} SET #lastFailureAt = :now, #lastError = :error`, {
+      ':one': n(1),
+      ':now': n(this.now()),
+      ':error': s(error.slice(0, 500)),
+    });
+  }
+
+  private async updateIfExists(id: string, update: string, values: Record<string, AttributeValue>): Promise<void> {
+    const attributes = [...new Set([...update.matchAll(/#(\w+)/g)].map((m) => m[1]!))];
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(key(id)),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY, ...attributes),
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // Deleted meanwhile: there is nothing left to report on.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+}
