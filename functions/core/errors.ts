@@ -326,6 +326,43 @@ export class WeChatTimeoutError extends WeChatKfError {
   }
 }
 
+/**
+ * WeChat refused the access token, normal mode (stable_token without force) handed the very same token
+ * back, and a forced refresh is not possible now: WeChat allows 20 a day (Beijing time), 30 s apart, for
+ * every system on the AppID together, and a forced refresh knocks out the token every other system holds.
+ * The budget is kept in the table, so every container honours it (docs/access-token.md).
+ *
+ * @example
+ * ```ts
+ * new TokenRefreshBudgetError('daily', Date.UTC(2026, 5, 2, 16)).message;
+ * // 'WeChat refused the access token and normal mode hands back the same one; ... all 20 forced refreshes of today ...'
+ * ```
+ */
+export class TokenRefreshBudgetError extends WeChatKfError {
+  /** `daily`: the 20 of today are used; `spacing`: the last one was less than 30 s ago. */
+  readonly limit: 'daily' | 'spacing';
+  /** When a forced refresh is possible again (ms since epoch). */
+  readonly nextForceAt: number;
+  constructor(limit: 'daily' | 'spacing', nextForceAt: number) {
+    const when = new Date(nextForceAt).toISOString();
+    super(
+      'TOKEN_REFRESH_BUDGET_SPENT',
+      503,
+      'WeChat refused the access token and stable_token in normal mode hands back that same token, so only a forced refresh would help; ' +
+        (limit === 'daily'
+          ? `the forced-refresh budget is spent: all 20 of today (Beijing time) are used; the next is possible at ${when}`
+          : `forced refreshes must be 30 s apart and the last one was less than 30 s ago; the next is possible at ${when}`) +
+        ' (a forced refresh invalidates the token of every system sharing the AppID)',
+      limit === 'spacing',
+    );
+    this.limit = limit;
+    this.nextForceAt = nextForceAt;
+  }
+  protected override details() {
+    return { limit: this.limit, nextForceAt: new Date(this.nextForceAt).toISOString() };
+  }
+}
+
 /** A callback's signature, or its timestamp, does not verify. */
 export class SignatureError extends WeChatKfError {
   constructor(message: string) {

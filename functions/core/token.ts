@@ -8,7 +8,7 @@
  * app: {@link InMemoryTokenProvider} does that within a process, the DynamoDB provider in functions/store
  * across every Lambda container.
  */
-import { WeChatApiError, WeChatUnavailableError } from './errors';
+import { TokenRefreshBudgetError, WeChatApiError, WeChatUnavailableError } from './errors';
 import { describeUrl, TransportError, type HttpTransport } from './transport';
 
 /** Which token endpoint to use. */
@@ -65,7 +65,8 @@ export function staleAt(token: AccessToken, fetchedAt: number): number {
 
 /**
  * Fetches a token from WeChat. `forceRefresh` (stable mode only) asks WeChat for a new token even though
- * the current one has not expired: used after WeChat refused the current one. WeChat allows 20 a day.
+ * the current one has not expired: used only when WeChat refused the current one and normal mode hands
+ * that same one back. WeChat allows 20 a day, 30 s apart ({@link FORCE_REFRESH_BUDGET}).
  *
  * @example
  * ```ts
@@ -116,6 +117,55 @@ export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = 
   return { value: body.access_token, expiresAt: now() + body.expires_in * 1000 };
 }
 
+/**
+ * WeChat's budget of forced refreshes (stable_token with `force_refresh: true`): 20 a day, 30 s apart, for
+ * the AppID as a whole. A forced refresh invalidates the token every other system on the AppID holds, so
+ * the product forces only when normal mode hands back the very token WeChat refused.
+ */
+export const FORCE_REFRESH_BUDGET = { perDay: 20, spacingMs: 30_000 } as const;
+
+const DAY_MS = 86_400_000;
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * The Beijing calendar day of a time (WeChat's quotas reset at midnight Beijing time), as a day number.
+ *
+ * @example
+ * ```ts
+ * beijingDay(Date.UTC(2026, 0, 1, 15, 59)); // the same day as Date.UTC(2026, 0, 1, 0, 0)
+ * ```
+ */
+export function beijingDay(ms: number): number {
+  return Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS);
+}
+
+/** What is known of the forced refreshes so far: the Beijing day of the count, the count, the last one. */
+export interface ForceBudgetState {
+  day?: number;
+  count?: number;
+  lastForceAt?: number;
+}
+
+/**
+ * Whether a forced refresh is allowed at `now`, and if not, which limit stops it and until when.
+ *
+ * @example
+ * ```ts
+ * forceBudgetVerdict({ day: beijingDay(now), count: 20, lastForceAt: now - 60_000 }, now);
+ * // { ok: false, limit: 'daily', nextForceAt: <next Beijing midnight> }
+ * ```
+ */
+export function forceBudgetVerdict(state: ForceBudgetState, now: number): { ok: true } | { ok: false; limit: 'daily' | 'spacing'; nextForceAt: number } {
+  const today = beijingDay(now);
+  if (state.day === today && (state.count ?? 0) >= FORCE_REFRESH_BUDGET.perDay) {
+    return { ok: false, limit: 'daily', nextForceAt: (today + 1) * DAY_MS - BEIJING_OFFSET_MS };
+  }
+  if (state.lastForceAt !== undefined && now - state.lastForceAt < FORCE_REFRESH_BUDGET.spacingMs) {
+    return { ok: false, limit: 'spacing', nextForceAt: state.lastForceAt + FORCE_REFRESH_BUDGET.spacingMs };
+  }
+  return { ok: true };
+}
+
 function redact(text: string, secret: string): string {
   return secret ? text.split(secret).join('***') : text;
 }
@@ -123,8 +173,10 @@ function redact(text: string, secret: string): string {
 /**
  * A token cache for one process: every concurrent caller shares one fetch, a token is handed out until
  * 5 minutes before it expires, and `invalidate` drops it only if it is still the current one. After an
- * invalidation in stable mode the next fetch forces a refresh, because stable_token would otherwise give
- * back the very token WeChat just refused.
+ * invalidation in stable mode the next fetch is a normal one first (another system on the AppID may have
+ * forced a refresh, and normal mode then hands back the new token); only when normal mode hands back the
+ * very token WeChat refused is a refresh forced, within {@link FORCE_REFRESH_BUDGET} (kept per provider:
+ * in n8n, per credential).
  *
  * @example
  * ```ts
@@ -135,7 +187,8 @@ function redact(text: string, secret: string): string {
 export class InMemoryTokenProvider implements AccessTokenProvider {
   private current?: { token: AccessToken; staleAt: number };
   private inflight?: Promise<AccessToken>;
-  private forceNext = false;
+  private refused?: string;
+  private readonly budget: ForceBudgetState = {};
   private readonly now: () => number;
 
   constructor(private readonly config: TokenFetchConfig) {
@@ -145,12 +198,11 @@ export class InMemoryTokenProvider implements AccessTokenProvider {
   async getToken(): Promise<AccessToken> {
     if (this.current && this.now() < this.current.staleAt) return this.current.token;
     if (!this.inflight) {
-      const force = this.forceNext && (this.config.mode ?? 'stable') === 'stable';
       const fetchedAt = this.now();
-      this.inflight = fetchAccessToken(this.config, force)
+      this.inflight = this.fetch()
         .then((token) => {
           this.current = { token, staleAt: staleAt(token, fetchedAt) };
-          this.forceNext = false;
+          this.refused = undefined;
           return token;
         })
         .finally(() => {
@@ -160,10 +212,23 @@ export class InMemoryTokenProvider implements AccessTokenProvider {
     return this.inflight;
   }
 
+  private async fetch(): Promise<AccessToken> {
+    const token = await fetchAccessToken(this.config, false);
+    if ((this.config.mode ?? 'stable') !== 'stable' || this.refused === undefined || token.value !== this.refused) return token;
+    const now = this.now();
+    const verdict = forceBudgetVerdict(this.budget, now);
+    if (!verdict.ok) throw new TokenRefreshBudgetError(verdict.limit, verdict.nextForceAt);
+    const today = beijingDay(now);
+    this.budget.count = this.budget.day === today ? (this.budget.count ?? 0) + 1 : 1;
+    this.budget.day = today;
+    this.budget.lastForceAt = now;
+    return fetchAccessToken(this.config, true);
+  }
+
   async invalidate(refused: string): Promise<void> {
     if (this.current?.token.value === refused) {
       this.current = undefined;
-      this.forceNext = true;
+      this.refused = refused;
     }
   }
 }

@@ -15,7 +15,10 @@
  * | fetchedAt | N | when it was fetched (ms) |
  * | leaseOwner | S | who is fetching a new one right now (a fresh id per lease) |
  * | leaseUntil | N | when that lease lapses if its holder never finishes (ms) |
- * | forceRefresh | BOOL | WeChat refused the stored token: the next stable-mode fetch must force a refresh |
+ * | refusedHash | S | SHA-256 of the token WeChat last refused (never the token itself): the next fetch compares with it |
+ * | forceDay | N | the Beijing day number that `forceCount` counts |
+ * | forceCount | N | forced refreshes made that day (WeChat allows 20) |
+ * | lastForceAt | N | when the last forced refresh was made (ms; WeChat wants 30 s between two) |
  * | expiresAt | N | TTL (epoch s): a day after the token expires |
  *
  * @example
@@ -28,10 +31,10 @@
  * const wechat = new WeChatClient({ transport: new FetchTransport(), tokens });
  * ```
  */
-import { randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { WeChatUnavailableError } from '../core/errors';
-import { fetchAccessToken, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
+import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
+import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
 
 export interface DynamoDbTokenProviderOptions {
@@ -63,8 +66,13 @@ export interface DynamoDbTokenProviderOptions {
 /** A lease this instance holds. */
 interface Lease {
   id: string;
-  /** Whether the lease took a pending force-refresh flag, to be honoured (or put back on failure). */
-  force: boolean;
+  /** The hash of the token WeChat refused, when the item holds one: a fetch handing it back must force. */
+  refusedHash?: string;
+}
+
+/** The SHA-256 of a token, to recognise it again without keeping it. */
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 const DAY_MS = 86_400_000;
@@ -77,8 +85,11 @@ const DAY_MS = 86_400_000;
  * - On a miss it reads the item (strongly consistent). A fresh token is used as is.
  * - A missing or stale token is refreshed by exactly one caller, under a lease (see {@link getToken}'s
  *   timeline); the others wait with backoff and jitter and re-read.
- * - `invalidate(refused)` drops the stored token only if it is still the refused one, and makes the next
- *   stable-mode fetch send `force_refresh: true` (stable_token would otherwise hand the same token back).
+ * - `invalidate(refused)` drops the stored token only if it is still the refused one, and remembers (a
+ *   hash of) it. The next fetch is a normal one: another system on the AppID may have forced a refresh,
+ *   and normal mode then hands back the new token. Only when normal mode hands back the very token that
+ *   was refused is a refresh forced, within WeChat's budget of 20 a day, 30 s apart, kept in the item so
+ *   every container honours it ({@link TokenRefreshBudgetError} when it is spent).
  *
  * Tokens and secrets are never logged nor put in error messages.
  *
@@ -124,7 +135,7 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
    *  B  ─────┼──────── read: stale ─── take lease ✗ (held) ── wait ── re-read ── wait ── re-read: T2 ✓
    *  C  ─────┼─────────────────────────────────────────────────────────────────── read: T2 ✓ (no lease)
    *
-   *  take lease = UpdateItem SET leaseOwner = <new id>, leaseUntil = now + leaseMs REMOVE forceRefresh
+   *  take lease = UpdateItem SET leaseOwner = <new id>, leaseUntil = now + leaseMs
    *               IF (no lease OR leaseUntil < now) AND (no token OR staleAt <= now)
    * ```
    * - "token still stale" in the condition stops a late caller that read the item before T2 was written
@@ -132,8 +143,7 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
    * - If A dies after taking the lease, nobody can take it until `leaseUntil` passes; then the next reader
    *   (B) takes it over, and A's late write (if A was only slow) fails its `leaseOwner = A` condition: A
    *   returns the token it fetched to its own caller but does not overwrite B's newer one.
-   * - If the fetch fails, A removes its lease (and puts back a force-refresh flag it took) and throws; the
-   *   next caller tries again at once.
+   * - If the fetch fails, A removes its lease and throws; the next caller tries again at once.
    * - A caller that waits longer than `maxWaitMs` gets {@link WeChatUnavailableError} (retryable).
    *
    * @example
@@ -151,18 +161,19 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
 
   /**
    * Drops a token WeChat refused (40001 / 40014 / 42001), only if the table still holds that very token,
-   * and flags that the next stable-mode fetch must force a refresh. Invalidating a token that another caller
-   * has already replaced does nothing, so two callers refusing the same token cause one refresh, not two.
+   * and remembers its hash, so the next fetch can tell whether normal mode hands the same token back.
+   * Invalidating a token that another caller has already replaced does nothing, so two callers refusing
+   * the same token cause one refresh, not two.
    *
    * ```
-   *  UpdateItem REMOVE accessToken, tokenExpiresAt SET staleAt = 0, forceRefresh = true
+   *  UpdateItem REMOVE accessToken, tokenExpiresAt SET staleAt = 0, refusedHash = sha256(<refused>)
    *             IF accessToken = <refused>
    * ```
    *
    * @example
    * ```ts
    * await tokens.invalidate(refusedToken);
-   * const fresh = await tokens.getToken(); // force_refresh=true in stable mode
+   * const fresh = await tokens.getToken(); // normal mode first; forced only if it hands refusedToken back
    * ```
    */
   async invalidate(refused: string): Promise<void> {
@@ -173,10 +184,10 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshallKey(this.keyOf(config)),
-          UpdateExpression: 'SET #staleAt = :zero, #forceRefresh = :true REMOVE #accessToken, #tokenExpiresAt',
+          UpdateExpression: 'SET #staleAt = :zero, #refusedHash = :hash REMOVE #accessToken, #tokenExpiresAt',
           ConditionExpression: '#accessToken = :refused',
-          ExpressionAttributeNames: names('staleAt', 'forceRefresh', 'accessToken', 'tokenExpiresAt'),
-          ExpressionAttributeValues: { ':zero': n(0), ':true': { BOOL: true }, ':refused': s(refused) },
+          ExpressionAttributeNames: names('staleAt', 'refusedHash', 'accessToken', 'tokenExpiresAt'),
+          ExpressionAttributeValues: { ':zero': n(0), ':hash': s(tokenHash(refused)), ':refused': s(refused) },
         }),
       );
     } catch (error) {
@@ -209,6 +220,27 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     }
   }
 
+  /**
+   * The fetch under the lease. Normal mode first, always; forced only when normal mode hands back the
+   * very token WeChat refused (its hash is on the item), and only within the budget kept on the item:
+   * ```
+   *  A: 40001 on T1 ── invalidate(T1): refusedHash = h(T1)
+   *  A: lease ✓ ── stable_token normal ──▶ T2 (another system forced)  ── store T2 ✓ (no force at all)
+   *                                   └──▶ T1 again (h(T1) = refusedHash) ── take a force from the budget:
+   *
+   *  UpdateItem SET forceCount = forceCount + 1, lastForceAt = now
+   *             IF forceDay = today AND forceCount < 20 AND lastForceAt <= now - 30 s
+   *  or, on a new Beijing day:
+   *  UpdateItem SET forceDay = today, forceCount = 1, lastForceAt = now
+   *             IF (attribute_not_exists(forceDay) OR forceDay < today)
+   *                AND (attribute_not_exists(lastForceAt) OR lastForceAt <= now - 30 s)
+   *
+   *    ✓ ── stable_token force_refresh ──▶ T3 ── store T3, REMOVE refusedHash
+   *    ✗ (both) ── release the lease (refusedHash stays) ── TokenRefreshBudgetError: which limit, until when
+   * ```
+   * Two containers that both see T1 refused cannot both force: only the lease holder fetches, and the
+   * budget write is conditional, so a force in another container 10 s earlier stops this one.
+   */
   private async refreshUnderLease(config: TokenFetchConfig, key: TableKey, lease: Lease): Promise<AccessToken> {
     const mode = config.mode ?? 'stable';
     const fetchedAt = this.now();
@@ -216,7 +248,12 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     try {
       // The fetch must end within the lease, or a second caller would take over and fetch too.
       const timeoutMs = config.timeoutMs ?? Math.max(1, Math.floor(this.leaseMs * 0.8));
-      token = await fetchAccessToken({ ...config, timeoutMs, now: config.now ?? this.now }, lease.force && mode === 'stable');
+      const fetchConfig = { ...config, timeoutMs, now: config.now ?? this.now };
+      token = await fetchAccessToken(fetchConfig, false);
+      if (mode === 'stable' && lease.refusedHash !== undefined && tokenHash(token.value) === lease.refusedHash) {
+        await this.takeForce(key);
+        token = await fetchAccessToken(fetchConfig, true);
+      }
     } catch (error) {
       await this.releaseLease(key, lease).catch(() => undefined);
       throw error;
@@ -229,9 +266,9 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
           Key: marshallKey(key),
           UpdateExpression:
             'SET #accessToken = :token, #tokenExpiresAt = :tokenExpiresAt, #staleAt = :staleAt, #fetchedAt = :fetchedAt, #expiresAt = :ttl ' +
-            'REMOVE #leaseOwner, #leaseUntil, #forceRefresh',
+            'REMOVE #leaseOwner, #leaseUntil, #refusedHash',
           ConditionExpression: '#leaseOwner = :lease',
-          ExpressionAttributeNames: names('accessToken', 'tokenExpiresAt', 'staleAt', 'fetchedAt', 'expiresAt', 'leaseOwner', 'leaseUntil', 'forceRefresh'),
+          ExpressionAttributeNames: names('accessToken', 'tokenExpiresAt', 'staleAt', 'fetchedAt', 'expiresAt', 'leaseOwner', 'leaseUntil', 'refusedHash'),
           ExpressionAttributeValues: {
             ':token': s(token.value),
             ':tokenExpiresAt': n(token.expiresAt),
@@ -251,6 +288,50 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     return token;
   }
 
+  /** Takes one forced refresh from the budget on the item (see {@link refreshUnderLease}), or throws why not. */
+  private async takeForce(key: TableKey): Promise<void> {
+    const now = this.now();
+    const today = beijingDay(now);
+    const since = now - FORCE_REFRESH_BUDGET.spacingMs;
+    const attempts: Array<{ update: string; condition: string; names: string[]; values: Record<string, AttributeValue> }> = [
+      {
+        update: 'SET #forceCount = #forceCount + :one, #lastForceAt = :now',
+        condition: '#forceDay = :today AND #forceCount < :max AND #lastForceAt <= :since',
+        names: ['forceCount', 'lastForceAt', 'forceDay'],
+        values: { ':one': n(1), ':now': n(now), ':today': n(today), ':max': n(FORCE_REFRESH_BUDGET.perDay), ':since': n(since) },
+      },
+      {
+        update: 'SET #forceDay = :today, #forceCount = :one, #lastForceAt = :now',
+        condition: '(attribute_not_exists(#forceDay) OR #forceDay < :today) AND (attribute_not_exists(#lastForceAt) OR #lastForceAt <= :since)',
+        names: ['forceDay', 'forceCount', 'lastForceAt'],
+        values: { ':one': n(1), ':now': n(now), ':today': n(today), ':since': n(since) },
+      },
+    ];
+    for (const write of attempts) {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshallKey(key),
+            UpdateExpression: write.update,
+            ConditionExpression: write.condition,
+            ExpressionAttributeNames: names(...write.names),
+            ExpressionAttributeValues: write.values,
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    }
+    const item = await this.read(key);
+    const verdict = forceBudgetVerdict(
+      { day: numberAttr(item, 'forceDay'), count: numberAttr(item, 'forceCount'), lastForceAt: numberAttr(item, 'lastForceAt') },
+      this.now(),
+    );
+    throw verdict.ok ? new TokenRefreshBudgetError('spacing', now + FORCE_REFRESH_BUDGET.spacingMs) : new TokenRefreshBudgetError(verdict.limit, verdict.nextForceAt);
+  }
+
   private async takeLease(key: TableKey, now: number): Promise<Lease | undefined> {
     const id = `${this.owner}#${randomUUID()}`;
     try {
@@ -258,14 +339,14 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshallKey(key),
-          UpdateExpression: 'SET #leaseOwner = :lease, #leaseUntil = :until, #expiresAt = if_not_exists(#expiresAt, :ttl) REMOVE #forceRefresh',
+          UpdateExpression: 'SET #leaseOwner = :lease, #leaseUntil = :until, #expiresAt = if_not_exists(#expiresAt, :ttl)',
           ConditionExpression: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
-          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil', 'expiresAt', 'forceRefresh', 'accessToken', 'staleAt'),
+          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil', 'expiresAt', 'accessToken', 'staleAt'),
           ExpressionAttributeValues: { ':lease': s(id), ':until': n(now + this.leaseMs), ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return { id, force: out.Attributes?.forceRefresh?.BOOL === true };
+      return { id, refusedHash: out.Attributes?.refusedHash?.S };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -278,10 +359,10 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshallKey(key),
-          UpdateExpression: lease.force ? 'SET #forceRefresh = :true REMOVE #leaseOwner, #leaseUntil' : 'REMOVE #leaseOwner, #leaseUntil',
+          UpdateExpression: 'REMOVE #leaseOwner, #leaseUntil',
           ConditionExpression: '#leaseOwner = :lease',
-          ExpressionAttributeNames: { ...names('leaseOwner', 'leaseUntil'), ...(lease.force ? names('forceRefresh') : {}) },
-          ExpressionAttributeValues: { ':lease': s(lease.id), ...(lease.force ? { ':true': { BOOL: true } } : {}) },
+          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil'),
+          ExpressionAttributeValues: { ':lease': s(lease.id) },
         }),
       );
     } catch (error) {

@@ -164,7 +164,7 @@ describe('WeChatClient against the sandbox', () => {
     expect(sandbox.count('/cgi-bin/stable_token')).toBe(0);
   });
 
-  it('refreshes the token once and retries once after 40001, forcing a stable_token refresh', async () => {
+  it('refreshes the token once and retries once after 40001, in normal mode when WeChat hands a new token', async () => {
     // Prepare
     await client.call('listKfAccounts', {});
     sandbox.invalidateTokens();
@@ -175,7 +175,7 @@ describe('WeChatClient against the sandbox', () => {
     expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(3);
     const fetches = sandbox.requests('/cgi-bin/stable_token');
     expect(fetches).toHaveLength(2);
-    expect(fetches[1]!.body).toMatchObject({ force_refresh: true });
+    expect(fetches[1]!.body).toMatchObject({ force_refresh: false });
   });
 
   it('gives up after one retry when the fresh token is refused too', async () => {

@@ -191,10 +191,10 @@ describe('DynamoDbTokenProvider', () => {
     // Assess
     expect(after.value).toBe('token-2');
     expect(wechat.requests).toHaveLength(2);
-    expect((await storedItem())?.forceRefresh).toBeUndefined();
+    expect((await storedItem())?.refusedHash).toBeUndefined();
   });
 
-  test('invalidating the current token causes exactly one forced refresh across containers', async () => {
+  test('invalidating the current token causes exactly one refresh across containers, a normal one when WeChat hands a new token', async () => {
     // Prepare
     const providers = containers(5, 'stable');
     await Promise.all(providers.map((p) => p.getToken()));
@@ -204,12 +204,11 @@ describe('DynamoDbTokenProvider', () => {
     await Promise.all(providers.map((p) => p.invalidate('token-1')));
     const tokens = await Promise.all(providers.flatMap((p) => [p.getToken(), p.getToken()]));
 
-    // Assess
+    // Assess: normal mode handed back a new token, so nothing was forced
     expect(wechat.requests).toHaveLength(2);
-    expect(JSON.parse(wechat.requests[0]!.body).force_refresh).toBe(false);
-    expect(JSON.parse(wechat.requests[1]!.body)).toMatchObject({ grant_type: 'client_credential', appid: APP_ID, force_refresh: true });
+    expect(wechat.requests.map((r) => JSON.parse(r.body).force_refresh)).toEqual([false, false]);
     expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['token-2']));
-    expect((await storedItem())?.forceRefresh).toBeUndefined();
+    expect((await storedItem())?.refusedHash).toBeUndefined();
   });
 
   test('a failed fetch releases the lease, throws without the secret, and the next caller fetches again', async () => {
@@ -231,7 +230,7 @@ describe('DynamoDbTokenProvider', () => {
     expect(wechat.requests).toHaveLength(2);
   });
 
-  test('a failed forced refresh keeps the force flag for the next try', async () => {
+  test('a failed refresh after a refusal keeps what was refused for the next try, which fetches normally', async () => {
     // Prepare
     const [provider] = containers(1, 'stable');
     await provider!.getToken();
@@ -240,10 +239,12 @@ describe('DynamoDbTokenProvider', () => {
 
     // Act
     await expect(provider!.getToken()).rejects.toThrow();
+    const refusedKept = (await storedItem())?.refusedHash;
     const token = await provider!.getToken();
 
     // Assess
+    expect(refusedKept).toBeDefined();
     expect(token.value).toBe('token-2');
-    expect(wechat.requests.map((r) => JSON.parse(r.body).force_refresh)).toEqual([false, true, true]);
+    expect(wechat.requests.map((r) => JSON.parse(r.body).force_refresh)).toEqual([false, false, false]);
   });
 });
