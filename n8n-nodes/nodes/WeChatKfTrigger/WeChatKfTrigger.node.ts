@@ -21,6 +21,7 @@ import {
 	type InboundMsgType,
 } from '../../../functions/core/callback';
 import { SignatureError } from '../../../functions/core/errors';
+import { GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
 
 const MESSAGE_TYPES: Record<InboundMsgType, string> = {
 	text: 'Text',
@@ -132,7 +133,15 @@ export class WeChatKfTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'weChatCallbackApi', required: true, testedBy: 'weChatCallbackApiTest' }],
+		credentials: [
+			{
+				name: 'weChatCallbackApi',
+				required: true,
+				testedBy: 'weChatCallbackApiTest',
+				displayOptions: { show: { mode: ['direct'] } },
+			},
+			{ name: GATEWAY_CREDENTIAL, required: true, displayOptions: { show: { mode: ['gateway'] } } },
+		],
 		webhooks: [
 			{
 				name: 'setup',
@@ -149,11 +158,40 @@ export class WeChatKfTrigger implements INodeType {
 		],
 		properties: [
 			{
+				displayName: 'Mode',
+				name: 'mode',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Direct (WeChat Calls This Workflow)',
+						value: 'direct',
+						description: "This workflow's URL is the official account's server URL",
+					},
+					{
+						name: 'Gateway (Deployed Product Calls This Workflow)',
+						value: 'gateway',
+						description:
+							"The deployed product's /callback is the server URL (it opens the send windows); this workflow subscribes to it when activated",
+					},
+				],
+				default: 'direct',
+			},
+			{
+				displayName:
+					'Activating the workflow subscribes its Production URL to the deployed product (with the gateway credential) and deactivating it unsubscribes; nothing to copy. Every delivery is checked for its signature and timestamp. Reply with the WeChat Customer Service node in Gateway mode, so the reply counts in the window this message opened.',
+				name: 'gatewayNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { mode: ['gateway'] } },
+			},
+			{
 				displayName:
 					'Paste the Production URL above into the official account: Settings and Development → Basic Configuration → Server Configuration → URL, with the same Token (and EncodingAESKey) as the credential. Publish (activate) the workflow before you save it there: WeChat checks the URL at once.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
+				displayOptions: { show: { mode: ['direct'] } },
 			},
 			{
 				displayName: 'Message Types',
@@ -226,24 +264,29 @@ export class WeChatKfTrigger implements INodeType {
 	};
 
 	/**
-	 * WeChat's callback URL is entered by hand in the official account's admin console (it has no API to
-	 * register one), so there is nothing to create or delete on WeChat's side.
+	 * Direct: WeChat's callback URL is entered by hand in the official account's admin console (it has no
+	 * API to register one), so there is nothing to create or delete on WeChat's side. Gateway: the
+	 * workflow's URL is subscribed to the deployed product on activation and unsubscribed on deactivation.
 	 */
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
+				if (this.getNodeParameter('mode', 'direct') !== 'gateway') return true;
+				return await gatewayCheckExists.call(this);
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
+				if (this.getNodeParameter('mode', 'direct') !== 'gateway') return true;
+				return await gatewayCreate.call(this);
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
+				if (this.getNodeParameter('mode', 'direct') !== 'gateway') return true;
+				return await gatewayDelete.call(this);
 			},
 		},
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		if (this.getNodeParameter('mode', 'direct') === 'gateway') return await gatewayWebhook.call(this);
 		const res = this.getResponseObject();
 		const req = this.getRequestObject();
 		const credentials = (await this.getCredentials('weChatCallbackApi')) as ICredentialDataDecryptedObject;
@@ -289,17 +332,45 @@ export class WeChatKfTrigger implements INodeType {
 		if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, dedupKey(message), Date.now())) {
 			return { noWebhookResponse: true };
 		}
-		const messageTypes = this.getNodeParameter('messageTypes', []) as string[];
-		const events = this.getNodeParameter('events', []) as string[];
-		if (messageTypes.length > 0 && !messageTypes.includes(String(message.MsgType))) {
-			return { noWebhookResponse: true };
-		}
-		if (message.MsgType === 'event' && events.length > 0 && !events.includes(String(message.Event))) {
-			return { noWebhookResponse: true };
-		}
+		if (!wanted(this, message)) return { noWebhookResponse: true };
 		return {
 			noWebhookResponse: true,
 			workflowData: [this.helpers.returnJsonArray([toItem(message, mode)])],
 		};
 	}
+}
+
+/** Whether the node's Message Types and Events filters let this message through. */
+function wanted(ctx: IWebhookFunctions, message: InboundMessage): boolean {
+	const messageTypes = ctx.getNodeParameter('messageTypes', []) as string[];
+	const events = ctx.getNodeParameter('events', []) as string[];
+	if (messageTypes.length > 0 && !messageTypes.includes(String(message.MsgType))) return false;
+	if (message.MsgType === 'event' && events.length > 0 && !events.includes(String(message.Event))) return false;
+	return true;
+}
+
+/**
+ * A delivery from the deployed product: refused with 401 unless its signature and timestamp verify;
+ * answered 200 at once (the product retries anything else); the same item as in Direct mode, with
+ * `mode: 'gateway'`. A repeated delivery of one event (same X-WeChat-Kf-Event-Id) starts nothing.
+ */
+async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const res = this.getResponseObject();
+	const req = this.getRequestObject();
+	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
+	const delivery = openDelivery(this, rawBodyOf(this), req.headers as Record<string, unknown>, skew === 0 ? Infinity : skew);
+	if (!delivery.ok) {
+		res.status(delivery.status).type('text/plain').send(delivery.reason);
+		return { noWebhookResponse: true };
+	}
+	res.status(200).type('text/plain').send('ok');
+	const { message } = delivery;
+	if (!message) return { noWebhookResponse: true };
+	const staticData = this.getWorkflowStaticData('node');
+	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, `event:${delivery.eventId}`, Date.now())) {
+		return { noWebhookResponse: true };
+	}
+	if (!wanted(this, message)) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([toItem(message, 'gateway')])] };
 }

@@ -1,0 +1,174 @@
+import type {
+	IDataObject,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IN8nHttpFullResponse,
+	IWebhookFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { verifyDelivery } from '../../../functions/core/webhooks/signature';
+import { SignatureError } from '../../../functions/core/errors';
+import type { InboundMessage } from '../../../functions/core/callback';
+
+/**
+ * Gateway mode of the trigger: the deployed product receives WeChat's pushes at its /callback (so its
+ * send windows open), and delivers each one to this workflow as a signed webhook. On activation the
+ * trigger subscribes its own production URL (POST /subscriptions, signed with the gateway credential) and
+ * keeps the subscription's id and secret in the workflow's static data; on deactivation it deletes it.
+ * Every delivery's signature and timestamp are checked with that secret (docs/webhooks.md).
+ */
+
+export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
+/** What the trigger subscribes to: users' messages and events (delivery events are not its concern). */
+export const GATEWAY_EVENTS = ['message.*', 'event.*'];
+
+interface GatewayStaticData extends IDataObject {
+	subscriptionId?: string;
+	subscriptionSecret?: string;
+	subscriptionUrl?: string;
+}
+
+type HookContext = IHookFunctions;
+
+async function gatewayRequest(
+	ctx: HookContext,
+	method: IHttpRequestMethods,
+	path: string,
+	body?: IDataObject,
+): Promise<{ status: number; body: IDataObject }> {
+	const credentials = await ctx.getCredentials(GATEWAY_CREDENTIAL);
+	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
+	if (!/^https?:\/\//.test(baseUrl)) {
+		throw new NodeOperationError(ctx.getNode(), 'The gateway credential has no API URL', {
+			description: "Set the credential's API URL to the deployed stack's ApiUrl output",
+		});
+	}
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, GATEWAY_CREDENTIAL, {
+		method,
+		url: `${baseUrl}${path}`,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		json: true,
+		...(body ? { body, headers: { 'content-type': 'application/json; charset=utf-8' } } : {}),
+	})) as IN8nHttpFullResponse;
+	let parsed = response.body as unknown;
+	if (typeof parsed === 'string') {
+		const text = parsed;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			parsed = { error: { message: text.slice(0, 500) } };
+		}
+	}
+	return { status: response.statusCode, body: (parsed ?? {}) as IDataObject };
+}
+
+function gatewayError(ctx: HookContext, what: string, answer: { status: number; body: IDataObject }): NodeApiError {
+	const error = (answer.body.error ?? {}) as IDataObject;
+	return new NodeApiError(ctx.getNode(), answer.body as JsonObject, {
+		message: `Could not ${what}: the gateway answered HTTP ${answer.status}${error.code ? ` (${String(error.code)})` : ''}`,
+		description:
+			answer.status === 403
+				? 'The gateway credential is not allowed to call the API: grant its IAM user or role execute-api:Invoke on the stack (kf.grantInvoke)'
+				: String(error.message ?? 'Check the gateway credential and that the stack is deployed'),
+		httpCode: String(answer.status),
+	});
+}
+
+const staticDataOf = (ctx: HookContext | IWebhookFunctions) => ctx.getWorkflowStaticData('node') as GatewayStaticData;
+
+function forget(data: GatewayStaticData) {
+	delete data.subscriptionId;
+	delete data.subscriptionSecret;
+	delete data.subscriptionUrl;
+}
+
+/** Whether this workflow's subscription exists at the gateway, for this webhook URL. */
+export async function gatewayCheckExists(this: IHookFunctions): Promise<boolean> {
+	const data = staticDataOf(this);
+	const url = this.getNodeWebhookUrl('default') as string;
+	if (!data.subscriptionId || !data.subscriptionSecret) return false;
+	const answer = await gatewayRequest(this, 'GET', `/subscriptions/${encodeURIComponent(data.subscriptionId)}`);
+	if (answer.status === 404) {
+		forget(data);
+		return false;
+	}
+	if (answer.status !== 200) throw gatewayError(this, 'check the subscription', answer);
+	if (answer.body.url === url) return true;
+	// The workflow's URL changed (a new WEBHOOK_URL): replace the subscription.
+	await gatewayDelete.call(this);
+	return false;
+}
+
+/** Subscribes this workflow's production URL; keeps the id and the secret (shown only now). */
+export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
+	const data = staticDataOf(this);
+	const url = this.getNodeWebhookUrl('default') as string;
+	// A subscription left for this URL by an earlier activation whose static data was lost cannot be
+	// verified (its secret is gone): remove it, so the URL gets exactly one delivery per event.
+	const listed = await gatewayRequest(this, 'GET', '/subscriptions');
+	if (listed.status !== 200) throw gatewayError(this, 'list the subscriptions', listed);
+	for (const sub of (listed.body.subscriptions ?? []) as IDataObject[]) {
+		if (sub.url === url && typeof sub.id === 'string') await gatewayRequest(this, 'DELETE', `/subscriptions/${encodeURIComponent(sub.id)}`);
+	}
+	const answer = await gatewayRequest(this, 'POST', '/subscriptions', {
+		url,
+		events: GATEWAY_EVENTS,
+		description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}", node "${this.getNode().name}"`,
+	});
+	if (answer.status !== 201 || typeof answer.body.id !== 'string' || typeof answer.body.secret !== 'string') {
+		throw gatewayError(this, 'subscribe this workflow', answer);
+	}
+	data.subscriptionId = answer.body.id;
+	data.subscriptionSecret = answer.body.secret;
+	data.subscriptionUrl = url;
+	return true;
+}
+
+/** Deletes this workflow's subscription (already gone is fine). */
+export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
+	const data = staticDataOf(this);
+	if (data.subscriptionId) {
+		const answer = await gatewayRequest(this, 'DELETE', `/subscriptions/${encodeURIComponent(data.subscriptionId)}`);
+		if (answer.status !== 200 && answer.status !== 404) throw gatewayError(this, 'delete the subscription', answer);
+	}
+	forget(data);
+	return true;
+}
+
+/** A verified delivery, or why it was refused. */
+export type GatewayDelivery =
+	| { ok: true; eventId: string; type: string; message?: InboundMessage }
+	| { ok: false; status: number; reason: string };
+
+/**
+ * Checks a delivery (signature over the raw body, timestamp within `toleranceSeconds`) and reads the
+ * inbound message out of it.
+ */
+export function openDelivery(
+	ctx: IWebhookFunctions,
+	rawBody: string,
+	headers: Record<string, unknown>,
+	toleranceSeconds: number,
+): GatewayDelivery {
+	const secret = staticDataOf(ctx).subscriptionSecret;
+	if (!secret) return { ok: false, status: 401, reason: 'this workflow has no subscription secret: deactivate and activate it again' };
+	let eventId: string;
+	try {
+		({ eventId } = verifyDelivery({ secret, headers, body: rawBody, toleranceSeconds }));
+	} catch (error) {
+		if (error instanceof SignatureError) return { ok: false, status: 401, reason: error.message };
+		throw new NodeOperationError(ctx.getNode(), error as Error);
+	}
+	let event: IDataObject;
+	try {
+		event = JSON.parse(rawBody) as IDataObject;
+	} catch {
+		return { ok: false, status: 400, reason: 'the delivery is not JSON' };
+	}
+	const detail = (event.detail ?? {}) as IDataObject;
+	const message = detail.message as InboundMessage | undefined;
+	const valid = message && typeof message === 'object' && typeof message.MsgType === 'string' && typeof message.FromUserName === 'string';
+	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined };
+}
