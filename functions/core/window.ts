@@ -67,11 +67,15 @@ export const USER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['text', 'image',
  * @example
  * ```ts
  * interactionKindOf({ MsgType: 'text' }); // 'message'
+ * interactionKindOf({ MsgType: 'text', bizmsgmenuid: '101' }); // 'event': a menu answer counts as a menu click
  * interactionKindOf({ MsgType: 'event', Event: 'VIEW' }); // null
  * ```
  */
 export function interactionKindOf(message: { MsgType?: string; Event?: string; bizmsgmenuid?: unknown }): InteractionKind | null {
   if (!message.MsgType) return null;
+  // A tap on a msgmenu answer is a text message carrying bizmsgmenuid, but WeChat counts it as a menu click:
+  // 3 sends within 1 minute, not 5 within 48 h (docs/wechat-reference.md, "Limits").
+  if (message.MsgType === 'text' && message.bizmsgmenuid !== undefined && message.bizmsgmenuid !== '') return 'event';
   if (message.MsgType === 'event') return message.Event && WINDOW_OPENING_EVENTS.has(message.Event) ? 'event' : null;
   // A tap on a msgmenu item arrives as a text message carrying bizmsgmenuid, and WeChat counts it as a
   // menu click (3 sends within 1 minute), not as a user message (docs/window-rules.md).

@@ -26,6 +26,9 @@ import { MemoryPublisher } from '../handlers/publisher';
 import { WebhookFanOut } from '../handlers/webhooks/fan-out';
 import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from '../handlers/webhooks/runtime';
 import { LocalKeySealer } from '../handlers/webhooks/sealer';
+import { createConsoleRoutes } from '../console/routes';
+import { catalogueJson } from '../console/catalogue-json';
+import { runDoctor } from '../doctor/checks';
 import { LocalGateway, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 
@@ -160,11 +163,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       return h;
     };
     const gateway = new LocalGateway(LAMBDA_FUNCTIONS, handlerFor);
+    const served = new Set(LAMBDA_FUNCTIONS.map((fn) => fn.operation).filter(Boolean));
+    // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/console/routes.ts.
+    const consoleRoutes = createConsoleRoutes({
+      mode: sandbox ? 'sandbox' : 'wechat',
+      sandboxUrl: sandbox?.url,
+      catalogue: () => catalogueJson((name) => served.has(name)),
+      facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
+      doctor: () =>
+        runDoctor({ ...secrets, apiBaseUrl: config.apiBaseUrl, callbackUrl: env.WECHAT_CALLBACK_URL || `${url}/callback`, deployedSecret: undefined }),
+    });
     server.on('request', (req, res) => {
-      gateway.handle(req, res).catch((error) => {
-        console.error(`local server: ${(error as Error).message}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
+      consoleRoutes
+        .handle(req, res)
+        .then((done) => (done ? undefined : gateway.handle(req, res)))
+        .catch((error) => {
+          console.error(`local server: ${(error as Error).message}`);
+          if (!res.headersSent) res.writeHead(500).end();
+        });
     });
     return { url, sandbox, context, events, webhooks: { ...webhooks, queue }, routes: gateway.describeRoutes(), stop: stopAll };
   } catch (error) {

@@ -12,7 +12,8 @@
  * | GET /sandbox/messages?openid= | messages accepted by custom/send |
  * | GET /sandbox/typing?openid= | typing commands accepted |
  * | GET /sandbox/counts | requests per API path |
- * | GET /sandbox/requests?path= | requests received (access_token masked) |
+ * | GET /sandbox/requests?path= | requests received (AppSecret and access tokens masked) |
+ * | GET /sandbox/stream?openid= | all of it as it happens: server-sent events (stream.ts) |
  * | GET /sandbox/kf-accounts | kf accounts (without password) |
  * | GET /sandbox/kf-avatars/{kf_id}.jpg | an uploaded avatar |
  * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
@@ -25,8 +26,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PATHS } from './api';
 import { DESK_CONTROL_ROUTES, handleDeskControl, isDeskControlPath, type DeskControlTarget } from './desk-control';
 import { SandboxUsageError } from './errcodes';
+import type { SandboxFeed } from './feed';
+import { maskRequest } from './mask';
+import { serveStream } from './stream';
 import type { SandboxState } from './state';
-import type { CallbackConfig, CallbackVerification, Fault, PushResult, RecordedRequest, SandboxRules, UserAction, UserSnapshot } from './types';
+import type { CallbackConfig, CallbackVerification, Fault, PushResult, SandboxRules, UserAction, UserSnapshot } from './types';
 
 /** What the control plane drives. */
 export interface ControlTarget extends DeskControlTarget {
@@ -35,6 +39,7 @@ export interface ControlTarget extends DeskControlTarget {
   readonly rules: SandboxRules;
   readonly wechatId: string;
   readonly state: SandboxState;
+  readonly feed: SandboxFeed;
   callbackInfo(): { url: string; mode: string; format: string } | null;
   reset(): void;
   injectFault(f: Fault): void;
@@ -58,6 +63,7 @@ export const CONTROL_ROUTES: readonly string[] = [
   'GET /sandbox/typing?openid=',
   'GET /sandbox/counts',
   'GET /sandbox/requests?path=',
+  'GET /sandbox/stream?openid= (server-sent events: push, message, typing, request, user, reset)',
   'GET /sandbox/kf-accounts',
   'GET /sandbox/kf-avatars/{kf_id}.jpg',
   'POST /sandbox/faults Fault',
@@ -91,10 +97,6 @@ function parseJson(raw: Buffer): Record<string, unknown> {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SandboxUsageError('the body must be a JSON object');
   return value as Record<string, unknown>;
-}
-
-function masked(r: RecordedRequest): RecordedRequest {
-  return r.query.access_token === undefined ? r : { ...r, query: { ...r.query, access_token: '***' } };
 }
 
 function messageAction(body: Record<string, unknown>): UserAction {
@@ -149,6 +151,7 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
       res.end(account.avatar);
       return;
     }
+    if (method === 'GET' && path === '/sandbox/stream') return serveStream(target.feed, req, res, url);
     const key = `${method} ${path}`;
     switch (key) {
       case 'GET /sandbox':
@@ -176,7 +179,7 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
       case 'GET /sandbox/requests': {
         const p = q('path');
-        return send(res, 200, { requests: target.state.recorded.filter((r) => p === undefined || r.path === p).map(masked) });
+        return send(res, 200, { requests: target.state.recorded.filter((r) => p === undefined || r.path === p).map(maskRequest) });
       }
       case 'GET /sandbox/kf-accounts':
         return send(res, 200, {

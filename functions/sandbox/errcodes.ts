@@ -22,6 +22,10 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   /** chosen: an unknown path under WeChat's API space. */
   40066: 'invalid url',
   40125: 'invalid appsecret',
+  /** The caller's IP is not on the account's IP whitelist; errmsgFor names the caller, as WeChat does. */
+  40164: 'invalid ip, not in whitelist',
+  /** An unverified or test account asking for what it may not use (msgmenu). */
+  40200: 'invalid account type',
   41001: 'access_token missing',
   /** chosen: /cgi-bin/token or stable_token without appid. */
   41002: 'appid missing',
@@ -86,6 +90,16 @@ export const ERRMSG: Readonly<Record<number, string>> = {
 /** The message for a code, or a generic one. */
 export function errmsgOf(errcode: number): string {
   return ERRMSG[errcode] ?? `sandbox errcode ${errcode}`;
+}
+
+/**
+ * The message WeChat gives a caller at `callerIp`: for 40164 it names the caller's address
+ * ("invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist"), so a person knows what to whitelist.
+ */
+export function errmsgFor(errcode: number, callerIp: string | undefined): string {
+  if (errcode !== 40164 || !callerIp) return errmsgOf(errcode);
+  const v4 = callerIp.replace(/^::ffff:/, '');
+  return `invalid ip ${v4} ipv6 ${callerIp.includes(':') ? callerIp : `::ffff:${v4}`}, not in whitelist`;
 }
 
 /** A WeChat-style refusal: answered as HTTP 200 `{errcode, errmsg}`. Internal to the sandbox. */

@@ -65,6 +65,8 @@ export const TYPING_RULES = {
  * ```
  */
 export function interactionKindOf(action: UserAction): InteractionKind | 'unfollow' | null {
+  // The reference: a msgmenu tap "counts as a menu click (3 messages within 1 minute), not as a user message".
+  if (action.type === 'menuReply') return 'event';
   if (action.type !== 'event') return 'message';
   if (action.event === 'unsubscribe') return 'unfollow';
   return WINDOW_OPENING_EVENTS.has(action.event) ? 'event' : null;

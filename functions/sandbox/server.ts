@@ -15,7 +15,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { handleApi, isApiPath, type ApiContext } from './api';
 import { handleControl, type ControlTarget } from './control';
-import { errmsgOf, SandboxUsageError } from './errcodes';
+import { createConsoleRoutes, type ConsoleRoutes } from '../console/routes';
+import { errmsgFor, errmsgOf, SandboxUsageError } from './errcodes';
+import { SandboxFeed, entryOpenid } from './feed';
 import { parseMultipart } from './multipart';
 import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
 import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
@@ -93,6 +95,7 @@ class SandboxServer implements Sandbox, ControlTarget {
   readonly rules: SandboxRules;
   readonly wechatId: string;
   readonly state: SandboxState;
+  readonly feed: SandboxFeed;
   url = '';
   private readonly now: () => number;
   private readonly tokens: TokenAuthority;
@@ -105,6 +108,8 @@ class SandboxServer implements Sandbox, ControlTarget {
   private stopped = false;
   /** Pushes of kf events still under way (see idle()). */
   private readonly pushing = new Set<Promise<unknown>>();
+  /** `npm run sandbox` serves the console too: chat, window and log, on the control plane itself. */
+  private readonly consoleRoutes: ConsoleRoutes = createConsoleRoutes({ mode: 'sandbox-only', sandboxBase: '/sandbox' });
 
   constructor(options: SandboxOptions) {
     this.appId = options.appId ?? DEFAULT_APP_ID;
@@ -119,6 +124,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     this.quiet = options.quiet ?? process.env.JEST_WORKER_ID !== undefined;
     this.pushTimeoutMs = options.pushTimeoutMs ?? 5000;
     this.state = new SandboxState(this.rules, this.now);
+    this.feed = new SandboxFeed(this.now);
     if (options.callback) this.callback = resolveCallback(options.callback);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -171,6 +177,10 @@ class SandboxServer implements Sandbox, ControlTarget {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    if (path === '/console' || path.startsWith('/console/')) {
+      await this.consoleRoutes.handle(req, res);
+      return;
+    }
     const raw = await readBody(req);
     if (path === '/sandbox' || path.startsWith('/sandbox/')) {
       await handleControl(this, req, res, url, raw);
@@ -189,7 +199,33 @@ class SandboxServer implements Sandbox, ControlTarget {
     this.state.recorded.push(record);
     if (this.state.recorded.length > MAX_RECORDED) this.state.recorded.splice(0, this.state.recorded.length - MAX_RECORDED);
     this.state.counts.set(path, (this.state.counts.get(path) ?? 0) + 1);
+    await this.answerApi(req, res, record, raw);
+    this.publishAnswered(record);
+  }
 
+  /** Tells the feed what a request did: the request itself, a message or typing accepted, the user's new state. */
+  private publishAnswered(record: RecordedRequest): void {
+    const entry = this.feed.publish({ type: 'request', request: record });
+    const body = record.answer?.body as { errcode?: number } | undefined;
+    const ok = record.answer?.status === 200 && body !== undefined && (body.errcode === undefined || body.errcode === 0);
+    const openid = entryOpenid(entry);
+    if (ok && openid !== undefined) {
+      const sent = record.body as Record<string, unknown>;
+      if (record.path === '/cgi-bin/message/custom/send') {
+        const msgtype = String(sent.msgtype);
+        const cs = sent.customservice as { kf_account?: unknown } | undefined;
+        this.feed.publish({ type: 'message', openid, msgtype, body: sent, ...(typeof cs?.kf_account === 'string' ? { kf_account: cs.kf_account } : {}) });
+      } else if (record.path === '/cgi-bin/message/custom/typing') {
+        this.feed.publish({ type: 'typing', openid, command: String(sent.command) });
+      }
+    }
+    const user = openid !== undefined ? this.state.snapshot(openid) : undefined;
+    if (user) this.feed.publish({ type: 'user', openid: user.openid, user });
+  }
+
+  private async answerApi(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, raw: Buffer): Promise<void> {
+    const { method, path, query } = record;
+    const contentType = req.headers['content-type'];
     const fault = this.state.takeFault(path);
     if (fault) {
       if (fault.kind === 'reset') {
@@ -207,7 +243,7 @@ class SandboxServer implements Sandbox, ControlTarget {
         return;
       }
       if (fault.kind === 'errcode') {
-        const body = { errcode: fault.errcode, errmsg: fault.errmsg ?? errmsgOf(fault.errcode) };
+        const body = { errcode: fault.errcode, errmsg: fault.errmsg ?? errmsgFor(fault.errcode, req.socket.remoteAddress) };
         record.answer = { status: 200, body, fault: 'errcode' };
         this.log(`${method} ${path} → fault: errcode ${fault.errcode}`);
         this.answer(res, body);
@@ -259,6 +295,7 @@ class SandboxServer implements Sandbox, ControlTarget {
   reset(): void {
     this.state.clear();
     this.tokens.reset();
+    this.feed.clear();
   }
 
   count(path: string): number {
@@ -343,9 +380,17 @@ class SandboxServer implements Sandbox, ControlTarget {
     const session = isMessage ? desk.session(openid) : undefined;
     if (isMessage) desk.record(openid, OPERCODE.kfReceived, recordText(String(message.MsgType), message.Content), session?.kf_account ?? '');
     // While a session is open, the user's messages go to the agent, not to the developer's server.
-    if (session) return { delivered: false, message, attempts: 0, tries: [], routedTo: session.kf_account };
+    if (session) {
+      const routed: PushResult = { delivered: false, message, attempts: 0, tries: [], routedTo: session.kf_account };
+      this.publishPush(openid, checked, routed);
+      return routed;
+    }
     const cb = this.callback;
-    if (!cb) return { delivered: false, message, attempts: 0, tries: [] };
+    if (!cb) {
+      const unpushed: PushResult = { delivered: false, message, attempts: 0, tries: [] };
+      this.publishPush(openid, checked, unpushed);
+      return unpushed;
+    }
     const request = renderPush(message, cb, this.appId, stamp);
     const result = await deliverPush(request, this.pushTimeoutMs);
     this.log(`push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
@@ -356,7 +401,7 @@ class SandboxServer implements Sandbox, ControlTarget {
       desk.enqueue(openid, named);
       this.log(`transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
     }
-    return {
+    const pushed: PushResult = {
       delivered: result.delivered,
       ...(result.status !== undefined ? { status: result.status, body: result.body } : {}),
       message,
@@ -364,6 +409,14 @@ class SandboxServer implements Sandbox, ControlTarget {
       tries: result.tries,
       ...(reply.MsgType || reply.problem ? { reply } : {}),
     };
+    this.publishPush(openid, checked, pushed);
+    return pushed;
+  }
+
+  private publishPush(openid: string, action: UserAction, result: PushResult): void {
+    this.feed.publish({ type: 'push', openid, action, result });
+    const user = this.state.snapshot(openid);
+    if (user) this.feed.publish({ type: 'user', openid, user });
   }
 
   /** Pushes a kf event (kf_create_session, kf_close_session, kf_switch_session) to the callback. */

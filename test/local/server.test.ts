@@ -56,6 +56,15 @@ describe('npm start: the local server', () => {
     expect(state.json).toMatchObject({ openid: 'oAlice', lastInteractionKind: 'message', canSend: true, sendsLeft: 4 });
   });
 
+  it('counts a tap on a menu answer (text with bizmsgmenuid) as a menu click, as WeChat does', async () => {
+    // Prepare / Act
+    await product.sandbox!.simulateUser('oMenuTap', { type: 'menuReply', menuId: '101', content: 'Yes' });
+    const state = await call(product, 'GET', '/interactions/oMenuTap');
+    // Assess
+    expect(state.json).toMatchObject({ lastInteractionKind: 'event', sendsLeft: 3, canSend: true });
+    expect(Date.parse(state.json.sendWindowEnd) - Date.parse(state.json.lastInteractionAt)).toBe(60_000);
+  });
+
   it('refuses a send to a user with no open window with 409, without calling WeChat', async () => {
     const before = product.sandbox!.count(SEND);
     const res = await call(product, 'POST', '/messages/text', { touser: 'oStranger', text: { content: 'hi' } });

@@ -101,6 +101,18 @@ describe('sandbox send window, current rules', () => {
     expect(afterClick).toEqual([0, 0, 0, 45047]);
   });
 
+  it('counts a tap on a menu answer as a menu click: 3 sends within 1 minute, not 5 within 48 h', async () => {
+    // prepare
+    await sandbox.simulateUser(USER, { type: 'menuReply', menuId: '101', content: 'Yes' });
+
+    // act
+    const answers = await sendMany(sandbox, 4);
+
+    // assess
+    expect(answers).toEqual([0, 0, 0, 45047]);
+    expect(sandbox.user(USER)!.window).toMatchObject({ kind: 'event', maxSends: 3, endsAt: sandbox.user(USER)!.window!.openedAt + MINUTE });
+  });
+
   it('refuses sends after an unsubscribe (45015)', async () => {
     // prepare
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });

@@ -1,0 +1,155 @@
+/**
+ * The console in real Chromium, on `startLocal` in sandbox mode: a person opens /console, writes as a
+ * WeChat user, and sees the reply a flow sends through the product's own routes; taps a menu answer with
+ * the keyboard and sees the send window change; sees the typing indicator; and the page loads nothing from
+ * anywhere but the product, and fits a phone's screen. Screenshots land in .screenshots/ (README).
+ *
+ * The "flow" is what an n8n workflow or a Lambda would be: it listens to the inbound events the product
+ * publishes and answers over HTTP through POST /typing and POST /messages/{msgtype}.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, screenshotPath } from './browser';
+
+jest.setTimeout(120_000);
+
+const HAVE_BROWSER = chromiumPath() !== undefined;
+if (!HAVE_BROWSER && !IS_CI) console.warn(`console browser tests skipped: ${MISSING_BROWSER}`);
+const describeBrowser = HAVE_BROWSER || IS_CI ? describe : describe.skip;
+
+async function post(product: LocalProduct, path: string, body: unknown) {
+  const res = await fetch(`${product.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+/** The value shown beside a label in the send-window panel. */
+async function windowFact(page: Page, label: string): Promise<string> {
+  return page.locator('#window-body dl').first().locator('dt', { hasText: label }).locator('xpath=following-sibling::dd[1]').innerText();
+}
+
+describeBrowser('the console in Chromium', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+  let browser: Browser;
+  const flowErrors: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-'));
+    product = await startLocal({ port: 0, dataDir, env: {} });
+    // The flow: a menu for a first message, a thank-you for a menu answer.
+    product.events.onEvent((event) => {
+      const message = event.detail.message as Record<string, unknown>;
+      const openid = String(event.detail.openid);
+      if (event.detailType !== 'message.text') return;
+      const answer = async () => {
+        if (message.bizmsgmenuid !== undefined) {
+          const r = await post(product, '/messages/text', { touser: openid, text: { content: `You chose “${String(message.Content)}”. Details: <a href="https://example.com/orders">your orders</a>` } });
+          if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
+          return;
+        }
+        await post(product, '/typing', { touser: openid, command: 'Typing' });
+        const r = await post(product, '/messages/msgmenu', {
+          touser: openid,
+          msgmenu: { head_content: 'Hello! How can we help?', list: [{ id: '101', content: 'Track my order' }, { id: '102', content: 'Talk to a person' }], tail_content: 'Tap an answer' },
+        });
+        if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
+      };
+      void answer().catch((e: Error) => flowErrors.push(e.message));
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('plays a user: writes, sees the flow’s menu, taps an answer by keyboard, and sees the window change', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${product.url}/console/?user=oBrowser`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+
+    // Act 1: reach the message box with Tab alone, type, press Enter
+    let tabs = 0;
+    while (!(await page.evaluate(() => document.activeElement?.id === 'composer-input')) && tabs < 40) {
+      await page.keyboard.press('Tab');
+      tabs++;
+    }
+    expect(tabs).toBeLessThan(40);
+    await page.keyboard.type('hello');
+    await page.keyboard.press('Enter');
+
+    // Assess 1: the user's bubble, then the flow's menu, rendered as WeChat shows it
+    await page.locator('.row.me .bubble', { hasText: 'hello' }).waitFor();
+    const menu = page.locator('.row.them[data-msgtype="msgmenu"]');
+    await menu.waitFor();
+    await expect(menu.locator('.menu-head').innerText()).resolves.toBe('Hello! How can we help?');
+    await expect(menu.locator('.menu-answer').allInnerTexts()).resolves.toEqual(['Track my order', 'Talk to a person']);
+    await page.locator('#window-body dd', { hasText: /^4$/ }).waitFor();
+    expect(await windowFact(page, 'Can send')).toBe('yes');
+    expect(await windowFact(page, 'Window closes')).toMatch(/^in 4\d h/);
+
+    // Act 2: tap a menu answer from the keyboard
+    await menu.locator('.menu-answer', { hasText: 'Track my order' }).focus();
+    await page.keyboard.press('Enter');
+
+    // Assess 2: the answer goes back as the user's text, the flow thanks them with a link, and the window is
+    // now a menu tap's: 3 sends within a minute, one used by the reply
+    await page.locator('.row.me .bubble', { hasText: 'Track my order' }).waitFor();
+    const thanks = page.locator('.row.them .bubble', { hasText: 'You chose “Track my order”' });
+    await thanks.waitFor();
+    await expect(thanks.locator('a').getAttribute('href')).resolves.toBe('https://example.com/orders');
+    await page.locator('#window-body dd', { hasText: /^2$/ }).waitFor();
+    expect(await windowFact(page, 'Window closes')).toMatch(/^in (\d+ s|1 min 00 s)$/);
+    expect(await windowFact(page, 'Last interaction')).toMatch(/^event at/);
+
+    // Act 3: the account shows "typing…" (within 30 s of the last message)
+    const typing = await post(product, '/typing', { touser: 'oBrowser', command: 'Typing' });
+    // Assess 3
+    expect(typing.status).toBe(200);
+    await page.locator('#typing').waitFor({ state: 'visible' });
+    await page.screenshot({ path: screenshotPath('console-chat.png') });
+
+    // What reached WeChat is in the log, with no token in it
+    await page.getByRole('tab', { name: /What reached WeChat/ }).click();
+    await page.locator('#log-list .log-path', { hasText: 'POST /cgi-bin/message/custom/send' }).first().waitFor();
+    const log = await page.locator('#log-list').innerText();
+    const token = product.sandbox!.requests('/cgi-bin/message/custom/send')[0]!.query.access_token!;
+    expect(token.length).toBeGreaterThan(10);
+    expect(log).not.toContain(token);
+
+    // Everything came from the product itself: no CDN, nothing from the internet
+    const origins = new Set(requested.map((u) => new URL(u).origin));
+    expect([...origins]).toEqual([product.url]);
+    expect(pageErrors).toEqual([]);
+    expect(flowErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    page.setDefaultTimeout(15_000);
+    // Act
+    await page.goto(`${product.url}/console/?user=oBrowser`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await page.locator('.row.them[data-msgtype="msgmenu"]').waitFor();
+    // Assess
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const box = await page.locator('#composer-input').boundingBox();
+    expect(box!.width).toBeGreaterThan(150);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: screenshotPath('console-narrow.png') });
+    await page.close();
+  });
+});
