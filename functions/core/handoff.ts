@@ -1,0 +1,101 @@
+/**
+ * Handing a user to a human agent from the callback (docs/handoff.md): the input of `POST /handoff` and
+ * the passive reply that does it. WeChat routes a user to its customer-service desk when the answer to
+ * their push is a `transfer_customer_service` reply, optionally naming the kf account
+ * (`<TransInfo><KfAccount>…</KfAccount></TransInfo>`), in the push's format, and encrypted when the push
+ * was (docs/wechat-reference.md, "Passive replies and handing a user to a human"). No API call can do
+ * this: only the answer to the user's own push.
+ *
+ * @example
+ * ```ts
+ * const input = parseHandoffInput({ openid: 'OPENID', kf_account: 'kf1@wx', ttl: 600 });
+ * const body = transferReply({ message, mode, format }, { kfAccount: input.kf_account, crypto, now: Date.now() });
+ * ```
+ */
+import { randomBytes } from 'crypto';
+import { z } from 'zod';
+import { buildPassiveReply, encryptReply, type InboundMessage, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
+import { ValidationError } from './errors';
+import { limitsFor } from './limits';
+import { parseOrThrow, requiredObject, requiredString, typeName } from './validation';
+
+/** The default life of a mark, in seconds: WeChat's own idle limit of a session. */
+export const HANDOFF_TTL_DEFAULT_SECONDS = 1800;
+/** The longest a mark may live, in seconds. */
+export const HANDOFF_TTL_MAX_SECONDS = 86_400;
+
+/** The input of `POST /handoff`. */
+export interface HandoffInput {
+  openid: string;
+  /** The kf account to transfer to; absent: whichever agent takes the user. */
+  kf_account?: string;
+  /** Seconds the mark lasts. */
+  ttl: number;
+}
+
+/**
+ * Checks a handoff input: `openid`, an optional `kf_account` (prefix@wechatid), `ttl` in seconds
+ * (1 to 86 400, default 1800).
+ *
+ * @throws {ValidationError} naming the field and the rule.
+ */
+export function parseHandoffInput(input: unknown): HandoffInput {
+  const limits = limitsFor('current');
+  const parsed = parseOrThrow(
+    requiredObject(
+      {
+        openid: requiredString('an openid').refine((v) => /^[A-Za-z0-9_-]{1,128}$/.test(v), { error: 'must be an openid: letters, digits, _ and -' }),
+        kf_account: requiredString('a kf account')
+          .max(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters` })
+          .refine((v) => /^[A-Za-z0-9_]{1,10}@[^@\s]+$/.test(v), { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' })
+          .optional(),
+        ttl: z
+          .number({ error: (iss) => `must be a number of seconds, got ${typeName(iss.input)}` })
+          .int({ error: 'must be whole seconds' })
+          .min(1, { error: 'must be at least 1 second' })
+          .max(HANDOFF_TTL_MAX_SECONDS, { error: `must be at most ${HANDOFF_TTL_MAX_SECONDS} seconds (a day)` })
+          .optional(),
+      },
+      'a JSON object {openid, kf_account?, ttl?}',
+    ),
+    input,
+  );
+  return { openid: parsed.openid, ...(parsed.kf_account ? { kf_account: parsed.kf_account } : {}), ttl: parsed.ttl ?? HANDOFF_TTL_DEFAULT_SECONDS };
+}
+
+/** What {@link transferReply} answers. */
+export interface TransferReplyOptions {
+  /** The kf account to name; absent: any agent. */
+  kfAccount?: string;
+  /** The account's crypto: the reply is encrypted when the push was (safe and compatible mode). */
+  crypto?: WeChatCrypto;
+  /** ms */
+  now: number;
+}
+
+/**
+ * The body that answers a push with a transfer to the desk: XML (or JSON for a JSON push) addressed back
+ * to the user; in safe and compatible mode the encrypted envelope (`Encrypt`, `MsgSignature`,
+ * `TimeStamp`, `Nonce`). A safe-mode push without crypto cannot be answered (openPush refused it already).
+ *
+ * @example
+ * ```ts
+ * transferReply({ message, mode: 'plain', format: 'xml' }, { now: Date.now() });
+ * // '<xml><ToUserName><![CDATA[OPENID]]></ToUserName>...<MsgType><![CDATA[transfer_customer_service]]></MsgType></xml>'
+ * ```
+ */
+export function transferReply(push: { message: InboundMessage; mode: PushMode; format: PushFormat }, options: TransferReplyOptions): string {
+  const createTime = Math.floor(options.now / 1000);
+  const trans = options.kfAccount ? { TransInfo: { KfAccount: options.kfAccount } } : {};
+  const { message, format } = push;
+  const plain =
+    format === 'json'
+      ? JSON.stringify({ ToUserName: message.FromUserName, FromUserName: message.ToUserName, CreateTime: createTime, MsgType: 'transfer_customer_service', ...trans })
+      : buildPassiveReply(message, { MsgType: 'transfer_customer_service', ...trans }, createTime);
+  if (push.mode === 'plain') return plain;
+  if (!options.crypto) {
+    if (push.mode === 'safe') throw new ValidationError([{ field: 'encodingAesKey', rule: 'a safe-mode push can only be answered encrypted' }]);
+    return plain;
+  }
+  return encryptReply(plain, options.crypto, createTime, String(randomBytes(4).readUInt32BE(0) % 1_000_000_000), { format });
+}
