@@ -99,3 +99,20 @@ export function transferReply(push: { message: InboundMessage; mode: PushMode; f
   }
   return encryptReply(plain, options.crypto, createTime, String(randomBytes(4).readUInt32BE(0) % 1_000_000_000), { format });
 }
+
+/** A human session as the product reports it: `since` in ISO 8601. */
+export interface HumanSessionView {
+  kf_account: string;
+  since: string;
+}
+
+/**
+ * Where marks are kept: the product's table (functions/store/handoff.ts, through the handlers), or in n8n's
+ * direct mode the trigger's memory. Operations that mark users check it is there.
+ */
+export interface HandoffService {
+  /** Marks the user for `ttlMs`; answers the mark's end (ms) and the user's human session. */
+  mark(openid: string, options: { kfAccount?: string; ttlMs: number }): Promise<{ until: number; humanSession: HumanSessionView | null }>;
+  /** Clears the mark; answers whether one was in force. */
+  clear(openid: string): Promise<boolean>;
+}

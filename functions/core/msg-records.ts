@@ -83,12 +83,13 @@ function seconds() {
     });
 }
 
+/** A whole number; digits in a string (a query-string value) are read as the number. */
 const integer = (min: number, max: number, what: string) =>
-  z
+  z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v), z
     .number({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` })
     .int({ error: `must be ${what}` })
     .min(min, { error: `must be ${what}` })
-    .max(max, { error: `must be ${what}` });
+    .max(max, { error: `must be ${what}` }));
 
 /**
  * Checks a chat-records input: `starttime` and `endtime` (ISO or epoch seconds/ms; end not before start),

@@ -10,7 +10,9 @@
  * the user's send window, stamped with the push's CreateTime but never later than now; an unsubscribe
  * closes it), the message is
  * published to EventBridge (source `wechat.kf`, detail-type `message.<MsgType>` or `event.<Event>`), and
- * `success` is answered. If recording or publishing fails, the dedup mark is removed and the answer is
+ * `success` is answered, or, for a message from a user marked by `POST /handoff`, a
+ * `transfer_customer_service` reply (handoff-callback.ts; kf session events update the user's human
+ * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
  * 500, so WeChat's next try is processed.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -18,6 +20,7 @@ import { dedupKey, openPush, verifyUrl, WeChatCrypto, type InboundMessage } from
 import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
+import { handoffOnPush, type HumanSessionView } from './handoff-callback';
 import { httpRequestOf, toGatewayResult } from './events';
 import { errorAnswer, textAnswer } from './http';
 import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
@@ -28,11 +31,11 @@ export function inboundDetailType(message: InboundMessage): string {
 }
 
 /** The EventBridge event of an inbound message. */
-export function inboundEvent(appId: string, message: InboundMessage, receivedAt: number): OutboundEvent {
+export function inboundEvent(appId: string, message: InboundMessage, receivedAt: number, humanSession: HumanSessionView | null = null): OutboundEvent {
   return {
     source: INBOUND_EVENT_SOURCE,
     detailType: inboundDetailType(message),
-    detail: { appId, openid: message.FromUserName, receivedAt: new Date(receivedAt).toISOString(), message },
+    detail: { appId, openid: message.FromUserName, receivedAt: new Date(receivedAt).toISOString(), humanSession, message },
   };
 }
 
@@ -62,7 +65,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       if (!token) throw new ConfigurationError('no callback token is configured: set callbackToken in the secret (WECHAT_CALLBACK_TOKEN locally)');
       if (request.method === 'GET') return toGatewayResult(textAnswer(200, verifyUrl(request.query, token)));
 
-      const { message, mode } = openPush({
+      const opened = openPush({
         query: request.query,
         body: request.body.toString('utf8'),
         token,
@@ -71,10 +74,14 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         maxSkewSeconds: ctx.config.callbackMaxSkewSeconds,
         now: ctx.now,
       });
+      const { message, mode } = opened;
+      // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
+      const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
+      const answer = textAnswer(200, handoff.reply ?? 'success');
       const key = dedupKey(message);
       if (!(await ctx.dedup.firstTime(key))) {
         ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-        return toGatewayResult(textAnswer(200, 'success'));
+        return toGatewayResult(answer);
       }
       try {
         const now = ctx.now();
@@ -82,14 +89,15 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         const at = Math.min(message.CreateTime * 1000, now);
         if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
         else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
-        await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now)]);
+        await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, handoff.humanSession)]);
       } catch (error) {
         await ctx.dedup.forget(key).catch(() => undefined);
         throw error;
       }
       ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
-      ctx.logger.info('inbound push', { type: inboundDetailType(message), mode });
-      return toGatewayResult(textAnswer(200, 'success'));
+      ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
+      if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
+      return toGatewayResult(answer);
     } catch (error) {
       if (error instanceof SignatureError) {
         ctx?.logger.warn('callback refused', { reason: error.message });

@@ -15,6 +15,7 @@ import {
   createDynamoClient,
   createIdempotentRunner,
   DynamoDbTokenProvider,
+  HandoffStore,
   InboundDedup,
   WindowStore,
   type IdempotentRunner,
@@ -30,6 +31,8 @@ export interface AppContext {
   windows: WindowStore;
   idempotency: IdempotentRunner;
   dedup: InboundDedup;
+  /** Handoff marks and human sessions (docs/handoff.md). */
+  handoffs: HandoffStore;
   publisher: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -95,6 +98,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, profile: config.windowRules, policy: config.windowPolicy, now }),
     idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),
     logger: options.logger ?? createLogger(),
     metrics,

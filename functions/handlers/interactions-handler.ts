@@ -5,7 +5,7 @@
  *   (`kind`: `message`, the default, or `event` for a menu click, follow or QR scan; `at`: ISO 8601, or
  *   epoch seconds or milliseconds, never later than now, default now);
  * - `GET /interactions/{openid}` answers the window state: last interaction, send window end, sends
- *   left, can send, can type.
+ *   left, can send, can type, and `humanSession` ({kf_account, since} while an agent has the user, else null).
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
@@ -13,6 +13,7 @@ import { openidIssue, openidSchema } from '../core/fields';
 import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
+import { humanSessionView } from './handoff-callback';
 import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from './events';
 import { errorAnswer, jsonAnswer } from './http';
 
@@ -91,8 +92,8 @@ export function createInteractionsHandler(getContext: () => Promise<AppContext>)
         if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);
         const issue = openidIssue(openid);
         if (issue) throw new ValidationError([{ field: 'openid', rule: issue }]);
-        const state = await ctx.windows.state(openid);
-        return toGatewayResult(jsonAnswer(200, windowStateBody(openid, state, ctx.config.windowPolicy)));
+        const [state, handoff] = await Promise.all([ctx.windows.state(openid), ctx.handoffs.read(openid)]);
+        return toGatewayResult(jsonAnswer(200, { ...windowStateBody(openid, state, ctx.config.windowPolicy), humanSession: humanSessionView(handoff.humanSession) }));
       }
       checkJsonContentType(request.headers['content-type']);
       const body = parseOrThrow(recordSchema, parseJsonBody(request.body));
