@@ -8,9 +8,10 @@
  * Where docs/wechat-reference.md is silent the sandbox picks WeChat's own global code for the case; see
  * errcodes.ts. Validation order of custom/send: body (44002 empty, 47001 not JSON), msgtype (40008),
  * touser (40003), payload (40035; 45008 for news over 1 article; 45002 for text over 2 048 bytes), customservice.kf_account (61452),
- * then the send window (45015 / 45047).
+ * media_ids (40007: never issued, expired or of the wrong kind; media.ts), then the send window (45015 / 45047).
  */
 import { WeChatRefusalError } from './errcodes';
+import { checkSendMedia, MEDIA_ROUTES } from './media';
 import { parseMultipart } from './multipart';
 import { sendVerdict, typingVerdict, TYPING_RULES } from './rules';
 import type { SentMessage } from './types';
@@ -221,7 +222,9 @@ const customSend: Handler = (ctx, req) => {
   const msgtype = body.msgtype;
   if (typeof msgtype !== 'string' || !Object.prototype.hasOwnProperty.call(PAYLOADS, msgtype)) throw new WeChatRefusalError(40008);
   const user = knownUser(ctx, body.touser);
-  (PAYLOADS[msgtype] as (p: Json) => void)(requireObject(body, msgtype));
+  const payload = requireObject(body, msgtype);
+  (PAYLOADS[msgtype] as (p: Json) => void)(payload);
+  checkSendMedia(ctx, msgtype, payload);
   if (body.aimsgcontext !== undefined) {
     const ai = body.aimsgcontext;
     if (!ai || typeof ai !== 'object' || Array.isArray(ai)) throw new WeChatRefusalError(40035, 'aimsgcontext must be an object {msgid}');
@@ -283,6 +286,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   ...KF_AGENT_ROUTES,
   ...KF_SESSION_ROUTES,
   ...MSG_RECORD_ROUTES,
+  ...MEDIA_ROUTES,
 };
 
 /** The API paths the sandbox implements. */

@@ -6,7 +6,7 @@
  * | route | what |
  * | --- | --- |
  * | GET /sandbox | what this is: URL, appid, rules, implemented API paths, callback (never its token) |
- * | POST /sandbox/users/{openid}/messages | `{"content"}` (text), `{"menuId","content"}` (menu tap) or any UserAction |
+ * | POST /sandbox/users/{openid}/messages | `{"content"}` (text), `{"menuId","content"}` (menu tap), any UserAction, or a file: an image or voice note (multipart, or a raw image/* or audio/* body) |
  * | POST /sandbox/users/{openid}/events | `{"event", "eventKey"?}` |
  * | GET /sandbox/users, /sandbox/users/{openid} | user state: following, window, can send |
  * | GET /sandbox/messages?openid= | messages accepted by custom/send |
@@ -16,6 +16,7 @@
  * | GET /sandbox/stream?openid= | all of it as it happens: server-sent events (stream.ts) |
  * | GET /sandbox/kf-accounts | kf accounts (without password) |
  * | GET /sandbox/kf-avatars/{kf_id}.jpg | an uploaded avatar |
+ * | GET /sandbox/media, /sandbox/media/{media_id} | temporary media held; one file's bytes (a video's video_url) |
  * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
  * | POST /sandbox/reset | clear state, counts and faults |
  * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
@@ -29,8 +30,9 @@ import { SandboxUsageError } from './errcodes';
 import type { SandboxFeed } from './feed';
 import { maskRequest } from './mask';
 import { serveStream } from './stream';
+import { fileAnswer, mediaOf, userMediaAction } from './media';
 import type { SandboxState } from './state';
-import type { CallbackConfig, CallbackVerification, Fault, PushResult, SandboxRules, UserAction, UserSnapshot } from './types';
+import type { CallbackConfig, CallbackVerification, Fault, MediaRecord, PushResult, SandboxRules, UserAction, UserSnapshot } from './types';
 
 /** What the control plane drives. */
 export interface ControlTarget extends DeskControlTarget {
@@ -49,12 +51,13 @@ export interface ControlTarget extends DeskControlTarget {
   verifyCallback(): Promise<CallbackVerification>;
   simulateUser(openid: string, action: UserAction): Promise<PushResult>;
   user(openid: string): UserSnapshot | undefined;
+  media(): MediaRecord[];
 }
 
 /** The control routes, as GET /sandbox lists them. */
 export const CONTROL_ROUTES: readonly string[] = [
   'GET /sandbox',
-  'POST /sandbox/users/{openid}/messages {"content"} | {"menuId","content"} | UserAction',
+  'POST /sandbox/users/{openid}/messages {"content"} | {"menuId","content"} | UserAction | an image or voice file (multipart, or raw image/* or audio/*)',
   'POST /sandbox/users/{openid}/events {"event","eventKey"?}',
   'POST /sandbox/users/{openid}/actions UserAction',
   'GET /sandbox/users',
@@ -66,6 +69,8 @@ export const CONTROL_ROUTES: readonly string[] = [
   'GET /sandbox/stream?openid= (server-sent events: push, message, typing, request, user, reset)',
   'GET /sandbox/kf-accounts',
   'GET /sandbox/kf-avatars/{kf_id}.jpg',
+  'GET /sandbox/media',
+  'GET /sandbox/media/{media_id}',
   'POST /sandbox/faults Fault',
   'GET /sandbox/faults',
   'POST /sandbox/reset',
@@ -131,6 +136,8 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, snapshot);
       }
       if (method !== 'POST') throw new NotFound();
+      const fileAction = what === 'messages' ? userMediaAction(raw, req.headers['content-type']) : undefined;
+      if (fileAction) return send(res, 200, await target.simulateUser(openid, fileAction));
       const body = parseJson(raw);
       let action: UserAction;
       if (what === 'events') {
@@ -152,6 +159,16 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
       return;
     }
     if (method === 'GET' && path === '/sandbox/stream') return serveStream(target.feed, req, res, url);
+    const media = /^\/sandbox\/media\/([^/]+)$/.exec(path);
+    if (media && method === 'GET') {
+      // Served without the 3-day check: this stands in for WeChat's CDN links (PicUrl, video_url).
+      const item = mediaOf(target.state).list().find((m) => m.media_id === decodeURIComponent(media[1] as string));
+      if (!item) throw new NotFound();
+      const { file } = fileAnswer(item);
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.data.length });
+      res.end(file.data);
+      return;
+    }
     const key = `${method} ${path}`;
     switch (key) {
       case 'GET /sandbox':
@@ -175,6 +192,8 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         const openid = q('openid');
         return send(res, 200, { typing: target.state.typing.filter((t) => openid === undefined || t.openid === openid) });
       }
+      case 'GET /sandbox/media':
+        return send(res, 200, { media: target.media() });
       case 'GET /sandbox/counts':
         return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
       case 'GET /sandbox/requests': {

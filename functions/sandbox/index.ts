@@ -16,6 +16,7 @@ export { SandboxUsageError, ERRMSG } from './errcodes';
 export { sha1Signature, encryptMessage, decryptMessage } from './crypto';
 export { WINDOW_RULES, TYPING_RULES, WINDOW_OPENING_EVENTS } from './rules';
 export { API_PATHS, MSGTYPES, MAX_KF_ACCOUNTS, MAX_AVATAR_BYTES, MAX_NEWS_ARTICLES, MAX_TEXT_BYTES } from './api';
+export { MEDIA_LIMITS, MEDIA_LIFETIME_MS, SAMPLE_JPEG, SAMPLE_AMR } from './media';
 export type {
   CallbackConfig,
   CallbackMode,
@@ -25,6 +26,7 @@ export type {
   Fault,
   HttpFault,
   KfAccountRecord,
+  MediaRecord,
   PushAttempt,
   PushMessage,
   PushResult,

@@ -18,6 +18,7 @@ import { handleControl, type ControlTarget } from './control';
 import { createConsoleRoutes, type ConsoleRoutes } from '../console/routes';
 import { errmsgFor, errmsgOf, SandboxUsageError } from './errcodes';
 import { SandboxFeed, entryOpenid } from './feed';
+import { isFileAnswer, mediaOf, withUserMedia } from './media';
 import { parseMultipart } from './multipart';
 import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
 import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
@@ -30,6 +31,7 @@ import type {
   CallbackVerification,
   Fault,
   KfAccountRecord,
+  MediaRecord,
   PushResult,
   RecordedRequest,
   Sandbox,
@@ -253,6 +255,14 @@ class SandboxServer implements Sandbox, ControlTarget {
       if (this.stopped) return;
     }
     const body = handleApi(this.apiContext(), { method, path, query, raw, contentType });
+    if (isFileAnswer(body)) {
+      const { data, contentType: type, filename } = body.file;
+      record.answer = { status: 200, body: { file: { contentType: type, filename, size: data.length } }, ...(fault ? { fault: fault.kind } : {}) };
+      this.log(`${method} ${path} → file ${type}, ${data.length} bytes`);
+      res.writeHead(200, { 'content-type': type, 'content-length': data.length, 'content-disposition': `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"` });
+      res.end(data);
+      return;
+    }
     record.answer = { status: 200, body, ...(fault ? { fault: fault.kind } : {}) };
     this.log(`${method} ${path} → ${typeof body.errcode === 'number' ? `errcode ${body.errcode}` : 'ok'}`);
     this.answer(res, body);
@@ -328,6 +338,10 @@ class SandboxServer implements Sandbox, ControlTarget {
     return this.state.snapshot(openid);
   }
 
+  media(): MediaRecord[] {
+    return mediaOf(this.state).list().map((m) => ({ media_id: m.media_id, type: m.type, format: m.format, filename: m.filename, size: m.data.length, createdAt: m.createdAt, origin: m.origin }));
+  }
+
   injectFault(fault: Fault): void {
     this.state.addFault(validateFault(fault));
   }
@@ -370,7 +384,7 @@ class SandboxServer implements Sandbox, ControlTarget {
 
   async simulateUser(openid: string, action: UserAction): Promise<PushResult> {
     if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid)) throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
-    const checked = validateAction(action);
+    const checked = withUserMedia(this.state, validateAction(action), this.url);
     await this.flushDesk();
     this.state.recordInteraction(openid, checked);
     const stamp = this.stamp();

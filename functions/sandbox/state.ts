@@ -79,9 +79,10 @@ export function validateAction(input: unknown): UserAction {
       return { type: 'menuReply', menuId: a.menuId, content: a.content };
     case 'image':
     case 'voice':
-      for (const k of ['picUrl', 'mediaId', 'format', 'recognition']) {
+      for (const k of ['picUrl', 'mediaId', 'format', 'recognition', 'filename']) {
         if (a[k] !== undefined && typeof a[k] !== 'string') throw new SandboxUsageError(`${k} must be a string`);
       }
+      if (a.data !== undefined && !(a.data instanceof Uint8Array)) throw new SandboxUsageError('data must be the file bytes (a Buffer or Uint8Array)');
       return a as UserAction;
     case 'location':
       for (const k of ['x', 'y', 'scale']) if (a[k] !== undefined && typeof a[k] !== 'number') throw new SandboxUsageError(`${k} must be a number`);

@@ -157,14 +157,32 @@ export interface KfAccountRecord {
   password?: string;
 }
 
+/** A temporary media file the sandbox holds (without its bytes: media/get serves them). */
+export interface MediaRecord {
+  media_id: string;
+  type: 'image' | 'voice' | 'video' | 'thumb';
+  /** Read from the bytes: jpeg, png, gif, amr, mp3 or mp4. */
+  format: string;
+  filename: string;
+  size: number;
+  /** By the sandbox clock, ms; it can be used for 3 days. */
+  createdAt: number;
+  origin: 'upload' | 'user';
+}
+
 /** Menu events that open a send window, and the other events a user can make. */
 export type SimulatedEvent = 'subscribe' | 'unsubscribe' | 'SCAN' | 'CLICK' | 'VIEW' | 'scancode_push' | 'scancode_waitmsg' | 'LOCATION';
 
 /** Something a simulated user does. */
 export type UserAction =
   | { type: 'text'; content: string }
-  | { type: 'image'; picUrl?: string; mediaId?: string }
-  | { type: 'voice'; mediaId?: string; format?: string; recognition?: string }
+  /**
+   * A photo. Without `mediaId`, the file (`data`, or a 1×1 JPEG) is stored as temporary media and the push
+   * carries its MediaId, which media/get downloads.
+   */
+  | { type: 'image'; picUrl?: string; mediaId?: string; data?: Uint8Array; filename?: string }
+  /** A voice note: as an image, with `data` AMR or MP3 (default: half a second of AMR). */
+  | { type: 'voice'; mediaId?: string; format?: string; recognition?: string; data?: Uint8Array; filename?: string }
   | { type: 'location'; x?: number; y?: number; scale?: number; label?: string }
   | { type: 'event'; event: SimulatedEvent; eventKey?: string }
   /** A tap on a msgmenu item: a text message carrying `bizmsgmenuid`. */
@@ -259,6 +277,8 @@ export interface Sandbox {
   kfAccounts(): KfAccountRecord[];
   /** A simulated user's state, or undefined if the sandbox has never seen that openid. */
   user(openid: string): UserSnapshot | undefined;
+  /** Temporary media held (uploads and what users sent), oldest first, expired ones included. */
+  media(): MediaRecord[];
   /** Makes the next `times` requests on `fault.path` fail as described. */
   injectFault(fault: Fault): void;
   /** Every token issued so far becomes invalid (calls get 40001). */

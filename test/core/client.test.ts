@@ -20,6 +20,8 @@ import {
   type HttpTransport,
 } from '../../functions/core';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { uploadMedia } from '../sandbox/helpers';
+import { amr, jpeg, mp4 } from '../support/media-samples';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
 const SEND = '/cgi-bin/message/custom/send';
@@ -90,18 +92,22 @@ describe('WeChatClient against the sandbox', () => {
   it('sends every message type, as WeChat documents it, within a user window', async () => {
     // Prepare
     await client.call('addKfAccount', { kf_account: 'kf1@sandbox', nickname: 'A' });
+    // The sandbox refuses made-up media_ids, as WeChat does: upload real ones first.
+    const token = (await tokens.getToken()).value;
+    const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
+    const [I, V, VID, T] = [await upload('image', jpeg()), await upload('voice', amr(1)), await upload('video', mp4()), await upload('thumb', jpeg())];
     const bodies: Record<string, Record<string, unknown>> = {
       text: { text: { content: '你好' } },
-      image: { image: { media_id: 'M' } },
-      voice: { voice: { media_id: 'M' } },
-      video: { video: { media_id: 'M', thumb_media_id: 'T' } },
-      music: { music: { musicurl: 'http://m', hqmusicurl: 'http://h', thumb_media_id: 'T' } },
+      image: { image: { media_id: I } },
+      voice: { voice: { media_id: V } },
+      video: { video: { media_id: VID, thumb_media_id: T } },
+      music: { music: { musicurl: 'http://m', hqmusicurl: 'http://h', thumb_media_id: T } },
       news: { news: { articles: [{ title: 't', description: 'd', url: 'http://u', picurl: 'http://p' }] } },
       mpnews: { mpnews: { media_id: 'M' } },
       mpnewsarticle: { mpnewsarticle: { article_id: 'A' } },
       msgmenu: { msgmenu: { head_content: 'h', list: [{ id: '1', content: 'yes' }], tail_content: 't' } },
       wxcard: { wxcard: { card_id: 'C', card_ext: { code: '' } } },
-      miniprogrampage: { miniprogrampage: { title: 't', appid: 'wxa', pagepath: 'p', thumb_media_id: 'T' } },
+      miniprogrampage: { miniprogrampage: { title: 't', appid: 'wxa', pagepath: 'p', thumb_media_id: T } },
     };
     // Act: each type to its own user (a message opens 5 sends), as a kf account
     for (const type of MESSAGE_TYPES) {
@@ -115,6 +121,7 @@ describe('WeChatClient against the sandbox', () => {
       expect(JSON.stringify(sent)).toContain(`"msgtype":"${type}"`);
     }
     expect(sandbox.count(SEND)).toBe(MESSAGE_TYPES.length);
+    expect(sandbox.messages().map((m) => m.msgtype)).toEqual([...MESSAGE_TYPES]);
   });
 
   it('maps 45015 and 45047 to SendWindowClosedError, 45080 / 45081 to the typing errors, 40003 to WeChatApiError', async () => {

@@ -3,6 +3,8 @@
  * sandbox over HTTP. Build first: `npm run build --workspace n8n-nodes`.
  */
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { stableToken, uploadMedia } from '../sandbox/helpers';
+import { amr, jpeg, mp4 } from '../support/media-samples';
 import { createHarness } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
@@ -49,11 +51,21 @@ const sendParams = (touser: string, msgtype: string, fields: Record<string, unkn
 });
 
 describe('message: send, every type', () => {
+  // The sandbox refuses made-up media_ids, as WeChat does: IMAGE, VOICE, VIDEO and THUMB stand for real uploads.
+  let ids: Record<string, string> = {};
+  const withIds = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' && v in ids ? ids[v] : v]));
+  beforeAll(async () => {
+    const token = String((await stableToken(sandbox)).access_token);
+    const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
+    ids = { IMAGE: await upload('image', jpeg()), VOICE: await upload('voice', amr(1)), VIDEO: await upload('video', mp4()), THUMB: await upload('thumb', jpeg()) };
+  });
+
   const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
     ['text', { content: '你好 <a href="https://example.com">link</a>' }, { content: '你好 <a href="https://example.com">link</a>' }],
-    ['image', { mediaId: 'MEDIA_IMG' }, { media_id: 'MEDIA_IMG' }],
-    ['voice', { mediaId: 'MEDIA_VOICE' }, { media_id: 'MEDIA_VOICE' }],
-    ['video', { mediaId: 'MEDIA_V', thumbMediaId: 'THUMB', title: 'T', description: 'D' }, { media_id: 'MEDIA_V', thumb_media_id: 'THUMB', title: 'T', description: 'D' }],
+    ['image', { mediaId: 'IMAGE' }, { media_id: 'IMAGE' }],
+    ['voice', { mediaId: 'VOICE' }, { media_id: 'VOICE' }],
+    ['video', { mediaId: 'VIDEO', thumbMediaId: 'THUMB', title: 'T', description: 'D' }, { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'T', description: 'D' }],
     [
       'music',
       { title: 'Song', description: '', musicUrl: 'https://m/1.mp3', hqMusicUrl: 'https://m/1hq.mp3', thumbMediaId: 'THUMB' },
@@ -81,14 +93,14 @@ describe('message: send, every type', () => {
 
   it.each(cases)('%s is sent as WeChat documents it', async (msgtype, fields, expected) => {
     const openid = await activeUser();
-    const { items, error } = await harness.run(sendParams(openid, msgtype, fields), [{ json: {} }], CRED);
+    const { items, error } = await harness.run(sendParams(openid, msgtype, withIds(fields)), [{ json: {} }], CRED);
     expect(error).toBeUndefined();
     expect(items).toHaveLength(1);
     expect(items[0]!.json).toMatchObject({ errcode: 0, touser: openid, msgtype });
     expect(items[0]!.pairedItem).toEqual({ item: 0 });
     const sent = sandbox.messages(openid);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body).toEqual({ touser: openid, msgtype, [msgtype]: expected });
+    expect(sent[0]!.body).toEqual({ touser: openid, msgtype, [msgtype]: withIds(expected) });
     const request = sandbox.requests('/cgi-bin/message/custom/send').at(-1)!;
     expect(request.method).toBe('POST');
     expect(request.query.access_token).toMatch(/.+/);

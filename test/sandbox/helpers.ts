@@ -146,3 +146,10 @@ export async function startReceiver(
       }),
   };
 }
+
+/** Uploads temporary media through cgi-bin/media/upload. */
+export async function uploadMedia(s: Sandbox, token: string, type: string, data: Buffer, filename = `file.${type === 'voice' ? 'amr' : type === 'video' ? 'mp4' : 'jpg'}`, contentType = 'application/octet-stream'): Promise<Json> {
+  const { body, contentType: ct } = multipart('media', filename, contentType, data);
+  const res = await fetch(`${s.url}/cgi-bin/media/upload?access_token=${token}&type=${encodeURIComponent(type)}`, { method: 'POST', headers: { 'content-type': ct }, body: new Uint8Array(body) });
+  return (await res.json()) as Json;
+}

@@ -1,15 +1,19 @@
 import type { Sandbox } from '../../functions/sandbox';
-import { call, classicToken, getJson, postJson, sandboxWithClock, send, type Json } from './helpers';
+import { amr, jpeg, mp4 } from '../support/media-samples';
+import { call, classicToken, getJson, postJson, sandboxWithClock, send, uploadMedia, type Json } from './helpers';
 
 const USER = 'o_send_user_000000000000001';
 
-/** One valid payload per msgtype, and one invalid one with the errcode it gets. */
+/**
+ * One valid payload per msgtype, and one invalid one with the errcode it gets. IMAGE, VOICE, VIDEO and THUMB
+ * stand for media_ids uploaded before each test (the sandbox refuses made-up ones).
+ */
 const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: number }> = [
   { msgtype: 'text', valid: { content: 'Hello <a href="https://example.com">link</a>' }, invalid: { content: '' }, errcode: 40035 },
-  { msgtype: 'image', valid: { media_id: 'MEDIA_ID' }, invalid: {}, errcode: 40035 },
-  { msgtype: 'voice', valid: { media_id: 'MEDIA_ID' }, invalid: { media_id: 42 }, errcode: 40035 },
-  { msgtype: 'video', valid: { media_id: 'M', thumb_media_id: 'T', title: 'Title', description: 'D' }, invalid: { media_id: 'M' }, errcode: 40035 },
-  { msgtype: 'music', valid: { title: 'T', musicurl: 'http://m', hqmusicurl: 'http://hq', thumb_media_id: 'T' }, invalid: { musicurl: 'http://m', thumb_media_id: 'T' }, errcode: 40035 },
+  { msgtype: 'image', valid: { media_id: 'IMAGE' }, invalid: {}, errcode: 40035 },
+  { msgtype: 'voice', valid: { media_id: 'VOICE' }, invalid: { media_id: 42 }, errcode: 40035 },
+  { msgtype: 'video', valid: { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'Title', description: 'D' }, invalid: { media_id: 'M' }, errcode: 40035 },
+  { msgtype: 'music', valid: { title: 'T', musicurl: 'http://m', hqmusicurl: 'http://hq', thumb_media_id: 'THUMB' }, invalid: { musicurl: 'http://m', thumb_media_id: 'T' }, errcode: 40035 },
   {
     msgtype: 'news',
     valid: { articles: [{ title: 'Happy Day', description: 'Is Really A Happy Day', url: 'https://example.com', picurl: 'https://example.com/p.jpg' }] },
@@ -27,7 +31,7 @@ const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: numbe
   { msgtype: 'wxcard', valid: { card_id: 'CARD', card_ext: '{"code":"","openid":"","timestamp":"1","signature":"s"}' }, invalid: { card_id: 'CARD', card_ext: { code: '' } }, errcode: 40035 },
   {
     msgtype: 'miniprogrampage',
-    valid: { title: 'T', appid: 'wxmini', pagepath: 'pages/index', thumb_media_id: 'T' },
+    valid: { title: 'T', appid: 'wxmini', pagepath: 'pages/index', thumb_media_id: 'THUMB' },
     invalid: { title: 'T', appid: 'wxmini', thumb_media_id: 'T' },
     errcode: 40035,
   },
@@ -36,6 +40,10 @@ const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: numbe
 describe('sandbox custom/send payloads', () => {
   let sandbox: Sandbox;
   let token: string;
+  let ids: Record<string, string>;
+
+  /** The payload with the placeholders IMAGE, VOICE, VIDEO, THUMB replaced by this test's media_ids. */
+  const withIds = (payload: Json): Json => Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v in ids ? ids[v] : v]));
 
   beforeAll(async () => {
     ({ sandbox } = await sandboxWithClock({ rules: 'seed' }));
@@ -47,11 +55,13 @@ describe('sandbox custom/send payloads', () => {
     sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
+    const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
+    ids = { IMAGE: await upload('image', jpeg()), VOICE: await upload('voice', amr(1)), VIDEO: await upload('video', mp4()), THUMB: await upload('thumb', jpeg()) };
   });
 
   it.each(CASES)('accepts a valid $msgtype and records it as received', async ({ msgtype, valid }) => {
     // prepare
-    const body = { touser: USER, msgtype, [msgtype]: valid };
+    const body = { touser: USER, msgtype, [msgtype]: withIds(valid) };
 
     // act
     const answer = await send(sandbox, token, body);
