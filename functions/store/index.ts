@@ -21,3 +21,4 @@ export * from './deliveries';
 export * from './subscriptions';
 export * from './webhook-ledger';
 export * from './local-queue';
+export * from './media-cache';

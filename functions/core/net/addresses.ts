@@ -141,3 +141,18 @@ export function isLoopbackAddress(address: string): boolean {
   const v4 = isIP(plain) === 6 ? embeddedIpv4(plain) : plain;
   return v4 !== undefined && isIP(v4) === 4 && v4.startsWith('127.');
 }
+
+/**
+ * Why an address is refused even when private addresses are allowed (local runs and tests): link-local
+ * and cloud metadata addresses, which hold credentials even on a developer's machine. Undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * linkLocalAddressReason('127.0.0.1');       // undefined
+ * linkLocalAddressReason('169.254.169.254'); // 'is the cloud metadata address'
+ * ```
+ */
+export function linkLocalAddressReason(address: string): string | undefined {
+  const reason = forbiddenAddressReason(address);
+  return reason !== undefined && (reason.includes('metadata') || reason.includes('link-local') || reason.includes('not an IP')) ? reason : undefined;
+}

@@ -1,6 +1,7 @@
 /**
  * Connecting to URLs that users give the product (webhook subscriptions, media URLs) without letting them
- * reach internal addresses (SSRF): address classification, checked DNS resolution, a guarded `lookup`.
+ * reach internal addresses (SSRF): address classification, checked DNS resolution, a guarded `lookup`,
+ * and the file fetcher built on them (fetcher.ts, docs/media.md).
  *
  * @example
  * ```ts
@@ -10,3 +11,5 @@
  */
 export * from './addresses';
 export * from './lookup';
+export * from './errors';
+export * from './fetcher';

@@ -12,8 +12,12 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import { isIP, type LookupFunction } from 'net';
 import { forbiddenAddressReason } from './addresses';
 
-/** `public`: only public unicast addresses (the deployed stack); `any`: no check (running locally). */
-export type AddressPolicy = 'public' | 'any';
+/**
+ * `public`: only public unicast addresses (the deployed stack); `any`: no check (running locally); or a
+ * function saying why an address is refused (e.g. {@link linkLocalAddressReason}: loopback and private
+ * allowed, link-local and metadata never).
+ */
+export type AddressPolicy = 'public' | 'any' | ((address: string) => string | undefined);
 
 /** A host name resolved to (or is) an address the product must not connect to. */
 export class ForbiddenAddressError extends Error {
@@ -38,7 +42,8 @@ export class UnresolvableHostError extends Error {
   }
 }
 
-type Resolver = (host: string) => Promise<LookupAddress[]>;
+/** Resolves a host name to every address it has. */
+export type Resolver = (host: string) => Promise<LookupAddress[]>;
 
 const systemResolver: Resolver = (host) =>
   new Promise((resolve, reject) => dnsLookup(host, { all: true, verbatim: true } as LookupAllOptions, (error, addresses) => (error ? reject(error) : resolve(addresses))));
@@ -71,9 +76,10 @@ export async function resolveChecked(host: string, policy: AddressPolicy, resolv
     }
     if (addresses.length === 0) throw new UnresolvableHostError(name, 'no addresses');
   }
-  if (policy === 'public') {
+  const check = policy === 'public' ? forbiddenAddressReason : policy === 'any' ? undefined : policy;
+  if (check) {
     for (const a of addresses) {
-      const reason = forbiddenAddressReason(a.address);
+      const reason = check(a.address);
       if (reason) throw new ForbiddenAddressError(name, a.address, reason);
     }
   }

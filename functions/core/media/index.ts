@@ -1,0 +1,11 @@
+/**
+ * Temporary media: what a file is (by its bytes) and WeChat's rules for each kind. See docs/media.md.
+ *
+ * @example
+ * ```ts
+ * import { checkMediaFile } from '../media';
+ * checkMediaFile('voice', bytes, 'voice.file'); // { format: 'amr', contentType: 'audio/amr', extension: 'amr' }
+ * ```
+ */
+export { audioSeconds, sniffMedia, type MediaFormat, type SniffedMedia } from './formats';
+export { checkMediaFile, formatBytes, isMediaType, MEDIA_LIFETIME_SECONDS, MEDIA_RULES, MEDIA_TYPES, type MediaRule, type MediaType } from './rules';

@@ -1,0 +1,35 @@
+/**
+ * The one error of a refused or failed URL fetch made on a caller's behalf.
+ */
+import { WeChatKfError } from '../errors';
+
+/** Why a URL could not be used. */
+export type MediaUrlErrorCode =
+  /** The URL itself is refused: its scheme, credentials, address, or a redirect (400). */
+  | 'MEDIA_URL_REFUSED'
+  /** The file is larger than allowed (400). */
+  | 'MEDIA_TOO_LARGE'
+  /** The URL is fine but could not be fetched: no address, unreachable, too slow, not 2xx (422). */
+  | 'MEDIA_URL_UNAVAILABLE';
+
+/**
+ * A URL given for a file was refused or could not be fetched; nothing was sent to WeChat.
+ *
+ * @example
+ * ```ts
+ * new MediaUrlError('MEDIA_URL_REFUSED', 'image.url', 'must be an https:// URL').toBody();
+ * // { error: { code: 'MEDIA_URL_REFUSED', message: 'image.url: must be an https:// URL', field: 'image.url' } }
+ * ```
+ */
+export class MediaUrlError extends WeChatKfError {
+  readonly field: string;
+  readonly rule: string;
+  constructor(code: MediaUrlErrorCode, field: string, rule: string) {
+    super(code, code === 'MEDIA_URL_UNAVAILABLE' ? 422 : 400, `${field}: ${rule}`);
+    this.field = field;
+    this.rule = rule;
+  }
+  protected override details() {
+    return { field: this.field };
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Fetches a file from a URL a caller gave, as a request made on their behalf from inside the product's
+ * network, which makes it hostile input (SSRF). What it does, and why (docs/media.md):
+ * - `https:` only, unless private addresses are allowed (local runs and tests, `MEDIA_URL_ALLOW_PRIVATE=true`:
+ *   then `http:` and loopback / private addresses are allowed, link-local and metadata addresses never);
+ *   no user name or password in the URL;
+ * - the host is resolved first and EVERY address it resolves to is checked ({@link forbiddenAddressReason}, lookup.ts); the
+ *   connection is then made to the checked addresses themselves (the check runs inside the socket's own
+ *   DNS lookup), so a name that answers differently the second time (DNS rebinding) gains nothing;
+ * - each redirect hop is a new request that passes the same checks: a redirect to a refused address, or
+ *   from https to http, is refused, and at most {@link FetchOptions.maxRedirects} are followed;
+ * - the size cap is enforced while streaming (a lying or missing Content-Length does not help), and one
+ *   deadline covers the whole fetch, redirects included;
+ * - what the file is comes from its bytes (see media/formats.ts), never from the answer's Content-Type.
+ *
+ * `MEDIA_URL_ALLOW_PRIVATE` is read when no option says otherwise; the CDK stack never sets it.
+ *
+ * @example
+ * ```ts
+ * import { fetchUrl } from './fetcher';
+ * const file = await fetchUrl('https://example.com/cat.png', { maxBytes: 2 * 1024 * 1024, field: 'image.url' });
+ * file.data;      // Uint8Array
+ * file.sniffed;   // { format: 'png', contentType: 'image/png', extension: 'png' }
+ * ```
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { sniffMedia, type SniffedMedia } from '../media/formats';
+import { linkLocalAddressReason } from './addresses';
+import { MediaUrlError } from './errors';
+import { ForbiddenAddressError, guardedLookup, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy, type Resolver } from './lookup';
+
+/** Options of {@link fetchUrl}. */
+export interface FetchOptions {
+  /** Largest body, bytes; a larger one is cut off and refused. */
+  maxBytes: number;
+  /** The input field named in errors, e.g. `image.url`. Default `url`. */
+  field?: string;
+  /** One deadline for the whole fetch, redirects included. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Redirects followed at most. Default 3. */
+  maxRedirects?: number;
+  /**
+   * Let the fetch reach loopback and private addresses, and use `http:` (local runs and tests only).
+   * Default: `process.env.MEDIA_URL_ALLOW_PRIVATE === 'true'`.
+   */
+  allowPrivate?: boolean;
+  /** How host names are resolved. Default: the system resolver (`dns.lookup`, every address). */
+  resolve?: Resolver;
+  /**
+   * Which addresses are refused. Default `public` (only public unicast addresses); with `allowPrivate`,
+   * {@link linkLocalAddressReason} (link-local and metadata addresses stay refused). A stricter policy may be given.
+   */
+  policy?: AddressPolicy;
+}
+
+/** A fetched file. */
+export interface FetchedFile {
+  data: Uint8Array;
+  /** What the bytes are, or undefined when they are no known media format. */
+  sniffed?: SniffedMedia;
+  /** The Content-Type the server declared (informative only). */
+  declaredType?: string;
+  /** A file name: from Content-Disposition, else the last path segment, else undefined. */
+  filename?: string;
+  /** The URL the bytes came from, after redirects. */
+  finalUrl: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+
+/** Whether `MEDIA_URL_ALLOW_PRIVATE=true` is set. */
+export function privateUrlsAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.MEDIA_URL_ALLOW_PRIVATE === 'true';
+}
+
+
+/**
+ * Checks a URL's form before anything is resolved.
+ *
+ * @throws {MediaUrlError} `MEDIA_URL_REFUSED` when it is not an absolute URL of an allowed scheme, or it carries credentials.
+ */
+export function checkUrlForm(text: string, options: { field?: string; allowPrivate?: boolean } = {}): URL {
+  const field = options.field ?? 'url';
+  const allowPrivate = options.allowPrivate ?? privateUrlsAllowed();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new MediaUrlError('MEDIA_URL_REFUSED', field, 'must be an absolute https:// URL');
+  }
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) {
+    throw new MediaUrlError('MEDIA_URL_REFUSED', field, `must be an https:// URL, got ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new MediaUrlError('MEDIA_URL_REFUSED', field, 'must not carry a user name or password');
+  return url;
+}
+
+/** The error of the lookup's own errors, for the caller: which field, which host, which rule. */
+function fromLookup(error: unknown, field: string): MediaUrlError | undefined {
+  if (error instanceof ForbiddenAddressError) {
+    const shown = error.host === error.address ? error.address : `${error.host} (${error.address})`;
+    return new MediaUrlError('MEDIA_URL_REFUSED', field, `must point to a public address; ${shown} ${error.reason}`);
+  }
+  if (error instanceof UnresolvableHostError) return new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched: ${error.message}`);
+  return undefined;
+}
+
+
+function filenameOf(res: IncomingMessage, url: URL): string | undefined {
+  const disposition = res.headers['content-disposition'];
+  const m = disposition ? /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition) : null;
+  if (m?.[1]) {
+    try {
+      return decodeURIComponent(m[1]).replace(/^.*[\\/]/, '').slice(0, 200) || undefined;
+    } catch {
+      return m[1].replace(/^.*[\\/]/, '').slice(0, 200) || undefined;
+    }
+  }
+  const last = url.pathname.split('/').pop();
+  if (!last) return undefined;
+  try {
+    return decodeURIComponent(last).slice(0, 200) || undefined;
+  } catch {
+    return last.slice(0, 200);
+  }
+}
+
+interface Hop {
+  status: number;
+  location?: string;
+  res: IncomingMessage;
+}
+
+/** One request, one answer's head; the body is left unread. */
+function requestOnce(url: URL, lookup: LookupFunction, field: string, signal: AbortSignal): Promise<Hop> {
+  return new Promise((resolve, reject) => {
+    const host = unbracket(url.hostname);
+    const make = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = make(url, {
+      method: 'GET',
+      agent: false,
+      lookup,
+      signal,
+      headers: { accept: '*/*', 'user-agent': 'wechat-kf-media-fetcher/1', 'accept-encoding': 'identity' },
+      // SNI and the certificate check use the host name, as they must; the address comes from `lookup`.
+      ...(url.protocol === 'https:' && isIP(host) === 0 ? { servername: host } : {}),
+    });
+    req.on('response', (res) => resolve({ status: res.statusCode ?? 0, location: res.headers.location, res }));
+    req.on('error', (error) => {
+      const refused = fromLookup(error, field);
+      if (refused) return reject(refused);
+      if ((error as Error).name === 'AbortError') return reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time'));
+      const code = (error as NodeJS.ErrnoException).code;
+      reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched (${code ?? error.message})`));
+    });
+    req.end();
+  });
+}
+
+/** Reads a body, destroying the stream as soon as it passes `maxBytes`. */
+function readCapped(res: IncomingMessage, maxBytes: number, field: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      res.destroy();
+      return reject(new MediaUrlError('MEDIA_TOO_LARGE', field, `the file is larger than the ${describeBytes(maxBytes)} allowed (Content-Length ${declared})`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Settle first: destroying the stream emits 'aborted' at once.
+        reject(new MediaUrlError('MEDIA_TOO_LARGE', field, `the file is larger than the ${describeBytes(maxBytes)} allowed`));
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    res.on('error', (error) => reject(error.name === 'AbortError' ? new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time') : new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'the answer was cut off')));
+    res.on('aborted', () => reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'the answer was cut off')));
+  });
+}
+
+function describeBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Number((n / 1024 / 1024).toFixed(1))} MB` : `${Number((n / 1024).toFixed(1))} KB`;
+}
+
+/**
+ * Fetches a URL with the checks of the module comment.
+ *
+ * @throws {MediaUrlError} `MEDIA_URL_REFUSED` (400: scheme, credentials, a refused address, a bad redirect),
+ * `MEDIA_TOO_LARGE` (400: over `maxBytes`), `MEDIA_URL_UNAVAILABLE` (422: unresolvable, unreachable, too
+ * slow, or an answer other than 2xx).
+ * @example
+ * ```ts
+ * await fetchUrl('https://169.254.169.254/latest/meta-data/', { maxBytes: 1024 }); // throws MEDIA_URL_REFUSED
+ * ```
+ */
+export async function fetchUrl(text: string, options: FetchOptions): Promise<FetchedFile> {
+  const field = options.field ?? 'url';
+  const allowPrivate = options.allowPrivate ?? privateUrlsAllowed();
+  const maxRedirects = options.maxRedirects ?? 3;
+  const policy = options.policy ?? (allowPrivate ? linkLocalAddressReason : 'public');
+  const lookup = options.resolve ? guardedLookup(policy, options.resolve) : guardedLookup(policy);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);
+  try {
+    let url = checkUrlForm(text, { field, allowPrivate });
+    for (let hop = 0; ; hop++) {
+      // An address literal never goes through `lookup`: check it here.
+      const host = unbracket(url.hostname);
+      if (isIP(host) !== 0) await resolveChecked(host, policy).catch((error: unknown) => Promise.reject(fromLookup(error, field) ?? error));
+      const { status, location, res } = await requestOnce(url, lookup, field, controller.signal);
+      if (REDIRECTS.has(status) && location !== undefined) {
+        res.destroy();
+        if (hop >= maxRedirects) throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects more than ${maxRedirects} times`);
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw new MediaUrlError('MEDIA_URL_REFUSED', field, 'redirects to something that is not a URL');
+        }
+        if (url.protocol === 'https:' && next.protocol !== 'https:') throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects from https to ${next.protocol}`);
+        url = checkUrlForm(next.href, { field: `${field} (redirected)`, allowPrivate });
+        continue;
+      }
+      if (status < 200 || status > 299) {
+        res.destroy();
+        throw new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `answered HTTP ${status}`);
+      }
+      const data = await readCapped(res, options.maxBytes, field);
+      const declared = res.headers['content-type'];
+      const sniffed = sniffMedia(data);
+      const filename = filenameOf(res, url);
+      return { data, ...(sniffed ? { sniffed } : {}), ...(declared ? { declaredType: declared } : {}), ...(filename ? { filename } : {}), finalUrl: url.href };
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
