@@ -1,5 +1,5 @@
 import { encryptMessage, type Sandbox } from '../../functions/sandbox';
-import { call, classicToken, Clock, getJson, HOUR, MINUTE, postJson, sandboxWithClock, sendText, sha1Sorted, startReceiver, type Json } from './helpers';
+import { call, classicToken, Clock, getJson, HOUR, MINUTE, postJson, sandboxWithClock, jpeg, sendText, sha1Sorted, startReceiver, uploadMedia, type Json } from './helpers';
 
 const KF = 'alice@sandbox';
 const KF2 = 'bob@sandbox';
@@ -191,7 +191,8 @@ describe('sandbox customer-service desk', () => {
       await sandbox.simulateUser(USER, { type: 'text', content: 'one' });
       await sendText(sandbox, token, USER, 'two');
       await sandbox.simulateUser(USER, { type: 'image' });
-      await send(sandbox, token, { touser: USER, msgtype: 'image', image: { media_id: 'MEDIA' } });
+      const { media_id } = await uploadMedia(sandbox, token, 'image', jpeg()); // a made-up media_id is refused (40007)
+      await send(sandbox, token, { touser: USER, msgtype: 'image', image: { media_id } });
       await sandbox.simulateUser(USER, { type: 'text', content: 'five' });
 
       // act
