@@ -5,10 +5,13 @@
  *
  * Entries, by `type`:
  * - `push`: a simulated user did something; the push WeChat would make and what the callback answered.
- * - `message`: custom/send accepted a message for a user (what the user's phone shows).
+ * - `message`: custom/send accepted a message for a user (what the user's phone shows), or a human agent
+ *   wrote to the user in a session (`agent: true`).
  * - `typing`: custom/typing accepted a Typing / CancelTyping command.
  * - `request`: any API request, answered (the log of what reached WeChat), secrets masked.
- * - `user`: a user's state after any of the above (window, sends, typing, following).
+ * - `desk`: a kf session event (kf_create_session, kf_switch_session, kf_close_session) and its push.
+ * - `user`: a user's state after any of the above (window, sends, typing, following; the desk's session
+ *   or waiting place).
  * - `reset`: the sandbox was reset; a console clears what it shows.
  *
  * @example
@@ -28,10 +31,11 @@ export const FEED_HISTORY = 2000;
 /** What a feed entry carries, by type. */
 export type FeedData =
   | { type: 'push'; openid: string; action: UserAction; result: PushResult }
-  | { type: 'message'; openid: string; msgtype: string; body: Record<string, unknown>; kf_account?: string }
+  | { type: 'message'; openid: string; msgtype: string; body: Record<string, unknown>; kf_account?: string; agent?: boolean }
+  | { type: 'desk'; openid: string; event: string; kf_account?: string; result: PushResult }
   | { type: 'typing'; openid: string; command: string }
   | { type: 'request'; request: RecordedRequest }
-  | { type: 'user'; openid: string; user: UserSnapshot }
+  | { type: 'user'; openid: string; user: UserSnapshot; desk?: { session?: { kf_account: string }; waiting: { kf_account?: string } | null } }
   | { type: 'reset' };
 
 /** One entry: its sequence number (the SSE id), the sandbox-clock time, and its data. */

@@ -186,6 +186,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     const raw = await readBody(req);
     if (path === '/sandbox' || path.startsWith('/sandbox/')) {
       await handleControl(this, req, res, url, raw);
+      this.publishAgentMessage(req.method ?? 'GET', path, raw, res.statusCode);
       return;
     }
     if (!isApiPath(path)) {
@@ -221,8 +222,7 @@ class SandboxServer implements Sandbox, ControlTarget {
         this.feed.publish({ type: 'typing', openid, command: String(sent.command) });
       }
     }
-    const user = openid !== undefined ? this.state.snapshot(openid) : undefined;
-    if (user) this.feed.publish({ type: 'user', openid: user.openid, user });
+    if (openid !== undefined) this.publishUser(openid);
   }
 
   private async answerApi(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, raw: Buffer): Promise<void> {
@@ -429,12 +429,46 @@ class SandboxServer implements Sandbox, ControlTarget {
 
   private publishPush(openid: string, action: UserAction, result: PushResult): void {
     this.feed.publish({ type: 'push', openid, action, result });
+    this.publishUser(openid);
+  }
+
+  /** A user's state for the feed: WeChat's window, and the desk's session or waiting place. */
+  private publishUser(openid: string): void {
     const user = this.state.snapshot(openid);
-    if (user) this.feed.publish({ type: 'user', openid, user });
+    if (!user) return;
+    const desk = deskOf(this.state);
+    const session = desk.session(openid);
+    const waiting = desk.waiting.get(openid);
+    this.feed.publish({ type: 'user', openid, user, desk: { ...(session ? { session: { kf_account: session.kf_account } } : {}), waiting: waiting ? { kf_account: waiting.kf_account } : null } });
+  }
+
+  /** An agent's message to a user in a session (desk control), shown on the user's phone like any message. */
+  private publishAgentMessage(method: string, path: string, raw: Buffer, status: number): void {
+    const m = /^\/sandbox\/kf-accounts\/([^/]+)\/messages$/.exec(path);
+    if (!m || method !== 'POST' || status !== 200) return;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof body.openid !== 'string' || typeof body.content !== 'string') return;
+    const kf = decodeURIComponent(m[1] as string);
+    this.feed.publish({ type: 'message', openid: body.openid, msgtype: 'text', body: { touser: body.openid, msgtype: 'text', text: { content: body.content } }, kf_account: kf, agent: true });
+    this.publishUser(body.openid);
   }
 
   /** Pushes a kf event (kf_create_session, kf_close_session, kf_switch_session) to the callback. */
   async pushDeskEvent(event: DeskEvent): Promise<PushResult> {
+    const result = await this.deliverDeskEvent(event);
+    const fields = event.fields as Record<string, unknown>;
+    const kf = fields.ToKfAccount ?? fields.KfAccount;
+    this.feed.publish({ type: 'desk', openid: event.openid, event: String(fields.Event), ...(typeof kf === 'string' ? { kf_account: kf } : {}), result });
+    this.publishUser(event.openid);
+    return result;
+  }
+
+  private async deliverDeskEvent(event: DeskEvent): Promise<PushResult> {
     const stamp = this.stamp();
     const message = { ToUserName: SANDBOX_TO_USER_NAME, FromUserName: event.openid, CreateTime: Number(stamp.timestamp), MsgType: 'event', ...event.fields };
     const cb = this.callback;

@@ -5,7 +5,7 @@
  * entries of one user (and the resets).
  *
  * The stream opens with `event: hello` (`{instance, replayFrom, lastId}`); then each entry is
- * `id: <instance>.<n>`, `event: <type>` (push, message, typing, request, user, reset) and
+ * `id: <instance>.<n>`, `event: <type>` (push, message, typing, desk, request, user, reset) and
  * `data: <the entry as JSON>`. A Last-Event-ID of another instance (the sandbox restarted) replays all. A comment line every 15 s keeps proxies from closing an idle stream.
  *
  * @example

@@ -54,13 +54,18 @@ function chatItem(entry) {
     else if (reply) out.push(accountRow(reply, entry, 'passive reply'));
     return out;
   }
-  if (entry.type === 'message') return [accountRow(entry.body, entry, entry.kf_account ? `as ${entry.kf_account}` : undefined)];
+  if (entry.type === 'message') return [accountRow(entry.body, entry, entry.agent ? `human agent ${entry.kf_account}` : entry.kf_account ? `as ${entry.kf_account}` : undefined, entry.agent)];
+  if (entry.type === 'desk') {
+    const kf = entry.kf_account ?? 'an agent';
+    const text = { kf_create_session: `The human agent ${kf} joined the chat`, kf_switch_session: `The chat was handed to the human agent ${kf}`, kf_close_session: 'The human agent closed the session: the account’s server answers again' }[entry.event] ?? `Desk event ${entry.event}`;
+    return [h('li', { class: 'system human' }, text)];
+  }
   return [at];
 }
 
-function accountRow(body, entry, note) {
+function accountRow(body, entry, note, agent) {
   const bubble = renderAccountMessage(body, { onMenu: (item) => tapMenu(entry.openid, item) });
-  return h('li', { class: 'row them', dataset: { msgtype: body.msgtype } }, h('div', { class: 'avatar them-avatar', 'aria-hidden': 'true' }, 'OA'), h('div', { class: 'stack' }, bubble, note ? h('div', { class: 'note' }, note) : null));
+  return h('li', { class: `row them${agent ? ' agent' : ''}`, dataset: { msgtype: body.msgtype } }, h('div', { class: `avatar ${agent ? 'agent-avatar' : 'them-avatar'}`, 'aria-hidden': 'true' }, agent ? 'KF' : 'OA'), h('div', { class: 'stack' }, bubble, note ? h('div', { class: 'note' }, note) : null));
 }
 
 function renderChat() {
@@ -217,8 +222,9 @@ function renderWindow() {
 function humanOf(u) {
   const p = u.product?.humanSession ?? u.product?.session;
   if (p) return typeof p === 'object' ? (p.kf_account ?? p.kfAccount ?? 'yes') : String(p);
-  const s = u.snapshot?.session ?? u.snapshot?.kfSession ?? u.snapshot?.humanSession;
-  if (s) return typeof s === 'object' ? (s.kf_account ?? 'yes') : String(s);
+  if (u.desk?.session) return `yes: ${u.desk.session.kf_account}`;
+  if (u.desk?.waiting) return `waiting for ${u.desk.waiting.kf_account ?? 'an agent'}`;
+  if (u.desk) return undefined;
   return u.human;
 }
 
@@ -289,6 +295,7 @@ function onEntry(entry) {
     case 'user': {
       const u = user(entry.openid);
       u.snapshot = entry.user;
+      if (entry.desk) u.desk = entry.desk;
       if (entry.user.typingUntil) u.typingUntil = entry.user.typingUntil;
       if (entry.openid === state.current) {
         renderWindow();
@@ -305,6 +312,7 @@ function onEntry(entry) {
       return;
     }
     case 'push':
+    case 'desk':
     case 'message': {
       const u = user(entry.openid);
       u.items.push(entry);
@@ -338,7 +346,7 @@ function connect() {
   es.addEventListener('hello', (ev) => {
     if (JSON.parse(ev.data).replayFrom === 0) resetAll();
   });
-  for (const type of ['push', 'message', 'typing', 'request', 'user', 'reset']) {
+  for (const type of ['push', 'message', 'typing', 'desk', 'request', 'user', 'reset']) {
     es.addEventListener(type, (ev) => onEntry(JSON.parse(ev.data)));
   }
 }
