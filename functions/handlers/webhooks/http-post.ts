@@ -1,7 +1,8 @@
 /**
  * One POST of a webhook delivery: JSON body, 10 s for the whole exchange, the connection made only to
- * addresses the policy allows (checked on the socket's own DNS lookup, so a name re-pointed at an
- * internal address after the subscription was accepted is still refused), no redirects followed (a 3xx
+ * addresses the policy allows (an IP literal checked before connecting, a name on the socket's own DNS
+ * lookup, so a name re-pointed at an internal address after the subscription was accepted is still
+ * refused), no redirects followed (a 3xx
  * is a failed try: a redirect could lead anywhere), and at most 64 KB of the answer read.
  *
  * @example
@@ -12,7 +13,8 @@
  */
 import http from 'http';
 import https from 'https';
-import { guardedLookup, type AddressPolicy } from '../../core/net';
+import { isIP } from 'net';
+import { forbiddenAddressReason, guardedLookup, unbracket, type AddressPolicy } from '../../core/net';
 
 /** How long one try may take, connecting included. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -35,6 +37,7 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const done = (result: PostResult) => {
       if (settled) return;
       settled = true;
@@ -49,6 +52,12 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
     }
     const lib = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
     if (!lib) return done({ ok: false, error: `unsupported scheme ${target.protocol}` });
+    // Node connects to an IP literal without calling `lookup`: check it here.
+    const literal = unbracket(target.hostname);
+    if (options.addressPolicy === 'public' && isIP(literal)) {
+      const reason = forbiddenAddressReason(literal);
+      if (reason) return done({ ok: false, error: `refused: ${literal} ${reason}` });
+    }
     const request = lib.request(
       target,
       {
@@ -72,7 +81,7 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
         response.on('error', finish);
       },
     );
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       request.destroy();
       done({ ok: false, error: `timed out after ${timeoutMs} ms` });
     }, timeoutMs);

@@ -1,0 +1,164 @@
+/**
+ * The deployed webhook functions, invoked with real-shaped events: the fan-out function with EventBridge
+ * events from the product's bus, the delivery function with the SQS batches the queue would hand it
+ * (ApproximateReceiveCount rising on each redelivery), on dynalite, delivering over HTTP to a receiver.
+ */
+import type { SQSEvent } from 'aws-lambda';
+import { verifyDelivery } from '../../functions/core/webhooks';
+import { createDeliveryHandler } from '../../functions/handlers/webhook-delivery';
+import { createFanOutHandler } from '../../functions/handlers/webhook-fanout';
+import type { DeliveryMessage } from '../../functions/handlers/webhooks/deliverer';
+import { createWebhookRuntime, type WebhookRuntime } from '../../functions/handlers/webhooks/runtime';
+import { LocalKeySealer } from '../../functions/handlers/webhooks/sealer';
+import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { newSubscriptionId } from '../../functions/store';
+import { eventBridgeEvent, sqsRecord } from '../support/aws-events';
+import { startTestDynamo, type TestDynamo } from '../store/helpers';
+import { startReceiver } from '../webhooks/receiver';
+
+let dynamo: TestDynamo;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await receiver.stop();
+  await dynamo.stop();
+});
+beforeEach(() => {
+  receiver.received.length = 0;
+});
+
+async function setUp(addressPolicy: 'any' | 'public' = 'any') {
+  const tableName = await dynamo.newTable();
+  const runtime = createWebhookRuntime({ dynamo: dynamo.client, tableName, sealer: new LocalKeySealer(), addressPolicy, allowLoopbackHttp: true, timeoutMs: 2_000 });
+  const queued: DeliveryMessage[] = [];
+  const visibility: Array<{ handle: string; seconds: number }> = [];
+  const fanOut = createFanOutHandler(() => runtime, async (messages) => {
+    queued.push(...messages);
+  });
+  const deliver = createDeliveryHandler(() => runtime, async (handle, seconds) => {
+    visibility.push({ handle, seconds });
+  });
+  /** One receive of a queued message, as SQS hands it to the function. */
+  const receive = (message: DeliveryMessage, receiveCount: number, messageId = 'msg-1') => {
+    const record = sqsRecord(messageId, message);
+    record.attributes.ApproximateReceiveCount = String(receiveCount);
+    return deliver({ Records: [record] } as SQSEvent, undefined);
+  };
+  return { runtime, queued, visibility, fanOut, receive };
+}
+
+const inbound = (id: string, openid = 'oUser') => {
+  const event = eventBridgeEvent(id, 'message.text', { appId: 'wx1', openid, receivedAt: '2026-11-24T13:00:00.000Z', message: { MsgType: 'text', Content: 'hi', FromUserName: openid } });
+  event.source = 'wechat.kf';
+  return event;
+};
+
+describe('the deployed webhook functions', () => {
+  it('fan out an inbound event to the matching subscriptions only, delivery events included', async () => {
+    // Prepare
+    const { runtime, queued, fanOut } = await setUp();
+    const messages = await createSubscription(runtime, { url: receiver.url, events: ['message.*'] });
+    const failures = await createSubscription(runtime, { url: receiver.url, events: ['delivery.failed'] });
+    const everything = await createSubscription(runtime, { url: receiver.url });
+    const failed = eventBridgeEvent('evt-df', 'delivery.failed', { openid: 'oUser', errcode: 45015 });
+    failed.source = 'wechat.kf';
+    // Act
+    const first = await fanOut(inbound('evt-in') as never);
+    const second = await fanOut(failed as never);
+    // Assess
+    expect(first).toEqual({ deliveries: 2 });
+    expect(second).toEqual({ deliveries: 2 });
+    expect(queued.map((m) => `${m.subscriptionId}:${m.event.type}`).sort()).toEqual(
+      [`${messages.id}:message.text`, `${everything.id}:message.text`, `${failures.id}:delivery.failed`, `${everything.id}:delivery.failed`].sort(),
+    );
+    expect(queued[0]!.event).toMatchObject({ id: 'evt-in', source: 'wechat.kf', type: 'message.text', time: '2026-11-24T13:00:00Z' });
+  });
+
+  it('retry a receiver answering 500 twice with backoff, and deliver on the third receive with the same event id', async () => {
+    // Prepare
+    const { runtime, queued, visibility, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    await fanOut(inbound('evt-retry') as never);
+    receiver.answerWith(500, 500);
+    // Act
+    const tries = [await receive(queued[0]!, 1), await receive(queued[0]!, 2), await receive(queued[0]!, 3)];
+    // Assess
+    expect(tries).toEqual([{ batchItemFailures: [{ itemIdentifier: 'msg-1' }] }, { batchItemFailures: [{ itemIdentifier: 'msg-1' }] }, { batchItemFailures: [] }]);
+    expect(visibility.map((v) => v.seconds)).toEqual([10, 60]);
+    expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(new Set(receiver.received.map((r) => r.headers['x-wechat-kf-event-id']))).toEqual(new Set(['evt-retry']));
+    for (const r of receiver.received) expect(() => verifyDelivery({ secret: sub.secret, headers: r.headers as Record<string, unknown>, body: r.body })).not.toThrow();
+    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 2, consecutiveFailures: 0 });
+  });
+
+  it('deliver an event once even when EventBridge and SQS hand it over twice', async () => {
+    const { runtime, queued, fanOut, receive } = await setUp();
+    await createSubscription(runtime, { url: receiver.url });
+    await fanOut(inbound('evt-twice') as never);
+    await fanOut(inbound('evt-twice') as never); // EventBridge's at-least-once
+    await receive(queued[0]!, 1, 'm1');
+    await receive(queued[1]!, 1, 'm2');
+    await receive(queued[0]!, 2, 'm1'); // SQS's at-least-once
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('after the last try: back to the queue at once (so SQS dead-letters it) and the subscription reported as failing', async () => {
+    const { runtime, queued, visibility, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    await fanOut(inbound('evt-dead') as never);
+    receiver.answerWith(503, 503, 503, 503, 503);
+    for (let i = 1; i <= 5; i++) await receive(queued[0]!, i);
+    expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800, 0]);
+    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 5, deadLettered: 1, status: 'failing', lastError: 'HTTP 503' });
+  });
+
+  it('drop deliveries of a deleted subscription, and a malformed message, without retrying', async () => {
+    const { runtime, queued, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    await fanOut(inbound('evt-gone') as never);
+    await runtime.subscriptions.delete(sub.id);
+    const gone = await receive(queued[0]!, 1);
+    const malformed = await receive('not json' as never, 1, 'bad');
+    expect(gone).toEqual({ batchItemFailures: [] });
+    expect(malformed).toEqual({ batchItemFailures: [] });
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('refuse to connect to an internal address when deployed, even for a URL stored before its DNS changed', async () => {
+    // Prepare: a subscription whose URL now points at loopback (as after a DNS re-pointing)
+    const { runtime, receive } = await setUp('public');
+    const id = newSubscriptionId();
+    await runtime.subscriptions.create({ id, url: receiver.url, events: ['*'], sealedSecret: await runtime.sealer.seal(id, 'whsec_x') });
+    // Act
+    const result = await receive({ subscriptionId: id, event: { id: 'evt-ssrf', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
+    expect(receiver.received).toHaveLength(0);
+    expect((await runtime.subscriptions.get(id)).deliveries.lastError).toBe('refused: 127.0.0.1 is a loopback address (127.0.0.0/8)');
+
+    // The same through a host name: refused on the socket's own lookup
+    const named = newSubscriptionId();
+    await runtime.subscriptions.create({ id: named, url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['*'], sealedSecret: await runtime.sealer.seal(named, 'whsec_x') });
+    await receive({ subscriptionId: named, event: { id: 'evt-ssrf2', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
+    expect(receiver.received).toHaveLength(0);
+    expect((await runtime.subscriptions.get(named)).deliveries.lastError).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), which is a?\s?(the )?loopback address/);
+  });
+
+  it('time out a receiver that does not answer in time', async () => {
+    const { runtime, queued, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    await fanOut(inbound('evt-slow') as never);
+    receiver.hang(3_000);
+    try {
+      await receive(queued[0]!, 1);
+    } finally {
+      receiver.hang(0);
+    }
+    expect((await runtime.subscriptions.get(sub.id)).deliveries.lastError).toBe('timed out after 2000 ms');
+  });
+});
+
+export type { WebhookRuntime };
