@@ -217,10 +217,13 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
             .array(
               requiredObject(
                 {
-                  // WeChat's examples use string ids ("101"); a number is passed through unchanged rather than refused.
-                  id: z.union([z.string().min(1, { error: 'must not be empty' }), z.number()], {
-                    error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
-                  }),
+                  // WeChat's examples use string ids ("101"); a number is accepted and sent as its decimal
+                  // string, the documented form (docs/window-rules.md).
+                  id: z
+                    .union([z.string().min(1, { error: 'must not be empty' }), z.number().int({ error: 'must be a whole number' }).nonnegative({ error: 'must not be negative' })], {
+                      error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
+                    })
+                    .transform((v) => String(v)),
                   content: requiredString(),
                 },
                 'an object {id, content}',

@@ -156,8 +156,12 @@ export interface WindowState {
   canType: boolean;
   typingActive: boolean;
   typingUntil: number | null;
-  /** Why Typing is refused, when it is. */
-  typingRefusal: 'no-recent-interaction' | 'typing-active' | null;
+  /**
+   * Why Typing is refused, when it is. `send-not-allowed`: WeChat sends typing only when a message could
+   * be sent (its typing page: if the conditions for a customer-service message are not met, typing cannot
+   * be sent), so a used-up or closed send window refuses Typing too (docs/window-rules.md).
+   */
+  typingRefusal: 'send-not-allowed' | 'no-recent-interaction' | 'typing-active' | null;
 }
 
 /**
@@ -199,9 +203,9 @@ export function windowState(record: WindowRecord | undefined, now: number, profi
     sendsLeft,
     canSend: sendRefusal === null,
     sendRefusal,
-    canType: recent && !typingActive,
+    canType: sendRefusal === null && recent && !typingActive,
     typingActive,
     typingUntil: typingActive ? r.typingUntil! : null,
-    typingRefusal: typingActive ? 'typing-active' : recent ? null : 'no-recent-interaction',
+    typingRefusal: typingActive ? 'typing-active' : !recent ? 'no-recent-interaction' : sendRefusal !== null ? 'send-not-allowed' : null,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * The send-window and typing rules the sandbox enforces, as data, read from docs/wechat-reference.md:
  *
- * - current: a message opens 48 h for up to 5 sends; a follow (subscribe), a QR scan (SCAN) or a menu
- *   click that pushes to the server (CLICK, scancode_push, scancode_waitmsg) opens 1 minute for up to
- *   3 sends. Other events open nothing. The latest opening interaction replaces the window and its count.
+ * - current: a message opens 48 h for up to 5 sends; a follow (subscribe), a QR scan (SCAN), a menu
+ *   click that pushes to the server (CLICK, scancode_push, scancode_waitmsg) or a tap on a msgmenu item
+ *   (a text carrying bizmsgmenuid) opens 1 minute for up to 3 sends. Other events open nothing. The latest opening interaction replaces the window and its count.
  * - seed (2017): any of those opens 48 h, with no count.
  * - typing: needs a message exchanged either way in the last 30 s, lasts 15 s, cannot be repeated
  *   while it shows, and a sent message ends it. It is refused, like a send, when the send window does

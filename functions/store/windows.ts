@@ -335,11 +335,13 @@ export class WindowStore {
   /**
    * Checks and records a typing command in one conditional write.
    *
-   * `Typing` needs a message exchanged with the user, either way, within the last 30 s, and no typing
+   * `Typing` needs the send window to allow a message (as WeChat: a used-up or closed window refuses
+   * typing too), a message exchanged with the user, either way, within the last 30 s, and no typing
    * indicator still showing (each lasts 15 s):
    * ```
    *  UpdateItem SET typingUntil = now + 15 s
-   *             IF (lastInboundAt >= now - 30 s OR lastOutboundAt >= now - 30 s)
+   *             IF (<the send condition, as acquireSend's>)
+   *                AND (lastInboundAt >= now - 30 s OR lastOutboundAt >= now - 30 s)
    *                AND (attribute_not_exists(typingUntil) OR typingUntil <= now)
    * ```
    * `CancelTyping` removes `typingUntil`, unconditionally (on an existing item only).
@@ -378,18 +380,22 @@ export class WindowStore {
     }
     const enforce = this.policy === 'enforce';
     return this.gatedWrite(openid, {
-      write: (now) => ({
-        update: 'SET #typingUntil = :until, #expiresAt = :ttl',
-        condition: enforce
-          ? '(#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)'
-          : undefined,
-        names: ['typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt'] : [])],
-        values: {
-          ':until': n(now + TYPING_RULES.durationMs),
-          ':ttl': this.ttl(now),
-          ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now) } : {}),
-        },
-      }),
+      write: (now) => {
+        // Typing also needs the send window to allow a message (WeChat's rule; docs/window-rules.md).
+        const send = enforce ? sendCondition(this.profile, now) : undefined;
+        return {
+          update: 'SET #typingUntil = :until, #expiresAt = :ttl',
+          condition: send
+            ? `(${send.expression}) AND (#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)`
+            : undefined,
+          names: ['typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt', 'lastInboundKind', 'sendsUsed'] : [])],
+          values: {
+            ':until': n(now + TYPING_RULES.durationMs),
+            ':ttl': this.ttl(now),
+            ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now), ...send?.values } : {}),
+          },
+        };
+      },
       refusalOf: (state) => state.typingRefusal,
       errorOf: (state) => this.typingRefusalError(openid, state),
       releaseOf: (_old, now) => this.typingRelease(key, now + TYPING_RULES.durationMs),
@@ -540,6 +546,12 @@ export class WindowStore {
   }
 
   private typingRefusalError(openid: string, state: WindowState): TypingNotAllowedError | TypingActiveError {
+    if (state.typingRefusal === 'send-not-allowed') {
+      return new TypingNotAllowedError(
+        openid,
+        `Typing needs the send window of user ${openid} to allow a message, as WeChat does; it does not: ${this.sendRefusalError(openid, state).message}`,
+      );
+    }
     if (state.typingRefusal === 'typing-active' && state.typingUntil !== null) {
       return new TypingActiveError(
         openid,
