@@ -24,8 +24,10 @@ export interface MediaRule {
   readonly formats: readonly MediaFormat[];
   /** Longest play time, seconds (voice). */
   readonly maxSeconds?: number;
-  /** Where the limit comes from, said in refusals. */
+  /** Where the limits come from, said in refusals. */
   readonly source: string;
+  /** Where the size limit comes from, when it needs more words than {@link source}. */
+  readonly sizeSource?: string;
 }
 
 const MB = 1024 * 1024;
@@ -35,7 +37,7 @@ const MB = 1024 * 1024;
  * that 2 MB is safe; the product keeps to 2 MB, so an image it accepts is accepted whichever WeChat applies.
  */
 export const MEDIA_RULES: Readonly<Record<MediaType, MediaRule>> = {
-  image: { maxBytes: 2 * MB, formats: ['jpeg', 'png', 'gif'], source: "WeChat's limit (2 MB is the size every section of its page allows)" },
+  image: { maxBytes: 2 * MB, formats: ['jpeg', 'png', 'gif'], source: "WeChat's limit", sizeSource: "WeChat's limit: 2 MB is what every section of its page allows" },
   voice: { maxBytes: 2 * MB, formats: ['amr', 'mp3'], maxSeconds: 60, source: "WeChat's limit" },
   video: { maxBytes: 10 * MB, formats: ['mp4'], source: "WeChat's limit" },
   thumb: { maxBytes: 64 * 1024, formats: ['jpeg'], source: "WeChat's limit" },
@@ -84,7 +86,7 @@ export function checkMediaFile(type: MediaType, data: Uint8Array, field = 'media
     throw new ValidationError([{ field, rule: `${article(type)} must be ${formatList(rule.formats)} (${rule.source}); ${what}` }]);
   }
   if (data.length > rule.maxBytes) {
-    throw new ValidationError([{ field, rule: `${article(type)} may have at most ${formatBytes(rule.maxBytes)} (${rule.source}); this file has ${formatBytes(data.length)}` }]);
+    throw new ValidationError([{ field, rule: `${article(type)} may have at most ${formatBytes(rule.maxBytes)} (${rule.sizeSource ?? rule.source}); this file has ${formatBytes(data.length)}` }]);
   }
   if (rule.maxSeconds !== undefined) {
     const seconds = audioSeconds(sniffed.format, data);
