@@ -21,6 +21,8 @@ import {
 	type InboundMsgType,
 } from '../../../functions/core/callback';
 import { SignatureError } from '../../../functions/core/errors';
+import { transferReply } from '../../../functions/core/handoff';
+import { applySessionEvent, handoffOf, type HandoffView } from '../../shared/handoff-state';
 import { GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
 
 const MESSAGE_TYPES: Record<InboundMsgType, string> = {
@@ -79,7 +81,7 @@ function seenBefore(staticData: IDataObject, scope: string, key: string, now: nu
 }
 
 /** The push as an item with readable names; `raw` keeps every field WeChat sent. */
-export function toItem(message: InboundMessage, mode: string): IDataObject {
+export function toItem(message: InboundMessage, mode: string, humanSession: HandoffView['humanSession'] = null): IDataObject {
 	const createdAt = new Date(message.CreateTime * 1000).toISOString();
 	const item: IDataObject = {
 		openid: message.FromUserName,
@@ -95,6 +97,7 @@ export function toItem(message: InboundMessage, mode: string): IDataObject {
 		createdAt,
 		createTime: message.CreateTime,
 		mode,
+		humanSession,
 		raw: { ...message } as IDataObject,
 	};
 	return item;
@@ -224,6 +227,14 @@ export class WeChatKfTrigger implements INodeType {
 						description: 'How far the timestamp of a push may be from this server\'s clock; 0 turns the check off',
 					},
 					{
+						displayName: 'Skip While a Human Has the User',
+						name: 'skipHumanSessions',
+						type: 'boolean',
+						default: false,
+						description:
+							"Whether to stay silent for a user while a human agent of WeChat's customer-service desk has their conversation (from kf_create_session until kf_close_session), so a bot flow pauses and resumes after the session closes",
+					},
+					{
 						displayName: 'Keep Retries',
 						name: 'keepRetries',
 						type: 'boolean',
@@ -324,20 +335,40 @@ export class WeChatKfTrigger implements INodeType {
 		} catch (error) {
 			return reject(error instanceof SignatureError ? 401 : 400, (error as Error).message);
 		}
-		// WeChat waits 5 s at most for an answer, and retries otherwise: answer at once.
-		res.status(200).type('text/plain').send('success');
-
 		const { message, mode } = opened;
+		// Handoff (docs/handoff.md): kf session events update who has the user; a marked user's message is
+		// answered with a transfer to WeChat's desk. WeChat waits 5 s at most and retries otherwise: answer at once.
+		const handoffData = this.getWorkflowStaticData('global');
+		const now = Date.now();
+		applySessionEvent(handoffData, message, now);
+		const handoff = handoffOf(handoffData, message.FromUserName, now);
+		if (message.MsgType !== 'event' && handoff.mark) {
+			const crypto = aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined;
+			const reply = transferReply(opened, { kfAccount: handoff.mark.kf_account, crypto, now });
+			res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(reply);
+		} else {
+			res.status(200).type('text/plain').send('success');
+		}
+
 		const staticData = this.getWorkflowStaticData('node');
 		if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, dedupKey(message), Date.now())) {
 			return { noWebhookResponse: true };
 		}
-		if (!wanted(this, message)) return { noWebhookResponse: true };
+		if (!wanted(this, message) || skippedForHuman(this, handoff.humanSession)) return { noWebhookResponse: true };
 		return {
 			noWebhookResponse: true,
-			workflowData: [this.helpers.returnJsonArray([toItem(message, mode)])],
+			workflowData: [this.helpers.returnJsonArray([toItem(message, mode, handoff.humanSession)])],
 		};
 	}
+}
+
+/**
+ * Whether "Skip While a Human Has the User" drops this push: the user is in a session with an agent (after
+ * this push's own kf event is applied, so kf_close_session comes through and the flow can resume).
+ */
+function skippedForHuman(ctx: IWebhookFunctions, humanSession: HandoffView['humanSession']): boolean {
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	return options.skipHumanSessions === true && humanSession !== null;
 }
 
 /** Whether the node's Message Types and Events filters let this message through. */
@@ -371,6 +402,7 @@ async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, `event:${delivery.eventId}`, Date.now())) {
 		return { noWebhookResponse: true };
 	}
-	if (!wanted(this, message)) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([toItem(message, 'gateway')])] };
+	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
+	if (!wanted(this, message) || skippedForHuman(this, humanSession)) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([toItem(message, 'gateway', humanSession)])] };
 }

@@ -139,7 +139,7 @@ export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
 
 /** A verified delivery, or why it was refused. */
 export type GatewayDelivery =
-	| { ok: true; eventId: string; type: string; message?: InboundMessage }
+	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null }
 	| { ok: false; status: number; reason: string };
 
 /**
@@ -170,5 +170,6 @@ export function openDelivery(
 	const detail = (event.detail ?? {}) as IDataObject;
 	const message = detail.message as InboundMessage | undefined;
 	const valid = message && typeof message === 'object' && typeof message.MsgType === 'string' && typeof message.FromUserName === 'string';
-	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined };
+	const humanSession = detail.humanSession && typeof detail.humanSession === 'object' ? (detail.humanSession as IDataObject) : null;
+	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession };
 }
