@@ -10,3 +10,4 @@ export * from './signature';
 export * from './event-filter';
 export * from './url-rules';
 export * from './errors';
+export * from './service';

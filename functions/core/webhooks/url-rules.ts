@@ -31,15 +31,16 @@ export interface WebhookUrlRules {
 const invalid = (rule: string) => new ValidationError([{ field: 'url', rule }]);
 
 /**
- * Parses and checks a subscription URL.
+ * The checks a URL's text alone allows (no configuration, no DNS): a string of at most 2048 characters,
+ * an absolute http(s) URL with a host and without user name or password.
  *
  * @throws {ValidationError} naming `url` and the rule it breaks.
  * @example
  * ```ts
- * await checkWebhookUrl('https://10.0.0.1/', { addressPolicy: 'public' }); // throws: url 10.0.0.1 is a private address
+ * parseWebhookUrl('https://hooks.example.com/wechat').hostname; // 'hooks.example.com'
  * ```
  */
-export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): Promise<URL> {
+export function parseWebhookUrl(value: unknown): URL {
   if (typeof value !== 'string' || value.trim() === '') throw invalid('is required: the https URL that receives the deliveries');
   if (value.length > MAX_WEBHOOK_URL_LENGTH) throw invalid(`must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`);
   let url: URL;
@@ -49,15 +50,28 @@ export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): P
     throw invalid('must be an absolute URL, e.g. https://hooks.example.com/wechat');
   }
   if (url.username || url.password) throw invalid('must not contain a user name or password');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`must use https, not ${url.protocol.replace(/:$/, '')}`);
+  if (!url.hostname) throw invalid('must have a host');
+  return url;
+}
+
+/**
+ * Parses and checks a subscription URL against the deployment's rules, resolving its host.
+ *
+ * @throws {ValidationError} naming `url` and the rule it breaks.
+ * @example
+ * ```ts
+ * await checkWebhookUrl('https://10.0.0.1/', { addressPolicy: 'public' }); // throws: url 10.0.0.1 is a private address
+ * ```
+ */
+export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): Promise<URL> {
+  const url = parseWebhookUrl(value);
   const host = unbracket(url.hostname).toLowerCase();
   const loopbackHost = host === 'localhost' || host.endsWith('.localhost') || isLoopbackAddress(host);
   if (url.protocol === 'http:') {
     if (!rules.allowLoopbackHttp) throw invalid('must use https');
     if (!loopbackHost) throw invalid('must use https (http is accepted only for localhost / 127.0.0.1 when running locally)');
-  } else if (url.protocol !== 'https:') {
-    throw invalid(`must use https, not ${url.protocol.replace(/:$/, '')}`);
   }
-  if (!host) throw invalid('must have a host');
   try {
     const addresses = await resolveChecked(host, rules.addressPolicy, rules.resolver);
     if (url.protocol === 'http:' && !addresses.every((a) => isLoopbackAddress(a.address))) {

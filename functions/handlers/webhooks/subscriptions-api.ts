@@ -1,10 +1,10 @@
 /**
- * What the four subscription operations do (the catalogue's entries call these): create, list, get,
- * delete. The product performs them itself; WeChat is not called.
+ * The product's side of the four subscription operations (core/webhooks/service.ts): what the catalogue's
+ * entries call through `OperationServices.subscriptions`.
  *
- * - create: checks `url` (https; http only to loopback when running locally; public addresses only when
- *   deployed), `events` and `description`, generates the id and the signing secret, seals the secret and
- *   stores the subscription; answers 201 with the secret, the only time it is shown;
+ * - create: applies the deployment's URL rules (https; http only to loopback when running locally;
+ *   every resolved address public when deployed), generates the id and the signing secret, seals the
+ *   secret and stores the subscription; answers with the secret, the only time it is shown;
  * - list / get: the subscriptions with their delivery health, never a secret;
  * - delete: nothing is delivered to it afterwards.
  *
@@ -14,57 +14,26 @@
  * created.secret; // 'whsec_…' (shown once)
  * ```
  */
-import { ValidationError } from '../../core/errors';
-import { parseEventPatterns } from '../../core/webhooks/event-filter';
-import { SubscriptionNotFoundError } from '../../core/webhooks/errors';
+import { parseSubscriptionIdInput, parseSubscriptionInput, type SubscriptionsService } from '../../core/webhooks/service';
 import { checkWebhookUrl } from '../../core/webhooks/url-rules';
 import { newSubscriptionId, type Subscription } from '../../store';
 import type { WebhookRuntime } from './runtime';
 import { newSigningSecret } from './sealer';
-
-/** Longest description kept. */
-export const MAX_DESCRIPTION_LENGTH = 500;
-const ID = /^sub_[A-Za-z0-9]{20}$/;
 
 /** The answer to a create: the subscription and, this once, its secret. */
 export interface CreatedSubscription extends Subscription {
   secret: string;
 }
 
-/** Parses a create input: `{url, events?, description?}` and nothing else. */
-export async function parseSubscriptionInput(runtime: Pick<WebhookRuntime, 'addressPolicy' | 'allowLoopbackHttp'>, input: unknown) {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {url, events?, description?}' }]);
-  }
-  const body = input as Record<string, unknown>;
-  const unknown = Object.keys(body).filter((k) => !['url', 'events', 'description'].includes(k));
-  if (unknown.length) throw new ValidationError(unknown.map((field) => ({ field, rule: 'is not a field of a subscription (url, events, description)' })));
-  const events = parseEventPatterns(body.events);
-  if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
-    throw new ValidationError([{ field: 'description', rule: 'must be a string' }]);
-  }
-  const description = typeof body.description === 'string' ? body.description.trim() : undefined;
-  if (description && description.length > MAX_DESCRIPTION_LENGTH) throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
-  const url = await checkWebhookUrl(body.url, { addressPolicy: runtime.addressPolicy, allowLoopbackHttp: runtime.allowLoopbackHttp });
-  return { url: url.toString(), events, description: description || undefined };
-}
-
-/** Creates a subscription. */
+/** Creates a subscription from a raw input. */
 export async function createSubscription(runtime: WebhookRuntime, input: unknown): Promise<CreatedSubscription> {
-  const parsed = await parseSubscriptionInput(runtime, input);
+  const parsed = parseSubscriptionInput(input);
+  const url = await checkWebhookUrl(parsed.url, { addressPolicy: runtime.addressPolicy, allowLoopbackHttp: runtime.allowLoopbackHttp });
   const id = newSubscriptionId();
   const secret = newSigningSecret();
   const sealedSecret = await runtime.sealer.seal(id, secret);
-  const subscription = await runtime.subscriptions.create({ id, ...parsed, sealedSecret });
+  const subscription = await runtime.subscriptions.create({ id, ...parsed, url: url.toString(), sealedSecret });
   return { ...subscription, secret };
-}
-
-/** Checks a subscription id from a path. */
-export function parseSubscriptionId(value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new ValidationError([{ field: 'id', rule: 'is required: the subscription id (sub_…)' }]);
-  // A well-formed id that does not exist is a 404; anything else cannot exist.
-  if (!ID.test(value)) throw new SubscriptionNotFoundError(value.slice(0, 64));
-  return value;
 }
 
 /** Every subscription. */
@@ -74,12 +43,29 @@ export async function listSubscriptions(runtime: WebhookRuntime): Promise<{ subs
 
 /** One subscription. */
 export async function getSubscription(runtime: WebhookRuntime, id: unknown): Promise<Subscription> {
-  return runtime.subscriptions.get(parseSubscriptionId(id));
+  return runtime.subscriptions.get(parseSubscriptionIdInput({ id }).id);
 }
 
 /** Deletes a subscription. */
 export async function deleteSubscription(runtime: WebhookRuntime, id: unknown): Promise<{ id: string; deleted: true }> {
-  const valid = parseSubscriptionId(id);
+  const valid = parseSubscriptionIdInput({ id }).id;
   await runtime.subscriptions.delete(valid);
   return { id: valid, deleted: true };
+}
+
+/**
+ * The runtime as the catalogue's `subscriptions` service.
+ *
+ * @example
+ * ```ts
+ * const services = { ...ctx.client.services(trace, ctx.now), subscriptions: subscriptionsService(runtime) };
+ * ```
+ */
+export function subscriptionsService(runtime: WebhookRuntime): SubscriptionsService {
+  return {
+    create: async (input) => ({ ...(await createSubscription(runtime, input)) }),
+    list: async () => ({ ...(await listSubscriptions(runtime)) }),
+    get: async (id) => ({ ...(await getSubscription(runtime, id)) }),
+    delete: async (id) => ({ ...(await deleteSubscription(runtime, id)) }),
+  };
 }
