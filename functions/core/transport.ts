@@ -18,7 +18,13 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
+  /** The body as UTF-8 text. */
   body: string;
+  /**
+   * The body's bytes, when the transport keeps them (FetchTransport does): what a file download (WeChat's
+   * media/get) needs, since a file's bytes do not survive being read as text.
+   */
+  bytes?: Uint8Array;
 }
 
 /**
@@ -103,13 +109,13 @@ export class FetchTransport implements HttpTransport {
     res.headers.forEach((value, key) => {
       headers[key] = value;
     });
-    let body: string;
+    let bytes: Uint8Array;
     try {
-      body = await res.text();
+      bytes = new Uint8Array(await res.arrayBuffer());
     } catch (error) {
       throw new TransportError('network', `the answer from ${describeUrl(request.url)} was cut off`, { cause: error });
     }
-    return { status: res.status, headers, body };
+    return { status: res.status, headers, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), bytes };
   }
 }
 
