@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, screenshotPath } from './browser';
+import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, samplePng, screenshotPath } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -43,6 +43,11 @@ describeBrowser('the console in Chromium', () => {
     product.events.onEvent((event) => {
       const message = event.detail.message as Record<string, unknown>;
       const openid = String(event.detail.openid);
+      if (event.detailType === 'message.image') {
+        // Echo the user's photo back, by the media_id the push carried.
+        void post(product, '/messages/image', { touser: openid, image: { media_id: String(message.MediaId) } }).then((r) => r.status !== 200 && flowErrors.push(JSON.stringify(r.json)));
+        return;
+      }
       if (event.detailType !== 'message.text') return;
       const answer = async () => {
         if (message.bizmsgmenuid !== undefined) {
@@ -112,9 +117,19 @@ describeBrowser('the console in Chromium', () => {
     expect(await windowFact(page, 'Window closes')).toMatch(/^in (\d+ s|1 min 00 s)$/);
     expect(await windowFact(page, 'Last interaction')).toMatch(/^event at/);
 
-    // Act 3: the account shows "typing…" (within 30 s of the last message)
+    // Act 3: send a photo; the flow sends it back as an image message
+    await page.locator('#picture').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: samplePng() });
+    // Assess 3: both bubbles show the picture, served by the sandbox through the product's own origin
+    const mine = page.locator('.row.me .bubble.image img');
+    const theirs = page.locator('.row.them[data-msgtype="image"] img');
+    await mine.waitFor();
+    await theirs.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.bubble.image img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 96));
+    expect(await theirs.getAttribute('src')).toMatch(/^\/console\/sandbox\/media\//);
+
+    // Act 4: the account shows "typing…" (within 30 s of the last message)
     const typing = await post(product, '/typing', { touser: 'oBrowser', command: 'Typing' });
-    // Assess 3
+    // Assess 4
     expect(typing.status).toBe(200);
     await page.locator('#typing').waitFor({ state: 'visible' });
     await page.screenshot({ path: screenshotPath('console-chat.png') });

@@ -121,7 +121,7 @@ function renderUserList() {
         h(
           'button',
           { type: 'button', class: `user${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined, onclick: () => select(u.openid) },
-          h('span', { class: 'user-avatar', 'aria-hidden': 'true' }, u.openid.slice(-2)),
+          h('span', { class: 'user-avatar', 'aria-hidden': 'true' }, u.openid.replace(/^o(?=[A-Z_])/, '').slice(0, 2)),
           h('span', { class: 'user-name' }, u.openid),
           u.snapshot && !u.snapshot.following ? h('span', { class: 'tag' }, 'unfollowed') : null,
           u.unread && !current ? h('span', { class: 'badge', 'aria-label': `${u.unread} new` }, String(u.unread)) : null,
