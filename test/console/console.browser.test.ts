@@ -50,11 +50,19 @@ describeBrowser('the console in Chromium', () => {
       }
       if (event.detailType !== 'message.text') return;
       const answer = async () => {
+        if (message.bizmsgmenuid === '102') {
+          // What POST /handoff does: the user's next message is answered with transfer_customer_service.
+          await product.context.handoffs.mark(openid);
+          const r = await post(product, '/messages/text', { touser: openid, text: { content: 'Write your question: a person will take it from here.' } });
+          if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
+          return;
+        }
         if (message.bizmsgmenuid !== undefined) {
           const r = await post(product, '/messages/text', { touser: openid, text: { content: `You chose “${String(message.Content)}”. Details: <a href="https://example.com/orders">your orders</a>` } });
           if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
           return;
         }
+        if (message.Content !== 'hello') return; // anything else waits for a person
         await post(product, '/typing', { touser: openid, command: 'Typing' });
         const r = await post(product, '/messages/msgmenu', {
           touser: openid,
@@ -124,7 +132,7 @@ describeBrowser('the console in Chromium', () => {
     const theirs = page.locator('.row.them[data-msgtype="image"] img');
     await mine.waitFor();
     await theirs.waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('.bubble.image img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 96));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.bubble.image img')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 96));
     expect(await theirs.getAttribute('src')).toMatch(/^\/console\/sandbox\/media\//);
 
     // Act 4: the account shows "typing…" (within 30 s of the last message)
@@ -147,6 +155,46 @@ describeBrowser('the console in Chromium', () => {
     expect([...origins]).toEqual([product.url]);
     expect(pageErrors).toEqual([]);
     expect(flowErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('hands the user to a human: the transfer, the agent joining, the agent’s message, the human session in the window', async () => {
+    // Prepare: an agent on the sandbox's desk (added, bound to a WeChat user, online)
+    const sandbox = product.sandbox!;
+    const token = (await (await fetch(`${sandbox.url}/cgi-bin/stable_token`, { method: 'POST', body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret }) })).json()) as { access_token: string };
+    const api = (path: string, body: unknown) => fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
+    const control = (method: string, path: string, body: unknown) => fetch(`${sandbox.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(product, '/kf-accounts', { kf_account: 'anna@sandbox', nickname: 'Anna' })).status).toBe(200);
+    await api('/customservice/kfaccount/inviteworker', { kf_account: 'anna@sandbox', invite_wx: 'anna_wx01' });
+    await control('POST', '/sandbox/kf-accounts/anna@sandbox/invitation', { answer: 'accept' });
+    await control('PUT', '/sandbox/kf-accounts/anna@sandbox/status', { status: 1 });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${product.url}/console/?user=oHandoff`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+
+    // Act 1: write, ask for a person, write the question
+    await page.locator('#composer-input').fill('hello');
+    await page.keyboard.press('Enter');
+    await page.locator('.menu-answer', { hasText: 'Talk to a person' }).click();
+    await page.locator('.row.them .bubble', { hasText: 'a person will take it' }).waitFor();
+    await page.locator('#composer-input').fill('My parcel is late');
+    await page.keyboard.press('Enter');
+    // Assess 1: the answer to that push was the transfer; the user waits
+    await page.locator('.system.human', { hasText: 'Transferred to a human agent' }).waitFor();
+    await page.locator('#window-body dd', { hasText: 'waiting for an agent' }).waitFor();
+
+    // Act 2: the agent takes the user and writes
+    expect((await control('POST', '/sandbox/kf-accounts/anna@sandbox/accept', { openid: 'oHandoff' })).status).toBe(200);
+    expect((await control('POST', '/sandbox/kf-accounts/anna@sandbox/messages', { openid: 'oHandoff', content: 'Hi, I am Anna. Let me look at your parcel.' })).status).toBe(200);
+    // Assess 2: the phone and the window show the session
+    await page.locator('.system.human', { hasText: 'The human agent anna@sandbox joined the chat' }).waitFor();
+    await page.locator('.row.them.agent .bubble', { hasText: 'I am Anna' }).waitFor();
+    await page.locator('#window-body dd', { hasText: 'yes: anna@sandbox' }).waitFor();
+    // The product knows it too (GET /interactions carries humanSession)
+    const state = (await (await fetch(`${product.url}/interactions/oHandoff`)).json()) as Record<string, any>;
+    expect(state.humanSession).toMatchObject({ kf_account: 'anna@sandbox' });
+    await page.screenshot({ path: screenshotPath('console-handoff.png') });
     await page.close();
   });
 

@@ -221,7 +221,7 @@ function renderWindow() {
 /** Who has the user's session, from whichever side knows (the product's humanSession, the sandbox's desk). */
 function humanOf(u) {
   const p = u.product?.humanSession ?? u.product?.session;
-  if (p) return typeof p === 'object' ? (p.kf_account ?? p.kfAccount ?? 'yes') : String(p);
+  if (p) return typeof p === 'object' ? `yes: ${p.kf_account ?? p.kfAccount ?? 'an agent'}` : String(p);
   if (u.desk?.session) return `yes: ${u.desk.session.kf_account}`;
   if (u.desk?.waiting) return `waiting for ${u.desk.waiting.kf_account ?? 'an agent'}`;
   if (u.desk) return undefined;
