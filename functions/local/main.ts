@@ -21,7 +21,7 @@ async function main() {
       `Sandbox mode (no WECHAT_APP_ID / WECHAT_APP_SECRET set): WeChat is simulated by the sandbox at ${sandbox.url}`,
       `  it pushes users' messages to ${url}/callback, signed with token ${product.context.secrets.callbackToken === SANDBOX_CALLBACK_TOKEN ? SANDBOX_CALLBACK_TOKEN : '(WECHAT_CALLBACK_TOKEN)'}`,
       '',
-      'Try it:',
+      `Try it: open the console, ${url}/console/ (a WeChat user's phone, the send window, every operation), or in a terminal:`,
       `  1. a user writes in:   curl -s -X POST ${sandbox.url}/sandbox/users/oUser1/messages -H 'content-type: application/json' -d '{"content":"hello"}'`,
       `  2. reply within 48 h:  curl -s -X POST ${url}/messages -H 'content-type: application/json' -d '{"touser":"oUser1","msgtype":"text","text":{"content":"Hi! How can we help?"}}'`,
       `  3. the window state:   curl -s ${url}/interactions/oUser1`,
@@ -29,7 +29,7 @@ async function main() {
       '',
     );
   } else {
-    lines.push(`Calling WeChat at ${product.context.config.apiBaseUrl} as ${product.context.secrets.appId}`, '');
+    lines.push(`Calling WeChat at ${product.context.config.apiBaseUrl} as ${product.context.secrets.appId}`, `  the console: ${url}/console/ (every operation, the doctor); npm run doctor checks this configuration`, '');
   }
   lines.push('Ctrl-C stops it; data stays for the next start.');
   console.log(lines.join('\n'));

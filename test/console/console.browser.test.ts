@@ -198,6 +198,28 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it('runs the doctor from its tab, with the arrow keys between tabs', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${product.url}/console/`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    // Act: from the Operations tab, two steps right with the keyboard, then Enter on the button
+    await page.getByRole('tab', { name: 'Operations' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('button', { name: 'Run the checks' }).focus();
+    await page.keyboard.press('Enter');
+    // Assess: every check of this server (the sandbox, and its own /callback) passes or says why not
+    await page.locator('#doctor .check[data-check="deployedSecret"]').waitFor();
+    expect(await page.getByRole('tab', { name: 'Doctor' }).getAttribute('aria-selected')).toBe('true');
+    for (const id of ['credentials', 'ipWhitelist', 'kfApi', 'menuMessages', 'callbackToken', 'callbackUrl']) {
+      expect(await page.locator(`#doctor .check[data-check="${id}"]`).getAttribute('class')).toBe('check pass');
+    }
+    expect(await page.locator('#doctor').innerText()).not.toContain(product.sandbox!.appSecret);
+    await page.close();
+  });
+
   it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
     // Prepare
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
