@@ -30,12 +30,19 @@ export function inboundDetailType(message: InboundMessage): string {
   return message.MsgType === 'event' ? `event.${message.Event}` : `message.${message.MsgType}`;
 }
 
-/** The EventBridge event of an inbound message. */
+/**
+ * The EventBridge event of an inbound message. A photo, voice note or video carries `mediaId` (and
+ * `thumbMediaId` for a video) beside WeChat's fields: the getMedia operation downloads it within 3 days.
+ */
 export function inboundEvent(appId: string, message: InboundMessage, receivedAt: number, humanSession: HumanSessionView | null = null): OutboundEvent {
+  const media = {
+    ...(typeof message.MediaId === 'string' && message.MediaId !== '' ? { mediaId: message.MediaId } : {}),
+    ...(typeof message.ThumbMediaId === 'string' && message.ThumbMediaId !== '' ? { thumbMediaId: message.ThumbMediaId } : {}),
+  };
   return {
     source: INBOUND_EVENT_SOURCE,
     detailType: inboundDetailType(message),
-    detail: { appId, openid: message.FromUserName, receivedAt: new Date(receivedAt).toISOString(), humanSession, message },
+    detail: { appId, openid: message.FromUserName, receivedAt: new Date(receivedAt).toISOString(), humanSession, ...media, message },
   };
 }
 

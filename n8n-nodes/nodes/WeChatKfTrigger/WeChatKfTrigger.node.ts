@@ -93,6 +93,8 @@ export function toItem(message: InboundMessage, mode: string, humanSession: Hand
 		msgId: message.MsgId ?? null,
 		menuId: message.bizmsgmenuid ?? null,
 		mediaId: message.MediaId ?? null,
+		thumbMediaId: message.ThumbMediaId ?? null,
+		format: message.Format ?? null,
 		picUrl: message.PicUrl ?? null,
 		createdAt,
 		createTime: message.CreateTime,
