@@ -33,8 +33,15 @@ export function inboundDetailType(message: InboundMessage): string {
 /**
  * The EventBridge event of an inbound message. A photo, voice note or video carries `mediaId` (and
  * `thumbMediaId` for a video) beside WeChat's fields: the getMedia operation downloads it within 3 days.
+ * `humanSession` says who has the conversation, `transferred` whether this message was just handed to the
+ * desk (docs/handoff.md).
  */
-export function inboundEvent(appId: string, message: InboundMessage, receivedAt: number, humanSession: HumanSessionView | null = null): OutboundEvent {
+export function inboundEvent(
+  appId: string,
+  message: InboundMessage,
+  receivedAt: number,
+  handoff: { humanSession: HumanSessionView | null; transferred?: boolean } = { humanSession: null },
+): OutboundEvent {
   const media = {
     ...(typeof message.MediaId === 'string' && message.MediaId !== '' ? { mediaId: message.MediaId } : {}),
     ...(typeof message.ThumbMediaId === 'string' && message.ThumbMediaId !== '' ? { thumbMediaId: message.ThumbMediaId } : {}),
@@ -42,7 +49,15 @@ export function inboundEvent(appId: string, message: InboundMessage, receivedAt:
   return {
     source: INBOUND_EVENT_SOURCE,
     detailType: inboundDetailType(message),
-    detail: { appId, openid: message.FromUserName, receivedAt: new Date(receivedAt).toISOString(), humanSession, ...media, message },
+    detail: {
+      appId,
+      openid: message.FromUserName,
+      receivedAt: new Date(receivedAt).toISOString(),
+      humanSession: handoff.humanSession,
+      transferred: handoff.transferred === true,
+      ...media,
+      message,
+    },
   };
 }
 
@@ -96,7 +111,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         const at = Math.min(message.CreateTime * 1000, now);
         if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
         else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
-        await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, handoff.humanSession)]);
+        await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
       } catch (error) {
         await ctx.dedup.forget(key).catch(() => undefined);
         throw error;

@@ -77,7 +77,7 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
     expect(first.sent.type).toBe('text/xml');
     expect(first.sent.body).toContain('<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[kf1@wx]]></KfAccount></TransInfo>');
     expect(first.sent.body).toContain('<ToUserName><![CDATA[o_user]]></ToUserName><FromUserName><![CDATA[gh_account]]></FromUserName>');
-    expect(first.items[0]).toMatchObject({ content: 'hello?', humanSession: null });
+    expect(first.items[0]).toMatchObject({ content: 'hello?', humanSession: null, transferred: true });
     expect(created.sent.body).toBe('success');
     expect(created.items[0]).toMatchObject({ event: 'kf_create_session', humanSession: { kf_account: 'kf1@wx' } });
     expect(after.sent.body).toBe('success');
@@ -103,6 +103,19 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
     expect(inner).not.toContain('TransInfo');
   });
 
+  it('with "Skip While a Human Has the User", skips a message it hands to the desk', async () => {
+    // prepare
+    const staticData: IDataObject = {};
+    markUser(staticData, 'o_user', { until: Date.now() + 60_000 });
+
+    // act
+    const handed = await call({ query: signed(), body: text('human please'), staticData, options: { skipHumanSessions: true } });
+
+    // assess
+    expect(handed.sent.body).toContain('transfer_customer_service');
+    expect(handed.items).toHaveLength(0);
+  });
+
   it('with "Skip While a Human Has the User", stays silent from kf_create_session until kf_close_session', async () => {
     // prepare
     const staticData: IDataObject = {};
@@ -122,6 +135,6 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
     expect(during.items).toHaveLength(0);
     expect(switched.items).toHaveLength(0);
     expect(closed.items[0]).toMatchObject({ event: 'kf_close_session', humanSession: null });
-    expect(resumed.items[0]).toMatchObject({ content: 'hi again', humanSession: null });
+    expect(resumed.items[0]).toMatchObject({ content: 'hi again', humanSession: null, transferred: false });
   });
 });

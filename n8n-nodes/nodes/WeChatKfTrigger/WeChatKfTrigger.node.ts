@@ -234,7 +234,7 @@ export class WeChatKfTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							"Whether to stay silent for a user while a human agent of WeChat's customer-service desk has their conversation (from kf_create_session until kf_close_session), so a bot flow pauses and resumes after the session closes",
+							"Whether to stay silent for a user while a human agent of WeChat's customer-service desk has their conversation (from kf_create_session until kf_close_session, and for messages handed to the desk), so a bot flow pauses and resumes after the session closes",
 					},
 					{
 						displayName: 'Keep Retries',
@@ -344,7 +344,8 @@ export class WeChatKfTrigger implements INodeType {
 		const now = Date.now();
 		applySessionEvent(handoffData, message, now);
 		const handoff = handoffOf(handoffData, message.FromUserName, now);
-		if (message.MsgType !== 'event' && handoff.mark) {
+		const transferred = message.MsgType !== 'event' && handoff.mark !== undefined;
+		if (transferred && handoff.mark) {
 			const crypto = aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined;
 			const reply = transferReply(opened, { kfAccount: handoff.mark.kf_account, crypto, now });
 			res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(reply);
@@ -356,21 +357,22 @@ export class WeChatKfTrigger implements INodeType {
 		if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, dedupKey(message), Date.now())) {
 			return { noWebhookResponse: true };
 		}
-		if (!wanted(this, message) || skippedForHuman(this, handoff.humanSession)) return { noWebhookResponse: true };
+		if (!wanted(this, message) || skippedForHuman(this, handoff.humanSession, transferred)) return { noWebhookResponse: true };
 		return {
 			noWebhookResponse: true,
-			workflowData: [this.helpers.returnJsonArray([toItem(message, mode, handoff.humanSession)])],
+			workflowData: [this.helpers.returnJsonArray([{ ...toItem(message, mode, handoff.humanSession), transferred }])],
 		};
 	}
 }
 
 /**
  * Whether "Skip While a Human Has the User" drops this push: the user is in a session with an agent (after
- * this push's own kf event is applied, so kf_close_session comes through and the flow can resume).
+ * this push's own kf event is applied, so kf_close_session comes through and the flow can resume), or this
+ * message was just answered with a transfer to the desk.
  */
-function skippedForHuman(ctx: IWebhookFunctions, humanSession: HandoffView['humanSession']): boolean {
+function skippedForHuman(ctx: IWebhookFunctions, humanSession: HandoffView['humanSession'], transferred = false): boolean {
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
-	return options.skipHumanSessions === true && humanSession !== null;
+	return options.skipHumanSessions === true && (humanSession !== null || transferred);
 }
 
 /** Whether the node's Message Types and Events filters let this message through. */
@@ -405,6 +407,7 @@ async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponse
 		return { noWebhookResponse: true };
 	}
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
-	if (!wanted(this, message) || skippedForHuman(this, humanSession)) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([toItem(message, 'gateway', humanSession)])] };
+	const transferred = delivery.transferred === true;
+	if (!wanted(this, message) || skippedForHuman(this, humanSession, transferred)) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([{ ...toItem(message, 'gateway', humanSession), transferred }])] };
 }

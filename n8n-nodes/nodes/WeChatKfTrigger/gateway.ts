@@ -139,7 +139,7 @@ export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
 
 /** A verified delivery, or why it was refused. */
 export type GatewayDelivery =
-	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null }
+	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null; transferred?: boolean }
 	| { ok: false; status: number; reason: string };
 
 /**
@@ -171,5 +171,5 @@ export function openDelivery(
 	const message = detail.message as InboundMessage | undefined;
 	const valid = message && typeof message === 'object' && typeof message.MsgType === 'string' && typeof message.FromUserName === 'string';
 	const humanSession = detail.humanSession && typeof detail.humanSession === 'object' ? (detail.humanSession as IDataObject) : null;
-	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession };
+	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession, transferred: detail.transferred === true };
 }
