@@ -1,0 +1,130 @@
+/**
+ * The console's routes over HTTP on `startLocal` (sandbox mode) and on the sandbox alone: its files with
+ * their Content-Security-Policy, nothing else from the disk, the catalogue as data (every served operation,
+ * its fields exactly as the catalogue holds them), the sandbox proxied on the same origin, GET /doctor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { CATALOGUE } from '../../functions/core/catalogue';
+import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startSandbox, type Sandbox } from '../../functions/sandbox';
+
+/** A raw GET, so paths like /console/../x reach the server unnormalised. */
+function rawGet(base: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('console routes on npm start', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-routes-'));
+    product = await startLocal({ port: 0, dataDir, env: {} });
+  });
+  afterAll(async () => {
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the page and its modules with a CSP that allows only its own origin', async () => {
+    // Act
+    const page = await rawGet(product.url, '/console/');
+    const app = await rawGet(product.url, '/console/app.js');
+    const bare = await rawGet(product.url, '/console');
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<script type="module" src="app.js"></script>');
+    expect(page.body).not.toMatch(/https?:\/\//);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(app.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(bare.status).toBe(308);
+    expect(bare.headers.location).toBe('/console/');
+  });
+
+  it('never serves anything but its own files', async () => {
+    const answers = await Promise.all(['/console/../package.json', '/console/%2e%2e/package.json', '/console/..%2fpackage.json', '/console/assets.ts', '/console/app/index.html', '/console/.hidden'].map((p) => rawGet(product.url, p)));
+    for (const a of answers) {
+      expect(a.status).toBe(404);
+      expect(a.body).not.toContain('"dependencies"');
+    }
+  });
+
+  it('lists every operation the server serves, with its route and its fields as the catalogue holds them', async () => {
+    // Act
+    const res = await rawGet(product.url, '/console/catalogue.json');
+    const { operations } = JSON.parse(res.body) as { operations: Array<Record<string, any>> };
+    // Assess
+    const served = new Set(LAMBDA_FUNCTIONS.map((fn) => fn.operation).filter(Boolean));
+    expect(operations.map((o) => o.name)).toEqual(CATALOGUE.filter((op) => served.has(op.name)).map((op) => op.name));
+    for (const op of CATALOGUE.filter((o) => served.has(o.name))) {
+      const listed = operations.find((o) => o.name === op.name)!;
+      expect(listed.route).toEqual({ method: op.route.method, path: op.route.path });
+      expect(listed.fields).toEqual(JSON.parse(JSON.stringify((op as { fields?: unknown }).fields ?? [])));
+    }
+  });
+
+  it("proxies the sandbox's control plane and its event stream on the console's origin", async () => {
+    // Act
+    const info = await rawGet(product.url, '/console/sandbox');
+    const streamStatus = await new Promise<{ status: number; type: string; first: string }>((resolve, reject) => {
+      const url = new URL(product.url);
+      const req = request({ host: url.hostname, port: url.port, path: '/console/sandbox/stream', method: 'GET' }, (res) => {
+        res.once('data', (chunk) => {
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), first: String(chunk) });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // Assess
+    expect(JSON.parse(info.body)).toMatchObject({ name: 'WeChat customer-service sandbox', url: product.sandbox!.url });
+    expect(streamStatus.status).toBe(200);
+    expect(streamStatus.type).toMatch(/^text\/event-stream/);
+    expect(streamStatus.first).toContain('retry: 1000');
+  });
+
+  it('answers GET /doctor with every check, no secret in it', async () => {
+    const res = await rawGet(product.url, '/doctor');
+    const report = JSON.parse(res.body) as { ok: boolean; checks: Array<{ id: string; status: string }> };
+    expect(res.status).toBe(200);
+    expect(report.checks.map((c) => c.id)).toEqual(['credentials', 'ipWhitelist', 'kfApi', 'menuMessages', 'callbackToken', 'encodingAesKey', 'callbackUrl', 'deployedSecret']);
+    expect(report.ok).toBe(true);
+    expect(res.body).not.toContain(product.sandbox!.appSecret);
+  });
+});
+
+describe('console routes on npm run sandbox', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ quiet: true });
+  });
+  afterAll(async () => sandbox.stop());
+
+  it('serves the console against its own control plane, without product operations', async () => {
+    const page = await rawGet(sandbox.url, '/console/');
+    const config = JSON.parse((await rawGet(sandbox.url, '/console/config.json')).body) as Record<string, unknown>;
+    const catalogue = await rawGet(sandbox.url, '/console/catalogue.json');
+    expect(page.status).toBe(200);
+    expect(config).toMatchObject({ mode: 'sandbox-only', sandbox: '/sandbox', product: false });
+    expect(catalogue.status).toBe(404);
+  });
+});
