@@ -93,6 +93,21 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
 }
 
 /**
+ * Why a request that changes the sandbox must be refused: it comes from another site. A page elsewhere
+ * can make the browser POST here (a form, or fetch in no-cors mode); the browser then says so in Origin
+ * and Sec-Fetch-Site, which no page can forge. Reads (GET, HEAD) are left alone: another site cannot see
+ * their answers.
+ */
+export function crossSiteRefusal(req: IncomingMessage): string | undefined {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request may not drive the sandbox: use the console itself`;
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `requests from ${origin} may not drive the sandbox: use the console itself`;
+  return undefined;
+}
+
+/**
  * The console's routes for one server.
  *
  * @example
@@ -123,6 +138,11 @@ export function createConsoleRoutes(options: ConsoleOptions): ConsoleRoutes {
         return true;
       }
       if (options.sandboxUrl && (path === '/console/sandbox' || path.startsWith('/console/sandbox/'))) {
+        const refusal = crossSiteRefusal(req);
+        if (refusal) {
+          sendJson(res, 403, { error: { code: 'CROSS_SITE', message: refusal } });
+          return true;
+        }
         await proxy(options.sandboxUrl, req, res, `${path.slice('/console'.length)}${url.search}`);
         return true;
       }

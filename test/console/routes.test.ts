@@ -102,6 +102,19 @@ describe('console routes on npm start', () => {
     expect(streamStatus.first).toContain('retry: 1000');
   });
 
+  it('refuses to let another site drive the sandbox through the console (a form post, a no-cors fetch)', async () => {
+    // Act: what a page elsewhere can make a browser send, then the console itself
+    const fromForm = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, body: '{"content":"hi"}' });
+    const before = product.sandbox!.user('oCsrf');
+    const fromSameOrigin = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, { method: 'POST', headers: { 'content-type': 'application/json', origin: product.url, 'sec-fetch-site': 'same-origin' }, body: '{"content":"hi"}' });
+    // Assess
+    expect(before).toBeUndefined();
+    expect(fromForm.status).toBe(403);
+    expect(((await fromForm.json()) as { error: { code: string } }).error.code).toBe('CROSS_SITE');
+    expect(fromSameOrigin.status).toBe(200);
+    expect(product.sandbox!.user('oCsrf')).toBeDefined();
+  });
+
   it('answers GET /doctor with every check, no secret in it', async () => {
     const res = await rawGet(product.url, '/doctor');
     const report = JSON.parse(res.body) as { ok: boolean; checks: Array<{ id: string; status: string }> };

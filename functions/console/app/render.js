@@ -125,7 +125,7 @@ export function renderAccountMessage(body, { onMenu } = {}) {
       );
     }
     case 'wxcard':
-      return card('wxcard', h('div', { class: 'coupon' }, h('span', { class: 'coupon-icon', 'aria-hidden': 'true' }, '🎫'), h('div', null, h('div', { class: 'card-title' }, 'Card'), h('div', { class: 'card-desc' }, p.card_id))));
+      return card('wxcard', h('div', { class: 'coupon' }, h('span', { class: 'coupon-icon', 'aria-hidden': 'true' }, '%'), h('div', { class: 'coupon-text' }, h('div', { class: 'card-title' }, 'Card (coupon)'), h('div', { class: 'card-desc' }, p.card_id))));
     case 'miniprogrampage':
       return card(
         'mp',
@@ -190,7 +190,7 @@ export function describeAction(action, message) {
     case 'voice':
       return { bubble: h('div', { class: 'bubble voice' }, h('span', { class: 'voice-wave', 'aria-hidden': 'true' }), ' voice message') };
     case 'location':
-      return { bubble: h('div', { class: 'bubble text' }, `📍 ${action.label ?? 'location'}`) };
+      return { bubble: h('div', { class: 'bubble text' }, `Location: ${action.label ?? ''}`) };
     case 'event':
       switch (action.event) {
         case 'subscribe':
