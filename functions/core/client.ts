@@ -45,6 +45,47 @@ export interface SendTrace {
 /** WeChat's JSON answer to a successful call (errcode 0 or absent). */
 export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
+/** A file WeChat answered with instead of JSON (media/get, a QR code image, ...). */
+export interface WeChatFile {
+  data: Uint8Array;
+  /** The answer's Content-Type, e.g. `image/jpeg`. */
+  contentType: string;
+  /** From the answer's Content-Disposition, when it names one. */
+  filename?: string;
+}
+
+/**
+ * Whether an answer is a file rather than WeChat's JSON.
+ *
+ * @example
+ * ```ts
+ * const answer = await client.callApi({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id } });
+ * if (isWeChatFile(answer)) await writeFile(answer.filename ?? 'media', answer.data);
+ * ```
+ */
+export function isWeChatFile(answer: unknown): answer is WeChatFile {
+  return typeof answer === 'object' && answer !== null && (answer as WeChatFile).data instanceof Uint8Array && typeof (answer as WeChatFile).contentType === 'string';
+}
+
+/** WeChat's JSON arrives as application/json or text/plain (and, from some endpoints, with no type at all). */
+function isJsonLike(contentType: string | undefined): boolean {
+  return !contentType || /json|^text\/plain/i.test(contentType);
+}
+
+/** The filename of a Content-Disposition header, if it gives one. */
+function filenameOf(disposition: string | undefined): string | undefined {
+  const match = disposition ? /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition) : null;
+  return match?.[1] ? decodeURIComponentSafe(match[1]) : undefined;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Retry settings. */
 export interface RetryPolicy {
   /** Tries in all, the first included. Default 3. */
@@ -178,22 +219,25 @@ export class WeChatClient {
    * await client.callApi({ method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'OPENID' } });
    * ```
    */
-  async callApi(input: unknown): Promise<WeChatResult> {
+  async callApi(input: unknown): Promise<WeChatResult | WeChatFile> {
     const spec = passthroughRequest(parsePassthrough(input));
     passthroughUrl(this.baseUrl, spec.path);
-    const answer = await this.sendWithFreshToken(spec, spec.method === 'GET' ? this.attempts : 1);
+    const answer = await this.sendWithFreshToken(spec, spec.method === 'GET' ? this.attempts : 1, undefined, true);
+    if (isWeChatFile(answer)) return answer;
     if (answer.errcode !== undefined && answer.errcode !== 0) throw new WeChatApiError(answer.errcode, String(answer.errmsg ?? ''));
     return answer;
   }
 
   /** One call with a valid token: on 40001 / 40014 / 42001, invalidates the refused token and tries once more. */
-  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace): Promise<WeChatResult> {
+  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace): Promise<WeChatResult>;
+  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace: SendTrace | undefined, acceptFile: true): Promise<WeChatResult | WeChatFile>;
+  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace, acceptFile = false): Promise<WeChatResult | WeChatFile> {
     let token = await this.config.tokens.getToken();
-    let answer = await this.sendWithRetries(spec, token.value, attempts, trace);
-    if (answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
+    let answer = await this.sendWithRetries(spec, token.value, attempts, trace, acceptFile);
+    if (!isWeChatFile(answer) && answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
       await this.config.tokens.invalidate(token.value);
       token = await this.config.tokens.getToken();
-      answer = await this.sendWithRetries(spec, token.value, attempts, trace);
+      answer = await this.sendWithRetries(spec, token.value, attempts, trace, acceptFile);
     }
     return answer;
   }
@@ -222,7 +266,7 @@ export class WeChatClient {
    *  HTTP 5xx, a body that is not JSON    again          never: the request reached a server
    * ```
    */
-  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number, trace?: SendTrace): Promise<WeChatResult> {
+  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number, trace?: SendTrace, acceptFile = false): Promise<WeChatResult | WeChatFile> {
     const request = this.buildHttpRequest(spec, token);
     const where = describeUrl(request.url);
     const read = spec.method === 'GET';
@@ -232,11 +276,18 @@ export class WeChatClient {
       if (attempt > 0) await this.sleep(this.backoff(attempt));
       let status: number;
       let text: string;
+      let file: WeChatFile | undefined;
       if (trace) trace.mayHaveReachedWeChat = true;
       try {
         const res = await this.config.transport.send(request);
         status = res.status;
         text = res.body;
+        // A file answer (media/get and the like), for callers that take one: its bytes, never its text.
+        const contentType = res.headers['content-type'];
+        if (acceptFile && status >= 200 && status < 300 && !isJsonLike(contentType) && res.bytes) {
+          const filename = filenameOf(res.headers['content-disposition']);
+          file = { data: res.bytes, contentType: contentType!.split(';')[0]!.trim(), ...(filename ? { filename } : {}) };
+        }
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
         if (error.kind === 'unreached') {
@@ -252,6 +303,7 @@ export class WeChatClient {
         if (!read) throw last;
         continue;
       }
+      if (file) return file;
       if (status >= 500) {
         last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where}${read ? ` after ${attempt + 1} tries` : notRetried}`);
         if (!read) throw last;

@@ -5,6 +5,7 @@
 import {
   FetchTransport,
   InMemoryTokenProvider,
+  isWeChatFile,
   parsePassthrough,
   passthroughUrl,
   ValidationError,
@@ -16,6 +17,7 @@ import {
   type HttpTransport,
 } from '../../functions/core';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { SAMPLE_JPEG } from '../../functions/sandbox/media';
 
 /** The issues a refused input names, as `field: rule`. */
 function refusal(input: unknown): string[] {
@@ -148,7 +150,7 @@ describe('WeChatClient.callApi against the sandbox', () => {
     await sandbox.simulateUser('oA', { type: 'text', content: 'hi' });
     // act
     const created = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: '客户' } } });
-    const tagged = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/members/batchtagging', body: { openid_list: ['oA'], tagid: created.tag && (created.tag as { id: number }).id } });
+    const tagged = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/members/batchtagging', body: { openid_list: ['oA'], tagid: (created as { tag?: { id: number } }).tag?.id } });
     const info = await client.callApi({ method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oA', lang: 'zh_CN' } });
     // assess
     expect(created).toEqual({ tag: { id: 100, name: '客户' } });
@@ -185,7 +187,7 @@ describe('WeChatClient.callApi against the sandbox', () => {
     const busy = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: 'x' } } }).catch((e) => e);
     const down = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/getidlist', body: { openid: 'oA' } }).catch((e) => e);
     // assess
-    expect(read.tags).toEqual([{ id: 2, name: '星标组', count: 0 }]);
+    expect((read as { tags?: unknown }).tags).toEqual([{ id: 2, name: '星标组', count: 0 }]);
     expect(sandbox.count('/cgi-bin/tags/get')).toBe(4);
     expect(busy).toBeInstanceOf(WeChatApiError);
     expect(busy.errcode).toBe(-1);
@@ -204,6 +206,23 @@ describe('WeChatClient.callApi against the sandbox', () => {
     expect(created).toEqual({ tag: { id: 100, name: 'after-expiry' } });
     const answers = sandbox.requests('/cgi-bin/tags/create').map((r) => (r.answer?.body as { errcode?: number }).errcode);
     expect(answers).toEqual([42001, undefined]);
+  });
+
+  it('answers a file WeChat sends instead of JSON as its bytes, and an errcode for a missing one as WeChatApiError', async () => {
+    // prepare: a user sends a photo, which WeChat keeps as temporary media
+    const push = await sandbox.simulateUser('oPhoto', { type: 'image', data: new Uint8Array(SAMPLE_JPEG) });
+    const mediaId = String(push.message.MediaId);
+    // act
+    const file = await client.callApi({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: mediaId } });
+    const missing = await client.callApi({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: 'nope' } }).catch((e) => e);
+    // assess
+    expect(isWeChatFile(file)).toBe(true);
+    if (!isWeChatFile(file)) return;
+    expect(file.contentType).toBe('image/jpeg');
+    expect(Buffer.from(file.data).equals(SAMPLE_JPEG)).toBe(true);
+    expect(file.filename).toEqual(expect.any(String));
+    expect(missing).toBeInstanceOf(WeChatApiError);
+    expect(missing.errcode).toBe(40007);
   });
 
   it('refuses a bad input before any request is made', async () => {
