@@ -20,6 +20,7 @@
  */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadAssets, sendJson, SECURITY_HEADERS, type ConsoleAssets } from './assets';
+import { crossSiteRefusal } from './cross-site';
 
 /** Where the console runs. */
 export type ConsoleMode =
@@ -90,21 +91,6 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
     });
     req.on('end', () => upstream.end());
   });
-}
-
-/**
- * Why a request that changes the sandbox must be refused: it comes from another site. A page elsewhere
- * can make the browser POST here (a form, or fetch in no-cors mode); the browser then says so in Origin
- * and Sec-Fetch-Site, which no page can forge. Reads (GET, HEAD) are left alone: another site cannot see
- * their answers.
- */
-export function crossSiteRefusal(req: IncomingMessage): string | undefined {
-  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
-  const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request may not drive the sandbox: use the console itself`;
-  const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `requests from ${origin} may not drive the sandbox: use the console itself`;
-  return undefined;
 }
 
 /**

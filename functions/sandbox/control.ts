@@ -30,6 +30,7 @@ import { SandboxUsageError } from './errcodes';
 import type { SandboxFeed } from './feed';
 import { maskRequest } from './mask';
 import { serveStream } from './stream';
+import { crossSiteRefusal } from '../console/cross-site';
 import { fileAnswer, mediaOf, userMediaAction } from './media';
 import type { SandboxState } from './state';
 import type { CallbackConfig, CallbackVerification, Fault, MediaRecord, PushResult, SandboxRules, UserAction, UserSnapshot } from './types';
@@ -123,6 +124,9 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  // The console is served on this origin (npm run sandbox): no other site may drive the sandbox from a browser.
+  const refusal = crossSiteRefusal(req);
+  if (refusal) return send(res, 403, { error: { code: 'CROSS_SITE', message: refusal } });
   try {
     if (isDeskControlPath(path) && (await handleDeskControl(target, method, path, method === 'GET' ? {} : parseJson(raw), send, res))) return;
     const userRoute = /^\/sandbox\/users\/([^/]+)(?:\/(messages|events|actions))?$/.exec(path);

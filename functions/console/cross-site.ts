@@ -1,0 +1,27 @@
+/**
+ * Cross-site request refusal for what changes the sandbox (the console's proxy and the sandbox's own
+ * control plane, on whose origin `npm run sandbox` serves the console).
+ *
+ * @example
+ * ```ts
+ * const why = crossSiteRefusal(req);
+ * if (why) return send(res, 403, { error: { code: 'CROSS_SITE', message: why } });
+ * ```
+ */
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Why a request that changes the sandbox must be refused: it comes from another site. A page elsewhere
+ * can make the browser POST here (a form, or fetch in no-cors mode); the browser then says so in Origin
+ * and Sec-Fetch-Site, which no page can forge. Reads (GET, HEAD) are left alone: another site cannot see
+ * their answers.
+ */
+export function crossSiteRefusal(req: IncomingMessage): string | undefined {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request may not drive the sandbox: use the console itself`;
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `requests from ${origin} may not drive the sandbox: use the console itself`;
+  return undefined;
+}
+
