@@ -171,7 +171,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       catalogue: () => catalogueJson((name) => served.has(name)),
       facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
       doctor: () =>
-        runDoctor({ ...secrets, apiBaseUrl: config.apiBaseUrl, callbackUrl: env.WECHAT_CALLBACK_URL || `${url}/callback`, deployedSecret: undefined }),
+        runDoctor({
+          ...secrets,
+          apiBaseUrl: config.apiBaseUrl,
+          // In sandbox mode the sandbox pushes to this server's own /callback; with WeChat, only the URL WeChat uses means anything.
+          callbackUrl: env.WECHAT_CALLBACK_URL || (sandbox ? `${url}/callback` : undefined),
+        }),
     });
     server.on('request', (req, res) => {
       consoleRoutes

@@ -141,3 +141,44 @@ describe('console routes on npm run sandbox', () => {
     expect(catalogue.status).toBe(404);
   });
 });
+
+describe('console routes on npm start with real credentials', () => {
+  let wechat: Sandbox;
+  let dataDir: string;
+  let product: LocalProduct;
+  beforeAll(async () => {
+    // The sandbox stands in for api.weixin.qq.com; nothing else in the product knows it is one.
+    wechat = await startSandbox({ quiet: true, appId: 'wx0123456789abcdef', appSecret: 'a-real-looking-secret' });
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-real-'));
+    product = await startLocal({
+      port: 0,
+      dataDir,
+      env: { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 'a-real-looking-secret', WECHAT_API_BASE_URL: wechat.url, WECHAT_CALLBACK_TOKEN: 'realToken42' },
+    });
+  });
+  afterAll(async () => {
+    await product?.stop();
+    await wechat?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('has no sandbox to show, and GET /doctor tells what WeChat will refuse (40164 with the IP)', async () => {
+    // Prepare
+    wechat.injectFault({ path: '/cgi-bin/stable_token', kind: 'errcode', errcode: 40164, errmsg: 'invalid ip 198.51.100.23 ipv6 ::ffff:198.51.100.23, not in whitelist' });
+    // Act
+    const config = JSON.parse((await rawGet(product.url, '/console/config.json')).body) as Record<string, unknown>;
+    const proxied = await rawGet(product.url, '/console/sandbox/users');
+    const doctor = JSON.parse((await rawGet(product.url, '/doctor')).body) as { ok: boolean; checks: Array<{ id: string; status: string; fix?: string }> };
+    // Assess
+    expect(config).toMatchObject({ mode: 'wechat', sandbox: null, product: true });
+    expect(proxied.status).toBe(404);
+    expect(doctor.ok).toBe(false);
+    const ip = doctor.checks.find((c) => c.id === 'ipWhitelist')!;
+    expect(ip.status).toBe('fail');
+    expect(ip.fix).toContain('Add 198.51.100.23');
+    expect(doctor.checks.find((c) => c.id === 'callbackUrl')!.status).toBe('skip');
+    expect(JSON.stringify(doctor)).not.toContain('a-real-looking-secret');
+    expect(JSON.stringify(doctor)).not.toContain('realToken42');
+  });
+});
+
