@@ -8,7 +8,7 @@
  * catalogueJson().operations.find((o) => o.name === 'sendText')?.fields;
  * ```
  */
-import { CATALOGUE } from '../core/catalogue';
+import { CATALOGUE, type FieldSpec, type InputSpec, type Operation } from '../core/catalogue';
 
 /** One operation as the console sees it. */
 export interface ConsoleOperation {
@@ -18,18 +18,17 @@ export interface ConsoleOperation {
   title: string;
   description: string;
   route: { method: string; path: string };
-  input: unknown;
+  input: InputSpec;
   query: readonly string[];
-  fields: readonly unknown[];
+  fields: readonly FieldSpec[];
 }
 
 /**
  * The operations served by this server (`served(name)` says whether its route is on).
  */
-export function catalogueJson(served: (name: string) => boolean = () => true): { operations: ConsoleOperation[] } {
+export function catalogueJson(served: (name: string) => boolean = () => true, catalogue: readonly Operation[] = CATALOGUE): { operations: ConsoleOperation[] } {
   return {
-    operations: CATALOGUE.filter((op) => served(op.name)).map((op) => {
-      const more = op as unknown as { input?: unknown; query?: readonly string[]; fields?: readonly unknown[] };
+    operations: catalogue.filter((op) => served(op.name)).map((op) => {
       return {
         name: op.name,
         resource: op.resource,
@@ -37,9 +36,9 @@ export function catalogueJson(served: (name: string) => boolean = () => true): {
         title: op.title,
         description: op.description,
         route: { method: op.route.method, path: op.route.path },
-        input: more.input ?? { kind: 'json' },
-        query: more.query ?? [],
-        fields: more.fields ?? [],
+        input: op.input,
+        query: op.query ?? [],
+        fields: op.fields,
       };
     }),
   };

@@ -20,30 +20,13 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { getOperation, type Operation, type OperationOptions, type WeChatRequestSpec } from './catalogue';
+import { getOperation, runOperation, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 
-/**
- * What became of a call's request, for whoever counted it beforehand (the send gate): whether it may
- * have reached WeChat without WeChat refusing it. `false` until a request is handed to the transport;
- * back to `false` when the transport proves it never arrived or WeChat answered with an errcode.
- *
- * @example
- * ```ts
- * const trace: SendTrace = { mayHaveReachedWeChat: false };
- * try { await client.execute(op, input, trace); }
- * catch (e) { if (!trace.mayHaveReachedWeChat) await permit.release(); throw e; }
- * ```
- */
-export interface SendTrace {
-  mayHaveReachedWeChat: boolean;
-}
-
-/** WeChat's JSON answer to a successful call (errcode 0 or absent). */
-export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
+export type { SendTrace, WeChatResult };
 
 /** A file WeChat answered with instead of JSON (media/get, a QR code image, ...). */
 export interface WeChatFile {
@@ -182,14 +165,36 @@ export class WeChatClient {
    * await client.call('sendTyping', { touser: 'OPENID', command: 'Typing' });
    * ```
    */
-  async call(name: string, input: unknown): Promise<WeChatResult> {
+  async call<R extends OperationResult = WeChatResult>(name: string, input: unknown): Promise<R> {
     const op = getOperation(name);
-    return this.execute(op, op.parse(input, this.options));
+    return (await this.execute(op, op.parse(input, this.options))) as R;
   }
 
-  /** Performs an operation whose input is already parsed. */
-  async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<WeChatResult> {
-    return this.request(op.toRequest(input, this.options), op.recipient?.(input), trace);
+  /**
+   * Performs an operation whose input is already parsed: its one WeChat request, or its own hook (with
+   * this client as its only service, which is all an operation that only calls WeChat needs).
+   *
+   * @param trace told whether a request may have reached WeChat (see {@link SendTrace}).
+   */
+  async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<OperationResult> {
+    return runOperation(op, input, this.services(trace));
+  }
+
+  /**
+   * The services of an operation that needs only WeChat. With a trace, it tells whether ANY of the
+   * operation's requests may have reached WeChat (a hook may make several).
+   */
+  services(trace?: SendTrace, now: () => number = Date.now): OperationServices {
+    const request = async (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => {
+      if (!trace) return this.request(spec, recipient);
+      const one: SendTrace = { mayHaveReachedWeChat: false };
+      try {
+        return await this.request(spec, recipient, one);
+      } finally {
+        trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
+      }
+    };
+    return { wechat: { request }, options: this.options, now };
   }
 
   /**

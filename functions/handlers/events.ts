@@ -107,7 +107,7 @@ export function httpRequestOf(event: unknown): HttpRequestView {
 
 /** The answer as a Lambda proxy result: the same shape serves API Gateway payload versions 1.0 and 2.0. */
 export function toGatewayResult(answer: HttpAnswer) {
-  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: false };
+  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, isBase64Encoded: answer.isBase64Encoded ?? false };
 }
 
 /**

@@ -2,14 +2,18 @@
  * Every Lambda function of the product and the routes and events that reach it, derived from the core
  * catalogue plus the product's own functions (callback, interactions, token refresher). The CDK construct
  * deploys exactly this list, and the local server serves exactly these routes: a new catalogue entry
- * becomes a new function, route and EventBridge rule without touching either.
+ * becomes a new function, route, EventBridge rule and IAM role without touching either. Every fact comes
+ * from the entry (route, auth, setting that enables it, needs, sizing, bulk queue); nothing here is keyed
+ * by an operation's name.
  *
  * @example
  * ```ts
  * for (const fn of LAMBDA_FUNCTIONS) console.log(fn.id, fn.entry, fn.routes);
  * ```
  */
-import { CATALOGUE } from '../core/catalogue';
+import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+
+export type { FunctionNeeds, Sizing };
 
 /** An HTTP route of the API. */
 export interface RouteSpec {
@@ -18,18 +22,6 @@ export interface RouteSpec {
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
   auth: 'iam' | 'none';
-}
-
-/** What a function needs, which decides its environment and its IAM grants. */
-export interface FunctionNeeds {
-  /** Reads the Secrets Manager secret (app secret, callback token, AES key). */
-  secret: boolean;
-  /** Calls WeChat's API (and so needs the whitelisted egress when that option is on). */
-  callsWeChat: boolean;
-  /** Table access. */
-  table: 'read' | 'readWrite';
-  /** Publishes to the event bus. */
-  publishesEvents: boolean;
 }
 
 /** One Lambda function. */
@@ -42,26 +34,68 @@ export interface LambdaFunctionSpec {
   entry: 'operation' | 'callback' | 'interactions' | 'token-refresher';
   description: string;
   routes: RouteSpec[];
-  /** Whether EventBridge events with detail-type = `operation` and SQS messages invoke it. */
+  /** Whether EventBridge events with detail-type = `operation` invoke it. */
   acceptsEvents: boolean;
+  /** Whether it also consumes the bulk-send queue. */
+  consumesBulkQueue?: boolean;
+  /** The setting that turns it on (see OperationRoute.enabledBy); absent: always on. */
+  enabledBy?: string;
   needs: FunctionNeeds;
+  sizing: Sizing;
 }
+
+/** Memory and timeout of a catalogue operation without its own: one WeChat call, one token refresh, one retry. */
+export const DEFAULT_SIZING: Sizing = { memoryMb: 256, timeoutSeconds: 15 };
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
-/** The functions, one per catalogue operation first, then the product's own. */
-export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = [
-  ...CATALOGUE.map(
-    (op): LambdaFunctionSpec => ({
-      id: pascal(op.name),
-      operation: op.name,
-      entry: 'operation',
-      description: op.title,
-      routes: [{ method: op.route.method, path: op.route.path, auth: 'iam' }],
-      acceptsEvents: true,
-      needs: { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: false },
-    }),
-  ),
+/** The function of one catalogue operation. */
+export function operationFunction(op: Operation): LambdaFunctionSpec {
+  return {
+    id: pascal(op.name),
+    operation: op.name,
+    entry: 'operation',
+    description: op.title,
+    routes: [{ method: op.route.method, path: op.route.path, auth: op.route.auth ?? 'iam' }],
+    acceptsEvents: op.acceptsEvents ?? true,
+    consumesBulkQueue: op.consumesBulkQueue,
+    enabledBy: op.route.enabledBy,
+    needs: op.needs,
+    sizing: op.sizing ?? DEFAULT_SIZING,
+  };
+}
+
+/**
+ * The functions of a catalogue, then the product's own: what CDK deploys and the local server serves.
+ *
+ * @example
+ * ```ts
+ * const specs = functionsFor([...CATALOGUE, myOperation]);
+ * ```
+ */
+export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpec[] {
+  const bulk = catalogue.filter((op) => op.consumesBulkQueue);
+  if (bulk.length > 1) throw new Error(`only one operation may consume the bulk-send queue, got ${bulk.map((op) => op.name).join(', ')}`);
+  return [...catalogue.map(operationFunction), ...PRODUCT_FUNCTIONS];
+}
+
+/**
+ * The functions whose setting is on: `isOn(setting)` says whether a setting (e.g. `TOKEN_VENDING`) is
+ * turned on.
+ */
+export function enabledFunctions(specs: readonly LambdaFunctionSpec[], isOn: (setting: string) => boolean): LambdaFunctionSpec[] {
+  return specs.filter((spec) => spec.enabledBy === undefined || isOn(spec.enabledBy));
+}
+
+/**
+ * How the local server reads a setting from its environment: `on`, `true`, `1` or `yes` turn it on.
+ */
+export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
+  return /^(on|true|1|yes)$/i.test(env[setting] ?? '');
+}
+
+/** The product's own functions, besides the catalogue's. */
+const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
   {
     id: 'Callback',
     entry: 'callback',
@@ -72,6 +106,8 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     ],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
+    // WeChat waits 5 s for the answer; 512 MB for a faster cold start.
+    sizing: { memoryMb: 512, timeoutSeconds: 5 },
   },
   {
     id: 'Interactions',
@@ -84,6 +120,7 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     acceptsEvents: false,
     // It reads the secret only for the app id, which keys each user's window record.
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false },
+    sizing: { memoryMb: 256, timeoutSeconds: 10 },
   },
   {
     id: 'TokenRefresher',
@@ -92,8 +129,12 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     routes: [],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: false },
+    sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
 ];
+
+/** The functions of the product's catalogue, then its own. */
+export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = functionsFor(CATALOGUE);
 
 /** The environment variable that tells the shared `operation` entry which catalogue operation it serves. */
 export const OPERATION_ENV = 'OPERATION_NAME';

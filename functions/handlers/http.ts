@@ -10,6 +10,8 @@ export interface HttpAnswer {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** The body is base64 of bytes (a file answer). */
+  isBase64Encoded?: boolean;
 }
 
 /**
@@ -22,6 +24,20 @@ export interface HttpAnswer {
  */
 export function jsonAnswer(statusCode: number, body: unknown): HttpAnswer {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+}
+
+/**
+ * A file answer: the bytes base64-encoded, as API Gateway wants binary bodies.
+ *
+ * @example
+ * ```ts
+ * fileAnswer(200, bytes, 'image/jpeg', 'photo.jpg');
+ * ```
+ */
+export function fileAnswer(statusCode: number, data: Uint8Array, contentType: string, filename?: string): HttpAnswer {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (filename) headers['content-disposition'] = `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"`;
+  return { statusCode, headers, body: Buffer.from(data).toString('base64'), isBase64Encoded: true };
 }
 
 /** A plain-text answer (the callback's `success` and echostr). */

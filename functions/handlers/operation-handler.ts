@@ -1,8 +1,8 @@
 /**
  * The Lambda handler of one catalogue operation, for every way it can be invoked:
- * - API Gateway HTTP API (payload 2.0) and REST (1.0): input from the JSON body plus path parameters
- *   (the avatar also as a raw image/jpeg body or multipart with `media`); `Idempotency-Key` header;
- *   answers per design.md's contract;
+ * - API Gateway HTTP API (payload 2.0) and REST (1.0): input as the entry's `input` says (a JSON body,
+ *   or a file as a raw body or multipart) plus path parameters and the entry's query names;
+ *   `Idempotency-Key` header; the entry's success status and answer kind (JSON or a file);
  * - SQS: each record's body is one input, idempotent by message id; failures are reported as
  *   batchItemFailures so one bad message never redelivers the others;
  * - EventBridge: detail-type is the operation's name, detail its input, idempotent by event id;
@@ -10,48 +10,73 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { getOperation, type Operation } from '../core/catalogue';
+import { getOperation, isFileResult, type Operation } from '../core/catalogue';
 import { ValidationError, WeChatKfError } from '../core/errors';
-import { limitsFor } from '../core/limits';
 import type { AppContext } from './context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
-import { errorAnswer, jsonAnswer } from './http';
+import { errorAnswer, fileAnswer, jsonAnswer, type HttpAnswer } from './http';
 import { readMultipartFile } from './multipart';
 import { perform } from './perform';
 
-/** Builds an operation's input from an HTTP request. */
-export async function inputFromHttp(op: Operation<any>, request: HttpRequestView): Promise<unknown> {
-  const contentType = (request.headers['content-type'] ?? '').toLowerCase();
-  const params = request.pathParameters;
-  if (op.name === 'uploadKfAvatar') {
-    const maxBytes = limitsFor('current').avatarBytes.max;
-    if (contentType.startsWith('multipart/form-data')) {
-      const file = await readMultipartFile(request.body, request.headers['content-type']!, 'media', maxBytes);
-      return { kf_account: params.kf_account, media: new Uint8Array(file.data), filename: file.filename };
-    }
-    if (contentType.startsWith('application/json')) {
-      return { ...(parseJsonBody(request.body) as object), kf_account: params.kf_account };
-    }
-    if (request.body.length === 0) throw new ValidationError([{ field: 'media', rule: 'is required: send the JPG as an image/jpeg body, or multipart/form-data with a file field "media"' }]);
-    return { kf_account: params.kf_account, media: new Uint8Array(request.body) };
-  }
-  if (op.route.method === 'GET' || op.route.method === 'DELETE') {
-    return { ...params };
-  }
-  checkJsonContentType(contentType);
-  const body = parseJsonBody(request.body);
+/** Copies path parameters and the operation's query names onto an input object, refusing disagreements. */
+function withRequestParameters(op: Operation, body: unknown, request: HttpRequestView): unknown {
+  const params: Record<string, string> = { ...request.pathParameters };
+  for (const name of op.query ?? []) if (request.query[name] !== undefined) params[name] = request.query[name]!;
   if (Object.keys(params).length === 0) return body;
+  if (body === undefined) return params;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   for (const [name, value] of Object.entries(params)) {
     const given = (body as Record<string, unknown>)[name];
     if (given !== undefined && given !== value) {
-      throw new ValidationError([{ field: name, rule: `differs between the path (${JSON.stringify(value)}) and the body (${JSON.stringify(given)})` }]);
+      throw new ValidationError([{ field: name, rule: `differs between the URL (${JSON.stringify(value)}) and the body (${JSON.stringify(given)})` }]);
     }
   }
   return { ...body, ...params };
 }
 
-function logFailure(ctx: AppContext, op: Operation<any>, source: string, error: unknown) {
+/**
+ * Builds an operation's input from an HTTP request, as its entry's `input` says: a JSON body (none for
+ * GET and DELETE), or a file (a raw body of an accepted type, or multipart/form-data with the file in
+ * `input.field`, or JSON with the file as base64), plus path parameters and the entry's query names.
+ */
+export async function inputFromHttp(op: Operation, request: HttpRequestView): Promise<unknown> {
+  const contentType = (request.headers['content-type'] ?? '').toLowerCase();
+  const bare = contentType.split(';')[0]!.trim();
+  if (op.route.method === 'GET' || op.route.method === 'DELETE') return withRequestParameters(op, undefined, request);
+  const spec = op.input;
+  if (spec.kind === 'file') {
+    if (bare === 'multipart/form-data') {
+      const file = await readMultipartFile(request.body, request.headers['content-type']!, spec.field, spec.maxBytes);
+      return withRequestParameters(op, { [spec.field]: new Uint8Array(file.data), filename: file.filename }, request);
+    }
+    if (bare !== 'application/json') {
+      if (request.body.length === 0) {
+        throw new ValidationError([{ field: spec.field, rule: `is required: send the file as a ${spec.accepts.join(' or ')} body, or multipart/form-data with a file field "${spec.field}"` }]);
+      }
+      if (bare && !spec.accepts.includes(bare) && bare !== 'application/octet-stream') {
+        throw new ValidationError([{ field: spec.field, rule: `must be sent as ${[...spec.accepts, 'multipart/form-data'].join(' or ')}, got ${bare}` }]);
+      }
+      if (request.body.length > spec.maxBytes) {
+        throw new ValidationError([{ field: spec.field, rule: `must be at most ${spec.maxBytes} bytes, got ${request.body.length}` }]);
+      }
+      return withRequestParameters(op, { [spec.field]: new Uint8Array(request.body) }, request);
+    }
+  } else {
+    checkJsonContentType(contentType);
+  }
+  return withRequestParameters(op, parseJsonBody(request.body), request);
+}
+
+/** The HTTP answer of a result: the entry's success status, JSON or a file. */
+function successAnswer(op: Operation, result: unknown): HttpAnswer {
+  const status = op.successStatus ?? 200;
+  if (op.answer?.kind === 'file' && isFileResult(result)) {
+    return fileAnswer(status, result.data, result.contentType ?? op.answer.contentType, result.filename ?? op.answer.filename);
+  }
+  return jsonAnswer(status, result);
+}
+
+function logFailure(ctx: AppContext, op: Operation, source: string, error: unknown) {
   if (error instanceof WeChatKfError && error.status < 500) {
     ctx.logger.info('operation refused', { operation: op.name, source, code: error.code, message: error.message });
   } else {
@@ -66,10 +91,11 @@ function logFailure(ctx: AppContext, op: Operation<any>, source: string, error: 
  * ```ts
  * // functions/handlers/operation.ts
  * export const handler = createOperationHandler(process.env.OPERATION_NAME!, lambdaContext());
+ * // or, for an entry of another catalogue: createOperationHandler(entry, getContext)
  * ```
  */
-export function createOperationHandler(operationName: string, getContext: () => Promise<AppContext>) {
-  const op = getOperation(operationName);
+export function createOperationHandler(operation: string | Operation, getContext: () => Promise<AppContext>) {
+  const op = typeof operation === 'string' ? getOperation(operation) : operation;
 
   return async function handler(event: unknown, lambdaContext?: Context): Promise<unknown> {
     const invocation = classifyEvent(event);
@@ -83,7 +109,7 @@ export function createOperationHandler(operationName: string, getContext: () => 
           throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
         }
         const result = await perform(ctx, op, input, key, lambdaContext);
-        return toGatewayResult(jsonAnswer(200, result));
+        return toGatewayResult(successAnswer(op, result));
       } catch (error) {
         if (ctx) logFailure(ctx, op, 'http', error);
         return toGatewayResult(errorAnswer(error));

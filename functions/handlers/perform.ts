@@ -14,10 +14,10 @@
  * either route is the same payload, and another message under the key is refused with 422).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Operation } from '../core/catalogue';
-import type { SendTrace, WeChatResult } from '../core/client';
+import { runOperation, type Operation, type OperationResult, type SendTrace } from '../core/catalogue';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
+import { operationServices } from './services';
 
 /** Counts one event of `name` with one dimension (e.g. SendRefused by reason, WeChatErrors by errcode). */
 export function countBy(ctx: AppContext, name: string, dimension: string, value: string): void {
@@ -31,16 +31,18 @@ interface Permit {
   release(): Promise<void>;
 }
 
-async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Permit | undefined> {
-  const openid = op.recipient?.(input);
-  if (!openid || op.gate === 'none') return undefined;
+async function gate(ctx: AppContext, op: Operation, input: unknown): Promise<Permit | undefined> {
+  const { gate } = op;
+  if (gate.kind === 'none') return undefined;
+  const openid = gate.recipient(input);
+  if (!openid) return undefined;
   try {
-    if (op.gate === 'send') {
+    if (gate.kind === 'send') {
       const permit = await ctx.windows.acquireSend(openid);
       if (permit.observedRefusal) countBy(ctx, 'SendWouldBeRefused', 'reason', permit.observedRefusal);
       return permit;
     }
-    return await ctx.windows.acquireTyping(openid, input.command);
+    return await ctx.windows.acquireTyping(openid, gate.command(input));
   } catch (error) {
     if (error instanceof SendWindowClosedError) countBy(ctx, 'SendRefused', 'reason', error.reason);
     if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError) countBy(ctx, 'TypingRefused', 'reason', error.code);
@@ -52,8 +54,8 @@ async function gate(ctx: AppContext, op: Operation<any>, input: any): Promise<Pe
  * The idempotency scope of an operation: every send operation shares one (a key means one send, whichever
  * route carried it); any other operation has its own.
  */
-export function idempotencyScope(op: Operation<any>): string {
-  return op.gate === 'send' ? 'send' : op.name;
+export function idempotencyScope(op: Operation): string {
+  return op.gate.kind === 'send' ? 'send' : op.name;
 }
 
 /**
@@ -70,17 +72,17 @@ export function idempotencyScope(op: Operation<any>): string {
  */
 export async function perform(
   ctx: AppContext,
-  op: Operation<any>,
+  op: Operation,
   input: unknown,
   idempotencyKey?: string,
   lambda?: { getRemainingTimeInMillis?: () => number },
-): Promise<WeChatResult> {
-  const run = async (): Promise<WeChatResult> => {
+): Promise<OperationResult> {
+  const run = async (): Promise<OperationResult> => {
     const permit = await gate(ctx, op, input);
     const trace: SendTrace = { mayHaveReachedWeChat: false };
     try {
-      const result = await ctx.client.execute(op, input, trace);
-      if (op.gate === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
+      const result = await runOperation(op, input, operationServices(ctx, trace));
+      if (op.gate.kind === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
       return result;
     } catch (error) {
       if (permit && !trace.mayHaveReachedWeChat) {
@@ -91,7 +93,7 @@ export async function perform(
       throw error;
     }
   };
-  if (!idempotencyKey || op.gate === 'none') return run();
+  if (!idempotencyKey || op.gate.kind === 'none') return run();
   // A run still "in progress" after this invocation's deadline died with its container: a retry may take
   // it over then, rather than after the runner's default of a minute.
   const remaining = lambda?.getRemainingTimeInMillis?.();

@@ -19,7 +19,8 @@ import { createDynamoClient, ensureTable, LocalQueue, startEmbeddedDynamo } from
 import { createCallbackHandler } from '../handlers/callback-handler';
 import { configFromEnv, type WeChatSecrets } from '../handlers/config';
 import { createContext, type AppContext } from '../handlers/context';
-import { LAMBDA_FUNCTIONS, type LambdaFunctionSpec } from '../handlers/functions';
+import { CATALOGUE, getOperation, type Operation } from '../core/catalogue';
+import { enabledFunctions, functionsFor, settingIsOn, type LambdaFunctionSpec } from '../handlers/functions';
 import { createInteractionsHandler } from '../handlers/interactions-handler';
 import { createOperationHandler } from '../handlers/operation-handler';
 import { MemoryPublisher } from '../handlers/publisher';
@@ -49,6 +50,8 @@ export interface LocalOptions {
   now?: () => number;
   /** The waits between webhook delivery tries (tests shorten them); default the deployed schedule. */
   webhookRetryDelaysMs?: readonly number[];
+  /** The operations to serve. Default the product's CATALOGUE. */
+  catalogue?: readonly Operation[];
 }
 
 export interface LocalProduct {
@@ -84,6 +87,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     throw new ConfigurationError('set both WECHAT_APP_ID and WECHAT_APP_SECRET to use WeChat, or neither to use the sandbox');
   }
   const sandboxMode = !env.WECHAT_APP_ID;
+  const catalogue = options.catalogue ?? CATALOGUE;
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -154,7 +158,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {
       let h = handlers.get(fn.id);
       if (!h) {
-        if (fn.entry === 'operation') h = createOperationHandler(fn.operation!, getContext) as GatewayHandler;
+        if (fn.entry === 'operation') h = createOperationHandler(getOperation(fn.operation!, catalogue), getContext) as GatewayHandler;
         else if (fn.entry === 'callback') h = createCallbackHandler(getContext) as GatewayHandler;
         else if (fn.entry === 'interactions') h = createInteractionsHandler(getContext) as GatewayHandler;
         else throw new Error(`${fn.id} has no HTTP route`);
@@ -162,13 +166,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       }
       return h;
     };
-    const gateway = new LocalGateway(LAMBDA_FUNCTIONS, handlerFor);
-    const served = new Set(LAMBDA_FUNCTIONS.map((fn) => fn.operation).filter(Boolean));
+    // Operations off by default (route.enabledBy) are served only when their setting is on in the environment.
+    const functions = enabledFunctions(functionsFor(catalogue), (setting) => settingIsOn(env, setting));
+    const gateway = new LocalGateway(functions, handlerFor);
+    const served = new Set(functions.map((fn) => fn.operation).filter(Boolean));
     // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/console/routes.ts.
     const consoleRoutes = createConsoleRoutes({
       mode: sandbox ? 'sandbox' : 'wechat',
       sandboxUrl: sandbox?.url,
-      catalogue: () => catalogueJson((name) => served.has(name)),
+      catalogue: () => catalogueJson((name) => served.has(name), catalogue),
       facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
       doctor: () =>
         runDoctor({

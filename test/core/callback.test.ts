@@ -2,7 +2,6 @@ import { createCipheriv, createDecipheriv } from 'crypto';
 import { inspect } from 'util';
 import {
   buildPassiveReply,
-  buildPush,
   computeSignature,
   dedupKey,
   encryptReply,
@@ -14,6 +13,7 @@ import {
   WeChatCrypto,
   type InboundMessage,
 } from '../../functions/core/callback';
+import { buildPush } from '../support/push';
 import { ConfigurationError, SignatureError, ValidationError, WeChatKfError } from '../../functions/core/errors';
 
 /** The official worked example (wechat-reference.md). */

@@ -103,7 +103,7 @@ describe('catalogue', () => {
       const asKf = { ...body, customservice: { kf_account: 'kf1@mywechat' } };
       // Act
       const parsed = parseMessage(body);
-      const request = getOperation('sendMessage').toRequest(getOperation('sendMessage').parse(asKf));
+      const request = getOperation('sendMessage').toRequest!(getOperation('sendMessage').parse(asKf));
       // Assess
       expect(parsed).toEqual(body);
       expect(request).toEqual({ method: 'POST', path: '/cgi-bin/message/custom/send', json: asKf });
@@ -173,8 +173,8 @@ describe('kf accounts', () => {
   it('deletes by POST body by default and by GET query in the 2017 form, keeping @ literal later in the query', () => {
     const del = getOperation('deleteKfAccount');
     const input = del.parse({ kf_account: 'kf1@wx' });
-    expect(del.toRequest(input)).toEqual({ method: 'POST', path: '/customservice/kfaccount/del', json: { kf_account: 'kf1@wx' } });
-    expect(del.toRequest(input, { kfDeleteMethod: 'GET' })).toEqual({ method: 'GET', path: '/customservice/kfaccount/del', query: { kf_account: 'kf1@wx' } });
+    expect(del.toRequest!(input)).toEqual({ method: 'POST', path: '/customservice/kfaccount/del', json: { kf_account: 'kf1@wx' } });
+    expect(del.toRequest!(input, { kfDeleteMethod: 'GET' })).toEqual({ method: 'GET', path: '/customservice/kfaccount/del', query: { kf_account: 'kf1@wx' } });
   });
 
   it('takes avatar bytes or base64, and refuses what is not a JPG or too large', () => {
@@ -184,7 +184,7 @@ describe('kf accounts', () => {
     const fromBase64 = upload.parse({ kf_account: 'kf1@wx', media: Buffer.from(jpeg).toString('base64') });
     expect(Buffer.from(fromBytes.media)).toEqual(Buffer.from(jpeg));
     expect(Buffer.from(fromBase64.media)).toEqual(Buffer.from(jpeg));
-    expect(upload.toRequest(fromBytes).query).toEqual({ kf_account: 'kf1@wx' });
+    expect(upload.toRequest!(fromBytes).query).toEqual({ kf_account: 'kf1@wx' });
     expectIssue(() => upload.parse({ kf_account: 'kf1@wx', media: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }), 'media', 'must be a JPG image');
     const big = new Uint8Array(5 * 1024 * 1024 + 1);
     big.set([0xff, 0xd8, 0xff]);
@@ -196,7 +196,7 @@ describe('kf accounts', () => {
 describe('typing', () => {
   it('accepts Typing and CancelTyping and refuses anything else', () => {
     const typing = getOperation('sendTyping');
-    expect(typing.toRequest(typing.parse({ touser: 'o', command: 'Typing' }))).toEqual({
+    expect(typing.toRequest!(typing.parse({ touser: 'o', command: 'Typing' }))).toEqual({
       method: 'POST',
       path: '/cgi-bin/message/custom/typing',
       json: { touser: 'o', command: 'Typing' },

@@ -2,7 +2,8 @@
  * The transfer reply, read back by the sandbox's own reply reader (written separately, from the
  * reference), in plain, compatible and safe mode, XML and JSON; and the handoff input rules.
  */
-import { buildPush, openPush, WeChatCrypto } from '../../functions/core/callback';
+import { openPush, WeChatCrypto } from '../../functions/core/callback';
+import { buildPush } from '../support/push';
 import { parseHandoffInput, transferReply } from '../../functions/core/handoff';
 import { resolveCallback } from '../../functions/sandbox/push';
 import { readReply } from '../../functions/sandbox/reply';

@@ -3,7 +3,8 @@
  * sends them, DynamoDB on dynalite. Two messages of one second are two interactions (ordered by MsgId), a
  * msgmenu tap is a menu click, and events are told apart by Event and EventKey.
  */
-import { buildPush, type XmlRecord } from '../../functions/core/callback';
+import type { XmlRecord } from '../../functions/core/callback';
+import { buildPush } from '../support/push';
 import { createCallbackHandler } from '../../functions/handlers/callback-handler';
 import { configFromEnv } from '../../functions/handlers/config';
 import { createContext, type AppContext } from '../../functions/handlers/context';

@@ -311,10 +311,10 @@ describe('kf accounts', () => {
 describe('typing', () => {
   it('Typing and CancelTyping', async () => {
     const openid = await activeUser();
-    let r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'typing', touser: openid }, [{ json: {} }], CRED);
+    let r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'Typing' }, [{ json: {} }], CRED);
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'Typing' });
-    r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'cancelTyping', touser: openid }, [{ json: {} }], CRED);
+    r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'CancelTyping' }, [{ json: {} }], CRED);
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'CancelTyping' });
   });

@@ -111,7 +111,7 @@ describe('core and sandbox agree on msgmenu ids', () => {
       const token = (await (await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)).json()) as { access_token: string };
       const op = getOperation('sendMsgMenu');
       // Act
-      const request = op.toRequest(op.parse({ touser: 'oMenu', msgmenu: { head_content: 'Happy?', list } }));
+      const request = op.toRequest!(op.parse({ touser: 'oMenu', msgmenu: { head_content: 'Happy?', list } }));
       const answer = (await (await fetch(`${sandbox.url}${request.path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(request.json) })).json()) as { errcode: number };
       // Assess
       expect(answer.errcode).toBe(0);

@@ -1,50 +1,64 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { CATALOGUE, getOperation, type Resource } from '../../../../functions/core/catalogue';
-import { kfAccount } from './kfAccount';
+import { CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
+import { generatedOperation, titleCase } from './generated';
 import { message } from './message';
 import type { NodeOperation, NodeResource } from './types';
-import { typing } from './typing';
 
 /**
- * The node's resources, keyed by the core catalogue's resources: the compiler refuses a catalogue resource
- * without one, and test/n8n checks that every catalogue operation is performed by some node operation.
+ * Resources whose UI is written by hand because generation would be worse: messages (one Send with a
+ * Message Type switch over every type, rather than twelve operations). Their fields still come from the
+ * catalogue's data (actions/message/content.ts). Every other resource is generated from the catalogue.
  */
-export const RESOURCES: Record<Resource, NodeResource> = { kfAccount, message, typing };
+const HAND_MADE: Readonly<Record<string, NodeResource>> = { message };
 
-/** Resource order in the UI: the order the catalogue first mentions them. */
-const resourceOrder = [...new Set(CATALOGUE.map((op) => op.resource))];
-
-export function findOperation(resource: string, operation: string): NodeOperation | undefined {
-	return RESOURCES[resource as Resource]?.operations.find((op) => op.value === operation);
+/**
+ * The node's resources: one per catalogue resource, in the order the catalogue first mentions them; an
+ * operation of a hand-made resource that none of its node operations performs is generated beside them.
+ *
+ * @example
+ * ```ts
+ * resourcesFor([...CATALOGUE, myOperation]).find((r) => r.value === myOperation.resource);
+ * ```
+ */
+export function resourcesFor(catalogue: readonly Operation[]): NodeResource[] {
+	const order = [...new Set(catalogue.map((op) => op.resource))];
+	return order.map((value) => {
+		const ops = catalogue.filter((op) => op.resource === value);
+		const made = HAND_MADE[value];
+		const covered = new Set(made?.operations.flatMap((o) => o.catalogue) ?? []);
+		const generated = ops.filter((op) => !covered.has(op.name)).map(generatedOperation);
+		const operations: NodeOperation[] = [...(made?.operations ?? []), ...generated].sort((a, b) => a.name.localeCompare(b.name));
+		return { value, name: made?.name ?? titleCase(value), operations };
+	});
 }
 
-function operationDescription(op: NodeOperation): string {
-	if (op.description) return op.description;
-	const first = op.catalogue[0];
-	return first ? getOperation(first).description : op.action;
+/** The resources of the product's catalogue. */
+export const RESOURCES: readonly NodeResource[] = resourcesFor(CATALOGUE);
+
+export function findOperation(resource: string, operation: string, resources: readonly NodeResource[] = RESOURCES): NodeOperation | undefined {
+	return resources.find((r) => r.value === resource)?.operations.find((op) => op.value === operation);
 }
 
-/** The Resource and Operation fields and every operation's fields, generated from the resources above. */
-export function buildProperties(): INodeProperties[] {
+/** The Resource and Operation fields and every operation's fields, generated from the resources. */
+export function buildProperties(resources: readonly NodeResource[] = RESOURCES): INodeProperties[] {
 	const properties: INodeProperties[] = [
 		{
 			displayName: 'Resource',
 			name: 'resource',
 			type: 'options',
 			noDataExpression: true,
-			options: resourceOrder.map((value) => ({ name: RESOURCES[value].name, value })),
+			options: resources.map((r) => ({ name: r.name, value: r.value })),
 			default: 'message',
 		},
 	];
-	for (const value of resourceOrder) {
-		const resource = RESOURCES[value];
+	for (const resource of resources) {
 		const generated = {
-			displayOptions: { show: { resource: [value] } },
+			displayOptions: { show: { resource: [resource.value] } },
 			options: resource.operations.map((op) => ({
 				name: op.name,
 				value: op.value,
 				action: op.action,
-				description: operationDescription(op),
+				description: op.description ?? op.action,
 			})),
 			default: resource.operations[0]?.value ?? '',
 		};
@@ -56,7 +70,7 @@ export function buildProperties(): INodeProperties[] {
 		);
 		for (const op of resource.operations) {
 			for (const property of op.properties) {
-				const show = { ...(property.displayOptions?.show ?? {}), resource: [value], operation: [op.value] };
+				const show = { ...(property.displayOptions?.show ?? {}), resource: [resource.value], operation: [op.value] };
 				properties.push(Object.assign({}, property, { displayOptions: { ...property.displayOptions, show } }));
 			}
 		}

@@ -8,7 +8,7 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { Operation, WeChatRequestSpec } from '../../../../functions/core/catalogue';
+import { runOperation, pathParameters, type Operation, type WeChatRequestSpec } from '../../../../functions/core/catalogue';
 import { buildQuery, multipartBody } from '../../../../functions/core/client';
 import { isTokenErrcode, ValidationError } from '../../../../functions/core/errors';
 import { productError, validationError, weChatApiError } from './errors';
@@ -100,8 +100,9 @@ function routePath(path: string, input: IDataObject): string {
 }
 
 /**
- * Gateway mode: calls the deployed API (its routes are the catalogue's), signed with SigV4 by the
- * credential, so sends go through the deployment's token cache and send-window gating.
+ * Gateway mode: calls the deployed API (its routes are the catalogue's, with the entry's path and query
+ * parameters and input kind), signed with SigV4 by the credential, so sends go through the deployment's
+ * token cache and send-window gating.
  */
 async function callGateway(
 	this: IExecuteFunctions,
@@ -111,21 +112,23 @@ async function callGateway(
 ): Promise<IDataObject> {
 	const credentials = await this.getCredentials(GATEWAY_CREDENTIAL, itemIndex);
 	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
-	// Every message type is sent to POST /messages, whose body is WeChat's custom/send JSON unchanged.
-	const route = op.resource === 'message' ? { method: 'POST', path: '/messages' } : op.route;
-	const pathParams = new Set([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
+	const { route } = op;
+	const inUrl = new Set([...pathParameters(route.path), ...(op.query ?? [])]);
+	const query = (op.query ?? []).filter((name) => input[name] !== undefined);
+	const search = query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
 	const options: IHttpRequestOptions = {
 		method: route.method as IHttpRequestMethods,
-		url: `${baseUrl}${routePath(route.path, input)}`,
+		url: `${baseUrl}${routePath(route.path, input)}${search}`,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		json: true,
 	};
-	if (input.media instanceof Uint8Array) {
-		options.body = Buffer.from(input.media);
-		options.headers = { 'content-type': 'image/jpeg' };
+	const file = op.input.kind === 'file' ? input[op.input.field] : undefined;
+	if (op.input.kind === 'file' && file instanceof Uint8Array) {
+		options.body = Buffer.from(file);
+		options.headers = { 'content-type': op.input.accepts[0] ?? 'application/octet-stream' };
 	} else if (route.method === 'POST' || route.method === 'PUT') {
-		options.body = Object.fromEntries(Object.entries(input).filter(([key]) => !pathParams.has(key))) as IDataObject;
+		options.body = Object.fromEntries(Object.entries(input).filter(([key]) => !inUrl.has(key))) as IDataObject;
 		options.headers = { 'content-type': 'application/json; charset=utf-8' };
 	}
 	const response = (await this.helpers.httpRequestWithAuthentication.call(
@@ -176,8 +179,18 @@ export async function performOperation(
 	if (mode !== 'direct') {
 		throw new NodeOperationError(this.getNode(), `Unknown authentication "${mode}"`, { itemIndex });
 	}
-	const parsed = input as Record<string, unknown>;
-	return await callDirect.call(this, op.toRequest(parsed), itemIndex, op.recipient?.(parsed));
+	if (op.direct === false) {
+		throw new NodeOperationError(this.getNode(), `${op.title} is performed by the deployed product, not by WeChat`, {
+			itemIndex,
+			description: 'Set Authentication to Gateway (Deployed API) to use this operation',
+		});
+	}
+	// The same runner as the product's functions: the entry's one WeChat request, or its own hook.
+	return (await runOperation(op, input, {
+		wechat: { request: async (spec, recipient) => await callDirect.call(this, spec, itemIndex, recipient) },
+		options: {},
+		now: Date.now,
+	})) as IDataObject;
 }
 
 export { productError };

@@ -1,9 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import type { MessageType } from '../../../../../functions/core/catalogue';
+import { MESSAGE_TYPE_SPECS, type MessageType } from '../../../../../functions/core/catalogue';
+import { fieldProperty, parameterName } from '../generated';
 
 /**
  * The fields of each message type and how they become the object under the msgtype's key, as WeChat
- * documents it. `Record<MessageType, …>` makes the compiler refuse a catalogue message type without fields.
+ * documents it. The fields are the catalogue's (labels, descriptions, required); this file only says how
+ * n8n shows the two that are not plain values (the menu's list, one news article) and builds the object. `Record<MessageType, …>` makes the compiler refuse a catalogue message type without fields.
  */
 export interface MessageContent {
 	fields: INodeProperties[];
@@ -17,71 +19,37 @@ const str = (ctx: IExecuteFunctions, name: string, itemIndex: number): string =>
 const compact = (object: IDataObject): IDataObject =>
 	Object.fromEntries(Object.entries(object).filter(([, v]) => v !== '' && v !== undefined));
 
-const mediaId = (description: string): INodeProperties => ({
-	displayName: 'Media ID',
-	name: 'mediaId',
-	type: 'string',
-	required: true,
-	default: '',
-	description,
-});
-
-const thumbMediaId: INodeProperties = {
-	displayName: 'Thumbnail Media ID',
-	name: 'thumbMediaId',
-	type: 'string',
-	required: true,
-	default: '',
-	description: 'The media_id of the uploaded thumbnail image',
-};
-
-const title = (required = false): INodeProperties => ({
-	displayName: 'Title',
-	name: 'title',
-	type: 'string',
-	required,
-	default: '',
-});
-
-const description: INodeProperties = {
-	displayName: 'Description',
-	name: 'description',
-	type: 'string',
-	default: '',
-};
+/**
+ * The n8n parameter of a catalogue field of a message type: its label, type, rules and description come
+ * from the catalogue (core/catalogue/messages.ts); `override` adds only what n8n needs beyond them.
+ */
+function field(type: MessageType, name: string, param = parameterName(name), override: Partial<INodeProperties> = {}): INodeProperties {
+	const spec = MESSAGE_TYPE_SPECS[type].fields.find((f) => f.name === name);
+	if (!spec) throw new Error(`the catalogue has no field ${name} for ${type}`);
+	return Object.assign(fieldProperty(spec, param), override);
+}
 
 export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 	text: {
-		fields: [
-			{
-				displayName: 'Text',
-				name: 'content',
-				type: 'string',
-				typeOptions: { rows: 4 },
-				required: true,
-				default: '',
-				description:
-					'The text. It may hold links: &lt;a href="https://…"&gt;…&lt;/a&gt;, also to mini program pages (data-miniprogram-appid, data-miniprogram-path).',
-			},
-		],
+		fields: [field('text', 'content')],
 		build(i) {
 			return { content: str(this, 'content', i) };
 		},
 	},
 	image: {
-		fields: [mediaId('The media_id of an uploaded image')],
+		fields: [field('image', 'media_id')],
 		build(i) {
 			return { media_id: str(this, 'mediaId', i) };
 		},
 	},
 	voice: {
-		fields: [mediaId('The media_id of uploaded audio')],
+		fields: [field('voice', 'media_id')],
 		build(i) {
 			return { media_id: str(this, 'mediaId', i) };
 		},
 	},
 	video: {
-		fields: [mediaId('The media_id of an uploaded video'), thumbMediaId, title(), description],
+		fields: [field('video', 'media_id'), field('video', 'thumb_media_id'), field('video', 'title'), field('video', 'description')],
 		build(i) {
 			return compact({
 				media_id: str(this, 'mediaId', i),
@@ -93,18 +61,11 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 	},
 	music: {
 		fields: [
-			title(),
-			description,
-			{ displayName: 'Music URL', name: 'musicUrl', type: 'string', required: true, default: '' },
-			{
-				displayName: 'High-Quality Music URL',
-				name: 'hqMusicUrl',
-				type: 'string',
-				required: true,
-				default: '',
-				description: 'Played on Wi-Fi',
-			},
-			thumbMediaId,
+			field('music', 'title'),
+			field('music', 'description'),
+			field('music', 'musicurl', 'musicUrl'),
+			field('music', 'hqmusicurl', 'hqMusicUrl'),
+			field('music', 'thumb_media_id'),
 		],
 		build(i) {
 			return compact({
@@ -117,9 +78,10 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 		},
 	},
 	news: {
+		// One article card, field by field (the catalogue's `articles` is the JSON array of them).
 		fields: [
-			title(),
-			description,
+			{ displayName: 'Title', name: 'title', type: 'string', default: '' },
+			{ displayName: 'Description', name: 'description', type: 'string', default: '' },
 			{ displayName: 'URL', name: 'url', type: 'string', default: '', description: 'The page the article opens' },
 			{ displayName: 'Picture URL', name: 'picUrl', type: 'string', default: '', description: 'The cover image (JPG or PNG)' },
 		],
@@ -137,38 +99,26 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 		},
 	},
 	mpnews: {
-		fields: [mediaId('The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)')],
+		fields: [field('mpnews', 'media_id')],
 		build(i) {
 			return { media_id: str(this, 'mediaId', i) };
 		},
 	},
 	mpnewsarticle: {
-		fields: [
-			{
-				displayName: 'Article ID',
-				name: 'articleId',
-				type: 'string',
-				required: true,
-				default: '',
-				description: 'The article_id of a published article of the official account',
-			},
-		],
+		fields: [field('mpnewsarticle', 'article_id')],
 		build(i) {
 			return { article_id: str(this, 'articleId', i) };
 		},
 	},
 	msgmenu: {
 		fields: [
-			{ displayName: 'Head', name: 'headContent', type: 'string', default: '', description: 'Text above the menu' },
-			{
-				displayName: 'Menu Items',
-				name: 'menuItems',
+			field('msgmenu', 'head_content'),
+			// The list is a fixed collection of {id, content} in n8n, rather than JSON.
+			field('msgmenu', 'list', 'menuItems', {
 				type: 'fixedCollection',
 				typeOptions: { multipleValues: true },
-				required: true,
 				default: {},
 				placeholder: 'Add Menu Item',
-				description: 'The answers the user can tap; a tap comes back as a text message carrying bizmsgmenuid',
 				options: [
 					{
 						displayName: 'Item',
@@ -179,8 +129,8 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 						],
 					},
 				],
-			},
-			{ displayName: 'Tail', name: 'tailContent', type: 'string', default: '', description: 'Text below the menu' },
+			}),
+			field('msgmenu', 'tail_content'),
 		],
 		build(i) {
 			const items = (this.getNodeParameter('menuItems.item', i, []) as IDataObject[]) ?? [];
@@ -192,16 +142,7 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 		},
 	},
 	wxcard: {
-		fields: [
-			{ displayName: 'Card ID', name: 'cardId', type: 'string', required: true, default: '' },
-			{
-				displayName: 'Card Extension (JSON)',
-				name: 'cardExt',
-				type: 'json',
-				default: '',
-				description: 'Optional card_ext: sent to WeChat as a JSON-encoded string',
-			},
-		],
+		fields: [field('wxcard', 'card_id'), field('wxcard', 'card_ext')],
 		build(i) {
 			const ext = this.getNodeParameter('cardExt', i, '') as string | IDataObject;
 			const out: IDataObject = { card_id: str(this, 'cardId', i) };
@@ -212,10 +153,10 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 	},
 	miniprogrampage: {
 		fields: [
-			title(true),
-			{ displayName: 'Mini Program AppID', name: 'appid', type: 'string', required: true, default: '' },
-			{ displayName: 'Page Path', name: 'pagepath', type: 'string', required: true, default: '', placeholder: 'pages/index/index' },
-			thumbMediaId,
+			field('miniprogrampage', 'title'),
+			field('miniprogrampage', 'appid'),
+			field('miniprogrampage', 'pagepath'),
+			field('miniprogrampage', 'thumb_media_id'),
 		],
 		build(i) {
 			return {

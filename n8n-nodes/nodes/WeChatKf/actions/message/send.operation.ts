@@ -1,6 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import {
+	getOperation,
 	MESSAGE_TYPE_SPECS,
 	MESSAGE_TYPES,
 	type MessageType,
@@ -38,6 +39,7 @@ export const send: NodeOperation = {
 	value: 'send',
 	name: 'Send',
 	action: 'Send a message',
+	description: getOperation('sendMessage').description,
 	catalogue: ['sendMessage', ...MESSAGE_TYPES.map((type) => MESSAGE_TYPE_SPECS[type].operation)],
 	properties: [
 		{

@@ -1,0 +1,59 @@
+/**
+ * The catalogue: every operation this product offers, once, with every fact about it (see ./types.ts).
+ *
+ * The Lambda handlers, the CDK functions, routes, rules and IAM, the local server, the n8n node and the
+ * console are all generated from {@link CATALOGUE}: adding an operation is adding one entry (a file beside
+ * this one for a new resource, and one line below). docs/operations.md says how for each kind.
+ *
+ * @example
+ * ```ts
+ * import { getOperation } from './catalogue';
+ * const op = getOperation('sendText');
+ * const input = op.parse({ touser: 'OPENID', text: { content: 'Hello' } });
+ * op.toRequest!(input); // { method: 'POST', path: '/cgi-bin/message/custom/send', json: {...} }
+ * ```
+ */
+import { ValidationError } from '../errors';
+import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
+import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
+import type { Operation } from './types';
+import { TYPING_OPERATIONS } from './typing';
+
+export * from './types';
+export * from './fields';
+export * from './messages';
+export * from './kf-accounts';
+export * from './typing';
+export * from './run';
+
+/** Every operation, in the order they are presented to users. */
+export const CATALOGUE: readonly Operation[] = [
+  ...KF_ACCOUNT_OPERATIONS,
+  ...MESSAGE_OPERATIONS,
+  ...TYPING_OPERATIONS,
+];
+
+/** The names of every operation. */
+export const OPERATION_NAMES: readonly string[] = CATALOGUE.map((op) => op.name);
+
+/**
+ * An operation by name, in {@link CATALOGUE} or the catalogue given.
+ *
+ * @throws {ValidationError} when there is no such operation.
+ * @example
+ * ```ts
+ * getOperation('sendTyping').route; // { method: 'POST', path: '/typing' }
+ * ```
+ */
+export function getOperation(name: string, catalogue: readonly Operation[] = CATALOGUE): Operation {
+  const op = catalogue === CATALOGUE ? BY_NAME.get(name) : catalogue.find((o) => o.name === name);
+  if (!op) throw new ValidationError([{ field: 'operation', rule: `must be one of ${catalogue.map((o) => o.name).join(', ')}, got ${JSON.stringify(name)}` }]);
+  return op;
+}
+
+const BY_NAME = new Map(CATALOGUE.map((op) => [op.name, op]));
+
+/** The single-type send operation of a msgtype. */
+export function sendOperationFor(type: MessageType): Operation<SendMessageInput> {
+  return getOperation(MESSAGE_TYPE_SPECS[type].operation);
+}

@@ -1,0 +1,332 @@
+/**
+ * Messages: the custom/send body of every message type, as WeChat documents it today, and the send
+ * operations (`sendMessage` for any type, and one per type: `sendText`, `sendImage`, …).
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors';
+import { limitsFor, type Limits, type RulesProfile } from '../limits';
+import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
+import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
+import type { FieldSpec, Operation, OperationOptions } from './types';
+
+const mediaIdField = (description: string): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description });
+const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'string', required: true, description: 'The media_id of the uploaded thumbnail image' };
+const titleField = (required = false): FieldSpec => ({ name: 'title', displayName: 'Title', type: 'string', required });
+const DESCRIPTION_FIELD: FieldSpec = { name: 'description', displayName: 'Description', type: 'string' };
+
+/** The message types of custom/send. */
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'voice',
+  'video',
+  'music',
+  'news',
+  'mpnews',
+  'mpnewsarticle',
+  'msgmenu',
+  'wxcard',
+  'miniprogrampage',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+interface MessageTypeSpec {
+  title: string;
+  description: string;
+  /** The schema of the object under the msgtype's own key. */
+  content(limits: Limits): z.ZodType<Record<string, unknown>>;
+  /** Operation name of the single-type send. */
+  operation: string;
+  /** The fields of the object under the msgtype's key, as data (n8n, console). */
+  fields: readonly FieldSpec[];
+}
+
+/** Each message type: the shape of its content, as WeChat documents it today. */
+export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> = {
+  text: {
+    operation: 'sendText',
+    fields: [{ name: 'content', displayName: 'Text', type: 'string', required: true, multiline: true, description: 'The text. It may hold links: &lt;a href="https://…"&gt;…&lt;/a&gt;, also to mini program pages (data-miniprogram-appid, data-miniprogram-path).', rules: ['not empty'] }],
+    title: 'Send a text message',
+    description: 'Text, which may hold <a href> links, including mini program links (data-miniprogram-appid/path).',
+    content: () => requiredObject({ content: requiredString() }, 'an object {content}'),
+  },
+  image: {
+    operation: 'sendImage',
+    fields: [mediaIdField('The media_id of an uploaded image')],
+    title: 'Send an image',
+    description: 'An image, by the media_id of an uploaded image.',
+    content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
+  },
+  voice: {
+    operation: 'sendVoice',
+    fields: [mediaIdField('The media_id of uploaded audio')],
+    title: 'Send a voice message',
+    description: 'A voice message, by the media_id of uploaded audio.',
+    content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
+  },
+  video: {
+    operation: 'sendVideo',
+    fields: [mediaIdField('The media_id of an uploaded video'), THUMB_FIELD, titleField(), DESCRIPTION_FIELD],
+    title: 'Send a video',
+    description: 'A video with its thumbnail, title and description.',
+    content: () =>
+      requiredObject(
+        { media_id: mediaIdSchema(), thumb_media_id: mediaIdSchema(), title: optionalString(), description: optionalString() },
+        'an object {media_id, thumb_media_id, title?, description?}',
+      ),
+  },
+  music: {
+    operation: 'sendMusic',
+    fields: [titleField(), DESCRIPTION_FIELD, { name: 'musicurl', displayName: 'Music URL', type: 'string', required: true, rules: ['a URL'] }, { name: 'hqmusicurl', displayName: 'High-Quality Music URL', type: 'string', required: true, description: 'Played on Wi-Fi', rules: ['a URL'] }, THUMB_FIELD],
+    title: 'Send music',
+    description: 'A music message: a link to the music, a high-quality link and a thumbnail.',
+    content: () =>
+      requiredObject(
+        {
+          title: optionalString(),
+          description: optionalString(),
+          musicurl: requiredString('a URL'),
+          hqmusicurl: requiredString('a URL'),
+          thumb_media_id: mediaIdSchema(),
+        },
+        'an object {musicurl, hqmusicurl, thumb_media_id, title?, description?}',
+      ),
+  },
+  news: {
+    operation: 'sendNews',
+    fields: [{ name: 'articles', displayName: 'Articles', type: 'json', required: true, description: 'The article cards: [{title, description, url, picurl}]', rules: ['at least 1 article', 'at most 1 article (current rules; 8 under the seed rules)'] }],
+    title: 'Send a news (link) message',
+    description: 'An article card that opens an external link.',
+    content: (limits) =>
+      requiredObject(
+        {
+          articles: z
+            .array(
+              requiredObject(
+                { title: optionalString(), description: optionalString(), url: optionalString('a URL'), picurl: optionalString('a URL') },
+                'an object {title, description, url, picurl}',
+              ),
+              { error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of articles, got ${typeName(iss.input)}`) },
+            )
+            .min(1, { error: 'must hold at least 1 article' })
+            .max(limits.newsArticles.max, {
+              error: `at most ${limits.newsArticles.max} article${limits.newsArticles.max === 1 ? '' : 's'} (${limits.newsArticles.source})`,
+            }),
+        },
+        'an object {articles}',
+      ),
+  },
+  mpnews: {
+    operation: 'sendMpnews',
+    fields: [mediaIdField('The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)')],
+    title: 'Send an mpnews message (deprecated)',
+    description: 'An article of the official account by media_id. WeChat deprecates it in favour of mpnewsarticle.',
+    content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
+  },
+  mpnewsarticle: {
+    operation: 'sendMpnewsArticle',
+    fields: [{ name: 'article_id', displayName: 'Article ID', type: 'string', required: true, description: 'The article_id of a published article of the official account' }],
+    title: 'Send a published article',
+    description: 'A published article of the official account, by article_id.',
+    content: () => requiredObject({ article_id: requiredString('an article_id') }, 'an object {article_id}'),
+  },
+  msgmenu: {
+    operation: 'sendMsgMenu',
+    fields: [{ name: 'head_content', displayName: 'Head', type: 'string', description: 'Text above the menu' }, { name: 'list', displayName: 'Menu Items', type: 'json', required: true, description: 'The answers the user can tap: [{id, content}]; a tap comes back as a text message carrying bizmsgmenuid', rules: ['at least 1 item'] }, { name: 'tail_content', displayName: 'Tail', type: 'string', description: 'Text below the menu' }],
+    title: 'Send a menu message',
+    description: 'A question with tappable answers; a tap comes back as a text message carrying bizmsgmenuid.',
+    content: (limits) =>
+      requiredObject(
+        {
+          head_content: optionalString(),
+          list: z
+            .array(
+              requiredObject(
+                {
+                  // WeChat's examples use string ids ("101"); a number is accepted and sent as its decimal
+                  // string, the documented form (docs/window-rules.md).
+                  id: z
+                    .union([z.string().min(1, { error: 'must not be empty' }), z.number().int({ error: 'must be a whole number' }).nonnegative({ error: 'must not be negative' })], {
+                      error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
+                    })
+                    .transform((v) => String(v)),
+                  content: requiredString(),
+                },
+                'an object {id, content}',
+              ),
+              {
+              error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of menu items, got ${typeName(iss.input)}`),
+            })
+            .min(1, { error: 'must hold at least 1 menu item' })
+            .max(limits.menuItems.max, { error: `at most ${limits.menuItems.max} menu items` }),
+          tail_content: optionalString(),
+        },
+        'an object {head_content, list, tail_content}',
+      ),
+  },
+  wxcard: {
+    operation: 'sendWxCard',
+    fields: [{ name: 'card_id', displayName: 'Card ID', type: 'string', required: true }, { name: 'card_ext', displayName: 'Card Extension (JSON)', type: 'json', description: 'Optional card_ext: sent to WeChat as a JSON-encoded string' }],
+    title: 'Send a card (coupon)',
+    description: 'A WeChat card by card_id, with an optional card_ext (a JSON-encoded string; an object is encoded for you).',
+    content: () =>
+      requiredObject(
+        {
+          card_id: requiredString('a card_id'),
+          card_ext: z
+            .union([z.string(), z.record(z.string(), z.unknown())], { error: (iss) => `must be a JSON-encoded string or an object, got ${typeName(iss.input)}` })
+            .optional()
+            .transform((v, ctx) => {
+              if (v === undefined) return undefined;
+              if (typeof v !== 'string') return JSON.stringify(v);
+              try {
+                JSON.parse(v);
+              } catch {
+                ctx.addIssue({ code: 'custom', message: 'must be a JSON-encoded string (it does not parse as JSON)' });
+                return z.NEVER;
+              }
+              return v;
+            }),
+        },
+        'an object {card_id, card_ext?}',
+      ),
+  },
+  miniprogrampage: {
+    operation: 'sendMiniProgramPage',
+    fields: [titleField(true), { name: 'appid', displayName: 'Mini Program AppID', type: 'string', required: true }, { name: 'pagepath', displayName: 'Page Path', type: 'string', required: true, placeholder: 'pages/index/index' }, THUMB_FIELD],
+    title: 'Send a mini program card',
+    description: 'A card that opens a page of a mini program linked to the official account.',
+    content: () =>
+      requiredObject(
+        { title: requiredString(), appid: requiredString('an appid'), pagepath: requiredString('a page path'), thumb_media_id: mediaIdSchema() },
+        'an object {title, appid, pagepath, thumb_media_id}',
+      ),
+  },
+};
+
+/** A custom/send body, as WeChat documents it. */
+export interface SendMessageInput {
+  touser: string;
+  msgtype: MessageType;
+  customservice?: { kf_account: string };
+  [content: string]: unknown;
+}
+
+/** Schemas are built once per (type, profile): building a zod schema costs far more than using it. */
+const MESSAGE_SCHEMAS = new Map<string, z.ZodType>();
+
+function messageSchema(type: MessageType, profile: RulesProfile = 'current'): z.ZodType {
+  const key = `${type}:${profile}`;
+  let schema = MESSAGE_SCHEMAS.get(key);
+  if (!schema) {
+    schema = buildMessageSchema(type, limitsFor(profile));
+    MESSAGE_SCHEMAS.set(key, schema);
+  }
+  return schema;
+}
+
+function buildMessageSchema(type: MessageType, limits: Limits) {
+  return z.looseObject(
+    {
+      touser: openidSchema(),
+      msgtype: z.literal(type, { error: `must be "${type}"` }),
+      [type]: MESSAGE_TYPE_SPECS[type].content(limits),
+      customservice: customserviceSchema(limits),
+    },
+    { error: (iss) => `the message must be a JSON object, got ${typeName(iss.input)}` },
+  );
+}
+
+/**
+ * Validates a custom/send body of any type. `msgtype` picks the rules; when it is missing and `type` is
+ * given, it is filled in.
+ */
+export function parseMessage(input: unknown, options: OperationOptions = {}, type?: MessageType): SendMessageInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ field: '(body)', rule: `the message must be a JSON object, got ${typeName(input)}` }]);
+  }
+  const body = { ...(input as Record<string, unknown>) };
+  if (type !== undefined && body.msgtype === undefined) body.msgtype = type;
+  const msgtype = body.msgtype;
+  if (type !== undefined && msgtype !== type) {
+    throw new ValidationError([{ field: 'msgtype', rule: `must be "${type}" for this operation (or left out), got ${JSON.stringify(msgtype)}` }]);
+  }
+  if (typeof msgtype !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(msgtype)) {
+    throw new ValidationError([
+      { field: 'msgtype', rule: msgtype === undefined ? `is required: one of ${MESSAGE_TYPES.join(', ')}` : `must be one of ${MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(msgtype)}` },
+    ]);
+  }
+  return parseOrThrow(messageSchema(msgtype as MessageType, options.profile), body) as SendMessageInput;
+}
+
+const SEND_PATH = '/cgi-bin/message/custom/send';
+
+/** The send gate of every message: the window of `touser`. */
+const SEND_GATE = { kind: 'send', recipient: (input: SendMessageInput) => input.touser } as const;
+
+/** The sender field every message takes: `customservice.kf_account`. */
+const SEND_AS_FIELD: FieldSpec = {
+  name: 'customservice.kf_account',
+  displayName: 'Send As Kf Account',
+  type: 'string',
+  placeholder: 'kf2001@gh_account_wxid',
+  description: 'Show the message as sent by this kf account (customservice.kf_account)',
+};
+
+/** A send operation. */
+export type MessageOperation = Operation<SendMessageInput>;
+
+function sendOperation(type: MessageType): MessageOperation {
+  const spec = MESSAGE_TYPE_SPECS[type];
+  return {
+    name: spec.operation,
+    resource: 'message',
+    action: spec.operation,
+    title: spec.title,
+    description: `${spec.description} Optionally sent as a named kf account (customservice.kf_account).`,
+    route: { method: 'POST', path: `/messages/${type}` },
+    endpoint: { method: 'POST', path: SEND_PATH },
+    input: { kind: 'json' },
+    gate: SEND_GATE,
+    msgtype: type,
+    fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD],
+    needs: WECHAT_CALL_NEEDS,
+    parse: (input, options) => parseMessage(input, options, type),
+    toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: input }),
+  };
+}
+
+/** Sends any message type; its function also drains the bulk-send queue. */
+const sendMessage: MessageOperation = {
+  name: 'sendMessage',
+  resource: 'message',
+  action: 'send',
+  title: 'Send a message',
+  description: "Sends a message of any type: the body is WeChat's custom/send JSON, unchanged.",
+  route: { method: 'POST', path: '/messages' },
+  endpoint: { method: 'POST', path: SEND_PATH },
+  input: { kind: 'json' },
+  gate: SEND_GATE,
+  consumesBulkQueue: true,
+  fields: [
+    TOUSER_FIELD,
+    {
+      name: 'msgtype',
+      displayName: 'Message Type',
+      type: 'enum',
+      required: true,
+      enum: MESSAGE_TYPES.map((value) => ({ value, name: value, description: MESSAGE_TYPE_SPECS[value].description })),
+    },
+    { name: '(body)', displayName: 'Body (JSON)', type: 'json', required: true, description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice" },
+    SEND_AS_FIELD,
+  ],
+  needs: WECHAT_CALL_NEEDS,
+  // It drains the bulk queue in batches of up to 10 sends.
+  sizing: { memoryMb: 512, timeoutSeconds: 30 },
+  parse: (input, options) => parseMessage(input, options),
+  toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: input }),
+};
+
+/** Every send operation: the generic one, then one per message type. */
+export const MESSAGE_OPERATIONS: readonly MessageOperation[] = [sendMessage, ...MESSAGE_TYPES.map(sendOperation)];
+

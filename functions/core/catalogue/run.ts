@@ -1,0 +1,36 @@
+/**
+ * Running a catalogue operation once its input is parsed: through its own hook when it has one, else as
+ * the one WeChat request its entry builds. Every surface (Lambda, local server, n8n direct mode) runs
+ * operations through {@link runOperation}, so an operation behaves the same everywhere.
+ */
+import type { FileResult, Gate, Operation, OperationResult, OperationServices } from './types';
+
+/**
+ * Performs a parsed input.
+ *
+ * @example
+ * ```ts
+ * const op = getOperation('sendText');
+ * await runOperation(op, op.parse(body), { wechat: client, options: {}, now: Date.now });
+ * ```
+ */
+export async function runOperation<I>(op: Operation<I>, input: I, services: OperationServices): Promise<OperationResult> {
+  if (op.perform) return op.perform(input, services);
+  if (!op.toRequest) throw new Error(`the catalogue entry ${op.name} has neither toRequest nor perform`);
+  return services.wechat.request(op.toRequest(input, services.options), recipientOf(op.gate, input));
+}
+
+/** The WeChat user a gated input addresses (named in window errors), or undefined. */
+export function recipientOf<I>(gate: Gate<I>, input: I): string | undefined {
+  return gate.kind === 'none' ? undefined : gate.recipient(input);
+}
+
+/** Whether a result is a file (answer kind `file`). */
+export function isFileResult(result: unknown): result is FileResult {
+  return typeof result === 'object' && result !== null && (result as FileResult).data instanceof Uint8Array;
+}
+
+/** The path parameters of a route, e.g. `['kf_account']` for `/kf-accounts/{kf_account}`. */
+export function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}

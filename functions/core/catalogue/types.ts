@@ -1,0 +1,233 @@
+/**
+ * The shape of one catalogue entry: every fact about an operation that any surface needs (Lambda handler,
+ * CDK function, route, rule and IAM, local server, n8n node, console). Surfaces read these facts; none of
+ * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
+ */
+import type { RulesProfile } from '../limits';
+
+/**
+ * What an operation acts on, in the words of WeChat's docs (`kfAccount`, `message`, `typing`, …). The n8n
+ * node has one Resource option per value, titled from the camelCase name (`kfAccount` → "Kf Account").
+ */
+export type Resource = string;
+
+/** HTTP methods of the product's routes. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A request to WeChat, before the access token and base URL are added. */
+export interface WeChatRequestSpec {
+  method: 'GET' | 'POST';
+  /** Path from the API root, e.g. `/cgi-bin/message/custom/send`. */
+  path: string;
+  /** Query values besides `access_token`. `@` is kept literal when the query is built. */
+  query?: Record<string, string>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A multipart/form-data body with one file. */
+  file?: { field: string; filename: string; contentType: string; data: Uint8Array };
+}
+
+/** Settings that change how inputs are checked and requests are built. */
+export interface OperationOptions {
+  /** Which limits apply; `current` by default. */
+  profile?: RulesProfile;
+  /** `POST` with a JSON body (WeChat's current form, the default) or `GET ?kf_account=` (the 2017 form). */
+  kfDeleteMethod?: 'POST' | 'GET';
+}
+
+/** WeChat's JSON answer to a successful call (errcode 0 or absent). */
+export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
+
+/**
+ * What became of a call's request, for whoever counted it beforehand (the send gate): whether it may
+ * have reached WeChat without WeChat refusing it. `false` until a request is handed to the transport;
+ * back to `false` when the transport proves it never arrived or WeChat answered with an errcode.
+ *
+ * @example
+ * ```ts
+ * const trace: SendTrace = { mayHaveReachedWeChat: false };
+ * try { await client.execute(op, input, trace); }
+ * catch (e) { if (!trace.mayHaveReachedWeChat) await permit.release(); throw e; }
+ * ```
+ */
+export interface SendTrace {
+  mayHaveReachedWeChat: boolean;
+}
+
+/** A file an operation answers with (answer kind `file`). */
+export interface FileResult {
+  data: Uint8Array;
+  /** Overrides the entry's `answer.contentType`, e.g. what WeChat said the file is. */
+  contentType?: string;
+  filename?: string;
+}
+
+/** What an operation answers: WeChat's (or the product's) JSON, or a file. */
+export type OperationResult = Record<string, unknown> | FileResult;
+
+/**
+ * The route that serves an operation, on the local server and API Gateway. `{name}` path parameters are
+ * input fields.
+ */
+export interface OperationRoute {
+  method: RouteMethod;
+  path: string;
+  /** `iam` (default): callers sign with SigV4. `none`: public; only for routes that check a signature themselves. */
+  auth?: 'iam' | 'none';
+  /**
+   * The setting that turns the operation on, e.g. `TOKEN_VENDING`: without it the operation has no
+   * function, no route and no rule (CDK prop `enable: ['TOKEN_VENDING']`, local env `TOKEN_VENDING=on`).
+   * Absent: always on.
+   */
+  enabledBy?: string;
+}
+
+/**
+ * How an HTTP request carries the input. `json`: a JSON body (none for GET and DELETE), merged with the
+ * path parameters and the `query` names. `file`: the bytes of one file, as a raw body of an accepted
+ * content type or as multipart/form-data with the file in `field`; they reach `parse` as
+ * `{[field]: Uint8Array, filename?, ...path and query parameters}`. A JSON body is still accepted (the file
+ * as base64), for callers that cannot send bytes.
+ */
+export type InputSpec =
+  | { kind: 'json' }
+  | {
+      kind: 'file';
+      /** The multipart field and input field that hold the bytes, e.g. `media`. */
+      field: string;
+      /** Largest file accepted, in bytes (refused with 400 before anything else is done). */
+      maxBytes: number;
+      /** Content types accepted as a raw body, e.g. `['image/jpeg']`. */
+      accepts: readonly string[];
+    };
+
+/** What an operation answers over HTTP: JSON (default), or a file with its content type. */
+export type AnswerSpec =
+  | {
+      kind: 'json';
+      /** The array of the answer that lists items (n8n splits it into one item each), e.g. `kf_list`. */
+      listField?: string;
+    }
+  | { kind: 'file'; contentType: string; filename?: string };
+
+/**
+ * What the send and typing gates need, read from a parsed input. The `send` gate counts against the
+ * user's send window; the `typing` gate checks the typing rules for a command. Both run before WeChat is
+ * called, so a refused operation costs nothing.
+ */
+export type Gate<I = any> =
+  | { kind: 'none' }
+  | { kind: 'send'; recipient(input: I): string }
+  | { kind: 'typing'; recipient(input: I): string; command(input: I): 'Typing' | 'CancelTyping' };
+
+/**
+ * One input field, as plain data: the n8n node's fields and the console's forms are generated from it,
+ * and docs list it. `parse` is still the one that validates; `rules` says its rules in words.
+ */
+export interface FieldSpec {
+  /** The input's key, e.g. `kf_account`. n8n's parameter is its camelCase (`kfAccount`). */
+  name: string;
+  /** The label, e.g. "Kf Account". */
+  displayName: string;
+  type: 'string' | 'number' | 'boolean' | 'enum' | 'json' | 'file';
+  required?: boolean;
+  description?: string;
+  /** For `enum`: the values, with their labels. */
+  enum?: readonly { value: string; name: string; description?: string }[];
+  /** The rules `parse` applies, in words, e.g. "at most 16 characters". */
+  rules?: readonly string[];
+  /** The value a form starts with. */
+  default?: string | number | boolean;
+  placeholder?: string;
+  /** A secret (password field: masked in forms). */
+  secret?: boolean;
+  /** Multi-line text. */
+  multiline?: boolean;
+  /** Meaningful only when the field of this name is given: forms leave it out otherwise. */
+  onlyWith?: string;
+}
+
+/**
+ * What the function of an operation needs: CDK turns it into its environment and least-privilege IAM.
+ */
+export interface FunctionNeeds {
+  /** Reads the Secrets Manager secret (app secret, callback token, AES key). */
+  secret: boolean;
+  /** Calls WeChat's API (and so is placed behind the whitelisted egress IP when that option is on). */
+  callsWeChat: boolean;
+  /** Table access: the token cache needs `readWrite` for any function that calls WeChat. */
+  table: 'none' | 'read' | 'readWrite';
+  /** Publishes to the event bus. */
+  publishesEvents: boolean;
+  /** SQS queues it sends to, by the name the construct gives them (e.g. `bulkSend`). */
+  queues?: readonly string[];
+}
+
+/** Memory and timeout of an operation's function. Default 256 MB, 15 s (one WeChat call, one token refresh, one retry). */
+export interface Sizing {
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * The services an operation's own hook may use. The core defines what they do, not how: the handlers
+ * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` only.
+ * Features that perform operations themselves add their service here as an optional member, e.g.
+ * `subscriptions?: SubscriptionStore`, and check it is there.
+ */
+export interface OperationServices {
+  /** Calls WeChat: one request with a valid token, retried as the client retries; errcode ≠ 0 throws. */
+  wechat: { request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> };
+  /** The limits profile and delete form in force. */
+  options: OperationOptions;
+  /** The clock. */
+  now(): number;
+}
+
+/** One entry of the catalogue. */
+export interface Operation<I = any> {
+  /** The operation's name: also its EventBridge detail-type and its Lambda's name suffix. */
+  readonly name: string;
+  readonly resource: Resource;
+  /** The action within the resource, e.g. `add`, `send`: the n8n Operation option's value. */
+  readonly action: string;
+  /** A short title, e.g. "Send a text message". */
+  readonly title: string;
+  readonly description: string;
+  readonly route: OperationRoute;
+  /** The WeChat endpoint it calls, for documentation; absent when the product performs it itself. */
+  readonly endpoint?: { method: 'GET' | 'POST'; path: string };
+  /** How the input arrives over HTTP. */
+  readonly input: InputSpec;
+  /** Query-string parameters taken as input fields (path parameters always are). */
+  readonly query?: readonly string[];
+  /** The HTTP status of a success. Default 200; e.g. 201 for a create. */
+  readonly successStatus?: number;
+  /** What it answers. Default JSON. */
+  readonly answer?: AnswerSpec;
+  readonly gate: Gate<I>;
+  /** The message type, for send operations bound to one type. */
+  readonly msgtype?: string;
+  /** Its function also consumes the bulk-send SQS queue (one input per message). At most one operation. */
+  readonly consumesBulkQueue?: boolean;
+  /** EventBridge events (detail-type = name) invoke it. Default true. */
+  readonly acceptsEvents?: boolean;
+  /**
+   * Whether it needs nothing but WeChat (n8n's direct mode can run it). Default true; false for the
+   * operations the product performs with its own state (subscriptions, deliveries, …): gateway mode only.
+   */
+  readonly direct?: boolean;
+  /** The input fields, as data (n8n, console, docs). */
+  readonly fields: readonly FieldSpec[];
+  readonly needs: FunctionNeeds;
+  readonly sizing?: Sizing;
+  /** Validates and normalises an input; throws {@link ValidationError} naming each field and rule. */
+  parse(input: unknown, options?: OperationOptions): I;
+  /** Builds WeChat's request from a parsed input: the operation is this one call. */
+  toRequest?(input: I, options?: OperationOptions): WeChatRequestSpec;
+  /**
+   * Performs the operation instead of {@link toRequest}: for operations the product performs itself (no
+   * WeChat call) or that make several WeChat calls (paging, upload-then-send, split text).
+   */
+  perform?(input: I, services: OperationServices): Promise<OperationResult>;
+}

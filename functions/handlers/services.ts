@@ -1,0 +1,21 @@
+/**
+ * The services a catalogue operation's own hook receives (core/catalogue/types.ts `OperationServices`),
+ * built from a handler's context. A feature whose operations the product performs itself adds its
+ * store here, once, and every surface that runs operations (Lambda, local server) gets it.
+ */
+import type { OperationServices, SendTrace } from '../core/catalogue';
+import type { AppContext } from './context';
+
+/**
+ * The services of a context.
+ *
+ * @example
+ * ```ts
+ * await runOperation(op, input, operationServices(ctx, trace));
+ * ```
+ *
+ * @param trace told whether any WeChat request of the operation may have reached WeChat.
+ */
+export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
+  return ctx.client.services(trace, ctx.now);
+}

@@ -1,0 +1,59 @@
+/**
+ * Alarms: one per dead-letter queue (anything visible) and one per function (errors: an uncaught error
+ * or a timeout, not a WeChat error answer), notifying the alarm topic when there is one.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { Messaging } from './messaging';
+import type { WeChatCustomerServiceProps } from './props';
+
+/** The alarms. */
+export function buildAlarms(
+  scope: Construct,
+  props: WeChatCustomerServiceProps,
+  specs: readonly LambdaFunctionSpec[],
+  functions: Readonly<Record<string, lambda.Function>>,
+  m: Messaging,
+): cloudwatch.Alarm[] {
+  const alarms: cloudwatch.Alarm[] = [];
+  const action = props.alarmTopic ? new cwActions.SnsAction(props.alarmTopic) : undefined;
+  const addAlarm = (alarm: cloudwatch.Alarm) => {
+    if (action) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    alarms.push(alarm);
+  };
+  for (const [name, queue] of [
+    ['BulkSendDeadLetterQueue', m.bulkSendDeadLetterQueue],
+    ['EventsDeadLetterQueue', m.eventsDeadLetterQueue],
+  ] as const) {
+    addAlarm(
+      queue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(scope, `${name}Alarm`, {
+          alarmDescription: `Messages are waiting in ${name}: look at them, fix the cause, redrive or delete them`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
+  }
+  for (const spec of specs) {
+    addAlarm(
+      functions[spec.id]!.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(scope, `${spec.id}ErrorsAlarm`, {
+        alarmDescription: `${spec.id} failed (an uncaught error or timeout, not a WeChat error answer)`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+  return alarms;
+}

@@ -1,0 +1,173 @@
+/**
+ * The functions: one NodejsFunction per LambdaFunctionSpec, each with its own role holding inline,
+ * resource-scoped statements derived from the spec's `needs` (least privilege), its own log group, and
+ * its memory and timeout from the spec's `sizing`.
+ */
+import * as path from 'path';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { Egress } from './egress';
+import type { WeChatCustomerServiceProps } from './props';
+
+/** DynamoDB actions per access level (the store uses GetItem, PutItem, UpdateItem, DeleteItem; Query for reads). */
+export const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+} as const;
+
+/** The repository root (bundling reads its package-lock.json). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** What the functions are granted access to. */
+export interface FunctionResources {
+  table: dynamodb.ITable;
+  secret: secretsmanager.ISecret;
+  bus: events.IEventBus;
+  eventsDeadLetterQueue: sqs.IQueue;
+  /** The queues a function may name in `needs.queues`, by name (e.g. `bulkSend`). */
+  queues: Readonly<Record<string, sqs.IQueue>>;
+}
+
+/** The functions, by spec id. */
+export function buildFunctions(
+  scope: Construct,
+  props: WeChatCustomerServiceProps,
+  specs: readonly LambdaFunctionSpec[],
+  m: FunctionResources,
+  egress: Egress | undefined,
+  options: { handlersDir: string; logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
+): Record<string, nodejs.NodejsFunction> {
+  const { handlersDir, logRetention, removalPolicy } = options;
+  const commonEnv: Record<string, string> = {
+    TABLE_NAME: m.table.tableName,
+    EVENT_BUS_NAME: m.bus.eventBusName,
+    WECHAT_API_BASE_URL: props.wechatApiBaseUrl ?? 'https://api.weixin.qq.com',
+    WINDOW_POLICY: props.windowPolicy ?? 'enforce',
+    WINDOW_RULES: props.windowRules ?? 'current',
+    TOKEN_MODE: props.tokenMode ?? 'stable',
+    POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'wechat-kf',
+    POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
+    POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  const secretId = m.secret.secretFullArn ?? m.secret.secretName;
+  const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;
+
+  const functions: Record<string, nodejs.NodejsFunction> = {};
+  for (const spec of specs) {
+    const memorySize = spec.sizing.memoryMb;
+    const timeout = Duration.seconds(spec.sizing.timeoutSeconds);
+    const inVpc = Boolean(egress && spec.needs.callsWeChat);
+    const logGroup = new logs.LogGroup(scope, `${spec.id}Logs`, { retention: logRetention, removalPolicy });
+
+    // Each function has its own role with inline, resource-scoped statements only (no AWS managed
+    // policies): its log group, the table actions its access level needs, the secret if it reads it.
+    const role = new iam.Role(scope, `${spec.id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      // IAM descriptions accept Latin-1 only (the catalogue's may hold typographic quotes).
+      description: latin1(`${spec.id}: ${spec.description}`).slice(0, 1000),
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    if (spec.needs.table !== 'none') {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS[spec.needs.table]], resources: [m.table.tableArn] }));
+    }
+    if (spec.needs.secret) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretPolicyArn] }));
+      m.secret.encryptionKey?.grantDecrypt(role);
+    }
+    if (spec.needs.publishesEvents) m.bus.grantPutEventsTo(role);
+    for (const name of spec.needs.queues ?? []) {
+      const queue = m.queues[name];
+      if (!queue) throw new Error(`${spec.id} needs the queue ${JSON.stringify(name)}, which the construct does not have (it has ${Object.keys(m.queues).join(', ')})`);
+      queue.grantSendMessages(role);
+    }
+    if (inVpc) {
+      // What AWSLambdaVPCAccessExecutionRole grants, inline.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Lambda creates and deletes the network interfaces of a function in a VPC itself; EC2 does not support ' +
+          'resource-level permissions on ec2:Describe* and the interfaces do not exist before the function does ' +
+          '(the same statement as the AWSLambdaVPCAccessExecutionRole managed policy).',
+      });
+    }
+
+    const environment: Record<string, string> = { ...commonEnv };
+    if (spec.needs.secret) environment.SECRET_ID = secretId;
+    else if (props.appId) environment.WECHAT_APP_ID = props.appId;
+    if (spec.operation) environment[OPERATION_ENV] = spec.operation;
+
+    const fn = new nodejs.NodejsFunction(scope, spec.id, {
+      description: spec.description,
+      entry: path.join(handlersDir, `${spec.entry}.ts`),
+      handler: 'handler',
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      projectRoot: REPO_ROOT,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout,
+      role,
+      logGroup,
+      environment,
+      awsSdkConnectionReuse: false,
+      ...(inVpc && egress
+        ? { vpc: egress.vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [egress.securityGroup] }
+        : {}),
+      // Failed asynchronous invocations (EventBridge rules, the schedule) after Lambda's own retries.
+      ...(spec.acceptsEvents
+        ? { retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new destinations.SqsDestination(m.eventsDeadLetterQueue) }
+        : spec.entry === 'token-refresher'
+          ? { retryAttempts: 0 }
+          : {}),
+      bundling: {
+        // esbuild is a dev dependency, so CDK bundles locally; never fall back to Docker.
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        format: nodejs.OutputFormat.CJS,
+        // Prefer the ES module builds (AWS SDK v3, Powertools) so esbuild can tree-shake them.
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK v3 instead of using the runtime's copy: the functions run the SDK version
+        // they were tested with (package-lock.json), not whatever the runtime ships that month, and the
+        // tree-shaken, minified clients load faster than the runtime's full ones.
+        externalModules: [],
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+    functions[spec.id] = fn;
+  }
+  return functions;
+}
+
+/** Replaces what IAM descriptions refuse (outside Latin-1) with ASCII look-alikes or `?`. */
+function latin1(text: string): string {
+  return text.replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/[–—]/g, '-').replace(/[^\t\n\r\x20-\x7e\xa1-\xff]/g, '?');
+}

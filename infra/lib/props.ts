@@ -1,0 +1,189 @@
+/**
+ * The props of the `WeChatCustomerService` construct, the constants it shares with the functions, and the
+ * check that refuses props that cannot work.
+ */
+import * as fs from 'fs';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+
+// The table's key and TTL attributes, as functions/store/table.ts defines them (TABLE_PARTITION_KEY,
+// TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE). They are repeated here rather than imported so that synthesizing
+// the app does not load the store and the AWS SDK; test/infra checks that the two agree.
+export const TABLE_PARTITION_KEY = 'pk';
+export const TABLE_SORT_KEY = 'sk';
+export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
+
+/** The EventBridge source of the inbound WeChat messages the callback publishes (handlers/publisher.ts). */
+export const INBOUND_EVENT_SOURCE = 'wechat.kf';
+
+/** Send-window policy: refuse before calling WeChat (`enforce`), only record (`observe`), or skip (`off`). */
+export type WindowPolicy = 'enforce' | 'observe' | 'off';
+/** Which window rules apply: today's official ones (`current`) or the 2017 rule (`seed`). */
+export type WindowRules = 'current' | 'seed';
+/** How access tokens are fetched: `cgi-bin/stable_token` (`stable`) or `cgi-bin/token` (`classic`). */
+export type TokenMode = 'stable' | 'classic';
+/** Powertools log level of every function. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** A rate and burst limit, in requests per second. */
+export interface ThrottleLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** API Gateway throttling. */
+export interface ApiThrottling {
+  /** The stage's default for every route. @default { rateLimit: 100, burstLimit: 200 } */
+  readonly default?: ThrottleLimits;
+  /**
+   * Per-route overrides, keyed by route key (`'POST /callback'`, `'POST /messages'`, ...).
+   * @default { 'GET /callback': {20, 40}, 'POST /callback': {200, 400} } — WeChat's pushes come in bursts;
+   *   the URL check (GET) happens once when the server URL is configured.
+   */
+  readonly routes?: Readonly<Record<string, ThrottleLimits>>;
+}
+
+/** The bulk-send queue's consumer settings. */
+export interface BulkSendOptions {
+  /** Messages per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** How long to gather a batch. @default Duration.seconds(1) */
+  readonly maxBatchingWindow?: Duration;
+  /** Concurrent invocations the queue may drive (2–1000), which paces bulk sends. @default 5 */
+  readonly maxConcurrency?: number;
+  /** Receives before a message is parked in the dead-letter queue. @default 3 */
+  readonly maxReceiveCount?: number;
+}
+
+export interface WeChatCustomerServiceProps {
+  /**
+   * The official account's app id (not a secret). Given to the functions that do not read the secret
+   * (`needs.secret` false, e.g. Interactions) as `WECHAT_APP_ID`, since they key their records by it.
+   * @default - not set
+   */
+  readonly appId?: string;
+  /** `WINDOW_POLICY`. @default 'enforce' */
+  readonly windowPolicy?: WindowPolicy;
+  /** `WINDOW_RULES`. @default 'current' */
+  readonly windowRules?: WindowRules;
+  /** `TOKEN_MODE`. @default 'stable' */
+  readonly tokenMode?: TokenMode;
+  /** `WECHAT_API_BASE_URL`. @default 'https://api.weixin.qq.com' */
+  readonly wechatApiBaseUrl?: string;
+  /**
+   * Put the functions that call WeChat (`needs.callsWeChat`) in the private subnets of a VPC behind a NAT
+   * gateway with an Elastic IP, so that their calls come from a fixed address to put on the official
+   * account's IP whitelist (errcode 40164 otherwise). Off: no VPC at all, and WeChat sees Lambda's
+   * changing addresses.
+   * @default false
+   */
+  readonly staticEgressIp?: boolean;
+  /**
+   * Existing Elastic IP allocation ids (one per NAT gateway) to reuse, e.g. the address already on the
+   * whitelist. Only with `staticEgressIp`.
+   * @default - new Elastic IPs, kept (RemovalPolicy.RETAIN) when the stack is deleted
+   */
+  readonly egressIpAllocationIds?: string[];
+  /** NAT gateways (and so egress IPs) when `staticEgressIp` is on; 2 survives the loss of one AZ. @default 1 */
+  readonly natGateways?: number;
+  /**
+   * An existing secret holding `{"appId","appSecret","callbackToken","encodingAesKey"}`.
+   * @default - a new secret with placeholder values, to be set with `aws secretsmanager put-secret-value`
+   */
+  readonly secret?: secretsmanager.ISecret;
+  /** Retention of every log group (functions, API access log, VPC flow log). @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** `POWERTOOLS_SERVICE_NAME`. @default 'wechat-kf' */
+  readonly serviceName?: string;
+  /** API Gateway throttling. @default see {@link ApiThrottling} */
+  readonly throttling?: ApiThrottling;
+  /** Where the alarms notify. @default - alarms without actions */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * What happens to the stateful resources (table, secret, log groups, queues) when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The bulk-send queue's consumer. */
+  readonly bulkSend?: BulkSendOptions;
+  /**
+   * The EventBridge sources allowed to ask for operations on the bus.
+   * @default - any source except `wechat.kf` (the callback's own inbound messages)
+   */
+  readonly eventSources?: string[];
+  /**
+   * How often the token refresher runs. The token cache refreshes a token once it is within 5 minutes of
+   * expiry, and a run that finds it fresh costs one DynamoDB read, so the interval must be well under 5
+   * minutes for the refresher (not a sender) to be the one that refreshes.
+   * @default Duration.minutes(2)
+   */
+  readonly tokenRefreshInterval?: Duration;
+  /**
+   * The directory of the handler entries (`<entry>.ts`).
+   * @default - functions/handlers of this repository
+   */
+  readonly handlersDir?: string;
+  /**
+   * The functions to deploy.
+   * @default LAMBDA_FUNCTIONS
+   */
+  readonly functions?: readonly LambdaFunctionSpec[];
+  /**
+   * Settings that turn on operations that are off by default (their catalogue entry's `route.enabledBy`),
+   * e.g. `['TOKEN_VENDING']`.
+   * @default - none: only the operations that are always on
+   */
+  readonly enable?: readonly string[];
+}
+
+/** Refuses props that cannot work, naming the prop. */
+export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, specs: readonly LambdaFunctionSpec[]): void {
+  const fail = (message: string) => {
+    throw new Error(`WeChatCustomerService ${scope.node.path}: ${message}`);
+  };
+  const oneOf = (name: string, value: string | undefined, values: readonly string[]) => {
+    if (value !== undefined && !values.includes(value)) fail(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);
+  };
+  oneOf('windowPolicy', props.windowPolicy, ['enforce', 'observe', 'off']);
+  oneOf('windowRules', props.windowRules, ['current', 'seed']);
+  oneOf('tokenMode', props.tokenMode, ['stable', 'classic']);
+  oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
+    fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);
+  }
+  if (!props.staticEgressIp && (props.egressIpAllocationIds || props.natGateways !== undefined)) {
+    fail('egressIpAllocationIds and natGateways only apply with staticEgressIp: true');
+  }
+  if (props.natGateways !== undefined && (!Number.isInteger(props.natGateways) || props.natGateways < 1 || props.natGateways > 2)) {
+    fail(`natGateways must be 1 or 2, got ${props.natGateways}`);
+  }
+  if (props.egressIpAllocationIds && (props.egressIpAllocationIds.length < 1 || props.egressIpAllocationIds.length > 2)) {
+    fail('egressIpAllocationIds must hold 1 or 2 allocation ids (one per NAT gateway)');
+  }
+  const bulk = props.bulkSend ?? {};
+  if (bulk.batchSize !== undefined && (!Number.isInteger(bulk.batchSize) || bulk.batchSize < 1 || bulk.batchSize > 10)) {
+    fail(`bulkSend.batchSize must be 1–10, got ${bulk.batchSize}`);
+  }
+  if (bulk.maxConcurrency !== undefined && (!Number.isInteger(bulk.maxConcurrency) || bulk.maxConcurrency < 2 || bulk.maxConcurrency > 1000)) {
+    fail(`bulkSend.maxConcurrency must be 2–1000, got ${bulk.maxConcurrency}`);
+  }
+  if (bulk.maxReceiveCount !== undefined && (!Number.isInteger(bulk.maxReceiveCount) || bulk.maxReceiveCount < 1 || bulk.maxReceiveCount > 1000)) {
+    fail(`bulkSend.maxReceiveCount must be 1–1000, got ${bulk.maxReceiveCount}`);
+  }
+  if (props.tokenRefreshInterval && (props.tokenRefreshInterval.toSeconds() < 60 || props.tokenRefreshInterval.toSeconds() > 240)) {
+    fail('tokenRefreshInterval must be between 1 and 4 minutes: the token is refreshed in its last 5 minutes');
+  }
+  const ids = new Set<string>();
+  for (const spec of specs) {
+    if (ids.has(spec.id)) fail(`two functions have the id ${spec.id}`);
+    ids.add(spec.id);
+    if (spec.entry === 'operation' && !spec.operation) fail(`${spec.id} uses the operation entry without an operation`);
+  }
+  if (props.handlersDir !== undefined && !fs.existsSync(props.handlersDir)) fail(`handlersDir ${props.handlersDir} does not exist`);
+}

@@ -1,0 +1,62 @@
+/**
+ * What invokes the functions besides HTTP: an EventBridge rule per operation that accepts events
+ * (detail-type = its name), the bulk-send queue as the event source of the operation that consumes it,
+ * and the token refresher's schedule.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { Messaging } from './messaging';
+import { INBOUND_EVENT_SOURCE, type WeChatCustomerServiceProps } from './props';
+
+/** The rules, the queue's event source and the schedule. */
+export function buildTriggers(
+  scope: Construct,
+  props: WeChatCustomerServiceProps,
+  specs: readonly LambdaFunctionSpec[],
+  functions: Readonly<Record<string, lambda.Function>>,
+  m: Messaging,
+): void {
+  const sourceMatch = props.eventSources?.length ? props.eventSources : events.Match.anythingBut(INBOUND_EVENT_SOURCE);
+  for (const spec of specs) {
+    if (!spec.acceptsEvents || !spec.operation) continue;
+    new events.Rule(scope, `${spec.id}Rule`, {
+      eventBus: m.bus,
+      description: `Events asking for ${spec.operation} (detail-type ${spec.operation}) invoke ${spec.id}`,
+      eventPattern: { detailType: [spec.operation], source: sourceMatch },
+      targets: [
+        new targets.LambdaFunction(functions[spec.id]!, {
+          deadLetterQueue: m.eventsDeadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+
+  const bulkSpec = specs.find((s) => s.consumesBulkQueue);
+  if (bulkSpec) {
+    functions[bulkSpec.id]!.addEventSource(
+      new SqsEventSource(m.bulkSendQueue, {
+        batchSize: props.bulkSend?.batchSize ?? 10,
+        maxBatchingWindow: props.bulkSend?.maxBatchingWindow ?? Duration.seconds(1),
+        maxConcurrency: props.bulkSend?.maxConcurrency ?? 5,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+
+  const refresher = specs.find((s) => s.entry === 'token-refresher');
+  if (refresher) {
+    new events.Rule(scope, 'TokenRefreshSchedule', {
+      description: 'Keeps the cached WeChat access token fresh',
+      schedule: events.Schedule.rate(props.tokenRefreshInterval ?? Duration.minutes(2)),
+      // A missed run is made up by the next one.
+      targets: [new targets.LambdaFunction(functions[refresher.id]!, { retryAttempts: 0 })],
+    });
+  }
+}

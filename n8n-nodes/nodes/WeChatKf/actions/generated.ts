@@ -1,0 +1,141 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { FieldSpec, Operation } from '../../../../functions/core/catalogue';
+import type { NodeOperation } from './types';
+
+/** n8n's parameter name of a catalogue field: its camelCase (`kf_account` → `kfAccount`). */
+export function parameterName(field: string): string {
+	return field.replace(/[._]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** "uploadAvatar" → "Upload Avatar"; "kfAccount" → "Kf Account". */
+export function titleCase(camel: string): string {
+	const words = camel.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+	return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The name of the parameter that holds the input binary field's name, for file fields. */
+export const BINARY_PROPERTY = 'binaryPropertyName';
+
+/** The parameter that splits a list answer into one item per entry. */
+export const SPLIT_PROPERTY = 'splitIntoItems';
+
+/**
+ * An n8n parameter from a catalogue field (without displayOptions: the resource adds them).
+ *
+ * @example
+ * ```ts
+ * fieldProperty({ name: 'kf_account', displayName: 'Kf Account', type: 'string', required: true });
+ * // { displayName: 'Kf Account', name: 'kfAccount', type: 'string', required: true, default: '' }
+ * ```
+ */
+export function fieldProperty(field: FieldSpec, name = parameterName(field.name)): INodeProperties {
+	const base = {
+		displayName: field.displayName,
+		name,
+		...(field.required ? { required: true } : {}),
+		...(field.description ? { description: field.description } : {}),
+		...(field.placeholder ? { placeholder: field.placeholder } : {}),
+	};
+	switch (field.type) {
+		case 'file':
+			return {
+				displayName: 'Input Binary Field',
+				name: BINARY_PROPERTY,
+				type: 'string',
+				required: true,
+				default: 'data',
+				hint: `The name of the input binary field holding ${field.description ?? field.displayName}`,
+			};
+		case 'boolean':
+			return { ...base, type: 'boolean', default: field.default === true };
+		case 'number':
+			return { ...base, type: 'number', default: typeof field.default === 'number' ? field.default : 0 };
+		case 'json':
+			return { ...base, type: 'json', default: typeof field.default === 'string' ? field.default : '' };
+		case 'enum': {
+			const options: INodePropertyOptions[] = [...(field.enum ?? [])]
+				.sort((a, b) => a.name.localeCompare(b.name))
+				.map((o) => ({ name: o.name, value: o.value, ...(o.description ? { description: o.description } : {}) }));
+			return { ...base, type: 'options', options, default: String(field.default ?? field.enum?.[0]?.value ?? '') };
+		}
+		default:
+			return {
+				...base,
+				type: 'string',
+				default: typeof field.default === 'string' ? field.default : '',
+				...(field.secret ? { typeOptions: { password: true } } : field.multiline ? { typeOptions: { rows: 4 } } : {}),
+			};
+	}
+}
+
+/** Reads one field's value from the node's parameters; undefined when an optional field is left empty. */
+async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: number, input: IDataObject): Promise<void> {
+	const name = parameterName(field.name);
+	if (field.type === 'file') {
+		const property = ctx.getNodeParameter(BINARY_PROPERTY, itemIndex) as string;
+		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
+		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+		input[field.name] = new Uint8Array(data) as unknown as IDataObject;
+		if (binary.fileName) input.filename = binary.fileName;
+		return;
+	}
+	const value = ctx.getNodeParameter(name, itemIndex, field.default ?? '') as unknown;
+	if (field.type === 'json' && typeof value === 'string') {
+		if (value.trim() === '') return;
+		try {
+			input[field.name] = JSON.parse(value) as IDataObject;
+		} catch (error) {
+			throw new NodeOperationError(ctx.getNode(), `${field.displayName} is not valid JSON: ${(error as Error).message}`, { itemIndex });
+		}
+		return;
+	}
+	if (typeof value === 'string') {
+		const text = field.secret || field.multiline ? value : value.trim();
+		if (text === '' && !field.required) return;
+		input[field.name] = text;
+		return;
+	}
+	input[field.name] = value as IDataObject;
+}
+
+/**
+ * The node operation of a catalogue entry, generated from its fields: one parameter per field (a binary
+ * field name for a file), the input built from them, a Split Into Items switch when the answer lists
+ * items. A field with `onlyWith` is sent only when that field is.
+ */
+export function generatedOperation(op: Operation): NodeOperation {
+	const properties = op.fields.map((field) => fieldProperty(field));
+	const listField = op.answer?.kind === 'json' ? op.answer.listField : undefined;
+	if (listField) {
+		properties.push({
+			displayName: 'Split Into Items',
+			name: SPLIT_PROPERTY,
+			type: 'boolean',
+			default: true,
+			description: `Whether to output one item per entry of ${listField}, or the answer as one item`,
+		});
+	}
+	return {
+		value: op.action,
+		name: titleCase(op.action),
+		action: op.title,
+		catalogue: [op.name],
+		description: op.description,
+		properties,
+		async prepare(itemIndex) {
+			const input: IDataObject = {};
+			for (const field of op.fields) await readField(this, field, itemIndex, input);
+			for (const field of op.fields) {
+				if (field.onlyWith !== undefined && input[field.onlyWith] === undefined) delete input[field.name];
+			}
+			const settings: IDataObject = {};
+			if (listField) settings.split = this.getNodeParameter(SPLIT_PROPERTY, itemIndex, true) as boolean;
+			return { operation: op.name, input, settings };
+		},
+		toItems(answer, call) {
+			if (!listField || call.settings?.split === false) return [answer];
+			return Array.isArray(answer[listField]) ? (answer[listField] as IDataObject[]) : [];
+		},
+	};
+}

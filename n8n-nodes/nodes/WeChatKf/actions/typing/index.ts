@@ -1,8 +1,0 @@
-import type { NodeResource } from '../types';
-import { cancelTyping, typing as startTyping } from './typing.operation';
-
-export const typing: NodeResource = {
-	value: 'typing',
-	name: 'Typing',
-	operations: [startTyping, cancelTyping],
-};
