@@ -425,10 +425,24 @@ async function main() {
     select(/^[A-Za-z0-9_-]{1,64}$/.test(openid) ? openid : 'oUser1');
     connect();
   } else {
+    // Real WeChat: users write from their phones; the window of any user can be looked up.
     document.body.classList.add('no-sandbox');
     $('conn').textContent = 'real WeChat: users write from their phones';
+    $('lookup').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const openid = $('lookup-openid').value.trim();
+      if (!openid) return;
+      state.current = openid;
+      user(openid);
+      renderWindow();
+      void refreshProductWindow(openid);
+    });
   }
-  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current });
+  const afterCall = (input) => {
+    const openid = input?.touser ?? input?.openid;
+    if (typeof openid === 'string' && state.users.has(openid)) void refreshProductWindow(openid);
+  };
+  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall });
   else $('operations').append(h('p', { class: 'hint' }, 'The product is not running here. Start it with npm start to call its operations from this page.'));
   mountDoctor($('doctor'), state.config);
 }

@@ -193,6 +193,7 @@ function renderForm(op, out, ctx) {
     clear(answer).append(h('div', { class: 'status' }, 'Calling…'));
     try {
       const res = await call(req.method, req.url, req.body, req.headers);
+      ctx.afterCall?.(input);
       const issues = res.body?.error?.issues ?? [];
       showIssues(form, op, issues);
       clear(answer).append(
@@ -212,7 +213,7 @@ function renderForm(op, out, ctx) {
 /**
  * Mounts the operations panel into `root`.
  * @param {HTMLElement} root
- * @param {{currentUser: () => string | null}} ctx
+ * @param {{currentUser: () => string | null, afterCall?: (input: object) => void}} ctx
  */
 export async function mountOperations(root, ctx) {
   const res = await call('GET', 'catalogue.json');
