@@ -220,6 +220,55 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it('calls every operation from a form generated from the catalogue: a bad field is marked with the product’s rule, a good one answers', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${product.url}/console/?user=oForms`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const options = await page.locator('#op-select option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    const catalogue = (await (await fetch(`${product.url}/console/catalogue.json`)).json()) as { operations: Array<{ name: string; fields: Array<{ name: string }> }> };
+    expect(options).toEqual(catalogue.operations.map((o) => o.name));
+
+    // Act 1: add a kf account whose name breaks WeChat's rule
+    const accountsBefore = product.sandbox!.kfAccounts().length;
+    await page.locator('#op-select').selectOption('addKfAccount');
+    const form = page.locator('form.op-form[data-operation="addKfAccount"]');
+    for (const f of catalogue.operations.find((o) => o.name === 'addKfAccount')!.fields) await form.locator(`.field[data-field="${f.name}"]`).waitFor();
+    await form.locator('[name="kf_account"]').fill('not an account');
+    await form.locator('[name="nickname"]').fill('Anna');
+    await form.locator('button[type=submit]').focus();
+    await page.keyboard.press('Enter');
+    // Assess 1: the product's 400 names the field, and the field says so
+    const error = form.locator('.field[data-field="kf_account"] .field-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.innerText()).toMatch(/^kf_account: must be prefix@wechatid/);
+    expect(await form.locator('[name="kf_account"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.locator('.answer .status').innerText()).toMatch(/^400 INVALID_INPUT/);
+    expect(product.sandbox!.kfAccounts()).toHaveLength(accountsBefore);
+
+    // Act 2: correct it
+    await form.locator('[name="kf_account"]').fill('forms@sandbox');
+    await form.locator('button[type=submit]').click();
+    // Assess 2
+    await form.locator('.answer .status.ok').waitFor();
+    expect(await form.locator('.field[data-field="kf_account"] .field-error').isHidden()).toBe(true);
+    expect(product.sandbox!.kfAccounts().map((a) => a.kf_account)).toContain('forms@sandbox');
+
+    // Act 3: send a text to the user from the Send a text message form (its recipient filled in)
+    await product.sandbox!.simulateUser('oForms', { type: 'text', content: 'hi' });
+    await page.locator('#op-select').selectOption('sendText');
+    const send = page.locator('form.op-form[data-operation="sendText"]');
+    expect(await send.locator('[name="touser"]').inputValue()).toBe('oForms');
+    await send.locator('[name="text.content"]').fill('Sent from the Operations form');
+    await send.locator('button[type=submit]').click();
+    // Assess 3: the answer, and the message on the phone
+    await send.locator('.answer .status.ok').waitFor();
+    await page.locator('.row.them .bubble', { hasText: 'Sent from the Operations form' }).waitFor();
+    await page.screenshot({ path: screenshotPath('console-operations.png') });
+    await page.close();
+  });
+
   it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
     // Prepare
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

@@ -237,19 +237,31 @@ setInterval(() => {
 }, 1000);
 
 const refreshing = new Map();
-/** Re-reads the product's window state of a user after something happened to them. */
-async function refreshProductWindow(openid) {
-  if (!state.config.product || !openid) return;
-  if (refreshing.has(openid)) return refreshing.get(openid);
-  const run = (async () => {
-    const res = await call('GET', `/interactions/${encodeURIComponent(openid)}`);
-    if (res.ok) {
-      user(openid).product = res.body;
-      if (openid === state.current) renderWindow();
-    }
+/**
+ * Re-reads the product's window state of a user after something happened to them. One read at a time per
+ * user; an event that arrives while one is in flight asks for one more read after it, so the last event
+ * is always reflected.
+ */
+function refreshProductWindow(openid) {
+  if (!state.config.product || !openid) return Promise.resolve();
+  const running = refreshing.get(openid);
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
+  const entry = { again: false, done: null };
+  entry.done = (async () => {
+    do {
+      entry.again = false;
+      const res = await call('GET', `/interactions/${encodeURIComponent(openid)}`);
+      if (res.ok) {
+        user(openid).product = res.body;
+        if (openid === state.current) renderWindow();
+      }
+    } while (entry.again);
   })().finally(() => refreshing.delete(openid));
-  refreshing.set(openid, run);
-  return run;
+  refreshing.set(openid, entry);
+  return entry.done;
 }
 
 // ----- the log -----------------------------------------------------------------------------------

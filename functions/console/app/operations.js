@@ -8,6 +8,11 @@ import { call, clear, h, pretty } from './dom.js';
 const RESOURCE_TITLES = { kfAccount: 'Kf accounts', message: 'Messages', typing: 'Typing' };
 const titleOf = (resource) => RESOURCE_TITLES[resource] ?? resource.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
 
+/** Descriptions are written for n8n, which shows them as HTML: here they are text, so entities are decoded. */
+function text(value) {
+  return String(value ?? '').replace(/&(lt|gt|amp|quot|#39);/g, (_, e) => ({ lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'" })[e]);
+}
+
 /** Path parameters of a route, e.g. `/kf-accounts/{kf_account}` → ['kf_account']. */
 function pathParams(path) {
   return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -62,9 +67,15 @@ function readForm(op, form) {
   const input = {};
   const problems = [];
   let file;
+  const given = (name) => {
+    const other = form.elements.namedItem(name);
+    return other ? (other.type === 'checkbox' ? other.checked : other.type === 'file' ? Boolean(other.files?.length) : other.value !== '') : false;
+  };
   for (const field of op.fields) {
     const el = form.elements.namedItem(field.name);
     if (!el) continue;
+    // A field meaningful only with another one is left out without it (e.g. Hash Password without a password).
+    if (field.onlyWith && !given(field.onlyWith)) continue;
     if (field.type === 'file') {
       if (el.files?.[0]) file = { field: field.name, file: el.files[0] };
       continue;
@@ -132,7 +143,14 @@ function fieldBlock(op, field, defaults) {
   const rules = field.rules?.length ? field.rules.join(' · ') : '';
   const label = h('label', { for: id }, field.displayName ?? field.name, field.required ? h('span', { class: 'req', title: 'required' }, ' *') : null, h('code', { class: 'fname' }, field.name));
   const input = control(op, field, defaults);
-  const help = h('div', { class: 'help', id: `${id}-help` }, field.description ?? '', rules ? h('span', { class: 'rules' }, `${field.description ? ' · ' : ''}${rules}`) : null);
+  const onlyWith = field.onlyWith ? op.fields.find((f) => f.name === field.onlyWith) : undefined;
+  const help = h(
+    'div',
+    { class: 'help', id: `${id}-help` },
+    text(field.description),
+    rules ? h('span', { class: 'rules' }, `${field.description ? ' · ' : ''}${text(rules)}`) : null,
+    onlyWith ? h('span', { class: 'only-with' }, ` · used only with ${onlyWith.displayName ?? onlyWith.name}`) : null,
+  );
   const error = h('div', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
   return h('div', { class: `field field-${field.type}`, dataset: { field: field.name } }, field.type === 'boolean' ? h('div', { class: 'check' }, input, label) : [label, input], help, error);
 }
@@ -174,7 +192,7 @@ function renderForm(op, out, ctx) {
     'form',
     { class: 'op-form', novalidate: true, dataset: { operation: op.name } },
     h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${op.route.method} ${op.route.path}`)),
-    h('p', { class: 'op-desc' }, op.description),
+    h('p', { class: 'op-desc' }, text(op.description)),
     op.fields.length ? op.fields.map((f) => fieldBlock(op, f, defaults)) : h('p', { class: 'hint' }, 'No input.'),
     h('div', { class: 'op-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${op.route.path}`))),
     answer,
