@@ -265,6 +265,21 @@ describeBrowser('the console in Chromium', () => {
     // Assess 3: the answer, and the message on the phone
     await send.locator('.answer .status.ok').waitFor();
     await page.locator('.row.them .bubble', { hasText: 'Sent from the Operations form' }).waitFor();
+
+    // Act 4: Send a message with the whole custom/send body as JSON (the recipient and type from their own fields)
+    await page.locator('#op-select').selectOption('sendMessage');
+    const any = page.locator('form.op-form[data-operation="sendMessage"]');
+    await any.locator('[name="msgtype"]').selectOption('news');
+    await any.locator('[name="(body)"]').fill(JSON.stringify({ news: { articles: [{ title: 'Spring sale', description: 'Everything 20% off until Sunday', url: 'https://example.com/sale', picurl: 'https://example.com/sale.jpg' }] } }));
+    await any.locator('button[type=submit]').click();
+    // Assess 4: a news card, its link safe, its picture not fetched from outside
+    await any.locator('.answer .status.ok').waitFor();
+    const news = page.locator('.row.them[data-msgtype="news"]');
+    await news.waitFor();
+    expect(await news.locator('.card-title').innerText()).toBe('Spring sale');
+    expect(await news.locator('a.card-link').getAttribute('href')).toBe('https://example.com/sale');
+    expect(await news.locator('a.card-link').getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await news.locator('img').count()).toBe(0);
     await page.screenshot({ path: screenshotPath('console-operations.png') });
     await page.close();
   });

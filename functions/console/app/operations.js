@@ -67,6 +67,7 @@ function readForm(op, form) {
   const input = {};
   const problems = [];
   let file;
+  let whole;
   const given = (name) => {
     const other = form.elements.namedItem(name);
     return other ? (other.type === 'checkbox' ? other.checked : other.type === 'file' ? Boolean(other.files?.length) : other.value !== '') : false;
@@ -87,7 +88,16 @@ function readForm(op, form) {
     const raw = el.value;
     if (raw === '') continue;
     if (field.type === 'number') setPath(input, field.name, Number(raw));
-    else if (field.type === 'json') {
+    else if (field.name === '(body)') {
+      // The whole body as JSON (Send a message); the other fields, when filled in, take precedence.
+      try {
+        const parsed = JSON.parse(raw);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) problems.push({ field: field.name, rule: 'must be a JSON object' });
+        else whole = parsed;
+      } catch {
+        problems.push({ field: field.name, rule: 'is not valid JSON' });
+      }
+    } else if (field.type === 'json') {
       try {
         setPath(input, field.name, JSON.parse(raw));
       } catch {
@@ -95,7 +105,7 @@ function readForm(op, form) {
       }
     } else setPath(input, field.name, raw);
   }
-  return { input, file, problems };
+  return { input: whole ? { ...whole, ...input } : input, file, problems };
 }
 
 function get(obj, dotted) {
