@@ -56,9 +56,19 @@ export function createLogger(): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
 }
 
+/**
+ * Metrics that publish only when something was counted: Powertools warns "No application metrics to
+ * publish" on every empty publish, which filled the log with one line per request.
+ */
+class QuietMetrics extends Metrics {
+  override publishStoredMetrics(): this {
+    return this.hasStoredMetrics() ? super.publishStoredMetrics() : this;
+  }
+}
+
 /** The metrics every handler shares (namespace `WeChatKf`). */
 export function createMetrics(): Metrics {
-  return new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
+  return new QuietMetrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
 }
 
 /**

@@ -45,10 +45,35 @@ export function textAnswer(statusCode: number, body: string): HttpAnswer {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
 }
 
+/**
+ * Where the log of an unexpected error is, said in every 500: the function's CloudWatch Logs group in
+ * Lambda, or what the local server sets with {@link setLogLocation}.
+ */
+let logLocation: string | undefined;
+
+/**
+ * Tells every 500 answer where its log is (the local server: the terminal running npm start).
+ *
+ * @example
+ * ```ts
+ * setLogLocation(`the output of npm start (process ${process.pid})`);
+ * ```
+ */
+export function setLogLocation(where: string | undefined): void {
+  logLocation = where;
+}
+
+/** Where the log is, in words. */
+export function logLocationText(): string {
+  if (logLocation) return logLocation;
+  const group = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+  return group ? `the function's CloudWatch Logs group ${group}` : 'the function logs';
+}
+
 /** The error body for anything thrown. */
 export function errorBody(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof WeChatKfError) return { status: error.status, body: error.toBody() };
-  return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'internal error; see the function logs' } } };
+  return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: `internal error; the details are in ${logLocationText()}` } } };
 }
 
 /**

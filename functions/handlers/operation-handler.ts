@@ -11,7 +11,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { getOperation, isFileResult, type Operation } from '../core/catalogue';
-import { ValidationError, WeChatKfError } from '../core/errors';
+import { ValidationError, WeChatApiError, WeChatKfError } from '../core/errors';
 import type { AppContext } from './context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
 import { errorAnswer, fileAnswer, jsonAnswer, type HttpAnswer } from './http';
@@ -77,8 +77,13 @@ function successAnswer(op: Operation, result: unknown): HttpAnswer {
 }
 
 function logFailure(ctx: AppContext, op: Operation, source: string, error: unknown) {
-  if (error instanceof WeChatKfError && error.status < 500) {
+  if (error instanceof WeChatApiError) {
+    // WeChat's ordinary refusals (a closed window, a bad openid, a quota) are not this product failing.
+    ctx.logger.warn('WeChat refused the operation', { operation: op.name, source, errcode: error.errcode, errmsg: error.errmsg, hint: error.hint });
+  } else if (error instanceof WeChatKfError && error.status < 500) {
     ctx.logger.info('operation refused', { operation: op.name, source, code: error.code, message: error.message });
+  } else if (error instanceof WeChatKfError && error.retryable) {
+    ctx.logger.warn('operation failed, retryable', { operation: op.name, source, code: error.code, message: error.message });
   } else {
     ctx.logger.error('operation failed', { operation: op.name, source, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
   }

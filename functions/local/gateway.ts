@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LambdaFunctionSpec, RouteSpec } from '../handlers/functions';
+import { logLocationText } from '../handlers/http';
 
 /** A handler as the gateway calls it. */
 export type GatewayHandler = (event: APIGatewayProxyEventV2) => Promise<unknown>;
@@ -144,7 +145,7 @@ export class LocalGateway {
     } catch (error) {
       // A Lambda that throws behind API Gateway answers 500 Internal Server Error.
       console.error(`[${match.fn.id}] unhandled error: ${(error as Error)?.message ?? error}`);
-      return sendError(res, 500, 'INTERNAL_ERROR', 'internal error; see the server log');
+      return sendError(res, 500, 'INTERNAL_ERROR', `internal error; the details are in ${logLocationText()}`);
     }
     const status = typeof result?.statusCode === 'number' ? result.statusCode : 200;
     const outHeaders: Record<string, string> = { ...(result?.headers ?? {}) };

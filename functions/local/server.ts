@@ -30,6 +30,8 @@ import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
 import { runDoctor } from '../doctor/checks';
+import { setLogLocation } from '../handlers/http';
+import { lockDataDir } from './data-dir-lock';
 import { LocalGateway, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 
@@ -56,6 +58,10 @@ export interface LocalOptions {
 
 export interface LocalProduct {
   url: string;
+  /** How pushes to /callback are checked: plain (signature) or safe (encrypted, msg_signature). */
+  callbackMode: 'plain' | 'safe';
+  /** The folder holding the embedded DynamoDB, the sandbox's state and the webhook key. */
+  dataDir: string;
   /** The sandbox, in sandbox mode. */
   sandbox?: Sandbox;
   context: AppContext;
@@ -75,6 +81,32 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
+ * Checks the variables only the local server reads, naming each variable (not an internal option) and
+ * what it must be, before anything starts.
+ *
+ * @throws {ConfigurationError} e.g. "WECHAT_ENCODING_AES_KEY must be 43 characters ...".
+ */
+export function checkLocalEnv(env: NodeJS.ProcessEnv): void {
+  const key = env.WECHAT_ENCODING_AES_KEY;
+  if (key) {
+    if (key.length !== 43) {
+      throw new ConfigurationError(`WECHAT_ENCODING_AES_KEY must be 43 characters (the EncodingAESKey of the server configuration); the one set has ${key.length}`);
+    }
+    if (!/^[A-Za-z0-9+/]{43}$/.test(key)) throw new ConfigurationError('WECHAT_ENCODING_AES_KEY must be 43 characters of A-Z, a-z, 0-9, + and /');
+  }
+  const token = env.WECHAT_CALLBACK_TOKEN;
+  if (token !== undefined && token !== '' && !/^[A-Za-z0-9]{3,32}$/.test(token)) {
+    throw new ConfigurationError('WECHAT_CALLBACK_TOKEN must be 3 to 32 letters or digits (the Token of the server configuration, as WeChat requires)');
+  }
+  for (const name of ['PORT', 'SANDBOX_PORT'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && !(/^[0-9]{1,5}$/.test(value) && Number(value) <= 65535)) {
+      throw new ConfigurationError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/**
  * Starts the product locally. With neither WECHAT_APP_ID nor WECHAT_APP_SECRET set, it starts the
  * sandbox in-process and points both the API calls and the sandbox's pushes at it.
  */
@@ -86,28 +118,35 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
   if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
     throw new ConfigurationError('set both WECHAT_APP_ID and WECHAT_APP_SECRET to use WeChat, or neither to use the sandbox');
   }
+  checkLocalEnv(env);
   const sandboxMode = !env.WECHAT_APP_ID;
   const catalogue = options.catalogue ?? CATALOGUE;
+  const dataDir = options.dataDir ?? env.DATA_DIR ?? '.data';
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
 
   try {
+    // One npm start per DATA_DIR: a second one is told which process holds it (data-dir-lock.ts).
+    const release = lockDataDir(dataDir);
+    stops.push(async () => release());
+    // The port opens only once every handler is ready (below): a request that came while the product
+    // was starting used to be accepted and never answered.
     const server = createServer();
-    const actualPort = await listen(server, port, host);
-    const url = `http://${host}:${actualPort}`;
+    let url = `http://${host}:${port}`;
     stops.push(
       () =>
         new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
           server.close(() => resolve());
           server.closeAllConnections();
         }),
     );
+    setLogLocation(`the output of npm start (the terminal running process ${process.pid})`);
 
     let endpoint = env.DYNAMODB_ENDPOINT || undefined;
     if (!endpoint) {
-      const dataDir = options.dataDir ?? env.DATA_DIR ?? '.data';
       const embedded = await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb') });
       stops.push(() => embedded.stop());
       endpoint = embedded.endpoint;
@@ -126,7 +165,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         port: options.sandboxPort ?? (env.SANDBOX_PORT ? Number(env.SANDBOX_PORT) : 0),
         now: options.now,
         rules: config.windowRules,
-        callback: { url: `${url}/callback`, token: callbackToken, encodingAesKey, mode: encodingAesKey ? 'safe' : 'plain' },
+        // Its users, kf accounts and tokens stay for the next start, as the product's table does.
+        stateFile: join(dataDir, 'sandbox.json'),
         quiet: true,
       });
       stops.push(() => sandbox!.stop());
@@ -140,7 +180,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     const webhooks = createWebhookRuntime({
       dynamo,
       tableName: config.tableName,
-      sealer: LocalKeySealer.fromFile(join(options.dataDir ?? env.DATA_DIR ?? '.data', 'webhook-secret.key')),
+      sealer: LocalKeySealer.fromFile(join(dataDir, 'webhook-secret.key')),
       addressPolicy: addressPolicyFromEnv(env, 'any'),
       allowLoopbackHttp: true,
       now: options.now,
@@ -193,7 +233,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
           if (!res.headersSent) res.writeHead(500).end();
         });
     });
-    return { url, sandbox, context, events, webhooks: { ...webhooks, queue }, routes: gateway.describeRoutes(), stop: stopAll };
+    url = `http://${host}:${await listen(server, port, host)}`;
+    const callbackMode: 'plain' | 'safe' = secrets.encodingAesKey ? 'safe' : 'plain';
+    if (sandbox) {
+      sandbox.configureCallback({ url: `${url}/callback`, token: secrets.callbackToken!, encodingAesKey: secrets.encodingAesKey, mode: callbackMode });
+    }
+    return { url, sandbox, context, events, webhooks: { ...webhooks, queue }, routes: gateway.describeRoutes(), callbackMode, dataDir, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

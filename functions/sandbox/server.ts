@@ -24,6 +24,7 @@ import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
 import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
 import { readReply } from './reply';
 import { sha1Signature } from './crypto';
+import { loadSandbox, saveSandbox } from './persist';
 import { SandboxState, validateAction, validateFault } from './state';
 import { TokenAuthority } from './tokens';
 import type {
@@ -103,6 +104,7 @@ class SandboxServer implements Sandbox, ControlTarget {
   private readonly tokens: TokenAuthority;
   private readonly quiet: boolean;
   private readonly pushTimeoutMs: number;
+  private readonly stateFile?: string;
   private callback?: ResolvedCallback;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -127,6 +129,8 @@ class SandboxServer implements Sandbox, ControlTarget {
     this.pushTimeoutMs = options.pushTimeoutMs ?? 5000;
     this.state = new SandboxState(this.rules, this.now);
     this.feed = new SandboxFeed(this.now);
+    this.stateFile = options.stateFile;
+    if (this.stateFile) loadSandbox(this.stateFile, this.appId, this.state, this.tokens);
     if (options.callback) this.callback = resolveCallback(options.callback);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -175,7 +179,25 @@ class SandboxServer implements Sandbox, ControlTarget {
     };
   }
 
+  /** Keeps the memory on disk, when a state file is configured (persist.ts). */
+  private save(): void {
+    if (!this.stateFile || this.stopped) return;
+    try {
+      saveSandbox(this.stateFile, this.appId, this.state, this.tokens);
+    } catch (error) {
+      this.log(`could not save ${this.stateFile}: ${(error as Error).message}`);
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.handleRequest(req, res);
+    } finally {
+      this.save();
+    }
+  }
+
+  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -306,6 +328,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     this.state.clear();
     this.tokens.reset();
     this.feed.clear();
+    this.save();
   }
 
   count(path: string): number {
@@ -387,6 +410,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     const checked = withUserMedia(this.state, validateAction(action), this.url);
     await this.flushDesk();
     this.state.recordInteraction(openid, checked);
+    this.save();
     const stamp = this.stamp();
     const message = buildPushMessage(checked, openid, { toUserName: SANDBOX_TO_USER_NAME, createTime: Number(stamp.timestamp), msgId: this.state.nextMsgId() });
     const desk = deskOf(this.state);

@@ -99,6 +99,17 @@ export function validateAction(input: unknown): UserAction {
   }
 }
 
+/** The part of the sandbox's memory kept on disk between starts (JSON). */
+export interface SavedState {
+  users: UserRecord[];
+  kf: Array<KfAccountRecord & { avatar?: string }>;
+  nextKfId: number;
+  sent: SentMessage[];
+  typing: TypingEvent[];
+  /** The last MsgId handed out, as a decimal string. */
+  msgIdNext: string;
+}
+
 /** The sandbox's memory. */
 export class SandboxState {
   users = new Map<string, UserRecord>();
@@ -112,7 +123,30 @@ export class SandboxState {
   /** The state of each extra area of endpoints (users.ts, ...), by area name; cleared with the rest. */
   areas = new Map<string, unknown>();
   private msgIdSeq = 0n;
-  private readonly msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
+  private msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
+
+  /** What survives a restart (see persist.ts): users and their windows, kf accounts, what was sent, MsgIds. */
+  toSaved(): SavedState {
+    return {
+      users: [...this.users.values()],
+      kf: [...this.kf.values()].map(({ avatar, ...a }) => ({ ...a, ...(avatar ? { avatar: avatar.toString('base64') } : {}) })),
+      nextKfId: this.nextKfId,
+      sent: this.sent.slice(-1000),
+      typing: this.typing.slice(-1000),
+      msgIdNext: (this.msgIdBase + this.msgIdSeq).toString(),
+    };
+  }
+
+  /** Takes back what {@link toSaved} kept. MsgIds go on increasing from where they were. */
+  restore(saved: SavedState): void {
+    this.users = new Map(saved.users.map((u) => [u.openid, u]));
+    this.kf = new Map(saved.kf.map(({ avatar, ...a }) => [a.kf_account, { ...a, ...(avatar ? { avatar: Buffer.from(avatar, 'base64') } : {}) }]));
+    this.nextKfId = saved.nextKfId;
+    this.sent = saved.sent;
+    this.typing = saved.typing;
+    this.msgIdBase = BigInt(saved.msgIdNext);
+    this.msgIdSeq = 0n;
+  }
 
   constructor(
     readonly rules: SandboxRules,

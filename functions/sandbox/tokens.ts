@@ -16,7 +16,7 @@ import { WeChatRefusalError } from './errcodes';
 
 type TokenKind = 'classic' | 'stable';
 
-interface TokenRecord {
+export interface TokenRecord {
   kind: TokenKind;
   expiresAt: number;
   /** From this moment the token answers 40001 (set when replaced). */
@@ -28,6 +28,16 @@ interface TokenRecord {
 const GRACE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** What {@link TokenAuthority.toSaved} keeps. */
+export interface SavedTokens {
+  tokens: Array<[string, TokenRecord]>;
+  currentClassic?: string;
+  currentStable?: string;
+  classicDay: { day: number; count: number };
+  forceDay: { day: number; count: number };
+  lastForceAt?: number;
+}
 
 /** Limits of the token endpoints. */
 export const TOKEN_LIMITS = {
@@ -51,6 +61,28 @@ export class TokenAuthority {
     private readonly now: () => number,
     private readonly ttlSeconds: number,
   ) {}
+
+  /** The tokens and quota counts, as JSON data, to survive a restart. */
+  toSaved(): SavedTokens {
+    return {
+      tokens: [...this.tokens.entries()],
+      currentClassic: this.currentClassic,
+      currentStable: this.currentStable,
+      classicDay: this.classicDay,
+      forceDay: this.forceDay,
+      lastForceAt: this.lastForceAt,
+    };
+  }
+
+  /** Takes back what {@link toSaved} kept. */
+  restore(saved: SavedTokens): void {
+    this.tokens = new Map(saved.tokens);
+    this.currentClassic = saved.currentClassic;
+    this.currentStable = saved.currentStable;
+    this.classicDay = saved.classicDay;
+    this.forceDay = saved.forceDay;
+    this.lastForceAt = saved.lastForceAt;
+  }
 
   /** Forgets every token and quota count. */
   reset(): void {

@@ -49,6 +49,11 @@ export interface SandboxOptions {
   quiet?: boolean;
   /** How long a push waits for the developer's answer before trying again. Default 5000 (WeChat's 5 s). */
   pushTimeoutMs?: number;
+  /**
+   * Keep users, kf accounts, sent messages and issued tokens in this JSON file, so a restart remembers
+   * them (`npm start` uses `DATA_DIR/sandbox.json`). In memory only when absent.
+   */
+  stateFile?: string;
 }
 
 /** Answer with a WeChat error code, `times` times in a row. */

@@ -1,0 +1,48 @@
+/**
+ * What `npm start` prints when it is ready: where it listens, the data folder, the send window in users'
+ * words ("5 replies within 48 h"), the callback mode, the routes and, in sandbox mode, what to try.
+ *
+ * @example
+ * ```ts
+ * console.log(bannerLines(await startLocal(), process.env).join('\n'));
+ * ```
+ */
+import { SANDBOX_CALLBACK_TOKEN, type LocalProduct } from './server';
+
+/** The send window in the words users know, per WINDOW_RULES. */
+const RULES_IN_WORDS = {
+  current: "5 replies within 48 h of a user's message; 3 within 1 minute of a menu click, follow or QR scan",
+  seed: "the 2017 rule: replies without a count for 48 h after the user's last interaction",
+} as const;
+
+/** The banner's lines. */
+export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): string[] {
+  const { url, sandbox } = product;
+  const lines = [
+    `WeChat customer-service API listening on ${url}`,
+    `  DynamoDB: ${env.DYNAMODB_ENDPOINT ?? `embedded, data in ${product.dataDir}/dynamodb`}; table ${product.context.config.tableName}`,
+    `  send window (WINDOW_RULES=${product.context.config.windowRules}): ${RULES_IN_WORDS[product.context.config.windowRules]}; WINDOW_POLICY=${product.context.config.windowPolicy}`,
+    `  callback: ${product.callbackMode} mode (${product.callbackMode === 'safe' ? 'encrypted pushes, checked with WECHAT_ENCODING_AES_KEY' : 'signed pushes; set WECHAT_ENCODING_AES_KEY for safe mode'}); token mode ${product.context.config.tokenMode} (TOKEN_MODE)`,
+    '',
+    'Routes:',
+    ...product.routes.map((r) => `  ${r}`),
+    '',
+  ];
+  if (sandbox) {
+    lines.push(
+      `Sandbox mode (no WECHAT_APP_ID / WECHAT_APP_SECRET set): WeChat is simulated by the sandbox at ${sandbox.url}`,
+      `  it pushes users' messages to ${url}/callback, signed with token ${product.context.secrets.callbackToken === SANDBOX_CALLBACK_TOKEN ? SANDBOX_CALLBACK_TOKEN : '(WECHAT_CALLBACK_TOKEN)'}`,
+      '',
+      `Try it: open the console, ${url}/console/ (a WeChat user's phone, the send window, every operation), or in a terminal:`,
+      `  1. a user writes in:   curl -s -X POST ${sandbox.url}/sandbox/users/oUser1/messages -H 'content-type: application/json' -d '{"content":"hello"}'`,
+      `  2. reply (5 replies within 48 h): curl -s -X POST ${url}/messages -H 'content-type: application/json' -d '{"touser":"oUser1","msgtype":"text","text":{"content":"Hi! How can we help?"}}'`,
+      `  3. the window state:   curl -s ${url}/interactions/oUser1`,
+      `  4. what WeChat got:    curl -s '${sandbox.url}/sandbox/messages?openid=oUser1'`,
+      '',
+    );
+  } else {
+    lines.push(`Calling WeChat at ${product.context.config.apiBaseUrl} as ${product.context.secrets.appId}`, `  the console: ${url}/console/ (every operation, the doctor); npm run doctor checks this configuration`, '');
+  }
+  lines.push('Ctrl-C stops it; data stays for the next start.');
+  return lines;
+}
