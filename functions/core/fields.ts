@@ -51,3 +51,46 @@ export function openidIssue(value: unknown): string | null {
 export function openidSchema() {
   return z.custom<string>((v) => openidIssue(v) === null, { error: (iss) => openidIssue(iss.input) ?? 'must be an openid' });
 }
+
+/** The longest URL accepted in a field WeChat shows users (music links, article links and pictures). */
+export const URL_MAX_LENGTH = 2048;
+
+/**
+ * What is wrong with a link WeChat will show a user (music, hqmusic, an article's url and picurl), or
+ * `null`: it must be an absolute http(s) URL. A `javascript:` or `data:` link would run or show
+ * whatever it holds in the user's WeChat.
+ *
+ * @example
+ * ```ts
+ * httpUrlIssue('javascript:alert(1)'); // 'must be an http(s) URL, got a javascript: link'
+ * ```
+ */
+export function httpUrlIssue(value: unknown): string | null {
+  if (typeof value !== 'string') return `must be an http(s) URL (a string), got ${typeName(value)}`;
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > URL_MAX_LENGTH) return `must have at most ${URL_MAX_LENGTH} characters, got ${value.length}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL, e.g. https://example.com/song.mp3';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http(s) URL, got a ${url.protocol} link`;
+  if (!url.hostname) return 'must be an http(s) URL with a host';
+  return null;
+}
+
+/**
+ * The link rule as a zod schema; `optional` lets the field be left out (an article's url and picurl).
+ *
+ * @example
+ * ```ts
+ * z.object({ musicurl: httpUrlSchema() }).parse({ musicurl: 'https://example.com/a.mp3' });
+ * ```
+ */
+export function httpUrlSchema(options: { optional?: boolean } = {}) {
+  const schema = z.custom<string>((v) => httpUrlIssue(v) === null, {
+    error: (iss) => (iss.input === undefined ? 'is required' : (httpUrlIssue(iss.input) ?? 'must be an http(s) URL')),
+  });
+  return options.optional ? schema.optional() : schema;
+}

@@ -3,6 +3,7 @@
  * into an HTTP API (payload 2.0) event exactly as API Gateway would, invokes the function's handler in
  * process, and writes its answer back. The local server is therefore the deployed API, minus IAM.
  */
+import { isUtf8 } from 'buffer';
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -113,7 +114,10 @@ export class LocalGateway {
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
-    const textual = isTextual(headers['content-type']);
+    // As API Gateway: a body that is not text arrives base64-encoded. A binary body under a text content
+    // type (curl --data-binary @photo.jpg says application/x-www-form-urlencoded) must not be decoded as
+    // UTF-8, which would mangle its bytes.
+    const textual = isTextual(headers['content-type']) && isUtf8(body);
     const now = new Date();
     const routeKey = `${match.route.method} ${match.route.path}`;
     const event: APIGatewayProxyEventV2 = {

@@ -55,6 +55,57 @@ describe('bad input never costs anything', () => {
     expect(res.json.error.message).toMatch(/at most 128 characters/);
   });
 
+  it('the touser of /messages and /typing is checked by the same openid rule, naming touser', async () => {
+    // Act
+    const send = await call(product, 'POST', '/messages', { touser: LONG_OPENID, msgtype: 'text', text: { content: 'x' } });
+    const typing = await call(product, 'POST', '/typing', { touser: 'o user', command: 'Typing' });
+    // Assess
+    expect(fields(send)).toEqual(['touser']);
+    expect(fields(typing)).toEqual(['touser']);
+  });
+
+  it.each([
+    ['music.musicurl', { touser: 'oUrl', msgtype: 'music', music: { musicurl: 'javascript:alert(1)', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' } }],
+    ['music.hqmusicurl', { touser: 'oUrl', msgtype: 'music', music: { musicurl: 'https://example.com/a.mp3', hqmusicurl: 'data:text/html,hi', thumb_media_id: 'T' } }],
+    ['news.articles.0.url', { touser: 'oUrl', msgtype: 'news', news: { articles: [{ title: 't', url: 'javascript:alert(1)' }] } }],
+    ['news.articles.0.picurl', { touser: 'oUrl', msgtype: 'news', news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'file:///etc/passwd' }] } }],
+  ])('a link WeChat shows users must be http(s): %s', async (field, body) => {
+    // Prepare
+    await product.sandbox!.simulateUser('oUrl', { type: 'text', content: 'hi' });
+    const sends = product.sandbox!.count(SEND);
+    // Act
+    const res = await call(product, 'POST', '/messages', body);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(fields(res)).toEqual([field]);
+    expect(res.json.error.message).toMatch(/http\(s\)/);
+    expect(product.sandbox!.count(SEND)).toBe(sends);
+  });
+
+  it('sends music and news whose links are http(s)', async () => {
+    // Prepare
+    await product.sandbox!.simulateUser('oUrlOk', { type: 'text', content: 'hi' });
+    // Act
+    const music = await call(product, 'POST', '/messages/music', { touser: 'oUrlOk', music: { musicurl: 'http://example.com/a.mp3', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' } });
+    const news = await call(product, 'POST', '/messages/news', { touser: 'oUrlOk', news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'https://example.com/p.jpg' }] } });
+    // Assess: both pass the product's checks (the sandbox then wants a real thumb_media_id for music)
+    expect(music.status).not.toBe(400);
+    expect(news.status).toBe(200);
+  });
+
+  it("recognises a JPEG avatar by its bytes, whatever the Content-Type (curl --data-binary's form type)", async () => {
+    // Prepare
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0x81, 0xfe, 0xff, 0xd9]);
+    await call(product, 'POST', '/kf-accounts', { kf_account: 'face@sandbox', nickname: 'Face' });
+    // Act
+    const form = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', jpeg, { 'content-type': 'application/x-www-form-urlencoded' });
+    const png = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), { 'content-type': 'image/jpeg' });
+    // Assess
+    expect(form.status).toBe(200);
+    expect(png.status).toBe(400);
+    expect(fields(png)).toEqual(['media']);
+  });
+
   it('a body nested 100 000 arrays deep is a 400 and uses up no send', async () => {
     // Prepare
     await product.sandbox!.simulateUser('oDeep', { type: 'text', content: 'hi' });

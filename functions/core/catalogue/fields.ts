@@ -3,6 +3,7 @@
  * ({@link FieldSpec}) for the n8n node and the console. The two sit side by side so a rule and its words
  * change together.
  */
+import { openidSchema as coreOpenidSchema } from '../fields';
 import type { Limits } from '../limits';
 import { requiredObject, requiredString } from '../validation';
 import type { FieldSpec, FunctionNeeds } from './types';
@@ -18,9 +19,8 @@ export function kfAccountSchema(limits: Limits) {
     .refine((v) => !/^[^@]+@/.test(v) || /^[A-Za-z0-9_]+$/.test(v.split('@')[0]!), { error: 'the part before @ may hold only letters, digits and _' });
 }
 
-/** An openid: a non-empty string without spaces. */
-export const openidSchema = () =>
-  requiredString('an openid').refine((v) => !/\s/.test(v), { error: 'must be an openid, without spaces' });
+/** An openid: the one rule of core/fields.ts (1–128 printable characters, no spaces), shared with /interactions and the store. */
+export const openidSchema = coreOpenidSchema;
 
 /** `customservice: {kf_account}`: send as a named kf account. */
 export const customserviceSchema = (limits: Limits) =>

@@ -2,6 +2,7 @@
  * Messages: the custom/send body of every message type, as WeChat documents it today, and the send
  * operations (`sendMessage` for any type, and one per type: `sendText`, `sendImage`, …).
  */
+import { httpUrlSchema } from '../fields';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { limitsFor, type Limits, type RulesProfile } from '../limits';
@@ -77,7 +78,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   music: {
     operation: 'sendMusic',
-    fields: [titleField(), DESCRIPTION_FIELD, { name: 'musicurl', displayName: 'Music URL', type: 'string', required: true, rules: ['a URL'] }, { name: 'hqmusicurl', displayName: 'High-Quality Music URL', type: 'string', required: true, description: 'Played on Wi-Fi', rules: ['a URL'] }, THUMB_FIELD],
+    fields: [titleField(), DESCRIPTION_FIELD, { name: 'musicurl', displayName: 'Music URL', type: 'string', required: true, rules: ['an http(s) URL'] }, { name: 'hqmusicurl', displayName: 'High-Quality Music URL', type: 'string', required: true, description: 'Played on Wi-Fi', rules: ['an http(s) URL'] }, THUMB_FIELD],
     title: 'Send music',
     description: 'A music message: a link to the music, a high-quality link and a thumbnail.',
     content: () =>
@@ -85,8 +86,8 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
         {
           title: optionalString(),
           description: optionalString(),
-          musicurl: requiredString('a URL'),
-          hqmusicurl: requiredString('a URL'),
+          musicurl: httpUrlSchema(),
+          hqmusicurl: httpUrlSchema(),
           thumb_media_id: mediaIdSchema(),
         },
         'an object {musicurl, hqmusicurl, thumb_media_id, title?, description?}',
@@ -103,7 +104,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
           articles: z
             .array(
               requiredObject(
-                { title: optionalString(), description: optionalString(), url: optionalString('a URL'), picurl: optionalString('a URL') },
+                { title: optionalString(), description: optionalString(), url: httpUrlSchema({ optional: true }), picurl: httpUrlSchema({ optional: true }) },
                 'an object {title, description, url, picurl}',
               ),
               { error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of articles, got ${typeName(iss.input)}`) },
