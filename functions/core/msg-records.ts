@@ -107,7 +107,8 @@ export function parseMsgRecordsInput(input: unknown): MsgRecordsInput {
     },
     'an object {starttime, endtime, limit?, msgid?}',
   );
-  const parsed = parseOrThrow(schema, input);
+  // A GET with no query string arrives as no input at all: name the missing fields rather than the body.
+  const parsed = parseOrThrow(schema, input ?? {});
   if (parsed.endtime < parsed.starttime) throw new ValidationError([{ field: 'endtime', rule: 'must not be before starttime' }]);
   return { starttime: parsed.starttime, endtime: parsed.endtime, msgid: parsed.msgid ?? 1, limit: parsed.limit ?? RECORD_LIMIT_DEFAULT };
 }

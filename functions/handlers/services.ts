@@ -5,6 +5,7 @@
  */
 import type { OperationServices, SendTrace } from '../core/catalogue';
 import type { AppContext } from './context';
+import { handoffService } from './handoff-service';
 
 /**
  * The services of a context.
@@ -17,5 +18,5 @@ import type { AppContext } from './context';
  * @param trace told whether any WeChat request of the operation may have reached WeChat.
  */
 export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
-  return ctx.client.services(trace, ctx.now);
+  return { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
 }

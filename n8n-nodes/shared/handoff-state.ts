@@ -14,6 +14,7 @@
  * ```
  */
 import type { IDataObject } from 'n8n-workflow';
+import type { HandoffService } from '../../functions/core/handoff';
 
 /** A user's handoff facts, as kept. */
 interface Entry extends IDataObject {
@@ -115,4 +116,24 @@ export function applySessionEvent(data: IDataObject, message: Record<string, unk
 		delete e.markUntil;
 		delete e.markKf;
 	}
+}
+
+/**
+ * The handoff operations' service in Direct mode: marks in the workflow's global static data, where the
+ * trigger of the same workflow finds them on the user's next push.
+ *
+ * @example
+ * ```ts
+ * runOperation(op, input, { ...services, handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')) });
+ * ```
+ */
+export function staticDataHandoffs(data: IDataObject): HandoffService {
+	return {
+		async mark(openid, options) {
+			const now = Date.now();
+			const view = markUser(data, openid, { kfAccount: options.kfAccount, until: now + options.ttlMs }, now);
+			return { until: view.mark?.until ?? now + options.ttlMs, humanSession: view.humanSession };
+		},
+		clear: async (openid) => clearMark(data, openid),
+	};
 }

@@ -18,6 +18,10 @@ import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
 import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
 import type { Operation } from './types';
 import { TYPING_OPERATIONS } from './typing';
+import { KF_AGENT_OPERATIONS } from './kf-agents';
+import { KF_SESSION_OPERATIONS } from './kf-sessions';
+import { CHAT_RECORD_OPERATIONS } from './chat-records';
+import { HANDOFF_OPERATIONS } from './handoff';
 
 export * from './types';
 export * from './fields';
@@ -31,6 +35,10 @@ export const CATALOGUE: readonly Operation[] = [
   ...KF_ACCOUNT_OPERATIONS,
   ...MESSAGE_OPERATIONS,
   ...TYPING_OPERATIONS,
+  ...KF_AGENT_OPERATIONS,
+  ...KF_SESSION_OPERATIONS,
+  ...CHAT_RECORD_OPERATIONS,
+  ...HANDOFF_OPERATIONS,
 ];
 
 /** The names of every operation. */

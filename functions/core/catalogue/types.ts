@@ -3,6 +3,7 @@
  * CDK function, route, rule and IAM, local server, n8n node, console). Surfaces read these facts; none of
  * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
  */
+import type { HandoffService } from '../handoff';
 import type { RulesProfile } from '../limits';
 
 /**
@@ -182,6 +183,8 @@ export interface OperationServices {
   options: OperationOptions;
   /** The clock. */
   now(): number;
+  /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
+  handoffs?: HandoffService;
 }
 
 /** One entry of the catalogue. */

@@ -9,8 +9,12 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import { getOperation } from '../../../functions/core/catalogue';
 import { ValidationError, WeChatKfError } from '../../../functions/core/errors';
 import { buildProperties, findOperation } from './actions';
+import type { PreparedCall } from './actions/types';
 import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation, productError } from './transport/request';
 import { validationError } from './transport/errors';
+
+/** The most calls one item's paged operation makes (Return All). */
+const MAX_PAGES = 1000;
 
 /** The output item of a failed item when "Continue On Fail" is on. */
 function errorJson(error: Error): IDataObject {
@@ -88,12 +92,16 @@ export class WeChatKf implements INodeType {
 						{ itemIndex },
 					);
 				}
-				const call = await nodeOperation.prepare.call(this, itemIndex);
-				const catalogueOperation = getOperation(call.operation);
-				const input = parseInput.call(this, catalogueOperation, call.input, itemIndex);
-				const answer = await performOperation.call(this, catalogueOperation, input, itemIndex);
-				const results = nodeOperation.toItems ? nodeOperation.toItems(answer, call) : [answer];
-				for (const json of results) returnData.push({ json, pairedItem: { item: itemIndex } });
+				// A paged operation asks again while `next` gives a call (bounded, so a wrong answer cannot loop).
+				let call: PreparedCall | undefined = await nodeOperation.prepare.call(this, itemIndex);
+				for (let page = 0; call && page < MAX_PAGES; page++) {
+					const catalogueOperation = getOperation(call.operation);
+					const input: unknown = parseInput.call(this, catalogueOperation, call.input, itemIndex);
+					const answer: IDataObject = await performOperation.call(this, catalogueOperation, input, itemIndex);
+					const results = nodeOperation.toItems ? nodeOperation.toItems(answer, call) : [answer];
+					for (const json of results) returnData.push({ json, pairedItem: { item: itemIndex } });
+					call = nodeOperation.next?.(answer, call);
+				}
 			} catch (caught) {
 				let error = caught as Error;
 				if (error instanceof ValidationError) error = validationError(this.getNode(), error, itemIndex);

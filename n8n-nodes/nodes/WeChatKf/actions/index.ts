@@ -1,15 +1,17 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
 import { generatedOperation, titleCase } from './generated';
+import { chatRecord } from './chatRecord';
 import { message } from './message';
 import type { NodeOperation, NodeResource } from './types';
 
 /**
  * Resources whose UI is written by hand because generation would be worse: messages (one Send with a
- * Message Type switch over every type, rather than twelve operations). Their fields still come from the
+ * Message Type switch over every type, rather than twelve operations), chat records (Return All / Limit,
+ * following the answer's cursor). Their fields still come from the
  * catalogue's data (actions/message/content.ts). Every other resource is generated from the catalogue.
  */
-const HAND_MADE: Readonly<Record<string, NodeResource>> = { message };
+const HAND_MADE: Readonly<Record<string, NodeResource>> = { message, chatRecord };
 
 /**
  * The node's resources: one per catalogue resource, in the order the catalogue first mentions them; an

@@ -29,6 +29,8 @@ export interface NodeOperation {
 	prepare(this: IExecuteFunctions, itemIndex: number): Promise<PreparedCall> | PreparedCall;
 	/** Items made from WeChat's answer; default: the answer as one item. */
 	toItems?(answer: IDataObject, call: PreparedCall): IDataObject[];
+	/** The next call of a paged operation (Return All / Limit), from the answer and the call made; none: done. */
+	next?(answer: IDataObject, call: PreparedCall): PreparedCall | undefined;
 }
 
 /** A resource of the node: its option in the Resource list and its operations. */

@@ -12,6 +12,7 @@ import { runOperation, pathParameters, type Operation, type WeChatRequestSpec } 
 import { buildQuery, multipartBody } from '../../../../functions/core/client';
 import { isTokenErrcode, ValidationError } from '../../../../functions/core/errors';
 import { productError, validationError, weChatApiError } from './errors';
+import { staticDataHandoffs } from '../../../shared/handoff-state';
 
 export const DIRECT_CREDENTIAL = 'weChatOfficialAccountApi';
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
@@ -190,6 +191,8 @@ export async function performOperation(
 		wechat: { request: async (spec, recipient) => await callDirect.call(this, spec, itemIndex, recipient) },
 		options: {},
 		now: Date.now,
+		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
+		handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')),
 	})) as IDataObject;
 }
 

@@ -1,0 +1,23 @@
+/**
+ * The handoff operations' service (core/handoff.ts `HandoffService`) on the product's table: marks kept by
+ * {@link HandoffStore} on the user's record, which the callback reads on the user's next push.
+ */
+import type { HandoffService } from '../core/handoff';
+import type { HandoffStore } from '../store/handoff';
+import { humanSessionView } from './handoff-callback';
+
+/**
+ * @example
+ * ```ts
+ * const services = { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
+ * ```
+ */
+export function handoffService(store: HandoffStore): HandoffService {
+  return {
+    async mark(openid, options) {
+      const state = await store.mark(openid, { kfAccount: options.kfAccount, ttlMs: options.ttlMs });
+      return { until: state.mark?.until ?? 0, humanSession: humanSessionView(state.humanSession) };
+    },
+    clear: (openid) => store.clear(openid),
+  };
+}
