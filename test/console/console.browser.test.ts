@@ -284,6 +284,34 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it("follows, taps the account's bottom menu, unfollows: each pushed as WeChat's event and reflected in the window", async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${product.url}/console/?user=oEvents`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    // Act 1: follow
+    await page.getByRole('button', { name: 'Follow', exact: true }).click();
+    // Assess 1: a follow opens a 1-minute window of 3 sends
+    await page.locator('.system', { hasText: 'You followed the account' }).waitFor();
+    await page.locator('#window-body dd', { hasText: /^3$/ }).waitFor();
+    expect(await windowFact(page, 'Last interaction')).toMatch(/^event at/);
+    // Act 2: the bottom menu, from the keyboard
+    await page.locator('.menu-item', { hasText: 'Help' }).focus();
+    await page.keyboard.press('Enter');
+    // Assess 2: a CLICK event with the item's key reached the product
+    await page.locator('.system', { hasText: 'You tapped the menu “MENU_HELP”' }).waitFor();
+    // (the sandbox publishes the push once the product's /callback has answered it)
+    expect(product.events.events.filter((e) => e.detailType === 'event.CLICK' && e.detail.openid === 'oEvents').map((e) => (e.detail.message as Record<string, unknown>).EventKey)).toEqual(['MENU_HELP']);
+    // Act 3: unfollow
+    await page.getByRole('button', { name: 'Unfollow' }).click();
+    // Assess 3: nothing may be sent any more, on both sides
+    await page.locator('.system', { hasText: 'You unfollowed the account' }).waitFor();
+    await page.locator('#window-body dd', { hasText: 'no (unfollowed)' }).waitFor();
+    await page.locator('#window-body dd', { hasText: 'errcode 45015' }).waitFor();
+    await page.close();
+  });
+
   it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
     // Prepare
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
