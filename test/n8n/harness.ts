@@ -246,7 +246,7 @@ export function createHarness(options: HarnessOptions) {
     parameters: IDataObject,
     items: INodeExecutionData[],
     nodeCredentials: Record<string, { id: string; name: string }>,
-    settings: { continueOnFail?: boolean } = {},
+    settings: { continueOnFail?: boolean; staticData?: IDataObject } = {},
   ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown>; run: IRun }> {
     const source: INode = {
       id: 'source',
@@ -274,7 +274,8 @@ export function createHarness(options: HarnessOptions) {
       connections,
       active: false,
       nodeTypes,
-      staticData: {},
+      // The workflow's static data; pass one object to share it with a trigger called afterwards.
+      staticData: settings.staticData ?? {},
       settings: { executionOrder: 'v1' },
     });
     const hooks = new ExecutionLifecycleHooks('manual', 'exec1', {
