@@ -22,6 +22,7 @@ import {
 } from '../store';
 import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
+import type { WebhookRuntime } from './webhooks/runtime';
 
 export interface AppContext {
   config: AppConfig;
@@ -37,6 +38,8 @@ export interface AppContext {
   logger: Logger;
   metrics: Metrics;
   now: () => number;
+  /** Webhook subscriptions (docs/webhooks.md): where the function has the webhook key (WEBHOOK_KEY_ID), and locally. */
+  webhooks?: WebhookRuntime;
 }
 
 export interface ContextOptions {
@@ -49,6 +52,7 @@ export interface ContextOptions {
   logger?: Logger;
   metrics?: Metrics;
   now?: () => number;
+  webhooks?: WebhookRuntime;
 }
 
 /** The logger every handler shares. Tokens, secrets and AES keys are never passed to it. */
@@ -113,6 +117,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     logger: options.logger ?? createLogger(),
     metrics,
     now,
+    webhooks: options.webhooks,
   };
 }
 
@@ -125,9 +130,20 @@ export function lambdaContext(): () => Promise<AppContext> {
   return () => {
     pending ??= (async () => {
       const config = configFromEnv();
+      const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
+      // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
+      let webhooks: WebhookRuntime | undefined;
+      if (process.env.WEBHOOK_KEY_ID) {
+        const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('./webhooks/runtime'), import('./webhooks/sealer')]);
+        webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
+      }
       return createContext({
         config,
+        dynamo,
+        webhooks,
         secrets: async () => {
+          // A function deployed without the secret (it calls no WeChat API) knows only the app id.
+          if (!config.secretId && !process.env.WECHAT_APP_SECRET) return { appId: process.env.WECHAT_APP_ID ?? '', appSecret: '' };
           if (!config.secretId) return localSecretsFromEnv();
           const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
           const value = await getSecret(config.secretId, { transform: 'json', maxAge: 300 });

@@ -31,7 +31,7 @@ export interface LambdaFunctionSpec {
   /** The catalogue operation it serves, when it serves one. */
   operation?: string;
   /** Source file under functions/handlers, without extension. */
-  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher';
+  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery';
   description: string;
   routes: RouteSpec[];
   /** Whether EventBridge events with detail-type = `operation` invoke it. */
@@ -129,6 +129,25 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     routes: [],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: false },
+    sizing: { memoryMb: 256, timeoutSeconds: 30 },
+  },
+  {
+    id: 'WebhookFanOut',
+    entry: 'webhook-fanout',
+    description: 'Turns each event the product publishes into one delivery per matching webhook subscription',
+    routes: [],
+    acceptsEvents: false,
+    needs: { secret: false, callsWeChat: false, table: 'read', publishesEvents: false, queues: ['webhookDelivery'] },
+    sizing: { memoryMb: 256, timeoutSeconds: 15 },
+  },
+  {
+    id: 'WebhookDelivery',
+    entry: 'webhook-delivery',
+    description: 'Delivers webhook events, signed, retrying through the delivery queue',
+    routes: [],
+    acceptsEvents: false,
+    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel.
+    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open' },
     sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
 ];

@@ -6,6 +6,7 @@
 import type { OperationServices, SendTrace } from '../core/catalogue';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
+import { subscriptionsService } from './webhooks/subscriptions-api';
 
 /**
  * The services of a context.
@@ -18,5 +19,6 @@ import { handoffService } from './handoff-service';
  * @param trace told whether any WeChat request of the operation may have reached WeChat.
  */
 export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
-  return { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
+  const services = { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
+  return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
 }

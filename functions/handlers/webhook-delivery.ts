@@ -85,4 +85,4 @@ export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVi
   };
 }
 
-export const handler = createDeliveryHandler(lambdaWebhookRuntime(), sqsChangeVisibility(process.env.WEBHOOK_QUEUE_URL));
+export const handler = createDeliveryHandler(lambdaWebhookRuntime(), sqsChangeVisibility(process.env.WEBHOOK_DELIVERY_QUEUE_URL));

@@ -15,7 +15,7 @@ import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
 function sqsEnqueue(queueUrl: string | undefined) {
   let client: import('@aws-sdk/client-sqs').SQSClient | undefined;
   return async (messages: DeliveryMessage[]) => {
-    if (!queueUrl) throw new ConfigurationError('WEBHOOK_QUEUE_URL is not set: the webhook delivery queue');
+    if (!queueUrl) throw new ConfigurationError('WEBHOOK_DELIVERY_QUEUE_URL is not set: the webhook delivery queue');
     const sdk = await import('@aws-sdk/client-sqs');
     client ??= new sdk.SQSClient({});
     for (let i = 0; i < messages.length; i += 10) {
@@ -49,4 +49,4 @@ export function createFanOutHandler(getRuntime: () => WebhookRuntime, enqueue: (
   };
 }
 
-export const handler = createFanOutHandler(lambdaWebhookRuntime(), sqsEnqueue(process.env.WEBHOOK_QUEUE_URL));
+export const handler = createFanOutHandler(lambdaWebhookRuntime(), sqsEnqueue(process.env.WEBHOOK_DELIVERY_QUEUE_URL));

@@ -192,7 +192,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
 
     const events = new MemoryPublisher();
     const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
-    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now });
+    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks });
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
     const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {

@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
 import type { Messaging } from './messaging';
+import type { WebhookResources } from './webhooks';
 import type { WeChatCustomerServiceProps } from './props';
 
 /** The alarms. */
@@ -18,6 +19,7 @@ export function buildAlarms(
   specs: readonly LambdaFunctionSpec[],
   functions: Readonly<Record<string, lambda.Function>>,
   m: Messaging,
+  webhooks?: WebhookResources,
 ): cloudwatch.Alarm[] {
   const alarms: cloudwatch.Alarm[] = [];
   const action = props.alarmTopic ? new cwActions.SnsAction(props.alarmTopic) : undefined;
@@ -31,6 +33,8 @@ export function buildAlarms(
   for (const [name, queue] of [
     ['BulkSendDeadLetterQueue', m.bulkSendDeadLetterQueue],
     ['EventsDeadLetterQueue', m.eventsDeadLetterQueue],
+    // Webhook deliveries given up on after the last try (the subscription is reported as failing too).
+    ...(webhooks ? ([['WebhookDeliveryDeadLetterQueue', webhooks.deadLetterQueue]] as const) : []),
   ] as const) {
     addAlarm(
       queue

@@ -12,6 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -37,6 +38,8 @@ export interface FunctionResources {
   eventsDeadLetterQueue: sqs.IQueue;
   /** The queues a function may name in `needs.queues`, by name (e.g. `bulkSend`). */
   queues: Readonly<Record<string, sqs.IQueue>>;
+  /** The key that seals webhook subscription secrets (`needs.webhookKey`). */
+  webhookKey?: kms.IKey;
 }
 
 /** The functions, by spec id. */
@@ -94,6 +97,14 @@ export function buildFunctions(
       if (!queue) throw new Error(`${spec.id} needs the queue ${JSON.stringify(name)}, which the construct does not have (it has ${Object.keys(m.queues).join(', ')})`);
       queue.grantSendMessages(role);
     }
+    if (spec.needs.webhookKey) {
+      if (!m.webhookKey) throw new Error(`${spec.id} needs the webhook key, which the construct does not have`);
+      // One action each, not the grant helpers (which add kms:ReEncrypt* and kms:GenerateDataKey*): creating
+      // a subscription can only seal a secret, delivering can only open one.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [spec.needs.webhookKey === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'], resources: [m.webhookKey.keyArn] }),
+      );
+    }
     if (inVpc) {
       // What AWSLambdaVPCAccessExecutionRole grants, inline.
       role.addToPrincipalPolicy(
@@ -122,6 +133,11 @@ export function buildFunctions(
     if (spec.needs.secret) environment.SECRET_ID = secretId;
     else if (props.appId) environment.WECHAT_APP_ID = props.appId;
     if (spec.operation) environment[OPERATION_ENV] = spec.operation;
+    if (spec.needs.webhookKey && m.webhookKey) {
+      environment.WEBHOOK_KEY_ID = m.webhookKey.keyArn;
+      // Deployed, webhooks reach public addresses only (docs/webhooks.md).
+      environment.WEBHOOK_ADDRESS_POLICY = 'public';
+    }
 
     const fn = new nodejs.NodejsFunction(scope, spec.id, {
       description: spec.description,

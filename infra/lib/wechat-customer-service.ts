@@ -40,6 +40,7 @@ import { buildMessaging } from './messaging';
 import { checkProps, type WeChatCustomerServiceProps } from './props';
 import { buildState } from './state';
 import { buildTriggers } from './triggers';
+import { buildWebhookResources, buildWebhookTriggers, type WebhookResources } from './webhooks';
 
 export * from './props';
 export { TABLE_ACTIONS } from './lambda-functions';
@@ -79,6 +80,8 @@ export class WeChatCustomerService extends Construct {
   readonly egressIpAllocationIds?: string[];
   /** The alarms: one per dead-letter queue and one per function. */
   readonly alarms: cloudwatch.Alarm[];
+  /** Webhook delivery: the key sealing subscription secrets, the delivery queue and its dead-letter queue. */
+  readonly webhooks: WebhookResources;
 
   constructor(scope: Construct, id: string, props: WeChatCustomerServiceProps = {}) {
     super(scope, id);
@@ -100,6 +103,7 @@ export class WeChatCustomerService extends Construct {
     this.table = table;
     this.secret = secret;
     const messaging = buildMessaging(this, props, specs, removalPolicy);
+    this.webhooks = buildWebhookResources(this, specs, removalPolicy);
     this.bus = messaging.bus;
     this.bulkSendQueue = messaging.bulkSendQueue;
     this.bulkSendDeadLetterQueue = messaging.bulkSendDeadLetterQueue;
@@ -113,7 +117,7 @@ export class WeChatCustomerService extends Construct {
       this,
       props,
       specs,
-      { table, secret, bus: this.bus, eventsDeadLetterQueue: this.eventsDeadLetterQueue, queues: { bulkSend: this.bulkSendQueue } },
+      { table, secret, bus: this.bus, eventsDeadLetterQueue: this.eventsDeadLetterQueue, queues: { bulkSend: this.bulkSendQueue, webhookDelivery: this.webhooks.queue }, webhookKey: this.webhooks.key },
       egress,
       { handlersDir, logRetention, removalPolicy },
     );
@@ -126,7 +130,8 @@ export class WeChatCustomerService extends Construct {
     this.callbackUrl = `${stage.url}callback`;
 
     buildTriggers(this, props, specs, functions, messaging);
-    this.alarms = buildAlarms(this, props, specs, functions, messaging);
+    buildWebhookTriggers(this, specs, functions, messaging, this.webhooks);
+    this.alarms = buildAlarms(this, props, specs, functions, messaging, this.webhooks);
   }
 
   /** Lets a principal call the IAM-protected routes (execute-api:Invoke on this API). */

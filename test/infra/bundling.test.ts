@@ -1,5 +1,5 @@
 /**
- * Real bundling (local esbuild, no Docker) of each of the four handler entries: the bundle is one minified
+ * Real bundling (local esbuild, no Docker) of each of the handler entries: the bundle is one minified
  * CommonJS file with its source map, carries the AWS SDK v3 inside (nothing required from the runtime's
  * copy), and loads in plain Node with an exported `handler`.
  */
@@ -13,7 +13,7 @@ import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { functionLogicalId, testApp } from './helpers';
 
 // One function per entry file: the operation functions all share functions/handlers/operation.ts.
-const specs = ['operation', 'callback', 'interactions', 'token-refresher'].map((entry) => {
+const specs = ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].map((entry) => {
   const spec = LAMBDA_FUNCTIONS.find((s) => s.entry === entry && (entry !== 'operation' || s.operation === 'sendMessage'));
   if (!spec) throw new Error(`no function uses the ${entry} entry`);
   return spec;

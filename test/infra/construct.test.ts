@@ -194,8 +194,8 @@ describe('queues and events', () => {
   const bulkDlq = queues.find(([id]) => id.startsWith('WeChatKfBulkSendDeadLetterQueue'))!;
   const eventsDlq = queues.find(([id]) => id.startsWith('WeChatKfEventsDeadLetterQueue'))!;
 
-  test('three queues, all SQS-encrypted and TLS-only', () => {
-    expect(queues).toHaveLength(3);
+  test('five queues (bulk send, webhook delivery, their dead-letter queues, events DLQ), all SQS-encrypted and TLS-only', () => {
+    expect(queues).toHaveLength(5);
     for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
     for (const [id] of queues) {
@@ -213,7 +213,8 @@ describe('queues and events', () => {
   });
 
   test('SendMessage consumes the bulk-send queue, reporting batch item failures', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // The other mapping is the webhook delivery queue's (test/infra/webhooks.test.ts).
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(bulk[0]),
       FunctionName: ref(functionLogicalId(template, 'SendMessage')),
@@ -246,7 +247,8 @@ describe('queues and events', () => {
 
   test('only functions that accept events have rules on the bus', () => {
     const busRules = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName);
-    expect(busRules).toHaveLength(eventSpecs.length);
+    // Plus the webhook fan-out rule, which matches the product's own events (test/infra/webhooks.test.ts).
+    expect(busRules).toHaveLength(eventSpecs.length + 1);
   });
 
   test('the token refresher runs every 2 minutes', () => {
@@ -262,11 +264,11 @@ describe('alarms', () => {
 
   test('one per dead-letter queue (> 0 visible) and one per function (errors > 0)', () => {
     const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlq).toHaveLength(2);
+    expect(dlq).toHaveLength(3);
     for (const [, a] of dlq) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     const errors = alarms.filter(([, a]) => a.Properties.MetricName === 'Errors');
     expect(errors).toHaveLength(LAMBDA_FUNCTIONS.length);
-    expect(alarms).toHaveLength(LAMBDA_FUNCTIONS.length + 2);
+    expect(alarms).toHaveLength(LAMBDA_FUNCTIONS.length + 3);
   });
 
   test('no actions without a topic; the topic with alarmEmail', () => {

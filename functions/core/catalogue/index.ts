@@ -17,6 +17,7 @@ import { ValidationError } from '../errors';
 import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
 import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
 import type { Operation } from './types';
+import { SUBSCRIPTION_OPERATIONS } from './subscriptions';
 import { TYPING_OPERATIONS } from './typing';
 import { KF_AGENT_OPERATIONS } from './kf-agents';
 import { KF_SESSION_OPERATIONS } from './kf-sessions';
@@ -28,6 +29,7 @@ export * from './fields';
 export * from './messages';
 export * from './kf-accounts';
 export * from './typing';
+export * from './subscriptions';
 export * from './run';
 
 /** Every operation, in the order they are presented to users. */
@@ -39,6 +41,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...KF_SESSION_OPERATIONS,
   ...CHAT_RECORD_OPERATIONS,
   ...HANDOFF_OPERATIONS,
+  ...SUBSCRIPTION_OPERATIONS,
 ];
 
 /** The names of every operation. */

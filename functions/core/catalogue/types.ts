@@ -5,6 +5,7 @@
  */
 import type { HandoffService } from '../handoff';
 import type { RulesProfile } from '../limits';
+import type { SubscriptionsService } from '../webhooks/service';
 
 /**
  * What an operation acts on, in the words of WeChat's docs (`kfAccount`, `message`, `typing`, …). The n8n
@@ -162,6 +163,11 @@ export interface FunctionNeeds {
   publishesEvents: boolean;
   /** SQS queues it sends to, by the name the construct gives them (e.g. `bulkSend`). */
   queues?: readonly string[];
+  /**
+   * The key that seals webhook subscription secrets (docs/webhooks.md): `seal` may only encrypt with it
+   * (creating a subscription), `open` may only decrypt (delivering).
+   */
+  webhookKey?: 'seal' | 'open';
 }
 
 /** Memory and timeout of an operation's function. Default 256 MB, 15 s (one WeChat call, one token refresh, one retry). */
@@ -185,6 +191,8 @@ export interface OperationServices {
   now(): number;
   /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
   handoffs?: HandoffService;
+  /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
+  subscriptions?: SubscriptionsService;
 }
 
 /** One entry of the catalogue. */

@@ -10,7 +10,7 @@
  */
 import { ValidationError } from '../errors';
 import { parseEventPatterns } from './event-filter';
-import { parseWebhookUrl } from './url-rules';
+import { parseWebhookUrl } from './url-text';
 
 /** A create's input, checked for shape (the deployment's URL rules are applied by `create`). */
 export interface SubscriptionInput {

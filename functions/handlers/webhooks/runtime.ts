@@ -8,7 +8,7 @@
  * | --- | --- |
  * | `TABLE_NAME` | the product's table |
  * | `WEBHOOK_KEY_ID` | the KMS key that seals subscription secrets |
- * | `WEBHOOK_QUEUE_URL` | the delivery queue (the fan-out function sends to it) |
+ * | `WEBHOOK_DELIVERY_QUEUE_URL` | the delivery queue (the fan-out function sends to it) |
  * | `WEBHOOK_ADDRESS_POLICY` | `public` (default when deployed): only public addresses are delivered to |
  */
 import { Logger } from '@aws-lambda-powertools/logger';
