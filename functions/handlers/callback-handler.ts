@@ -15,8 +15,9 @@
  * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
  * 500, so WeChat's next try is processed.
  */
+import { createHash } from 'crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dedupKey, openPush, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
+import { dedupKey, openPush, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
 import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
@@ -61,6 +62,39 @@ export function inboundEvent(
   };
 }
 
+/** Callback tokens that were never chosen: empty, or a placeholder left from a template. */
+const PLACEHOLDER_TOKENS = /^(|replace[-_ ]?me|change[-_ ]?me|todo|placeholder|xxx+|<.*>)$/i;
+
+/** Whether a callback token is missing or still a placeholder. */
+export function isPlaceholderToken(token: string | undefined): token is undefined {
+  return token === undefined || PLACEHOLDER_TOKENS.test(token.trim());
+}
+
+/** The callback token is empty or a placeholder: 503, saying what to set. */
+export class CallbackNotConfiguredError extends WeChatKfError {
+  constructor() {
+    super(
+      'CALLBACK_NOT_CONFIGURED',
+      503,
+      'the callback token is not set (empty or a placeholder): put the Token of the official account\'s server configuration in callbackToken of the secret ' +
+        '(WECHAT_CALLBACK_TOKEN locally), the same value entered in the admin console, then save the server URL there',
+      true,
+    );
+  }
+}
+
+/** The replay mark of a plain-mode push: its signed query, hashed (the query can be long). */
+function plainReplayKey(query: Record<string, string>): string | undefined {
+  const { timestamp, nonce, signature } = query;
+  if (!timestamp || !nonce || !signature) return undefined;
+  return `sig:${createHash('sha256').update(`${timestamp}\n${nonce}\n${signature.toLowerCase()}`).digest('hex')}`;
+}
+
+/** A replay mark is kept for the skew window on both sides of now (a day when the check is off). */
+function replayTtlSeconds(maxSkewSeconds: number): number {
+  return Number.isFinite(maxSkewSeconds) ? Math.ceil(2 * maxSkewSeconds) + 1 : 86_400;
+}
+
 /**
  * The callback's handler.
  *
@@ -84,9 +118,12 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     try {
       ctx = await getContext();
       const token = ctx.secrets.callbackToken;
-      if (!token) throw new ConfigurationError('no callback token is configured: set callbackToken in the secret (WECHAT_CALLBACK_TOKEN locally)');
+      // /callback is public: a token nobody chose (empty, or the placeholder of a fresh deployment) would
+      // let anyone sign pushes. Answer 503 saying what to set rather than verify anything with it.
+      if (isPlaceholderToken(token)) throw new CallbackNotConfiguredError();
       if (request.method === 'GET') return toGatewayResult(textAnswer(200, verifyUrl(request.query, token)));
 
+      const callbackMode = resolveCallbackMode(ctx.config.callbackMode ?? ctx.secrets.callbackMode, Boolean(ctx.secrets.encodingAesKey));
       const opened = openPush({
         query: request.query,
         body: request.body.toString('utf8'),
@@ -95,8 +132,20 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         contentType: request.headers['content-type'],
         maxSkewSeconds: ctx.config.callbackMaxSkewSeconds,
         now: ctx.now,
+        callbackMode,
       });
       const { message, mode } = opened;
+      // Plain mode proves only that whoever sent this knew (or saw) a signed URL: accept each (timestamp,
+      // nonce, signature) once, for as long as its timestamp is fresh (docs/callback-modes.md).
+      // WeChat's own retry of a push repeats its query and its message; only the same message may come
+      // again under one signature (it is then answered by the message dedup below).
+      const replayKey = mode === 'plain' ? plainReplayKey(request.query) : undefined;
+      if (replayKey) {
+        const first = await ctx.dedup.claim(replayKey, dedupKey(message), replayTtlSeconds(ctx.config.callbackMaxSkewSeconds));
+        if (first !== true && first !== dedupKey(message)) {
+          throw new SignatureError('replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
+        }
+      }
       // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
       const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
       const answer = textAnswer(200, handoff.reply ?? 'success');
@@ -114,6 +163,8 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
         await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
       } catch (error) {
         await ctx.dedup.forget(key).catch(() => undefined);
+        // WeChat's next try of this push may carry the same signed query: let it in.
+        if (replayKey) await ctx.dedup.forget(replayKey).catch(() => undefined);
         throw error;
       }
       ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);

@@ -23,6 +23,8 @@ export interface AppConfig {
   dynamodbEndpoint?: string;
   /** How far a callback's timestamp may be from now, in seconds (`Infinity`: not checked). */
   callbackMaxSkewSeconds: number;
+  /** WECHAT_CALLBACK_MODE as set (plain | compatible | safe), or absent: see the core's resolveCallbackMode. */
+  callbackMode?: string;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -59,6 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenMode: oneOf(env, 'TOKEN_MODE', ['stable', 'classic'] as const, 'stable'),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     callbackMaxSkewSeconds: skew,
+    callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
   };
 }
 
@@ -68,6 +71,8 @@ export interface WeChatSecrets {
   appSecret: string;
   callbackToken?: string;
   encodingAesKey?: string;
+  /** The callback mode the secret carries (plain | compatible | safe); WECHAT_CALLBACK_MODE wins over it. */
+  callbackMode?: string;
 }
 
 /**
@@ -80,7 +85,7 @@ export function checkSecrets(value: unknown, where: string): WeChatSecrets {
   for (const field of ['appId', 'appSecret'] as const) {
     if (typeof v[field] !== 'string' || v[field] === '') throw new ConfigurationError(`${where}: ${field} is required`);
   }
-  for (const field of ['callbackToken', 'encodingAesKey'] as const) {
+  for (const field of ['callbackToken', 'encodingAesKey', 'callbackMode'] as const) {
     if (v[field] !== undefined && typeof v[field] !== 'string') throw new ConfigurationError(`${where}: ${field} must be a string`);
   }
   if (typeof v.encodingAesKey === 'string' && v.encodingAesKey !== '' && v.encodingAesKey.length !== 43) {
@@ -91,5 +96,6 @@ export function checkSecrets(value: unknown, where: string): WeChatSecrets {
     appSecret: v.appSecret as string,
     callbackToken: (v.callbackToken as string) || undefined,
     encodingAesKey: (v.encodingAesKey as string) || undefined,
+    callbackMode: (v.callbackMode as string) || undefined,
   };
 }

@@ -22,7 +22,7 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
     `WeChat customer-service API listening on ${url}`,
     `  DynamoDB: ${env.DYNAMODB_ENDPOINT ?? `embedded, data in ${product.dataDir}/dynamodb`}; table ${product.context.config.tableName}`,
     `  send window (WINDOW_RULES=${product.context.config.windowRules}): ${RULES_IN_WORDS[product.context.config.windowRules]}; WINDOW_POLICY=${product.context.config.windowPolicy}`,
-    `  callback: ${product.callbackMode} mode (${product.callbackMode === 'safe' ? 'encrypted pushes, checked with WECHAT_ENCODING_AES_KEY' : 'signed pushes; set WECHAT_ENCODING_AES_KEY for safe mode'}); token mode ${product.context.config.tokenMode} (TOKEN_MODE)`,
+    `  callback: ${product.callbackMode} mode (${product.callbackMode === 'plain' ? 'signed pushes, each accepted once; set WECHAT_ENCODING_AES_KEY for safe mode' : 'only encrypted pushes, checked with WECHAT_ENCODING_AES_KEY'}; WECHAT_CALLBACK_MODE); token mode ${product.context.config.tokenMode} (TOKEN_MODE)`,
     '',
     'Routes:',
     ...product.routes.map((r) => `  ${r}`),

@@ -30,6 +30,7 @@ import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
 import { runDoctor } from '../doctor/checks';
+import { resolveCallbackMode, type CallbackMode } from '../core/callback';
 import { setLogLocation } from '../handlers/http';
 import { lockDataDir } from './data-dir-lock';
 import { LocalGateway, type GatewayHandler } from './gateway';
@@ -58,8 +59,8 @@ export interface LocalOptions {
 
 export interface LocalProduct {
   url: string;
-  /** How pushes to /callback are checked: plain (signature) or safe (encrypted, msg_signature). */
-  callbackMode: 'plain' | 'safe';
+  /** How pushes to /callback are checked (WECHAT_CALLBACK_MODE): plain, compatible or safe. */
+  callbackMode: CallbackMode;
   /** The folder holding the embedded DynamoDB, the sandbox's state and the webhook key. */
   dataDir: string;
   /** The sandbox, in sandbox mode. */
@@ -234,7 +235,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         });
     });
     url = `http://${host}:${await listen(server, port, host)}`;
-    const callbackMode: 'plain' | 'safe' = secrets.encodingAesKey ? 'safe' : 'plain';
+    const callbackMode = resolveCallbackMode(config.callbackMode, Boolean(secrets.encodingAesKey));
     if (sandbox) {
       sandbox.configureCallback({ url: `${url}/callback`, token: secrets.callbackToken!, encodingAesKey: secrets.encodingAesKey, mode: callbackMode });
     }

@@ -11,7 +11,7 @@
  * if (await dedup.firstTime(msg.MsgId ?? `${msg.FromUserName}:${msg.CreateTime}`)) await handle(msg);
  * ```
  */
-import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table';
 
 export interface InboundDedupOptions {
@@ -76,6 +76,41 @@ export class InboundDedup {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Claims `key` for `holder` (what the key was first used for) within `ttlSeconds`: `true` when this is
+   * the first use, else the holder recorded by the first use. One conditional put, and on a conflict one
+   * consistent read:
+   * ```
+   *  PutItem {holder, expiresAt: now + ttl} IF attribute_not_exists(pk) OR expiresAt < now
+   *    ✗ → GetItem → the first holder (a retry of the same push has the same holder)
+   * ```
+   *
+   * @example
+   * ```ts
+   * await dedup.claim('sig:…', 'msg:123'); // true
+   * await dedup.claim('sig:…', 'msg:999'); // 'msg:123': the same signature was used for another message
+   * ```
+   */
+  async claim(key: string, holder: string, ttlSeconds = 600): Promise<true | string> {
+    const now = this.now();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...marshallKey(keys.inbound(this.appId, key)), holder: { S: holder }, [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(now + ttlSeconds * 1000)) },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE),
+          ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(keys.inbound(this.appId, key)), ConsistentRead: true }));
+    return out.Item?.holder?.S ?? '';
   }
 
   /**

@@ -21,6 +21,38 @@ export interface OpenPushOptions {
   maxSkewSeconds?: number;
   /** The current time in ms since the epoch, or a function giving it. Default `Date.now`. */
   now?: number | (() => number);
+  /**
+   * What this callback accepts (WECHAT_CALLBACK_MODE; see {@link resolveCallbackMode}). In `safe` and
+   * `compatible` mode a push without `encrypt_type=aes` and a valid `msg_signature` is refused: its
+   * `signature` covers only token, timestamp and nonce, never the body, so anyone who saw one push URL
+   * could post another body within the skew window. Default `plain` (everything is read).
+   */
+  callbackMode?: CallbackMode;
+}
+
+/** What a callback accepts: `plain` pushes, or only encrypted ones (`compatible`, `safe`). */
+export type CallbackMode = 'plain' | 'compatible' | 'safe';
+
+/**
+ * The callback mode in force: the one set, else `safe` when an EncodingAESKey is configured, else `plain`.
+ *
+ * @throws ConfigurationError naming WECHAT_CALLBACK_MODE when it is not one of the three, or asks for
+ *   encryption without an EncodingAESKey.
+ * @example
+ * ```ts
+ * resolveCallbackMode(undefined, true); // 'safe'
+ * resolveCallbackMode('plain', true); // 'plain'
+ * ```
+ */
+export function resolveCallbackMode(setting: string | undefined, hasAesKey: boolean): CallbackMode {
+  if (setting === undefined || setting === '') return hasAesKey ? 'safe' : 'plain';
+  if (setting !== 'plain' && setting !== 'compatible' && setting !== 'safe') {
+    throw new ConfigurationError(`WECHAT_CALLBACK_MODE must be plain, compatible or safe, got ${JSON.stringify(setting)}`);
+  }
+  if (setting !== 'plain' && !hasAesKey) {
+    throw new ConfigurationError(`WECHAT_CALLBACK_MODE=${setting} needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`);
+  }
+  return setting;
 }
 
 /** What {@link openPush} found. */
@@ -84,6 +116,14 @@ export function openPush(options: OpenPushOptions): OpenedPush {
   const { fields: outer, format } = parseBody(options.body, options.contentType);
   const encrypt = outer.Encrypt;
   const encrypted = encryptType === 'aes' || (encrypt !== undefined && queryValue(query, 'msg_signature') !== undefined);
+  const required = options.callbackMode ?? 'plain';
+  if (required !== 'plain') {
+    // Nothing of an unencrypted push is believed here: it changes nothing and is refused as unauthentic.
+    if (encryptType !== 'aes') {
+      throw new SignatureError(`this callback is in ${required} mode: a push must carry encrypt_type=aes and a msg_signature (its signature alone does not cover the body)`);
+    }
+    if (!options.crypto) throw new ConfigurationError(`${required} mode needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`);
+  }
   if (!encrypted) return { message: toInboundMessage(outer), mode: 'plain', format };
 
   if (typeof encrypt !== 'string' || encrypt.trim() === '') {
