@@ -13,8 +13,11 @@
  * ```
  */
 
+/** Every rules profile: WeChat's current documentation, or the 2017 seed documents. */
+export const RULES_PROFILES = ['current', 'seed'] as const;
+
 /** Which set of rules to follow: WeChat's current documentation, or the 2017 seed documents. */
-export type RulesProfile = 'current' | 'seed';
+export type RulesProfile = (typeof RULES_PROFILES)[number];
 
 /** One limit, with its value and the document it comes from. */
 export interface Limit {

@@ -11,8 +11,11 @@
 import { TokenRefreshBudgetError, WeChatApiError, WeChatUnavailableError } from './errors';
 import { describeUrl, TransportError, type HttpTransport } from './transport';
 
+/** Every token mode: `cgi-bin/stable_token` (`stable`) or `cgi-bin/token` (`classic`). */
+export const TOKEN_MODES = ['stable', 'classic'] as const;
+
 /** Which token endpoint to use. */
-export type TokenMode = 'stable' | 'classic';
+export type TokenMode = (typeof TOKEN_MODES)[number];
 
 /** A token and when it expires (ms since epoch). */
 export interface AccessToken {

@@ -14,6 +14,16 @@
  */
 import type { RulesProfile } from './limits';
 
+/** Every window policy (see {@link WindowPolicy}). */
+export const WINDOW_POLICIES = ['enforce', 'observe', 'off'] as const;
+
+/**
+ * What the gates do before WeChat is called: `enforce` refuses a send or Typing the rules forbid;
+ * `observe` records and counts but never refuses (WeChat decides), reporting what it would have refused;
+ * `off` neither checks nor records.
+ */
+export type WindowPolicy = (typeof WINDOW_POLICIES)[number];
+
 /** What the user did: wrote a message, or made one of the events that open a window. */
 export type InteractionKind = 'message' | 'event';
 

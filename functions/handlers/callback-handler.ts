@@ -23,7 +23,8 @@ import { interactionKindOf, interactionSequence, isUnfollow } from '../core/wind
 import type { AppContext } from './context';
 import { handoffOnPush, type HumanSessionView } from './handoff-callback';
 import { httpRequestOf, toGatewayResult } from './events';
-import { errorAnswer, textAnswer } from './http';
+import { textAnswer } from './http';
+import { httpErrorAnswer, withObservability } from './middleware';
 import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
 
 /** The EventBridge detail-type of an inbound message: `message.text`, `event.subscribe`, ... */
@@ -112,74 +113,61 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     return crypto.value;
   };
 
-  return async function handler(event: unknown): Promise<unknown> {
+  return withObservability({ name: 'callback', context: getContext, onError: httpErrorAnswer }, async (event: unknown, ctx) => {
     const request = httpRequestOf(event);
-    let ctx: AppContext | undefined;
-    try {
-      ctx = await getContext();
-      const token = ctx.secrets.callbackToken;
-      // /callback is public: a token nobody chose (empty, or the placeholder of a fresh deployment) would
-      // let anyone sign pushes. Answer 503 saying what to set rather than verify anything with it.
-      if (isPlaceholderToken(token)) throw new CallbackNotConfiguredError();
-      if (request.method === 'GET') return toGatewayResult(textAnswer(200, verifyUrl(request.query, token)));
+    const token = ctx.secrets.callbackToken;
+    // /callback is public: a token nobody chose (empty, or the placeholder of a fresh deployment) would
+    // let anyone sign pushes. Answer 503 saying what to set rather than verify anything with it.
+    if (isPlaceholderToken(token)) throw new CallbackNotConfiguredError();
+    if (request.method === 'GET') return toGatewayResult(textAnswer(200, verifyUrl(request.query, token)));
 
-      const callbackMode = resolveCallbackMode(ctx.config.callbackMode ?? ctx.secrets.callbackMode, Boolean(ctx.secrets.encodingAesKey));
-      const opened = openPush({
-        query: request.query,
-        body: request.body.toString('utf8'),
-        token,
-        crypto: cryptoFor(ctx),
-        contentType: request.headers['content-type'],
-        maxSkewSeconds: ctx.config.callbackMaxSkewSeconds,
-        now: ctx.now,
-        callbackMode,
-      });
-      const { message, mode } = opened;
-      // Plain mode proves only that whoever sent this knew (or saw) a signed URL: accept each (timestamp,
-      // nonce, signature) once, for as long as its timestamp is fresh (docs/callback-modes.md).
-      // WeChat's own retry of a push repeats its query and its message; only the same message may come
-      // again under one signature (it is then answered by the message dedup below).
-      const replayKey = mode === 'plain' ? plainReplayKey(request.query) : undefined;
-      if (replayKey) {
-        const first = await ctx.dedup.claim(replayKey, dedupKey(message), replayTtlSeconds(ctx.config.callbackMaxSkewSeconds));
-        if (first !== true && first !== dedupKey(message)) {
-          throw new SignatureError('replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
-        }
+    const callbackMode = resolveCallbackMode(ctx.config.callbackMode ?? ctx.secrets.callbackMode, Boolean(ctx.secrets.encodingAesKey));
+    const opened = openPush({
+      query: request.query,
+      body: request.body.toString('utf8'),
+      token,
+      crypto: cryptoFor(ctx),
+      contentType: request.headers['content-type'],
+      maxSkewSeconds: ctx.config.callbackMaxSkewSeconds,
+      now: ctx.now,
+      callbackMode,
+    });
+    const { message, mode } = opened;
+    // Plain mode proves only that whoever sent this knew (or saw) a signed URL: accept each (timestamp,
+    // nonce, signature) once, for as long as its timestamp is fresh (docs/callback-modes.md).
+    // WeChat's own retry of a push repeats its query and its message; only the same message may come
+    // again under one signature (it is then answered by the message dedup below).
+    const replayKey = mode === 'plain' ? plainReplayKey(request.query) : undefined;
+    if (replayKey) {
+      const first = await ctx.dedup.claim(replayKey, dedupKey(message), replayTtlSeconds(ctx.config.callbackMaxSkewSeconds));
+      if (first !== true && first !== dedupKey(message)) {
+        throw new SignatureError('replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
       }
-      // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
-      const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
-      const answer = textAnswer(200, handoff.reply ?? 'success');
-      const key = dedupKey(message);
-      if (!(await ctx.dedup.firstTime(key))) {
-        ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-        return toGatewayResult(answer);
-      }
-      try {
-        const now = ctx.now();
-        const kind = interactionKindOf(message);
-        const at = Math.min(message.CreateTime * 1000, now);
-        if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
-        else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
-        await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
-      } catch (error) {
-        await ctx.dedup.forget(key).catch(() => undefined);
-        // WeChat's next try of this push may carry the same signed query: let it in.
-        if (replayKey) await ctx.dedup.forget(replayKey).catch(() => undefined);
-        throw error;
-      }
-      ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
-      ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
-      if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
-      return toGatewayResult(answer);
-    } catch (error) {
-      if (error instanceof SignatureError) {
-        ctx?.logger.warn('callback refused', { reason: error.message });
-      } else if (!(error instanceof WeChatKfError) || error.status >= 500) {
-        ctx?.logger.error('callback failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
-      }
-      return toGatewayResult(errorAnswer(error));
-    } finally {
-      ctx?.metrics.publishStoredMetrics();
     }
-  };
+    // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
+    const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
+    const answer = textAnswer(200, handoff.reply ?? 'success');
+    const key = dedupKey(message);
+    if (!(await ctx.dedup.firstTime(key))) {
+      ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
+      return toGatewayResult(answer);
+    }
+    try {
+      const now = ctx.now();
+      const kind = interactionKindOf(message);
+      const at = Math.min(message.CreateTime * 1000, now);
+      if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
+      else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
+      await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
+    } catch (error) {
+      await ctx.dedup.forget(key).catch(() => undefined);
+      // WeChat's next try of this push may carry the same signed query: let it in.
+      if (replayKey) await ctx.dedup.forget(replayKey).catch(() => undefined);
+      throw error;
+    }
+    ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
+    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
+    if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
+    return toGatewayResult(answer);
+  });
 }

@@ -4,11 +4,11 @@
  * wrong one is refused with the variable's name and the values it may take.
  */
 import { ConfigurationError } from '../core/errors';
-import type { RulesProfile } from '../core/limits';
-import { WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
+import { RULES_PROFILES, type RulesProfile } from '../core/limits';
+import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
+import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
 
-/** How the send and typing windows are enforced. */
-export type WindowPolicy = 'enforce' | 'observe' | 'off';
+export type { WindowPolicy };
 
 export interface AppConfig {
   tableName: string;
@@ -56,9 +56,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretId: env.SECRET_ID || undefined,
     eventBusName: env.EVENT_BUS_NAME || undefined,
     apiBaseUrl,
-    windowPolicy: oneOf(env, 'WINDOW_POLICY', ['enforce', 'observe', 'off'] as const, 'enforce'),
-    windowRules: oneOf(env, 'WINDOW_RULES', ['current', 'seed'] as const, 'current'),
-    tokenMode: oneOf(env, 'TOKEN_MODE', ['stable', 'classic'] as const, 'stable'),
+    windowPolicy: oneOf(env, 'WINDOW_POLICY', WINDOW_POLICIES, 'enforce'),
+    windowRules: oneOf(env, 'WINDOW_RULES', RULES_PROFILES, 'current'),
+    tokenMode: oneOf(env, 'TOKEN_MODE', TOKEN_MODES, 'stable'),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     callbackMaxSkewSeconds: skew,
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,

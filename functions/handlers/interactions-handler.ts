@@ -7,6 +7,7 @@
  * - `GET /interactions/{openid}` answers the window state: last interaction, send window end, sends
  *   left, can send, can type, and `humanSession` ({kf_account, since} while an agent has the user, else null).
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { openidIssue, openidSchema } from '../core/fields';
@@ -15,7 +16,8 @@ import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
 import { humanSessionView } from './handoff-callback';
 import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from './events';
-import { errorAnswer, jsonAnswer } from './http';
+import { jsonAnswer } from './http';
+import { httpErrorAnswer, withObservability } from './middleware';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -83,25 +85,21 @@ function parseAt(at: number | string | undefined, now: number): number {
  * ```
  */
 export function createInteractionsHandler(getContext: () => Promise<AppContext>) {
-  return async function handler(event: unknown): Promise<unknown> {
+  return withObservability({ name: 'interactions', context: getContext, onError: httpErrorAnswer }, async (event: unknown, ctx) => {
     const request = httpRequestOf(event);
-    try {
-      const ctx = await getContext();
-      if (request.method === 'GET') {
-        const openid = request.pathParameters.openid;
-        if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);
-        const issue = openidIssue(openid);
-        if (issue) throw new ValidationError([{ field: 'openid', rule: issue }]);
-        const [state, handoff] = await Promise.all([ctx.windows.state(openid), ctx.handoffs.read(openid)]);
-        return toGatewayResult(jsonAnswer(200, { ...windowStateBody(openid, state, ctx.config.windowPolicy), humanSession: humanSessionView(handoff.humanSession) }));
-      }
-      checkJsonContentType(request.headers['content-type']);
-      const body = parseOrThrow(recordSchema, parseJsonBody(request.body));
-      const at = parseAt(body.at, ctx.now());
-      const state = await ctx.windows.recordInbound(body.openid, body.kind ?? 'message', at);
-      return toGatewayResult(jsonAnswer(200, windowStateBody(body.openid, state, ctx.config.windowPolicy)));
-    } catch (error) {
-      return toGatewayResult(errorAnswer(error));
+    if (request.method === 'GET') {
+      const openid = request.pathParameters.openid;
+      if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);
+      const issue = openidIssue(openid);
+      if (issue) throw new ValidationError([{ field: 'openid', rule: issue }]);
+      const [state, handoff] = await Promise.all([ctx.windows.state(openid), ctx.handoffs.read(openid)]);
+      return toGatewayResult(jsonAnswer(200, { ...windowStateBody(openid, state, ctx.config.windowPolicy), humanSession: humanSessionView(handoff.humanSession) }));
     }
-  };
+    checkJsonContentType(request.headers['content-type']);
+    const body = parseOrThrow(recordSchema, parseJsonBody(request.body));
+    const at = parseAt(body.at, ctx.now());
+    const state = await ctx.windows.recordInbound(body.openid, body.kind ?? 'message', at);
+    ctx.metrics.addMetric('InteractionsRecorded', MetricUnit.Count, 1);
+    return toGatewayResult(jsonAnswer(200, windowStateBody(body.openid, state, ctx.config.windowPolicy)));
+  });
 }

@@ -9,12 +9,13 @@
  * - direct invocation: the event is the input; the result is returned, errors are thrown.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { getOperation, isFileResult, type Operation } from '../core/catalogue';
-import { ValidationError, WeChatApiError, WeChatKfError } from '../core/errors';
+import { ValidationError } from '../core/errors';
 import type { AppContext } from './context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
-import { errorAnswer, fileAnswer, jsonAnswer, type HttpAnswer } from './http';
+import { fileAnswer, jsonAnswer, type HttpAnswer } from './http';
+import { httpErrorAnswer, logFailure, withObservability } from './middleware';
 import { readMultipartFile } from './multipart';
 import { perform } from './perform';
 
@@ -75,19 +76,6 @@ function successAnswer(op: Operation, result: unknown): HttpAnswer {
   return jsonAnswer(status, result);
 }
 
-function logFailure(ctx: AppContext, op: Operation, source: string, error: unknown) {
-  if (error instanceof WeChatApiError) {
-    // WeChat's ordinary refusals (a closed window, a bad openid, a quota) are not this product failing.
-    ctx.logger.warn('WeChat refused the operation', { operation: op.name, source, errcode: error.errcode, errmsg: error.errmsg, hint: error.hint });
-  } else if (error instanceof WeChatKfError && error.status < 500) {
-    ctx.logger.info('operation refused', { operation: op.name, source, code: error.code, message: error.message });
-  } else if (error instanceof WeChatKfError && error.retryable) {
-    ctx.logger.warn('operation failed, retryable', { operation: op.name, source, code: error.code, message: error.message });
-  } else {
-    ctx.logger.error('operation failed', { operation: op.name, source, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
-  }
-}
-
 /**
  * The Lambda handler for a catalogue operation.
  *
@@ -101,65 +89,55 @@ function logFailure(ctx: AppContext, op: Operation, source: string, error: unkno
 export function createOperationHandler(operation: string | Operation, getContext: () => Promise<AppContext>) {
   const op = typeof operation === 'string' ? getOperation(operation) : operation;
 
-  return async function handler(event: unknown, lambdaContext?: Context): Promise<unknown> {
-    const invocation = classifyEvent(event);
-    if (invocation.kind === 'http') {
-      let ctx: AppContext | undefined;
-      try {
-        ctx = await getContext();
-        const input = op.parse(await inputFromHttp(op, invocation.request), ctx.client.options);
-        const key = invocation.request.headers['idempotency-key'];
-        if (key !== undefined && (key.length === 0 || key.length > 255)) {
-          throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
-        }
-        const result = await perform(ctx, op, input, key, lambdaContext);
-        return toGatewayResult(successAnswer(op, result));
-      } catch (error) {
-        if (ctx) logFailure(ctx, op, 'http', error);
-        return toGatewayResult(errorAnswer(error));
-      } finally {
-        ctx?.metrics.publishStoredMetrics();
-      }
-    }
-
-    const ctx = await getContext();
-    try {
-      if (invocation.kind === 'sqs') {
-        const processor = new BatchProcessor(EventType.SQS);
-        const recordHandler = async (record: SQSRecord) => {
-          try {
-            const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-            return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext);
-          } catch (error) {
-            logFailure(ctx, op, 'sqs', error);
-            throw error;
-          }
-        };
-        return await processPartialResponse(invocation.event, recordHandler, processor, {
-          context: lambdaContext,
-          throwOnFullBatchFailure: false,
-        });
-      }
-      if (invocation.kind === 'eventbridge') {
-        const { event: ev } = invocation;
-        if (ev['detail-type'] !== op.name) {
-          throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
-        }
-        try {
-          return await perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext);
-        } catch (error) {
-          logFailure(ctx, op, 'eventbridge', error);
-          throw error;
-        }
-      }
-      try {
-        return await perform(ctx, op, op.parse(invocation.input, ctx.client.options));
-      } catch (error) {
-        logFailure(ctx, op, 'direct', error);
+  const source = (event: unknown) => classifyEvent(event).kind;
+  return withObservability<AppContext, unknown, unknown>(
+    {
+      name: op.name,
+      context: getContext,
+      source,
+      // HTTP callers get the error contract; events and direct invocations get the error, so they retry.
+      onError: (error, event) => {
+        if (source(event) === 'http') return httpErrorAnswer(error);
         throw error;
+      },
+    },
+    async (event, ctx, lambdaContext) => {
+      const invocation = classifyEvent(event);
+      switch (invocation.kind) {
+        case 'http': {
+          const input = op.parse(await inputFromHttp(op, invocation.request), ctx.client.options);
+          const key = invocation.request.headers['idempotency-key'];
+          if (key !== undefined && (key.length === 0 || key.length > 255)) {
+            throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
+          }
+          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, key, lambdaContext)));
+        }
+        case 'sqs': {
+          // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
+          const recordHandler = async (record: SQSRecord) => {
+            try {
+              const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
+              return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext);
+            } catch (error) {
+              logFailure(ctx.logger, { handler: op.name, source: 'sqs', messageId: record.messageId }, error);
+              throw error;
+            }
+          };
+          return processPartialResponse(invocation.event, recordHandler, new BatchProcessor(EventType.SQS), {
+            context: lambdaContext,
+            throwOnFullBatchFailure: false,
+          });
+        }
+        case 'eventbridge': {
+          const { event: ev } = invocation;
+          if (ev['detail-type'] !== op.name) {
+            throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
+          }
+          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext);
+        }
+        default:
+          return perform(ctx, op, op.parse(invocation.input, ctx.client.options));
       }
-    } finally {
-      ctx.metrics.publishStoredMetrics();
-    }
-  };
+    },
+  );
 }

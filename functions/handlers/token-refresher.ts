@@ -5,6 +5,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lambdaContext, type AppContext } from './context';
+import { withObservability } from './middleware';
 
 /**
  * The refresher, for any context.
@@ -15,17 +16,12 @@ import { lambdaContext, type AppContext } from './context';
  * ```
  */
 export function createTokenRefresher(getContext: () => Promise<AppContext>) {
-  return async function handler(): Promise<{ expiresAt: string }> {
-    const ctx = await getContext();
-    try {
-      const token = await ctx.tokens.getToken();
-      ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
-      ctx.logger.info('access token is fresh', { expiresAt: new Date(token.expiresAt).toISOString() });
-      return { expiresAt: new Date(token.expiresAt).toISOString() };
-    } finally {
-      ctx.metrics.publishStoredMetrics();
-    }
-  };
+  return withObservability({ name: 'tokenRefresher', context: getContext }, async (_event: unknown, ctx): Promise<{ expiresAt: string }> => {
+    const token = await ctx.tokens.getToken();
+    ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
+    ctx.logger.info('access token is fresh', { expiresAt: new Date(token.expiresAt).toISOString() });
+    return { expiresAt: new Date(token.expiresAt).toISOString() };
+  });
 }
 
 export const handler = createTokenRefresher(lambdaContext());

@@ -10,6 +10,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from './webhooks/deliverer';
+import { flushMetrics } from './middleware';
 import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
 
 /** Puts a received message back on the queue after `seconds`. */
@@ -80,7 +81,7 @@ export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVi
     try {
       return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context: context!, throwOnFullBatchFailure: false });
     } finally {
-      runtime.metrics.publishStoredMetrics();
+      flushMetrics(runtime.metrics);
     }
   };
 }

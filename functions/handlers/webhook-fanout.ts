@@ -9,6 +9,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { ConfigurationError } from '../core/errors';
 import type { DeliveryMessage } from './webhooks/deliverer';
 import { webhookEventOf, WebhookFanOut } from './webhooks/fan-out';
+import { flushMetrics } from './middleware';
 import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
 
 /** Sends deliveries to SQS in batches of 10; any entry refused is an error (the event is retried). */
@@ -44,7 +45,7 @@ export function createFanOutHandler(getRuntime: () => WebhookRuntime, enqueue: (
       runtime.metrics.addMetric('WebhookDeliveriesQueued', MetricUnit.Count, deliveries);
       return { deliveries };
     } finally {
-      runtime.metrics.publishStoredMetrics();
+      flushMetrics(runtime.metrics);
     }
   };
 }

@@ -33,13 +33,13 @@ import { serveStream } from './stream';
 import { crossSiteRefusal } from '../console/cross-site';
 import { fileAnswer, mediaOf, userMediaAction } from './media';
 import type { SandboxState } from './state';
-import type { CallbackConfig, CallbackVerification, Fault, MediaRecord, PushResult, SandboxRules, UserAction, UserSnapshot } from './types';
+import type { CallbackConfig, CallbackVerification, Fault, MediaRecord, PushResult, RulesProfile, UserAction, UserSnapshot } from './types';
 
 /** What the control plane drives. */
 export interface ControlTarget extends DeskControlTarget {
   readonly url: string;
   readonly appId: string;
-  readonly rules: SandboxRules;
+  readonly rules: RulesProfile;
   readonly wechatId: string;
   readonly state: SandboxState;
   readonly feed: SandboxFeed;

@@ -36,7 +36,7 @@ export type {
   ResetFault,
   Sandbox,
   SandboxOptions,
-  SandboxRules,
+  RulesProfile,
   SentMessage,
   SimulatedEvent,
   TypingEvent,

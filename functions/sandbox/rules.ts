@@ -15,7 +15,7 @@
  * WINDOW_RULES.current.event; // { durationMs: 60000, maxSends: 3 }
  * ```
  */
-import type { SandboxRules, UserAction } from './types';
+import type { RulesProfile, UserAction } from './types';
 
 /** What kind of window an interaction opens. */
 export type InteractionKind = 'message' | 'event';
@@ -30,7 +30,7 @@ export interface WindowRule {
 const HOUR = 3_600_000;
 
 /** The window rules, by profile and kind of interaction. */
-export const WINDOW_RULES: Readonly<Record<SandboxRules, Readonly<Record<InteractionKind, WindowRule>>>> = {
+export const WINDOW_RULES: Readonly<Record<RulesProfile, Readonly<Record<InteractionKind, WindowRule>>>> = {
   current: {
     message: { durationMs: 48 * HOUR, maxSends: 5 },
     event: { durationMs: 60_000, maxSends: 3 },
@@ -92,7 +92,7 @@ export type Verdict = { ok: true } | { ok: false; errcode: number; detail: strin
  * // { ok: false, errcode: 45047, detail: '...' }
  * ```
  */
-export function sendVerdict(user: UserWindowState, rules: SandboxRules, now: number): Verdict {
+export function sendVerdict(user: UserWindowState, rules: RulesProfile, now: number): Verdict {
   if (!user.following) return { ok: false, errcode: 45015, detail: 'the user has unfollowed the official account' };
   const w = user.window;
   if (!w) return { ok: false, errcode: 45015, detail: 'the user has not done anything that opens a send window' };
@@ -115,7 +115,7 @@ export function sendVerdict(user: UserWindowState, rules: SandboxRules, now: num
  * // { ok: false, errcode: 45080, ... }
  * ```
  */
-export function typingVerdict(user: UserWindowState, rules: SandboxRules, now: number): Verdict {
+export function typingVerdict(user: UserWindowState, rules: RulesProfile, now: number): Verdict {
   const send = sendVerdict(user, rules, now);
   if (!send.ok) return { ok: false, errcode: send.errcode, detail: `typing needs the send conditions: ${send.detail}` };
   if (user.lastExchangeAt === undefined || now - user.lastExchangeAt > TYPING_RULES.exchangeWithinMs) {

@@ -37,7 +37,7 @@ import type {
   RecordedRequest,
   Sandbox,
   SandboxOptions,
-  SandboxRules,
+  RulesProfile,
   SentMessage,
   TypingEvent,
   UserAction,
@@ -95,7 +95,7 @@ function recordedBody(raw: Buffer, contentType: string | undefined): unknown {
 class SandboxServer implements Sandbox, ControlTarget {
   readonly appId: string;
   readonly appSecret: string;
-  readonly rules: SandboxRules;
+  readonly rules: RulesProfile;
   readonly wechatId: string;
   readonly state: SandboxState;
   readonly feed: SandboxFeed;

@@ -4,7 +4,7 @@
  */
 import { SandboxUsageError } from './errcodes';
 import { interactionKindOf, sendVerdict, WINDOW_RULES, type InteractionKind } from './rules';
-import type { Fault, KfAccountRecord, RecordedRequest, SandboxRules, SentMessage, TypingEvent, UserAction, UserSnapshot } from './types';
+import type { Fault, KfAccountRecord, RecordedRequest, RulesProfile, SentMessage, TypingEvent, UserAction, UserSnapshot } from './types';
 
 /** A simulated user. */
 export interface UserRecord {
@@ -149,7 +149,7 @@ export class SandboxState {
   }
 
   constructor(
-    readonly rules: SandboxRules,
+    readonly rules: RulesProfile,
     /** The sandbox's clock (ms). */
     readonly now: () => number,
   ) {}

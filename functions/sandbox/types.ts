@@ -6,9 +6,11 @@
  * `docs/wechat-reference.md` alone. It shares no code with `functions/core`, so that it catches the
  * client's mistakes instead of repeating them.
  */
+// A type name only (erased at run time): the two rule sets are named once, the rules themselves are not shared.
+import type { RulesProfile } from '../core/limits';
 
-/** Which send-window rules apply: WeChat's current ones, or those of the 2017 seed documents. */
-export type SandboxRules = 'current' | 'seed';
+/** Which send-window rules apply: WeChat's current ones, or those of the 2017 seed documents (one name, core/limits.ts). */
+export type { RulesProfile };
 
 /** How pushes to the developer's server are protected. */
 export type CallbackMode = 'plain' | 'safe' | 'compatible';
@@ -40,7 +42,7 @@ export interface SandboxOptions {
   /** Lifetime of an access token. Default 7200. */
   tokenTtlSeconds?: number;
   /** Send-window rules. Default `current`. */
-  rules?: SandboxRules;
+  rules?: RulesProfile;
   /** Where to push what simulated users do. None by default. */
   callback?: CallbackConfig;
   /** The official account's WeChat ID: the part after `@` of every kf_account. Default `sandbox`. */

@@ -31,15 +31,10 @@ import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBCl
 import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
-import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowRecord, type WindowState } from '../core/window';
+import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
 
-/**
- * What the gates do before WeChat is called: `enforce` refuses a send or Typing the rules forbid;
- * `observe` records and counts but never refuses (WeChat decides), reporting what it would have refused;
- * `off` neither checks nor records.
- */
-export type WindowPolicy = 'enforce' | 'observe' | 'off';
+export type { WindowPolicy };
 
 /**
  * Why the send gate refuses a send: the core's {@link WindowState.sendRefusal}, or `not-enough-sends`

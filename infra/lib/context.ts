@@ -6,6 +6,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { RULES_PROFILES } from '../../functions/core/limits';
+import { TOKEN_MODES } from '../../functions/core/token';
+import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { WeChatKfStackProps } from './stack';
 import type { ApiThrottling, ThrottleLimits, WeChatCustomerServiceProps } from './wechat-customer-service';
 
@@ -111,9 +114,9 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
 
   const service: Omit<WeChatCustomerServiceProps, 'secret' | 'alarmTopic'> = dropUndefined({
     appId: str('appId'),
-    windowPolicy: oneOf('windowPolicy', ['enforce', 'observe', 'off'] as const),
-    windowRules: oneOf('windowRules', ['current', 'seed'] as const),
-    tokenMode: oneOf('tokenMode', ['stable', 'classic'] as const),
+    windowPolicy: oneOf('windowPolicy', WINDOW_POLICIES),
+    windowRules: oneOf('windowRules', RULES_PROFILES),
+    tokenMode: oneOf('tokenMode', TOKEN_MODES),
     wechatApiBaseUrl: str('wechatApiBaseUrl'),
     staticEgressIp: bool('staticEgressIp'),
     egressIpAllocationIds: list('egressIpAllocationIds'),

@@ -3,12 +3,19 @@
  * check that refuses props that cannot work.
  */
 import * as fs from 'fs';
+// The allowed values, from their one home in the functions. core.
+import { RULES_PROFILES } from '../../functions/core/limits';
+import { TOKEN_MODES } from '../../functions/core/token';
+import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { RulesProfile } from '../../functions/core/limits';
+import type { TokenMode } from '../../functions/core/token';
+import type { WindowPolicy } from '../../functions/core/window';
 
 // The table's key and TTL attributes, as functions/store/table.ts defines them (TABLE_PARTITION_KEY,
 // TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE). They are repeated here rather than imported so that synthesizing
@@ -20,12 +27,10 @@ export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
 /** The EventBridge source of the inbound WeChat messages the callback publishes (handlers/publisher.ts). */
 export const INBOUND_EVENT_SOURCE = 'wechat.kf';
 
-/** Send-window policy: refuse before calling WeChat (`enforce`), only record (`observe`), or skip (`off`). */
-export type WindowPolicy = 'enforce' | 'observe' | 'off';
-/** Which window rules apply: today's official ones (`current`) or the 2017 rule (`seed`). */
-export type WindowRules = 'current' | 'seed';
-/** How access tokens are fetched: `cgi-bin/stable_token` (`stable`) or `cgi-bin/token` (`classic`). */
-export type TokenMode = 'stable' | 'classic';
+// One home per type: the window policy, rules profile and token mode are the functions' own (core).
+export type { WindowPolicy } from '../../functions/core/window';
+export type { RulesProfile } from '../../functions/core/limits';
+export type { TokenMode } from '../../functions/core/token';
 /** Powertools log level of every function. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -69,7 +74,7 @@ export interface WeChatCustomerServiceProps {
   /** `WINDOW_POLICY`. @default 'enforce' */
   readonly windowPolicy?: WindowPolicy;
   /** `WINDOW_RULES`. @default 'current' */
-  readonly windowRules?: WindowRules;
+  readonly windowRules?: RulesProfile;
   /** `TOKEN_MODE`. @default 'stable' */
   readonly tokenMode?: TokenMode;
   /** `WECHAT_API_BASE_URL`. @default 'https://api.weixin.qq.com' */
@@ -150,9 +155,9 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   const oneOf = (name: string, value: string | undefined, values: readonly string[]) => {
     if (value !== undefined && !values.includes(value)) fail(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);
   };
-  oneOf('windowPolicy', props.windowPolicy, ['enforce', 'observe', 'off']);
-  oneOf('windowRules', props.windowRules, ['current', 'seed']);
-  oneOf('tokenMode', props.tokenMode, ['stable', 'classic']);
+  oneOf('windowPolicy', props.windowPolicy, WINDOW_POLICIES);
+  oneOf('windowRules', props.windowRules, RULES_PROFILES);
+  oneOf('tokenMode', props.tokenMode, TOKEN_MODES);
   oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);

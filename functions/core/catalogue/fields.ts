@@ -48,7 +48,7 @@ export const TOUSER_FIELD: FieldSpec = {
   required: true,
   placeholder: '={{ $json.openid }}',
   description: 'The openid of the user (it must have written to the official account recently)',
-  rules: ['an openid, without spaces'],
+  rules: ['an openid: printable characters without spaces', 'at most 128 characters'],
 };
 
 /** What the function of an operation that is one WeChat call needs: the secret, WeChat, the token cache. */
