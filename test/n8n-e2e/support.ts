@@ -84,6 +84,10 @@ export function n8nEnv(work: string, port: number): NodeJS.ProcessEnv {
     N8N_SECURE_COOKIE: 'false',
     N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
     N8N_RUNNERS_ENABLED: 'false',
+    // n8n 2.x opens its task-runner broker even with runners off, on 5679 by default: two n8n test
+    // files running side by side (jest has two workers) would fight for it. The port after n8n's own,
+    // which freePort() handed out from the ephemeral range, is free in practice.
+    N8N_RUNNERS_BROKER_PORT: String(port + 1),
     N8N_LOG_LEVEL: 'info',
     DB_SQLITE_POOL_SIZE: '1',
     NODE_ENV: 'production',
