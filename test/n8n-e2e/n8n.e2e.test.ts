@@ -168,6 +168,7 @@ describeE2E('n8n 2.8.4 end to end', () => {
       N8N_SECURE_COOKIE: 'false',
       N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
       N8N_RUNNERS_ENABLED: 'false',
+      N8N_RUNNERS_BROKER_PORT: String(port + 1), // its own broker port: see support.ts n8nEnv
       N8N_LOG_LEVEL: 'info',
       DB_SQLITE_POOL_SIZE: '1',
       NODE_ENV: 'production',
