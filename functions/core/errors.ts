@@ -158,6 +158,56 @@ export class NotEnoughSendsError extends WeChatKfError {
   }
 }
 
+/**
+ * A part of a split text could not be sent: the parts before it went out, it and the parts after it did
+ * not (or, when WeChat could not be reached, it may have). Answered with the status and code of the
+ * part's own error, plus `parts`, `partsSent` and `failedPart`; a retry with the same idempotency key
+ * sends only the parts after the last one that went out.
+ *
+ * @example
+ * ```ts
+ * const e = new PartialSendError(new WeChatApiError(45047, 'out of response count limit'), { parts: 5, partsSent: 2 });
+ * e.status; // 502, as the part's error
+ * e.toBody().error.failedPart; // 3
+ * ```
+ */
+export class PartialSendError extends WeChatKfError {
+  /** The error of the part that failed. */
+  override readonly cause: unknown;
+  readonly parts: number;
+  /** Parts that went out, in order, before the failure (across retries under one key). */
+  readonly partsSent: number;
+  /** The part that failed (1-based). */
+  readonly failedPart: number;
+  /** WeChat's errcode, when WeChat refused the part. */
+  readonly errcode?: number;
+  readonly errmsg?: string;
+  constructor(cause: unknown, progress: { parts: number; partsSent: number }) {
+    const inner = cause instanceof WeChatKfError ? cause : undefined;
+    const failedPart = progress.partsSent + 1;
+    const went = progress.partsSent === 0 ? 'no part went out' : progress.partsSent === 1 ? 'part 1 went out' : `parts 1-${progress.partsSent} went out`;
+    super(
+      inner?.code ?? 'INTERNAL_ERROR',
+      inner?.status ?? 500,
+      `part ${failedPart} of ${progress.parts} was not sent: ${inner?.message ?? String((cause as Error)?.message ?? cause)} (${went}; a retry with the same Idempotency-Key sends only the rest)`,
+      inner?.retryable ?? false,
+    );
+    this.cause = cause;
+    this.parts = progress.parts;
+    this.partsSent = progress.partsSent;
+    this.failedPart = failedPart;
+    const errcode = (cause as { errcode?: unknown } | null)?.errcode;
+    if (typeof errcode === 'number') {
+      this.errcode = errcode;
+      this.errmsg = (cause as { errmsg?: string }).errmsg;
+    }
+  }
+  protected override details() {
+    const { code: _code, message: _message, ...inner } = this.cause instanceof WeChatKfError ? this.cause.toBody().error : { code: '', message: '' };
+    return { ...inner, parts: this.parts, partsSent: this.partsSent, failedPart: this.failedPart };
+  }
+}
+
 /** `Typing` needs an interaction, either way, within the last 30 s (WeChat: 45080). */
 export class TypingNotAllowedError extends WeChatKfError {
   readonly openid: string;

@@ -7,6 +7,7 @@ import { ConfigurationError } from '../core/errors';
 import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
+import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
 
 export type { WindowPolicy };
 
@@ -25,6 +26,10 @@ export interface AppConfig {
   callbackMaxSkewSeconds: number;
   /** WECHAT_CALLBACK_MODE as set (plain | compatible | safe), or absent: see the core's resolveCallbackMode. */
   callbackMode?: string;
+  /** The cap on a text message's content, in bytes of UTF-8 (TEXT_MAX_BYTES; docs/long-text.md). */
+  textMaxBytes: number;
+  /** Whether delivery records keep the message content (DELIVERY_RECORD_CONTENT=true). */
+  deliveryRecordContent: boolean;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -51,6 +56,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (Number.isNaN(skew) || skew <= 0) throw new ConfigurationError(`CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds or off, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`);
   const apiBaseUrl = env.WECHAT_API_BASE_URL || WECHAT_API_BASE_URL;
   if (!/^https?:\/\//.test(apiBaseUrl)) throw new ConfigurationError(`WECHAT_API_BASE_URL must be an http(s) URL, got ${JSON.stringify(apiBaseUrl)}`);
+  const textMaxBytes = Number(env.TEXT_MAX_BYTES || DEFAULT_TEXT_MAX_BYTES);
+  if (!Number.isInteger(textMaxBytes) || textMaxBytes < MIN_TEXT_MAX_BYTES) {
+    throw new ConfigurationError(`TEXT_MAX_BYTES must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${JSON.stringify(env.TEXT_MAX_BYTES)}`);
+  }
   return {
     tableName,
     secretId: env.SECRET_ID || undefined,
@@ -62,6 +71,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     callbackMaxSkewSeconds: skew,
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
+    textMaxBytes,
+    deliveryRecordContent: oneOf(env, 'DELIVERY_RECORD_CONTENT', ['true', 'false'] as const, 'false') === 'true',
   };
 }
 

@@ -124,7 +124,8 @@ export class DeliveryStore {
 
   /**
    * Stores one attempt (both items in one BatchWriteItem) and answers the record. The content is dropped
-   * unless `keepContent`.
+   * unless `keepContent`. `id` (16 hex digits) may be chosen by the caller, e.g. to publish an event naming
+   * the record while it is being written.
    *
    * @example
    * ```ts
@@ -132,8 +133,8 @@ export class DeliveryStore {
    * record.id; // '9f1c…'
    * ```
    */
-  async record(attempt: DeliveryAttempt): Promise<DeliveryRecord> {
-    const id = randomBytes(8).toString('hex');
+  async record(attempt: DeliveryAttempt, id: string = randomBytes(8).toString('hex')): Promise<DeliveryRecord> {
+    if (!/^[0-9a-f]{16}$/.test(id)) throw new RangeError('a delivery record id is 16 lower-case hex digits');
     const { content, ...rest } = attempt;
     const record: DeliveryRecord = {
       ...rest,
