@@ -180,7 +180,12 @@ export async function sendParts(input: Record<string, unknown>, parts: readonly 
     } catch (error) {
       throw new PartialSendError(error, { parts: parts.length, partsSent: i });
     }
-    await sender.sent?.(i + 1, parts.length);
+    try {
+      await sender.sent?.(i + 1, parts.length);
+    } catch (error) {
+      // The part went out but its progress could not be kept: stop, so a retry cannot repeat it unknowingly.
+      throw new PartialSendError(error, { parts: parts.length, partsSent: i + 1 });
+    }
   }
   return { errcode: 0, errmsg: 'ok', parts: parts.length, partsSentNow: parts.length - from, ...(from > 0 ? { resumedAt: from + 1 } : {}) };
 }

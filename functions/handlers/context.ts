@@ -14,7 +14,9 @@ import { FetchTransport, type HttpTransport } from '../core/transport';
 import {
   createDynamoClient,
   createIdempotentRunner,
+  DeliveryStore,
   DynamoDbTokenProvider,
+  PartProgressStore,
   HandoffStore,
   InboundDedup,
   WindowStore,
@@ -31,6 +33,10 @@ export interface AppContext {
   tokens: DynamoDbTokenProvider;
   windows: WindowStore;
   idempotency: IdempotentRunner;
+  /** Delivery records of every send attempt (GET /deliveries). */
+  deliveries: DeliveryStore;
+  /** How far split sends got, per idempotency key. */
+  parts: PartProgressStore;
   dedup: InboundDedup;
   /** Handoff marks and human sessions (docs/handoff.md). */
   handoffs: HandoffStore;
@@ -103,7 +109,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     fetch: { transport: tokenTransport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
     now,
   });
-  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules } });
+  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules, textMaxBytes: config.textMaxBytes } });
   return {
     config,
     secrets,
@@ -111,6 +117,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     tokens,
     windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, profile: config.windowRules, policy: config.windowPolicy, now }),
     idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
+    deliveries: new DeliveryStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, keepContent: config.deliveryRecordContent, now }),
+    parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),

@@ -110,14 +110,14 @@ export function createOperationHandler(operation: string | Operation, getContext
           if (key !== undefined && (key.length === 0 || key.length > 255)) {
             throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
           }
-          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, key, lambdaContext)));
+          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, key, lambdaContext, 'http')));
         }
         case 'sqs': {
           // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
           const recordHandler = async (record: SQSRecord) => {
             try {
               const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-              return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext);
+              return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext, 'sqs');
             } catch (error) {
               logFailure(ctx.logger, { handler: op.name, source: 'sqs', messageId: record.messageId }, error);
               throw error;
@@ -133,10 +133,10 @@ export function createOperationHandler(operation: string | Operation, getContext
           if (ev['detail-type'] !== op.name) {
             throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
           }
-          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext);
+          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext, 'eventbridge');
         }
         default:
-          return perform(ctx, op, op.parse(invocation.input, ctx.client.options));
+          return perform(ctx, op, op.parse(invocation.input, ctx.client.options), undefined, undefined, 'direct');
       }
     },
   );

@@ -14,9 +14,10 @@
  * either route is the same payload, and another message under the key is refused with 422).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { runOperation, type Operation, type OperationResult, type SendTrace } from '../core/catalogue';
+import { runOperation, type Operation, type OperationResult, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
+import { performSend, type SendSource } from './send';
 import { operationServices } from './services';
 
 /** Counts one event of `name` with one dimension (e.g. SendRefused by reason, WeChatErrors by errcode). */
@@ -76,7 +77,10 @@ export async function perform(
   input: unknown,
   idempotencyKey?: string,
   lambda?: { getRemainingTimeInMillis?: () => number },
+  source?: SendSource,
 ): Promise<OperationResult> {
+  // Sends have their own path: parts, one gate write for all of them, a delivery record per attempt.
+  if (op.gate.kind === 'send') return performSend(ctx, op, input as SendMessageInput, { idempotencyKey, lambda, source });
   const run = async (): Promise<OperationResult> => {
     const permit = await gate(ctx, op, input);
     const trace: SendTrace = { mayHaveReachedWeChat: false };

@@ -4,9 +4,11 @@
  * store here, once, and every surface that runs operations (Lambda, local server) gets it.
  */
 import type { OperationServices, SendTrace } from '../core/catalogue';
+import type { DeliveryQuery } from '../core/deliveries';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
 import { subscriptionsService } from './webhooks/subscriptions-api';
+import { deliveryView } from './delivery-log';
 
 /**
  * The services of a context.
@@ -19,6 +21,16 @@ import { subscriptionsService } from './webhooks/subscriptions-api';
  * @param trace told whether any WeChat request of the operation may have reached WeChat.
  */
 export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
-  const services = { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
+  const services = {
+    ...ctx.client.services(trace, ctx.now),
+    handoffs: handoffService(ctx.handoffs),
+    // Records answered with ISO times, as every time the API answers.
+    deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },
+  };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
+}
+
+async function listDeliveryViews(ctx: AppContext, query: DeliveryQuery) {
+  const page = await ctx.deliveries.list(query);
+  return { deliveries: page.deliveries.map(deliveryView), ...(page.next !== undefined ? { next: page.next } : {}) };
 }

@@ -147,7 +147,11 @@ describe('bundled handlers in the deployed environment', () => {
 
     // Assess
     expect(callback.result).toMatchObject({ statusCode: 200, body: 'success' });
-    expect(aws.putEvents).toEqual([expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'message.text' })]);
+    expect(aws.putEvents).toEqual([
+      expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'message.text' }),
+      expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'delivery.sent' }),
+    ]);
+    expect(JSON.parse(aws.putEvents[1]!.Detail as string)).toMatchObject({ openid: 'oDeployed', operation: 'sendText', outcome: 'sent', source: 'http' });
     expect(JSON.parse(aws.putEvents[0]!.Detail as string)).toMatchObject({ openid: 'oDeployed', message: { Content: 'hello', MsgId: '24436487191827001' } });
     expect(send.result.statusCode).toBe(200);
     expect(sandbox.messages('oDeployed')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from Lambda' } }) })]);

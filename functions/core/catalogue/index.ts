@@ -14,6 +14,7 @@
  * ```
  */
 import { ValidationError } from '../errors';
+import { DELIVERY_OPERATIONS } from './deliveries';
 import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
 import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
 import type { Operation } from './types';
@@ -30,6 +31,7 @@ export * from './messages';
 export * from './kf-accounts';
 export * from './typing';
 export * from './subscriptions';
+export * from './deliveries';
 export * from './run';
 
 /** Every operation, in the order they are presented to users. */
@@ -42,6 +44,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...CHAT_RECORD_OPERATIONS,
   ...HANDOFF_OPERATIONS,
   ...SUBSCRIPTION_OPERATIONS,
+  ...DELIVERY_OPERATIONS,
 ];
 
 /** The names of every operation. */

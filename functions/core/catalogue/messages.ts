@@ -8,7 +8,8 @@ import { ValidationError } from '../errors';
 import { limitsFor, type Limits, type RulesProfile } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
 import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
-import type { FieldSpec, Operation, OperationOptions } from './types';
+import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '../split-send';
+import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
 const mediaIdField = (description: string): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description });
 const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'string', required: true, description: 'The media_id of the uploaded thumbnail image' };
@@ -210,6 +211,8 @@ export interface SendMessageInput {
   touser: string;
   msgtype: MessageType;
   customservice?: { kf_account: string };
+  /** The product's option, never sent to WeChat: send a text over the cap in parts (docs/long-text.md). */
+  split?: SplitOption;
   [content: string]: unknown;
 }
 
@@ -257,7 +260,8 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
       { field: 'msgtype', rule: msgtype === undefined ? `is required: one of ${MESSAGE_TYPES.join(', ')}` : `must be one of ${MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(msgtype)}` },
     ]);
   }
-  return parseOrThrow(messageSchema(msgtype as MessageType, options.profile), body) as SendMessageInput;
+  // The cap on text and the product's `split` option (docs/long-text.md), after WeChat's own rules.
+  return checkSplit(parseOrThrow(messageSchema(msgtype as MessageType, options.profile), body) as SendMessageInput, options.textMaxBytes);
 }
 
 const SEND_PATH = '/cgi-bin/message/custom/send';
@@ -273,6 +277,24 @@ const SEND_AS_FIELD: FieldSpec = {
   placeholder: 'kf2001@gh_account_wxid',
   description: 'Show the message as sent by this kf account (customservice.kf_account)',
 };
+
+/** The split option, as data (n8n's and the console's field; `?split=` on HTTP). */
+const SPLIT_FIELD: FieldSpec = {
+  name: 'split',
+  displayName: 'Split Long Text',
+  type: 'enum',
+  default: 'false',
+  enum: [
+    { value: 'false', name: 'No', description: 'A text over the cap (TEXT_MAX_BYTES, 2048 bytes) is refused' },
+    { value: 'true', name: 'Yes', description: 'Sent in parts at paragraph, sentence or word boundaries; one send of the window per part' },
+    { value: 'numbered', name: 'Yes, Numbered', description: 'As Yes, each part starting with (1/3), (2/3), …' },
+  ],
+  description: 'What to do with a text longer than WeChat accepts in one message: refuse it, or send it in parts (all parts or none, in order)',
+  rules: ['false, true or numbered', 'text messages only'],
+};
+
+/** Every send also publishes its delivery events (delivery.sent / delivery.failed). */
+const SEND_NEEDS = { ...WECHAT_CALL_NEEDS, publishesEvents: true };
 
 /** A send operation. */
 export type MessageOperation = Operation<SendMessageInput>;
@@ -290,10 +312,12 @@ function sendOperation(type: MessageType): MessageOperation {
     input: { kind: 'json' },
     gate: SEND_GATE,
     msgtype: type,
-    fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD],
-    needs: WECHAT_CALL_NEEDS,
+    fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD, ...(type === 'text' ? [SPLIT_FIELD] : [])],
+    needs: SEND_NEEDS,
     parse: (input, options) => parseMessage(input, options, type),
-    toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: input }),
+    toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+    // A text may go out in parts: several WeChat calls.
+    ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
   };
 }
 
@@ -320,13 +344,33 @@ const sendMessage: MessageOperation = {
     },
     { name: '(body)', displayName: 'Body (JSON)', type: 'json', required: true, description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice" },
     SEND_AS_FIELD,
+    SPLIT_FIELD,
   ],
-  needs: WECHAT_CALL_NEEDS,
+  needs: SEND_NEEDS,
+  query: ['split'],
   // It drains the bulk queue in batches of up to 10 sends.
   sizing: { memoryMb: 512, timeoutSeconds: 30 },
   parse: (input, options) => parseMessage(input, options),
-  toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: input }),
+  toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+  // A text may go out in parts: several WeChat calls.
+  perform: sendInParts,
 };
+
+/**
+ * The hook of the sends that may carry a long text: one WeChat call, or one per part when the input asks
+ * to split (docs/long-text.md). Where to resume and what to do after each part come from the services
+ * (the handlers keep per-key progress; n8n's direct mode keeps none).
+ */
+async function sendInParts(input: SendMessageInput, services: OperationServices): Promise<OperationResult> {
+  const request = (body: Record<string, unknown>) => ({ method: 'POST' as const, path: SEND_PATH, json: wechatBody(body) });
+  const parts = partsOf(input, services.options.textMaxBytes);
+  if (parts.length === 1) return services.wechat.request(request(input), input.touser);
+  return (await sendParts(input, parts, {
+    from: services.parts?.from,
+    send: (body, part, count) => services.wechat.request(request(body), input.touser, { part, parts: count }),
+    sent: services.parts?.sent,
+  })) as unknown as OperationResult;
+}
 
 /** Every send operation: the generic one, then one per message type. */
 export const MESSAGE_OPERATIONS: readonly MessageOperation[] = [sendMessage, ...MESSAGE_TYPES.map(sendOperation)];

@@ -4,6 +4,7 @@
  * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
  */
 import type { HandoffService } from '../handoff';
+import type { DeliveryPage, DeliveryQuery } from '../deliveries';
 import type { RulesProfile } from '../limits';
 import type { SubscriptionsService } from '../webhooks/service';
 
@@ -35,6 +36,8 @@ export interface OperationOptions {
   profile?: RulesProfile;
   /** `POST` with a JSON body (WeChat's current form, the default) or `GET ?kf_account=` (the 2017 form). */
   kfDeleteMethod?: 'POST' | 'GET';
+  /** The cap on a text's content in UTF-8 bytes (TEXT_MAX_BYTES, default 2048; docs/long-text.md). */
+  textMaxBytes?: number;
 }
 
 /** WeChat's JSON answer to a successful call (errcode 0 or absent). */
@@ -183,8 +186,18 @@ export interface Sizing {
  * `subscriptions?: SubscriptionStore`, and check it is there.
  */
 export interface OperationServices {
-  /** Calls WeChat: one request with a valid token, retried as the client retries; errcode ≠ 0 throws. */
-  wechat: { request(spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> };
+  /**
+   * Calls WeChat: one request with a valid token, retried as the client retries; errcode ≠ 0 throws.
+   * `part` says which part of a split text the request is (delivery records name it).
+   */
+  wechat: { request(spec: WeChatRequestSpec, recipient?: string, part?: { part: number; parts: number }): Promise<WeChatResult> };
+  /**
+   * A split send's progress (docs/long-text.md): the parts an earlier try under the same idempotency key
+   * sent (start after them), and what to do after each part went out. Absent in n8n's direct mode.
+   */
+  parts?: { from?: number; sent?(part: number, parts: number): Promise<void> };
+  /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
+  deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
   /** The limits profile and delete form in force. */
   options: OperationOptions;
   /** The clock. */

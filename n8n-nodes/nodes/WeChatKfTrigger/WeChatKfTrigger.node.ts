@@ -23,7 +23,7 @@ import {
 import { SignatureError } from '../../../functions/core/errors';
 import { transferReply } from '../../../functions/core/handoff';
 import { applySessionEvent, handoffOf, type HandoffView } from '../../shared/handoff-state';
-import { GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
+import { FAILED_DELIVERY_EVENT, GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
 
 const MESSAGE_TYPES: Record<InboundMsgType, string> = {
 	text: 'Text',
@@ -131,7 +131,7 @@ export class WeChatKfTrigger implements INodeType {
 		icon: { light: 'file:wechat.svg', dark: 'file:wechat.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"messages and events"}}',
+		subtitle: '={{$parameter["mode"] === "gateway" && $parameter["startOn"] === "failedDeliveries" ? "failed deliveries" : "messages and events"}}',
 		description:
 			'Starts the workflow when a WeChat user writes to the official account, or an event (follow, menu click…) comes in',
 		defaults: { name: 'WeChat Customer Service Trigger' },
@@ -189,6 +189,32 @@ export class WeChatKfTrigger implements INodeType {
 				type: 'notice',
 				default: '',
 				displayOptions: { show: { mode: ['gateway'] } },
+			},
+			{
+				displayName: 'Start On',
+				name: 'startOn',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: "Users' Messages and Events", value: 'messages', description: 'A user writes in, follows, taps a menu…' },
+					{
+						name: 'Failed Deliveries',
+						value: 'failedDeliveries',
+						description:
+							'A send through the product failed: refused by the send window, refused by WeChat (errcode), or WeChat unreachable (delivery.failed)',
+					},
+					{ name: 'Both', value: 'both' },
+				],
+				default: 'messages',
+				displayOptions: { show: { mode: ['gateway'] } },
+			},
+			{
+				displayName:
+					'WeChat pushes only what users do: a failed delivery can start a workflow only in Gateway mode, where the product that sent the message tells it. In Direct mode a failed send is an error of the WeChat Customer Service node (use its error output or Continue On Fail).',
+				name: 'directDeliveriesNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { mode: ['direct'] } },
 			},
 			{
 				displayName:
@@ -375,6 +401,31 @@ function skippedForHuman(ctx: IWebhookFunctions, humanSession: HandoffView['huma
 	return options.skipHumanSessions === true && (humanSession !== null || transferred);
 }
 
+/**
+ * A failed delivery as an item: who, what was sent, what became of it and why (docs/deliveries.md), with
+ * `mode: 'gateway'` and `kind: 'delivery.failed'` so one workflow can tell it from a user's message.
+ */
+export function failedDeliveryItem(detail: IDataObject): IDataObject {
+	return {
+		kind: FAILED_DELIVERY_EVENT,
+		openid: detail.openid ?? null,
+		operation: detail.operation ?? null,
+		messageType: detail.msgtype ?? null,
+		outcome: detail.outcome ?? null,
+		reason: detail.reason ?? null,
+		errcode: detail.errcode ?? null,
+		errmsg: detail.errmsg ?? null,
+		errorCode: detail.errorCode ?? null,
+		part: detail.part ?? null,
+		parts: detail.parts ?? null,
+		idempotencyKey: detail.idempotencyKey ?? null,
+		at: detail.at ?? null,
+		deliveryId: detail.id ?? null,
+		mode: 'gateway',
+		raw: detail,
+	};
+}
+
 /** Whether the node's Message Types and Events filters let this message through. */
 function wanted(ctx: IWebhookFunctions, message: InboundMessage): boolean {
 	const messageTypes = ctx.getNodeParameter('messageTypes', []) as string[];
@@ -401,11 +452,18 @@ async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	}
 	res.status(200).type('text/plain').send('ok');
 	const { message } = delivery;
-	if (!message) return { noWebhookResponse: true };
+	const failedDelivery = delivery.type === FAILED_DELIVERY_EVENT;
+	if (!message && !failedDelivery) return { noWebhookResponse: true };
 	const staticData = this.getWorkflowStaticData('node');
 	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, `event:${delivery.eventId}`, Date.now())) {
 		return { noWebhookResponse: true };
 	}
+	if (failedDelivery) {
+		const startOn = this.getNodeParameter('startOn', 'messages') as string;
+		if (startOn === 'messages') return { noWebhookResponse: true };
+		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([failedDeliveryItem(delivery.detail)])] };
+	}
+	if (!message) return { noWebhookResponse: true };
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
 	const transferred = delivery.transferred === true;
 	if (!wanted(this, message) || skippedForHuman(this, humanSession, transferred)) return { noWebhookResponse: true };

@@ -20,8 +20,30 @@ import type { InboundMessage } from '../../../functions/core/callback';
  */
 
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
-/** What the trigger subscribes to: users' messages and events (delivery events are not its concern). */
+/** What the trigger subscribes to by default: users' messages and events. */
 export const GATEWAY_EVENTS = ['message.*', 'event.*'];
+
+/** The event of a send that failed (refused by the window or WeChat, or WeChat unreachable): docs/deliveries.md. */
+export const FAILED_DELIVERY_EVENT = 'delivery.failed';
+
+/** What the trigger starts on (gateway mode): users' messages and events, failed deliveries, or both. */
+export type StartOn = 'messages' | 'failedDeliveries' | 'both';
+
+/**
+ * The events to subscribe to for a Start On choice.
+ *
+ * @example
+ * ```ts
+ * gatewayEvents('both'); // ['message.*', 'event.*', 'delivery.failed']
+ * ```
+ */
+export function gatewayEvents(startOn: StartOn): string[] {
+	if (startOn === 'failedDeliveries') return [FAILED_DELIVERY_EVENT];
+	if (startOn === 'both') return [...GATEWAY_EVENTS, FAILED_DELIVERY_EVENT];
+	return [...GATEWAY_EVENTS];
+}
+
+const startOnOf = (ctx: IHookFunctions): StartOn => ctx.getNodeParameter('startOn', 'messages') as StartOn;
 
 interface GatewayStaticData extends IDataObject {
 	subscriptionId?: string;
@@ -95,8 +117,10 @@ export async function gatewayCheckExists(this: IHookFunctions): Promise<boolean>
 		return false;
 	}
 	if (answer.status !== 200) throw gatewayError(this, 'check the subscription', answer);
-	if (answer.body.url === url) return true;
-	// The workflow's URL changed (a new WEBHOOK_URL): replace the subscription.
+	const events = Array.isArray(answer.body.events) ? (answer.body.events as string[]) : [];
+	const wanted = gatewayEvents(startOnOf(this));
+	if (answer.body.url === url && events.length === wanted.length && wanted.every((e) => events.includes(e))) return true;
+	// The workflow's URL changed (a new WEBHOOK_URL) or it starts on other events now: replace the subscription.
 	await gatewayDelete.call(this);
 	return false;
 }
@@ -114,7 +138,7 @@ export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
 	}
 	const answer = await gatewayRequest(this, 'POST', '/subscriptions', {
 		url,
-		events: GATEWAY_EVENTS,
+		events: gatewayEvents(startOnOf(this)),
 		description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}", node "${this.getNode().name}"`,
 	});
 	if (answer.status !== 201 || typeof answer.body.id !== 'string' || typeof answer.body.secret !== 'string') {
@@ -139,7 +163,7 @@ export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
 
 /** A verified delivery, or why it was refused. */
 export type GatewayDelivery =
-	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null; transferred?: boolean }
+	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null; transferred?: boolean; detail: IDataObject }
 	| { ok: false; status: number; reason: string };
 
 /**
@@ -171,5 +195,5 @@ export function openDelivery(
 	const message = detail.message as InboundMessage | undefined;
 	const valid = message && typeof message === 'object' && typeof message.MsgType === 'string' && typeof message.FromUserName === 'string';
 	const humanSession = detail.humanSession && typeof detail.humanSession === 'object' ? (detail.humanSession as IDataObject) : null;
-	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession, transferred: detail.transferred === true };
+	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession, transferred: detail.transferred === true, detail };
 }
