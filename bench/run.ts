@@ -4,7 +4,7 @@
  * overhead (validation, token cache, window gate, idempotency) with a plain client, not WeChat's latency.
  *
  *   npm run bench                 all scenarios
- *   npm run bench -- validate     one scenario: validate | client | gateway | token
+ *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries
  *   BENCH_SENDS=2000 npm run bench
  *
  * The peer is co-wechat-api 3.11 (the most used Node WeChat SDK), pointed at the sandbox.
@@ -18,6 +18,13 @@ import { FetchTransport, InMemoryTokenProvider, MESSAGE_TYPES, parseMessage, WeC
 import { startLocal } from '../functions/local/server';
 import { startSandbox } from '../functions/sandbox';
 import { createDynamoClient, DynamoDbTokenProvider, ensureTable, startEmbeddedDynamo } from '../functions/store';
+import { getOperation } from '../functions/core/catalogue';
+import { splitText } from '../functions/core/text-split';
+import { configFromEnv } from '../functions/handlers/config';
+import { createContext, type AppContext } from '../functions/handlers/context';
+import { MemoryPublisher } from '../functions/handlers/publisher';
+import { performSend } from '../functions/handlers/send';
+import { mixedAnswer } from '../test/support/long-text';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
@@ -137,7 +144,44 @@ async function benchToken() {
   }
 }
 
-const SCENARIOS: Record<string, () => Promise<void>> = { validate: benchValidate, client: benchClient, gateway: benchGateway, token: benchToken };
+/**
+ * What the delivery record adds to a send: the same sends through performSend, with the real record (a
+ * BatchWriteItem on dynalite, awaited before the send answers) and with a record store that writes
+ * nothing. Both publish to memory. The difference of the medians is the added latency per send.
+ */
+async function benchDeliveries() {
+  const sandbox = await startSandbox({ quiet: true, rules: 'seed' });
+  const dynamo = await startEmbeddedDynamo({});
+  try {
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    const config = configFromEnv({ TABLE_NAME: 'bench-deliveries', WECHAT_API_BASE_URL: sandbox.url, DYNAMODB_ENDPOINT: dynamo.endpoint, WINDOW_RULES: 'seed' });
+    await ensureTable(client, config.tableName);
+    const ctx = await createContext({ config, dynamo: client, publisher: new MemoryPublisher(), secrets: async () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+    for (let u = 0; u < CONCURRENCY; u++) {
+      await sandbox.simulateUser(`oRec${u}`, { type: 'text', content: 'hi' });
+      await ctx.windows.recordInbound(`oRec${u}`, 'message', Date.now());
+    }
+    const op = getOperation('sendText');
+    const send = (c: AppContext) => (i: number) => performSend(c, op, op.parse({ touser: `oRec${i % CONCURRENCY}`, text: { content: `m${i}` } }, c.client.options));
+    const unrecorded: AppContext = { ...ctx, deliveries: Object.assign(Object.create(ctx.deliveries), { record: async () => undefined }) };
+    await send(ctx)(0); // warm the token
+    // Alternate rounds, so a busy machine slows both alike; the last two rows are kept.
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) rows.splice(-2);
+      await measure('deliveries: a send without its record write (baseline)', SENDS, CONCURRENCY, send(unrecorded));
+      await measure('deliveries: a send with its record (BatchWriteItem, awaited before answering)', SENDS, CONCURRENCY, send(ctx));
+    }
+    const [without, withRecord] = rows.slice(-2);
+    withRecord!.note = `added per send: p50 ${(withRecord!.p50ms! - without!.p50ms!).toFixed(1)} ms, p95 ${(withRecord!.p95ms! - without!.p95ms!).toFixed(1)} ms; before WeChat still one write (the gate)`;
+    const long = mixedAnswer(10_000);
+    await measure('deliveries: split a 10 000-byte mixed answer (core, no I/O)', 200, 1, async () => splitText(long));
+  } finally {
+    await dynamo.stop();
+    await sandbox.stop();
+  }
+}
+
+const SCENARIOS: Record<string, () => Promise<void>> = { validate: benchValidate, client: benchClient, gateway: benchGateway, token: benchToken, deliveries: benchDeliveries };
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
