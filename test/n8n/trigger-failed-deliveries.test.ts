@@ -11,10 +11,10 @@ import { join } from 'path';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { waitUntil } from '../webhooks/receiver';
+import * as gateway from '../../n8n-nodes/nodes/WeChatKfTrigger/gateway';
 import { loadPackage } from './harness';
 
 const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
-const gateway = require('../../n8n-nodes/dist/nodes/WeChatKfTrigger/gateway.js') as { gatewayEvents(startOn: string): string[] };
 
 interface Call {
   status?: number;

@@ -133,7 +133,7 @@ export class WeChatKfTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["mode"] === "gateway" && $parameter["startOn"] === "failedDeliveries" ? "failed deliveries" : "messages and events"}}',
 		description:
-			'Starts the workflow when a WeChat user writes to the official account, or an event (follow, menu click…) comes in',
+			'Starts the workflow when a WeChat user writes to the official account, an event (follow, menu click…) comes in, or (Gateway mode) a send fails',
 		defaults: { name: 'WeChat Customer Service Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -196,14 +196,14 @@ export class WeChatKfTrigger implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
-					{ name: "Users' Messages and Events", value: 'messages', description: 'A user writes in, follows, taps a menu…' },
+					{ name: 'Both', value: 'both' },
 					{
 						name: 'Failed Deliveries',
 						value: 'failedDeliveries',
 						description:
 							'A send through the product failed: refused by the send window, refused by WeChat (errcode), or WeChat unreachable (delivery.failed)',
 					},
-					{ name: 'Both', value: 'both' },
+					{ name: "Users' Messages and Events", value: 'messages', description: 'A user writes in, follows, taps a menu…' },
 				],
 				default: 'messages',
 				displayOptions: { show: { mode: ['gateway'] } },
