@@ -99,8 +99,28 @@ interface Layout {
   boundaries: number[];
   /** [start, end) of each link. */
   links: Array<[number, number]>;
-  /** Cut points of each level, ascending. */
-  cuts: Record<Level, number[]>;
+  /** Cut points of each level but words, ascending. */
+  cuts: Record<Exclude<Level, 'word'>, number[]>;
+  /** The last word boundary in (start, limit] where a part may end, or undefined. */
+  wordCut(start: number, limit: number): number | undefined;
+}
+
+/**
+ * Whether a character can never join a grapheme cluster with its neighbour: printable ASCII, LF and tab,
+ * CJK ideographs and punctuation, fullwidth forms (no combining marks among them). Between two such
+ * characters there is always a grapheme boundary, so the segmenter runs only over the rest (emoji, marks,
+ * CR LF, …): on a Chinese or English answer it has almost nothing to do.
+ */
+function simple(c: number): boolean {
+  return (
+    (c >= 0x20 && c <= 0x7e) ||
+    c === 0x0a ||
+    c === 0x09 ||
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x3000 && c <= 0x3029) ||
+    (c >= 0x3030 && c <= 0x303f) ||
+    (c >= 0xff01 && c <= 0xff5e)
+  );
 }
 
 function layoutOf(text: string): Layout {
@@ -111,14 +131,27 @@ function layoutOf(text: string): Layout {
     // A surrogate pair is 4 bytes: 2 counted on each half, so a cut between halves is never a boundary anyway.
     bytesBefore[i + 1] = bytesBefore[i]! + (c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3);
   }
+  // Grapheme boundaries: trivially between two simple characters; elsewhere, the segmenter over each run
+  // between two trivial boundaries (segmenting from a true boundary to a true boundary is exact).
   const cuttable = new Uint8Array(length + 1);
-  const boundaries: number[] = [];
-  for (const { index } of graphemes.segment(text)) {
-    boundaries.push(index);
-    cuttable[index] = 1;
-  }
-  boundaries.push(length);
+  cuttable[0] = 1;
   cuttable[length] = 1;
+  let runStart = -1;
+  for (let i = 1; i <= length; i++) {
+    const trivial = i === length || (simple(text.charCodeAt(i - 1)) && simple(text.charCodeAt(i)));
+    if (!trivial) {
+      if (runStart < 0) runStart = i - 1;
+      continue;
+    }
+    cuttable[i] = 1;
+    if (runStart >= 0) {
+      // runStart is a boundary (0 or trivial), i is one: segment what lies between.
+      for (const { index } of graphemes.segment(text.slice(runStart, i))) cuttable[runStart + index] = 1;
+      runStart = -1;
+    }
+  }
+  const boundaries: number[] = [];
+  for (let i = 0; i <= length; i++) if (cuttable[i]) boundaries.push(i);
   const links: Array<[number, number]> = [];
   for (const m of text.matchAll(LINK)) {
     links.push([m.index, m.index + m[0].length]);
@@ -139,8 +172,8 @@ function layoutOf(text: string): Layout {
   const matches = function* (re: RegExp) {
     for (const m of text.matchAll(re)) yield afterWhitespace(m.index);
   };
-  const segmentStarts = function* (segmenter: Intl.Segmenter, skipSpace: boolean) {
-    for (const { index } of segmenter.segment(text)) if (!skipSpace || !isSpace(index)) yield index;
+  const segmentStarts = function* (segmenter: Intl.Segmenter) {
+    for (const { index } of segmenter.segment(text)) yield index;
   };
   return {
     text,
@@ -151,8 +184,18 @@ function layoutOf(text: string): Layout {
     cuts: {
       paragraph: points(matches(/\n[^\S\n]*\n/g)),
       line: points(matches(/\n/g)),
-      sentence: points(segmentStarts(sentences, false)),
-      word: points(segmentStarts(words, true)),
+      sentence: points(segmentStarts(sentences)),
+    },
+    // Word boundaries are wanted only where a sentence is longer than half a part: found per window.
+    wordCut(start: number, limit: number): number | undefined {
+      let found: number | undefined;
+      // Segmenting from `start` (a cut point) to a little past `limit` sees the context ICU looks at.
+      for (const { index } of words.segment(text.slice(start, Math.min(length, limit + 64)))) {
+        const i = start + index;
+        if (i > limit) break;
+        if (i > start && cuttable[i] && !isSpace(i)) found = i;
+      }
+      return found;
     },
   };
 }
@@ -177,7 +220,7 @@ function lastWithin(sorted: readonly number[], low: number, high: number): numbe
 
 /** Cuts a laid-out text into chunks of at most `budget` bytes. */
 function cut(layout: Layout, budget: number, field: string): string[] {
-  const { text, bytesBefore, cuttable, boundaries, links, cuts } = layout;
+  const { text, bytesBefore, cuttable, boundaries, links, cuts, wordCut } = layout;
   const total = bytesBefore[text.length]!;
   const chunks: string[] = [];
   let start = 0;
@@ -197,7 +240,7 @@ function cut(layout: Layout, budget: number, field: string): string[] {
     }
     let end: number | undefined;
     for (const level of LEVELS) {
-      const c = lastWithin(cuts[level], start, limit);
+      const c = level === 'word' ? wordCut(start, limit) : lastWithin(cuts[level], start, limit);
       if (c !== undefined && bytesBefore[c]! - startBytes >= budget / 2) {
         end = c;
         break;

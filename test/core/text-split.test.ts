@@ -126,6 +126,18 @@ describe('splitText', () => {
     expect(parts.every((p) => p === '👨‍👩‍👧‍👦'.repeat(2))).toBe(true);
   });
 
+  it('keeps combining marks with their letter and CR LF together', () => {
+    // prepare: é as e + U+0301, Devanagari with its vowel signs, Windows line ends
+    const text = 'Cafe\u0301 नमस्ते 😀\r\n'.repeat(40);
+
+    // act
+    const parts = splitText(text, { maxBytes: 50 });
+
+    // assess
+    expectSoundSplit(text, parts, 50);
+    for (const part of parts) expect(part.startsWith('\n') || /^[\u0300-\u036f\u093e-\u094d]/.test(part)).toBe(false);
+  });
+
   it('moves a link that would straddle the cut whole into the next part', () => {
     // prepare
     const link = '<a href="https://example.com/page">详情</a>';
