@@ -133,6 +133,7 @@ export function buildFunctions(
     if (spec.needs.secret) environment.SECRET_ID = secretId;
     else if (props.appId) environment.WECHAT_APP_ID = props.appId;
     if (spec.operation) environment[OPERATION_ENV] = spec.operation;
+    if (spec.entry === 'callback' && props.callbackMode) environment.WECHAT_CALLBACK_MODE = props.callbackMode;
     if (spec.needs.webhookKey && m.webhookKey) {
       environment.WEBHOOK_KEY_ID = m.webhookKey.keyArn;
       // Deployed, webhooks reach public addresses only (docs/webhooks.md).

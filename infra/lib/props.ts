@@ -77,6 +77,14 @@ export interface WeChatCustomerServiceProps {
   readonly windowRules?: RulesProfile;
   /** `TOKEN_MODE`. @default 'stable' */
   readonly tokenMode?: TokenMode;
+  /**
+   * `WECHAT_CALLBACK_MODE` of the callback function: `plain`, `compatible` or `safe`, as chosen in the
+   * official account's server configuration. In `safe` and `compatible` mode a push that is not
+   * encrypted with a valid msg_signature is refused (docs/callback-modes.md). The secret the construct
+   * creates carries it too (`callbackMode`).
+   * @default - `safe` when the secret holds an encodingAesKey, else `plain`
+   */
+  readonly callbackMode?: 'plain' | 'compatible' | 'safe';
   /** `WECHAT_API_BASE_URL`. @default 'https://api.weixin.qq.com' */
   readonly wechatApiBaseUrl?: string;
   /**
@@ -158,6 +166,7 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   oneOf('windowPolicy', props.windowPolicy, WINDOW_POLICIES);
   oneOf('windowRules', props.windowRules, RULES_PROFILES);
   oneOf('tokenMode', props.tokenMode, TOKEN_MODES);
+  oneOf('callbackMode', props.callbackMode, ['plain', 'compatible', 'safe']);
   oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);

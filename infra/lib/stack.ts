@@ -56,7 +56,12 @@ export class WeChatKfStack extends Stack {
     });
     new CfnOutput(this, 'EventBusName', { value: kf.bus.eventBusName, description: 'Put events with detail-type = operation name here; inbound messages arrive with source wechat.kf' });
     new CfnOutput(this, 'BulkSendQueueUrl', { value: kf.bulkSendQueue.queueUrl, description: 'Queue custom/send bodies here for bulk sends' });
-    new CfnOutput(this, 'SecretArn', { value: kf.secret.secretArn, description: 'Set {"appId","appSecret","callbackToken","encodingAesKey"} with aws secretsmanager put-secret-value' });
+    new CfnOutput(this, 'SecretArn', {
+      value: kf.secret.secretArn,
+      description:
+        'Holds a random callbackToken generated at deploy time: copy it (aws secretsmanager get-secret-value --secret-id <this>) into the Token of the server configuration; ' +
+        'then set appId, appSecret and encodingAesKey (the EncodingAESKey from the same page) with aws secretsmanager put-secret-value, keeping the callbackToken',
+    });
     new CfnOutput(this, 'SecretName', { value: kf.secret.secretName });
     new CfnOutput(this, 'TableName', { value: kf.table.tableName });
     if (kf.egressIps) {

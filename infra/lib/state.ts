@@ -29,12 +29,22 @@ export function buildState(
 
   if (props.secret) return { table, secret: props.secret };
   const secret = new secretsmanager.Secret(scope, 'Secret', {
-    description: 'WeChat official account credentials: {"appId","appSecret","callbackToken","encodingAesKey"}',
+    description: 'WeChat official account credentials: {"appId","appSecret","callbackToken","encodingAesKey","callbackMode"}',
     generateSecretString: {
-      // Placeholders: replace the whole value with `aws secretsmanager put-secret-value` (infra/README.md).
-      secretStringTemplate: JSON.stringify({ appId: 'REPLACE_ME', callbackToken: 'REPLACE_ME', encodingAesKey: '' }),
-      generateStringKey: 'appSecret',
+      // The callback Token is generated at deploy time (32 random letters and digits, what WeChat accepts
+      // as a Token), so the public /callback never runs on a placeholder: copy it from the secret into the
+      // server configuration (the SecretArn output says so). appId and appSecret are set afterwards with
+      // put-secret-value (infra/README.md); until the token is set, /callback answers 503.
+      secretStringTemplate: JSON.stringify({
+        appId: 'REPLACE_ME',
+        appSecret: 'REPLACE_ME',
+        encodingAesKey: '',
+        ...(props.callbackMode ? { callbackMode: props.callbackMode } : {}),
+      }),
+      generateStringKey: 'callbackToken',
+      passwordLength: 32,
       excludePunctuation: true,
+      includeSpace: false,
     },
     removalPolicy,
   });

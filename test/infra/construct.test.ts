@@ -181,10 +181,30 @@ describe('state', () => {
     });
   });
 
-  test('secret: a placeholder JSON with the four fields', () => {
+  test('secret: the callback token is generated at deploy time (32 random letters and digits), never a placeholder', () => {
+    // Act
     const props = json.Resources[secretId].Properties;
-    expect(props.GenerateSecretString.GenerateStringKey).toBe('appSecret');
-    expect(Object.keys(JSON.parse(props.GenerateSecretString.SecretStringTemplate)).sort()).toEqual(['appId', 'callbackToken', 'encodingAesKey']);
+    const templateFields = JSON.parse(props.GenerateSecretString.SecretStringTemplate);
+    // Assess
+    expect(props.GenerateSecretString).toMatchObject({ GenerateStringKey: 'callbackToken', PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false });
+    expect(templateFields).not.toHaveProperty('callbackToken');
+    expect(Object.keys(templateFields).sort()).toEqual(['appId', 'appSecret', 'encodingAesKey']);
+    const output = json.Outputs.SecretArn.Description as string;
+    expect(output).toMatch(/random callbackToken generated at deploy time: copy it .* into the Token of the server configuration/);
+  });
+
+  test('callbackMode reaches the callback function and the secret it creates', () => {
+    // Prepare
+    const { stack: withMode } = appStack({ callbackMode: 'safe' });
+    const t = Template.fromStack(withMode).toJSON();
+    // Act
+    const fns = Object.values(t.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const withEnv = fns.filter((f) => f.Properties.Environment?.Variables?.WECHAT_CALLBACK_MODE === 'safe');
+    const secret = Object.values(t.Resources as Record<string, any>).find((r) => r.Type === 'AWS::SecretsManager::Secret');
+    // Assess
+    expect(withEnv).toHaveLength(1);
+    expect(withEnv[0].Properties.Description ?? '').toMatch(/callback|push/i);
+    expect(JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate)).toMatchObject({ callbackMode: 'safe' });
   });
 });
 
