@@ -78,6 +78,22 @@ export const send: NodeOperation = {
 					placeholder: 'kf2001@gh_account_wxid',
 					description: 'Show the message as sent by this kf account (customservice.kf_account)',
 				},
+				{
+					displayName: 'Split Long Text',
+					name: 'split',
+					type: 'options',
+					default: 'false',
+					options: [
+						{ name: 'No', value: 'false', description: 'A text over the cap (2048 bytes of UTF-8) is refused before anything is sent' },
+						{
+							name: 'Yes',
+							value: 'true',
+							description: 'Sent in parts at paragraph, sentence or word boundaries, in order; one send of the window per part, all or none',
+						},
+						{ name: 'Yes, Numbered', value: 'numbered', description: 'As Yes, each part starting with (1/3), (2/3), …' },
+					],
+					description: "What to do with a text longer than WeChat accepts in one message (for example a model's answer)",
+				},
 			],
 		},
 	],
@@ -114,6 +130,8 @@ export const send: NodeOperation = {
 			operation = MESSAGE_TYPE_SPECS[msgtype].operation;
 		}
 		if (kfAccount !== '') body.customservice = { kf_account: kfAccount };
+		// The product's split option (docs/long-text.md): direct mode splits in the node, gateway mode in the product.
+		if (options.split === 'true' || options.split === 'numbered') body.split = options.split;
 		return { operation, input: body };
 	},
 	toItems(answer, call) {
