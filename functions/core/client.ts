@@ -194,7 +194,7 @@ export class WeChatClient {
         trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
       }
     };
-    return { wechat: { request }, options: this.options, now };
+    return { wechat: { request, callApi: (input) => this.callApi(input) }, options: this.options, now };
   }
 
   /**

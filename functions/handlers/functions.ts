@@ -22,6 +22,8 @@ export interface RouteSpec {
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
   auth: 'iam' | 'none';
+  /** Not covered by the construct's grantInvoke: granted only on its own (see OperationRoute.ownPermission). */
+  ownPermission?: boolean;
 }
 
 /** One Lambda function. */
@@ -56,7 +58,7 @@ export function operationFunction(op: Operation): LambdaFunctionSpec {
     operation: op.name,
     entry: 'operation',
     description: op.title,
-    routes: [{ method: op.route.method, path: op.route.path, auth: op.route.auth ?? 'iam' }],
+    routes: [{ method: op.route.method, path: op.route.path, auth: op.route.auth ?? 'iam', ...(op.route.ownPermission ? { ownPermission: true } : {}) }],
     acceptsEvents: op.acceptsEvents ?? true,
     consumesBulkQueue: op.consumesBulkQueue,
     enabledBy: op.route.enabledBy,

@@ -70,8 +70,10 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
 /** The HTTP answer of a result: the entry's success status, JSON or a file. */
 function successAnswer(op: Operation, result: unknown): HttpAnswer {
   const status = op.successStatus ?? 200;
-  if (op.answer?.kind === 'file' && isFileResult(result)) {
-    return fileAnswer(status, result.data, result.contentType ?? op.answer.contentType, result.filename ?? op.answer.filename);
+  // A file answer is the entry's kind, or (the passthrough) what WeChat happened to answer with.
+  if (isFileResult(result)) {
+    const declared = op.answer?.kind === 'file' ? op.answer : undefined;
+    return fileAnswer(status, result.data, result.contentType ?? declared?.contentType ?? 'application/octet-stream', result.filename ?? declared?.filename);
   }
   return jsonAnswer(status, result);
 }

@@ -23,6 +23,7 @@ import { deliveryView } from './delivery-log';
 export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
   const services = {
     ...ctx.client.services(trace, ctx.now),
+    tokens: ctx.tokens,
     handoffs: handoffService(ctx.handoffs),
     // Records answered with ISO times, as every time the API answers.
     deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },

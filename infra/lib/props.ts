@@ -153,6 +153,15 @@ export interface WeChatCustomerServiceProps {
    * @default - none: only the operations that are always on
    */
   readonly enable?: readonly string[];
+  /**
+   * Token vending: serves `GET /access-token` → `{access_token, expires_at, expires_in}`, the one token of
+   * this AppID, for systems that must call WeChat themselves. Its route has its own IAM permission, which
+   * `grantInvoke` never covers: grant it with `grantTokenVending`. Whoever holds the token can use the whole
+   * WeChat API as the official account until it expires (README, "Token vending"). Same as
+   * `enable: ['TOKEN_VENDING']`.
+   * @default false
+   */
+  readonly tokenVending?: boolean;
 }
 
 /** Refuses props that cannot work, naming the prop. */

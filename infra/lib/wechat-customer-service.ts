@@ -31,7 +31,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { getOperation, TOKEN_VENDING } from '../../functions/core/catalogue';
+import { enabledFunctions, LAMBDA_FUNCTIONS, type RouteSpec } from '../../functions/handlers/functions';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
 import { buildEgress } from './egress';
@@ -82,6 +83,8 @@ export class WeChatCustomerService extends Construct {
   readonly alarms: cloudwatch.Alarm[];
   /** Webhook delivery: the key sealing subscription secrets, the delivery queue and its dead-letter queue. */
   readonly webhooks: WebhookResources;
+  /** The routes of the deployed functions. */
+  private readonly routes: RouteSpec[];
 
   constructor(scope: Construct, id: string, props: WeChatCustomerServiceProps = {}) {
     super(scope, id);
@@ -90,7 +93,9 @@ export class WeChatCustomerService extends Construct {
     const handlersDir = props.handlersDir ?? path.join(REPO_ROOT, 'functions', 'handlers');
     checkProps(this, props, props.functions ?? LAMBDA_FUNCTIONS);
     // Operations off by default (their entry's route.enabledBy) are deployed only when `enable` names their setting.
-    const specs = enabledFunctions(props.functions ?? LAMBDA_FUNCTIONS, (setting) => props.enable?.includes(setting) ?? false);
+    const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : [])];
+    const specs = enabledFunctions(props.functions ?? LAMBDA_FUNCTIONS, (setting) => enable.includes(setting));
+    this.routes = specs.flatMap((spec) => spec.routes);
     const withoutSecret = specs.filter((s) => !s.needs.secret).map((s) => s.id);
     if (withoutSecret.length > 0 && !props.appId) {
       Annotations.of(this).addWarningV2(
@@ -134,9 +139,38 @@ export class WeChatCustomerService extends Construct {
     this.alarms = buildAlarms(this, props, specs, functions, messaging, this.webhooks);
   }
 
-  /** Lets a principal call the IAM-protected routes (execute-api:Invoke on this API). */
+  /**
+   * Lets a principal call the IAM-protected routes (execute-api:Invoke on each of them), except the routes
+   * with a permission of their own (`GET /access-token`): those only {@link grantRoute} grants.
+   */
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.api.arnForExecuteApi()] });
+    const routes = this.routes.filter((r) => r.auth === 'iam' && !r.ownPermission);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: routes.map((r) => this.routeArn(r)) });
+  }
+
+  /**
+   * Lets a principal call one route of this API, e.g. a route with a permission of its own.
+   *
+   * @throws when the API has no such route (for example an operation whose setting is off).
+   */
+  grantRoute(grantee: iam.IGrantable, method: RouteSpec['method'], path: string): iam.Grant {
+    const route = this.routes.find((r) => r.method === method && r.path === path);
+    if (!route) throw new Error(`WeChatCustomerService ${this.node.path}: there is no route ${method} ${path} (is the setting that enables it on?)`);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.routeArn(route)] });
+  }
+
+  /**
+   * Lets a principal read the shared access token (`GET /access-token`, with `tokenVending` on). Nothing
+   * else grants it: whoever holds the token can use the whole WeChat API as the official account.
+   */
+  grantTokenVending(grantee: iam.IGrantable): iam.Grant {
+    const { route } = getOperation('getAccessToken');
+    return this.grantRoute(grantee, route.method, route.path);
+  }
+
+  /** The execute-api ARN of a route, any stage; `{param}` segments match any value. */
+  private routeArn(route: RouteSpec): string {
+    return this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'));
   }
 
   /** Lets a principal queue bulk sends. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { CATALOGUE } from '../../functions/core/catalogue';
-import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 
@@ -72,7 +72,8 @@ describe('console routes on npm start', () => {
     const res = await rawGet(product.url, '/console/catalogue.json');
     const { operations } = JSON.parse(res.body) as { operations: Array<Record<string, any>> };
     // Assess
-    const served = new Set(LAMBDA_FUNCTIONS.map((fn) => fn.operation).filter(Boolean));
+    // Served: every function but those whose setting is off (token vending, by default).
+    const served = new Set(enabledFunctions(LAMBDA_FUNCTIONS, () => false).map((fn) => fn.operation).filter(Boolean));
     expect(operations.map((o) => o.name)).toEqual(CATALOGUE.filter((op) => served.has(op.name)).map((op) => op.name));
     for (const op of CATALOGUE.filter((o) => served.has(o.name))) {
       const listed = operations.find((o) => o.name === op.name)!;

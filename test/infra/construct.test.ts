@@ -3,11 +3,14 @@
  * route with its auth, least-privilege IAM, queues, rules, alarms, outputs — and a snapshot.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from '../../functions/store/table';
 import { INBOUND_EVENT_SOURCE as HANDLERS_INBOUND_SOURCE } from '../../functions/handlers/publisher';
 import * as infra from '../../infra/lib/wechat-customer-service';
 import { actionsOf, appStack, functionLogicalId, normalizedTemplate, resourcesOf, roleStatements, TEST_APP_ID } from './helpers';
+
+/** What the default deployment has: every function but those off by default (route.enabledBy, e.g. token vending). */
+const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
 
 const { stack } = appStack();
 const template = Template.fromStack(stack);
@@ -28,7 +31,7 @@ describe('the constants infra repeats agree with the code', () => {
   test('table keys and TTL attribute, inbound event source', () => {
     expect([infra.TABLE_PARTITION_KEY, infra.TABLE_SORT_KEY, infra.TABLE_TTL_ATTRIBUTE]).toEqual([TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE]);
     expect(infra.INBOUND_EVENT_SOURCE).toBe(HANDLERS_INBOUND_SOURCE);
-    expect(LAMBDA_FUNCTIONS.filter((f) => f.consumesBulkQueue).map((f) => f.operation)).toEqual(['sendMessage']);
+    expect(DEPLOYED.filter((f) => f.consumesBulkQueue).map((f) => f.operation)).toEqual(['sendMessage']);
   });
 });
 
@@ -36,16 +39,16 @@ describe('functions', () => {
   const functions = resourcesOf(template, 'AWS::Lambda::Function');
 
   test('one function per LAMBDA_FUNCTIONS entry, nodejs24.x on arm64', () => {
-    expect(functions).toHaveLength(LAMBDA_FUNCTIONS.length);
+    expect(functions).toHaveLength(DEPLOYED.length);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Handler).toBe('index.handler');
     }
-    for (const spec of LAMBDA_FUNCTIONS) expect(() => functionLogicalId(template, spec.id)).not.toThrow();
+    for (const spec of DEPLOYED) expect(() => functionLogicalId(template, spec.id)).not.toThrow();
   });
 
-  test.each(LAMBDA_FUNCTIONS.map((s) => [s.id, s] as const))('%s: environment, log group, timeout', (id, spec) => {
+  test.each(DEPLOYED.map((s) => [s.id, s] as const))('%s: environment, log group, timeout', (id, spec) => {
     const fn = json.Resources[functionLogicalId(template, id)].Properties;
     const env = fn.Environment.Variables;
     expect(env).toMatchObject({
@@ -82,7 +85,7 @@ describe('functions', () => {
 
 describe('HTTP API', () => {
   const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route');
-  const expected = LAMBDA_FUNCTIONS.flatMap((spec) => spec.routes.map((r) => ({ spec, ...r })));
+  const expected = DEPLOYED.flatMap((spec) => spec.routes.map((r) => ({ spec, ...r })));
 
   test('exactly the routes of LAMBDA_FUNCTIONS', () => {
     expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
@@ -117,7 +120,7 @@ describe('HTTP API', () => {
 });
 
 describe('IAM: least privilege per function', () => {
-  test.each(LAMBDA_FUNCTIONS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
+  test.each(DEPLOYED.map((s) => [s.id, s] as const))('%s', (id, spec) => {
     const statements = roleStatements(template, id);
     // No wildcard resources without the egress VPC.
     for (const s of statements) expect(s.Resource).not.toBe('*');
@@ -244,7 +247,7 @@ describe('queues and events', () => {
     });
   });
 
-  const eventSpecs = LAMBDA_FUNCTIONS.filter((s) => s.acceptsEvents);
+  const eventSpecs = DEPLOYED.filter((s) => s.acceptsEvents);
   test.each(eventSpecs.map((s) => [s.id, s] as const))('%s: a rule on the bus for its detail-type, with DLQ and retries', (id, spec) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: ref(busId),
@@ -287,8 +290,8 @@ describe('alarms', () => {
     expect(dlq).toHaveLength(3);
     for (const [, a] of dlq) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     const errors = alarms.filter(([, a]) => a.Properties.MetricName === 'Errors');
-    expect(errors).toHaveLength(LAMBDA_FUNCTIONS.length);
-    expect(alarms).toHaveLength(LAMBDA_FUNCTIONS.length + 3);
+    expect(errors).toHaveLength(DEPLOYED.length);
+    expect(alarms).toHaveLength(DEPLOYED.length + 3);
   });
 
   test('no actions without a topic; the topic with alarmEmail', () => {

@@ -14,6 +14,7 @@ import { appStack } from './helpers';
 
 const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['default', {}],
+  ['token vending on', { tokenVending: 'true' }],
   ['static egress IP', { staticEgressIp: 'true' }],
   ['static egress IP, 2 NAT gateways, alarm e-mail', { staticEgressIp: 'true', natGateways: '2', alarmEmail: 'ops@example.com' }],
   ['existing secret by name, alarm topic', { secretName: 'wechat/kf', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' }],

@@ -1,7 +1,9 @@
 /**
- * Every other WeChat API from a real n8n (2.8.4) with the one managed token: n8n's own HTTP Request node
- * using the *WeChat Official Account API* credential as a predefined credential type (the token is added,
- * and renewed once stale). The built package is installed as a community package, credentials and
+ * Every other WeChat API from a real n8n (2.8.4) with the one managed token: the WeChat node's *WeChat API →
+ * Custom API Call* in both credential modes (direct: the credential's token, refreshed after a 40001 with
+ * one normal-mode fetch; gateway: the product's POST /wechat-api and its token), and n8n's own HTTP Request
+ * node using the *WeChat Official Account API* credential as a predefined credential type (the token is
+ * added, and renewed once stale). The built package is installed as a community package, credentials and
  * workflows are imported with n8n's CLI and run with `n8n execute --id`, against the sandbox.
  *
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`. Without the n8n install
@@ -11,6 +13,7 @@ import { spawn } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,6 +26,9 @@ const MISSING = `n8n is not installed in ${N8N_DIR}: run \`bash test/n8n-e2e/ins
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
+/** A credential on a sandbox whose tokens live TOKEN_TTL_SECONDS, for the HTTP Request node's renewal. */
+const SHORT = { weChatOfficialAccountApi: { id: 'credPassShort001', name: 'WeChat sandbox (short tokens)' } };
+const GATEWAY = { weChatKfGatewayApi: { id: 'credPassGatewy01', name: 'WeChat KF gateway (local)' } };
 /** Tokens live this long in the sandbox, so that the credential's renewal happens within the test. */
 const TOKEN_TTL_SECONDS = 8;
 
@@ -62,7 +68,18 @@ function httpRequest(parameters: Record<string, unknown>) {
     type: 'n8n-nodes-base.httpRequest',
     typeVersion: 4.2,
     parameters: { authentication: 'predefinedCredentialType', nodeCredentialType: 'weChatOfficialAccountApi', options: {}, ...parameters },
-    credentials: DIRECT,
+    credentials: SHORT,
+  };
+}
+
+/** The WeChat node's Custom API Call. */
+function customApiCall(authentication: 'direct' | 'gateway', parameters: Record<string, unknown>) {
+  return {
+    name: 'WeChat',
+    type: 'n8n-nodes-wechat-kf.weChatKf',
+    typeVersion: 1,
+    parameters: { authentication, resource: 'wechatApi', operation: 'call', ...parameters },
+    credentials: authentication === 'direct' ? DIRECT : GATEWAY,
   };
 }
 
@@ -74,6 +91,8 @@ if (!existsSync(N8N_BIN) && !IS_CI) {
 
 describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
   let sandbox: Sandbox;
+  let short: Sandbox;
+  let product: LocalProduct;
   let work = '';
   let env: NodeJS.ProcessEnv = {};
 
@@ -88,7 +107,9 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     if (!existsSync(N8N_BIN)) throw new Error(MISSING);
     if (!existsSync(DIST_NODE)) throw new Error(`${DIST_NODE} is missing: run \`npm run build --workspace n8n-nodes\` first`);
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-pass-'));
-    sandbox = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
+    sandbox = await startSandbox({ quiet: true });
+    short = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
+    product = await startLocal({ port: 0, dataDir: join(work, 'product'), env: {} });
     env = {
       PATH: process.env.PATH,
       HOME: work,
@@ -100,7 +121,7 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
       N8N_PERSONALIZATION_ENABLED: 'false',
       N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
       N8N_RUNNERS_ENABLED: 'false',
-      N8N_LOG_LEVEL: 'warn',
+      N8N_LOG_LEVEL: 'info',
       DB_SQLITE_POOL_SIZE: '1',
       NODE_ENV: 'production',
     };
@@ -121,11 +142,21 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
       join(work, 'credentials.json'),
       JSON.stringify([
         { id: cred.id, name: cred.name, type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+        { id: SHORT.weChatOfficialAccountApi.id, name: SHORT.weChatOfficialAccountApi.name, type: 'weChatOfficialAccountApi', data: { appId: short.appId, appSecret: short.appSecret, baseUrl: short.url, grantMode: 'stable', accessToken: '' } },
+        {
+          id: GATEWAY.weChatKfGatewayApi.id,
+          name: GATEWAY.weChatKfGatewayApi.name,
+          type: 'weChatKfGatewayApi',
+          data: { url: product.url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' },
+        },
       ]),
     );
     const workflows = [
-      workflow('wfHttpGetInfo001', httpRequest({ method: 'GET', url: `${sandbox.url}/cgi-bin/user/info`, sendQuery: true, queryParameters: { parameters: [{ name: 'openid', value: OPENID }] } })),
-      workflow('wfHttpPostTag001', httpRequest({ method: 'POST', url: `${sandbox.url}/cgi-bin/tags/create`, sendBody: true, specifyBody: 'json', jsonBody: '{"tag":{"name":"from n8n"}}' })),
+      workflow('wfHttpGetInfo001', httpRequest({ method: 'GET', url: `${short.url}/cgi-bin/user/info`, sendQuery: true, queryParameters: { parameters: [{ name: 'openid', value: OPENID }] } })),
+      workflow('wfHttpPostTag001', httpRequest({ method: 'POST', url: `${short.url}/cgi-bin/tags/create`, sendBody: true, specifyBody: 'json', jsonBody: '{"tag":{"name":"from n8n"}}' })),
+      workflow('wfCustomDirect01', customApiCall('direct', { method: 'GET', path: '/cgi-bin/user/info', query: JSON.stringify({ openid: OPENID }) })),
+      workflow('wfCustomGatewy01', customApiCall('gateway', { method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"via the gateway"}}' })),
+      workflow('wfCustomRefuse01', customApiCall('direct', { method: 'POST', path: '/cgi-bin/message/custom/send', body: '{"touser":"x","msgtype":"text","text":{"content":"x"}}' })),
     ];
     writeFileSync(join(work, 'workflows.json'), JSON.stringify(workflows));
     for (const args of [
@@ -136,26 +167,29 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
       if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
     }
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'hi' });
+    await short.simulateUser(OPENID, { type: 'text', content: 'hi' });
   });
 
   afterAll(async () => {
+    await product?.stop();
     await sandbox?.stop();
+    await short?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('the HTTP Request node uses the credential as a predefined credential type: the token is added, and renewed once stale', async () => {
     // act: a GET, then (once the first token has expired) a POST, to endpoints the product has no operation for
     await execute('wfHttpGetInfo001');
-    const firstFetch = sandbox.requests('/cgi-bin/stable_token')[0]?.at ?? Date.now();
+    const firstFetch = short.requests('/cgi-bin/stable_token')[0]?.at ?? Date.now();
     await new Promise((r) => setTimeout(r, Math.max(0, firstFetch + TOKEN_TTL_SECONDS * 1000 + 500 - Date.now())));
     await execute('wfHttpPostTag001');
     // assess
-    const [info] = sandbox.requests('/cgi-bin/user/info');
-    const [created] = sandbox.requests('/cgi-bin/tags/create');
+    const [info] = short.requests('/cgi-bin/user/info');
+    const [created] = short.requests('/cgi-bin/tags/create');
     expect(info!.answer?.body).toMatchObject({ subscribe: 1, openid: OPENID });
     expect(created!.answer?.body).toEqual({ tag: { id: 100, name: 'from n8n' } });
     expect(info!.query.openid).toBe(OPENID);
-    const fetches = sandbox.requests('/cgi-bin/stable_token');
+    const fetches = short.requests('/cgi-bin/stable_token');
     const issued = fetches.map((r) => (r.answer?.body as { access_token?: string }).access_token);
     // Two tokens, each from one normal-mode fetch: the first was expired by the time of the POST, and the
     // credential renewed it before sending rather than let WeChat answer 42001.
@@ -163,5 +197,46 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     expect(info!.query.access_token).toBe(issued[0]);
     expect(created!.query.access_token).toBe(issued[1]);
     expect(issued[1]).not.toBe(issued[0]);
+  });
+
+  it("Custom API Call in direct mode: the credential's token added, and a 40001 recovered with one normal-mode fetch", async () => {
+    // prepare
+    const infoBefore = sandbox.requests('/cgi-bin/user/info').length;
+    // act: once with whatever token the credential holds, then again after WeChat stopped taking it
+    await execute('wfCustomDirect01');
+    const fetchesBefore = sandbox.requests('/cgi-bin/stable_token').length;
+    sandbox.invalidateTokens();
+    await execute('wfCustomDirect01');
+    // assess
+    const calls = sandbox.requests('/cgi-bin/user/info').slice(infoBefore);
+    expect(calls.map((r) => r.answer?.body as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ subscribe: 1, openid: OPENID }),
+      expect.objectContaining({ errcode: 40001 }),
+      expect.objectContaining({ subscribe: 1, openid: OPENID }),
+    ]);
+    const fetches = sandbox.requests('/cgi-bin/stable_token').slice(fetchesBefore);
+    expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
+    expect(calls[2]!.query.access_token).toBe((fetches[0]!.answer?.body as { access_token: string }).access_token);
+  });
+
+  it("Custom API Call in gateway mode: the product's POST /wechat-api, with the product's own token", async () => {
+    // act
+    await execute('wfCustomGatewy01');
+    // assess
+    const [created] = product.sandbox!.requests('/cgi-bin/tags/create');
+    expect(created!.answer?.body).toEqual({ tag: { id: 100, name: 'via the gateway' } });
+    expect(created!.query.access_token).toBe((await product.context.tokens.getToken()).value);
+    expect(sandbox.requests('/cgi-bin/tags/create').some((r) => (r.body as { tag?: { name?: string } }).tag?.name === 'via the gateway')).toBe(false);
+  });
+
+  it('Custom API Call refuses custom/send with a pointer to the send operation, before WeChat is called', async () => {
+    // prepare
+    const before = sandbox.requests().length;
+    // act
+    const result = await n8n('execute', '--id=wfCustomRefuse01');
+    // assess
+    expect(result.code).not.toBe(0);
+    expect(result.out).toMatch(/sendMessage/);
+    expect(sandbox.requests().slice(before).filter((r) => r.path === '/cgi-bin/message/custom/send')).toEqual([]);
   });
 });

@@ -24,6 +24,7 @@ import { KF_AGENT_OPERATIONS } from './kf-agents';
 import { KF_SESSION_OPERATIONS } from './kf-sessions';
 import { CHAT_RECORD_OPERATIONS } from './chat-records';
 import { HANDOFF_OPERATIONS } from './handoff';
+import { WECHAT_API_OPERATIONS } from './wechat-api';
 
 export * from './types';
 export * from './fields';
@@ -32,6 +33,7 @@ export * from './kf-accounts';
 export * from './typing';
 export * from './subscriptions';
 export * from './deliveries';
+export * from './wechat-api';
 export * from './run';
 
 /** Every operation, in the order they are presented to users. */
@@ -45,6 +47,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...HANDOFF_OPERATIONS,
   ...SUBSCRIPTION_OPERATIONS,
   ...DELIVERY_OPERATIONS,
+  ...WECHAT_API_OPERATIONS,
 ];
 
 /** The names of every operation. */

@@ -7,6 +7,8 @@ import type { HandoffService } from '../handoff';
 import type { DeliveryPage, DeliveryQuery } from '../deliveries';
 import type { RulesProfile } from '../limits';
 import type { SubscriptionsService } from '../webhooks/service';
+import type { PassthroughInput } from '../passthrough';
+import type { AccessToken } from '../token';
 
 /**
  * What an operation acts on, in the words of WeChat's docs (`kfAccount`, `message`, `typing`, …). The n8n
@@ -85,6 +87,11 @@ export interface OperationRoute {
    * Absent: always on.
    */
   enabledBy?: string;
+  /**
+   * The route has an IAM permission of its own: the construct's `grantInvoke` never covers it, only a
+   * grant of this route alone (e.g. `grantTokenVending`). For routes that hand out credentials.
+   */
+  ownPermission?: boolean;
 }
 
 /**
@@ -190,7 +197,13 @@ export interface OperationServices {
    * Calls WeChat: one request with a valid token, retried as the client retries; errcode ≠ 0 throws.
    * `part` says which part of a split text the request is (delivery records name it).
    */
-  wechat: { request(spec: WeChatRequestSpec, recipient?: string, part?: { part: number; parts: number }): Promise<WeChatResult> };
+  wechat: {
+    request(spec: WeChatRequestSpec, recipient?: string, part?: { part: number; parts: number }): Promise<WeChatResult>;
+    /** The passthrough (`callApi`, core/passthrough.ts): any call on the API root, JSON or a file answered. */
+    callApi?(input: PassthroughInput): Promise<WeChatResult | FileResult>;
+  };
+  /** The token cache (token vending reads the one shared token from it). */
+  tokens?: { getToken(): Promise<AccessToken> };
   /**
    * A split send's progress (docs/long-text.md): the parts an earlier try under the same idempotency key
    * sent (start after them), and what to do after each part went out. Absent in n8n's direct mode.

@@ -4,14 +4,16 @@ import { generatedOperation, titleCase } from './generated';
 import { chatRecord } from './chatRecord';
 import { message } from './message';
 import type { NodeOperation, NodeResource } from './types';
+import { wechatApi } from './wechatApi';
 
 /**
  * Resources whose UI is written by hand because generation would be worse: messages (one Send with a
  * Message Type switch over every type, rather than twelve operations), chat records (Return All / Limit,
- * following the answer's cursor). Their fields still come from the
- * catalogue's data (actions/message/content.ts). Every other resource is generated from the catalogue.
+ * following the answer's cursor), and the passthrough's names (WeChat API → Custom API Call). Their fields
+ * still come from the catalogue's data (actions/message/content.ts). Every other resource is generated
+ * from the catalogue.
  */
-const HAND_MADE: Readonly<Record<string, NodeResource>> = { message, chatRecord };
+const HAND_MADE: Readonly<Record<string, NodeResource>> = { message, chatRecord, wechatApi };
 
 /**
  * The node's resources: one per catalogue resource, in the order the catalogue first mentions them; an

@@ -11,6 +11,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runOperation, pathParameters, type Operation, type WeChatRequestSpec } from '../../../../functions/core/catalogue';
 import { buildQuery, multipartBody } from '../../../../functions/core/client';
 import { isTokenErrcode, ValidationError } from '../../../../functions/core/errors';
+import { passthroughRequest, passthroughUrl } from '../../../../functions/core/passthrough';
 import { productError, validationError, weChatApiError } from './errors';
 import { staticDataHandoffs } from '../../../shared/handoff-state';
 
@@ -187,8 +188,18 @@ export async function performOperation(
 		});
 	}
 	// The same runner as the product's functions: the entry's one WeChat request, or its own hook.
+	const credentials = await this.getCredentials(DIRECT_CREDENTIAL, itemIndex);
 	return (await runOperation(op, input, {
-		wechat: { request: async (spec, recipient) => await callDirect.call(this, spec, itemIndex, recipient) },
+		wechat: {
+			request: async (spec, recipient) => await callDirect.call(this, spec, itemIndex, recipient),
+			// The passthrough: the credential's token, refreshed on 40001 / 40014 / 42001 like every call; the
+			// URL checked once more to stay on the credential's API root.
+			callApi: async (checked) => {
+				const spec = passthroughRequest(checked);
+				passthroughUrl(String(credentials.baseUrl || 'https://api.weixin.qq.com'), spec.path);
+				return await callDirect.call(this, spec, itemIndex);
+			},
+		},
 		options: {},
 		now: Date.now,
 		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).

@@ -1,0 +1,152 @@
+/**
+ * Every other WeChat API through the product's one token, over HTTP against the sandbox on the embedded
+ * DynamoDB: POST /wechat-api (callApi) and GET /access-token (token vending, off by default).
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
+
+async function call(product: LocalProduct, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${product.url}${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, headers: res.headers, text };
+}
+
+const STABLE = '/cgi-bin/stable_token';
+const forced = (product: LocalProduct) => product.sandbox!.requests(STABLE).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+
+describe('POST /wechat-api: the passthrough', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-pass-'));
+    product = await startLocal({ port: 0, dataDir, env: {} });
+  });
+  afterAll(async () => {
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('makes a GET and a POST to endpoints the product has no operation for, with its managed token', async () => {
+    // prepare
+    await product.sandbox!.simulateUser('oPass1', { type: 'text', content: 'hi' });
+    // act
+    const created = await call(product, 'POST', '/wechat-api', { method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: 'vip' } } });
+    const info = await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oPass1', lang: 'zh_CN' } });
+    // assess
+    expect(created).toMatchObject({ status: 200, json: { tag: { id: expect.any(Number), name: 'vip' } } });
+    expect(info).toMatchObject({ status: 200, json: { subscribe: 1, openid: 'oPass1', tagid_list: [] } });
+    const token = (await product.context.tokens.getToken()).value;
+    expect(product.sandbox!.requests('/cgi-bin/user/info').at(-1)!.query).toEqual({ access_token: token, openid: 'oPass1', lang: 'zh_CN' });
+    expect(product.sandbox!.requests('/cgi-bin/tags/create').at(-1)!.query).toEqual({ access_token: token });
+  });
+
+  it.each([
+    ['a full URL', { method: 'GET', path: 'https://evil.example/cgi-bin/user/info' }, /not a full URL/],
+    ['..', { method: 'GET', path: '/cgi-bin/../sandbox/users' }, /must not contain \.\./],
+    ['a caller-supplied token', { method: 'GET', path: '/cgi-bin/user/get', query: { access_token: 'mine' } }, /the product adds its managed access token/],
+    ['custom/send', { method: 'POST', path: '/cgi-bin/message/custom/send', body: { touser: 'oPass1', msgtype: 'text', text: { content: 'x' } } }, /use sendMessage \(POST \/messages\)/],
+  ])('refuses %s with a 400 naming the field, before WeChat is called', async (_what, input, rule) => {
+    // prepare
+    const before = product.sandbox!.requests().length;
+    // act
+    const answer = await call(product, 'POST', '/wechat-api', input);
+    // assess
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.code).toBe('INVALID_INPUT');
+    expect(answer.json.error.issues).toEqual([expect.objectContaining({ field: expect.stringMatching(/^(path|query\.access_token)$/), rule: expect.stringMatching(rule) })]);
+    expect(product.sandbox!.requests().length).toBe(before);
+  });
+
+  it('answers a WeChat error as the same 502 {errcode, errmsg, hint} as every other operation', async () => {
+    // act
+    const answer = await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oNobodyHere' } });
+    // assess
+    expect(answer.status).toBe(502);
+    expect(answer.json.error).toMatchObject({ code: 'WECHAT_ERROR', errcode: 40003, errmsg: expect.stringContaining('invalid openid'), hint: expect.any(String) });
+  });
+
+  it('recovers from a 40001 with one normal-mode fetch when another system has refreshed the token', async () => {
+    // prepare: the product holds a token; another system on the AppID forces a refresh, which kills it
+    await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/tags/get' });
+    const sandbox = product.sandbox!;
+    const other = await fetch(`${sandbox.url}${STABLE}`, {
+      method: 'POST',
+      body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret, force_refresh: true }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const fetchesBefore = forced(product).length;
+    const callsBefore = sandbox.requests('/cgi-bin/tags/get').length;
+    // act
+    const answer = await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/tags/get' });
+    // assess
+    expect(answer.status).toBe(200);
+    const calls = sandbox.requests('/cgi-bin/tags/get').slice(callsBefore);
+    expect(calls.map((r) => (r.answer?.body as { errcode?: number }).errcode)).toEqual([40001, undefined]);
+    expect(calls[1]!.query.access_token).toBe(other.access_token);
+    expect(forced(product).slice(fetchesBefore)).toEqual([false]);
+  });
+
+  it('answers a file WeChat sends instead of JSON as that file', async () => {
+    // prepare
+    const push = await product.sandbox!.simulateUser('oPass2', { type: 'image' });
+    // act
+    const answer = await fetch(`${product.url}/wechat-api`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: String(push.message.MediaId) } }),
+    });
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    // assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^image\/jpeg/);
+    expect([bytes[0], bytes[1], bytes[2]]).toEqual([0xff, 0xd8, 0xff]);
+  });
+
+  it('serves no /access-token while token vending is off (the default)', async () => {
+    // act
+    const answer = await call(product, 'GET', '/access-token');
+    // assess
+    expect(answer.status).toBe(404);
+    expect(answer.text).not.toMatch(/access_token"/);
+  });
+});
+
+describe('GET /access-token: token vending, with TOKEN_VENDING=on', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-vend-'));
+    product = await startLocal({ port: 0, dataDir, env: { TOKEN_VENDING: 'on' } });
+  });
+  afterAll(async () => {
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('hands out the one token the product itself uses, with its expiry, fetching it once', async () => {
+    // act
+    const first = await call(product, 'GET', '/access-token');
+    const second = await call(product, 'GET', '/access-token');
+    await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/tags/get' });
+    // assess
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({ access_token: expect.any(String), expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), expires_in: expect.any(Number) });
+    expect(first.json.expires_in).toBeGreaterThan(7000);
+    expect(Date.parse(first.json.expires_at)).toBeGreaterThan(Date.now() + 7000_000);
+    expect(second.json.access_token).toBe(first.json.access_token);
+    expect(product.sandbox!.requests('/cgi-bin/tags/get').at(-1)!.query.access_token).toBe(first.json.access_token);
+    expect(product.sandbox!.count(STABLE)).toBe(1);
+  });
+});
