@@ -113,7 +113,7 @@ describe.each([
     if (mode === 'safe') expect(Object.keys(outer).sort()).toEqual(['Encrypt', 'MsgSignature', 'Nonce', 'TimeStamp']);
     expect(reply).toMatchObject({ ToUserName: openid, FromUserName: 'gh_sandbox', MsgType: 'transfer_customer_service', TransInfo: { KfAccount: KF } });
     expect(waiting.json.waitcaselist).toEqual([expect.objectContaining({ openid })]);
-    const handed = product.events.events.find((e) => e.detail.openid === openid && (e.detail.message as any).Content === 'human');
+    const handed = product.events.events.find((e) => e.detail.openid === openid && (e.detail.message as any)?.Content === 'human');
     expect(handed?.detail).toMatchObject({ transferred: true, humanSession: null });
 
     // the agent's turn
