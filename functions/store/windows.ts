@@ -430,12 +430,17 @@ export class WindowStore {
             ExpressionAttributeNames: names(...write.names),
             ExpressionAttributeValues: write.values,
             ReturnValues: 'ALL_OLD',
+            // A refusal explains itself from the item the condition saw: one request, not a write and
+            // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
+            // the item is read, as before: docs/table.md.)
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         old = toRecord(out.Attributes) ?? {};
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
-        const state = windowState(await this.read(openid), this.now(), this.profile);
+        const seen = (error as { Item?: Record<string, AttributeValue> }).Item;
+        const state = windowState(seen ? toRecord(seen) : await this.read(openid), this.now(), this.profile);
         if (gate.refusalOf(state) !== null || attempt >= ATTEMPTS) throw gate.errorOf(state);
         continue;
       }
