@@ -20,7 +20,7 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { getOperation, runOperation, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
+import { getOperation, prepareOperation, runOperation, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
@@ -177,7 +177,9 @@ export class WeChatClient {
    * @param trace told whether a request may have reached WeChat (see {@link SendTrace}).
    */
   async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<OperationResult> {
-    return runOperation(op, input, this.services(trace));
+    // What `prepare` sends (media uploads) is not the operation's call: it never marks the trace.
+    const ready = await prepareOperation(op, input, this.services());
+    return runOperation(op, ready, this.services(trace));
   }
 
   /**
@@ -205,7 +207,9 @@ export class WeChatClient {
    * @param trace told whether the request may have reached WeChat (see {@link SendTrace}).
    */
   async request(spec: WeChatRequestSpec, recipient?: string, trace?: SendTrace): Promise<WeChatResult> {
-    const answer = await this.sendWithFreshToken(spec, this.attempts, trace);
+    // A request that may answer a file (media/get) gets `{file}` for one, WeChat's JSON otherwise.
+    const answer = spec.answer === 'file' ? await this.sendWithFreshToken(spec, this.attempts, trace, true) : await this.sendWithFreshToken(spec, this.attempts, trace);
+    if (isWeChatFile(answer)) return { file: answer };
     if (answer.errcode !== undefined && answer.errcode !== 0) {
       throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
     }

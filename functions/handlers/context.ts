@@ -19,6 +19,7 @@ import {
   PartProgressStore,
   HandoffStore,
   InboundDedup,
+  MediaCache,
   WindowStore,
   type IdempotentRunner,
 } from '../store';
@@ -40,6 +41,8 @@ export interface AppContext {
   dedup: InboundDedup;
   /** Handoff marks and human sessions (docs/handoff.md). */
   handoffs: HandoffStore;
+  /** Uploaded media by content, reused for their 3 days (docs/media.md). */
+  mediaCache: MediaCache;
   publisher: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -121,6 +124,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    mediaCache: new MediaCache({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),
     logger: options.logger ?? createLogger(),
     metrics,

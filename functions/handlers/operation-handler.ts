@@ -16,7 +16,7 @@ import type { AppContext } from './context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
 import { fileAnswer, jsonAnswer, type HttpAnswer } from './http';
 import { httpErrorAnswer, logFailure, withObservability } from './middleware';
-import { readMultipartFile } from './multipart';
+import { readMultipartParts, type MultipartParts } from './multipart';
 import { perform } from './perform';
 
 /** Copies path parameters and the operation's query names onto an input object, refusing disagreements. */
@@ -35,6 +35,33 @@ function withRequestParameters(op: Operation, body: unknown, request: HttpReques
   return { ...body, ...params };
 }
 
+/** Sets `value` at a dotted path of `target` (`video.thumb_media_id`), refusing paths that would overwrite. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new ValidationError([{ field: path, rule: 'is not a usable field name' }]);
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined) node = node[key] = {} as Record<string, unknown>;
+    else if (typeof next === 'object' && next !== null && !Array.isArray(next) && !(next instanceof Uint8Array)) node = next as Record<string, unknown>;
+    else throw new ValidationError([{ field: path, rule: `conflicts with the field ${key}` }]);
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** The input of a multipart body: the `message` part's JSON, its text fields and its files by dotted name. */
+function multipartInput(parts: MultipartParts): Record<string, unknown> {
+  let input: Record<string, unknown> = {};
+  if (parts.fields.message !== undefined) {
+    const parsed = parseJsonBody(Buffer.from(parts.fields.message, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValidationError([{ field: 'message', rule: 'must be a JSON object' }]);
+    input = parsed as Record<string, unknown>;
+  }
+  for (const [name, value] of Object.entries(parts.fields)) if (name !== 'message') setPath(input, name, value);
+  for (const [name, file] of Object.entries(parts.files)) setPath(input, name, { file: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) });
+  return input;
+}
+
 /**
  * Builds an operation's input from an HTTP request, as its entry's `input` says: a JSON body (none for
  * GET and DELETE), or a file (a raw body of an accepted type, or multipart/form-data with the file in
@@ -47,8 +74,11 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
   const spec = op.input;
   if (spec.kind === 'file') {
     if (bare === 'multipart/form-data') {
-      const file = await readMultipartFile(request.body, request.headers['content-type']!, spec.field, spec.maxBytes);
-      return withRequestParameters(op, { [spec.field]: new Uint8Array(file.data), filename: file.filename }, request);
+      // The file in `spec.field`; other text parts are input fields too (e.g. `type` beside `media`).
+      const parts = await readMultipartParts(request.body, request.headers['content-type']!, spec.maxBytes);
+      const file = parts.files[spec.field];
+      if (!file) throw new ValidationError([{ field: spec.field, rule: `is required: a file field named "${spec.field}"` }]);
+      return withRequestParameters(op, { ...parts.fields, [spec.field]: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) }, request);
     }
     if (bare !== 'application/json') {
       if (request.body.length === 0) {
@@ -61,6 +91,8 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
       }
       return withRequestParameters(op, { [spec.field]: new Uint8Array(request.body) }, request);
     }
+  } else if (spec.files && bare === 'multipart/form-data') {
+    return withRequestParameters(op, multipartInput(await readMultipartParts(request.body, request.headers['content-type']!, spec.files.maxBytes)), request);
   } else {
     checkJsonContentType(contentType);
   }

@@ -1,8 +1,13 @@
 /**
  * Performing one catalogue operation, the same way whichever event asked for it:
  *
- *   parse the input ─▶ (idempotency key?) run at most once ─▶ gate (send or typing window)
- *     ─▶ WeChat ─▶ on a failure that provably did not reach the user, give the gate's count back ─▶ result
+ *   parse the input ─▶ (idempotency key?) run at most once ─▶ prepare (fetch, check, upload media)
+ *     ─▶ gate (send or typing window) ─▶ WeChat ─▶ on a failure that provably did not reach the user,
+ *     give the gate's count back ─▶ result
+ *
+ * `prepare` runs before the gate so that a bad file or URL is refused with nothing counted, and an upload
+ * (WeChat's media/upload, not a message) never counts against the window; a media_id it uploaded stays
+ * cached if the gate or WeChat then refuses the send.
  *
  * The gate runs before WeChat is called, so a send the window forbids never reaches WeChat. A send that
  * fails before WeChat was called (no token, a request that cannot be built, WeChat unreachable) or that
@@ -13,8 +18,9 @@
  * same Idempotency-Key are one send (the parsed input fills in `msgtype`, so the same message through
  * either route is the same payload, and another message under the key is refused with 422).
  */
+import { createHash } from 'crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { runOperation, type Operation, type OperationResult, type SendMessageInput, type SendTrace } from '../core/catalogue';
+import { prepareOperation, runOperation, type Operation, type OperationResult, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
 import { performSend, type SendSource } from './send';
@@ -60,6 +66,18 @@ export function idempotencyScope(op: Operation): string {
 }
 
 /**
+ * The payload an idempotency key is checked against: the input, with every file (bytes) replaced by its
+ * SHA-256, so a 10 MB upload is never serialised into the idempotency record and the same file under the
+ * same key is the same payload.
+ */
+export function idempotencyPayload(input: unknown): unknown {
+  if (input instanceof Uint8Array) return `sha256:${createHash('sha256').update(input).digest('hex')}`;
+  if (Array.isArray(input)) return input.map(idempotencyPayload);
+  if (typeof input === 'object' && input !== null) return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, idempotencyPayload(v)]));
+  return input;
+}
+
+/**
  * Performs an operation whose input is already parsed.
  *
  * @param idempotencyKey when given, the operation runs at most once for this key; replays get the first
@@ -82,10 +100,11 @@ export async function perform(
   // Sends have their own path: parts, one gate write for all of them, a delivery record per attempt.
   if (op.gate.kind === 'send') return performSend(ctx, op, input as SendMessageInput, { idempotencyKey, lambda, source });
   const run = async (): Promise<OperationResult> => {
-    const permit = await gate(ctx, op, input);
+    const ready = await prepareOperation(op, input, operationServices(ctx));
+    const permit = await gate(ctx, op, ready);
     const trace: SendTrace = { mayHaveReachedWeChat: false };
     try {
-      const result = await runOperation(op, input, operationServices(ctx, trace));
+      const result = await runOperation(op, ready, operationServices(ctx, trace));
       if (op.gate.kind === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
       return result;
     } catch (error) {
@@ -101,5 +120,5 @@ export async function perform(
   // A run still "in progress" after this invocation's deadline died with its container: a retry may take
   // it over then, rather than after the runner's default of a minute.
   const remaining = lambda?.getRemainingTimeInMillis?.();
-  return ctx.idempotency.run(idempotencyScope(op), idempotencyKey, input as object, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
+  return ctx.idempotency.run(idempotencyScope(op), idempotencyKey, idempotencyPayload(input) as object, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
 }

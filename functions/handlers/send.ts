@@ -19,14 +19,14 @@
  * sends are given back.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { recipientOf, runOperation, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
+import { prepareOperation, recipientOf, runOperation, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { outcomeOf, type DeliveryAttempt } from '../core/deliveries';
 import { NotEnoughSendsError, PartialSendError, SendWindowClosedError } from '../core/errors';
 import { partsOf } from '../core/split-send';
 import { IdempotencyKeyReusedError, partsDigest, type SendPermit } from '../store';
 import type { AppContext } from './context';
 import { DeliveryLog } from './delivery-log';
-import { countBy, idempotencyScope } from './perform';
+import { countBy, idempotencyPayload, idempotencyScope } from './perform';
 import { operationServices } from './services';
 
 /** Where a send came from, as its delivery records say. */
@@ -71,12 +71,14 @@ export async function performSend(ctx: AppContext, op: Operation, input: SendMes
   const log = new DeliveryLog(ctx);
   const { idempotencyKey } = options;
   try {
-    const run = () => sendOnce(ctx, op, input, log, options);
+    // Media given as {url} / {file} are fetched, checked and uploaded before the gate (docs/media.md):
+    // a bad file costs nothing, and the upload never counts against the window.
+    const run = async () => sendOnce(ctx, op, await prepareOperation(op, input, operationServices(ctx)), log, options);
     if (!idempotencyKey) return await run();
     // A run still "in progress" after this invocation's deadline died with its container: a retry may take
     // it over then, rather than after the runner's default of a minute.
     const remaining = options.lambda?.getRemainingTimeInMillis?.();
-    return await ctx.idempotency.run(idempotencyScope(op), idempotencyKey, input, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
+    return await ctx.idempotency.run(idempotencyScope(op), idempotencyKey, idempotencyPayload(input) as SendMessageInput, run, remaining ? { inProgressTimeoutMs: remaining } : undefined);
   } finally {
     await log.flush();
   }

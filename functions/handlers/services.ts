@@ -5,6 +5,7 @@
  */
 import type { OperationServices, SendTrace } from '../core/catalogue';
 import type { DeliveryQuery } from '../core/deliveries';
+import { fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
 import { subscriptionsService } from './webhooks/subscriptions-api';
@@ -27,6 +28,8 @@ export function operationServices(ctx: AppContext, trace?: SendTrace): Operation
     handoffs: handoffService(ctx.handoffs),
     // Records answered with ISO times, as every time the API answers.
     deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },
+    mediaCache: ctx.mediaCache,
+    fetchUrl,
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
 }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FetchTransport, InMemoryTokenProvider, ValidationError, WeChatClient } from '../../functions/core';
 import { MediaUploader } from '../../functions/core/media';
-import { MediaUrlError } from '../../functions/core/net';
+import { fetchUrl, MediaUrlError } from '../../functions/core/net';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { MEDIA_LIFETIME_MS, MediaCache } from '../../functions/store';
 import { fakeClock, startTestDynamo, type TestDynamo } from '../store/helpers';
@@ -50,7 +50,7 @@ describe('MediaUploader', () => {
     const tokens = new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: clock.now });
     const client = new WeChatClient({ transport, tokens, baseUrl: sandbox.url });
     const cache = new MediaCache({ client: dynamo.client, tableName: await dynamo.newTable(), appId: sandbox.appId, now: clock.now });
-    uploader = new MediaUploader({ client, cache, now: clock.now, fetch: { allowPrivate: true } });
+    uploader = new MediaUploader({ client, cache, now: clock.now, fetchUrl: (url, options) => fetchUrl(url, { ...options, allowPrivate: true }) });
   });
 
   it('uploads a video and its thumbnail as video and thumb, and answers the content with their media_ids', async () => {

@@ -69,6 +69,8 @@ describe('functions', () => {
       expect(env.SECRET_ID).toBeUndefined();
       expect(env.WECHAT_APP_ID).toBe(TEST_APP_ID);
     }
+    // Media URLs are fetched from public addresses only when deployed: the local-run switch is never set.
+    expect(env.MEDIA_URL_ALLOW_PRIVATE).toBeUndefined();
     if (spec.operation) expect(env[OPERATION_ENV]).toBe(spec.operation);
     else expect(env[OPERATION_ENV]).toBeUndefined();
     expect(env.AWS_NODEJS_CONNECTION_REUSE_ENABLED).toBeUndefined();

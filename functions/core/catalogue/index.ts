@@ -16,6 +16,7 @@
 import { ValidationError } from '../errors';
 import { DELIVERY_OPERATIONS } from './deliveries';
 import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
+import { MEDIA_OPERATIONS } from './media';
 import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
 import type { Operation } from './types';
 import { SUBSCRIPTION_OPERATIONS } from './subscriptions';
@@ -34,6 +35,7 @@ export * from './typing';
 export * from './subscriptions';
 export * from './deliveries';
 export * from './wechat-api';
+export * from './media';
 export * from './run';
 
 /** Every operation, in the order they are presented to users. */
@@ -48,6 +50,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...SUBSCRIPTION_OPERATIONS,
   ...DELIVERY_OPERATIONS,
   ...WECHAT_API_OPERATIONS,
+  ...MEDIA_OPERATIONS,
 ];
 
 /** The names of every operation. */

@@ -9,10 +9,13 @@ import { limitsFor, type Limits, type RulesProfile } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
 import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
 import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '../split-send';
+import { mediaRefSchema, mediaSourcesOf } from '../media/sources';
+import { MediaUploader } from '../media/uploader';
 import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
-const mediaIdField = (description: string): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description });
-const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'string', required: true, description: 'The media_id of the uploaded thumbnail image' };
+const MEDIA_REF_RULES = ['a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content'];
+const mediaIdField = (description: string, ref = true): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description, ...(ref ? { rules: MEDIA_REF_RULES } : {}) });
+const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'string', required: true, description: 'The media_id of the uploaded thumbnail (a JPG of at most 64 KB), or {url} / {file}', rules: MEDIA_REF_RULES };
 const titleField = (required = false): FieldSpec => ({ name: 'title', displayName: 'Title', type: 'string', required });
 const DESCRIPTION_FIELD: FieldSpec = { name: 'description', displayName: 'Description', type: 'string' };
 
@@ -57,14 +60,14 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     fields: [mediaIdField('The media_id of an uploaded image')],
     title: 'Send an image',
     description: 'An image, by the media_id of an uploaded image.',
-    content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
+    content: () => requiredObject({ media_id: mediaRefSchema() }, 'an object {media_id}'),
   },
   voice: {
     operation: 'sendVoice',
     fields: [mediaIdField('The media_id of uploaded audio')],
     title: 'Send a voice message',
     description: 'A voice message, by the media_id of uploaded audio.',
-    content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
+    content: () => requiredObject({ media_id: mediaRefSchema() }, 'an object {media_id}'),
   },
   video: {
     operation: 'sendVideo',
@@ -73,7 +76,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     description: 'A video with its thumbnail, title and description.',
     content: () =>
       requiredObject(
-        { media_id: mediaIdSchema(), thumb_media_id: mediaIdSchema(), title: optionalString(), description: optionalString() },
+        { media_id: mediaRefSchema(), thumb_media_id: mediaRefSchema(), title: optionalString(), description: optionalString() },
         'an object {media_id, thumb_media_id, title?, description?}',
       ),
   },
@@ -89,7 +92,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
           description: optionalString(),
           musicurl: httpUrlSchema(),
           hqmusicurl: httpUrlSchema(),
-          thumb_media_id: mediaIdSchema(),
+          thumb_media_id: mediaRefSchema(),
         },
         'an object {musicurl, hqmusicurl, thumb_media_id, title?, description?}',
       ),
@@ -120,7 +123,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   mpnews: {
     operation: 'sendMpnews',
-    fields: [mediaIdField('The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)')],
+    fields: [mediaIdField('The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)', false)],
     title: 'Send an mpnews message (deprecated)',
     description: 'An article of the official account by media_id. WeChat deprecates it in favour of mpnewsarticle.',
     content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
@@ -200,7 +203,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     description: 'A card that opens a page of a mini program linked to the official account.',
     content: () =>
       requiredObject(
-        { title: requiredString(), appid: requiredString('an appid'), pagepath: requiredString('a page path'), thumb_media_id: mediaIdSchema() },
+        { title: requiredString(), appid: requiredString('an appid'), pagepath: requiredString('a page path'), thumb_media_id: mediaRefSchema() },
         'an object {title, appid, pagepath, thumb_media_id}',
       ),
   },
@@ -299,6 +302,25 @@ const SEND_NEEDS = { ...WECHAT_CALL_NEEDS, publishesEvents: true };
 /** A send operation. */
 export type MessageOperation = Operation<SendMessageInput>;
 
+/**
+ * The `prepare` of every send: a message whose media_id / thumb_media_id is `{url}` or `{file}` gets each
+ * fetched, checked by its bytes and uploaded (thumb for video and music thumbnails, image for a
+ * mini-program card's picture), through the media cache, before the send gate (docs/media.md).
+ */
+export async function prepareSendMedia(input: SendMessageInput, services: OperationServices): Promise<SendMessageInput> {
+  const content = input[input.msgtype] as Record<string, unknown> | undefined;
+  if (mediaSourcesOf(input.msgtype, content).length === 0) return input;
+  const uploader = new MediaUploader({ client: services.wechat, cache: services.mediaCache, fetchUrl: services.fetchUrl, now: services.now });
+  const prepared = await uploader.prepare(input.msgtype, content ?? {});
+  return { ...input, [input.msgtype]: await uploader.upload(prepared) };
+}
+
+/** Message types whose media may be fetched and uploaded first: their function gets more time and memory. */
+const MEDIA_SENDS: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'music', 'miniprogrampage']);
+
+/** The largest media file a send may carry (a video, 10 MB); each type's own limit is checked by its bytes. */
+const MEDIA_FILE_MAX_BYTES = 10 * 1024 * 1024;
+
 function sendOperation(type: MessageType): MessageOperation {
   const spec = MESSAGE_TYPE_SPECS[type];
   return {
@@ -309,12 +331,15 @@ function sendOperation(type: MessageType): MessageOperation {
     description: `${spec.description} Optionally sent as a named kf account (customservice.kf_account).`,
     route: { method: 'POST', path: `/messages/${type}` },
     endpoint: { method: 'POST', path: SEND_PATH },
-    input: { kind: 'json' },
+    input: MEDIA_SENDS.has(type) ? { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } : { kind: 'json' },
     gate: SEND_GATE,
     msgtype: type,
     fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD, ...(type === 'text' ? [SPLIT_FIELD] : [])],
     needs: SEND_NEEDS,
+    // A URL fetched (10 s at most) and a file of up to 10 MB uploaded before the send.
+    ...(MEDIA_SENDS.has(type) ? { sizing: { memoryMb: 512, timeoutSeconds: 30 } } : {}),
     parse: (input, options) => parseMessage(input, options, type),
+    prepare: prepareSendMedia,
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
     ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
@@ -330,7 +355,7 @@ const sendMessage: MessageOperation = {
   description: "Sends a message of any type: the body is WeChat's custom/send JSON, unchanged.",
   route: { method: 'POST', path: '/messages' },
   endpoint: { method: 'POST', path: SEND_PATH },
-  input: { kind: 'json' },
+  input: { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } },
   gate: SEND_GATE,
   consumesBulkQueue: true,
   fields: [
@@ -351,6 +376,7 @@ const sendMessage: MessageOperation = {
   // It drains the bulk queue in batches of up to 10 sends.
   sizing: { memoryMb: 512, timeoutSeconds: 30 },
   parse: (input, options) => parseMessage(input, options),
+  prepare: prepareSendMedia,
   toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
   // A text may go out in parts: several WeChat calls.
   perform: sendInParts,

@@ -20,6 +20,19 @@ export async function runOperation<I>(op: Operation<I>, input: I, services: Oper
   return services.wechat.request(op.toRequest(input, services.options), recipientOf(op.gate, input));
 }
 
+/**
+ * Makes a parsed input ready for the gate and the call: the entry's `prepare` hook, if it has one (e.g.
+ * a send whose media are a URL or a file: fetched, checked and uploaded); the input itself otherwise.
+ *
+ * @example
+ * ```ts
+ * const ready = await prepareOperation(op, op.parse(body), services);
+ * ```
+ */
+export async function prepareOperation<I>(op: Operation<I>, input: I, services: OperationServices): Promise<I> {
+  return op.prepare ? op.prepare(input, services) : input;
+}
+
 /** The WeChat user a gated input addresses (named in window errors), or undefined. */
 export function recipientOf<I>(gate: Gate<I>, input: I): string | undefined {
   return gate.kind === 'none' ? undefined : gate.recipient(input);

@@ -9,6 +9,7 @@ import type { RulesProfile } from '../limits';
 import type { SubscriptionsService } from '../webhooks/service';
 import type { PassthroughInput } from '../passthrough';
 import type { AccessToken } from '../token';
+import type { MediaCacheLike, MediaFetcher } from '../media/uploader';
 
 /**
  * What an operation acts on, in the words of WeChat's docs (`kfAccount`, `message`, `typing`, …). The n8n
@@ -30,6 +31,11 @@ export interface WeChatRequestSpec {
   json?: unknown;
   /** A multipart/form-data body with one file. */
   file?: { field: string; filename: string; contentType: string; data: Uint8Array };
+  /**
+   * `file`: the answer may be a file (media/get) rather than JSON: the client then answers
+   * `{file: {data, contentType, filename?}}` instead of parsing it (an errcode JSON still throws).
+   */
+  answer?: 'file';
 }
 
 /** Settings that change how inputs are checked and requests are built. */
@@ -102,7 +108,16 @@ export interface OperationRoute {
  * as base64), for callers that cannot send bytes.
  */
 export type InputSpec =
-  | { kind: 'json' }
+  | {
+      kind: 'json';
+      /**
+       * multipart/form-data is accepted too, for inputs that may carry files (sends whose media are files):
+       * a text part `message` holds the whole JSON input, other text parts are fields (dotted names nest:
+       * `video.title`), and each file part is placed at its dotted name as `{file, filename}`, e.g.
+       * `image.media_id`. Files of at most `maxBytes` each.
+       */
+      files?: { maxBytes: number };
+    }
   | {
       kind: 'file';
       /** The multipart field and input field that hold the bytes, e.g. `media`. */
@@ -219,6 +234,13 @@ export interface OperationServices {
   handoffs?: HandoffService;
   /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
   subscriptions?: SubscriptionsService;
+  /**
+   * Where uploaded media are remembered by content (SHA-256 + type → media_id, for their 3 days), so the
+   * same file sent again is not uploaded again. Absent (n8n direct mode): every file is uploaded.
+   */
+  mediaCache?: MediaCacheLike;
+  /** Fetches a URL a caller gave for a file (SSRF-safe in the product). Absent: URLs are refused. */
+  fetchUrl?: MediaFetcher;
 }
 
 /** One entry of the catalogue. */
@@ -267,4 +289,11 @@ export interface Operation<I = any> {
    * WeChat call) or that make several WeChat calls (paging, upload-then-send, split text).
    */
   perform?(input: I, services: OperationServices): Promise<OperationResult>;
+  /**
+   * Makes a parsed input ready BEFORE the gate: for work that may refuse the input (fetching a URL,
+   * checking a file) or that must not count against a send window (uploading media). A refusal here costs
+   * nothing; what it did (a cached upload) stays done if the gate or WeChat then refuses. Every surface
+   * runs it through {@link prepareOperation} before the gate and {@link runOperation}.
+   */
+  prepare?(input: I, services: OperationServices): Promise<I>;
 }

@@ -15,10 +15,10 @@
  * ```
  */
 import { createHash } from 'crypto';
-import type { WeChatClient, WeChatResult } from '../client';
-import type { WeChatRequestSpec } from '../catalogue';
+import type { WeChatRequestSpec, WeChatResult } from '../catalogue/types';
 import { WeChatUnavailableError } from '../errors';
-import { fetchUrl, type FetchOptions } from '../net/fetcher';
+import type { FetchedFile } from '../net/fetcher';
+import { ValidationError } from '../errors';
 import type { SniffedMedia } from './formats';
 import { checkMediaFile, MEDIA_LIFETIME_SECONDS, MEDIA_RULES, type MediaType } from './rules';
 import { mediaSourcesOf, type PendingMedia } from './sources';
@@ -28,6 +28,9 @@ export interface MediaCacheLike {
   get(type: string, sha256: string): Promise<{ mediaId: string; createdAt: number; expiresAt: number } | undefined>;
   put(type: string, sha256: string, media: { mediaId: string; createdAt: number }): Promise<boolean>;
 }
+
+/** Fetches a URL, capped at `maxBytes`; errors name `field`. */
+export type MediaFetcher = (url: string, options: { maxBytes: number; field: string }) => Promise<Pick<FetchedFile, 'data' | 'filename'>>;
 
 /** A file checked and ready to upload. */
 export interface CheckedFile {
@@ -57,11 +60,15 @@ export interface PreparedContent {
 }
 
 export interface MediaUploaderConfig {
-  client: WeChatClient;
+  /** Calls WeChat (a WeChatClient, or an operation's `services.wechat`). */
+  client: { request(spec: WeChatRequestSpec): Promise<WeChatResult> };
   /** Without one, every file is uploaded. */
   cache?: MediaCacheLike;
-  /** Options passed to the fetcher (timeouts, policy; tests). */
-  fetch?: Omit<FetchOptions, 'maxBytes' | 'field'>;
+  /**
+   * Fetches a URL a caller gave (the SSRF-safe `fetchUrl` of core/net in Lambda and locally; n8n's own
+   * HTTP helpers in n8n). Passed in, so the catalogue never pulls a network stack into n8n's bundle.
+   */
+  fetchUrl?: MediaFetcher;
   /** The clock (ms), for cache entries. Default `Date.now`. */
   now?: () => number;
 }
@@ -108,7 +115,8 @@ export class MediaUploader {
    * @throws {MediaUrlError} for a refused or failed URL; {ValidationError} for a file WeChat would refuse.
    */
   async fetchFile(type: MediaType, url: string, field: string): Promise<CheckedFile> {
-    const fetched = await fetchUrl(url, { ...this.config.fetch, maxBytes: MEDIA_RULES[type].maxBytes, field });
+    if (!this.config.fetchUrl) throw new ValidationError([{ field, rule: 'cannot be fetched here: give the file itself' }]);
+    const fetched = await this.config.fetchUrl(url, { maxBytes: MEDIA_RULES[type].maxBytes, field });
     return checkFile(type, fetched.data, field, fetched.filename);
   }
 
