@@ -4,7 +4,10 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
-import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+
+/** The functions the default stack deploys (token vending and other off-by-default operations are not among them). */
+const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
 import { MAX_DELIVERY_ATTEMPTS } from '../../functions/handlers/webhooks/deliverer';
 import { WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
 import { actionsOf, appTemplate, functionLogicalId, resourcesOf, roleStatements } from './helpers';
@@ -28,7 +31,7 @@ describe('webhook delivery in the stack', () => {
     expect(resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === key)![1].Properties.EnableKeyRotation).toBe(true);
     expect(kmsActions('CreateSubscription')).toEqual([{ action: 'kms:Encrypt', resource: keyArn }]);
     expect(kmsActions('WebhookDelivery')).toEqual([{ action: 'kms:Decrypt', resource: keyArn }]);
-    for (const spec of LAMBDA_FUNCTIONS.filter((s) => !['CreateSubscription', 'WebhookDelivery'].includes(s.id))) {
+    for (const spec of DEPLOYED.filter((s) => !['CreateSubscription', 'WebhookDelivery'].includes(s.id))) {
       expect(kmsActions(spec.id).filter((k) => JSON.stringify(k.resource).includes(key))).toEqual([]);
     }
     expect(env('CreateSubscription')).toMatchObject({ WEBHOOK_KEY_ID: keyArn, WEBHOOK_ADDRESS_POLICY: 'public' });
@@ -66,7 +69,7 @@ describe('webhook delivery in the stack', () => {
       FunctionName: { Ref: functionLogicalId(template, 'WebhookDelivery') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    const senders = LAMBDA_FUNCTIONS.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
+    const senders = DEPLOYED.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
     expect(senders.map((s) => s.id)).toEqual(['WebhookFanOut']);
     expect(env('WebhookFanOut').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookDelivery').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
