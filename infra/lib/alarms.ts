@@ -1,5 +1,5 @@
 /**
- * Alarms: one per dead-letter queue (anything visible) and one per function (errors: an uncaught error
+ * Alarms: one per dead-letter queue (anything visible) and one per ten functions (errors: an uncaught error
  * or a timeout, not a WeChat error answer), notifying the alarm topic when there is one.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -11,6 +11,9 @@ import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
 import type { Messaging } from './messaging';
 import type { WebhookResources } from './webhooks';
 import type { WeChatCustomerServiceProps } from './props';
+
+/** CloudWatch lets a metric-math alarm use at most ten metrics. */
+const FUNCTIONS_PER_ALARM = 10;
 
 /** The alarms. */
 export function buildAlarms(
@@ -48,15 +51,27 @@ export function buildAlarms(
         }),
     );
   }
-  for (const spec of specs) {
+  // Function errors: one alarm per group of up to ten functions (a metric-math alarm takes at most ten
+  // metrics), not one per function. One alarm per function cost ~45 of CloudFormation's 500 resources a
+  // stack, and the stack is already near that limit (test/infra/resource-budget.test.ts). The alarm's
+  // description names every function it watches; the metric graph shows which one failed.
+  for (let start = 0, group = 1; start < specs.length; start += FUNCTIONS_PER_ALARM, group++) {
+    const members = specs.slice(start, start + FUNCTIONS_PER_ALARM);
+    const usingMetrics = Object.fromEntries(
+      members.map((spec, i) => [`e${i}`, functions[spec.id]!.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })]),
+    );
     addAlarm(
-      functions[spec.id]!.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(scope, `${spec.id}ErrorsAlarm`, {
-        alarmDescription: `${spec.id} failed (an uncaught error or timeout, not a WeChat error answer)`,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, period: Duration.minutes(5), label: 'Errors' }).createAlarm(
+        scope,
+        `FunctionErrorsAlarm${group}`,
+        {
+          alarmDescription: `A function failed (an uncaught error or timeout, not a WeChat error answer): one of ${members.map((s) => s.id).join(', ')}`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ),
     );
   }
   return alarms;
