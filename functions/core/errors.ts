@@ -267,7 +267,7 @@ export interface ErrcodeInfo {
 }
 
 /**
- * WeChat's errcodes that matter for customer-service calls, from wechat-reference.md.
+ * WeChat's errcodes that matter for customer-service calls, from docs/wechat-reference.md.
  * Codes not listed here still become {@link WeChatApiError}, with a generic hint.
  */
 export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {

@@ -1,6 +1,6 @@
 /**
  * Configuration of the deployed functions and of the local server, read once from the environment
- * (design.md, "Deployed configuration" and "The local server's contract"). Every value is checked, and a
+ * (docs/configuration.md, "Deployed configuration" and "The local server's contract"). Every value is checked, and a
  * wrong one is refused with the variable's name and the values it may take.
  */
 import { ConfigurationError } from '../core/errors';

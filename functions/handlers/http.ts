@@ -1,5 +1,5 @@
 /**
- * HTTP answers shared by every handler: JSON bodies, the error contract of design.md
+ * HTTP answers shared by every handler: JSON bodies, the error contract of docs/configuration.md
  * (`{"error": {"code", "message", ...}}` with 400 / 401 / 409 / 502 / 503 / 504), and the mapping from
  * any thrown value to it. Unknown errors become a 500 whose body says nothing about internals.
  */

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole product on 127.0.0.1:PORT (default 3000). See design.md for the variables.
+ * `npm start`: the whole product on 127.0.0.1:PORT (default 3000). See docs/configuration.md for the variables.
  */
 import './quiet';
 import { bannerLines } from './banner';

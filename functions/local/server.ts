@@ -1,5 +1,5 @@
 /**
- * The whole product on one machine: every route of design.md's contract, served by the same handlers the
+ * The whole product on one machine: every route of docs/configuration.md's contract, served by the same handlers the
  * Lambda functions run, through API Gateway-shaped events, on an embedded (or external) DynamoDB, against
  * WeChat or the sandbox.
  *
@@ -43,7 +43,7 @@ export interface LocalOptions {
   /** Default 3000; 0 picks a free port. */
   port?: number;
   host?: string;
-  /** The environment to read (design.md's variables). Default `process.env`. */
+  /** The environment to read (docs/configuration.md's variables). Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Where the embedded DynamoDB keeps its data; default DATA_DIR or `.data`. */
   dataDir?: string;

@@ -16,7 +16,7 @@ import {
 import { buildPush } from '../support/push';
 import { ConfigurationError, SignatureError, ValidationError, WeChatKfError } from '../../functions/core/errors';
 
-/** The official worked example (wechat-reference.md). */
+/** The official worked example (docs/wechat-reference.md). */
 const OFFICIAL = {
   token: 'AAAAA',
   encodingAesKey: 'A'.repeat(43),

@@ -1,5 +1,5 @@
 /**
- * The whole product through `startLocal`: every route of design.md's contract over HTTP, against the
+ * The whole product through `startLocal`: every route of docs/configuration.md's contract over HTTP, against the
  * sandbox, on the embedded DynamoDB (dynalite on disk in a temp folder).
  */
 import { mkdtempSync, rmSync } from 'fs';
