@@ -8,19 +8,11 @@
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-
-const ROOT = join(__dirname, '..', '..');
-const N8N_DIR = process.env.N8N_E2E_DIR ?? join(ROOT, '.n8n-e2e');
-const N8N_BIN = join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
-const PACKAGE_DIR = join(ROOT, 'n8n-nodes');
-const DIST_NODE = join(PACKAGE_DIR, 'dist', 'nodes', 'WeChatKf', 'WeChatKf.node.js');
-const IS_CI = process.env.CI === 'true';
-const MISSING = `n8n is not installed in ${N8N_DIR}: run \`bash test/n8n-e2e/install.sh\` first`;
+import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, nodeType, run, waitFor } from './support';
 
 const OPENID_EXECUTE = 'o_e2e_execute';
 const OPENID_TRIGGER = 'o_e2e_trigger';
@@ -29,47 +21,6 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const WEBHOOK_ID = 'wechat-e2e';
 
 jest.setTimeout(300_000);
-
-/** Runs a command without blocking the event loop (the sandbox lives in this process). */
-function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
-  return new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, log?: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && (value as unknown) !== false) return value;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${log ? `\n--- n8n output ---\n${log().slice(-6000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-const nodeType = (name: string) => `n8n-nodes-wechat-kf.${name}`;
 
 function sendWorkflow() {
   return {
@@ -130,11 +81,7 @@ function triggerWorkflow() {
   };
 }
 
-const describeE2E = existsSync(N8N_BIN) ? describe : IS_CI ? describe : describe.skip;
-if (!existsSync(N8N_BIN) && !IS_CI) {
-  // eslint-disable-next-line no-console
-  console.log(`skipping the n8n end-to-end tests: ${MISSING}`);
-}
+const describeE2E = describeWithN8n();
 
 describeE2E('n8n 2.8.4 end to end', () => {
   let sandbox: Sandbox | undefined;
@@ -148,42 +95,12 @@ describeE2E('n8n 2.8.4 end to end', () => {
 
   beforeAll(async () => {
     if (!existsSync(N8N_BIN)) throw new Error(MISSING);
-    if (!existsSync(DIST_NODE)) throw new Error(`${DIST_NODE} is missing: run \`npm run build --workspace n8n-nodes\` first`);
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
     port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      N8N_USER_FOLDER: work,
-      N8N_ENCRYPTION_KEY: 'e2e-encryption-key-0123456789',
-      N8N_PORT: String(port),
-      N8N_LISTEN_ADDRESS: '127.0.0.1',
-      N8N_HOST: '127.0.0.1',
-      WEBHOOK_URL: `http://127.0.0.1:${port}/`,
-      N8N_DIAGNOSTICS_ENABLED: 'false',
-      N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-      N8N_TEMPLATES_ENABLED: 'false',
-      N8N_PERSONALIZATION_ENABLED: 'false',
-      N8N_SECURE_COOKIE: 'false',
-      N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-      N8N_RUNNERS_ENABLED: 'false',
-      N8N_RUNNERS_BROKER_PORT: String(port + 1), // its own broker port: see support.ts n8nEnv
-      N8N_LOG_LEVEL: 'info',
-      DB_SQLITE_POOL_SIZE: '1',
-      NODE_ENV: 'production',
-    };
+    env = n8nEnv(work, port);
 
-    // The built package, packed as npm would publish it, unpacked where n8n keeps community packages.
-    const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: PACKAGE_DIR });
-    if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
-    const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-    const modules = join(work, '.n8n', 'nodes', 'node_modules');
-    mkdirSync(modules, { recursive: true });
-    const untar = await run('tar', ['-xzf', join(work, tgz), '-C', modules]);
-    if (untar.code !== 0) throw new Error(`tar failed:\n${untar.out}`);
-    renameSync(join(modules, 'package'), join(modules, 'n8n-nodes-wechat-kf'));
-    writeFileSync(join(work, '.n8n', 'nodes', 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-wechat-kf': '0.1.0' } }));
+    await installPackage(work);
 
     writeFileSync(
       join(work, 'credentials.json'),

@@ -9,20 +9,12 @@
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`. Without the n8n install
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
-import { spawn } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-
-const ROOT = join(__dirname, '..', '..');
-const N8N_DIR = process.env.N8N_E2E_DIR ?? join(ROOT, '.n8n-e2e');
-const N8N_BIN = join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
-const PACKAGE_DIR = join(ROOT, 'n8n-nodes');
-const DIST_NODE = join(PACKAGE_DIR, 'dist', 'nodes', 'WeChatKf', 'WeChatKf.node.js');
-const IS_CI = process.env.CI === 'true';
-const MISSING = `n8n is not installed in ${N8N_DIR}: run \`bash test/n8n-e2e/install.sh\` first`;
+import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, run } from './support';
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
@@ -33,21 +25,6 @@ const GATEWAY = { weChatKfGatewayApi: { id: 'credPassGatewy01', name: 'WeChat KF
 const TOKEN_TTL_SECONDS = 8;
 
 jest.setTimeout(300_000);
-
-/** Runs a command without blocking the event loop (the sandbox lives in this process). */
-function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
-  return new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
 
 /** A workflow of a manual trigger and one node. */
 function workflow(id: string, node: Record<string, unknown>) {
@@ -83,11 +60,7 @@ function customApiCall(authentication: 'direct' | 'gateway', parameters: Record<
   };
 }
 
-const describeE2E = existsSync(N8N_BIN) ? describe : IS_CI ? describe : describe.skip;
-if (!existsSync(N8N_BIN) && !IS_CI) {
-  // eslint-disable-next-line no-console
-  console.log(`skipping the n8n passthrough end-to-end tests: ${MISSING}`);
-}
+const describeE2E = describeWithN8n();
 
 describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
   let sandbox: Sandbox;
@@ -105,37 +78,15 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
 
   beforeAll(async () => {
     if (!existsSync(N8N_BIN)) throw new Error(MISSING);
-    if (!existsSync(DIST_NODE)) throw new Error(`${DIST_NODE} is missing: run \`npm run build --workspace n8n-nodes\` first`);
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-pass-'));
     sandbox = await startSandbox({ quiet: true });
     short = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
     product = await startLocal({ port: 0, dataDir: join(work, 'product'), env: {} });
-    env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      N8N_USER_FOLDER: work,
-      N8N_ENCRYPTION_KEY: 'e2e-encryption-key-0123456789',
-      N8N_DIAGNOSTICS_ENABLED: 'false',
-      N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-      N8N_TEMPLATES_ENABLED: 'false',
-      N8N_PERSONALIZATION_ENABLED: 'false',
-      N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-      N8N_RUNNERS_ENABLED: 'false',
-      N8N_LOG_LEVEL: 'info',
-      DB_SQLITE_POOL_SIZE: '1',
-      NODE_ENV: 'production',
-    };
+    // Each test n8n gets its own ports (n8n opens its task broker even for `n8n execute`), so it can run
+    // beside the other n8n test files.
+    env = n8nEnv(work, await freePort());
 
-    // The built package, packed as npm would publish it, unpacked where n8n keeps community packages.
-    const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: PACKAGE_DIR });
-    if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
-    const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-    const modules = join(work, '.n8n', 'nodes', 'node_modules');
-    mkdirSync(modules, { recursive: true });
-    const untar = await run('tar', ['-xzf', join(work, tgz), '-C', modules]);
-    if (untar.code !== 0) throw new Error(`tar failed:\n${untar.out}`);
-    renameSync(join(modules, 'package'), join(modules, 'n8n-nodes-wechat-kf'));
-    writeFileSync(join(work, '.n8n', 'nodes', 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-wechat-kf': '0.1.0' } }));
+    await installPackage(work);
 
     const cred = DIRECT.weChatOfficialAccountApi;
     writeFileSync(
