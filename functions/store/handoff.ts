@@ -23,7 +23,8 @@
  * ```
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr } from './table';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { updateItem, type UpdateWrite } from './update';
 import { WINDOW_ITEM_RETENTION_MS } from './windows';
 
 /** How long a mark lasts unless the caller says otherwise: WeChat's own idle limit of a session. */
@@ -114,14 +115,14 @@ export class HandoffStore {
     const until = now + (options.ttlMs ?? DEFAULT_HANDOFF_TTL_MS);
     const kf = options.kfAccount;
     const out = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: this.key(openid),
-        UpdateExpression: `SET #handoffAt = :now, #handoffUntil = :until, #expiresAt = :ttl${kf ? ', #handoffKfAccount = :kf' : ' REMOVE #handoffKfAccount'}`,
-        ExpressionAttributeNames: names('handoffAt', 'handoffUntil', 'expiresAt', 'handoffKfAccount'),
-        ExpressionAttributeValues: { ':now': n(now), ':until': n(until), ':ttl': this.ttl(now, until), ...(kf ? { ':kf': s(kf) } : {}) },
-        ReturnValues: 'ALL_NEW',
-      }),
+      new UpdateItemCommand(
+        updateItem(this.tableName, {
+          key: this.keyOf(openid),
+          set: { handoffAt: n(now), handoffUntil: n(until), expiresAt: this.ttl(now, until), handoffKfAccount: kf ? s(kf) : undefined },
+          remove: kf ? [] : ['handoffKfAccount'],
+          returnValues: 'ALL_NEW',
+        }),
+      ),
     );
     return this.stateOf(out.Attributes, now);
   }
@@ -138,14 +139,14 @@ export class HandoffStore {
     const now = this.now();
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: this.key(openid),
-          UpdateExpression: 'REMOVE #handoffAt, #handoffUntil, #handoffKfAccount',
-          ConditionExpression: 'attribute_exists(#handoffUntil)',
-          ExpressionAttributeNames: names('handoffAt', 'handoffUntil', 'handoffKfAccount'),
-          ReturnValues: 'ALL_OLD',
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: this.keyOf(openid),
+            remove: ['handoffAt', 'handoffUntil', 'handoffKfAccount'],
+            condition: 'attribute_exists(#handoffUntil)',
+            returnValues: 'ALL_OLD',
+          }),
+        ),
       );
       return (numberAttr(out.Attributes, 'handoffUntil') ?? 0) > now;
     } catch (error) {
@@ -187,28 +188,32 @@ export class HandoffStore {
   async recordSession(openid: string, event: SessionEvent, kfAccount: string | undefined, at: number): Promise<HandoffState> {
     const now = this.now();
     const order = Math.floor(Math.min(at, now) / 1000) * 10 + RANK[event];
-    const values: Record<string, AttributeValue> = { ':order': n(order), ':ttl': this.ttl(now, now) };
-    let update: string;
-    if (event === 'close') {
-      update = 'SET #humanOrder = :order, #expiresAt = :ttl REMOVE #humanKfAccount, #humanSince, #handoffAt, #handoffUntil, #handoffKfAccount';
-    } else {
-      values[':kf'] = s(kfAccount ?? '');
-      values[':at'] = n(Math.min(at, now));
-      const since = event === 'create' ? ':at' : 'if_not_exists(#humanSince, :at)';
-      update = `SET #humanKfAccount = :kf, #humanSince = ${since}, #humanOrder = :order, #expiresAt = :ttl`;
-      if (event === 'create') update += ' REMOVE #handoffAt, #handoffUntil, #handoffKfAccount';
-    }
+    const mark = ['handoffAt', 'handoffUntil', 'handoffKfAccount'];
+    const since = n(Math.min(at, now));
+    const write: UpdateWrite =
+      event === 'close'
+        ? { set: { humanOrder: ':order', expiresAt: this.ttl(now, now) }, remove: ['humanKfAccount', 'humanSince', ...mark] }
+        : {
+            set: {
+              humanKfAccount: s(kfAccount ?? ''),
+              // A switch keeps when the session started; a create starts it.
+              humanSince: event === 'create' ? since : 'if_not_exists(#humanSince, :at)',
+              humanOrder: ':order',
+              expiresAt: this.ttl(now, now),
+            },
+            remove: event === 'create' ? mark : [],
+          };
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: this.key(openid),
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_not_exists(#humanOrder) OR #humanOrder < :order',
-          ExpressionAttributeNames: names(...['humanOrder', 'expiresAt', 'humanKfAccount', 'humanSince', 'handoffAt', 'handoffUntil', 'handoffKfAccount'].filter((a) => update.includes(`#${a}`) || a === 'humanOrder')),
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: this.keyOf(openid),
+            ...write,
+            condition: 'attribute_not_exists(#humanOrder) OR #humanOrder < :order',
+            values: { ':order': n(order), ...(event === 'switch' ? { ':at': since } : {}) },
+            returnValues: 'ALL_NEW',
+          }),
+        ),
       );
       return this.stateOf(out.Attributes, now);
     } catch (error) {
@@ -230,8 +235,12 @@ export class HandoffStore {
     };
   }
 
+  private keyOf(openid: string): TableKey {
+    return keys.window(this.appId, openid);
+  }
+
   private key(openid: string): Record<string, AttributeValue> {
-    return marshallKey(keys.window(this.appId, openid));
+    return marshallKey(this.keyOf(openid));
   }
 
   /** The item's TTL: as the window store keeps it (7 days after the last write), and never before the mark ends. */

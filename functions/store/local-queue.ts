@@ -28,6 +28,7 @@
  */
 import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+import { updateItem } from './update';
 
 export interface LocalQueueOptions {
   client: DynamoDBClient;
@@ -108,14 +109,14 @@ export class LocalQueue {
     const receives = (numberAttr(item, 'receives') ?? 0) + 1;
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key(partition(this.name), id)),
-          UpdateExpression: 'SET #visibleAt = :hidden, #receives = :receives',
-          ConditionExpression: '#visibleAt = :seen',
-          ExpressionAttributeNames: names('visibleAt', 'receives'),
-          ExpressionAttributeValues: { ':hidden': n(now + this.visibilityMs), ':receives': n(receives), ':seen': item.visibleAt! },
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: key(partition(this.name), id),
+            set: { visibleAt: n(now + this.visibilityMs), receives: n(receives) },
+            condition: '#visibleAt = :seen',
+            values: { ':seen': item.visibleAt! },
+          }),
+        ),
       );
       return { id, body: stringAttr(item, 'body') ?? '', receives };
     } catch (error) {
@@ -135,14 +136,14 @@ export class LocalQueue {
   async retryLater(message: ReceivedMessage, delayMs: number): Promise<void> {
     await this.ifStillMine(message, (condition) =>
       this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key(partition(this.name), message.id)),
-          UpdateExpression: 'SET #visibleAt = :at',
-          ...condition,
-          ExpressionAttributeNames: { ...condition.ExpressionAttributeNames, ...names('visibleAt') },
-          ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':at': n(this.now() + delayMs) },
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: key(partition(this.name), message.id),
+            set: { visibleAt: n(this.now() + delayMs) },
+            condition: condition.ConditionExpression,
+            values: condition.ExpressionAttributeValues,
+          }),
+        ),
       ),
     );
   }

@@ -30,7 +30,8 @@
  */
 import { createHash } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+import { epochSeconds, isConditionalCheckFailed, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { updateItem } from './update';
 
 export interface PartProgressOptions {
   client: DynamoDBClient;
@@ -103,21 +104,15 @@ export class PartProgressStore {
   async advance(scope: string, key: string, progress: PartProgress): Promise<boolean> {
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(this.keyOf(scope, key)),
-          UpdateExpression: 'SET #sent = :sent, #parts = :parts, #digest = :digest, #expiresAt = :ttl',
-          ConditionExpression: 'attribute_not_exists(#sent) OR (#sent = :prev AND #digest = :digest) OR #expiresAt <= :nowS',
-          ExpressionAttributeNames: names('sent', 'parts', 'digest', 'expiresAt'),
-          ExpressionAttributeValues: {
-            ':sent': n(progress.sent),
-            ':prev': n(progress.sent - 1),
-            ':parts': n(progress.parts),
-            ':digest': s(progress.digest),
-            ':ttl': n(epochSeconds(this.now() + this.retentionMs)),
-            ':nowS': n(epochSeconds(this.now())),
-          },
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: this.keyOf(scope, key),
+            set: { sent: n(progress.sent), parts: n(progress.parts), digest: s(progress.digest), expiresAt: n(epochSeconds(this.now() + this.retentionMs)) },
+            // :digest is the digest being set: the same parts as the stored progress.
+            condition: 'attribute_not_exists(#sent) OR (#sent = :prev AND #digest = :digest) OR #expiresAt <= :nowS',
+            values: { ':prev': n(progress.sent - 1), ':nowS': n(epochSeconds(this.now())) },
+          }),
+        ),
       );
       return true;
     } catch (error) {

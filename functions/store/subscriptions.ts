@@ -25,6 +25,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, Update
 import { ValidationError } from '../core/errors';
 import { SubscriptionNotFoundError } from '../core/webhooks/errors';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
+import { updateItem, type UpdateWrite } from './update';
 
 /** Most subscriptions one deployment keeps (each event is fanned out to all of them). */
 export const MAX_SUBSCRIPTIONS = 100;
@@ -238,10 +239,9 @@ export class SubscriptionStore {
 
   /** A delivered event: counts it and ends a run of failures. */
   async recordDelivered(id: string): Promise<void> {
-    await this.updateIfExists(id, 'ADD #delivered :one SET #consecutiveFailures = :zero, #deadLetteredSinceSuccess = :zero, #lastDeliveredAt = :now', {
-      ':one': n(1),
-      ':zero': n(0),
-      ':now': n(this.now()),
+    await this.updateIfExists(id, {
+      add: { delivered: n(1) },
+      set: { consecutiveFailures: n(0), deadLetteredSinceSuccess: n(0), lastDeliveredAt: n(this.now()) },
     });
   }
 
@@ -250,27 +250,16 @@ export class SubscriptionStore {
    * subscription is then reported as failing until an event gets through again.
    */
   async recordFailure(id: string, error: string, final = false): Promise<void> {
-    const finalPart = final ? ', #deadLettered :one, #deadLetteredSinceSuccess :one' : '';
-    await this.updateIfExists(id, `ADD #failedAttempts :one, #consecutiveFailures :one${finalPart} SET #lastFailureAt = :now, #lastError = :error`, {
-      ':one': n(1),
-      ':now': n(this.now()),
-      ':error': s(error.slice(0, 500)),
+    await this.updateIfExists(id, {
+      add: { failedAttempts: ':one', consecutiveFailures: ':one', deadLettered: final ? ':one' : undefined, deadLetteredSinceSuccess: final ? ':one' : undefined },
+      set: { lastFailureAt: n(this.now()), lastError: s(error.slice(0, 500)) },
+      values: { ':one': n(1) },
     });
   }
 
-  private async updateIfExists(id: string, update: string, values: Record<string, AttributeValue>): Promise<void> {
-    const attributes = [...new Set([...update.matchAll(/#(\w+)/g)].map((m) => m[1]!))];
+  private async updateIfExists(id: string, write: Pick<UpdateWrite, 'set' | 'add' | 'values'>): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key(id)),
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: names(TABLE_PARTITION_KEY, ...attributes),
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.client.send(new UpdateItemCommand(updateItem(this.tableName, { key: key(id), ...write, condition: `attribute_exists(#${TABLE_PARTITION_KEY})` })));
     } catch (error) {
       // Deleted meanwhile: there is nothing left to report on.
       if (!isConditionalCheckFailed(error)) throw error;

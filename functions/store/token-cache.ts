@@ -35,7 +35,8 @@ import { createHash, randomUUID } from 'crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
 import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
-import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { updateItem, type UpdateWrite } from './update';
 
 export interface DynamoDbTokenProviderOptions {
   client: DynamoDBClient;
@@ -181,14 +182,15 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     const config = await this.resolveConfig();
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(this.keyOf(config)),
-          UpdateExpression: 'SET #staleAt = :zero, #refusedHash = :hash REMOVE #accessToken, #tokenExpiresAt',
-          ConditionExpression: '#accessToken = :refused',
-          ExpressionAttributeNames: names('staleAt', 'refusedHash', 'accessToken', 'tokenExpiresAt'),
-          ExpressionAttributeValues: { ':zero': n(0), ':hash': s(tokenHash(refused)), ':refused': s(refused) },
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key: this.keyOf(config),
+            set: { staleAt: n(0), refusedHash: s(tokenHash(refused)) },
+            remove: ['accessToken', 'tokenExpiresAt'],
+            condition: '#accessToken = :refused',
+            values: { ':refused': s(refused) },
+          }),
+        ),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -261,23 +263,21 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     const tokenStaleAt = staleAt(token, fetchedAt);
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key),
-          UpdateExpression:
-            'SET #accessToken = :token, #tokenExpiresAt = :tokenExpiresAt, #staleAt = :staleAt, #fetchedAt = :fetchedAt, #expiresAt = :ttl ' +
-            'REMOVE #leaseOwner, #leaseUntil, #refusedHash',
-          ConditionExpression: '#leaseOwner = :lease',
-          ExpressionAttributeNames: names('accessToken', 'tokenExpiresAt', 'staleAt', 'fetchedAt', 'expiresAt', 'leaseOwner', 'leaseUntil', 'refusedHash'),
-          ExpressionAttributeValues: {
-            ':token': s(token.value),
-            ':tokenExpiresAt': n(token.expiresAt),
-            ':staleAt': n(tokenStaleAt),
-            ':fetchedAt': n(fetchedAt),
-            ':ttl': n(epochSeconds(token.expiresAt + DAY_MS)),
-            ':lease': s(lease.id),
-          },
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key,
+            set: {
+              accessToken: s(token.value),
+              tokenExpiresAt: n(token.expiresAt),
+              staleAt: n(tokenStaleAt),
+              fetchedAt: n(fetchedAt),
+              expiresAt: n(epochSeconds(token.expiresAt + DAY_MS)),
+            },
+            remove: ['leaseOwner', 'leaseUntil', 'refusedHash'],
+            condition: '#leaseOwner = :lease',
+            values: { ':lease': s(lease.id) },
+          }),
+        ),
       );
       this.current = { token, staleAt: tokenStaleAt };
     } catch {
@@ -293,32 +293,21 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     const now = this.now();
     const today = beijingDay(now);
     const since = now - FORCE_REFRESH_BUDGET.spacingMs;
-    const attempts: Array<{ update: string; condition: string; names: string[]; values: Record<string, AttributeValue> }> = [
+    const attempts: UpdateWrite[] = [
       {
-        update: 'SET #forceCount = #forceCount + :one, #lastForceAt = :now',
+        set: { forceCount: '#forceCount + :one', lastForceAt: n(now) },
         condition: '#forceDay = :today AND #forceCount < :max AND #lastForceAt <= :since',
-        names: ['forceCount', 'lastForceAt', 'forceDay'],
-        values: { ':one': n(1), ':now': n(now), ':today': n(today), ':max': n(FORCE_REFRESH_BUDGET.perDay), ':since': n(since) },
+        values: { ':one': n(1), ':today': n(today), ':max': n(FORCE_REFRESH_BUDGET.perDay), ':since': n(since) },
       },
       {
-        update: 'SET #forceDay = :today, #forceCount = :one, #lastForceAt = :now',
+        set: { forceDay: ':today', forceCount: n(1), lastForceAt: n(now) },
         condition: '(attribute_not_exists(#forceDay) OR #forceDay < :today) AND (attribute_not_exists(#lastForceAt) OR #lastForceAt <= :since)',
-        names: ['forceDay', 'forceCount', 'lastForceAt'],
-        values: { ':one': n(1), ':now': n(now), ':today': n(today), ':since': n(since) },
+        values: { ':today': n(today), ':since': n(since) },
       },
     ];
     for (const write of attempts) {
       try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: write.update,
-            ConditionExpression: write.condition,
-            ExpressionAttributeNames: names(...write.names),
-            ExpressionAttributeValues: write.values,
-          }),
-        );
+        await this.client.send(new UpdateItemCommand(updateItem(this.tableName, { key, ...write })));
         return;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -336,15 +325,15 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     const id = `${this.owner}#${randomUUID()}`;
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key),
-          UpdateExpression: 'SET #leaseOwner = :lease, #leaseUntil = :until, #expiresAt = if_not_exists(#expiresAt, :ttl)',
-          ConditionExpression: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
-          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil', 'expiresAt', 'accessToken', 'staleAt'),
-          ExpressionAttributeValues: { ':lease': s(id), ':until': n(now + this.leaseMs), ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
-          ReturnValues: 'ALL_OLD',
-        }),
+        new UpdateItemCommand(
+          updateItem(this.tableName, {
+            key,
+            set: { leaseOwner: s(id), leaseUntil: n(now + this.leaseMs), expiresAt: 'if_not_exists(#expiresAt, :ttl)' },
+            condition: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
+            values: { ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
+            returnValues: 'ALL_OLD',
+          }),
+        ),
       );
       return { id, refusedHash: out.Attributes?.refusedHash?.S };
     } catch (error) {
@@ -356,14 +345,7 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
   private async releaseLease(key: TableKey, lease: Lease): Promise<void> {
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(key),
-          UpdateExpression: 'REMOVE #leaseOwner, #leaseUntil',
-          ConditionExpression: '#leaseOwner = :lease',
-          ExpressionAttributeNames: names('leaseOwner', 'leaseUntil'),
-          ExpressionAttributeValues: { ':lease': s(lease.id) },
-        }),
+        new UpdateItemCommand(updateItem(this.tableName, { key, remove: ['leaseOwner', 'leaseUntil'], condition: '#leaseOwner = :lease', values: { ':lease': s(lease.id) } })),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;

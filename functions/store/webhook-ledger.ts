@@ -32,6 +32,7 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import { updateItem } from './update';
 
 /** How long a delivered mark is kept (longer than any retry schedule and the DLQ's redrive). */
 export const WEBHOOK_LEDGER_DAYS = 7;
@@ -96,13 +97,13 @@ export class DeliveryLedger {
   /** The POST got a 2xx: nothing sends this event to this subscription again. */
   async markDelivered(subscriptionId: string, eventId: string): Promise<void> {
     await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshallKey(key(subscriptionId, eventId)),
-        UpdateExpression: 'SET #status = :delivered, #deliveredAt = :now, #expiresAt = :expires REMOVE #leaseOwner, #leaseUntil',
-        ExpressionAttributeNames: names('status', 'deliveredAt', TABLE_TTL_ATTRIBUTE, 'leaseOwner', 'leaseUntil'),
-        ExpressionAttributeValues: { ':delivered': s('delivered'), ':now': n(this.now()), ':expires': n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)) },
-      }),
+      new UpdateItemCommand(
+        updateItem(this.tableName, {
+          key: key(subscriptionId, eventId),
+          set: { status: s('delivered'), deliveredAt: n(this.now()), [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)) },
+          remove: ['leaseOwner', 'leaseUntil'],
+        }),
+      ),
     );
   }
 

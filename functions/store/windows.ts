@@ -32,7 +32,8 @@ import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNo
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
-import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { updateItem, type UpdateWrite } from './update';
 
 export type { WindowPolicy };
 
@@ -91,13 +92,8 @@ const ATTEMPTS = 3;
 
 const NO_RELEASE = async (): Promise<void> => undefined;
 
-/** One UpdateItem on a user's window item: its expressions, attribute names and values. */
-interface WindowWrite {
-  update: string;
-  condition?: string;
-  names: string[];
-  values: Record<string, AttributeValue>;
-}
+/** One UpdateItem on a user's window item: what it sets and removes, under which condition. */
+type WindowWrite = UpdateWrite;
 
 /**
  * Per-user send and typing windows on DynamoDB.
@@ -165,13 +161,12 @@ export class WindowStore {
     const seq = /^[0-9]{1,30}$/.test(sequence) ? sequence.replace(/^0+(?=.)/, '') : '0';
     const sameSecond = seq === '0' ? '' : ' OR (#lastInboundAt = :at AND (attribute_not_exists(#lastInboundSeq) OR #lastInboundSeq < :seq))';
     return this.updateOrRead(openid, now, {
-      update: 'SET #lastInboundAt = :at, #lastInboundSeq = :seq, #lastInboundKind = :kind, #sendsUsed = :zero, #expiresAt = :ttl',
+      set: { lastInboundAt: ':at', lastInboundSeq: ':seq', lastInboundKind: s(kind), sendsUsed: n(0), expiresAt: this.ttl(now) },
       // Newer than what is stored, and not older than an unfollow: a late push from before the user
       // unfollowed must not reopen the window (CreateTime has whole seconds, so a follow in the same
       // second as the unfollow, pushed after it, does reopen it).
       condition: `(attribute_not_exists(#lastInboundAt) OR #lastInboundAt < :at${sameSecond}) AND (attribute_not_exists(#unfollowedAt) OR #unfollowedAt <= :at)`,
-      names: ['lastInboundAt', 'lastInboundSeq', 'lastInboundKind', 'sendsUsed', 'expiresAt', 'unfollowedAt'],
-      values: { ':at': n(Math.min(at, now)), ':seq': { N: seq }, ':kind': s(kind), ':zero': n(0), ':ttl': this.ttl(now) },
+      values: { ':at': n(Math.min(at, now)), ':seq': { N: seq } },
     });
   }
 
@@ -194,10 +189,10 @@ export class WindowStore {
     checkOpenid(openid);
     const now = this.now();
     return this.updateOrRead(openid, now, {
-      update: 'SET #unfollowedAt = :at, #expiresAt = :ttl REMOVE #lastInboundAt, #lastInboundKind, #typingUntil',
+      set: { unfollowedAt: ':at', expiresAt: this.ttl(now) },
+      remove: ['lastInboundAt', 'lastInboundKind', 'typingUntil'],
       condition: 'attribute_not_exists(#lastInboundAt) OR #lastInboundAt <= :at',
-      names: ['unfollowedAt', 'expiresAt', 'lastInboundAt', 'lastInboundKind', 'typingUntil'],
-      values: { ':at': n(Math.min(at, now)), ':ttl': this.ttl(now) },
+      values: { ':at': n(Math.min(at, now)) },
     });
   }
 
@@ -212,15 +207,7 @@ export class WindowStore {
   ): Promise<WindowState> {
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(this.keyOf(openid)),
-          UpdateExpression: write.update,
-          ConditionExpression: write.condition,
-          ExpressionAttributeNames: names(...write.names),
-          ExpressionAttributeValues: write.values,
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateItemCommand(updateItem(this.tableName, { key: this.keyOf(openid), ...write, returnValues: 'ALL_NEW' })),
       );
       return windowState(toRecord(out.Attributes), now, this.profile);
     } catch (error) {
@@ -313,10 +300,10 @@ export class WindowStore {
       write: (now) => {
         const condition = this.policy === 'enforce' ? sendCondition(this.profile, now, count) : undefined;
         return {
-          update: 'SET #sendsUsed = if_not_exists(#sendsUsed, :zero) + :count, #lastOutboundAt = :now, #expiresAt = :ttl REMOVE #typingUntil',
+          set: { sendsUsed: 'if_not_exists(#sendsUsed, :zero) + :count', lastOutboundAt: n(now), expiresAt: this.ttl(now) },
+          remove: ['typingUntil'],
           condition: condition?.expression,
-          names: ['sendsUsed', 'lastOutboundAt', 'expiresAt', 'typingUntil', ...(condition ? ['lastInboundKind', 'lastInboundAt'] : [])],
-          values: { ':zero': n(0), ':count': n(count), ':now': n(now), ':ttl': this.ttl(now), ...condition?.values },
+          values: { ':zero': n(0), ':count': n(count), ...condition?.values },
         };
       },
       refusalOf: (state): SendRefusalReason | null =>
@@ -359,14 +346,14 @@ export class WindowStore {
     if (command === 'CancelTyping') {
       try {
         await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: 'REMOVE #typingUntil',
-            // Not a rule: only keeps a cancel for an unknown user from creating an empty item.
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: names('typingUntil', 'pk'),
-          }),
+          new UpdateItemCommand(
+            updateItem(this.tableName, {
+              key,
+              remove: ['typingUntil'],
+              // Not a rule: only keeps a cancel for an unknown user from creating an empty item.
+              condition: 'attribute_exists(#pk)',
+            }),
+          ),
         );
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -379,16 +366,11 @@ export class WindowStore {
         // Typing also needs the send window to allow a message (WeChat's rule; docs/window-rules.md).
         const send = enforce ? sendCondition(this.profile, now) : undefined;
         return {
-          update: 'SET #typingUntil = :until, #expiresAt = :ttl',
+          set: { typingUntil: n(now + TYPING_RULES.durationMs), expiresAt: this.ttl(now) },
           condition: send
             ? `(${send.expression}) AND (#lastInboundAt >= :since OR #lastOutboundAt >= :since) AND (attribute_not_exists(#typingUntil) OR #typingUntil <= :now)`
             : undefined,
-          names: ['typingUntil', 'expiresAt', ...(enforce ? ['lastInboundAt', 'lastOutboundAt', 'lastInboundKind', 'sendsUsed'] : [])],
-          values: {
-            ':until': n(now + TYPING_RULES.durationMs),
-            ':ttl': this.ttl(now),
-            ...(enforce ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now), ...send?.values } : {}),
-          },
+          values: send ? { ':since': n(now - TYPING_RULES.interactionWithinMs), ':now': n(now), ...send.values } : {},
         };
       },
       refusalOf: (state) => state.typingRefusal,
@@ -422,19 +404,17 @@ export class WindowStore {
       let old: WindowRecord;
       try {
         const out = await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(this.keyOf(openid)),
-            UpdateExpression: write.update,
-            ConditionExpression: write.condition,
-            ExpressionAttributeNames: names(...write.names),
-            ExpressionAttributeValues: write.values,
-            ReturnValues: 'ALL_OLD',
-            // A refusal explains itself from the item the condition saw: one request, not a write and
-            // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
-            // the item is read, as before: docs/table.md.)
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+          new UpdateItemCommand(
+            updateItem(this.tableName, {
+              key: this.keyOf(openid),
+              ...write,
+              returnValues: 'ALL_OLD',
+              // A refusal explains itself from the item the condition saw: one request, not a write and
+              // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
+              // the item is read, as before: docs/table.md.)
+              returnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
         );
         old = toRecord(out.Attributes) ?? {};
       } catch (error) {
@@ -476,9 +456,8 @@ export class WindowStore {
       if (k <= 0) return;
       held -= k;
       await this.releaseOnce(key, {
-        update: 'SET #sendsUsed = #sendsUsed - :k',
+        set: { sendsUsed: '#sendsUsed - :k' },
         condition: lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed >= :k' : '#lastInboundAt = :at AND #sendsUsed >= :k',
-        names: ['sendsUsed', 'lastInboundAt'],
         values: { ':k': n(k), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
       })();
     };
@@ -487,9 +466,8 @@ export class WindowStore {
   /** `release()` of a typing permit: removes `typingUntil` only if it is still the one this permit set. */
   private typingRelease(key: TableKey, until: number): () => Promise<void> {
     return this.releaseOnce(key, {
-      update: 'REMOVE #typingUntil',
+      remove: ['typingUntil'],
       condition: '#typingUntil = :until',
-      names: ['typingUntil'],
       values: { ':until': n(until) },
     });
   }
@@ -502,14 +480,7 @@ export class WindowStore {
       released = true;
       try {
         await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshallKey(key),
-            UpdateExpression: write.update,
-            ConditionExpression: write.condition,
-            ExpressionAttributeNames: names(...write.names),
-            ExpressionAttributeValues: write.values,
-          }),
+          new UpdateItemCommand(updateItem(this.tableName, { key, ...write })),
         );
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
