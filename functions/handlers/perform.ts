@@ -23,6 +23,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { prepareOperation, runOperation, type Operation, type OperationResult, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
+import { sendsToGiveBack } from './give-back';
 import { performSend, type SendSource } from './send';
 import { operationServices } from './services';
 
@@ -108,7 +109,7 @@ export async function perform(
       if (op.gate.kind === 'send') ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
       return result;
     } catch (error) {
-      if (permit && !trace.mayHaveReachedWeChat) {
+      if (permit && sendsToGiveBack({ reserved: 1, from: 0, error, failedCall: trace }) > 0) {
         await permit.release().catch((releaseError) => ctx.logger.warn('could not give the window count back', { operation: op.name, error: (releaseError as Error).message }));
       }
       const errcode = (error as { errcode?: number }).errcode;

@@ -13,7 +13,7 @@
  * accepted and before the next is sent, how far it got (the part progress), so a retry never repeats a
  * part that went out.
  *
- * What a failure gives back: a send refused before reaching WeChat (no token, WeChat refused it with an
+ * What a failure gives back ({@link sendsToGiveBack}, give-back.ts): a send refused before reaching WeChat (no token, WeChat refused it with an
  * errcode) gives its send back; a send whose request may have reached WeChat (a timeout, a broken
  * connection) keeps it, since the user may have it; parts after a failed one are never tried, and their
  * sends are given back.
@@ -21,11 +21,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { prepareOperation, recipientOf, runOperation, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { outcomeOf, type DeliveryAttempt } from '../core/deliveries';
-import { NotEnoughSendsError, PartialSendError, SendWindowClosedError } from '../core/errors';
+import { NotEnoughSendsError, SendWindowClosedError } from '../core/errors';
 import { partsOf } from '../core/split-send';
 import { IdempotencyKeyReusedError, partsDigest, type SendPermit } from '../store';
 import type { AppContext } from './context';
 import { DeliveryLog } from './delivery-log';
+import { sendsToGiveBack } from './give-back';
 import { countBy, idempotencyPayload, idempotencyScope } from './perform';
 import { operationServices } from './services';
 
@@ -152,9 +153,7 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     return await runOperation(op, input, services);
   } catch (error) {
     // What was not used goes back: parts never tried, and a failed part that provably never reached WeChat.
-    const sent = error instanceof PartialSendError ? error.partsSent - from : 0;
-    const used = sent + (failed?.mayHaveReachedWeChat ? 1 : 0);
-    await giveBack(ctx, op, permit, reserved - used);
+    await giveBack(ctx, op, permit, sendsToGiveBack({ reserved, from, error, failedCall: failed }));
     throw error;
   }
 }
