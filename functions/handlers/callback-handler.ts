@@ -15,9 +15,8 @@
  * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
  * 500, so WeChat's next try is processed.
  */
-import { createHash } from 'crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dedupKey, openPush, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
+import { dedupKey, openPush, plainReplayKey, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
 import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
@@ -82,18 +81,6 @@ export class CallbackNotConfiguredError extends WeChatKfError {
       true,
     );
   }
-}
-
-/** The replay mark of a plain-mode push: its signed query, hashed (the query can be long). */
-function plainReplayKey(query: Record<string, string>): string | undefined {
-  const { timestamp, nonce, signature } = query;
-  if (!timestamp || !nonce || !signature) return undefined;
-  return `sig:${createHash('sha256').update(`${timestamp}\n${nonce}\n${signature.toLowerCase()}`).digest('hex')}`;
-}
-
-/** A replay mark is kept for the skew window on both sides of now (a day when the check is off). */
-function replayTtlSeconds(maxSkewSeconds: number): number {
-  return Number.isFinite(maxSkewSeconds) ? Math.ceil(2 * maxSkewSeconds) + 1 : 86_400;
 }
 
 /**

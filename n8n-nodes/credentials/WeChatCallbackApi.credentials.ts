@@ -1,9 +1,11 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
 /**
- * What the WeChat Customer Service Trigger needs to check and open WeChat's pushes: the Token and
- * EncodingAESKey of the official account's server configuration, and its AppID (safe mode checks it).
- * Nothing is called with it, so it has no test request.
+ * What the WeChat Customer Service Trigger needs to check and open WeChat's pushes: the Token,
+ * EncodingAESKey and message encryption mode of the official account's server configuration, and its
+ * AppID (safe mode checks it). The mode follows the product's WECHAT_CALLBACK_MODE rule
+ * (docs/callback-modes.md): unset, safe with a key, else plain. Nothing is called with it, so it has no
+ * test request.
  */
 export class WeChatCallbackApi implements ICredentialType {
 	name = 'weChatCallbackApi';
@@ -33,6 +35,28 @@ export class WeChatCallbackApi implements ICredentialType {
 			default: '',
 			description:
 				'43 characters. Needed when the message encryption mode is Safe (or Compatible); leave empty for Plain text mode.',
+		},
+		{
+			displayName: 'Message Encryption Mode',
+			name: 'callbackMode',
+			type: 'options',
+			options: [
+				{
+					name: 'Automatic (Safe With an EncodingAESKey, Else Plain)',
+					value: 'auto',
+					description: 'Safe mode when an EncodingAESKey is filled in, plain text mode otherwise',
+				},
+				{ name: 'Plain Text', value: 'plain', description: 'Unencrypted pushes; each signed URL is accepted once' },
+				{
+					name: 'Compatible',
+					value: 'compatible',
+					description: 'Only encrypted pushes are accepted; the encrypted part is read, never the plaintext beside it',
+				},
+				{ name: 'Safe', value: 'safe', description: 'Only encrypted pushes (encrypt_type=aes with a valid msg_signature) are accepted' },
+			],
+			default: 'auto',
+			description:
+				"The message encryption mode chosen in the official account's server configuration. In Safe and Compatible mode an unencrypted push is refused (401): its signature does not cover the message, so anyone who saw one push URL could forge another.",
 		},
 		{
 			displayName: 'AppID',

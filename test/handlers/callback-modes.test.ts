@@ -119,6 +119,21 @@ describe('callback modes', () => {
     expect(events.events.map((e) => (e.detail.message as Record<string, unknown>).Content)).toEqual(['first']);
   });
 
+  it('a replay is still one when its signature is written in capitals or with a trailing space (it verifies all the same)', async () => {
+    // Prepare
+    const { events, post } = await product({});
+    const first = push(message('oOnceAgain', 'first'));
+    const replay = push(message('oOnceAgain', 'made up'));
+    const disguised = { ...first.query, signature: `${String(first.query.signature).toUpperCase()} ` };
+    // Act
+    const accepted = await post(first.query, first.body);
+    const replayed = await post(disguised, replay.body);
+    // Assess
+    expect(accepted.status).toBe(200);
+    expect(replayed.status).toBe(401);
+    expect(events.events.map((e) => (e.detail.message as Record<string, unknown>).Content)).toEqual(['first']);
+  });
+
   it.each([['REPLACE_ME'], ['']])('a callback token %j answers 503 saying what to set, for the URL check and pushes', async (token) => {
     // Prepare
     const { handler } = await product({}, { callbackToken: token || undefined });

@@ -30,12 +30,16 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+/** A fresh nonce for every push, as WeChat's: plain mode accepts each signed URL for one message only. */
+let nonces = 7;
+
 /** The trigger's webhook() for one plain-mode push, with the workflow's static data. */
 async function push(staticData: IDataObject, xml: string, options: IDataObject = {}) {
   const sent: { body?: string } = {};
   const res = { status: () => res, type: () => res, send: (b: string) => ((sent.body = b), res) };
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const query = { timestamp, nonce: '7', signature: computeSignature(TOKEN, timestamp, '7') };
+  const nonce = String(nonces++);
+  const query = { timestamp, nonce, signature: computeSignature(TOKEN, timestamp, nonce) };
   const params: IDataObject = { mode: 'direct', messageTypes: [], events: [], options };
   const ctx = {
     getResponseObject: () => res,

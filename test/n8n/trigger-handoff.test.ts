@@ -48,9 +48,12 @@ function call(opts: { query: Record<string, string>; body: string; staticData: I
   return trigger.webhook!.call(ctx as never).then((result) => ({ items: ((result.workflowData as { json: Record<string, any> }[][] | undefined)?.[0] ?? []).map((i) => i.json), sent }));
 }
 
+/** A fresh nonce for every push, as WeChat's: plain mode accepts each signed URL for one message only. */
+let nonces = 4242;
+
 function signed(encrypt?: string) {
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = '4242';
+  const nonce = String(nonces++);
   const query: Record<string, string> = { timestamp, nonce, signature: computeSignature(TOKEN, timestamp, nonce), openid: 'o_user' };
   if (encrypt) Object.assign(query, { encrypt_type: 'aes', msg_signature: computeSignature(TOKEN, timestamp, nonce, encrypt) });
   return query;

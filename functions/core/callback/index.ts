@@ -38,4 +38,5 @@ export * from './crypto';
 export * from './parse';
 export * from './message';
 export * from './open-push';
+export * from './replay';
 export * from './reply';

@@ -14,8 +14,12 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import {
 	dedupKey,
 	openPush,
+	plainReplayKey,
+	replayTtlSeconds,
+	resolveCallbackMode,
 	verifyUrl,
 	WeChatCrypto,
+	type CallbackMode,
 	type InboundEvent,
 	type InboundMessage,
 	type InboundMsgType,
@@ -78,6 +82,53 @@ function seenBefore(staticData: IDataObject, scope: string, key: string, now: nu
 		staticData.pushKeys = stored;
 	}
 	return seen;
+}
+
+/**
+ * Replay marks of plain-mode pushes (the core's plainReplayKey) seen by this process, by node: the
+ * workflow's static data is saved only after the webhook answered, so two copies of one signed URL
+ * arriving together are told apart here.
+ */
+const recentMarks = new Map<string, { key: string; at: number; ttlMs: number }>();
+/** The most replay marks kept in static data (each is ~100 bytes of the workflow's saved static data). */
+const REPLAY_MAX = 3000;
+
+/**
+ * Whether a plain-mode push replays a signed URL that came with another message (docs/callback-modes.md):
+ * each (timestamp, nonce, signature) is accepted once, for one message, while its timestamp is fresh.
+ * The same message again is WeChat's retry (dropped later as one). Records the mark when it is new.
+ */
+function isReplay(staticData: IDataObject, scope: string, mark: string, key: string, now: number, ttlMs: number): boolean {
+	const stored = (staticData.replayMarks ?? {}) as Record<string, { k: string; at: number; ttl: number }>;
+	for (const [m, entry] of Object.entries(stored)) if (now - entry.at > entry.ttl) delete stored[m];
+	for (const [m, entry] of recentMarks) if (now - entry.at > entry.ttlMs) recentMarks.delete(m);
+	const scoped = `${scope}|${mark}`;
+	const first = stored[mark]?.k ?? recentMarks.get(scoped)?.key;
+	if (first !== undefined) return first !== key;
+	stored[mark] = { k: key, at: now, ttl: ttlMs };
+	recentMarks.set(scoped, { key, at: now, ttlMs });
+	const marks = Object.keys(stored);
+	if (marks.length > REPLAY_MAX) for (const m of marks.slice(0, marks.length - REPLAY_MAX)) delete stored[m];
+	staticData.replayMarks = stored;
+	return false;
+}
+
+/**
+ * The callback mode of a credential: its Message Encryption Mode, or (Automatic, or a credential saved
+ * before the field existed) the product's rule: safe with an EncodingAESKey, else plain.
+ */
+function callbackModeOf(credentials: ICredentialDataDecryptedObject, hasAesKey: boolean): CallbackMode | { problem: string } {
+	const setting = String(credentials.callbackMode ?? 'auto');
+	if ((setting === 'safe' || setting === 'compatible') && !hasAesKey) {
+		return {
+			problem: `The WeChat Callback credential is set to ${setting} mode but its EncodingAESKey is empty: fill in the EncodingAESKey of the official account's server configuration, or choose Plain Text`,
+		};
+	}
+	try {
+		return resolveCallbackMode(setting === 'auto' ? undefined : setting, hasAesKey);
+	} catch {
+		return { problem: `The WeChat Callback credential's Message Encryption Mode must be Automatic, Plain Text, Compatible or Safe, got ${JSON.stringify(setting)}` };
+	}
 }
 
 /** The push as an item with readable names; `raw` keeps every field WeChat sent. */
@@ -287,6 +338,8 @@ export class WeChatKfTrigger implements INodeType {
 				if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
 					return { status: 'Error', message: 'The Token must be 3 to 32 letters or digits, as WeChat requires' };
 				}
+				const mode = callbackModeOf(data, aesKey !== '');
+				if (typeof mode !== 'string') return { status: 'Error', message: mode.problem };
 				if (aesKey !== '') {
 					try {
 						new WeChatCrypto(token, aesKey, String(data.appId ?? '').trim() || 'unset');
@@ -297,7 +350,7 @@ export class WeChatKfTrigger implements INodeType {
 						return { status: 'Error', message: 'Safe mode needs the AppID of the official account' };
 					}
 				}
-				return { status: 'OK', message: 'The Token and EncodingAESKey are well-formed' };
+				return { status: 'OK', message: `The Token and EncodingAESKey are well-formed; pushes are accepted in ${mode} mode` };
 			},
 		},
 	};
@@ -350,20 +403,31 @@ export class WeChatKfTrigger implements INodeType {
 
 		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
+		const maxSkewSeconds = skew === 0 ? Infinity : skew;
+		const callbackMode = callbackModeOf(credentials, aesKey !== '');
+		if (typeof callbackMode !== 'string') return reject(500, callbackMode.problem);
 		let opened;
 		try {
+			// In safe and compatible mode the core refuses a push without encrypt_type=aes and a valid
+			// msg_signature, and believes only the encrypted part (docs/callback-modes.md).
 			opened = openPush({
 				query,
 				body: rawBodyOf(this),
 				token,
 				crypto: aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined,
 				contentType: String(req.headers['content-type'] ?? ''),
-				maxSkewSeconds: skew === 0 ? Infinity : skew,
+				maxSkewSeconds,
+				callbackMode,
 			});
 		} catch (error) {
 			return reject(error instanceof SignatureError ? 401 : 400, (error as Error).message);
 		}
 		const { message, mode } = opened;
+		// Plain mode: a signed URL proves nothing about the body, so each is accepted for one message only.
+		const mark = mode === 'plain' ? plainReplayKey(query) : undefined;
+		if (mark && isReplay(this.getWorkflowStaticData('node'), `${this.getNode().id}`, mark, dedupKey(message), Date.now(), replayTtlSeconds(maxSkewSeconds) * 1000)) {
+			return reject(401, 'replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
+		}
 		// Handoff (docs/handoff.md): kf session events update who has the user; a marked user's message is
 		// answered with a transfer to WeChat's desk. WeChat waits 5 s at most and retries otherwise: answer at once.
 		const handoffData = this.getWorkflowStaticData('global');
