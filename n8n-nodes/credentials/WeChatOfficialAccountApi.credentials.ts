@@ -1,14 +1,23 @@
 import type {
+	IAuthenticateRuleResponseSuccessBody,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
-	IDataObject,
 	IHttpRequestHelper,
 	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
-import { staleAt } from '../../functions/core/token';
+import { describeErrcode } from '../../functions/core/errors';
+import { fetchAccessToken, staleAt } from '../../functions/core/token';
+import { directCredential } from '../shared/direct-credential';
+import { N8nHttpTransport } from '../shared/n8n-transport';
+
+/** What the credential test reports for the errcodes getkflist answers a working token with, from the core's table. */
+function testRule(errcode: number): IAuthenticateRuleResponseSuccessBody {
+	const { meaning, hint } = describeErrcode(errcode);
+	return { type: 'responseSuccessBody', properties: { key: 'errcode', value: errcode, message: `WeChat answered ${errcode} (${meaning}): ${hint}` } };
+}
 
 /**
  * Thrown by `authenticate` when the stored token is past its use-by time. n8n answers an error whose
@@ -31,7 +40,8 @@ class AccessTokenExpiredError extends Error {
  * being used in `renewAfter`. n8n fetches a token when that field is empty; `authenticate` adds it
  * as the `access_token` query value, and asks n8n for a new one (a 401-shaped error) once it is stale, so
  * n8n's HTTP Request node can use this credential as a predefined credential type and never sends an
- * expired token. The node also empties the token and calls again when WeChat answers 40001 / 40014 /
+ * expired token. The WeChat Customer Service node does not use this stored token: it keeps a token cache
+ * of its own per credential (n8n-nodes/shared/direct-tokens.ts), which also recovers from 40001 / 40014 /
  * 42001 (a token another system knocked out: WeChat reports it as HTTP 200, which only the node sees).
  */
 export class WeChatOfficialAccountApi implements ICredentialType {
@@ -105,51 +115,18 @@ export class WeChatOfficialAccountApi implements ICredentialType {
 		},
 	];
 
+	/**
+	 * Fetches a token in normal mode, with the core's `fetchAccessToken` over n8n's own request helper: the
+	 * same request, checks and errcode hints as everywhere in the product. Never a forced refresh: n8n runs
+	 * this when the stored token is missing or stale, never because WeChat refused it (the HTTP Request node
+	 * cannot see errcodes), so normal mode is always the right one. The WeChat Customer Service node keeps
+	 * its own token cache per credential (n8n-nodes/README.md, "Where the access token lives").
+	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const base = String(credentials.baseUrl || 'https://api.weixin.qq.com').replace(/\/+$/, '');
-		const appid = String(credentials.appId ?? '');
-		const secret = String(credentials.appSecret ?? '');
-		const fetchToken = async (forceRefresh: boolean): Promise<{ value: string; expiresAt: number }> => {
-			const answer = (
-				credentials.grantMode === 'classic'
-					? await this.helpers.httpRequest({
-							method: 'GET',
-							url: `${base}/cgi-bin/token`,
-							qs: { grant_type: 'client_credential', appid, secret },
-							json: true,
-						})
-					: await this.helpers.httpRequest({
-							method: 'POST',
-							url: `${base}/cgi-bin/stable_token`,
-							body: { grant_type: 'client_credential', appid, secret, force_refresh: forceRefresh },
-							json: true,
-						})
-			) as IDataObject;
-			if (typeof answer?.access_token !== 'string' || answer.access_token === '') {
-				const errcode = answer?.errcode ?? '(none)';
-				const hints: Record<string, string> = {
-					'40013': 'check the AppID',
-					'40125': 'check the AppSecret',
-					'40164': "add n8n's egress IP to the official account's IP whitelist",
-					'89503': "an administrator must confirm this IP in the official account's admin console",
-				};
-				throw new Error(
-					`WeChat refused the access token request: errcode ${errcode} (${String(answer?.errmsg ?? 'no errmsg')})${
-						hints[String(errcode)] ? `: ${hints[String(errcode)]}` : ''
-					}`,
-				);
-			}
-			const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 7200;
-			return { value: answer.access_token, expiresAt: fetchedAt + expiresIn * 1000 };
-		};
+		const credential = directCredential(credentials);
 		const fetchedAt = Date.now();
-		let token = await fetchToken(false);
-		// stable_token hands out the same token until shortly before expiry: when that is the token WeChat just
-		// refused, ask for a new one (force_refresh, which WeChat allows 20 times a day).
-		if (credentials.grantMode !== 'classic' && credentials.refusedToken && token.value === credentials.refusedToken) {
-			token = await fetchToken(true);
-		}
-		return { accessToken: token.value, renewAfter: staleAt(token, fetchedAt), refusedToken: undefined };
+		const token = await fetchAccessToken({ transport: new N8nHttpTransport(this.helpers), ...credential }, false);
+		return { accessToken: token.value, renewAfter: staleAt(token, fetchedAt) };
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
@@ -166,31 +143,6 @@ export class WeChatOfficialAccountApi implements ICredentialType {
 			url: '/cgi-bin/customservice/getkflist',
 			method: 'GET',
 		},
-		rules: [
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'errcode',
-					value: 48001,
-					message: 'This official account has no permission for the customer-service API (48001)',
-				},
-			},
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'errcode',
-					value: 40164,
-					message: "n8n's IP is not on the official account's IP whitelist (40164)",
-				},
-			},
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'errcode',
-					value: 40001,
-					message: 'WeChat refused the access token (40001)',
-				},
-			},
-		],
+		rules: [48001, 40164, 40001].map(testRule),
 	};
 }

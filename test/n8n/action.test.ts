@@ -210,46 +210,58 @@ describe('validation and errors', () => {
   });
 });
 
-describe('access token', () => {
-  it('is fetched once by preAuthentication, stored in the credential, and sent as access_token', async () => {
+describe('access token (the node keeps its own cache per credential: n8n-nodes/README.md)', () => {
+  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+
+  it('is fetched once, reused by every later call, and never written into the credential', async () => {
+    // prepare
     const openid = await activeUser();
     await harness.run(sendParams(openid, 'text', { content: 'one' }), [{ json: {} }], CRED);
-    const stored = harness.credentialsHelper.store.c1!.data.accessToken;
-    expect(typeof stored).toBe('string');
-    expect(stored).not.toBe('');
     const tokenCalls = sandbox.count('/cgi-bin/stable_token');
-    await harness.run(sendParams(openid, 'text', { content: 'two' }), [{ json: {} }], CRED);
+    // act
+    const { error } = await harness.run(sendParams(openid, 'text', { content: 'two' }), [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
     expect(sandbox.count('/cgi-bin/stable_token')).toBe(tokenCalls);
-    expect(sandbox.requests('/cgi-bin/message/custom/send').at(-1)!.query.access_token).toBe(stored);
+    const [first, second] = sandbox.requests('/cgi-bin/message/custom/send').slice(-2);
+    expect(second!.query.access_token).toMatch(/.+/);
+    expect(second!.query.access_token).toBe(first!.query.access_token);
+    expect(harness.credentialsHelper.updates.filter((u) => u.id === 'c1')).toEqual([]);
   });
 
-  it('after invalidateTokens: one forced refresh and exactly one retry', async () => {
+  it('after another system replaced the token: one normal-mode fetch, no force, exactly one retry', async () => {
+    // prepare
     const openid = await activeUser();
     await harness.run(sendParams(openid, 'text', { content: 'warm' }), [{ json: {} }], CRED);
-    const old = harness.credentialsHelper.store.c1!.data.accessToken;
+    const old = sandbox.requests('/cgi-bin/message/custom/send').at(-1)!.query.access_token;
     sandbox.invalidateTokens();
     const sends = sandbox.count('/cgi-bin/message/custom/send');
-    const tokens = sandbox.count('/cgi-bin/stable_token');
+    const tokens = sandbox.requests('/cgi-bin/stable_token').length;
+    // act
     const { items, error } = await harness.run(sendParams(openid, 'text', { content: 'after refresh' }), [{ json: {} }], CRED);
+    // assess
     expect(error).toBeUndefined();
     expect(items[0]!.json).toMatchObject({ errcode: 0 });
     expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 2);
-    expect(sandbox.count('/cgi-bin/stable_token')).toBe(tokens + 1);
-    const fresh = harness.credentialsHelper.store.c1!.data.accessToken;
-    expect(fresh).not.toBe(old);
-    expect(harness.credentialsHelper.store.c1!.data.refusedToken).toBeUndefined();
+    expect(forcedFlags(tokens)).toEqual([false]);
     const [first, second] = sandbox.requests('/cgi-bin/message/custom/send').slice(-2);
     expect(first!.query.access_token).toBe(old);
-    expect(second!.query.access_token).toBe(fresh);
+    expect(second!.query.access_token).not.toBe(old);
     expect(sandbox.messages(openid).map((m) => (m.body.text as { content: string }).content)).toContain('after refresh');
   });
 
-  it('a token refused twice is reported, not retried again', async () => {
+  it('a token refused twice is reported, not retried again (normal mode first, then one force)', async () => {
+    // prepare
     const openid = await activeUser();
     sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001, times: 2 });
     const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const tokens = sandbox.requests('/cgi-bin/stable_token').length;
+    // act
     const { error } = await harness.run(sendParams(openid, 'text', { content: 'x' }), [{ json: {} }], CRED);
+    // assess
     expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 2);
+    // The sandbox still hands out the refused token in normal mode: only then is a refresh forced.
+    expect(forcedFlags(tokens)).toEqual([false, true]);
     expect((error as unknown as { context: Record<string, unknown> }).context.errcode).toBe(40001);
   });
 });

@@ -8,7 +8,9 @@ import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createHarness, loadPackage } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
-const list = { authentication: 'direct', resource: 'kfAccount', operation: 'list' };
+/** What n8n's HTTP Request node sends with this credential as a predefined credential type. */
+const httpRequestNode = () => ({ credentialType: 'weChatOfficialAccountApi', url: `${sandbox.url}/cgi-bin/customservice/getkflist` });
+const asHttpRequestNode = { nodeType: 'test.predefinedCredentialRequest' };
 
 let sandbox: Sandbox;
 let harness: ReturnType<typeof createHarness>;
@@ -48,10 +50,14 @@ describe('the direct credential', () => {
 
   it('stores when the token stops being used, and renews it with one normal-mode fetch once that has passed', async () => {
     // prepare
-    const first = await harness.run(list, [{ json: {} }], CRED);
+    const fetchesAtStart = sandbox.requests('/cgi-bin/stable_token').length;
+    const first = await harness.run(httpRequestNode(), [{ json: {} }], CRED, asHttpRequestNode);
     const stored = harness.credentialsHelper.store.c1!.data;
     const oldToken = stored.accessToken as string;
     expect(first.error).toBeUndefined();
+    expect(first.items[0]!.json).toMatchObject({ kf_list: expect.any(Array) });
+    expect(sandbox.requests('/cgi-bin/stable_token').length).toBe(fetchesAtStart + 1);
+    expect(oldToken).toMatch(/.+/);
     expect(Number(stored.renewAfter)).toBeGreaterThan(Date.now() + 60 * 60_000);
     // The token outlived its use-by time and WeChat no longer takes it.
     stored.renewAfter = Date.now() - 1;
@@ -59,9 +65,10 @@ describe('the direct credential', () => {
     const fetchesBefore = sandbox.requests('/cgi-bin/stable_token').length;
     const listsBefore = sandbox.count('/cgi-bin/customservice/getkflist');
     // act
-    const second = await harness.run(list, [{ json: {} }], CRED);
+    const second = await harness.run(httpRequestNode(), [{ json: {} }], CRED, asHttpRequestNode);
     // assess
     expect(second.error).toBeUndefined();
+    expect(second.items[0]!.json.errcode ?? 0).toBe(0);
     const fetches = sandbox.requests('/cgi-bin/stable_token').slice(fetchesBefore);
     expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
     const lists = sandbox.requests('/cgi-bin/customservice/getkflist').slice(listsBefore);
@@ -70,5 +77,21 @@ describe('the direct credential', () => {
     expect(lists[0]!.query.access_token).toBe(renewed.accessToken);
     expect(renewed.accessToken).not.toBe(oldToken);
     expect(Number(renewed.renewAfter)).toBeGreaterThan(Date.now());
+  });
+
+  it("a refused token fetch fails with the core's errcode hint, and stores nothing", async () => {
+    // prepare
+    harness.credentialsHelper.store.bad = {
+      type: 'weChatOfficialAccountApi',
+      data: { appId: sandbox.appId, appSecret: 'not-the-secret', baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+    };
+    // act
+    const { error } = await harness.run(httpRequestNode(), [{ json: {} }], { weChatOfficialAccountApi: { id: 'bad', name: 'bad' } }, asHttpRequestNode);
+    // assess
+    // n8n wraps it (as it wraps every failed request) in a NodeApiError: the core's words are its description.
+    const shown = `${String(error?.message)} ${String(error?.description)}`;
+    expect(shown).toMatch(/40125 \(invalid appsecret\).*check the AppSecret/);
+    expect(shown).not.toContain('not-the-secret');
+    expect(harness.credentialsHelper.store.bad!.data.accessToken).toBe('');
   });
 });

@@ -84,6 +84,39 @@ export class ItemsSource implements INodeType {
   }
 }
 
+/**
+ * What n8n's HTTP Request node does with *Authentication → Predefined Credential Type*: one
+ * `httpRequestWithAuthentication` of the credential type named in `credentialType`, to `url`, answering
+ * the body as the item (listing the direct credential type: n8n lets only its own HTTP Request node use
+ * any type; n8n-nodes-base is not a dependency of the package; the real node is run in
+ * test/n8n-e2e/passthrough.e2e.test.ts).
+ */
+export class PredefinedCredentialRequest implements INodeType {
+  description = {
+    displayName: 'Predefined Credential Request',
+    name: 'predefinedCredentialRequest',
+    group: ['output'],
+    version: 1,
+    description: 'One request with a predefined credential type',
+    defaults: { name: 'Request' },
+    // n8n grants a node the credential types it lists (the HTTP Request node, alone, may use any).
+    credentials: [{ name: 'weChatOfficialAccountApi', required: true }],
+    inputs: ['main'],
+    outputs: ['main'],
+    properties: [
+      { displayName: 'Credential Type', name: 'credentialType', type: 'string', default: '' },
+      { displayName: 'URL', name: 'url', type: 'string', default: '' },
+    ],
+  } as unknown as INodeType['description'];
+
+  async execute(this: import('n8n-workflow').IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const type = this.getNodeParameter('credentialType', 0) as string;
+    const url = this.getNodeParameter('url', 0) as string;
+    const body = (await this.helpers.httpRequestWithAuthentication.call(this, type, { method: 'GET', url, json: true })) as IDataObject;
+    return [[{ json: body, pairedItem: { item: 0 } }]];
+  }
+}
+
 export class TestNodeTypes implements INodeTypes {
   constructor(private readonly types: Record<string, INodeType>) {}
   getByName(type: string): INodeType {
@@ -232,7 +265,7 @@ export interface HarnessOptions {
 /** Builds a harness over the built package. */
 export function createHarness(options: HarnessOptions) {
   const { nodes, credentials } = loadPackage();
-  const nodeTypes = new TestNodeTypes({ ...nodes, 'test.items': new ItemsSource() });
+  const nodeTypes = new TestNodeTypes({ ...nodes, 'test.items': new ItemsSource(), 'test.predefinedCredentialRequest': new PredefinedCredentialRequest() });
   const credentialsHelper = new MemoryCredentialsHelper(credentials, options.credentials);
 
   /**
@@ -241,12 +274,13 @@ export function createHarness(options: HarnessOptions) {
    * @param parameters the WeChat node's parameters
    * @param items the input items
    * @param nodeCredentials e.g. `{ weChatOfficialAccountApi: { id: 'c1', name: 'WeChat' } }`
+   * @param settings.nodeType the node type to run instead of the WeChat node, e.g. `test.predefinedCredentialRequest`
    */
   async function run(
     parameters: IDataObject,
     items: INodeExecutionData[],
     nodeCredentials: Record<string, { id: string; name: string }>,
-    settings: { continueOnFail?: boolean; staticData?: IDataObject } = {},
+    settings: { continueOnFail?: boolean; staticData?: IDataObject; nodeType?: string } = {},
   ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown>; run: IRun }> {
     const source: INode = {
       id: 'source',
@@ -259,7 +293,7 @@ export function createHarness(options: HarnessOptions) {
     const target: INode = {
       id: 'wechat',
       name: 'WeChat',
-      type: `${PACKAGE}.weChatKf`,
+      type: settings.nodeType ?? `${PACKAGE}.weChatKf`,
       typeVersion: 1,
       position: [200, 0],
       parameters: parameters as INode['parameters'],

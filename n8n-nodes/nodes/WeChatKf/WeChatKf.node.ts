@@ -5,13 +5,12 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { getOperation } from '../../../functions/core/catalogue';
-import { ValidationError, WeChatKfError } from '../../../functions/core/errors';
 import { buildProperties, findOperation } from './actions';
 import type { PreparedCall } from './actions/types';
-import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation, productError } from './transport/request';
-import { validationError } from './transport/errors';
+import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation } from './transport/request';
+import { nodeErrorFrom } from './transport/errors';
 
 /** The most calls one item's paged operation makes (Return All). */
 const MAX_PAGES = 1000;
@@ -20,7 +19,7 @@ const MAX_PAGES = 1000;
 function errorJson(error: Error): IDataObject {
 	const json: IDataObject = { error: error.message };
 	const context = (error as { context?: IDataObject }).context ?? {};
-	for (const key of ['errcode', 'errmsg', 'hint', 'code', 'issues']) {
+	for (const key of ['errcode', 'errmsg', 'hint', 'code', 'issues', 'limit', 'nextForceAt']) {
 		if (context[key] !== undefined) json[key] = context[key];
 	}
 	const description = (error as { description?: string | null }).description;
@@ -103,12 +102,7 @@ export class WeChatKf implements INodeType {
 					call = nodeOperation.next?.(answer, call);
 				}
 			} catch (caught) {
-				let error = caught as Error;
-				if (error instanceof ValidationError) error = validationError(this.getNode(), error, itemIndex);
-				else if (error instanceof WeChatKfError) error = productError(this.getNode(), error, itemIndex);
-				else if (!(error instanceof NodeApiError) && !(error instanceof NodeOperationError)) {
-					error = new NodeOperationError(this.getNode(), error, { itemIndex });
-				}
+				const error = nodeErrorFrom(this.getNode(), caught, itemIndex);
 				if (this.continueOnFail()) {
 					returnData.push({ json: errorJson(error), pairedItem: { item: itemIndex } });
 					continue;

@@ -1,0 +1,20 @@
+/**
+ * Direct mode: the node calls WeChat itself, through the core WeChat client (n8n-nodes/shared/direct-client.ts):
+ * the same runner, retries, token refresh and errors as the deployed product's functions.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { prepareOperation, runOperation, type Operation, type OperationServices } from '../../../../functions/core/catalogue';
+import { DIRECT_CREDENTIAL, directClient } from '../../../shared/direct-client';
+import { staticDataHandoffs } from '../../../shared/handoff-state';
+
+/** Performs a catalogue operation with a parsed input against WeChat, with the node's direct credential. */
+export async function callDirect(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
+	const client = directClient(this.helpers, await this.getCredentials(DIRECT_CREDENTIAL, itemIndex));
+	const services: OperationServices = {
+		...client.services(),
+		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
+		handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')),
+	};
+	const ready = await prepareOperation(op, input, services);
+	return (await runOperation(op, ready, services)) as IDataObject;
+}
