@@ -20,6 +20,7 @@
  * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
  * | POST /sandbox/reset | clear state, counts and faults |
  * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
+ * | POST /sandbox/offline {"ms"} | WeChat unreachable: connections refused for ms, then back (after this answer) |
  * | GET, PUT, DELETE /sandbox/callback; POST /sandbox/callback/verify | the push target; echostr check |
  * | /sandbox/desk, /sandbox/kf-accounts/{kf_account}/... | agents, invitations, sessions: desk-control.ts |
  */
@@ -48,6 +49,7 @@ export interface ControlTarget extends DeskControlTarget {
   injectFault(f: Fault): void;
   invalidateTokens(): void;
   expireTokens(): void;
+  goOffline(ms: number): Promise<void>;
   configureCallback(cb: CallbackConfig | undefined): void;
   verifyCallback(): Promise<CallbackVerification>;
   simulateUser(openid: string, action: UserAction): Promise<PushResult>;
@@ -77,6 +79,7 @@ export const CONTROL_ROUTES: readonly string[] = [
   'POST /sandbox/reset',
   'POST /sandbox/tokens/invalidate',
   'POST /sandbox/tokens/expire',
+  'POST /sandbox/offline {"ms"}',
   'GET /sandbox/callback',
   'PUT /sandbox/callback {"url","token","encodingAesKey"?,"mode"?,"format"?}',
   'DELETE /sandbox/callback',
@@ -222,6 +225,13 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
       case 'POST /sandbox/tokens/expire':
         target.expireTokens();
         return send(res, 200, { ok: true });
+      case 'POST /sandbox/offline': {
+        const { ms } = parseJson(raw) as { ms?: unknown };
+        if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new SandboxUsageError('offline needs ms, an integer 1-600000');
+        // Answered first: going offline closes every connection, this one too.
+        res.once('finish', () => void target.goOffline(ms));
+        return send(res, 200, { ok: true, offlineMs: ms });
+      }
       case 'GET /sandbox/callback':
         return send(res, 200, { callback: target.callbackInfo() });
       case 'PUT /sandbox/callback':

@@ -110,6 +110,8 @@ class SandboxServer implements Sandbox, ControlTarget {
   private readonly sockets = new Set<Socket>();
   private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private stopped = false;
+  /** When offline (goOffline): the timer that listens again. */
+  private backOnline?: NodeJS.Timeout;
   /** Pushes of kf events still under way (see idle()). */
   private readonly pushing = new Set<Promise<unknown>>();
   /** `npm run sandbox` serves the console too: chat, window and log, on the control plane itself. */
@@ -319,6 +321,7 @@ class SandboxServer implements Sandbox, ControlTarget {
       d.resolve();
     }
     this.delays.clear();
+    if (this.backOnline) clearTimeout(this.backOnline);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -375,6 +378,21 @@ class SandboxServer implements Sandbox, ControlTarget {
 
   expireTokens(): void {
     this.tokens.expireAll();
+  }
+
+  async goOffline(ms: number): Promise<void> {
+    if (this.stopped || this.backOnline) throw new SandboxUsageError('the sandbox is stopped or already offline');
+    if (!Number.isInteger(ms) || ms < 1) throw new SandboxUsageError('goOffline needs ms, a positive integer');
+    const port = Number(new URL(this.url).port);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    this.log(`offline for ${ms} ms: connections to port ${port} are refused`);
+    this.backOnline = setTimeout(() => {
+      this.backOnline = undefined;
+      if (this.stopped) return;
+      this.server.listen(port, '127.0.0.1', () => this.log('online again'));
+    }, ms);
   }
 
   configureCallback(cb: CallbackConfig | undefined): void {

@@ -292,6 +292,12 @@ export interface Sandbox {
   invalidateTokens(): void;
   /** Every token issued so far becomes expired (calls get 42001). */
   expireTokens(): void;
+  /**
+   * WeChat unreachable for `ms`: the sandbox stops listening (a connection attempt is refused, as when
+   * nothing listens: ECONNREFUSED) and closes the connections it has, then listens again on the same port.
+   * Resolves once it is offline. What a client may retry safely, since nothing was sent.
+   */
+  goOffline(ms: number): Promise<void>;
   /** Sets or (with undefined) removes the callback. */
   configureCallback(callback: CallbackConfig | undefined): void;
   /** Makes the GET echostr check WeChat makes when a callback URL is saved. */

@@ -78,6 +78,9 @@ export function nodeErrorFrom(node: INode, error: unknown, itemIndex: number): N
 		httpCode: String(error.status),
 		itemIndex,
 	});
+	// n8n swaps a message naming ECONNREFUSED, ECONNRESET, ... for its own generic one ("perhaps it is
+	// offline"); the core's says what was tried, how often, and whether WeChat may have carried it out.
+	result.message = error.message;
 	Object.assign(result.context, body, info ? { hint: info.hint, kind: info.kind } : {});
 	return result;
 }

@@ -1,0 +1,229 @@
+/**
+ * n8n's direct mode runs through the core WeChat client over n8n's own request helper: the built node
+ * (n8n-nodes/dist) on n8n-core's real engine and request helpers, against the sandbox over HTTP. What the
+ * core promises must hold in n8n too: retry what provably never reached WeChat (-1, a refused connection,
+ * a 5xx on a read), never send a message twice (a reset, a timeout or a 5xx after a send was written), one
+ * token fetch for concurrent executions, normal mode before a forced refresh, and the forced-refresh
+ * budget per credential. Build first: `npm run build --workspace n8n-nodes`.
+ */
+import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { stableToken } from '../sandbox/helpers';
+import { createHarness } from './harness';
+
+const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
+const list = { authentication: 'direct', resource: 'kfAccount', operation: 'list' };
+const sendParams = (touser: string, content: string) => ({ authentication: 'direct', resource: 'message', operation: 'send', touser, msgtype: 'text', content });
+
+/**
+ * A sandbox and a harness whose credential points at it. Each gets its own API Base URL, so the node's
+ * token cache (per credential, per process) starts empty for each.
+ */
+async function setup(): Promise<{ sandbox: Sandbox; harness: ReturnType<typeof createHarness> }> {
+  const sandbox = await startSandbox({ quiet: true });
+  const harness = createHarness({
+    credentials: {
+      c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+    },
+  });
+  return { sandbox, harness };
+}
+
+type Context = { context: Record<string, unknown>; description?: string };
+const contextOf = (error: unknown) => (error as Context).context;
+let userSeq = 0;
+
+async function activeUser(sandbox: Sandbox): Promise<string> {
+  const openid = `o_direct_${++userSeq}`;
+  await sandbox.simulateUser(openid, { type: 'text', content: 'hello' });
+  return openid;
+}
+
+const texts = (sandbox: Sandbox, openid: string) => sandbox.messages(openid).map((m) => (m.body.text as { content: string }).content);
+
+describe('retries in direct mode', () => {
+  let sandbox: Sandbox;
+  let harness: ReturnType<typeof createHarness>;
+  beforeAll(async () => {
+    ({ sandbox, harness } = await setup());
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('errcode -1 (busy) is tried again, and the user gets the message once', async () => {
+    // prepare
+    const openid = await activeUser(sandbox);
+    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: -1 });
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { items, error } = await harness.run(sendParams(openid, 'busy then ok'), [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
+    expect(items[0]!.json).toMatchObject({ errcode: 0, touser: openid });
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 2);
+    expect(texts(sandbox, openid)).toEqual(['busy then ok']);
+  });
+
+  it('an HTTP 5xx on a read is tried again', async () => {
+    // prepare
+    sandbox.injectFault({ path: '/cgi-bin/customservice/getkflist', kind: 'http', status: 502 });
+    const lists = sandbox.count('/cgi-bin/customservice/getkflist');
+    // act
+    const { error } = await harness.run(list, [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
+    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 2);
+  });
+
+  it('an HTTP 5xx on a send is not tried again (the request reached a server), and says so', async () => {
+    // prepare
+    const openid = await activeUser(sandbox);
+    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'http', status: 502 });
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
+    // assess
+    expect(error?.name).toBe('NodeApiError');
+    expect(error?.message).toMatch(/HTTP 502.*not retried/);
+    expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+  });
+
+  it('a reset after the send was written is not tried again: no duplicate message', async () => {
+    // prepare
+    const openid = await activeUser(sandbox);
+    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'reset' });
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
+    // assess
+    expect(error?.name).toBe('NodeApiError');
+    expect(error?.message).toMatch(/connection to WeChat .* broke \(not retried: the request may have been carried out\)/);
+    expect(String((error as unknown as Context).description)).toMatch(/not repeated/);
+    expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+  });
+
+  it('a refused connection is tried again, and the send then goes out once', async () => {
+    // prepare: a token in the cache, WeChat unreachable for 150 ms, backoff waits near their ceilings
+    // (about 200 ms, then 400 ms), so the first try is refused and a later one finds WeChat back
+    const openid = await activeUser(sandbox);
+    await harness.run(list, [{ json: {} }], CRED);
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    await sandbox.goOffline(150);
+    // act
+    const { items, error } = await harness.run(sendParams(openid, 'after a refusal'), [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
+    expect(items[0]!.json).toMatchObject({ errcode: 0 });
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(texts(sandbox, openid)).toEqual(['after a refusal']);
+  });
+
+  it('WeChat unreachable through every try: a NodeApiError after 3 tries, and nothing sent', async () => {
+    // prepare
+    const openid = await activeUser(sandbox);
+    await harness.run(list, [{ json: {} }], CRED);
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    await sandbox.goOffline(1500);
+    // act
+    const { error } = await harness.run(sendParams(openid, 'never'), [{ json: {} }], CRED);
+    // assess
+    expect(error?.name).toBe('NodeApiError');
+    expect(error?.message).toMatch(/could not be reached at http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/message\/custom\/send after 3 tries.*ECONNREFUSED/);
+    expect(error?.message).not.toMatch(/access_token/);
+    expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
+    expect(texts(sandbox, openid)).toEqual([]);
+  });
+});
+
+describe('the token in direct mode (one cache per credential, normal mode first)', () => {
+  let sandbox: Sandbox;
+  let harness: ReturnType<typeof createHarness>;
+  beforeAll(async () => {
+    ({ sandbox, harness } = await setup());
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+
+  it('ten executions that need a token at once fetch one', async () => {
+    // prepare
+    const lists = sandbox.count('/cgi-bin/customservice/getkflist');
+    // act
+    const runs = await Promise.all(Array.from({ length: 10 }, () => harness.run(list, [{ json: {} }], CRED)));
+    // assess
+    expect(runs.map((r) => r.error)).toEqual(Array(10).fill(undefined));
+    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 10);
+    expect(forcedFlags(0)).toEqual([false]);
+  });
+
+  it('a 40001 after another system forced a refresh is recovered in normal mode, without forcing', async () => {
+    // prepare: another system on the AppID forces a refresh, which kills the node's token
+    const openid = await activeUser(sandbox);
+    await harness.run(list, [{ json: {} }], CRED);
+    const other = await stableToken(sandbox, true);
+    const tokens = sandbox.requests('/cgi-bin/stable_token').length;
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { error } = await harness.run(sendParams(openid, 'recovered'), [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
+    expect(forcedFlags(tokens)).toEqual([false]);
+    const [refused, retried] = sandbox.requests('/cgi-bin/message/custom/send').slice(sends);
+    expect(refused!.answer?.body).toMatchObject({ errcode: 40001 });
+    expect(retried!.query.access_token).toBe(other.access_token);
+    expect(texts(sandbox, openid)).toEqual(['recovered']);
+  });
+});
+
+describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30 s apart)', () => {
+  // A sandbox of its own: WeChat's budget is the AppID's, and a force by another test would use it up.
+  let sandbox: Sandbox;
+  let harness: ReturnType<typeof createHarness>;
+  beforeAll(async () => {
+    ({ sandbox, harness } = await setup());
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+
+  it('forces only when normal mode hands back the refused token, and a second force within 30 s is refused with the budget named', async () => {
+    // prepare: WeChat refuses a token that stable_token still hands out; the first time a force is allowed
+    const openid = await activeUser(sandbox);
+    await harness.run(list, [{ json: {} }], CRED);
+    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
+    let tokens = sandbox.requests('/cgi-bin/stable_token').length;
+    const first = await harness.run(sendParams(openid, 'after one force'), [{ json: {} }], CRED);
+    expect(first.error).toBeUndefined();
+    expect(forcedFlags(tokens)).toEqual([false, true]);
+    const forcedAt = Date.now();
+    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
+    tokens = sandbox.requests('/cgi-bin/stable_token').length;
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { error } = await harness.run(sendParams(openid, 'needs a second force'), [{ json: {} }], CRED);
+    // assess
+    expect(error?.name).toBe('NodeApiError');
+    expect(error?.message).toMatch(/forced refreshes must be 30 s apart/);
+    const context = contextOf(error);
+    expect(context).toMatchObject({ code: 'TOKEN_REFRESH_BUDGET_SPENT', limit: 'spacing' });
+    const next = Date.parse(String(context.nextForceAt));
+    expect(next).toBeGreaterThan(forcedAt);
+    expect(next).toBeLessThanOrEqual(forcedAt + 30_000);
+    expect(String((error as unknown as Context).description)).toMatch(/^Wait until \d{4}-\d\d-\d\dT.*Stable Token/);
+    // Normal mode only, no force asked of WeChat, and the send was not tried again.
+    expect(forcedFlags(tokens)).toEqual([false]);
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(texts(sandbox, openid)).toEqual(['after one force']);
+  });
+});
