@@ -1,7 +1,7 @@
 /**
  * Every other WeChat API from a real n8n (2.8.4) with the one managed token: the WeChat node's *WeChat API →
- * Custom API Call* in both credential modes (direct: the credential's token, refreshed after a 40001 with
- * one normal-mode fetch; gateway: the product's POST /wechat-api and its token), and n8n's own HTTP Request
+ * Custom API Call* in both credential modes (direct: the node's token for the credential, refreshed after a
+ * 40001 by normal mode first; gateway: the product's POST /wechat-api and its token), and n8n's own HTTP Request
  * node using the *WeChat Official Account API* credential as a predefined credential type (the token is
  * added, and renewed once stale). The built package is installed as a community package, credentials and
  * workflows are imported with n8n's CLI and run with `n8n execute --id`, against the sandbox.
@@ -150,24 +150,27 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     expect(issued[1]).not.toBe(issued[0]);
   });
 
-  it("Custom API Call in direct mode: the credential's token added, and a 40001 recovered with one normal-mode fetch", async () => {
-    // prepare
+  it("Custom API Call in direct mode: the node's token added, and a 40001 recovered by normal mode first, a force only when it hands back the refused token", async () => {
+    // prepare: WeChat refuses the next call's token although stable_token still hands it out
     const infoBefore = sandbox.requests('/cgi-bin/user/info').length;
-    // act: once with whatever token the credential holds, then again after WeChat stopped taking it
-    await execute('wfCustomDirect01');
     const fetchesBefore = sandbox.requests('/cgi-bin/stable_token').length;
-    sandbox.invalidateTokens();
+    sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: 40001 });
+    // act
     await execute('wfCustomDirect01');
     // assess
     const calls = sandbox.requests('/cgi-bin/user/info').slice(infoBefore);
     expect(calls.map((r) => r.answer?.body as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ subscribe: 1, openid: OPENID }),
       expect.objectContaining({ errcode: 40001 }),
       expect.objectContaining({ subscribe: 1, openid: OPENID }),
     ]);
+    // `n8n execute` is a process of its own, so its token cache starts empty: one normal-mode fetch; after
+    // the 40001 normal mode again, which hands back the refused token, so one forced refresh.
     const fetches = sandbox.requests('/cgi-bin/stable_token').slice(fetchesBefore);
-    expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
-    expect(calls[2]!.query.access_token).toBe((fetches[0]!.answer?.body as { access_token: string }).access_token);
+    const issued = fetches.map((r) => (r.answer?.body as { access_token: string }).access_token);
+    expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false, false, true]);
+    expect(issued[1]).toBe(issued[0]);
+    expect(calls[0]!.query.access_token).toBe(issued[0]);
+    expect(calls[1]!.query.access_token).toBe(issued[2]);
   });
 
   it("Custom API Call in gateway mode: the product's POST /wechat-api, with the product's own token", async () => {
