@@ -59,8 +59,14 @@ export class WeChatKfStack extends Stack {
     new CfnOutput(this, 'SecretArn', {
       value: kf.secret.secretArn,
       description:
-        'Holds a random callbackToken generated at deploy time: copy it (aws secretsmanager get-secret-value --secret-id <this>) into the Token of the server configuration; ' +
-        'then set appId, appSecret and encodingAesKey (the EncodingAESKey from the same page) with aws secretsmanager put-secret-value, keeping the callbackToken',
+        'Holds a random callbackToken and encodingAesKey generated at deploy time: copy them (the CallbackSettingsCommand output) into the Token and EncodingAESKey of the server configuration; ' +
+        'then set appId and appSecret with aws secretsmanager put-secret-value, keeping callbackToken and encodingAesKey (infra/README.md)',
+    });
+    new CfnOutput(this, 'CallbackSettingsCommand', {
+      value: Fn.join('', ['aws secretsmanager get-secret-value --secret-id ', kf.secret.secretArn, ' --query SecretString --output text']),
+      description:
+        "Prints the secret: its callbackToken is the Token and its encodingAesKey the EncodingAESKey to enter in WeChat's admin console " +
+        '(Settings and Development > Basic Configuration > Server Configuration), with the message encryption mode Safe',
     });
     new CfnOutput(this, 'SecretName', { value: kf.secret.secretName });
     new CfnOutput(this, 'TableName', { value: kf.table.tableName });

@@ -39,6 +39,7 @@ import { buildEgress } from './egress';
 import { buildFunctions, REPO_ROOT } from './lambda-functions';
 import { buildMessaging } from './messaging';
 import { checkProps, type WeChatCustomerServiceProps } from './props';
+import { buildSecretSeed } from './secret-seed';
 import { buildState } from './state';
 import { buildTriggers } from './triggers';
 import { buildWebhookResources, buildWebhookTriggers, type WebhookResources } from './webhooks';
@@ -107,6 +108,8 @@ export class WeChatCustomerService extends Construct {
     const { table, secret } = buildState(this, props, removalPolicy);
     this.table = table;
     this.secret = secret;
+    // A secret the construct creates gets a random EncodingAESKey at deploy time; an imported one is the user's.
+    if (!props.secret) buildSecretSeed(this, secret, { logRetention, removalPolicy });
     const messaging = buildMessaging(this, props, specs, removalPolicy);
     this.webhooks = buildWebhookResources(this, specs, removalPolicy);
     this.bus = messaging.bus;

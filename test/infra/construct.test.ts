@@ -36,7 +36,8 @@ describe('the constants infra repeats agree with the code', () => {
 });
 
 describe('functions', () => {
-  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+  // The deploy-time key seed (infra/lib/secret-seed.ts) is the one function that serves no LAMBDA_FUNCTIONS entry.
+  const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('WeChatKfEncodingAesKeySeed'));
 
   test('one function per LAMBDA_FUNCTIONS entry, nodejs24.x on arm64', () => {
     expect(functions).toHaveLength(DEPLOYED.length);
@@ -195,7 +196,69 @@ describe('state', () => {
     expect(templateFields).not.toHaveProperty('callbackToken');
     expect(Object.keys(templateFields).sort()).toEqual(['appId', 'appSecret', 'encodingAesKey']);
     const output = json.Outputs.SecretArn.Description as string;
-    expect(output).toMatch(/random callbackToken generated at deploy time: copy it .* into the Token of the server configuration/);
+    expect(output).toMatch(/random callbackToken and encodingAesKey generated at deploy time: copy them .* into the Token and EncodingAESKey of the server configuration/);
+    expect(json.Outputs.CallbackSettingsCommand.Value).toEqual({ 'Fn::Join': ['', ['aws secretsmanager get-secret-value --secret-id ', ref(secretId), ' --query SecretString --output text']] });
+    expect(json.Outputs.CallbackSettingsCommand.Description).toMatch(/callbackToken is the Token and its encodingAesKey the EncodingAESKey/);
+  });
+
+  test('secret: its resource is exactly what earlier releases deployed, so an update never regenerates its value', () => {
+    // CloudFormation generates a whole new value when GenerateSecretString changes: that would wipe the
+    // appId and appSecret an existing deployment has put in the secret. Same logical id, same properties.
+    // Act
+    const resource = json.Resources[secretId];
+    // Assess
+    expect(secretId).toBe('WeChatKfSecret70AB3E4F');
+    expect(resource).toEqual({
+      Type: 'AWS::SecretsManager::Secret',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: 'WeChat official account credentials: {"appId","appSecret","callbackToken","encodingAesKey","callbackMode"}',
+        GenerateSecretString: {
+          ExcludePunctuation: true,
+          GenerateStringKey: 'callbackToken',
+          IncludeSpace: false,
+          PasswordLength: 32,
+          SecretStringTemplate: '{"appId":"REPLACE_ME","appSecret":"REPLACE_ME","encodingAesKey":""}',
+        },
+      },
+    });
+  });
+
+  test('secret: the EncodingAESKey is generated at deploy time, 43 letters and digits, into the secret\'s encodingAesKey', () => {
+    // Act
+    const [seedId, seed] = resourcesOf(template, 'Custom::EncodingAesKeySeed')[0] ?? [];
+    const seedFunctions = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('WeChatKfEncodingAesKeySeed'));
+    // Assess: one seed, told to fill the created secret's encodingAesKey with 43 of exactly [A-Za-z0-9]
+    expect(seedId).toBeDefined();
+    expect(resourcesOf(template, 'Custom::EncodingAesKeySeed')).toHaveLength(1);
+    const props = seed!.Properties;
+    expect(props.SecretId).toEqual(ref(secretId));
+    expect(props.Field).toBe('encodingAesKey');
+    expect(props.Length).toBe('43');
+    expect([...props.Alphabet].sort().join('')).toBe('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
+    // Nothing in its properties changes between deployments, so it is created once and never updated.
+    expect(Object.keys(props).sort()).toEqual(['Alphabet', 'Field', 'Length', 'SecretId', 'ServiceToken']);
+    expect(seedFunctions).toHaveLength(1);
+    expect(props.ServiceToken).toEqual(arnOf(seedFunctions[0]![0]));
+    expect(seedFunctions[0]![1].Properties.Runtime).toBe('nodejs24.x');
+    // Its role may read and write this one secret and write its own log group, nothing else.
+    const roleId = seedFunctions[0]![1].Properties.Role['Fn::GetAtt'][0];
+    const statements = resourcesOf(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(statements.find((st: any) => actionsOf(st).includes('secretsmanager:PutSecretValue')).Resource).toEqual(ref(secretId));
+  });
+
+  test('secret: an imported secret is never written to (no seed)', () => {
+    // Prepare
+    const { stack: imported } = appStack({ secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf' });
+    // Act
+    const t = Template.fromStack(imported);
+    // Assess
+    t.resourceCountIs('Custom::EncodingAesKeySeed', 0);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
   test('callbackMode reaches the callback function and the secret it creates', () => {
@@ -310,7 +373,7 @@ describe('alarms', () => {
 });
 
 test('outputs', () => {
-  expect(Object.keys(json.Outputs).sort()).toEqual(['ApiUrl', 'BulkSendQueueUrl', 'CallbackUrl', 'EventBusName', 'SecretArn', 'SecretName', 'TableName']);
+  expect(Object.keys(json.Outputs).sort()).toEqual(['ApiUrl', 'BulkSendQueueUrl', 'CallbackSettingsCommand', 'CallbackUrl', 'EventBusName', 'SecretArn', 'SecretName', 'TableName']);
   expect(JSON.stringify(json.Outputs.CallbackUrl.Value)).toContain('/callback');
 });
 

@@ -1,5 +1,5 @@
 /** Safe mode (AES) crypto of pushes and replies. See ./index.ts for the choices made. */
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomInt, timingSafeEqual } from 'crypto';
 import { ConfigurationError, SignatureError, ValidationError } from '../errors';
 import { computeSignature, requireToken } from './signature';
 /** WeChat pads to a multiple of 32 bytes (PKCS#7 with a 32-byte block), not AES's 16. */
@@ -7,6 +7,35 @@ const PAD_BLOCK = 32;
 const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
 const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The characters of an EncodingAESKey as WeChat's admin console generates one: letters and digits. */
+export const ENCODING_AES_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The length of an EncodingAESKey. */
+export const ENCODING_AES_KEY_LENGTH = 43;
+
+/**
+ * A random EncodingAESKey: `length` characters drawn uniformly (crypto.randomInt, no modulo bias) from
+ * `alphabet`, by default 43 letters and digits, what WeChat's admin console accepts in its server
+ * configuration ("EncodingAESKey: enter or generate").
+ *
+ * @throws ConfigurationError when the alphabet is empty or repeats a character, or the length is not 1 to 256.
+ * @example
+ * ```ts
+ * const key = generateEncodingAesKey(); // e.g. 'k3Jd…' (43 characters of [A-Za-z0-9])
+ * new WeChatCrypto('token', key, 'wx0123456789abcdef'); // accepted
+ * ```
+ */
+export function generateEncodingAesKey(alphabet: string = ENCODING_AES_KEY_ALPHABET, length: number = ENCODING_AES_KEY_LENGTH): string {
+  const chars = [...alphabet];
+  if (chars.length === 0 || new Set(chars).size !== chars.length) {
+    throw new ConfigurationError('the alphabet of a generated key must be at least one character, none repeated');
+  }
+  if (!Number.isInteger(length) || length < 1 || length > 256) throw new ConfigurationError('the length of a generated key must be a whole number from 1 to 256');
+  let key = '';
+  for (let i = 0; i < length; i++) key += chars[randomInt(chars.length)];
+  return key;
+}
 
 /**
  * Safe-mode (and compatible-mode) crypto of one official account: AES-256-CBC with the key
