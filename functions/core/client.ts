@@ -23,6 +23,7 @@ import { randomBytes } from 'crypto';
 import { getOperation, prepareOperation, runOperation, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
+import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 
@@ -69,15 +70,7 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-/** Retry settings. */
-export interface RetryPolicy {
-  /** Tries in all, the first included. Default 3. */
-  attempts?: number;
-  /** First backoff ceiling in ms. Default 200. */
-  baseDelayMs?: number;
-  /** Largest backoff ceiling in ms. Default 2000. */
-  maxDelayMs?: number;
-}
+export type { RetryPolicy };
 
 export interface WeChatClientConfig {
   transport: HttpTransport;
@@ -129,16 +122,14 @@ export function multipartBody(file: NonNullable<WeChatRequestSpec['file']>, boun
 export class WeChatClient {
   private readonly baseUrl: string;
   private readonly attempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
   constructor(private readonly config: WeChatClientConfig) {
     this.baseUrl = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
-    this.attempts = Math.max(1, config.retry?.attempts ?? 3);
-    this.baseDelayMs = config.retry?.baseDelayMs ?? 200;
-    this.maxDelayMs = config.retry?.maxDelayMs ?? 2000;
+    this.attempts = Math.max(1, config.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts);
+    this.retry = config.retry ?? {};
     this.sleep = config.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = config.random ?? Math.random;
   }
@@ -282,7 +273,7 @@ export class WeChatClient {
     const notRetried = ' (not retried: the request may have been carried out)';
     let last: Error | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await this.sleep(this.backoff(attempt));
+      if (attempt > 0) await this.sleep(backoffDelay(attempt, this.retry, this.random));
       let status: number;
       let text: string;
       let file: WeChatFile | undefined;
@@ -340,11 +331,5 @@ export class WeChatClient {
       return body;
     }
     throw last ?? new WeChatUnavailableError(`WeChat could not be reached at ${where}`);
-  }
-
-  /** Exponential backoff with full jitter: a random wait up to min(max, base × 2^(attempt-1)). */
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(this.random() * ceiling);
   }
 }

@@ -9,6 +9,7 @@
  * across every Lambda container.
  */
 import { TokenRefreshBudgetError, WeChatApiError, WeChatUnavailableError } from './errors';
+import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { describeUrl, TransportError, type HttpTransport } from './transport';
 
 /** Every token mode: `cgi-bin/stable_token` (`stable`) or `cgi-bin/token` (`classic`). */
@@ -44,6 +45,12 @@ export interface TokenFetchConfig {
   mode?: TokenMode;
   timeoutMs?: number;
   now?: () => number;
+  /** Tries and backoff of a fetch that can safely be tried again (see {@link fetchAccessToken}). Default 3 tries. */
+  retry?: RetryPolicy;
+  /** For tests: how to wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** For tests: the jitter source, in [0, 1). */
+  random?: () => number;
 }
 
 /** The default API root. */
@@ -71,12 +78,48 @@ export function staleAt(token: AccessToken, fetchedAt: number): number {
  * the current one has not expired: used only when WeChat refused the current one and normal mode hands
  * that same one back. WeChat allows 20 a day, 30 s apart ({@link FORCE_REFRESH_BUDGET}).
  *
+ * Tried again (with the product's one backoff, core/retry.ts; 3 tries by default) when that cannot
+ * issue a token nobody sees: the request never reached WeChat (connection refused, the name did not
+ * resolve), or WeChat answered -1 (busy: it did nothing); and, for a normal-mode stable_token only (which
+ * hands out the token there is and changes nothing), an HTTP 5xx. Not after a timeout or a broken
+ * connection (the wait would outlast a refresh lease), and a forced or classic fetch never after a 5xx
+ * (it may have issued a new token, killing the old one, and a second try would do it again).
+ *
  * @example
  * ```ts
  * const token = await fetchAccessToken({ transport: new FetchTransport(), appId, appSecret });
  * ```
  */
 export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = false): Promise<AccessToken> {
+  const attempts = Math.max(1, config.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts);
+  const sideEffectFree = (config.mode ?? 'stable') === 'stable' && !forceRefresh;
+  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(config, forceRefresh);
+    } catch (error) {
+      const again =
+        error instanceof TokenFetchFailure &&
+        (error.why === 'unreached' || error.why === 'busy' || (error.why === 'server' && sideEffectFree));
+      if (!again || attempt >= attempts) throw error instanceof TokenFetchFailure ? error.error : error;
+      await sleep(backoffDelay(attempt, config.retry, config.random));
+    }
+  }
+}
+
+/** A failed try of a token fetch, and why, which decides whether it is tried again (never leaves this module). */
+class TokenFetchFailure extends Error {
+  constructor(
+    readonly why: 'unreached' | 'busy' | 'server' | 'other',
+    readonly error: Error,
+  ) {
+    super(error.message);
+    this.name = 'TokenFetchFailure';
+  }
+}
+
+/** One try of {@link fetchAccessToken}. */
+async function fetchOnce(config: TokenFetchConfig, forceRefresh: boolean): Promise<AccessToken> {
   const base = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
   const mode = config.mode ?? 'stable';
   const now = config.now ?? Date.now;
@@ -101,10 +144,12 @@ export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = 
     status = res.status;
     text = res.body;
   } catch (error) {
-    if (error instanceof TransportError) throw new WeChatUnavailableError(`token fetch failed: ${error.message}`);
+    if (error instanceof TransportError) {
+      throw new TokenFetchFailure(error.kind === 'unreached' ? 'unreached' : 'other', new WeChatUnavailableError(`token fetch failed: ${error.message}`));
+    }
     throw error;
   }
-  if (status >= 500) throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status}`);
+  if (status >= 500) throw new TokenFetchFailure('server', new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status}`));
   let body: { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown };
   try {
     body = JSON.parse(text);
@@ -112,7 +157,8 @@ export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = 
     throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status} with a body that is not JSON`);
   }
   if (typeof body.errcode === 'number' && body.errcode !== 0) {
-    throw new WeChatApiError(body.errcode, redact(String(body.errmsg ?? ''), config.appSecret));
+    const refusal = new WeChatApiError(body.errcode, redact(String(body.errmsg ?? ''), config.appSecret));
+    throw new TokenFetchFailure(refusal.kind === 'busy' ? 'busy' : 'other', refusal);
   }
   if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
     throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered without access_token and expires_in`);

@@ -387,6 +387,10 @@ class SandboxServer implements Sandbox, ControlTarget {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
+    // A moment for clients to see their kept-alive connections closed (in this process, the close is
+    // handled a few turns of the event loop later): a request must meet a refused connection, not write
+    // into a connection that is already gone.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     this.log(`offline for ${ms} ms: connections to port ${port} are refused`);
     this.backOnline = setTimeout(() => {
       this.backOnline = undefined;

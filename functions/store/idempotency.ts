@@ -29,7 +29,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, ValidationError, WeChatKfError } from '../core/errors';
+import { backoffDelay, type RetryPolicy } from '../core/retry';
 import { keys, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from './table';
+
+/** How a request waits for the first one under its key to finish: 25 ms, 50 ms, ... at most 500 ms each. */
+const IN_PROGRESS_WAIT: RetryPolicy = { baseDelayMs: 25, maxDelayMs: 500, jitter: 'none' };
 
 /**
  * An idempotency key was used again with a different payload: a client bug (or two requests sharing a
@@ -166,7 +170,7 @@ export function createIdempotentRunner(options: IdempotentRunnerOptions): Idempo
           if (name === 'IdempotencyValidationError') throw new IdempotencyKeyReusedError(operation, key);
           if (name !== 'IdempotencyAlreadyInProgressError') throw error;
           if (Date.now() >= deadline) throw new IdempotencyInProgressError(key);
-          await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.min(500, 25 * 2 ** attempt)));
+          await sleep(Math.min(Math.max(0, deadline - Date.now()), backoffDelay(attempt + 1, IN_PROGRESS_WAIT)));
         }
       }
     },

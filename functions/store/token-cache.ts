@@ -34,6 +34,7 @@
 import { createHash, randomUUID } from 'crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
+import { backoffDelay, type RetryPolicy } from '../core/retry';
 import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { updateItem, type UpdateWrite } from './update';
@@ -77,6 +78,9 @@ function tokenHash(token: string): string {
 }
 
 const DAY_MS = 86_400_000;
+
+/** How a caller waits for another one's refresh: 50 ms, 100 ms, ... up to 1 s, never less than half of it (no spinning). */
+const LEASE_WAIT: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 1_000, jitter: 'equal' };
 
 /**
  * An {@link AccessTokenProvider} that shares one token across every container through DynamoDB.
@@ -218,7 +222,7 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
       if (this.now() >= deadline) {
         throw new WeChatUnavailableError(`gave up after ${this.maxWaitMs} ms waiting for another caller to refresh the access token of app ${config.appId}`);
       }
-      await this.sleep(this.backoff(attempt));
+      await this.sleep(backoffDelay(attempt + 1, LEASE_WAIT, this.random));
     }
   }
 
@@ -366,12 +370,7 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
     return keys.token(config.appId, mode);
   }
 
-  /** Equal jitter: half the ceiling plus a random part, the ceiling doubling from 50 ms up to 1 s. */
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(1_000, 50 * 2 ** attempt);
-    return Math.floor(ceiling / 2 + this.random() * (ceiling / 2));
-  }
-}
+  /** Equal jitter: half the ceiling plus a random part, the ceiling doubling from 50 ms up to 1 s. */}
 
 function storedToken(item: Record<string, AttributeValue> | undefined): { token: AccessToken; staleAt: number } | undefined {
   const value = stringAttr(item, 'accessToken');

@@ -227,3 +227,29 @@ describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30
     expect(texts(sandbox, openid)).toEqual(['after one force']);
   });
 });
+
+describe('the first token fetch of a credential in direct mode', () => {
+  let sandbox: Sandbox;
+  let harness: ReturnType<typeof createHarness>;
+  beforeAll(async () => {
+    ({ sandbox, harness } = await setup());
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('is tried again after a refused connection (a normal-mode fetch changes nothing)', async () => {
+    // prepare: an empty cache, WeChat unreachable for 150 ms, backoff waits near their ceilings
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    await sandbox.goOffline(150);
+    // act
+    const { error } = await harness.run(list, [{ json: {} }], CRED);
+    // assess
+    expect(error).toBeUndefined();
+    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(1);
+    expect(sandbox.requests('/cgi-bin/stable_token').map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
+  });
+});
