@@ -20,7 +20,7 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { getOperation, prepareOperation, runOperation, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
+import { getOperation, prepareOperation, runWithRecovery, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
@@ -170,7 +170,8 @@ export class WeChatClient {
   async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<OperationResult> {
     // What `prepare` sends (media uploads) is not the operation's call: it never marks the trace.
     const ready = await prepareOperation(op, input, this.services());
-    return runOperation(op, ready, this.services(trace));
+    // A cached media_id WeChat refused (40007) is uploaded again and the call tried once more.
+    return runWithRecovery(op, ready, this.services(trace), this.services());
   }
 
   /**

@@ -19,7 +19,7 @@
  * sends are given back.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { prepareOperation, recipientOf, runOperation, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
+import { prepareOperation, recipientOf, runWithRecovery, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { outcomeOf, type DeliveryAttempt } from '../core/deliveries';
 import { NotEnoughSendsError, SendWindowClosedError } from '../core/errors';
 import { partsOf } from '../core/split-send';
@@ -119,6 +119,12 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
 
   /** The trace of the WeChat call that failed, if one did. */
   let failed: SendTrace | undefined;
+  /**
+   * The delivery record of the call that failed, reported once the operation's outcome is known: a
+   * refusal the operation recovers from (40007 on a cached media_id, re-uploaded and sent again under the
+   * same gate count) is not a delivery of its own.
+   */
+  let failure: DeliveryAttempt | undefined;
   const client = ctx.client;
   // Every WeChat call of the operation (one, or one per part) is timed and reported, whatever its outcome.
   const request: OperationServices['wechat']['request'] = async (spec, recipient, part) => {
@@ -135,7 +141,7 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     } catch (error) {
       const errcode = (error as { errcode?: number }).errcode;
       if (errcode !== undefined) countBy(ctx, 'WeChatErrors', 'errcode', String(errcode));
-      log.report({ ...where, at, ...outcomeOf(error), latencyMs: Math.round(performance.now() - started) });
+      failure = { ...where, at, ...outcomeOf(error), latencyMs: Math.round(performance.now() - started) };
       failed = trace;
       throw error;
     }
@@ -150,8 +156,14 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     },
   };
   try {
-    return await runOperation(op, input, services);
+    // The recovery's uploads go through the plain services: they are not the send's calls.
+    return await runWithRecovery(op, input, services, operationServices(ctx), (error) => {
+      ctx.logger.info('WeChat refused a cached media_id; re-uploaded it and sending once more', { operation: op.name, errcode: (error as { errcode?: number }).errcode });
+      failure = undefined;
+      failed = undefined;
+    });
   } catch (error) {
+    if (failure) log.report(failure);
     // What was not used goes back: parts never tried, and a failed part that provably never reached WeChat.
     await giveBack(ctx, op, permit, sendsToGiveBack({ reserved, from, error, failedCall: failed }));
     throw error;

@@ -17,6 +17,7 @@
  * | GET /sandbox/kf-accounts | kf accounts (without password) |
  * | GET /sandbox/kf-avatars/{kf_id}.jpg | an uploaded avatar |
  * | GET /sandbox/media, /sandbox/media/{media_id} | temporary media held; one file's bytes (a video's video_url) |
+ * | DELETE /sandbox/media/{media_id} | WeChat forgets a media_id early (sends naming it get 40007) |
  * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
  * | POST /sandbox/reset | clear state, counts and faults |
  * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
@@ -55,6 +56,7 @@ export interface ControlTarget extends DeskControlTarget {
   simulateUser(openid: string, action: UserAction): Promise<PushResult>;
   user(openid: string): UserSnapshot | undefined;
   media(): MediaRecord[];
+  forgetMedia(mediaId: string): boolean;
 }
 
 /** The control routes, as GET /sandbox lists them. */
@@ -74,6 +76,7 @@ export const CONTROL_ROUTES: readonly string[] = [
   'GET /sandbox/kf-avatars/{kf_id}.jpg',
   'GET /sandbox/media',
   'GET /sandbox/media/{media_id}',
+  'DELETE /sandbox/media/{media_id} (WeChat forgets it early: sends naming it get 40007)',
   'POST /sandbox/faults Fault',
   'GET /sandbox/faults',
   'POST /sandbox/reset',
@@ -167,6 +170,10 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
     }
     if (method === 'GET' && path === '/sandbox/stream') return serveStream(target.feed, req, res, url);
     const media = /^\/sandbox\/media\/([^/]+)$/.exec(path);
+    if (media && method === 'DELETE') {
+      if (!target.forgetMedia(decodeURIComponent(media[1] as string))) throw new NotFound();
+      return send(res, 200, { ok: true });
+    }
     if (media && method === 'GET') {
       // Served without the 3-day check: this stands in for WeChat's CDN links (PicUrl, video_url).
       const item = mediaOf(target.state).list().find((m) => m.media_id === decodeURIComponent(media[1] as string));

@@ -368,6 +368,11 @@ class SandboxServer implements Sandbox, ControlTarget {
     return mediaOf(this.state).list().map((m) => ({ media_id: m.media_id, type: m.type, format: m.format, filename: m.filename, size: m.data.length, createdAt: m.createdAt, origin: m.origin }));
   }
 
+  /** Forgets a media_id early, as WeChat may: sends naming it get 40007 (see MediaStore.forget). */
+  forgetMedia(mediaId: string): boolean {
+    return mediaOf(this.state).forget(mediaId);
+  }
+
   injectFault(fault: Fault): void {
     this.state.addFault(validateFault(fault));
   }

@@ -286,6 +286,8 @@ export interface Sandbox {
   user(openid: string): UserSnapshot | undefined;
   /** Temporary media held (uploads and what users sent), oldest first, expired ones included. */
   media(): MediaRecord[];
+  /** Forgets a media_id before its 3 days, as WeChat may: sends naming it get 40007. Whether it was held. */
+  forgetMedia(mediaId: string): boolean;
   /** Makes the next `times` requests on `fault.path` fail as described. */
   injectFault(fault: Fault): void;
   /** Every token issued so far becomes invalid (calls get 40001). */

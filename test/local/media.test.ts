@@ -130,6 +130,52 @@ describe('npm start: media', () => {
     expect(sandbox().count(UPLOAD) - before).toBe(1);
   });
 
+  it('re-uploads ONCE a cached media_id WeChat has forgotten (40007) and sends again, counting one send', async () => {
+    // prepare: the image is uploaded and cached by a first send; then WeChat forgets that media_id early.
+    const openid = await activeUser('oForgotten');
+    const image = { media_id: { file: b64(jpeg(1500)), filename: 'again.jpg' } };
+    const first = await call(product, 'POST', '/messages/image', { touser: openid, image });
+    const forgotten = (sandbox().messages(openid)[0]!.body as any).image.media_id as string;
+    expect(sandbox().forgetMedia(forgotten)).toBe(true);
+    const uploadsBefore = sandbox().count(UPLOAD);
+    const sendsBefore = sandbox().count(SEND);
+    const leftBefore = await sendsLeft(openid);
+
+    // act
+    const second = await call(product, 'POST', '/messages/image', { touser: openid, image });
+    const third = await call(product, 'POST', '/messages/image', { touser: openid, image });
+
+    // assess: the refused try, one new upload, the retry; the next send reuses the new media_id
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
+    expect(sandbox().count(UPLOAD) - uploadsBefore).toBe(1);
+    expect(sandbox().count(SEND) - sendsBefore).toBe(3);
+    const delivered = sandbox().messages(openid).map((m) => (m.body as any).image.media_id as string);
+    expect(delivered).toHaveLength(3);
+    expect(delivered[1]).not.toBe(forgotten);
+    expect(delivered[2]).toBe(delivered[1]);
+    expect(leftBefore - (await sendsLeft(openid))).toBe(2);
+    // One delivery record per send: the refused try was recovered, not a delivery of its own.
+    const records = (await call(product, 'GET', `/deliveries?openid=${openid}`)).json.deliveries as Array<{ outcome: string }>;
+    expect(records.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('does not re-upload a media_id it uploaded just now: a 40007 then is the answer, and the send is given back', async () => {
+    // prepare: WeChat refuses the next send with 40007 although the upload is fresh
+    const openid = await activeUser('oFresh40007');
+    const leftBefore = await sendsLeft(openid);
+    const uploadsBefore = sandbox().count(UPLOAD);
+    sandbox().injectFault({ path: SEND, kind: 'errcode', errcode: 40007, times: 1 });
+
+    // act
+    const answer = await call(product, 'POST', '/messages/image', { touser: openid, image: { media_id: { file: b64(jpeg(1700)) } } });
+
+    // assess
+    expect(answer.status).toBe(502);
+    expect(answer.json.error).toMatchObject({ errcode: 40007 });
+    expect(sandbox().count(UPLOAD) - uploadsBefore).toBe(1);
+    expect(await sendsLeft(openid)).toBe(leftBefore);
+  });
+
   it('sends a video from a multipart file with its thumbnail, a voice from base64, music and a mini-program card from URLs', async () => {
     // prepare
     const openid = await activeUser('oMediaMix');

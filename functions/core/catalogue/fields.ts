@@ -6,7 +6,7 @@
 import { openidSchema as coreOpenidSchema } from '../fields';
 import type { Limits } from '../limits';
 import { requiredObject, requiredString } from '../validation';
-import type { FieldSpec, FunctionNeeds } from './types';
+import type { FieldSpec, FunctionNeeds, MediaSource } from './types';
 
 /** kf_account: prefix of 1–10 `[A-Za-z0-9_]`, `@`, the account's WeChat ID; at most 30 characters. */
 export function kfAccountSchema(limits: Limits) {
@@ -53,3 +53,15 @@ export const TOUSER_FIELD: FieldSpec = {
 
 /** What the function of an operation that is one WeChat call needs: the secret, WeChat, the token cache. */
 export const WECHAT_CALL_NEEDS: FunctionNeeds = { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: false };
+
+/**
+ * The sources of a `media` field: all three (a media_id, a file, a URL) when the field does not say.
+ *
+ * @example
+ * ```ts
+ * mediaSourcesOfField({ name: 'media_id', displayName: 'Image', type: 'media' }); // ['mediaId', 'file', 'url']
+ * ```
+ */
+export function mediaSourcesOfField(field: FieldSpec): readonly MediaSource[] {
+  return field.sources ?? ['mediaId', 'file', 'url'];
+}

@@ -34,9 +34,11 @@ function parseUpload(input: unknown): UploadMediaInput {
     requiredObject(
       {
         type: typeSchema,
-        media: z.custom<Uint8Array | string>((v) => v === undefined || v instanceof Uint8Array || typeof v === 'string', {
-          error: (iss) => `must be the file as bytes or a base64 string, got ${typeName(iss.input)}`,
-        }).optional(),
+        // The bytes, base64, or (a `media` field, as n8n and other form callers give it) {file, filename?} / {url}.
+        media: z.custom<Uint8Array | string | { file?: unknown; filename?: unknown; url?: unknown }>(
+          (v) => v === undefined || v instanceof Uint8Array || typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+          { error: (iss) => `must be the file as bytes or a base64 string, got ${typeName(iss.input)}` },
+        ).optional(),
         url: optionalString('an https:// URL').refine((v) => v === undefined || v.length <= 2048, { error: 'must have at most 2048 characters' }),
         filename: optionalString().refine((v) => v === undefined || v.length <= 200, { error: 'must have at most 200 characters' }),
       },
@@ -44,6 +46,21 @@ function parseUpload(input: unknown): UploadMediaInput {
     ),
     input,
   );
+  if (typeof parsed.media === 'object' && !(parsed.media instanceof Uint8Array)) {
+    // {url} / {file, filename?}: the same as the top-level url, or the bytes and their name.
+    const { file, url, filename, ...rest } = parsed.media as { file?: unknown; filename?: unknown; url?: unknown };
+    const extra = Object.keys(rest);
+    if (extra.length > 0 || (file === undefined) === (url === undefined)) {
+      throw new ValidationError([{ field: 'media', rule: `must be the file, {file, filename?} or {url}${extra.length ? `, got ${extra.join(', ')}` : ''}` }]);
+    }
+    if (url !== undefined && parsed.url !== undefined) throw new ValidationError([{ field: 'media', rule: 'give the file or a url, not both' }]);
+    if (url !== undefined && (typeof url !== 'string' || url.length === 0 || url.length > 2048)) throw new ValidationError([{ field: 'media.url', rule: 'must be an https:// URL of at most 2048 characters' }]);
+    if (file !== undefined && !(file instanceof Uint8Array) && typeof file !== 'string') throw new ValidationError([{ field: 'media.file', rule: `must be the file as bytes or a base64 string, got ${typeName(file)}` }]);
+    if (filename !== undefined && (typeof filename !== 'string' || filename.length > 200)) throw new ValidationError([{ field: 'media.filename', rule: 'must be a string of at most 200 characters' }]);
+    parsed.media = file as Uint8Array | string | undefined;
+    parsed.url = (url as string | undefined) ?? parsed.url;
+    parsed.filename = (filename as string | undefined) ?? parsed.filename;
+  }
   if ((parsed.media === undefined) === (parsed.url === undefined)) {
     throw new ValidationError([{ field: 'media', rule: 'give the file (field media: multipart, a raw body, or base64 in JSON) or a url, not both' }]);
   }
@@ -88,8 +105,16 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
         enum: MEDIA_TYPES.map((t) => ({ value: t, name: t[0]!.toUpperCase() + t.slice(1), description: `${MEDIA_RULES[t].formats.map((f) => f.toUpperCase()).join(', ')}, at most ${formatBytes(MEDIA_RULES[t].maxBytes)}` })),
         rules: MEDIA_TYPES.map((t) => `${t}: ${MEDIA_RULES[t].formats.join('/')} ≤ ${formatBytes(MEDIA_RULES[t].maxBytes)}${MEDIA_RULES[t].maxSeconds ? `, ≤ ${MEDIA_RULES[t].maxSeconds} s` : ''}`),
       },
-      { name: 'media', displayName: 'File', type: 'file', description: 'The file (or give a URL instead)', rules: ['read by its bytes, never by its name'] },
-      { name: 'url', displayName: 'URL', type: 'string', description: 'An https:// URL to fetch the file from (instead of a file)', rules: ['https only', 'public addresses only'] },
+      {
+        name: 'media',
+        displayName: 'File',
+        type: 'media',
+        required: true,
+        // Uploading a media_id makes no sense: the file itself, or a URL the product fetches.
+        sources: ['file', 'url'],
+        description: 'The file, or an https:// URL the product fetches it from (top-level `url` over HTTP)',
+        rules: ['read by its bytes, never by its name', 'a URL: https only, public addresses only'],
+      },
     ],
     needs: MEDIA_NEEDS,
     // Holds a 10 MB file a few times over (the body, the multipart to WeChat).

@@ -9,13 +9,18 @@ import { limitsFor, type Limits, type RulesProfile } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
 import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
 import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '../split-send';
-import { mediaRefSchema, mediaSourcesOf } from '../media/sources';
-import { MediaUploader } from '../media/uploader';
+import { mediaRefSchema } from '../media/sources';
+import { prepareSendMedia, recoverSendMedia } from './send-media';
+import { describeMediaRule } from '../media/rules';
 import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
 const MEDIA_REF_RULES = ['a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content'];
-const mediaIdField = (description: string, ref = true): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description, ...(ref ? { rules: MEDIA_REF_RULES } : {}) });
-const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'string', required: true, description: 'The media_id of the uploaded thumbnail (a JPG of at most 64 KB), or {url} / {file}', rules: MEDIA_REF_RULES };
+/** A media field that may be a media_id, a file or a URL (`type: 'media'`); `rule` is the file's WeChat limit. */
+const mediaIdField = (description: string, rule: string): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'media', required: true, description, rules: [...MEDIA_REF_RULES, rule] });
+const THUMB_RULE = describeMediaRule('thumb');
+const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'media', required: true, description: 'The thumbnail: the media_id of an uploaded thumb, or the file itself (a JPG of at most 64 KB) or its URL', rules: [...MEDIA_REF_RULES, THUMB_RULE] };
+/** A mini-program card's picture is uploaded as an image (core/media/sources.ts). */
+const CARD_PICTURE_FIELD: FieldSpec = { ...THUMB_FIELD, description: "The card's picture: the media_id of an uploaded image or thumb, or the file itself (JPG, PNG or GIF of at most 2 MB; 520×416 suggested) or its URL", rules: [...MEDIA_REF_RULES, describeMediaRule('image')] };
 const titleField = (required = false): FieldSpec => ({ name: 'title', displayName: 'Title', type: 'string', required });
 const DESCRIPTION_FIELD: FieldSpec = { name: 'description', displayName: 'Description', type: 'string' };
 
@@ -57,21 +62,21 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   image: {
     operation: 'sendImage',
-    fields: [mediaIdField('The media_id of an uploaded image')],
+    fields: [mediaIdField('The image: the media_id of an uploaded image, or the file itself or its URL', describeMediaRule('image'))],
     title: 'Send an image',
     description: 'An image, by the media_id of an uploaded image.',
     content: () => requiredObject({ media_id: mediaRefSchema() }, 'an object {media_id}'),
   },
   voice: {
     operation: 'sendVoice',
-    fields: [mediaIdField('The media_id of uploaded audio')],
+    fields: [mediaIdField('The voice message: the media_id of uploaded audio, or the file itself or its URL', describeMediaRule('voice'))],
     title: 'Send a voice message',
     description: 'A voice message, by the media_id of uploaded audio.',
     content: () => requiredObject({ media_id: mediaRefSchema() }, 'an object {media_id}'),
   },
   video: {
     operation: 'sendVideo',
-    fields: [mediaIdField('The media_id of an uploaded video'), THUMB_FIELD, titleField(), DESCRIPTION_FIELD],
+    fields: [mediaIdField('The video: the media_id of an uploaded video, or the file itself or its URL', describeMediaRule('video')), THUMB_FIELD, titleField(), DESCRIPTION_FIELD],
     title: 'Send a video',
     description: 'A video with its thumbnail, title and description.',
     content: () =>
@@ -123,7 +128,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   mpnews: {
     operation: 'sendMpnews',
-    fields: [mediaIdField('The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)', false)],
+    fields: [{ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description: 'The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)' }],
     title: 'Send an mpnews message (deprecated)',
     description: 'An article of the official account by media_id. WeChat deprecates it in favour of mpnewsarticle.',
     content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
@@ -198,7 +203,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   miniprogrampage: {
     operation: 'sendMiniProgramPage',
-    fields: [titleField(true), { name: 'appid', displayName: 'Mini Program AppID', type: 'string', required: true }, { name: 'pagepath', displayName: 'Page Path', type: 'string', required: true, placeholder: 'pages/index/index' }, THUMB_FIELD],
+    fields: [titleField(true), { name: 'appid', displayName: 'Mini Program AppID', type: 'string', required: true }, { name: 'pagepath', displayName: 'Page Path', type: 'string', required: true, placeholder: 'pages/index/index' }, CARD_PICTURE_FIELD],
     title: 'Send a mini program card',
     description: 'A card that opens a page of a mini program linked to the official account.',
     content: () =>
@@ -302,18 +307,7 @@ const SEND_NEEDS = { ...WECHAT_CALL_NEEDS, publishesEvents: true };
 /** A send operation. */
 export type MessageOperation = Operation<SendMessageInput>;
 
-/**
- * The `prepare` of every send: a message whose media_id / thumb_media_id is `{url}` or `{file}` gets each
- * fetched, checked by its bytes and uploaded (thumb for video and music thumbnails, image for a
- * mini-program card's picture), through the media cache, before the send gate (docs/media.md).
- */
-export async function prepareSendMedia(input: SendMessageInput, services: OperationServices): Promise<SendMessageInput> {
-  const content = input[input.msgtype] as Record<string, unknown> | undefined;
-  if (mediaSourcesOf(input.msgtype, content).length === 0) return input;
-  const uploader = new MediaUploader({ client: services.wechat, cache: services.mediaCache, fetchUrl: services.fetchUrl, now: services.now });
-  const prepared = await uploader.prepare(input.msgtype, content ?? {});
-  return { ...input, [input.msgtype]: await uploader.upload(prepared) };
-}
+export { prepareSendMedia, recoverSendMedia } from './send-media';
 
 /** Message types whose media may be fetched and uploaded first: their function gets more time and memory. */
 const MEDIA_SENDS: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'music', 'miniprogrampage']);
@@ -340,6 +334,7 @@ function sendOperation(type: MessageType): MessageOperation {
     ...(MEDIA_SENDS.has(type) ? { sizing: { memoryMb: 512, timeoutSeconds: 30 } } : {}),
     parse: (input, options) => parseMessage(input, options, type),
     prepare: prepareSendMedia,
+    recover: recoverSendMedia,
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
     ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
@@ -377,6 +372,7 @@ const sendMessage: MessageOperation = {
   sizing: { memoryMb: 512, timeoutSeconds: 30 },
   parse: (input, options) => parseMessage(input, options),
   prepare: prepareSendMedia,
+  recover: recoverSendMedia,
   toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
   // A text may go out in parts: several WeChat calls.
   perform: sendInParts,

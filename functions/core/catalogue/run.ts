@@ -33,6 +33,28 @@ export async function prepareOperation<I>(op: Operation<I>, input: I, services: 
   return op.prepare ? op.prepare(input, services) : input;
 }
 
+/**
+ * Runs a prepared input with {@link runOperation}; when it fails and the entry's `recover` hook gives an
+ * input to try again (a re-uploaded media_id after 40007), runs that once. The hook gets `setup` services
+ * (its uploads are not the operation's call: no trace, no delivery record), the runs get `services`.
+ *
+ * @param onRecover told before the second run (e.g. to drop the first run's failure record).
+ * @example
+ * ```ts
+ * await runWithRecovery(op, ready, client.services(trace), client.services());
+ * ```
+ */
+export async function runWithRecovery<I>(op: Operation<I>, input: I, services: OperationServices, setup: OperationServices, onRecover?: (error: unknown) => void): Promise<OperationResult> {
+  try {
+    return await runOperation(op, input, services);
+  } catch (error) {
+    const again = op.recover ? await op.recover(error, input, setup) : undefined;
+    if (again === undefined) throw error;
+    onRecover?.(error);
+    return runOperation(op, again, services);
+  }
+}
+
 /** The WeChat user a gated input addresses (named in window errors), or undefined. */
 export function recipientOf<I>(gate: Gate<I>, input: I): string | undefined {
   return gate.kind === 'none' ? undefined : gate.recipient(input);

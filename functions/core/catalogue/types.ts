@@ -156,7 +156,12 @@ export interface FieldSpec {
   name: string;
   /** The label, e.g. "Kf Account". */
   displayName: string;
-  type: 'string' | 'number' | 'boolean' | 'enum' | 'json' | 'file';
+  /**
+   * `media`: a file WeChat needs as a media_id (docs/media.md). Its value in the input is a media_id
+   * (string), `{file, filename?}` (the bytes) or `{url}` (fetched by the product); `sources` says which of
+   * the three it takes. n8n shows it as Source: Media ID | Binary Property | URL.
+   */
+  type: 'string' | 'number' | 'boolean' | 'enum' | 'json' | 'file' | 'media';
   required?: boolean;
   description?: string;
   /** For `enum`: the values, with their labels. */
@@ -172,7 +177,15 @@ export interface FieldSpec {
   multiline?: boolean;
   /** Meaningful only when the field of this name is given: forms leave it out otherwise. */
   onlyWith?: string;
+  /** For `media`: where the file may come from. Default: all three, a media_id first. */
+  sources?: readonly MediaSource[];
 }
+
+/**
+ * Where a `media` field's file comes from: a `mediaId` WeChat already holds (the value is that string),
+ * a `file` (`{file: bytes, filename?}`), or a `url` (`{url}`, fetched by the product).
+ */
+export type MediaSource = 'mediaId' | 'file' | 'url';
 
 /**
  * What the function of an operation needs: CDK turns it into its environment and least-privilege IAM.
@@ -296,4 +309,11 @@ export interface Operation<I = any> {
    * runs it through {@link prepareOperation} before the gate and {@link runOperation}.
    */
   prepare?(input: I, services: OperationServices): Promise<I>;
+  /**
+   * After the operation's WeChat call failed, an input to try ONCE more, or undefined to let the failure
+   * stand: a send whose cached media_id WeChat refused (40007) re-uploads that file (catalogue/send-media.ts).
+   * What it calls (uploads) is not the operation's call; the retry counts nothing more against the send
+   * window. Every surface runs it through {@link runWithRecovery}.
+   */
+  recover?(error: unknown, input: I, services: OperationServices): Promise<I | undefined>;
 }

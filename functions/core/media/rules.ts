@@ -62,6 +62,19 @@ function article(type: MediaType): string {
   return type === 'image' ? 'an image' : `a ${type}`;
 }
 
+/**
+ * A kind's rule in words, for field docs: "a thumb: JPG of at most 64 KB".
+ *
+ * @example
+ * ```ts
+ * describeMediaRule('voice'); // 'a voice: AMR or MP3 of at most 2 MB and 60 s'
+ * ```
+ */
+export function describeMediaRule(type: MediaType): string {
+  const rule = MEDIA_RULES[type];
+  return `${article(type)}: ${formatList(rule.formats)} of at most ${formatBytes(rule.maxBytes)}${rule.maxSeconds !== undefined ? ` and ${rule.maxSeconds} s` : ''}`;
+}
+
 /** Whether a string is one of the four kinds. */
 export function isMediaType(value: unknown): value is MediaType {
   return typeof value === 'string' && (MEDIA_TYPES as readonly string[]).includes(value);

@@ -27,6 +27,8 @@ import { mediaSourcesOf, type PendingMedia } from './sources';
 export interface MediaCacheLike {
   get(type: string, sha256: string): Promise<{ mediaId: string; createdAt: number; expiresAt: number } | undefined>;
   put(type: string, sha256: string, media: { mediaId: string; createdAt: number }): Promise<boolean>;
+  /** Forgets a media_id WeChat no longer knows (40007), only if it is still the one cached. */
+  forget?(type: string, sha256: string, mediaId: string): Promise<boolean>;
 }
 
 /** Fetches a URL, capped at `maxBytes`; errors name `field`. */
@@ -138,9 +140,13 @@ export class MediaUploader {
     return { content, files };
   }
 
-  /** Uploads a checked file, or takes its media_id from the cache. */
-  async uploadFile(file: CheckedFile): Promise<UploadedMedia> {
-    const hit = await this.config.cache?.get(file.type, file.sha256);
+  /**
+   * Uploads a checked file, or takes its media_id from the cache.
+   *
+   * @param options.fresh upload even if the cache holds a media_id (WeChat refused that one: 40007).
+   */
+  async uploadFile(file: CheckedFile, options: { fresh?: boolean } = {}): Promise<UploadedMedia> {
+    const hit = options.fresh ? undefined : await this.config.cache?.get(file.type, file.sha256);
     if (hit) return { type: file.type, media_id: hit.mediaId, created_at: Math.floor(hit.createdAt / 1000), expires_at: Math.floor(hit.expiresAt / 1000), cached: true };
     const answer = await this.config.client.request(uploadRequest(file));
     const { mediaId, createdAt } = uploadAnswer(answer, this.now());
@@ -151,8 +157,34 @@ export class MediaUploader {
 
   /** The content with each prepared file replaced by its media_id. */
   async upload(prepared: PreparedContent): Promise<Record<string, unknown>> {
+    return (await this.uploadAll(prepared)).content;
+  }
+
+  /** {@link upload}, also saying what became of each file (from the cache or uploaded now). */
+  async uploadAll(prepared: PreparedContent): Promise<{ content: Record<string, unknown>; uploads: Array<{ field: string; file: CheckedFile; media: UploadedMedia }> }> {
     const content = { ...prepared.content };
-    for (const { field, file } of prepared.files) content[field] = (await this.uploadFile(file)).media_id;
-    return content;
+    const uploads: Array<{ field: string; file: CheckedFile; media: UploadedMedia }> = [];
+    for (const { field, file } of prepared.files) {
+      const media = await this.uploadFile(file);
+      content[field] = media.media_id;
+      uploads.push({ field, file, media });
+    }
+    return { content, uploads };
+  }
+
+  /**
+   * Uploads again files whose cached media_id WeChat refused (40007: it forgot them before their 3 days,
+   * or the cache outlived them): each stale entry is forgotten (only if it still holds that media_id) and
+   * the file uploaded afresh, which caches the new media_id.
+   *
+   * @returns the content with the new media_ids.
+   */
+  async reupload(content: Record<string, unknown>, stale: ReadonlyArray<{ field: string; file: CheckedFile; mediaId: string }>): Promise<Record<string, unknown>> {
+    const out = { ...content };
+    for (const { field, file, mediaId } of stale) {
+      await this.config.cache?.forget?.(file.type, file.sha256, mediaId);
+      out[field] = (await this.uploadFile(file, { fresh: true })).media_id;
+    }
+    return out;
   }
 }
