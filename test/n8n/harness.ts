@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { ErrorReporter, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ErrorReporter, ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
   ICredentialsHelper,
   Workflow,
@@ -28,6 +28,8 @@ import {
   type IRun,
   type IWorkflowExecuteAdditionalData,
   type IConnections,
+  type IWebhookData,
+  type IWebhookResponseData,
 } from 'n8n-workflow';
 
 export const PACKAGE_DIR = join(__dirname, '..', '..', 'n8n-nodes');
@@ -324,7 +326,17 @@ export function createHarness(options: HarnessOptions) {
       createdAt: new Date(),
       updatedAt: new Date(),
     } as never);
-    const additionalData = {
+    const additionalData = additionalDataFor(hooks);
+    const executor = new WorkflowExecute(additionalData, 'manual');
+    const result = await executor.run({ workflow, startNode: source });
+    const taskData = result.data.resultData.runData['WeChat']?.[0];
+    const out = (taskData?.data?.main?.[0] ?? []) as INodeExecutionData[];
+    const error = (taskData?.error ?? result.data.resultData.error) as (Error & Record<string, unknown>) | undefined;
+    return { items: out, error, run: result };
+  }
+
+  function additionalDataFor(hooks: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
+    return {
       credentialsHelper,
       hooks,
       executeWorkflow: async () => {
@@ -345,13 +357,60 @@ export function createHarness(options: HarnessOptions) {
       },
       executionId: 'exec1',
     } as unknown as IWorkflowExecuteAdditionalData;
-    const executor = new WorkflowExecute(additionalData, 'manual');
-    const result = await executor.run({ workflow, startNode: source });
-    const taskData = result.data.resultData.runData['WeChat']?.[0];
-    const out = (taskData?.data?.main?.[0] ?? []) as INodeExecutionData[];
-    const error = (taskData?.error ?? result.data.resultData.error) as (Error & Record<string, unknown>) | undefined;
-    return { items: out, error, run: result };
   }
 
-  return { run, nodes, credentials, credentialsHelper, nodeTypes };
+  /**
+   * Calls the trigger's webhook() with n8n-core's own WebhookContext (real credentials, HTTP and binary
+   * helpers), on one request, as n8n's webhook server does; answers what the trigger answered and the
+   * items it started the workflow with.
+   */
+  async function webhook(
+    parameters: IDataObject,
+    request: { method?: 'GET' | 'POST'; headers?: Record<string, string>; rawBody: Buffer; query?: Record<string, string> },
+    nodeCredentials: Record<string, { id: string; name: string }>,
+    staticData: IDataObject = {},
+  ): Promise<{ status?: number; body?: string; items?: INodeExecutionData[]; result: IWebhookResponseData }> {
+    const node: INode = {
+      id: 'trigger',
+      name: 'Trigger',
+      type: `${PACKAGE}.weChatKfTrigger`,
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: parameters as INode['parameters'],
+      credentials: nodeCredentials,
+      webhookId: 'hook1',
+    };
+    const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
+    const hooks = new ExecutionLifecycleHooks('webhook', 'exec-hook', { id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
+    const sent: { status?: number; body?: string } = {};
+    const res = {
+      status(code: number) {
+        sent.status = code;
+        return res;
+      },
+      type() {
+        return res;
+      },
+      send(body: string) {
+        sent.body = body;
+        return res;
+      },
+    };
+    const req = { method: request.method ?? 'POST', headers: request.headers ?? {}, query: request.query ?? {}, rawBody: request.rawBody, body: {} };
+    const additionalData = Object.assign(additionalDataFor(hooks), { httpRequest: req, httpResponse: res });
+    const webhookData = {
+      httpMethod: req.method,
+      node: node.name,
+      path: 'wechat',
+      webhookDescription: { name: req.method === 'GET' ? 'setup' : 'default', httpMethod: req.method, path: 'wechat', responseMode: 'onReceived' },
+      workflowId: workflow.id,
+      workflowExecuteAdditionalData: additionalData,
+    } as unknown as IWebhookData;
+    const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData, [], null);
+    const type = nodeTypes.getByName(node.type);
+    const result = await type.webhook!.call(context);
+    return { ...sent, items: result.workflowData?.[0], result };
+  }
+
+  return { run, webhook, nodes, credentials, credentialsHelper, nodeTypes };
 }

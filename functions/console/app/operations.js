@@ -42,10 +42,26 @@ function control(op, field, defaults) {
       return h('textarea', { ...common, rows: 4, spellcheck: 'false', class: 'code', placeholder: field.placeholder ?? jsonHint(field) }, initial === undefined ? '' : typeof initial === 'string' ? initial : JSON.stringify(initial));
     case 'file':
       return h('input', { ...common, type: 'file' });
+    case 'media': {
+      // A media_id or a URL typed in, or a file chosen (as the field's sources allow).
+      const sources = mediaSources(field);
+      const typed = sources.filter((s) => s !== 'file').map((s) => (s === 'url' ? 'https:// URL' : 'media_id'));
+      return h(
+        'span',
+        { class: 'media-source' },
+        typed.length ? h('input', { ...common, type: 'text', autocomplete: 'off', placeholder: typed.join(' or '), value: initial }) : null,
+        sources.includes('file') ? h('input', { id: `${id}-file`, name: `${field.name}#file`, type: 'file', 'aria-label': `${field.displayName ?? field.name}: a file` }) : null,
+      );
+    }
     default:
       if (field.multiline) return h('textarea', { ...common, rows: 3 }, initial ?? '');
       return h('input', { ...common, type: field.secret ? 'password' : 'text', autocomplete: field.secret ? 'new-password' : 'off', value: initial });
   }
+}
+
+/** Where a `media` field's file may come from: the catalogue's `sources`, all three by default. */
+function mediaSources(field) {
+  return field.sources ?? ['mediaId', 'file', 'url'];
 }
 
 function jsonHint(field) {
@@ -72,7 +88,21 @@ function readForm(op, form) {
     const other = form.elements.namedItem(name);
     return other ? (other.type === 'checkbox' ? other.checked : other.type === 'file' ? Boolean(other.files?.length) : other.value !== '') : false;
   };
+  const files = [];
   for (const field of op.fields) {
+    if (field.type === 'media') {
+      const chosen = form.elements.namedItem(`${field.name}#file`)?.files?.[0];
+      if (chosen) {
+        files.push({ field: field.name, file: chosen });
+        file ??= { field: field.name, file: chosen };
+        continue;
+      }
+      const typed = form.elements.namedItem(field.name)?.value?.trim() ?? '';
+      if (typed === '') continue;
+      if (/^https?:\/\//i.test(typed) && mediaSources(field).includes('url')) setPath(input, field.name, { url: typed });
+      else setPath(input, field.name, typed);
+      continue;
+    }
     const el = form.elements.namedItem(field.name);
     if (!el) continue;
     // A field meaningful only with another one is left out without it (e.g. Hash Password without a password).
@@ -105,7 +135,7 @@ function readForm(op, form) {
       }
     } else setPath(input, field.name, raw);
   }
-  return { input: whole ? { ...whole, ...input } : input, file, problems };
+  return { input: whole ? { ...whole, ...input } : input, file, files, problems };
 }
 
 function get(obj, dotted) {
@@ -119,7 +149,7 @@ function unset(obj, dotted) {
 }
 
 /** The HTTP request for an input: path parameters in the path, query fields in the query, the rest as the body. */
-export function requestFor(op, input, file) {
+export function requestFor(op, input, file, files = []) {
   const body = structuredClone(input);
   let path = op.route.path;
   for (const name of pathParams(op.route.path)) {
@@ -142,6 +172,13 @@ export function requestFor(op, input, file) {
     const form = new FormData();
     for (const [k, v] of Object.entries(body)) form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
     form.append(op.input.field ?? file.field, file.file, file.file.name);
+    return { method, url, body: form, headers: {} };
+  }
+  if (files.length && op.input?.kind === 'json') {
+    // A send whose media are files: the JSON in a `message` part, each file at its field's dotted name.
+    const form = new FormData();
+    form.append('message', JSON.stringify(body));
+    for (const f of files) form.append(f.field, f.file, f.file.name);
     return { method, url, body: form, headers: {} };
   }
   if (method === 'GET' || method === 'DELETE') return { method, url, body: Object.keys(body).length ? body : undefined, headers: {} };
@@ -209,13 +246,13 @@ function renderForm(op, out, ctx) {
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const { input, file, problems } = readForm(op, form);
+    const { input, file, files, problems } = readForm(op, form);
     if (problems.length) {
       showIssues(form, op, problems);
       clear(answer).append(h('div', { class: 'status bad' }, 'Not sent: ', problems.map((p) => `${p.field} ${p.rule}`).join('; ')));
       return;
     }
-    const req = requestFor(op, input, file);
+    const req = requestFor(op, input, file, files);
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     clear(answer).append(h('div', { class: 'status' }, 'Calling…'));

@@ -6,11 +6,12 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { getOperation } from '../../../functions/core/catalogue';
+import { getOperation, isFileResult, type FileResult } from '../../../functions/core/catalogue';
 import { buildProperties, findOperation } from './actions';
 import type { PreparedCall } from './actions/types';
 import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation } from './transport/request';
 import { nodeErrorFrom } from './transport/errors';
+import { fileSummary } from '../../shared/media-transfer';
 
 /** The most calls one item's paged operation makes (Return All). */
 const MAX_PAGES = 1000;
@@ -25,6 +26,19 @@ function errorJson(error: Error): IDataObject {
 	const description = (error as { description?: string | null }).description;
 	if (description) json.description = description;
 	return json;
+}
+
+/**
+ * The output item of a file answer: the file in the binary property the operation names (default
+ * `data`), with its content type and name, and a summary in the JSON.
+ */
+async function fileItem(this: IExecuteFunctions, file: FileResult, call: PreparedCall, itemIndex: number): Promise<INodeExecutionData> {
+	const property = typeof call.settings?.binaryProperty === 'string' && call.settings.binaryProperty !== '' ? call.settings.binaryProperty : 'data';
+	const binary = await this.helpers.prepareBinaryData(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength), file.filename, file.contentType);
+	const input = (typeof call.input === 'object' && call.input !== null ? call.input : {}) as IDataObject;
+	const json: IDataObject = {};
+	for (const [key, value] of Object.entries(input)) if (typeof value !== 'object') json[key] = value;
+	return { json: { ...json, ...fileSummary(binary, property) }, binary: { [property]: binary }, pairedItem: { item: itemIndex } };
 }
 
 export class WeChatKf implements INodeType {
@@ -96,7 +110,13 @@ export class WeChatKf implements INodeType {
 				for (let page = 0; call && page < MAX_PAGES; page++) {
 					const catalogueOperation = getOperation(call.operation);
 					const input: unknown = parseInput.call(this, catalogueOperation, call.input, itemIndex);
-					const answer: IDataObject = await performOperation.call(this, catalogueOperation, input, itemIndex);
+					const answer: IDataObject = await performOperation.call(this, catalogueOperation, input, itemIndex, call.input);
+					if (isFileResult(answer)) {
+						// A file (Media → Download, a Custom API Call answered with one): the item's binary data.
+						returnData.push(await fileItem.call(this, answer, call, itemIndex));
+						call = undefined;
+						break;
+					}
 					const results = nodeOperation.toItems ? nodeOperation.toItems(answer, call) : [answer];
 					for (const json of results) returnData.push({ json, pairedItem: { item: itemIndex } });
 					call = nodeOperation.next?.(answer, call);

@@ -4,6 +4,7 @@ import type {
 	ICredentialTestFunctions,
 	IDataObject,
 	IHookFunctions,
+	INodeExecutionData,
 	INodeCredentialTestResult,
 	INodeType,
 	INodeTypeDescription,
@@ -28,6 +29,7 @@ import { SignatureError } from '../../../functions/core/errors';
 import { transferReply } from '../../../functions/core/handoff';
 import { applySessionEvent, handoffOf, type HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
+import { downloadMedia, hasDownloadableMedia, WECHAT_API_CREDENTIAL } from './download-media';
 
 const MESSAGE_TYPES: Record<InboundMsgType, string> = {
 	text: 'Text',
@@ -197,6 +199,8 @@ export class WeChatKfTrigger implements INodeType {
 				displayOptions: { show: { mode: ['direct'] } },
 			},
 			{ name: GATEWAY_CREDENTIAL, required: true, displayOptions: { show: { mode: ['gateway'] } } },
+			// Download Media in Direct mode calls WeChat's media/get: it needs the AppID and AppSecret.
+			{ name: WECHAT_API_CREDENTIAL, required: true, displayOptions: { show: { mode: ['direct'], downloadMedia: [true] } } },
 		],
 		webhooks: [
 			{
@@ -290,6 +294,22 @@ export class WeChatKfTrigger implements INodeType {
 				options: Object.entries(EVENTS).map(([value, name]) => ({ name, value })),
 				default: [],
 				description: 'Which events start the workflow; none selected means every event (when events are let through)',
+			},
+			{
+				displayName: 'Download Media',
+				name: 'downloadMedia',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to put the file of an image, voice note or video the user sent into the item's binary data (Direct mode: from WeChat, with the WeChat API credential; Gateway mode: from the deployed product). A download that fails leaves mediaError in the item.",
+			},
+			{
+				displayName: 'Put Media in Field',
+				name: 'mediaBinaryProperty',
+				type: 'string',
+				default: 'data',
+				hint: 'The name of the output binary field to put the file in',
+				displayOptions: { show: { downloadMedia: [true] } },
 			},
 			{
 				displayName: 'Options',
@@ -450,9 +470,20 @@ export class WeChatKfTrigger implements INodeType {
 		if (!wanted(this, message) || skippedForHuman(this, handoff.humanSession, transferred)) return { noWebhookResponse: true };
 		return {
 			noWebhookResponse: true,
-			workflowData: [this.helpers.returnJsonArray([{ ...toItem(message, mode, handoff.humanSession), transferred }])],
+			workflowData: [await withMedia(this, message, 'direct', { ...toItem(message, mode, handoff.humanSession), transferred })],
 		};
 	}
+}
+
+/**
+ * The item of a user's message, with its file in the binary data when Download Media is on and the
+ * message carries one (download-media.ts).
+ */
+async function withMedia(ctx: IWebhookFunctions, message: InboundMessage, mode: 'direct' | 'gateway', json: IDataObject): Promise<INodeExecutionData[]> {
+	if (!ctx.getNodeParameter('downloadMedia', false) || !hasDownloadableMedia(message)) return ctx.helpers.returnJsonArray([json]);
+	const property = String(ctx.getNodeParameter('mediaBinaryProperty', 'data') || 'data');
+	const media = await downloadMedia(ctx, message, mode, property);
+	return [{ json: { ...json, ...media.json }, ...(media.binary ? { binary: media.binary } : {}) }];
 }
 
 /**
@@ -531,5 +562,5 @@ async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
 	const transferred = delivery.transferred === true;
 	if (!wanted(this, message) || skippedForHuman(this, humanSession, transferred)) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([{ ...toItem(message, 'gateway', humanSession), transferred }])] };
+	return { noWebhookResponse: true, workflowData: [await withMedia(this, message, 'gateway', { ...toItem(message, 'gateway', humanSession), transferred })] };
 }

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { FieldSpec, Operation } from '../../../../functions/core/catalogue';
+import { mediaFieldProperties, readMediaField } from './media-field';
 import type { NodeOperation } from './types';
 
 /** n8n's parameter name of a catalogue field: its camelCase (`kf_account` → `kfAccount`). */
@@ -19,6 +20,9 @@ export const BINARY_PROPERTY = 'binaryPropertyName';
 
 /** The parameter that splits a list answer into one item per entry. */
 export const SPLIT_PROPERTY = 'splitIntoItems';
+
+/** The parameter naming the output binary property of an operation that answers a file (as n8n's own nodes name it). */
+export const OUTPUT_BINARY_PROPERTY = 'binaryPropertyName';
 
 /**
  * An n8n parameter from a catalogue field (without displayOptions: the resource adds them).
@@ -69,9 +73,30 @@ export function fieldProperty(field: FieldSpec, name = parameterName(field.name)
 	}
 }
 
+/**
+ * The n8n parameters of a catalogue field: one, or for a `media` field its Source and one per source
+ * (actions/media-field.ts).
+ */
+export function fieldProperties(field: FieldSpec, name = parameterName(field.name)): INodeProperties[] {
+	return field.type === 'media' ? mediaFieldProperties(field, name) : [fieldProperty(field, name)];
+}
+
+/** Sets `a.b.c` of an input (catalogue field names of nested objects are dotted). */
+function setPath(input: IDataObject, dotted: string, value: unknown): void {
+	const keys = dotted.split('.');
+	let node = input;
+	for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as IDataObject;
+	node[keys[keys.length - 1]!] = value as IDataObject;
+}
+
 /** Reads one field's value from the node's parameters; undefined when an optional field is left empty. */
 async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: number, input: IDataObject): Promise<void> {
 	const name = parameterName(field.name);
+	if (field.type === 'media') {
+		const value = await readMediaField(ctx, field, name, itemIndex);
+		if (value !== undefined) setPath(input, field.name, value);
+		return;
+	}
 	if (field.type === 'file') {
 		const property = ctx.getNodeParameter(BINARY_PROPERTY, itemIndex) as string;
 		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
@@ -105,8 +130,19 @@ async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: nu
  * items. A field with `onlyWith` is sent only when that field is.
  */
 export function generatedOperation(op: Operation): NodeOperation {
-	const properties = op.fields.map((field) => fieldProperty(field));
+	const properties = op.fields.flatMap((field) => fieldProperties(field));
 	const listField = op.answer?.kind === 'json' ? op.answer.listField : undefined;
+	const answersFile = op.answer?.kind === 'file';
+	if (answersFile) {
+		properties.push({
+			displayName: 'Put Output File in Field',
+			name: OUTPUT_BINARY_PROPERTY,
+			type: 'string',
+			required: true,
+			default: 'data',
+			hint: 'The name of the output binary field to put the file in',
+		});
+	}
 	if (listField) {
 		properties.push({
 			displayName: 'Split Into Items',
@@ -131,6 +167,7 @@ export function generatedOperation(op: Operation): NodeOperation {
 			}
 			const settings: IDataObject = {};
 			if (listField) settings.split = this.getNodeParameter(SPLIT_PROPERTY, itemIndex, true) as boolean;
+			if (answersFile) settings.binaryProperty = String(this.getNodeParameter(OUTPUT_BINARY_PROPERTY, itemIndex, 'data') || 'data');
 			return { operation: op.name, input, settings };
 		},
 		toItems(answer, call) {

@@ -6,6 +6,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { prepareOperation, runOperation, type Operation, type OperationServices } from '../../../../functions/core/catalogue';
 import { DIRECT_CREDENTIAL, directClient } from '../../../shared/direct-client';
 import { staticDataHandoffs } from '../../../shared/handoff-state';
+import { n8nUrlFetcher } from '../../../shared/url-fetcher';
 
 /** Performs a catalogue operation with a parsed input against WeChat, with the node's direct credential. */
 export async function callDirect(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
@@ -14,6 +15,8 @@ export async function callDirect(this: IExecuteFunctions, op: Operation, input: 
 		...client.services(),
 		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
 		handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')),
+		// A URL given for a file (a send's media, an upload, a video's video_url) is fetched by n8n itself.
+		fetchUrl: n8nUrlFetcher(this.helpers),
 	};
 	const ready = await prepareOperation(op, input, services);
 	return (await runOperation(op, ready, services)) as IDataObject;

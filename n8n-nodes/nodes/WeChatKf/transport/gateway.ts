@@ -6,7 +6,9 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { pathParameters, type Operation } from '../../../../functions/core/catalogue';
-import { weChatApiError } from './errors';
+import { ValidationError, type ValidationIssue } from '../../../../functions/core/errors';
+import { fileFromResponse, gatewayFileBody, jsonOfBytes } from '../../../shared/media-transfer';
+import { validationError, weChatApiError } from './errors';
 
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
 
@@ -48,7 +50,17 @@ export async function callGateway(this: IExecuteFunctions, op: Operation, input:
 		json: true,
 	};
 	const file = op.input.kind === 'file' ? input[op.input.field] : undefined;
-	if (op.input.kind === 'file' && file instanceof Uint8Array) {
+	// Files as the product's routes take them: multipart (a send's media files, an upload), docs/media.md.
+	const withFiles = gatewayFileBody(op, input, inUrl);
+	const answersFile = op.answer?.kind === 'file';
+	if (answersFile) {
+		options.encoding = 'arraybuffer';
+		options.json = false;
+	}
+	if (withFiles) {
+		options.body = withFiles.body;
+		options.headers = withFiles.headers;
+	} else if (op.input.kind === 'file' && file instanceof Uint8Array) {
 		options.body = Buffer.from(file);
 		options.headers = { 'content-type': op.input.accepts[0] ?? 'application/octet-stream' };
 	} else if (route.method === 'POST' || route.method === 'PUT') {
@@ -56,7 +68,9 @@ export async function callGateway(this: IExecuteFunctions, op: Operation, input:
 		options.headers = { 'content-type': 'application/json; charset=utf-8' };
 	}
 	const response = (await this.helpers.httpRequestWithAuthentication.call(this, GATEWAY_CREDENTIAL, options)) as IN8nHttpFullResponse;
-	const body = (typeof response.body === 'string' ? safeJson(response.body) : response.body) as IDataObject;
+	// A file answer (GET /media/{media_id}) is the item's binary data (the node puts it there).
+	if (answersFile && response.statusCode >= 200 && response.statusCode < 300) return fileFromResponse(response) as unknown as IDataObject;
+	const body = (answersFile ? jsonOfBytes(response) : typeof response.body === 'string' ? safeJson(response.body) : response.body) as IDataObject;
 	if (response.statusCode >= 200 && response.statusCode < 300) {
 		const errcode = errcodeOf(body);
 		if (errcode !== undefined && errcode !== 0) {
@@ -65,6 +79,11 @@ export async function callGateway(this: IExecuteFunctions, op: Operation, input:
 		return body ?? {};
 	}
 	const error = (body?.error ?? {}) as IDataObject;
+	// The product refused the input (400 INVALID_INPUT, naming each field and rule): the same
+	// NodeOperationError as Direct mode's own check, since the input is what needs fixing.
+	if (response.statusCode === 400 && error.code === 'INVALID_INPUT' && Array.isArray(error.issues) && error.issues.length > 0) {
+		throw validationError(this.getNode(), new ValidationError(error.issues as unknown as ValidationIssue[]), itemIndex);
+	}
 	if (typeof error.errcode === 'number') {
 		throw weChatApiError(this.getNode(), error.errcode, String(error.errmsg ?? ''), itemIndex);
 	}

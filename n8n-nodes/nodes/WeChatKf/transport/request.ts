@@ -22,9 +22,11 @@ export function parseInput(this: IExecuteFunctions, op: Operation, input: unknow
 }
 
 /** Performs a catalogue operation with a parsed input, in the mode the node is set to. */
-export async function performOperation(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
+export async function performOperation(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number, raw?: unknown): Promise<IDataObject> {
 	const mode = this.getNodeParameter('authentication', itemIndex, 'direct') as string;
-	if (mode === 'gateway') return await callGateway.call(this, op, input as IDataObject, itemIndex);
+	// The product parses what it is given itself: it gets the item's input as the node built it (a parsed
+	// upload holds the checked file, not the route's fields).
+	if (mode === 'gateway') return await callGateway.call(this, op, (raw ?? input) as IDataObject, itemIndex);
 	if (mode !== 'direct') {
 		throw new NodeOperationError(this.getNode(), `Unknown authentication "${mode}"`, { itemIndex });
 	}

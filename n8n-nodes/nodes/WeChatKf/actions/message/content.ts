@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { MESSAGE_TYPE_SPECS, type MessageType } from '../../../../../functions/core/catalogue';
-import { fieldProperty, parameterName } from '../generated';
+import { fieldProperties, parameterName } from '../generated';
+import { readMediaField } from '../media-field';
 
 /**
  * The fields of each message type and how they become the object under the msgtype's key, as WeChat
@@ -9,7 +10,7 @@ import { fieldProperty, parameterName } from '../generated';
  */
 export interface MessageContent {
 	fields: INodeProperties[];
-	build(this: IExecuteFunctions, itemIndex: number): IDataObject;
+	build(this: IExecuteFunctions, itemIndex: number): IDataObject | Promise<IDataObject>;
 }
 
 const str = (ctx: IExecuteFunctions, name: string, itemIndex: number): string =>
@@ -23,11 +24,22 @@ const compact = (object: IDataObject): IDataObject =>
  * The n8n parameter of a catalogue field of a message type: its label, type, rules and description come
  * from the catalogue (core/catalogue/messages.ts); `override` adds only what n8n needs beyond them.
  */
-function field(type: MessageType, name: string, param = parameterName(name), override: Partial<INodeProperties> = {}): INodeProperties {
+function specOf(type: MessageType, name: string) {
 	const spec = MESSAGE_TYPE_SPECS[type].fields.find((f) => f.name === name);
 	if (!spec) throw new Error(`the catalogue has no field ${name} for ${type}`);
-	return Object.assign(fieldProperty(spec, param), override);
+	return spec;
 }
+
+function field(type: MessageType, name: string, param = parameterName(name), override: Partial<INodeProperties> = {}): INodeProperties {
+	return Object.assign(fieldProperties(specOf(type, name), param)[0]!, override);
+}
+
+/** The parameters of a `media` field (Source: Media ID | Binary Property | URL, and one per source). */
+const media = (type: MessageType, name: string): INodeProperties[] => fieldProperties(specOf(type, name), parameterName(name));
+
+/** A media field's value: a media_id, `{file, filename}` from a binary property, or `{url}`. */
+const mediaValue = async (ctx: IExecuteFunctions, type: MessageType, name: string, itemIndex: number) =>
+	await readMediaField(ctx, specOf(type, name), parameterName(name), itemIndex, `${type}.${name}`);
 
 export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 	text: {
@@ -37,23 +49,23 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 		},
 	},
 	image: {
-		fields: [field('image', 'media_id')],
-		build(i) {
-			return { media_id: str(this, 'mediaId', i) };
+		fields: media('image', 'media_id'),
+		async build(i) {
+			return compact({ media_id: await mediaValue(this, 'image', 'media_id', i) });
 		},
 	},
 	voice: {
-		fields: [field('voice', 'media_id')],
-		build(i) {
-			return { media_id: str(this, 'mediaId', i) };
+		fields: media('voice', 'media_id'),
+		async build(i) {
+			return compact({ media_id: await mediaValue(this, 'voice', 'media_id', i) });
 		},
 	},
 	video: {
-		fields: [field('video', 'media_id'), field('video', 'thumb_media_id'), field('video', 'title'), field('video', 'description')],
-		build(i) {
+		fields: [...media('video', 'media_id'), ...media('video', 'thumb_media_id'), field('video', 'title'), field('video', 'description')],
+		async build(i) {
 			return compact({
-				media_id: str(this, 'mediaId', i),
-				thumb_media_id: str(this, 'thumbMediaId', i),
+				media_id: await mediaValue(this, 'video', 'media_id', i),
+				thumb_media_id: await mediaValue(this, 'video', 'thumb_media_id', i),
 				title: str(this, 'title', i),
 				description: str(this, 'description', i),
 			});
@@ -65,15 +77,15 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 			field('music', 'description'),
 			field('music', 'musicurl', 'musicUrl'),
 			field('music', 'hqmusicurl', 'hqMusicUrl'),
-			field('music', 'thumb_media_id'),
+			...media('music', 'thumb_media_id'),
 		],
-		build(i) {
+		async build(i) {
 			return compact({
 				title: str(this, 'title', i),
 				description: str(this, 'description', i),
 				musicurl: str(this, 'musicUrl', i),
 				hqmusicurl: str(this, 'hqMusicUrl', i),
-				thumb_media_id: str(this, 'thumbMediaId', i),
+				thumb_media_id: await mediaValue(this, 'music', 'thumb_media_id', i),
 			});
 		},
 	},
@@ -156,15 +168,15 @@ export const MESSAGE_CONTENT: Record<MessageType, MessageContent> = {
 			field('miniprogrampage', 'title'),
 			field('miniprogrampage', 'appid'),
 			field('miniprogrampage', 'pagepath'),
-			field('miniprogrampage', 'thumb_media_id'),
+			...media('miniprogrampage', 'thumb_media_id'),
 		],
-		build(i) {
-			return {
+		async build(i) {
+			return compact({
 				title: str(this, 'title', i),
 				appid: str(this, 'appid', i),
 				pagepath: str(this, 'pagepath', i),
-				thumb_media_id: str(this, 'thumbMediaId', i),
-			};
+				thumb_media_id: await mediaValue(this, 'miniprogrampage', 'thumb_media_id', i),
+			});
 		},
 	},
 };

@@ -32,7 +32,10 @@ const msgtypeField: INodeProperties = Object.assign(
 );
 
 const typeFields: INodeProperties[] = MESSAGE_TYPES.flatMap((type) =>
-	MESSAGE_CONTENT[type].fields.map((field) => Object.assign({}, field, { displayOptions: { show: { msgtype: [type] } } })),
+	// Each type's fields show for that type; a field's own conditions (a media field's Source) are kept.
+	MESSAGE_CONTENT[type].fields.map((field) =>
+		Object.assign({}, field, { displayOptions: { ...field.displayOptions, show: { ...field.displayOptions?.show, msgtype: [type] } } }),
+	),
 );
 
 export const send: NodeOperation = {
@@ -97,7 +100,7 @@ export const send: NodeOperation = {
 			],
 		},
 	],
-	prepare(itemIndex) {
+	async prepare(itemIndex) {
 		const msgtype = this.getNodeParameter('msgtype', itemIndex) as MessageType | typeof RAW;
 		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 		const kfAccount = typeof options.kfAccount === 'string' ? options.kfAccount.trim() : '';
@@ -125,7 +128,7 @@ export const send: NodeOperation = {
 			body = {
 				touser: (this.getNodeParameter('touser', itemIndex) as string).trim(),
 				msgtype,
-				[msgtype]: content.build.call(this, itemIndex),
+				[msgtype]: await content.build.call(this, itemIndex),
 			};
 			operation = MESSAGE_TYPE_SPECS[msgtype].operation;
 		}

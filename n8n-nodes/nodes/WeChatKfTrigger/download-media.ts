@@ -1,0 +1,106 @@
+import type { IBinaryData, IDataObject, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
+import type { InboundMessage } from '../../../functions/core/callback';
+import { fileFromResponse, fileSummary, isJsonAnswer, jsonOfBytes } from '../../shared/media-transfer';
+import { GATEWAY_CREDENTIAL } from './gateway';
+
+/**
+ * The trigger's **Download Media** option (docs/media.md): the file of an image, voice note or video a
+ * user sent (its MediaId) is put into the item's binary data, so the next node can read, transcribe or
+ * store it. Direct mode downloads it from WeChat (`media/get`) with the WeChat API credential; Gateway
+ * mode from the deployed product (`GET /media/{media_id}`, signed with the gateway credential). A video
+ * that media/get answers with a `video_url` is fetched from there.
+ *
+ * WeChat has been answered already (it waits 5 s at most): the download happens after, and a download
+ * that fails leaves the item without the file and with `mediaError` saying why, rather than losing the
+ * user's message.
+ */
+
+/** The credential Direct mode downloads with: the one the action node calls WeChat with. */
+export const WECHAT_API_CREDENTIAL = 'weChatOfficialAccountApi';
+
+/** The message types whose MediaId names a file media/get serves. */
+const DOWNLOADABLE: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'shortvideo']);
+
+/** Whether a message carries a file to download. */
+export function hasDownloadableMedia(message: InboundMessage): boolean {
+	return DOWNLOADABLE.has(String(message.MsgType)) && typeof message.MediaId === 'string' && message.MediaId !== '';
+}
+
+type Downloaded = { data: Uint8Array; contentType: string; filename?: string };
+
+/** A file answer, or the JSON error / video_url of a JSON answer. */
+function answerOf(response: IN8nHttpFullResponse): { file: Downloaded } | { json: IDataObject } {
+	if (isJsonAnswer(response) || response.statusCode < 200 || response.statusCode >= 300) return { json: jsonOfBytes(response) };
+	return { file: fileFromResponse(response) };
+}
+
+async function fetchVideo(ctx: IWebhookFunctions, url: string, mediaId: string): Promise<Downloaded> {
+	// WeChat's answer names the video's own URL: fetched over https only, as a file, never followed elsewhere.
+	if (!/^https?:\/\//i.test(url)) throw new Error(`WeChat's video_url is not an http(s) URL: ${url.slice(0, 200)}`);
+	const response = (await ctx.helpers.httpRequest({ method: 'GET', url, encoding: 'arraybuffer', returnFullResponse: true, ignoreHttpStatusErrors: true, json: false })) as IN8nHttpFullResponse;
+	if (response.statusCode < 200 || response.statusCode >= 300) throw new Error(`the video_url answered HTTP ${response.statusCode}`);
+	const file = fileFromResponse(response);
+	return { data: file.data, contentType: file.contentType === 'application/octet-stream' ? 'video/mp4' : file.contentType, filename: file.filename ?? `${mediaId}.mp4` };
+}
+
+/** Direct mode: WeChat's media/get with the WeChat API credential's access token. */
+async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
+	const credentials = await ctx.getCredentials(WECHAT_API_CREDENTIAL);
+	const baseUrl = String(credentials.baseUrl || 'https://api.weixin.qq.com').replace(/\/+$/, '');
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, WECHAT_API_CREDENTIAL, {
+		method: 'GET',
+		url: `${baseUrl}/cgi-bin/media/get?media_id=${encodeURIComponent(mediaId)}`,
+		qs: {},
+		encoding: 'arraybuffer',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		json: false,
+	})) as IN8nHttpFullResponse;
+	const answer = answerOf(response);
+	if ('file' in answer) return answer.file;
+	if (typeof answer.json.video_url === 'string') return await fetchVideo(ctx, answer.json.video_url, mediaId);
+	throw new Error(`WeChat answered media/get with errcode ${String(answer.json.errcode ?? '?')}: ${String(answer.json.errmsg ?? 'no file')}`);
+}
+
+/** Gateway mode: the product's GET /media/{media_id}, signed with the gateway credential. */
+async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
+	const credentials = await ctx.getCredentials(GATEWAY_CREDENTIAL);
+	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, GATEWAY_CREDENTIAL, {
+		method: 'GET',
+		url: `${baseUrl}/media/${encodeURIComponent(mediaId)}`,
+		encoding: 'arraybuffer',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		json: false,
+	})) as IN8nHttpFullResponse;
+	const answer = answerOf(response);
+	if ('file' in answer) return answer.file;
+	const error = (answer.json.error ?? {}) as IDataObject;
+	throw new Error(`the gateway answered HTTP ${response.statusCode}${error.code ? ` (${String(error.code)})` : ''}: ${String(error.message ?? 'no file')}`);
+}
+
+/**
+ * The binary data of a message's media, or why it could not be downloaded.
+ *
+ * @example
+ * ```ts
+ * const media = await downloadMedia(this, message, 'gateway', 'data');
+ * return { json: { ...item, ...media.json }, binary: media.binary };
+ * ```
+ */
+export async function downloadMedia(
+	ctx: IWebhookFunctions,
+	message: InboundMessage,
+	mode: 'direct' | 'gateway',
+	property: string,
+): Promise<{ json: IDataObject; binary?: Record<string, IBinaryData> }> {
+	const mediaId = String(message.MediaId);
+	try {
+		const file = mode === 'gateway' ? await downloadGateway(ctx, mediaId) : await downloadDirect(ctx, mediaId);
+		const binary = await ctx.helpers.prepareBinaryData(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength), file.filename ?? mediaId, file.contentType);
+		return { json: fileSummary(binary, property), binary: { [property]: binary } };
+	} catch (error) {
+		return { json: { mediaError: `Could not download the ${String(message.MsgType)} (media_id ${mediaId}): ${(error as Error).message}` } };
+	}
+}
