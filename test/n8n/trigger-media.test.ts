@@ -11,7 +11,7 @@ import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
@@ -61,7 +61,7 @@ describe('Trigger → Download Media, Direct mode (media/get with the WeChat API
   let sandbox: Sandbox;
   let harness: Harness;
   let endpoint: Awaited<ReturnType<typeof startEndpoint>>;
-  let params: Record<string, unknown>;
+  let params: IDataObject;
   const staticData = {};
 
   beforeAll(async () => {
@@ -137,8 +137,8 @@ describe('Trigger → Download Media, Gateway mode (GET /media/{media_id} of the
   let harness: Harness;
   let endpoint: Awaited<ReturnType<typeof startEndpoint>>;
   // The workflow's static data; the trigger's own part is keyed by its node's name, as n8n keeps it.
-  const nodeData: Record<string, unknown> = {};
-  const staticData: Record<string, unknown> = { 'node:Trigger': nodeData };
+  const nodeData: IDataObject = {};
+  const staticData: IDataObject = { 'node:Trigger': nodeData };
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-trigger-media-'));
@@ -164,7 +164,9 @@ describe('Trigger → Download Media, Gateway mode (GET /media/{media_id} of the
     const before = authorizer.verified;
     // act
     await product.sandbox!.simulateUser('o_gw_photo', { type: 'image', data: photo, filename: 'dog.jpg' });
-    const started = await waitUntil("the delivery", () => endpoint.calls.find((c) => c.items), 4000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(endpoint.calls)}`); });
+    const started = await waitUntil('the delivery that started the workflow', () => endpoint.calls.find((c) => c.items)).catch((error: Error) => {
+      throw new Error(`${error.message}; the trigger answered: ${JSON.stringify(endpoint.calls.map((c) => c.status))}`);
+    });
     // assess
     const item = started.items![0]!;
     expect(item.json).toMatchObject({ mode: 'gateway', messageType: 'image', binaryProperty: 'data' });
