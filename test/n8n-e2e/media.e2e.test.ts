@@ -1,0 +1,175 @@
+/**
+ * Media end to end in a real n8n 2.8.4 (the built package installed as a community package, Direct mode
+ * against the sandbox):
+ * - `n8n execute`: a workflow makes a JPEG (Set → Convert to File, from base64) and the action node sends
+ *   it as an image from that binary property: the sandbox user receives an image of the same bytes;
+ * - `n8n start`: a published trigger with Download Media receives a user's photo and the next node sends
+ *   the item's binary data straight back: the image the user gets back has the bytes they sent, so the
+ *   trigger's output item held them.
+ *
+ * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { jpeg } from '../support/media-samples';
+import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor } from './support';
+
+const OPENID_MADE = 'o_e2e_media_made';
+const OPENID_PHOTO = 'o_e2e_media_photo';
+const CALLBACK_TOKEN = 'e2eMediaToken1';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const WEBHOOK_ID = 'wechat-e2e-media';
+const API_CRED = { weChatOfficialAccountApi: { id: 'credWeChatMedia1', name: 'WeChat sandbox' } };
+
+jest.setTimeout(300_000);
+
+/** The JPEG the workflow "makes" (a Set node holding its base64, then Convert to File). */
+const MADE = jpeg(2048);
+
+function makeAndSendWorkflow() {
+  return {
+    id: 'wfMediaMake00001',
+    name: 'E2E make an image and send it',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    connections: {
+      Start: { main: [[{ node: 'Image As Base64', type: 'main', index: 0 }]] },
+      'Image As Base64': { main: [[{ node: 'Convert to File', type: 'main', index: 0 }]] },
+      'Convert to File': { main: [[{ node: 'WeChat', type: 'main', index: 0 }]] },
+    },
+    nodes: [
+      { id: 'm1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'm2', name: 'Image As Base64', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { mode: 'raw', jsonOutput: JSON.stringify({ picture: MADE.toString('base64') }) } },
+      {
+        id: 'm3',
+        name: 'Convert to File',
+        type: 'n8n-nodes-base.convertToFile',
+        typeVersion: 1.1,
+        position: [400, 0],
+        parameters: { operation: 'toBinary', sourceProperty: 'picture', binaryPropertyName: 'data', options: { fileName: 'made.jpg', mimeType: 'image/jpeg' } },
+      },
+      {
+        id: 'm4',
+        name: 'WeChat',
+        type: nodeType('weChatKf'),
+        typeVersion: 1,
+        position: [600, 0],
+        parameters: { resource: 'message', operation: 'send', touser: OPENID_MADE, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data' },
+        credentials: API_CRED,
+      },
+    ],
+  };
+}
+
+function downloadAndEchoWorkflow() {
+  return {
+    id: 'wfMediaEcho00001',
+    name: 'E2E download what the user sent and send it back',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    connections: { 'WeChat Trigger': { main: [[{ node: 'Send It Back', type: 'main', index: 0 }]] } },
+    nodes: [
+      {
+        id: 'e1',
+        name: 'WeChat Trigger',
+        type: nodeType('weChatKfTrigger'),
+        typeVersion: 1,
+        position: [0, 0],
+        webhookId: WEBHOOK_ID,
+        parameters: { messageTypes: ['image'], downloadMedia: true, mediaBinaryProperty: 'photo' },
+        credentials: { weChatCallbackApi: { id: 'credCallbackMed1', name: 'WeChat callback' }, ...API_CRED },
+      },
+      {
+        id: 'e2',
+        name: 'Send It Back',
+        type: nodeType('weChatKf'),
+        typeVersion: 1,
+        position: [220, 0],
+        parameters: { resource: 'message', operation: 'send', touser: '={{ $json.openid }}', msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' },
+        credentials: API_CRED,
+      },
+    ],
+  };
+}
+
+/** The bytes the sandbox holds for a media_id (its control route, as WeChat's CDN would serve them). */
+async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buffer> {
+  const res = await fetch(`${sandbox.url}/sandbox/media/${encodeURIComponent(mediaId)}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+describeWithN8n()('n8n 2.8.4: media end to end', () => {
+  let sandbox: Sandbox;
+  let work = '';
+  let env: NodeJS.ProcessEnv = {};
+  let port = 0;
+  let server: ReturnType<typeof startN8n> | undefined;
+  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-media-'));
+    port = await freePort();
+    sandbox = await startSandbox({ quiet: true });
+    env = n8nEnv(work, port);
+    await installPackage(work);
+    writeFileSync(
+      join(work, 'credentials.json'),
+      JSON.stringify([
+        { id: 'credWeChatMedia1', name: 'WeChat sandbox', type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+        { id: 'credCallbackMed1', name: 'WeChat callback', type: 'weChatCallbackApi', data: { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId } },
+      ]),
+    );
+    writeFileSync(join(work, 'make.json'), JSON.stringify(makeAndSendWorkflow()));
+    writeFileSync(join(work, 'echo.json'), JSON.stringify(downloadAndEchoWorkflow()));
+    for (const args of [
+      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
+      ['import:workflow', `--input=${join(work, 'make.json')}`],
+      ['import:workflow', `--input=${join(work, 'echo.json')}`],
+    ]) {
+      const result = await n8n(...args);
+      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
+    }
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await sandbox?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a workflow makes a JPEG from base64 and sends it: the user receives an image of the same bytes', async () => {
+    // prepare
+    await sandbox.simulateUser(OPENID_MADE, { type: 'text', content: 'send me a picture' });
+    // act
+    const result = await n8n('execute', '--id=wfMediaMake00001');
+    // assess
+    const sent = sandbox.messages(OPENID_MADE);
+    if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    const body = sent[0]!.body as { msgtype: string; image: { media_id: string } };
+    expect(body.msgtype).toBe('image');
+    expect((await heldBytes(sandbox, body.image.media_id)).equals(MADE)).toBe(true);
+    expect(sandbox.media().find((m) => m.media_id === body.image.media_id)).toMatchObject({ type: 'image', format: 'jpeg', origin: 'upload' });
+  });
+
+  it('a published trigger with Download Media gets the photo a user sent as binary data (sent straight back, byte for byte)', async () => {
+    // prepare
+    const published = await n8n('publish:workflow', '--id=wfMediaEcho00001');
+    if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
+    server = startN8n(env, work);
+    const url = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`;
+    sandbox.configureCallback({ url, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
+    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, server.log);
+    await waitFor('the URL check to pass', async () => ((await sandbox.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, server.log);
+    const photo = jpeg(3456);
+    // act
+    const push = await sandbox.simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });
+    // assess
+    expect(push.delivered).toBe(true);
+    const echoed = await waitFor('the image sent back', () => sandbox.messages(OPENID_PHOTO)[0], 60_000, server.log);
+    const mediaId = (echoed.body as { image: { media_id: string } }).image.media_id;
+    expect(mediaId).not.toBe(push.message.MediaId);
+    expect((await heldBytes(sandbox, mediaId)).equals(photo)).toBe(true);
+  });
+});
