@@ -1,6 +1,9 @@
 import type { IBinaryData, IDataObject, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
 import type { InboundMessage } from '../../../functions/core/callback';
+import { getOperation, isFileResult, runOperation } from '../../../functions/core/catalogue';
+import { DIRECT_CREDENTIAL, directClient } from '../../shared/direct-client';
 import { fileFromResponse, fileSummary, isJsonAnswer, jsonOfBytes } from '../../shared/media-transfer';
+import { n8nUrlFetcher } from '../../shared/url-fetcher';
 import { GATEWAY_CREDENTIAL } from './gateway';
 
 /**
@@ -16,7 +19,7 @@ import { GATEWAY_CREDENTIAL } from './gateway';
  */
 
 /** The credential Direct mode downloads with: the one the action node calls WeChat with. */
-export const WECHAT_API_CREDENTIAL = 'weChatOfficialAccountApi';
+export const WECHAT_API_CREDENTIAL = DIRECT_CREDENTIAL;
 
 /** The message types whose MediaId names a file media/get serves. */
 const DOWNLOADABLE: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'shortvideo']);
@@ -34,32 +37,16 @@ function answerOf(response: IN8nHttpFullResponse): { file: Downloaded } | { json
 	return { file: fileFromResponse(response) };
 }
 
-async function fetchVideo(ctx: IWebhookFunctions, url: string, mediaId: string): Promise<Downloaded> {
-	// WeChat's answer names the video's own URL: fetched over https only, as a file, never followed elsewhere.
-	if (!/^https?:\/\//i.test(url)) throw new Error(`WeChat's video_url is not an http(s) URL: ${url.slice(0, 200)}`);
-	const response = (await ctx.helpers.httpRequest({ method: 'GET', url, encoding: 'arraybuffer', returnFullResponse: true, ignoreHttpStatusErrors: true, json: false })) as IN8nHttpFullResponse;
-	if (response.statusCode < 200 || response.statusCode >= 300) throw new Error(`the video_url answered HTTP ${response.statusCode}`);
-	const file = fileFromResponse(response);
-	return { data: file.data, contentType: file.contentType === 'application/octet-stream' ? 'video/mp4' : file.contentType, filename: file.filename ?? `${mediaId}.mp4` };
-}
-
-/** Direct mode: WeChat's media/get with the WeChat API credential's access token. */
+/**
+ * Direct mode: the catalogue's getMedia through the core WeChat client (the action node's: its token
+ * cache, refresh on 40001 / 40014 / 42001 and retries), a video fetched from its video_url by n8n.
+ */
 async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
-	const credentials = await ctx.getCredentials(WECHAT_API_CREDENTIAL);
-	const baseUrl = String(credentials.baseUrl || 'https://api.weixin.qq.com').replace(/\/+$/, '');
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, WECHAT_API_CREDENTIAL, {
-		method: 'GET',
-		url: `${baseUrl}/cgi-bin/media/get?media_id=${encodeURIComponent(mediaId)}`,
-		qs: {},
-		encoding: 'arraybuffer',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		json: false,
-	})) as IN8nHttpFullResponse;
-	const answer = answerOf(response);
-	if ('file' in answer) return answer.file;
-	if (typeof answer.json.video_url === 'string') return await fetchVideo(ctx, answer.json.video_url, mediaId);
-	throw new Error(`WeChat answered media/get with errcode ${String(answer.json.errcode ?? '?')}: ${String(answer.json.errmsg ?? 'no file')}`);
+	const client = directClient(ctx.helpers, await ctx.getCredentials(WECHAT_API_CREDENTIAL));
+	const op = getOperation('getMedia');
+	const result = await runOperation(op, op.parse({ media_id: mediaId }), { ...client.services(), fetchUrl: n8nUrlFetcher(ctx.helpers) });
+	if (!isFileResult(result)) throw new Error('WeChat answered media/get without a file');
+	return { data: result.data, contentType: result.contentType ?? 'application/octet-stream', ...(result.filename ? { filename: result.filename } : {}) };
 }
 
 /** Gateway mode: the product's GET /media/{media_id}, signed with the gateway credential. */
