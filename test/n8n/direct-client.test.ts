@@ -124,6 +124,26 @@ describe('retries in direct mode', () => {
     expect(texts(sandbox, openid)).toEqual(['after a refusal']);
   });
 
+  it('Custom API Call: a GET is tried again after -1, a POST (unknown effect) is sent once', async () => {
+    // prepare
+    const openid = await activeUser(sandbox);
+    const call = (parameters: Record<string, unknown>) => harness.run({ authentication: 'direct', resource: 'wechatApi', operation: 'call', ...parameters }, [{ json: {} }], CRED);
+    sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: -1 });
+    sandbox.injectFault({ path: '/cgi-bin/tags/create', kind: 'errcode', errcode: -1 });
+    const infos = sandbox.count('/cgi-bin/user/info');
+    const creates = sandbox.count('/cgi-bin/tags/create');
+    // act
+    const read = await call({ method: 'GET', path: '/cgi-bin/user/info', query: JSON.stringify({ openid }) });
+    const write = await call({ method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"once"}}' });
+    // assess
+    expect(read.error).toBeUndefined();
+    expect(read.items[0]!.json).toMatchObject({ openid, subscribe: 1 });
+    expect(sandbox.count('/cgi-bin/user/info')).toBe(infos + 2);
+    expect(write.error?.name).toBe('NodeApiError');
+    expect(contextOf(write.error)).toMatchObject({ errcode: -1, hint: expect.stringMatching(/busy/) });
+    expect(sandbox.count('/cgi-bin/tags/create')).toBe(creates + 1);
+  });
+
   it('WeChat unreachable through every try: a NodeApiError after 3 tries, and nothing sent', async () => {
     // prepare
     const openid = await activeUser(sandbox);
