@@ -63,6 +63,9 @@ export function buildFunctions(
     POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
+    // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
+    ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
+    ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
   };
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 // The allowed values, from their one home in the functions. core.
 import { RULES_PROFILES } from '../../functions/core/limits';
+import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -87,6 +88,18 @@ export interface WeChatCustomerServiceProps {
   readonly callbackMode?: 'plain' | 'compatible' | 'safe';
   /** `WECHAT_API_BASE_URL`. @default 'https://api.weixin.qq.com' */
   readonly wechatApiBaseUrl?: string;
+  /**
+   * `TEXT_MAX_BYTES`: the cap on a text message's content, in bytes of UTF-8. A text over it is refused
+   * (400) unless the send asks to split it into parts (docs/long-text.md). A whole number, at least 16.
+   * @default 2048 (WeChat answers 45002 from about 2 048 bytes)
+   */
+  readonly textMaxBytes?: number;
+  /**
+   * `DELIVERY_RECORD_CONTENT`: whether delivery records (and delivery events) keep each message's content
+   * (docs/deliveries.md). Off, they keep who, what kind, when and what happened only.
+   * @default false
+   */
+  readonly deliveryRecordContent?: boolean;
   /**
    * Put the functions that call WeChat (`needs.callsWeChat`) in the private subnets of a VPC behind a NAT
    * gateway with an Elastic IP, so that their calls come from a fixed address to put on the official
@@ -177,6 +190,9 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   oneOf('tokenMode', props.tokenMode, TOKEN_MODES);
   oneOf('callbackMode', props.callbackMode, ['plain', 'compatible', 'safe']);
   oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  if (props.textMaxBytes !== undefined && (!Number.isInteger(props.textMaxBytes) || props.textMaxBytes < MIN_TEXT_MAX_BYTES)) {
+    fail(`textMaxBytes must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${props.textMaxBytes}`);
+  }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);
   }

@@ -6,6 +6,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { configFromEnv } from '../../functions/handlers/config';
 import { settingsFromContext } from '../../infra/lib/context';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { actionsOf, appStack, appTemplate, functionLogicalId, resourcesOf, roleStatements, testApp } from './helpers';
@@ -25,6 +26,8 @@ describe('settingsFromContext', () => {
       windowRules: 'seed',
       tokenMode: 'classic',
       wechatApiBaseUrl: 'https://sandbox.example.com',
+      textMaxBytes: '1500',
+      deliveryRecordContent: 'true',
       staticEgressIp: 'true',
       egressIpAllocationIds: 'eipalloc-1, eipalloc-2',
       natGateways: '2',
@@ -51,6 +54,8 @@ describe('settingsFromContext', () => {
         windowRules: 'seed',
         tokenMode: 'classic',
         wechatApiBaseUrl: 'https://sandbox.example.com',
+        textMaxBytes: 1500,
+        deliveryRecordContent: true,
         staticEgressIp: true,
         egressIpAllocationIds: ['eipalloc-1', 'eipalloc-2'],
         natGateways: 2,
@@ -81,6 +86,8 @@ describe('settingsFromContext', () => {
     [{ logRetentionDays: '31' }, /logRetentionDays must be one of/],
     [{ throttleRateLimit: 'lots' }, /throttleRateLimit must be a positive number/],
     [{ removalPolicy: 'snapshot' }, /removalPolicy must be one of retain, destroy/],
+    [{ textMaxBytes: 'big' }, /textMaxBytes must be a positive number/],
+    [{ deliveryRecordContent: 'yes' }, /deliveryRecordContent must be true or false/],
   ])('%j is refused', (context, message) => {
     expect(() => settings(context)).toThrow(message);
   });
@@ -94,6 +101,29 @@ describe('context reaches the template', () => {
     expect(send).toMatchObject({ WINDOW_POLICY: 'off', WINDOW_RULES: 'seed', TOKEN_MODE: 'classic', WECHAT_API_BASE_URL: 'https://sandbox.example.com', POWERTOOLS_LOG_LEVEL: 'WARN' });
     // Every function reads the app id from the secret; none needs it in its environment.
     expect(send.WECHAT_APP_ID).toBeUndefined();
+  });
+
+  test('textMaxBytes and deliveryRecordContent reach every function as TEXT_MAX_BYTES and DELIVERY_RECORD_CONTENT; unset, neither is in any environment', () => {
+    // Prepare
+    const set = appTemplate({ textMaxBytes: '1500', deliveryRecordContent: 'true' });
+    const unset = appTemplate({});
+    const envs = (t: ReturnType<typeof appTemplate>) =>
+      resourcesOf(t, 'AWS::Lambda::Function')
+        .filter(([id]) => !id.startsWith('WeChatKfEncodingAesKeySeed'))
+        .map(([, fn]) => fn.Properties.Environment.Variables as Record<string, string>);
+    // Act
+    const withSettings = envs(set);
+    const withDefaults = envs(unset);
+    // Assess
+    expect(withSettings.length).toBeGreaterThan(10);
+    for (const env of withSettings) expect(env).toMatchObject({ TEXT_MAX_BYTES: '1500', DELIVERY_RECORD_CONTENT: 'true' });
+    for (const env of withDefaults) {
+      expect(env.TEXT_MAX_BYTES).toBeUndefined();
+      expect(env.DELIVERY_RECORD_CONTENT).toBeUndefined();
+    }
+    // What the functions make of them: the same config as locally.
+    const config = configFromEnv({ ...withSettings[0], TABLE_NAME: 't' });
+    expect(config).toMatchObject({ textMaxBytes: 1500, deliveryRecordContent: true });
   });
 
   test('an existing secret by name: SECRET_ID is the name, the grant covers its ARN suffix', () => {
@@ -150,6 +180,8 @@ describe('props the construct refuses', () => {
     [{ bulkSend: { maxConcurrency: 1 } }, /bulkSend.maxConcurrency must be 2–1000/],
     [{ tokenRefreshInterval: Duration.minutes(5) }, /tokenRefreshInterval must be between 1 and 4 minutes/],
     [{ handlersDir: '/nonexistent' }, /handlersDir \/nonexistent does not exist/],
+    [{ textMaxBytes: 15 }, /textMaxBytes must be a whole number of bytes, at least 16, got 15/],
+    [{ textMaxBytes: 2048.5 }, /textMaxBytes must be a whole number of bytes/],
   ])('%o', (props, message) => {
     expect(make(props)).toThrow(message);
   });
