@@ -14,7 +14,7 @@
  * openidIssue('x'.repeat(3000)); // 'must have at most 128 characters, got 3000'
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { typeName } from './validation';
 
 /** The longest openid accepted. WeChat's are 28 characters; unionids 28 too. */
@@ -92,5 +92,5 @@ export function httpUrlSchema(options: { optional?: boolean } = {}) {
   const schema = z.custom<string>((v) => httpUrlIssue(v) === null, {
     error: (iss) => (iss.input === undefined ? 'is required' : (httpUrlIssue(iss.input) ?? 'must be an http(s) URL')),
   });
-  return options.optional ? schema.optional() : schema;
+  return options.optional ? z.optional(schema) : schema;
 }

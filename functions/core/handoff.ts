@@ -13,7 +13,7 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildPassiveReply, encryptReply, type InboundMessage, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
 import { ValidationError } from './errors';
 import { limitsFor } from './limits';
@@ -44,17 +44,22 @@ export function parseHandoffInput(input: unknown): HandoffInput {
   const parsed = parseOrThrow(
     requiredObject(
       {
-        openid: requiredString('an openid').refine((v) => /^[A-Za-z0-9_-]{1,128}$/.test(v), { error: 'must be an openid: letters, digits, _ and -' }),
-        kf_account: requiredString('a kf account')
-          .max(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters` })
-          .refine((v) => /^[A-Za-z0-9_]{1,10}@[^@\s]+$/.test(v), { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' })
-          .optional(),
-        ttl: z
-          .number({ error: (iss) => `must be a number of seconds, got ${typeName(iss.input)}` })
-          .int({ error: 'must be whole seconds' })
-          .min(1, { error: 'must be at least 1 second' })
-          .max(HANDOFF_TTL_MAX_SECONDS, { error: `must be at most ${HANDOFF_TTL_MAX_SECONDS} seconds (a day)` })
-          .optional(),
+        openid: requiredString('an openid').check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be an openid: letters, digits, _ and -' })),
+        kf_account: z.optional(
+          requiredString('a kf account').check(
+            z.maxLength(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters` }),
+            z.regex(/^[A-Za-z0-9_]{1,10}@[^@\s]+$/, { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' }),
+          ),
+        ),
+        ttl: z.optional(
+          z
+            .number({ error: (iss) => `must be a number of seconds, got ${typeName(iss.input)}` })
+            .check(
+              z.int({ error: 'must be whole seconds' }),
+              z.gte(1, { error: 'must be at least 1 second' }),
+              z.lte(HANDOFF_TTL_MAX_SECONDS, { error: `must be at most ${HANDOFF_TTL_MAX_SECONDS} seconds (a day)` }),
+            ),
+        ),
       },
       'a JSON object {openid, kf_account?, ttl?}',
     ),

@@ -18,10 +18,10 @@
  * const { recordlist, more, next } = await collectMsgRecords((spec) => client.request(spec), input);
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { WeChatRequestSpec } from './catalogue';
 import { ValidationError } from './errors';
-import { parseOrThrow, requiredObject, typeName } from './validation';
+import { parseOrThrow, reject, requiredObject, typeName } from './validation';
 
 /** WeChat's longest window per request, in seconds (the ends included: 86 399 s apart). */
 export const RECORD_WINDOW_SECONDS = 86_400;
@@ -71,25 +71,22 @@ export interface MsgRecordsResult {
 
 /** A time: ISO 8601, or epoch seconds (< 10^12) or milliseconds. Answers whole seconds. */
 function seconds() {
-  return z
-    .union([z.number(), z.string()], { error: (iss) => (iss.input === undefined ? 'is required: an ISO 8601 time or epoch seconds' : `must be an ISO 8601 time or epoch seconds, got ${typeName(iss.input)}`) })
-    .transform((v, ctx) => {
+  return z.pipe(
+    z.union([z.number(), z.string()], { error: (iss) => (iss.input === undefined ? 'is required: an ISO 8601 time or epoch seconds' : `must be an ISO 8601 time or epoch seconds, got ${typeName(iss.input)}`) }),
+    z.transform((v: number | string, ctx) => {
       const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : /^[0-9]+$/.test(v) ? Number(v) * (Number(v) < 1e12 ? 1000 : 1) : Date.parse(v);
-      if (!Number.isFinite(ms) || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 time or epoch seconds, got ${JSON.stringify(v)}`, path: [] });
-        return z.NEVER;
-      }
+      if (!Number.isFinite(ms) || ms < 0) return reject(ctx, `must be an ISO 8601 time or epoch seconds, got ${JSON.stringify(v)}`);
       return Math.floor(ms / 1000);
-    });
+    }),
+  );
 }
 
 /** A whole number; digits in a string (a query-string value) are read as the number. */
 const integer = (min: number, max: number, what: string) =>
-  z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v), z
-    .number({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` })
-    .int({ error: `must be ${what}` })
-    .min(min, { error: `must be ${what}` })
-    .max(max, { error: `must be ${what}` }));
+  z.pipe(
+    z.transform((v: unknown) => (typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v)),
+    z.number({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` }).check(z.int({ error: `must be ${what}` }), z.gte(min, { error: `must be ${what}` }), z.lte(max, { error: `must be ${what}` })),
+  );
 
 /**
  * Checks a chat-records input: `starttime` and `endtime` (ISO or epoch seconds/ms; end not before start),
@@ -102,8 +99,8 @@ export function parseMsgRecordsInput(input: unknown): MsgRecordsInput {
     {
       starttime: seconds(),
       endtime: seconds(),
-      msgid: integer(1, Number.MAX_SAFE_INTEGER, 'a whole number from 1 (a cursor from next.msgid)').optional(),
-      limit: integer(1, RECORD_LIMIT_MAX, `a whole number from 1 to ${RECORD_LIMIT_MAX}`).optional(),
+      msgid: z.optional(integer(1, Number.MAX_SAFE_INTEGER, 'a whole number from 1 (a cursor from next.msgid)')),
+      limit: z.optional(integer(1, RECORD_LIMIT_MAX, `a whole number from 1 to ${RECORD_LIMIT_MAX}`)),
     },
     'an object {starttime, endtime, limit?, msgid?}',
   );

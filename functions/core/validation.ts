@@ -1,9 +1,20 @@
 /**
  * Turns zod's issues into {@link ValidationError}s that name the field and the rule in plain words, and
  * holds the small schema builders every catalogue entry uses so that each message reads the same way.
+ *
+ * The schemas are zod's tree-shakable build, `zod/mini` (functions instead of methods: `z.optional(s)`,
+ * `s.check(z.maxLength(n))`), so a Lambda bundle carries only the parts of zod it uses (the classic build
+ * weighed 444 KB of every function: docs/bundles.md). zod/mini has no default messages of its own: the
+ * English ones of classic zod are installed here, for the rare rule without its own words.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ValidationError, type ValidationIssue } from './errors';
+
+z.config(en());
+
+/** The schema type the catalogue's `parse` functions use. */
+export type Schema<T = unknown> = z.ZodMiniType<T>;
 
 /** The dotted field path of a zod issue; `(body)` for the input itself. */
 function fieldOf(path: ReadonlyArray<PropertyKey>, prefix: string): string {
@@ -21,14 +32,14 @@ function fieldOf(path: ReadonlyArray<PropertyKey>, prefix: string): string {
  * parseOrThrow(z.object({ touser: requiredString() }), {}); // throws 'touser: is required'
  * ```
  */
-export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+export function parseOrThrow<T>(schema: z.ZodMiniType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(toIssues(result.error, prefix));
 }
 
 /** zod issues as {@link ValidationIssue}s, deduplicated. */
-export function toIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
+export function toIssues(error: z.core.$ZodError, prefix = ''): ValidationIssue[] {
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
   for (const issue of error.issues) {
@@ -54,15 +65,37 @@ export function typeName(value: unknown): string {
 export function requiredString(what = 'a string') {
   return z
     .string({ error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what}, got ${typeName(iss.input)}`) })
-    .min(1, { error: 'must not be empty' });
+    .check(z.minLength(1, { error: 'must not be empty' }));
 }
 
-/** An optional string (absent is fine; present must be a string). */
-export function optionalString(what = 'a string') {
-  return z.string({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` }).optional();
+/**
+ * An optional string (absent is fine; present must be a string and pass `checks`).
+ *
+ * @example
+ * ```ts
+ * optionalString('a file name', z.maxLength(200, { error: 'must have at most 200 characters' }));
+ * ```
+ */
+export function optionalString(what = 'a string', ...checks: z.core.$ZodCheck<string>[]) {
+  const schema = z.string({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` });
+  return z.optional(checks.length ? schema.check(...checks) : schema);
 }
 
 /** A required object with the given fields; unknown fields are kept and passed to WeChat unchanged. */
 export function requiredObject<S extends z.core.$ZodLooseShape>(shape: S, what = 'an object') {
   return z.looseObject(shape, { error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what}, got ${typeName(iss.input)}`) });
+}
+
+/**
+ * Reports a broken rule from inside a transform (zod/mini's transforms get the parse payload, without
+ * classic zod's `ctx.addIssue`), at `path` below the field being parsed.
+ *
+ * @example
+ * ```ts
+ * z.pipe(z.string(), z.transform((v, ctx) => (v.startsWith('{') ? v : reject(ctx, 'must be JSON'))));
+ * ```
+ */
+export function reject(ctx: z.core.ParsePayload, message: string, path: PropertyKey[] = []): never {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value, path });
+  return z.NEVER;
 }

@@ -8,7 +8,7 @@
  *   left, can send, can type, and `humanSession` ({kf_account, since} while an agent has the user, else null).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../core/errors';
 import { openidIssue, openidSchema } from '../core/fields';
 import { parseOrThrow, typeName } from '../core/validation';
@@ -41,10 +41,8 @@ export function windowStateBody(openid: string, state: WindowState, policy: stri
 const recordSchema = z.looseObject(
   {
     openid: openidSchema(),
-    at: z
-      .union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}` })
-      .optional(),
-    kind: z.enum(['message', 'event'], { error: (iss) => `must be message or event, got ${JSON.stringify(iss.input)}` }).optional(),
+    at: z.optional(z.union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}` })),
+    kind: z.optional(z.enum(['message', 'event'], { error: (iss) => `must be message or event, got ${JSON.stringify(iss.input)}` })),
   },
   { error: (iss) => `must be a JSON object {openid, at?, kind?}, got ${typeName(iss.input)}` },
 );

@@ -3,6 +3,7 @@
  * ({@link FieldSpec}) for the n8n node and the console. The two sit side by side so a rule and its words
  * change together.
  */
+import * as z from 'zod/mini';
 import { openidSchema as coreOpenidSchema } from '../fields';
 import type { Limits } from '../limits';
 import { requiredObject, requiredString } from '../validation';
@@ -10,13 +11,14 @@ import type { FieldSpec, FunctionNeeds, MediaSource } from './types';
 
 /** kf_account: prefix of 1–10 `[A-Za-z0-9_]`, `@`, the account's WeChat ID; at most 30 characters. */
 export function kfAccountSchema(limits: Limits) {
-  return requiredString()
-    .max(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters (${limits.kfAccountLength.source})` })
-    .refine((v) => /^[^@]+@[^@]+$/.test(v), { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' })
-    .refine((v) => !/^[^@]+@/.test(v) || v.split('@')[0]!.length <= limits.kfAccountPrefixLength.max, {
+  return requiredString().check(
+    z.maxLength(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters (${limits.kfAccountLength.source})` }),
+    z.refine((v: string) => /^[^@]+@[^@]+$/.test(v), { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' }),
+    z.refine((v: string) => !/^[^@]+@/.test(v) || v.split('@')[0]!.length <= limits.kfAccountPrefixLength.max, {
       error: `the part before @ must have at most ${limits.kfAccountPrefixLength.max} characters (${limits.kfAccountPrefixLength.source})`,
-    })
-    .refine((v) => !/^[^@]+@/.test(v) || /^[A-Za-z0-9_]+$/.test(v.split('@')[0]!), { error: 'the part before @ may hold only letters, digits and _' });
+    }),
+    z.refine((v: string) => !/^[^@]+@/.test(v) || /^[A-Za-z0-9_]+$/.test(v.split('@')[0]!), { error: 'the part before @ may hold only letters, digits and _' }),
+  );
 }
 
 /** An openid: the one rule of core/fields.ts (1–128 printable characters, no spaces), shared with /interactions and the store. */
@@ -24,7 +26,7 @@ export const openidSchema = coreOpenidSchema;
 
 /** `customservice: {kf_account}`: send as a named kf account. */
 export const customserviceSchema = (limits: Limits) =>
-  requiredObject({ kf_account: kfAccountSchema(limits) }, 'an object {kf_account}').optional();
+  z.optional(requiredObject({ kf_account: kfAccountSchema(limits) }, 'an object {kf_account}'));
 
 /** A media_id of uploaded media. */
 export const mediaIdSchema = () => requiredString('a media_id');

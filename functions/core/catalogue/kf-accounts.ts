@@ -2,7 +2,7 @@
  * Kf accounts (客服账号): list, add, update, delete, and upload an avatar.
  */
 import { createHash } from 'crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
 import { limitsFor } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
@@ -23,26 +23,31 @@ export interface KfAccountInput {
  */
 function parseKfAccount(input: unknown, options: OperationOptions = {}): KfAccountInput {
   const limits = limitsFor(options.profile);
-  const schema = requiredObject(
+  const fields = requiredObject(
     {
       kf_account: kfAccountSchema(limits),
-      nickname: requiredString().max(limits.nicknameLength.max, {
-        error: `must have at most ${limits.nicknameLength.max} characters (${limits.nicknameLength.source})`,
-      }),
+      nickname: requiredString().check(
+        z.maxLength(limits.nicknameLength.max, {
+          error: `must have at most ${limits.nicknameLength.max} characters (${limits.nicknameLength.source})`,
+        }),
+      ),
       password: optionalString(),
-      hash_password: z.boolean({ error: (iss) => `must be true or false, got ${typeName(iss.input)}` }).optional(),
+      hash_password: z.optional(z.boolean({ error: (iss) => `must be true or false, got ${typeName(iss.input)}` })),
     },
     'a JSON object {kf_account, nickname, password?}',
-  ).superRefine((v, ctx) => {
-    if (v.password === undefined) {
-      if (v.hash_password) ctx.addIssue({ code: 'custom', path: ['hash_password'], message: 'needs a password to hash' });
-      return;
-    }
-    if (!v.hash_password && !/^[0-9a-fA-F]{32}$/.test(v.password)) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'must be the 32-hex MD5 of the password; set hash_password: true to have a plain password hashed' });
-    }
-    if (v.hash_password && v.password.length === 0) ctx.addIssue({ code: 'custom', path: ['password'], message: 'must not be empty' });
-  });
+  );
+  const schema = fields.check(
+    z.superRefine((v: z.infer<typeof fields>, ctx) => {
+      if (v.password === undefined) {
+        if (v.hash_password) ctx.addIssue({ code: 'custom', path: ['hash_password'], message: 'needs a password to hash' });
+        return;
+      }
+      if (!v.hash_password && !/^[0-9a-fA-F]{32}$/.test(v.password)) {
+        ctx.addIssue({ code: 'custom', path: ['password'], message: 'must be the 32-hex MD5 of the password; set hash_password: true to have a plain password hashed' });
+      }
+      if (v.hash_password && v.password.length === 0) ctx.addIssue({ code: 'custom', path: ['password'], message: 'must not be empty' });
+    }),
+  );
   const parsed = parseOrThrow(schema, input);
   const out: KfAccountInput = { kf_account: parsed.kf_account, nickname: parsed.nickname };
   if (parsed.password !== undefined) {

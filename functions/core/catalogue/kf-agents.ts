@@ -1,7 +1,7 @@
 /**
  * Kf account agents: who is online, and inviting a WeChat user to bind a kf account (docs/handoff.md).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { limitsFor } from '../limits';
 import { parseOrThrow, requiredObject, typeName } from '../validation';
 import { KF_ACCOUNT_FIELD, kfAccountSchema, WECHAT_CALL_NEEDS } from './fields';
@@ -24,7 +24,7 @@ function parseInvite(input: unknown, options: OperationOptions = {}): InviteWork
         kf_account: kfAccountSchema(limitsFor(options.profile)),
         invite_wx: z
           .string({ error: (iss) => (iss.input === undefined ? 'is required: the WeChat ID (微信号) to invite' : `must be a WeChat ID, got ${typeName(iss.input)}`) })
-          .refine((v) => WECHAT_ID.test(v), { error: 'must be a WeChat ID (微信号): 6-20 letters, digits, _ or -, starting with a letter' }),
+          .check(z.refine((v: string) => WECHAT_ID.test(v), { error: 'must be a WeChat ID (微信号): 6-20 letters, digits, _ or -, starting with a letter' })),
       },
       'a JSON object {kf_account, invite_wx}',
     ),

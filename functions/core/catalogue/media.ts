@@ -2,7 +2,7 @@
  * Temporary media (docs/media.md): upload a file (or a URL) as image, voice, video or thumb and get its
  * media_id for 3 days; download what a media_id names (what users send arrives as a MediaId).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
 import { checkFile, MediaUploader, type CheckedFile } from '../media/uploader';
 import { MEDIA_RULES, MEDIA_TYPES, type MediaType } from '../media/rules';
@@ -35,12 +35,14 @@ function parseUpload(input: unknown): UploadMediaInput {
       {
         type: typeSchema,
         // The bytes, base64, or (a `media` field, as n8n and other form callers give it) {file, filename?} / {url}.
-        media: z.custom<Uint8Array | string | { file?: unknown; filename?: unknown; url?: unknown }>(
-          (v) => v === undefined || v instanceof Uint8Array || typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
-          { error: (iss) => `must be the file as bytes or a base64 string, got ${typeName(iss.input)}` },
-        ).optional(),
-        url: optionalString('an https:// URL').refine((v) => v === undefined || v.length <= 2048, { error: 'must have at most 2048 characters' }),
-        filename: optionalString().refine((v) => v === undefined || v.length <= 200, { error: 'must have at most 200 characters' }),
+        media: z.optional(
+          z.custom<Uint8Array | string | { file?: unknown; filename?: unknown; url?: unknown }>(
+            (v) => v === undefined || v instanceof Uint8Array || typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+            { error: (iss) => `must be the file as bytes or a base64 string, got ${typeName(iss.input)}` },
+          ),
+        ),
+        url: optionalString('an https:// URL', z.maxLength(2048, { error: 'must have at most 2048 characters' })),
+        filename: optionalString('a string', z.maxLength(200, { error: 'must have at most 200 characters' })),
       },
       'an object {type, media} or {type, url}',
     ),
@@ -150,7 +152,7 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
     sizing: { memoryMb: 512, timeoutSeconds: 30 },
     parse: (input) =>
       parseOrThrow(
-        requiredObject({ media_id: requiredString('a media_id').max(256, { error: 'must have at most 256 characters' }).regex(/^[A-Za-z0-9_\-=.]+$/, { error: 'may hold only letters, digits and _ - = .' }) }, 'an object {media_id}'),
+        requiredObject({ media_id: requiredString('a media_id').check(z.maxLength(256, { error: 'must have at most 256 characters' }), z.regex(/^[A-Za-z0-9_\-=.]+$/, { error: 'may hold only letters, digits and _ - = .' })) }, 'an object {media_id}'),
         input,
       ) as GetMediaInput,
     perform: async (input, services): Promise<FileResult> => {

@@ -3,10 +3,10 @@
  * operations (`sendMessage` for any type, and one per type: `sendText`, `sendImage`, …).
  */
 import { httpUrlSchema } from '../fields';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
 import { limitsFor, type Limits, type RulesProfile } from '../limits';
-import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
+import { optionalString, parseOrThrow, reject, requiredObject, requiredString, typeName, type Schema } from '../validation';
 import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
 import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '../split-send';
 import { mediaRefSchema } from '../media/sources';
@@ -44,7 +44,7 @@ interface MessageTypeSpec {
   title: string;
   description: string;
   /** The schema of the object under the msgtype's own key. */
-  content(limits: Limits): z.ZodType<Record<string, unknown>>;
+  content(limits: Limits): Schema<Record<string, unknown>>;
   /** Operation name of the single-type send. */
   operation: string;
   /** The fields of the object under the msgtype's key, as data (n8n, console). */
@@ -118,10 +118,12 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
               ),
               { error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of articles, got ${typeName(iss.input)}`) },
             )
-            .min(1, { error: 'must hold at least 1 article' })
-            .max(limits.newsArticles.max, {
-              error: `at most ${limits.newsArticles.max} article${limits.newsArticles.max === 1 ? '' : 's'} (${limits.newsArticles.source})`,
-            }),
+            .check(
+              z.minLength(1, { error: 'must hold at least 1 article' }),
+              z.maxLength(limits.newsArticles.max, {
+                error: `at most ${limits.newsArticles.max} article${limits.newsArticles.max === 1 ? '' : 's'} (${limits.newsArticles.source})`,
+              }),
+            ),
         },
         'an object {articles}',
       ),
@@ -155,11 +157,12 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
                 {
                   // WeChat's examples use string ids ("101"); a number is accepted and sent as its decimal
                   // string, the documented form (docs/window-rules.md).
-                  id: z
-                    .union([z.string().min(1, { error: 'must not be empty' }), z.number().int({ error: 'must be a whole number' }).nonnegative({ error: 'must not be negative' })], {
+                  id: z.pipe(
+                    z.union([z.string().check(z.minLength(1, { error: 'must not be empty' })), z.number().check(z.int({ error: 'must be a whole number' }), z.nonnegative({ error: 'must not be negative' }))], {
                       error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
-                    })
-                    .transform((v) => String(v)),
+                    }),
+                    z.transform((v: string | number) => String(v)),
+                  ),
                   content: requiredString(),
                 },
                 'an object {id, content}',
@@ -167,8 +170,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
               {
               error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of menu items, got ${typeName(iss.input)}`),
             })
-            .min(1, { error: 'must hold at least 1 menu item' })
-            .max(limits.menuItems.max, { error: `at most ${limits.menuItems.max} menu items` }),
+            .check(z.minLength(1, { error: 'must hold at least 1 menu item' }), z.maxLength(limits.menuItems.max, { error: `at most ${limits.menuItems.max} menu items` })),
           tail_content: optionalString(),
         },
         'an object {head_content, list, tail_content}',
@@ -183,20 +185,19 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
       requiredObject(
         {
           card_id: requiredString('a card_id'),
-          card_ext: z
-            .union([z.string(), z.record(z.string(), z.unknown())], { error: (iss) => `must be a JSON-encoded string or an object, got ${typeName(iss.input)}` })
-            .optional()
-            .transform((v, ctx) => {
+          card_ext: z.pipe(
+            z.optional(z.union([z.string(), z.record(z.string(), z.unknown())], { error: (iss) => `must be a JSON-encoded string or an object, got ${typeName(iss.input)}` })),
+            z.transform((v: string | Record<string, unknown> | undefined, ctx) => {
               if (v === undefined) return undefined;
               if (typeof v !== 'string') return JSON.stringify(v);
               try {
                 JSON.parse(v);
               } catch {
-                ctx.addIssue({ code: 'custom', message: 'must be a JSON-encoded string (it does not parse as JSON)' });
-                return z.NEVER;
+                return reject(ctx, 'must be a JSON-encoded string (it does not parse as JSON)');
               }
               return v;
             }),
+          ),
         },
         'an object {card_id, card_ext?}',
       ),
@@ -225,9 +226,9 @@ export interface SendMessageInput {
 }
 
 /** Schemas are built once per (type, profile): building a zod schema costs far more than using it. */
-const MESSAGE_SCHEMAS = new Map<string, z.ZodType>();
+const MESSAGE_SCHEMAS = new Map<string, Schema>();
 
-function messageSchema(type: MessageType, profile: RulesProfile = 'current'): z.ZodType {
+function messageSchema(type: MessageType, profile: RulesProfile = 'current'): Schema {
   const key = `${type}:${profile}`;
   let schema = MESSAGE_SCHEMAS.get(key);
   if (!schema) {

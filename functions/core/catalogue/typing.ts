@@ -1,7 +1,7 @@
 /**
  * The typing indicator (客服输入状态): show or hide "typing…" to a user.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow, requiredObject } from '../validation';
 import { openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
 import type { Operation } from './types';

@@ -11,9 +11,9 @@
  * // [{ field: 'media_id', type: 'video', source: { url: 'https://x/clip.mp4' } }]
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
-import { typeName } from '../validation';
+import { reject, typeName, type Schema } from '../validation';
 import type { MediaType } from './rules';
 
 /** A file to upload: its bytes, as given. */
@@ -66,35 +66,30 @@ const MAX_BASE64_CHARS = Math.ceil((10 * 1024 * 1024) / 3) * 4 + 4;
  * mediaRefSchema().parse({ url: 'https://example.com/a.png' }); // { url: 'https://example.com/a.png' }
  * ```
  */
-export function mediaRefSchema(): z.ZodType<MediaRef> {
+export function mediaRefSchema(): Schema<MediaRef> {
   const what = 'a media_id, {url} or {file}';
-  return z.unknown().transform((value, ctx): MediaRef => {
+  return z.pipe(z.unknown(), z.transform((value: unknown, ctx): MediaRef => {
     if (typeof value === 'string') {
-      if (value.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+      if (value.length === 0) reject(ctx, 'must not be empty');
       return value;
     }
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `is required: ${what}` });
-      return z.NEVER;
+      return reject(ctx, `is required: ${what}`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what}, got ${typeName(value)}` });
-      return z.NEVER;
+      return reject(ctx, `must be ${what}, got ${typeName(value)}`);
     }
     const o = value as Record<string, unknown>;
     const keys = Object.keys(o).filter((k) => k !== 'filename');
     if (keys.length !== 1 || (keys[0] !== 'url' && keys[0] !== 'file')) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what} (exactly one of url or file), got an object with ${keys.length ? keys.join(', ') : 'no fields'}` });
-      return z.NEVER;
+      return reject(ctx, `must be ${what} (exactly one of url or file), got an object with ${keys.length ? keys.join(', ') : 'no fields'}`);
     }
     if (o.filename !== undefined && (typeof o.filename !== 'string' || o.filename.length > 200)) {
-      ctx.addIssue({ code: 'custom', path: ['filename'], message: 'must be a string of at most 200 characters' });
-      return z.NEVER;
+      return reject(ctx, 'must be a string of at most 200 characters', ['filename']);
     }
     if (keys[0] === 'url') {
       if (typeof o.url !== 'string' || o.url.length === 0 || o.url.length > 2048) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: `must be an https:// URL of at most 2048 characters, got ${typeName(o.url)}` });
-        return z.NEVER;
+        return reject(ctx, `must be an https:// URL of at most 2048 characters, got ${typeName(o.url)}`, ['url']);
       }
       return { url: o.url };
     }
@@ -104,16 +99,14 @@ export function mediaRefSchema(): z.ZodType<MediaRef> {
     else if (typeof file === 'string') {
       const clean = file.replace(/^data:[^;,]+;base64,/, '').replace(/\s+/g, '');
       if (clean.length > MAX_BASE64_CHARS || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) {
-        ctx.addIssue({ code: 'custom', path: ['file'], message: 'must be the file as bytes or base64 (at most 10 MB)' });
-        return z.NEVER;
+        return reject(ctx, 'must be the file as bytes or base64 (at most 10 MB)', ['file']);
       }
       bytes = new Uint8Array(Buffer.from(clean, 'base64'));
     } else {
-      ctx.addIssue({ code: 'custom', path: ['file'], message: `must be the file as bytes or base64, got ${typeName(file)}` });
-      return z.NEVER;
+      return reject(ctx, `must be the file as bytes or base64, got ${typeName(file)}`, ['file']);
     }
     return { file: bytes, ...(typeof o.filename === 'string' ? { filename: o.filename } : {}) };
-  }) as unknown as z.ZodType<MediaRef>;
+  })) as unknown as Schema<MediaRef>;
 }
 
 /** Whether a media field still names a file to upload rather than a media_id. */
