@@ -84,9 +84,16 @@ type Level = 'paragraph' | 'line' | 'sentence' | 'word';
 const LEVELS: readonly Level[] = ['paragraph', 'line', 'sentence', 'word'];
 
 const LINK = /<a\b[^>]*>[\s\S]*?<\/a\s*>/gi;
-const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
-const sentences = new Intl.Segmenter('und', { granularity: 'sentence' });
-const words = new Intl.Segmenter('und', { granularity: 'word' });
+/**
+ * The segmenters, made on first use: building one loads ICU's break rules (tens of milliseconds), which
+ * every Lambda cold start would pay at load although only a split text needs them (docs/bundles.md).
+ */
+const segmenters = new Map<Intl.SegmenterOptions['granularity'], Intl.Segmenter>();
+function segmenter(granularity: 'grapheme' | 'sentence' | 'word'): Intl.Segmenter {
+  let made = segmenters.get(granularity);
+  if (!made) segmenters.set(granularity, (made = new Intl.Segmenter('und', { granularity })));
+  return made;
+}
 
 /** The facts about one text the cutter needs, computed once. */
 interface Layout {
@@ -146,7 +153,7 @@ function layoutOf(text: string): Layout {
     cuttable[i] = 1;
     if (runStart >= 0) {
       // runStart is a boundary (0 or trivial), i is one: segment what lies between.
-      for (const { index } of graphemes.segment(text.slice(runStart, i))) cuttable[runStart + index] = 1;
+      for (const { index } of segmenter('grapheme').segment(text.slice(runStart, i))) cuttable[runStart + index] = 1;
       runStart = -1;
     }
   }
@@ -184,13 +191,13 @@ function layoutOf(text: string): Layout {
     cuts: {
       paragraph: points(matches(/\n[^\S\n]*\n/g)),
       line: points(matches(/\n/g)),
-      sentence: points(segmentStarts(sentences)),
+      sentence: points(segmentStarts(segmenter('sentence'))),
     },
     // Word boundaries are wanted only where a sentence is longer than half a part: found per window.
     wordCut(start: number, limit: number): number | undefined {
       let found: number | undefined;
       // Segmenting from `start` (a cut point) to a little past `limit` sees the context ICU looks at.
-      for (const { index } of words.segment(text.slice(start, Math.min(length, limit + 64)))) {
+      for (const { index } of segmenter('word').segment(text.slice(start, Math.min(length, limit + 64)))) {
         const i = start + index;
         if (i > limit) break;
         if (i > start && cuttable[i] && !isSpace(i)) found = i;

@@ -15,20 +15,12 @@
  * ```
  */
 import type { OpenedPush, WeChatCrypto } from '../core/callback';
-import { transferReply } from '../core/handoff';
-import { SESSION_EVENTS, type HandoffState, type HumanSession } from '../store/handoff';
+import { transferReply } from '../core/handoff-reply';
+import { SESSION_EVENTS, type HandoffState } from '../store/handoff';
 import type { AppContext } from './context';
+import { humanSessionView, type HumanSessionView } from './handoff-service';
 
-/** The human session as the API and events show it: `since` in ISO 8601. */
-export interface HumanSessionView {
-  kf_account: string;
-  since: string;
-}
-
-/** The view of a human session, or null. */
-export function humanSessionView(session: HumanSession | null): HumanSessionView | null {
-  return session ? { kf_account: session.kf_account, since: new Date(session.since).toISOString() } : null;
-}
+export { humanSessionView, type HumanSessionView };
 
 /** What the callback learns. */
 export interface HandoffOnPush {

@@ -14,7 +14,7 @@ import { openidIssue, openidSchema } from '../core/fields';
 import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
-import { humanSessionView } from './handoff-callback';
+import { humanSessionView } from './handoff-service';
 import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from './events';
 import { jsonAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';

@@ -18,6 +18,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
+import { LAMBDA_BUNDLING } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
 
@@ -169,17 +170,15 @@ export function buildFunctions(
       bundling: {
         // esbuild is a dev dependency, so CDK bundles locally; never fall back to Docker.
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        format: nodejs.OutputFormat.CJS,
-        // Prefer the ES module builds (AWS SDK v3, Powertools) so esbuild can tree-shake them.
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK v3 instead of using the runtime's copy: the functions run the SDK version
-        // they were tested with (package-lock.json), not whatever the runtime ships that month, and the
-        // tree-shaken, minified clients load faster than the runtime's full ones.
-        externalModules: [],
-        logLevel: nodejs.LogLevel.WARNING,
+        // The one set of options the size test and the bench build with too (bundling.ts).
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+        format: LAMBDA_BUNDLING.format as nodejs.OutputFormat,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        target: LAMBDA_BUNDLING.target,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        logLevel: LAMBDA_BUNDLING.logLevel as nodejs.LogLevel,
       },
     });
     functions[spec.id] = fn;

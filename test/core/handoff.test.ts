@@ -4,7 +4,8 @@
  */
 import { openPush, WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
-import { parseHandoffInput, transferReply } from '../../functions/core/handoff';
+import { parseHandoffInput } from '../../functions/core/handoff';
+import { transferReply } from '../../functions/core/handoff-reply';
 import { resolveCallback } from '../../functions/sandbox/push';
 import { readReply } from '../../functions/sandbox/reply';
 

@@ -7,7 +7,6 @@
  * token must never appear in what the functions print.
  */
 import { execFile } from 'child_process';
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -18,6 +17,8 @@ import { buildPush } from '../support/push';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
 import { httpApiEvent } from '../support/aws-events';
+import { buildBundles } from '../support/bundles';
+import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
 
 const CALLBACK_TOKEN = 'deployedToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -75,7 +76,7 @@ describe('bundled handlers in the deployed environment', () => {
   function invoke(entry: string, event: unknown, extraEnv: Record<string, string> = {}): Promise<{ result: any; output: string }> {
     const eventFile = join(dir, `event-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(eventFile, JSON.stringify(event));
-    const runner = `require(${JSON.stringify(join(dir, `${entry}.js`))}).handler(require(${JSON.stringify(eventFile)}), { functionName: 'fn', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10000 }).then((r) => { process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'); }, (e) => { process.stdout.write('\\nRESULT ' + JSON.stringify({ thrown: e.name, message: e.message }) + '\\n'); });`;
+    const runner = `require(${JSON.stringify(join(dir, entry, 'index.js'))}).handler(require(${JSON.stringify(eventFile)}), { functionName: 'fn', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10000 }).then((r) => { process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'); }, (e) => { process.stdout.write('\\nRESULT ' + JSON.stringify({ thrown: e.name, message: e.message }) + '\\n'); });`;
     return new Promise((resolve, reject) => {
       execFile(process.execPath, ['-e', runner], { env: { ...env, ...extraEnv }, timeout: 30_000 }, (error, stdout, stderr) => {
         if (error) return reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
@@ -93,20 +94,12 @@ describe('bundled handlers in the deployed environment', () => {
     await ensureTable(client, 'deployed-test');
     client.destroy();
     aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
-    await build({
-      entryPoints: ['operation', 'callback', 'interactions'].map((e) => join(__dirname, '../../functions/handlers', `${e}.ts`)),
-      outdir: dir,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourcemap: true,
-      logLevel: 'silent',
-    });
+    // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
+    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions'].includes(s.entry)), dir);
     env = {
       PATH: process.env.PATH,
+      // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
+      NODE_PATH: join(__dirname, '../../node_modules'),
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',

@@ -1,7 +1,8 @@
 /**
  * Real bundling (local esbuild, no Docker) of each of the handler entries: the bundle is one minified
- * CommonJS file with its source map, carries the AWS SDK v3 inside (nothing required from the runtime's
- * copy), and loads in plain Node with an exported `handler`.
+ * CommonJS file with its source map, byte for byte what the shared options (infra/lib/bundling.ts) build
+ * through esbuild's API (so the size test and the bench measure the deployed code), requires nothing but
+ * Node's built-ins and the runtime's AWS SDK v3, and loads with an exported `handler`.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,6 +12,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { functionLogicalId, testApp } from './helpers';
+import { buildBundles } from '../support/bundles';
+import { builtinModules } from 'module';
 
 // One function per entry file: the operation functions all share functions/handlers/operation.ts.
 const specs = ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].map((entry) => {
@@ -19,7 +22,8 @@ const specs = ['operation', 'callback', 'interactions', 'token-refresher', 'webh
   return spec;
 });
 
-test('each entry bundles locally with esbuild: minified, source-mapped, SDK included, handler exported', () => {
+test('each entry bundles locally with esbuild: minified, source-mapped, the shared options, the runtime SDK, handler exported', async () => {
+  const apiBuilt = await buildBundles(specs);
   const app = testApp({}, true);
   const stack = new Stack(app, 'Bundled');
   new WeChatCustomerService(stack, 'WeChatKf', { functions: specs, appId: 'wx0123456789abcdef' });
@@ -36,12 +40,14 @@ test('each entry bundles locally with esbuild: minified, source-mapped, SDK incl
     const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
     expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: long lines, only template literals break them
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    // The SDK is bundled: the only @aws-sdk require left is the optional CRT signer the SDK probes for.
-    const sdkRequires = [...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]);
-    expect([...new Set(sdkRequires)].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    expect(Buffer.byteLength(code)).toBe(apiBuilt.get(spec.entry)!.bytes);
+    // Only Node's built-ins and the AWS SDK v3 the runtime provides are left to require.
+    const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))];
+    expect(required.filter((m) => !m.startsWith('@aws-sdk/') && !m.startsWith('node:') && !builtinModules.includes(m))).toEqual([]);
 
     const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(path.join(dir, 'index.js'))}).handler)`], {
-      env: { ...process.env, [OPERATION_ENV]: spec.operation ?? '', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1' },
+      // NODE_PATH: where the Lambda runtime keeps the SDK (/var/runtime/node_modules); here, the repository's.
+      env: { ...process.env, [OPERATION_ENV]: spec.operation ?? '', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', NODE_PATH: path.join(__dirname, '../../node_modules') },
       encoding: 'utf8',
     });
     expect(exported).toBe('function');

@@ -26,7 +26,7 @@ import {
 	type InboundMsgType,
 } from '../../../functions/core/callback';
 import { SignatureError } from '../../../functions/core/errors';
-import { transferReply } from '../../../functions/core/handoff';
+import { transferReply } from '../../../functions/core/handoff-reply';
 import { applySessionEvent, handoffOf, type HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete, openDelivery } from './gateway';
 import { downloadMedia, hasDownloadableMedia, WECHAT_API_CREDENTIAL } from './download-media';
