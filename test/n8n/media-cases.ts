@@ -32,10 +32,12 @@ export async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buff
 }
 
 /** A file server on loopback (the product and the node fetch from it with private addresses allowed). */
-export async function startFileServer(files: Record<string, Buffer>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startFileServer(files: Record<string, Buffer>, redirects: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (!file) res.writeHead(404).end();
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = files[path];
+    if (redirects[path]) res.writeHead(302, { location: redirects[path] }).end();
+    else if (!file) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -199,6 +201,11 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
         () => mode().run(send(openid, 'voice', { mediaIdSource: 'file', mediaIdBinaryProperty: 'data' }), [{ json: {}, binary: { data: binaryOf(Buffer.alloc(0), 'empty.amr', 'audio/amr') } } as never]),
         /voice\.media_id\.file: must not be empty/,
       );
+    });
+
+    it('an empty URL', async () => {
+      const openid = await activeUser();
+      await nothingReachesWeChat(() => mode().run(send(openid, 'image', { mediaIdSource: 'url', mediaIdUrl: ' ' }), [{ json: {} }]), /image\.media_id.*the URL is empty/);
     });
 
     it('an upload that is not the type it says', async () => {

@@ -187,6 +187,24 @@ describe('sandbox temporary media (media/upload, media/get)', () => {
     expect(answer.errcode).toBe(40007);
   });
 
+  it('forgets one media_id early on DELETE /sandbox/media/{media_id}, as WeChat may: get and send then answer 40007', async () => {
+    // prepare
+    await sandbox.simulateUser(USER, { type: 'text', content: 'hi again' });
+    const { media_id } = await uploadMedia(sandbox, token, 'image', jpeg());
+    const kept = (await uploadMedia(sandbox, token, 'image', jpeg(90))).media_id;
+
+    // act
+    const forgotten = await fetch(`${sandbox.url}/sandbox/media/${media_id}`, { method: 'DELETE' });
+    const unknown = await fetch(`${sandbox.url}/sandbox/media/nope`, { method: 'DELETE' });
+    const afterGet = (await (await download(media_id)).json()) as Json;
+    const afterSend = await send(sandbox, token, { touser: USER, msgtype: 'image', image: { media_id } });
+    const other = await send(sandbox, token, { touser: USER, msgtype: 'image', image: { media_id: kept } });
+
+    // assess
+    expect([forgotten.status, unknown.status]).toEqual([200, 404]);
+    expect([afterGet.errcode, afterSend.errcode, other.errcode]).toEqual([40007, 40007, 0]);
+  });
+
   it('forgets media on reset', async () => {
     // prepare
     const { media_id } = await uploadMedia(sandbox, token, 'image', jpeg());

@@ -108,6 +108,12 @@ export async function readMediaField(
 	}
 	if (source === 'url') {
 		const url = String(ctx.getNodeParameter(names.url, itemIndex, '') ?? '').trim();
+		if (url === '') {
+			throw new NodeOperationError(ctx.getNode(), `${field.displayName} (${where}): the URL is empty`, {
+				itemIndex,
+				description: 'Give the https:// URL of the file, or choose another source',
+			});
+		}
 		return { url };
 	}
 	if (source === 'file') {
