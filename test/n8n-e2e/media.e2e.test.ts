@@ -7,11 +7,15 @@
  *   the item's binary data straight back: the image the user gets back has the bytes they sent, so the
  *   trigger's output item held them.
  *
+ * - the same two in Gateway mode, with the product (`startLocal`) between n8n and the sandbox: the file goes
+ *   to POST /messages/image as multipart, the trigger subscribes itself and downloads with GET /media/{id}.
+ *
  * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { jpeg } from '../support/media-samples';
 import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor } from './support';
@@ -22,15 +26,16 @@ const CALLBACK_TOKEN = 'e2eMediaToken1';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const WEBHOOK_ID = 'wechat-e2e-media';
 const API_CRED = { weChatOfficialAccountApi: { id: 'credWeChatMedia1', name: 'WeChat sandbox' } };
+const GATEWAY_CRED = { weChatKfGatewayApi: { id: 'credGatewayMed01', name: 'Product gateway' } };
 
 jest.setTimeout(300_000);
 
 /** The JPEG the workflow "makes" (a Set node holding its base64, then Convert to File). */
 const MADE = jpeg(2048);
 
-function makeAndSendWorkflow() {
+function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unknown> = { credentials: API_CRED }, touser = OPENID_MADE) {
   return {
-    id: 'wfMediaMake00001',
+    id,
     name: 'E2E make an image and send it',
     active: false,
     settings: { executionOrder: 'v1' },
@@ -56,16 +61,17 @@ function makeAndSendWorkflow() {
         type: nodeType('weChatKf'),
         typeVersion: 1,
         position: [600, 0],
-        parameters: { resource: 'message', operation: 'send', touser: OPENID_MADE, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data' },
-        credentials: API_CRED,
+        parameters: { resource: 'message', operation: 'send', touser, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data', ...(wechat.parameters as object) },
+        credentials: wechat.credentials,
       },
     ],
   };
 }
 
-function downloadAndEchoWorkflow() {
+function downloadAndEchoWorkflow(id = 'wfMediaEcho00001', gateway = false) {
+  const credentials = gateway ? GATEWAY_CRED : undefined;
   return {
-    id: 'wfMediaEcho00001',
+    id,
     name: 'E2E download what the user sent and send it back',
     active: false,
     settings: { executionOrder: 'v1' },
@@ -77,9 +83,9 @@ function downloadAndEchoWorkflow() {
         type: nodeType('weChatKfTrigger'),
         typeVersion: 1,
         position: [0, 0],
-        webhookId: WEBHOOK_ID,
-        parameters: { messageTypes: ['image'], downloadMedia: true, mediaBinaryProperty: 'photo' },
-        credentials: { weChatCallbackApi: { id: 'credCallbackMed1', name: 'WeChat callback' }, ...API_CRED },
+        webhookId: gateway ? `${WEBHOOK_ID}-gw` : WEBHOOK_ID,
+        parameters: { ...(gateway ? { mode: 'gateway' } : {}), messageTypes: ['image'], downloadMedia: true, mediaBinaryProperty: 'photo' },
+        credentials: credentials ?? { weChatCallbackApi: { id: 'credCallbackMed1', name: 'WeChat callback' }, ...API_CRED },
       },
       {
         id: 'e2',
@@ -87,8 +93,8 @@ function downloadAndEchoWorkflow() {
         type: nodeType('weChatKf'),
         typeVersion: 1,
         position: [220, 0],
-        parameters: { resource: 'message', operation: 'send', touser: '={{ $json.openid }}', msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' },
-        credentials: API_CRED,
+        parameters: { ...(gateway ? { authentication: 'gateway' } : {}), resource: 'message', operation: 'send', touser: '={{ $json.openid }}', msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' },
+        credentials: credentials ?? API_CRED,
       },
     ],
   };
@@ -171,5 +177,82 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
     const mediaId = (echoed.body as { image: { media_id: string } }).image.media_id;
     expect(mediaId).not.toBe(push.message.MediaId);
     expect((await heldBytes(sandbox, mediaId)).equals(photo)).toBe(true);
+  });
+});
+
+describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the product)', () => {
+  let product: LocalProduct;
+  let work = '';
+  let dataDir = '';
+  let env: NodeJS.ProcessEnv = {};
+  let port = 0;
+  let server: ReturnType<typeof startN8n> | undefined;
+  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+  const sandbox = () => product.sandbox!;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-media-gw-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'product-e2e-media-gw-'));
+    product = await startLocal({ port: 0, dataDir, env: {} });
+    port = await freePort();
+    env = n8nEnv(work, port);
+    await installPackage(work);
+    writeFileSync(
+      join(work, 'credentials.json'),
+      JSON.stringify([
+        { id: 'credGatewayMed01', name: 'Product gateway', type: 'weChatKfGatewayApi', data: { url: product.url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' } },
+      ]),
+    );
+    writeFileSync(join(work, 'make.json'), JSON.stringify(makeAndSendWorkflow('wfMediaMakeGw001', { parameters: { authentication: 'gateway' }, credentials: GATEWAY_CRED }, `${OPENID_MADE}_gw`)));
+    writeFileSync(join(work, 'echo.json'), JSON.stringify(downloadAndEchoWorkflow('wfMediaEchoGw001', true)));
+    for (const args of [
+      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
+      ['import:workflow', `--input=${join(work, 'make.json')}`],
+      ['import:workflow', `--input=${join(work, 'echo.json')}`],
+    ]) {
+      const result = await n8n(...args);
+      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
+    }
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await product?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a workflow makes a JPEG and sends it through the product: uploaded, counted in the window, the same bytes', async () => {
+    // prepare
+    const openid = `${OPENID_MADE}_gw`;
+    await sandbox().simulateUser(openid, { type: 'text', content: 'send me a picture' });
+    // act
+    const result = await n8n('execute', '--id=wfMediaMakeGw001');
+    // assess
+    const sent = sandbox().messages(openid);
+    if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    const body = sent[0]!.body as { image: { media_id: string } };
+    expect((await heldBytes(sandbox(), body.image.media_id)).equals(MADE)).toBe(true);
+    const state = (await (await fetch(`${product.url}/interactions/${openid}`)).json()) as Record<string, unknown>;
+    expect(state).toMatchObject({ sendsLeft: 4 });
+  });
+
+  it('a published Gateway trigger with Download Media gets the photo a user sent from the product, and sends it back', async () => {
+    // prepare
+    const published = await n8n('publish:workflow', '--id=wfMediaEchoGw001');
+    if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
+    server = startN8n(env, work);
+    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, server.log);
+    const webhookUrl = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}-gw/wechat`;
+    await waitFor('the subscription', async () => (await product.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, server.log);
+    const photo = jpeg(3789);
+    // act: a user sends a photo to the product's /callback
+    const push = await sandbox().simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });
+    // assess
+    expect(push.delivered).toBe(true);
+    const echoed = await waitFor('the image sent back', () => sandbox().messages(OPENID_PHOTO)[0], 60_000, server.log);
+    const mediaId = (echoed.body as { image: { media_id: string } }).image.media_id;
+    expect(mediaId).not.toBe(push.message.MediaId);
+    expect((await heldBytes(sandbox(), mediaId)).equals(photo)).toBe(true);
   });
 });
