@@ -287,6 +287,39 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it('sends an image chosen as a file, and uploads media from a file, from the generated forms (media fields)', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await product.sandbox!.simulateUser('oFormsMedia', { type: 'text', content: 'send me a picture' });
+    await page.goto(`${product.url}/console/?user=oFormsMedia`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const picture = samplePng();
+
+    // Act 1: Send an image, its media chosen as a file (multipart: the JSON in `message`, the file at image.media_id)
+    await page.locator('#op-select').selectOption('sendImage');
+    const send = page.locator('form.op-form[data-operation="sendImage"]');
+    await send.locator('[name="image.media_id#file"]').setInputFiles({ name: 'chosen.png', mimeType: 'image/png', buffer: picture });
+    await send.locator('button[type=submit]').click();
+    // Assess 1: sent with a media_id the sandbox holds, of those bytes, and shown on the phone
+    await send.locator('.answer .status.ok').waitFor();
+    await page.locator('.row.them[data-msgtype="image"]').waitFor();
+    const sent = product.sandbox!.messages('oFormsMedia').at(-1)!.body as { image: { media_id: string } };
+    const held = Buffer.from(await (await fetch(`${product.sandbox!.url}/sandbox/media/${sent.image.media_id}`)).arrayBuffer());
+    expect(held.equals(picture)).toBe(true);
+
+    // Act 2: Upload temporary media from a file
+    await page.locator('#op-select').selectOption('uploadMedia');
+    const upload = page.locator('form.op-form[data-operation="uploadMedia"]');
+    await upload.locator('[name="type"]').selectOption('image');
+    await upload.locator('[name="media#file"]').setInputFiles({ name: 'upload.png', mimeType: 'image/png', buffer: picture });
+    await upload.locator('button[type=submit]').click();
+    // Assess 2
+    await upload.locator('.answer .status.ok').waitFor();
+    expect(await upload.locator('.answer pre.json').innerText()).toMatch(/"media_id": "sbx_image_/);
+    await page.close();
+  });
+
   it("follows, taps the account's bottom menu, unfollows: each pushed as WeChat's event and reflected in the window", async () => {
     // Prepare
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
