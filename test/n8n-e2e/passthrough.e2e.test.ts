@@ -150,16 +150,18 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     expect(issued[1]).not.toBe(issued[0]);
   });
 
-  it("Custom API Call in direct mode: the node's token added, and a 40001 recovered by normal mode first, a force only when it hands back the refused token", async () => {
-    // prepare: WeChat refuses the next call's token although stable_token still hands it out
+  it("Custom API Call in direct mode: the node's token added, -1 tried again, and a 40001 recovered by normal mode first, a force only when it hands back the refused token", async () => {
+    // prepare: WeChat is busy once, then refuses the call's token although stable_token still hands it out
     const infoBefore = sandbox.requests('/cgi-bin/user/info').length;
     const fetchesBefore = sandbox.requests('/cgi-bin/stable_token').length;
+    sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: -1 });
     sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: 40001 });
     // act
     await execute('wfCustomDirect01');
     // assess
     const calls = sandbox.requests('/cgi-bin/user/info').slice(infoBefore);
     expect(calls.map((r) => r.answer?.body as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ errcode: -1 }),
       expect.objectContaining({ errcode: 40001 }),
       expect.objectContaining({ subscribe: 1, openid: OPENID }),
     ]);
@@ -169,8 +171,8 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     const issued = fetches.map((r) => (r.answer?.body as { access_token: string }).access_token);
     expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false, false, true]);
     expect(issued[1]).toBe(issued[0]);
-    expect(calls[0]!.query.access_token).toBe(issued[0]);
-    expect(calls[1]!.query.access_token).toBe(issued[2]);
+    expect(calls[1]!.query.access_token).toBe(issued[0]);
+    expect(calls[2]!.query.access_token).toBe(issued[2]);
   });
 
   it("Custom API Call in gateway mode: the product's POST /wechat-api, with the product's own token", async () => {
