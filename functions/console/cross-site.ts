@@ -17,11 +17,27 @@ import type { IncomingMessage } from 'node:http';
  * their answers.
  */
 export function crossSiteRefusal(req: IncomingMessage): string | undefined {
+  const source = crossSiteSource(req);
+  return source ? `${source} may not drive the sandbox: use the console itself` : undefined;
+}
+
+/**
+ * The one cross-site rule, shared by the console, the sandbox and the local product's API
+ * (functions/local/request-guard.ts): a request that changes something (not GET or HEAD) which a browser
+ * marks as coming from another site, described for an error message (`a cross-site request`,
+ * `a request from http://localhost:5173`), or undefined. Servers send neither header, so they pass.
+ *
+ * @example
+ * ```ts
+ * crossSiteSource(req); // 'a same-site request (Sec-Fetch-Site)' for a page on another port of localhost
+ * ```
+ */
+export function crossSiteSource(req: IncomingMessage): string | undefined {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request may not drive the sandbox: use the console itself`;
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request (Sec-Fetch-Site)`;
   const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `requests from ${origin} may not drive the sandbox: use the console itself`;
+  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `a request from ${origin} (Origin)`;
   return undefined;
 }
 

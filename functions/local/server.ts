@@ -18,6 +18,7 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { createDynamoClient, ensureTable, LocalQueue, startEmbeddedDynamo } from '../store';
 import { createCallbackHandler } from '../handlers/callback-handler';
 import { configFromEnv, type WeChatSecrets } from '../handlers/config';
+import { requestRefusal } from './request-guard';
 import { createContext, type AppContext } from '../handlers/context';
 import { CATALOGUE, getOperation, type Operation } from '../core/catalogue';
 import { enabledFunctions, functionsFor, settingIsOn, type LambdaFunctionSpec } from '../handlers/functions';
@@ -226,6 +227,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         }),
     });
     server.on('request', (req, res) => {
+      // Before any route: another website in the user's browser may not drive the product (request-guard.ts).
+      const refusal = requestRefusal(req, host);
+      if (refusal) {
+        req.resume();
+        const body = JSON.stringify({ error: refusal });
+        res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+        return;
+      }
       consoleRoutes
         .handle(req, res)
         .then((done) => (done ? undefined : gateway.handle(req, res)))

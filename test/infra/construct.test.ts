@@ -372,6 +372,13 @@ describe('alarms', () => {
   });
 });
 
+test('no CORS on the HTTP API: a page on another site can neither read an answer nor sign a request (docs/cross-site.md)', () => {
+  const [[, api]] = resourcesOf(template, 'AWS::ApiGatewayV2::Api') as [[string, { Properties: Record<string, unknown> }]];
+  expect(api.Properties.CorsConfiguration).toBeUndefined();
+  const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+  for (const route of routes) expect([route.RouteKey, route.AuthorizationType]).toEqual([route.RouteKey, String(route.RouteKey).endsWith(' /callback') ? 'NONE' : 'AWS_IAM']);
+});
+
 test('outputs', () => {
   expect(Object.keys(json.Outputs).sort()).toEqual(['ApiUrl', 'BulkSendQueueUrl', 'CallbackSettingsCommand', 'CallbackUrl', 'EventBusName', 'SecretArn', 'SecretName', 'TableName']);
   expect(JSON.stringify(json.Outputs.CallbackUrl.Value)).toContain('/callback');
