@@ -21,10 +21,13 @@ export { DIRECT_CREDENTIAL };
 /**
  * A WeChat client for a credential's data.
  *
+ * @param options.abortSignal the execution's cancel signal (`this.getExecutionCancelSignal()`): ends this
+ *   client's requests when the execution is stopped. Token fetches are shared by every execution of the
+ *   credential, so they are not tied to it.
  * @throws {ConfigurationError} when the credential lacks its AppID or AppSecret, or its API Base URL is not http(s).
  */
-export function directClient(helpers: N8nRequestHelper, data: ICredentialDataDecryptedObject): WeChatClient {
+export function directClient(helpers: N8nRequestHelper, data: ICredentialDataDecryptedObject, options: { abortSignal?: AbortSignal } = {}): WeChatClient {
 	const credential = directCredential(data);
-	const transport = new N8nHttpTransport(helpers);
-	return new WeChatClient({ transport, tokens: tokensFor(credential, transport), baseUrl: credential.baseUrl });
+	const tokens = tokensFor(credential, new N8nHttpTransport(helpers));
+	return new WeChatClient({ transport: new N8nHttpTransport(helpers, options), tokens, baseUrl: credential.baseUrl });
 }

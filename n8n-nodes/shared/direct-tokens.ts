@@ -42,7 +42,8 @@ export function tokenCacheKey(credential: DirectCredential): string {
 /**
  * The transport a cache fetches with: the one of the latest call for its credential. A cache outlives the
  * execution that created it, and n8n's request helpers belong to an execution; any execution's helper
- * fetches the same token, so the latest one is used rather than holding on to the first.
+ * fetches the same token, so the latest one is used rather than holding on to the first (the cache keeps
+ * that one helper until the next call replaces it).
  */
 class LatestTransport implements HttpTransport {
 	constructor(public target: HttpTransport) {}

@@ -106,12 +106,19 @@ function bytesOf(body: unknown): Uint8Array {
  */
 export class N8nHttpTransport implements HttpTransport {
 	private readonly timeoutMs: number;
+	private readonly abortSignal?: AbortSignal;
 
+	/**
+	 * @param options.abortSignal ends a request under way when it fires (the execution's cancel signal:
+	 *   a stopped execution does not wait for WeChat). What it cut off counts as `network`: it may have
+	 *   reached WeChat, so a send is not tried again.
+	 */
 	constructor(
 		private readonly helpers: N8nRequestHelper,
-		options: { timeoutMs?: number } = {},
+		options: { timeoutMs?: number; abortSignal?: AbortSignal } = {},
 	) {
 		this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+		this.abortSignal = options.abortSignal;
 	}
 
 	async send(request: HttpRequest): Promise<HttpResponse> {
@@ -126,6 +133,7 @@ export class N8nHttpTransport implements HttpTransport {
 			json: false,
 			disableFollowRedirect: true,
 			timeout,
+			...(this.abortSignal ? { abortSignal: this.abortSignal } : {}),
 		};
 		if (request.body !== undefined) options.body = typeof request.body === 'string' ? request.body : Buffer.from(request.body);
 		// A failure is handed to the core as a TransportError (never shown as it is: the client turns it into

@@ -76,6 +76,20 @@ describe('N8nHttpTransport over n8n-core', () => {
     expect(error).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/within 100 ms/) });
   });
 
+  it("a request the execution's cancel signal ends is `network` (it may have reached WeChat), at once", async () => {
+    // prepare
+    sandbox.injectFault({ path: '/cgi-bin/getcallbackip', kind: 'delay', ms: 2000 });
+    const controller = new AbortController();
+    const cancellable = new N8nHttpTransport({ httpRequest }, { abortSignal: controller.signal });
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 50);
+    // act
+    const error = await cancellable.send({ method: 'GET', url: `${sandbox.url}/cgi-bin/getcallbackip` }).catch((e: unknown) => e);
+    // assess
+    expect(error).toMatchObject({ kind: 'network' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('every status comes back as an answer, with lower-case headers', async () => {
     // prepare
     sandbox.injectFault({ path: '/cgi-bin/getcallbackip', kind: 'http', status: 503 });

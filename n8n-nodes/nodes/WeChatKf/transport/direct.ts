@@ -10,7 +10,7 @@ import { n8nUrlFetcher } from '../../../shared/url-fetcher';
 
 /** Performs a catalogue operation with a parsed input against WeChat, with the node's direct credential. */
 export async function callDirect(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
-	const client = directClient(this.helpers, await this.getCredentials(DIRECT_CREDENTIAL, itemIndex));
+	const client = directClient(this.helpers, await this.getCredentials(DIRECT_CREDENTIAL, itemIndex), { abortSignal: this.getExecutionCancelSignal() });
 	const services: OperationServices = {
 		...client.services(),
 		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
