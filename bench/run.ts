@@ -4,17 +4,26 @@
  * overhead (validation, token cache, window gate, idempotency) with a plain client, not WeChat's latency.
  *
  *   npm run bench                 all scenarios
- *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries
+ *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries | bundles
  *   BENCH_SENDS=2000 npm run bench
  *
- * The peer is co-wechat-api 3.11 (the most used Node WeChat SDK), pointed at the sandbox.
+ * Each figure is printed beside its peer, measured in the same run: co-wechat-api 3.11 (the most used Node
+ * WeChat SDK, pointed at the sandbox) for the client, a hello-world function for the cold start, the
+ * same send without its record for the delivery record. The machine's load is printed with the table.
  */
 import '../functions/local/quiet';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { execFileSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { createServer, request as httpRequest } from 'http';
+import type { AddressInfo } from 'net';
+import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
-import { FetchTransport, InMemoryTokenProvider, MESSAGE_TYPES, parseMessage, WeChatClient } from '../functions/core';
+import { FetchTransport, InMemoryTokenProvider, MESSAGE_TYPES, parseMessage, WeChatClient, type HttpTransport } from '../functions/core';
+import { NodeHttpTransport } from '../functions/core/node-transport';
+import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../functions/handlers/functions';
+import { LAMBDA_BUNDLE_MAX_BYTES } from '../infra/lib/bundling';
+import { buildBundles } from '../test/support/bundles';
 import { startLocal } from '../functions/local/server';
 import { startSandbox } from '../functions/sandbox';
 import { createDynamoClient, DynamoDbTokenProvider, ensureTable, startEmbeddedDynamo } from '../functions/store';
@@ -37,8 +46,15 @@ interface Row {
   p50ms?: number;
   p95ms?: number;
   note?: string;
+  /** The figure as the table shows it, when throughput and latency are not the point (sizes, load times). */
+  figure?: string;
+  /** The peer's figure beside it, from the same run. */
+  peer?: string;
 }
 const rows: Row[] = [];
+
+/** The table row of a throughput measurement: sends/s and p50, for the figure or the peer column. */
+const rate = (r: Row) => `${r.perSecond.toFixed(0)}/s, p50 ${r.p50ms!.toFixed(1)} ms`;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -80,41 +96,103 @@ async function benchValidate() {
 
 async function benchClient() {
   const sandbox = await startSandbox({ quiet: true, rules: 'seed' });
+  const keepAlive = new NodeHttpTransport();
   try {
     for (let u = 0; u < CONCURRENCY; u++) await sandbox.simulateUser(`oBench${u}`, { type: 'text', content: 'hi' });
-    const transport = new FetchTransport();
-    const client = new WeChatClient({ transport, baseUrl: sandbox.url, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }) });
-    await measure('client: core WeChatClient sendText → sandbox', SENDS, CONCURRENCY, (i) => client.call('sendText', { touser: `oBench${i % CONCURRENCY}`, text: { content: `m${i}` } }));
-
-    // The peer, co-wechat-api, with its URL prefixes pointed at the sandbox.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const WechatAPI = require('co-wechat-api');
-    const api = new WechatAPI(sandbox.appId, sandbox.appSecret);
-    api.prefix = `${sandbox.url}/cgi-bin/`;
-    api.customservicePrefix = `${sandbox.url}/customservice/`;
-    await measure('peer: co-wechat-api sendText → sandbox', SENDS, CONCURRENCY, (i) => api.sendText(`oBench${i % CONCURRENCY}`, `m${i}`));
-    rows.at(-1)!.note = `its token fetches: ${sandbox.count('/cgi-bin/token')} (cgi-bin/token, no sharing across processes)`;
+    const tokenFetches = () => sandbox.count('/cgi-bin/token') + sandbox.count('/cgi-bin/stable_token');
+    const core = (transport: HttpTransport) => {
+      const client = new WeChatClient({ transport, baseUrl: sandbox.url, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+      return (i: number) => client.call('sendText', { touser: `oBench${i % CONCURRENCY}`, text: { content: `m${i}` } });
+    };
+    // The peer, co-wechat-api, with its URL prefixes pointed at the sandbox; a new instance per round, so
+    // each round starts cold (no token) as the core client's does.
+    const peer = () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const WechatAPI = require('co-wechat-api');
+      const api = new WechatAPI(sandbox.appId, sandbox.appSecret);
+      api.prefix = `${sandbox.url}/cgi-bin/`;
+      api.customservicePrefix = `${sandbox.url}/customservice/`;
+      return (i: number) => api.sendText(`oBench${i % CONCURRENCY}`, `m${i}`);
+    };
+    // Alternate rounds, so a busy machine slows both alike; the last round of each is kept.
+    let coreFetches = 0;
+    let peerFetches = 0;
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) rows.splice(-3);
+      let before = tokenFetches();
+      await measure('client: core WeChatClient sendText → sandbox (keep-alive NodeHttpTransport: Lambda, local server)', SENDS, CONCURRENCY, core(keepAlive));
+      coreFetches = tokenFetches() - before;
+      await measure('client: core WeChatClient sendText → sandbox (FetchTransport, for comparison)', SENDS, CONCURRENCY, core(new FetchTransport()));
+      before = tokenFetches();
+      await measure('peer: co-wechat-api sendText → sandbox', SENDS, CONCURRENCY, peer());
+      peerFetches = tokenFetches() - before;
+    }
+    const [mine, viaFetch, theirs] = rows.splice(-3);
+    rows.push({ ...mine!, figure: rate(mine!), peer: `co-wechat-api ${rate(theirs!)}`, note: `${(mine!.perSecond / theirs!.perSecond * 100).toFixed(0)} % of the peer; token fetches for ${CONCURRENCY} concurrent first calls: ${coreFetches} here, ${peerFetches} co-wechat-api` });
+    rows.push({ ...viaFetch!, figure: rate(viaFetch!), peer: `co-wechat-api ${rate(theirs!)}`, note: `${(viaFetch!.perSecond / theirs!.perSecond * 100).toFixed(0)} % of the peer (undici fetch, no shared agent)` });
   } finally {
+    keepAlive.close();
     await sandbox.stop();
   }
 }
 
+/** A proxy in front of DynamoDB that counts requests by operation (X-Amz-Target), for requests-per-send figures. */
+async function countingProxy(target: string) {
+  const counts = new Map<string, number>();
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    const op = String(req.headers['x-amz-target'] ?? '?').split('.').pop()!;
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 async function benchGateway() {
   const dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-bench-'));
-  const product = await startLocal({ port: 0, dataDir, env: { WINDOW_RULES: 'seed' } });
+  const dynamo = await startEmbeddedDynamo({});
+  const proxy = await countingProxy(dynamo.endpoint);
+  const product = await startLocal({ port: 0, dataDir, env: { WINDOW_RULES: 'seed', DYNAMODB_ENDPOINT: proxy.endpoint } });
   try {
     for (let u = 0; u < CONCURRENCY; u++) await product.sandbox!.simulateUser(`oGate${u}`, { type: 'text', content: 'hi' });
-    const send = async (i: number) => {
+    const send = (touser: (i: number) => string, status: number) => async (i: number) => {
       const res = await fetch(`${product.url}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ touser: `oGate${i % CONCURRENCY}`, msgtype: 'text', text: { content: `m${i}` } }),
+        body: JSON.stringify({ touser: touser(i), msgtype: 'text', text: { content: `m${i}` } }),
       });
-      if (res.status !== 200) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);
+      if (res.status !== status) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
     };
-    await measure('gateway: POST /messages (validate + window gate on DynamoDB + WeChat)', SENDS, CONCURRENCY, send, 'local server, embedded dynalite');
+    await measure('gateway: POST /messages (validate + window gate on DynamoDB + WeChat)', SENDS, CONCURRENCY, send((i) => `oGate${i % CONCURRENCY}`, 200), 'local server, embedded dynalite');
+    const sent = rows.at(-1)!;
+    sent.figure = rate(sent);
+
+    // Refused sends: users who never wrote in (no window). The gate's conditional write fails; on DynamoDB
+    // it returns the item it saw (ReturnValuesOnConditionCheckFailure), dynalite does not and the gate reads it.
+    const refusals = 100;
+    proxy.counts.clear();
+    await measure('gateway: a refused send (409: no open window)', refusals, CONCURRENCY, send((i) => `oNever${i}`, 409));
+    const refused = rows.at(-1)!;
+    const per = (op: string) => (proxy.counts.get(op) ?? 0) / refusals;
+    refused.figure = `${rate(refused)}; before the answer ${per('UpdateItem').toFixed(1)} DynamoDB request per refused send (the gate's write)`;
+    refused.note =
+      `counted on dynalite: ${[...proxy.counts].map(([op, c]) => `${op} ${(c / refusals).toFixed(1)}`).join(', ')} per send. GetItem: dynalite's fallback ` +
+      '(DynamoDB returns the item with the failed write, dynalite does not); BatchWriteItem: the delivery record of the refusal; Query: the local webhook queue polling meanwhile';
   } finally {
     await product.stop();
+    await proxy.stop();
+    await dynamo.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -172,6 +250,8 @@ async function benchDeliveries() {
       await measure('deliveries: a send with its record (BatchWriteItem, awaited before answering)', SENDS, CONCURRENCY, send(ctx));
     }
     const [without, withRecord] = rows.slice(-2);
+    withRecord!.figure = rate(withRecord!);
+    withRecord!.peer = `without its record ${rate(without!)}`;
     withRecord!.note = `added per send: p50 ${(withRecord!.p50ms! - without!.p50ms!).toFixed(1)} ms, p95 ${(withRecord!.p95ms! - without!.p95ms!).toFixed(1)} ms; before WeChat still one write (the gate)`;
     const long = mixedAnswer(10_000);
     await measure('deliveries: split a 10 000-byte mixed answer (core, no I/O)', 200, 1, async () => splitText(long));
@@ -181,16 +261,81 @@ async function benchDeliveries() {
   }
 }
 
-const SCENARIOS: Record<string, () => Promise<void>> = { validate: benchValidate, client: benchClient, gateway: benchGateway, token: benchToken, deliveries: benchDeliveries };
+/**
+ * Every function's bundle, built as CDK builds it (infra/lib/bundling.ts): its size, and its load time in
+ * a fresh `node` process (require the bundle, take its handler) beside a hello-world function's, measured
+ * in turns in the same run. The AWS SDK comes from NODE_PATH, as the Lambda runtime provides it.
+ */
+async function benchBundles() {
+  const dir = mkdtempSync(join(tmpdir(), 'wechat-kf-bundles-'));
+  try {
+    const bundles = await buildBundles(enabledFunctions(LAMBDA_FUNCTIONS, () => true), dir);
+    mkdirSync(join(dir, 'hello'));
+    writeFileSync(join(dir, 'hello', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "hello" });\n');
+    const env = {
+      PATH: process.env.PATH,
+      NODE_PATH: join(__dirname, '..', 'node_modules'),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: 'bench',
+      SECRET_ID: 'bench',
+      EVENT_BUS_NAME: 'bench',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      [OPERATION_ENV]: 'sendText',
+    };
+    // The probe times the require of the bundle and, within it, the requires of the runtime's AWS SDK
+    // (the bundle's own `require("@aws-sdk/...")` calls), which a hello-world never makes.
+    const probe = (file: string) =>
+      [
+        "const M=require('module');const req=M.prototype.require;let sdk=0n;",
+        `M.prototype.require=function(id){if(this.filename===${JSON.stringify(file)}&&id.startsWith('@aws-sdk/')){const s=process.hrtime.bigint();try{return req.call(this,id)}finally{sdk+=process.hrtime.bigint()-s}}return req.call(this,id)};`,
+        `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});const total=process.hrtime.bigint()-t;`,
+        "if(typeof m.handler!=='function')throw new Error('no handler');",
+        'process.stdout.write(JSON.stringify({total:Number(total)/1e6,sdk:Number(sdk)/1e6}))',
+      ].join('');
+    const load = (file: string) => JSON.parse(execFileSync(process.execPath, ['-e', probe(file)], { env, encoding: 'utf8' })) as { total: number; sdk: number };
+    const entries = [...bundles.values()];
+    const times = new Map<string, Array<{ total: number; sdk: number }>>([['hello', []], ...entries.map((b) => [b.entry, []] as [string, Array<{ total: number; sdk: number }>])]);
+    const runs = Number(process.env.BENCH_LOADS ?? 15);
+    for (let run = 0; run < runs; run++) {
+      for (const name of times.keys()) times.get(name)!.push(load(join(dir, name, 'index.js')));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const hello = median(times.get('hello')!.map((x) => x.total));
+    for (const b of entries) {
+      const loadMs = median(times.get(b.entry)!.map((x) => x.total));
+      const sdkMs = median(times.get(b.entry)!.map((x) => x.sdk));
+      const within = loadMs - hello <= 60;
+      rows.push({
+        scenario: `bundles: ${b.entry} (${b.functions.length === 1 ? b.functions[0] : `${b.functions.length} functions`})`,
+        ops: runs,
+        seconds: 0,
+        perSecond: 0,
+        figure: `${(b.bytes / 1024).toFixed(0)} KB, loads in ${loadMs.toFixed(0)} ms (${sdkMs.toFixed(0)} ms of it the runtime's AWS SDK)`,
+        peer: `hello-world ${hello.toFixed(0)} ms`,
+        note: `${b.bytes < LAMBDA_BUNDLE_MAX_BYTES ? 'under' : 'OVER'} 400 KB; load ${within ? 'within' : 'MORE than'} 60 ms of hello-world (+${(loadMs - hello).toFixed(0)} ms; without the SDK +${(loadMs - sdkMs - hello).toFixed(0)} ms; median of ${runs} fresh processes)`,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SCENARIOS: Record<string, () => Promise<void>> = { validate: benchValidate, client: benchClient, gateway: benchGateway, token: benchToken, deliveries: benchDeliveries, bundles: benchBundles };
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
   for (const name of wanted) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; choose from ${Object.keys(SCENARIOS).join(', ')}`);
   for (const [name, run] of Object.entries(SCENARIOS)) if (wanted.length === 0 || wanted.includes(name)) await run();
-  console.log(`node ${process.version}, ${SENDS} sends, concurrency ${CONCURRENCY}\n`);
+  const [one, five, fifteen] = loadavg();
+  console.log(`node ${process.version}, ${SENDS} sends, concurrency ${CONCURRENCY}; ${cpus().length} cores, load average ${one!.toFixed(1)} / ${five!.toFixed(1)} / ${fifteen!.toFixed(1)} (1/5/15 min) at the end\n`);
+  console.log('| scenario | this product | peer, same run | note |');
+  console.log('| --- | --- | --- | --- |');
   for (const r of rows) {
-    const lat = r.p50ms !== undefined ? `  p50 ${r.p50ms.toFixed(1)} ms${r.p95ms !== undefined ? `, p95 ${r.p95ms.toFixed(1)} ms` : ''}` : '';
-    console.log(`${r.scenario}\n  ${r.perSecond.toFixed(0)}/s over ${r.ops} in ${r.seconds.toFixed(2)} s${lat}${r.note ? `  (${r.note})` : ''}`);
+    const figure = r.figure ?? `${r.perSecond.toFixed(0)}/s over ${r.ops} in ${r.seconds.toFixed(2)} s${r.p50ms !== undefined ? `, p50 ${r.p50ms.toFixed(1)} ms${r.p95ms !== undefined ? `, p95 ${r.p95ms.toFixed(1)} ms` : ''}` : ''}`;
+    console.log(`| ${r.scenario} | ${figure} | ${r.peer ?? ''} | ${r.note ?? ''} |`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The one door through which the core talks HTTP. The core never opens a socket itself: Lambda and the
- * local server plug in {@link FetchTransport}; the n8n node plugs in n8n's own request helpers.
+ * local server plug in the keep-alive NodeHttpTransport (node-transport.ts; {@link FetchTransport} runs
+ * anywhere `fetch` does); the n8n node plugs in n8n's own request helpers.
  */
 
 /** An HTTP request, already fully built (URL with query, headers, body bytes). */

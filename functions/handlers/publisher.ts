@@ -2,7 +2,7 @@
  * Where inbound WeChat messages and events are published: EventBridge when deployed, an in-process list
  * (and the console) when running locally.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 /** One event to publish. */
 export interface OutboundEvent {
@@ -30,11 +30,17 @@ export const INBOUND_EVENT_SOURCE = 'wechat.kf';
 export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly busName: string,
-    private readonly client = new EventBridgeClient({}),
+    private client?: EventBridgeClient,
   ) {}
 
   async publish(events: OutboundEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // The SDK client is loaded on the first publish, not at the function's load: functions that never
+    // publish never pay for it (docs/bundles.md, cold start). `require`, not `import()`: the runtime's SDK
+    // is found on NODE_PATH, which only `require` reads.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { EventBridgeClient, PutEventsCommand } = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+    this.client ??= new EventBridgeClient({});
     const out = await this.client.send(
       new PutEventsCommand({
         Entries: events.map((e) => ({ EventBusName: this.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) })),

@@ -25,7 +25,9 @@ function sqsChangeVisibility(queueUrl: string | undefined): ChangeVisibility {
   let client: import('@aws-sdk/client-sqs').SQSClient | undefined;
   return async (receiptHandle, seconds) => {
     if (!queueUrl) return;
-    const sdk = await import('@aws-sdk/client-sqs');
+    // `require`, not `import()`: the runtime's AWS SDK is found on NODE_PATH, which only `require` reads (docs/bundles.md).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
     client ??= new sdk.SQSClient({});
     await client.send(new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   };

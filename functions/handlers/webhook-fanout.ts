@@ -17,7 +17,9 @@ function sqsEnqueue(queueUrl: string | undefined) {
   let client: import('@aws-sdk/client-sqs').SQSClient | undefined;
   return async (messages: DeliveryMessage[]) => {
     if (!queueUrl) throw new ConfigurationError('WEBHOOK_DELIVERY_QUEUE_URL is not set: the webhook delivery queue');
-    const sdk = await import('@aws-sdk/client-sqs');
+    // `require`, not `import()`: the runtime's AWS SDK is found on NODE_PATH, which only `require` reads (docs/bundles.md).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
     client ??= new sdk.SQSClient({});
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);

@@ -136,6 +136,7 @@ describe('bundled handlers in the deployed environment', () => {
 
     // Act
     const callback = await invoke('callback', httpEvent('POST', '/callback', push.body, push.query, 'text/xml'));
+    if (callback.result.statusCode !== 200) console.log(callback.output);
     const send = await invoke('operation', httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oDeployed', text: { content: 'Hi from Lambda' } })), { OPERATION_NAME: 'sendText' });
 
     // Assess

@@ -41,6 +41,8 @@ test('each entry bundles locally with esbuild: minified, source-mapped, the shar
     expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: long lines, only template literals break them
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
     expect(Buffer.byteLength(code)).toBe(apiBuilt.get(spec.entry)!.bytes);
+    // No import() of the SDK is left: ESM resolution does not read NODE_PATH, where the runtime keeps it.
+    expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
     // Only Node's built-ins and the AWS SDK v3 the runtime provides are left to require.
     const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))];
     expect(required.filter((m) => !m.startsWith('@aws-sdk/') && !m.startsWith('node:') && !builtinModules.includes(m))).toEqual([]);

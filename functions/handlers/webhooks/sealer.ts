@@ -86,7 +86,9 @@ export class KmsSecretSealer implements SecretSealer {
   constructor(private readonly keyId: string) {}
 
   private async kms() {
-    const sdk = await import('@aws-sdk/client-kms');
+    // `require`, not `import()`: the runtime's AWS SDK is found on NODE_PATH, which only `require` reads (docs/bundles.md).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
     this.client ??= new sdk.KMSClient({});
     return { sdk, client: this.client };
   }
