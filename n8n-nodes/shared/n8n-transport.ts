@@ -1,8 +1,8 @@
 /**
  * The core's {@link HttpTransport} over n8n's own request helper (`this.helpers.httpRequest`), so that the
  * node's direct mode and the credential talk to WeChat through the core client and its rules (retries,
- * token refresh, errcode table) while n8n keeps doing the HTTP: its proxy settings, its TLS options, its
- * keep-alive agents, its request log. A community node must not import Node's http/https itself (n8n's
+ * token refresh, errcode table) while n8n keeps doing the HTTP, with its own proxy settings, TLS options
+ * and agents. A community node must not import Node's http/https itself (n8n's
  * lint), and with this it never needs to.
  *
  * What matters most is how a failure is classified, because it decides whether the core sends the
