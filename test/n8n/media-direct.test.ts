@@ -5,7 +5,8 @@
  */
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createHarness } from './harness';
-import { describeMediaCases, FILES, startFileServer, type MediaMode } from './media-cases';
+import { binaryOf, describeMediaCases, FILES, SEND, startFileServer, UPLOAD, type MediaMode } from './media-cases';
+import { jpeg } from '../support/media-samples';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
 
@@ -53,6 +54,33 @@ describe('n8n media, Direct mode (the node uploads to WeChat itself)', () => {
     expect(toMetadata.error?.message).toMatch(/image\.media_id\.url: must not point to 169\.254\.169\.254/);
     expect(tooLarge.error?.message).toMatch(/image\.media_id\.url: the file (is larger than|has \d+ bytes, more than) 2097152/);
     expect([toMetadata.uploads, tooLarge.uploads]).toEqual([0, 0]);
+  });
+
+  it("uploads the same file once per workflow (its static data), and again once when WeChat has forgotten the media_id (40007)", async () => {
+    // prepare: one workflow's static data, as n8n keeps it between production executions
+    const staticData = {};
+    const openid = 'o_media_cache';
+    await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
+    const logo = jpeg(2345);
+    const sendLogo = () =>
+      harness.run({ authentication: 'direct', resource: 'message', operation: 'send', touser: openid, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data' }, [{ json: {}, binary: { data: binaryOf(logo, 'logo.jpg', 'image/jpeg') } } as never], CRED, { staticData });
+    const uploads = sandbox.count(UPLOAD);
+    const sends = sandbox.count(SEND);
+
+    // act
+    const first = await sendLogo();
+    const second = await sendLogo();
+    const cached = (sandbox.messages(openid).at(-1)!.body as { image: { media_id: string } }).image.media_id;
+    sandbox.forgetMedia(cached);
+    const third = await sendLogo();
+
+    // assess: one upload for the first two; the third is refused (40007), uploads again, and is sent
+    expect([first.error, second.error, third.error]).toEqual([undefined, undefined, undefined]);
+    expect(sandbox.count(UPLOAD) - uploads).toBe(2);
+    expect(sandbox.count(SEND) - sends).toBe(4);
+    const ids = sandbox.messages(openid).map((m) => (m.body as { image: { media_id: string } }).image.media_id);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(cached);
   });
 
   it('refuses a URL to the cloud metadata address before fetching anything', async () => {

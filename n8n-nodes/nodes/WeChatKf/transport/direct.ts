@@ -3,21 +3,26 @@
  * the same runner, retries, token refresh and errors as the deployed product's functions.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { prepareOperation, runOperation, type Operation, type OperationServices } from '../../../../functions/core/catalogue';
+import { prepareOperation, runWithRecovery, type Operation, type OperationServices } from '../../../../functions/core/catalogue';
 import { DIRECT_CREDENTIAL, directClient } from '../../../shared/direct-client';
 import { staticDataHandoffs } from '../../../shared/handoff-state';
+import { staticDataMediaCache } from '../../../shared/media-cache';
 import { n8nUrlFetcher } from '../../../shared/url-fetcher';
 
 /** Performs a catalogue operation with a parsed input against WeChat, with the node's direct credential. */
 export async function callDirect(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
-	const client = directClient(this.helpers, await this.getCredentials(DIRECT_CREDENTIAL, itemIndex), { abortSignal: this.getExecutionCancelSignal() });
+	const credentials = await this.getCredentials(DIRECT_CREDENTIAL, itemIndex);
+	const client = directClient(this.helpers, credentials, { abortSignal: this.getExecutionCancelSignal() });
 	const services: OperationServices = {
 		...client.services(),
 		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
 		handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')),
 		// A URL given for a file (a send's media, an upload, a video's video_url) is fetched by n8n itself.
 		fetchUrl: n8nUrlFetcher(this.helpers),
+		// The same file is uploaded once per official account while its media_id lives (shared/media-cache.ts).
+		mediaCache: staticDataMediaCache(this.getWorkflowStaticData('global'), String(credentials.appId ?? '').trim()),
 	};
 	const ready = await prepareOperation(op, input, services);
-	return (await runOperation(op, ready, services)) as IDataObject;
+	// A cached media_id WeChat has forgotten (40007) is uploaded again and the send tried once more.
+	return (await runWithRecovery(op, ready, services, services)) as IDataObject;
 }
