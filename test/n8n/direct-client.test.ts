@@ -246,6 +246,19 @@ describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30
     expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
     expect(texts(sandbox, openid)).toEqual(['after one force']);
   });
+
+  it('with Continue On Fail, the item carries the budget: code, limit and nextForceAt (and nothing is sent)', async () => {
+    // prepare: the token stays refused and the last force was moments ago (the test above)
+    const openid = await activeUser(sandbox);
+    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    // act
+    const { items, error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED, { continueOnFail: true });
+    // assess
+    expect(error).toBeUndefined();
+    expect(items[0]!.json).toMatchObject({ code: 'TOKEN_REFRESH_BUDGET_SPENT', limit: 'spacing', nextForceAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(String(items[0]!.json.error)).toMatch(/30 s apart/);
+    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
+  });
 });
 
 describe('the first token fetch of a credential in direct mode', () => {
@@ -271,5 +284,34 @@ describe('the first token fetch of a credential in direct mode', () => {
     expect(error).toBeUndefined();
     expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(1);
     expect(sandbox.requests('/cgi-bin/stable_token').map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
+  });
+});
+
+describe('a direct credential that is set up wrong', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ quiet: true });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it.each([
+    ['no AppSecret', { appSecret: '' }, /has no AppSecret/],
+    ['no AppID', { appId: ' ' }, /has no AppID/],
+    ['an API Base URL that is not http(s)', { baseUrl: 'file:///etc/passwd' }, /API Base URL .* must be an http\(s\) URL/],
+  ])('%s: a NodeOperationError saying what to fix, and nothing sent', async (_, change, message) => {
+    // prepare
+    const harness = createHarness({
+      credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', ...change } } },
+    });
+    const before = sandbox.requests().length;
+    // act
+    const { error } = await harness.run(list, [{ json: {} }], CRED);
+    // assess
+    expect(error?.name).toBe('NodeOperationError');
+    expect(error?.message).toMatch(message);
+    expect(contextOf(error).code).toBe('CONFIGURATION_ERROR');
+    expect(sandbox.requests().length).toBe(before);
   });
 });
