@@ -3,7 +3,7 @@
  * against the sandbox):
  * - `n8n execute`: a workflow makes a JPEG (Set → Convert to File, from base64) and the action node sends
  *   it as an image from that binary property: the sandbox user receives an image of the same bytes;
- * - `n8n start`: a published trigger with Download Media receives a user's photo and the next node sends
+ * - `n8n start`: the shipped example n8n-nodes/examples/photo-back.json, published: its trigger with Download Media receives a user's photo and the next node sends
  *   the item's binary data straight back: the image the user gets back has the bytes they sent, so the
  *   trigger's output item held them.
  *
@@ -12,13 +12,13 @@
  *
  * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { jpeg } from '../support/media-samples';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor } from './support';
+import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, PACKAGE_DIR, run, startN8n, waitFor } from './support';
 
 const OPENID_MADE = 'o_e2e_media_made';
 const OPENID_PHOTO = 'o_e2e_media_photo';
@@ -65,6 +65,22 @@ function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unk
         credentials: wechat.credentials,
       },
     ],
+  };
+}
+
+/**
+ * The shipped example (n8n-nodes/examples/photo-back.json), with this test's credentials and webhook id:
+ * what a user imports is what is tested.
+ */
+function photoBackExample() {
+  const example = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'photo-back.json'), 'utf8')) as { nodes: Array<Record<string, any>> } & Record<string, unknown>;
+  const cred = (c: Record<string, { id: string; name: string }>) =>
+    Object.fromEntries(Object.keys(c).map((type) => [type, type === 'weChatCallbackApi' ? { id: 'credCallbackMed1', name: 'WeChat callback' } : API_CRED.weChatOfficialAccountApi]));
+  return {
+    ...example,
+    id: 'wfMediaEcho00001',
+    active: false,
+    nodes: example.nodes.map((node) => ({ ...node, credentials: cred(node.credentials), ...(node.webhookId ? { webhookId: WEBHOOK_ID } : {}) })),
   };
 }
 
@@ -128,7 +144,7 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
       ]),
     );
     writeFileSync(join(work, 'make.json'), JSON.stringify(makeAndSendWorkflow()));
-    writeFileSync(join(work, 'echo.json'), JSON.stringify(downloadAndEchoWorkflow()));
+    writeFileSync(join(work, 'echo.json'), JSON.stringify(photoBackExample()));
     for (const args of [
       ['import:credentials', `--input=${join(work, 'credentials.json')}`],
       ['import:workflow', `--input=${join(work, 'make.json')}`],
