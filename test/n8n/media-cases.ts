@@ -167,6 +167,21 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     expect(items[0]!.json).toMatchObject({ media_id: push.message.MediaId, binaryProperty: 'photo', fileName: 'holiday.jpg', mimeType: 'image/jpeg' });
   });
 
+  it('Media → Download of a video: media/get answers {video_url}, and the video is fetched from there', async () => {
+    // prepare
+    const clip = mp4(3333);
+    const uploaded = await mode().run({ resource: 'media', operation: 'upload', type: 'video', mediaSource: 'file', mediaBinaryProperty: 'data' }, [
+      { json: {}, binary: { data: binaryOf(clip, 'clip.mp4', 'video/mp4') } } as never,
+    ]);
+    expect(uploaded.error).toBeUndefined();
+    // act
+    const { items, error } = await mode().run({ resource: 'media', operation: 'download', mediaId: uploaded.items[0]!.json.media_id }, [{ json: {} }]);
+    // assess
+    expect(error).toBeUndefined();
+    expect(Buffer.from(items[0]!.binary!.data!.data, 'base64').equals(clip)).toBe(true);
+    expect(items[0]!.binary!.data!.mimeType).toBe('video/mp4');
+  });
+
   describe('bad inputs stop in the node (NodeOperationError naming the field and the rule) and nothing reaches WeChat', () => {
     const nothingReachesWeChat = async (act: () => Promise<{ error?: Error & Record<string, unknown> }>, message: RegExp) => {
       const before = { uploads: sandbox().count(UPLOAD), sends: sandbox().count(SEND) };

@@ -16,7 +16,7 @@ import { createSubscription } from '../../functions/handlers/webhooks/subscripti
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { waitUntil } from '../webhooks/receiver';
-import { amr, jpeg, mp4 } from '../support/media-samples';
+import { amr, jpeg } from '../support/media-samples';
 import { createHarness } from './harness';
 import { GATEWAY_KEYS, GATEWAY_REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 
@@ -174,32 +174,5 @@ describe('Trigger → Download Media, Gateway mode (GET /media/{media_id} of the
     expect(item.binary!.data).toMatchObject({ mimeType: 'image/jpeg', fileName: 'dog.jpg' });
     expect(authorizer.verified - before).toBe(1);
     expect(authorizer.refused).toEqual([]);
-  });
-});
-
-// The video path (media/get answers {video_url}) is shared by both modes; the sandbox's users send images
-// and voice notes, so the video download is covered by Media → Download of an uploaded video below.
-describe('Media → Download of a video (media/get answers {video_url})', () => {
-  let sandbox: Sandbox;
-  let harness: Harness;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ quiet: true });
-    harness = createHarness({ credentials: { api: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } } } });
-  });
-  afterAll(async () => sandbox?.stop());
-
-  it('fetches the video from its video_url', async () => {
-    // prepare
-    const clip = mp4(3333);
-    const uploaded = await harness.run({ authentication: 'direct', resource: 'media', operation: 'upload', type: 'video', mediaSource: 'file', mediaBinaryProperty: 'data' }, [
-      { json: {}, binary: { data: { data: clip.toString('base64'), mimeType: 'video/mp4', fileName: 'clip.mp4' } } } as never,
-    ], { weChatOfficialAccountApi: { id: 'api', name: 'WeChat' } });
-    expect(uploaded.error).toBeUndefined();
-    // act
-    const { items, error } = await harness.run({ authentication: 'direct', resource: 'media', operation: 'download', mediaId: uploaded.items[0]!.json.media_id }, [{ json: {} }], { weChatOfficialAccountApi: { id: 'api', name: 'WeChat' } });
-    // assess
-    expect(error).toBeUndefined();
-    expect(bytesOf(items[0]!).equals(clip)).toBe(true);
-    expect(items[0]!.binary!.data!.mimeType).toBe('video/mp4');
   });
 });
