@@ -1,9 +1,10 @@
 /**
  * The trigger's Download Media option, in both modes, run by n8n-core's own WebhookContext (real
- * credentials, HTTP and binary helpers): a sandbox user sends a photo, a voice note or a video; the item
- * the workflow starts with holds those bytes as binary data. Direct: the sandbox pushes to the trigger,
- * which downloads with the WeChat API credential (media/get). Gateway: the product delivers the push, the
- * trigger downloads with the gateway credential (GET /media/{media_id}, SigV4-checked).
+ * credentials, HTTP and binary helpers): a sandbox user sends a photo or a voice note; the item the
+ * workflow starts with holds those bytes as binary data. (The sandbox's users send no videos: the video
+ * path, media/get answering a video_url, is Media → Download in media-cases.ts.) Direct: the sandbox pushes
+ * to the trigger, which downloads with the WeChat API credential (media/get). Gateway: the product
+ * delivers the push, the trigger downloads with the gateway credential (GET /media/{media_id}, SigV4-checked).
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import { mkdtempSync, rmSync } from 'fs';
