@@ -6,30 +6,13 @@
  * session, the desk's routes answer, the session closes and the mark clears.
  */
 import { createDecipheriv } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { XMLParser } from 'fast-xml-parser';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const KF = 'agent1@sandbox';
 const AES_KEY = 'HandoffTestKey0123456789abcdefghijklmnopqrs';
 const xml = new XMLParser({ parseTagValue: false });
-
-async function call(product: LocalProduct, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.url}${path}`, {
-    method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json };
-}
 
 async function control(product: LocalProduct, method: string, path: string, body?: unknown) {
   const res = await fetch(`${product.sandbox!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -60,21 +43,14 @@ describe.each([
   ['plain', {}],
   ['safe', { WECHAT_ENCODING_AES_KEY: AES_KEY }],
 ] as const)('handoff round trip, %s mode', (mode, env) => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-handoff-', { env: { ...env } });
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-handoff-'));
-    product = await startLocal({ port: 0, dataDir, env: { ...env } });
     // An agent: a kf account, a WeChat user invited and accepting, logged in on the web.
     await call(product, 'POST', '/kf-accounts', { kf_account: KF, nickname: 'Agent' });
     await call(product, 'POST', `/kf-accounts/${KF}/invite`, { invite_wx: 'agent_wx01' });
     await control(product, 'POST', `/sandbox/kf-accounts/${KF}/invitation`, { answer: 'accept' });
     await control(product, 'PUT', `/sandbox/kf-accounts/${KF}/status`, { status: 1 });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('transfers the marked user, shows the human session while an agent has them, and clears both when it closes', async () => {
@@ -161,19 +137,12 @@ describe.each([
 });
 
 describe('desk operations over HTTP: errcodes as clear errors, bad input as 400', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-desk-');
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-desk-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
     await call(product, 'POST', '/kf-accounts', { kf_account: 'off1@sandbox', nickname: 'Offline' });
     await call(product, 'POST', '/kf-accounts/off1@sandbox/invite', { invite_wx: 'offline_wx' });
     await control(product, 'POST', '/sandbox/kf-accounts/off1@sandbox/invitation', { answer: 'accept' });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it.each([

@@ -2,42 +2,16 @@
  * Bad input never costs anything, and one Idempotency-Key is one send: through `startLocal` over HTTP,
  * against the sandbox, on the embedded DynamoDB.
  */
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const SEND = '/cgi-bin/message/custom/send';
 const LONG_OPENID = `o${'x'.repeat(2999)}`;
 
-async function call(product: LocalProduct, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-  const res = await fetch(`${product.url}${path}`, init);
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json };
-}
-
 const fields = (res: { json: any }) => (res.json?.error?.issues ?? []).map((i: { field: string }) => i.field);
 
 describe('bad input never costs anything', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-hardening-');
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-hardening-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   const sendsLeft = async (openid: string) => (await call(product, 'GET', `/interactions/${openid}`)).json.sendsLeft;
 
@@ -179,17 +153,8 @@ describe('bad input never costs anything', () => {
 });
 
 describe('one Idempotency-Key is one send, whichever route carries it', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-idem-');
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-idem-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('/messages then /messages/text with the same key and message send once; another message under the key is 422', async () => {
     // Prepare

@@ -2,26 +2,14 @@
  * Issue 15's proof over HTTP against the sandbox: long text split within the quota, resumed on retry,
  * and a delivery record and event for every outcome.
  */
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { partPrefix, utf8Bytes } from '../../functions/core/text-split';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 import { mixedAnswer } from '../support/long-text';
 
 const SEND = '/cgi-bin/message/custom/send';
 const LINK = /<a\b[^>]*>[\s\S]*?<\/a\s*>/gi;
 const graphemes = (text: string) => [...new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
-
-async function call(product: LocalProduct, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${product.url}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
 
 /** What the sandbox accepted for a user, as texts, in order. */
 const textsSent = (product: LocalProduct, openid: string) => product.sandbox!.messages(openid).map((m) => (m.body.text as { content: string }).content);
@@ -39,17 +27,8 @@ function expectIntactParts(text: string, parts: string[], numbered: boolean) {
 }
 
 describe('long text and delivery records over HTTP (current window rules: 5 sends per message)', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-long-');
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-long-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('refuses a text over the cap with 400 naming its size, the cap and the split option, and sends nothing', async () => {
     // prepare
@@ -183,17 +162,8 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
 });
 
 describe('a 10 000-byte answer split over HTTP (2017 rules: no count)', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-long-seed-', { env: { WINDOW_RULES: 'seed', DELIVERY_RECORD_CONTENT: 'true' } });
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-long-seed-'));
-    product = await startLocal({ port: 0, dataDir, env: { WINDOW_RULES: 'seed', DELIVERY_RECORD_CONTENT: 'true' } });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('goes out as parts that each fit and rejoin to the original, breaking no character or link', async () => {
     // prepare

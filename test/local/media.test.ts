@@ -2,49 +2,28 @@
  * Media through the whole local product (`startLocal`: the sandbox, the embedded DynamoDB, the callback):
  * what users send arrives with its mediaId.
  */
-import { mkdtempSync, rmSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 import { amr, gif, jpeg, mp4, png } from '../support/media-samples';
 
 const UPLOAD = '/cgi-bin/media/upload';
 const SEND = '/cgi-bin/message/custom/send';
 const b64 = (b: Buffer) => b.toString('base64');
 
-async function call(product: LocalProduct, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-    if (!('content-type' in headers)) (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${product.url}${path}`, init);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  let json: any;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, bytes, json };
-}
-
 describe('npm start: media', () => {
-  let dataDir: string;
-  let product: LocalProduct;
-
   let files: Server;
   let filesUrl: string;
   const saved = process.env.MEDIA_URL_ALLOW_PRIVATE;
 
-  beforeAll(async () => {
-    // The file server is on loopback: local runs and tests allow it with MEDIA_URL_ALLOW_PRIVATE=true.
+  // Before the product starts: the file server is on loopback, which local runs and tests allow with
+  // MEDIA_URL_ALLOW_PRIVATE=true.
+  beforeAll(() => {
     process.env.MEDIA_URL_ALLOW_PRIVATE = 'true';
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-media-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
+  });
+  const product = useLocalProduct('wechat-kf-media-');
+
+  beforeAll(async () => {
     files = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/cat.png') res.end(png(3000));
@@ -62,10 +41,8 @@ describe('npm start: media', () => {
     filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await product?.stop();
     files?.closeAllConnections();
     await new Promise<void>((resolve) => files?.close(() => resolve()));
-    rmSync(dataDir, { recursive: true, force: true });
     if (saved === undefined) delete process.env.MEDIA_URL_ALLOW_PRIVATE;
     else process.env.MEDIA_URL_ALLOW_PRIVATE = saved;
   });

@@ -2,41 +2,15 @@
  * Every other WeChat API through the product's one token, over HTTP against the sandbox on the embedded
  * DynamoDB: POST /wechat-api (callApi) and GET /access-token (token vending, off by default).
  */
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-
-async function call(product: LocalProduct, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.url}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, headers: res.headers, text };
-}
+import type { LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const STABLE = '/cgi-bin/stable_token';
 const forced = (product: LocalProduct) => product.sandbox!.requests(STABLE).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
 
 describe('POST /wechat-api: the passthrough', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-pass-');
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-pass-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('makes a GET and a POST to endpoints the product has no operation for, with its managed token', async () => {
     // prepare
@@ -123,17 +97,8 @@ describe('POST /wechat-api: the passthrough', () => {
 });
 
 describe('GET /access-token: token vending, with TOKEN_VENDING=on', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-vend-', { env: { TOKEN_VENDING: 'on' } });
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-vend-'));
-    product = await startLocal({ port: 0, dataDir, env: { TOKEN_VENDING: 'on' } });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('hands out the one token the product itself uses, with its expiry, fetching it once', async () => {
     // act

@@ -6,39 +6,14 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
 const SEND = '/cgi-bin/message/custom/send';
 
-async function call(product: LocalProduct, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-    if (!('content-type' in headers)) (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${product.url}${path}`, init);
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json };
-}
-
 describe('npm start: the local server', () => {
-  let dataDir: string;
-  let product: LocalProduct;
+  const product = useLocalProduct('wechat-kf-local-');
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-local-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('lets a user write in through the signed push, then sends the reply within the window', async () => {
     // Prepare: the sandbox pushes a user's text message to /callback, signed like WeChat
@@ -208,8 +183,7 @@ describe('npm start: the local server', () => {
 
   it('keeps its data across a restart', async () => {
     await call(product, 'POST', '/interactions', { openid: 'oPersist' });
-    await product.stop();
-    product = await startLocal({ port: 0, dataDir, env: {} });
+    await product.restart();
     const state = await call(product, 'GET', '/interactions/oPersist');
     expect(state.json.lastInteractionAt).not.toBeNull();
   });
