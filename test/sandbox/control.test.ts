@@ -1,17 +1,10 @@
-import type { Sandbox } from '../../functions/sandbox';
-import { classicToken, getJson, postJson, sandboxWithClock, sendText, startReceiver, type Json } from './helpers';
+import { classicToken, getJson, postJson, useSandbox, sendText, startReceiver, type Json } from './helpers';
 
 const USER = 'o_control_user_00000000001';
 
 describe('sandbox control plane over HTTP', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox({ appSecret: 'do-not-leak-this' }, { reset: false });
 
-  beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock({ appSecret: 'do-not-leak-this' }));
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
     await postJson(`${sandbox.url}/sandbox/reset`, {});
   });

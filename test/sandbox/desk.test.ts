@@ -1,5 +1,5 @@
 import { encryptMessage, type Sandbox } from '../../functions/sandbox';
-import { call, classicToken, Clock, getJson, HOUR, MINUTE, postJson, sandboxWithClock, jpeg, sendText, sha1Sorted, startReceiver, uploadMedia, type Json } from './helpers';
+import { call, classicToken, getJson, HOUR, MINUTE, postJson, useSandbox, jpeg, sendText, sha1Sorted, startReceiver, uploadMedia, type Json } from './helpers';
 
 const KF = 'alice@sandbox';
 const KF2 = 'bob@sandbox';
@@ -8,18 +8,10 @@ const TOKEN = 'AAAAA';
 const KEY = 'B'.repeat(43);
 
 describe('sandbox customer-service desk', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox({ pushTimeoutMs: 500, tokenTtlSeconds: 30 * 86400 });
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock({ pushTimeoutMs: 500, tokenTtlSeconds: 30 * 86400 }));
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
   });
 

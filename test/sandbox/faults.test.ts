@@ -1,21 +1,14 @@
-import { SandboxUsageError, type Fault, type Sandbox } from '../../functions/sandbox';
-import { classicToken, classicTokenUrl, getJson, sandboxWithClock, sendText } from './helpers';
+import { SandboxUsageError, type Fault } from '../../functions/sandbox';
+import { classicToken, classicTokenUrl, getJson, useSandbox, sendText } from './helpers';
 
 const USER = 'o_fault_user_0000000000001';
 const SEND = '/cgi-bin/message/custom/send';
 
 describe('sandbox faults', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
   });

@@ -6,30 +6,14 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/sandbox';
 
-export const START = Date.UTC(2025, 0, 6, 2, 0, 0);
+export { Clock, sandboxWithClock, START, useSandbox } from '../support/sandbox';
 export const SECOND = 1000;
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 
-/** A clock the test moves by hand. */
-export class Clock {
-  t = START;
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
 export type Json = Record<string, any>;
-
-/** A sandbox on a hand-moved clock, quiet. */
-export async function sandboxWithClock(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; clock: Clock }> {
-  const clock = new Clock();
-  const sandbox = await startSandbox({ quiet: true, now: clock.now, ...options });
-  return { sandbox, clock };
-}
 
 export async function getJson(url: string): Promise<Json> {
   const res = await fetch(url);

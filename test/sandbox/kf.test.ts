@@ -1,20 +1,12 @@
-import type { Sandbox } from '../../functions/sandbox';
-import { call, classicToken, getJson, jpeg, multipart, sandboxWithClock, type Json } from './helpers';
+import { call, classicToken, getJson, jpeg, multipart, useSandbox, type Json } from './helpers';
 
 const MD5 = '0123456789abcdef0123456789abcdef';
 
 describe('sandbox kf accounts', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
   });
 

@@ -1,21 +1,13 @@
-import type { Sandbox } from '../../functions/sandbox';
-import { call, classicToken, postJson, sandboxWithClock, sendText } from './helpers';
+import { call, classicToken, postJson, useSandbox, sendText } from './helpers';
 
 const USER = 'o_long_text_user_000000001';
 const SEND = '/cgi-bin/message/custom/send';
 
 describe('sandbox: long text and failing the n-th send', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
   });

@@ -1,24 +1,15 @@
-import type { Sandbox } from '../../functions/sandbox';
 import { amr, gif, jpeg, mp3, mp4, png } from '../support/media-samples';
-import { classicToken, Clock, getJson, HOUR, multipart, sandboxWithClock, send, uploadMedia, type Json } from './helpers';
+import { classicToken, getJson, HOUR, multipart, useSandbox, send, uploadMedia, type Json } from './helpers';
 
 const USER = 'o_media_user_00000000000001';
 const DAY = 24 * HOUR;
 const MB = 1024 * 1024;
 
 describe('sandbox temporary media (media/upload, media/get)', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
   });
@@ -221,15 +212,11 @@ describe('sandbox temporary media (media/upload, media/get)', () => {
 });
 
 describe('sandbox users sending images and voice notes', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox({}, { reset: false });
   let token: string;
 
   beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock());
     token = await classicToken(sandbox);
-  });
-  afterAll(async () => {
-    await sandbox.stop();
   });
 
   const download = async (mediaId: string) => {

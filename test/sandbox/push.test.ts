@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
-import { decryptMessage, encryptMessage, sha1Signature, type Sandbox } from '../../functions/sandbox';
-import { classicToken, Clock, decrypt, sandboxWithClock, sendText, sha1Sorted, startReceiver, type Received } from './helpers';
+import { decryptMessage, encryptMessage, sha1Signature } from '../../functions/sandbox';
+import { classicToken, decrypt, useSandbox, sendText, sha1Sorted, startReceiver, type Received } from './helpers';
 
 const USER = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
 const TOKEN = 'AAAAA';
@@ -55,18 +55,10 @@ describe("the official worked example (docs/wechat-reference.md)", () => {
 });
 
 describe('sandbox pushes', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox({ appId: 'wxba5fad812f8e6fb9', pushTimeoutMs: 200 });
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock({ appId: 'wxba5fad812f8e6fb9', pushTimeoutMs: 200 }));
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     receiver = await startReceiver();
   });
   afterEach(async () => {

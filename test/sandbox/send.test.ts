@@ -1,6 +1,5 @@
-import type { Sandbox } from '../../functions/sandbox';
 import { amr, jpeg, mp4 } from '../support/media-samples';
-import { call, classicToken, getJson, postJson, sandboxWithClock, send, uploadMedia, type Json } from './helpers';
+import { call, classicToken, getJson, postJson, useSandbox, send, uploadMedia, type Json } from './helpers';
 
 const USER = 'o_send_user_000000000000001';
 
@@ -38,21 +37,14 @@ const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: numbe
 ];
 
 describe('sandbox custom/send payloads', () => {
-  let sandbox: Sandbox;
+  const { sandbox } = useSandbox({ rules: 'seed' });
   let token: string;
   let ids: Record<string, string>;
 
   /** The payload with the placeholders IMAGE, VOICE, VIDEO, THUMB replaced by this test's media_ids. */
   const withIds = (payload: Json): Json => Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v in ids ? ids[v] : v]));
 
-  beforeAll(async () => {
-    ({ sandbox } = await sandboxWithClock({ rules: 'seed' }));
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
     const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);

@@ -1,5 +1,5 @@
 import type { Sandbox } from '../../functions/sandbox';
-import { classicToken, classicTokenUrl, Clock, getJson, MINUTE, postJson, sandboxWithClock, SECOND, stableToken } from './helpers';
+import { classicToken, classicTokenUrl, getJson, MINUTE, postJson, useSandbox, SECOND, stableToken } from './helpers';
 
 /** An API call that needs a token: getkflist. */
 async function probe(s: Sandbox, token: string | undefined): Promise<Record<string, any>> {
@@ -7,18 +7,8 @@ async function probe(s: Sandbox, token: string | undefined): Promise<Record<stri
 }
 
 describe('sandbox access tokens', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox();
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
-  beforeEach(() => {
-    sandbox.reset();
-  });
 
   describe('cgi-bin/token', () => {
     it('issues a token with expires_in 7200 and no errcode', async () => {

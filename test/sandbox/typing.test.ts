@@ -1,21 +1,12 @@
-import type { Sandbox } from '../../functions/sandbox';
-import { classicToken, Clock, sandboxWithClock, SECOND, sendText, typing } from './helpers';
+import { classicToken, useSandbox, SECOND, sendText, typing } from './helpers';
 
 const USER = 'o_typing_user_000000000001';
 
 describe('sandbox typing', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
   });

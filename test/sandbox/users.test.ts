@@ -1,19 +1,10 @@
-import type { Sandbox } from '../../functions/sandbox';
-import { call, classicToken, getJson, sandboxWithClock, START, type Clock } from './helpers';
+import { call, classicToken, getJson, useSandbox, START } from './helpers';
 
 describe('sandbox user management endpoints (user info, follower list, tags)', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox();
   let token: string;
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
   beforeEach(async () => {
-    sandbox.reset();
     clock.t = START;
     token = await classicToken(sandbox);
   });

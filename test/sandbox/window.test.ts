@@ -1,5 +1,5 @@
 import type { Sandbox } from '../../functions/sandbox';
-import { classicToken, Clock, HOUR, MINUTE, sandboxWithClock, SECOND, sendText } from './helpers';
+import { classicToken, HOUR, MINUTE, useSandbox, SECOND, sendText } from './helpers';
 
 const USER = 'o_window_user_0000000000001';
 
@@ -12,18 +12,8 @@ async function sendMany(s: Sandbox, n: number): Promise<number[]> {
 }
 
 describe('sandbox send window, current rules', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox();
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock());
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
-  beforeEach(() => {
-    sandbox.reset();
-  });
 
   it('allows 5 sends within 48 h of a message, then 45047', async () => {
     // prepare
@@ -128,18 +118,8 @@ describe('sandbox send window, current rules', () => {
 });
 
 describe('sandbox send window, seed rules', () => {
-  let sandbox: Sandbox;
-  let clock: Clock;
+  const { sandbox, clock } = useSandbox({ rules: 'seed' });
 
-  beforeAll(async () => {
-    ({ sandbox, clock } = await sandboxWithClock({ rules: 'seed' }));
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
-  beforeEach(() => {
-    sandbox.reset();
-  });
 
   it('allows any number of sends for 48 h after an event', async () => {
     // prepare
