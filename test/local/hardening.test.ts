@@ -12,7 +12,6 @@ const fields = (res: { json: any }) => (res.json?.error?.issues ?? []).map((i: {
 describe('bad input never costs anything', () => {
   const product = useLocalProduct('wechat-kf-hardening-');
 
-
   const sendsLeft = async (openid: string) => (await call(product, 'GET', `/interactions/${openid}`)).json.sendsLeft;
 
   it.each([
@@ -154,7 +153,6 @@ describe('bad input never costs anything', () => {
 
 describe('one Idempotency-Key is one send, whichever route carries it', () => {
   const product = useLocalProduct('wechat-kf-idem-');
-
 
   it('/messages then /messages/text with the same key and message send once; another message under the key is 422', async () => {
     // Prepare

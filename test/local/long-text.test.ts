@@ -29,7 +29,6 @@ function expectIntactParts(text: string, parts: string[], numbered: boolean) {
 describe('long text and delivery records over HTTP (current window rules: 5 sends per message)', () => {
   const product = useLocalProduct('wechat-kf-long-');
 
-
   it('refuses a text over the cap with 400 naming its size, the cap and the split option, and sends nothing', async () => {
     // prepare
     await product.sandbox!.simulateUser('oLong400', { type: 'text', content: 'tell me everything' });
@@ -163,7 +162,6 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
 
 describe('a 10 000-byte answer split over HTTP (2017 rules: no count)', () => {
   const product = useLocalProduct('wechat-kf-long-seed-', { env: { WINDOW_RULES: 'seed', DELIVERY_RECORD_CONTENT: 'true' } });
-
 
   it('goes out as parts that each fit and rejoin to the original, breaking no character or link', async () => {
     // prepare

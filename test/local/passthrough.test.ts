@@ -11,7 +11,6 @@ const forced = (product: LocalProduct) => product.sandbox!.requests(STABLE).map(
 describe('POST /wechat-api: the passthrough', () => {
   const product = useLocalProduct('wechat-kf-pass-');
 
-
   it('makes a GET and a POST to endpoints the product has no operation for, with its managed token', async () => {
     // prepare
     await product.sandbox!.simulateUser('oPass1', { type: 'text', content: 'hi' });
@@ -98,7 +97,6 @@ describe('POST /wechat-api: the passthrough', () => {
 
 describe('GET /access-token: token vending, with TOKEN_VENDING=on', () => {
   const product = useLocalProduct('wechat-kf-vend-', { env: { TOKEN_VENDING: 'on' } });
-
 
   it('hands out the one token the product itself uses, with its expiry, fetching it once', async () => {
     // act

@@ -14,7 +14,6 @@ const SEND = '/cgi-bin/message/custom/send';
 describe('npm start: the local server', () => {
   const product = useLocalProduct('wechat-kf-local-');
 
-
   it('lets a user write in through the signed push, then sends the reply within the window', async () => {
     // Prepare: the sandbox pushes a user's text message to /callback, signed like WeChat
     const push = await product.sandbox!.simulateUser('oAlice', { type: 'text', content: 'hello' });

@@ -9,7 +9,6 @@ async function probe(s: Sandbox, token: string | undefined): Promise<Record<stri
 describe('sandbox access tokens', () => {
   const { sandbox, clock } = useSandbox();
 
-
   describe('cgi-bin/token', () => {
     it('issues a token with expires_in 7200 and no errcode', async () => {
       // act

@@ -14,7 +14,6 @@ async function sendMany(s: Sandbox, n: number): Promise<number[]> {
 describe('sandbox send window, current rules', () => {
   const { sandbox, clock } = useSandbox();
 
-
   it('allows 5 sends within 48 h of a message, then 45047', async () => {
     // prepare
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
@@ -119,7 +118,6 @@ describe('sandbox send window, current rules', () => {
 
 describe('sandbox send window, seed rules', () => {
   const { sandbox, clock } = useSandbox({ rules: 'seed' });
-
 
   it('allows any number of sends for 48 h after an event', async () => {
     // prepare

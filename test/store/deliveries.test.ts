@@ -2,28 +2,15 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { parseDeliveryQuery, type DeliveryAttempt } from '../../functions/core/deliveries';
 import { ValidationError } from '../../functions/core/errors';
 import { DeliveryStore, deliveryUserPartition } from '../../functions/store';
-import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 const APP_ID = 'wx-deliveries-app';
 const DAY = 86_400_000;
 
 describe('DeliveryStore', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-  let clock: ReturnType<typeof fakeClock>;
+  const { dynamo, table, clock } = useTestTable(Date.UTC(2026, 11, 1, 9));
 
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-    clock = fakeClock(Date.UTC(2026, 11, 1, 9));
-  });
-
-  const store = (keepContent = false) => new DeliveryStore({ client: dynamo.client, tableName, appId: APP_ID, keepContent, now: clock.now });
+  const store = (keepContent = false) => new DeliveryStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, keepContent, now: clock.now });
   const attempt = (over: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({
     openid: 'o_rec',
     operation: 'sendText',
@@ -48,7 +35,7 @@ describe('DeliveryStore', () => {
     expect(record).toMatchObject({ openid: 'o_rec', operation: 'sendText', msgtype: 'text', outcome: 'sent', idempotencyKey: 'k-1', part: 2, parts: 3, latencyMs: 42, source: 'http' });
     expect(record).not.toHaveProperty('content');
     expect(record.expiresAt).toBe(clock.now() + 30 * DAY);
-    const raw = await dynamo.client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: deliveryUserPartition(APP_ID, 'o_rec') } } }));
+    const raw = await dynamo.client.send(new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: deliveryUserPartition(APP_ID, 'o_rec') } } }));
     expect(JSON.stringify(raw.Items)).not.toContain('secret answer');
     expect(raw.Items?.[0]?.expiresAt?.N).toBe(String(Math.ceil((clock.now() + 30 * DAY) / 1000)));
   });
@@ -126,7 +113,7 @@ describe('DeliveryStore', () => {
     // assess
     expect(page.deliveries).toEqual([]);
     const stillThere = await dynamo.client.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: deliveryUserPartition(APP_ID, 'o_rec') }, sk: { S: `AT#${String(old.at).padStart(13, '0')}#${old.id}` } } }),
+      new GetItemCommand({ TableName: table.name, Key: { pk: { S: deliveryUserPartition(APP_ID, 'o_rec') }, sk: { S: `AT#${String(old.at).padStart(13, '0')}#${old.id}` } } }),
     );
     expect(stillThere.Item).toBeDefined();
   });

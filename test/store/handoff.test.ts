@@ -1,25 +1,15 @@
 import { HandoffStore, WindowStore } from '../../functions/store';
-import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 describe('HandoffStore', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-  let clock: ReturnType<typeof fakeClock>;
+  const at = (s: number) => Date.UTC(2025, 0, 1) + s * 1000;
+  const { dynamo, table, clock } = useTestTable(at(1000));
   let handoffs: HandoffStore;
   let windows: WindowStore;
-  const at = (s: number) => Date.UTC(2025, 0, 1) + s * 1000;
 
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-    clock = fakeClock(at(1000));
-    handoffs = new HandoffStore({ client: dynamo.client, tableName, appId: 'wx1', now: clock.now });
-    windows = new WindowStore({ client: dynamo.client, tableName, appId: 'wx1', now: clock.now });
+  beforeEach(() => {
+    handoffs = new HandoffStore({ client: dynamo.client, tableName: table.name, appId: 'wx1', now: clock.now });
+    windows = new WindowStore({ client: dynamo.client, tableName: table.name, appId: 'wx1', now: clock.now });
   });
 
   test('a mark lasts 30 minutes by default, expiry checked in code', async () => {

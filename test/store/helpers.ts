@@ -4,52 +4,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { randomUUID } from 'crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
 
-export interface TestDynamo {
-  endpoint: string;
-  client: DynamoDBClient;
-  /** Creates a table with a fresh name and returns the name. */
-  newTable(): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/** Starts dynalite in memory and a client on it. */
-export async function startTestDynamo(): Promise<TestDynamo> {
-  const dynamo = await startEmbeddedDynamo();
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
-  return {
-    endpoint: dynamo.endpoint,
-    client,
-    async newTable() {
-      const name = `t-${randomUUID()}`;
-      await ensureTable(client, name);
-      return name;
-    },
-    async stop() {
-      client.destroy();
-      await dynamo.stop();
-    },
-  };
-}
-
-/** A clock the test moves by hand. `sleep` moves it too, so waits take no real time. */
-export function fakeClock(start = Date.UTC(2025, 0, 1)) {
-  const clock = {
-    t: start,
-    now: () => clock.t,
-    advance: (ms: number) => {
-      clock.t += ms;
-    },
-    sleep: async (ms: number) => {
-      clock.t += ms;
-      await new Promise((r) => setImmediate(r));
-    },
-  };
-  return clock;
-}
+export { fakeClock, startTestDynamo, useTestTable, type FakeClock, type TestDynamo } from '../support/dynamo';
 
 /** One request the token server received. */
 export interface TokenRequest {

@@ -1,21 +1,10 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { IdempotencyInProgressError, SendWindowClosedError } from '../../functions/core/errors';
 import { createIdempotentRunner, IdempotencyKeyReusedError, keys } from '../../functions/store';
-import { startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-  });
+  const { dynamo, table } = useTestTable();
 
   const payload = { touser: 'o_user', msgtype: 'text', text: { content: 'Hello' } };
 
@@ -37,7 +26,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('one key replayed 10 times at once runs the body exactly once; the others are told it is in progress', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
     const work = body();
 
     // Act: the body is held open until the 9 replays have been answered
@@ -62,7 +51,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('with waitForInProgressMs, concurrent replays wait and get the first result', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName, waitForInProgressMs: 10_000 });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name, waitForInProgressMs: 10_000 });
     const work = body();
 
     // Act
@@ -78,14 +67,14 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('replays after completion return the first result without running', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
     const work = body();
     work.open();
     const first = await runner.run('sendText', 'key-2', payload, work.fn);
 
     // Act: a replay, also from another container (a second runner)
     const again = await runner.run('sendText', 'key-2', payload, work.fn);
-    const elsewhere = await createIdempotentRunner({ client: dynamo.client, tableName }).run('sendText', 'key-2', payload, work.fn);
+    const elsewhere = await createIdempotentRunner({ client: dynamo.client, tableName: table.name }).run('sendText', 'key-2', payload, work.fn);
 
     // Assess
     expect(work.runs()).toBe(1);
@@ -95,7 +84,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('the same key with a different payload is refused with IdempotencyKeyReusedError', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
     const work = body();
     work.open();
     await runner.run('sendText', 'key-3', payload, work.fn);
@@ -112,7 +101,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('a failure stores nothing, so a retry runs again', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
     let runs = 0;
     const failing = async () => {
       runs += 1;
@@ -131,7 +120,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('a run that died in progress is taken over after its in-progress timeout', async () => {
     // Prepare: a run whose container died (it never completes)
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
     void runner.run('sendText', 'key-5', payload, () => new Promise<never>(() => undefined), { inProgressTimeoutMs: 1 });
     await new Promise((r) => setTimeout(r, 50));
 
@@ -144,7 +133,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
   test('keys are per operation, and records live in the operation\'s partition', async () => {
     // Prepare
-    const runner = createIdempotentRunner({ client: dynamo.client, tableName });
+    const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
 
     // Act
     const a = await runner.run('sendText', 'same-key', payload, async () => 'text');
@@ -153,7 +142,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
     // Assess
     expect([a, b]).toEqual(['text', 'image']);
     const items = await dynamo.client.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: keys.idempotencyPartition('sendText') } } }),
+      new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: keys.idempotencyPartition('sendText') } } }),
     );
     expect(items.Items).toHaveLength(1);
     expect(items.Items![0]!.sk!.S).toMatch(/^sendText#/);

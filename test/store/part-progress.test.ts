@@ -1,23 +1,10 @@
 import { PartProgressStore, partsDigest } from '../../functions/store/part-progress';
-import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 describe('PartProgressStore', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-  let clock: ReturnType<typeof fakeClock>;
+  const { dynamo, table, clock } = useTestTable();
 
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-    clock = fakeClock();
-  });
-
-  const store = () => new PartProgressStore({ client: dynamo.client, tableName, now: clock.now });
+  const store = () => new PartProgressStore({ client: dynamo.client, tableName: table.name, now: clock.now });
   const digest = partsDigest(['one ', 'two ', 'three']);
 
   it('moves forward one part at a time, for the same parts only', async () => {

@@ -1,28 +1,15 @@
 import { NotEnoughSendsError, SendWindowClosedError } from '../../functions/core/errors';
 import { WindowStore, type WindowPolicy } from '../../functions/store';
 import type { RulesProfile } from '../../functions/core/limits';
-import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 const APP_ID = 'wx-reservation-app';
 
 describe('WindowStore.acquireSends: all the sends of a split text, in one conditional write', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-  let clock: ReturnType<typeof fakeClock>;
-
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-    clock = fakeClock();
-  });
+  const { dynamo, table, clock } = useTestTable();
 
   const store = (options: { profile?: RulesProfile; policy?: WindowPolicy } = {}) =>
-    new WindowStore({ client: dynamo.client, tableName, appId: APP_ID, now: clock.now, ...options });
+    new WindowStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, now: clock.now, ...options });
 
   it('reserves every part at once and counts them all', async () => {
     // prepare

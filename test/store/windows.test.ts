@@ -2,32 +2,19 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../../functions/core/errors';
 import type { RulesProfile } from '../../functions/core/limits';
 import { keys, marshallKey, sendCondition, WindowStore, type WindowPolicy } from '../../functions/store';
-import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
+import { useTestTable } from './helpers';
 
 const APP_ID = 'wx-window-app';
 const HOUR = 3_600_000;
 
 describe('WindowStore', () => {
-  let dynamo: TestDynamo;
-  let tableName: string;
-  let clock: ReturnType<typeof fakeClock>;
-
-  beforeAll(async () => {
-    dynamo = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    tableName = await dynamo.newTable();
-    clock = fakeClock();
-  });
+  const { dynamo, table, clock } = useTestTable();
 
   const store = (options: { profile?: RulesProfile; policy?: WindowPolicy } = {}) =>
-    new WindowStore({ client: dynamo.client, tableName, appId: APP_ID, now: clock.now, ...options });
+    new WindowStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, now: clock.now, ...options });
 
   const item = async (openid: string) =>
-    (await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: marshallKey(keys.window(APP_ID, openid)), ConsistentRead: true }))).Item;
+    (await dynamo.client.send(new GetItemCommand({ TableName: table.name, Key: marshallKey(keys.window(APP_ID, openid)), ConsistentRead: true }))).Item;
 
   /** Runs `count` acquireSend calls at once and sorts the outcomes. */
   const sendConcurrently = async (windows: WindowStore, openid: string, count: number) => {
