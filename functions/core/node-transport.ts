@@ -72,7 +72,7 @@ export class NodeHttpTransport implements HttpTransport {
     this.dropStale(agent);
     const body = request.body === undefined ? undefined : typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
     const headers: Record<string, string | number> = { ...request.headers };
-    if (body && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = body.length;
+    if (body && headers['content-length'] === undefined && headers['Content-Length'] === undefined) headers['content-length'] = body.length;
 
     return new Promise<HttpResponse>((resolve, reject) => {
       /** Whether any byte of the request may have reached the server: once a connection is open. */
@@ -120,7 +120,7 @@ export class NodeHttpTransport implements HttpTransport {
           const bytes = Buffer.concat(chunks);
           const out: Record<string, string> = {};
           for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-          resolve({ status: res.statusCode ?? 0, headers: out, body: bytes.toString('utf8'), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+          resolve({ status: res.statusCode ?? 0, headers: out, body: bytes.toString('utf8'), bytes });
         });
       });
       req.end(body);
@@ -129,9 +129,11 @@ export class NodeHttpTransport implements HttpTransport {
 
   /** Closes the free sockets that sat idle too long to be trusted (see the module comment). */
   private dropStale(agent: http.Agent): void {
-    const now = Date.now();
-    for (const sockets of Object.values(agent.freeSockets)) {
+    let now: number | undefined;
+    for (const name in agent.freeSockets) {
+      const sockets = agent.freeSockets[name];
       if (!sockets) continue;
+      now ??= Date.now();
       for (let i = sockets.length - 1; i >= 0; i--) {
         const since = freedAt.get(sockets[i] as Socket);
         if (since === undefined || now - since <= this.maxIdleMs) continue;
