@@ -182,6 +182,35 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     expect(items[0]!.binary!.data!.mimeType).toBe('video/mp4');
   });
 
+  it('Custom API Call: a file WeChat answers (media/get of an image) arrives as binary data, the same bytes; a JSON answer stays JSON', async () => {
+    // prepare: an image and a video uploaded (media/get answers the image itself, the video as {video_url})
+    const photo = jpeg(2468);
+    const clip = mp4(2345);
+    const upload = (type: string, data: Buffer, fileName: string, mimeType: string) =>
+      mode().run({ resource: 'media', operation: 'upload', type, mediaSource: 'file', mediaBinaryProperty: 'data' }, [{ json: {}, binary: { data: binaryOf(data, fileName, mimeType) } } as never]);
+    const image = await upload('image', photo, 'scan.jpg', 'image/jpeg');
+    const video = await upload('video', clip, 'clip.mp4', 'video/mp4');
+    expect([image.error, video.error]).toEqual([undefined, undefined]);
+    const call = (mediaId: unknown, options: Record<string, unknown> = {}) =>
+      mode().run({ resource: 'wechatApi', operation: 'call', method: 'GET', path: '/cgi-bin/media/get', query: JSON.stringify({ media_id: mediaId }), options }, [{ json: {} }]);
+    // act
+    const asFile = await call(image.items[0]!.json.media_id);
+    const named = await call(image.items[0]!.json.media_id, { binaryPropertyName: 'qr' });
+    const asJson = await call(video.items[0]!.json.media_id);
+    // assess
+    expect(asFile.error).toBeUndefined();
+    const binary = asFile.items[0]!.binary!.data!;
+    expect(Buffer.from(binary.data, 'base64').equals(photo)).toBe(true);
+    expect(binary).toMatchObject({ mimeType: 'image/jpeg', fileName: 'scan.jpg' });
+    expect(asFile.items[0]!.json).toMatchObject({ binaryProperty: 'data', mimeType: 'image/jpeg', fileName: 'scan.jpg', fileSize: expect.anything() });
+    expect(named.error).toBeUndefined();
+    expect(Object.keys(named.items[0]!.binary ?? {})).toEqual(['qr']);
+    expect(Buffer.from(named.items[0]!.binary!.qr!.data, 'base64').equals(photo)).toBe(true);
+    expect(asJson.error).toBeUndefined();
+    expect(asJson.items[0]!.binary).toBeUndefined();
+    expect(asJson.items[0]!.json).toEqual({ video_url: expect.stringMatching(/^https?:\/\//) });
+  });
+
   describe('bad inputs stop in the node (NodeOperationError naming the field and the rule) and nothing reaches WeChat', () => {
     const nothingReachesWeChat = async (act: () => Promise<{ error?: Error & Record<string, unknown> }>, message: RegExp) => {
       const before = { uploads: sandbox().count(UPLOAD), sends: sandbox().count(SEND) };

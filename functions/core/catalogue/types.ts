@@ -134,6 +134,12 @@ export type AnswerSpec =
       kind: 'json';
       /** The array of the answer that lists items (n8n splits it into one item each), e.g. `kf_list`. */
       listField?: string;
+      /**
+       * WeChat may answer a file instead (the passthrough: `cgi-bin/media/get`, `material/get_material`,
+       * `showqrcode`): the HTTP route then answers that file with WeChat's content type and name, and n8n
+       * puts it into the item's binary data. Which one comes back is known only from the answer.
+       */
+      mayAnswerFile?: boolean;
     }
   | { kind: 'file'; contentType: string; filename?: string };
 

@@ -34,6 +34,8 @@ export const WECHAT_API_OPERATIONS: readonly Operation[] = [
       'Calls any WeChat API the product has no operation for (user info, tags, menus, templates…) with the managed access token: GET or POST on a path of the API root. Sends and typing go through their own operations.',
     route: { method: 'POST', path: '/wechat-api' },
     input: { kind: 'json' },
+    // JSON, or the file WeChat answered with (media/get of an image, a QR code picture).
+    answer: { kind: 'json', mayAnswerFile: true },
     gate: { kind: 'none' },
     fields: [
       {

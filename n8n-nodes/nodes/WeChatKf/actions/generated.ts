@@ -24,6 +24,9 @@ export const SPLIT_PROPERTY = 'splitIntoItems';
 /** The parameter naming the output binary property of an operation that answers a file (as n8n's own nodes name it). */
 export const OUTPUT_BINARY_PROPERTY = 'binaryPropertyName';
 
+/** The Options collection of an operation that may answer a file (the passthrough). */
+export const OPTIONS_PROPERTY = 'options';
+
 /**
  * An n8n parameter from a catalogue field (without displayOptions: the resource adds them).
  *
@@ -133,6 +136,26 @@ export function generatedOperation(op: Operation): NodeOperation {
 	const properties = op.fields.flatMap((field) => fieldProperties(field));
 	const listField = op.answer?.kind === 'json' ? op.answer.listField : undefined;
 	const answersFile = op.answer?.kind === 'file';
+	// JSON usually, a file sometimes (the passthrough): where the file goes is an option, as in n8n's HTTP Request node.
+	const mayAnswerFile = op.answer?.kind === 'json' && op.answer.mayAnswerFile === true;
+	if (mayAnswerFile) {
+		properties.push({
+			displayName: 'Options',
+			name: OPTIONS_PROPERTY,
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			options: [
+				{
+					displayName: 'Put Output File in Field',
+					name: OUTPUT_BINARY_PROPERTY,
+					type: 'string',
+					default: 'data',
+					hint: 'The name of the output binary field to put the file in, when WeChat answers a file (media/get, a QR code) rather than JSON',
+				},
+			],
+		});
+	}
 	if (answersFile) {
 		properties.push({
 			displayName: 'Put Output File in Field',
@@ -168,6 +191,10 @@ export function generatedOperation(op: Operation): NodeOperation {
 			const settings: IDataObject = {};
 			if (listField) settings.split = this.getNodeParameter(SPLIT_PROPERTY, itemIndex, true) as boolean;
 			if (answersFile) settings.binaryProperty = String(this.getNodeParameter(OUTPUT_BINARY_PROPERTY, itemIndex, 'data') || 'data');
+			if (mayAnswerFile) {
+				const options = this.getNodeParameter(OPTIONS_PROPERTY, itemIndex, {}) as IDataObject;
+				settings.binaryProperty = String(options[OUTPUT_BINARY_PROPERTY] ?? '').trim() || 'data';
+			}
 			return { operation: op.name, input, settings };
 		},
 		toItems(answer, call) {

@@ -7,7 +7,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestO
 import { NodeApiError } from 'n8n-workflow';
 import { pathParameters, type Operation } from '../../../../functions/core/catalogue';
 import { ValidationError, type ValidationIssue } from '../../../../functions/core/errors';
-import { fileFromResponse, gatewayFileBody, jsonOfBytes } from '../../../shared/media-transfer';
+import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from '../../../shared/media-transfer';
 import { validationError, weChatApiError } from './errors';
 
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
@@ -53,7 +53,9 @@ export async function callGateway(this: IExecuteFunctions, op: Operation, input:
 	// Files as the product's routes take them: multipart (a send's media files, an upload), docs/media.md.
 	const withFiles = gatewayFileBody(op, input, inUrl);
 	const answersFile = op.answer?.kind === 'file';
-	if (answersFile) {
+	// The passthrough answers JSON or, when WeChat did, a file: read as bytes, told apart by the content type.
+	const mayAnswerFile = op.answer?.kind === 'json' && op.answer.mayAnswerFile === true;
+	if (answersFile || mayAnswerFile) {
 		options.encoding = 'arraybuffer';
 		options.json = false;
 	}
@@ -70,7 +72,9 @@ export async function callGateway(this: IExecuteFunctions, op: Operation, input:
 	const response = (await this.helpers.httpRequestWithAuthentication.call(this, GATEWAY_CREDENTIAL, options)) as IN8nHttpFullResponse;
 	// A file answer (GET /media/{media_id}) is the item's binary data (the node puts it there).
 	if (answersFile && response.statusCode >= 200 && response.statusCode < 300) return fileFromResponse(response) as unknown as IDataObject;
-	const body = (answersFile ? jsonOfBytes(response) : typeof response.body === 'string' ? safeJson(response.body) : response.body) as IDataObject;
+	// A Custom API Call WeChat answered with a file (media/get, a QR code): the product passes it on as it came.
+	if (mayAnswerFile && response.statusCode >= 200 && response.statusCode < 300 && !isJsonAnswer(response)) return fileFromResponse(response) as unknown as IDataObject;
+	const body = (answersFile || mayAnswerFile ? jsonOfBytes(response) : typeof response.body === 'string' ? safeJson(response.body) : response.body) as IDataObject;
 	if (response.statusCode >= 200 && response.statusCode < 300) {
 		const errcode = errcodeOf(body);
 		if (errcode !== undefined && errcode !== 0) {
