@@ -178,11 +178,16 @@ describe('WeChat Customer Service Trigger', () => {
       expect(item).toMatchObject({ openid: 'o_user', content: 'the real text', mode: 'compatible' });
     });
 
-    it('safe or compatible without an EncodingAESKey is a configuration error naming the field, and the credential test says so', async () => {
-      const { sent, result } = await call({ ...forgedPlain('9030'), aes: false, callbackMode: 'safe' });
-      expect(sent.status).toBe(500);
-      expect(sent.body).toMatch(/set to safe mode but its EncodingAESKey is empty/);
-      expect(result.workflowData).toBeUndefined();
+    it('safe or compatible without an EncodingAESKey answers 503 naming the setting (not a 500), and the credential test says so', async () => {
+      // prepare / act: a push to a trigger whose credential asks for encryption but has no key
+      const safe = await call({ ...forgedPlain('9030'), aes: false, callbackMode: 'safe' });
+      const compatible = await call({ ...forgedPlain('9031'), aes: false, callbackMode: 'compatible' });
+      // assess: "not configured yet", as the product's /callback answers for a placeholder token
+      for (const [mode, { sent, result }] of [['safe', safe], ['compatible', compatible]] as const) {
+        expect(sent.status).toBe(503);
+        expect(sent.body).toMatch(new RegExp(`set to ${mode} mode but its EncodingAESKey is empty: fill in the credential's EncodingAESKey .* or set its Message Encryption Mode to Plain Text`));
+        expect(result.workflowData).toBeUndefined();
+      }
       const test = await trigger.methods!.credentialTest!.weChatCallbackApiTest!.call({} as never, {
         id: 'c1',
         name: 'cb',

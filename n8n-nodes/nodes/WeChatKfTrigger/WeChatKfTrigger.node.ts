@@ -123,7 +123,7 @@ function callbackModeOf(credentials: ICredentialDataDecryptedObject, hasAesKey: 
 	const setting = String(credentials.callbackMode ?? 'auto');
 	if ((setting === 'safe' || setting === 'compatible') && !hasAesKey) {
 		return {
-			problem: `The WeChat Callback credential is set to ${setting} mode but its EncodingAESKey is empty: fill in the EncodingAESKey of the official account's server configuration, or choose Plain Text`,
+			problem: `The WeChat Callback credential is set to ${setting} mode but its EncodingAESKey is empty: fill in the credential's EncodingAESKey with the one of the official account's server configuration, or set its Message Encryption Mode to Plain Text`,
 		};
 	}
 	try {
@@ -425,7 +425,9 @@ export class WeChatKfTrigger implements INodeType {
 		const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
 		const maxSkewSeconds = skew === 0 ? Infinity : skew;
 		const callbackMode = callbackModeOf(credentials, aesKey !== '');
-		if (typeof callbackMode !== 'string') return reject(500, callbackMode.problem);
+		// Not set up yet (as the product's /callback with a placeholder token): 503 saying what to set, not a 500
+		// that reads as a crash. WeChat retries a failed push, so it arrives once the credential is filled in.
+		if (typeof callbackMode !== 'string') return reject(503, callbackMode.problem);
 		let opened;
 		try {
 			// In safe and compatible mode the core refuses a push without encrypt_type=aes and a valid
