@@ -1,86 +1,42 @@
 /** Gateway mode: a signed delivery from the deployed product starts the workflow (docs/subscriptions.md). */
-import type {
-  IDataObject,
-  IWebhookFunctions,
-  IWebhookResponseData,
-} from "n8n-workflow";
-import type { HandoffView } from "../../shared/handoff-state";
-import { FAILED_DELIVERY_EVENT, openDelivery } from "./gateway";
-import {
-  failedDeliveryItem,
-  skippedForHuman,
-  toItem,
-  wanted,
-  withMedia,
-} from "./items";
-import { rawBodyOf } from "./request";
-import { seenBefore } from "./seen-pushes";
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { HandoffView } from '../../shared/handoff-state';
+import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
+import { failedDeliveryItem, skippedForHuman, toItem, wanted, withMedia } from './items';
+import { rawBodyOf } from './request';
+import { seenBefore } from './seen-pushes';
 
 /**
  * A delivery from the deployed product: refused with 401 unless its signature and timestamp verify;
  * answered 200 at once (the product retries anything else); the same item as in Direct mode, with
  * `mode: 'gateway'`. A repeated delivery of one event (same X-WeChat-Kf-Event-Id) starts nothing.
  */
-export async function gatewayWebhook(
-  this: IWebhookFunctions,
-): Promise<IWebhookResponseData> {
-  const res = this.getResponseObject();
-  const req = this.getRequestObject();
-  const options = this.getNodeParameter("options", {}) as IDataObject;
-  const skew =
-    typeof options.maxSkewSeconds === "number" ? options.maxSkewSeconds : 300;
-  const delivery = openDelivery(
-    this,
-    rawBodyOf(this),
-    req.headers as Record<string, unknown>,
-    skew === 0 ? Infinity : skew,
-  );
-  if (!delivery.ok) {
-    res.status(delivery.status).type("text/plain").send(delivery.reason);
-    return { noWebhookResponse: true };
-  }
-  res.status(200).type("text/plain").send("ok");
-  const { message } = delivery;
-  const failedDelivery = delivery.type === FAILED_DELIVERY_EVENT;
-  if (!message && !failedDelivery) return { noWebhookResponse: true };
-  const staticData = this.getWorkflowStaticData("node");
-  if (
-    !options.keepRetries &&
-    seenBefore(
-      staticData,
-      `${this.getNode().id}`,
-      `event:${delivery.eventId}`,
-      Date.now(),
-    )
-  ) {
-    return { noWebhookResponse: true };
-  }
-  if (failedDelivery) {
-    const startOn = this.getNodeParameter("startOn", "messages") as string;
-    if (startOn === "messages") return { noWebhookResponse: true };
-    return {
-      noWebhookResponse: true,
-      workflowData: [
-        this.helpers.returnJsonArray([failedDeliveryItem(delivery.detail)]),
-      ],
-    };
-  }
-  if (!message) return { noWebhookResponse: true };
-  const humanSession = (delivery.humanSession ??
-    null) as HandoffView["humanSession"];
-  const transferred = delivery.transferred === true;
-  if (
-    !wanted(this, message) ||
-    skippedForHuman(this, humanSession, transferred)
-  )
-    return { noWebhookResponse: true };
-  return {
-    noWebhookResponse: true,
-    workflowData: [
-      await withMedia(this, message, "gateway", {
-        ...toItem(message, "gateway", humanSession),
-        transferred,
-      }),
-    ],
-  };
+export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const res = this.getResponseObject();
+	const req = this.getRequestObject();
+	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
+	const delivery = openDelivery(this, rawBodyOf(this), req.headers as Record<string, unknown>, skew === 0 ? Infinity : skew);
+	if (!delivery.ok) {
+		res.status(delivery.status).type('text/plain').send(delivery.reason);
+		return { noWebhookResponse: true };
+	}
+	res.status(200).type('text/plain').send('ok');
+	const { message } = delivery;
+	const failedDelivery = delivery.type === FAILED_DELIVERY_EVENT;
+	if (!message && !failedDelivery) return { noWebhookResponse: true };
+	const staticData = this.getWorkflowStaticData('node');
+	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, `event:${delivery.eventId}`, Date.now())) {
+		return { noWebhookResponse: true };
+	}
+	if (failedDelivery) {
+		const startOn = this.getNodeParameter('startOn', 'messages') as string;
+		if (startOn === 'messages') return { noWebhookResponse: true };
+		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([failedDeliveryItem(delivery.detail)])] };
+	}
+	if (!message) return { noWebhookResponse: true };
+	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
+	const transferred = delivery.transferred === true;
+	if (!wanted(this, message) || skippedForHuman(this, humanSession, transferred)) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [await withMedia(this, message, 'gateway', { ...toItem(message, 'gateway', humanSession), transferred })] };
 }

@@ -2,70 +2,46 @@
  * What an accepted push becomes: the item a workflow starts with (the same shape in Direct and Gateway
  * mode), and whether the node's filters and "Skip While a Human Has the User" let it start one.
  */
-import type {
-  IDataObject,
-  INodeExecutionData,
-  IWebhookFunctions,
-} from "n8n-workflow";
-import type { InboundMessage } from "../../../functions/core/callback";
-import type { HandoffView } from "../../shared/handoff-state";
-import { FAILED_DELIVERY_EVENT } from "./gateway";
-import { downloadMedia, hasDownloadableMedia } from "./download-media";
+import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type { InboundMessage } from '../../../functions/core/callback';
+import type { HandoffView } from '../../shared/handoff-state';
+import { FAILED_DELIVERY_EVENT } from './gateway';
+import { downloadMedia, hasDownloadableMedia } from './download-media';
 
 /** The push as an item with readable names; `raw` keeps every field WeChat sent. */
-export function toItem(
-  message: InboundMessage,
-  mode: string,
-  humanSession: HandoffView["humanSession"] = null,
-): IDataObject {
-  const createdAt = new Date(message.CreateTime * 1000).toISOString();
-  const item: IDataObject = {
-    openid: message.FromUserName,
-    account: message.ToUserName,
-    messageType: message.MsgType,
-    event: message.Event ?? null,
-    eventKey: message.EventKey ?? null,
-    content: message.Content ?? null,
-    msgId: message.MsgId ?? null,
-    menuId: message.bizmsgmenuid ?? null,
-    mediaId: message.MediaId ?? null,
-    thumbMediaId: message.ThumbMediaId ?? null,
-    format: message.Format ?? null,
-    picUrl: message.PicUrl ?? null,
-    createdAt,
-    createTime: message.CreateTime,
-    mode,
-    humanSession,
-    raw: { ...message } as IDataObject,
-  };
-  return item;
+export function toItem(message: InboundMessage, mode: string, humanSession: HandoffView['humanSession'] = null): IDataObject {
+	const createdAt = new Date(message.CreateTime * 1000).toISOString();
+	const item: IDataObject = {
+		openid: message.FromUserName,
+		account: message.ToUserName,
+		messageType: message.MsgType,
+		event: message.Event ?? null,
+		eventKey: message.EventKey ?? null,
+		content: message.Content ?? null,
+		msgId: message.MsgId ?? null,
+		menuId: message.bizmsgmenuid ?? null,
+		mediaId: message.MediaId ?? null,
+		thumbMediaId: message.ThumbMediaId ?? null,
+		format: message.Format ?? null,
+		picUrl: message.PicUrl ?? null,
+		createdAt,
+		createTime: message.CreateTime,
+		mode,
+		humanSession,
+		raw: { ...message } as IDataObject,
+	};
+	return item;
 }
 
 /**
  * The item of a user's message, with its file in the binary data when Download Media is on and the
  * message carries one (download-media.ts).
  */
-export async function withMedia(
-  ctx: IWebhookFunctions,
-  message: InboundMessage,
-  mode: "direct" | "gateway",
-  json: IDataObject,
-): Promise<INodeExecutionData[]> {
-  if (
-    !ctx.getNodeParameter("downloadMedia", false) ||
-    !hasDownloadableMedia(message)
-  )
-    return ctx.helpers.returnJsonArray([json]);
-  const property = String(
-    ctx.getNodeParameter("mediaBinaryProperty", "data") || "data",
-  );
-  const media = await downloadMedia(ctx, message, mode, property);
-  return [
-    {
-      json: { ...json, ...media.json },
-      ...(media.binary ? { binary: media.binary } : {}),
-    },
-  ];
+export async function withMedia(ctx: IWebhookFunctions, message: InboundMessage, mode: 'direct' | 'gateway', json: IDataObject): Promise<INodeExecutionData[]> {
+	if (!ctx.getNodeParameter('downloadMedia', false) || !hasDownloadableMedia(message)) return ctx.helpers.returnJsonArray([json]);
+	const property = String(ctx.getNodeParameter('mediaBinaryProperty', 'data') || 'data');
+	const media = await downloadMedia(ctx, message, mode, property);
+	return [{ json: { ...json, ...media.json }, ...(media.binary ? { binary: media.binary } : {}) }];
 }
 
 /**
@@ -73,15 +49,9 @@ export async function withMedia(
  * this push's own kf event is applied, so kf_close_session comes through and the flow can resume), or this
  * message was just answered with a transfer to the desk.
  */
-export function skippedForHuman(
-  ctx: IWebhookFunctions,
-  humanSession: HandoffView["humanSession"],
-  transferred = false,
-): boolean {
-  const options = ctx.getNodeParameter("options", {}) as IDataObject;
-  return (
-    options.skipHumanSessions === true && (humanSession !== null || transferred)
-  );
+export function skippedForHuman(ctx: IWebhookFunctions, humanSession: HandoffView['humanSession'], transferred = false): boolean {
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	return options.skipHumanSessions === true && (humanSession !== null || transferred);
 }
 
 /**
@@ -89,43 +59,31 @@ export function skippedForHuman(
  * `mode: 'gateway'` and `kind: 'delivery.failed'` so one workflow can tell it from a user's message.
  */
 export function failedDeliveryItem(detail: IDataObject): IDataObject {
-  return {
-    kind: FAILED_DELIVERY_EVENT,
-    openid: detail.openid ?? null,
-    operation: detail.operation ?? null,
-    messageType: detail.msgtype ?? null,
-    outcome: detail.outcome ?? null,
-    reason: detail.reason ?? null,
-    errcode: detail.errcode ?? null,
-    errmsg: detail.errmsg ?? null,
-    errorCode: detail.errorCode ?? null,
-    part: detail.part ?? null,
-    parts: detail.parts ?? null,
-    idempotencyKey: detail.idempotencyKey ?? null,
-    at: detail.at ?? null,
-    deliveryId: detail.id ?? null,
-    mode: "gateway",
-    raw: detail,
-  };
+	return {
+		kind: FAILED_DELIVERY_EVENT,
+		openid: detail.openid ?? null,
+		operation: detail.operation ?? null,
+		messageType: detail.msgtype ?? null,
+		outcome: detail.outcome ?? null,
+		reason: detail.reason ?? null,
+		errcode: detail.errcode ?? null,
+		errmsg: detail.errmsg ?? null,
+		errorCode: detail.errorCode ?? null,
+		part: detail.part ?? null,
+		parts: detail.parts ?? null,
+		idempotencyKey: detail.idempotencyKey ?? null,
+		at: detail.at ?? null,
+		deliveryId: detail.id ?? null,
+		mode: 'gateway',
+		raw: detail,
+	};
 }
 
 /** Whether the node's Message Types and Events filters let this message through. */
-export function wanted(
-  ctx: IWebhookFunctions,
-  message: InboundMessage,
-): boolean {
-  const messageTypes = ctx.getNodeParameter("messageTypes", []) as string[];
-  const events = ctx.getNodeParameter("events", []) as string[];
-  if (
-    messageTypes.length > 0 &&
-    !messageTypes.includes(String(message.MsgType))
-  )
-    return false;
-  if (
-    message.MsgType === "event" &&
-    events.length > 0 &&
-    !events.includes(String(message.Event))
-  )
-    return false;
-  return true;
+export function wanted(ctx: IWebhookFunctions, message: InboundMessage): boolean {
+	const messageTypes = ctx.getNodeParameter('messageTypes', []) as string[];
+	const events = ctx.getNodeParameter('events', []) as string[];
+	if (messageTypes.length > 0 && !messageTypes.includes(String(message.MsgType))) return false;
+	if (message.MsgType === 'event' && events.length > 0 && !events.includes(String(message.Event))) return false;
+	return true;
 }

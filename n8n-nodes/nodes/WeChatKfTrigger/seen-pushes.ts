@@ -3,7 +3,7 @@
  * in plain mode, replayed signed URLs (refused). Kept in the workflow's static data and, for copies that
  * arrive together, in this process (static data is saved only after the webhook answered).
  */
-import type { IDataObject } from "n8n-workflow";
+import type { IDataObject } from 'n8n-workflow';
 
 /** How long a push's key is remembered to drop WeChat's retries (it retries within ~15 s). */
 const DEDUP_TTL_MS = 10 * 60_000;
@@ -12,28 +12,20 @@ const DEDUP_MAX = 2000;
 const recentKeys = new Map<string, number>();
 
 /** Whether this push was seen before (workflow static data and this process); records it if not. */
-export function seenBefore(
-  staticData: IDataObject,
-  scope: string,
-  key: string,
-  now: number,
-): boolean {
-  const stored = (staticData.pushKeys ?? {}) as Record<string, number>;
-  for (const [k, at] of Object.entries(stored))
-    if (now - at > DEDUP_TTL_MS) delete stored[k];
-  for (const [k, at] of recentKeys)
-    if (now - at > DEDUP_TTL_MS) recentKeys.delete(k);
-  const scoped = `${scope}|${key}`;
-  const seen = stored[key] !== undefined || recentKeys.has(scoped);
-  if (!seen) {
-    stored[key] = now;
-    recentKeys.set(scoped, now);
-    const keys = Object.keys(stored);
-    if (keys.length > DEDUP_MAX)
-      for (const k of keys.slice(0, keys.length - DEDUP_MAX)) delete stored[k];
-    staticData.pushKeys = stored;
-  }
-  return seen;
+export function seenBefore(staticData: IDataObject, scope: string, key: string, now: number): boolean {
+	const stored = (staticData.pushKeys ?? {}) as Record<string, number>;
+	for (const [k, at] of Object.entries(stored)) if (now - at > DEDUP_TTL_MS) delete stored[k];
+	for (const [k, at] of recentKeys) if (now - at > DEDUP_TTL_MS) recentKeys.delete(k);
+	const scoped = `${scope}|${key}`;
+	const seen = stored[key] !== undefined || recentKeys.has(scoped);
+	if (!seen) {
+		stored[key] = now;
+		recentKeys.set(scoped, now);
+		const keys = Object.keys(stored);
+		if (keys.length > DEDUP_MAX) for (const k of keys.slice(0, keys.length - DEDUP_MAX)) delete stored[k];
+		staticData.pushKeys = stored;
+	}
+	return seen;
 }
 
 /**
@@ -41,10 +33,7 @@ export function seenBefore(
  * workflow's static data is saved only after the webhook answered, so two copies of one signed URL
  * arriving together are told apart here.
  */
-const recentMarks = new Map<
-  string,
-  { key: string; at: number; ttlMs: number }
->();
+const recentMarks = new Map<string, { key: string; at: number; ttlMs: number }>();
 /** The most replay marks kept in static data (each is ~100 bytes of the workflow's saved static data). */
 const REPLAY_MAX = 3000;
 
@@ -53,30 +42,17 @@ const REPLAY_MAX = 3000;
  * each (timestamp, nonce, signature) is accepted once, for one message, while its timestamp is fresh.
  * The same message again is WeChat's retry (dropped later as one). Records the mark when it is new.
  */
-export function isReplay(
-  staticData: IDataObject,
-  scope: string,
-  mark: string,
-  key: string,
-  now: number,
-  ttlMs: number,
-): boolean {
-  const stored = (staticData.replayMarks ?? {}) as Record<
-    string,
-    { k: string; at: number; ttl: number }
-  >;
-  for (const [m, entry] of Object.entries(stored))
-    if (now - entry.at > entry.ttl) delete stored[m];
-  for (const [m, entry] of recentMarks)
-    if (now - entry.at > entry.ttlMs) recentMarks.delete(m);
-  const scoped = `${scope}|${mark}`;
-  const first = stored[mark]?.k ?? recentMarks.get(scoped)?.key;
-  if (first !== undefined) return first !== key;
-  stored[mark] = { k: key, at: now, ttl: ttlMs };
-  recentMarks.set(scoped, { key, at: now, ttlMs });
-  const marks = Object.keys(stored);
-  if (marks.length > REPLAY_MAX)
-    for (const m of marks.slice(0, marks.length - REPLAY_MAX)) delete stored[m];
-  staticData.replayMarks = stored;
-  return false;
+export function isReplay(staticData: IDataObject, scope: string, mark: string, key: string, now: number, ttlMs: number): boolean {
+	const stored = (staticData.replayMarks ?? {}) as Record<string, { k: string; at: number; ttl: number }>;
+	for (const [m, entry] of Object.entries(stored)) if (now - entry.at > entry.ttl) delete stored[m];
+	for (const [m, entry] of recentMarks) if (now - entry.at > entry.ttlMs) recentMarks.delete(m);
+	const scoped = `${scope}|${mark}`;
+	const first = stored[mark]?.k ?? recentMarks.get(scoped)?.key;
+	if (first !== undefined) return first !== key;
+	stored[mark] = { k: key, at: now, ttl: ttlMs };
+	recentMarks.set(scoped, { key, at: now, ttlMs });
+	const marks = Object.keys(stored);
+	if (marks.length > REPLAY_MAX) for (const m of marks.slice(0, marks.length - REPLAY_MAX)) delete stored[m];
+	staticData.replayMarks = stored;
+	return false;
 }
