@@ -12,7 +12,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, ownerSession, run, startN8n, waitFor } from './support';
+import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, ownerSession, run, startN8n, waitFor, waitForPushWebhook } from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
@@ -70,6 +70,7 @@ describeWithN8n()('n8n 2.8.4: the trigger follows the callback mode (safe with a
     await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, n8nServer.log);
     sandbox.configureCallback({ url: `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
     await waitFor('the URL check to pass', async () => (await sandbox.verifyCallback()).ok || undefined, 60_000, n8nServer.log);
+    await waitForPushWebhook(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, n8nServer.log);
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor } from './support';
+import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor, waitForPushWebhook } from './support';
 
 const OPENID = 'o_e2e_handoff';
 const KF = 'agent1@sandbox';
@@ -108,6 +108,7 @@ describeWithN8n()('n8n 2.8.4: hand a user to a human, and stay silent while the 
     await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, n8nServer.log);
     sandbox.configureCallback({ url: `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, token: CALLBACK_TOKEN, mode: 'plain', format: 'xml' });
     await waitFor('the URL check to pass', async () => (await sandbox.verifyCallback()).ok || undefined, 60_000, n8nServer.log);
+    await waitForPushWebhook(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, n8nServer.log);
     // The agent: a kf account bound to a WeChat user, logged in.
     const token = (await (await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)).json()) as { access_token: string };
     const api = (path: string, body: unknown) => fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });

@@ -18,7 +18,7 @@ import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { jpeg } from '../support/media-samples';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, PACKAGE_DIR, run, startN8n, waitFor } from './support';
+import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, PACKAGE_DIR, run, startN8n, waitFor, waitForPushWebhook } from './support';
 
 const OPENID_MADE = 'o_e2e_media_made';
 const OPENID_PHOTO = 'o_e2e_media_photo';
@@ -184,6 +184,7 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
     sandbox.configureCallback({ url, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
     await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, server.log);
     await waitFor('the URL check to pass', async () => ((await sandbox.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, server.log);
+    await waitForPushWebhook(url, server.log);
     const photo = jpeg(3456);
     // act
     const push = await sandbox.simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });

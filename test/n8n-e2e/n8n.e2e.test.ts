@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, nodeType, run, waitFor } from './support';
+import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, nodeType, run, waitFor, waitForPushWebhook } from './support';
 
 const OPENID_EXECUTE = 'o_e2e_execute';
 const OPENID_TRIGGER = 'o_e2e_trigger';
@@ -165,6 +165,7 @@ describeE2E('n8n 2.8.4 end to end', () => {
 
     // WeChat's URL check (GET, echostr) passes once the workflow's webhook is registered.
     await waitFor('the URL check to pass', async () => ((await sandbox!.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, () => serverLog);
+    await waitForPushWebhook(url, () => serverLog);
 
     // A bad signature is refused with 401.
     const bad = await fetch(`${url}?signature=0000&timestamp=${Math.floor(Date.now() / 1000)}&nonce=1`, { method: 'POST', body: '<xml></xml>', headers: { 'content-type': 'text/xml' } });

@@ -66,6 +66,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/**
+ * Waits until n8n has registered the trigger's POST webhook, not only its GET one: n8n registers a
+ * workflow's webhooks one after the other while it activates it, so WeChat's URL check (GET) can pass
+ * while a push (POST) still gets 404 "webhook is not registered", and the sandbox, like WeChat, gives a
+ * push up after its retries. An unsigned POST is refused by the trigger itself (4xx, no execution).
+ */
+export async function waitForPushWebhook(url: string, log?: () => string): Promise<void> {
+  await waitFor('the push (POST) webhook to be registered', async () => ((await fetch(url, { method: 'POST', body: '' })).status !== 404 ? true : undefined), 60_000, log);
+}
+
 /** The environment of an n8n on 127.0.0.1:port with its user folder in `work`. */
 export function n8nEnv(work: string, port: number): NodeJS.ProcessEnv {
   return {
