@@ -54,8 +54,7 @@ describeWithN8n()('n8n 2.8.4: the trigger follows the callback mode (safe with a
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-cbmode-'));
     port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    // A task broker port of its own: another real-n8n test may run `n8n start` at the same time.
-    const env = { ...n8nEnv(work, port), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+    const env = n8nEnv(work, port, await freePort());
     await installPackage(work);
     writeFileSync(
       join(work, 'credentials.json'),

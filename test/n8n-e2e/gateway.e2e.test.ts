@@ -71,7 +71,7 @@ describeWithN8n()('n8n 2.8.4 with the product as gateway', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'product-gateway-e2e-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
     port = await freePort();
-    const env = n8nEnv(work, port);
+    const env = n8nEnv(work, port, await freePort());
     await installPackage(work);
     writeFileSync(
       join(work, 'credentials.json'),

@@ -89,8 +89,7 @@ describeWithN8n()('n8n 2.8.4: hand a user to a human, and stay silent while the 
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-handoff-'));
     const port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    // A task broker port of its own: the other real-n8n test may run `n8n start` at the same time (default 5679).
-    const env = { ...n8nEnv(work, port), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+    const env = n8nEnv(work, port, await freePort());
     await installPackage(work);
     writeFileSync(
       join(work, 'credentials.json'),

@@ -134,7 +134,7 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-media-'));
     port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    env = n8nEnv(work, port);
+    env = n8nEnv(work, port, await freePort());
     await installPackage(work);
     writeFileSync(
       join(work, 'credentials.json'),
@@ -212,7 +212,7 @@ describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the prod
     dataDir = mkdtempSync(join(tmpdir(), 'product-e2e-media-gw-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
     port = await freePort();
-    env = n8nEnv(work, port);
+    env = n8nEnv(work, port, await freePort());
     await installPackage(work);
     writeFileSync(
       join(work, 'credentials.json'),

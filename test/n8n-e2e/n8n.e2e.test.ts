@@ -98,7 +98,7 @@ describeE2E('n8n 2.8.4 end to end', () => {
     work = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
     port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    env = n8nEnv(work, port);
+    env = n8nEnv(work, port, await freePort());
 
     await installPackage(work);
 

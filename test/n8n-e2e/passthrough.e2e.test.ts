@@ -84,7 +84,7 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     product = await startLocal({ port: 0, dataDir: join(work, 'product'), env: {} });
     // Each test n8n gets its own ports (n8n opens its task broker even for `n8n execute`), so it can run
     // beside the other n8n test files.
-    env = n8nEnv(work, await freePort());
+    env = n8nEnv(work, await freePort(), await freePort());
 
     await installPackage(work);
 

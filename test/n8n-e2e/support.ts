@@ -76,8 +76,11 @@ export async function waitForPushWebhook(url: string, log?: () => string): Promi
   await waitFor('the push (POST) webhook to be registered', async () => ((await fetch(url, { method: 'POST', body: '' })).status !== 404 ? true : undefined), 60_000, log);
 }
 
-/** The environment of an n8n on 127.0.0.1:port with its user folder in `work`. */
-export function n8nEnv(work: string, port: number): NodeJS.ProcessEnv {
+/**
+ * The environment of an n8n on 127.0.0.1:port with its user folder in `work`, its task-runner broker on
+ * `brokerPort` (take both from freePort()).
+ */
+export function n8nEnv(work: string, port: number, brokerPort: number): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: work,
@@ -95,9 +98,9 @@ export function n8nEnv(work: string, port: number): NodeJS.ProcessEnv {
     N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
     N8N_RUNNERS_ENABLED: 'false',
     // n8n 2.x opens its task-runner broker even with runners off, on 5679 by default: two n8n test
-    // files running side by side (jest has two workers) would fight for it. The port after n8n's own,
-    // which freePort() handed out from the ephemeral range, is free in practice.
-    N8N_RUNNERS_BROKER_PORT: String(port + 1),
+    // files running side by side (jest has two workers) would fight for it. A port of its own from
+    // freePort(): the one after n8n's was taken in a CI run (the product's local server had it).
+    N8N_RUNNERS_BROKER_PORT: String(brokerPort),
     N8N_LOG_LEVEL: 'info',
     DB_SQLITE_POOL_SIZE: '1',
     NODE_ENV: 'production',
