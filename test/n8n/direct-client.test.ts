@@ -40,198 +40,193 @@ async function activeUser(sandbox: Sandbox): Promise<string> {
 
 const texts = (sandbox: Sandbox, openid: string) => sandbox.messages(openid).map((m) => (m.body.text as { content: string }).content);
 
-describe('retries in direct mode', () => {
-  let sandbox: Sandbox;
-  let harness: ReturnType<typeof createHarness>;
+/**
+ * A sandbox and a harness with the direct credential for one describe block (a sandbox of its own, so one
+ * block's forced refreshes never use up another's budget); spies are restored after each test.
+ */
+function useDirectCredential(): { sandbox: Sandbox; harness: ReturnType<typeof createHarness> } {
+  const env = {} as { sandbox: Sandbox; harness: ReturnType<typeof createHarness> };
   beforeAll(async () => {
-    ({ sandbox, harness } = await setup());
+    Object.assign(env, await setup());
   });
   afterAll(async () => {
-    await sandbox?.stop();
+    await env.sandbox?.stop();
   });
   afterEach(() => {
     jest.restoreAllMocks();
   });
+  return env;
+}
+
+/** Whether each stable_token request since the `since`-th asked for a forced refresh. */
+const forcedFlags = (sandbox: Sandbox, since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+
+describe('retries in direct mode', () => {
+  const env = useDirectCredential();
 
   it('errcode -1 (busy) is tried again, and the user gets the message once', async () => {
     // prepare
-    const openid = await activeUser(sandbox);
-    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: -1 });
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    env.sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: -1 });
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { items, error } = await harness.run(sendParams(openid, 'busy then ok'), [{ json: {} }], CRED);
+    const { items, error } = await env.harness.run(sendParams(openid, 'busy then ok'), [{ json: {} }], CRED);
     // assess
     expect(error).toBeUndefined();
     expect(items[0]!.json).toMatchObject({ errcode: 0, touser: openid });
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 2);
-    expect(texts(sandbox, openid)).toEqual(['busy then ok']);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 2);
+    expect(texts(env.sandbox, openid)).toEqual(['busy then ok']);
   });
 
   it('an HTTP 5xx on a read is tried again', async () => {
     // prepare
-    sandbox.injectFault({ path: '/cgi-bin/customservice/getkflist', kind: 'http', status: 502 });
-    const lists = sandbox.count('/cgi-bin/customservice/getkflist');
+    env.sandbox.injectFault({ path: '/cgi-bin/customservice/getkflist', kind: 'http', status: 502 });
+    const lists = env.sandbox.count('/cgi-bin/customservice/getkflist');
     // act
-    const { error } = await harness.run(list, [{ json: {} }], CRED);
+    const { error } = await env.harness.run(list, [{ json: {} }], CRED);
     // assess
     expect(error).toBeUndefined();
-    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 2);
+    expect(env.sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 2);
   });
 
   it('an HTTP 5xx on a send is not tried again (the request reached a server), and says so', async () => {
     // prepare
-    const openid = await activeUser(sandbox);
-    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'http', status: 502 });
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    env.sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'http', status: 502 });
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
+    const { error } = await env.harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
     // assess
     expect(error?.name).toBe('NodeApiError');
     expect(error?.message).toMatch(/HTTP 502.*not retried/);
     expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
   });
 
   it('a reset after the send was written is not tried again: no duplicate message', async () => {
     // prepare
-    const openid = await activeUser(sandbox);
-    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'reset' });
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    env.sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'reset' });
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
+    const { error } = await env.harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED);
     // assess
     expect(error?.name).toBe('NodeApiError');
     expect(error?.message).toMatch(/connection to WeChat .* broke \(not retried: the request may have been carried out\)/);
     expect(String((error as unknown as Context).description)).toMatch(/not repeated/);
     expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
   });
 
   it('a refused connection is tried again, and the send then goes out once', async () => {
     // prepare: a token in the cache, WeChat unreachable for 150 ms, backoff waits near their ceilings
     // (about 200 ms, then 400 ms), so the first try is refused and a later one finds WeChat back
-    const openid = await activeUser(sandbox);
-    await harness.run(list, [{ json: {} }], CRED);
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    await env.harness.run(list, [{ json: {} }], CRED);
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     jest.spyOn(Math, 'random').mockReturnValue(0.999);
-    await sandbox.goOffline(150);
+    await env.sandbox.goOffline(150);
     // act
-    const { items, error } = await harness.run(sendParams(openid, 'after a refusal'), [{ json: {} }], CRED);
+    const { items, error } = await env.harness.run(sendParams(openid, 'after a refusal'), [{ json: {} }], CRED);
     // assess
     expect(error).toBeUndefined();
     expect(items[0]!.json).toMatchObject({ errcode: 0 });
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
-    expect(texts(sandbox, openid)).toEqual(['after a refusal']);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(texts(env.sandbox, openid)).toEqual(['after a refusal']);
   });
 
   it('Custom API Call: a GET is tried again after -1, a POST (unknown effect) is sent once', async () => {
     // prepare
-    const openid = await activeUser(sandbox);
-    const call = (parameters: Record<string, unknown>) => harness.run({ authentication: 'direct', resource: 'wechatApi', operation: 'call', ...parameters }, [{ json: {} }], CRED);
-    sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: -1 });
-    sandbox.injectFault({ path: '/cgi-bin/tags/create', kind: 'errcode', errcode: -1 });
-    const infos = sandbox.count('/cgi-bin/user/info');
-    const creates = sandbox.count('/cgi-bin/tags/create');
+    const openid = await activeUser(env.sandbox);
+    const call = (parameters: Record<string, unknown>) => env.harness.run({ authentication: 'direct', resource: 'wechatApi', operation: 'call', ...parameters }, [{ json: {} }], CRED);
+    env.sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: -1 });
+    env.sandbox.injectFault({ path: '/cgi-bin/tags/create', kind: 'errcode', errcode: -1 });
+    const infos = env.sandbox.count('/cgi-bin/user/info');
+    const creates = env.sandbox.count('/cgi-bin/tags/create');
     // act
     const read = await call({ method: 'GET', path: '/cgi-bin/user/info', query: JSON.stringify({ openid }) });
     const write = await call({ method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"once"}}' });
     // assess
     expect(read.error).toBeUndefined();
     expect(read.items[0]!.json).toMatchObject({ openid, subscribe: 1 });
-    expect(sandbox.count('/cgi-bin/user/info')).toBe(infos + 2);
+    expect(env.sandbox.count('/cgi-bin/user/info')).toBe(infos + 2);
     expect(write.error?.name).toBe('NodeApiError');
     expect(contextOf(write.error)).toMatchObject({ errcode: -1, hint: expect.stringMatching(/busy/) });
-    expect(sandbox.count('/cgi-bin/tags/create')).toBe(creates + 1);
+    expect(env.sandbox.count('/cgi-bin/tags/create')).toBe(creates + 1);
   });
 
   it('WeChat unreachable through every try: a NodeApiError after 3 tries, and nothing sent', async () => {
     // prepare
-    const openid = await activeUser(sandbox);
-    await harness.run(list, [{ json: {} }], CRED);
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    await env.harness.run(list, [{ json: {} }], CRED);
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     jest.spyOn(Math, 'random').mockReturnValue(0.999);
-    await sandbox.goOffline(1500);
+    await env.sandbox.goOffline(1500);
     // act
-    const { error } = await harness.run(sendParams(openid, 'never'), [{ json: {} }], CRED);
+    const { error } = await env.harness.run(sendParams(openid, 'never'), [{ json: {} }], CRED);
     // assess
     expect(error?.name).toBe('NodeApiError');
     expect(error?.message).toMatch(/could not be reached at http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/message\/custom\/send after 3 tries.*ECONNREFUSED/);
     expect(error?.message).not.toMatch(/access_token/);
     expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
     await new Promise((resolve) => setTimeout(resolve, 1600));
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
-    expect(texts(sandbox, openid)).toEqual([]);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
+    expect(texts(env.sandbox, openid)).toEqual([]);
   });
 });
 
 describe('the token in direct mode (one cache per credential, normal mode first)', () => {
-  let sandbox: Sandbox;
-  let harness: ReturnType<typeof createHarness>;
-  beforeAll(async () => {
-    ({ sandbox, harness } = await setup());
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-  });
-  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+  const env = useDirectCredential();
 
   it('ten executions that need a token at once fetch one', async () => {
     // prepare
-    const lists = sandbox.count('/cgi-bin/customservice/getkflist');
+    const lists = env.sandbox.count('/cgi-bin/customservice/getkflist');
     // act
-    const runs = await Promise.all(Array.from({ length: 10 }, () => harness.run(list, [{ json: {} }], CRED)));
+    const runs = await Promise.all(Array.from({ length: 10 }, () => env.harness.run(list, [{ json: {} }], CRED)));
     // assess
     expect(runs.map((r) => r.error)).toEqual(Array(10).fill(undefined));
-    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 10);
-    expect(forcedFlags(0)).toEqual([false]);
+    expect(env.sandbox.count('/cgi-bin/customservice/getkflist')).toBe(lists + 10);
+    expect(forcedFlags(env.sandbox, 0)).toEqual([false]);
   });
 
   it('a 40001 after another system forced a refresh is recovered in normal mode, without forcing', async () => {
     // prepare: another system on the AppID forces a refresh, which kills the node's token
-    const openid = await activeUser(sandbox);
-    await harness.run(list, [{ json: {} }], CRED);
-    const other = await stableToken(sandbox, true);
-    const tokens = sandbox.requests('/cgi-bin/stable_token').length;
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    await env.harness.run(list, [{ json: {} }], CRED);
+    const other = await stableToken(env.sandbox, true);
+    const tokens = env.sandbox.requests('/cgi-bin/stable_token').length;
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { error } = await harness.run(sendParams(openid, 'recovered'), [{ json: {} }], CRED);
+    const { error } = await env.harness.run(sendParams(openid, 'recovered'), [{ json: {} }], CRED);
     // assess
     expect(error).toBeUndefined();
-    expect(forcedFlags(tokens)).toEqual([false]);
-    const [refused, retried] = sandbox.requests('/cgi-bin/message/custom/send').slice(sends);
+    expect(forcedFlags(env.sandbox, tokens)).toEqual([false]);
+    const [refused, retried] = env.sandbox.requests('/cgi-bin/message/custom/send').slice(sends);
     expect(refused!.answer?.body).toMatchObject({ errcode: 40001 });
     expect(retried!.query.access_token).toBe(other.access_token);
-    expect(texts(sandbox, openid)).toEqual(['recovered']);
+    expect(texts(env.sandbox, openid)).toEqual(['recovered']);
   });
 });
 
 describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30 s apart)', () => {
-  // A sandbox of its own: WeChat's budget is the AppID's, and a force by another test would use it up.
-  let sandbox: Sandbox;
-  let harness: ReturnType<typeof createHarness>;
-  beforeAll(async () => {
-    ({ sandbox, harness } = await setup());
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-  });
-  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+  // A env.sandbox of its own: WeChat's budget is the AppID's, and a force by another test would use it up.
+  const env = useDirectCredential();
 
   it('forces only when normal mode hands back the refused token, and a second force within 30 s is refused with the budget named', async () => {
     // prepare: WeChat refuses a token that stable_token still hands out; the first time a force is allowed
-    const openid = await activeUser(sandbox);
-    await harness.run(list, [{ json: {} }], CRED);
-    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
-    let tokens = sandbox.requests('/cgi-bin/stable_token').length;
-    const first = await harness.run(sendParams(openid, 'after one force'), [{ json: {} }], CRED);
+    const openid = await activeUser(env.sandbox);
+    await env.harness.run(list, [{ json: {} }], CRED);
+    env.sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
+    let tokens = env.sandbox.requests('/cgi-bin/stable_token').length;
+    const first = await env.harness.run(sendParams(openid, 'after one force'), [{ json: {} }], CRED);
     expect(first.error).toBeUndefined();
-    expect(forcedFlags(tokens)).toEqual([false, true]);
+    expect(forcedFlags(env.sandbox, tokens)).toEqual([false, true]);
     const forcedAt = Date.now();
-    sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
-    tokens = sandbox.requests('/cgi-bin/stable_token').length;
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    env.sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40001 });
+    tokens = env.sandbox.requests('/cgi-bin/stable_token').length;
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { error } = await harness.run(sendParams(openid, 'needs a second force'), [{ json: {} }], CRED);
+    const { error } = await env.harness.run(sendParams(openid, 'needs a second force'), [{ json: {} }], CRED);
     // assess
     expect(error?.name).toBe('NodeApiError');
     expect(error?.message).toMatch(/forced refreshes must be 30 s apart/);
@@ -242,48 +237,38 @@ describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30
     expect(next).toBeLessThanOrEqual(forcedAt + 30_000);
     expect(String((error as unknown as Context).description)).toMatch(/^Wait until \d{4}-\d\d-\d\dT.*Stable Token/);
     // Normal mode only, no force asked of WeChat, and the send was not tried again.
-    expect(forcedFlags(tokens)).toEqual([false]);
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
-    expect(texts(sandbox, openid)).toEqual(['after one force']);
+    expect(forcedFlags(env.sandbox, tokens)).toEqual([false]);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends + 1);
+    expect(texts(env.sandbox, openid)).toEqual(['after one force']);
   });
 
   it('with Continue On Fail, the item carries the budget: code, limit and nextForceAt (and nothing is sent)', async () => {
     // prepare: the token stays refused and the last force was moments ago (the test above)
-    const openid = await activeUser(sandbox);
-    const sends = sandbox.count('/cgi-bin/message/custom/send');
+    const openid = await activeUser(env.sandbox);
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
     // act
-    const { items, error } = await harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED, { continueOnFail: true });
+    const { items, error } = await env.harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED, { continueOnFail: true });
     // assess
     expect(error).toBeUndefined();
     expect(items[0]!.json).toMatchObject({ code: 'TOKEN_REFRESH_BUDGET_SPENT', limit: 'spacing', nextForceAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(String(items[0]!.json.error)).toMatch(/30 s apart/);
-    expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
+    expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
   });
 });
 
 describe('the first token fetch of a credential in direct mode', () => {
-  let sandbox: Sandbox;
-  let harness: ReturnType<typeof createHarness>;
-  beforeAll(async () => {
-    ({ sandbox, harness } = await setup());
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  const env = useDirectCredential();
 
   it('is tried again after a refused connection (a normal-mode fetch changes nothing)', async () => {
     // prepare: an empty cache, WeChat unreachable for 150 ms, backoff waits near their ceilings
     jest.spyOn(Math, 'random').mockReturnValue(0.999);
-    await sandbox.goOffline(150);
+    await env.sandbox.goOffline(150);
     // act
-    const { error } = await harness.run(list, [{ json: {} }], CRED);
+    const { error } = await env.harness.run(list, [{ json: {} }], CRED);
     // assess
     expect(error).toBeUndefined();
-    expect(sandbox.count('/cgi-bin/customservice/getkflist')).toBe(1);
-    expect(sandbox.requests('/cgi-bin/stable_token').map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false]);
+    expect(env.sandbox.count('/cgi-bin/customservice/getkflist')).toBe(1);
+    expect(forcedFlags(env.sandbox, 0)).toEqual([false]);
   });
 });
 
