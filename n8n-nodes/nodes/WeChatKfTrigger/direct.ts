@@ -25,9 +25,9 @@ import {
 import { SignatureError } from '../../../functions/core/errors';
 import { transferReply } from '../../../functions/core/handoff-reply';
 import { applySessionEvent, handoffOf } from '../../shared/handoff-state';
-import { skippedForHuman, toItem, wanted, withMedia } from './items';
+import { startFromMessage } from './items';
 import { queryOf, rawBodyOf } from './request';
-import { isReplay, seenBefore } from './seen-pushes';
+import { droppedAsRetry, isReplay } from './seen-pushes';
 
 /**
  * The callback mode of a credential: its Message Encryption Mode, or (Automatic, or a credential saved
@@ -141,13 +141,6 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		res.status(200).type('text/plain').send('success');
 	}
 
-	const staticData = this.getWorkflowStaticData('node');
-	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, dedupKey(message), Date.now())) {
-		return { noWebhookResponse: true };
-	}
-	if (!wanted(this, message) || skippedForHuman(this, handoff.humanSession, transferred)) return { noWebhookResponse: true };
-	return {
-		noWebhookResponse: true,
-		workflowData: [await withMedia(this, message, 'direct', { ...toItem(message, mode, handoff.humanSession), transferred })],
-	};
+	if (droppedAsRetry(this, options, dedupKey(message))) return { noWebhookResponse: true };
+	return startFromMessage(this, message, 'direct', mode, { humanSession: handoff.humanSession, transferred });
 }

@@ -2,9 +2,9 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
-import { failedDeliveryItem, skippedForHuman, toItem, wanted, withMedia } from './items';
+import { failedDeliveryItem, startFromMessage } from './items';
 import { rawBodyOf } from './request';
-import { seenBefore } from './seen-pushes';
+import { droppedAsRetry } from './seen-pushes';
 
 /**
  * A delivery from the deployed product: refused with 401 unless its signature and timestamp verify;
@@ -25,10 +25,7 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	const { message } = delivery;
 	const failedDelivery = delivery.type === FAILED_DELIVERY_EVENT;
 	if (!message && !failedDelivery) return { noWebhookResponse: true };
-	const staticData = this.getWorkflowStaticData('node');
-	if (!options.keepRetries && seenBefore(staticData, `${this.getNode().id}`, `event:${delivery.eventId}`, Date.now())) {
-		return { noWebhookResponse: true };
-	}
+	if (droppedAsRetry(this, options, `event:${delivery.eventId}`)) return { noWebhookResponse: true };
 	if (failedDelivery) {
 		const startOn = this.getNodeParameter('startOn', 'messages') as string;
 		if (startOn === 'messages') return { noWebhookResponse: true };
@@ -36,7 +33,5 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	}
 	if (!message) return { noWebhookResponse: true };
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
-	const transferred = delivery.transferred === true;
-	if (!wanted(this, message) || skippedForHuman(this, humanSession, transferred)) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [await withMedia(this, message, 'gateway', { ...toItem(message, 'gateway', humanSession), transferred })] };
+	return startFromMessage(this, message, 'gateway', 'gateway', { humanSession, transferred: delivery.transferred === true });
 }

@@ -2,7 +2,7 @@
  * What an accepted push becomes: the item a workflow starts with (the same shape in Direct and Gateway
  * mode), and whether the node's filters and "Skip While a Human Has the User" let it start one.
  */
-import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { InboundMessage } from '../../../functions/core/callback';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT } from './gateway';
@@ -42,6 +42,23 @@ export async function withMedia(ctx: IWebhookFunctions, message: InboundMessage,
 	const property = String(ctx.getNodeParameter('mediaBinaryProperty', 'data') || 'data');
 	const media = await downloadMedia(ctx, message, mode, property);
 	return [{ json: { ...json, ...media.json }, ...(media.binary ? { binary: media.binary } : {}) }];
+}
+
+/** Who has the user and whether this message was answered with a transfer, as the item reports them. */
+export interface HandoffOfPush {
+	humanSession: HandoffView['humanSession'];
+	transferred: boolean;
+}
+
+/**
+ * What a user's message starts, in either mode: nothing when the node's filters or "Skip While a Human Has
+ * the User" drop it, otherwise one item (with its file when Download Media is on). `mode` is the item's
+ * `mode` field: the callback mode in Direct mode, `gateway` in Gateway mode.
+ */
+export async function startFromMessage(ctx: IWebhookFunctions, message: InboundMessage, source: 'direct' | 'gateway', mode: string, handoff: HandoffOfPush): Promise<IWebhookResponseData> {
+	const { humanSession, transferred } = handoff;
+	if (!wanted(ctx, message) || skippedForHuman(ctx, humanSession, transferred)) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession), transferred })] };
 }
 
 /**

@@ -3,7 +3,7 @@
  * in plain mode, replayed signed URLs (refused). Kept in the workflow's static data and, for copies that
  * arrive together, in this process (static data is saved only after the webhook answered).
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
 /** How long a push's key is remembered to drop WeChat's retries (it retries within ~15 s). */
 const DEDUP_TTL_MS = 10 * 60_000;
@@ -26,6 +26,15 @@ export function seenBefore(staticData: IDataObject, scope: string, key: string, 
 		staticData.pushKeys = stored;
 	}
 	return seen;
+}
+
+/**
+ * Whether this push is WeChat's (or the product's) retry of one already handled, to be dropped: Keep
+ * Retries is off and the node has seen its key before (seenBefore, which records a new key). Direct mode
+ * keys a push by its message, Gateway mode by its event id.
+ */
+export function droppedAsRetry(ctx: IWebhookFunctions, options: IDataObject, key: string): boolean {
+	return !options.keepRetries && seenBefore(ctx.getWorkflowStaticData('node'), `${ctx.getNode().id}`, key, Date.now());
 }
 
 /**
