@@ -9,7 +9,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { createHarness, loadPackage } from './harness';
+import { callWebhook, createHarness, loadPackage } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
 const TOKEN = 'handoffToken1';
@@ -35,27 +35,20 @@ let nonces = 7;
 
 /** The trigger's webhook() for one plain-mode push, with the workflow's static data. */
 async function push(staticData: IDataObject, xml: string, options: IDataObject = {}) {
-  const sent: { body?: string } = {};
-  const res = { status: () => res, type: () => res, send: (b: string) => ((sent.body = b), res) };
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(nonces++);
   const query = { timestamp, nonce, signature: computeSignature(TOKEN, timestamp, nonce) };
-  const params: IDataObject = { mode: 'direct', messageTypes: [], events: [], options };
-  const ctx = {
-    getResponseObject: () => res,
-    getRequestObject: () => ({ method: 'POST', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) }),
-    getQueryData: () => query,
-    getBodyData: () => ({}),
-    getWebhookName: () => 'default',
-    getCredentials: async () => ({ token: TOKEN, encodingAesKey: '', appId: '' }),
-    getNodeParameter: (name: string, fallback: unknown) => params[name] ?? fallback,
+  const { answer, items } = await callWebhook(trigger, {
+    headers: { 'content-type': 'text/xml' },
+    rawBody: Buffer.from(xml),
+    query,
+    parameters: { mode: 'direct', messageTypes: [], events: [], options },
     // n8n hands the trigger the workflow's global static data, which the action node wrote to.
-    getWorkflowStaticData: (type: string) => (type === 'global' ? ((staticData.global ??= {}) as IDataObject) : ((staticData.node ??= {}) as IDataObject)),
-    getNode: () => ({ id: 't1', name: 'Trigger' }),
-    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
-  };
-  const result = await trigger.webhook!.call(ctx as never);
-  return { body: sent.body, items: ((result.workflowData as { json: IDataObject }[][] | undefined)?.[0] ?? []).map((i) => i.json) };
+    staticData: (type: string) => (type === 'global' ? ((staticData.global ??= {}) as IDataObject) : ((staticData.node ??= {}) as IDataObject)),
+    credentials: { token: TOKEN, encodingAesKey: '', appId: '' },
+    nodeId: 't1',
+  });
+  return { body: answer.body, items: items ?? [] };
 }
 
 let seq = 1714112400;

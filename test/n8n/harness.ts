@@ -260,6 +260,74 @@ Container.set(ErrorReporter, {
   info: () => undefined,
 } as unknown as ErrorReporter);
 
+/** What a trigger's webhook() answered through the response object n8n hands it. */
+export interface WebhookAnswer {
+  status?: number;
+  type?: string;
+  body?: string;
+}
+
+/** The response object n8n hands a webhook (`status`, `type`, `send`, chained), recording the answer. */
+export function webhookResponse() {
+  const answer: WebhookAnswer = {};
+  const res = {
+    status(code: number) {
+      answer.status = code;
+      return res;
+    },
+    type(contentType: string) {
+      answer.type = contentType;
+      return res;
+    },
+    send(body: string) {
+      answer.body = body;
+      return res;
+    },
+  };
+  return { res, answer };
+}
+
+/** One request to a trigger's webhook() through a minimal IWebhookFunctions (see callWebhook). */
+export interface MinimalWebhookCall {
+  method?: 'GET' | 'POST';
+  headers: Record<string, unknown>;
+  rawBody?: Buffer;
+  query?: Record<string, string>;
+  /** The node's parameters; a name not here reads as the trigger's own fallback. */
+  parameters: Record<string, unknown>;
+  /** The workflow's static data, or one object a kind (`node`, `global`) as n8n keeps them. */
+  staticData: Record<string, unknown> | ((type: string) => Record<string, unknown>);
+  /** What getCredentials answers (Direct mode's callback credential). */
+  credentials?: Record<string, unknown>;
+  /** The node's id (the trigger keeps this process's memory of pushes per node id). */
+  nodeId: string;
+}
+
+/**
+ * Calls a trigger's webhook() with a minimal IWebhookFunctions instead of n8n-core's WebhookContext (that
+ * is `createHarness().webhook`): for checks that need only the request, the node's parameters, its static
+ * data and credential. Answers what the trigger answered and the JSON of the items it started with.
+ */
+export async function callWebhook(trigger: INodeType, call: MinimalWebhookCall): Promise<{ result: IWebhookResponseData; answer: WebhookAnswer; items?: IDataObject[] }> {
+  const { res, answer } = webhookResponse();
+  const method = call.method ?? 'POST';
+  const { parameters, staticData } = call;
+  const ctx = {
+    getResponseObject: () => res,
+    getRequestObject: () => ({ method, headers: call.headers, rawBody: call.rawBody }),
+    getQueryData: () => call.query ?? {},
+    getBodyData: () => ({}),
+    getWebhookName: () => (method === 'GET' ? 'setup' : 'default'),
+    getCredentials: async () => call.credentials ?? {},
+    getNodeParameter: (name: string, fallback: unknown) => (name in parameters ? parameters[name] : fallback),
+    getWorkflowStaticData: (type: string) => (typeof staticData === 'function' ? staticData(type) : staticData),
+    getNode: () => ({ id: call.nodeId, name: 'Trigger' }),
+    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
+  };
+  const result = await trigger.webhook!.call(ctx as never);
+  return { result, answer, items: (result.workflowData as { json: IDataObject }[][] | undefined)?.[0]?.map((i) => i.json) };
+}
+
 export interface HarnessOptions {
   credentials: Record<string, { type: string; data: ICredentialDataDecryptedObject }>;
 }
@@ -382,20 +450,7 @@ export function createHarness(options: HarnessOptions) {
     };
     const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
     const hooks = new ExecutionLifecycleHooks('webhook', 'exec-hook', { id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
-    const sent: { status?: number; body?: string } = {};
-    const res = {
-      status(code: number) {
-        sent.status = code;
-        return res;
-      },
-      type() {
-        return res;
-      },
-      send(body: string) {
-        sent.body = body;
-        return res;
-      },
-    };
+    const { res, answer } = webhookResponse();
     const req = { method: request.method ?? 'POST', headers: request.headers ?? {}, query: request.query ?? {}, rawBody: request.rawBody, body: {} };
     const additionalData = Object.assign(additionalDataFor(hooks), { httpRequest: req, httpResponse: res });
     const webhookData = {
@@ -409,7 +464,7 @@ export function createHarness(options: HarnessOptions) {
     const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData, [], null);
     const type = nodeTypes.getByName(node.type);
     const result = await type.webhook!.call(context);
-    return { ...sent, items: result.workflowData?.[0], result };
+    return { status: answer.status, body: answer.body, items: result.workflowData?.[0], result };
   }
 
   return { run, webhook, nodes, credentials, credentialsHelper, nodeTypes };

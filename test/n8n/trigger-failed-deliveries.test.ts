@@ -12,7 +12,7 @@ import { createSubscription } from '../../functions/handlers/webhooks/subscripti
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { waitUntil } from '../webhooks/receiver';
 import * as gateway from '../../n8n-nodes/nodes/WeChatKfTrigger/gateway';
-import { loadPackage } from './harness';
+import { callWebhook, loadPackage } from './harness';
 
 const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
 
@@ -23,27 +23,14 @@ interface Call {
 
 /** Runs the trigger's webhook() on one delivery, as n8n's webhook server would. */
 async function runWebhook(request: { headers: IncomingHttpHeaders; body: string }, params: Record<string, unknown>, staticData: Record<string, unknown>): Promise<Call> {
-  const call: Call = {};
-  const res = {
-    status: (code: number) => ((call.status = code), res),
-    type: () => res,
-    send: () => res,
-  };
-  const all: Record<string, unknown> = { messageTypes: [], events: [], options: {}, ...params };
-  const ctx = {
-    getResponseObject: () => res,
-    getRequestObject: () => ({ method: 'POST', headers: request.headers, rawBody: Buffer.from(request.body) }),
-    getQueryData: () => ({}),
-    getBodyData: () => ({}),
-    getWebhookName: () => 'default',
-    getNodeParameter: (name: string, fallback: unknown) => (name in all ? all[name] : fallback),
-    getWorkflowStaticData: () => staticData,
-    getNode: () => ({ id: 'trigger-failed', name: 'Trigger' }),
-    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
-  };
-  const result = await trigger.webhook!.call(ctx as never);
-  call.items = (result.workflowData as { json: Record<string, unknown> }[][] | undefined)?.[0]?.map((i) => i.json);
-  return call;
+  const { answer, items } = await callWebhook(trigger, {
+    headers: request.headers,
+    rawBody: Buffer.from(request.body),
+    parameters: { messageTypes: [], events: [], options: {}, ...params },
+    staticData,
+    nodeId: 'trigger-failed',
+  });
+  return { status: answer.status, items };
 }
 
 let dataDir: string;

@@ -15,7 +15,7 @@ import { signDelivery } from '../../functions/core/webhooks/signature';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { waitUntil } from '../webhooks/receiver';
-import { loadPackage } from './harness';
+import { callWebhook, loadPackage } from './harness';
 
 const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
 
@@ -27,36 +27,16 @@ interface Call {
 
 /** Runs the trigger's webhook() on one request, with a minimal IWebhookFunctions. */
 async function runWebhook(request: { headers: IncomingHttpHeaders; body: string; query?: Record<string, string> }, params: Record<string, unknown>, staticData: Record<string, unknown>, credentials: Record<string, unknown> = {}): Promise<Call> {
-  const call: Call = {};
-  const res = {
-    status(code: number) {
-      call.status = code;
-      return res;
-    },
-    type() {
-      return res;
-    },
-    send(body: string) {
-      call.body = body;
-      return res;
-    },
-  };
-  const all = { messageTypes: [], events: [], options: {}, ...params };
-  const ctx = {
-    getResponseObject: () => res,
-    getRequestObject: () => ({ method: 'POST', headers: request.headers, rawBody: Buffer.from(request.body) }),
-    getQueryData: () => request.query ?? {},
-    getBodyData: () => ({}),
-    getWebhookName: () => 'default',
-    getCredentials: async () => credentials,
-    getNodeParameter: (name: string, fallback: unknown) => (name in all ? all[name as keyof typeof all] : fallback),
-    getWorkflowStaticData: () => staticData,
-    getNode: () => ({ id: 'trigger-gw', name: 'Trigger' }),
-    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
-  };
-  const result = await trigger.webhook!.call(ctx as never);
-  call.items = (result.workflowData as { json: Record<string, unknown> }[][] | undefined)?.[0]?.map((i) => i.json);
-  return call;
+  const { answer, items } = await callWebhook(trigger, {
+    headers: request.headers,
+    rawBody: Buffer.from(request.body),
+    query: request.query,
+    parameters: { messageTypes: [], events: [], options: {}, ...params },
+    staticData,
+    credentials,
+    nodeId: 'trigger-gw',
+  });
+  return { status: answer.status, body: answer.body, items };
 }
 
 let dataDir: string;

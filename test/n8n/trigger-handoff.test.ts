@@ -7,7 +7,7 @@
 import { computeSignature, WeChatCrypto } from '../../functions/core/callback';
 import type { IDataObject } from 'n8n-workflow';
 import { markUser } from '../../n8n-nodes/shared/handoff-state';
-import { loadPackage } from './harness';
+import { callWebhook, loadPackage } from './harness';
 
 const TOKEN = 'triggerToken1';
 const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -17,35 +17,15 @@ const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
 type Sent = { status?: number; type?: string; body?: string };
 
 function call(opts: { query: Record<string, string>; body: string; staticData: IDataObject; aes?: boolean; options?: Record<string, unknown> }) {
-  const sent: Sent = {};
-  const res = {
-    status(code: number) {
-      sent.status = code;
-      return res;
-    },
-    type(t: string) {
-      sent.type = t;
-      return res;
-    },
-    send(body: string) {
-      sent.body = body;
-      return res;
-    },
-  };
-  const params = { mode: 'direct', messageTypes: [], events: [], options: opts.options ?? {} };
-  const ctx = {
-    getResponseObject: () => res,
-    getRequestObject: () => ({ method: 'POST', headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(opts.body) }),
-    getQueryData: () => opts.query,
-    getBodyData: () => ({}),
-    getWebhookName: () => 'default',
-    getCredentials: async () => ({ token: TOKEN, encodingAesKey: opts.aes ? AES : '', appId: APPID }),
-    getNodeParameter: (name: string, fallback: unknown) => (name in params ? params[name as keyof typeof params] : fallback),
-    getWorkflowStaticData: () => opts.staticData,
-    getNode: () => ({ id: 'trigger1', name: 'Trigger' }),
-    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
-  };
-  return trigger.webhook!.call(ctx as never).then((result) => ({ items: ((result.workflowData as { json: Record<string, any> }[][] | undefined)?.[0] ?? []).map((i) => i.json), sent }));
+  return callWebhook(trigger, {
+    headers: { 'content-type': 'text/xml' },
+    rawBody: Buffer.from(opts.body),
+    query: opts.query,
+    parameters: { mode: 'direct', messageTypes: [], events: [], options: opts.options ?? {} },
+    staticData: opts.staticData,
+    credentials: { token: TOKEN, encodingAesKey: opts.aes ? AES : '', appId: APPID },
+    nodeId: 'trigger1',
+  }).then(({ items, answer }) => ({ items: (items ?? []) as Record<string, any>[], sent: answer }));
 }
 
 /** A fresh nonce for every push, as WeChat's: plain mode accepts each signed URL for one message only. */

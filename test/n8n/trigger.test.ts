@@ -4,7 +4,7 @@
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import { computeSignature, WeChatCrypto } from '../../functions/core/callback';
-import { loadPackage } from './harness';
+import { callWebhook, loadPackage } from './harness';
 
 const TOKEN = 'triggerToken1';
 const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -23,40 +23,23 @@ function call(opts: {
   /** The node's id; this process's memory of pushes is kept per node id, the static data is not. */
   nodeId?: string;
 }) {
-  const sent: { status?: number; body?: string } = {};
-  const res = {
-    status(code: number) {
-      sent.status = code;
-      return res;
-    },
-    type() {
-      return res;
-    },
-    send(body: string) {
-      sent.body = body;
-      return res;
-    },
-  };
   const staticData = opts.staticData ?? {};
-  const params = { messageTypes: [], events: [], options: {}, ...(opts.params ?? {}) };
-  const ctx = {
-    getResponseObject: () => res,
-    getRequestObject: () => ({ method: opts.method, headers: { 'content-type': 'text/xml' }, rawBody: opts.body !== undefined ? Buffer.from(opts.body) : undefined }),
-    getQueryData: () => opts.query,
-    getBodyData: () => ({}),
-    getWebhookName: () => (opts.method === 'GET' ? 'setup' : 'default'),
-    getCredentials: async () => ({
+  return callWebhook(trigger, {
+    method: opts.method,
+    headers: { 'content-type': 'text/xml' },
+    rawBody: opts.body !== undefined ? Buffer.from(opts.body) : undefined,
+    query: opts.query,
+    parameters: { messageTypes: [], events: [], options: {}, ...(opts.params ?? {}) },
+    staticData,
+    credentials: {
       token: TOKEN,
       encodingAesKey: opts.aes === false ? '' : AES,
       appId: APPID,
       ...(opts.callbackMode !== undefined ? { callbackMode: opts.callbackMode } : {}),
-    }),
-    getNodeParameter: (name: string, fallback: unknown) => (name in params ? params[name as keyof typeof params] : fallback),
-    getWorkflowStaticData: () => staticData,
-    getNode: () => ({ id: opts.nodeId ?? 'trigger1', name: 'Trigger' }),
-    helpers: { returnJsonArray: (items: unknown[]) => items.map((json) => ({ json })) },
-  };
-  return trigger.webhook!.call(ctx as never).then((result) => ({ result, sent, staticData }));
+    },
+    nodeId: opts.nodeId ?? 'trigger1',
+    // What this file checks of the answer: its status and body.
+  }).then(({ result, answer }) => ({ result, sent: { status: answer.status, body: answer.body }, staticData }));
 }
 
 /** A fresh nonce for every signed query: WeChat's is random, and plain mode accepts each signed URL once. */
