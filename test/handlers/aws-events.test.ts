@@ -4,39 +4,28 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { eventBridgeEvent, httpApiEvent, restEvent, sqsRecord } from '../support/aws-events';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
-import { configFromEnv } from '../../functions/handlers/config';
-import { createContext, type AppContext } from '../../functions/handlers/context';
+import type { Sandbox } from '../../functions/sandbox';
+import type { AppContext } from '../../functions/handlers/context';
 import { createOperationHandler } from '../../functions/handlers/operation-handler';
 import { createInteractionsHandler } from '../../functions/handlers/interactions-handler';
-import { MemoryPublisher } from '../../functions/handlers/publisher';
+import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 
 const SEND = '/cgi-bin/message/custom/send';
 
 describe('Lambda handlers with real-shaped AWS events', () => {
+  let product: HandlerProduct;
   let sandbox: Sandbox;
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   let ctx: AppContext;
   const getContext = async () => ctx;
+  const userWritesIn = (openid: string) => product.userWritesIn(openid);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ quiet: true });
-    dynamo = await startEmbeddedDynamo({});
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    const config = configFromEnv({ TABLE_NAME: 'handlers-test', WECHAT_API_BASE_URL: sandbox.url, DYNAMODB_ENDPOINT: dynamo.endpoint });
-    await ensureTable(client, config.tableName);
-    ctx = await createContext({ config, dynamo: client, publisher: new MemoryPublisher(), secrets: async () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+    product = await startHandlerProduct({ tableName: 'handlers-test' });
+    ({ sandbox, ctx } = product);
   });
   afterAll(async () => {
-    await sandbox.stop();
-    await dynamo.stop();
+    await product?.stop();
   });
-
-  async function userWritesIn(openid: string) {
-    await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
-    await ctx.windows.recordInbound(openid, 'message', Date.now());
-  }
 
   it('answers an HTTP API (payload 2.0) request in the 2.0 shape', async () => {
     await userWritesIn('oV2');

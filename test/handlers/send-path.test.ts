@@ -6,54 +6,46 @@
  */
 import { utf8Bytes } from '../../functions/core/text-split';
 import { FetchTransport, type HttpRequest } from '../../functions/core/transport';
-import { configFromEnv } from '../../functions/handlers/config';
-import { createContext, type AppContext } from '../../functions/handlers/context';
+import type { AppContext } from '../../functions/handlers/context';
 import { createOperationHandler } from '../../functions/handlers/operation-handler';
-import { MemoryPublisher } from '../../functions/handlers/publisher';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
+import type { MemoryPublisher } from '../../functions/handlers/publisher';
+import type { Sandbox } from '../../functions/sandbox';
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
+import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 import { mixedAnswer } from '../support/long-text';
 
 const SEND = '/cgi-bin/message/custom/send';
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
 describe('the send path on the wire', () => {
+  let product: HandlerProduct;
   let sandbox: Sandbox;
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   let ctx: AppContext;
   let publisher: MemoryPublisher;
   /** Every DynamoDB command and WeChat request, in order: `ddb:UpdateItemCommand`, `wechat:/cgi-bin/...`. */
   const wire: string[] = [];
   const getContext = async () => ctx;
+  const userWritesIn = (openid: string) => product.userWritesIn(openid);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ quiet: true });
-    dynamo = await startEmbeddedDynamo({});
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        wire.push(`ddb:${context.commandName}`);
-        return next(args);
-      },
-      { step: 'initialize', name: 'wireLog' },
-    );
     const fetchTransport = new FetchTransport();
-    const transport = { send: (request: HttpRequest) => (wire.push(`wechat:${new URL(request.url).pathname}`), fetchTransport.send(request)) };
-    const config = configFromEnv({ TABLE_NAME: 'send-path', WECHAT_API_BASE_URL: sandbox.url, DYNAMODB_ENDPOINT: dynamo.endpoint });
-    await ensureTable(client, config.tableName);
-    publisher = new MemoryPublisher();
-    ctx = await createContext({ config, dynamo: client, transport, publisher, secrets: async () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+    product = await startHandlerProduct({
+      tableName: 'send-path',
+      onClient: (client) =>
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            wire.push(`ddb:${context.commandName}`);
+            return next(args);
+          },
+          { step: 'initialize', name: 'wireLog' },
+        ),
+      transport: { send: (request: HttpRequest) => (wire.push(`wechat:${new URL(request.url).pathname}`), fetchTransport.send(request)) },
+    });
+    ({ sandbox, ctx, publisher } = product);
   });
   afterAll(async () => {
-    await sandbox.stop();
-    await dynamo.stop();
+    await product?.stop();
   });
-
-  async function userWritesIn(openid: string) {
-    await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
-    await ctx.windows.recordInbound(openid, 'message', Date.now());
-  }
 
   it('makes one DynamoDB write before WeChat is called, and writes the record after WeChat answered', async () => {
     // prepare: a warm token, so the only traffic is the send's own
