@@ -7,17 +7,15 @@
  *
  * Needs: `bash test/n8n-e2e/install.sh` (or N8N_E2E_DIR) and `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, ownerSession, run, startN8n, waitFor, waitForPushWebhook } from './support';
+import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, type N8nServer, type N8nUnderTest } from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
 const WEBHOOK_ID = 'wechat-e2e-callback-mode';
 const WORKFLOW_ID = 'wfCbModeE2E00001';
+const CALLBACK_CRED = { weChatCallbackApi: { id: 'credCbModeE2E001', name: 'WeChat callback' } };
 
 jest.setTimeout(300_000);
 
@@ -37,7 +35,7 @@ function triggerWorkflow() {
         position: [0, 0],
         webhookId: WEBHOOK_ID,
         parameters: { messageTypes: [], events: [] },
-        credentials: { weChatCallbackApi: { id: 'credCbModeE2E001', name: 'WeChat callback' } },
+        credentials: CALLBACK_CRED,
       },
       { id: 'm2', name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
     ],
@@ -46,36 +44,26 @@ function triggerWorkflow() {
 
 describeWithN8n()('n8n 2.8.4: the trigger follows the callback mode (safe with an EncodingAESKey)', () => {
   let sandbox: Sandbox;
-  let work = '';
+  let n8n: N8nUnderTest;
   let port = 0;
-  let n8nServer: ReturnType<typeof startN8n> | undefined;
+  let n8nServer: N8nServer | undefined;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-cbmode-'));
-    port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    const env = n8nEnv(work, port, await freePort());
-    await installPackage(work);
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([{ id: 'credCbModeE2E001', name: 'WeChat callback', type: 'weChatCallbackApi', data: { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId } }]),
-    );
-    writeFileSync(join(work, 'workflow.json'), JSON.stringify(triggerWorkflow()));
-    for (const args of [['import:credentials', `--input=${join(work, 'credentials.json')}`], ['import:workflow', `--input=${join(work, 'workflow.json')}`], ['publish:workflow', `--id=${WORKFLOW_ID}`]]) {
-      const result = await run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
-    n8nServer = startN8n(env, work);
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, n8nServer.log);
-    sandbox.configureCallback({ url: `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
-    await waitFor('the URL check to pass', async () => (await sandbox.verifyCallback()).ok || undefined, 60_000, n8nServer.log);
-    await waitForPushWebhook(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, n8nServer.log);
+    n8n = await prepareN8n('n8n-e2e-cbmode-');
+    port = n8n.port;
+    await importIntoN8n(n8n, {
+      credentials: [callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId })],
+      workflows: { 'workflow.json': triggerWorkflow() },
+      publish: [WORKFLOW_ID],
+    });
+    n8nServer = await n8n.start();
+    await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, n8nServer.log);
   });
 
   afterAll(async () => {
-    await n8nServer?.stop();
+    await n8n?.stop();
     await sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('refuses a forged plain push with 401 and runs nothing; the real encrypted push runs once', async () => {

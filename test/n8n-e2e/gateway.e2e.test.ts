@@ -7,20 +7,21 @@
  *
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, nodeType, ownerSession, run, startN8n, waitFor } from './support';
+import { describeWithN8n, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, type N8nServer, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_gateway';
 const WEBHOOK_ID = 'wechat-gateway-e2e';
 const WORKFLOW_ID = 'wfGatewayE2E0001';
+const GATEWAY_CRED = { weChatKfGatewayApi: { id: 'credGatewayE2E01', name: 'Product gateway' } };
 
 jest.setTimeout(300_000);
 
 function gatewayWorkflow() {
-  const credentials = { weChatKfGatewayApi: { id: 'credGatewayE2E01', name: 'Product gateway' } };
+  const credentials = GATEWAY_CRED;
   return {
     id: WORKFLOW_ID,
     name: 'E2E gateway trigger',
@@ -60,49 +61,27 @@ function gatewayWorkflow() {
 
 describeWithN8n()('n8n 2.8.4 with the product as gateway', () => {
   let product: LocalProduct | undefined;
-  let n8n: ReturnType<typeof startN8n> | undefined;
-  let work = '';
+  let setUp: N8nUnderTest;
+  let n8n: N8nServer | undefined;
   let dataDir = '';
-  let port = 0;
 
   beforeAll(async () => {
-    if (!existsSync(N8N_BIN)) throw new Error(MISSING);
-    work = mkdtempSync(join(tmpdir(), 'n8n-gateway-e2e-'));
     dataDir = mkdtempSync(join(tmpdir(), 'product-gateway-e2e-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
-    port = await freePort();
-    const env = n8nEnv(work, port, await freePort());
-    await installPackage(work);
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        {
-          id: 'credGatewayE2E01',
-          name: 'Product gateway',
-          type: 'weChatKfGatewayApi',
-          data: { url: product.url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' },
-        },
-      ]),
-    );
-    writeFileSync(join(work, 'workflow.json'), JSON.stringify(gatewayWorkflow()));
-    for (const args of [['import:credentials', `--input=${join(work, 'credentials.json')}`], ['import:workflow', `--input=${join(work, 'workflow.json')}`], ['publish:workflow', `--id=${WORKFLOW_ID}`]]) {
-      const result = await run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
-    n8n = startN8n(env, work);
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, n8n.log);
+    setUp = await prepareN8n('n8n-gateway-e2e-');
+    await importIntoN8n(setUp, { credentials: [gatewayCredential(GATEWAY_CRED.weChatKfGatewayApi, product.url)], workflows: { 'workflow.json': gatewayWorkflow() }, publish: [WORKFLOW_ID] });
+    n8n = await setUp.start();
   });
 
   afterAll(async () => {
-    await n8n?.stop();
+    await setUp?.stop();
     await product?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('activating subscribes the workflow; a push to /callback starts it; its reply passes the window gate; deactivating unsubscribes', async () => {
     // Assess activation: the trigger subscribed its own production URL, nobody copied a URL or a secret
-    const webhookUrl = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`;
+    const webhookUrl = setUp.triggerUrl(WEBHOOK_ID);
     const subscription = await waitFor('the subscription', async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, n8n!.log);
     expect(subscription.events).toEqual(['message.*', 'event.*']);
 
@@ -118,7 +97,7 @@ describeWithN8n()('n8n 2.8.4 with the product as gateway', () => {
     expect((await product!.webhooks.subscriptions.get(subscription.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 0 });
 
     // Act: deactivate the workflow as the editor does
-    const rest = await ownerSession(`http://127.0.0.1:${port}`);
+    const rest = await ownerSession(`http://127.0.0.1:${setUp.port}`);
     const deactivated = await rest('POST', `/workflows/${WORKFLOW_ID}/deactivate`, {});
     expect(deactivated.status).toBe(200);
 

@@ -8,17 +8,26 @@
  *
  * Needs: `bash test/n8n-e2e/install.sh` (or N8N_E2E_DIR) and `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, run, startN8n, waitFor, waitForPushWebhook } from './support';
+import {
+  callbackCredential,
+  connectCallback,
+  describeWithN8n,
+  importIntoN8n,
+  nodeType,
+  prepareN8n,
+  sandboxCredential,
+  waitFor,
+  type N8nServer,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID = 'o_e2e_handoff';
 const KF = 'agent1@sandbox';
 const CALLBACK_TOKEN = 'e2eHandoff123';
 const WEBHOOK_ID = 'wechat-e2e-handoff';
 const WECHAT = { weChatOfficialAccountApi: { id: 'credHandoffWx001', name: 'WeChat sandbox' } };
+const CALLBACK_CRED = { weChatCallbackApi: { id: 'credHandoffCb001', name: 'WeChat callback' } };
 
 jest.setTimeout(300_000);
 
@@ -41,7 +50,7 @@ function handoffWorkflow() {
         position: [0, 0],
         webhookId: WEBHOOK_ID,
         parameters: { messageTypes: [], events: [], options: { skipHumanSessions: true } },
-        credentials: { weChatCallbackApi: { id: 'credHandoffCb001', name: 'WeChat callback' } },
+        credentials: CALLBACK_CRED,
       },
       {
         id: 'h2',
@@ -82,32 +91,19 @@ function handoffWorkflow() {
 
 describeWithN8n()('n8n 2.8.4: hand a user to a human, and stay silent while the session is open', () => {
   let sandbox: Sandbox;
-  let work = '';
-  let n8nServer: ReturnType<typeof startN8n> | undefined;
+  let n8n: N8nUnderTest;
+  let n8nServer: N8nServer | undefined;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-handoff-'));
-    const port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    const env = n8nEnv(work, port, await freePort());
-    await installPackage(work);
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        { id: WECHAT.weChatOfficialAccountApi.id, name: 'WeChat sandbox', type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
-        { id: 'credHandoffCb001', name: 'WeChat callback', type: 'weChatCallbackApi', data: { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId } },
-      ]),
-    );
-    writeFileSync(join(work, 'handoff.json'), JSON.stringify(handoffWorkflow()));
-    for (const args of [['import:credentials', `--input=${join(work, 'credentials.json')}`], ['import:workflow', `--input=${join(work, 'handoff.json')}`], ['publish:workflow', '--id=wfHandoffE2E0001']]) {
-      const result = await run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
-    n8nServer = startN8n(env, work);
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, n8nServer.log);
-    sandbox.configureCallback({ url: `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, token: CALLBACK_TOKEN, mode: 'plain', format: 'xml' });
-    await waitFor('the URL check to pass', async () => (await sandbox.verifyCallback()).ok || undefined, 60_000, n8nServer.log);
-    await waitForPushWebhook(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`, n8nServer.log);
+    n8n = await prepareN8n('n8n-e2e-handoff-');
+    await importIntoN8n(n8n, {
+      credentials: [sandboxCredential(WECHAT.weChatOfficialAccountApi, sandbox), callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId })],
+      workflows: { 'handoff.json': handoffWorkflow() },
+      publish: ['wfHandoffE2E0001'],
+    });
+    n8nServer = await n8n.start();
+    await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, mode: 'plain', format: 'xml' }, n8nServer.log);
     // The agent: a kf account bound to a WeChat user, logged in.
     const token = (await (await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)).json()) as { access_token: string };
     const api = (path: string, body: unknown) => fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
@@ -118,9 +114,8 @@ describeWithN8n()('n8n 2.8.4: hand a user to a human, and stay silent while the 
   });
 
   afterAll(async () => {
-    await n8nServer?.stop();
+    await n8n?.stop();
     await sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   const botReplies = () => sandbox.messages(OPENID).map((m) => (m.body.text as { content: string }).content);

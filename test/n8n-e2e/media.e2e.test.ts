@@ -12,13 +12,26 @@
  *
  * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { jpeg } from '../support/media-samples';
-import { describeWithN8n, freePort, installPackage, N8N_BIN, n8nEnv, nodeType, PACKAGE_DIR, run, startN8n, waitFor, waitForPushWebhook } from './support';
+import {
+  callbackCredential,
+  connectCallback,
+  describeWithN8n,
+  gatewayCredential,
+  importIntoN8n,
+  nodeType,
+  PACKAGE_DIR,
+  prepareN8n,
+  publishWorkflow,
+  sandboxCredential,
+  waitFor,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID_MADE = 'o_e2e_media_made';
 const OPENID_PHOTO = 'o_e2e_media_photo';
@@ -27,6 +40,7 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const WEBHOOK_ID = 'wechat-e2e-media';
 const API_CRED = { weChatOfficialAccountApi: { id: 'credWeChatMedia1', name: 'WeChat sandbox' } };
 const GATEWAY_CRED = { weChatKfGatewayApi: { id: 'credGatewayMed01', name: 'Product gateway' } };
+const CALLBACK_CRED = { weChatCallbackApi: { id: 'credCallbackMed1', name: 'WeChat callback' } };
 
 jest.setTimeout(300_000);
 
@@ -75,7 +89,7 @@ function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unk
 function photoBackExample() {
   const example = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'photo-back.json'), 'utf8')) as { nodes: Array<Record<string, any>> } & Record<string, unknown>;
   const cred = (c: Record<string, { id: string; name: string }>) =>
-    Object.fromEntries(Object.keys(c).map((type) => [type, type === 'weChatCallbackApi' ? { id: 'credCallbackMed1', name: 'WeChat callback' } : API_CRED.weChatOfficialAccountApi]));
+    Object.fromEntries(Object.keys(c).map((type) => [type, type === 'weChatCallbackApi' ? CALLBACK_CRED.weChatCallbackApi : API_CRED.weChatOfficialAccountApi]));
   return {
     ...example,
     id: 'wfMediaEcho00001',
@@ -101,7 +115,7 @@ function downloadAndEchoWorkflow(id = 'wfMediaEcho00001', gateway = false) {
         position: [0, 0],
         webhookId: gateway ? `${WEBHOOK_ID}-gw` : WEBHOOK_ID,
         parameters: { ...(gateway ? { mode: 'gateway' } : {}), messageTypes: ['image'], downloadMedia: true, mediaBinaryProperty: 'photo' },
-        credentials: credentials ?? { weChatCallbackApi: { id: 'credCallbackMed1', name: 'WeChat callback' }, ...API_CRED },
+        credentials: credentials ?? { ...CALLBACK_CRED, ...API_CRED },
       },
       {
         id: 'e2',
@@ -124,48 +138,30 @@ async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buffer> {
 
 describeWithN8n()('n8n 2.8.4: media end to end', () => {
   let sandbox: Sandbox;
-  let work = '';
-  let env: NodeJS.ProcessEnv = {};
-  let port = 0;
-  let server: ReturnType<typeof startN8n> | undefined;
-  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+  let n8n: N8nUnderTest;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-media-'));
-    port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    env = n8nEnv(work, port, await freePort());
-    await installPackage(work);
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        { id: 'credWeChatMedia1', name: 'WeChat sandbox', type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
-        { id: 'credCallbackMed1', name: 'WeChat callback', type: 'weChatCallbackApi', data: { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId } },
-      ]),
-    );
-    writeFileSync(join(work, 'make.json'), JSON.stringify(makeAndSendWorkflow()));
-    writeFileSync(join(work, 'echo.json'), JSON.stringify(photoBackExample()));
-    for (const args of [
-      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
-      ['import:workflow', `--input=${join(work, 'make.json')}`],
-      ['import:workflow', `--input=${join(work, 'echo.json')}`],
-    ]) {
-      const result = await n8n(...args);
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
+    n8n = await prepareN8n('n8n-e2e-media-');
+    await importIntoN8n(n8n, {
+      credentials: [
+        sandboxCredential(API_CRED.weChatOfficialAccountApi, sandbox),
+        callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId }),
+      ],
+      workflows: { 'make.json': makeAndSendWorkflow(), 'echo.json': photoBackExample() },
+    });
   });
 
   afterAll(async () => {
-    await server?.stop();
+    await n8n?.stop();
     await sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('a workflow makes a JPEG from base64 and sends it: the user receives an image of the same bytes', async () => {
     // prepare
     await sandbox.simulateUser(OPENID_MADE, { type: 'text', content: 'send me a picture' });
     // act
-    const result = await n8n('execute', '--id=wfMediaMake00001');
+    const result = await n8n.cli('execute', '--id=wfMediaMake00001');
     // assess
     const sent = sandbox.messages(OPENID_MADE);
     if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
@@ -177,14 +173,9 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
 
   it('a published trigger with Download Media gets the photo a user sent as binary data (sent straight back, byte for byte)', async () => {
     // prepare
-    const published = await n8n('publish:workflow', '--id=wfMediaEcho00001');
-    if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
-    server = startN8n(env, work);
-    const url = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`;
-    sandbox.configureCallback({ url, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, server.log);
-    await waitFor('the URL check to pass', async () => ((await sandbox.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, server.log);
-    await waitForPushWebhook(url, server.log);
+    await publishWorkflow(n8n, 'wfMediaEcho00001');
+    const server = await n8n.start();
+    await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, server.log);
     const photo = jpeg(3456);
     // act
     const push = await sandbox.simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });
@@ -199,43 +190,26 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
 
 describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the product)', () => {
   let product: LocalProduct;
-  let work = '';
   let dataDir = '';
-  let env: NodeJS.ProcessEnv = {};
-  let port = 0;
-  let server: ReturnType<typeof startN8n> | undefined;
-  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+  let n8n: N8nUnderTest;
   const sandbox = () => product.sandbox!;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-media-gw-'));
     dataDir = mkdtempSync(join(tmpdir(), 'product-e2e-media-gw-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
-    port = await freePort();
-    env = n8nEnv(work, port, await freePort());
-    await installPackage(work);
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        { id: 'credGatewayMed01', name: 'Product gateway', type: 'weChatKfGatewayApi', data: { url: product.url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' } },
-      ]),
-    );
-    writeFileSync(join(work, 'make.json'), JSON.stringify(makeAndSendWorkflow('wfMediaMakeGw001', { parameters: { authentication: 'gateway' }, credentials: GATEWAY_CRED }, `${OPENID_MADE}_gw`)));
-    writeFileSync(join(work, 'echo.json'), JSON.stringify(downloadAndEchoWorkflow('wfMediaEchoGw001', true)));
-    for (const args of [
-      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
-      ['import:workflow', `--input=${join(work, 'make.json')}`],
-      ['import:workflow', `--input=${join(work, 'echo.json')}`],
-    ]) {
-      const result = await n8n(...args);
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
+    n8n = await prepareN8n('n8n-e2e-media-gw-');
+    await importIntoN8n(n8n, {
+      credentials: [gatewayCredential(GATEWAY_CRED.weChatKfGatewayApi, product.url)],
+      workflows: {
+        'make.json': makeAndSendWorkflow('wfMediaMakeGw001', { parameters: { authentication: 'gateway' }, credentials: GATEWAY_CRED }, `${OPENID_MADE}_gw`),
+        'echo.json': downloadAndEchoWorkflow('wfMediaEchoGw001', true),
+      },
+    });
   });
 
   afterAll(async () => {
-    await server?.stop();
+    await n8n?.stop();
     await product?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -244,7 +218,7 @@ describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the prod
     const openid = `${OPENID_MADE}_gw`;
     await sandbox().simulateUser(openid, { type: 'text', content: 'send me a picture' });
     // act
-    const result = await n8n('execute', '--id=wfMediaMakeGw001');
+    const result = await n8n.cli('execute', '--id=wfMediaMakeGw001');
     // assess
     const sent = sandbox().messages(openid);
     if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
@@ -256,11 +230,9 @@ describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the prod
 
   it('a published Gateway trigger with Download Media gets the photo a user sent from the product, and sends it back', async () => {
     // prepare
-    const published = await n8n('publish:workflow', '--id=wfMediaEchoGw001');
-    if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
-    server = startN8n(env, work);
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, server.log);
-    const webhookUrl = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}-gw/wechat`;
+    await publishWorkflow(n8n, 'wfMediaEchoGw001');
+    const server = await n8n.start();
+    const webhookUrl = n8n.triggerUrl(`${WEBHOOK_ID}-gw`);
     await waitFor('the subscription', async () => (await product.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, server.log);
     const photo = jpeg(3789);
     // act: a user sends a photo to the product's /callback

@@ -7,18 +7,27 @@
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`. Without the n8n install
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, nodeType, run, waitFor, waitForPushWebhook } from './support';
+import {
+  callbackCredential,
+  connectCallback,
+  describeWithN8n,
+  importIntoN8n,
+  nodeType,
+  prepareN8n,
+  publishWorkflow,
+  sandboxCredential,
+  waitFor,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID_EXECUTE = 'o_e2e_execute';
 const OPENID_TRIGGER = 'o_e2e_trigger';
 const CALLBACK_TOKEN = 'e2eToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const WEBHOOK_ID = 'wechat-e2e';
+const API_CRED = { weChatOfficialAccountApi: { id: 'credWeChatE2E001', name: 'WeChat sandbox' } };
+const CALLBACK_CRED = { weChatCallbackApi: { id: 'credCallbackE2E1', name: 'WeChat callback' } };
 
 jest.setTimeout(300_000);
 
@@ -38,7 +47,7 @@ function sendWorkflow() {
         typeVersion: 1,
         position: [220, 0],
         parameters: { resource: 'message', operation: 'send', touser: OPENID_EXECUTE, msgtype: 'text', content: 'hello from n8n execute' },
-        credentials: { weChatOfficialAccountApi: { id: 'credWeChatE2E001', name: 'WeChat sandbox' } },
+        credentials: API_CRED,
       },
     ],
   };
@@ -60,7 +69,7 @@ function triggerWorkflow() {
         position: [0, 0],
         webhookId: WEBHOOK_ID,
         parameters: { messageTypes: ['text'] },
-        credentials: { weChatCallbackApi: { id: 'credCallbackE2E1', name: 'WeChat callback' } },
+        credentials: CALLBACK_CRED,
       },
       {
         id: 'b2',
@@ -75,7 +84,7 @@ function triggerWorkflow() {
           msgtype: 'text',
           content: '=echo: {{ $json.content }} ({{ $json.messageType }})',
         },
-        credentials: { weChatOfficialAccountApi: { id: 'credWeChatE2E001', name: 'WeChat sandbox' } },
+        credentials: API_CRED,
       },
     ],
   };
@@ -85,68 +94,28 @@ const describeE2E = describeWithN8n();
 
 describeE2E('n8n 2.8.4 end to end', () => {
   let sandbox: Sandbox | undefined;
-  let server: ChildProcess | undefined;
-  let serverLog = '';
-  let work = '';
-  let env: NodeJS.ProcessEnv = {};
-  let port = 0;
-
-  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+  let n8n: N8nUnderTest;
 
   beforeAll(async () => {
-    if (!existsSync(N8N_BIN)) throw new Error(MISSING);
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
-    port = await freePort();
     sandbox = await startSandbox({ quiet: true });
-    env = n8nEnv(work, port, await freePort());
-
-    await installPackage(work);
-
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        {
-          id: 'credWeChatE2E001',
-          name: 'WeChat sandbox',
-          type: 'weChatOfficialAccountApi',
-          data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
-        },
-        { id: 'credCallbackE2E1', name: 'WeChat callback', type: 'weChatCallbackApi', data: { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId } },
-      ]),
-    );
-    writeFileSync(join(work, 'send.json'), JSON.stringify(sendWorkflow()));
-    writeFileSync(join(work, 'trigger.json'), JSON.stringify(triggerWorkflow()));
-    for (const args of [
-      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
-      ['import:workflow', `--input=${join(work, 'send.json')}`],
-      ['import:workflow', `--input=${join(work, 'trigger.json')}`],
-    ]) {
-      const result = await n8n(...args);
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
+    n8n = await prepareN8n('n8n-e2e-');
+    await importIntoN8n(n8n, {
+      credentials: [
+        sandboxCredential(API_CRED.weChatOfficialAccountApi, sandbox),
+        callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId }),
+      ],
+      workflows: { 'send.json': sendWorkflow(), 'trigger.json': triggerWorkflow() },
+    });
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          server?.kill('SIGKILL');
-          r(undefined);
-        }, 15_000);
-        server?.on('exit', () => {
-          clearTimeout(t);
-          r(undefined);
-        });
-      });
-    }
+    await n8n?.stop();
     await sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('`n8n execute --id` runs the action node, which sends a message to the sandbox', async () => {
     await sandbox!.simulateUser(OPENID_EXECUTE, { type: 'text', content: 'hi' });
-    const result = await n8n('execute', '--id=wfSendE2E0000001');
+    const result = await n8n.cli('execute', '--id=wfSendE2E0000001');
     const sent = sandbox!.messages(OPENID_EXECUTE);
     if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
     expect(sent[0]!.body).toEqual({ touser: OPENID_EXECUTE, msgtype: 'text', text: { content: 'hello from n8n execute' } });
@@ -154,18 +123,11 @@ describeE2E('n8n 2.8.4 end to end', () => {
   });
 
   it('`n8n start` with the published trigger workflow answers a signed, encrypted push and replies', async () => {
-    const published = await n8n('publish:workflow', '--id=wfTrigE2E0000001');
-    if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
-    server = spawn(process.execPath, [N8N_BIN, 'start'], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (d) => (serverLog += String(d)));
-    server.stderr!.on('data', (d) => (serverLog += String(d)));
-    const url = `http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat`;
-    sandbox!.configureCallback({ url, token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' });
-    await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, () => serverLog);
-
+    await publishWorkflow(n8n, 'wfTrigE2E0000001');
+    const server = await n8n.start();
+    const url = n8n.triggerUrl(WEBHOOK_ID);
     // WeChat's URL check (GET, echostr) passes once the workflow's webhook is registered.
-    await waitFor('the URL check to pass', async () => ((await sandbox!.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, () => serverLog);
-    await waitForPushWebhook(url, () => serverLog);
+    await connectCallback(sandbox!, url, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, server.log);
 
     // A bad signature is refused with 401.
     const bad = await fetch(`${url}?signature=0000&timestamp=${Math.floor(Date.now() / 1000)}&nonce=1`, { method: 'POST', body: '<xml></xml>', headers: { 'content-type': 'text/xml' } });
@@ -173,7 +135,7 @@ describeE2E('n8n 2.8.4 end to end', () => {
 
     const push = await sandbox!.simulateUser(OPENID_TRIGGER, { type: 'text', content: 'ping' });
     expect(JSON.stringify(push)).toMatch(/success/);
-    const reply = await waitFor('the reply of the workflow', () => sandbox!.messages(OPENID_TRIGGER)[0], 60_000, () => serverLog);
+    const reply = await waitFor('the reply of the workflow', () => sandbox!.messages(OPENID_TRIGGER)[0], 60_000, server.log);
     expect(reply.body).toEqual({ touser: OPENID_TRIGGER, msgtype: 'text', text: { content: 'echo: ping (text)' } });
   });
 });

@@ -9,12 +9,10 @@
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`. Without the n8n install
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, freePort, installPackage, MISSING, N8N_BIN, n8nEnv, run } from './support';
+import { describeWithN8n, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
@@ -66,10 +64,9 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
   let sandbox: Sandbox;
   let short: Sandbox;
   let product: LocalProduct;
-  let work = '';
-  let env: NodeJS.ProcessEnv = {};
+  let setUp: N8nUnderTest;
 
-  const n8n = (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work });
+  const n8n = (...args: string[]) => setUp.cli(...args);
   const execute = async (id: string) => {
     const result = await n8n('execute', `--id=${id}`);
     if (result.code !== 0) throw new Error(`n8n execute --id=${id} failed (${result.code}):\n${result.out.slice(-6000)}`);
@@ -77,31 +74,12 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(N8N_BIN)) throw new Error(MISSING);
-    work = mkdtempSync(join(tmpdir(), 'n8n-e2e-pass-'));
-    sandbox = await startSandbox({ quiet: true });
-    short = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
-    product = await startLocal({ port: 0, dataDir: join(work, 'product'), env: {} });
     // Each test n8n gets its own ports (n8n opens its task broker even for `n8n execute`), so it can run
     // beside the other n8n test files.
-    env = n8nEnv(work, await freePort(), await freePort());
-
-    await installPackage(work);
-
-    const cred = DIRECT.weChatOfficialAccountApi;
-    writeFileSync(
-      join(work, 'credentials.json'),
-      JSON.stringify([
-        { id: cred.id, name: cred.name, type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
-        { id: SHORT.weChatOfficialAccountApi.id, name: SHORT.weChatOfficialAccountApi.name, type: 'weChatOfficialAccountApi', data: { appId: short.appId, appSecret: short.appSecret, baseUrl: short.url, grantMode: 'stable', accessToken: '' } },
-        {
-          id: GATEWAY.weChatKfGatewayApi.id,
-          name: GATEWAY.weChatKfGatewayApi.name,
-          type: 'weChatKfGatewayApi',
-          data: { url: product.url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' },
-        },
-      ]),
-    );
+    setUp = await prepareN8n('n8n-e2e-pass-');
+    sandbox = await startSandbox({ quiet: true });
+    short = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
+    product = await startLocal({ port: 0, dataDir: join(setUp.work, 'product'), env: {} });
     const workflows = [
       workflow('wfHttpGetInfo001', httpRequest({ method: 'GET', url: `${short.url}/cgi-bin/user/info`, sendQuery: true, queryParameters: { parameters: [{ name: 'openid', value: OPENID }] } })),
       workflow('wfHttpPostTag001', httpRequest({ method: 'POST', url: `${short.url}/cgi-bin/tags/create`, sendBody: true, specifyBody: 'json', jsonBody: '{"tag":{"name":"from n8n"}}' })),
@@ -109,14 +87,10 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
       workflow('wfCustomGatewy01', customApiCall('gateway', { method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"via the gateway"}}' })),
       workflow('wfCustomRefuse01', customApiCall('direct', { method: 'POST', path: '/cgi-bin/message/custom/send', body: '{"touser":"x","msgtype":"text","text":{"content":"x"}}' })),
     ];
-    writeFileSync(join(work, 'workflows.json'), JSON.stringify(workflows));
-    for (const args of [
-      ['import:credentials', `--input=${join(work, 'credentials.json')}`],
-      ['import:workflow', `--input=${join(work, 'workflows.json')}`],
-    ]) {
-      const result = await n8n(...args);
-      if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
-    }
+    await importIntoN8n(setUp, {
+      credentials: [sandboxCredential(DIRECT.weChatOfficialAccountApi, sandbox), sandboxCredential(SHORT.weChatOfficialAccountApi, short), gatewayCredential(GATEWAY.weChatKfGatewayApi, product.url)],
+      workflows: { 'workflows.json': workflows },
+    });
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'hi' });
     await short.simulateUser(OPENID, { type: 'text', content: 'hi' });
   });
@@ -125,7 +99,7 @@ describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
     await product?.stop();
     await sandbox?.stop();
     await short?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await setUp?.stop();
   });
 
   it('the HTTP Request node uses the credential as a predefined credential type: the token is added, and renewed once stale', async () => {

@@ -1,12 +1,15 @@
 /**
  * Shared by the real-n8n tests: running n8n's CLI without blocking the event loop, free ports, waiting,
- * installing the built package as a community package in a fresh n8n user folder, and logging in as the
- * owner to use n8n's own REST API (activate / deactivate as the editor does).
+ * installing the built package as a community package in a fresh n8n user folder, importing credentials
+ * and workflows as a user's export would be, starting n8n and pointing the sandbox's callback at a trigger,
+ * and logging in as the owner to use n8n's own REST API (activate / deactivate as the editor does).
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
+import { tmpdir } from 'os';
 import { join } from 'path';
+import type { CallbackConfig, Sandbox } from '../../functions/sandbox';
 
 export const ROOT = join(__dirname, '..', '..');
 export const N8N_DIR = process.env.N8N_E2E_DIR ?? join(ROOT, '.n8n-e2e');
@@ -121,8 +124,15 @@ export async function installPackage(work: string): Promise<void> {
   writeFileSync(join(work, '.n8n', 'nodes', 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-wechat-kf': '0.1.0' } }));
 }
 
+/** A running `n8n start`: its process, its output so far, and how to stop it. */
+export interface N8nServer {
+  child: ChildProcess;
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
 /** Starts `n8n start`; its output is collected in `log()`. */
-export function startN8n(env: NodeJS.ProcessEnv, work: string): { child: ChildProcess; log: () => string; stop: () => Promise<void> } {
+export function startN8n(env: NodeJS.ProcessEnv, work: string): N8nServer {
   let out = '';
   const child = spawn(process.execPath, [N8N_BIN, 'start'], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (out += String(d)));
@@ -145,6 +155,111 @@ export function startN8n(env: NodeJS.ProcessEnv, work: string): { child: ChildPr
       });
     },
   };
+}
+
+/** An n8n of a test file: its user folder (`work`), port and environment, with the built package installed. */
+export interface N8nUnderTest {
+  work: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  /** n8n's CLI on this user folder (`import:*`, `publish:workflow`, `execute`). */
+  cli(...args: string[]): Promise<{ code: number | null; out: string }>;
+  /** The production URL of a trigger's webhook (`/webhook/<webhookId>/wechat`). */
+  triggerUrl(webhookId: string): string;
+  /** `n8n start`, once it answers /healthz (stopped again if it never does, so no n8n outlives its test). */
+  start(): Promise<N8nServer>;
+  /** Stops the n8n that start() started, if any, and removes the user folder (for afterAll). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh n8n user folder (under the temp folder, named from `prefix`) on ports of its own, with the built
+ * package installed as a community package. Fails at once when n8n is not installed.
+ */
+export async function prepareN8n(prefix: string): Promise<N8nUnderTest> {
+  if (!existsSync(N8N_BIN)) throw new Error(MISSING);
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const port = await freePort();
+  const env = n8nEnv(work, port, await freePort());
+  try {
+    await installPackage(work);
+  } catch (error) {
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+  let server: N8nServer | undefined;
+  return {
+    work,
+    port,
+    env,
+    cli: (...args: string[]) => run(process.execPath, [N8N_BIN, ...args], { env, cwd: work }),
+    triggerUrl: (webhookId: string) => `http://127.0.0.1:${port}/webhook/${webhookId}/wechat`,
+    async start() {
+      const started = startN8n(env, work);
+      server = started;
+      try {
+        await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, started.log);
+      } catch (error) {
+        await started.stop();
+        throw error;
+      }
+      return started;
+    },
+    async stop() {
+      await server?.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A WeChat Official Account API credential (Direct mode's token) on the sandbox. */
+export function sandboxCredential(ref: { id: string; name: string }, sandbox: Pick<Sandbox, 'appId' | 'appSecret' | 'url'>) {
+  return { ...ref, type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } };
+}
+
+/** A WeChat callback credential (the trigger's Token and EncodingAESKey; '' for plain mode). */
+export function callbackCredential(ref: { id: string; name: string }, data: { token: string; encodingAesKey: string; appId: string }) {
+  return { ...ref, type: 'weChatCallbackApi', data };
+}
+
+/** A gateway credential on the product at `url`, with AWS's documented example access keys. */
+export function gatewayCredential(ref: { id: string; name: string }, url: string) {
+  return { ...ref, type: 'weChatKfGatewayApi', data: { url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' } };
+}
+
+/**
+ * Imports credentials and workflows with n8n's CLI, as a user imports an export (`workflows`: a file name
+ * to its workflow, or a list of them), then publishes the workflows named in `publish`. Throws with n8n's
+ * output when a step fails.
+ */
+export async function importIntoN8n(n8n: N8nUnderTest, what: { credentials: unknown[]; workflows: Record<string, unknown>; publish?: string[] }): Promise<void> {
+  writeFileSync(join(n8n.work, 'credentials.json'), JSON.stringify(what.credentials));
+  const steps = [['import:credentials', `--input=${join(n8n.work, 'credentials.json')}`]];
+  for (const [file, workflow] of Object.entries(what.workflows)) {
+    writeFileSync(join(n8n.work, file), JSON.stringify(workflow));
+    steps.push(['import:workflow', `--input=${join(n8n.work, file)}`]);
+  }
+  for (const id of what.publish ?? []) steps.push(['publish:workflow', `--id=${id}`]);
+  for (const args of steps) {
+    const result = await n8n.cli(...args);
+    if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.code}):\n${result.out.slice(-4000)}`);
+  }
+}
+
+/** Publishes one imported workflow (as the editor's Publish does), throwing with n8n's output if it fails. */
+export async function publishWorkflow(n8n: N8nUnderTest, id: string): Promise<void> {
+  const published = await n8n.cli('publish:workflow', `--id=${id}`);
+  if (published.code !== 0) throw new Error(`n8n publish:workflow failed:\n${published.out.slice(-4000)}`);
+}
+
+/**
+ * Points the sandbox's callback (as a developer does in WeChat's console) at a published trigger, and waits
+ * until WeChat's URL check passes and the push webhook is registered too (waitForPushWebhook).
+ */
+export async function connectCallback(sandbox: Sandbox, url: string, callback: Omit<CallbackConfig, 'url'>, log: () => string): Promise<void> {
+  sandbox.configureCallback({ url, ...callback });
+  await waitFor('the URL check to pass', async () => ((await sandbox.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, log);
+  await waitForPushWebhook(url, log);
 }
 
 /**
