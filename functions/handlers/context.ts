@@ -6,8 +6,8 @@
  * Lambda entries call {@link lambdaContext}; the local server and tests call {@link createContext} with
  * their own pieces (embedded DynamoDB, the sandbox, an in-memory publisher).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { WeChatClient } from '../core/client';
 import { NodeHttpTransport } from '../core/node-transport';
@@ -25,8 +25,11 @@ import {
   type IdempotentRunner,
 } from '../store';
 import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
+import { createLogger, createMetrics } from './observability';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
 import type { WebhookRuntime } from './webhooks/runtime';
+
+export { createLogger, createMetrics } from './observability';
 
 export interface AppContext {
   config: AppConfig;
@@ -63,26 +66,6 @@ export interface ContextOptions {
   metrics?: Metrics;
   now?: () => number;
   webhooks?: WebhookRuntime;
-}
-
-/** The logger every handler shares. Tokens, secrets and AES keys are never passed to it. */
-export function createLogger(): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
-}
-
-/**
- * Metrics that publish only when something was counted: Powertools warns "No application metrics to
- * publish" on every empty publish, which filled the log with one line per request.
- */
-class QuietMetrics extends Metrics {
-  override publishStoredMetrics(): this {
-    return this.hasStoredMetrics() ? super.publishStoredMetrics() : this;
-  }
-}
-
-/** The metrics every handler shares (namespace `WeChatKf`). */
-export function createMetrics(): Metrics {
-  return new QuietMetrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
 }
 
 /**
