@@ -25,7 +25,7 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DELIVERY_QUERY_DEFAULT_LIMIT,
   DELIVERY_RETENTION_MS,
@@ -37,17 +37,14 @@ import {
 import { ValidationError } from '../core/errors';
 import { backoffDelay, type RetryPolicy } from '../core/retry';
 import { epochSeconds, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, TABLE_SORT_KEY } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 
-export interface DeliveryStoreOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface DeliveryStoreOptions extends TableStoreOptions {
   appId: string;
   /** Keep each attempt's message content (DELIVERY_RECORD_CONTENT=true). Default false. */
   keepContent?: boolean;
   /** How long records are kept. Default 30 days. */
   retentionMs?: number;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
 }
 
 const DAY_MS = 86_400_000;
@@ -107,22 +104,17 @@ function decodeCursor(text: string, allUsers: boolean): Cursor {
  * const page = await store.list({ since: Date.now() - 3_600_000, outcome: 'refused_by_wechat' });
  * ```
  */
-export class DeliveryStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class DeliveryStore extends TableStore {
   private readonly appId: string;
   /** Whether message content is kept. */
   readonly keepContent: boolean;
   private readonly retentionMs: number;
-  private readonly now: () => number;
 
   constructor(options: DeliveryStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.appId = options.appId;
     this.keepContent = options.keepContent ?? false;
     this.retentionMs = options.retentionMs ?? DELIVERY_RETENTION_MS;
-    this.now = options.now ?? Date.now;
   }
 
   /**

@@ -22,8 +22,9 @@
  * await handoffs.recordSession('OPENID', 'create', 'kf1@wx', createTime * 1000);
  * ```
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem, type UpdateWrite } from './update';
 import { WINDOW_ITEM_RETENTION_MS } from './windows';
 
@@ -67,12 +68,8 @@ export const SESSION_EVENTS: Readonly<Record<string, SessionEvent>> = {
   kf_close_session: 'close',
 };
 
-export interface HandoffStoreOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface HandoffStoreOptions extends TableStoreOptions {
   appId: string;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
 }
 
 /**
@@ -84,17 +81,12 @@ export interface HandoffStoreOptions {
  * const { mark, humanSession } = await handoffs.read('OPENID');
  * ```
  */
-export class HandoffStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class HandoffStore extends TableStore {
   private readonly appId: string;
-  private readonly now: () => number;
 
   constructor(options: HandoffStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.appId = options.appId;
-    this.now = options.now ?? Date.now;
   }
 
   /**

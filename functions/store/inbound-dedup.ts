@@ -11,16 +11,13 @@
  * if (await dedup.firstTime(msg.MsgId ?? `${msg.FromUserName}:${msg.CreateTime}`)) await handle(msg);
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, names, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 
-export interface InboundDedupOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface InboundDedupOptions extends TableStoreOptions {
   /** Keeps the keys of several official accounts apart. Default `''`. */
   appId?: string;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
 }
 
 /**
@@ -32,17 +29,12 @@ export interface InboundDedupOptions {
  * await dedup.firstTime('msg:1234567890'); // false
  * ```
  */
-export class InboundDedup {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class InboundDedup extends TableStore {
   private readonly appId: string;
-  private readonly now: () => number;
 
   constructor(options: InboundDedupOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.appId = options.appId ?? '';
-    this.now = options.now ?? Date.now;
   }
 
   /**

@@ -11,6 +11,7 @@
  * ```
  */
 export * from './table';
+export * from './table-store';
 export * from './update';
 export * from './embedded';
 export * from './token-cache';

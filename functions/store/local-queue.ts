@@ -26,17 +26,15 @@
  * await queue.delete(received[0]);
  * ```
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem } from './update';
 
-export interface LocalQueueOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface LocalQueueOptions extends TableStoreOptions {
   name: string;
   /** How long a received message stays hidden from other receives. Default 60 s. */
   visibilityMs?: number;
-  now?: () => number;
 }
 
 /** A received message. */
@@ -54,19 +52,14 @@ const key = (pk: string, id: string): TableKey => ({ pk, sk: `MSG#${id}` });
 /**
  * A queue of messages in DynamoDB; see the module comment.
  */
-export class LocalQueue {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class LocalQueue extends TableStore {
   private readonly name: string;
   private readonly visibilityMs: number;
-  private readonly now: () => number;
 
   constructor(options: LocalQueueOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.name = options.name;
     this.visibilityMs = options.visibilityMs ?? 60_000;
-    this.now = options.now ?? Date.now;
   }
 
   /** Queues messages (ids must be unique; a message with an id already queued replaces it). */

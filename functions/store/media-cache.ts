@@ -25,8 +25,9 @@
  * if (!hit) await cache.put('image', sha256, { mediaId, createdAt });
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 
 /** How long WeChat keeps a temporary media_id: 3 days. */
 export const MEDIA_LIFETIME_MS = 3 * 24 * 3600 * 1000;
@@ -42,13 +43,9 @@ export interface CachedMedia {
   expiresAt: number;
 }
 
-export interface MediaCacheOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface MediaCacheOptions extends TableStoreOptions {
   /** Keeps the media of several official accounts apart. Default `''`. */
   appId?: string;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
 }
 
 /** The key of a file's item. */
@@ -65,17 +62,12 @@ export function mediaKey(appId: string, type: string, sha256: string): TableKey 
  * (await cache.get('voice', digest))?.mediaId; // 'MEDIA_ID'
  * ```
  */
-export class MediaCache {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class MediaCache extends TableStore {
   private readonly appId: string;
-  private readonly now: () => number;
 
   constructor(options: MediaCacheOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.appId = options.appId ?? '';
-    this.now = options.now ?? Date.now;
   }
 
   /** The cached media_id of a file, while it may still be used; undefined otherwise. */

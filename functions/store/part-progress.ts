@@ -29,16 +29,14 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem } from './update';
 
-export interface PartProgressOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface PartProgressOptions extends TableStoreOptions {
   /** How long progress is kept after its last part. Default 1 day (longer than the idempotency record). */
   retentionMs?: number;
-  now?: () => number;
 }
 
 /** How far one split send got. */
@@ -71,17 +69,12 @@ export function partsDigest(parts: readonly string[]): string {
  * await progress.advance('send', 'order-42-answer', { sent: 1, parts: 3, digest: partsDigest(parts) });
  * ```
  */
-export class PartProgressStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class PartProgressStore extends TableStore {
   private readonly retentionMs: number;
-  private readonly now: () => number;
 
   constructor(options: PartProgressOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.retentionMs = options.retentionMs ?? 86_400_000;
-    this.now = options.now ?? Date.now;
   }
 
   /** How far the send under this key got, if it was tried before (and has not expired). */

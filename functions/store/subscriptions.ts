@@ -21,10 +21,11 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../core/errors';
 import { SubscriptionNotFoundError } from '../core/webhooks/errors';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem, type UpdateWrite } from './update';
 
 /** Most subscriptions one deployment keeps (each event is fanned out to all of them). */
@@ -63,11 +64,7 @@ export interface Subscription {
   deliveries: DeliveryHealth;
 }
 
-export interface SubscriptionStoreOptions {
-  client: DynamoDBClient;
-  tableName: string;
-  now?: () => number;
-}
+export type SubscriptionStoreOptions = TableStoreOptions;
 
 /** A new subscription's id: `sub_` and 20 random base32-ish characters. */
 export function newSubscriptionId(): string {
@@ -125,15 +122,10 @@ const projection = { ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`)
  * (await store.get('sub_1')).deliveries.consecutiveFailures; // 1
  * ```
  */
-export class SubscriptionStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-  private readonly now: () => number;
+export class SubscriptionStore extends TableStore {
 
   constructor(options: SubscriptionStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.now = options.now ?? Date.now;
+    super(options);
   }
 
   /**

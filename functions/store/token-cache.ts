@@ -32,16 +32,15 @@
  * ```
  */
 import { createHash, randomUUID } from 'crypto';
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
 import { backoffDelay, type RetryPolicy } from '../core/retry';
 import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem, type UpdateWrite } from './update';
 
-export interface DynamoDbTokenProviderOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface DynamoDbTokenProviderOptions extends TableStoreOptions {
   /**
    * How to fetch from WeChat: the config itself, or a function that resolves it (so the AppSecret can be
    * read from Secrets Manager lazily). The function is called on every cache miss, not on memory hits;
@@ -55,8 +54,6 @@ export interface DynamoDbTokenProviderOptions {
   leaseMs?: number;
   /** How long a caller waits for someone else's refresh before giving up. Default `leaseMs` + 5 s. */
   maxWaitMs?: number;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
   /** How to wait between re-reads. Default `setTimeout`. */
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). Default `Math.random`. */
@@ -104,13 +101,10 @@ const LEASE_WAIT: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 1_000, jitter: 'e
  * const { value } = await tokens.getToken();
  * ```
  */
-export class DynamoDbTokenProvider implements AccessTokenProvider {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class DynamoDbTokenProvider extends TableStore implements AccessTokenProvider {
   private readonly fetchConfig: DynamoDbTokenProviderOptions['fetch'];
   private readonly leaseMs: number;
   private readonly maxWaitMs: number;
-  private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly owner: string;
@@ -118,12 +112,10 @@ export class DynamoDbTokenProvider implements AccessTokenProvider {
   private inflight?: Promise<AccessToken>;
 
   constructor(options: DynamoDbTokenProviderOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.fetchConfig = options.fetch;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.maxWaitMs = options.maxWaitMs ?? this.leaseMs + 5_000;
-    this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = options.random ?? Math.random;
     this.owner = options.owner ?? randomUUID();

@@ -30,8 +30,9 @@
  * if (claim === 'claimed') { await post(); await ledger.markDelivered('sub_1', 'evt_1'); }
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem } from './update';
 
 /** How long a delivered mark is kept (longer than any retry schedule and the DLQ's redrive). */
@@ -39,12 +40,9 @@ export const WEBHOOK_LEDGER_DAYS = 7;
 
 const key = (subscriptionId: string, eventId: string): TableKey => ({ pk: `WEBHOOK#${subscriptionId}#${eventId}`, sk: 'LEDGER' });
 
-export interface DeliveryLedgerOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface DeliveryLedgerOptions extends TableStoreOptions {
   /** How long a claim holds; longer than one try (the 10 s timeout and the bookkeeping). Default 30 s. */
   leaseMs?: number;
-  now?: () => number;
 }
 
 /** What a claim found: the try may go ahead, the event was delivered already, or another try is on it. */
@@ -53,17 +51,12 @@ export type ClaimResult = 'claimed' | 'delivered' | 'busy';
 /**
  * Claims and records deliveries; see the module comment for the writes.
  */
-export class DeliveryLedger {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class DeliveryLedger extends TableStore {
   private readonly leaseMs: number;
-  private readonly now: () => number;
 
   constructor(options: DeliveryLedgerOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.now = options.now ?? Date.now;
   }
 
   /** Claims the delivery of `eventId` to `subscriptionId` for one try by `owner`. */

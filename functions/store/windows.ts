@@ -27,12 +27,13 @@
  * try { await wechat.call('sendText', input); } catch (e) { await permit.release(); throw e; }
  * ```
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
+import { TableStore, type TableStoreOptions } from './table-store';
 import { updateItem, type UpdateWrite } from './update';
 
 export type { WindowPolicy };
@@ -72,16 +73,12 @@ export interface TypingPermit {
   release(): Promise<void>;
 }
 
-export interface WindowStoreOptions {
-  client: DynamoDBClient;
-  tableName: string;
+export interface WindowStoreOptions extends TableStoreOptions {
   appId: string;
   /** Which window rules apply. Default `current`. */
   profile?: RulesProfile;
   /** Default `enforce`. */
   policy?: WindowPolicy;
-  /** The clock (ms). Default `Date.now`. */
-  now?: () => number;
 }
 
 /** How long a window item is kept after its last write (TTL). Longer than any rule's window. */
@@ -105,23 +102,18 @@ type WindowWrite = UpdateWrite;
  * state.canSend; // false until the user writes in
  * ```
  */
-export class WindowStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
+export class WindowStore extends TableStore {
   private readonly appId: string;
   /** The rules profile in use. */
   readonly profile: RulesProfile;
   /** The policy in use. */
   readonly policy: WindowPolicy;
-  private readonly now: () => number;
 
   constructor(options: WindowStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    super(options);
     this.appId = options.appId;
     this.profile = options.profile ?? 'current';
     this.policy = options.policy ?? 'enforce';
-    this.now = options.now ?? Date.now;
   }
 
   /**

@@ -1,0 +1,44 @@
+/**
+ * What every store in this folder is made with: a DynamoDB client, the one table (table.ts) and a clock.
+ * Each store's options extend {@link TableStoreOptions} and each store extends {@link TableStore}, so the
+ * three are declared, documented and defaulted once.
+ *
+ * @example
+ * ```ts
+ * export interface NotesOptions extends TableStoreOptions {
+ *   appId: string;
+ * }
+ * export class NoteStore extends TableStore {
+ *   constructor(options: NotesOptions) {
+ *     super(options);
+ *   }
+ *   async get(id: string) {
+ *     return this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey({ pk: `NOTE#${id}`, sk: 'NOTE' }) }));
+ *   }
+ * }
+ * ```
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** The options every store takes. */
+export interface TableStoreOptions {
+  /** The DynamoDB client (createDynamoClient). */
+  client: DynamoDBClient;
+  /** The table's name (ensureTable; `TABLE_NAME` in the functions). */
+  tableName: string;
+  /** The clock (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A store on the one table: its client, the table's name and its clock. */
+export abstract class TableStore {
+  protected readonly client: DynamoDBClient;
+  protected readonly tableName: string;
+  protected readonly now: () => number;
+
+  protected constructor(options: TableStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+}
