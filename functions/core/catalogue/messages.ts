@@ -294,8 +294,8 @@ const SPLIT_FIELD: FieldSpec = {
   type: 'enum',
   default: 'false',
   enum: [
-    { value: 'false', name: 'No', description: 'A text over the cap (TEXT_MAX_BYTES, 2048 bytes) is refused' },
-    { value: 'true', name: 'Yes', description: 'Sent in parts at paragraph, sentence or word boundaries; one send of the window per part' },
+    { value: 'false', name: 'No', description: 'A text over the cap (2048 bytes of UTF-8) is refused before anything is sent' },
+    { value: 'true', name: 'Yes', description: 'Sent in parts at paragraph, sentence or word boundaries, in order; one send of the window per part, all or none' },
     { value: 'numbered', name: 'Yes, Numbered', description: 'As Yes, each part starting with (1/3), (2/3), …' },
   ],
   description: 'What to do with a text longer than WeChat accepts in one message: refuse it, or send it in parts (all parts or none, in order)',

@@ -6,6 +6,7 @@ import {
 	MESSAGE_TYPES,
 	type MessageType,
 } from '../../../../../functions/core/catalogue';
+import { fieldProperty } from '../generated';
 import type { NodeOperation } from '../types';
 import { MESSAGE_CONTENT } from './content';
 
@@ -24,6 +25,13 @@ const msgtypeOptions = {
 		})),
 		{ name: 'Raw JSON', value: RAW, description: "A complete custom/send body, sent as it is (after validation)" },
 	],
+};
+
+/** A field of the catalogue's sendMessage: the Options collection shows Send As Kf Account and Split Long Text. */
+const sendMessageField = (name: string) => {
+	const field = getOperation('sendMessage').fields.find((f) => f.name === name);
+	if (!field) throw new Error(`the catalogue's sendMessage has no field ${name}`);
+	return field;
 };
 
 const msgtypeField: INodeProperties = Object.assign(
@@ -73,30 +81,8 @@ export const send: NodeOperation = {
 			placeholder: 'Add Option',
 			default: {},
 			options: [
-				{
-					displayName: 'Send As Kf Account',
-					name: 'kfAccount',
-					type: 'string',
-					default: '',
-					placeholder: 'kf2001@gh_account_wxid',
-					description: 'Show the message as sent by this kf account (customservice.kf_account)',
-				},
-				{
-					displayName: 'Split Long Text',
-					name: 'split',
-					type: 'options',
-					default: 'false',
-					options: [
-						{ name: 'No', value: 'false', description: 'A text over the cap (2048 bytes of UTF-8) is refused before anything is sent' },
-						{
-							name: 'Yes',
-							value: 'true',
-							description: 'Sent in parts at paragraph, sentence or word boundaries, in order; one send of the window per part, all or none',
-						},
-						{ name: 'Yes, Numbered', value: 'numbered', description: 'As Yes, each part starting with (1/3), (2/3), …' },
-					],
-					description: "What to do with a text longer than WeChat accepts in one message (for example a model's answer)",
-				},
+				fieldProperty(sendMessageField('customservice.kf_account'), 'kfAccount'),
+				fieldProperty(sendMessageField('split')),
 			],
 		},
 	],
