@@ -11,6 +11,7 @@ import { CATALOGUE } from '../../functions/core/catalogue';
 import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { useLocalProduct } from '../support/local-product';
 
 /** A raw GET, so paths like /console/../x reach the server unnormalised. */
 function rawGet(base: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -27,16 +28,7 @@ function rawGet(base: string, path: string): Promise<{ status: number; headers: 
 }
 
 describe('console routes on npm start', () => {
-  let dataDir: string;
-  let product: LocalProduct;
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-routes-'));
-    product = await startLocal({ port: 0, dataDir, env: {} });
-  });
-  afterAll(async () => {
-    await product?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const product = useLocalProduct('wechat-kf-console-routes-');
 
   it('serves the page and its modules with a CSP that allows only its own origin', async () => {
     // Act

@@ -3,14 +3,10 @@
  * refuses is published as delivery.failed, delivered by the product's webhook subscription, and the
  * built trigger turns it into an item. Build first: `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, rmSync } from 'fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'http';
-import type { AddressInfo } from 'net';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import type { IncomingHttpHeaders } from 'http';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { waitUntil } from '../webhooks/receiver';
+import { useLocalProduct } from '../support/local-product';
+import { startReceiver, waitUntil } from '../webhooks/receiver';
 import * as gateway from '../../n8n-nodes/nodes/WeChatKfTrigger/gateway';
 import { callWebhook, loadPackage } from './harness';
 
@@ -33,34 +29,19 @@ async function runWebhook(request: { headers: IncomingHttpHeaders; body: string 
   return { status: answer.status, items };
 }
 
-let dataDir: string;
-let product: LocalProduct;
-let endpoint: Server;
-const requests: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+const product = useLocalProduct('wechat-kf-trigger-failed-', { webhookRetryDelaysMs: [100, 100] });
+/** Where the product delivers (as to n8n's webhook URL); each delivery is recorded and answered 200. */
+let endpoint: Awaited<ReturnType<typeof startReceiver>>;
 const staticData: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-trigger-failed-'));
-  product = await startLocal({ port: 0, dataDir, env: {}, webhookRetryDelaysMs: [100, 100] });
-  endpoint = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/webhook/failed/wechat`;
+  endpoint = await startReceiver();
   // What the trigger's activation subscribes with Start On = Failed Deliveries.
-  const sub = await createSubscription(product.webhooks, { url, events: gateway.gatewayEvents('failedDeliveries') });
-  Object.assign(staticData, { subscriptionId: sub.id, subscriptionSecret: sub.secret, subscriptionUrl: url });
+  const sub = await createSubscription(product.webhooks, { url: endpoint.url, events: gateway.gatewayEvents('failedDeliveries') });
+  Object.assign(staticData, { subscriptionId: sub.id, subscriptionSecret: sub.secret, subscriptionUrl: endpoint.url });
 });
 afterAll(async () => {
-  endpoint?.closeAllConnections();
-  await new Promise((r) => endpoint?.close(r));
-  await product?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await endpoint?.stop();
 });
 
 describe('WeChat Customer Service Trigger: Start On failed deliveries (Gateway mode)', () => {
@@ -79,7 +60,7 @@ describe('WeChat Customer Service Trigger: Start On failed deliveries (Gateway m
       body: JSON.stringify({ touser: 'oNoWindow', text: { content: 'your order shipped' } }),
     });
     expect(res.status).toBe(409);
-    const delivery = await waitUntil('the delivery.failed webhook', () => requests.find((r) => r.body.includes('oNoWindow')));
+    const delivery = await waitUntil('the delivery.failed webhook', () => endpoint.received.find((r) => r.body.includes('oNoWindow')));
 
     // act
     const started = await runWebhook(delivery, { mode: 'gateway', startOn: 'failedDeliveries' }, staticData);

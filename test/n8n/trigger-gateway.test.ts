@@ -5,15 +5,12 @@
  * the subscription's secret, emits the same fields as Direct mode, and refuses forged or stale deliveries.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
-import { mkdtempSync, rmSync } from 'fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { computeSignature } from '../../functions/core/callback';
 import { signDelivery } from '../../functions/core/webhooks/signature';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { useLocalProduct } from '../support/local-product';
 import { waitUntil } from '../webhooks/receiver';
 import { callWebhook, loadPackage } from './harness';
 
@@ -39,8 +36,7 @@ async function runWebhook(request: { headers: IncomingHttpHeaders; body: string;
   return { status: answer.status, body: answer.body, items };
 }
 
-let dataDir: string;
-let product: LocalProduct;
+const product = useLocalProduct('wechat-kf-trigger-gw-', { webhookRetryDelaysMs: [100, 100, 100, 100] });
 let endpoint: Server;
 let endpointUrl = '';
 const staticData: Record<string, unknown> = {};
@@ -48,8 +44,6 @@ const calls: Array<{ request: { headers: IncomingHttpHeaders; body: string }; ca
 let params: Record<string, unknown> = { mode: 'gateway' };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-trigger-gw-'));
-  product = await startLocal({ port: 0, dataDir, env: {}, webhookRetryDelaysMs: [100, 100, 100, 100] });
   endpoint = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -69,8 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   endpoint?.closeAllConnections();
   await new Promise((r) => endpoint?.close(r));
-  await product?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 beforeEach(() => {
   calls.length = 0;

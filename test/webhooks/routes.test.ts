@@ -2,13 +2,9 @@
  * The four subscription routes over HTTP on `npm start` (startLocal): the same catalogue entries and
  * handlers the deployed API serves.
  */
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { useLocalProduct } from '../support/local-product';
 
-let dataDir: string;
-let product: LocalProduct;
+const product = useLocalProduct('wechat-kf-sub-routes-');
 
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${product.url}${path}`, {
@@ -19,15 +15,6 @@ async function call(method: string, path: string, body?: unknown) {
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-sub-routes-'));
-  product = await startLocal({ port: 0, dataDir, env: {} });
-});
-afterAll(async () => {
-  await product?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 describe('the subscription routes', () => {
   it('create (201, the secret shown once), list, get, delete, then 404', async () => {
