@@ -7,7 +7,7 @@
  * their own pieces (embedded DynamoDB, the sandbox, an in-memory publisher).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { WeChatClient } from '../core/client';
 import { NodeHttpTransport } from '../core/node-transport';
@@ -16,7 +16,7 @@ import {
   createDynamoClient,
   createIdempotentRunner,
   DeliveryStore,
-  DynamoDbTokenProvider,
+  type DynamoDbTokenProvider,
   PartProgressStore,
   HandoffStore,
   InboundDedup,
@@ -24,12 +24,16 @@ import {
   WindowStore,
   type IdempotentRunner,
 } from '../store';
-import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
+import { configFromEnv, type AppConfig, type WeChatSecrets } from './config';
 import { createLogger, createMetrics } from './observability';
+import { perContainer } from './per-container';
+import { lambdaSecrets } from './secrets';
+import { createTokenProvider } from './tokens';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
 import type { WebhookRuntime } from './webhooks/runtime';
 
 export { createLogger, createMetrics } from './observability';
+export { localSecretsFromEnv } from './secrets';
 
 export interface AppContext {
   config: AppConfig;
@@ -84,19 +88,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   // Keep-alive connections to WeChat: a send reuses the open TLS connection of the one before (bench/README.md).
   const transport = options.transport ?? new NodeHttpTransport();
   const metrics = options.metrics ?? createMetrics();
-  // Token fetches go through their own door, so each one is counted.
-  const tokenTransport: HttpTransport = {
-    send: (request) => {
-      metrics.addMetric('TokenFetches', MetricUnit.Count, 1);
-      return transport.send(request);
-    },
-  };
-  const tokens = new DynamoDbTokenProvider({
-    client: dynamo,
-    tableName: config.tableName,
-    fetch: { transport: tokenTransport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
-    now,
-  });
+  const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
   const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules, textMaxBytes: config.textMaxBytes } });
   return {
     config,
@@ -123,48 +115,21 @@ export async function createContext(options: ContextOptions): Promise<AppContext
  * through Powertools parameters (cached for 5 minutes), events go to EventBridge.
  */
 export function lambdaContext(): () => Promise<AppContext> {
-  let pending: Promise<AppContext> | undefined;
-  return () => {
-    pending ??= (async () => {
-      const config = configFromEnv();
-      const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
-      // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
-      let webhooks: WebhookRuntime | undefined;
-      if (process.env.WEBHOOK_KEY_ID) {
-        const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('./webhooks/runtime'), import('./webhooks/sealer')]);
-        webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
-      }
-      return createContext({
-        config,
-        dynamo,
-        webhooks,
-        secrets: async () => {
-          // A function deployed without the secret (it calls no WeChat API) knows only the app id.
-          if (!config.secretId && !process.env.WECHAT_APP_SECRET) return { appId: process.env.WECHAT_APP_ID ?? '', appSecret: '' };
-          if (!config.secretId) return localSecretsFromEnv();
-          const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-          const value = await getSecret(config.secretId, { transform: 'json', maxAge: 300 });
-          return checkSecrets(value, `the secret ${config.secretId}`);
-        },
-        publisher: config.eventBusName ? new EventBridgePublisher(config.eventBusName) : undefined,
-      });
-    })().catch((error) => {
-      pending = undefined;
-      throw error;
+  return perContainer(async () => {
+    const config = configFromEnv();
+    const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
+    // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
+    let webhooks: WebhookRuntime | undefined;
+    if (process.env.WEBHOOK_KEY_ID) {
+      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('./webhooks/runtime'), import('./webhooks/sealer')]);
+      webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
+    }
+    return createContext({
+      config,
+      dynamo,
+      webhooks,
+      secrets: lambdaSecrets(config),
+      publisher: config.eventBusName ? new EventBridgePublisher(config.eventBusName) : undefined,
     });
-    return pending;
-  };
-}
-
-/** The secrets from WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_CALLBACK_TOKEN, WECHAT_ENCODING_AES_KEY. */
-export function localSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): WeChatSecrets {
-  return checkSecrets(
-    {
-      appId: env.WECHAT_APP_ID,
-      appSecret: env.WECHAT_APP_SECRET,
-      callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined,
-      encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined,
-    },
-    'the environment (WECHAT_APP_ID, WECHAT_APP_SECRET)',
-  );
+  });
 }

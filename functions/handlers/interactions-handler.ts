@@ -74,15 +74,18 @@ function parseAt(at: number | string | undefined, now: number): number {
   return Math.min(ms, now);
 }
 
+/** What the interactions handler uses of a handler context; a full {@link AppContext} will do. */
+export type InteractionsContext = Pick<AppContext, 'config' | 'windows' | 'handoffs' | 'now' | 'logger' | 'metrics'>;
+
 /**
  * The handler of `POST /interactions` and `GET /interactions/{openid}`.
  *
  * @example
  * ```ts
- * export const handler = createInteractionsHandler(lambdaContext());
+ * export const handler = createInteractionsHandler(lambdaInteractionsContext());
  * ```
  */
-export function createInteractionsHandler(getContext: () => Promise<AppContext>) {
+export function createInteractionsHandler(getContext: () => Promise<InteractionsContext>) {
   return withObservability({ name: 'interactions', context: getContext, onError: httpErrorAnswer }, async (event: unknown, ctx) => {
     const request = httpRequestOf(event);
     if (request.method === 'GET') {

@@ -95,7 +95,7 @@ describe('bundled handlers in the deployed environment', () => {
     client.destroy();
     aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
-    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions'].includes(s.entry)), dir);
+    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher'].includes(s.entry)), dir);
     env = {
       PATH: process.env.PATH,
       // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
@@ -170,6 +170,35 @@ describe('bundled handlers in the deployed environment', () => {
     expect(JSON.parse(refused.result.body).error.code).toBe('SEND_WINDOW_CLOSED');
     expect(forged.result.statusCode).toBe(401);
     expect(sandbox.requests().filter((r) => r.path === '/cgi-bin/message/custom/send').length).toBe(sandbox.requests().slice(0, before).filter((r) => r.path === '/cgi-bin/message/custom/send').length);
+  });
+
+  it('runs the token refresher and the interactions function, which build only their part of the context, on the same token and windows as the senders', async () => {
+    // Prepare: oInteracts writes in, and the push reaches another system (not this product's callback)
+    await sandbox.simulateUser('oInteracts', { type: 'text', content: 'hello elsewhere' });
+    const fetchesBefore = sandbox.requests('/cgi-bin/stable_token').length;
+
+    // Act: the refresher checks the token; another system records an interaction; a send follows
+    const refreshed = await invoke('token-refresher', { source: 'aws.scheduler' });
+    const recorded = await invoke('interactions', httpEvent('POST', '/interactions', JSON.stringify({ openid: 'oInteracts' })));
+    const state = await invoke('interactions', { ...httpEvent('GET', '/interactions/oInteracts', undefined), pathParameters: { openid: 'oInteracts' } });
+    const send = await invoke('operation', httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oInteracts', text: { content: 'after the interaction' } })), { OPERATION_NAME: 'sendText' });
+
+    // Assess: the refresher read (or fetched) the one cached token, the send used it without a fetch
+    expect(Date.parse(refreshed.result.expiresAt)).toBeGreaterThan(Date.now());
+    expect(refreshed.output).toContain('access token is fresh');
+    expect(refreshed.output).toMatch(/"TokenChecks":1/);
+    expect(sandbox.requests('/cgi-bin/stable_token').length).toBeLessThanOrEqual(fetchesBefore + 1);
+    expect(send.output).not.toMatch(/"TokenFetches"/);
+    // the interaction opened the window the sender then sent through: both key it by the same app id
+    expect(recorded.result.statusCode).toBe(200);
+    expect(JSON.parse(recorded.result.body)).toMatchObject({ openid: 'oInteracts', canSend: true });
+    expect(JSON.parse(state.result.body)).toMatchObject({ openid: 'oInteracts', lastInteractionKind: 'message', humanSession: null });
+    expect(send.result.statusCode).toBe(200);
+    expect(sandbox.messages('oInteracts')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'after the interaction' } }) })]);
+    const accessToken = (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
+    for (const output of [refreshed.output, recorded.output, state.output]) {
+      for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
+    }
   });
 
   it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
