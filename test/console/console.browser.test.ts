@@ -81,16 +81,27 @@ describeBrowser('the console in Chromium', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A browser page (desktop-sized unless `options` say otherwise) whose waits give up after 15 s. */
+  async function newPage(options: Parameters<Browser['newPage']>[0] = { viewport: { width: 1400, height: 900 } }): Promise<Page> {
+    const page = await browser.newPage(options);
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  /** Opens the console (`query`: `?user=<openid>` to play that user) and waits until its event stream is live. */
+  async function openConsole(page: Page, query = ''): Promise<void> {
+    await page.goto(`${product.url}/console/${query}`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+  }
+
   it('plays a user: writes, sees the flow’s menu, taps an answer by keyboard, and sees the window change', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
+    const page = await newPage();
     const requested: string[] = [];
     page.on('request', (r) => requested.push(r.url()));
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${product.url}/console/?user=oBrowser`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await openConsole(page, '?user=oBrowser');
 
     // Act 1: reach the message box with Tab alone, type, press Enter
     let tabs = 0;
@@ -169,10 +180,8 @@ describeBrowser('the console in Chromium', () => {
     await api('/customservice/kfaccount/inviteworker', { kf_account: 'anna@sandbox', invite_wx: 'anna_wx01' });
     await control('POST', '/sandbox/kf-accounts/anna@sandbox/invitation', { answer: 'accept' });
     await control('PUT', '/sandbox/kf-accounts/anna@sandbox/status', { status: 1 });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${product.url}/console/?user=oHandoff`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const page = await newPage();
+    await openConsole(page, '?user=oHandoff');
 
     // Act 1: write, ask for a person, write the question
     await page.locator('#composer-input').fill('hello');
@@ -201,10 +210,8 @@ describeBrowser('the console in Chromium', () => {
 
   it('runs the doctor from its tab, with the arrow keys between tabs', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${product.url}/console/`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const page = await newPage();
+    await openConsole(page);
     // Act: from the Operations tab, two steps right with the keyboard, then Enter on the button
     await page.getByRole('tab', { name: 'Operations' }).focus();
     await page.keyboard.press('ArrowRight');
@@ -223,10 +230,8 @@ describeBrowser('the console in Chromium', () => {
 
   it('calls every operation from a form generated from the catalogue: a bad field is marked with the product’s rule, a good one answers', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${product.url}/console/?user=oForms`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const page = await newPage();
+    await openConsole(page, '?user=oForms');
     const options = await page.locator('#op-select option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
     const catalogue = (await (await fetch(`${product.url}/console/catalogue.json`)).json()) as { operations: Array<{ name: string; fields: Array<{ name: string }> }> };
     // Every operation is offered (grouped by resource), the ones other features added included
@@ -289,11 +294,9 @@ describeBrowser('the console in Chromium', () => {
 
   it('sends an image chosen as a file, and uploads media from a file, from the generated forms (media fields)', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
+    const page = await newPage();
     await product.sandbox!.simulateUser('oFormsMedia', { type: 'text', content: 'send me a picture' });
-    await page.goto(`${product.url}/console/?user=oFormsMedia`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await openConsole(page, '?user=oFormsMedia');
     const picture = samplePng();
 
     // Act 1: Send an image, its media chosen as a file (multipart: the JSON in `message`, the file at image.media_id)
@@ -322,10 +325,8 @@ describeBrowser('the console in Chromium', () => {
 
   it("follows, taps the account's bottom menu, unfollows: each pushed as WeChat's event and reflected in the window", async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${product.url}/console/?user=oEvents`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    const page = await newPage();
+    await openConsole(page, '?user=oEvents');
     // Act 1: follow
     await page.getByRole('button', { name: 'Follow', exact: true }).click();
     // Assess 1: a follow opens a 1-minute window of 3 sends
@@ -350,11 +351,9 @@ describeBrowser('the console in Chromium', () => {
 
   it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    page.setDefaultTimeout(15_000);
+    const page = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     // Act
-    await page.goto(`${product.url}/console/?user=oBrowser`);
-    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await openConsole(page, '?user=oBrowser');
     await page.locator('.row.them[data-msgtype="msgmenu"]').waitFor();
     // Assess
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
