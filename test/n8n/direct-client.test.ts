@@ -64,6 +64,19 @@ const forcedFlags = (sandbox: Sandbox, since: number) => sandbox.requests('/cgi-
 describe('retries in direct mode', () => {
   const env = useDirectCredential();
 
+  /**
+   * A user who wrote in, a token in the cache (so the only traffic is the send's), backoff waits near their
+   * ceilings (about 200 ms, then 400 ms), and WeChat unreachable for `ms`. Answers the user and the sends so far.
+   */
+  async function sendWhileOffline(ms: number): Promise<{ openid: string; sends: number }> {
+    const openid = await activeUser(env.sandbox);
+    await env.harness.run(list, [{ json: {} }], CRED);
+    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    await env.sandbox.goOffline(ms);
+    return { openid, sends };
+  }
+
   it('errcode -1 (busy) is tried again, and the user gets the message once', async () => {
     // prepare
     const openid = await activeUser(env.sandbox);
@@ -119,13 +132,8 @@ describe('retries in direct mode', () => {
   });
 
   it('a refused connection is tried again, and the send then goes out once', async () => {
-    // prepare: a token in the cache, WeChat unreachable for 150 ms, backoff waits near their ceilings
-    // (about 200 ms, then 400 ms), so the first try is refused and a later one finds WeChat back
-    const openid = await activeUser(env.sandbox);
-    await env.harness.run(list, [{ json: {} }], CRED);
-    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
-    jest.spyOn(Math, 'random').mockReturnValue(0.999);
-    await env.sandbox.goOffline(150);
+    // prepare: WeChat unreachable for 150 ms, so the first try is refused and a later one finds WeChat back
+    const { openid, sends } = await sendWhileOffline(150);
     // act
     const { items, error } = await env.harness.run(sendParams(openid, 'after a refusal'), [{ json: {} }], CRED);
     // assess
@@ -156,12 +164,8 @@ describe('retries in direct mode', () => {
   });
 
   it('WeChat unreachable through every try: a NodeApiError after 3 tries, and nothing sent', async () => {
-    // prepare
-    const openid = await activeUser(env.sandbox);
-    await env.harness.run(list, [{ json: {} }], CRED);
-    const sends = env.sandbox.count('/cgi-bin/message/custom/send');
-    jest.spyOn(Math, 'random').mockReturnValue(0.999);
-    await env.sandbox.goOffline(1500);
+    // prepare: WeChat unreachable for longer than the three tries take
+    const { openid, sends } = await sendWhileOffline(1500);
     // act
     const { error } = await env.harness.run(sendParams(openid, 'never'), [{ json: {} }], CRED);
     // assess
