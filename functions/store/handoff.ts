@@ -22,10 +22,10 @@
  * await handoffs.recordSession('OPENID', 'create', 'kf1@wx', createTime * 1000);
  * ```
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem, type UpdateWrite } from './update';
+import type { UpdateWrite } from './update';
 import { WINDOW_ITEM_RETENTION_MS } from './windows';
 
 /** How long a mark lasts unless the caller says otherwise: WeChat's own idle limit of a session. */
@@ -106,16 +106,12 @@ export class HandoffStore extends TableStore {
     const now = this.now();
     const until = now + (options.ttlMs ?? DEFAULT_HANDOFF_TTL_MS);
     const kf = options.kfAccount;
-    const out = await this.client.send(
-      new UpdateItemCommand(
-        updateItem(this.tableName, {
-          key: this.keyOf(openid),
-          set: { handoffAt: n(now), handoffUntil: n(until), expiresAt: this.ttl(now, until), handoffKfAccount: kf ? s(kf) : undefined },
-          remove: kf ? [] : ['handoffKfAccount'],
-          returnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const out = await this.update({
+      key: this.keyOf(openid),
+      set: { handoffAt: n(now), handoffUntil: n(until), expiresAt: this.ttl(now, until), handoffKfAccount: kf ? s(kf) : undefined },
+      remove: kf ? [] : ['handoffKfAccount'],
+      returnValues: 'ALL_NEW',
+    });
     return this.stateOf(out.Attributes, now);
   }
 
@@ -130,16 +126,12 @@ export class HandoffStore extends TableStore {
   async clear(openid: string): Promise<boolean> {
     const now = this.now();
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: this.keyOf(openid),
-            remove: ['handoffAt', 'handoffUntil', 'handoffKfAccount'],
-            condition: 'attribute_exists(#handoffUntil)',
-            returnValues: 'ALL_OLD',
-          }),
-        ),
-      );
+      const out = await this.update({
+        key: this.keyOf(openid),
+        remove: ['handoffAt', 'handoffUntil', 'handoffKfAccount'],
+        condition: 'attribute_exists(#handoffUntil)',
+        returnValues: 'ALL_OLD',
+      });
       return (numberAttr(out.Attributes, 'handoffUntil') ?? 0) > now;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -196,17 +188,13 @@ export class HandoffStore extends TableStore {
             remove: event === 'create' ? mark : [],
           };
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: this.keyOf(openid),
-            ...write,
-            condition: 'attribute_not_exists(#humanOrder) OR #humanOrder < :order',
-            values: { ':order': n(order), ...(event === 'switch' ? { ':at': since } : {}) },
-            returnValues: 'ALL_NEW',
-          }),
-        ),
-      );
+      const out = await this.update({
+        key: this.keyOf(openid),
+        ...write,
+        condition: 'attribute_not_exists(#humanOrder) OR #humanOrder < :order',
+        values: { ':order': n(order), ...(event === 'switch' ? { ':at': since } : {}) },
+        returnValues: 'ALL_NEW',
+      });
       return this.stateOf(out.Attributes, now);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;

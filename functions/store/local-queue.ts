@@ -26,10 +26,9 @@
  * await queue.delete(received[0]);
  * ```
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem } from './update';
 
 export interface LocalQueueOptions extends TableStoreOptions {
   name: string;
@@ -101,16 +100,12 @@ export class LocalQueue extends TableStore {
     const id = stringAttr(item, 'sk')!.slice('MSG#'.length);
     const receives = (numberAttr(item, 'receives') ?? 0) + 1;
     try {
-      await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: key(partition(this.name), id),
-            set: { visibleAt: n(now + this.visibilityMs), receives: n(receives) },
-            condition: '#visibleAt = :seen',
-            values: { ':seen': item.visibleAt! },
-          }),
-        ),
-      );
+      await this.update({
+        key: key(partition(this.name), id),
+        set: { visibleAt: n(now + this.visibilityMs), receives: n(receives) },
+        condition: '#visibleAt = :seen',
+        values: { ':seen': item.visibleAt! },
+      });
       return { id, body: stringAttr(item, 'body') ?? '', receives };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -128,16 +123,12 @@ export class LocalQueue extends TableStore {
   /** Makes a message visible again after `delayMs` (a failed try with tries left). */
   async retryLater(message: ReceivedMessage, delayMs: number): Promise<void> {
     await this.ifStillMine(message, (condition) =>
-      this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: key(partition(this.name), message.id),
-            set: { visibleAt: n(this.now() + delayMs) },
-            condition: condition.ConditionExpression,
-            values: condition.ExpressionAttributeValues,
-          }),
-        ),
-      ),
+      this.update({
+        key: key(partition(this.name), message.id),
+        set: { visibleAt: n(this.now() + delayMs) },
+        condition: condition.ConditionExpression,
+        values: condition.ExpressionAttributeValues,
+      }),
     );
   }
 

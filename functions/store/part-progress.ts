@@ -29,10 +29,9 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem } from './update';
 
 export interface PartProgressOptions extends TableStoreOptions {
   /** How long progress is kept after its last part. Default 1 day (longer than the idempotency record). */
@@ -96,17 +95,13 @@ export class PartProgressStore extends TableStore {
    */
   async advance(scope: string, key: string, progress: PartProgress): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: this.keyOf(scope, key),
-            set: { sent: n(progress.sent), parts: n(progress.parts), digest: s(progress.digest), expiresAt: n(epochSeconds(this.now() + this.retentionMs)) },
-            // :digest is the digest being set: the same parts as the stored progress.
-            condition: 'attribute_not_exists(#sent) OR (#sent = :prev AND #digest = :digest) OR #expiresAt <= :nowS',
-            values: { ':prev': n(progress.sent - 1), ':nowS': n(epochSeconds(this.now())) },
-          }),
-        ),
-      );
+      await this.update({
+        key: this.keyOf(scope, key),
+        set: { sent: n(progress.sent), parts: n(progress.parts), digest: s(progress.digest), expiresAt: n(epochSeconds(this.now() + this.retentionMs)) },
+        // :digest is the digest being set: the same parts as the stored progress.
+        condition: 'attribute_not_exists(#sent) OR (#sent = :prev AND #digest = :digest) OR #expiresAt <= :nowS',
+        values: { ':prev': n(progress.sent - 1), ':nowS': n(epochSeconds(this.now())) },
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

@@ -21,12 +21,12 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../core/errors';
 import { SubscriptionNotFoundError } from '../core/webhooks/errors';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem, type UpdateWrite } from './update';
+import type { UpdateWrite } from './update';
 
 /** Most subscriptions one deployment keeps (each event is fanned out to all of them). */
 export const MAX_SUBSCRIPTIONS = 100;
@@ -251,7 +251,7 @@ export class SubscriptionStore extends TableStore {
 
   private async updateIfExists(id: string, write: Pick<UpdateWrite, 'set' | 'add' | 'values'>): Promise<void> {
     try {
-      await this.client.send(new UpdateItemCommand(updateItem(this.tableName, { key: key(id), ...write, condition: `attribute_exists(#${TABLE_PARTITION_KEY})` })));
+      await this.update({ key: key(id), ...write, condition: `attribute_exists(#${TABLE_PARTITION_KEY})` });
     } catch (error) {
       // Deleted meanwhile: there is nothing left to report on.
       if (!isConditionalCheckFailed(error)) throw error;

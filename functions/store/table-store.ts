@@ -1,7 +1,7 @@
 /**
  * What every store in this folder is made with: a DynamoDB client, the one table (table.ts) and a clock.
  * Each store's options extend {@link TableStoreOptions} and each store extends {@link TableStore}, so the
- * three are declared, documented and defaulted once.
+ * three are declared, documented and defaulted once, and every UpdateItem is one `this.update(spec)`.
  *
  * @example
  * ```ts
@@ -15,10 +15,14 @@
  *   async get(id: string) {
  *     return this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey({ pk: `NOTE#${id}`, sk: 'NOTE' }) }));
  *   }
+ *   async touch(id: string) {
+ *     await this.update({ key: { pk: `NOTE#${id}`, sk: 'NOTE' }, set: { touchedAt: n(this.now()) } });
+ *   }
  * }
  * ```
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import { updateItem, type UpdateSpec } from './update';
 
 /** The options every store takes. */
 export interface TableStoreOptions {
@@ -40,5 +44,10 @@ export abstract class TableStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
+  }
+
+  /** One UpdateItem on the table, built from what it means (update.ts). */
+  protected update(spec: UpdateSpec): Promise<UpdateItemCommandOutput> {
+    return this.client.send(new UpdateItemCommand(updateItem(this.tableName, spec)));
   }
 }

@@ -32,13 +32,13 @@
  * ```
  */
 import { createHash, randomUUID } from 'crypto';
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
 import { backoffDelay, type RetryPolicy } from '../core/retry';
 import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem, type UpdateWrite } from './update';
+import type { UpdateWrite } from './update';
 
 export interface DynamoDbTokenProviderOptions extends TableStoreOptions {
   /**
@@ -177,17 +177,13 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
     if (this.current?.token.value === refused) this.current = undefined;
     const config = await this.resolveConfig();
     try {
-      await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key: this.keyOf(config),
-            set: { staleAt: n(0), refusedHash: s(tokenHash(refused)) },
-            remove: ['accessToken', 'tokenExpiresAt'],
-            condition: '#accessToken = :refused',
-            values: { ':refused': s(refused) },
-          }),
-        ),
-      );
+      await this.update({
+        key: this.keyOf(config),
+        set: { staleAt: n(0), refusedHash: s(tokenHash(refused)) },
+        remove: ['accessToken', 'tokenExpiresAt'],
+        condition: '#accessToken = :refused',
+        values: { ':refused': s(refused) },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // Already replaced or already invalidated by someone else: nothing to do.
@@ -258,23 +254,19 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
     }
     const tokenStaleAt = staleAt(token, fetchedAt);
     try {
-      await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key,
-            set: {
-              accessToken: s(token.value),
-              tokenExpiresAt: n(token.expiresAt),
-              staleAt: n(tokenStaleAt),
-              fetchedAt: n(fetchedAt),
-              expiresAt: n(epochSeconds(token.expiresAt + DAY_MS)),
-            },
-            remove: ['leaseOwner', 'leaseUntil', 'refusedHash'],
-            condition: '#leaseOwner = :lease',
-            values: { ':lease': s(lease.id) },
-          }),
-        ),
-      );
+      await this.update({
+        key,
+        set: {
+          accessToken: s(token.value),
+          tokenExpiresAt: n(token.expiresAt),
+          staleAt: n(tokenStaleAt),
+          fetchedAt: n(fetchedAt),
+          expiresAt: n(epochSeconds(token.expiresAt + DAY_MS)),
+        },
+        remove: ['leaseOwner', 'leaseUntil', 'refusedHash'],
+        condition: '#leaseOwner = :lease',
+        values: { ':lease': s(lease.id) },
+      });
       this.current = { token, staleAt: tokenStaleAt };
     } catch {
       // Our lease lapsed and another caller took it over (the condition failed): its token (or a newer
@@ -303,7 +295,7 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
     ];
     for (const write of attempts) {
       try {
-        await this.client.send(new UpdateItemCommand(updateItem(this.tableName, { key, ...write })));
+        await this.update({ key, ...write });
         return;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -320,17 +312,13 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
   private async takeLease(key: TableKey, now: number): Promise<Lease | undefined> {
     const id = `${this.owner}#${randomUUID()}`;
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand(
-          updateItem(this.tableName, {
-            key,
-            set: { leaseOwner: s(id), leaseUntil: n(now + this.leaseMs), expiresAt: 'if_not_exists(#expiresAt, :ttl)' },
-            condition: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
-            values: { ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
-            returnValues: 'ALL_OLD',
-          }),
-        ),
-      );
+      const out = await this.update({
+        key,
+        set: { leaseOwner: s(id), leaseUntil: n(now + this.leaseMs), expiresAt: 'if_not_exists(#expiresAt, :ttl)' },
+        condition: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) AND (attribute_not_exists(#accessToken) OR #staleAt <= :now)',
+        values: { ':now': n(now), ':ttl': n(epochSeconds(now + DAY_MS)) },
+        returnValues: 'ALL_OLD',
+      });
       return { id, refusedHash: out.Attributes?.refusedHash?.S };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -340,9 +328,7 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
 
   private async releaseLease(key: TableKey, lease: Lease): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateItemCommand(updateItem(this.tableName, { key, remove: ['leaseOwner', 'leaseUntil'], condition: '#leaseOwner = :lease', values: { ':lease': s(lease.id) } })),
-      );
+      await this.update({ key, remove: ['leaseOwner', 'leaseUntil'], condition: '#leaseOwner = :lease', values: { ':lease': s(lease.id) } });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }

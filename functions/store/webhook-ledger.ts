@@ -30,10 +30,9 @@
  * if (claim === 'claimed') { await post(); await ledger.markDelivered('sub_1', 'evt_1'); }
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem } from './update';
 
 /** How long a delivered mark is kept (longer than any retry schedule and the DLQ's redrive). */
 export const WEBHOOK_LEDGER_DAYS = 7;
@@ -89,15 +88,11 @@ export class DeliveryLedger extends TableStore {
 
   /** The POST got a 2xx: nothing sends this event to this subscription again. */
   async markDelivered(subscriptionId: string, eventId: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand(
-        updateItem(this.tableName, {
-          key: key(subscriptionId, eventId),
-          set: { status: s('delivered'), deliveredAt: n(this.now()), [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)) },
-          remove: ['leaseOwner', 'leaseUntil'],
-        }),
-      ),
-    );
+    await this.update({
+      key: key(subscriptionId, eventId),
+      set: { status: s('delivered'), deliveredAt: n(this.now()), [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)) },
+      remove: ['leaseOwner', 'leaseUntil'],
+    });
   }
 
   /** A failed try gives its claim back, so the next try need not wait for the lease to run out. */

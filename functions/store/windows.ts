@@ -27,14 +27,14 @@
  * try { await wechat.call('sendText', input); } catch (e) { await permit.release(); throw e; }
  * ```
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
-import { updateItem, type UpdateWrite } from './update';
+import type { UpdateWrite } from './update';
 
 export type { WindowPolicy };
 
@@ -198,9 +198,7 @@ export class WindowStore extends TableStore {
     write: WindowWrite,
   ): Promise<WindowState> {
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand(updateItem(this.tableName, { key: this.keyOf(openid), ...write, returnValues: 'ALL_NEW' })),
-      );
+      const out = await this.update({ key: this.keyOf(openid), ...write, returnValues: 'ALL_NEW' });
       return windowState(toRecord(out.Attributes), now, this.profile);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -337,16 +335,12 @@ export class WindowStore extends TableStore {
     const key = this.keyOf(openid);
     if (command === 'CancelTyping') {
       try {
-        await this.client.send(
-          new UpdateItemCommand(
-            updateItem(this.tableName, {
-              key,
-              remove: ['typingUntil'],
-              // Not a rule: only keeps a cancel for an unknown user from creating an empty item.
-              condition: 'attribute_exists(#pk)',
-            }),
-          ),
-        );
+        await this.update({
+          key,
+          remove: ['typingUntil'],
+          // Not a rule: only keeps a cancel for an unknown user from creating an empty item.
+          condition: 'attribute_exists(#pk)',
+        });
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
@@ -395,19 +389,15 @@ export class WindowStore extends TableStore {
       const write = gate.write(now);
       let old: WindowRecord;
       try {
-        const out = await this.client.send(
-          new UpdateItemCommand(
-            updateItem(this.tableName, {
-              key: this.keyOf(openid),
-              ...write,
-              returnValues: 'ALL_OLD',
-              // A refusal explains itself from the item the condition saw: one request, not a write and
-              // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
-              // the item is read, as before: docs/table.md.)
-              returnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          ),
-        );
+        const out = await this.update({
+          key: this.keyOf(openid),
+          ...write,
+          returnValues: 'ALL_OLD',
+          // A refusal explains itself from the item the condition saw: one request, not a write and
+          // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
+          // the item is read, as before: docs/table.md.)
+          returnValuesOnConditionCheckFailure: 'ALL_OLD',
+        });
         old = toRecord(out.Attributes) ?? {};
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -471,9 +461,7 @@ export class WindowStore extends TableStore {
       if (released) return;
       released = true;
       try {
-        await this.client.send(
-          new UpdateItemCommand(updateItem(this.tableName, { key, ...write })),
-        );
+        await this.update({ key, ...write });
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
