@@ -18,7 +18,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
-import { LAMBDA_BUNDLING } from './bundling';
+import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
 
@@ -144,6 +144,7 @@ export function buildFunctions(
       environment.WEBHOOK_ADDRESS_POLICY = 'public';
     }
 
+    const sdk = sdkBundlingFor(spec.entry);
     const fn = new nodejs.NodejsFunction(scope, spec.id, {
       description: spec.description,
       entry: path.join(handlersDir, `${spec.entry}.ts`),
@@ -177,7 +178,9 @@ export function buildFunctions(
         format: LAMBDA_BUNDLING.format as nodejs.OutputFormat,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         target: LAMBDA_BUNDLING.target,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        // The runtime's AWS SDK, or the clients bundled with the environment as their credentials (bundling.ts).
+        externalModules: sdk.externalModules,
+        ...(Object.keys(sdk.alias).length > 0 ? { esbuildArgs: { '--alias': Object.entries(sdk.alias).map(([from, to]) => `${from}=${to}`) } } : {}),
         logLevel: LAMBDA_BUNDLING.logLevel as nodejs.LogLevel,
       },
     });

@@ -2,7 +2,8 @@
  * Real bundling (local esbuild, no Docker) of each of the handler entries: the bundle is one minified
  * CommonJS file with its source map, byte for byte what the shared options (infra/lib/bundling.ts) build
  * through esbuild's API (so the size test and the bench measure the deployed code), requires nothing but
- * Node's built-ins and the runtime's AWS SDK v3, and loads with an exported `handler`.
+ * Node's built-ins and the runtime's AWS SDK v3 (or, where the bundle carries its SDK clients, only the
+ * built-ins), and loads with an exported `handler`.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,6 +11,7 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { sdkBundlingFor } from '../../infra/lib/bundling';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { functionLogicalId, testApp } from './helpers';
 import { buildBundles } from '../support/bundles';
@@ -46,6 +48,17 @@ test('each entry bundles locally with esbuild: minified, source-mapped, the shar
     // Only Node's built-ins and the AWS SDK v3 the runtime provides are left to require.
     const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))];
     expect(required.filter((m) => !m.startsWith('@aws-sdk/') && !m.startsWith('node:') && !builtinModules.includes(m))).toEqual([]);
+    // Where the SDK comes from (bundling.ts): the runtime's, or bundled with the environment as its only
+    // credential source, without the default chain's profile, SSO, STS and instance-metadata code.
+    const sources: string[] = JSON.parse(fs.readFileSync(path.join(dir, 'index.js.map'), 'utf8')).sources;
+    if (sdkBundlingFor(spec.entry).sdk === 'bundled') {
+      expect(required.filter((m) => m.startsWith('@aws-sdk/'))).toEqual([]);
+      expect(sources.some((s) => s.endsWith('functions/store/lambda-credentials.ts'))).toBe(true);
+      expect(sources.filter((s) => /credential-provider-(node|ini|sso|process|web-identity)|nested-clients|credential-provider-imds/.test(s))).toEqual([]);
+    } else {
+      expect(required).toContain('@aws-sdk/client-dynamodb');
+      expect(sources.filter((s) => s.includes('node_modules/@aws-sdk/') || s.includes('node_modules/@smithy/'))).toEqual([]);
+    }
 
     const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(path.join(dir, 'index.js'))}).handler)`], {
       // NODE_PATH: where the Lambda runtime keeps the SDK (/var/runtime/node_modules); here, the repository's.
