@@ -9,7 +9,7 @@
  */
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, type N8nServer, type N8nUnderTest } from './support';
+import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
@@ -21,11 +21,7 @@ jest.setTimeout(300_000);
 
 function triggerWorkflow() {
   return {
-    id: WORKFLOW_ID,
-    name: 'E2E callback mode',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { Trigger: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+    ...workflowBase(WORKFLOW_ID, 'E2E callback mode', ['Trigger', 'Done']),
     nodes: [
       {
         id: 'm1',

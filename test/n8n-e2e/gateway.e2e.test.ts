@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { describeWithN8n, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, type N8nServer, type N8nUnderTest } from './support';
+import { describeWithN8n, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_gateway';
 const WEBHOOK_ID = 'wechat-gateway-e2e';
@@ -23,11 +23,7 @@ jest.setTimeout(300_000);
 function gatewayWorkflow() {
   const credentials = GATEWAY_CRED;
   return {
-    id: WORKFLOW_ID,
-    name: 'E2E gateway trigger',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { 'WeChat Trigger': { main: [[{ node: 'Reply', type: 'main', index: 0 }]] } },
+    ...workflowBase(WORKFLOW_ID, 'E2E gateway trigger', ['WeChat Trigger', 'Reply']),
     nodes: [
       {
         id: 'g1',

@@ -18,6 +18,7 @@ import {
   prepareN8n,
   sandboxCredential,
   waitFor,
+  workflowBase,
   type N8nServer,
   type N8nUnderTest,
 } from './support';
@@ -33,14 +34,10 @@ jest.setTimeout(300_000);
 
 function handoffWorkflow() {
   return {
-    id: 'wfHandoffE2E0001',
-    name: 'E2E handoff',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: {
+    ...workflowBase('wfHandoffE2E0001', 'E2E handoff', {
       Trigger: { main: [[{ node: 'Wants a human?', type: 'main', index: 0 }]] },
       'Wants a human?': { main: [[{ node: 'Hand over', type: 'main', index: 0 }], [{ node: 'Bot reply', type: 'main', index: 0 }]] },
-    },
+    }),
     nodes: [
       {
         id: 'h1',

@@ -30,6 +30,7 @@ import {
   publishWorkflow,
   sandboxCredential,
   waitFor,
+  workflowBase,
   type N8nUnderTest,
 } from './support';
 
@@ -49,15 +50,7 @@ const MADE = jpeg(2048);
 
 function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unknown> = { credentials: API_CRED }, touser = OPENID_MADE) {
   return {
-    id,
-    name: 'E2E make an image and send it',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: {
-      Start: { main: [[{ node: 'Image As Base64', type: 'main', index: 0 }]] },
-      'Image As Base64': { main: [[{ node: 'Convert to File', type: 'main', index: 0 }]] },
-      'Convert to File': { main: [[{ node: 'WeChat', type: 'main', index: 0 }]] },
-    },
+    ...workflowBase(id, 'E2E make an image and send it', ['Start', 'Image As Base64', 'Convert to File', 'WeChat']),
     nodes: [
       { id: 'm1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
       { id: 'm2', name: 'Image As Base64', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { mode: 'raw', jsonOutput: JSON.stringify({ picture: MADE.toString('base64') }) } },
@@ -101,11 +94,7 @@ function photoBackExample() {
 function downloadAndEchoWorkflow(id = 'wfMediaEcho00001', gateway = false) {
   const credentials = gateway ? GATEWAY_CRED : undefined;
   return {
-    id,
-    name: 'E2E download what the user sent and send it back',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { 'WeChat Trigger': { main: [[{ node: 'Send It Back', type: 'main', index: 0 }]] } },
+    ...workflowBase(id, 'E2E download what the user sent and send it back', ['WeChat Trigger', 'Send It Back']),
     nodes: [
       {
         id: 'e1',

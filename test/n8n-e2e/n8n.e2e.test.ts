@@ -18,6 +18,7 @@ import {
   publishWorkflow,
   sandboxCredential,
   waitFor,
+  workflowBase,
   type N8nUnderTest,
 } from './support';
 
@@ -33,11 +34,7 @@ jest.setTimeout(300_000);
 
 function sendWorkflow() {
   return {
-    id: 'wfSendE2E0000001',
-    name: 'E2E send',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { Start: { main: [[{ node: 'WeChat', type: 'main', index: 0 }]] } },
+    ...workflowBase('wfSendE2E0000001', 'E2E send', ['Start', 'WeChat']),
     nodes: [
       { id: 'a1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
       {
@@ -55,11 +52,7 @@ function sendWorkflow() {
 
 function triggerWorkflow() {
   return {
-    id: 'wfTrigE2E0000001',
-    name: 'E2E trigger',
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { 'WeChat Trigger': { main: [[{ node: 'Reply', type: 'main', index: 0 }]] } },
+    ...workflowBase('wfTrigE2E0000001', 'E2E trigger', ['WeChat Trigger', 'Reply']),
     nodes: [
       {
         id: 'b1',

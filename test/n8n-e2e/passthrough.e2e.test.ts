@@ -12,7 +12,7 @@
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, type N8nUnderTest } from './support';
+import { describeWithN8n, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
@@ -27,11 +27,7 @@ jest.setTimeout(300_000);
 /** A workflow of a manual trigger and one node. */
 function workflow(id: string, node: Record<string, unknown>) {
   return {
-    id,
-    name: id,
-    active: false,
-    settings: { executionOrder: 'v1' },
-    connections: { Start: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
+    ...workflowBase(id, id, ['Start', node.name as string]),
     nodes: [{ id: 's', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }, { id: 'n', position: [220, 0], ...node }],
   };
 }

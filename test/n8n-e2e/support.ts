@@ -212,6 +212,16 @@ export async function prepareN8n(prefix: string): Promise<N8nUnderTest> {
   };
 }
 
+/**
+ * Everything of a workflow as n8n exports it but its nodes: inactive (a test publishes it with the CLI),
+ * and `links` either a chain of node names, each connected to the next, or n8n's own `connections` (for
+ * branches). Spread it into the workflow beside `nodes`.
+ */
+export function workflowBase(id: string, name: string, links: string[] | Record<string, unknown>) {
+  const connections = Array.isArray(links) ? Object.fromEntries(links.slice(0, -1).map((from, i) => [from, { main: [[{ node: links[i + 1], type: 'main', index: 0 }]] }])) : links;
+  return { id, name, active: false, settings: { executionOrder: 'v1' }, connections };
+}
+
 /** A WeChat Official Account API credential (Direct mode's token) on the sandbox. */
 export function sandboxCredential(ref: { id: string; name: string }, sandbox: Pick<Sandbox, 'appId' | 'appSecret' | 'url'>) {
   return { ...ref, type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } };
