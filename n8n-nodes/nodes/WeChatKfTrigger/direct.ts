@@ -26,7 +26,7 @@ import { SignatureError } from '../../../functions/core/errors';
 import { transferReply } from '../../../functions/core/handoff-reply';
 import { applySessionEvent, handoffOf } from '../../shared/handoff-state';
 import { startFromMessage } from './items';
-import { queryOf, rawBodyOf } from './request';
+import { maxSkewSecondsOf, queryOf, rawBodyOf } from './request';
 import { droppedAsRetry, isReplay } from './seen-pushes';
 
 /**
@@ -98,8 +98,7 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
-	const maxSkewSeconds = skew === 0 ? Infinity : skew;
+	const maxSkewSeconds = maxSkewSecondsOf(options);
 	const callbackMode = callbackModeOf(credentials, aesKey !== '');
 	// Not set up yet (as the product's /callback with a placeholder token): 503 saying what to set, not a 500
 	// that reads as a crash. WeChat retries a failed push, so it arrives once the credential is filled in.

@@ -3,7 +3,7 @@ import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-w
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
 import { failedDeliveryItem, startFromMessage } from './items';
-import { rawBodyOf } from './request';
+import { maxSkewSecondsOf, rawBodyOf } from './request';
 import { droppedAsRetry } from './seen-pushes';
 
 /**
@@ -15,8 +15,7 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	const res = this.getResponseObject();
 	const req = this.getRequestObject();
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
-	const delivery = openDelivery(this, rawBodyOf(this), req.headers as Record<string, unknown>, skew === 0 ? Infinity : skew);
+	const delivery = openDelivery(this, rawBodyOf(this), req.headers as Record<string, unknown>, maxSkewSecondsOf(options));
 	if (!delivery.ok) {
 		res.status(delivery.status).type('text/plain').send(delivery.reason);
 		return { noWebhookResponse: true };

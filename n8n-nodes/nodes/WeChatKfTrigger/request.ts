@@ -1,5 +1,8 @@
-/** What the trigger reads from an incoming webhook request: its query string and its raw body. */
-import type { IWebhookFunctions } from 'n8n-workflow';
+/**
+ * What the trigger reads from an incoming webhook request: its query string, its raw body, and how old its
+ * signed timestamp may be (the node's Max Clock Skew option).
+ */
+import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
 /** The query string's values (the first of a repeated name). */
 export function queryOf(ctx: IWebhookFunctions): Record<string, string> {
@@ -20,4 +23,10 @@ export function rawBodyOf(ctx: IWebhookFunctions): string {
 	if (typeof body === 'string') return body;
 	// No raw body (should not happen in n8n): a JSON push can still be read back.
 	return JSON.stringify(body ?? {});
+}
+
+/** The Max Clock Skew (Seconds) option: 300 unless set; 0 turns the check off (Infinity). */
+export function maxSkewSecondsOf(options: IDataObject): number {
+	const skew = typeof options.maxSkewSeconds === 'number' ? options.maxSkewSeconds : 300;
+	return skew === 0 ? Infinity : skew;
 }
