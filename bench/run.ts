@@ -19,10 +19,12 @@ import type { AddressInfo } from 'net';
 import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
-import { FetchTransport, InMemoryTokenProvider, MESSAGE_TYPES, parseMessage, WeChatClient, type HttpTransport } from '../functions/core';
+import { build } from 'esbuild';
+import * as coreSource from '../functions/core';
+import { FetchTransport, MESSAGE_TYPES, parseMessage, type HttpTransport } from '../functions/core';
 import { NodeHttpTransport } from '../functions/core/node-transport';
 import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../functions/handlers/functions';
-import { LAMBDA_BUNDLE_MAX_BYTES, sdkBundlingFor } from '../infra/lib/bundling';
+import { LAMBDA_BUNDLE_MAX_BYTES, lambdaBuildOptions, sdkBundlingFor } from '../infra/lib/bundling';
 import { buildBundles } from '../test/support/bundles';
 import { startLocal } from '../functions/local/server';
 import { startSandbox } from '../functions/sandbox';
@@ -94,14 +96,30 @@ async function benchValidate() {
   rows.push({ scenario: 'validate: parse a custom/send body (all 11 types)', ops: n, seconds, perSecond: n / seconds });
 }
 
+/**
+ * The client as it runs deployed: `client-subject.ts` bundled with the Lambda functions' own esbuild
+ * options (infra/lib/bundling.ts), loaded from that bundle. The same client from its TypeScript source
+ * through tsx (what `npm start`'s local server runs) is measured beside it.
+ */
+async function bundledClient(dir: string): Promise<typeof import('./client-subject')> {
+  const outfile = join(dir, 'client-subject.js');
+  await build({ ...lambdaBuildOptions(join(__dirname, 'client-subject.ts'), outfile), sourcemap: false });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(outfile);
+}
+
 async function benchClient() {
+  const dir = mkdtempSync(join(tmpdir(), 'wechat-kf-client-'));
+  const bundled = await bundledClient(dir);
   const sandbox = await startSandbox({ quiet: true, rules: 'seed' });
-  const keepAlive = new NodeHttpTransport();
+  const keepAlive = new bundled.NodeHttpTransport();
+  const keepAliveSource = new NodeHttpTransport();
   try {
     for (let u = 0; u < CONCURRENCY; u++) await sandbox.simulateUser(`oBench${u}`, { type: 'text', content: 'hi' });
     const tokenFetches = () => sandbox.count('/cgi-bin/token') + sandbox.count('/cgi-bin/stable_token');
-    const core = (transport: HttpTransport) => {
-      const client = new WeChatClient({ transport, baseUrl: sandbox.url, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+    // A new client (and token cache) per round, so each round starts cold as co-wechat-api's does.
+    const core = (lib: Pick<typeof bundled, 'WeChatClient' | 'InMemoryTokenProvider'>, transport: HttpTransport) => {
+      const client = new lib.WeChatClient({ transport, baseUrl: sandbox.url, tokens: new lib.InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }) });
       return (i: number) => client.call('sendText', { touser: `oBench${i % CONCURRENCY}`, text: { content: `m${i}` } });
     };
     // The peer, co-wechat-api, with its URL prefixes pointed at the sandbox; a new instance per round, so
@@ -114,29 +132,38 @@ async function benchClient() {
       api.customservicePrefix = `${sandbox.url}/customservice/`;
       return (i: number) => api.sendText(`oBench${i % CONCURRENCY}`, `m${i}`);
     };
-    // Alternate rounds, so a busy machine slows both alike; each figure is the round with the median rate.
+    const subjects = [
+      { scenario: 'client: core WeChatClient sendText → sandbox (bundled as Lambda runs it; keep-alive NodeHttpTransport)', run: () => core(bundled, keepAlive) },
+      { scenario: 'client: the same from its TypeScript source through tsx (the local server, npm start)', run: () => core(coreSource, keepAliveSource) },
+      { scenario: 'client: core bundled, FetchTransport (for comparison)', run: () => core(bundled, new bundled.FetchTransport()) },
+      { scenario: 'peer: co-wechat-api sendText → sandbox', run: peer },
+    ];
+    // Alternate rounds, so a busy machine slows all alike; each figure is the round with the median rate.
     const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-    const taken: Row[][] = [[], [], []];
-    let coreFetches = 0;
-    let peerFetches = 0;
+    const taken: Row[][] = subjects.map(() => []);
+    const fetches = subjects.map(() => 0);
     for (let round = 0; round < rounds; round++) {
-      let before = tokenFetches();
-      await measure('client: core WeChatClient sendText → sandbox (keep-alive NodeHttpTransport: Lambda, local server)', SENDS, CONCURRENCY, core(keepAlive));
-      coreFetches = tokenFetches() - before;
-      await measure('client: core WeChatClient sendText → sandbox (FetchTransport, for comparison)', SENDS, CONCURRENCY, core(new FetchTransport()));
-      before = tokenFetches();
-      await measure('peer: co-wechat-api sendText → sandbox', SENDS, CONCURRENCY, peer());
-      peerFetches = tokenFetches() - before;
-      rows.splice(-3).forEach((row, k) => taken[k]!.push(row));
+      for (const [k, subject] of subjects.entries()) {
+        const before = tokenFetches();
+        await measure(subject.scenario, SENDS, CONCURRENCY, subject.run());
+        fetches[k] = tokenFetches() - before;
+        taken[k]!.push(rows.pop()!);
+      }
     }
     const median = (xs: Row[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
-    const [mine, viaFetch, theirs] = taken.map(median);
     const range = (xs: Row[]) => `${Math.min(...xs.map((r) => r.perSecond)).toFixed(0)}-${Math.max(...xs.map((r) => r.perSecond)).toFixed(0)}/s`;
-    rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: `co-wechat-api ${rate(theirs!)} (rounds ${range(taken[2]!)})`, note: `${((mine!.perSecond / theirs!.perSecond) * 100).toFixed(0)} % of the peer (medians of ${rounds} alternating rounds); token fetches for ${CONCURRENCY} concurrent first calls: ${coreFetches} here, ${peerFetches} co-wechat-api` });
-    rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs!)}`, note: `${((viaFetch!.perSecond / theirs!.perSecond) * 100).toFixed(0)} % of the peer (undici fetch)` });
+    const theirs = median(taken[3]!);
+    const peerFigure = `co-wechat-api ${rate(theirs)} (rounds ${range(taken[3]!)})`;
+    const share = (r: Row) => `${((r.perSecond / theirs.perSecond) * 100).toFixed(0)} % of the peer`;
+    const [mine, fromSource, viaFetch] = taken.slice(0, 3).map(median);
+    rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: peerFigure, note: `${share(mine!)} (medians of ${rounds} alternating rounds); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api` });
+    rows.push({ ...fromSource!, figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(fromSource!)} (tsx-transformed source, not minified)` });
+    rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(viaFetch!)} (undici fetch)` });
   } finally {
     keepAlive.close();
+    keepAliveSource.close();
     await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
