@@ -284,7 +284,8 @@ export class WeChatClient {
         status = res.status;
         text = res.body;
         // A file answer (media/get and the like), for callers that take one: its bytes, never its text.
-        const contentType = res.headers['content-type'];
+        // Only they read the headers (a transport may copy them out only when read).
+        const contentType = acceptFile && status >= 200 && status < 300 ? res.headers['content-type'] : undefined;
         if (acceptFile && status >= 200 && status < 300 && !isJsonLike(contentType) && res.bytes) {
           const filename = filenameOf(res.headers['content-disposition']);
           file = { data: res.bytes, contentType: contentType!.split(';')[0]!.trim(), ...(filename ? { filename } : {}) };

@@ -88,6 +88,40 @@ describe('NodeHttpTransport', () => {
     expect(server.requests[0]!.headers['content-length']).toBe('5');
   });
 
+  it('sends a plain path and query as they are, with Host and the body length, and a POST without a body as length 0', async () => {
+    // prepare
+    server = await startServer((req, res) => res.end('ok'));
+    const host = new URL(server.url).host;
+    // act
+    await transport.send({ method: 'POST', url: `${server.url}/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x`, body: '{"nickname":"客服"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    await transport.send({ method: 'POST', url: `${server.url}/cgi-bin/token/empty` });
+    await transport.send({ method: 'GET', url: `${server.url}/cgi-bin/getcallbackip?access_token=T` });
+    // assess
+    expect(server.requests[0]).toMatchObject({ url: '/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x', body: '{"nickname":"客服"}', headers: { host, 'content-length': String(Buffer.byteLength('{"nickname":"客服"}')), 'content-type': 'application/json; charset=utf-8' } });
+    expect(server.requests[1]!.headers['content-length']).toBe('0');
+    expect(server.requests[2]!.headers['content-length']).toBeUndefined();
+    expect(server.requests[2]!.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('sends a URL the URL parser would change as it changes it (dot segments, characters it escapes, a fragment)', async () => {
+    // prepare
+    server = await startServer((req, res) => res.end('ok'));
+    // act
+    await transport.send({ method: 'GET', url: `${server.url}/x/../cgi-bin/a b?q=it's 1#frag` });
+    await transport.send({ method: 'GET', url: `${server.url}/cgi-bin/%2e%2e/user/info?openid=o` });
+    await transport.send({ method: 'GET', url: `${server.url.replace('http://', 'HTTP://')}/cgi-bin/upper` });
+    // assess
+    expect(server.requests.map((r) => r.url)).toEqual(['/cgi-bin/a%20b?q=it%27s%201', '/user/info?openid=o', '/cgi-bin/upper']);
+  });
+
+  it('refuses a scheme other than http and https as unreached', async () => {
+    // act
+    const error = await failureOf(transport.send({ method: 'GET', url: 'ftp://127.0.0.1/cgi-bin/token?secret=SECRET' }));
+    // assess
+    expect(error.kind).toBe('unreached');
+    expect(error.message).not.toContain('SECRET');
+  });
+
   it('opens a new connection rather than reuse one idle longer than maxIdleMs', async () => {
     // prepare
     transport.close();
