@@ -72,6 +72,9 @@ function decodeURIComponentSafe(text: string): string {
 
 export type { RetryPolicy };
 
+/** Said of a write that failed after it may have reached WeChat. */
+const notRetried = ' (not retried: the request may have been carried out)';
+
 export interface WeChatClientConfig {
   transport: HttpTransport;
   tokens: AccessTokenProvider;
@@ -93,9 +96,14 @@ export interface WeChatClientConfig {
  * kf_account and URLSearchParams would encode it.
  */
 export function buildQuery(query: Record<string, string>): string {
-  return Object.entries(query)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%40/g, '@')}`)
-    .join('&');
+  let out = '';
+  for (const k in query) out += `${out ? '&' : ''}${encodeURIComponent(k)}=${queryValue(query[k]!)}`;
+  return out;
+}
+
+function queryValue(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded.includes('%40') ? encoded.replace(/%40/g, '@') : encoded;
 }
 
 /**
@@ -125,6 +133,10 @@ export class WeChatClient {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  /** The services without a trace, built once (every call's `prepare` and `recover` hooks get them). */
+  private plain?: OperationServices;
+  /** `access_token=...` of the token in use, encoded once per token rather than per request. */
+  private tokenQuery?: { token: string; query: string };
 
   constructor(private readonly config: WeChatClientConfig) {
     this.baseUrl = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
@@ -169,9 +181,10 @@ export class WeChatClient {
    */
   async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<OperationResult> {
     // What `prepare` sends (media uploads) is not the operation's call: it never marks the trace.
-    const ready = await prepareOperation(op, input, this.services());
+    const setup = this.services();
+    const ready = op.prepare ? await prepareOperation(op, input, setup) : input;
     // A cached media_id WeChat refused (40007) is uploaded again and the call tried once more.
-    return runWithRecovery(op, ready, this.services(trace), this.services());
+    return runWithRecovery(op, ready, trace ? this.services(trace) : setup, setup);
   }
 
   /**
@@ -179,6 +192,7 @@ export class WeChatClient {
    * operation's requests may have reached WeChat (a hook may make several).
    */
   services(trace?: SendTrace, now: () => number = Date.now): OperationServices {
+    if (!trace && now === Date.now && this.plain) return this.plain;
     const request = async (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => {
       if (!trace) return this.request(spec, recipient);
       const one: SendTrace = { mayHaveReachedWeChat: false };
@@ -188,7 +202,9 @@ export class WeChatClient {
         trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
       }
     };
-    return { wechat: { request, callApi: (input) => this.callApi(input) }, options: this.options, now };
+    const services: OperationServices = { wechat: { request, callApi: (input) => this.callApi(input) }, options: this.options, now };
+    if (!trace && now === Date.now) this.plain = Object.freeze(services);
+    return services;
   }
 
   /**
@@ -244,8 +260,9 @@ export class WeChatClient {
   }
 
   private buildHttpRequest(spec: WeChatRequestSpec, token: string): HttpRequest {
-    const query = buildQuery({ access_token: token, ...(spec.query ?? {}) });
-    const url = `${this.baseUrl}${spec.path}?${query}`;
+    if (this.tokenQuery?.token !== token) this.tokenQuery = { token, query: `access_token=${queryValue(token)}` };
+    const rest = spec.query ? buildQuery(spec.query) : '';
+    const url = `${this.baseUrl}${spec.path}?${this.tokenQuery.query}${rest ? `&${rest}` : ''}`;
     if (spec.file) {
       const { body, contentType } = multipartBody(spec.file);
       return { method: 'POST', url, headers: { 'content-type': contentType }, body, timeoutMs: this.config.timeoutMs };
@@ -271,7 +288,6 @@ export class WeChatClient {
     const request = this.buildHttpRequest(spec, token);
     const where = describeUrl(request.url);
     const read = spec.method === 'GET';
-    const notRetried = ' (not retried: the request may have been carried out)';
     let last: Error | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.sleep(backoffDelay(attempt, this.retry, this.random));

@@ -88,14 +88,16 @@ function textOf(input: Record<string, unknown>): string | undefined {
  * ```
  */
 export function checkSplit<T extends Record<string, unknown>>(input: T, cap = DEFAULT_TEXT_MAX_BYTES): T & { split?: SplitOption } {
-  const { split: raw, ...rest } = input;
-  const split = parseSplitOption(raw);
+  const split = parseSplitOption(input.split);
   const text = textOf(input);
   if (split && input.msgtype !== 'text') throw new ValidationError([{ field: 'split', rule: `applies to text messages only, not ${String(input.msgtype)}` }]);
   if (text !== undefined && !split) {
     const bytes = utf8Bytes(text);
     if (bytes > cap) throw textTooLongError(bytes, cap);
   }
+  // Most inputs carry no split option: they are given back as they are, not copied.
+  if (!('split' in input)) return input as T & { split?: SplitOption };
+  const { split: _raw, ...rest } = input;
   return (split ? { ...rest, split } : rest) as T & { split?: SplitOption };
 }
 

@@ -258,8 +258,9 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError([{ field: '(body)', rule: `the message must be a JSON object, got ${typeName(input)}` }]);
   }
-  const body = { ...(input as Record<string, unknown>) };
-  if (type !== undefined && body.msgtype === undefined) body.msgtype = type;
+  // The schema builds a new object: the input is copied only to fill in its msgtype.
+  const given = input as Record<string, unknown>;
+  const body = type !== undefined && given.msgtype === undefined ? { ...given, msgtype: type } : given;
   const msgtype = body.msgtype;
   if (type !== undefined && msgtype !== type) {
     throw new ValidationError([{ field: 'msgtype', rule: `must be "${type}" for this operation (or left out), got ${JSON.stringify(msgtype)}` }]);
