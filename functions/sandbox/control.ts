@@ -212,7 +212,7 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
       case 'GET /sandbox/requests': {
         const p = q('path');
-        return send(res, 200, { requests: target.state.recorded.filter((r) => p === undefined || r.path === p).map(maskRequest) });
+        return send(res, 200, { requests: target.state.requestsKept().filter((r) => p === undefined || r.path === p).map(maskRequest) });
       }
       case 'GET /sandbox/kf-accounts':
         return send(res, 200, {

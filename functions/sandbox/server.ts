@@ -50,8 +50,6 @@ const DEFAULT_APP_ID = 'wxsandbox0000000001';
 const DEFAULT_APP_SECRET = 'sandbox-secret';
 /** Bodies above this are cut off (the connection is destroyed). */
 const MAX_BODY = 32 * 1024 * 1024;
-/** Requests kept for requests(); older ones are dropped (counts are kept in full). */
-const MAX_RECORDED = 10_000;
 /** WeChat answers JSON with this content type. */
 const WECHAT_JSON = 'application/json; encoding=utf-8';
 
@@ -223,8 +221,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const contentType = req.headers['content-type'];
     const record: RecordedRequest = { method, path, query, headers: headerRecord(req), body: recordedBody(raw, contentType), at: this.now() };
-    this.state.recorded.push(record);
-    if (this.state.recorded.length > MAX_RECORDED) this.state.recorded.splice(0, this.state.recorded.length - MAX_RECORDED);
+    this.state.record(record);
     this.state.counts.set(path, (this.state.counts.get(path) ?? 0) + 1);
     await this.answerApi(req, res, record, raw);
     this.publishAnswered(record);
@@ -339,7 +336,7 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   requests(path?: string): RecordedRequest[] {
-    return this.state.recorded.filter((r) => path === undefined || r.path === path);
+    return this.state.requestsKept().filter((r) => path === undefined || r.path === path);
   }
 
   messages(openid?: string): SentMessage[] {

@@ -110,6 +110,9 @@ export interface SavedState {
   msgIdNext: string;
 }
 
+/** Requests kept for requests() and GET /sandbox/requests. */
+export const MAX_RECORDED = 10_000;
+
 /** The sandbox's memory. */
 export class SandboxState {
   users = new Map<string, UserRecord>();
@@ -117,12 +120,27 @@ export class SandboxState {
   nextKfId = 1001;
   sent: SentMessage[] = [];
   typing: TypingEvent[] = [];
-  recorded: RecordedRequest[] = [];
+  /** Every request received, oldest first; read it through {@link requestsKept} (see {@link record}). */
+  private recorded: RecordedRequest[] = [];
   counts = new Map<string, number>();
   faults: PendingFault[] = [];
   /** The state of each extra area of endpoints (users.ts, ...), by area name; cleared with the rest. */
   areas = new Map<string, unknown>();
   private msgIdSeq = 0n;
+
+  /**
+   * Records a request. The oldest are dropped in one go once twice {@link MAX_RECORDED} are held, not one
+   * by one: shifting 10 000 records on every request made each one cost more the longer a run went.
+   */
+  record(request: RecordedRequest): void {
+    this.recorded.push(request);
+    if (this.recorded.length >= 2 * MAX_RECORDED) this.recorded.splice(0, this.recorded.length - MAX_RECORDED);
+  }
+
+  /** The last {@link MAX_RECORDED} requests, oldest first (counts are kept in full). */
+  requestsKept(): RecordedRequest[] {
+    return this.recorded.length > MAX_RECORDED ? this.recorded.slice(-MAX_RECORDED) : this.recorded;
+  }
   private msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
 
   /** What survives a restart (see persist.ts): users and their windows, kf accounts, what was sent, MsgIds. */

@@ -4,7 +4,6 @@
  * what it and GET /sandbox/requests show.
  */
 import type { Sandbox } from '../../functions/sandbox';
-import { FEED_HISTORY, SandboxFeed } from '../../functions/sandbox/feed';
 import { call, postJson, sandboxWithClock, stableToken, classicTokenUrl, getJson, type Json } from './helpers';
 
 interface Sse {
@@ -129,20 +128,5 @@ describe('sandbox: GET /sandbox/stream', () => {
     const openids = events.filter((e) => e.event === 'push' || e.event === 'user').map((e) => e.data.openid);
     expect(new Set(openids)).toEqual(new Set(['oEve']));
     expect(events.at(-1)!.event).toBe('reset');
-  });
-});
-
-describe('sandbox feed: the history a console catches up on', () => {
-  it('keeps the last FEED_HISTORY entries, however many were published, oldest first', () => {
-    // prepare
-    const feed = new SandboxFeed(() => 0);
-    // act: two and a half histories, past the point where the oldest are dropped
-    for (let i = 0; i < FEED_HISTORY * 2.5; i++) feed.publish({ type: 'typing', openid: `o${i}`, command: 'Typing' });
-    // assess
-    const all = feed.since(0);
-    expect(all).toHaveLength(FEED_HISTORY);
-    expect(all[0]!.id).toBe(FEED_HISTORY * 1.5 + 1);
-    expect(all.at(-1)!.id).toBe(FEED_HISTORY * 2.5);
-    expect(feed.since(FEED_HISTORY * 2.5 - 3).map((e) => e.id)).toEqual([FEED_HISTORY * 2.5 - 2, FEED_HISTORY * 2.5 - 1, FEED_HISTORY * 2.5]);
   });
 });
