@@ -183,8 +183,9 @@ export class WeChatClient {
     // What `prepare` sends (media uploads) is not the operation's call: it never marks the trace.
     const setup = this.services();
     const ready = op.prepare ? await prepareOperation(op, input, setup) : input;
-    // A cached media_id WeChat refused (40007) is uploaded again and the call tried once more.
-    return runWithRecovery(op, ready, trace ? this.services(trace) : setup, setup);
+    // A cached media_id WeChat refused (40007) is uploaded again and the call tried once more. (`return
+    // await` settles two microtask turns sooner than returning the promise from an async function.)
+    return await runWithRecovery(op, ready, trace ? this.services(trace) : setup, setup);
   }
 
   /**
@@ -193,15 +194,16 @@ export class WeChatClient {
    */
   services(trace?: SendTrace, now: () => number = Date.now): OperationServices {
     if (!trace && now === Date.now && this.plain) return this.plain;
-    const request = async (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => {
-      if (!trace) return this.request(spec, recipient);
-      const one: SendTrace = { mayHaveReachedWeChat: false };
-      try {
-        return await this.request(spec, recipient, one);
-      } finally {
-        trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
-      }
-    };
+    const request = !trace
+      ? (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => this.request(spec, recipient)
+      : async (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => {
+          const one: SendTrace = { mayHaveReachedWeChat: false };
+          try {
+            return await this.request(spec, recipient, one);
+          } finally {
+            trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
+          }
+        };
     const services: OperationServices = { wechat: { request, callApi: (input) => this.callApi(input) }, options: this.options, now };
     if (!trace && now === Date.now) this.plain = Object.freeze(services);
     return services;
@@ -251,7 +253,7 @@ export class WeChatClient {
   private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace, acceptFile = false): Promise<WeChatResult | WeChatFile> {
     let token = await this.config.tokens.getToken();
     let answer = await this.sendWithRetries(spec, token.value, attempts, trace, acceptFile);
-    if (!isWeChatFile(answer) && answer.errcode !== undefined && isTokenErrcode(answer.errcode)) {
+    if (!isWeChatFile(answer) && answer.errcode !== undefined && answer.errcode !== 0 && isTokenErrcode(answer.errcode)) {
       await this.config.tokens.invalidate(token.value);
       token = await this.config.tokens.getToken();
       answer = await this.sendWithRetries(spec, token.value, attempts, trace, acceptFile);
@@ -342,7 +344,7 @@ export class WeChatClient {
       }
       // An errcode answer is WeChat refusing: nothing reached the user.
       if (trace && typeof body.errcode === 'number' && body.errcode !== 0) trace.mayHaveReachedWeChat = false;
-      if (typeof body.errcode === 'number' && describeErrcode(body.errcode).kind === 'busy') {
+      if (typeof body.errcode === 'number' && body.errcode !== 0 && describeErrcode(body.errcode).kind === 'busy') {
         last = new WeChatApiError(body.errcode, String(body.errmsg ?? ''));
         continue;
       }

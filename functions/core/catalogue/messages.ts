@@ -335,8 +335,8 @@ function sendOperation(type: MessageType): MessageOperation {
     // A URL fetched (10 s at most) and a file of up to 10 MB uploaded before the send.
     ...(MEDIA_SENDS.has(type) ? { sizing: { memoryMb: 512, timeoutSeconds: 30 } } : {}),
     parse: (input, options) => parseMessage(input, options, type),
-    prepare: prepareSendMedia,
-    recover: recoverSendMedia,
+    // Only a type with media fields can carry a {url} or {file} to upload (a text, a card, ... cannot).
+    ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
     ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
@@ -388,7 +388,7 @@ const sendMessage: MessageOperation = {
 async function sendInParts(input: SendMessageInput, services: OperationServices): Promise<OperationResult> {
   const request = (body: Record<string, unknown>) => ({ method: 'POST' as const, path: SEND_PATH, json: wechatBody(body) });
   const parts = partsOf(input, services.options.textMaxBytes);
-  if (parts.length === 1) return services.wechat.request(request(input), input.touser);
+  if (parts.length === 1) return await services.wechat.request(request(input), input.touser);
   return (await sendParts(input, parts, {
     from: services.parts?.from,
     send: (body, part, count) => services.wechat.request(request(body), input.touser, { part, parts: count }),

@@ -15,9 +15,11 @@ import type { FileResult, Gate, Operation, OperationResult, OperationServices } 
  * ```
  */
 export async function runOperation<I>(op: Operation<I>, input: I, services: OperationServices): Promise<OperationResult> {
-  if (op.perform) return op.perform(input, services);
+  // `return await`: an async function that returns a promise unawaited takes two more turns of the
+  // microtask queue to settle (every send passes here).
+  if (op.perform) return await op.perform(input, services);
   if (!op.toRequest) throw new Error(`the catalogue entry ${op.name} has neither toRequest nor perform`);
-  return services.wechat.request(op.toRequest(input, services.options), recipientOf(op.gate, input));
+  return await services.wechat.request(op.toRequest(input, services.options), recipientOf(op.gate, input));
 }
 
 /**
