@@ -139,11 +139,15 @@ async function benchClient() {
       { scenario: 'peer: co-wechat-api sendText → sandbox', run: peer },
     ];
     // Alternate rounds, so a busy machine slows all alike; each figure is the round with the median rate.
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+    // Each round starts one subject later, so each follows every other equally often (a round pays for
+    // the garbage and the idle connections the one before it left).
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
     const taken: Row[][] = subjects.map(() => []);
     const fetches = subjects.map(() => 0);
     for (let round = 0; round < rounds; round++) {
-      for (const [k, subject] of subjects.entries()) {
+      for (let turn = 0; turn < subjects.length; turn++) {
+        const k = (round + turn) % subjects.length;
+        const subject = subjects[k]!;
         const before = tokenFetches();
         await measure(subject.scenario, SENDS, CONCURRENCY, subject.run());
         fetches[k] = tokenFetches() - before;
@@ -155,10 +159,13 @@ async function benchClient() {
     const theirs = median(taken[3]!);
     const peerFigure = `co-wechat-api ${rate(theirs)} (rounds ${range(taken[3]!)})`;
     const share = (r: Row) => `${((r.perSecond / theirs.perSecond) * 100).toFixed(0)} % of the peer`;
+    // The same comparison round by round (each against the peer's run of the same round, seconds apart):
+    // steadier than the ratio of the medians when the machine's load moves between rounds.
+    const perRound = (k: number) => `${(median(taken[k]!.map((r, i) => ({ ...r, perSecond: r.perSecond / taken[3]![i]!.perSecond }))).perSecond * 100).toFixed(0)} % round by round`;
     const [mine, fromSource, viaFetch] = taken.slice(0, 3).map(median);
-    rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: peerFigure, note: `${share(mine!)} (medians of ${rounds} alternating rounds); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api` });
-    rows.push({ ...fromSource!, figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(fromSource!)} (tsx-transformed source, not minified)` });
-    rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(viaFetch!)} (undici fetch)` });
+    rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: peerFigure, note: `${share(mine!)} (medians of ${rounds} alternating rounds; ${perRound(0)}); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api` });
+    rows.push({ ...fromSource!, figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(fromSource!)}, ${perRound(1)} (tsx-transformed source, not minified)` });
+    rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(viaFetch!)}, ${perRound(2)} (undici fetch)` });
   } finally {
     keepAlive.close();
     keepAliveSource.close();
