@@ -66,7 +66,16 @@ export class MemoryPublisher implements EventPublisher {
     for (const event of events) {
       this.events.push(event);
       if (this.events.length > this.limit) this.events.shift();
-      for (const listener of this.listeners) listener(event);
+      // A listener only watches (npm start's terminal log, the console's live view): its failure is
+      // reported and must not fail the publish, or the event would never reach the webhook fan-out that
+      // runs after it, and a user's push would be answered 500.
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          console.error(`an event listener failed on ${event.detailType}: ${(error as Error)?.message ?? String(error)}`);
+        }
+      }
     }
   }
 

@@ -3,16 +3,14 @@
  */
 import './quiet';
 import { bannerLines } from './banner';
+import { logEvents } from './event-log';
 import { startLocal } from './server';
 
 async function main() {
   const product = await startLocal({ sandboxPort: process.env.SANDBOX_PORT ? undefined : 3100 });
   console.log(bannerLines(product, process.env).join('\n'));
 
-  product.events.onEvent((event) => {
-    const message = event.detail.message as Record<string, unknown>;
-    console.log(`[inbound] ${event.detailType} from ${String(event.detail.openid)}${message.Content ? `: ${String(message.Content)}` : ''}`);
-  });
+  logEvents(product.events, (line) => console.log(line));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,8 @@
 /**
  * Webhook subscriptions end to end under `npm start` (startLocal): a user writes in through the sandbox,
  * the product's /callback records and publishes it, the fan-out queues a delivery in the embedded table,
- * and the same delivery code the Lambda runs POSTs it, signed, to a receiver over HTTP.
+ * and the same delivery code the Lambda runs POSTs it, signed, to a receiver over HTTP. A reply's
+ * delivery event reaches the subscriptions too, with `npm start`'s terminal log listening (functions/local/main.ts).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -10,6 +11,7 @@ import { verifyDelivery } from '../../functions/core/webhooks';
 import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/local/server';
 import { deliverPush, renderPush } from '../../functions/sandbox/push';
 import { createSubscription, deleteSubscription, getSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { logEvents } from '../../functions/local/event-log';
 import { startReceiver, waitUntil } from './receiver';
 
 let dataDir: string;
@@ -112,5 +114,30 @@ describe('webhook delivery under npm start', () => {
     await expect(createSubscription(product.webhooks, { url: receiver.url, events: ['message'] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('events[0]') });
     await expect(createSubscription(product.webhooks, { url: receiver.url, secret: 'mine' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('secret: is not a field') });
     expect(await product.webhooks.subscriptions.list()).toEqual([]);
+  });
+
+  it('delivers a reply\'s delivery.sent while npm start prints its log line, and a listener that throws stops nothing', async () => {
+    // Prepare: npm start's terminal log and a broken listener both listen; a subscription to delivery events
+    const lines: string[] = [];
+    const stopLog = logEvents(product.events, (line) => lines.push(line));
+    const stopBroken = product.events.onEvent(() => {
+      throw new Error('a listener that fails');
+    });
+    const sub = await createSubscription(product.webhooks, { url: receiver.url, events: ['delivery.*'] });
+    await product.sandbox!.simulateUser('oWebhook6', { type: 'text', content: 'answer me' });
+    // Act
+    const reply = await fetch(`${product.url}/messages/text`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ touser: 'oWebhook6', text: { content: 'here is the answer' } }),
+    });
+    await waitUntil('the delivery event', () => receiver.received.length >= 1);
+    stopLog();
+    stopBroken();
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(receiver.received.map((r) => [r.json.type, r.json.detail.openid, r.json.detail.operation])).toEqual([['delivery.sent', 'oWebhook6', 'sendText']]);
+    expect(() => verifyDelivery({ secret: sub.secret, headers: receiver.received[0]!.headers as Record<string, unknown>, body: receiver.received[0]!.body })).not.toThrow();
+    expect(lines).toEqual(['[inbound] message.text from oWebhook6: answer me', '[delivery] delivery.sent to oWebhook6 (sendText)']);
   });
 });
