@@ -32,6 +32,8 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
     lines.push(
       `Sandbox mode (no WECHAT_APP_ID / WECHAT_APP_SECRET set): WeChat is simulated by the sandbox at ${sandbox.url}`,
       `  it pushes users' messages to ${url}/callback, signed with token ${product.context.secrets.callbackToken === SANDBOX_CALLBACK_TOKEN ? SANDBOX_CALLBACK_TOKEN : '(WECHAT_CALLBACK_TOKEN)'}`,
+      // WeChat refuses (61452) a kf account not named prefix@<the account's WeChat ID>: say which ID that is here.
+      `  its official account's WeChat ID is ${sandbox.wechatId}: name kf accounts prefix@${sandbox.wechatId} (e.g. agent1@${sandbox.wechatId})`,
       '',
       `Try it: open the console, ${url}/console/ (a WeChat user's phone, the send window, every operation), or in a terminal:`,
       `  1. a user writes in:   curl -s -X POST ${sandbox.url}/sandbox/users/oUser1/messages -H 'content-type: application/json' -d '{"content":"hello"}'`,

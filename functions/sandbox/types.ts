@@ -268,6 +268,8 @@ export interface Sandbox {
   readonly url: string;
   readonly appId: string;
   readonly appSecret: string;
+  /** The official account's WeChat ID: kf accounts are named `prefix@<wechatId>` (SANDBOX_WECHAT_ID, default `sandbox`). */
+  readonly wechatId: string;
   /** Stops listening and closes every connection. */
   stop(): Promise<void>;
   /** Clears users, kf accounts, tokens, messages, typing, recorded requests, counts and faults; keeps options and the callback. */

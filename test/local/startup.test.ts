@@ -172,4 +172,24 @@ describe('npm start: starting, restarting, logging', () => {
     const pushed = await product.sandbox!.simulateUser('oSafe', { type: 'text', content: 'hi' });
     expect(pushed).toMatchObject({ delivered: true, body: 'success' });
   });
+
+  it('the banner names the sandbox\'s WeChat ID, and a kf account named with it as the banner says is added', async () => {
+    // Prepare
+    const dir = freshDir();
+    dirs.push(dir);
+    const product = await start(dir);
+    // Act
+    const banner = bannerLines(product, {}).join('\n');
+    const example = /name kf accounts prefix@(\S+) \(e\.g\. (\S+)\)/.exec(banner);
+    const added = await fetch(`${product.url}/kf-accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kf_account: example?.[2], nickname: 'Agent' }),
+    });
+    const list = (await (await fetch(`${product.url}/kf-accounts`)).json()) as { kf_list: { kf_account: string }[] };
+    // Assess
+    expect(example?.[1]).toBe(product.sandbox!.wechatId);
+    expect(added.status).toBe(200);
+    expect(list.kf_list.map((k) => k.kf_account)).toEqual([example?.[2]]);
+  });
 });
