@@ -395,7 +395,7 @@ export class WindowStore extends TableStore {
           returnValues: 'ALL_OLD',
           // A refusal explains itself from the item the condition saw: one request, not a write and
           // then a read. (DynamoDB returns it; dynalite and older DynamoDB-compatibles do not, and then
-          // the item is read, as before: docs/table.md.)
+          // the item is read, as before: functions/store/README.md, Windows.)
           returnValuesOnConditionCheckFailure: 'ALL_OLD',
         });
         old = toRecord(out.Attributes) ?? {};

@@ -1,4 +1,4 @@
-/** Gateway mode: a signed delivery from the deployed product starts the workflow (docs/subscriptions.md). */
+/** Gateway mode: a signed delivery from the deployed product starts the workflow (docs/webhooks.md). */
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
