@@ -47,7 +47,10 @@ export interface NodeHttpTransportOptions {
 
 /** An origin's request options, worked out once (see `targetOf`). */
 interface Origin {
-  options: http.RequestOptions;
+  protocol: string;
+  /** Without an IPv6 address's brackets, as Node's request options take it. */
+  hostname: string;
+  port: number | undefined;
   /** The Host header: host and port as the URL gives them. */
   host: string;
   agent: http.Agent;
@@ -81,9 +84,9 @@ function flatHeaders(request: HttpRequest, host: string): string[] {
   let hasLength = false;
   for (const name in request.headers) {
     flat.push(name, request.headers[name]!);
-    const lower = name.toLowerCase();
-    if (lower === 'host') hasHost = true;
-    else if (lower === 'content-length') hasLength = true;
+    // Only a name of 4 or 14 characters can be either (most requests give content-type alone).
+    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
+    else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
   }
   if (!hasHost) flat.push('Host', host);
   // Given up front, Node writes the head at once and cannot count the body later: a POST without one
@@ -131,13 +134,20 @@ class NodeHttpResponse implements HttpResponse {
   }
 }
 
-/** When each kept-alive socket was last given back to its agent (wall clock, ms). */
-const freedAt = new WeakMap<Socket, number>();
+/** When a kept-alive socket was last given back to its agent (wall clock, ms), kept on the socket. */
+const FREED_AT = Symbol('freedAt');
+type PooledSocket = Socket & { [FREED_AT]?: number };
 
 export class NodeHttpTransport implements HttpTransport {
   private readonly timeoutMs: number;
   private readonly maxIdleMs: number;
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
+  /**
+   * No free socket can be stale before this time (wall clock, ms): the oldest one left by the last look,
+   * or one freed since, is not idle longer than maxIdleMs until then. Only from then on does a request
+   * look through the free sockets again.
+   */
+  private staleCheckAt = 0;
 
   constructor(options: NodeHttpTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -145,7 +155,7 @@ export class NodeHttpTransport implements HttpTransport {
     // `timeout` also closes a free socket after that long idle, while the process runs.
     const agentOptions = { keepAlive: true, timeout: this.maxIdleMs, scheduling: 'lifo' as const };
     this.agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
-    for (const agent of Object.values(this.agents)) agent.on('free', (socket: Socket) => freedAt.set(socket, Date.now()));
+    for (const agent of Object.values(this.agents)) agent.on('free', (socket: PooledSocket) => (socket[FREED_AT] = Date.now()));
   }
 
   /** Closes the kept-alive connections (tests, the local server's stop). */
@@ -158,7 +168,8 @@ export class NodeHttpTransport implements HttpTransport {
     const target = this.targetOf(request.url);
     if (!target) return Promise.reject(new TransportError('unreached', `cannot send to ${describeUrl(request.url)}: only http and https`));
     const { origin } = target;
-    this.dropStale(origin.agent);
+    const now = Date.now();
+    if (now >= this.staleCheckAt) this.dropStale(now);
     const body = request.body;
 
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -172,17 +183,17 @@ export class NodeHttpTransport implements HttpTransport {
         reject(new TransportError(kind, message, cause === undefined ? undefined : { cause }));
         req.destroy();
       };
-      const req = target.path === undefined ? origin.lib.request(target.url!, { method: request.method, headers: objectHeaders(request), agent: origin.agent }) : origin.lib.request({ ...origin.options, path: target.path, method: request.method, headers: flatHeaders(request, origin.host) as unknown as http.OutgoingHttpHeaders });
+      const req = target.path === undefined ? origin.lib.request(target.url!, { method: request.method, headers: objectHeaders(request), agent: origin.agent }) : origin.lib.request({ protocol: origin.protocol, hostname: origin.hostname, port: origin.port, agent: origin.agent, path: target.path, method: request.method, headers: flatHeaders(request, origin.host) as unknown as http.OutgoingHttpHeaders });
       const timer = setTimeout(() => {
         if (connected) fail('timeout', `no answer from ${describeUrl(request.url)} within ${timeoutMs} ms`);
         else fail('unreached', `could not connect to ${describeUrl(request.url)} within ${timeoutMs} ms`);
       }, timeoutMs);
-      req.on('socket', (socket: Socket) => {
+      req.on('socket', (socket: PooledSocket) => {
         // A reused socket is connected already; a new one once its TCP (and TLS) handshake is done: only
         // then does Node write the request.
         if (!socket.connecting) connected = true;
         else socket.once(origin.connectEvent, () => (connected = true));
-        freedAt.delete(socket);
+        socket[FREED_AT] = undefined;
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         const code = error.code;
@@ -196,10 +207,9 @@ export class NodeHttpTransport implements HttpTransport {
       req.on('response', (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // A connection that closes before the answer is complete makes Node destroy the answer with an
+        // error ('aborted'), so 'error' covers a cut-off answer too.
         res.on('error', (error) => fail('network', `the answer from ${describeUrl(request.url)} was cut off`, error));
-        res.on('close', () => {
-          if (!res.complete) fail('network', `the answer from ${describeUrl(request.url)} was cut off`);
-        });
         res.on('end', () => {
           if (settled) return;
           if (!res.complete) return fail('network', `the answer from ${describeUrl(request.url)} was cut off`);
@@ -259,7 +269,9 @@ export class NodeHttpTransport implements HttpTransport {
     const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
     const agent = https_ ? this.agents['https:'] : this.agents['http:'];
     return {
-      options: { protocol: parsed.protocol, hostname, ...(parsed.port ? { port: Number(parsed.port) } : {}), agent },
+      protocol: parsed.protocol,
+      hostname,
+      port: parsed.port ? Number(parsed.port) : undefined,
       host: parsed.host,
       agent,
       lib: https_ ? https : http,
@@ -267,20 +279,29 @@ export class NodeHttpTransport implements HttpTransport {
     };
   }
 
-  /** Closes the free sockets that sat idle too long to be trusted (see the module comment). */
-  private dropStale(agent: http.Agent): void {
-    let now: number | undefined;
-    for (const name in agent.freeSockets) {
-      const sockets = agent.freeSockets[name];
-      if (!sockets) continue;
-      now ??= Date.now();
-      for (let i = sockets.length - 1; i >= 0; i--) {
-        const since = freedAt.get(sockets[i] as Socket);
-        if (since === undefined || now - since <= this.maxIdleMs) continue;
-        // Out of the free list first: the agent would otherwise hand it to this very request.
-        const [stale] = sockets.splice(i, 1);
-        stale!.destroy();
+  /**
+   * Closes the free sockets that sat idle too long to be trusted (see the module comment), and notes when
+   * the oldest one left will be (see {@link staleCheckAt}).
+   */
+  private dropStale(now: number): void {
+    let oldest = now;
+    for (const agent of [this.agents['http:'], this.agents['https:']]) {
+      for (const name in agent.freeSockets) {
+        const sockets = agent.freeSockets[name];
+        if (!sockets) continue;
+        for (let i = sockets.length - 1; i >= 0; i--) {
+          const since = (sockets[i] as PooledSocket)[FREED_AT];
+          if (since === undefined) continue;
+          if (now - since <= this.maxIdleMs) {
+            oldest = Math.min(oldest, since);
+            continue;
+          }
+          // Out of the free list first: the agent would otherwise hand it to this very request.
+          const [stale] = sockets.splice(i, 1);
+          stale!.destroy();
+        }
       }
     }
+    this.staleCheckAt = oldest + this.maxIdleMs + 1;
   }
 }

@@ -226,14 +226,15 @@ export interface SendMessageInput {
 }
 
 /** Schemas are built once per (type, profile): building a zod schema costs far more than using it. */
-const MESSAGE_SCHEMAS = new Map<string, Schema>();
+const MESSAGE_SCHEMAS = new Map<RulesProfile, Map<MessageType, Schema>>();
 
 function messageSchema(type: MessageType, profile: RulesProfile = 'current'): Schema {
-  const key = `${type}:${profile}`;
-  let schema = MESSAGE_SCHEMAS.get(key);
+  let byType = MESSAGE_SCHEMAS.get(profile);
+  if (!byType) MESSAGE_SCHEMAS.set(profile, (byType = new Map()));
+  let schema = byType.get(type);
   if (!schema) {
     schema = buildMessageSchema(type, limitsFor(profile));
-    MESSAGE_SCHEMAS.set(key, schema);
+    byType.set(type, schema);
   }
   return schema;
 }
