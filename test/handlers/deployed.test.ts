@@ -2,11 +2,12 @@
  * The handlers as they are deployed: bundled by esbuild the way the CDK construct bundles them, loaded in
  * a fresh Node process with only the deployed environment (TABLE_NAME, SECRET_ID, EVENT_BUS_NAME,
  * WECHAT_API_BASE_URL, OPERATION_NAME, and the SDK's AWS_ENDPOINT_URL_* redirects), and invoked with API
- * Gateway events. Secrets Manager and EventBridge are small stand-ins speaking their JSON protocols;
+ * Gateway events. Secrets Manager, EventBridge and SQS are small stand-ins speaking their JSON protocols;
  * DynamoDB is dynalite; WeChat is the sandbox. The secret, the callback token, the AES key and the access
  * token must never appear in what the functions print.
  */
 import { execFile } from 'child_process';
+import { createHash } from 'crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -16,7 +17,9 @@ import { WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
-import { httpApiEvent } from '../support/aws-events';
+import { eventBridgeEvent, httpApiEvent } from '../support/aws-events';
+import { createWebhookRuntime } from '../../functions/handlers/webhooks/runtime';
+import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
 import { buildBundles } from '../support/bundles';
 import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
 
@@ -26,13 +29,15 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 interface AwsStandIn {
   url: string;
   putEvents: Array<Record<string, unknown>>;
+  /** SQS SendMessageBatch requests (the webhook fan-out's deliveries). */
+  sqsBatches: Array<{ QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string }> }>;
   secretReads: number;
   stop(): Promise<void>;
 }
 
-/** Secrets Manager GetSecretValue and EventBridge PutEvents, as the SDK speaks them (awsJson1_1). */
+/** Secrets Manager GetSecretValue, EventBridge PutEvents (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
 async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
-  const state: AwsStandIn = { url: '', putEvents: [], secretReads: 0, stop: async () => undefined };
+  const state: AwsStandIn = { url: '', putEvents: [], sqsBatches: [], secretReads: 0, stop: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -46,6 +51,11 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
       } else if (target === 'AWSEvents.PutEvents') {
         state.putEvents.push(...body.Entries);
         res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }));
+      } else if (target === 'AmazonSQS.SendMessageBatch') {
+        state.sqsBatches.push(body);
+        res.setHeader('content-type', 'application/x-amz-json-1.0');
+        const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+        res.end(JSON.stringify({ Successful: body.Entries.map((e: { Id: string; MessageBody: string }) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: md5(e.MessageBody) })), Failed: [] }));
       } else {
         res.statusCode = 400;
         res.end(JSON.stringify({ __type: 'UnknownOperationException', message: target }));
@@ -95,7 +105,7 @@ describe('bundled handlers in the deployed environment', () => {
     client.destroy();
     aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
-    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher'].includes(s.entry)), dir);
+    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout'].includes(s.entry)), dir);
     env = {
       PATH: process.env.PATH,
       // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
@@ -107,6 +117,7 @@ describe('bundled handlers in the deployed environment', () => {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_SQS: aws.url,
       TABLE_NAME: 'deployed-test',
       SECRET_ID: 'wechat-kf/official-account',
       EVENT_BUS_NAME: 'wechat-kf',
@@ -199,6 +210,30 @@ describe('bundled handlers in the deployed environment', () => {
     for (const output of [refreshed.output, recorded.output, state.output]) {
       for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
     }
+  });
+
+  it('fans an inbound event out to the delivery queue from the webhook fan-out bundle, which carries its own SQS client', async () => {
+    // Prepare: a subscription to messages, stored as the subscription API stores it
+    const runtime = createWebhookRuntime({
+      dynamo: createDynamoClient({ endpoint: dynamo.endpoint }),
+      tableName: 'deployed-test',
+      sealer: { seal: async (_id, secret) => `kms:v1:${Buffer.from(secret).toString('base64')}`, open: async () => '' },
+      addressPolicy: 'any',
+      allowLoopbackHttp: true,
+    });
+    const subscription = await createSubscription(runtime, { url: 'http://127.0.0.1:9/hook', events: ['message.*'] });
+    const event = { ...eventBridgeEvent('evt-deployed', 'message.text', { appId: sandbox.appId, openid: 'oHook', receivedAt: '2026-11-24T13:00:00.000Z', message: { MsgType: 'text', Content: 'hi' } }), source: 'wechat.kf' };
+
+    // Act
+    const fanned = await invoke('webhook-fanout', event, { WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed', WEBHOOK_DELIVERY_QUEUE_URL: `${aws.url}/123456789012/deliveries` });
+    // (the SQS client sends to the queue URL's host, here the stand-in)
+
+    // Assess
+    expect(fanned.result).toEqual({ deliveries: 1 });
+    expect(aws.sqsBatches).toHaveLength(1);
+    expect(aws.sqsBatches[0]!.QueueUrl).toBe(`${aws.url}/123456789012/deliveries`);
+    expect(JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)).toMatchObject({ subscriptionId: subscription.id, event: { id: 'evt-deployed', type: 'message.text' } });
+    expect(fanned.output).not.toContain(subscription.secret);
   });
 
   it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
