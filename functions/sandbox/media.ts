@@ -153,6 +153,16 @@ export class MediaStore {
     return item;
   }
 
+  /**
+   * Takes back a file kept before a restart (persist.ts), under its own media_id and creation time: WeChat
+   * keeps a media_id its 3 days whatever its callers do, so a restarted sandbox must not forget one.
+   */
+  restore(item: StoredMedia): void {
+    if (this.items.has(item.media_id)) return;
+    this.items.set(item.media_id, item);
+    this.bytes += item.data.length;
+  }
+
   /** A media_id's file while it lives (3 days), else undefined. */
   get(mediaId: string): StoredMedia | undefined {
     const item = this.items.get(mediaId);

@@ -4,7 +4,7 @@
  * a restart, the logs are readable, and startup messages name the environment variables.
  */
 import { createServer, request as httpRequest, type Server } from 'http';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -12,6 +12,7 @@ import { bannerLines } from '../../functions/local/banner';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { errorBody } from '../../functions/handlers/http';
 import { startEmbeddedDynamo } from '../../functions/store';
+import { jpeg } from '../support/media-samples';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'wechat-kf-startup-'));
 
@@ -117,6 +118,35 @@ describe('npm start: starting, restarting, logging', () => {
     expect(sent.status).toBe(200);
     expect(second.sandbox!.user('oStays')).toMatchObject({ following: true });
     expect(second.sandbox!.kfAccounts().map((k) => k.kf_account)).toEqual(['stay@sandbox']);
+  });
+
+  it('a file uploaded before a restart is still held after it: the media_id the product cached downloads, and a send naming it needs no re-upload', async () => {
+    // Prepare: a user writes in, a photo is uploaded, the product stops
+    const dir = freshDir();
+    dirs.push(dir);
+    const photo = jpeg(1500);
+    const first = await start(dir);
+    await first.sandbox!.simulateUser('oMediaStays', { type: 'text', content: 'hi' });
+    const form = new FormData();
+    form.append('type', 'image');
+    form.append('media', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+    const uploaded = (await (await fetch(`${first.url}/media`, { method: 'POST', body: form })).json()) as { media_id: string };
+    await first.stop();
+    // Act
+    const second = await start(dir);
+    const downloaded = await fetch(`${second.url}/media/${uploaded.media_id}`);
+    const bytes = Buffer.from(await downloaded.arrayBuffer());
+    const sent = await fetch(`${second.url}/messages/image`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'oMediaStays', image: { media_id: uploaded.media_id } }) });
+    // Assess
+    expect(downloaded.status).toBe(200);
+    expect(bytes.equals(photo)).toBe(true);
+    expect(sent.status).toBe(200);
+    expect(second.sandbox!.count('/cgi-bin/media/upload')).toBe(0);
+    expect(second.sandbox!.media().map((m) => [m.media_id, m.size])).toEqual([[uploaded.media_id, photo.length]]);
+    // and a media_id the sandbox forgets (as WeChat may) leaves no file behind
+    expect(readdirSync(join(dir, 'sandbox-media'))).toEqual([uploaded.media_id]);
+    await fetch(`${second.sandbox!.url}/sandbox/media/${uploaded.media_id}`, { method: 'DELETE' });
+    expect(readdirSync(join(dir, 'sandbox-media'))).toEqual([]);
   });
 
   it('logs: no empty-metrics line per request, WeChat refusals at WARN with the errcode, and a 500 says where the log is', async () => {
