@@ -343,6 +343,20 @@ function onEntry(entry) {
   }
 }
 
+/** Adds every user the sandbox holds (GET /sandbox/users) to the list, with their state. */
+async function loadKeptUsers() {
+  const res = await call('GET', `${state.config.sandbox}/users`);
+  if (!res.ok || !Array.isArray(res.body?.users)) return;
+  for (const snapshot of res.body.users) {
+    if (typeof snapshot?.openid !== 'string') continue;
+    const u = user(snapshot.openid);
+    // A snapshot the stream delivered meanwhile is the newer one.
+    u.snapshot ??= snapshot;
+  }
+  renderUserList();
+  renderWindow();
+}
+
 function connect() {
   const es = new EventSource(`${state.config.sandbox}/stream`);
   const conn = $('conn');
@@ -354,9 +368,13 @@ function connect() {
     conn.textContent = 'reconnecting…';
     conn.className = 'conn down';
   });
-  // A replay from the start follows: forget what is shown so nothing appears twice.
+  // A replay from the start follows: forget what is shown so nothing appears twice. The stream replays only
+  // what happened since the sandbox started, so the users it kept from before a restart are asked for.
   es.addEventListener('hello', (ev) => {
-    if (JSON.parse(ev.data).replayFrom === 0) resetAll();
+    if (JSON.parse(ev.data).replayFrom === 0) {
+      resetAll();
+      void loadKeptUsers();
+    }
   });
   for (const type of ['push', 'message', 'typing', 'desk', 'request', 'user', 'reset']) {
     es.addEventListener(type, (ev) => onEntry(JSON.parse(ev.data)));
