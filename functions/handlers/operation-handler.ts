@@ -82,7 +82,7 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
     }
     if (bare !== 'application/json') {
       if (request.body.length === 0) {
-        throw new ValidationError([{ field: spec.field, rule: `is required: send the file as a ${spec.accepts.join(' or ')} body, or multipart/form-data with a file field "${spec.field}"` }]);
+        throw new ValidationError([{ field: spec.field, rule: `is required: the file as the request body (${spec.accepts.join(' or ')}), or multipart/form-data with a file field "${spec.field}"` }]);
       }
       // The file is recognised by its bytes (the operation's parse checks them), not by the Content-Type:
       // `curl --data-binary @photo.jpg` labels a real JPEG application/x-www-form-urlencoded.

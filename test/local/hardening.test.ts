@@ -79,6 +79,16 @@ describe('bad input never costs anything', () => {
     expect(fields(png)).toEqual(['media']);
   });
 
+  it('an avatar upload without a file says how to send one', async () => {
+    // Prepare
+    await call(product, 'POST', '/kf-accounts', { kf_account: 'noface@sandbox', nickname: 'No Face' });
+    // Act
+    const empty = await call(product, 'PUT', '/kf-accounts/noface@sandbox/avatar', new Uint8Array(0), { 'content-type': 'application/octet-stream' });
+    // Assess
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.issues).toEqual([{ field: 'media', rule: 'is required: the file as the request body (image/jpeg), or multipart/form-data with a file field "media"' }]);
+  });
+
   it('a body nested 100 000 arrays deep is a 400 and uses up no send', async () => {
     // Prepare
     await product.sandbox!.simulateUser('oDeep', { type: 'text', content: 'hi' });
