@@ -137,6 +137,8 @@ export class WeChatClient {
   private plain?: OperationServices;
   /** `access_token=...` of the token in use, encoded once per token rather than per request. */
   private tokenQuery?: { token: string; query: string };
+  /** The URL of each path without a query of its own, for the token in use: the same string every send. */
+  private readonly urls = new Map<string, { token: string; url: string }>();
 
   constructor(private readonly config: WeChatClientConfig) {
     this.baseUrl = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
@@ -262,9 +264,7 @@ export class WeChatClient {
   }
 
   private buildHttpRequest(spec: WeChatRequestSpec, token: string): HttpRequest {
-    if (this.tokenQuery?.token !== token) this.tokenQuery = { token, query: `access_token=${queryValue(token)}` };
-    const rest = spec.query ? buildQuery(spec.query) : '';
-    const url = `${this.baseUrl}${spec.path}?${this.tokenQuery.query}${rest ? `&${rest}` : ''}`;
+    const url = spec.query ? this.urlOf(spec.path, token, buildQuery(spec.query)) : this.plainUrlOf(spec.path, token);
     if (spec.file) {
       const { body, contentType } = multipartBody(spec.file);
       return { method: 'POST', url, headers: { 'content-type': contentType }, body, timeoutMs: this.config.timeoutMs };
@@ -274,6 +274,20 @@ export class WeChatClient {
       return { method: spec.method, url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(spec.json), timeoutMs: this.config.timeoutMs };
     }
     return { method: spec.method, url, timeoutMs: this.config.timeoutMs };
+  }
+
+  private urlOf(path: string, token: string, rest: string): string {
+    if (this.tokenQuery?.token !== token) this.tokenQuery = { token, query: `access_token=${queryValue(token)}` };
+    return `${this.baseUrl}${path}?${this.tokenQuery.query}${rest ? `&${rest}` : ''}`;
+  }
+
+  private plainUrlOf(path: string, token: string): string {
+    const known = this.urls.get(path);
+    if (known?.token === token) return known.url;
+    const url = this.urlOf(path, token, '');
+    // Bounded: the product's operations use a few dozen paths; a passthrough caller may use any.
+    if (known || this.urls.size < 64) this.urls.set(path, { token, url });
+    return url;
   }
 
   /**

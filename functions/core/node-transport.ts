@@ -45,6 +45,9 @@ export interface NodeHttpTransportOptions {
   maxIdleMs?: number;
 }
 
+/** Where a request goes: the fast way (`path`), or the URL parser's (`url`). */
+type Target = { origin: Origin; path?: string; url?: URL };
+
 /** An origin's request options, worked out once (see `targetOf`). */
 interface Origin {
   protocol: string;
@@ -230,7 +233,18 @@ export class NodeHttpTransport implements HttpTransport {
    * info, a default port written out, upper case) take the URL parser's way instead, as every request did
    * before. Undefined for anything but http and https.
    */
-  private targetOf(url: string): { origin: Origin; path?: string; url?: URL } | undefined {
+  private targetOf(url: string): Target | undefined {
+    // A client sends the same URL again and again (a path with the token in use): the last one is kept.
+    if (url === this.last?.url) return this.last.target;
+    const target = this.newTargetOf(url);
+    if (target?.path !== undefined) this.last = { url, target };
+    return target;
+  }
+
+  /** The last URL sent the fast way, and where it went. */
+  private last?: { url: string; target: Target };
+
+  private newTargetOf(url: string): Target | undefined {
     const start = url.indexOf('//');
     const slash = start === -1 ? -1 : url.indexOf('/', start + 2);
     if (slash !== -1) {
