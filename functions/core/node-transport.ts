@@ -43,6 +43,8 @@ export interface NodeHttpTransportOptions {
    * 5 s idle timeout of Node's own servers and well below nginx's 75 s, the usual fronts of an API.
    */
   maxIdleMs?: number;
+  /** For tests: the wall clock (ms), e.g. to stand for a Lambda frozen between invocations. */
+  now?: () => number;
 }
 
 /** Where a request goes: the fast way (`path`), or the URL parser's (`url`). */
@@ -151,14 +153,16 @@ export class NodeHttpTransport implements HttpTransport {
    * look through the free sockets again.
    */
   private staleCheckAt = 0;
+  private readonly now: () => number;
 
   constructor(options: NodeHttpTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxIdleMs = options.maxIdleMs ?? 4_000;
+    this.now = options.now ?? Date.now;
     // `timeout` also closes a free socket after that long idle, while the process runs.
     const agentOptions = { keepAlive: true, timeout: this.maxIdleMs, scheduling: 'lifo' as const };
     this.agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
-    for (const agent of Object.values(this.agents)) agent.on('free', (socket: PooledSocket) => (socket[FREED_AT] = Date.now()));
+    for (const agent of Object.values(this.agents)) agent.on('free', (socket: PooledSocket) => (socket[FREED_AT] = this.now()));
   }
 
   /** Closes the kept-alive connections (tests, the local server's stop). */
@@ -171,7 +175,7 @@ export class NodeHttpTransport implements HttpTransport {
     const target = this.targetOf(request.url);
     if (!target) return Promise.reject(new TransportError('unreached', `cannot send to ${describeUrl(request.url)}: only http and https`));
     const { origin } = target;
-    const now = Date.now();
+    const now = this.now();
     if (now >= this.staleCheckAt) this.dropStale(now);
     const body = request.body;
 

@@ -136,6 +136,42 @@ describe('NodeHttpTransport', () => {
     expect(server.connections).toBe(2);
   });
 
+  it('never reuses a connection idle past maxIdleMs by the wall clock, even when no timer ran meanwhile (a frozen Lambda)', async () => {
+    // prepare: a clock that jumps, as a Lambda's does across a freeze (the agent's idle timer never fires)
+    let clock = 1_000_000;
+    transport.close();
+    transport = new NodeHttpTransport({ timeoutMs: 2000, maxIdleMs: 4000, now: () => clock });
+    server = await startServer((req, res) => res.end('ok'));
+    await transport.send({ method: 'GET', url: `${server.url}/a` });
+    clock += 1000;
+    await transport.send({ method: 'GET', url: `${server.url}/b` });
+    // act: 10 s later by the wall clock, at once in real time
+    clock += 10_000;
+    await transport.send({ method: 'GET', url: `${server.url}/c` });
+    // assess: the first two shared a connection, the third got a new one
+    expect(server.connections).toBe(2);
+  });
+
+  it('drops a stale connection at the bottom of the pool, although a look after it was freed found it fresh', async () => {
+    // prepare: the first request looks at t=0 (nothing to look at); two connections are freed at t=3 s;
+    // at t=4.5 s a request looks, finds both fresh and reuses the newer one (freed again at t=4.5 s)
+    let clock = 1_000_000;
+    transport.close();
+    transport = new NodeHttpTransport({ timeoutMs: 2000, maxIdleMs: 4000, now: () => clock });
+    server = await startServer((req, res) => setTimeout(() => res.end('ok'), 20));
+    const url = server.url;
+    await transport.send({ method: 'GET', url: `${url}/first` });
+    clock += 3000;
+    await Promise.all([transport.send({ method: 'GET', url: `${url}/a` }), transport.send({ method: 'GET', url: `${url}/b` })]);
+    clock += 1500;
+    await transport.send({ method: 'GET', url: `${url}/c` });
+    // act: at t=7.5 s two requests at once: the older connection is stale (4.5 s idle), the newer is not (3 s)
+    clock += 3000;
+    await Promise.all([transport.send({ method: 'GET', url: `${url}/d` }), transport.send({ method: 'GET', url: `${url}/e` })]);
+    // assess: the stale one was not reused: a third connection was opened
+    expect(server.connections).toBe(3);
+  });
+
   it('reports a refused connection as unreached: nothing was written, sending again is safe', async () => {
     // prepare: a port nobody listens on
     const closed = await startServer(() => undefined);
