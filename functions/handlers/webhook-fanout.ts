@@ -17,7 +17,8 @@ function sqsEnqueue(queueUrl: string | undefined) {
   let client: import('@aws-sdk/client-sqs').SQSClient | undefined;
   return async (messages: DeliveryMessage[]) => {
     if (!queueUrl) throw new ConfigurationError('WEBHOOK_DELIVERY_QUEUE_URL is not set: the webhook delivery queue');
-    // `require`, not `import()`: the runtime's AWS SDK is found on NODE_PATH, which only `require` reads (docs/bundles.md).
+    // `require`, not `import()`, loaded on first use: where the function uses the runtime's AWS SDK it is found on
+    // NODE_PATH, which only `require` reads; where the bundle carries it, this initialises it (docs/bundles.md).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sdk = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
     client ??= new sdk.SQSClient({});

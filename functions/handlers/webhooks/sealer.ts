@@ -86,7 +86,8 @@ export class KmsSecretSealer implements SecretSealer {
   constructor(private readonly keyId: string) {}
 
   private async kms() {
-    // `require`, not `import()`: the runtime's AWS SDK is found on NODE_PATH, which only `require` reads (docs/bundles.md).
+    // `require`, not `import()`, loaded on first use: where the function uses the runtime's AWS SDK it is found on
+    // NODE_PATH, which only `require` reads; where the bundle carries it, this initialises it (docs/bundles.md).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sdk = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
     this.client ??= new sdk.KMSClient({});
