@@ -15,7 +15,7 @@ import type { ApiThrottling, ThrottleLimits, WeChatCustomerServiceProps } from '
 /** Every context key the app reads, with what it sets. */
 export const CONTEXT_KEYS = {
   stackName: 'stack name (default WeChatKf)',
-  appId: "the official account's app id, for functions that do not read the secret (Interactions)",
+  appId: "the official account's app id, for functions of your own that need it without reading the secret (needs.appId)",
   windowPolicy: 'enforce | observe | off (default enforce)',
   windowRules: 'current | seed (default current)',
   tokenMode: 'stable | classic (default stable)',

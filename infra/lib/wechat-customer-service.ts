@@ -97,11 +97,13 @@ export class WeChatCustomerService extends Construct {
     const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : [])];
     const specs = enabledFunctions(props.functions ?? LAMBDA_FUNCTIONS, (setting) => enable.includes(setting));
     this.routes = specs.flatMap((spec) => spec.routes);
-    const withoutSecret = specs.filter((s) => !s.needs.secret).map((s) => s.id);
-    if (withoutSecret.length > 0 && !props.appId) {
+    // Only a function that needs the app id without the secret (needs.appId) is short of it: the built-in
+    // functions without the secret (the webhook ones) use none, so a stack of built-ins warns about nothing.
+    const wantAppId = specs.filter((s) => !s.needs.secret && s.needs.appId).map((s) => s.id);
+    if (wantAppId.length > 0 && !props.appId) {
       Annotations.of(this).addWarningV2(
         'wechat-kf:appIdMissing',
-        `${withoutSecret.join(', ')} do not read the secret and key their records by app id: set appId (context appId) so they get WECHAT_APP_ID`,
+        `${wantAppId.join(', ')} need the app id and do not read the secret: set appId (context appId) so they get WECHAT_APP_ID`,
       );
     }
 

@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { configFromEnv } from '../../functions/handlers/config';
+import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
 import { settingsFromContext } from '../../infra/lib/context';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { actionsOf, appStack, appTemplate, functionLogicalId, resourcesOf, roleStatements, testApp } from './helpers';
@@ -201,3 +202,18 @@ test('the construct in another app: imported secret and no stack-level extras', 
   expect(kf.callbackUrl).toBeDefined();
 });
 
+
+test('no appId: a stack of built-in functions warns about nothing; a function of its own that needs the app id without the secret is named', () => {
+  // Prepare: the built-ins alone, and beside them a function of one's own that declares needs.appId
+  const fanOut = LAMBDA_FUNCTIONS.find((s) => s.id === 'WebhookFanOut')!;
+  const ownFunction = { ...fanOut, id: 'NightlyReport', needs: { ...fanOut.needs, appId: true } };
+  const builtIns = new Stack(testApp(), 'BuiltIns');
+  const withOwn = new Stack(testApp(), 'WithOwn');
+  // Act
+  new WeChatCustomerService(builtIns, 'Kf', {});
+  new WeChatCustomerService(withOwn, 'Kf', { functions: [...LAMBDA_FUNCTIONS, ownFunction] });
+  // Assess
+  const appIdWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('app id')).map((w) => String(w.entry.data));
+  expect(appIdWarnings(builtIns)).toEqual([]);
+  expect(appIdWarnings(withOwn)).toEqual([expect.stringMatching(/^NightlyReport need the app id and do not read the secret: set appId/)]);
+});

@@ -212,6 +212,12 @@ export interface FunctionNeeds {
    * (creating a subscription), `open` may only decrypt (delivering).
    */
   webhookKey?: 'seal' | 'open';
+  /**
+   * Needs the official account's app id without reading the secret (`secret: false`): the construct gives
+   * it `WECHAT_APP_ID` from its `appId` prop, and warns at synth when that prop is missing. No built-in
+   * function needs it (the webhook functions key nothing by app id); a function of your own may.
+   */
+  appId?: boolean;
 }
 
 /** Memory and timeout of an operation's function. Default 256 MB, 15 s (one WeChat call, one token refresh, one retry). */
