@@ -2,7 +2,7 @@
  * The handlers as they are deployed: bundled by esbuild the way the CDK construct bundles them, loaded in
  * a fresh Node process with only the deployed environment (TABLE_NAME, SECRET_ID, EVENT_BUS_NAME,
  * WECHAT_API_BASE_URL, OPERATION_NAME, and the SDK's AWS_ENDPOINT_URL_* redirects), and invoked with API
- * Gateway events. Secrets Manager, EventBridge and SQS are small stand-ins speaking their JSON protocols;
+ * Gateway events. Secrets Manager, EventBridge, SQS and KMS are small stand-ins speaking their JSON protocols;
  * DynamoDB is dynalite; WeChat is the sandbox. The secret, the callback token, the AES key and the access
  * token must never appear in what the functions print.
  */
@@ -17,7 +17,9 @@ import { WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
-import { eventBridgeEvent, httpApiEvent } from '../support/aws-events';
+import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
+import { verifyDelivery } from '../../functions/core/webhooks';
+import { startReceiver } from '../webhooks/receiver';
 import { createWebhookRuntime } from '../../functions/handlers/webhooks/runtime';
 import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
 import { buildBundles } from '../support/bundles';
@@ -29,15 +31,17 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 interface AwsStandIn {
   url: string;
   putEvents: Array<Record<string, unknown>>;
+  /** KMS Decrypt requests (the webhook delivery opening a subscription's secret). */
+  kmsDecrypts: Array<{ KeyId: string; EncryptionContext: Record<string, string> }>;
   /** SQS SendMessageBatch requests (the webhook fan-out's deliveries). */
   sqsBatches: Array<{ QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string }> }>;
   secretReads: number;
   stop(): Promise<void>;
 }
 
-/** Secrets Manager GetSecretValue, EventBridge PutEvents (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
+/** Secrets Manager GetSecretValue, EventBridge PutEvents, KMS Decrypt (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
 async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
-  const state: AwsStandIn = { url: '', putEvents: [], sqsBatches: [], secretReads: 0, stop: async () => undefined };
+  const state: AwsStandIn = { url: '', putEvents: [], kmsDecrypts: [], sqsBatches: [], secretReads: 0, stop: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,6 +55,10 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
       } else if (target === 'AWSEvents.PutEvents') {
         state.putEvents.push(...body.Entries);
         res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }));
+      } else if (target === 'TrentService.Decrypt') {
+        // The test's sealer stores the secret itself as the "ciphertext": Decrypt hands it back.
+        state.kmsDecrypts.push({ KeyId: body.KeyId, EncryptionContext: body.EncryptionContext });
+        res.end(JSON.stringify({ KeyId: body.KeyId, Plaintext: body.CiphertextBlob, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }));
       } else if (target === 'AmazonSQS.SendMessageBatch') {
         state.sqsBatches.push(body);
         res.setHeader('content-type', 'application/x-amz-json-1.0');
@@ -105,7 +113,7 @@ describe('bundled handlers in the deployed environment', () => {
     client.destroy();
     aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
-    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout'].includes(s.entry)), dir);
+    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].includes(s.entry)), dir);
     env = {
       PATH: process.env.PATH,
       // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
@@ -118,6 +126,7 @@ describe('bundled handlers in the deployed environment', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
       AWS_ENDPOINT_URL_SQS: aws.url,
+      AWS_ENDPOINT_URL_KMS: aws.url,
       TABLE_NAME: 'deployed-test',
       SECRET_ID: 'wechat-kf/official-account',
       EVENT_BUS_NAME: 'wechat-kf',
@@ -212,8 +221,9 @@ describe('bundled handlers in the deployed environment', () => {
     }
   });
 
-  it('fans an inbound event out to the delivery queue from the webhook fan-out bundle, which carries its own SQS client', async () => {
-    // Prepare: a subscription to messages, stored as the subscription API stores it
+  it('fans an inbound event out to the delivery queue, then delivers it signed, from the webhook bundles, which carry their own SQS and KMS clients', async () => {
+    // Prepare: a receiver, and a subscription to messages stored as the subscription API stores it
+    const receiver = await startReceiver();
     const runtime = createWebhookRuntime({
       dynamo: createDynamoClient({ endpoint: dynamo.endpoint }),
       tableName: 'deployed-test',
@@ -221,7 +231,7 @@ describe('bundled handlers in the deployed environment', () => {
       addressPolicy: 'any',
       allowLoopbackHttp: true,
     });
-    const subscription = await createSubscription(runtime, { url: 'http://127.0.0.1:9/hook', events: ['message.*'] });
+    const subscription = await createSubscription(runtime, { url: receiver.url, events: ['message.*'] });
     const event = { ...eventBridgeEvent('evt-deployed', 'message.text', { appId: sandbox.appId, openid: 'oHook', receivedAt: '2026-11-24T13:00:00.000Z', message: { MsgType: 'text', Content: 'hi' } }), source: 'wechat.kf' };
 
     // Act
@@ -234,6 +244,19 @@ describe('bundled handlers in the deployed environment', () => {
     expect(aws.sqsBatches[0]!.QueueUrl).toBe(`${aws.url}/123456789012/deliveries`);
     expect(JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)).toMatchObject({ subscriptionId: subscription.id, event: { id: 'evt-deployed', type: 'message.text' } });
     expect(fanned.output).not.toContain(subscription.secret);
+
+    // Act: the queue hands the message to the delivery function
+    const record = { ...sqsRecord('m-0', JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)), eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:deliveries' };
+    const delivered = await invoke('webhook-delivery', { Records: [record] }, { WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed', WEBHOOK_ADDRESS_POLICY: 'any' }).finally(() => receiver.stop());
+
+    // Assess: KMS opened the secret for this subscription only, and the receiver got the event signed with it
+    expect(delivered.result).toEqual({ batchItemFailures: [] });
+    expect(aws.kmsDecrypts).toEqual([{ KeyId: 'arn:aws:kms:us-east-1:123456789012:key/deployed', EncryptionContext: { subscriptionId: subscription.id } }]);
+    expect(receiver.received).toHaveLength(1);
+    const got = receiver.received[0]!;
+    expect(() => verifyDelivery({ secret: subscription.secret, headers: got.headers as Record<string, unknown>, body: got.body })).not.toThrow();
+    expect(JSON.parse(got.body)).toMatchObject({ id: 'evt-deployed', type: 'message.text' });
+    expect(delivered.output).not.toContain(subscription.secret);
   });
 
   it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
