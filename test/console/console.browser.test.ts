@@ -323,6 +323,26 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it('marks a media URL the product refuses (MEDIA_URL_REFUSED) on its field, as any 400', async () => {
+    // Prepare
+    const page = await newPage();
+    await product.sandbox!.simulateUser('oFormsBadUrl', { type: 'text', content: 'send me a picture' });
+    await openConsole(page, '?user=oFormsBadUrl');
+    await page.locator('#op-select').selectOption('sendImage');
+    const send = page.locator('form.op-form[data-operation="sendImage"]');
+    // Act
+    await send.locator('[name="image.media_id"]').fill('http://10.0.0.1/cat.jpg');
+    await send.locator('button[type=submit]').click();
+    // Assess
+    await send.locator('.answer .status.bad').waitFor();
+    expect(await send.locator('.answer .status').innerText()).toMatch(/^400 MEDIA_URL_REFUSED/);
+    const block = send.locator('.field[data-field="image.media_id"]');
+    expect(await block.locator('[name="image.media_id"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await block.locator('.field-error').innerText()).toMatch(/^image\.media_id\.url: must be an https:\/\/ URL/);
+    expect(product.sandbox!.messages('oFormsBadUrl')).toEqual([]);
+    await page.close();
+  });
+
   it("follows, taps the account's bottom menu, unfollows: each pushed as WeChat's event and reflected in the window", async () => {
     // Prepare
     const page = await newPage();

@@ -237,6 +237,9 @@ describe('npm start: media', () => {
         expect(loopback.json.error.message).toContain('https');
         expect(https.json.error.message).toContain('loopback');
         expect(privateAddress.json.error.message).toContain('private');
+        // the field and the rule, as every 400 names them (error.issues), beside the code that says why
+        expect(https.json.error).toMatchObject({ code: 'MEDIA_URL_REFUSED', field: 'image.media_id.url', issues: [{ field: 'image.media_id.url', rule: expect.stringContaining('loopback') }] });
+        expect(privateAddress.json.error.issues).toEqual([{ field: 'url', rule: expect.stringContaining('private') }]);
         expect(sandbox().count(UPLOAD)).toBe(uploads);
       } finally {
         process.env.MEDIA_URL_ALLOW_PRIVATE = 'true';

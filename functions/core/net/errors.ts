@@ -18,7 +18,8 @@ export type MediaUrlErrorCode =
  * @example
  * ```ts
  * new MediaUrlError('MEDIA_URL_REFUSED', 'image.url', 'must be an https:// URL').toBody();
- * // { error: { code: 'MEDIA_URL_REFUSED', message: 'image.url: must be an https:// URL', field: 'image.url' } }
+ * // { error: { code: 'MEDIA_URL_REFUSED', message: 'image.url: must be an https:// URL', field: 'image.url',
+ * //   issues: [{ field: 'image.url', rule: 'must be an https:// URL' }] } }
  * ```
  */
 export class MediaUrlError extends WeChatKfError {
@@ -29,7 +30,9 @@ export class MediaUrlError extends WeChatKfError {
     this.field = field;
     this.rule = rule;
   }
+  // `issues` as every 400 has them (ValidationError), so a caller that marks fields by `issues` (the
+  // console's forms, n8n's gateway mode) marks this one too; `field` stays for the callers that read it.
   protected override details() {
-    return { field: this.field };
+    return { field: this.field, issues: [{ field: this.field, rule: this.rule }] };
   }
 }
