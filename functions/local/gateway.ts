@@ -66,7 +66,15 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string) {
+/**
+ * Answers `{ error: { code, message } }` with `status`, as every route of the local server does.
+ *
+ * @example
+ * ```ts
+ * sendError(res, 403, 'CROSS_SITE', 'a cross-site request (Sec-Fetch-Site) is refused: ...');
+ * ```
+ */
+export function sendError(res: ServerResponse, status: number, code: string, message: string) {
   send(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ error: { code, message } }));
 }
 

@@ -34,7 +34,7 @@ import { runDoctor } from '../doctor/checks';
 import { resolveCallbackMode, type CallbackMode } from '../core/callback';
 import { setLogLocation } from '../handlers/http';
 import { lockDataDir } from './data-dir-lock';
-import { LocalGateway, type GatewayHandler } from './gateway';
+import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
@@ -231,8 +231,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       const refusal = requestRefusal(req, host);
       if (refusal) {
         req.resume();
-        const body = JSON.stringify({ error: refusal });
-        res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+        sendError(res, 403, refusal.code, refusal.message);
         return;
       }
       consoleRoutes
