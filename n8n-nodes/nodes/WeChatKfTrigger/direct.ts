@@ -104,14 +104,17 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	// that reads as a crash. WeChat retries a failed push, so it arrives once the credential is filled in.
 	if (typeof callbackMode !== 'string') return reject(503, callbackMode.problem);
 	let opened;
+	// One per push: it opens the push and, for a transfer to the desk, seals the answer.
+	let crypto: WeChatCrypto | undefined;
 	try {
+		crypto = aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined;
 		// In safe and compatible mode the core refuses a push without encrypt_type=aes and a valid
 		// msg_signature, and believes only the encrypted part (docs/callback-modes.md).
 		opened = openPush({
 			query,
 			body: rawBodyOf(this),
 			token,
-			crypto: aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined,
+			crypto,
 			contentType: String(req.headers['content-type'] ?? ''),
 			maxSkewSeconds,
 			callbackMode,
@@ -133,7 +136,6 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	const handoff = handoffOf(handoffData, message.FromUserName, now);
 	const transferred = message.MsgType !== 'event' && handoff.mark !== undefined;
 	if (transferred && handoff.mark) {
-		const crypto = aesKey ? new WeChatCrypto(token, aesKey, appId) : undefined;
 		const reply = transferReply(opened, { kfAccount: handoff.mark.kf_account, crypto, now });
 		res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(reply);
 	} else {
