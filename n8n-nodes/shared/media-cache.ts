@@ -15,10 +15,11 @@
  * ```
  */
 import type { IDataObject } from 'n8n-workflow';
+import { MEDIA_LIFETIME_SECONDS } from '../../functions/core/media/rules';
 import type { MediaCacheLike } from '../../functions/core/media/uploader';
 
-/** How long WeChat keeps a temporary media_id: 3 days. */
-const LIFETIME_MS = 3 * 24 * 3600 * 1000;
+/** How long WeChat keeps a temporary media_id: 3 days (the core's rule). */
+const LIFETIME_MS = MEDIA_LIFETIME_SECONDS * 1000;
 /** How long before WeChat's expiry a media_id stops being handed out: 1 hour (the product's margin). */
 const MARGIN_MS = 3600 * 1000;
 /** Entries kept at most per workflow. */
@@ -37,18 +38,20 @@ export function staticDataMediaCache(data: IDataObject, appId: string, now: () =
 		return data.wechatKfMediaCache as Record<string, Entry>;
 	};
 	const key = (type: string, sha256: string) => `${appId}|${type}|${sha256}`;
+	/** Whether an entry's media_id may still be handed out (until the margin before WeChat's expiry). */
+	const reusable = (entry: Entry) => entry.createdAt + LIFETIME_MS - MARGIN_MS > now();
 	return {
 		async get(type, sha256) {
 			const entry = entries()[key(type, sha256)];
 			if (!entry || typeof entry.mediaId !== 'string' || typeof entry.createdAt !== 'number') return undefined;
-			if (entry.createdAt + LIFETIME_MS - MARGIN_MS <= now()) return undefined;
+			if (!reusable(entry)) return undefined;
 			return { mediaId: entry.mediaId, createdAt: entry.createdAt, expiresAt: entry.createdAt + LIFETIME_MS };
 		},
 		async put(type, sha256, media) {
 			const all = entries();
 			const existing = all[key(type, sha256)];
 			// A newer upload is never replaced by an older one (two items of one execution uploading the same file).
-			if (existing && existing.createdAt > media.createdAt && existing.createdAt + LIFETIME_MS - MARGIN_MS > now()) return false;
+			if (existing && existing.createdAt > media.createdAt && reusable(existing)) return false;
 			delete all[key(type, sha256)];
 			all[key(type, sha256)] = { mediaId: media.mediaId, createdAt: media.createdAt };
 			for (const [k, entry] of Object.entries(all)) if (entry.createdAt + LIFETIME_MS <= now()) delete all[k];
