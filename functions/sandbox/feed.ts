@@ -23,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { maskRequest } from './mask';
+import { KeptTail } from './kept-tail';
 import type { PushResult, RecordedRequest, UserAction, UserSnapshot } from './types';
 
 /** Entries kept for consoles that connect later. */
@@ -54,7 +55,7 @@ export function entryOpenid(entry: FeedEntry): string | undefined {
 
 /** The ordered, bounded list of what happened, with live subscribers. */
 export class SandboxFeed {
-  private readonly entries: FeedEntry[] = [];
+  private readonly entries = new KeptTail<FeedEntry>(FEED_HISTORY);
   private readonly listeners = new Set<(entry: FeedEntry) => void>();
   private seq = 0;
   /** Names this sandbox run: event ids are `<instance>.<n>`, so a console that reconnects after a restart starts over. */
@@ -71,10 +72,9 @@ export class SandboxFeed {
   publish(data: FeedData): FeedEntry {
     const safe: FeedData = data.type === 'request' ? { type: 'request', request: maskRequest(data.request) } : data;
     const entry = { ...safe, id: ++this.seq, at: this.now() } as FeedEntry;
+    // Beyond FEED_HISTORY the oldest are dropped (kept-tail.ts): trimming on every request was the
+    // sandbox's largest cost per request (bench/README.md, `client`).
     this.entries.push(entry);
-    // The oldest are dropped in one go once twice the history is held, not one by one: shifting 2 000
-    // entries on every request was the sandbox's largest cost per request (bench/README.md, `client`).
-    if (this.entries.length >= 2 * FEED_HISTORY) this.entries.splice(0, this.entries.length - FEED_HISTORY);
     for (const listener of this.listeners) {
       try {
         listener(entry);
@@ -87,8 +87,7 @@ export class SandboxFeed {
 
   /** Entries after `id` still kept (the last {@link FEED_HISTORY}), oldest first. */
   since(id: number): FeedEntry[] {
-    const kept = this.entries.length > FEED_HISTORY ? this.entries.slice(-FEED_HISTORY) : this.entries;
-    return kept.filter((e) => e.id > id);
+    return this.entries.kept().filter((e) => e.id > id);
   }
 
   /** Calls `listener` with every new entry until the returned function is called. */
@@ -99,7 +98,7 @@ export class SandboxFeed {
 
   /** Forgets the history (a reset) and tells subscribers. */
   clear(): void {
-    this.entries.length = 0;
+    this.entries.clear();
     this.publish({ type: 'reset' });
   }
 }

@@ -3,6 +3,7 @@
  * accepted messages and typing commands, recorded requests and counts, pending faults.
  */
 import { SandboxUsageError } from './errcodes';
+import { KeptTail } from './kept-tail';
 import { interactionKindOf, sendVerdict, WINDOW_RULES, type InteractionKind } from './rules';
 import type { Fault, KfAccountRecord, RecordedRequest, RulesProfile, SentMessage, TypingEvent, UserAction, UserSnapshot } from './types';
 
@@ -120,26 +121,22 @@ export class SandboxState {
   nextKfId = 1001;
   sent: SentMessage[] = [];
   typing: TypingEvent[] = [];
-  /** Every request received, oldest first; read it through {@link requestsKept} (see {@link record}). */
-  private recorded: RecordedRequest[] = [];
+  /** The last {@link MAX_RECORDED} requests received (read through {@link requestsKept}). */
+  private readonly recorded = new KeptTail<RecordedRequest>(MAX_RECORDED);
   counts = new Map<string, number>();
   faults: PendingFault[] = [];
   /** The state of each extra area of endpoints (users.ts, ...), by area name; cleared with the rest. */
   areas = new Map<string, unknown>();
   private msgIdSeq = 0n;
 
-  /**
-   * Records a request. The oldest are dropped in one go once twice {@link MAX_RECORDED} are held, not one
-   * by one: shifting 10 000 records on every request made each one cost more the longer a run went.
-   */
+  /** Records a request (the oldest beyond {@link MAX_RECORDED} are dropped: kept-tail.ts). */
   record(request: RecordedRequest): void {
     this.recorded.push(request);
-    if (this.recorded.length >= 2 * MAX_RECORDED) this.recorded.splice(0, this.recorded.length - MAX_RECORDED);
   }
 
   /** The last {@link MAX_RECORDED} requests, oldest first (counts are kept in full). */
   requestsKept(): RecordedRequest[] {
-    return this.recorded.length > MAX_RECORDED ? this.recorded.slice(-MAX_RECORDED) : this.recorded;
+    return this.recorded.kept();
   }
   private msgIdBase = 2_400_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e12)) * 100n;
 
@@ -178,7 +175,7 @@ export class SandboxState {
     this.nextKfId = 1001;
     this.sent = [];
     this.typing = [];
-    this.recorded = [];
+    this.recorded.clear();
     this.counts.clear();
     this.faults = [];
     this.areas.clear();
