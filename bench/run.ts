@@ -62,6 +62,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The median of unsorted figures (the 50th percentile). */
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
 /** Runs `total` calls of `fn`, `concurrency` at a time; records throughput and latency. */
 async function measure(scenario: string, total: number, concurrency: number, fn: (i: number) => Promise<unknown>, note?: string) {
   const latencies: number[] = [];
@@ -159,15 +162,15 @@ async function benchClient() {
         taken[k]!.push(rows.pop()!);
       }
     }
-    const median = (xs: Row[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
+    const medianRow = (xs: Row[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
     const range = (xs: Row[]) => `${Math.min(...xs.map((r) => r.perSecond)).toFixed(0)}-${Math.max(...xs.map((r) => r.perSecond)).toFixed(0)}/s`;
-    const theirs = median(taken[3]!);
+    const theirs = medianRow(taken[3]!);
     const peerFigure = `co-wechat-api ${rate(theirs)} (rounds ${range(taken[3]!)})`;
     const share = (r: Row) => `${((r.perSecond / theirs.perSecond) * 100).toFixed(0)} % of the peer`;
     // The same comparison round by round (each against the peer's run of the same round, seconds apart):
     // steadier than the ratio of the medians when the machine's load moves between rounds.
-    const perRound = (k: number) => `${(median(taken[k]!.map((r, i) => ({ ...r, perSecond: r.perSecond / taken[3]![i]!.perSecond }))).perSecond * 100).toFixed(0)} % round by round`;
-    const [mine, fromSource, viaFetch] = taken.slice(0, 3).map(median);
+    const perRound = (k: number) => `${(medianRow(taken[k]!.map((r, i) => ({ ...r, perSecond: r.perSecond / taken[3]![i]!.perSecond }))).perSecond * 100).toFixed(0)} % round by round`;
+    const [mine, fromSource, viaFetch] = taken.slice(0, 3).map(medianRow);
     rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: peerFigure, note: `${share(mine!)} (medians of ${rounds} alternating rounds; ${perRound(0)}); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api` });
     rows.push({ ...fromSource!, figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(fromSource!)}, ${perRound(1)} (tsx-transformed source, not minified)` });
     rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(viaFetch!)}, ${perRound(2)} (undici fetch)` });
@@ -346,7 +349,6 @@ async function benchBundles() {
     for (let run = 0; run < runs; run++) {
       for (const name of times.keys()) times.get(name)!.push(load(join(dir, name, 'index.js')));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const hello = median(times.get('hello')!.map((x) => x.total));
     for (const b of entries) {
       const loadMs = median(times.get(b.entry)!.map((x) => x.total));
@@ -425,7 +427,6 @@ async function benchFirstInvocations(dir: string, loadEnv: Record<string, string
       );
     const times = new Map(cases.map((c) => [c.name, [] as Array<{ load: number; total: number }>]));
     for (let run = 0; run < runs; run++) for (const c of cases) times.get(c.name)!.push(await once(c));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const hello = median(times.get('hello')!.map((x) => x.total));
     for (const c of cases.slice(1)) {
       const total = median(times.get(c.name)!.map((x) => x.total));
