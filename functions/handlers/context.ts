@@ -18,10 +18,10 @@ import {
   DeliveryStore,
   type DynamoDbTokenProvider,
   PartProgressStore,
-  HandoffStore,
+  type HandoffStore,
   InboundDedup,
   MediaCache,
-  WindowStore,
+  type WindowStore,
   type IdempotentRunner,
 } from '../store';
 import { configFromEnv, type AppConfig, type WeChatSecrets } from './config';
@@ -29,6 +29,7 @@ import { createLogger, createMetrics } from './observability';
 import { perContainer } from './per-container';
 import { lambdaSecrets } from './secrets';
 import { createTokenProvider } from './tokens';
+import { createWindowStores } from './window-stores';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
 import type { WebhookRuntime } from './webhooks/runtime';
 
@@ -95,12 +96,11 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     secrets,
     client,
     tokens,
-    windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, profile: config.windowRules, policy: config.windowPolicy, now }),
+    ...createWindowStores({ config, dynamo, appId: secrets.appId, now }),
     idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
     deliveries: new DeliveryStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, keepContent: config.deliveryRecordContent, now }),
     parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
-    handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     mediaCache: new MediaCache({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),
     logger: options.logger ?? createLogger(),

@@ -6,13 +6,12 @@
  * calls none (docs/bundles.md).
  */
 import { createDynamoClient } from '../store/embedded';
-import { HandoffStore } from '../store/handoff';
-import { WindowStore } from '../store/windows';
 import { configFromEnv } from './config';
 import { createInteractionsHandler, type InteractionsContext } from './interactions-handler';
 import { createLogger, createMetrics } from './observability';
 import { perContainer } from './per-container';
 import { lambdaSecrets } from './secrets';
+import { createWindowStores } from './window-stores';
 
 /**
  * The interactions function's context, from its environment, as `lambdaContext` (context.ts) builds the
@@ -31,8 +30,7 @@ export function lambdaInteractionsContext(): () => Promise<InteractionsContext> 
     const now = Date.now;
     return {
       config,
-      windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId, profile: config.windowRules, policy: config.windowPolicy, now }),
-      handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId, now }),
+      ...createWindowStores({ config, dynamo, appId, now }),
       now,
       logger: createLogger(),
       metrics: createMetrics(),
