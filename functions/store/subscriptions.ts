@@ -123,11 +123,6 @@ const projection = { ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`)
  * ```
  */
 export class SubscriptionStore extends TableStore {
-
-  constructor(options: SubscriptionStoreOptions) {
-    super(options);
-  }
-
   /**
    * Stores a new subscription. The caller generated its id and sealed its secret.
    *

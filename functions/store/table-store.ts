@@ -40,7 +40,7 @@ export abstract class TableStore {
   protected readonly tableName: string;
   protected readonly now: () => number;
 
-  protected constructor(options: TableStoreOptions) {
+  constructor(options: TableStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
