@@ -4,6 +4,7 @@
  * wrong one is refused with the variable's name and the values it may take.
  */
 import { ConfigurationError } from '../core/errors';
+import { readFlag } from '../core/flags';
 import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
@@ -72,7 +73,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackMaxSkewSeconds: skew,
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
     textMaxBytes,
-    deliveryRecordContent: oneOf(env, 'DELIVERY_RECORD_CONTENT', ['true', 'false'] as const, 'false') === 'true',
+    deliveryRecordContent: readFlag(env, 'DELIVERY_RECORD_CONTENT'),
   };
 }
 

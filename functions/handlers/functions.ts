@@ -12,6 +12,7 @@
  * ```
  */
 import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+import { readFlag } from '../core/flags';
 
 export type { FunctionNeeds, Sizing };
 
@@ -90,10 +91,11 @@ export function enabledFunctions(specs: readonly LambdaFunctionSpec[], isOn: (se
 }
 
 /**
- * How the local server reads a setting from its environment: `on`, `true`, `1` or `yes` turn it on.
+ * How the local server reads a setting from its environment: the one flag reader (core/flags.ts), so
+ * `on`, `true`, `1` or `yes` turn it on and a value that is no flag word is refused with its name.
  */
 export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
-  return /^(on|true|1|yes)$/i.test(env[setting] ?? '');
+  return readFlag(env, setting);
 }
 
 /** The product's own functions, besides the catalogue's. */

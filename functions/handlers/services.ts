@@ -5,7 +5,7 @@
  */
 import type { OperationServices, SendTrace } from '../core/catalogue';
 import type { DeliveryQuery } from '../core/deliveries';
-import { fetchUrl } from '../core/net/fetcher';
+import { fetchIssuedUrl, fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
 import { subscriptionsService } from './webhooks/subscriptions-api';
@@ -30,6 +30,8 @@ export function operationServices(ctx: AppContext, trace?: SendTrace): Operation
     deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },
     mediaCache: ctx.mediaCache,
     fetchUrl,
+    // A URL WeChat answered (a video's video_url) may be on the API base itself: the sandbox's loopback URL.
+    fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) => fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
 }

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchUrl, forbiddenAddressReason, MediaUrlError, type FetchOptions } from '../../functions/core/net';
+import { fetchIssuedUrl, fetchUrl, forbiddenAddressReason, IssuedUrlError, MediaUrlError, type FetchOptions } from '../../functions/core/net';
 import { png } from '../support/media-samples';
 
 interface TestServer {
@@ -161,6 +161,10 @@ describe('fetchUrl with private addresses allowed (local runs and tests)', () =>
         res.write(Buffer.alloc(1024));
       } else if (url.pathname === '/slow') {
         // never answers
+      } else if (url.pathname === '/slow-body') {
+        // answers its head and a first chunk, then stalls
+        res.writeHead(200, { 'content-length': '4096' });
+        res.write(Buffer.alloc(1024));
       } else {
         res.writeHead(404);
         res.end('not found');
@@ -258,6 +262,15 @@ describe('fetchUrl with private addresses allowed (local runs and tests)', () =>
     expect(missing.message).toContain('answered HTTP 404');
   });
 
+  it('says a body that stalls past the deadline timed out, not that it was cut off', async () => {
+    // act
+    const stalled = await refusal(`${files.url}/slow-body`, { ...allowed, timeoutMs: 300 });
+
+    // assess
+    expect(stalled.code).toBe('MEDIA_URL_UNAVAILABLE');
+    expect(stalled.rule).toBe('did not finish within 0.3 s (the deadline of the whole fetch)');
+  });
+
   it('reads MEDIA_URL_ALLOW_PRIVATE when no option is given', async () => {
     // prepare
     const saved = process.env.MEDIA_URL_ALLOW_PRIVATE;
@@ -266,14 +279,77 @@ describe('fetchUrl with private addresses allowed (local runs and tests)', () =>
       process.env.MEDIA_URL_ALLOW_PRIVATE = 'true';
       const file = await fetchUrl(`${files.url}/cat.png`, { maxBytes: 1024 * 1024 });
       process.env.MEDIA_URL_ALLOW_PRIVATE = 'yes';
+      const yes = await fetchUrl(`${files.url}/cat.png`, { maxBytes: 1024 * 1024 });
+      process.env.MEDIA_URL_ALLOW_PRIVATE = 'off';
       const refused = await refusal(`${files.url}/cat.png`);
+      process.env.MEDIA_URL_ALLOW_PRIVATE = 'maybe';
+      const unknown = await fetchUrl(`${files.url}/cat.png`, { maxBytes: 1024 * 1024 }).catch((e: Error) => e);
 
-      // assess
+      // assess: the one flag reader (core/flags.ts): yes is on, off is off, maybe is refused by name
       expect(file.sniffed?.format).toBe('png');
+      expect(yes.sniffed?.format).toBe('png');
       expect(refused.code).toBe('MEDIA_URL_REFUSED');
+      expect((unknown as Error).message).toBe('MEDIA_URL_ALLOW_PRIVATE must be true/false, 1/0, yes/no or on/off, got "maybe"');
     } finally {
       if (saved === undefined) delete process.env.MEDIA_URL_ALLOW_PRIVATE;
       else process.env.MEDIA_URL_ALLOW_PRIVATE = saved;
     }
+  });
+});
+
+describe('fetchIssuedUrl: a URL WeChat handed out (a video_url)', () => {
+  let files: TestServer;
+  const saved = process.env.MEDIA_URL_ALLOW_PRIVATE;
+  beforeAll(async () => {
+    delete process.env.MEDIA_URL_ALLOW_PRIVATE;
+    files = await serve((req, res) => {
+      if (req.url === '/clip.png') res.end(png(500));
+      else if (req.url === '/to-metadata') {
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+  afterAll(async () => {
+    await files.stop();
+    if (saved !== undefined) process.env.MEDIA_URL_ALLOW_PRIVATE = saved;
+  });
+  const what = 'the video_url WeChat answered';
+  const failure = (url: string, trustedOrigin?: string) =>
+    fetchIssuedUrl(url, { maxBytes: 1024 * 1024, what, ...(trustedOrigin ? { trustedOrigin } : {}) }).then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (e: unknown) => e as IssuedUrlError,
+    );
+
+  it('fetches over http from the WeChat API base it is configured with (the sandbox on loopback)', async () => {
+    // act
+    const file = await fetchIssuedUrl(`${files.url}/clip.png`, { maxBytes: 1024 * 1024, what, trustedOrigin: `${files.url}/` });
+
+    // assess
+    expect(file.sniffed?.format).toBe('png');
+  });
+
+  it('keeps the address checks elsewhere and answers a failure as 502, naming no input field', async () => {
+    // act
+    const loopback = await failure(`${files.url}/clip.png`);
+    const metadata = await failure('http://169.254.169.254/latest/meta-data/');
+    const redirected = await failure(`${files.url}/to-metadata`, files.url);
+    const missing = await failure(`${files.url}/gone.mp4`, files.url);
+
+    // assess
+    for (const e of [loopback, metadata, redirected, missing]) {
+      expect(e).toBeInstanceOf(IssuedUrlError);
+      expect(e.status).toBe(502);
+      expect(e.toBody().error).toEqual({ code: 'WECHAT_MEDIA_UNAVAILABLE', message: expect.stringContaining(`${what} could not be fetched`) });
+    }
+    expect(loopback.message).toContain('loopback');
+    expect(metadata.message).toContain('169.254.169.254');
+    expect(redirected.message).toContain('169.254.169.254');
+    expect(missing.message).toContain('HTTP 404');
   });
 });

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors';
 import { checkFile, MediaUploader, type CheckedFile } from '../media/uploader';
 import { MEDIA_RULES, MEDIA_TYPES, type MediaType } from '../media/rules';
 import { formatBytes } from '../media/rules';
+import { IssuedUrlError, MediaUrlError } from '../net/errors';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
 import { WECHAT_CALL_NEEDS } from './fields';
 import type { FileResult, Operation } from './types';
@@ -159,11 +160,19 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
       const answer = await services.wechat.request({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: input.media_id }, answer: 'file' });
       const file = answer.file as { data: Uint8Array; contentType: string; filename?: string } | undefined;
       if (file) return { data: file.data, contentType: file.contentType, filename: file.filename ?? input.media_id };
-      // A video answers {video_url}: the file itself is fetched from there, with the same SSRF checks
-      // as any URL (it comes from WeChat's answer, but nothing is trusted to stay inside).
+      // A video answers {video_url}: a URL WeChat handed out, not the caller's input, so any web scheme
+      // WeChat uses (its CDN serves http too) with the address checks kept, and a failure is WeChat's side
+      // (502), never a 400 naming a field the caller did not send (docs/media.md).
       if (typeof answer.video_url === 'string') {
-        if (!services.fetchUrl) throw new ValidationError([{ field: 'media_id', rule: `names a video, which WeChat serves at its video_url: ${answer.video_url}` }]);
-        const video = await services.fetchUrl(answer.video_url, { maxBytes: MEDIA_RULES.video.maxBytes * 2, field: 'video_url' });
+        const what = 'the video_url WeChat answered for this media_id';
+        const maxBytes = MEDIA_RULES.video.maxBytes * 2;
+        let video: { data: Uint8Array };
+        if (services.fetchIssuedUrl) video = await services.fetchIssuedUrl(answer.video_url, { maxBytes, what });
+        else if (services.fetchUrl) {
+          video = await services.fetchUrl(answer.video_url, { maxBytes, field: 'video_url' }).catch((error: unknown) => {
+            throw error instanceof MediaUrlError ? new IssuedUrlError(what, error.rule) : error;
+          });
+        } else throw new IssuedUrlError(what, `nothing here fetches URLs; WeChat serves the video at ${answer.video_url}`);
         return { data: video.data, contentType: 'video/mp4', filename: `${input.media_id}.mp4` };
       }
       throw new ValidationError([{ field: 'media_id', rule: 'WeChat answered neither a file nor a video_url for it' }]);

@@ -266,6 +266,11 @@ export interface OperationServices {
   mediaCache?: MediaCacheLike;
   /** Fetches a URL a caller gave for a file (SSRF-safe in the product). Absent: URLs are refused. */
   fetchUrl?: MediaFetcher;
+  /**
+   * Fetches a URL WeChat handed out (a video's video_url): any web scheme, the address checks kept, the
+   * configured WeChat API base trusted (core/net fetchIssuedUrl). Absent: `fetchUrl` serves, its refusals as 502.
+   */
+  fetchIssuedUrl?: (url: string, options: { maxBytes: number; what: string }) => Promise<{ data: Uint8Array; filename?: string }>;
 }
 
 /** One entry of the catalogue. */

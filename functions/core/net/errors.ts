@@ -36,3 +36,22 @@ export class MediaUrlError extends WeChatKfError {
     return { field: this.field, issues: [{ field: this.field, rule: this.rule }] };
   }
 }
+
+/**
+ * A file WeChat pointed to (a video's `video_url`) could not be fetched: WeChat's side did not deliver,
+ * so a 502 like any failed WeChat answer (retryable), naming what WeChat answered rather than a field of the
+ * caller's input.
+ *
+ * @example
+ * ```ts
+ * new IssuedUrlError('the video_url WeChat answered', 'answered HTTP 404').message;
+ * // 'the video_url WeChat answered could not be fetched: answered HTTP 404'
+ * ```
+ */
+export class IssuedUrlError extends WeChatKfError {
+  readonly reason: string;
+  constructor(what: string, reason: string) {
+    super('WECHAT_MEDIA_UNAVAILABLE', 502, `${what} could not be fetched: ${reason}`, true);
+    this.reason = reason;
+  }
+}

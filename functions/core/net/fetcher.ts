@@ -26,9 +26,10 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { readFlag } from '../flags';
 import { sniffMedia, type SniffedMedia } from '../media/formats';
 import { linkLocalAddressReason } from './addresses';
-import { MediaUrlError } from './errors';
+import { IssuedUrlError, MediaUrlError } from './errors';
 import { ForbiddenAddressError, guardedLookup, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy, type Resolver } from './lookup';
 
 /** Options of {@link fetchUrl}. */
@@ -43,7 +44,7 @@ export interface FetchOptions {
   maxRedirects?: number;
   /**
    * Let the fetch reach loopback and private addresses, and use `http:` (local runs and tests only).
-   * Default: `process.env.MEDIA_URL_ALLOW_PRIVATE === 'true'`.
+   * Default: `MEDIA_URL_ALLOW_PRIVATE` (core/flags.ts).
    */
   allowPrivate?: boolean;
   /** How host names are resolved. Default: the system resolver (`dns.lookup`, every address). */
@@ -53,6 +54,16 @@ export interface FetchOptions {
    * {@link linkLocalAddressReason} (link-local and metadata addresses stay refused). A stricter policy may be given.
    */
   policy?: AddressPolicy;
+  /**
+   * Take `http:` as well as `https:` whatever `allowPrivate` says (a URL WeChat handed out: its media CDN
+   * serves http too). The address checks stay.
+   */
+  anyWebScheme?: boolean;
+  /**
+   * An origin fetched without the address checks: the WeChat API base the product is configured to call
+   * (`WECHAT_API_BASE_URL`, the sandbox's loopback URL in sandbox mode), which it reaches anyway.
+   */
+  trustedOrigin?: string;
 }
 
 /** A fetched file. */
@@ -71,9 +82,9 @@ export interface FetchedFile {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 
-/** Whether `MEDIA_URL_ALLOW_PRIVATE=true` is set. */
+/** Whether `MEDIA_URL_ALLOW_PRIVATE` is on (the one flag reader: true/1/yes/on; anything not a flag word is refused). */
 export function privateUrlsAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.MEDIA_URL_ALLOW_PRIVATE === 'true';
+  return readFlag(env, 'MEDIA_URL_ALLOW_PRIVATE');
 }
 
 
@@ -82,9 +93,9 @@ export function privateUrlsAllowed(env: NodeJS.ProcessEnv = process.env): boolea
  *
  * @throws {MediaUrlError} `MEDIA_URL_REFUSED` when it is not an absolute URL of an allowed scheme, or it carries credentials.
  */
-export function checkUrlForm(text: string, options: { field?: string; allowPrivate?: boolean } = {}): URL {
+export function checkUrlForm(text: string, options: { field?: string; allowPrivate?: boolean; anyWebScheme?: boolean } = {}): URL {
   const field = options.field ?? 'url';
-  const allowPrivate = options.allowPrivate ?? privateUrlsAllowed();
+  const allowPrivate = options.anyWebScheme || (options.allowPrivate ?? privateUrlsAllowed());
   let url: URL;
   try {
     url = new URL(text);
@@ -152,7 +163,7 @@ function requestOnce(url: URL, lookup: LookupFunction, field: string, signal: Ab
     req.on('error', (error) => {
       const refused = fromLookup(error, field);
       if (refused) return reject(refused);
-      if ((error as Error).name === 'AbortError') return reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time'));
+      if ((error as Error).name === 'AbortError' || signal.aborted) return reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time'));
       const code = (error as NodeJS.ErrnoException).code;
       reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched (${code ?? error.message})`));
     });
@@ -161,7 +172,9 @@ function requestOnce(url: URL, lookup: LookupFunction, field: string, signal: Ab
 }
 
 /** Reads a body, destroying the stream as soon as it passes `maxBytes`. */
-function readCapped(res: IncomingMessage, maxBytes: number, field: string): Promise<Uint8Array> {
+function readCapped(res: IncomingMessage, maxBytes: number, field: string, signal: AbortSignal, timeoutMs: number): Promise<Uint8Array> {
+  // The deadline aborts the request mid-body too: say so, rather than "cut off" (which blames the server).
+  const cutOff = () => new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, signal.aborted ? `did not finish within ${timeoutMs / 1000} s (the deadline of the whole fetch)` : 'the answer was cut off before its end');
   return new Promise((resolve, reject) => {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -181,9 +194,43 @@ function readCapped(res: IncomingMessage, maxBytes: number, field: string): Prom
       chunks.push(chunk);
     });
     res.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    res.on('error', (error) => reject(error.name === 'AbortError' ? new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time') : new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'the answer was cut off')));
-    res.on('aborted', () => reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'the answer was cut off')));
+    res.on('error', () => reject(cutOff()));
+    res.on('aborted', () => reject(cutOff()));
   });
+}
+
+/** The origin of a URL, or undefined when it is none. */
+function originOf(text: string): string | undefined {
+  try {
+    return new URL(text).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fetches a URL WeChat handed out (a video's `video_url` from media/get): not the caller's input, so any
+ * web scheme WeChat uses is taken (http too), but the address checks of {@link fetchUrl} still apply
+ * (nothing is trusted to stay inside), except for `trustedOrigin`, the WeChat API base the product calls
+ * anyway (the sandbox's loopback URL in sandbox mode). A failure is WeChat's side not delivering: 502
+ * `WECHAT_MEDIA_UNAVAILABLE`, never a 400 naming a field the caller did not send (docs/media.md).
+ *
+ * @throws {IssuedUrlError}
+ * @example
+ * ```ts
+ * await fetchIssuedUrl(answer.video_url, { maxBytes: 20 * 1024 * 1024, what: 'the video_url WeChat answered', trustedOrigin: 'https://api.weixin.qq.com' });
+ * ```
+ */
+export async function fetchIssuedUrl(
+  text: string,
+  options: Pick<FetchOptions, 'maxBytes' | 'timeoutMs' | 'resolve' | 'allowPrivate' | 'trustedOrigin'> & { what: string },
+): Promise<FetchedFile> {
+  try {
+    return await fetchUrl(text, { ...options, field: options.what, anyWebScheme: true });
+  } catch (error) {
+    if (error instanceof MediaUrlError) throw new IssuedUrlError(options.what, error.rule);
+    throw error;
+  }
 }
 
 function describeBytes(n: number): string {
@@ -204,18 +251,24 @@ function describeBytes(n: number): string {
 export async function fetchUrl(text: string, options: FetchOptions): Promise<FetchedFile> {
   const field = options.field ?? 'url';
   const allowPrivate = options.allowPrivate ?? privateUrlsAllowed();
+  const anyWebScheme = options.anyWebScheme ?? false;
   const maxRedirects = options.maxRedirects ?? 3;
   const policy = options.policy ?? (allowPrivate ? linkLocalAddressReason : 'public');
   const lookup = options.resolve ? guardedLookup(policy, options.resolve) : guardedLookup(policy);
+  const trusted = options.trustedOrigin ? originOf(options.trustedOrigin) : undefined;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    let url = checkUrlForm(text, { field, allowPrivate });
+    let url = checkUrlForm(text, { field, allowPrivate, anyWebScheme });
     for (let hop = 0; ; hop++) {
+      // The configured WeChat API base is reached without checks, as the product's own calls reach it.
+      const isTrusted = trusted !== undefined && url.origin === trusted;
       // An address literal never goes through `lookup`: check it here.
       const host = unbracket(url.hostname);
-      if (isIP(host) !== 0) await resolveChecked(host, policy).catch((error: unknown) => Promise.reject(fromLookup(error, field) ?? error));
-      const { status, location, res } = await requestOnce(url, lookup, field, controller.signal);
+      if (!isTrusted && isIP(host) !== 0) await resolveChecked(host, policy).catch((error: unknown) => Promise.reject(fromLookup(error, field) ?? error));
+      const hopLookup = isTrusted ? guardedLookup('any', options.resolve) : lookup;
+      const { status, location, res } = await requestOnce(url, hopLookup, field, controller.signal);
       if (REDIRECTS.has(status) && location !== undefined) {
         res.destroy();
         if (hop >= maxRedirects) throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects more than ${maxRedirects} times`);
@@ -226,14 +279,14 @@ export async function fetchUrl(text: string, options: FetchOptions): Promise<Fet
           throw new MediaUrlError('MEDIA_URL_REFUSED', field, 'redirects to something that is not a URL');
         }
         if (url.protocol === 'https:' && next.protocol !== 'https:') throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects from https to ${next.protocol}`);
-        url = checkUrlForm(next.href, { field: `${field} (redirected)`, allowPrivate });
+        url = checkUrlForm(next.href, { field: `${field} (redirected)`, allowPrivate, anyWebScheme });
         continue;
       }
       if (status < 200 || status > 299) {
         res.destroy();
         throw new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `answered HTTP ${status}`);
       }
-      const data = await readCapped(res, options.maxBytes, field);
+      const data = await readCapped(res, options.maxBytes, field, controller.signal, timeoutMs);
       const declared = res.headers['content-type'];
       const sniffed = sniffMedia(data);
       const filename = filenameOf(res, url);
