@@ -25,16 +25,38 @@ export interface SplitOption {
 
 /**
  * Reads the `split` option: `true`, `"numbered"` (or `{numbering: true}`), `false`; query strings give
- * `"true"` / `"false"` / `"numbered"`.
+ * `"true"` / `"false"` / `"numbered"`. `numbering` beside it (`?split=true&numbering=true`, as
+ * docs/long-text.md gives the query form, or `"numbering": true` beside `"split": true` in a body) numbers
+ * the parts too.
  *
- * @throws {ValidationError} naming `split` and what it may be.
+ * @throws {ValidationError} naming `split` or `numbering` and what it may be.
  * @example
  * ```ts
  * parseSplitOption('numbered'); // { numbering: true }
+ * parseSplitOption('true', 'true'); // { numbering: true }: ?split=true&numbering=true
  * parseSplitOption(undefined); // undefined: do not split
  * ```
  */
-export function parseSplitOption(value: unknown): SplitOption | undefined {
+export function parseSplitOption(value: unknown, numberingValue?: unknown): SplitOption | undefined {
+  const numbering = parseNumbering(numberingValue);
+  const split = parseSplitValue(value);
+  if (numbering === undefined) return split;
+  if (!split) throw new ValidationError([{ field: 'numbering', rule: 'numbers the parts of a split: give it with split=true (or "split": true)' }]);
+  if (typeof value === 'object' && value !== null && (value as { numbering?: unknown }).numbering !== undefined && split.numbering !== numbering) {
+    throw new ValidationError([{ field: 'numbering', rule: 'says otherwise than split.numbering: give one of them' }]);
+  }
+  return { numbering: split.numbering || numbering };
+}
+
+/** `numbering` beside `split`: a boolean, or "true" / "false" from a query string; absent or empty is undefined. */
+function parseNumbering(value: unknown): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ValidationError([{ field: 'numbering', rule: `must be true or false, got ${typeName(value)} ${JSON.stringify(value)}` }]);
+}
+
+function parseSplitValue(value: unknown): SplitOption | undefined {
   if (value === undefined || value === false || value === 'false' || value === '') return undefined;
   if (value === true || value === 'true') return { numbering: false };
   if (value === 'numbered') return { numbering: true };
@@ -88,7 +110,7 @@ function textOf(input: Record<string, unknown>): string | undefined {
  * ```
  */
 export function checkSplit<T extends Record<string, unknown>>(input: T, cap = DEFAULT_TEXT_MAX_BYTES): T & { split?: SplitOption } {
-  const split = parseSplitOption(input.split);
+  const split = parseSplitOption(input.split, input.numbering);
   const text = textOf(input);
   if (split && input.msgtype !== 'text') throw new ValidationError([{ field: 'split', rule: `applies to text messages only, not ${String(input.msgtype)}` }]);
   if (text !== undefined && !split) {
@@ -96,8 +118,8 @@ export function checkSplit<T extends Record<string, unknown>>(input: T, cap = DE
     if (bytes > cap) throw textTooLongError(bytes, cap);
   }
   // Most inputs carry no split option: they are given back as they are, not copied.
-  if (!('split' in input)) return input as T & { split?: SplitOption };
-  const { split: _raw, ...rest } = input;
+  if (!('split' in input) && !('numbering' in input)) return input as T & { split?: SplitOption };
+  const { split: _raw, numbering: _numbering, ...rest } = input;
   return (split ? { ...rest, split } : rest) as T & { split?: SplitOption };
 }
 

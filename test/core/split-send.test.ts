@@ -30,6 +30,25 @@ describe('the split option of a text send', () => {
     expect(() => checkSplit({ touser: 'o', msgtype: 'image', image: { media_id: 'm' }, split: true })).toThrow(/split: applies to text messages only, not image/);
   });
 
+  it('numbers the parts with numbering beside split, the documented query form (?split=true&numbering=true)', () => {
+    // act
+    const text = { touser: 'o', msgtype: 'text', text: { content: 'hi' } };
+    const forms = [
+      ['true', 'true'],
+      [true, true],
+      ['true', 'false'],
+      ['numbered', 'true'],
+      [{ numbering: true }, true],
+    ].map(([split, numbering]) => checkSplit({ ...text, split, numbering }));
+
+    // assess
+    expect(forms.map((f) => f.split)).toEqual([{ numbering: true }, { numbering: true }, { numbering: false }, { numbering: true }, { numbering: true }]);
+    expect(forms.every((f) => !('numbering' in f))).toBe(true);
+    expect(() => checkSplit({ ...text, numbering: 'true' })).toThrow(/numbering: numbers the parts of a split: give it with split=true/);
+    expect(() => checkSplit({ ...text, split: true, numbering: 'yes' })).toThrow(/numbering: must be true or false/);
+    expect(() => checkSplit({ ...text, split: { numbering: false }, numbering: true })).toThrow(/numbering: says otherwise than split.numbering/);
+  });
+
   it('keeps split out of the body WeChat gets', () => {
     // act
     const body = wechatBody(checkSplit({ touser: 'o', msgtype: 'text', text: { content: 'hi' }, split: true }));

@@ -83,6 +83,22 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     expect((await call(product, 'GET', '/interactions/oLongOk')).json.sendsLeft).toBe(5 - sent.length);
   });
 
+  it('numbers the parts of ?split=true&numbering=true, the query form docs/long-text.md gives', async () => {
+    // prepare
+    await product.sandbox!.simulateUser('oLongQuery', { type: 'text', content: 'tell me' });
+    const text = mixedAnswer(4_000, 3);
+
+    // act
+    const res = await call(product, 'POST', '/messages/text?split=true&numbering=true', { touser: 'oLongQuery', text: { content: text } });
+
+    // assess
+    expect(res.status).toBe(200);
+    const sent = textsSent(product, 'oLongQuery');
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expectIntactParts(text, sent, true);
+    expect(product.sandbox!.messages('oLongQuery').every((m) => !('numbering' in m.body) && !('split' in m.body))).toBe(true);
+  });
+
   it('resumes a retry with the same key after the part that failed, never repeating one', async () => {
     // prepare: the second part is refused by WeChat
     await product.sandbox!.simulateUser('oLongRetry', { type: 'text', content: 'tell me' });

@@ -340,7 +340,7 @@ function sendOperation(type: MessageType): MessageOperation {
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
-    ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
+    ...(type === 'text' ? { query: ['split', 'numbering'], perform: sendInParts } : {}),
   };
 }
 
@@ -370,7 +370,7 @@ const sendMessage: MessageOperation = {
     SPLIT_FIELD,
   ],
   needs: SEND_NEEDS,
-  query: ['split'],
+  query: ['split', 'numbering'],
   // It drains the bulk queue in batches of up to 10 sends.
   sizing: { memoryMb: 512, timeoutSeconds: 30 },
   parse: (input, options) => parseMessage(input, options),
