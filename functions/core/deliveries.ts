@@ -14,6 +14,7 @@
  */
 import { NotEnoughSendsError, SendWindowClosedError, ValidationError, WeChatKfError } from './errors';
 import { typeName } from './validation';
+import { parseTime } from './times';
 
 /**
  * What became of one attempt:
@@ -119,14 +120,6 @@ export interface DeliveryPage {
 export const DELIVERY_QUERY_DEFAULT_LIMIT = 100;
 export const DELIVERY_QUERY_MAX_LIMIT = 1000;
 
-function parseTime(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value !== 'string') return undefined;
-  if (/^\d{1,16}$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 /**
  * Validates the query of `GET /deliveries` (query strings: every value may be a string).
  *
@@ -153,8 +146,8 @@ export function parseDeliveryQuery(input: unknown): DeliveryQuery {
   }
   if (raw.since !== undefined && raw.since !== '') {
     const since = parseTime(raw.since);
-    if (since === undefined || since < 0) issues.push({ field: 'since', rule: `must be an ISO 8601 time (2026-12-01T08:00:00Z) or epoch milliseconds, got ${JSON.stringify(raw.since)}` });
-    else out.since = since;
+    if (since.issue !== undefined) issues.push({ field: 'since', rule: since.issue });
+    else out.since = since.ms;
   }
   if (raw.outcome !== undefined && raw.outcome !== '') {
     const allowed = [...DELIVERY_OUTCOMES, 'failed'];

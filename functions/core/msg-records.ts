@@ -21,6 +21,7 @@
 import * as z from 'zod/mini';
 import type { WeChatRequestSpec } from './catalogue';
 import { ValidationError } from './errors';
+import { parseTime, TIME_FORMS } from './times';
 import { parseOrThrow, reject, requiredObject, typeName } from './validation';
 
 /** WeChat's longest window per request, in seconds (the ends included: 86 399 s apart). */
@@ -33,6 +34,12 @@ export const RECORD_LIMIT_MAX = 10_000;
 export const RECORD_LIMIT_DEFAULT = 1000;
 /** WeChat requests one call may make. */
 export const RECORD_MAX_CALLS = 40;
+/**
+ * How far back a range may start, in days. WeChat's reference says nothing of how long msgrecord keeps
+ * chat records; the product chooses one year (docs/handoff.md, "Chat records"): each day of range costs at
+ * least one WeChat request, and a range from 1970 used to spend them on decades with nothing in them.
+ */
+export const RECORD_RETENTION_DAYS = 365;
 
 const PATH = '/customservice/msgrecord/getmsglist';
 
@@ -69,14 +76,14 @@ export interface MsgRecordsResult {
   next?: { starttime: number; msgid: number };
 }
 
-/** A time: ISO 8601, or epoch seconds (< 10^12) or milliseconds. Answers whole seconds. */
+/** A time (core/times.ts: ISO 8601 with its offset, or epoch seconds / milliseconds by size). Answers whole seconds. */
 function seconds() {
   return z.pipe(
-    z.union([z.number(), z.string()], { error: (iss) => (iss.input === undefined ? 'is required: an ISO 8601 time or epoch seconds' : `must be an ISO 8601 time or epoch seconds, got ${typeName(iss.input)}`) }),
+    z.union([z.number(), z.string()], { error: (iss) => (iss.input === undefined ? `is required: ${TIME_FORMS}` : `must be ${TIME_FORMS}, got ${typeName(iss.input)}`) }),
     z.transform((v: number | string, ctx) => {
-      const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : /^[0-9]+$/.test(v) ? Number(v) * (Number(v) < 1e12 ? 1000 : 1) : Date.parse(v);
-      if (!Number.isFinite(ms) || ms < 0) return reject(ctx, `must be an ISO 8601 time or epoch seconds, got ${JSON.stringify(v)}`);
-      return Math.floor(ms / 1000);
+      const time = parseTime(v);
+      if (time.issue !== undefined) return reject(ctx, time.issue);
+      return Math.floor(time.ms / 1000);
     }),
   );
 }
@@ -108,6 +115,34 @@ export function parseMsgRecordsInput(input: unknown): MsgRecordsInput {
   const parsed = parseOrThrow(schema, input ?? {});
   if (parsed.endtime < parsed.starttime) throw new ValidationError([{ field: 'endtime', rule: 'must not be before starttime' }]);
   return { starttime: parsed.starttime, endtime: parsed.endtime, msgid: parsed.msgid ?? 1, limit: parsed.limit ?? RECORD_LIMIT_DEFAULT };
+}
+
+/**
+ * Holds a range to what can hold records: it may not start more than {@link RECORD_RETENTION_DAYS} before
+ * `now` or after `now` (400 naming starttime), and an end after `now` is taken as `now` (nothing was written
+ * later), so the walk ends, with `more: false`, at the present.
+ *
+ * @throws {ValidationError} naming starttime and the bound.
+ * @example
+ * ```ts
+ * boundRange({ starttime: 0, endtime: 4102444800, msgid: 1, limit: 10 }, Date.now()); // throws: starttime ... at most 365 days ago
+ * ```
+ */
+export function boundRange(input: MsgRecordsInput, nowMs: number): MsgRecordsInput {
+  const now = Math.floor(nowMs / 1000);
+  const earliest = now - RECORD_RETENTION_DAYS * 86_400;
+  if (input.starttime > now) {
+    throw new ValidationError([{ field: 'starttime', rule: `must not be after now (${new Date(now * 1000).toISOString()}): there are no chat records from the future` }]);
+  }
+  if (input.starttime < earliest) {
+    throw new ValidationError([
+      {
+        field: 'starttime',
+        rule: `must be at most ${RECORD_RETENTION_DAYS} days ago (from ${new Date(earliest * 1000).toISOString()}), the range this product reads of WeChat's chat records (docs/handoff.md)`,
+      },
+    ]);
+  }
+  return input.endtime > now ? { ...input, endtime: now } : input;
 }
 
 /** The getmsglist request of one page. */

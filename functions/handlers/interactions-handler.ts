@@ -11,6 +11,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { ValidationError } from '../core/errors';
 import { openidIssue, openidSchema } from '../core/fields';
+import { parseTime, TIME_FORMS } from '../core/times';
 import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from './context';
@@ -51,24 +52,19 @@ const recordSchema = z.looseObject(
 const EARLIEST_AT = Date.UTC(2013, 0, 1);
 /** How far in the future `at` may be (clock skew between this server and the caller). */
 const AT_FUTURE_SLACK_MS = 5 * 60_000;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
- * Parses `at`: an ISO 8601 time with its offset, epoch milliseconds, or epoch seconds (WeChat's
- * CreateTime is in seconds; a number below 10^12 would be a millisecond time before 2001, so it can only
- * mean seconds). A time before 2013 or more than 5 minutes ahead is refused, not clamped: it is a unit
- * mix-up (`"1"`, `1e308`), and recording it would open (or fail to open) a window nobody asked for.
+ * Parses `at`: the one time reader (core/times.ts: an ISO 8601 time with its offset, epoch seconds or
+ * milliseconds by size; WeChat's CreateTime is in seconds). A time before 2013 or more than 5 minutes
+ * ahead is refused, not clamped: it is a unit mix-up (`"1"`, `1e308`), and recording it would open (or
+ * fail to open) a window nobody asked for.
  */
 function parseAt(at: number | string | undefined, now: number): number {
   if (at === undefined) return now;
-  const fail = (why: string) =>
-    new ValidationError([{ field: 'at', rule: `must be an ISO 8601 time or epoch seconds or milliseconds${why}, got ${JSON.stringify(at)}` }]);
-  let ms: number;
-  if (typeof at === 'number') ms = at < 1e12 ? at * 1000 : at;
-  else if (/^[0-9]{1,16}$/.test(at)) ms = Number(at) < 1e12 ? Number(at) * 1000 : Number(at);
-  else if (ISO_TIME.test(at)) ms = Date.parse(at);
-  else throw fail(' (an ISO time needs its offset, e.g. 2026-06-01T08:00:00Z)');
-  if (!Number.isFinite(ms)) throw fail('');
+  const time = parseTime(at);
+  const fail = (why: string) => new ValidationError([{ field: 'at', rule: `must be ${TIME_FORMS}${why}, got ${JSON.stringify(at)}` }]);
+  if (time.issue !== undefined) throw new ValidationError([{ field: 'at', rule: time.issue }]);
+  const ms = time.ms;
   if (ms < EARLIEST_AT) throw fail(', not before 2013');
   if (ms > now + AT_FUTURE_SLACK_MS) throw fail(', not in the future');
   return Math.min(ms, now);

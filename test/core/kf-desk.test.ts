@@ -7,7 +7,8 @@ import { FetchTransport, InMemoryTokenProvider, WeChatApiError, WeChatClient } f
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
 
 const HOUR = 3_600_000;
-const START = Date.UTC(2025, 0, 6, 2, 0, 0);
+// A whole hour 30 days ago: chat records are read back at most 365 days (core/msg-records.ts RECORD_RETENTION_DAYS).
+const START = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 30 * 86_400_000;
 const KF = 'desk1@sandbox';
 
 describe('desk operations through the client', () => {

@@ -110,7 +110,9 @@ describe('desk operations in the node', () => {
   });
 
   it('gets chat records with a Limit, and with Return All across more windows than one call may walk', async () => {
-    // prepare: records on day 1 and day 45 (45 windows: more than one call's budget of 40)
+    // prepare: records on day 1 and day 45 (45 windows: more than one call's budget of 40), all in the
+    // past: a range's end after now is read as now (core/msg-records.ts boundRange)
+    clock = Date.now() - 50 * DAY;
     const start = clock;
     await sandbox.simulateUser('o_records', { type: 'text', content: 'first' });
     await sandbox.simulateUser('o_records', { type: 'text', content: 'second' });

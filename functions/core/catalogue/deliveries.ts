@@ -12,7 +12,7 @@ const FIELDS: readonly FieldSpec[] = [
     displayName: 'Since',
     type: 'string',
     placeholder: '2026-12-01T00:00:00Z',
-    description: 'Records from this time on (ISO 8601 or epoch ms); default 30 days back with an OpenID, 24 hours without',
+    description: 'Records from this time on (ISO 8601 with its offset, or epoch seconds or milliseconds); default 30 days back with an OpenID, 24 hours without',
   },
   {
     name: 'outcome',
