@@ -23,17 +23,21 @@ export function crossSiteRefusal(req: IncomingMessage): string | undefined {
 
 /**
  * The one cross-site rule, shared by the console, the sandbox and the local product's API
- * (functions/local/request-guard.ts): a request that changes something (not GET or HEAD) which a browser
- * marks as coming from another site, described for an error message (`a cross-site request`,
- * `a request from http://localhost:5173`), or undefined. Servers send neither header, so they pass.
+ * (functions/local/request-guard.ts): a request which a browser marks as coming from another site,
+ * described for an error message (`a cross-site request`, `a request from http://localhost:5173`), or
+ * undefined. Servers send neither header, so they pass. GET and HEAD are left alone unless `reads` is
+ * set: the local product sets it for every route but the console's pages, because a GET there may call
+ * WeChat (`/doctor`, `/chat-records`, `/media/{id}`), and another site need not read the answer to spend
+ * the account's API quota.
  *
  * @example
  * ```ts
  * crossSiteSource(req); // 'a same-site request (Sec-Fetch-Site)' for a page on another port of localhost
+ * crossSiteSource(req, { reads: true }); // the same for an <img src> pointing at GET /doctor
  * ```
  */
-export function crossSiteSource(req: IncomingMessage): string | undefined {
-  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+export function crossSiteSource(req: IncomingMessage, options: { reads?: boolean } = {}): string | undefined {
+  if (!options.reads && (req.method === 'GET' || req.method === 'HEAD')) return undefined;
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `a ${site} request (Sec-Fetch-Site)`;
   const origin = req.headers.origin;

@@ -11,9 +11,12 @@
  * is the same site but another origin), and `Origin` names the page's origin. Servers send neither.
  *
  * Rules:
- * 1. `CROSS_SITE`: a request (any method but GET and HEAD, whose answers another site cannot read) whose
- *    Sec-Fetch-Site is neither `same-origin` nor `none`, or whose Origin is not this server's own, is
- *    refused with 403 before anything is read or sent. The console, served by this server, is same-origin.
+ * 1. `CROSS_SITE`: a request whose Sec-Fetch-Site is neither `same-origin` nor `none`, or whose Origin is
+ *    not this server's own, is refused with 403 before anything is read or sent, whatever its method: a
+ *    GET may call WeChat too (`/doctor`, `/chat-records`, `/media/{id}`, `/kf-accounts`), and an `<img>`
+ *    on another site spends the account's API quota without reading the answer. Only the console's pages
+ *    (GET /console/..., which call nothing) may be opened from another site's link; the console itself,
+ *    served by this server, is same-origin, and a URL typed in the address bar is `none`.
  * 2. `HOST_NOT_ALLOWED`: a request whose Host is not a loopback name (localhost, *.localhost, 127.x.x.x,
  *    [::1]) or the address the server listens on is refused with 403, whatever its method: a page on
  *    evil.example whose name was re-pointed at 127.0.0.1 is "same-origin" to the browser, and could read
@@ -50,6 +53,13 @@ export function isLocalHostname(hostname: string, listenHost: string): boolean {
   return listen !== '0.0.0.0' && listen !== '::' && (hostname === listen || hostname === `[${listen}]`);
 }
 
+/** GET or HEAD of the console's own files (not its sandbox proxy): the one thing another site may link to. */
+function isConsolePage(method: string | undefined, path: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if (path === '/console/sandbox' || path.startsWith('/console/sandbox/')) return false;
+  return path === '/console' || path.startsWith('/console/');
+}
+
 /**
  * Why the local server refuses this request (see the rules above), or undefined to serve it.
  *
@@ -64,7 +74,7 @@ export function requestRefusal(req: IncomingMessage, listenHost: string): Reques
       message: `Host ${JSON.stringify(host)} is not this machine: the local product answers only requests to localhost or 127.0.0.1 (a name re-pointed at 127.0.0.1 is how another website reaches it); /callback is the exception`,
     };
   }
-  const source = crossSiteSource(req);
+  const source = crossSiteSource(req, { reads: !isConsolePage(req.method, path) });
   if (source) {
     return {
       code: 'CROSS_SITE',

@@ -41,6 +41,12 @@ window.attack = async () => {
 </script></body></html>`;
 }
 
+/** The attacker's other page: images whose GETs would call WeChat (the doctor, chat records, kf accounts). */
+function imagePage(productUrl: string): string {
+  const paths = ['/doctor', '/chat-records?starttime=1796083200&endtime=1796086800', '/kf-accounts'];
+  return `<!doctype html><html><body>${paths.map((p) => `<img src="${productUrl}${p.replace(/&/g, '&amp;')}">`).join('')}</body></html>`;
+}
+
 describeBrowser('the local product refuses cross-site browser requests', () => {
   let dataDir: string;
   let product: LocalProduct;
@@ -51,7 +57,7 @@ describeBrowser('the local product refuses cross-site browser requests', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-cross-site-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
-    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(attackerPage(product.url)));
+    attacker = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(req.url === '/img' ? imagePage(product.url) : attackerPage(product.url)));
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
     attackerPort = (attacker.address() as AddressInfo).port;
     browser = await launchBrowser();
@@ -113,5 +119,31 @@ describeBrowser('the local product refuses cross-site browser requests', () => {
     expect(fromServer.status).toBe(200);
     expect(fromOwnPage).toBe(200);
     expect(product.sandbox!.messages(OPENID).slice(before).map((m) => (m.body.text as { content: string }).content)).toEqual(['from a server', 'from the console']);
+  });
+
+  it('images on another site that point at GETs calling WeChat get 403, and the console\'s own GET /doctor still runs', async () => {
+    // Prepare
+    const before = product.sandbox!.requests().length;
+    const page = await browser.newPage();
+    // The browser blocks an image's answer that is not an image (ORB), whatever its status: what counts is
+    // that the three requests went out and the product called WeChat for none of them.
+    const sent: string[] = [];
+    let collecting = true;
+    page.on('request', (request) => {
+      if (collecting && request.url().startsWith(product.url)) sent.push(new URL(request.url()).pathname);
+    });
+
+    // Act
+    await page.goto(`http://localhost:${attackerPort}/img`, { waitUntil: 'networkidle0' });
+    const wechatCallsByImages = product.sandbox!.requests().length - before;
+    collecting = false;
+    await page.goto(`${product.url}/console`);
+    const doctor = await page.evaluate(async (url) => (await fetch(`${url}/doctor`)).status, product.url);
+    await page.close();
+
+    // Assess
+    expect(sent.sort()).toEqual(['/chat-records', '/doctor', '/kf-accounts']);
+    expect(wechatCallsByImages).toBe(0);
+    expect(doctor).toBe(200);
   });
 });

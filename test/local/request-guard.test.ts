@@ -74,9 +74,36 @@ describe('the local server refuses what another website sends through the browse
     // Act
     const fromServer = await raw(product, 'POST', '/messages/text', { host: own, 'content-type': 'application/json' }, send);
     const sameOrigin = await raw(product, 'POST', '/messages/text', { host: own, origin: `http://${own}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, send);
-    const crossSiteRead = await raw(product, 'GET', `/interactions/${OPENID}`, { host: own, 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
-    // Assess: reads stay open (another site cannot see their answer without CORS, which is never given)
-    expect([fromServer.status, sameOrigin.status, crossSiteRead.status]).toEqual([200, 200, 200]);
+    const doctorFromServer = await raw(product, 'GET', '/doctor', { host: own });
+    const doctorSameOrigin = await raw(product, 'GET', '/doctor', { host: own, 'sec-fetch-site': 'same-origin' });
+    const typed = await raw(product, 'GET', '/kf-accounts', { host: own, 'sec-fetch-site': 'none' });
+    // Assess
+    expect([fromServer.status, sameOrigin.status, doctorFromServer.status, doctorSameOrigin.status, typed.status]).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it.each([
+    ['/doctor'],
+    ['/chat-records?starttime=2026-12-01T00%3A00%3A00Z&endtime=2026-12-01T01%3A00%3A00Z'],
+    ['/kf-accounts'],
+    ['/media/some_media_id'],
+    [`/interactions/${OPENID}`],
+  ])('a cross-site GET %s (an <img> on another site) gets 403 CROSS_SITE and calls no WeChat API', async (path) => {
+    // Prepare
+    const before = product.sandbox!.requests().length;
+    // Act
+    const img = await raw(product, 'GET', path, { host: own, 'sec-fetch-site': 'cross-site' });
+    const otherPort = await raw(product, 'GET', path, { host: own, 'sec-fetch-site': 'same-site', origin: 'http://localhost:5173' });
+    // Assess
+    expect([img.status, otherPort.status]).toEqual([403, 403]);
+    expect(img.json.error.code).toBe('CROSS_SITE');
+    expect(product.sandbox!.requests().length).toBe(before);
+  });
+
+  it('the console\'s own page may still be opened from another site\'s link', async () => {
+    // Act
+    const page = await raw(product, 'GET', '/console/', { host: own, 'sec-fetch-site': 'cross-site' });
+    // Assess
+    expect(page.status).toBe(200);
   });
 
   it('a Host that is not this machine (DNS rebinding) gets 403 HOST_NOT_ALLOWED, for reads too; loopback names pass', async () => {
