@@ -134,7 +134,7 @@ describeBrowser('the local product refuses cross-site browser requests', () => {
     });
 
     // Act
-    await page.goto(`http://localhost:${attackerPort}/img`, { waitUntil: 'networkidle0' });
+    await page.goto(`http://localhost:${attackerPort}/img`, { waitUntil: 'networkidle' });
     const wechatCallsByImages = product.sandbox!.requests().length - before;
     collecting = false;
     await page.goto(`${product.url}/console`);
