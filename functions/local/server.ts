@@ -34,6 +34,7 @@ import { runDoctor } from '../doctor/checks';
 import { resolveCallbackMode, type CallbackMode } from '../core/callback';
 import { setLogLocation } from '../handlers/http';
 import { lockDataDir } from './data-dir-lock';
+import { privateDataDir } from './private-data';
 import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 
@@ -130,6 +131,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
   };
 
   try {
+    // DATA_DIR holds the access token: 0700, its files 0600, and so are the files written while running (private-data.ts).
+    const restoreUmask = privateDataDir(dataDir);
+    stops.push(async () => restoreUmask());
     // One npm start per DATA_DIR: a second one is told which process holds it (data-dir-lock.ts).
     const release = lockDataDir(dataDir);
     stops.push(async () => release());
