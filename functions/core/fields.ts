@@ -94,3 +94,48 @@ export function httpUrlSchema(options: { optional?: boolean } = {}) {
   });
   return options.optional ? z.optional(schema) : schema;
 }
+
+/** A lone surrogate: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What is wrong with a text sent to WeChat, or `null`: it must be valid Unicode (no lone surrogate: JSON's
+ * `"\ud800"` escapes make one, and no UTF-8 can carry it) and hold no NUL (U+0000, which WeChat's C
+ * side reads as the end of the text). docs/input-rules.md.
+ *
+ * @example
+ * ```ts
+ * textIssue('hi\u0000'); // 'must not hold NUL (U+0000): found at character 3'
+ * textIssue('\ud83d'); // 'must be valid Unicode: a lone surrogate U+D83D at character 1'
+ * ```
+ */
+export function textIssue(value: string): string | null {
+  const nul = value.indexOf('\u0000');
+  if (nul >= 0) return `must not hold NUL (U+0000): found at character ${nul + 1}`;
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) return `must be valid Unicode: a lone surrogate U+${lone[0].charCodeAt(0).toString(16).toUpperCase()} at character ${lone.index + 1}`;
+  return null;
+}
+
+/**
+ * Every string under `value` that breaks {@link textIssue}, as issues naming its dotted path (bytes are skipped).
+ *
+ * @example
+ * ```ts
+ * textIssues({ text: { content: 'a\u0000' } }); // [{ field: 'text.content', rule: 'must not hold NUL (U+0000): found at character 2' }]
+ * ```
+ */
+export function textIssues(value: unknown, path = ''): Array<{ field: string; rule: string }> {
+  if (typeof value === 'string') {
+    const issue = textIssue(value);
+    return issue ? [{ field: path || '(body)', rule: issue }] : [];
+  }
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return [];
+  const out: Array<{ field: string; rule: string }> = [];
+  for (const [key, inner] of Object.entries(value)) {
+    const keyIssue = textIssue(key);
+    if (keyIssue) out.push({ field: path ? `${path}.(key)` : '(key)', rule: keyIssue });
+    out.push(...textIssues(inner, path ? `${path}.${key}` : key));
+  }
+  return out;
+}

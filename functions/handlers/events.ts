@@ -164,6 +164,9 @@ export function jsonDepth(body: Uint8Array, limit: number): number {
   return max;
 }
 
+/** A UTF-8 decoder that throws on an invalid byte sequence instead of replacing it. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Parses a JSON request body, with errors that say what is wrong. A UTF-8 byte order mark (which some
  * Windows tools write) is skipped; nesting deeper than {@link MAX_JSON_DEPTH} is refused before parsing.
@@ -185,8 +188,15 @@ export function parseJsonBody(body: Buffer, options: { allowEmpty?: boolean } = 
   if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new ValidationError([{ field: '(body)', rule: `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep` }]);
   }
+  // Invalid UTF-8 would be decoded into U+FFFD and sent on as if the caller wrote it: refused instead.
+  let text: string;
   try {
-    return JSON.parse(body.toString('utf8'));
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    throw new ValidationError([{ field: '(body)', rule: 'must be valid UTF-8: it holds bytes that are no UTF-8 character' }]);
+  }
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new ValidationError([{ field: '(body)', rule: `must be valid JSON (${(error as Error).message})` }]);
   }

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors';
 import { limitsFor } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
 import { KF_ACCOUNT_FIELD, kfAccountSchema, WECHAT_CALL_NEEDS } from './fields';
+import { textIssues } from '../fields';
 import type { FieldSpec, Operation, OperationOptions } from './types';
 
 /** Input of add and update. */
@@ -49,6 +50,9 @@ function parseKfAccount(input: unknown, options: OperationOptions = {}): KfAccou
     }),
   );
   const parsed = parseOrThrow(schema, input);
+  // The nickname is shown to users: valid Unicode without NUL, as every text sent (docs/input-rules.md).
+  const broken = textIssues({ nickname: parsed.nickname });
+  if (broken.length > 0) throw new ValidationError(broken);
   const out: KfAccountInput = { kf_account: parsed.kf_account, nickname: parsed.nickname };
   if (parsed.password !== undefined) {
     out.password = parsed.hash_password ? md5Hex(parsed.password) : parsed.password.toLowerCase();

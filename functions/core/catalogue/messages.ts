@@ -2,7 +2,7 @@
  * Messages: the custom/send body of every message type, as WeChat documents it today, and the send
  * operations (`sendMessage` for any type, and one per type: `sendText`, `sendImage`, …).
  */
-import { httpUrlSchema } from '../fields';
+import { httpUrlSchema, textIssues } from '../fields';
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
 import { limitsFor, type Limits, type RulesProfile } from '../limits';
@@ -259,6 +259,9 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError([{ field: '(body)', rule: `the message must be a JSON object, got ${typeName(input)}` }]);
   }
+  // Every text that would reach WeChat is valid Unicode without NUL (docs/input-rules.md), before anything else.
+  const broken = textIssues(input);
+  if (broken.length > 0) throw new ValidationError(broken);
   // The schema builds a new object: the input is copied only to fill in its msgtype.
   const given = input as Record<string, unknown>;
   const body = type !== undefined && given.msgtype === undefined ? { ...given, msgtype: type } : given;
