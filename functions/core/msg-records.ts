@@ -22,7 +22,7 @@ import * as z from 'zod/mini';
 import type { WeChatRequestSpec } from './catalogue';
 import { ValidationError } from './errors';
 import { parseTime, TIME_FORMS } from './times';
-import { parseOrThrow, reject, requiredObject, typeName } from './validation';
+import { parseOrThrow, reject, requiredObject, typeName, wholeNumber } from './validation';
 
 /** WeChat's longest window per request, in seconds (the ends included: 86 399 s apart). */
 export const RECORD_WINDOW_SECONDS = 86_400;
@@ -88,13 +88,6 @@ function seconds() {
   );
 }
 
-/** A whole number; digits in a string (a query-string value) are read as the number. */
-const integer = (min: number, max: number, what: string) =>
-  z.pipe(
-    z.transform((v: unknown) => (typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v)),
-    z.number({ error: (iss) => `must be ${what}, got ${typeName(iss.input)}` }).check(z.int({ error: `must be ${what}` }), z.gte(min, { error: `must be ${what}` }), z.lte(max, { error: `must be ${what}` })),
-  );
-
 /**
  * Checks a chat-records input: `starttime` and `endtime` (ISO or epoch seconds/ms; end not before start),
  * `limit` (1-10 000, default 1000), `msgid` (a cursor from `next`, default 1).
@@ -106,8 +99,8 @@ export function parseMsgRecordsInput(input: unknown): MsgRecordsInput {
     {
       starttime: seconds(),
       endtime: seconds(),
-      msgid: z.optional(integer(1, Number.MAX_SAFE_INTEGER, 'a whole number from 1 (a cursor from next.msgid)')),
-      limit: z.optional(integer(1, RECORD_LIMIT_MAX, `a whole number from 1 to ${RECORD_LIMIT_MAX}`)),
+      msgid: z.optional(wholeNumber(1, Number.MAX_SAFE_INTEGER, 'a whole number from 1 (a cursor from next.msgid)')),
+      limit: z.optional(wholeNumber(1, RECORD_LIMIT_MAX, `a whole number from 1 to ${RECORD_LIMIT_MAX}`)),
     },
     'an object {starttime, endtime, limit?, msgid?}',
   );

@@ -99,3 +99,22 @@ export function reject(ctx: z.core.ParsePayload, message: string, path: Property
   ctx.issues.push({ code: 'custom', message, input: ctx.value, path });
   return z.NEVER;
 }
+
+/**
+ * A whole number from `min` to `max`; a query string's value (`"50"`, `"-1"`, `"2.5"`) is read as the
+ * number it spells, so `limit=-1` is told the rule it breaks, not "got a string".
+ *
+ * @example
+ * ```ts
+ * parseOrThrow(z.object({ limit: wholeNumber(1, 100, 'a whole number from 1 to 100') }), { limit: '-1' });
+ * // throws 'limit: must be a whole number from 1 to 100, got -1'
+ * ```
+ */
+export function wholeNumber(min: number, max: number, what: string) {
+  const got = (input: unknown) => (typeof input === 'number' || typeof input === 'string' ? JSON.stringify(input) : typeName(input));
+  const rule = { error: (iss: { input?: unknown }) => `must be ${what}, got ${got(iss.input)}` };
+  return z.pipe(
+    z.transform((v: unknown) => (typeof v === 'string' && /^-?[0-9]{1,16}(\.[0-9]+)?$/.test(v) ? Number(v) : v)),
+    z.number(rule).check(z.int(rule), z.gte(min, rule), z.lte(max, rule)),
+  );
+}

@@ -90,11 +90,19 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 export class LocalGateway {
   private readonly routes: CompiledRoute[];
 
+  private readonly offRoutes: CompiledRoute[];
+
+  /**
+   * @param off functions whose setting is off (route.enabledBy): their routes answer a JSON 404 that names
+   *   the setting to turn on, instead of "no route".
+   */
   constructor(
     functions: readonly LambdaFunctionSpec[],
     private readonly handlerFor: (fn: LambdaFunctionSpec) => GatewayHandler,
+    off: readonly LambdaFunctionSpec[] = [],
   ) {
     this.routes = functions.flatMap((fn) => fn.routes.map((route) => compile(route, fn)));
+    this.offRoutes = off.flatMap((fn) => fn.routes.map((route) => compile(route, fn)));
   }
 
   /** Every route, as `METHOD /path`. */
@@ -107,7 +115,19 @@ export class LocalGateway {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const matches = this.routes.filter((r) => r.pattern.test(rawPath));
-    if (matches.length === 0) return sendError(res, 404, 'NOT_FOUND', `no route for ${rawPath}`);
+    if (matches.length === 0) {
+      const off = this.offRoutes.find((r) => r.pattern.test(rawPath) && r.route.method === method);
+      if (off?.fn.enabledBy) {
+        const setting = off.fn.enabledBy;
+        return sendError(
+          res,
+          404,
+          'ROUTE_OFF',
+          `${method} ${off.route.path} is off: start npm start with ${setting}=on to serve it (deployed: the construct property enable: ['${setting}']); see docs/configuration.md`,
+        );
+      }
+      return sendError(res, 404, 'NOT_FOUND', `no route for ${rawPath}`);
+    }
     const match = matches.find((r) => r.route.method === method);
     if (!match) {
       res.setHeader('allow', matches.map((r) => r.route.method).join(', '));

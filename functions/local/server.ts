@@ -14,6 +14,7 @@ import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { join } from 'path';
 import { ConfigurationError } from '../core/errors';
+import { readFlag } from '../core/flags';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDynamoClient, ensureTable, LocalQueue, startEmbeddedDynamo } from '../store';
 import { createCallbackHandler } from '../handlers/callback-handler';
@@ -83,6 +84,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** The on/off variables of the local product (docs/configuration.md). */
+const LOCAL_FLAGS = ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'] as const;
+
 /**
  * Checks the variables only the local server reads, naming each variable (not an internal option) and
  * what it must be, before anything starts.
@@ -101,6 +105,9 @@ export function checkLocalEnv(env: NodeJS.ProcessEnv): void {
   if (token !== undefined && token !== '' && !/^[A-Za-z0-9]{3,32}$/.test(token)) {
     throw new ConfigurationError('WECHAT_CALLBACK_TOKEN must be 3 to 32 letters or digits (the Token of the server configuration, as WeChat requires)');
   }
+  // Every on/off variable, read by the one flag reader before anything starts (core/flags.ts): `yes` is on,
+  // `maybe` stops the start naming the variable, whichever variable it is.
+  for (const name of LOCAL_FLAGS) readFlag(env, name);
   for (const name of ['PORT', 'SANDBOX_PORT'] as const) {
     const value = env[name];
     if (value !== undefined && value !== '' && !(/^[0-9]{1,5}$/.test(value) && Number(value) <= 65535)) {
@@ -213,8 +220,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       return h;
     };
     // Operations off by default (route.enabledBy) are served only when their setting is on in the environment.
-    const functions = enabledFunctions(functionsFor(catalogue), (setting) => settingIsOn(env, setting));
-    const gateway = new LocalGateway(functions, handlerFor);
+    const allFunctions = functionsFor(catalogue);
+    const functions = enabledFunctions(allFunctions, (setting) => settingIsOn(env, setting));
+    // The routes of what is off answer a 404 that says which setting turns them on.
+    const gateway = new LocalGateway(functions, handlerFor, allFunctions.filter((fn) => !functions.includes(fn)));
     const served = new Set(functions.map((fn) => fn.operation).filter(Boolean));
     // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/console/routes.ts.
     const consoleRoutes = createConsoleRoutes({

@@ -64,7 +64,8 @@ describe('checkMediaFile', () => {
   it.each([
     ['a PNG as a thumb', 'thumb', png(), 'a thumb must be JPG', 'this file is PNG'],
     ['a BMP as an image', 'image', bmp(), 'an image must be JPG, PNG or GIF', 'this file is BMP'],
-    ['a GIF over 2 MB', 'image', gif(2 * MB + 1), 'at most 2 MB', 'this file has 2 MB'],
+    ['a GIF over 2 MB', 'image', gif(2 * MB + 1), 'at most 2 MB (2097152 bytes', 'this file has 2097153 bytes, 1 byte over'],
+    ['a thumb 10 bytes over 64 KB', 'thumb', jpeg(64 * 1024 + 10), 'at most 64 KB (65536 bytes', 'this file has 65546 bytes, 10 bytes over'],
     ['a 3 MB voice', 'voice', Buffer.concat([amr(1), Buffer.alloc(3 * MB)]), 'at most 2 MB', ''],
     ['a voice of 61 s', 'voice', amr(61), 'at most 60 s', 'lasts 61.0 s'],
     ['an MP3 of 61 s', 'voice', mp3(61), 'at most 60 s', ''],

@@ -92,6 +92,11 @@ describe('POST /wechat-api: the passthrough', () => {
     // assess
     expect(answer.status).toBe(404);
     expect(answer.text).not.toMatch(/access_token"/);
+    // a JSON 404 that says how to turn it on, not a bare "no route"
+    expect(answer.json.error).toEqual({
+      code: 'ROUTE_OFF',
+      message: "GET /access-token is off: start npm start with TOKEN_VENDING=on to serve it (deployed: the construct property enable: ['TOKEN_VENDING']); see docs/configuration.md",
+    });
   });
 });
 

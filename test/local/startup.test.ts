@@ -203,6 +203,26 @@ describe('npm start: starting, restarting, logging', () => {
     expect(pushed).toMatchObject({ delivered: true, body: 'success' });
   });
 
+  it('every on/off variable reads the same words: yes is on, maybe stops the start naming the variable', async () => {
+    // Act
+    const refused = await Promise.all(
+      ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'].map((name) => {
+        const d = freshDir();
+        dirs.push(d);
+        return startLocal({ port: 0, dataDir: d, env: { [name]: 'maybe' } }).catch((e: Error) => e);
+      }),
+    );
+    const dir = freshDir();
+    dirs.push(dir);
+    const product = await start(dir, { TOKEN_VENDING: 'yes', DELIVERY_RECORD_CONTENT: 'YES', MEDIA_URL_ALLOW_PRIVATE: 'off' });
+    // Assess
+    expect(refused.map((e) => (e as Error).message)).toEqual(
+      ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'].map((name) => `${name} must be true/false, 1/0, yes/no or on/off, got "maybe"`),
+    );
+    expect(product.routes.some((r) => r.includes('/access-token'))).toBe(true);
+    expect(product.context.config.deliveryRecordContent).toBe(true);
+  });
+
   it('the banner names the sandbox\'s WeChat ID, and a kf account named with it as the banner says is added', async () => {
     // Prepare
     const dir = freshDir();

@@ -32,6 +32,20 @@ describe('times and chat-record ranges over HTTP', () => {
     expect(calls()).toBe(before);
   });
 
+  it.each([
+    ['-1', '-1'],
+    ['0', '0'],
+    ['2.5', '2.5'],
+    ['lots', '"lots"'],
+  ])('limit=%s: 400 saying the rule and the value, not "got a string"', async (limit, shown) => {
+    // act
+    const res = await call(product, 'GET', `/chat-records?starttime=${Math.floor(Date.now() / 1000) - 60}&endtime=${Math.floor(Date.now() / 1000)}&limit=${limit}`);
+
+    // assess
+    expect(res.status).toBe(400);
+    expect(res.json.error.issues).toEqual([{ field: 'limit', rule: `must be a whole number from 1 to 10000, got ${shown}` }]);
+  });
+
   it('reads /deliveries?since= in epoch seconds as seconds, not as milliseconds of 1970', async () => {
     // prepare: one delivery record now
     await product.sandbox!.simulateUser('oSince', { type: 'text', content: 'hi' });

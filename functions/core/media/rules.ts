@@ -99,7 +99,14 @@ export function checkMediaFile(type: MediaType, data: Uint8Array, field = 'media
     throw new ValidationError([{ field, rule: `${article(type)} must be ${formatList(rule.formats)} (${rule.source}); ${what}` }]);
   }
   if (data.length > rule.maxBytes) {
-    throw new ValidationError([{ field, rule: `${article(type)} may have at most ${formatBytes(rule.maxBytes)} (${rule.sizeSource ?? rule.source}); this file has ${formatBytes(data.length)}` }]);
+    // Exact bytes: a file just over the limit rounds to the limit itself ("this file has 2 MB" said nothing).
+    const over = data.length - rule.maxBytes;
+    throw new ValidationError([
+      {
+        field,
+        rule: `${article(type)} may have at most ${formatBytes(rule.maxBytes)} (${rule.maxBytes} bytes; ${rule.sizeSource ?? rule.source}); this file has ${data.length} bytes, ${over} ${over === 1 ? 'byte' : 'bytes'} over`,
+      },
+    ]);
   }
   if (rule.maxSeconds !== undefined) {
     const seconds = audioSeconds(sniffed.format, data);
