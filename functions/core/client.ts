@@ -26,6 +26,7 @@ import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthro
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
+import { filenameFromDisposition, safeFilename } from './media/filenames';
 
 export type { SendTrace, WeChatResult };
 
@@ -54,20 +55,6 @@ export function isWeChatFile(answer: unknown): answer is WeChatFile {
 /** WeChat's JSON arrives as application/json or text/plain (and, from some endpoints, with no type at all). */
 function isJsonLike(contentType: string | undefined): boolean {
   return !contentType || /json|^text\/plain/i.test(contentType);
-}
-
-/** The filename of a Content-Disposition header, if it gives one. */
-function filenameOf(disposition: string | undefined): string | undefined {
-  const match = disposition ? /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition) : null;
-  return match?.[1] ? decodeURIComponentSafe(match[1]) : undefined;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 export type { RetryPolicy };
@@ -115,7 +102,8 @@ function queryValue(value: string): string {
  * ```
  */
 export function multipartBody(file: NonNullable<WeChatRequestSpec['file']>, boundary = `----wechatkf${randomBytes(12).toString('hex')}`): { body: Uint8Array; contentType: string } {
-  const safeName = file.filename.replace(/["\r\n]/g, '_');
+  // The name in UTF-8, as browsers send it (media/filenames.ts); only what would break the header is replaced.
+  const safeName = safeFilename(file.filename);
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${safeName}"; filelength=${file.data.length}\r\nContent-Type: ${file.contentType}\r\n\r\n`,
     'utf8',
@@ -319,7 +307,7 @@ export class WeChatClient {
         // Only they read the headers (a transport may copy them out only when read).
         const contentType = acceptFile && status >= 200 && status < 300 ? res.headers['content-type'] : undefined;
         if (acceptFile && status >= 200 && status < 300 && !isJsonLike(contentType) && res.bytes) {
-          const filename = filenameOf(res.headers['content-disposition']);
+          const filename = filenameFromDisposition(res.headers['content-disposition']);
           file = { data: res.bytes, contentType: contentType!.split(';')[0]!.trim(), ...(filename ? { filename } : {}) };
         }
       } catch (error) {

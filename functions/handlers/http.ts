@@ -4,6 +4,7 @@
  * any thrown value to it. Unknown errors become a 500 whose body says nothing about internals.
  */
 import { WeChatKfError, type ErrorBody } from '../core/errors';
+import { contentDisposition } from '../core/media/filenames';
 
 /** A handler's HTTP answer, independent of the API Gateway payload version. */
 export interface HttpAnswer {
@@ -36,7 +37,8 @@ export function jsonAnswer(statusCode: number, body: unknown): HttpAnswer {
  */
 export function fileAnswer(statusCode: number, data: Uint8Array, contentType: string, filename?: string): HttpAnswer {
   const headers: Record<string, string> = { 'content-type': contentType };
-  if (filename) headers['content-disposition'] = `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"`;
+  // The name in UTF-8 as filename* (RFC 5987), with an ASCII filename for old clients (core/media/filenames.ts).
+  if (filename) headers['content-disposition'] = contentDisposition(filename);
   return { statusCode, headers, body: Buffer.from(data).toString('base64'), isBase64Encoded: true };
 }
 

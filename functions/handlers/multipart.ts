@@ -16,7 +16,7 @@ export function readMultipartFile(body: Buffer, contentType: string, field: stri
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes + 1 } });
+      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes + 1 } });
     } catch (error) {
       reject(new ValidationError([{ field: '(body)', rule: `must be multipart/form-data with a boundary (${(error as Error).message})` }]));
       return;
@@ -61,7 +61,7 @@ export function readMultipartParts(body: Buffer, contentType: string, maxBytes: 
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 8, fields: 64, fileSize: maxBytes + 1, fieldSize: 1024 * 1024 } });
+      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 8, fields: 64, fileSize: maxBytes + 1, fieldSize: 1024 * 1024 } });
     } catch (error) {
       reject(new ValidationError([{ field: '(body)', rule: `must be multipart/form-data with a boundary (${(error as Error).message})` }]));
       return;

@@ -44,6 +44,18 @@ import type {
   UserSnapshot,
 } from './types';
 
+/**
+ * A download's Content-Disposition: an ASCII filename, and the UTF-8 name as RFC 5987's filename* when it
+ * is not ASCII (a header carries only Latin-1), so a name in Chinese comes back as it was uploaded.
+ */
+function dispositionOf(filename: string): string {
+  const clean = filename.replace(/[\u0000-\u001f\u007f"\\]/g, '_');
+  const ascii = clean.replace(/[^\x20-\x7e]/g, '_');
+  if (ascii === clean) return `attachment; filename="${ascii}"`;
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 /** The official account's original ID in every push. */
 export const SANDBOX_TO_USER_NAME = 'gh_sandbox';
 const DEFAULT_APP_ID = 'wxsandbox0000000001';
@@ -280,7 +292,7 @@ class SandboxServer implements Sandbox, ControlTarget {
       const { data, contentType: type, filename } = body.file;
       record.answer = { status: 200, body: { file: { contentType: type, filename, size: data.length } }, ...(fault ? { fault: fault.kind } : {}) };
       this.log(`${method} ${path} → file ${type}, ${data.length} bytes`);
-      res.writeHead(200, { 'content-type': type, 'content-length': data.length, 'content-disposition': `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"` });
+      res.writeHead(200, { 'content-type': type, 'content-length': data.length, 'content-disposition': dispositionOf(filename) });
       res.end(data);
       return;
     }

@@ -15,6 +15,7 @@
  * ```
  */
 import { createHash } from 'crypto';
+import { safeFilename } from './filenames';
 import type { WeChatRequestSpec, WeChatResult } from '../catalogue/types';
 import { WeChatUnavailableError } from '../errors';
 import type { FetchedFile } from '../net/fetcher';
@@ -80,9 +81,12 @@ export function uploadRequest(file: CheckedFile): WeChatRequestSpec {
   return { method: 'POST', path: '/cgi-bin/media/upload', query: { type: file.type }, file: { field: 'media', filename: file.filename, contentType: file.sniffed.contentType, data: file.data } };
 }
 
-/** A file name WeChat accepts: the given one's base with the extension the bytes call for. */
+/**
+ * The name a file is uploaded as: the given one's base (in any script: UTF-8 in the multipart, media/filenames.ts)
+ * with the extension the bytes call for.
+ */
 function uploadName(given: string | undefined, sniffed: SniffedMedia): string {
-  const base = (given ?? 'media').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'media';
+  const base = [...safeFilename(given ?? 'media').replace(/\.[^.]*$/, '')].slice(0, 64).join('') || 'media';
   return `${base}.${sniffed.extension}`;
 }
 

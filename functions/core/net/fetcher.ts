@@ -27,6 +27,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { readFlag } from '../flags';
+import { filenameFromDisposition } from '../media/filenames';
 import { sniffMedia, type SniffedMedia } from '../media/formats';
 import { linkLocalAddressReason } from './addresses';
 import { IssuedUrlError, MediaUrlError } from './errors';
@@ -121,15 +122,8 @@ function fromLookup(error: unknown, field: string): MediaUrlError | undefined {
 
 
 function filenameOf(res: IncomingMessage, url: URL): string | undefined {
-  const disposition = res.headers['content-disposition'];
-  const m = disposition ? /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition) : null;
-  if (m?.[1]) {
-    try {
-      return decodeURIComponent(m[1]).replace(/^.*[\\/]/, '').slice(0, 200) || undefined;
-    } catch {
-      return m[1].replace(/^.*[\\/]/, '').slice(0, 200) || undefined;
-    }
-  }
+  const given = filenameFromDisposition(res.headers['content-disposition']);
+  if (given) return given.slice(0, 200);
   const last = url.pathname.split('/').pop();
   if (!last) return undefined;
   try {
