@@ -282,7 +282,13 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   40008: { kind: 'input', meaning: 'invalid message type', hint: 'msgtype must be one of the documented types' },
   40013: { kind: 'config', meaning: 'invalid appid', hint: 'check the AppID in the secret or credentials' },
   40125: { kind: 'config', meaning: 'invalid appsecret', hint: 'check the AppSecret in the secret or credentials' },
-  40164: { kind: 'config', meaning: 'caller IP not whitelisted', hint: "add this deployment's egress IP (in n8n's direct mode: n8n's) to the official account's IP whitelist (the errmsg names the IP WeChat saw)" },
+  40164: {
+    kind: 'config',
+    meaning: 'caller IP not whitelisted',
+    hint:
+      "add this deployment's egress IP (in n8n's direct mode: n8n's) to the official account's IP whitelist, in CIDR form (1.2.3.4/32), at 微信开发者平台 " +
+      '(developers.weixin.qq.com/platform → 我的业务); the errmsg names the IP WeChat saw. It covers every API called with an access token: a vended token is refused from any IP not on it',
+  },
   40200: { kind: 'config', meaning: 'account type not allowed', hint: 'customer-service messages need a verified service account; test accounts and unverified accounts are refused' },
   43004: { kind: 'window', meaning: 'user must follow', hint: 'the user has not followed (or has unfollowed) the official account' },
   45002: { kind: 'input', meaning: 'content too long', hint: 'shorten the message content' },

@@ -63,7 +63,26 @@ export interface DoctorInput {
 /** The placeholder the CDK stack puts in a new secret (infra/lib: `REPLACE_ME`). */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 
-const BASIC_CONFIG = 'mp.weixin.qq.com → Settings and Development → Basic Configuration (设置与开发 → 基本配置)';
+/**
+ * Where the AppID, AppSecret, IP whitelist and server configuration are set since the end of 2025: 微信开发者平台,
+ * no longer mp.weixin.qq.com's 基本配置 (docs/doctor.md). Test accounts stay at mp.weixin.qq.com's sandbox.
+ */
+const DEVELOPER_PLATFORM = '微信开发者平台 (developers.weixin.qq.com/platform → 我的业务 → the official account)';
+
+/**
+ * An address as WeChat's whitelist page takes it: exact IPs or CIDR only (no 1.2.3.*), so one machine is /32
+ * (IPv6: /128).
+ *
+ * @example
+ * ```ts
+ * whitelistEntry('203.0.113.7'); // '203.0.113.7/32'
+ * ```
+ */
+export function whitelistEntry(ip: string): string {
+  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(ip)) return `${ip}/32`;
+  if (ip.includes(':')) return `${ip}/128`;
+  return ip;
+}
 
 type WeChatAnswer = { ok: true; json: Record<string, unknown> } | { ok: false; network: string };
 
@@ -105,26 +124,31 @@ function tokenVerdict(json: Record<string, unknown>): Omit<DoctorCheck, 'id' | '
       return { status: 'pass', detail: typeof json.access_token === 'string' ? 'the AppID and AppSecret fetch an access token' : 'WeChat answered without an access token' };
     case 40013:
     case 41002:
-      return { status: 'fail', errcode, detail: `${said}: WeChat does not know this AppID`, fix: `Copy the AppID (开发者ID) from ${BASIC_CONFIG} into WECHAT_APP_ID (deployed: the secret's appId).` };
+      return { status: 'fail', errcode, detail: `${said}: WeChat does not know this AppID`, fix: `Copy the AppID (开发者ID) from ${DEVELOPER_PLATFORM} into WECHAT_APP_ID (deployed: the secret's appId).` };
     case 40125:
     case 41004:
       return {
         status: 'fail',
         errcode,
         detail: `${said}: the AppSecret is wrong, or was reset since it was copied`,
-        fix: `Reset the AppSecret in ${BASIC_CONFIG} → AppSecret (开发者密码) and put the new one in WECHAT_APP_SECRET (deployed: the secret's appSecret). Every other system using the old one must get the new one too.`,
+        fix: `Reset the AppSecret in ${DEVELOPER_PLATFORM} → AppSecret (开发者密码) and put the new one in WECHAT_APP_SECRET (deployed: the secret's appSecret). Every other system using the old one must get the new one too.`,
       };
     case 40164:
     case 89503: {
-      const ip = ipFromErrmsg(json.errmsg) ?? '(the address WeChat sees)';
+      const seen = ipFromErrmsg(json.errmsg);
+      const ip = seen ?? '(the address WeChat sees)';
+      const entry = seen ? whitelistEntry(seen) : ip;
       return errcode === 40164
         ? {
             status: 'fail',
             errcode,
             detail: `${said}: this machine's IP ${ip} is not on the account's IP whitelist`,
-            fix: `Add ${ip} in ${BASIC_CONFIG} → IP whitelist (IP白名单). For the deployed stack, whitelist its EgressIp output instead (deploy with -c staticEgressIp=true): this check tests the machine it runs on.`,
+            fix:
+              `Add ${entry} in ${DEVELOPER_PLATFORM} → IP whitelist (IP白名单; exact IPs or CIDR only). The whitelist covers every API called with an access token, ` +
+              'so a token handed to another system (GET /access-token) is refused with 40164 from any IP not on it. ' +
+              'For the deployed stack, whitelist its EgressIp output instead (deploy with -c staticEgressIp=true): this check tests the machine it runs on.',
           }
-        : { status: 'fail', errcode, detail: `${said}: WeChat wants an administrator to confirm calls from the new IP ${ip}`, fix: `Approve it in the message the administrator got in WeChat, or add ${ip} to the IP whitelist in ${BASIC_CONFIG}.` };
+        : { status: 'fail', errcode, detail: `${said}: WeChat wants an administrator to confirm calls from the new IP ${ip}`, fix: `Approve it in the message the administrator got in WeChat, or add ${entry} to the IP whitelist in ${DEVELOPER_PLATFORM}.` };
     }
     default:
       return { status: 'fail', errcode, detail: said, fix: 'See docs/wechat-reference.md (error codes) for what WeChat means.' };
@@ -143,17 +167,17 @@ export const AES_KEY_RULE = /^[A-Za-z0-9]{43}$/;
 
 function callbackTokenCheck(token: string | undefined): DoctorCheck {
   const base = { id: 'callbackToken', title: 'Callback Token is well-formed' };
-  if (!token) return { ...base, status: 'fail', detail: 'no callback Token is set', fix: `Choose a Token (3-32 letters or digits) in ${BASIC_CONFIG} → Server configuration (服务器配置) and set the same in WECHAT_CALLBACK_TOKEN (deployed: the secret's callbackToken).` };
+  if (!token) return { ...base, status: 'fail', detail: 'no callback Token is set', fix: `Choose a Token (3-32 letters or digits) in ${DEVELOPER_PLATFORM} → Server configuration (服务器配置) and set the same in WECHAT_CALLBACK_TOKEN (deployed: the secret's callbackToken).` };
   if (token === SECRET_PLACEHOLDER) return { ...base, status: 'fail', detail: 'the callback Token is still the placeholder REPLACE_ME', fix: 'Set the Token of the server configuration.' };
-  if (!TOKEN_RULE.test(token)) return { ...base, status: 'fail', detail: `the Token has ${token.length} characters, or characters other than letters and digits: WeChat's admin console accepts 3-32 letters or digits`, fix: `Choose a new Token of 3-32 letters or digits, in ${BASIC_CONFIG} → Server configuration and in WECHAT_CALLBACK_TOKEN.` };
+  if (!TOKEN_RULE.test(token)) return { ...base, status: 'fail', detail: `the Token has ${token.length} characters, or characters other than letters and digits: WeChat's admin console accepts 3-32 letters or digits`, fix: `Choose a new Token of 3-32 letters or digits, in ${DEVELOPER_PLATFORM} → Server configuration and in WECHAT_CALLBACK_TOKEN.` };
   return { ...base, status: 'pass', detail: `${token.length} letters or digits` };
 }
 
 function aesKeyCheck(key: string | undefined): DoctorCheck {
   const base = { id: 'encodingAesKey', title: 'EncodingAESKey is well-formed' };
-  if (!key) return { ...base, status: 'warn', detail: 'no EncodingAESKey: pushes must be in plain mode (明文模式)', fix: `For safe mode (安全模式, recommended), generate an EncodingAESKey in ${BASIC_CONFIG} → Server configuration and set it in WECHAT_ENCODING_AES_KEY.` };
+  if (!key) return { ...base, status: 'warn', detail: 'no EncodingAESKey: pushes must be in plain mode (明文模式)', fix: `For safe mode (安全模式, recommended), generate an EncodingAESKey in ${DEVELOPER_PLATFORM} → Server configuration and set it in WECHAT_ENCODING_AES_KEY.` };
   if (!AES_KEY_RULE.test(key) || Buffer.from(`${key}=`, 'base64').length !== 32) {
-    return { ...base, status: 'fail', detail: `the EncodingAESKey has ${key.length} characters, or characters other than letters and digits: it must be the 43 WeChat generated`, fix: `Copy the EncodingAESKey from ${BASIC_CONFIG} → Server configuration again (43 characters, no spaces).` };
+    return { ...base, status: 'fail', detail: `the EncodingAESKey has ${key.length} characters, or characters other than letters and digits: it must be the 43 WeChat generated`, fix: `Copy the EncodingAESKey from ${DEVELOPER_PLATFORM} → Server configuration again (43 characters, no spaces).` };
   }
   return { ...base, status: 'pass', detail: '43 characters; decodes to a 32-byte AES key' };
 }
@@ -232,7 +256,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
 
   // 1-2. Credentials and the IP whitelist: one token fetch answers both.
   if (!input.appId || !input.appSecret) {
-    checks.push({ id: 'credentials', title: 'AppID and AppSecret fetch a token', status: 'fail', detail: `${!input.appId ? 'WECHAT_APP_ID' : 'WECHAT_APP_SECRET'} is not set`, fix: `Copy the AppID and AppSecret from ${BASIC_CONFIG} into WECHAT_APP_ID and WECHAT_APP_SECRET (or give --secret-id to use the deployed secret's).` });
+    checks.push({ id: 'credentials', title: 'AppID and AppSecret fetch a token', status: 'fail', detail: `${!input.appId ? 'WECHAT_APP_ID' : 'WECHAT_APP_SECRET'} is not set`, fix: `Copy the AppID and AppSecret from ${DEVELOPER_PLATFORM} into WECHAT_APP_ID and WECHAT_APP_SECRET (or give --secret-id to use the deployed secret's).` });
     checks.push({ id: 'ipWhitelist', title: "This machine's IP is whitelisted", status: 'skip', detail: 'needs the AppID and AppSecret' });
   } else {
     const answer = await wechat(`${base}/cgi-bin/stable_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credential', appid: input.appId, secret: input.appSecret, force_refresh: false }) }, timeoutMs);

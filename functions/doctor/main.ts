@@ -3,7 +3,7 @@
  *
  * Reads WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_API_BASE_URL, WECHAT_CALLBACK_TOKEN,
  * WECHAT_ENCODING_AES_KEY, WECHAT_CALLBACK_URL and SECRET_ID (the deployed stack's SecretArn output);
- * flags override them: `--callback-url URL`, `--secret-id ID`, `--json`. With a secret and no
+ * flags override them: `--callback-url URL`, `--secret-id ID`, `--json` (args.ts; any other flag is refused). With a secret and no
  * WECHAT_APP_ID, the deployed secret's values are the ones checked. Exits 1 when a check fails. Never
  * prints a secret.
  *
@@ -13,14 +13,8 @@
  * npm run doctor -- --secret-id arn:aws:secretsmanager:…   # the deployed stack's configuration
  * ```
  */
+import { parseDoctorArgs } from './args';
 import { formatReport, runDoctor, type DoctorInput } from './checks';
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  const eq = args.find((a) => a.startsWith(`${name}=`));
-  return eq?.slice(name.length + 1);
-}
 
 /** Reads the deployed secret; an error becomes the check's finding, never a crash. */
 async function readSecret(id: string): Promise<NonNullable<DoctorInput['deployedSecret']>> {
@@ -40,9 +34,9 @@ async function readSecret(id: string): Promise<NonNullable<DoctorInput['deployed
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  const args = parseDoctorArgs(process.argv.slice(2));
   const env = process.env;
-  const secretId = flag(args, '--secret-id') ?? (env.SECRET_ID || undefined);
+  const secretId = args.secretId ?? (env.SECRET_ID || undefined);
   const deployedSecret = secretId ? await readSecret(secretId) : undefined;
   let fromSecret: Record<string, unknown> = {};
   if (deployedSecret?.value && !env.WECHAT_APP_ID) {
@@ -59,11 +53,11 @@ async function main(): Promise<void> {
     apiBaseUrl: env.WECHAT_API_BASE_URL || undefined,
     callbackToken: env.WECHAT_CALLBACK_TOKEN || str(fromSecret.callbackToken),
     encodingAesKey: env.WECHAT_ENCODING_AES_KEY || str(fromSecret.encodingAesKey),
-    callbackUrl: flag(args, '--callback-url') ?? (env.WECHAT_CALLBACK_URL || undefined),
+    callbackUrl: args.callbackUrl ?? (env.WECHAT_CALLBACK_URL || undefined),
     deployedSecret,
   };
   const report = await runDoctor(input);
-  if (args.includes('--json')) console.log(JSON.stringify(report, null, 2));
+  if (args.json) console.log(JSON.stringify(report, null, 2));
   else {
     const where = deployedSecret && !env.WECHAT_APP_ID ? `the deployed secret ${secretId}` : 'this environment';
     console.log(`WeChat doctor: checking ${where}${input.appId ? ` (AppID ${input.appId})` : ''} against ${input.apiBaseUrl ?? 'https://api.weixin.qq.com'}\n`);
@@ -74,5 +68,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`doctor: ${(error as Error)?.message ?? String(error)}`);
+  // A wrong flag (args.ts) ends here too: exit 2, nothing checked.
   process.exit(2);
 });

@@ -84,16 +84,18 @@ describe('doctor: each check against the sandbox', () => {
     const c = check(report, 'ipWhitelist');
     expect(c).toMatchObject({ status: 'fail', errcode: 40164 });
     expect(c.detail).toContain("this machine's IP 127.0.0.1 is not on the account's IP whitelist");
-    expect(c.fix).toContain('Add 127.0.0.1');
-    expect(c.fix).toContain('IP whitelist');
+    expect(c.fix).toContain('Add 127.0.0.1/32 in 微信开发者平台 (developers.weixin.qq.com/platform → 我的业务 → the official account) → IP whitelist');
+    expect(c.fix).toContain('exact IPs or CIDR only');
+    expect(c.fix).toContain('a token handed to another system (GET /access-token) is refused with 40164 from any IP not on it');
     expect(c.fix).toContain('EgressIp');
+    expect(c.fix).not.toContain('mp.weixin.qq.com');
     expect(check(report, 'credentials').status).toBe('skip');
   });
 
   it("40164: reads the IP out of WeChat's own errmsg", async () => {
     sandbox.injectFault({ path: '/cgi-bin/stable_token', kind: 'errcode', errcode: 40164, errmsg: 'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6650a1b2-1234' });
     const report = await runDoctor(base());
-    expect(check(report, 'ipWhitelist').fix).toContain('Add 203.0.113.7');
+    expect(check(report, 'ipWhitelist').fix).toContain('Add 203.0.113.7/32 ');
   });
 
   it('48001: says the kf API needs a verified enterprise account', async () => {
@@ -210,6 +212,20 @@ describe('npm run doctor', () => {
       });
     });
   }
+
+  it('refuses an unknown flag, naming it and the known ones, before checking anything', async () => {
+    // Prepare
+    sandbox.reset();
+    // Act
+    const typo = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, ['--secretid', 'x']);
+    const bare = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, ['--callback-url']);
+    // Assess
+    expect(typo.code).toBe(2);
+    expect(typo.out.trim()).toBe('doctor: unknown flag "--secretid"; the doctor knows --callback-url URL, --secret-id ID, --json');
+    expect(bare.code).toBe(2);
+    expect(bare.out.trim()).toBe('doctor: --callback-url needs a value; the doctor knows --callback-url URL, --secret-id ID, --json');
+    expect(sandbox.requests()).toHaveLength(0);
+  });
 
   it('prints one line per check and exits 1 on the 48001 a personal account gets', async () => {
     // Prepare
