@@ -79,6 +79,31 @@ describe('Lambda handlers with real-shaped AWS events', () => {
     await expect(handler(eventBridgeEvent('x', 'sendImage', {}))).rejects.toThrow(/detail-type: must be "sendText"/);
   });
 
+  it('numbers split parts from every documented form: EventBridge detail and SQS body alike (docs/long-text.md)', async () => {
+    // Prepare: one user per form, each with a text of two parts
+    const long = 'A sentence that goes on. '.repeat(120);
+    const forms: Array<[string, Record<string, unknown>]> = [
+      ['oSplitEb1', { split: { numbering: true } }],
+      ['oSplitEb2', { split: true, numbering: true }],
+      ['oSplitEb3', { split: 'numbered' }],
+      ['oSplitSqs', { split: true, numbering: 'true' }],
+    ];
+    for (const [openid] of forms) await userWritesIn(openid);
+    const text = createOperationHandler('sendText', getContext);
+    const bulk = createOperationHandler('sendMessage', getContext);
+    // Act
+    for (const [openid, option] of forms.slice(0, 3)) await text(eventBridgeEvent(`split-${openid}`, 'sendText', { touser: openid, text: { content: long }, ...option }));
+    const [sqsOpenid, sqsOption] = forms[3]!;
+    const sqs: any = await bulk({ Records: [sqsRecord('split-sqs', { touser: sqsOpenid, msgtype: 'text', text: { content: long }, ...sqsOption })] });
+    // Assess
+    expect(sqs.batchItemFailures).toEqual([]);
+    for (const [openid] of forms) {
+      const sent = sandbox.messages(openid).map((m) => (m.body.text as { content: string }).content);
+      expect(sent.map((t) => t.slice(0, 6))).toEqual(['(1/2) ', '(2/2) ']);
+      expect(sandbox.messages(openid).every((m) => !('numbering' in m.body) && !('split' in m.body))).toBe(true);
+    }
+  });
+
   it('takes a direct invocation with the input as the event, and throws typed errors', async () => {
     const handler = createOperationHandler('listKfAccounts', getContext);
     expect(await handler({})).toMatchObject({ kf_list: expect.any(Array) });
