@@ -482,7 +482,7 @@ export function createHarness(options: HarnessOptions) {
     const workflow = new Workflow({ id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, nodeTypes, staticData: {}, settings: { executionOrder: 'v1' } });
     const hooks = new ExecutionLifecycleHooks('manual', 'exec-editor', { id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
     const context = new LoadOptionsContext(workflow, node, additionalDataFor(hooks), 'parameters');
-    const type = nodeTypes.getByNameAndVersion(node.type, typeVersion) as INodeType & { methods?: { listSearch?: Record<string, (this: unknown, filter?: string) => Promise<never>> } };
+    const type = nodeTypes.getByName(node.type) as INodeType & { methods?: { listSearch?: Record<string, (this: unknown, filter?: string) => Promise<never>> } };
     const search = type.methods?.listSearch?.[method];
     if (!search) throw new Error(`the node has no list search ${method}`);
     return await search.call(context, filter);
