@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+echo "npm test on Node $(node -v) ($(command -v node))"
 npm run build --workspace n8n-nodes
 npm run lint --workspace n8n-nodes
 tsc --noEmit -p tsconfig.json
