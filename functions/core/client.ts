@@ -24,6 +24,7 @@ import { getOperation, prepareOperation, runWithRecovery, type Operation, type O
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { sleep } from './sleep';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 import { filenameFromDisposition, safeFilename } from './media/filenames';
@@ -132,7 +133,7 @@ export class WeChatClient {
     this.baseUrl = (config.baseUrl ?? WECHAT_API_BASE_URL).replace(/\/+$/, '');
     this.attempts = Math.max(1, config.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts);
     this.retry = config.retry ?? {};
-    this.sleep = config.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = config.sleep ?? sleep;
     this.random = config.random ?? Math.random;
   }
 

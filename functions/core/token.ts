@@ -10,6 +10,7 @@
  */
 import { TokenRefreshBudgetError, WeChatApiError, WeChatUnavailableError } from './errors';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { sleep as defaultSleep } from './sleep';
 import { describeUrl, TransportError, type HttpTransport } from './transport';
 
 /** Every token mode: `cgi-bin/stable_token` (`stable`) or `cgi-bin/token` (`classic`). */
@@ -93,7 +94,7 @@ export function staleAt(token: AccessToken, fetchedAt: number): number {
 export async function fetchAccessToken(config: TokenFetchConfig, forceRefresh = false): Promise<AccessToken> {
   const attempts = Math.max(1, config.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts);
   const sideEffectFree = (config.mode ?? 'stable') === 'stable' && !forceRefresh;
-  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = config.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fetchOnce(config, forceRefresh);

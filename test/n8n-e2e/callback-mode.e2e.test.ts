@@ -9,7 +9,7 @@
  */
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
+import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
@@ -38,7 +38,7 @@ function triggerWorkflow() {
   };
 }
 
-describeWithN8n()('n8n 2.8.4: the trigger follows the callback mode (safe with an EncodingAESKey)', () => {
+describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (safe with an EncodingAESKey)`, () => {
   let sandbox: Sandbox;
   let n8n: N8nUnderTest;
   let port = 0;

@@ -1,5 +1,5 @@
 /**
- * The shipped example workflows (n8n-nodes/examples/*.json) in a real n8n 2.8.4, as n8n-nodes/README.md
+ * The shipped example workflows (n8n-nodes/examples/*.json) in a real n8n (2.8.4 and 2.40.7), as n8n-nodes/README.md
  * tells a user to use them: imported as they are (*Import from File*), then with the user's credentials
  * picked, run against the sandbox in Direct mode:
  * - every file imports with n8n's own CLI, credentials still unset, without an error;
@@ -7,14 +7,15 @@
  *   fails (WeChat refuses it) and, Continue On Fail being on, the batch goes on;
  * - `reply-with-menu.json` (published, `n8n start`): a user's text is answered with the menu message the
  *   file describes, and an event (not among its Message Types) starts nothing.
- * `photo-back.json` runs in test/n8n-e2e/media.e2e.test.ts.
+ * `photo-back.json` runs in test/n8n-e2e/media.e2e.test.ts; `gateway-reply.json` and `failed-deliveries.json` in
+ * test/n8n-e2e/versions.e2e.test.ts (they need the product as gateway).
  *
  * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, PACKAGE_DIR, prepareN8n, publishWorkflow, sandboxCredential, waitFor, type N8nUnderTest } from './support';
+import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, PACKAGE_DIR, prepareN8n, publishWorkflow, sandboxCredential, waitFor, type N8nUnderTest } from './support';
 
 const EXAMPLES = join(PACKAGE_DIR, 'examples');
 const CALLBACK_TOKEN = 'e2eExampleToken1';
@@ -38,7 +39,7 @@ function withCredentials(file: string, id: string): Workflow {
   return { ...workflow, id, active: false, nodes: workflow.nodes.map((node) => ({ ...node, ...(node.credentials ? { credentials: pick(node.credentials) } : {}) })) };
 }
 
-describeWithN8n()('n8n 2.8.4: the shipped example workflows', () => {
+describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
   let sandbox: Sandbox;
   let n8n: N8nUnderTest;
 
@@ -63,7 +64,7 @@ describeWithN8n()('n8n 2.8.4: the shipped example workflows', () => {
     const results = [];
     for (const file of files) results.push({ file, ...(await n8n.cli('import:workflow', `--input=${join(EXAMPLES, file)}`)) });
     // Assess
-    expect(files.sort()).toEqual(['batch-send.json', 'photo-back.json', 'reply-with-menu.json']);
+    expect(files.sort()).toEqual(['batch-send.json', 'failed-deliveries.json', 'gateway-reply.json', 'photo-back.json', 'reply-with-menu.json']);
     for (const r of results) expect({ file: r.file, code: r.code, error: /error/i.test(r.out) ? r.out.slice(-2000) : null }).toEqual({ file: r.file, code: 0, error: null });
   });
 

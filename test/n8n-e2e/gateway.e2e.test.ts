@@ -1,5 +1,5 @@
 /**
- * The deployed-with-n8n set-up, end to end in a real n8n 2.8.4: the product (`startLocal`, the same
+ * The deployed-with-n8n set-up, end to end in a real n8n (2.8.4 and 2.40.7): the product (`startLocal`, the same
  * handlers as the stack, with the sandbox as WeChat) receives the user's message at /callback; a
  * Gateway-mode trigger workflow subscribed itself when n8n activated it; the product's signed delivery
  * starts the workflow; its reply, sent through the gateway, passes the product's window gate and reaches
@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { describeWithN8n, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
+import { describeWithN8n, N8N_VERSION, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_gateway';
 const WEBHOOK_ID = 'wechat-gateway-e2e';
@@ -55,7 +55,7 @@ function gatewayWorkflow() {
   };
 }
 
-describeWithN8n()('n8n 2.8.4 with the product as gateway', () => {
+describeWithN8n()(`n8n ${N8N_VERSION} with the product as gateway`, () => {
   let product: LocalProduct | undefined;
   let setUp: N8nUnderTest;
   let n8n: N8nServer | undefined;

@@ -13,6 +13,7 @@ import {
   callbackCredential,
   connectCallback,
   describeWithN8n,
+  N8N_VERSION,
   importIntoN8n,
   nodeType,
   prepareN8n,
@@ -86,7 +87,7 @@ function handoffWorkflow() {
   };
 }
 
-describeWithN8n()('n8n 2.8.4: hand a user to a human, and stay silent while the session is open', () => {
+describeWithN8n()(`n8n ${N8N_VERSION}: hand a user to a human, and stay silent while the session is open`, () => {
   let sandbox: Sandbox;
   let n8n: N8nUnderTest;
   let n8nServer: N8nServer | undefined;

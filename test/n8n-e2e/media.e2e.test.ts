@@ -1,5 +1,5 @@
 /**
- * Media end to end in a real n8n 2.8.4 (the built package installed as a community package, Direct mode
+ * Media end to end in a real n8n (2.8.4 and 2.40.7) (the built package installed as a community package, Direct mode
  * against the sandbox):
  * - `n8n execute`: a workflow makes a JPEG (Set → Convert to File, from base64) and the action node sends
  *   it as an image from that binary property: the sandbox user receives an image of the same bytes;
@@ -22,6 +22,7 @@ import {
   callbackCredential,
   connectCallback,
   describeWithN8n,
+  N8N_VERSION,
   gatewayCredential,
   importIntoN8n,
   nodeType,
@@ -125,7 +126,7 @@ async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buffer> {
   return Buffer.from(await res.arrayBuffer());
 }
 
-describeWithN8n()('n8n 2.8.4: media end to end', () => {
+describeWithN8n()(`n8n ${N8N_VERSION}: media end to end`, () => {
   let sandbox: Sandbox;
   let n8n: N8nUnderTest;
 
@@ -177,7 +178,7 @@ describeWithN8n()('n8n 2.8.4: media end to end', () => {
   });
 });
 
-describeWithN8n()('n8n 2.8.4: media end to end in Gateway mode (through the product)', () => {
+describeWithN8n()(`n8n ${N8N_VERSION}: media end to end in Gateway mode (through the product)`, () => {
   let product: LocalProduct;
   let dataDir = '';
   let n8n: N8nUnderTest;

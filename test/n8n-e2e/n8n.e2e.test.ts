@@ -12,6 +12,7 @@ import {
   callbackCredential,
   connectCallback,
   describeWithN8n,
+  N8N_VERSION,
   importIntoN8n,
   nodeType,
   prepareN8n,
@@ -85,7 +86,7 @@ function triggerWorkflow() {
 
 const describeE2E = describeWithN8n();
 
-describeE2E('n8n 2.8.4 end to end', () => {
+describeE2E(`n8n ${N8N_VERSION} end to end`, () => {
   let sandbox: Sandbox | undefined;
   let n8n: N8nUnderTest;
 

@@ -12,7 +12,7 @@
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
 import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { describeWithN8n, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
+import { describeWithN8n, N8N_VERSION, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
@@ -56,7 +56,7 @@ function customApiCall(authentication: 'direct' | 'gateway', parameters: Record<
 
 const describeE2E = describeWithN8n();
 
-describeE2E('n8n 2.8.4: other WeChat APIs with the managed token', () => {
+describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () => {
   let sandbox: Sandbox;
   let short: Sandbox;
   let product: LocalProduct;

@@ -5,7 +5,7 @@
  * and logging in as the owner to use n8n's own REST API (activate / deactivate as the editor does).
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -14,6 +14,14 @@ import type { CallbackConfig, Sandbox } from '../../functions/sandbox';
 export const ROOT = join(__dirname, '..', '..');
 export const N8N_DIR = process.env.N8N_E2E_DIR ?? join(ROOT, '.n8n-e2e');
 export const N8N_BIN = join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
+/** The version of the n8n under test (npm test runs the suite on 2.8.4 and on 2.40.7), for the tests' titles. */
+export const N8N_VERSION: string = (() => {
+  try {
+    return String((JSON.parse(readFileSync(join(N8N_DIR, 'node_modules', 'n8n', 'package.json'), 'utf8')) as { version: string }).version);
+  } catch {
+    return '(not installed)';
+  }
+})();
 export const PACKAGE_DIR = join(ROOT, 'n8n-nodes');
 export const DIST_NODE = join(PACKAGE_DIR, 'dist', 'nodes', 'WeChatKf', 'WeChatKf.node.js');
 export const IS_CI = process.env.CI === 'true';

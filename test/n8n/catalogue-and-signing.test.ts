@@ -17,7 +17,8 @@ function optionValues(name: string, show: Record<string, string[]> = {}): string
   const matching = props.filter(
     (p) => p.name === name && Object.entries(show).every(([k, v]) => JSON.stringify(p.displayOptions?.show?.[k]) === JSON.stringify(v)),
   );
-  return matching.flatMap((p) => (p.options ?? []).map((o) => String((o as { value: unknown }).value)));
+  // Each version (and, in version 2, each credential mode for Resource) lists its own: every value once.
+  return [...new Set(matching.flatMap((p) => (p.options ?? []).map((o) => String((o as { value: unknown }).value))))];
 }
 
 describe('the action node covers the core catalogue', () => {

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { ErrorReporter, ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
+import { ErrorReporter, ExecutionLifecycleHooks, LoadOptionsContext, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
   ICredentialsHelper,
   Workflow,
@@ -350,7 +350,7 @@ export function createHarness(options: HarnessOptions) {
     parameters: IDataObject,
     items: INodeExecutionData[],
     nodeCredentials: Record<string, { id: string; name: string }>,
-    settings: { continueOnFail?: boolean; staticData?: IDataObject; nodeType?: string } = {},
+    settings: { continueOnFail?: boolean; staticData?: IDataObject; nodeType?: string; typeVersion?: number } = {},
   ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown>; run: IRun }> {
     const source: INode = {
       id: 'source',
@@ -364,7 +364,7 @@ export function createHarness(options: HarnessOptions) {
       id: 'wechat',
       name: 'WeChat',
       type: settings.nodeType ?? `${PACKAGE}.weChatKf`,
-      typeVersion: 1,
+      typeVersion: settings.typeVersion ?? 1,
       position: [200, 0],
       parameters: parameters as INode['parameters'],
       credentials: nodeCredentials,
@@ -467,5 +467,26 @@ export function createHarness(options: HarnessOptions) {
     return { status: answer.status, body: answer.body, items: result.workflowData?.[0], result };
   }
 
-  return { run, webhook, nodes, credentials, credentialsHelper, nodeTypes };
+  /**
+   * Calls one of the action node's list searches (a resource locator's *From List*) with n8n-core's own
+   * LoadOptionsContext, as the editor does: the node at `typeVersion` with `parameters` and credentials.
+   */
+  async function listSearch(
+    method: string,
+    parameters: IDataObject,
+    nodeCredentials: Record<string, { id: string; name: string }>,
+    filter?: string,
+    typeVersion = 2,
+  ): Promise<{ results: Array<{ name: string; value: string | number; url?: string }> }> {
+    const node: INode = { id: 'wechat', name: 'WeChat', type: `${PACKAGE}.weChatKf`, typeVersion, position: [0, 0], parameters: parameters as INode['parameters'], credentials: nodeCredentials };
+    const workflow = new Workflow({ id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, nodeTypes, staticData: {}, settings: { executionOrder: 'v1' } });
+    const hooks = new ExecutionLifecycleHooks('manual', 'exec-editor', { id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
+    const context = new LoadOptionsContext(workflow, node, additionalDataFor(hooks), 'parameters');
+    const type = nodeTypes.getByName(node.type) as INodeType & { methods?: { listSearch?: Record<string, (this: unknown, filter?: string) => Promise<never>> } };
+    const search = type.methods?.listSearch?.[method];
+    if (!search) throw new Error(`the node has no list search ${method}`);
+    return await search.call(context, filter);
+  }
+
+  return { run, webhook, listSearch, nodes, credentials, credentialsHelper, nodeTypes };
 }

@@ -7,7 +7,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { getOperation, isFileResult, type FileResult } from '../../../functions/core/catalogue';
-import { buildProperties, findOperation } from './actions';
+import { buildVersionedProperties, findOperation, resourcesOfVersion } from './actions';
+import { LATEST_VERSION, NODE_VERSIONS } from './actions/versions';
+import { LIST_SEARCH } from './methods/list-search';
 import type { PreparedCall } from './actions/types';
 import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation } from './transport/request';
 import { nodeErrorFrom } from './transport/errors';
@@ -47,9 +49,12 @@ export class WeChatKf implements INodeType {
 		name: 'weChatKf',
 		icon: { light: 'file:wechat.svg', dark: 'file:wechat.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// Version 2 since resource locators, Simplify and the rest (actions/versions.ts); version 1 still runs.
+		version: [...NODE_VERSIONS],
+		defaultVersion: LATEST_VERSION,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Send WeChat Official Account customer-service messages (客服消息) and manage kf accounts',
+		description:
+			'Send WeChat Official Account customer-service messages (客服消息) to a user who wrote in recently, show typing, hand a user to a human agent, and manage kf accounts, sessions and media',
 		defaults: { name: 'WeChat Customer Service' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -86,9 +91,11 @@ export class WeChatKf implements INodeType {
 				],
 				default: 'direct',
 			},
-			...buildProperties(),
+			...buildVersionedProperties(),
 		],
 	};
+
+	methods = { listSearch: LIST_SEARCH };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
@@ -97,7 +104,7 @@ export class WeChatKf implements INodeType {
 			try {
 				const resource = this.getNodeParameter('resource', itemIndex) as string;
 				const operation = this.getNodeParameter('operation', itemIndex) as string;
-				const nodeOperation = findOperation(resource, operation);
+				const nodeOperation = findOperation(resource, operation, resourcesOfVersion(this.getNode().typeVersion));
 				if (!nodeOperation) {
 					throw new NodeOperationError(
 						this.getNode(),

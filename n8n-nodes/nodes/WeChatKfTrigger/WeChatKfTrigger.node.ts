@@ -60,7 +60,6 @@ export class WeChatKfTrigger implements INodeType {
 		defaults: { name: 'WeChat Customer Service Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
 		credentials: [
 			{
 				name: 'weChatCallbackApi',

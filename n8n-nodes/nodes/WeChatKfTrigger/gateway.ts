@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { verifyDelivery } from '../../../functions/core/webhooks/signature';
 import { SignatureError } from '../../../functions/core/errors';
 import type { InboundMessage } from '../../../functions/core/callback';
+import { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS } from '../../shared/gateway-events';
 
 /**
  * Gateway mode of the trigger: the deployed product receives WeChat's pushes at its /callback (so its
@@ -20,11 +21,9 @@ import type { InboundMessage } from '../../../functions/core/callback';
  */
 
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
-/** What the trigger subscribes to by default: users' messages and events. */
-export const GATEWAY_EVENTS = ['message.*', 'event.*'];
-
-/** The event of a send that failed (refused by the window or WeChat, or WeChat unreachable): docs/deliveries.md. */
-export const FAILED_DELIVERY_EVENT = 'delivery.failed';
+// What the trigger subscribes to: users' messages and events, and failed sends (docs/deliveries.md); shared
+// with the action node's Subscription → Create.
+export { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS };
 
 /** What the trigger starts on (gateway mode): users' messages and events, failed deliveries, or both. */
 export type StartOn = 'messages' | 'failedDeliveries' | 'both';

@@ -2,7 +2,10 @@ import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOpti
 import { NodeOperationError } from 'n8n-workflow';
 import type { FieldSpec, Operation } from '../../../../functions/core/catalogue';
 import { mediaFieldProperties, readMediaField } from './media-field';
+import { simplifyEntry, SIMPLIFY_PROPERTY } from './simplify';
 import type { NodeOperation } from './types';
+import { v2Property } from './v2-fields';
+import type { NodeVersion } from './versions';
 
 /** n8n's parameter name of a catalogue field: its camelCase (`kf_account` → `kfAccount`). */
 export function parameterName(field: string): string {
@@ -84,6 +87,24 @@ export function fieldProperties(field: FieldSpec, name = parameterName(field.nam
 	return field.type === 'media' ? mediaFieldProperties(field, name) : [fieldProperty(field, name)];
 }
 
+/**
+ * Version 2's Simplify switch of a list operation (actions/simplify.ts).
+ *
+ * @example
+ * ```ts
+ * properties.push(simplifyProperty());
+ * ```
+ */
+export function simplifyProperty(): INodeProperties {
+	return {
+		displayName: 'Simplify',
+		name: SIMPLIFY_PROPERTY,
+		type: 'boolean',
+		default: true,
+		description: 'Whether to return a simplified version of each entry instead of the raw data',
+	};
+}
+
 /** Sets `a.b.c` of an input (catalogue field names of nested objects are dotted). */
 function setPath(input: IDataObject, dotted: string, value: unknown): void {
 	const keys = dotted.split('.');
@@ -108,7 +129,8 @@ async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: nu
 		if (binary.fileName) input.filename = binary.fileName;
 		return;
 	}
-	const value = ctx.getNodeParameter(name, itemIndex, field.default ?? '') as unknown;
+	// extractValue: a resource locator's (version 2) value; any other parameter's as it is.
+	const value = ctx.getNodeParameter(name, itemIndex, field.default ?? '', { extractValue: true }) as unknown;
 	if (field.type === 'json' && typeof value === 'string') {
 		if (value.trim() === '') return;
 		try {
@@ -118,6 +140,7 @@ async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: nu
 		}
 		return;
 	}
+	if (Array.isArray(value) && value.length === 0 && !field.required) return;
 	if (typeof value === 'string') {
 		const text = field.secret || field.multiline ? value : value.trim();
 		if (text === '' && !field.required) return;
@@ -130,10 +153,14 @@ async function readField(ctx: IExecuteFunctions, field: FieldSpec, itemIndex: nu
 /**
  * The node operation of a catalogue entry, generated from its fields: one parameter per field (a binary
  * field name for a file), the input built from them, a Split Into Items switch when the answer lists
- * items. A field with `onlyWith` is sent only when that field is.
+ * items (and, version 2, a Simplify switch). A field with `onlyWith` is sent only when that field is.
+ * Version 2 shows some fields otherwise (actions/v2-fields.ts: locators, date pickers, an events multi-select).
  */
-export function generatedOperation(op: Operation): NodeOperation {
-	const properties = op.fields.flatMap((field) => fieldProperties(field));
+export function generatedOperation(op: Operation, version: NodeVersion = 1): NodeOperation {
+	const properties = op.fields.flatMap((field) => {
+		const v2 = version >= 2 ? v2Property(field, parameterName(field.name), op) : undefined;
+		return v2 ? [v2] : fieldProperties(field);
+	});
 	const listField = op.answer?.kind === 'json' ? op.answer.listField : undefined;
 	const answersFile = op.answer?.kind === 'file';
 	// JSON usually, a file sometimes (the passthrough): where the file goes is an option, as in n8n's HTTP Request node.
@@ -174,6 +201,7 @@ export function generatedOperation(op: Operation): NodeOperation {
 			default: true,
 			description: `Whether to output one item per entry of ${listField}, or the answer as one item`,
 		});
+		if (version >= 2) properties.push(simplifyProperty());
 	}
 	return {
 		value: op.action,
@@ -190,6 +218,7 @@ export function generatedOperation(op: Operation): NodeOperation {
 			}
 			const settings: IDataObject = {};
 			if (listField) settings.split = this.getNodeParameter(SPLIT_PROPERTY, itemIndex, true) as boolean;
+			if (listField && version >= 2) settings.simplify = this.getNodeParameter(SIMPLIFY_PROPERTY, itemIndex, true) as boolean;
 			if (answersFile) settings.binaryProperty = String(this.getNodeParameter(OUTPUT_BINARY_PROPERTY, itemIndex, 'data') || 'data');
 			if (mayAnswerFile) {
 				const options = this.getNodeParameter(OPTIONS_PROPERTY, itemIndex, {}) as IDataObject;
@@ -198,8 +227,11 @@ export function generatedOperation(op: Operation): NodeOperation {
 			return { operation: op.name, input, settings };
 		},
 		toItems(answer, call) {
-			if (!listField || call.settings?.split === false) return [answer];
-			return Array.isArray(answer[listField]) ? (answer[listField] as IDataObject[]) : [];
+			if (!listField) return [answer];
+			const list = Array.isArray(answer[listField]) ? (answer[listField] as IDataObject[]) : [];
+			const entries = call.settings?.simplify === true ? list.map((entry) => simplifyEntry(listField, entry)) : list;
+			if (call.settings?.split === false) return [call.settings?.simplify === true ? { ...answer, [listField]: entries } : answer];
+			return entries;
 		},
 	};
 }

@@ -1,9 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
 import { generatedOperation, titleCase } from './generated';
-import { chatRecord } from './chatRecord';
-import { message } from './message';
+import { chatRecord, chatRecordV2 } from './chatRecord';
+import { message, messageV2 } from './message';
+import { LEGACY_V1 } from './typing/legacy';
 import type { NodeOperation, NodeResource } from './types';
+import { LATEST_VERSION, NODE_VERSIONS, versionedProperties, type NodeVersion } from './versions';
 import { wechatApi } from './wechatApi';
 
 /**
@@ -13,48 +15,104 @@ import { wechatApi } from './wechatApi';
  * still come from the catalogue's data (actions/message/content.ts). Every other resource is generated
  * from the catalogue.
  */
-const HAND_MADE: Readonly<Record<string, NodeResource>> = { message, chatRecord, wechatApi };
+const HAND_MADE: Readonly<Record<NodeVersion, Readonly<Record<string, NodeResource>>>> = {
+	1: { message, chatRecord, wechatApi },
+	2: { message: messageV2, chatRecord: chatRecordV2, wechatApi },
+};
 
 /**
- * The node's resources: one per catalogue resource, in the order the catalogue first mentions them; an
- * operation of a hand-made resource that none of its node operations performs is generated beside them.
+ * Version 1's default operation of each resource, as it was (the alphabetically first): a workflow leaves
+ * out a parameter equal to its default, so a version 1 node saved with this operation has no `operation`
+ * and must keep getting it, whatever operations are added since. A resource added later gets its
+ * alphabetically first.
+ */
+const V1_DEFAULT_OPERATIONS: Readonly<Record<string, string>> = {
+	kfAccount: 'add',
+	message: 'send',
+	typing: 'set',
+	kfSession: 'close',
+	chatRecord: 'getMany',
+	handoff: 'clear',
+	subscription: 'create',
+	delivery: 'list',
+	wechatApi: 'call',
+	accessToken: 'get',
+	media: 'download',
+};
+
+/**
+ * The node's resources in a version: one per catalogue resource, in the order the catalogue first mentions
+ * them; an operation of a hand-made resource that none of its node operations performs is generated beside
+ * them. Operations are listed alphabetically (version 1's legacy ones last); the default is version 1's as
+ * it was, and in version 2 the resource's first in the catalogue (the usual first step: Hand Off, Create,
+ * Upload). A resource whose every operation the product performs itself is `gatewayOnly`.
  *
  * @example
  * ```ts
- * resourcesFor([...CATALOGUE, myOperation]).find((r) => r.value === myOperation.resource);
+ * resourcesFor([...CATALOGUE, myOperation], 2).find((r) => r.value === myOperation.resource);
  * ```
  */
-export function resourcesFor(catalogue: readonly Operation[]): NodeResource[] {
+export function resourcesFor(catalogue: readonly Operation[], version: NodeVersion = LATEST_VERSION): NodeResource[] {
 	const order = [...new Set(catalogue.map((op) => op.resource))];
+	const position = (op: NodeOperation) => Math.min(...op.catalogue.map((name) => catalogue.findIndex((c) => c.name === name)).filter((i) => i >= 0));
 	return order.map((value) => {
 		const ops = catalogue.filter((op) => op.resource === value);
-		const made = HAND_MADE[value];
+		const made = HAND_MADE[version][value];
 		const covered = new Set(made?.operations.flatMap((o) => o.catalogue) ?? []);
-		const generated = ops.filter((op) => !covered.has(op.name)).map(generatedOperation);
+		const generated = ops.filter((op) => !covered.has(op.name)).map((op) => generatedOperation(op, version));
 		const operations: NodeOperation[] = [...(made?.operations ?? []), ...generated].sort((a, b) => a.name.localeCompare(b.name));
-		return { value, name: made?.name ?? titleCase(value), operations };
+		const defaultOperation =
+			version === 1
+				? (V1_DEFAULT_OPERATIONS[value] ?? operations[0]?.value ?? '')
+				: ([...operations].sort((a, b) => position(a) - position(b))[0]?.value ?? '');
+		if (version === 1) operations.push(...(LEGACY_V1[value] ?? []));
+		return { value, name: made?.name ?? titleCase(value), operations, defaultOperation, gatewayOnly: ops.every((op) => op.direct === false) };
 	});
 }
 
-/** The resources of the product's catalogue. */
-export const RESOURCES: readonly NodeResource[] = resourcesFor(CATALOGUE);
+/** The resources of the product's catalogue, by node version. */
+export const RESOURCES_BY_VERSION: Readonly<Record<NodeVersion, readonly NodeResource[]>> = {
+	1: resourcesFor(CATALOGUE, 1),
+	2: resourcesFor(CATALOGUE, 2),
+};
+
+/** The resources of the product's catalogue in the latest version. */
+export const RESOURCES: readonly NodeResource[] = RESOURCES_BY_VERSION[LATEST_VERSION];
 
 export function findOperation(resource: string, operation: string, resources: readonly NodeResource[] = RESOURCES): NodeOperation | undefined {
 	return resources.find((r) => r.value === resource)?.operations.find((op) => op.value === operation);
 }
 
-/** The Resource and Operation fields and every operation's fields, generated from the resources. */
-export function buildProperties(resources: readonly NodeResource[] = RESOURCES): INodeProperties[] {
-	const properties: INodeProperties[] = [
-		{
-			displayName: 'Resource',
-			name: 'resource',
-			type: 'options',
-			noDataExpression: true,
-			options: resources.map((r) => ({ name: r.name, value: r.value })),
-			default: 'message',
-		},
-	];
+/** The resources of a node's version (a version this package does not know: the latest). */
+export function resourcesOfVersion(version: number): readonly NodeResource[] {
+	return RESOURCES_BY_VERSION[version as NodeVersion] ?? RESOURCES;
+}
+
+/**
+ * The Resource and Operation fields and every operation's fields of one version, generated from its
+ * resources. Version 2 offers a Gateway-only resource (Subscription, Delivery, Access Token) only with the
+ * Gateway credential, where it can work.
+ */
+export function buildProperties(resources: readonly NodeResource[] = RESOURCES, version: NodeVersion = LATEST_VERSION): INodeProperties[] {
+	const resourceField = (shown: readonly NodeResource[], show?: Record<string, string[]>): INodeProperties => ({
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: shown.map((r) => ({ name: r.name, value: r.value })),
+		default: 'message',
+		...(show ? { displayOptions: { show } } : {}),
+	});
+	const properties: INodeProperties[] =
+		version === 1
+			? [resourceField(resources)]
+			: [
+					resourceField(
+						resources.filter((r) => !r.gatewayOnly),
+						{ authentication: ['direct'] },
+					),
+					resourceField(resources, { authentication: ['gateway'] }),
+				];
 	for (const resource of resources) {
 		const generated = {
 			displayOptions: { show: { resource: [resource.value] } },
@@ -64,7 +122,7 @@ export function buildProperties(resources: readonly NodeResource[] = RESOURCES):
 				action: op.action,
 				description: op.description ?? op.action,
 			})),
-			default: resource.operations[0]?.value ?? '',
+			default: resource.defaultOperation ?? resource.operations[0]?.value ?? '',
 		};
 		properties.push(
 			Object.assign(
@@ -80,4 +138,18 @@ export function buildProperties(resources: readonly NodeResource[] = RESOURCES):
 		}
 	}
 	return properties;
+}
+
+/**
+ * The properties of every version of the node, each shown for its own version (actions/versions.ts).
+ *
+ * @example
+ * ```ts
+ * description.properties = [authentication, ...buildVersionedProperties()];
+ * ```
+ */
+export function buildVersionedProperties(): INodeProperties[] {
+	return versionedProperties(
+		Object.fromEntries(NODE_VERSIONS.map((v) => [v, buildProperties(RESOURCES_BY_VERSION[v], v)])) as Record<NodeVersion, INodeProperties[]>,
+	);
 }

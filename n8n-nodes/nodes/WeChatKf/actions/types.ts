@@ -38,6 +38,10 @@ export interface NodeResource {
 	value: string;
 	name: string;
 	operations: NodeOperation[];
+	/** The Operation field's default (resourcesFor sets it); absent: the first listed. */
+	defaultOperation?: string;
+	/** Every operation is the product's own (catalogue `direct: false`): version 2 offers it in Gateway mode only. */
+	gatewayOnly?: boolean;
 }
 
 export type ItemResult = INodeExecutionData;

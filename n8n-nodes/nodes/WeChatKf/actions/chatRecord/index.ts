@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { RECORD_LIMIT_MAX } from '../../../../../functions/core/msg-records';
+import { simplifyProperty } from '../generated';
+import { simplifyEntry, SIMPLIFY_PROPERTY } from '../simplify';
 import type { NodeOperation, NodeResource, PreparedCall } from '../types';
 
 /** Records asked per call with Return All: the most one call answers. */
@@ -54,9 +56,24 @@ const getMany: NodeOperation = {
 		return {
 			operation: call.operation,
 			input: { ...input, starttime: next.starttime, msgid: next.msgid, limit: Math.min(PAGE, left) },
-			settings: { remaining: remaining < 0 ? -1 : left },
+			settings: { ...call.settings, remaining: remaining < 0 ? -1 : left },
 		};
 	},
 };
 
+/** Version 2: with Simplify (on by default), each record keeps openid, worker, text and time. */
+const getManyV2: NodeOperation = {
+	...getMany,
+	properties: [...getMany.properties, simplifyProperty()],
+	prepare(itemIndex) {
+		const call = getMany.prepare.call(this, itemIndex) as PreparedCall;
+		return { ...call, settings: { ...call.settings, simplify: this.getNodeParameter(SIMPLIFY_PROPERTY, itemIndex, true) as boolean } };
+	},
+	toItems(answer, call) {
+		const records = getMany.toItems!(answer, call);
+		return call.settings?.simplify === true ? records.map((r) => simplifyEntry('recordlist', r)) : records;
+	},
+};
+
 export const chatRecord: NodeResource = { value: 'chatRecord', name: 'Chat Record', operations: [getMany] };
+export const chatRecordV2: NodeResource = { ...chatRecord, operations: [getManyV2] };

@@ -7,21 +7,34 @@ import {
 	type MessageType,
 } from '../../../../../functions/core/catalogue';
 import { fieldProperty } from '../generated';
+import type { NodeVersion } from '../versions';
 import type { NodeOperation } from '../types';
+import { userLocator } from '../v2-fields';
 import { MESSAGE_CONTENT } from './content';
 
 /** The msgtype option that sends a custom/send body given as JSON, unchanged. */
 export const RAW = 'raw';
 
-const typeLabel = (type: MessageType) => MESSAGE_TYPE_SPECS[type].title.replace(/^Send (an? )?/i, '');
+/**
+ * A message type's label from its catalogue title, in Title Case without "Send a" and "message":
+ * "Send an mpnews message (deprecated)" → "Mpnews (Deprecated)", "Send a news (link) message" → "News (Link)".
+ */
+export function typeLabel(type: MessageType): string {
+	const words = MESSAGE_TYPE_SPECS[type].title
+		.replace(/^Send (an? )?/i, '')
+		.replace(/ message\b/i, '')
+		.split(' ');
+	return words.map((w) => (w.startsWith('(') ? `(${w.charAt(1).toUpperCase()}${w.slice(2)}` : `${w.charAt(0).toUpperCase()}${w.slice(1)}`)).join(' ');
+}
 
-// Generated from the core catalogue: every message type WeChat's custom/send takes, plus Raw JSON.
+// Generated from the core catalogue: every message type WeChat's custom/send takes, plus Raw JSON. The
+// labels are words; the msgtype itself is in each description.
 const msgtypeOptions = {
 	options: [
 		...MESSAGE_TYPES.map((type) => ({
-			name: `${typeLabel(type).charAt(0).toUpperCase()}${typeLabel(type).slice(1)} (${type})`,
+			name: typeLabel(type),
 			value: type,
-			description: MESSAGE_TYPE_SPECS[type].description,
+			description: `${MESSAGE_TYPE_SPECS[type].description} (msgtype ${type})`,
 		})),
 		{ name: 'Raw JSON', value: RAW, description: "A complete custom/send body, sent as it is (after validation)" },
 	],
@@ -45,6 +58,22 @@ const typeFields: INodeProperties[] = MESSAGE_TYPES.flatMap((type) =>
 		Object.assign({}, field, { displayOptions: { ...field.displayOptions, show: { ...field.displayOptions?.show, msgtype: [type] } } }),
 	),
 );
+
+const RECIPIENT = {
+	displayName: 'Recipient OpenID',
+	name: 'touser',
+	required: true,
+	description: 'The openid of the user (it must have written to the official account recently)',
+};
+
+/** Message → Send; version 2 picks the recipient with a resource locator (recent users, or By ID). */
+export function sendOperation(version: NodeVersion): NodeOperation {
+	const recipient: INodeProperties =
+		version >= 2
+			? { ...userLocator(RECIPIENT), displayOptions: { hide: { msgtype: [RAW] } } }
+			: { ...RECIPIENT, type: 'string', default: '', placeholder: '={{ $json.openid }}', displayOptions: { hide: { msgtype: [RAW] } } };
+	return { ...send, properties: [recipient, ...send.properties.slice(1)] };
+}
 
 export const send: NodeOperation = {
 	value: 'send',
@@ -112,7 +141,7 @@ export const send: NodeOperation = {
 				throw new NodeOperationError(this.getNode(), `Unknown message type "${String(msgtype)}"`, { itemIndex });
 			}
 			body = {
-				touser: (this.getNodeParameter('touser', itemIndex) as string).trim(),
+				touser: String(this.getNodeParameter('touser', itemIndex, '', { extractValue: true })).trim(),
 				msgtype,
 				[msgtype]: await content.build.call(this, itemIndex),
 			};
