@@ -24,6 +24,7 @@
 import { ValidationError, type ValidationIssue } from './errors';
 import type { WeChatRequestSpec } from './catalogue';
 import { typeName } from './validation';
+import { textIssues } from './fields';
 
 /** A passthrough call, checked. */
 export interface PassthroughInput {
@@ -158,7 +159,10 @@ export function parsePassthrough(input: unknown): PassthroughInput {
   if (raw.body !== undefined && raw.body !== null) {
     if (method === 'GET') issues.push({ field: 'body', rule: 'must be left out for a GET' });
     else if (typeof raw.body !== 'object') issues.push({ field: 'body', rule: `must be a JSON object or array, got ${typeName(raw.body)}` });
+    // Any text it carries reaches WeChat as a send's would: valid Unicode without NUL (docs/input-rules.md).
+    else issues.push(...textIssues(raw.body, 'body'));
   }
+  if (query) issues.push(...textIssues(query, 'query'));
 
   if (issues.length > 0) throw new ValidationError(issues);
   return {

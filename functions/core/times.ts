@@ -67,3 +67,39 @@ export function parseTime(value: unknown): ParsedTime {
   if (ms === undefined || !Number.isFinite(ms)) return { issue: `must be ${TIME_FORMS}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}` };
   return { ms };
 }
+
+/** A date and time without an offset, as n8n's date picker gives it (`2026-12-01T08:00:00`). */
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?$/;
+
+/** The offset of `timeZone` at an instant, in minutes east of UTC. */
+function offsetMinutes(ms: number, timeZone: string): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
+}
+
+/**
+ * Gives a time without an offset the offset of `timeZone` at that moment, so a caller that knows the zone
+ * the time was meant in (n8n: the workflow's time zone, `this.getTimezone()`) sends what {@link parseTime}
+ * accepts; anything else is returned as it is, for parseTime to judge.
+ *
+ * @example
+ * ```ts
+ * withZone('2026-12-01T08:00:00', 'Asia/Shanghai'); // '2026-12-01T08:00:00+08:00'
+ * withZone('2026-12-01T08:00:00Z', 'Asia/Shanghai'); // unchanged
+ * ```
+ */
+export function withZone(value: unknown, timeZone: string): unknown {
+  if (typeof value !== 'string') return value;
+  const m = ZONELESS.exec(value.trim());
+  if (!m) return value;
+  const local = `${m[1]}T${m[2]}${m[3] ?? ':00'}`;
+  const asUtc = Date.parse(`${local}Z`);
+  if (!Number.isFinite(asUtc)) return value;
+  // The offset at the local time read as UTC, then at the instant that gives (right across a DST change).
+  let offset = offsetMinutes(asUtc, timeZone);
+  offset = offsetMinutes(asUtc - offset * 60_000, timeZone);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

@@ -175,7 +175,13 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
       return send(res, 200, { ok: true });
     }
     if (media && method === 'GET') {
-      // Served without the 3-day check: this stands in for WeChat's CDN links (PicUrl, video_url).
+      // Served without the 3-day check: this stands in for WeChat's CDN links (PicUrl, video_url). A CDN
+      // that fails is a fault named by this exact path (`*` stays for API paths): `{"path":
+      // "/sandbox/media/<id>", "kind": "http", "status": 404}`.
+      if (target.state.pendingFaults().some((f) => f.path === path)) {
+        const fault = target.state.takeFault(path);
+        if (fault?.kind === 'http') return send(res, fault.status, { error: { code: 'CDN_FAULT', message: `sandbox: injected HTTP ${fault.status}` } });
+      }
       const item = mediaOf(target.state).list().find((m) => m.media_id === decodeURIComponent(media[1] as string));
       if (!item) throw new NotFound();
       const { file } = fileAnswer(item);

@@ -1,5 +1,6 @@
 import type { IBinaryData, IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 import type { FileResult, Operation } from '../../functions/core/catalogue';
+import { filenameFromDisposition } from '../../functions/core/media/filenames';
 
 /**
  * Files between n8n and the product (docs/media.md): the bodies Gateway mode sends when an input holds
@@ -100,13 +101,8 @@ export function gatewayFileBody(op: Operation, input: IDataObject, inUrl: Readon
 /** The filename of a Content-Disposition header, if it gives one. */
 export function filenameOfDisposition(disposition: unknown): string | undefined {
 	const text = Array.isArray(disposition) ? String(disposition[0] ?? '') : typeof disposition === 'string' ? disposition : '';
-	const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(text);
-	if (!match?.[1]) return undefined;
-	try {
-		return decodeURIComponent(match[1]);
-	} catch {
-		return match[1];
-	}
+	// The product's one reader: filename* (RFC 5987, the UTF-8 name) before the ASCII filename.
+	return filenameFromDisposition(text);
 }
 
 /** A file answer (`encoding: 'arraybuffer'`, full response) as a file result: bytes, content type, name. */

@@ -2,7 +2,7 @@
  * The one reader of times given by callers (functions/core/times.ts): ISO 8601 with its offset, or epoch
  * seconds / milliseconds told apart by size; nothing looser.
  */
-import { parseTime, TIME_FORMS } from '../../functions/core/times';
+import { parseTime, TIME_FORMS, withZone } from '../../functions/core/times';
 
 describe('parseTime', () => {
   it('reads ISO 8601 with its offset, and epoch seconds and milliseconds by size', () => {
@@ -36,5 +36,18 @@ describe('parseTime', () => {
     // assess
     expect(read.ms).toBeUndefined();
     expect(read.issue).toBe(`must be ${TIME_FORMS}, got ${JSON.stringify(value)}`);
+  });
+});
+
+describe('withZone (a time without an offset, in a known zone)', () => {
+  it('gives a zone-less time the offset of its zone at that moment, DST included, and leaves the rest', () => {
+    // act + assess
+    expect(withZone('2026-12-01T08:00:00', 'Asia/Shanghai')).toBe('2026-12-01T08:00:00+08:00');
+    expect(withZone('2026-12-01 08:00', 'UTC')).toBe('2026-12-01T08:00:00+00:00');
+    expect(withZone('2026-07-01T08:00:00', 'America/New_York')).toBe('2026-07-01T08:00:00-04:00');
+    expect(withZone('2026-12-01T08:00:00.5', 'America/New_York')).toBe('2026-12-01T08:00:00.5-05:00');
+    expect(withZone('2026-12-01T08:00:00Z', 'Asia/Shanghai')).toBe('2026-12-01T08:00:00Z');
+    expect(withZone('foo 12', 'Asia/Shanghai')).toBe('foo 12');
+    expect(parseTime(withZone('2026-12-01T08:00:00', 'Asia/Shanghai')).ms).toBe(Date.UTC(2026, 11, 1, 0));
   });
 });

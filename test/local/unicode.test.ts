@@ -65,6 +65,19 @@ describe('text that is not valid Unicode, over HTTP', () => {
     expect(product.sandbox!.count(ADD_KF)).toBe(before);
   });
 
+  it('a NUL in the body of POST /wechat-api (a template message, say): 400 naming body.… , WeChat not called', async () => {
+    // prepare
+    const before = product.sandbox!.requests().length;
+
+    // act
+    const res = await call(product, 'POST', '/wechat-api', `{"method":"POST","path":"/cgi-bin/message/template/send","body":{"touser":"${OPENID}","data":{"first":{"value":"a\\u0000b"}}}}`);
+
+    // assess
+    expect(res.status).toBe(400);
+    expect(res.json.error.issues).toEqual([{ field: 'body.data.first.value', rule: 'must not hold NUL (U+0000): found at character 2' }]);
+    expect(product.sandbox!.requests().length).toBe(before);
+  });
+
   it('valid text with emoji and Chinese still goes out', async () => {
     // act
     const res = await call(product, 'POST', '/messages/text', { touser: OPENID, text: { content: '你好 👨‍👩‍👧‍👦' } });

@@ -33,4 +33,20 @@ describe('npm start: downloading a video', () => {
     expect(file.headers.get('content-type')).toBe('video/mp4');
     expect(file.bytes.equals(clip)).toBe(true);
   });
+
+  it("answers 502 WECHAT_MEDIA_UNAVAILABLE when WeChat's video_url fails, naming no field of the caller's", async () => {
+    // prepare: a video uploaded; WeChat's CDN (the sandbox's /sandbox/media) then answers 404 for it
+    const form = new FormData();
+    form.append('type', 'video');
+    form.append('media', new Blob([new Uint8Array(mp4(900))], { type: 'video/mp4' }), 'gone.mp4');
+    const uploaded = await call(product, 'POST', '/media', form);
+    product.sandbox!.injectFault({ path: `/sandbox/media/${uploaded.json.media_id}`, kind: 'http', status: 404 });
+
+    // act
+    const file = await call(product, 'GET', `/media/${uploaded.json.media_id}`);
+
+    // assess
+    expect(file.status).toBe(502);
+    expect(file.json.error).toEqual({ code: 'WECHAT_MEDIA_UNAVAILABLE', message: 'the video_url WeChat answered for this media_id could not be fetched: answered HTTP 404' });
+  });
 });

@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { RECORD_LIMIT_MAX } from '../../../../../functions/core/msg-records';
 import { simplifyProperty } from '../generated';
 import { simplifyEntry, SIMPLIFY_PROPERTY } from '../simplify';
+import { withZone } from '../../../../../functions/core/times';
 import type { NodeOperation, NodeResource, PreparedCall } from '../types';
 
 /** Records asked per call with Return All: the most one call answers. */
@@ -35,8 +36,9 @@ const getMany: NodeOperation = {
 	prepare(itemIndex) {
 		const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 		const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex, 50) as number);
-		const starttime = this.getNodeParameter('starttime', itemIndex) as string;
-		const endtime = this.getNodeParameter('endtime', itemIndex) as string;
+		// n8n's date picker gives no offset: the time is meant in the workflow's time zone (the product wants one).
+		const starttime = withZone(this.getNodeParameter('starttime', itemIndex), this.getTimezone()) as string;
+		const endtime = withZone(this.getNodeParameter('endtime', itemIndex), this.getTimezone()) as string;
 		return {
 			operation: 'getChatRecords',
 			input: { starttime, endtime, limit: Math.min(PAGE, limit) },
