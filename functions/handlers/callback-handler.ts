@@ -21,6 +21,7 @@ import { ConfigurationError, SignatureError, WeChatKfError } from '../core/error
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
 import { handoffOnPush, type HumanSessionView } from './handoff-callback';
+import { waitForPassiveReply } from './passive-wait';
 import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';
@@ -134,10 +135,18 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
     const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
     const answer = textAnswer(200, handoff.reply ?? 'success');
+    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts): after the dedup, record and
+    // publish, each try of the push waits for the reply POST /replies gives it. A transfer to the desk wins.
+    const passiveAnswer = async (fallback: ReturnType<typeof textAnswer>) => {
+      if (handoff.reply) return fallback;
+      const passive = await waitForPassiveReply(ctx, opened, cryptoFor(ctx));
+      return passive === undefined ? fallback : textAnswer(200, passive);
+    };
     const key = dedupKey(message);
     if (!(await ctx.dedup.firstTime(key))) {
       ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-      return toGatewayResult(answer);
+      // Passive replies: WeChat's retry of a push waits on the same reply as its first try (docs/passive-replies.md).
+      return toGatewayResult(await passiveAnswer(answer));
     }
     try {
       const now = ctx.now();
@@ -155,6 +164,6 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
     ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
     if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
-    return toGatewayResult(answer);
+    return toGatewayResult(await passiveAnswer(answer));
   });
 }
