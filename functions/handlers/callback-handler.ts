@@ -21,7 +21,7 @@ import { ConfigurationError, SignatureError, WeChatKfError } from '../core/error
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
 import { handoffOnPush, type HumanSessionView } from './handoff-callback';
-import { waitForPassiveReply } from './passive-wait';
+import { arrivePassiveTry, waitForPassiveReply } from './passive-wait';
 import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';
@@ -135,12 +135,13 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
     const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
     const answer = textAnswer(200, handoff.reply ?? 'success');
-    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts): after the dedup, record and
-    // publish, each try of the push waits for the reply POST /replies gives it. A transfer to the desk wins.
+    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts): each try of the push is
+    // registered before it is published (a reply given at once finds it) and, after the dedup, record and
+    // publish, waits for the reply POST /replies gives it. A transfer to the desk wins.
+    const passiveTry = handoff.reply ? undefined : await arrivePassiveTry(ctx, opened);
     const passiveAnswer = async (fallback: ReturnType<typeof textAnswer>) => {
-      if (handoff.reply) return fallback;
-      const passive = await waitForPassiveReply(ctx, opened, cryptoFor(ctx));
-      return passive === undefined ? fallback : textAnswer(200, passive);
+      const passive = passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
+      return passive ? textAnswer(200, passive) : fallback;
     };
     const key = dedupKey(message);
     if (!(await ctx.dedup.firstTime(key))) {

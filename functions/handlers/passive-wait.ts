@@ -17,7 +17,8 @@
  *
  * @example
  * ```ts
- * const passive = await waitForPassiveReply(ctx, opened, crypto);
+ * const arrival = await arrivePassiveTry(ctx, opened);              // before the push is published
+ * const passive = arrival && (await waitForPassiveReply(ctx, opened, crypto, arrival));
  * return textAnswer(200, passive ?? 'success');
  * ```
  */
@@ -38,43 +39,64 @@ const NEXT_TRY_GRACE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One try of a push, registered as waiting for its reply ({@link arrivePassiveTry}). */
+export interface PassiveTry {
+  openid: string;
+  pushKey: string;
+  /** 1 for WeChat's first try, 2 and 3 for its retries. */
+  tryNo: number;
+  arrivedAt: number;
+}
+
 /**
- * Waits, within this try of the push, for its passive reply; answers the reply's body (encrypted when the
- * push was), the holding text, or undefined (answer `success`). Undefined at once in customer-service
- * mode, and for pushes no reply can answer (events that do not open the send window).
+ * Registers this try of a push as waiting for its reply: BEFORE the push is published, so that a reply
+ * the flow gives at once finds it. On the first try in `passive` mode, the user's kept answer becomes this
+ * push's reply. Undefined in customer-service mode, and for pushes no reply can answer (events that do not
+ * open the send window).
  */
-export async function waitForPassiveReply(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined): Promise<string | undefined> {
-  const { replyMode, waitMs, tryMs, holdText } = ctx.config.passive;
+export async function arrivePassiveTry(ctx: AppContext, opened: OpenedPush): Promise<PassiveTry | undefined> {
+  const { replyMode, tryMs } = ctx.config.passive;
   const { message } = opened;
   if (replyMode === 'customer-service' || interactionKindOf(message) === null) return undefined;
   const openid = message.FromUserName;
   const pushKey = dedupKey(message);
-  const store = ctx.passiveReplies;
   const arrivedAt = ctx.now();
   const msgId = typeof message.MsgId === 'string' || typeof message.MsgId === 'number' ? String(message.MsgId) : undefined;
-  let push: WaitingPush = await store.arrive(openid, pushKey, { ...(msgId ? { msgId } : {}), answerableUntil: arrivedAt + tryMs + NEXT_TRY_GRACE_MS });
-  const tryNo = push.tries;
+  const push = await ctx.passiveReplies.arrive(openid, pushKey, { ...(msgId ? { msgId } : {}), answerableUntil: arrivedAt + tryMs + NEXT_TRY_GRACE_MS });
   // The user's next message after a holding text: the kept answer answers it (passive mode only).
-  if (tryNo === 1 && replyMode === 'passive' && (await offerKeptAnswer(ctx, openid, pushKey))) push = (await store.read(openid, pushKey)) ?? push;
+  if (push.tries === 1 && replyMode === 'passive') await offerKeptAnswer(ctx, openid, pushKey);
+  return { openid, pushKey, tryNo: push.tries, arrivedAt };
+}
+
+/**
+ * Waits, within this try of the push, for its passive reply; answers the reply's body (encrypted when the
+ * push was), the holding text, or undefined (answer `success`).
+ */
+export async function waitForPassiveReply(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined, arrival: PassiveTry): Promise<string | undefined> {
+  const { replyMode, waitMs, tryMs, holdText } = ctx.config.passive;
+  const { openid, pushKey, tryNo, arrivedAt } = arrival;
+  const store = ctx.passiveReplies;
   const answerBy = arrivedAt + waitMs;
   const holdUntil = arrivedAt + tryMs + NEXT_TRY_GRACE_MS;
+  let push = await store.read(openid, pushKey);
   for (;;) {
-    if (push.reply) return answerWith(ctx, opened, crypto, push, push.reply);
+    if (push?.reply) return answerWith(ctx, opened, crypto, push, push.reply);
     const now = ctx.now();
     if (now >= answerBy) {
       if (tryNo >= PUSH_TRIES) {
         // The last try: close the push unless a reply came this very moment (then answer with it).
         if (await store.close(openid, pushKey)) {
           ctx.metrics.addMetric('PassiveReplyLate', MetricUnit.Count, 1);
-          return replyMode === 'passive' ? answerWith(ctx, opened, crypto, push, { message: { touser: openid, msgtype: 'text', text: { content: holdText } }, postedAt: now }, 'hold') : undefined;
+          const hold: StoredReply = { message: { touser: openid, msgtype: 'text', text: { content: holdText } }, postedAt: now };
+          return replyMode === 'passive' ? answerWith(ctx, opened, crypto, { pushKey }, hold, 'hold') : undefined;
         }
-      } else if (push.tries > tryNo || now >= holdUntil) {
+      } else if ((push?.tries ?? 0) > tryNo || now >= holdUntil) {
         // Not the last try: WeChat heard no answer and tried again; that try waits on from here.
         return undefined;
       }
     }
-    await sleep(Math.max(10, Math.min(POLL_MS, now < answerBy ? answerBy - now : POLL_MS)));
-    push = (await store.read(openid, pushKey)) ?? push;
+    await sleep(Math.max(10, now < answerBy ? Math.min(POLL_MS, answerBy - now) : POLL_MS));
+    push = await store.read(openid, pushKey);
   }
 }
 
@@ -83,7 +105,7 @@ export async function waitForPassiveReply(ctx: AppContext, opened: OpenedPush, c
  * and event (channel `passive`, no window charged). A reply that cannot be written (it never should: it
  * was checked when posted) is logged and answered `success`.
  */
-async function answerWith(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined, push: WaitingPush, reply: StoredReply, kind?: 'hold'): Promise<string | undefined> {
+async function answerWith(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined, push: Pick<WaitingPush, 'pushKey' | 'kept'>, reply: StoredReply, kind?: 'hold'): Promise<string | undefined> {
   const now = ctx.now();
   let body: string;
   try {
