@@ -229,6 +229,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
           apiBaseUrl: config.apiBaseUrl,
           // In sandbox mode the sandbox pushes to this server's own /callback; with WeChat, only the URL WeChat uses means anything.
           callbackUrl: env.WECHAT_CALLBACK_URL || (sandbox ? `${url}/callback` : undefined),
+          replyMode: config.passive.replyMode,
         }),
     });
     server.on('request', (req, res) => {
