@@ -38,7 +38,7 @@ export const REPLY_OPERATIONS: readonly Operation[] = [
     direct: false,
     fields: [
       { name: 'openid', displayName: 'User OpenID', type: 'string', required: true, placeholder: '={{ $json.openid }}', description: 'The openid of the user who wrote' },
-      { name: 'msgId', displayName: 'Message ID', type: 'string', placeholder: '={{ $json.message.MsgId }}', description: "The MsgId of the message answered; empty: the user's latest message", rules: ['digits'] },
+      { name: 'msgId', displayName: 'Message ID', type: 'string', placeholder: '={{ $json.msgId }}', description: "The MsgId of the message answered; empty: the user's latest message", rules: ['digits'] },
       {
         name: 'message',
         displayName: 'Message (JSON)',
