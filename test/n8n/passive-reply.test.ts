@@ -5,7 +5,7 @@
  * answers the user's message with the openid and msgId of the trigger's item. The sandbox reads the
  * answer of WeChat's push as WeChat would.
  */
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
@@ -14,6 +14,7 @@ import { createHarness } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 
 const CRED = { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } };
+const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../n8n-nodes/examples/passive-reply-gateway.json'), 'utf8')) as { nodes: Array<{ name: string; parameters: Record<string, unknown> }> };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account without the customer-service API', () => {
@@ -56,5 +57,17 @@ describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account with
     expect(send.error?.message).toMatch(/48001/);
     expect(product.sandbox!.messages('oN8nPassive')).toEqual([expect.objectContaining({ channel: 'passive', msgtype: 'text' })]);
     expect(authorizer.refused).toEqual([]);
+  });
+
+  it("runs the shipped example's Reply node (examples/passive-reply-gateway.json) on the trigger's item: the answer echoes the user's text", async () => {
+    const pushed = product.sandbox!.simulateUser('oN8nExample', { type: 'text', content: 'ping' });
+    while (!product.events.events.some((e) => e.detail.openid === 'oN8nExample')) await sleep(10);
+    const event = product.events.events.find((e) => e.detail.openid === 'oN8nExample')!;
+    const parameters = EXAMPLE.nodes.find((n) => n.name === 'Reply')!.parameters;
+    const reply = await harness.run(parameters, [{ json: toItem(event.detail.message as never, 'gateway', null) }], CRED);
+    const result = await pushed;
+    expect(reply.error).toBeUndefined();
+    expect(reply.items[0]!.json).toMatchObject({ channel: 'passive' });
+    expect(result.reply?.fields).toMatchObject({ MsgType: 'text', Content: 'You wrote: ping' });
   });
 });
