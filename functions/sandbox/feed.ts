@@ -32,7 +32,7 @@ export const FEED_HISTORY = 2000;
 /** What a feed entry carries, by type. */
 export type FeedData =
   | { type: 'push'; openid: string; action: UserAction; result: PushResult }
-  | { type: 'message'; openid: string; msgtype: string; body: Record<string, unknown>; kf_account?: string; agent?: boolean; passive?: boolean }
+  | { type: 'message'; openid: string; msgtype: string; body: Record<string, unknown>; kf_account?: string; agent?: boolean }
   | { type: 'desk'; openid: string; event: string; kf_account?: string; result: PushResult }
   | { type: 'typing'; openid: string; command: string }
   | { type: 'request'; request: RecordedRequest }

@@ -2,8 +2,9 @@
  * Passive replies and accounts without the customer-service API, as WeChat has them
  * (docs/wechat-reference.md, "Passive replies and handing a user to a human"):
  * - a passive reply of a type WeChat shows (text, image, voice, video, music, news with one article)
- *   reaches the user like any message: {@link passiveMessage} gives it custom/send's shape, so the
- *   console's phone and `GET /sandbox/messages` (with `channel: 'passive'`) show it;
+ *   reaches the user like any message: {@link passiveMessage} gives it custom/send's shape, so that
+ *   `GET /sandbox/messages` lists it (with `channel: 'passive'`); the console's phone draws it from the
+ *   push's result;
  * - personal-subject and unverified accounts have no customer-service API: every call of it answers
  *   48001 ({@link refusesCustomerServiceApi}), switched with `PUT /sandbox/account {"customerServiceApi"}`
  *   or the `customerServiceApi: false` option.

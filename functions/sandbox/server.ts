@@ -465,11 +465,11 @@ class SandboxServer implements Sandbox, ControlTarget {
       desk.enqueue(openid, named);
       this.log(`transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
     }
-    // A passive reply reaches the user like any message (passive.ts): the phone and GET /sandbox/messages show it.
+    // A passive reply reaches the user like any message (passive.ts): GET /sandbox/messages lists it (the
+    // console's phone draws it from the push's result, published below).
     const shown = reply.fields && reply.MsgType ? passiveMessage(reply.fields) : undefined;
     if (shown) {
       this.state.sent.push({ openid, msgtype: shown.msgtype, body: shown.body, at: this.now(), channel: 'passive' });
-      this.feed.publish({ type: 'message', openid, msgtype: shown.msgtype, body: shown.body, passive: true });
       this.log(`passive reply ${shown.msgtype} → ${openid}`);
     }
     const pushed: PushResult = {

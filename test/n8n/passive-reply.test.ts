@@ -14,7 +14,7 @@ import { createHarness } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 
 const CRED = { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } };
-const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../n8n-nodes/examples/passive-reply-gateway.json'), 'utf8')) as { nodes: Array<{ name: string; parameters: Record<string, unknown> }> };
+const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../n8n-nodes/examples/passive-reply-gateway.json'), 'utf8')) as { nodes: Array<{ name: string; parameters: Record<string, string> }> };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account without the customer-service API', () => {
