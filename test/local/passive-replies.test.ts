@@ -71,6 +71,25 @@ describe('REPLY_MODE=auto, short timeline', () => {
     expect(deliveries[0]!.channel).toBeUndefined();
   });
 
+  it('answers with an image given as {file} (uploaded first, then named by MediaId) and with a news card of one article', async () => {
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 1), Buffer.from([0xff, 0xd9])]).toString('base64');
+    const uploadsBefore = product.sandbox!.count('/cgi-bin/media/upload');
+    const image = product.sandbox!.simulateUser('oPassiveMedia', { type: 'text', content: 'a picture please' });
+    while (!product.events.events.some((e) => e.detailType === 'message.text' && e.detail.openid === 'oPassiveMedia')) await sleep(10);
+    const imageReply = await call(product, 'POST', '/replies', { openid: 'oPassiveMedia', message: { msgtype: 'image', image: { media_id: { file: jpeg, filename: 'a.jpg' } } } });
+    const imageResult = await image;
+    const news = product.sandbox!.simulateUser('oPassiveMedia', { type: 'text', content: 'a link please' });
+    while (product.events.events.filter((e) => e.detailType === 'message.text' && e.detail.openid === 'oPassiveMedia').length < 2) await sleep(10);
+    const newsReply = await call(product, 'POST', '/replies', { openid: 'oPassiveMedia', message: { msgtype: 'news', news: { articles: [{ title: 'Docs', description: 'Read me', url: 'https://example.com/docs', picurl: 'https://example.com/p.jpg' }] } } });
+    const newsResult = await news;
+    expect([imageReply.json, newsReply.json]).toEqual([expect.objectContaining({ channel: 'passive' }), expect.objectContaining({ channel: 'passive' })]);
+    expect(product.sandbox!.count('/cgi-bin/media/upload')).toBe(uploadsBefore + 1);
+    const mediaId = (imageResult.reply?.fields?.Image as { MediaId?: string } | undefined)?.MediaId;
+    expect(product.sandbox!.media().map((m) => m.media_id)).toContain(mediaId);
+    expect(newsResult.reply?.fields).toMatchObject({ MsgType: 'news', ArticleCount: '1', Articles: { item: { Title: 'Docs', Url: 'https://example.com/docs', PicUrl: 'https://example.com/p.jpg' } } });
+    expect(product.sandbox!.messages('oPassiveMedia').map((m) => m.msgtype)).toEqual(['image', 'news']);
+  });
+
   it('refuses a bad reply with a 400 naming the field, and nothing is kept or sent', async () => {
     const sendsBefore = customSends(product);
     const wrongType = await call(product, 'POST', '/replies', { openid: 'oPassiveBad', message: { msgtype: 'msgmenu', msgmenu: { list: [{ id: '1', content: 'x' }] } } });

@@ -38,8 +38,8 @@ describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account with
   it("answers the trigger's message inside WeChat's push, while a send gets 48001", async () => {
     // Prepare: the user writes; the trigger's item is what the workflow gets
     const pushed = product.sandbox!.simulateUser('oN8nPassive', { type: 'text', content: 'hello n8n' });
-    while (!product.events.events.some((e) => e.detail.openid === 'oN8nPassive')) await sleep(10);
-    const event = product.events.events.find((e) => e.detail.openid === 'oN8nPassive')!;
+    while (!product.events.events.some((e) => e.detailType === 'message.text' && e.detail.openid === 'oN8nPassive')) await sleep(10);
+    const event = product.events.events.find((e) => e.detailType === 'message.text' && e.detail.openid === 'oN8nPassive')!;
     const item = toItem(event.detail.message as never, 'gateway', null);
     // Act: Message → Reply with the item's openid and msgId; then a customer-service send
     const reply = await harness.run(
@@ -61,8 +61,8 @@ describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account with
 
   it("runs the shipped example's Reply node (examples/passive-reply-gateway.json) on the trigger's item: the answer echoes the user's text", async () => {
     const pushed = product.sandbox!.simulateUser('oN8nExample', { type: 'text', content: 'ping' });
-    while (!product.events.events.some((e) => e.detail.openid === 'oN8nExample')) await sleep(10);
-    const event = product.events.events.find((e) => e.detail.openid === 'oN8nExample')!;
+    while (!product.events.events.some((e) => e.detailType === 'message.text' && e.detail.openid === 'oN8nExample')) await sleep(10);
+    const event = product.events.events.find((e) => e.detailType === 'message.text' && e.detail.openid === 'oN8nExample')!;
     const parameters = EXAMPLE.nodes.find((n) => n.name === 'Reply')!.parameters;
     const reply = await harness.run(parameters, [{ json: toItem(event.detail.message as never, 'gateway', null) }], CRED);
     const result = await pushed;
