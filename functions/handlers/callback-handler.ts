@@ -13,7 +13,9 @@
  * `success` is answered, or, for a message from a user marked by `POST /handoff`, a
  * `transfer_customer_service` reply (handoff-callback.ts; kf session events update the user's human
  * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
- * 500, so WeChat's next try is processed.
+ * 500, so WeChat's next try is processed. With REPLY_MODE passive or auto, every try of a push (retries
+ * too) waits for the reply `POST /replies` gives it and answers WeChat with it (passive-wait.ts,
+ * docs/passive-replies.md).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, plainReplayKey, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';

@@ -49,7 +49,7 @@ export interface PassiveConfig {
 }
 
 /** The holding text's default: "Thinking; send anything to get the answer". */
-export const DEFAULT_PASSIVE_HOLD_TEXT = '正在思考，回复任意内容获取答案';
+const DEFAULT_PASSIVE_HOLD_TEXT = '正在思考，回复任意内容获取答案';
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -68,7 +68,7 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
  * passiveConfigFromEnv({ REPLY_MODE: 'auto' }); // { replyMode: 'auto', waitMs: 4500, tryMs: 5000, ... }
  * ```
  */
-export function passiveConfigFromEnv(env: NodeJS.ProcessEnv): PassiveConfig {
+function passiveConfigFromEnv(env: NodeJS.ProcessEnv): PassiveConfig {
   const tryMs = whole(env, 'PASSIVE_TRY_MS', 5000, 200, 15_000);
   const waitMs = whole(env, 'PASSIVE_WAIT_MS', Math.min(4500, tryMs - 100), 50, tryMs - 100);
   const holdText = env.PASSIVE_HOLD_TEXT ?? DEFAULT_PASSIVE_HOLD_TEXT;

@@ -33,7 +33,7 @@ import { DeliveryLog } from './delivery-log';
 import { recordKeptExpired, REPLY_OPERATION } from './passive-records';
 
 /** How often a waiting try reads its push's item. */
-export const POLL_MS = 250;
+const POLL_MS = 250;
 /** How long after WeChat's wait a try that is not the last holds at most, for the next try to arrive. */
 const NEXT_TRY_GRACE_MS = 1000;
 
