@@ -4,15 +4,15 @@
  * does, when no answer comes within its wait; POST /replies gives the reply; the sandbox reads the answer
  * of each try as WeChat would (its own reader, decrypting in safe mode) and shows it on the user's phone.
  *
- * The short timeline (the sandbox waits 1.5 s per try, the product 1.1 s) keeps most tests fast; the first
+ * The short timeline (the sandbox waits 2.5 s per try, the product 2 s) keeps most tests fast; the first
  * and last run WeChat's own: 5 s per try, PASSIVE_WAIT_MS 4500.
  */
 import type { PushResult } from '../../functions/sandbox';
 import { callProduct as call, useLocalProduct, type LocalProductFixture } from '../support/local-product';
 
 const AES_KEY = 'PassiveTestKey0123456789abcdefghijklmnopqrs';
-const SHORT = { PASSIVE_TRY_MS: '1500', PASSIVE_WAIT_MS: '1100' };
-const SANDBOX_TRY_MS = 1500;
+const SHORT = { PASSIVE_TRY_MS: '2500', PASSIVE_WAIT_MS: '2000' };
+const SANDBOX_TRY_MS = 2500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A user writes; `reply` (if any) is posted `afterMs` after the push started; answers the push's result. */
@@ -42,8 +42,8 @@ describe('REPLY_MODE=auto, short timeline', () => {
   it("answers WeChat's second try with a reply later than the first try's wait, and publishes the message once", async () => {
     const openid = 'oPassiveSecond';
     const sendsBefore = customSends(product);
-    // the first try waits 1.1 s then holds until the second arrives (~1.5 s); the reply comes early in the second
-    const { result, posted } = await writeAndReply(product, openid, 'a slower question', { afterMs: 1700, text: 'there you go' });
+    // the first try waits 2 s then holds until the second arrives (~2.5 s); the reply comes early in the second
+    const { result, posted } = await writeAndReply(product, openid, 'a slower question', { afterMs: 2800, text: 'there you go' });
     expect(posted!.json.channel).toBe('passive');
     expect(result.attempts).toBe(2);
     expect(result.tries[0]).toMatchObject({ error: 'timeout' });
