@@ -10,7 +10,15 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { buildPassiveReply, encryptReply, type InboundMessage, type PassiveReply, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
+import {
+  buildPassiveReply,
+  encryptReply,
+  type InboundMessage,
+  type PassiveReply,
+  type PushFormat,
+  type PushMode,
+  type WeChatCrypto,
+} from './callback';
 import type { SendMessageInput } from './catalogue/messages';
 import { ValidationError } from './errors';
 import { PASSIVE_MSGTYPES } from './passive-reply';
@@ -40,11 +48,21 @@ export function passiveReplyFields(message: SendMessageInput): PassiveReply {
     case 'music':
       return {
         MsgType: 'music',
-        Music: { Title: str(c.title), Description: str(c.description), MusicUrl: String(c.musicurl), HQMusicUrl: String(c.hqmusicurl), ThumbMediaId: String(c.thumb_media_id) },
+        Music: {
+          Title: str(c.title),
+          Description: str(c.description),
+          MusicUrl: String(c.musicurl),
+          HQMusicUrl: String(c.hqmusicurl),
+          ThumbMediaId: String(c.thumb_media_id),
+        },
       };
     case 'news': {
       const [a] = (c.articles ?? []) as Record<string, unknown>[];
-      return { MsgType: 'news', ArticleCount: 1, Articles: { item: { Title: str(a?.title), Description: str(a?.description), PicUrl: str(a?.picurl), Url: str(a?.url) } } };
+      return {
+        MsgType: 'news',
+        ArticleCount: 1,
+        Articles: { item: { Title: str(a?.title), Description: str(a?.description), PicUrl: str(a?.picurl), Url: str(a?.url) } },
+      };
     }
     default:
       throw new ValidationError([{ field: 'message.msgtype', rule: `a passive reply is one of ${PASSIVE_MSGTYPES.join(', ')}` }]);
@@ -70,7 +88,11 @@ export interface ReplyBodyOptions {
  * // '<xml><ToUserName><![CDATA[OPENID]]></ToUserName>...<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[Hi]]></Content></xml>'
  * ```
  */
-export function passiveReplyBody(push: { message: InboundMessage; mode: PushMode; format: PushFormat }, reply: PassiveReply, options: ReplyBodyOptions): string {
+export function passiveReplyBody(
+  push: { message: InboundMessage; mode: PushMode; format: PushFormat },
+  reply: PassiveReply,
+  options: ReplyBodyOptions,
+): string {
   const createTime = Math.floor(options.now / 1000);
   const { message, format } = push;
   const plain =
@@ -79,7 +101,8 @@ export function passiveReplyBody(push: { message: InboundMessage; mode: PushMode
       : buildPassiveReply(message, reply, createTime);
   if (push.mode === 'plain') return plain;
   if (!options.crypto) {
-    if (push.mode === 'safe') throw new ValidationError([{ field: 'encodingAesKey', rule: 'a safe-mode push can only be answered encrypted' }]);
+    if (push.mode === 'safe')
+      throw new ValidationError([{ field: 'encodingAesKey', rule: 'a safe-mode push can only be answered encrypted' }]);
     return plain;
   }
   return encryptReply(plain, options.crypto, createTime, String(randomBytes(4).readUInt32BE(0) % 1_000_000_000), { format });

@@ -43,9 +43,15 @@ export interface ReplyInput {
 const msgIdSchema = () =>
   z.optional(
     z.pipe(
-      z.union([z.string().check(z.regex(/^[0-9]{1,20}$/, { error: 'must be the push\'s MsgId: 1 to 20 digits' })), z.number().check(z.int({ error: 'must be a whole number' }), z.nonnegative({ error: 'must not be negative' }))], {
-        error: (iss) => `must be the push's MsgId (digits), got ${typeName(iss.input)}`,
-      }),
+      z.union(
+        [
+          z.string().check(z.regex(/^[0-9]{1,20}$/, { error: "must be the push's MsgId: 1 to 20 digits" })),
+          z.number().check(z.int({ error: 'must be a whole number' }), z.nonnegative({ error: 'must not be negative' })),
+        ],
+        {
+          error: (iss) => `must be the push's MsgId (digits), got ${typeName(iss.input)}`,
+        },
+      ),
       z.transform((v: string | number) => String(v)),
     ),
   );
@@ -68,23 +74,31 @@ export function parseReplyInput(input: unknown, options: OperationOptions = {}):
   }
   const body = given as Record<string, unknown>;
   const issues: { field: string; rule: string }[] = [];
-  if (body.touser !== undefined && body.touser !== outer.openid) issues.push({ field: 'message.touser', rule: 'must be the openid of the reply (or left out)' });
+  if (body.touser !== undefined && body.touser !== outer.openid)
+    issues.push({ field: 'message.touser', rule: 'must be the openid of the reply (or left out)' });
   if (body.msgtype !== undefined && !(PASSIVE_MSGTYPES as readonly string[]).includes(String(body.msgtype))) {
-    issues.push({ field: 'message.msgtype', rule: `a passive reply is one of ${PASSIVE_MSGTYPES.join(', ')}, got ${JSON.stringify(body.msgtype)}` });
+    issues.push({
+      field: 'message.msgtype',
+      rule: `a passive reply is one of ${PASSIVE_MSGTYPES.join(', ')}, got ${JSON.stringify(body.msgtype)}`,
+    });
   }
-  if (body.customservice !== undefined) issues.push({ field: 'message.customservice', rule: 'a passive reply always comes from the official account: leave it out' });
-  if (body.split !== undefined && body.split !== false && body.split !== 'false') issues.push({ field: 'message.split', rule: 'a passive reply is one message: a text over the cap cannot be split' });
+  if (body.customservice !== undefined)
+    issues.push({ field: 'message.customservice', rule: 'a passive reply always comes from the official account: leave it out' });
+  if (body.split !== undefined && body.split !== false && body.split !== 'false')
+    issues.push({ field: 'message.split', rule: 'a passive reply is one message: a text over the cap cannot be split' });
   if (issues.length > 0) throw new ValidationError(issues);
   let message: SendMessageInput;
   try {
     const { split: _split, ...rest } = body;
     message = parseMessage({ ...rest, touser: outer.openid }, options);
   } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(error.issues.map((i) => ({ ...i, field: i.field === '(body)' ? 'message' : `message.${i.field}` })));
+    if (error instanceof ValidationError)
+      throw new ValidationError(error.issues.map((i) => ({ ...i, field: i.field === '(body)' ? 'message' : `message.${i.field}` })));
     throw error;
   }
   const articles = message.msgtype === 'news' ? ((message.news as { articles?: unknown[] }).articles ?? []) : [];
-  if (articles.length > 1) throw new ValidationError([{ field: 'message.news.articles', rule: 'a passive reply carries exactly 1 article' }]);
+  if (articles.length > 1)
+    throw new ValidationError([{ field: 'message.news.articles', rule: 'a passive reply carries exactly 1 article' }]);
   return { openid: outer.openid, ...(outer.msgId !== undefined ? { msgId: outer.msgId } : {}), message };
 }
 

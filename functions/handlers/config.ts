@@ -55,7 +55,9 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || value < min || value > max) throw new ConfigurationError(`${name} must be whole milliseconds from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!/^[0-9]+$/.test(raw) || value < min || value > max) {
+    throw new ConfigurationError(`${name} must be whole milliseconds from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
   return value;
 }
 

@@ -18,8 +18,23 @@ export const REPLY_OPERATION = 'sendReply';
  * await recordKeptExpired(ctx, openid, replaced.reply, 'kept-replaced');
  * ```
  */
-export async function recordKeptExpired(ctx: AppContext, openid: string, reply: StoredReply, reason: 'kept-expired' | 'kept-replaced'): Promise<void> {
+export async function recordKeptExpired(
+  ctx: AppContext,
+  openid: string,
+  reply: StoredReply,
+  reason: 'kept-expired' | 'kept-replaced',
+): Promise<void> {
   const log = new DeliveryLog(ctx);
-  log.report({ openid, operation: REPLY_OPERATION, msgtype: reply.message.msgtype, at: ctx.now(), outcome: 'expired', reason, channel: 'passive', ...(reply.source ? { source: reply.source } : {}), content: reply.message[reply.message.msgtype] });
+  log.report({
+    openid,
+    operation: REPLY_OPERATION,
+    msgtype: reply.message.msgtype,
+    at: ctx.now(),
+    outcome: 'expired',
+    reason,
+    channel: 'passive',
+    ...(reply.source ? { source: reply.source } : {}),
+    content: reply.message[reply.message.msgtype],
+  });
   await log.flush();
 }

@@ -62,7 +62,10 @@ export async function arrivePassiveTry(ctx: AppContext, opened: OpenedPush): Pro
   const pushKey = dedupKey(message);
   const arrivedAt = ctx.now();
   const msgId = typeof message.MsgId === 'string' || typeof message.MsgId === 'number' ? String(message.MsgId) : undefined;
-  const push = await ctx.passiveReplies.arrive(openid, pushKey, { ...(msgId ? { msgId } : {}), answerableUntil: arrivedAt + tryMs + NEXT_TRY_GRACE_MS });
+  const push = await ctx.passiveReplies.arrive(openid, pushKey, {
+    ...(msgId ? { msgId } : {}),
+    answerableUntil: arrivedAt + tryMs + NEXT_TRY_GRACE_MS,
+  });
   // The user's next message after a holding text: the kept answer answers it (passive mode only).
   if (push.tries === 1 && replyMode === 'passive') await offerKeptAnswer(ctx, openid, pushKey);
   return { openid, pushKey, tryNo: push.tries, arrivedAt };
@@ -72,7 +75,12 @@ export async function arrivePassiveTry(ctx: AppContext, opened: OpenedPush): Pro
  * Waits, within this try of the push, for its passive reply; answers the reply's body (encrypted when the
  * push was), the holding text, or undefined (answer `success`).
  */
-export async function waitForPassiveReply(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined, arrival: PassiveTry): Promise<string | undefined> {
+export async function waitForPassiveReply(
+  ctx: AppContext,
+  opened: OpenedPush,
+  crypto: WeChatCrypto | undefined,
+  arrival: PassiveTry,
+): Promise<string | undefined> {
   const { replyMode, waitMs, tryMs, holdText } = ctx.config.passive;
   const { openid, pushKey, tryNo, arrivedAt } = arrival;
   const store = ctx.passiveReplies;
@@ -105,7 +113,14 @@ export async function waitForPassiveReply(ctx: AppContext, opened: OpenedPush, c
  * and event (channel `passive`, no window charged). A reply that cannot be written (it never should: it
  * was checked when posted) is logged and answered `success`.
  */
-async function answerWith(ctx: AppContext, opened: OpenedPush, crypto: WeChatCrypto | undefined, push: Pick<WaitingPush, 'pushKey' | 'kept'>, reply: StoredReply, kind?: 'hold'): Promise<string | undefined> {
+async function answerWith(
+  ctx: AppContext,
+  opened: OpenedPush,
+  crypto: WeChatCrypto | undefined,
+  push: Pick<WaitingPush, 'pushKey' | 'kept'>,
+  reply: StoredReply,
+  kind?: 'hold',
+): Promise<string | undefined> {
   const now = ctx.now();
   let body: string;
   try {

@@ -82,7 +82,7 @@ export const CONTROL_ROUTES: readonly string[] = [
   'GET /sandbox/faults',
   'POST /sandbox/reset',
   'GET /sandbox/account',
-  'PUT /sandbox/account {"customerServiceApi": true | false} (false: custom/send, typing and the kf APIs answer 48001, as for a personal-subject account)',
+  'PUT /sandbox/account {"customerServiceApi": true | false} (false: custom/send, typing and the kf APIs answer 48001)',
   'POST /sandbox/tokens/invalidate',
   'POST /sandbox/tokens/expire',
   'POST /sandbox/offline {"ms"}',

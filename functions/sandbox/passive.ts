@@ -16,7 +16,8 @@
  */
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /**
@@ -26,7 +27,10 @@ const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entrie
  */
 export function passiveMessage(fields: Record<string, unknown>): { msgtype: string; body: Record<string, unknown> } | undefined {
   const msgtype = str(fields.MsgType);
-  const wrap = (content: Record<string, unknown>) => ({ msgtype: msgtype as string, body: { touser: str(fields.ToUserName), msgtype, [msgtype as string]: defined(content) } });
+  const wrap = (content: Record<string, unknown>) => ({
+    msgtype: msgtype as string,
+    body: { touser: str(fields.ToUserName), msgtype, [msgtype as string]: defined(content) },
+  });
   switch (msgtype) {
     case 'text':
       return str(fields.Content) ? wrap({ content: str(fields.Content) }) : undefined;
@@ -41,12 +45,20 @@ export function passiveMessage(fields: Record<string, unknown>): { msgtype: stri
     }
     case 'music': {
       const m = obj(fields.Music);
-      return wrap({ title: str(m.Title), description: str(m.Description), musicurl: str(m.MusicUrl), hqmusicurl: str(m.HQMusicUrl), thumb_media_id: str(m.ThumbMediaId) });
+      return wrap({
+        title: str(m.Title),
+        description: str(m.Description),
+        musicurl: str(m.MusicUrl),
+        hqmusicurl: str(m.HQMusicUrl),
+        thumb_media_id: str(m.ThumbMediaId),
+      });
     }
     case 'news': {
       const item = obj(obj(fields.Articles).item);
       if (Object.keys(item).length === 0) return undefined;
-      return wrap({ articles: [defined({ title: str(item.Title), description: str(item.Description), url: str(item.Url), picurl: str(item.PicUrl) })] });
+      return wrap({
+        articles: [defined({ title: str(item.Title), description: str(item.Description), url: str(item.Url), picurl: str(item.PicUrl) })],
+      });
     }
     default:
       return undefined;

@@ -5,7 +5,8 @@
  *
  * | item | pk | sk | attributes |
  * | --- | --- | --- | --- |
- * | a push being waited on | `PASSIVE#<appId>#<openid>` | `PUSH#<dedup key>` | `tries` N, `firstAt` N ms, `lastAt` N ms, `answerableUntil` N ms, `reply` S (JSON), `replyAt` N ms, `kept` BOOL, `answeredAt` N ms, `closedAt` N ms, `expiresAt` |
+ * | a push being waited on | `PASSIVE#<appId>#<openid>` | `PUSH#<dedup key>` | `tries` N, `firstAt` / `lastAt` /
+ *   `answerableUntil` N ms, `reply` S (JSON), `replyAt` N ms, `kept` BOOL, `answeredAt` / `closedAt` N ms, `expiresAt` |
  * | the user's latest push | same | `LATEST` | `pushKey` S, `msgId` S, `at` N ms, `expiresAt` |
  * | a late answer kept | same | `KEPT` | `reply` S (JSON), `keptAt` N ms, `until` N ms, `expiresAt` |
  *
@@ -95,7 +96,12 @@ export class PassiveReplyStore extends TableStore {
     const out = await this.update({
       key: this.key(openid, `PUSH#${pushKey}`),
       add: { tries: n(1) },
-      set: { firstAt: 'if_not_exists(#firstAt, :now)', lastAt: ':now', answerableUntil: n(options.answerableUntil), expiresAt: n(epochSeconds(now + PUSH_ITEM_MS)) },
+      set: {
+        firstAt: 'if_not_exists(#firstAt, :now)',
+        lastAt: ':now',
+        answerableUntil: n(options.answerableUntil),
+        expiresAt: n(epochSeconds(now + PUSH_ITEM_MS)),
+      },
       values: { ':now': n(now) },
       returnValues: 'ALL_NEW',
     });
@@ -120,7 +126,9 @@ export class PassiveReplyStore extends TableStore {
   /** The push's item, read consistently (the waiting callback's poll). */
   async read(openid: string, pushKey: string): Promise<WaitingPush | undefined> {
     this.reads += 1;
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, `PUSH#${pushKey}`)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, `PUSH#${pushKey}`)), ConsistentRead: true }),
+    );
     return out.Item ? pushOf(pushKey, out.Item) : undefined;
   }
 
@@ -131,7 +139,9 @@ export class PassiveReplyStore extends TableStore {
    */
   async target(openid: string, msgId: string | undefined): Promise<string | undefined> {
     if (msgId !== undefined) return `msg:${msgId}`;
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, 'LATEST')), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, 'LATEST')), ConsistentRead: true }),
+    );
     return stringAttr(out.Item, 'pushKey');
   }
 
@@ -150,7 +160,8 @@ export class PassiveReplyStore extends TableStore {
       await this.update({
         key: this.key(openid, `PUSH#${pushKey}`),
         set: { reply: s(JSON.stringify(reply)), replyAt: n(now), kept: options.kept ? { BOOL: true } : undefined },
-        condition: 'attribute_exists(#pk) AND attribute_not_exists(#reply) AND attribute_not_exists(#closedAt) AND #answerableUntil >= :now',
+        condition:
+          'attribute_exists(#pk) AND attribute_not_exists(#reply) AND attribute_not_exists(#closedAt) AND #answerableUntil >= :now',
         values: { ':now': n(now) },
       });
       return true;
@@ -167,7 +178,11 @@ export class PassiveReplyStore extends TableStore {
   /** Marks the push answered; true for the first try that answers (it writes the delivery record). */
   async claimAnswer(openid: string, pushKey: string): Promise<boolean> {
     try {
-      await this.update({ key: this.key(openid, `PUSH#${pushKey}`), set: { answeredAt: n(this.now()) }, condition: 'attribute_not_exists(#answeredAt)' });
+      await this.update({
+        key: this.key(openid, `PUSH#${pushKey}`),
+        set: { answeredAt: n(this.now()) },
+        condition: 'attribute_not_exists(#answeredAt)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -183,7 +198,11 @@ export class PassiveReplyStore extends TableStore {
    */
   async close(openid: string, pushKey: string): Promise<boolean> {
     try {
-      await this.update({ key: this.key(openid, `PUSH#${pushKey}`), set: { closedAt: n(this.now()) }, condition: 'attribute_not_exists(#reply) AND attribute_not_exists(#closedAt)' });
+      await this.update({
+        key: this.key(openid, `PUSH#${pushKey}`),
+        set: { closedAt: n(this.now()) },
+        condition: 'attribute_not_exists(#reply) AND attribute_not_exists(#closedAt)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -197,7 +216,13 @@ export class PassiveReplyStore extends TableStore {
     const out = await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: { ...marshallKey(this.key(openid, 'KEPT')), reply: s(JSON.stringify(reply)), keptAt: n(now), until: n(until), expiresAt: n(epochSeconds(until + PUSH_ITEM_MS)) },
+        Item: {
+          ...marshallKey(this.key(openid, 'KEPT')),
+          reply: s(JSON.stringify(reply)),
+          keptAt: n(now),
+          until: n(until),
+          expiresAt: n(epochSeconds(until + PUSH_ITEM_MS)),
+        },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -209,7 +234,9 @@ export class PassiveReplyStore extends TableStore {
    * DeleteItem returning what it deleted, so two tries of the next push never both take it.
    */
   async takeKept(openid: string): Promise<KeptReply | undefined> {
-    const out = await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, 'KEPT')), ReturnValues: 'ALL_OLD' }));
+    const out = await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(this.key(openid, 'KEPT')), ReturnValues: 'ALL_OLD' }),
+    );
     return keptOf(out.Attributes);
   }
 }

@@ -111,7 +111,10 @@ export interface WeChatCustomerServiceProps {
   readonly replyMode?: 'customer-service' | 'passive' | 'auto';
   /** `PASSIVE_WAIT_MS`: how long one try of a push waits for its reply, 50 to 4900. @default 4500 */
   readonly passiveWaitMs?: number;
-  /** `PASSIVE_HOLD_TEXT`: what answers WeChat's last try in passive mode when no reply came. @default '正在思考，回复任意内容获取答案' */
+  /**
+   * `PASSIVE_HOLD_TEXT`: what answers WeChat's last try in passive mode when no reply came.
+   * @default '正在思考，回复任意内容获取答案'
+   */
   readonly passiveHoldText?: string;
   /** `PASSIVE_KEEP_MS`: how long a late answer is kept for the user's next message (passive mode). @default 1800000 (30 minutes) */
   readonly passiveKeepMs?: number;
@@ -209,13 +212,15 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
     fail(`textMaxBytes must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${props.textMaxBytes}`);
   }
   oneOf('replyMode', props.replyMode, REPLY_MODES);
-  if (props.passiveWaitMs !== undefined && (!Number.isInteger(props.passiveWaitMs) || props.passiveWaitMs < 50 || props.passiveWaitMs > 4900)) {
+  const outside = (v: number, min: number, max: number) => !Number.isInteger(v) || v < min || v > max;
+  if (props.passiveWaitMs !== undefined && outside(props.passiveWaitMs, 50, 4900)) {
     fail(`passiveWaitMs must be whole milliseconds from 50 to 4900 (WeChat waits 5000 per try), got ${props.passiveWaitMs}`);
   }
-  if (props.passiveKeepMs !== undefined && (!Number.isInteger(props.passiveKeepMs) || props.passiveKeepMs < 1000 || props.passiveKeepMs > 7 * 86_400_000)) {
+  if (props.passiveKeepMs !== undefined && outside(props.passiveKeepMs, 1000, 7 * 86_400_000)) {
     fail(`passiveKeepMs must be whole milliseconds from 1000 to 604800000 (a week), got ${props.passiveKeepMs}`);
   }
-  if (props.passiveHoldText !== undefined && (props.passiveHoldText.trim() === '' || Buffer.byteLength(props.passiveHoldText, 'utf8') > 2048)) {
+  const holdText = props.passiveHoldText;
+  if (holdText !== undefined && (holdText.trim() === '' || Buffer.byteLength(holdText, 'utf8') > 2048)) {
     fail('passiveHoldText must be a text of 1 to 2048 bytes of UTF-8');
   }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {

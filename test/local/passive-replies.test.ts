@@ -22,7 +22,13 @@ async function writeAndReply(product: LocalProductFixture, openid: string, conte
   let posted: Awaited<ReturnType<typeof call>> | undefined;
   if (reply) {
     // A flow replies to the message it was given: after the product published it.
-    while (!product.events.events.some((e) => e.detailType === 'message.text' && e.detail.openid === openid && (e.detail.message as { Content?: string }).Content === content)) await sleep(10);
+    while (
+      !product.events.events.some(
+        (e) =>
+          e.detailType === 'message.text' && e.detail.openid === openid && (e.detail.message as { Content?: string }).Content === content,
+      )
+    )
+      await sleep(10);
     await sleep(Math.max(0, started + reply.afterMs - Date.now()));
     posted = await call(product, 'POST', '/replies', { openid, message: { msgtype: 'text', text: { content: reply.text } } });
   }
@@ -34,10 +40,15 @@ const published = (product: LocalProductFixture, msgId: unknown) =>
   product.events.events.filter((e) => e.detailType === 'message.text' && (e.detail.message as { MsgId?: unknown }).MsgId === msgId).length;
 const customSends = (product: LocalProductFixture) => product.sandbox!.count('/cgi-bin/message/custom/send');
 const passiveRecords = async (product: LocalProductFixture, openid: string) =>
-  ((await call(product, 'GET', `/deliveries?openid=${openid}`)).json.deliveries as Record<string, unknown>[]).filter((d) => d.channel === 'passive');
+  ((await call(product, 'GET', `/deliveries?openid=${openid}`)).json.deliveries as Record<string, unknown>[]).filter(
+    (d) => d.channel === 'passive',
+  );
 
 describe('REPLY_MODE=auto, short timeline', () => {
-  const product = useLocalProduct('wechat-kf-passive-auto-', { env: { REPLY_MODE: 'auto', ...SHORT }, sandboxPushTimeoutMs: SANDBOX_TRY_MS });
+  const product = useLocalProduct('wechat-kf-passive-auto-', {
+    env: { REPLY_MODE: 'auto', ...SHORT },
+    sandboxPushTimeoutMs: SANDBOX_TRY_MS,
+  });
 
   it("answers WeChat's second try with a reply later than the first try's wait, and publishes the message once", async () => {
     const openid = 'oPassiveSecond';
@@ -76,26 +87,54 @@ describe('REPLY_MODE=auto, short timeline', () => {
     const uploadsBefore = product.sandbox!.count('/cgi-bin/media/upload');
     const image = product.sandbox!.simulateUser('oPassiveMedia', { type: 'text', content: 'a picture please' });
     while (!product.events.events.some((e) => e.detailType === 'message.text' && e.detail.openid === 'oPassiveMedia')) await sleep(10);
-    const imageReply = await call(product, 'POST', '/replies', { openid: 'oPassiveMedia', message: { msgtype: 'image', image: { media_id: { file: jpeg, filename: 'a.jpg' } } } });
+    const imageReply = await call(product, 'POST', '/replies', {
+      openid: 'oPassiveMedia',
+      message: { msgtype: 'image', image: { media_id: { file: jpeg, filename: 'a.jpg' } } },
+    });
     const imageResult = await image;
     const news = product.sandbox!.simulateUser('oPassiveMedia', { type: 'text', content: 'a link please' });
-    while (product.events.events.filter((e) => e.detailType === 'message.text' && e.detail.openid === 'oPassiveMedia').length < 2) await sleep(10);
-    const newsReply = await call(product, 'POST', '/replies', { openid: 'oPassiveMedia', message: { msgtype: 'news', news: { articles: [{ title: 'Docs', description: 'Read me', url: 'https://example.com/docs', picurl: 'https://example.com/p.jpg' }] } } });
+    while (product.events.events.filter((e) => e.detailType === 'message.text' && e.detail.openid === 'oPassiveMedia').length < 2)
+      await sleep(10);
+    const newsReply = await call(product, 'POST', '/replies', {
+      openid: 'oPassiveMedia',
+      message: {
+        msgtype: 'news',
+        news: {
+          articles: [{ title: 'Docs', description: 'Read me', url: 'https://example.com/docs', picurl: 'https://example.com/p.jpg' }],
+        },
+      },
+    });
     const newsResult = await news;
-    expect([imageReply.json, newsReply.json]).toEqual([expect.objectContaining({ channel: 'passive' }), expect.objectContaining({ channel: 'passive' })]);
+    expect([imageReply.json, newsReply.json]).toEqual([
+      expect.objectContaining({ channel: 'passive' }),
+      expect.objectContaining({ channel: 'passive' }),
+    ]);
     expect(product.sandbox!.count('/cgi-bin/media/upload')).toBe(uploadsBefore + 1);
     const mediaId = (imageResult.reply?.fields?.Image as { MediaId?: string } | undefined)?.MediaId;
     expect(product.sandbox!.media().map((m) => m.media_id)).toContain(mediaId);
-    expect(newsResult.reply?.fields).toMatchObject({ MsgType: 'news', ArticleCount: '1', Articles: { item: { Title: 'Docs', Url: 'https://example.com/docs', PicUrl: 'https://example.com/p.jpg' } } });
+    expect(newsResult.reply?.fields).toMatchObject({
+      MsgType: 'news',
+      ArticleCount: '1',
+      Articles: { item: { Title: 'Docs', Url: 'https://example.com/docs', PicUrl: 'https://example.com/p.jpg' } },
+    });
     expect(product.sandbox!.messages('oPassiveMedia').map((m) => m.msgtype)).toEqual(['image', 'news']);
   });
 
   it('refuses a bad reply with a 400 naming the field, and nothing is kept or sent', async () => {
     const sendsBefore = customSends(product);
-    const wrongType = await call(product, 'POST', '/replies', { openid: 'oPassiveBad', message: { msgtype: 'msgmenu', msgmenu: { list: [{ id: '1', content: 'x' }] } } });
-    const twoArticles = await call(product, 'POST', '/replies', { openid: 'oPassiveBad', message: { msgtype: 'news', news: { articles: [{ title: 'a' }, { title: 'b' }] } } });
+    const wrongType = await call(product, 'POST', '/replies', {
+      openid: 'oPassiveBad',
+      message: { msgtype: 'msgmenu', msgmenu: { list: [{ id: '1', content: 'x' }] } },
+    });
+    const twoArticles = await call(product, 'POST', '/replies', {
+      openid: 'oPassiveBad',
+      message: { msgtype: 'news', news: { articles: [{ title: 'a' }, { title: 'b' }] } },
+    });
     const noMessage = await call(product, 'POST', '/replies', { openid: 'oPassiveBad' });
-    const otherUser = await call(product, 'POST', '/replies', { openid: 'oPassiveBad', message: { touser: 'oSomeoneElse', msgtype: 'text', text: { content: 'x' } } });
+    const otherUser = await call(product, 'POST', '/replies', {
+      openid: 'oPassiveBad',
+      message: { touser: 'oSomeoneElse', msgtype: 'text', text: { content: 'x' } },
+    });
     expect([wrongType.status, twoArticles.status, noMessage.status, otherUser.status]).toEqual([400, 400, 400, 400]);
     expect(wrongType.json.error.issues).toEqual([expect.objectContaining({ field: 'message.msgtype' })]);
     expect(twoArticles.json.error.issues).toEqual([expect.objectContaining({ field: 'message.news.articles' })]);
@@ -106,7 +145,10 @@ describe('REPLY_MODE=auto, short timeline', () => {
 });
 
 describe('REPLY_MODE=passive on an account without the customer-service API (SANDBOX_NO_KF_API=true)', () => {
-  const product = useLocalProduct('wechat-kf-passive-only-', { env: { REPLY_MODE: 'passive', SANDBOX_NO_KF_API: 'true', PASSIVE_HOLD_TEXT: 'Thinking… send anything for the answer', ...SHORT }, sandboxPushTimeoutMs: SANDBOX_TRY_MS });
+  const product = useLocalProduct('wechat-kf-passive-only-', {
+    env: { REPLY_MODE: 'passive', SANDBOX_NO_KF_API: 'true', PASSIVE_HOLD_TEXT: 'Thinking… send anything for the answer', ...SHORT },
+    sandboxPushTimeoutMs: SANDBOX_TRY_MS,
+  });
 
   it('answers the last try with the holding text, keeps the late answer and answers the next message with it', async () => {
     const openid = 'oPassiveKept';
@@ -123,7 +165,10 @@ describe('REPLY_MODE=passive on an account without the customer-service API (SAN
     expect(next.result.reply?.fields).toMatchObject({ MsgType: 'text', Content: 'the long answer' });
     expect(published(product, next.result.message.MsgId)).toBe(1);
     expect(product.sandbox!.count('/cgi-bin/message/custom/send')).toBe(0);
-    expect(product.sandbox!.messages(openid).map((m) => (m.body as { text: { content: string } }).text.content)).toEqual(['Thinking… send anything for the answer', 'the long answer']);
+    expect(product.sandbox!.messages(openid).map((m) => (m.body as { text: { content: string } }).text.content)).toEqual([
+      'Thinking… send anything for the answer',
+      'the long answer',
+    ]);
     expect(records.map((r) => [r.operation, r.outcome, r.reason])).toEqual(
       expect.arrayContaining([
         ['passiveHoldText', 'sent', undefined],
@@ -157,22 +202,36 @@ describe("REPLY_MODE=auto, safe mode, WeChat's own timeline (5 s per try, PASSIV
     expect(posted!.status).toBe(200);
     expect(posted!.json).toMatchObject({ openid, channel: 'passive', push: `msg:${result.message.MsgId}` });
     expect(result.attempts).toBe(1);
-    expect(result.reply).toMatchObject({ MsgType: 'text', encrypted: true, fields: expect.objectContaining({ Content: 'Hi, after a second!' }) });
+    expect(result.reply).toMatchObject({
+      MsgType: 'text',
+      encrypted: true,
+      fields: expect.objectContaining({ Content: 'Hi, after a second!' }),
+    });
     expect(customSends(product)).toBe(sendsBefore);
-    expect(product.sandbox!.messages(openid)).toEqual([expect.objectContaining({ channel: 'passive', msgtype: 'text', body: expect.objectContaining({ text: { content: 'Hi, after a second!' } }) })]);
+    expect(product.sandbox!.messages(openid)).toEqual([
+      expect.objectContaining({
+        channel: 'passive',
+        msgtype: 'text',
+        body: expect.objectContaining({ text: { content: 'Hi, after a second!' } }),
+      }),
+    ]);
     expect(window.json.sendsLeft).toBe(5);
-    expect(await passiveRecords(product, openid)).toEqual([expect.objectContaining({ operation: 'sendReply', outcome: 'sent', channel: 'passive', msgtype: 'text' })]);
+    expect(await passiveRecords(product, openid)).toEqual([
+      expect.objectContaining({ operation: 'sendReply', outcome: 'sent', channel: 'passive', msgtype: 'text' }),
+    ]);
     expect(product.events.events.filter((e) => e.detailType === 'delivery.sent' && e.detail.openid === openid)).toEqual([
       expect.objectContaining({ detail: expect.objectContaining({ channel: 'passive' }) }),
     ]);
   });
 
-
   it("answers a reply posted after 8 s on WeChat's second try, about 5 s after the first", async () => {
     const openid = 'oPassiveReal';
     const store = product.context.passiveReplies;
     const readsBefore = store.reads;
-    const { result, posted, tookMs } = await writeAndReply(product, openid, 'what takes 8 seconds?', { afterMs: 8000, text: 'eight seconds later' });
+    const { result, posted, tookMs } = await writeAndReply(product, openid, 'what takes 8 seconds?', {
+      afterMs: 8000,
+      text: 'eight seconds later',
+    });
     // What the wait costs: consistent reads of the push's one item, over the 8 s the push waited.
     const readsPerSecond = (store.reads - readsBefore) / (tookMs / 1000);
     expect(posted!.json.channel).toBe('passive');

@@ -14,7 +14,9 @@ import { createHarness } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 
 const CRED = { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } };
-const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../n8n-nodes/examples/passive-reply-gateway.json'), 'utf8')) as { nodes: Array<{ name: string; parameters: Record<string, string> }> };
+const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../n8n-nodes/examples/passive-reply-gateway.json'), 'utf8')) as {
+  nodes: Array<{ name: string; parameters: Record<string, string> }>;
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account without the customer-service API', () => {
@@ -27,7 +29,9 @@ describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account with
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-n8n-passive-'));
     product = await startLocal({ port: 0, dataDir, env: { REPLY_MODE: 'passive', SANDBOX_NO_KF_API: 'true' } });
     authorizer = await startIamAuthorizer(product.url);
-    harness = createHarness({ credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } } } });
+    harness = createHarness({
+      credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } } },
+    });
   });
   afterAll(async () => {
     await authorizer?.stop();
@@ -43,12 +47,23 @@ describe('Message → Reply in Gateway mode, REPLY_MODE=passive, an account with
     const item = toItem(event.detail.message as never, 'gateway', null);
     // Act: Message → Reply with the item's openid and msgId; then a customer-service send
     const reply = await harness.run(
-      { authentication: 'gateway', resource: 'message', operation: 'reply', openid: item.openid, msgId: item.msgId, message: '{"msgtype":"text","text":{"content":"hi from n8n"}}' },
+      {
+        authentication: 'gateway',
+        resource: 'message',
+        operation: 'reply',
+        openid: item.openid,
+        msgId: item.msgId,
+        message: '{"msgtype":"text","text":{"content":"hi from n8n"}}',
+      },
       [{ json: item }],
       CRED,
     );
     const result = await pushed;
-    const send = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oN8nPassive', msgtype: 'text', content: 'custom' }, [{ json: {} }], CRED);
+    const send = await harness.run(
+      { authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oN8nPassive', msgtype: 'text', content: 'custom' },
+      [{ json: {} }],
+      CRED,
+    );
     // Assess
     expect(reply.error).toBeUndefined();
     expect(reply.items[0]!.json).toMatchObject({ openid: 'oN8nPassive', channel: 'passive', push: `msg:${item.msgId}` });

@@ -7,7 +7,10 @@ import type { SendMessageInput } from '../../functions/core/catalogue';
 import { PassiveReplyStore, type StoredReply } from '../../functions/store';
 import { useTestTable } from './helpers';
 
-const reply = (content: string): StoredReply => ({ message: { touser: 'oUser', msgtype: 'text', text: { content } } as SendMessageInput, postedAt: 0 });
+const reply = (content: string): StoredReply => ({
+  message: { touser: 'oUser', msgtype: 'text', text: { content } } as SendMessageInput,
+  postedAt: 0,
+});
 
 describe('PassiveReplyStore', () => {
   const { dynamo, table, clock } = useTestTable(Date.UTC(2026, 11, 7, 9));
@@ -27,7 +30,7 @@ describe('PassiveReplyStore', () => {
     expect(await replies.target('oNobody', undefined)).toBeUndefined();
   });
 
-  it('lets exactly one of a reply and the last try\'s close win, whichever comes first', async () => {
+  it("lets exactly one of a reply and the last try's close win, whichever comes first", async () => {
     const replies = store();
     await replies.arrive('oA', 'msg:10', { answerableUntil: clock.now() + 6000 });
     await replies.arrive('oB', 'msg:20', { answerableUntil: clock.now() + 6000 });
@@ -49,7 +52,9 @@ describe('PassiveReplyStore', () => {
   it('claims the answer of a push once, and gives a kept answer to one taker only', async () => {
     const replies = store();
     await replies.arrive('oK', 'msg:40', { answerableUntil: clock.now() + 6000 });
-    expect(await Promise.all([replies.claimAnswer('oK', 'msg:40'), replies.claimAnswer('oK', 'msg:40')])).toEqual(expect.arrayContaining([true, false]));
+    expect(await Promise.all([replies.claimAnswer('oK', 'msg:40'), replies.claimAnswer('oK', 'msg:40')])).toEqual(
+      expect.arrayContaining([true, false]),
+    );
     expect(await replies.keep('oK', reply('first late'), clock.now() + 1000)).toBeUndefined();
     const replaced = await replies.keep('oK', reply('second late'), clock.now() + 1000);
     expect(replaced?.reply.message).toMatchObject({ text: { content: 'first late' } });

@@ -18,7 +18,11 @@ const REPLY_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
 function repliesOf(services: OperationServices): ReplyService {
   const replies = services.replies;
-  if (!replies) throw new ConfigurationError('replies need the product (its callback answers WeChat with them): use the gateway credential, or the trigger\'s Respond With: Reply Node in Direct mode');
+  if (!replies)
+    throw new ConfigurationError(
+      'replies need the product (its callback answers WeChat with them): use the gateway credential ' +
+        '(Direct mode has no store for a push waiting for its reply: docs/passive-replies.md)',
+    );
   return replies;
 }
 
@@ -30,22 +34,40 @@ export const REPLY_OPERATIONS: readonly Operation[] = [
     action: 'reply',
     title: "Reply to a user's message",
     description:
-      "Answers the user's latest message (or the one of msgId) inside WeChat's push when the callback waits for it (REPLY_MODE passive or auto: no send window or quota used); " +
-      'later than WeChat waits, it is sent with custom/send (auto) or kept for the user\'s next message (passive).',
+      "Answers the user's latest message (or the one of msgId) inside WeChat's push when the callback waits for it " +
+      '(REPLY_MODE passive or auto: no send window or quota used); ' +
+      "later than WeChat waits, it is sent with custom/send (auto) or kept for the user's next message (passive).",
     route: { method: 'POST', path: '/replies' },
     input: { kind: 'json', files: { maxBytes: REPLY_FILE_MAX_BYTES } },
     gate: { kind: 'none' },
     direct: false,
     fields: [
-      { name: 'openid', displayName: 'User OpenID', type: 'string', required: true, placeholder: '={{ $json.openid }}', description: 'The openid of the user who wrote' },
-      { name: 'msgId', displayName: 'Message ID', type: 'string', placeholder: '={{ $json.msgId }}', description: "The MsgId of the message answered; empty: the user's latest message", rules: ['digits'] },
+      {
+        name: 'openid',
+        displayName: 'User OpenID',
+        type: 'string',
+        required: true,
+        placeholder: '={{ $json.openid }}',
+        description: 'The openid of the user who wrote',
+      },
+      {
+        name: 'msgId',
+        displayName: 'Message ID',
+        type: 'string',
+        placeholder: '={{ $json.msgId }}',
+        description: "The MsgId of the message answered; empty: the user's latest message",
+        rules: ['digits'],
+      },
       {
         name: 'message',
         displayName: 'Message (JSON)',
         type: 'json',
         required: true,
         placeholder: '{"msgtype":"text","text":{"content":"Hi!"}}',
-        description: `The same JSON as Send a Message, without touser: ${PASSIVE_MSGTYPES.map((t) => `${t} (${MESSAGE_TYPE_SPECS[t].description.replace(/\.$/, '')})`).join('; ')}. Media as media_id, {url} or {file}.`,
+        description:
+          'The same JSON as Send a Message, without touser: ' +
+          PASSIVE_MSGTYPES.map((t) => `${t} (${MESSAGE_TYPE_SPECS[t].description.replace(/\.$/, '')})`).join('; ') +
+          '. Media as media_id, {url} or {file}.',
         rules: [`msgtype one of ${PASSIVE_MSGTYPES.join(', ')}`, 'news: exactly 1 article', 'no customservice, no split'],
       },
     ],
