@@ -21,11 +21,13 @@ import { parseTime } from './times';
  * - `sent`: WeChat accepted it;
  * - `refused_by_window`: the product's send gate refused it before WeChat was called (`reason`);
  * - `refused_by_wechat`: WeChat answered with an errcode (`errcode`, `errmsg`): nothing reached the user;
- * - `unreachable`: WeChat could not be reached or did not answer in time: it may or may not have arrived.
+ * - `unreachable`: WeChat could not be reached or did not answer in time: it may or may not have arrived;
+ * - `expired`: a passive answer kept for the user's next message that did not come within PASSIVE_KEEP_MS,
+ *   or that a later kept answer replaced (`reason`: `kept-expired`, `kept-replaced`; docs/passive-replies.md).
  */
-export type DeliveryOutcome = 'sent' | 'refused_by_window' | 'refused_by_wechat' | 'unreachable';
+export type DeliveryOutcome = 'sent' | 'refused_by_window' | 'refused_by_wechat' | 'unreachable' | 'expired';
 
-export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'refused_by_window', 'refused_by_wechat', 'unreachable'];
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'refused_by_window', 'refused_by_wechat', 'unreachable', 'expired'];
 
 /** How long a record is kept (the table's TTL, and checked on every read). */
 export const DELIVERY_RETENTION_MS = 30 * 86_400_000;
@@ -40,8 +42,17 @@ export interface DeliveryAttempt {
   /** When the attempt started (ms since epoch). */
   at: number;
   outcome: DeliveryOutcome;
-  /** For `refused_by_window`: why (`no-interaction`, `window-expired`, `quota-used`, `unfollowed`, `not-enough-sends`). */
+  /**
+   * For `refused_by_window`: why (`no-interaction`, `window-expired`, `quota-used`, `unfollowed`,
+   * `not-enough-sends`). For a passive reply: `kept` (sent as the answer of the user's next message),
+   * `kept-expired`, `kept-replaced`.
+   */
   reason?: string;
+  /**
+   * How it went out: `passive` (the answer of the user's push; no send window or quota is charged), or
+   * absent for a customer-service send (custom/send). docs/passive-replies.md.
+   */
+  channel?: 'passive';
   /** For `refused_by_wechat`: WeChat's errcode and errmsg. */
   errcode?: number;
   errmsg?: string;

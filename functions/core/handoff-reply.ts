@@ -9,9 +9,8 @@
  * const body = transferReply({ message, mode, format }, { kfAccount: 'kf1@wx', crypto, now: Date.now() });
  * ```
  */
-import { randomBytes } from 'crypto';
-import { buildPassiveReply, encryptReply, type InboundMessage, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
-import { ValidationError } from './errors';
+import type { InboundMessage, PushFormat, PushMode, WeChatCrypto } from './callback';
+import { passiveReplyBody } from './passive-reply-body';
 
 /** What {@link transferReply} answers. */
 export interface TransferReplyOptions {
@@ -35,17 +34,6 @@ export interface TransferReplyOptions {
  * ```
  */
 export function transferReply(push: { message: InboundMessage; mode: PushMode; format: PushFormat }, options: TransferReplyOptions): string {
-  const createTime = Math.floor(options.now / 1000);
   const trans = options.kfAccount ? { TransInfo: { KfAccount: options.kfAccount } } : {};
-  const { message, format } = push;
-  const plain =
-    format === 'json'
-      ? JSON.stringify({ ToUserName: message.FromUserName, FromUserName: message.ToUserName, CreateTime: createTime, MsgType: 'transfer_customer_service', ...trans })
-      : buildPassiveReply(message, { MsgType: 'transfer_customer_service', ...trans }, createTime);
-  if (push.mode === 'plain') return plain;
-  if (!options.crypto) {
-    if (push.mode === 'safe') throw new ValidationError([{ field: 'encodingAesKey', rule: 'a safe-mode push can only be answered encrypted' }]);
-    return plain;
-  }
-  return encryptReply(plain, options.crypto, createTime, String(randomBytes(4).readUInt32BE(0) % 1_000_000_000), { format });
+  return passiveReplyBody(push, { MsgType: 'transfer_customer_service', ...trans }, options);
 }

@@ -58,6 +58,8 @@ export interface DoctorInput {
   deployedSecret?: { id: string; value?: string; error?: string };
   /** Per request, default 10 s. */
   timeoutMs?: number;
+  /** REPLY_MODE in force: with `passive`, an account without the customer-service API (48001) is expected. */
+  replyMode?: string;
 }
 
 /** The placeholder the CDK stack puts in a new secret (infra/lib: `REPLACE_ME`). */
@@ -290,14 +292,27 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     const at = `access_token=${encodeURIComponent(token)}`;
     const kf = await wechat(`${base}/cgi-bin/customservice/getkflist?${at}`, { method: 'GET' }, timeoutMs);
     if (!kf.ok) checks.push({ id: 'kfApi', title: 'The account may use the kf API', status: 'fail', detail: `getkflist could not be reached: ${kf.network}` });
-    else if (errcodeOf(kf.json) === 48001) {
+    else if (errcodeOf(kf.json) === 48001 && input.replyMode === 'passive') {
+      // Expected: the product answers inside WeChat's push only (docs/passive-replies.md).
+      checks.push({
+        id: 'kfApi',
+        title: 'The account may use the kf API',
+        status: 'warn',
+        errcode: 48001,
+        detail: `${describeWeChat(kf.json)}: this account may not use the customer-service API; ` + "REPLY_MODE=passive answers users inside WeChat's push only",
+      });
+    } else if (errcodeOf(kf.json) === 48001) {
       checks.push({
         id: 'kfApi',
         title: 'The account may use the kf API',
         status: 'fail',
         errcode: 48001,
         detail: `${describeWeChat(kf.json)}: this account may not use the customer-service API`,
-        fix: 'The kf API needs a verified (认证) official account of an enterprise subject; a personal-subject account always gets 48001. Verify the account in mp.weixin.qq.com → Settings → WeChat Verification (微信认证), or use an enterprise account.',
+        fix:
+          'The kf API needs a verified (认证) official account of an enterprise subject; a personal-subject account always gets 48001. ' +
+          'Verify the account in mp.weixin.qq.com → Settings → WeChat Verification (微信认证), or use an enterprise account. ' +
+          "Without it, set REPLY_MODE=passive (deployed: replyMode) to answer users inside WeChat's push, " +
+          'within its 5 s and retries (docs/passive-replies.md).',
       });
     } else if (errcodeOf(kf.json) !== 0) checks.push({ id: 'kfApi', title: 'The account may use the kf API', status: 'fail', errcode: errcodeOf(kf.json), detail: describeWeChat(kf.json) });
     else checks.push({ id: 'kfApi', title: 'The account may use the kf API', status: 'pass', detail: `getkflist answered (${Array.isArray(kf.json.kf_list) ? kf.json.kf_list.length : 0} kf accounts)` });
@@ -315,6 +330,9 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
         detail: `${describeWeChat(menu.json)}: this account type may not send menu messages (msgmenu)`,
         fix: 'Unverified and test accounts get 40200 for msgmenu: verify the account, or offer the choices as text with links instead.',
       });
+    } else if (errcodeOf(menu.json) === 48001 && input.replyMode === 'passive') {
+      const detail = 'passive replies cannot carry menus (REPLY_MODE=passive)';
+      checks.push({ id: 'menuMessages', title: 'The account may send menu messages', status: 'skip', detail });
     } else if (errcodeOf(menu.json) === 48001) checks.push({ id: 'menuMessages', title: 'The account may send menu messages', status: 'fail', errcode: 48001, detail: `${describeWeChat(menu.json)}: the account may not send customer-service messages`, fix: 'See the kf API check.' });
     else checks.push({ id: 'menuMessages', title: 'The account may send menu messages', status: 'pass', detail: `a menu to an openid that does not exist got ${describeWeChat(menu.json).replace('WeChat answered ', '')}, not 40200 (nobody received it)` });
   }

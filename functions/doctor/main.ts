@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     callbackToken: env.WECHAT_CALLBACK_TOKEN || str(fromSecret.callbackToken),
     encodingAesKey: env.WECHAT_ENCODING_AES_KEY || str(fromSecret.encodingAesKey),
     callbackUrl: args.callbackUrl ?? (env.WECHAT_CALLBACK_URL || undefined),
+    replyMode: env.REPLY_MODE || undefined,
     deployedSecret,
   };
   const report = await runDoctor(input);

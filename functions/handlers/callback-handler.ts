@@ -13,7 +13,9 @@
  * `success` is answered, or, for a message from a user marked by `POST /handoff`, a
  * `transfer_customer_service` reply (handoff-callback.ts; kf session events update the user's human
  * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
- * 500, so WeChat's next try is processed.
+ * 500, so WeChat's next try is processed. With REPLY_MODE passive or auto, every try of a push (retries
+ * too) waits for the reply `POST /replies` gives it and answers WeChat with it (passive-wait.ts,
+ * docs/passive-replies.md).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, plainReplayKey, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
@@ -21,6 +23,7 @@ import { ConfigurationError, SignatureError, WeChatKfError } from '../core/error
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
 import type { AppContext } from './context';
 import { handoffOnPush, type HumanSessionView } from './handoff-callback';
+import { arrivePassiveTry, waitForPassiveReply } from './passive-wait';
 import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';
@@ -134,10 +137,19 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
     const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
     const answer = textAnswer(200, handoff.reply ?? 'success');
+    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts): each try of the push is
+    // registered before it is published (a reply given at once finds it) and, after the dedup, record and
+    // publish, waits for the reply POST /replies gives it. A transfer to the desk wins.
+    const passiveTry = handoff.reply ? undefined : await arrivePassiveTry(ctx, opened);
+    const passiveAnswer = async (fallback: ReturnType<typeof textAnswer>) => {
+      const passive = passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
+      return passive ? textAnswer(200, passive) : fallback;
+    };
     const key = dedupKey(message);
     if (!(await ctx.dedup.firstTime(key))) {
       ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-      return toGatewayResult(answer);
+      // Passive replies: WeChat's retry of a push waits on the same reply as its first try (docs/passive-replies.md).
+      return toGatewayResult(await passiveAnswer(answer));
     }
     try {
       const now = ctx.now();
@@ -155,6 +167,6 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
     ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
     ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
     if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
-    return toGatewayResult(answer);
+    return toGatewayResult(await passiveAnswer(answer));
   });
 }

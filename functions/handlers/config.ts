@@ -9,6 +9,7 @@ import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
 import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
+import { REPLY_MODES, type ReplyMode } from '../core/passive-reply';
 
 export type { WindowPolicy };
 
@@ -31,6 +32,59 @@ export interface AppConfig {
   textMaxBytes: number;
   /** Whether delivery records keep the message content (DELIVERY_RECORD_CONTENT=true). */
   deliveryRecordContent: boolean;
+  /** How users are answered (REPLY_MODE) and the passive replies' timing (docs/passive-replies.md). */
+  passive: PassiveConfig;
+}
+
+/** REPLY_MODE and the PASSIVE_* variables (docs/passive-replies.md). */
+export interface PassiveConfig {
+  replyMode: ReplyMode;
+  /** How long one try of a push waits for its reply (PASSIVE_WAIT_MS, default 4500). */
+  waitMs: number;
+  /** How long WeChat waits for the answer to one try before trying again (PASSIVE_TRY_MS, default 5000). */
+  tryMs: number;
+  /** What answers the last try in `passive` mode when no reply came (PASSIVE_HOLD_TEXT). */
+  holdText: string;
+  /** How long a late answer is kept for the user's next message (PASSIVE_KEEP_MS, default 30 minutes). */
+  keepMs: number;
+}
+
+/** The holding text's default: "Thinking; send anything to get the answer". */
+const DEFAULT_PASSIVE_HOLD_TEXT = '正在思考，回复任意内容获取答案';
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || value < min || value > max) {
+    throw new ConfigurationError(`${name} must be whole milliseconds from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * Reads REPLY_MODE and the PASSIVE_* variables. PASSIVE_WAIT_MS must leave WeChat time to receive the
+ * answer within its own wait (PASSIVE_TRY_MS): at most PASSIVE_TRY_MS − 100.
+ *
+ * @example
+ * ```ts
+ * passiveConfigFromEnv({ REPLY_MODE: 'auto' }); // { replyMode: 'auto', waitMs: 4500, tryMs: 5000, ... }
+ * ```
+ */
+function passiveConfigFromEnv(env: NodeJS.ProcessEnv): PassiveConfig {
+  const tryMs = whole(env, 'PASSIVE_TRY_MS', 5000, 200, 15_000);
+  const waitMs = whole(env, 'PASSIVE_WAIT_MS', Math.min(4500, tryMs - 100), 50, tryMs - 100);
+  const holdText = env.PASSIVE_HOLD_TEXT ?? DEFAULT_PASSIVE_HOLD_TEXT;
+  if (holdText.trim() === '' || Buffer.byteLength(holdText, 'utf8') > DEFAULT_TEXT_MAX_BYTES) {
+    throw new ConfigurationError(`PASSIVE_HOLD_TEXT must be a text of 1 to ${DEFAULT_TEXT_MAX_BYTES} bytes of UTF-8`);
+  }
+  return {
+    replyMode: oneOf(env, 'REPLY_MODE', REPLY_MODES, 'customer-service'),
+    waitMs,
+    tryMs,
+    holdText,
+    keepMs: whole(env, 'PASSIVE_KEEP_MS', 30 * 60_000, 1000, 7 * 86_400_000),
+  };
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -74,6 +128,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
     textMaxBytes,
     deliveryRecordContent: readFlag(env, 'DELIVERY_RECORD_CONTENT'),
+    passive: passiveConfigFromEnv(env),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   type HandoffStore,
   InboundDedup,
   MediaCache,
+  PassiveReplyStore,
   type WindowStore,
   type IdempotentRunner,
 } from '../store';
@@ -52,6 +53,8 @@ export interface AppContext {
   handoffs: HandoffStore;
   /** Uploaded media by content, reused for their 3 days (docs/media.md). */
   mediaCache: MediaCache;
+  /** Pushes waiting for a passive reply, their replies, kept answers (docs/passive-replies.md). */
+  passiveReplies: PassiveReplyStore;
   publisher: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -102,6 +105,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     mediaCache: new MediaCache({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    passiveReplies: new PassiveReplyStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     publisher: options.publisher ?? new MemoryPublisher(),
     logger: options.logger ?? createLogger(),
     metrics,

@@ -45,6 +45,11 @@ export interface LambdaFunctionSpec {
   enabledBy?: string;
   needs: FunctionNeeds;
   sizing: Sizing;
+  /**
+   * Its sizing when REPLY_MODE is passive or auto (CDK prop `replyMode`): the callback waits inside
+   * WeChat's push for the reply (docs/passive-replies.md). Absent: `sizing` in every mode.
+   */
+  sizingWithPassiveReplies?: Sizing;
 }
 
 /** Memory and timeout of a catalogue operation without its own: one WeChat call, one token refresh, one retry. */
@@ -112,6 +117,8 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
     // WeChat waits 5 s for the answer; 512 MB for a faster cold start.
     sizing: { memoryMb: 512, timeoutSeconds: 5 },
+    // With passive replies a try that is not the last holds up to ~6 s, so that WeChat tries again.
+    sizingWithPassiveReplies: { memoryMb: 512, timeoutSeconds: 10 },
   },
   {
     id: 'Interactions',

@@ -8,6 +8,7 @@ import type { DeliveryQuery } from '../core/deliveries';
 import { fetchIssuedUrl, fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
+import { replyService } from './replies-service';
 import { subscriptionsService } from './webhooks/subscriptions-api';
 import { deliveryView } from './delivery-log';
 
@@ -26,6 +27,7 @@ export function operationServices(ctx: AppContext, trace?: SendTrace): Operation
     ...ctx.client.services(trace, ctx.now),
     tokens: ctx.tokens,
     handoffs: handoffService(ctx.handoffs),
+    replies: replyService(ctx),
     // Records answered with ISO times, as every time the API answers.
     deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },
     mediaCache: ctx.mediaCache,

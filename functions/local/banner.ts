@@ -1,6 +1,6 @@
 /**
  * What `npm start` prints when it is ready: where it listens, the data folder, the send window in users'
- * words ("5 replies within 48 h"), the callback mode, the routes and, in sandbox mode, what to try.
+ * words ("5 replies within 48 h"), the reply mode, the callback mode, the routes and, in sandbox mode, what to try.
  *
  * @example
  * ```ts
@@ -15,6 +15,13 @@ const RULES_IN_WORDS = {
   seed: "the 2017 rule: replies without a count for 48 h after the user's last interaction",
 } as const;
 
+/** How users are answered, per REPLY_MODE (docs/passive-replies.md). */
+const REPLY_MODE_IN_WORDS = {
+  'customer-service': ' (custom/send; passive or auto answer inside WeChat\'s push: POST /replies)',
+  passive: ': answers go inside WeChat\'s push (POST /replies), late ones answer the user\'s next message',
+  auto: ': answers go inside WeChat\'s push (POST /replies) when in time, else by custom/send',
+} as const;
+
 /** The banner's lines. */
 export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): string[] {
   const { url, sandbox } = product;
@@ -22,6 +29,7 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
     `WeChat customer-service API listening on ${url}`,
     `  DynamoDB: ${env.DYNAMODB_ENDPOINT ?? `embedded, data in ${product.dataDir}/dynamodb`}; table ${product.context.config.tableName}`,
     `  send window (WINDOW_RULES=${product.context.config.windowRules}): ${RULES_IN_WORDS[product.context.config.windowRules]}; WINDOW_POLICY=${product.context.config.windowPolicy}`,
+    `  replies: REPLY_MODE=${product.context.config.passive.replyMode}${REPLY_MODE_IN_WORDS[product.context.config.passive.replyMode]}`,
     `  callback: ${product.callbackMode} mode (${product.callbackMode === 'plain' ? 'signed pushes, each accepted once; set WECHAT_ENCODING_AES_KEY for safe mode' : 'only encrypted pushes, checked with WECHAT_ENCODING_AES_KEY'}; WECHAT_CALLBACK_MODE); token mode ${product.context.config.tokenMode} (TOKEN_MODE)`,
     '',
     'Routes:',

@@ -58,6 +58,8 @@ export interface LocalOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** The operations to serve. Default the product's CATALOGUE. */
   catalogue?: readonly Operation[];
+  /** How long the sandbox waits for the answer to one try of a push (tests shorten it); default WeChat's 5000 ms. */
+  sandboxPushTimeoutMs?: number;
 }
 
 export interface LocalProduct {
@@ -181,6 +183,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         // Its users, kf accounts and tokens stay for the next start, as the product's table does.
         stateFile: join(dataDir, 'sandbox.json'),
         quiet: true,
+        pushTimeoutMs: options.sandboxPushTimeoutMs,
+        // SANDBOX_NO_KF_API=true: an account without the customer-service API (48001), for REPLY_MODE=passive.
+        customerServiceApi: env.SANDBOX_NO_KF_API !== 'true',
       });
       stops.push(() => sandbox!.stop());
       config.apiBaseUrl = sandbox.url;
@@ -237,6 +242,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
           apiBaseUrl: config.apiBaseUrl,
           // In sandbox mode the sandbox pushes to this server's own /callback; with WeChat, only the URL WeChat uses means anything.
           callbackUrl: env.WECHAT_CALLBACK_URL || (sandbox ? `${url}/callback` : undefined),
+          replyMode: config.passive.replyMode,
         }),
     });
     server.on('request', (req, res) => {

@@ -13,6 +13,7 @@
 import { WeChatRefusalError } from './errcodes';
 import { checkSendMedia, MEDIA_ROUTES } from './media';
 import { parseMultipart } from './multipart';
+import { isCustomerServiceApi } from './passive';
 import { sendVerdict, typingVerdict, TYPING_RULES } from './rules';
 import type { SentMessage } from './types';
 import { jsonBody, OK, type ApiContext, type ApiRequest, type Handler, type Json, type Route } from './route';
@@ -301,6 +302,8 @@ export function handleApi(ctx: ApiContext, req: ApiRequest): Json {
     const route = Object.prototype.hasOwnProperty.call(ROUTES, req.path) ? ROUTES[req.path] : undefined;
     if (!route) throw new WeChatRefusalError(40066, `the sandbox does not implement ${req.path}`);
     if (route.auth) ctx.tokens.check(req.query.access_token);
+    // An account without the customer-service API (passive.ts): WeChat refuses every call of it.
+    if (!ctx.state.customerServiceApi && isCustomerServiceApi(req.path)) throw new WeChatRefusalError(48001);
     if (!route.methods.includes(req.method)) throw new WeChatRefusalError(route.methods.includes('GET') ? 43001 : 43002);
     return route.handler(ctx, req);
   } catch (error) {

@@ -20,6 +20,7 @@
  * | DELETE /sandbox/media/{media_id} | WeChat forgets a media_id early (sends naming it get 40007) |
  * | POST /sandbox/faults, GET /sandbox/faults | inject a Fault / list pending ones |
  * | POST /sandbox/reset | clear state, counts and faults |
+ * | GET, PUT /sandbox/account | `{"customerServiceApi": false}`: an account without the customer-service API (48001; passive.ts) |
  * | POST /sandbox/tokens/invalidate, /sandbox/tokens/expire | every token → 40001 / 42001 |
  * | POST /sandbox/offline {"ms"} | WeChat unreachable: connections refused for ms, then back (after this answer) |
  * | GET, PUT, DELETE /sandbox/callback; POST /sandbox/callback/verify | the push target; echostr check |
@@ -80,6 +81,8 @@ export const CONTROL_ROUTES: readonly string[] = [
   'POST /sandbox/faults Fault',
   'GET /sandbox/faults',
   'POST /sandbox/reset',
+  'GET /sandbox/account',
+  'PUT /sandbox/account {"customerServiceApi": true | false} (false: custom/send, typing and the kf APIs answer 48001)',
   'POST /sandbox/tokens/invalidate',
   'POST /sandbox/tokens/expire',
   'POST /sandbox/offline {"ms"}',
@@ -229,6 +232,14 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, { ok: true, pending: target.state.pendingFaults() });
       case 'GET /sandbox/faults':
         return send(res, 200, { pending: target.state.pendingFaults() });
+      case 'GET /sandbox/account':
+        return send(res, 200, { customerServiceApi: target.state.customerServiceApi });
+      case 'PUT /sandbox/account': {
+        const { customerServiceApi } = parseJson(raw);
+        if (typeof customerServiceApi !== 'boolean') throw new SandboxUsageError('give {"customerServiceApi": true | false}');
+        target.state.customerServiceApi = customerServiceApi;
+        return send(res, 200, { customerServiceApi });
+      }
       case 'POST /sandbox/reset':
         target.reset();
         return send(res, 200, { ok: true });

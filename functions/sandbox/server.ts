@@ -23,6 +23,7 @@ import { parseMultipart } from './multipart';
 import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
 import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
 import { readReply } from './reply';
+import { passiveMessage } from './passive';
 import { sha1Signature } from './crypto';
 import { loadSandbox, saveSandbox } from './persist';
 import { SandboxState, validateAction, validateFault } from './state';
@@ -140,6 +141,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     this.quiet = options.quiet ?? process.env.JEST_WORKER_ID !== undefined;
     this.pushTimeoutMs = options.pushTimeoutMs ?? 5000;
     this.state = new SandboxState(this.rules, this.now);
+    if (options.customerServiceApi === false) this.state.customerServiceApi = false;
     this.feed = new SandboxFeed(this.now);
     this.stateFile = options.stateFile;
     if (this.stateFile) loadSandbox(this.stateFile, this.appId, this.state, this.tokens);
@@ -474,6 +476,13 @@ class SandboxServer implements Sandbox, ControlTarget {
       const named = typeof info?.KfAccount === 'string' && info.KfAccount !== '' ? info.KfAccount : undefined;
       desk.enqueue(openid, named);
       this.log(`transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
+    }
+    // A passive reply reaches the user like any message (passive.ts): GET /sandbox/messages lists it (the
+    // console's phone draws it from the push's result, published below).
+    const shown = reply.fields && reply.MsgType ? passiveMessage(reply.fields) : undefined;
+    if (shown) {
+      this.state.sent.push({ openid, msgtype: shown.msgtype, body: shown.body, at: this.now(), channel: 'passive' });
+      this.log(`passive reply ${shown.msgtype} → ${openid}`);
     }
     const pushed: PushResult = {
       delivered: result.delivered,

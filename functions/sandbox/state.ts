@@ -121,6 +121,8 @@ export class SandboxState {
   nextKfId = 1001;
   sent: SentMessage[] = [];
   typing: TypingEvent[] = [];
+  /** false: the account has no customer-service API (48001; passive.ts). */
+  customerServiceApi = true;
   /** The last {@link MAX_RECORDED} requests received (read through {@link requestsKept}). */
   private readonly recorded = new KeptTail<RecordedRequest>(MAX_RECORDED);
   counts = new Map<string, number>();

@@ -52,6 +52,11 @@ export interface SandboxOptions {
   /** How long a push waits for the developer's answer before trying again. Default 5000 (WeChat's 5 s). */
   pushTimeoutMs?: number;
   /**
+   * `false`: an account without the customer-service API (personal-subject or unverified): custom/send,
+   * typing and the kf APIs answer 48001; only passive replies reach users. Default true.
+   */
+  customerServiceApi?: boolean;
+  /**
    * Keep users, kf accounts, sent messages and issued tokens in this JSON file, so a restart remembers
    * them (`npm start` uses `DATA_DIR/sandbox.json`). In memory only when absent.
    */
@@ -140,10 +145,12 @@ export interface SentMessage {
   msgtype: string;
   /** `customservice.kf_account`, when given. */
   kf_account?: string;
-  /** The request body exactly as received (parsed JSON). */
+  /** The request body exactly as received (parsed JSON); a passive reply in custom/send's shape. */
   body: Record<string, unknown>;
   /** When it was accepted, by the sandbox clock (ms). */
   at: number;
+  /** `passive`: the answer to the user's push, not a custom/send. */
+  channel?: 'passive';
 }
 
 /** A typing command the sandbox accepted. */

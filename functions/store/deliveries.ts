@@ -214,7 +214,8 @@ export class DeliveryStore extends TableStore {
   }
 }
 
-const STRING_FIELDS = ['openid', 'operation', 'msgtype', 'outcome', 'reason', 'errmsg', 'errorCode', 'idempotencyKey', 'source', 'id'] as const;
+const STRING_FIELDS = ['openid', 'operation', 'msgtype', 'outcome', 'reason', 'errmsg', 'errorCode', 'idempotencyKey', 'source',
+  'channel', 'id'] as const;
 const NUMBER_FIELDS = ['at', 'errcode', 'part', 'parts', 'latencyMs'] as const;
 
 function toItem(record: DeliveryRecord): Record<string, AttributeValue> {

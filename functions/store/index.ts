@@ -25,3 +25,4 @@ export * from './subscriptions';
 export * from './webhook-ledger';
 export * from './local-queue';
 export * from './media-cache';
+export * from './passive-replies';

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { RULES_PROFILES } from '../../functions/core/limits';
 import { TOKEN_MODES } from '../../functions/core/token';
+import { REPLY_MODES } from '../../functions/core/passive-reply';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { WeChatKfStackProps } from './stack';
 import type { ApiThrottling, ThrottleLimits, WeChatCustomerServiceProps } from './wechat-customer-service';
@@ -23,6 +24,10 @@ export const CONTEXT_KEYS = {
   wechatApiBaseUrl: 'WeChat API base URL (default https://api.weixin.qq.com)',
   textMaxBytes: "the cap on a text's UTF-8 bytes, a whole number of at least 16 (default 2048; TEXT_MAX_BYTES)",
   deliveryRecordContent: 'true | false: delivery records keep the message content (default false; DELIVERY_RECORD_CONTENT)',
+  replyMode: 'customer-service | passive | auto: how users are answered (default customer-service; REPLY_MODE, docs/passive-replies.md)',
+  passiveWaitMs: 'how long one try of a push waits for its reply, ms 50-4900 (default 4500; PASSIVE_WAIT_MS)',
+  passiveHoldText: "what answers WeChat's last try in passive mode when no reply came (PASSIVE_HOLD_TEXT)",
+  passiveKeepMs: "how long a late answer is kept for the user's next message, ms (default 1800000; PASSIVE_KEEP_MS)",
   staticEgressIp: 'true | false: VPC + NAT gateway + Elastic IP for the functions that call WeChat (default false)',
   tokenVending: 'true | false: serve GET /access-token, the shared token, behind its own IAM permission (default false)',
   egressIpAllocationIds: 'comma-separated Elastic IP allocation ids to reuse (with staticEgressIp)',
@@ -125,6 +130,10 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
     wechatApiBaseUrl: str('wechatApiBaseUrl'),
     textMaxBytes: num('textMaxBytes'),
     deliveryRecordContent: bool('deliveryRecordContent'),
+    replyMode: oneOf('replyMode', REPLY_MODES),
+    passiveWaitMs: num('passiveWaitMs'),
+    passiveHoldText: str('passiveHoldText'),
+    passiveKeepMs: num('passiveKeepMs'),
     staticEgressIp: bool('staticEgressIp'),
     tokenVending: bool('tokenVending'),
     egressIpAllocationIds: list('egressIpAllocationIds'),

@@ -67,14 +67,20 @@ export function buildFunctions(
     // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
     ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
     ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
+    ...(props.replyMode !== undefined ? { REPLY_MODE: props.replyMode } : {}),
+    ...(props.passiveWaitMs !== undefined ? { PASSIVE_WAIT_MS: String(props.passiveWaitMs) } : {}),
+    ...(props.passiveHoldText !== undefined ? { PASSIVE_HOLD_TEXT: props.passiveHoldText } : {}),
+    ...(props.passiveKeepMs !== undefined ? { PASSIVE_KEEP_MS: String(props.passiveKeepMs) } : {}),
   };
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;
 
   const functions: Record<string, nodejs.NodejsFunction> = {};
   for (const spec of specs) {
-    const memorySize = spec.sizing.memoryMb;
-    const timeout = Duration.seconds(spec.sizing.timeoutSeconds);
+    const passive = props.replyMode === 'passive' || props.replyMode === 'auto';
+    const sizing = (passive ? spec.sizingWithPassiveReplies : undefined) ?? spec.sizing;
+    const memorySize = sizing.memoryMb;
+    const timeout = Duration.seconds(sizing.timeoutSeconds);
     const inVpc = Boolean(egress && spec.needs.callsWeChat);
     const logGroup = new logs.LogGroup(scope, `${spec.id}Logs`, { retention: logRetention, removalPolicy });
 

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 // The allowed values, from their one home in the functions. core.
 import { RULES_PROFILES } from '../../functions/core/limits';
 import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
+import { REPLY_MODES } from '../../functions/core/passive-reply';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -101,6 +102,23 @@ export interface WeChatCustomerServiceProps {
    */
   readonly deliveryRecordContent?: boolean;
   /**
+   * `REPLY_MODE`: how users are answered (docs/passive-replies.md). `customer-service`: custom/send only;
+   * `passive`: only inside WeChat's push (accounts without the customer-service API: 48001); `auto`:
+   * inside the push when the answer comes in time, else custom/send. In passive and auto mode each of
+   * WeChat's tries of a push keeps its callback invocation up to ~6 s, polling one table item (4 reads/s).
+   * @default 'customer-service'
+   */
+  readonly replyMode?: 'customer-service' | 'passive' | 'auto';
+  /** `PASSIVE_WAIT_MS`: how long one try of a push waits for its reply, 50 to 4900. @default 4500 */
+  readonly passiveWaitMs?: number;
+  /**
+   * `PASSIVE_HOLD_TEXT`: what answers WeChat's last try in passive mode when no reply came.
+   * @default '正在思考，回复任意内容获取答案'
+   */
+  readonly passiveHoldText?: string;
+  /** `PASSIVE_KEEP_MS`: how long a late answer is kept for the user's next message (passive mode). @default 1800000 (30 minutes) */
+  readonly passiveKeepMs?: number;
+  /**
    * Put the functions that call WeChat (`needs.callsWeChat`) in the private subnets of a VPC behind a NAT
    * gateway with an Elastic IP, so that their calls come from a fixed address to put on the official
    * account's IP whitelist (errcode 40164 otherwise). Off: no VPC at all, and WeChat sees Lambda's
@@ -192,6 +210,18 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
   if (props.textMaxBytes !== undefined && (!Number.isInteger(props.textMaxBytes) || props.textMaxBytes < MIN_TEXT_MAX_BYTES)) {
     fail(`textMaxBytes must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${props.textMaxBytes}`);
+  }
+  oneOf('replyMode', props.replyMode, REPLY_MODES);
+  const outside = (v: number, min: number, max: number) => !Number.isInteger(v) || v < min || v > max;
+  if (props.passiveWaitMs !== undefined && outside(props.passiveWaitMs, 50, 4900)) {
+    fail(`passiveWaitMs must be whole milliseconds from 50 to 4900 (WeChat waits 5000 per try), got ${props.passiveWaitMs}`);
+  }
+  if (props.passiveKeepMs !== undefined && outside(props.passiveKeepMs, 1000, 7 * 86_400_000)) {
+    fail(`passiveKeepMs must be whole milliseconds from 1000 to 604800000 (a week), got ${props.passiveKeepMs}`);
+  }
+  const holdText = props.passiveHoldText;
+  if (holdText !== undefined && (holdText.trim() === '' || Buffer.byteLength(holdText, 'utf8') > 2048)) {
+    fail('passiveHoldText must be a text of 1 to 2048 bytes of UTF-8');
   }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);

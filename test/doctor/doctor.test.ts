@@ -107,6 +107,25 @@ describe('doctor: each check against the sandbox', () => {
     expect(c.fix).toContain('enterprise');
   });
 
+  it('48001 on an account switched to no customer-service API: recommends REPLY_MODE=passive, and with it warns instead of failing', async () => {
+    // Prepare: the sandbox as a personal-subject account (48001 on the whole customer-service API)
+    const account = (on: boolean) => fetch(`${sandbox.url}/sandbox/account`, { method: 'PUT', body: JSON.stringify({ customerServiceApi: on }) });
+    await account(false);
+    try {
+      // Act
+      const plain = await runDoctor(base());
+      const passive = await runDoctor({ ...base(), replyMode: 'passive' });
+      // Assess
+      expect(check(plain, 'kfApi')).toMatchObject({ status: 'fail', errcode: 48001 });
+      expect(check(plain, 'kfApi').fix).toContain('REPLY_MODE=passive');
+      expect(check(plain, 'menuMessages')).toMatchObject({ status: 'fail', errcode: 48001 });
+      expect(check(passive, 'kfApi')).toMatchObject({ status: 'warn', errcode: 48001 });
+      expect(check(passive, 'menuMessages').status).toBe('skip');
+    } finally {
+      await account(true);
+    }
+  });
+
   it('40200: says menu messages are not allowed for this account type', async () => {
     sandbox.injectFault({ path: '/cgi-bin/message/custom/send', kind: 'errcode', errcode: 40200 });
     const report = await runDoctor(base());

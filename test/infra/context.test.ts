@@ -127,6 +127,24 @@ describe('context reaches the template', () => {
     expect(config).toMatchObject({ textMaxBytes: 1500, deliveryRecordContent: true });
   });
 
+  test('replyMode and the passive settings reach the functions as REPLY_MODE and PASSIVE_*, and give the callback time to wait inside the push', () => {
+    // Prepare
+    const passive = appTemplate({ replyMode: 'passive', passiveWaitMs: '4000', passiveHoldText: 'one moment', passiveKeepMs: '600000' });
+    const unset = appTemplate({});
+    const callbackOf = (t: ReturnType<typeof appTemplate>) => t.toJSON().Resources[functionLogicalId(t, 'Callback')].Properties;
+    // Act
+    const withPassive = callbackOf(passive);
+    const withDefaults = callbackOf(unset);
+    // Assess: the environment, and the callback's timeout (a try that is not the last holds ~6 s)
+    expect(withPassive.Environment.Variables).toMatchObject({ REPLY_MODE: 'passive', PASSIVE_WAIT_MS: '4000', PASSIVE_HOLD_TEXT: 'one moment', PASSIVE_KEEP_MS: '600000' });
+    expect(withPassive.Timeout).toBe(10);
+    expect(withDefaults.Environment.Variables.REPLY_MODE).toBeUndefined();
+    expect(withDefaults.Timeout).toBe(5);
+    // What the functions make of them: the same config as locally.
+    const config = configFromEnv({ ...withPassive.Environment.Variables, TABLE_NAME: 't' });
+    expect(config.passive).toEqual({ replyMode: 'passive', waitMs: 4000, tryMs: 5000, holdText: 'one moment', keepMs: 600000 });
+  });
+
   test('an existing secret by name: SECRET_ID is the name, the grant covers its ARN suffix', () => {
     const template = appTemplate({ secretName: 'wechat/kf' });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
@@ -183,6 +201,9 @@ describe('props the construct refuses', () => {
     [{ handlersDir: '/nonexistent' }, /handlersDir \/nonexistent does not exist/],
     [{ textMaxBytes: 15 }, /textMaxBytes must be a whole number of bytes, at least 16, got 15/],
     [{ textMaxBytes: 2048.5 }, /textMaxBytes must be a whole number of bytes/],
+    [{ replyMode: 'instant' as never }, /replyMode must be one of customer-service, passive, auto/],
+    [{ passiveWaitMs: 5000 }, /passiveWaitMs must be whole milliseconds from 50 to 4900/],
+    [{ passiveHoldText: ' ' }, /passiveHoldText must be a text of 1 to 2048 bytes/],
   ])('%o', (props, message) => {
     expect(make(props)).toThrow(message);
   });

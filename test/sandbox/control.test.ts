@@ -1,4 +1,4 @@
-import { classicToken, getJson, postJson, useSandbox, sendText, startReceiver, type Json } from './helpers';
+import { classicToken, getJson, postJson, useSandbox, sendText, startReceiver, typing, type Json } from './helpers';
 
 const USER = 'o_control_user_00000000001';
 
@@ -42,6 +42,29 @@ describe('sandbox control plane over HTTP', () => {
     expect(others.messages).toEqual([]);
     expect(counts.counts).toEqual({ '/cgi-bin/token': 1, '/cgi-bin/message/custom/send': 1 });
     expect(user).toMatchObject({ openid: USER, following: true, window: { kind: 'event', sends: 0, maxSends: 3 }, canSend: { ok: true } });
+  });
+
+  it('switches to an account without the customer-service API: 48001 on custom/send, typing and the kf APIs, tokens still issued', async () => {
+    // prepare
+    await control(`/sandbox/users/${USER}/messages`, { content: 'hi' });
+    const put = (body: unknown) => fetch(`${sandbox.url}/sandbox/account`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // act
+    const off = await put({ customerServiceApi: false });
+    const token = await classicToken(sandbox);
+    const send = await sendText(sandbox, token, USER, 'answer');
+    const typed = await typing(sandbox, token, USER, 'Typing');
+    const kfList = await getJson(`${sandbox.url}/cgi-bin/customservice/getkflist?access_token=${token}`);
+    const state = await control('/sandbox/account');
+    const bad = await put({ customerServiceApi: 'no' });
+    await put({ customerServiceApi: true });
+    const sendAgain = await sendText(sandbox, token, USER, 'answer');
+    // assess
+    expect(off.status).toBe(200);
+    expect([send.errcode, typed.errcode, kfList.errcode]).toEqual([48001, 48001, 48001]);
+    expect(state).toEqual({ customerServiceApi: false });
+    expect(bad.status).toBe(400);
+    expect(sendAgain.errcode).toBe(0);
+    expect(sandbox.messages(USER)).toHaveLength(1);
   });
 
   it('injects a fault', async () => {

@@ -156,6 +156,6 @@ describe('parseDeliveryQuery', () => {
     // assess
     expect(error).toBeInstanceOf(ValidationError);
     expect(error!.issues.map((i) => i.field).sort()).toEqual(['extra', 'limit', 'openid', 'outcome', 'since']);
-    expect(error!.message).toContain('outcome: must be one of sent, refused_by_window, refused_by_wechat, unreachable, failed');
+    expect(error!.message).toContain('outcome: must be one of sent, refused_by_window, refused_by_wechat, unreachable, expired, failed');
   });
 });

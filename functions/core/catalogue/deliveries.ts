@@ -26,6 +26,7 @@ const FIELDS: readonly FieldSpec[] = [
       { value: 'refused_by_window', name: 'Refused by the Send Window' },
       { value: 'refused_by_wechat', name: 'Refused by WeChat' },
       { value: 'unreachable', name: 'WeChat Unreachable' },
+      { value: 'expired', name: 'Kept Passive Answer Expired' },
     ],
   },
   { name: 'limit', displayName: 'Limit', type: 'number', default: 100, description: 'At most this many records (1-1000); the answer\'s next continues', rules: ['1 to 1000'] },

@@ -25,6 +25,7 @@ import { KF_AGENT_OPERATIONS } from './kf-agents';
 import { KF_SESSION_OPERATIONS } from './kf-sessions';
 import { CHAT_RECORD_OPERATIONS } from './chat-records';
 import { HANDOFF_OPERATIONS } from './handoff';
+import { REPLY_OPERATIONS } from './replies';
 import { WECHAT_API_OPERATIONS } from './wechat-api';
 
 export * from './types';
@@ -42,6 +43,7 @@ export * from './run';
 export const CATALOGUE: readonly Operation[] = [
   ...KF_ACCOUNT_OPERATIONS,
   ...MESSAGE_OPERATIONS,
+  ...REPLY_OPERATIONS,
   ...TYPING_OPERATIONS,
   ...KF_AGENT_OPERATIONS,
   ...KF_SESSION_OPERATIONS,

@@ -4,6 +4,7 @@
  * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
  */
 import type { HandoffService } from '../handoff';
+import type { ReplyService } from '../passive-reply';
 import type { DeliveryPage, DeliveryQuery } from '../deliveries';
 import type { RulesProfile } from '../limits';
 import type { SubscriptionsService } from '../webhooks/service';
@@ -257,6 +258,8 @@ export interface OperationServices {
   now(): number;
   /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
   handoffs?: HandoffService;
+  /** Passive replies (`POST /replies`): the product's table; absent in n8n's direct mode. */
+  replies?: ReplyService;
   /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
   subscriptions?: SubscriptionsService;
   /**
