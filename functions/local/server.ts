@@ -87,7 +87,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /** The on/off variables of the local product (docs/configuration.md). */
-const LOCAL_FLAGS = ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'] as const;
+const LOCAL_FLAGS = ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE', 'SANDBOX_NO_KF_API'] as const;
 
 /**
  * Checks the variables only the local server reads, naming each variable (not an internal option) and
@@ -185,7 +185,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         quiet: true,
         pushTimeoutMs: options.sandboxPushTimeoutMs,
         // SANDBOX_NO_KF_API=true: an account without the customer-service API (48001), for REPLY_MODE=passive.
-        customerServiceApi: env.SANDBOX_NO_KF_API !== 'true',
+        customerServiceApi: !readFlag(env, 'SANDBOX_NO_KF_API'),
       });
       stops.push(() => sandbox!.stop());
       config.apiBaseUrl = sandbox.url;
