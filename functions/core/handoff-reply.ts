@@ -10,7 +10,7 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { buildPassiveReply, encryptReply, type InboundMessage, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
+import { buildPassiveReply, encryptReply, type InboundMessage, type PassiveReply, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
 import { ValidationError } from './errors';
 
 /** What {@link transferReply} answers. */
@@ -35,13 +35,30 @@ export interface TransferReplyOptions {
  * ```
  */
 export function transferReply(push: { message: InboundMessage; mode: PushMode; format: PushFormat }, options: TransferReplyOptions): string {
-  const createTime = Math.floor(options.now / 1000);
   const trans = options.kfAccount ? { TransInfo: { KfAccount: options.kfAccount } } : {};
+  return passiveReplyTo(push, { MsgType: 'transfer_customer_service', ...trans }, options);
+}
+
+/**
+ * Any passive reply to a push (a transfer, or the out-of-hours text of keyword handoff): addressed back to
+ * the user, in the push's format, encrypted when the push was.
+ *
+ * @example
+ * ```ts
+ * passiveReplyTo(opened, { MsgType: 'text', Content: 'We are closed until 9:00.' }, { crypto, now: Date.now() });
+ * ```
+ */
+export function passiveReplyTo(
+  push: { message: InboundMessage; mode: PushMode; format: PushFormat },
+  fields: PassiveReply,
+  options: { crypto?: WeChatCrypto; now: number },
+): string {
+  const createTime = Math.floor(options.now / 1000);
   const { message, format } = push;
   const plain =
     format === 'json'
-      ? JSON.stringify({ ToUserName: message.FromUserName, FromUserName: message.ToUserName, CreateTime: createTime, MsgType: 'transfer_customer_service', ...trans })
-      : buildPassiveReply(message, { MsgType: 'transfer_customer_service', ...trans }, createTime);
+      ? JSON.stringify({ ToUserName: message.FromUserName, FromUserName: message.ToUserName, CreateTime: createTime, ...fields })
+      : buildPassiveReply(message, fields, createTime);
   if (push.mode === 'plain') return plain;
   if (!options.crypto) {
     if (push.mode === 'safe') throw new ValidationError([{ field: 'encodingAesKey', rule: 'a safe-mode push can only be answered encrypted' }]);

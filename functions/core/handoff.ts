@@ -13,6 +13,7 @@
  * ```
  */
 import * as z from 'zod/mini';
+import type { HumanSessionView } from './inbound/handoff-state';
 import { limitsFor } from './limits';
 import { parseOrThrow, requiredObject, requiredString, typeName } from './validation';
 
@@ -65,11 +66,8 @@ export function parseHandoffInput(input: unknown): HandoffInput {
   return { openid: parsed.openid, ...(parsed.kf_account ? { kf_account: parsed.kf_account } : {}), ttl: parsed.ttl ?? HANDOFF_TTL_DEFAULT_SECONDS };
 }
 
-/** A human session as the product reports it: `since` in ISO 8601. */
-export interface HumanSessionView {
-  kf_account: string;
-  since: string;
-}
+/** A human session as the product reports it: `since` in ISO 8601 (the one handoff rule: ./inbound/handoff-state.ts). */
+export type { HumanSessionView };
 
 /**
  * Where marks are kept: the product's table (functions/store/handoff.ts, through the handlers), or in n8n's

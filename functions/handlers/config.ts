@@ -7,6 +7,7 @@ import { ConfigurationError } from '../core/errors';
 import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
+import { parseHandoffKeywords, type HandoffKeywordRule } from '../core/inbound/handoff-keywords';
 import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
 
 export type { WindowPolicy };
@@ -30,6 +31,34 @@ export interface AppConfig {
   textMaxBytes: number;
   /** Whether delivery records keep the message content (DELIVERY_RECORD_CONTENT=true). */
   deliveryRecordContent: boolean;
+  /** Keyword handoff (HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT; docs/handoff.md). */
+  handoff: HandoffConfig;
+  /** Whether a send that does not say `aiGenerated` is labelled as AI-generated (AI_LABEL_DEFAULT; docs/ai-label.md). */
+  aiLabelDefault: boolean;
+}
+
+/** Keyword handoff as configured. */
+export interface HandoffConfig {
+  keywords: HandoffKeywordRule[];
+  /** `reply`: with no agent online, a keyword is answered with `offlineText`; `queue`: transferred anyway. */
+  whenOffline: 'queue' | 'reply';
+  offlineText?: string;
+}
+
+/** The longest out-of-hours text, in bytes of UTF-8: WeChat's limit of a passive text reply. */
+export const HANDOFF_OFFLINE_TEXT_MAX_BYTES = 2048;
+
+function handoffConfig(env: NodeJS.ProcessEnv): HandoffConfig {
+  const keywords = parseHandoffKeywords(env.HANDOFF_KEYWORDS);
+  const whenOffline = oneOf(env, 'HANDOFF_WHEN_OFFLINE', ['queue', 'reply'] as const, 'queue');
+  const offlineText = env.HANDOFF_OFFLINE_TEXT?.trim() || undefined;
+  if (whenOffline === 'reply' && !offlineText) {
+    throw new ConfigurationError('HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT: the text a user gets when they ask for a human and no agent is online');
+  }
+  if (offlineText && Buffer.byteLength(offlineText, 'utf8') > HANDOFF_OFFLINE_TEXT_MAX_BYTES) {
+    throw new ConfigurationError(`HANDOFF_OFFLINE_TEXT must be at most ${HANDOFF_OFFLINE_TEXT_MAX_BYTES} bytes of UTF-8 (a passive text reply)`);
+  }
+  return { keywords, whenOffline, ...(whenOffline === 'reply' ? { offlineText } : {}) };
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -73,6 +102,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
     textMaxBytes,
     deliveryRecordContent: oneOf(env, 'DELIVERY_RECORD_CONTENT', ['true', 'false'] as const, 'false') === 'true',
+    handoff: handoffConfig(env),
+    aiLabelDefault: oneOf(env, 'AI_LABEL_DEFAULT', ['true', 'false'] as const, 'false') === 'true',
   };
 }
 
