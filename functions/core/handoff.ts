@@ -14,6 +14,7 @@
  */
 import * as z from 'zod/mini';
 import type { HumanSessionView } from './inbound/handoff-state';
+import { WeChatKfError } from './errors';
 import { limitsFor } from './limits';
 import { parseOrThrow, requiredObject, requiredString, typeName } from './validation';
 
@@ -78,4 +79,20 @@ export interface HandoffService {
   mark(openid: string, options: { kfAccount?: string; ttlMs: number }): Promise<{ until: number; humanSession: HumanSessionView | null }>;
   /** Clears the mark; answers whether one was in force. */
   clear(openid: string): Promise<boolean>;
+  /** The user's mark while in force (`until`, `markedAt` in ms, the kf account), and human session. */
+  read(openid: string): Promise<{ mark?: { kf_account?: string; markedAt: number; until: number }; humanSession: HumanSessionView | null }>;
+}
+
+/**
+ * No mark is in force for the user: `GET /handoff/{openid}` answers 404.
+ *
+ * @example
+ * ```ts
+ * throw new HandoffNotFoundError('OPENID'); // 404 HANDOFF_NOT_FOUND
+ * ```
+ */
+export class HandoffNotFoundError extends WeChatKfError {
+  constructor(openid: string) {
+    super('HANDOFF_NOT_FOUND', 404, `no handoff mark is in force for ${JSON.stringify(openid)}: POST /handoff sets one, a keyword (HANDOFF_KEYWORDS) too`);
+  }
 }

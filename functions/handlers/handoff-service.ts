@@ -21,5 +21,9 @@ export function handoffService(store: HandoffStore): HandoffService {
       return { until: state.mark?.until ?? 0, humanSession: humanSessionView(state.humanSession) };
     },
     clear: (openid) => store.clear(openid),
+    async read(openid) {
+      const state = await store.read(openid);
+      return { ...(state.mark ? { mark: state.mark } : {}), humanSession: humanSessionView(state.humanSession) };
+    },
   };
 }

@@ -153,5 +153,9 @@ export function staticDataHandoffs(data: IDataObject): HandoffService {
 			return { until: state.mark?.until ?? Date.now() + options.ttlMs, humanSession: humanSessionView(state.humanSession) };
 		},
 		clear: (openid) => port.clear(openid),
+		async read(openid) {
+			const state = await port.read(openid);
+			return { ...(state.mark ? { mark: state.mark } : {}), humanSession: humanSessionView(state.humanSession) };
+		},
 	};
 }
