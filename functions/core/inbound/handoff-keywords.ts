@@ -10,7 +10,7 @@
  *
  * Regexes come from configuration but run on every text a user writes, so they are held to what cannot
  * backtrack without end: at most {@link MAX_REGEX_CHARS} characters, no back-references or lookbehind, and
- * no quantified group that itself holds a quantifier or an alternation (`(a+)+`, `(a|aa)*`, the shapes of
+ * no group repeated without bound that itself holds a quantifier or an alternation (`(a+)+`, `(a|aa)*`, the shapes of
  * catastrophic backtracking); and the text tested is at most {@link MAX_TESTED_CHARS} characters (WeChat's
  * text limit is 2048 bytes). A rule that breaks one of these is refused at startup, naming it.
  *
@@ -66,7 +66,7 @@ function refuse(rule: string, why: string): never {
 
 /**
  * Whether a regex source has a shape that can backtrack without end: a back-reference, a lookbehind, or a
- * group quantified with `*`, `+` or `{n,}` / `{n,m}` that holds a quantifier or an alternation.
+ * group repeated without bound (`*`, `+`, `{n,}`) that holds a quantifier or an alternation.
  */
 export function unsafeRegexReason(source: string): string | undefined {
   if (source.length > MAX_REGEX_CHARS) return `is longer than ${MAX_REGEX_CHARS} characters`;
@@ -90,7 +90,7 @@ export function unsafeRegexReason(source: string): string | undefined {
       const start = open.pop();
       if (start === undefined) continue;
       const after = source.slice(i + 1);
-      if (!/^(\*|\+|\{\d+,\d*\})/.test(after)) continue;
+      if (!/^(\*|\+|\{\d+,\})/.test(after)) continue;
       const inner = source.slice(start + 1, i).replace(/\\./g, '').replace(/\[[^\]]*\]/g, 'x');
       if (/[*+?|]|\{\d+,?\d*\}/.test(inner.replace(/^\?:/, ''))) {
         return 'repeats a group that itself repeats or alternates (like (a+)+ or (a|aa)*), which may backtrack without end';
