@@ -90,7 +90,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const transport = options.transport ?? new NodeHttpTransport();
   const metrics = options.metrics ?? createMetrics();
   const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
-  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules, textMaxBytes: config.textMaxBytes } });
+  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules, textMaxBytes: config.textMaxBytes, aiLabelDefault: config.aiLabelDefault } });
   return {
     config,
     secrets,
