@@ -48,7 +48,16 @@ export interface HandoffConfig {
 /** The longest out-of-hours text, in bytes of UTF-8: WeChat's limit of a passive text reply. */
 export const HANDOFF_OFFLINE_TEXT_MAX_BYTES = 2048;
 
-function handoffConfig(env: NodeJS.ProcessEnv): HandoffConfig {
+/**
+ * Reads keyword handoff's variables (also called by the CDK construct, so that a wrong rule fails the synth).
+ *
+ * @throws {ConfigurationError} naming the variable (and the rule) that is wrong.
+ * @example
+ * ```ts
+ * handoffConfig({ HANDOFF_KEYWORDS: '转人工=agent1@wx' }).keywords[0].kfAccount; // 'agent1@wx'
+ * ```
+ */
+export function handoffConfig(env: NodeJS.ProcessEnv): HandoffConfig {
   const keywords = parseHandoffKeywords(env.HANDOFF_KEYWORDS);
   const whenOffline = oneOf(env, 'HANDOFF_WHEN_OFFLINE', ['queue', 'reply'] as const, 'queue');
   const offlineText = env.HANDOFF_OFFLINE_TEXT?.trim() || undefined;

@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { handoffConfig } from '../../functions/handlers/config';
 import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
@@ -67,7 +68,16 @@ export function buildFunctions(
     // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
     ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
     ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
+    ...(props.handoffKeywords !== undefined ? { HANDOFF_KEYWORDS: props.handoffKeywords } : {}),
+    ...(props.handoffWhenOffline !== undefined ? { HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline } : {}),
+    ...(props.handoffOfflineText !== undefined ? { HANDOFF_OFFLINE_TEXT: props.handoffOfflineText } : {}),
+    ...(props.aiLabelDefault !== undefined ? { AI_LABEL_DEFAULT: String(props.aiLabelDefault) } : {}),
   };
+  // Keyword handoff and the AI label are read by the functions at startup: a wrong rule fails the synth
+  // here, naming it, instead of every function's first invocation.
+  if (props.handoffKeywords !== undefined || props.handoffWhenOffline !== undefined) {
+    handoffConfig({ HANDOFF_KEYWORDS: props.handoffKeywords, HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline, HANDOFF_OFFLINE_TEXT: props.handoffOfflineText });
+  }
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;
 
