@@ -75,6 +75,11 @@ function stateOf(e: Entry | undefined, now: number): OrderedHandoffState {
 	};
 }
 
+/** The state without the store's event order. */
+function withoutOrder(state: OrderedHandoffState): HandoffState {
+	return { ...(state.mark ? { mark: state.mark } : {}), humanSession: state.humanSession };
+}
+
 function write(all: Record<string, Entry>, openid: string, state: OrderedHandoffState): void {
 	const e: Entry = { order: state.order };
 	if (state.mark) Object.assign(e, { markUntil: state.mark.until, markAt: state.mark.markedAt, ...(state.mark.kf_account ? { markKf: state.mark.kf_account } : {}) });
@@ -89,18 +94,14 @@ function write(all: Record<string, Entry>, openid: string, state: OrderedHandoff
  */
 export function staticDataHandoffPort(data: IDataObject, now: () => number = Date.now): HandoffPort & { clear(openid: string): Promise<boolean> } {
 	return {
-		read: async (openid) => {
-			const { order: _order, ...state } = stateOf(entries(data)[openid], now());
-			return state as HandoffState;
-		},
+		read: async (openid) => withoutOrder(stateOf(entries(data)[openid], now())),
 		async recordSession(openid, event, kfAccount, at) {
 			const all = entries(data);
 			const t = now();
 			prune(all, t);
 			const next = applySessionEvent(stateOf(all[openid], t), event, kfAccount, at, t);
 			write(all, openid, next);
-			const { order: _order, ...state } = next;
-			return state;
+			return withoutOrder(next);
 		},
 		async mark(openid, options) {
 			const all = entries(data);
@@ -109,8 +110,7 @@ export function staticDataHandoffPort(data: IDataObject, now: () => number = Dat
 			const current = stateOf(all[openid], t);
 			const next = { ...current, mark: { ...(options.kfAccount ? { kf_account: options.kfAccount } : {}), markedAt: t, until: t + options.ttlMs } };
 			write(all, openid, next);
-			const { order: _order, ...state } = next;
-			return state;
+			return withoutOrder(next);
 		},
 		async clear(openid) {
 			const all = entries(data);
