@@ -369,6 +369,24 @@ describeBrowser('the console in Chromium', () => {
     await page.close();
   });
 
+  it('draws 内容由第三方AI生成 under a message sent with the AI label, as WeChat does, and not under others', async () => {
+    // Prepare: the user wrote in; the flow answers once labelled, once not
+    await product.sandbox!.simulateUser('oAiLabel', { type: 'text', content: 'anyone?' });
+    const page = await newPage();
+    await openConsole(page, '?user=oAiLabel');
+    // Act
+    expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A model wrote this.' }, aiGenerated: true })).status).toBe(200);
+    expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A person wrote this.' } })).status).toBe(200);
+    // Assess
+    const labelled = page.locator('.row.them', { hasText: 'A model wrote this.' });
+    const plain = page.locator('.row.them', { hasText: 'A person wrote this.' });
+    await plain.waitFor();
+    await expect(labelled.locator('.ai-label').innerText()).resolves.toBe('内容由第三方AI生成');
+    await expect(plain.locator('.ai-label').count()).resolves.toBe(0);
+    await page.screenshot({ path: screenshotPath('console-ai-label.png') });
+    await page.close();
+  });
+
   it('fits a phone: one column, no sideways scrolling, the message box in reach', async () => {
     // Prepare
     const page = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
