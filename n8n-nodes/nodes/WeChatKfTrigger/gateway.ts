@@ -20,8 +20,8 @@ import type { InboundMessage } from '../../../functions/core/callback';
  */
 
 export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
-/** What the trigger subscribes to by default: users' messages and events. */
-export const GATEWAY_EVENTS = ['message.*', 'event.*'];
+/** What the trigger subscribes to by default: users' messages and events, and keyword handoffs (docs/handoff.md). */
+export const GATEWAY_EVENTS = ['message.*', 'event.*', 'handoff.*'];
 
 /** The event of a send that failed (refused by the window or WeChat, or WeChat unreachable): docs/deliveries.md. */
 export const FAILED_DELIVERY_EVENT = 'delivery.failed';
@@ -34,7 +34,7 @@ export type StartOn = 'messages' | 'failedDeliveries' | 'both';
  *
  * @example
  * ```ts
- * gatewayEvents('both'); // ['message.*', 'event.*', 'delivery.failed']
+ * gatewayEvents('both'); // ['message.*', 'event.*', 'handoff.*', 'delivery.failed']
  * ```
  */
 export function gatewayEvents(startOn: StartOn): string[] {
