@@ -42,7 +42,9 @@ function checkAiMsgContext(value: unknown): AiMsgContext | undefined {
   }
   const isAi = (value as AiMsgContext).is_ai_msg;
   if (isAi !== undefined && isAi !== 0 && isAi !== 1) {
-    throw new ValidationError([{ field: 'aimsgcontext.is_ai_msg', rule: `must be 0 or 1 (1: WeChat shows 内容由第三方AI生成), got ${JSON.stringify(isAi)}` }]);
+    throw new ValidationError([
+      { field: 'aimsgcontext.is_ai_msg', rule: `must be 0 or 1 (1: WeChat shows 内容由第三方AI生成), got ${JSON.stringify(isAi)}` },
+    ]);
   }
   return value as AiMsgContext;
 }
@@ -54,7 +56,10 @@ function checkAiMsgContext(value: unknown): AiMsgContext | undefined {
  * @param labelDefault AI_LABEL_DEFAULT: whether a send that does not say `aiGenerated` is labelled.
  * @throws {ValidationError} for an `aiGenerated` that is not a boolean, or an `aimsgcontext` WeChat would refuse.
  */
-export function applyAiLabel<T extends Record<string, unknown>>(input: T, labelDefault = false): Omit<T, 'aiGenerated'> & { aimsgcontext?: AiMsgContext } {
+export function applyAiLabel<T extends Record<string, unknown>>(
+  input: T,
+  labelDefault = false,
+): Omit<T, 'aiGenerated'> & { aimsgcontext?: AiMsgContext } {
   const asked = parseAiGenerated(input.aiGenerated);
   const given = checkAiMsgContext(input.aimsgcontext);
   const label = asked ?? (given?.is_ai_msg === undefined ? labelDefault : undefined);

@@ -10,7 +10,15 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { buildPassiveReply, encryptReply, type InboundMessage, type PassiveReply, type PushFormat, type PushMode, type WeChatCrypto } from './callback';
+import {
+  buildPassiveReply,
+  encryptReply,
+  type InboundMessage,
+  type PassiveReply,
+  type PushFormat,
+  type PushMode,
+  type WeChatCrypto,
+} from './callback';
 import { ValidationError } from './errors';
 
 /** What {@link transferReply} answers. */

@@ -93,6 +93,7 @@ export interface HandoffService {
  */
 export class HandoffNotFoundError extends WeChatKfError {
   constructor(openid: string) {
-    super('HANDOFF_NOT_FOUND', 404, `no handoff mark is in force for ${JSON.stringify(openid)}: POST /handoff sets one, a keyword (HANDOFF_KEYWORDS) too`);
+    const why = `no handoff mark is in force for ${JSON.stringify(openid)}: POST /handoff sets one, a keyword (HANDOFF_KEYWORDS) too`;
+    super('HANDOFF_NOT_FOUND', 404, why);
   }
 }

@@ -21,6 +21,12 @@ export interface BehaviourSettings {
   AI_LABEL_DEFAULT?: string;
 }
 
+/** The variables of {@link BehaviourSettings} from an environment. */
+export function behaviourSettingsOf(env: NodeJS.ProcessEnv): BehaviourSettings {
+  const { HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT, AI_LABEL_DEFAULT } = env;
+  return { HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT, AI_LABEL_DEFAULT };
+}
+
 /** The keyword handoff and AI label checks. */
 export function behaviourChecks(settings: BehaviourSettings): DoctorCheck[] {
   return [keywordCheck(settings), aiLabelCheck(settings.AI_LABEL_DEFAULT)];
@@ -38,7 +44,12 @@ function keywordCheck(settings: BehaviourSettings): DoctorCheck {
     const n = config.keywords.length;
     return { ...base, status: 'pass', detail: `${n} rule${n === 1 ? '' : 's'}: ${describeHandoffKeywords(config.keywords)}; ${offline}` };
   } catch (error) {
-    return { ...base, status: 'fail', detail: (error as Error).message, fix: 'Correct the variable (docs/handoff.md, "Keyword handoff"): the product refuses to start with it.' };
+    return {
+      ...base,
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: 'Correct the variable (docs/handoff.md, "Keyword handoff"): the product refuses to start with it.',
+    };
   }
 }
 
@@ -47,6 +58,12 @@ function aiLabelCheck(value: string | undefined): DoctorCheck {
   if (value === undefined || value === '' || value === 'false') {
     return { ...base, status: 'pass', detail: 'off: only sends with "aiGenerated": true carry 内容由第三方AI生成' };
   }
-  if (value === 'true') return { ...base, status: 'pass', detail: 'on: every send carries 内容由第三方AI生成 unless it says "aiGenerated": false' };
-  return { ...base, status: 'fail', detail: `AI_LABEL_DEFAULT must be true or false, got ${JSON.stringify(value)}`, fix: 'Set AI_LABEL_DEFAULT to true or false (docs/ai-label.md).' };
+  if (value === 'true')
+    return { ...base, status: 'pass', detail: 'on: every send carries 内容由第三方AI生成 unless it says "aiGenerated": false' };
+  return {
+    ...base,
+    status: 'fail',
+    detail: `AI_LABEL_DEFAULT must be true or false, got ${JSON.stringify(value)}`,
+    fix: 'Set AI_LABEL_DEFAULT to true or false (docs/ai-label.md).',
+  };
 }

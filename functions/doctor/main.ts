@@ -13,6 +13,7 @@
  * npm run doctor -- --secret-id arn:aws:secretsmanager:…   # the deployed stack's configuration
  * ```
  */
+import { behaviourSettingsOf } from './behaviour-checks';
 import { formatReport, runDoctor, type DoctorInput } from './checks';
 
 function flag(args: string[], name: string): string | undefined {
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     encodingAesKey: env.WECHAT_ENCODING_AES_KEY || str(fromSecret.encodingAesKey),
     callbackUrl: flag(args, '--callback-url') ?? (env.WECHAT_CALLBACK_URL || undefined),
     deployedSecret,
-    behaviour: { HANDOFF_KEYWORDS: env.HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE: env.HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT: env.HANDOFF_OFFLINE_TEXT, AI_LABEL_DEFAULT: env.AI_LABEL_DEFAULT },
+    behaviour: behaviourSettingsOf(env),
   };
   const report = await runDoctor(input);
   if (args.includes('--json')) console.log(JSON.stringify(report, null, 2));

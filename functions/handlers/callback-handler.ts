@@ -15,7 +15,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { openPush, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto } from '../core/callback';
 import { WeChatKfError } from '../core/errors';
-import { cachedAgentsOnline, inboundDetailType, inboundEvent, runPushPipeline, type CallbackPorts, type PipelineSteps } from '../core/inbound';
+import {
+  cachedAgentsOnline,
+  inboundDetailType,
+  inboundEvent,
+  runPushPipeline,
+  type CallbackPorts,
+  type PipelineSteps,
+} from '../core/inbound';
 import type { AppContext } from './context';
 import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
@@ -59,7 +66,8 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
     agentsOnline ??= cachedAgentsOnline(
       () => ctx.client.call('listOnlineKfAccounts', {}),
       ctx.now,
-      (error) => ctx.logger.warn('getonlinekflist failed: keyword handoff transfers as if an agent were online', { error: (error as Error).message }),
+      (error) =>
+        ctx.logger.warn('getonlinekflist failed: keyword handoff transfers as if an agent were online', { error: (error as Error).message }),
     );
     return {
       replay: { claim: (mark, holder, ttl) => ctx.dedup.claim(mark, holder, ttl), forget: (mark) => ctx.dedup.forget(mark) },
@@ -98,7 +106,14 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
       callbackMode,
     });
     const outcome = await runPushPipeline(
-      { opened, query: request.query, crypto: cryptoFor(ctx), appId: ctx.secrets.appId, now: ctx.now(), replayTtlSeconds: replayTtlSeconds(ctx.config.callbackMaxSkewSeconds) },
+      {
+        opened,
+        query: request.query,
+        crypto: cryptoFor(ctx),
+        appId: ctx.secrets.appId,
+        now: ctx.now(),
+        replayTtlSeconds: replayTtlSeconds(ctx.config.callbackMaxSkewSeconds),
+      },
       portsFor(ctx),
       { keywords: ctx.config.handoff.keywords, offlineText: ctx.config.handoff.offlineText },
       steps,
@@ -111,7 +126,8 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
     ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
     const { message, mode } = opened;
     const keyword = outcome.keyword ? { keyword: outcome.keyword.rule, ...(outcome.unavailable ? { unavailable: true } : {}) } : {};
-    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(outcome.transferred ? { transferred: true } : {}), ...keyword });
+    const transferred = outcome.transferred ? { transferred: true } : {};
+    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...transferred, ...keyword });
     if (outcome.transferred) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
     return toGatewayResult(answer);
   });

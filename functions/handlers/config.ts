@@ -62,10 +62,13 @@ export function handoffConfig(env: NodeJS.ProcessEnv): HandoffConfig {
   const whenOffline = oneOf(env, 'HANDOFF_WHEN_OFFLINE', ['queue', 'reply'] as const, 'queue');
   const offlineText = env.HANDOFF_OFFLINE_TEXT?.trim() || undefined;
   if (whenOffline === 'reply' && !offlineText) {
-    throw new ConfigurationError('HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT: the text a user gets when they ask for a human and no agent is online');
+    throw new ConfigurationError(
+      'HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT: the text a user gets when they ask for a human and no agent is online',
+    );
   }
   if (offlineText && Buffer.byteLength(offlineText, 'utf8') > HANDOFF_OFFLINE_TEXT_MAX_BYTES) {
-    throw new ConfigurationError(`HANDOFF_OFFLINE_TEXT must be at most ${HANDOFF_OFFLINE_TEXT_MAX_BYTES} bytes of UTF-8 (a passive text reply)`);
+    const max = HANDOFF_OFFLINE_TEXT_MAX_BYTES;
+    throw new ConfigurationError(`HANDOFF_OFFLINE_TEXT must be at most ${max} bytes of UTF-8 (a passive text reply)`);
   }
   return { keywords, whenOffline, ...(whenOffline === 'reply' ? { offlineText } : {}) };
 }

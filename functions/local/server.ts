@@ -30,6 +30,7 @@ import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from 
 import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
+import { behaviourSettingsOf } from '../doctor/behaviour-checks';
 import { runDoctor } from '../doctor/checks';
 import { resolveCallbackMode, type CallbackMode } from '../core/callback';
 import { setLogLocation } from '../handlers/http';
@@ -224,7 +225,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
           apiBaseUrl: config.apiBaseUrl,
           // In sandbox mode the sandbox pushes to this server's own /callback; with WeChat, only the URL WeChat uses means anything.
           callbackUrl: env.WECHAT_CALLBACK_URL || (sandbox ? `${url}/callback` : undefined),
-          behaviour: { HANDOFF_KEYWORDS: env.HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE: env.HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT: env.HANDOFF_OFFLINE_TEXT, AI_LABEL_DEFAULT: env.AI_LABEL_DEFAULT },
+          behaviour: behaviourSettingsOf(env),
         }),
     });
     server.on('request', (req, res) => {

@@ -230,7 +230,9 @@ const customSend: Handler = (ctx, req) => {
   let aiLabel = false;
   if (body.aimsgcontext !== undefined) {
     const ai = body.aimsgcontext;
-    if (!ai || typeof ai !== 'object' || Array.isArray(ai)) throw new WeChatRefusalError(40035, 'aimsgcontext must be an object {"is_ai_msg": 0 or 1}');
+    if (!ai || typeof ai !== 'object' || Array.isArray(ai)) {
+      throw new WeChatRefusalError(40035, 'aimsgcontext must be an object {"is_ai_msg": 0 or 1}');
+    }
     const isAi = (ai as Json).is_ai_msg;
     if (isAi !== undefined && isAi !== 0 && isAi !== 1) throw new WeChatRefusalError(40035, 'aimsgcontext.is_ai_msg must be 0 or 1');
     aiLabel = isAi === 1;
@@ -251,7 +253,8 @@ const customSend: Handler = (ctx, req) => {
   if (user.window) user.window.sends++;
   user.lastExchangeAt = now;
   user.typingUntil = undefined;
-  const message: SentMessage = { openid: user.openid, msgtype, ...(kfAccount !== undefined ? { kf_account: kfAccount } : {}), ...(aiLabel ? { aiLabel } : {}), body, at: now };
+  const sender = kfAccount !== undefined ? { kf_account: kfAccount } : {};
+  const message: SentMessage = { openid: user.openid, msgtype, ...sender, ...(aiLabel ? { aiLabel } : {}), body, at: now };
   ctx.state.sent.push(message);
   const desk = deskOf(ctx.state);
   const content = msgtype === 'text' ? (body.text as Json).content : undefined;

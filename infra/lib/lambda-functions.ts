@@ -76,7 +76,8 @@ export function buildFunctions(
   // Keyword handoff and the AI label are read by the functions at startup: a wrong rule fails the synth
   // here, naming it, instead of every function's first invocation.
   if (props.handoffKeywords !== undefined || props.handoffWhenOffline !== undefined) {
-    handoffConfig({ HANDOFF_KEYWORDS: props.handoffKeywords, HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline, HANDOFF_OFFLINE_TEXT: props.handoffOfflineText });
+    const { handoffKeywords, handoffWhenOffline, handoffOfflineText } = props;
+    handoffConfig({ HANDOFF_KEYWORDS: handoffKeywords, HANDOFF_WHEN_OFFLINE: handoffWhenOffline, HANDOFF_OFFLINE_TEXT: handoffOfflineText });
   }
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;

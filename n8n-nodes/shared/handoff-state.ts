@@ -82,7 +82,12 @@ function withoutOrder(state: OrderedHandoffState): HandoffState {
 
 function write(all: Record<string, Entry>, openid: string, state: OrderedHandoffState): void {
 	const e: Entry = { order: state.order };
-	if (state.mark) Object.assign(e, { markUntil: state.mark.until, markAt: state.mark.markedAt, ...(state.mark.kf_account ? { markKf: state.mark.kf_account } : {}) });
+	if (state.mark)
+		Object.assign(e, {
+			markUntil: state.mark.until,
+			markAt: state.mark.markedAt,
+			...(state.mark.kf_account ? { markKf: state.mark.kf_account } : {}),
+		});
 	if (state.humanSession) Object.assign(e, { humanKf: state.humanSession.kf_account, humanSince: state.humanSession.since });
 	all[openid] = e;
 }
@@ -92,7 +97,10 @@ function write(all: Record<string, Entry>, openid: string, state: OrderedHandoff
  *
  * @param now the clock (tests give their own)
  */
-export function staticDataHandoffPort(data: IDataObject, now: () => number = Date.now): HandoffPort & { clear(openid: string): Promise<boolean> } {
+export function staticDataHandoffPort(
+	data: IDataObject,
+	now: () => number = Date.now,
+): HandoffPort & { clear(openid: string): Promise<boolean> } {
 	return {
 		read: async (openid) => withoutOrder(stateOf(entries(data)[openid], now())),
 		async recordSession(openid, event, kfAccount, at) {
@@ -108,7 +116,10 @@ export function staticDataHandoffPort(data: IDataObject, now: () => number = Dat
 			const t = now();
 			prune(all, t);
 			const current = stateOf(all[openid], t);
-			const next = { ...current, mark: { ...(options.kfAccount ? { kf_account: options.kfAccount } : {}), markedAt: t, until: t + options.ttlMs } };
+			const next = {
+				...current,
+				mark: { ...(options.kfAccount ? { kf_account: options.kfAccount } : {}), markedAt: t, until: t + options.ttlMs },
+			};
 			write(all, openid, next);
 			return withoutOrder(next);
 		},
@@ -127,7 +138,10 @@ export function staticDataHandoffPort(data: IDataObject, now: () => number = Dat
 /** The user's mark (while in force) and human session, as the trigger's items show them. */
 export function handoffOf(data: IDataObject, openid: string, now: number): HandoffView {
 	const state = stateOf(entries(data)[openid], now);
-	return { ...(state.mark ? { mark: { ...(state.mark.kf_account ? { kf_account: state.mark.kf_account } : {}), until: state.mark.until } } : {}), humanSession: humanSessionView(state.humanSession) };
+	return {
+		...(state.mark ? { mark: { ...(state.mark.kf_account ? { kf_account: state.mark.kf_account } : {}), until: state.mark.until } } : {}),
+		humanSession: humanSessionView(state.humanSession),
+	};
 }
 
 /** Marks the user until `until` (ms), for the kf account given or any. */

@@ -9,7 +9,13 @@ import { XMLParser } from 'fast-xml-parser';
 import type { IDataObject } from 'n8n-workflow';
 import type { InboundMessage, OpenedPush } from '../../functions/core/callback';
 import { SignatureError } from '../../functions/core/errors';
-import { parseHandoffKeywords, runPushPipeline, type CallbackPorts, type KeywordHandoffRules, type OutboundEvent } from '../../functions/core/inbound';
+import {
+  parseHandoffKeywords,
+  runPushPipeline,
+  type CallbackPorts,
+  type KeywordHandoffRules,
+  type OutboundEvent,
+} from '../../functions/core/inbound';
 import { HandoffStore, InboundDedup, WindowStore } from '../../functions/store';
 import { staticDataHandoffPort } from '../../n8n-nodes/shared/handoff-state';
 import { staticDataDedup, staticDataReplay } from '../../n8n-nodes/nodes/WeChatKfTrigger/seen-pushes';
@@ -110,7 +116,10 @@ describe.each([
     ...(event === 'kf_switch_session' ? { FromKfAccount: KF, ToKfAccount: kf } : { KfAccount: kf }),
   });
   let nonce = 1;
-  const push = (message: InboundMessage, query = { timestamp: String(message.CreateTime), nonce: String(++nonce), signature: `sig${nonce}` }) => ({
+  const push = (
+    message: InboundMessage,
+    query = { timestamp: String(message.CreateTime), nonce: String(++nonce), signature: `sig${nonce}` },
+  ) => ({
     opened: { message, mode: 'plain', format: 'xml' } as OpenedPush,
     query,
     appId: APP,
@@ -119,7 +128,7 @@ describe.each([
   });
   const replyOf = (body: string | undefined) => (body === undefined ? undefined : xml.parse(body).xml);
 
-  it('handles a push once: WeChat\'s retry gets the same answer and publishes nothing', async () => {
+  it("handles a push once: WeChat's retry gets the same answer and publishes nothing", async () => {
     const message = text('o_dedup', 'hello');
     const first = await runPushPipeline(push(message), ports());
     const retry = await runPushPipeline(push(message), ports());
@@ -143,7 +152,7 @@ describe.each([
     expect(published.map((e) => (e.detail.message as InboundMessage).Content)).toEqual(['first']);
   });
 
-  it('lets WeChat\'s next try in when publishing failed (dedup and replay marks forgotten)', async () => {
+  it("lets WeChat's next try in when publishing failed (dedup and replay marks forgotten)", async () => {
     const query = { timestamp: '2', nonce: 'n-retry', signature: 'def' };
     const message = text('o_retry', 'are you there?');
     failPublish = 1;
@@ -157,7 +166,7 @@ describe.each([
     expect(published).toHaveLength(1);
   });
 
-  it('transfers a marked user\'s message (to the mark\'s kf account), the retry too, until an agent takes them', async () => {
+  it("transfers a marked user's message (to the mark's kf account), the retry too, until an agent takes them", async () => {
     const p = ports();
     await p.handoffs.mark('o_mark', { kfAccount: KF, ttlMs: 60_000 });
     const message = text('o_mark', 'help');
@@ -168,7 +177,11 @@ describe.each([
     clock.advance(1000);
     const toAgent = await runPushPipeline(push(text('o_mark', 'thanks')), p);
 
-    expect(replyOf(transferred.reply)).toMatchObject({ MsgType: 'transfer_customer_service', ToUserName: 'o_mark', TransInfo: { KfAccount: KF } });
+    expect(replyOf(transferred.reply)).toMatchObject({
+      MsgType: 'transfer_customer_service',
+      ToUserName: 'o_mark',
+      TransInfo: { KfAccount: KF },
+    });
     expect(retry).toMatchObject({ duplicate: true, transferred: true });
     expect(retry.reply).toBe(transferred.reply);
     expect(created.humanSession).toMatchObject({ kf_account: KF });
@@ -194,7 +207,10 @@ describe.each([
     expect((await p.handoffs.read('o_order')).humanSession).toBeNull();
   });
 
-  const rules = (setting: string, offlineText?: string): KeywordHandoffRules => ({ keywords: parseHandoffKeywords(setting), ...(offlineText ? { offlineText } : {}) });
+  const rules = (setting: string, offlineText?: string): KeywordHandoffRules => ({
+    keywords: parseHandoffKeywords(setting),
+    ...(offlineText ? { offlineText } : {}),
+  });
 
   it('transfers the very push that asks for a human, publishes handoff.requested instead of message.text, and marks the user', async () => {
     const p = ports();
@@ -209,7 +225,9 @@ describe.each([
       detailType: 'handoff.requested',
       detail: { openid: 'o_kw', rule: '转人工', text: ' 转人工 ', kfAccount: KF, transferred: true },
     });
-    expect(published.filter((e) => e.detailType === 'message.text' && (e.detail.message as InboundMessage).Content === ' 转人工 ')).toEqual([]);
+    expect(published.filter((e) => e.detailType === 'message.text' && (e.detail.message as InboundMessage).Content === ' 转人工 ')).toEqual(
+      [],
+    );
     expect(state.mark).toMatchObject({ kf_account: KF });
     expect(replyOf(next.reply)).toMatchObject({ MsgType: 'transfer_customer_service' });
     expect(published[1]).toMatchObject({ detailType: 'message.text', detail: { transferred: true } });
@@ -236,7 +254,11 @@ describe.each([
     const p = ports();
     await runPushPipeline(push(kfEvent('o_busy', 'kf_create_session', KF, Math.floor(clock.now() / 1000))), p);
     const inSession = await runPushPipeline(push(text('o_busy', '转人工')), p, rules('转人工'));
-    const click = await runPushPipeline(push({ ...kfEvent('o_click', 'CLICK', '', Math.floor(clock.now() / 1000)), EventKey: '转人工' }), p, rules('转人工'));
+    const click = await runPushPipeline(
+      push({ ...kfEvent('o_click', 'CLICK', '', Math.floor(clock.now() / 1000)), EventKey: '转人工' }),
+      p,
+      rules('转人工'),
+    );
 
     expect(inSession).toMatchObject({ transferred: false });
     expect(inSession.reply).toBeUndefined();

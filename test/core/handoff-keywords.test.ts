@@ -58,8 +58,10 @@ describe('parseHandoffKeywords', () => {
   });
 
   it('refuses regexes shaped for catastrophic backtracking, and accepts the ordinary ones', () => {
-    for (const source of ['(a+)+$', '(a|aa)*b', '(\\w+\\s?)*$', '(.*a){2,}', '(a)\\1', '(?<=x)y']) expect(unsafeRegexReason(source)).toBeDefined();
-    for (const source of ['^(human|agent)$', '人工(客服)?', '^agent\\s+please$', '[(+*)]+', '(ab)+', 'a{1,3}b']) expect(unsafeRegexReason(source)).toBeUndefined();
+    for (const source of ['(a+)+$', '(a|aa)*b', '(\\w+\\s?)*$', '(.*a){2,}', '(a)\\1', '(?<=x)y'])
+      expect(unsafeRegexReason(source)).toBeDefined();
+    for (const source of ['^(human|agent)$', '人工(客服)?', '^agent\\s+please$', '[(+*)]+', '(ab)+', 'a{1,3}b'])
+      expect(unsafeRegexReason(source)).toBeUndefined();
   });
 
   it('stops the product at startup on a wrong rule, HANDOFF_WHEN_OFFLINE=reply without a text, or a text too long', () => {
@@ -67,7 +69,9 @@ describe('parseHandoffKeywords', () => {
     expect(() => configFromEnv({ HANDOFF_WHEN_OFFLINE: 'reply' })).toThrow(/needs HANDOFF_OFFLINE_TEXT/);
     expect(() => configFromEnv({ HANDOFF_WHEN_OFFLINE: 'sometimes' })).toThrow(/HANDOFF_WHEN_OFFLINE must be one of queue, reply/);
     expect(() => configFromEnv({ HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: '字'.repeat(700) })).toThrow(/at most 2048 bytes/);
-    expect(configFromEnv({ HANDOFF_KEYWORDS: '转人工=agent1@wx', HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: 'back at 9' }).handoff).toMatchObject({
+    expect(
+      configFromEnv({ HANDOFF_KEYWORDS: '转人工=agent1@wx', HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: 'back at 9' }).handoff,
+    ).toMatchObject({
       keywords: [{ rule: '转人工', kfAccount: 'agent1@wx' }],
       whenOffline: 'reply',
       offlineText: 'back at 9',

@@ -12,9 +12,18 @@ describe('the doctor on keyword handoff and the AI label', () => {
   };
 
   it('lists the rules, what happens out of hours and the label default', async () => {
-    const checks = await checksOf({ HANDOFF_KEYWORDS: '转人工=agent1@wx, *人工客服*', HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: 'back at 9', AI_LABEL_DEFAULT: 'true' });
+    const checks = await checksOf({
+      HANDOFF_KEYWORDS: '转人工=agent1@wx, *人工客服*',
+      HANDOFF_WHEN_OFFLINE: 'reply',
+      HANDOFF_OFFLINE_TEXT: 'back at 9',
+      AI_LABEL_DEFAULT: 'true',
+    });
 
-    expect(checks.handoffKeywords).toMatchObject({ status: 'pass', detail: '2 rules: 转人工 → agent1@wx (exact), *人工客服* (substring); with no agent online the user gets HANDOFF_OFFLINE_TEXT (9 bytes)' });
+    expect(checks.handoffKeywords).toMatchObject({
+      status: 'pass',
+      detail:
+        '2 rules: 转人工 → agent1@wx (exact), *人工客服* (substring); with no agent online the user gets HANDOFF_OFFLINE_TEXT (9 bytes)',
+    });
     expect(checks.aiLabel).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^on: every send carries 内容由第三方AI生成/) });
   });
 
@@ -24,7 +33,10 @@ describe('the doctor on keyword handoff and the AI label', () => {
 
     expect(none.handoffKeywords).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^no keyword/) });
     expect(none.aiLabel).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^off/) });
-    expect(wrong.handoffKeywords).toMatchObject({ status: 'fail', detail: expect.stringContaining('HANDOFF_KEYWORDS: the rule "/(a+)+/"') });
+    expect(wrong.handoffKeywords).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('HANDOFF_KEYWORDS: the rule "/(a+)+/"'),
+    });
     expect(wrong.aiLabel).toMatchObject({ status: 'fail', detail: 'AI_LABEL_DEFAULT must be true or false, got "yes"' });
   });
 });

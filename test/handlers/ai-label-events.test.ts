@@ -27,7 +27,14 @@ describe('aiGenerated on EventBridge and SQS', () => {
     await product.userWritesIn('oAiEb');
     const handler = createOperationHandler('sendText', getContext);
 
-    const result = await handler(eventBridgeEvent('0b6d3f0e-7f55-4a52-9d8c-1f1f6a1e2c01', 'sendText', { touser: 'oAiEb', text: { content: mixedAnswer(3000) }, split: true, aiGenerated: true }));
+    const result = await handler(
+      eventBridgeEvent('0b6d3f0e-7f55-4a52-9d8c-1f1f6a1e2c01', 'sendText', {
+        touser: 'oAiEb',
+        text: { content: mixedAnswer(3000) },
+        split: true,
+        aiGenerated: true,
+      }),
+    );
 
     expect(result).toMatchObject({ errcode: 0, parts: 2 });
     expect(labels('oAiEb')).toEqual([{ is_ai_msg: 1 }, { is_ai_msg: 1 }]);

@@ -9,7 +9,8 @@ import { callProduct as call, useLocalProduct, type LocalProductFixture } from '
 import { mixedAnswer } from '../support/long-text';
 
 const SEND = '/cgi-bin/message/custom/send';
-const labelsSent = (product: LocalProductFixture, openid: string) => product.sandbox!.messages(openid).map((m) => m.body.aimsgcontext ?? null);
+const labelsSent = (product: LocalProductFixture, openid: string) =>
+  product.sandbox!.messages(openid).map((m) => m.body.aimsgcontext ?? null);
 
 describe('the AI label (AI_LABEL_DEFAULT unset: off)', () => {
   const product = useLocalProduct('wechat-kf-ai-label-');
@@ -19,7 +20,12 @@ describe('the AI label (AI_LABEL_DEFAULT unset: off)', () => {
     await product.sandbox!.simulateUser('oAiSplit', { type: 'text', content: 'explain' });
 
     // act
-    const res = await call(product, 'POST', '/messages/text', { touser: 'oAiSplit', text: { content: mixedAnswer(5000) }, split: true, aiGenerated: true });
+    const res = await call(product, 'POST', '/messages/text', {
+      touser: 'oAiSplit',
+      text: { content: mixedAnswer(5000) },
+      split: true,
+      aiGenerated: true,
+    });
     const records = await call(product, 'GET', '/deliveries?openid=oAiSplit');
 
     // assess
@@ -36,11 +42,16 @@ describe('the AI label (AI_LABEL_DEFAULT unset: off)', () => {
     );
   });
 
-  it('takes ?aiGenerated=true on a send route, passes a caller\'s own aimsgcontext through, and sends unlabelled by default', async () => {
+  it("takes ?aiGenerated=true on a send route, passes a caller's own aimsgcontext through, and sends unlabelled by default", async () => {
     await product.sandbox!.simulateUser('oAiQuery', { type: 'text', content: 'hi' });
 
     const query = await call(product, 'POST', '/messages/text?aiGenerated=true', { touser: 'oAiQuery', text: { content: 'from a model' } });
-    const own = await call(product, 'POST', '/messages', { touser: 'oAiQuery', msgtype: 'text', text: { content: 'own label' }, aimsgcontext: { is_ai_msg: 1 } });
+    const own = await call(product, 'POST', '/messages', {
+      touser: 'oAiQuery',
+      msgtype: 'text',
+      text: { content: 'own label' },
+      aimsgcontext: { is_ai_msg: 1 },
+    });
     const plain = await call(product, 'POST', '/messages', { touser: 'oAiQuery', msgtype: 'text', text: { content: 'by a person' } });
 
     expect([query.status, own.status, plain.status]).toEqual([200, 200, 200]);
@@ -51,7 +62,11 @@ describe('the AI label (AI_LABEL_DEFAULT unset: off)', () => {
     await product.sandbox!.simulateUser('oAiBad', { type: 'text', content: 'hi' });
 
     const option = await call(product, 'POST', '/messages/text', { touser: 'oAiBad', text: { content: 'x' }, aiGenerated: 'maybe' });
-    const field = await call(product, 'POST', '/messages/text', { touser: 'oAiBad', text: { content: 'x' }, aimsgcontext: { is_ai_msg: 2 } });
+    const field = await call(product, 'POST', '/messages/text', {
+      touser: 'oAiBad',
+      text: { content: 'x' },
+      aimsgcontext: { is_ai_msg: 2 },
+    });
     const window = await call(product, 'GET', '/interactions/oAiBad');
 
     expect(option.status).toBe(400);
@@ -64,7 +79,11 @@ describe('the AI label (AI_LABEL_DEFAULT unset: off)', () => {
 
   it('is checked by the sandbox as WeChat checks it: is_ai_msg 0 or 1, anything else 40035', async () => {
     await product.sandbox!.simulateUser('oAiSandbox', { type: 'text', content: 'hi' });
-    const token = (await (await fetch(`${product.sandbox!.url}/cgi-bin/token?grant_type=client_credential&appid=${product.sandbox!.appId}&secret=${product.sandbox!.appSecret}`)).json()) as any;
+    const token = (await (
+      await fetch(
+        `${product.sandbox!.url}/cgi-bin/token?grant_type=client_credential&appid=${product.sandbox!.appId}&secret=${product.sandbox!.appSecret}`,
+      )
+    ).json()) as any;
     const send = async (aimsgcontext: unknown) => {
       const res = await fetch(`${product.sandbox!.url}${SEND}?access_token=${token.access_token}`, {
         method: 'POST',
@@ -89,8 +108,15 @@ describe('the AI label with AI_LABEL_DEFAULT=true', () => {
     await product.sandbox!.simulateUser('oAiDefault', { type: 'text', content: 'hi' });
 
     const unsaid = await call(product, 'POST', '/messages/text', { touser: 'oAiDefault', text: { content: 'a model wrote this' } });
-    const no = await call(product, 'POST', '/messages/text', { touser: 'oAiDefault', text: { content: 'a person wrote this' }, aiGenerated: false });
-    const noQuery = await call(product, 'POST', '/messages/text?aiGenerated=false', { touser: 'oAiDefault', text: { content: 'a person again' } });
+    const no = await call(product, 'POST', '/messages/text', {
+      touser: 'oAiDefault',
+      text: { content: 'a person wrote this' },
+      aiGenerated: false,
+    });
+    const noQuery = await call(product, 'POST', '/messages/text?aiGenerated=false', {
+      touser: 'oAiDefault',
+      text: { content: 'a person again' },
+    });
 
     expect([unsaid.status, no.status, noQuery.status]).toEqual([200, 200, 200]);
     expect(labelsSent(product, 'oAiDefault')).toEqual([{ is_ai_msg: 1 }, null, null]);

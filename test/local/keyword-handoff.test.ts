@@ -14,7 +14,11 @@ const AES_KEY = 'KeywordTestKey0123456789abcdefghijklmnopqrs';
 const KEYWORDS = `转人工=${KF}, *人工客服*, /^(human|agent)\\s*please$/`;
 
 async function control(product: LocalProductFixture, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.sandbox!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${product.sandbox!.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -47,28 +51,43 @@ describe.each([
     await control(product, 'PUT', `/sandbox/kf-accounts/${KF}/status`, { status: 1 });
   });
 
-  it('answers the push that says 转人工 with a transfer to the rule\'s kf account, tells subscribers handoff.requested, and no bot message.text', async () => {
+  it("answers the push that says 转人工 with a transfer to the rule's kf account, tells subscribers handoff.requested, and no bot message.text", async () => {
     // prepare: the user talks to the bot first
     const openid = `oKw_${mode}`;
     const hello = await product.sandbox!.simulateUser(openid, { type: 'text', content: 'hello' });
 
     // act
     const asked = await product.sandbox!.simulateUser(openid, { type: 'text', content: ' 转人工 ' });
-    await waitUntil('handoff.requested at the subscriber', () => subscriber.received().some((e) => e.type === 'handoff.requested' && e.detail.openid === openid));
+    await waitUntil('handoff.requested at the subscriber', () =>
+      subscriber.received().some((e) => e.type === 'handoff.requested' && e.detail.openid === openid),
+    );
     const pending = await call(product, 'GET', `/handoff/${openid}`);
     const window = await call(product, 'GET', `/interactions/${openid}`);
     const waiting = await call(product, 'GET', '/waiting-users');
 
     // assess: the very push was transferred, as WeChat reads the reply
     expect(hello.reply?.MsgType).toBeUndefined();
-    expect(asked.reply).toMatchObject({ MsgType: 'transfer_customer_service', encrypted: mode === 'safe', fields: { TransInfo: { KfAccount: KF } } });
+    expect(asked.reply).toMatchObject({
+      MsgType: 'transfer_customer_service',
+      encrypted: mode === 'safe',
+      fields: { TransInfo: { KfAccount: KF } },
+    });
     expect(asked.reply?.problem).toBeUndefined();
     expect(waiting.json.waitcaselist).toEqual([expect.objectContaining({ openid })]);
     // the subscriber: handoff.requested with the rule, the text and the kf account; the message, but not as message.text
     const events = subscriber.received().filter((e) => e.detail.openid === openid);
     expect(events.map((e) => e.type)).toEqual(['message.text', 'handoff.requested']);
-    expect(events[1]!.detail).toMatchObject({ openid, rule: '转人工', text: ' 转人工 ', kfAccount: KF, transferred: true, message: { Content: ' 转人工 ' } });
-    expect(product.events.events.filter((e) => e.detailType === 'message.text' && (e.detail.message as any).Content === ' 转人工 ')).toEqual([]);
+    expect(events[1]!.detail).toMatchObject({
+      openid,
+      rule: '转人工',
+      text: ' 转人工 ',
+      kfAccount: KF,
+      transferred: true,
+      message: { Content: ' 转人工 ' },
+    });
+    expect(
+      product.events.events.filter((e) => e.detailType === 'message.text' && (e.detail.message as any).Content === ' 转人工 '),
+    ).toEqual([]);
     // the mark it leaves
     expect(pending.status).toBe(200);
     expect(pending.json).toMatchObject({ openid, kf_account: KF, humanSession: null });
@@ -87,8 +106,14 @@ describe.each([
     expect(substring.reply?.fields?.TransInfo).toBeUndefined();
     expect(regex.reply).toMatchObject({ MsgType: 'transfer_customer_service' });
     expect(bot.reply?.MsgType).toBeUndefined();
-    await waitUntil('both handoffs', () => subscriber.received().filter((e) => e.type === 'handoff.requested' && [openid, other].includes(e.detail.openid)).length === 2);
-    const rules = subscriber.received().filter((e) => e.type === 'handoff.requested' && [openid, other].includes(e.detail.openid)).map((e) => e.detail.rule);
+    await waitUntil(
+      'both handoffs',
+      () => subscriber.received().filter((e) => e.type === 'handoff.requested' && [openid, other].includes(e.detail.openid)).length === 2,
+    );
+    const rules = subscriber
+      .received()
+      .filter((e) => e.type === 'handoff.requested' && [openid, other].includes(e.detail.openid))
+      .map((e) => e.detail.rule);
     expect(rules.sort()).toEqual(['*人工客服*', '/^(human|agent)\\s*please$/'].sort());
   });
 });
@@ -136,7 +161,12 @@ describe('keyword handoff out of hours (HANDOFF_WHEN_OFFLINE=reply)', () => {
     expect(online.json.kf_online_list).toEqual([]);
     expect(asked.reply).toMatchObject({ MsgType: 'text', fields: { Content: OFFLINE } });
     expect(asked.reply?.problem).toBeUndefined();
-    expect(subscriber.received().find((e) => e.type === 'handoff.unavailable')?.detail).toMatchObject({ openid, rule: '转人工', text: '转人工', transferred: false });
+    expect(subscriber.received().find((e) => e.type === 'handoff.unavailable')?.detail).toMatchObject({
+      openid,
+      rule: '转人工',
+      text: '转人工',
+      transferred: false,
+    });
     expect(subscriber.received().filter((e) => e.type === 'handoff.requested' || e.type === 'message.text')).toEqual([]);
     expect(pending.status).toBe(404);
   });

@@ -65,7 +65,7 @@ function keywordsWorkflow() {
   };
 }
 
-describeWithN8n()('n8n 2.8.4: keyword handoff in the trigger, and the AI label on the bot\'s sends', () => {
+describeWithN8n()("n8n 2.8.4: keyword handoff in the trigger, and the AI label on the bot's sends", () => {
   let sandbox: Sandbox;
   let n8n: N8nUnderTest;
   let n8nServer: N8nServer | undefined;
@@ -74,7 +74,10 @@ describeWithN8n()('n8n 2.8.4: keyword handoff in the trigger, and the AI label o
     sandbox = await startSandbox({ quiet: true });
     n8n = await prepareN8n('n8n-e2e-keywords-');
     await importIntoN8n(n8n, {
-      credentials: [sandboxCredential(WECHAT.weChatOfficialAccountApi, sandbox), callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId })],
+      credentials: [
+        sandboxCredential(WECHAT.weChatOfficialAccountApi, sandbox),
+        callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId }),
+      ],
       workflows: { 'keywords.json': keywordsWorkflow() },
       publish: ['wfKeywordsE2E001'],
     });
@@ -89,7 +92,7 @@ describeWithN8n()('n8n 2.8.4: keyword handoff in the trigger, and the AI label o
 
   const sent = () => sandbox.messages(OPENID).map((m) => [(m.body.text as { content: string }).content, m.body.aimsgcontext ?? null]);
 
-  it('transfers the push that says 转人工 to the rule\'s agent, starts the flow with handoff.requested, and labels the bot\'s sends', async () => {
+  it("transfers the push that says 转人工 to the rule's agent, starts the flow with handoff.requested, and labels the bot's sends", async () => {
     // a message for the bot
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'hello' });
     await waitFor('the bot reply', () => (sent().length === 1 ? true : undefined), 60_000, n8nServer!.log);

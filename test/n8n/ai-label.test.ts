@@ -16,13 +16,23 @@ let harness: ReturnType<typeof createHarness>;
 beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true });
   harness = createHarness({
-    credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } } },
+    credentials: {
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
+    },
   });
 });
 afterAll(async () => sandbox?.stop());
 
 const send = (touser: string, content: string, extra: Record<string, unknown> = {}, nodeType?: string) =>
-  harness.run({ authentication: 'direct', resource: 'message', operation: 'send', touser, msgtype: 'text', content, ...extra }, [{ json: {} }], CRED, nodeType ? { nodeType } : {});
+  harness.run(
+    { authentication: 'direct', resource: 'message', operation: 'send', touser, msgtype: 'text', content, ...extra },
+    [{ json: {} }],
+    CRED,
+    nodeType ? { nodeType } : {},
+  );
 const labels = (openid: string) => sandbox.messages(openid).map((m) => m.body.aimsgcontext ?? null);
 
 describe('WeChat Customer Service node: Label as AI-Generated', () => {

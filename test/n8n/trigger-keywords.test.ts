@@ -49,29 +49,43 @@ describe('WeChat Customer Service Trigger: keyword handoff (Direct mode)', () =>
   it.each([
     ['plain', false],
     ['safe', true],
-  ] as const)('transfers the push that says 转人工 to the rule\'s kf account and starts the flow with handoff.requested (%s mode)', async (_mode, safe) => {
-    // prepare
-    const staticData: IDataObject = {};
-    const options = { handoffKeywords: `转人工=${KF}, *人工客服*` };
+  ] as const)(
+    "transfers the push that says 转人工 to the rule's kf account and starts the flow with handoff.requested (%s mode)",
+    async (_mode, safe) => {
+      // prepare
+      const staticData: IDataObject = {};
+      const options = { handoffKeywords: `转人工=${KF}, *人工客服*` };
 
-    // act
-    const asked = await push(' 转人工 ', staticData, options, safe);
-    const pending = await staticDataHandoffs(staticData).read('o_kw');
-    const next = await push('hello?', staticData, options, safe);
+      // act
+      const asked = await push(' 转人工 ', staticData, options, safe);
+      const pending = await staticDataHandoffs(staticData).read('o_kw');
+      const next = await push('hello?', staticData, options, safe);
 
-    // assess: the answer WeChat reads
-    const outer = xml.parse(asked.sent.body!).xml;
-    const reply = safe ? xml.parse(crypto.decrypt(outer.Encrypt)).xml : outer;
-    expect(reply).toMatchObject({ ToUserName: 'o_kw', MsgType: 'transfer_customer_service', TransInfo: { KfAccount: KF } });
-    if (safe) expect(Object.keys(outer).sort()).toEqual(['Encrypt', 'MsgSignature', 'Nonce', 'TimeStamp']);
-    // the item: handoff.requested, not a message for a bot
-    expect(asked.items).toEqual([expect.objectContaining({ kind: 'handoff.requested', rule: '转人工', text: ' 转人工 ', kfAccount: KF, transferred: true, openid: 'o_kw' })]);
-    // the mark it leaves: the next message goes to the desk too
-    expect(pending.mark).toMatchObject({ kf_account: KF });
-    expect(xml.parse(safe ? crypto.decrypt(xml.parse(next.sent.body!).xml.Encrypt) : next.sent.body!).xml.MsgType).toBe('transfer_customer_service');
-    expect(next.items).toEqual([expect.objectContaining({ messageType: 'text', content: 'hello?', transferred: true })]);
-    expect(next.items[0]!.kind).toBeUndefined();
-  });
+      // assess: the answer WeChat reads
+      const outer = xml.parse(asked.sent.body!).xml;
+      const reply = safe ? xml.parse(crypto.decrypt(outer.Encrypt)).xml : outer;
+      expect(reply).toMatchObject({ ToUserName: 'o_kw', MsgType: 'transfer_customer_service', TransInfo: { KfAccount: KF } });
+      if (safe) expect(Object.keys(outer).sort()).toEqual(['Encrypt', 'MsgSignature', 'Nonce', 'TimeStamp']);
+      // the item: handoff.requested, not a message for a bot
+      expect(asked.items).toEqual([
+        expect.objectContaining({
+          kind: 'handoff.requested',
+          rule: '转人工',
+          text: ' 转人工 ',
+          kfAccount: KF,
+          transferred: true,
+          openid: 'o_kw',
+        }),
+      ]);
+      // the mark it leaves: the next message goes to the desk too
+      expect(pending.mark).toMatchObject({ kf_account: KF });
+      expect(xml.parse(safe ? crypto.decrypt(xml.parse(next.sent.body!).xml.Encrypt) : next.sent.body!).xml.MsgType).toBe(
+        'transfer_customer_service',
+      );
+      expect(next.items).toEqual([expect.objectContaining({ messageType: 'text', content: 'hello?', transferred: true })]);
+      expect(next.items[0]!.kind).toBeUndefined();
+    },
+  );
 
   it('leaves other texts to the flow, and refuses a wrong rule with 503 naming it', async () => {
     const ordinary = await push('what time is it?', {}, { handoffKeywords: '转人工' });

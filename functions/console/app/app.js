@@ -67,7 +67,9 @@ function accountRow(body, entry, note, agent) {
   const bubble = renderAccountMessage(body, { onMenu: (item) => tapMenu(entry.openid, item) });
   // WeChat draws this under a message sent with aimsgcontext.is_ai_msg = 1 (docs/ai-label.md).
   const aiLabel = body.aimsgcontext?.is_ai_msg === 1 ? h('div', { class: 'ai-label' }, '内容由第三方AI生成') : null;
-  return h('li', { class: `row them${agent ? ' agent' : ''}`, dataset: { msgtype: body.msgtype } }, h('div', { class: `avatar ${agent ? 'agent-avatar' : 'them-avatar'}`, 'aria-hidden': 'true' }, agent ? 'KF' : 'OA'), h('div', { class: 'stack' }, bubble, aiLabel, note ? h('div', { class: 'note' }, note) : null));
+  const avatar = h('div', { class: `avatar ${agent ? 'agent-avatar' : 'them-avatar'}`, 'aria-hidden': 'true' }, agent ? 'KF' : 'OA');
+  const stack = h('div', { class: 'stack' }, bubble, aiLabel, note ? h('div', { class: 'note' }, note) : null);
+  return h('li', { class: `row them${agent ? ' agent' : ''}`, dataset: { msgtype: body.msgtype } }, avatar, stack);
 }
 
 function renderChat() {

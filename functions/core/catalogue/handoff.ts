@@ -4,7 +4,14 @@
  * no WeChat call, its own state.
  */
 import { ConfigurationError } from '../errors';
-import { HandoffNotFoundError, parseHandoffInput, HANDOFF_TTL_DEFAULT_SECONDS, HANDOFF_TTL_MAX_SECONDS, type HandoffInput, type HandoffService } from '../handoff';
+import {
+  HandoffNotFoundError,
+  parseHandoffInput,
+  HANDOFF_TTL_DEFAULT_SECONDS,
+  HANDOFF_TTL_MAX_SECONDS,
+  type HandoffInput,
+  type HandoffService,
+} from '../handoff';
 import { parseOrThrow, requiredObject } from '../validation';
 import { openidSchema } from './fields';
 import type { FunctionNeeds, Operation, OperationServices } from './types';
@@ -63,7 +70,8 @@ export const HANDOFF_OPERATIONS: readonly Operation[] = [
     action: 'get',
     title: 'Get a pending handoff',
     description:
-      "The user's handoff mark while it is in force (set by POST /handoff or a handoff keyword): kf_account, markedAt, until, and the human session; 404 HANDOFF_NOT_FOUND when none is.",
+      "The user's handoff mark while it is in force (set by POST /handoff or a handoff keyword): kf_account, markedAt, until, " +
+      'and the human session; 404 HANDOFF_NOT_FOUND when none is.',
     route: { method: 'GET', path: '/handoff/{openid}' },
     input: { kind: 'json' },
     gate: { kind: 'none' },

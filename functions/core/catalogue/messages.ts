@@ -275,7 +275,8 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
   // The cap on text and the product's `split` option (docs/long-text.md), after WeChat's own rules.
   // WeChat's AI label (docs/ai-label.md), set here so that every part of a split text carries it.
   const labelled = applyAiLabel(body, options.aiLabelDefault);
-  return checkSplit(parseOrThrow(messageSchema(msgtype as MessageType, options.profile), labelled) as SendMessageInput, options.textMaxBytes);
+  const parsed = parseOrThrow(messageSchema(msgtype as MessageType, options.profile), labelled) as SendMessageInput;
+  return checkSplit(parsed, options.textMaxBytes);
 }
 
 const SEND_PATH = '/cgi-bin/message/custom/send';
@@ -312,7 +313,8 @@ const AI_LABEL_FIELD: FieldSpec = {
   name: 'aiGenerated',
   displayName: 'Label as AI-Generated',
   type: 'boolean',
-  description: 'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text); unset: AI_LABEL_DEFAULT',
+  description:
+    'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text); unset: AI_LABEL_DEFAULT',
   rules: ['true or false'],
 };
 
@@ -343,7 +345,13 @@ function sendOperation(type: MessageType): MessageOperation {
     input: MEDIA_SENDS.has(type) ? { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } : { kind: 'json' },
     gate: SEND_GATE,
     msgtype: type,
-    fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD, ...(type === 'text' ? [SPLIT_FIELD] : []), AI_LABEL_FIELD],
+    fields: [
+      TOUSER_FIELD,
+      ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })),
+      SEND_AS_FIELD,
+      ...(type === 'text' ? [SPLIT_FIELD] : []),
+      AI_LABEL_FIELD,
+    ],
     needs: SEND_NEEDS,
     // A URL fetched (10 s at most) and a file of up to 10 MB uploaded before the send.
     ...(MEDIA_SENDS.has(type) ? { sizing: { memoryMb: 512, timeoutSeconds: 30 } } : {}),

@@ -42,8 +42,17 @@ export interface InboundHandoffFacts {
  * inboundEvent('wx123', message, Date.now()).detailType; // 'message.text'
  * ```
  */
-export function inboundEvent(appId: string, message: InboundMessage, receivedAt: number, handoff: InboundHandoffFacts = { humanSession: null }): OutboundEvent {
-  return { source: INBOUND_EVENT_SOURCE, detailType: inboundDetailType(message), detail: inboundDetail(appId, message, receivedAt, handoff) };
+export function inboundEvent(
+  appId: string,
+  message: InboundMessage,
+  receivedAt: number,
+  handoff: InboundHandoffFacts = { humanSession: null },
+): OutboundEvent {
+  return {
+    source: INBOUND_EVENT_SOURCE,
+    detailType: inboundDetailType(message),
+    detail: inboundDetail(appId, message, receivedAt, handoff),
+  };
 }
 
 function inboundDetail(appId: string, message: InboundMessage, receivedAt: number, handoff: InboundHandoffFacts): Record<string, unknown> {

@@ -91,7 +91,10 @@ export function unsafeRegexReason(source: string): string | undefined {
       if (start === undefined) continue;
       const after = source.slice(i + 1);
       if (!/^(\*|\+|\{\d+,\})/.test(after)) continue;
-      const inner = source.slice(start + 1, i).replace(/\\./g, '').replace(/\[[^\]]*\]/g, 'x');
+      const inner = source
+        .slice(start + 1, i)
+        .replace(/\\./g, '')
+        .replace(/\[[^\]]*\]/g, 'x');
       if (/[*+?|]|\{\d+,?\d*\}/.test(inner.replace(/^\?:/, ''))) {
         return 'repeats a group that itself repeats or alternates (like (a+)+ or (a|aa)*), which may backtrack without end';
       }
@@ -105,7 +108,8 @@ function regexRule(rule: string): (folded: string) => boolean {
   const source = rule.slice(1, last);
   const flags = rule.slice(last + 1);
   if (source === '') refuse(rule, 'is an empty regex');
-  if (!/^[imsu]*$/.test(flags)) refuse(rule, `has flags ${JSON.stringify(flags)}: only i, m, s and u are allowed (g and y keep state between messages)`);
+  if (!/^[imsu]*$/.test(flags))
+    refuse(rule, `has flags ${JSON.stringify(flags)}: only i, m, s and u are allowed (g and y keep state between messages)`);
   const unsafe = unsafeRegexReason(source);
   if (unsafe) refuse(rule, unsafe);
   let regex: RegExp;
@@ -166,7 +170,8 @@ export function parseHandoffKeywords(setting: string | undefined): HandoffKeywor
     const eq = written.indexOf('=', written.startsWith('/') ? regexClose(written, 0) : 0);
     const rule = (eq >= 0 ? written.slice(0, eq) : written).trim();
     const kfAccount = eq >= 0 ? written.slice(eq + 1).trim() : undefined;
-    if (kfAccount !== undefined && !KF_ACCOUNT.test(kfAccount)) refuse(written, 'names a kf account that is not prefix@wechatid (e.g. 转人工=agent1@mywechatid)');
+    if (kfAccount !== undefined && !KF_ACCOUNT.test(kfAccount))
+      refuse(written, 'names a kf account that is not prefix@wechatid (e.g. 转人工=agent1@mywechatid)');
     const kf = kfAccount ? { kfAccount } : {};
     if (rule.startsWith('/')) return { rule, kind: 'regex', ...kf, test: regexRule(rule) };
     if (rule.length > 2 && rule.startsWith('*') && rule.endsWith('*')) {

@@ -85,7 +85,13 @@ export interface OrderedHandoffState extends HandoffState {
  * applySessionEvent(state, 'switch', 'kf2@wx', at, Date.now()).humanSession?.kf_account; // 'kf2@wx'
  * ```
  */
-export function applySessionEvent(state: OrderedHandoffState, event: SessionEvent, kfAccount: string | undefined, at: number, now: number): OrderedHandoffState {
+export function applySessionEvent(
+  state: OrderedHandoffState,
+  event: SessionEvent,
+  kfAccount: string | undefined,
+  at: number,
+  now: number,
+): OrderedHandoffState {
   const order = sessionOrder(event, at, now);
   if (state.order >= order) return state;
   const since = Math.min(at, now);
@@ -95,9 +101,12 @@ export function applySessionEvent(state: OrderedHandoffState, event: SessionEven
 }
 
 /** The session event a push carries, with the kf account it names, or undefined for any other push. */
-export function sessionEventOf(message: { MsgType: string; Event?: unknown; KfAccount?: unknown; ToKfAccount?: unknown }):
-  | { event: SessionEvent; kfAccount?: string }
-  | undefined {
+export function sessionEventOf(message: {
+  MsgType: string;
+  Event?: unknown;
+  KfAccount?: unknown;
+  ToKfAccount?: unknown;
+}): { event: SessionEvent; kfAccount?: string } | undefined {
   if (message.MsgType !== 'event') return undefined;
   const event = SESSION_EVENTS[String(message.Event)];
   if (!event) return undefined;

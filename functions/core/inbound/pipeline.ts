@@ -29,7 +29,14 @@ import { passiveReplyTo, transferReply } from '../handoff-reply';
 import { interactionKindOf, interactionSequence, isUnfollow, type InteractionKind } from '../window';
 import { HANDOFF_REQUESTED, HANDOFF_UNAVAILABLE, handoffEvent, inboundEvent, type OutboundEvent } from './events';
 import { matchHandoffKeyword, type HandoffKeywordRule } from './handoff-keywords';
-import { DEFAULT_HANDOFF_TTL_MS, humanSessionView, sessionEventOf, type HandoffState, type HumanSessionView, type SessionEvent } from './handoff-state';
+import {
+  DEFAULT_HANDOFF_TTL_MS,
+  humanSessionView,
+  sessionEventOf,
+  type HandoffState,
+  type HumanSessionView,
+  type SessionEvent,
+} from './handoff-state';
 
 /** Replay marks of plain-mode pushes (the core's plainReplayKey). */
 export interface ReplayMarksPort {
@@ -172,7 +179,12 @@ export async function handoffDecision(
  *
  * @throws {SignatureError} for a plain-mode signed URL replayed with another message.
  */
-export async function runPushPipeline(input: PushInput, ports: CallbackPorts, rules?: KeywordHandoffRules, steps: PipelineSteps = {}): Promise<PushOutcome> {
+export async function runPushPipeline(
+  input: PushInput,
+  ports: CallbackPorts,
+  rules?: KeywordHandoffRules,
+  steps: PipelineSteps = {},
+): Promise<PushOutcome> {
   const { opened, now } = input;
   const { message } = opened;
   const key = dedupKey(message);
@@ -184,7 +196,9 @@ export async function runPushPipeline(input: PushInput, ports: CallbackPorts, ru
   if (replayKey) {
     const first = await ports.replay.claim(replayKey, key, input.replayTtlSeconds);
     if (first !== true && first !== key) {
-      throw new SignatureError('replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
+      throw new SignatureError(
+        'replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)',
+      );
     }
   }
 
@@ -200,7 +214,11 @@ export async function runPushPipeline(input: PushInput, ports: CallbackPorts, ru
   const keyword = decision.kind === 'keyword' ? decision.rule : undefined;
   let reply: string | undefined;
   if (transferred) {
-    reply = transferReply(opened, { kfAccount: decision.kind === 'keyword' ? decision.rule.kfAccount : decision.kfAccount, crypto: input.crypto, now });
+    reply = transferReply(opened, {
+      kfAccount: decision.kind === 'keyword' ? decision.rule.kfAccount : decision.kfAccount,
+      crypto: input.crypto,
+      now,
+    });
   } else if (keyword && rules?.offlineText) {
     reply = passiveReplyTo(opened, { MsgType: 'text', Content: rules.offlineText }, { crypto: input.crypto, now });
   }
@@ -227,7 +245,11 @@ export async function runPushPipeline(input: PushInput, ports: CallbackPorts, ru
     }
     // A keyword's transfer is recorded as a mark, as POST /handoff sets it: the user's next messages go to
     // the desk too, until an agent takes them (kf_create_session) or the mark lapses.
-    if (keyword && transferred) await ports.handoffs.mark(openid, { ...(keyword.kfAccount ? { kfAccount: keyword.kfAccount } : {}), ttlMs: rules?.markTtlMs ?? DEFAULT_HANDOFF_TTL_MS });
+    if (keyword && transferred)
+      await ports.handoffs.mark(openid, {
+        ...(keyword.kfAccount ? { kfAccount: keyword.kfAccount } : {}),
+        ttlMs: rules?.markTtlMs ?? DEFAULT_HANDOFF_TTL_MS,
+      });
     if (reply === undefined) {
       for (const step of steps.answer ?? []) {
         const answered = await step.answer(ctx);
@@ -249,8 +271,22 @@ export async function runPushPipeline(input: PushInput, ports: CallbackPorts, ru
 }
 
 /** The events of a push: its message (or event), or for a keyword the handoff event that stands for it. */
-function eventsOf(input: PushInput, message: InboundMessage, facts: { humanSession: HumanSessionView | null; transferred: boolean }, keyword?: HandoffKeywordRule): OutboundEvent[] {
+function eventsOf(
+  input: PushInput,
+  message: InboundMessage,
+  facts: { humanSession: HumanSessionView | null; transferred: boolean },
+  keyword?: HandoffKeywordRule,
+): OutboundEvent[] {
   if (!keyword) return [inboundEvent(input.appId, message, input.now, facts)];
   const type = facts.transferred ? HANDOFF_REQUESTED : HANDOFF_UNAVAILABLE;
-  return [handoffEvent(type, input.appId, message, input.now, { rule: keyword.rule, text: String(message.Content ?? ''), ...(keyword.kfAccount ? { kfAccount: keyword.kfAccount } : {}) }, facts)];
+  return [
+    handoffEvent(
+      type,
+      input.appId,
+      message,
+      input.now,
+      { rule: keyword.rule, text: String(message.Content ?? ''), ...(keyword.kfAccount ? { kfAccount: keyword.kfAccount } : {}) },
+      facts,
+    ),
+  ];
 }

@@ -210,7 +210,9 @@ export class WeChatKfTrigger implements INodeType {
 						default: '',
 						placeholder: '转人工=agent1@mywechatid, *人工客服*, /^(human|agent)$/',
 						description:
-							"Direct mode: a user's text matching one of these is answered at once with a transfer to WeChat's customer-service desk and starts the workflow as a handoff.requested item (not as a message for a bot). Comma-separated: an exact word, *a substring* or /a regex/, each optionally =kf account. Case and full-width Latin letters are ignored.",
+							"Direct mode: a user's text matching one of these is answered at once with a transfer to WeChat's customer-service " +
+							'desk and starts the workflow as a handoff.requested item (not as a message for a bot). Comma-separated: an exact word, ' +
+							'*a substring* or /a regex/, each optionally =kf account. Case and full-width Latin letters are ignored.',
 					},
 					{
 						displayName: 'Keep Retries',

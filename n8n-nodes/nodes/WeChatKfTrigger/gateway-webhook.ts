@@ -32,7 +32,9 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	}
 	if (!message) return { noWebhookResponse: true };
 	// A keyword handoff the product's callback answered (HANDOFF_KEYWORDS): the same item as in Direct mode.
-	if (delivery.type.startsWith('handoff.')) return startFromHandoffEvent(this, message, 'gateway', { source: 'wechat.kf', detailType: delivery.type, detail: delivery.detail });
+	if (delivery.type.startsWith('handoff.')) {
+		return startFromHandoffEvent(this, message, 'gateway', { source: 'wechat.kf', detailType: delivery.type, detail: delivery.detail });
+	}
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
 	return startFromMessage(this, message, 'gateway', 'gateway', { humanSession, transferred: delivery.transferred === true });
 }

@@ -69,7 +69,12 @@ export async function startFromMessage(ctx: IWebhookFunctions, message: InboundM
  * fields. It stands for the user's message, which no bot should answer: the node's Message Types filter
  * applies, "Skip While a Human Has the User" does not (the flow is told of the handoff).
  */
-export async function startFromHandoffEvent(ctx: IWebhookFunctions, message: InboundMessage, mode: string, event: OutboundEvent): Promise<IWebhookResponseData> {
+export async function startFromHandoffEvent(
+	ctx: IWebhookFunctions,
+	message: InboundMessage,
+	mode: string,
+	event: OutboundEvent,
+): Promise<IWebhookResponseData> {
 	if (!wanted(ctx, message)) return { noWebhookResponse: true };
 	const detail = event.detail;
 	const json: IDataObject = {

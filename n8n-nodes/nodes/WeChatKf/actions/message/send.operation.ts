@@ -57,7 +57,8 @@ const aiLabelProperties: INodeProperties[] = [true, false].map((tool) => ({
 	type: 'boolean' as const,
 	default: tool,
 	description:
-		'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text), as China requires for AI-written replies',
+		'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text), ' +
+		'as China requires for AI-written replies',
 	displayOptions: { show: { '@tool': [tool] } },
 }));
 
