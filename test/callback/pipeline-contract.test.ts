@@ -265,4 +265,31 @@ describe.each([
     expect(click.reply).toBeUndefined();
     expect(published.map((e) => e.detailType)).toEqual(['event.kf_create_session', 'message.text', 'event.CLICK']);
   });
+
+  it("runs the extension points: an answer step's reply (waited for after publishing), and after-publish steps with what was published", async () => {
+    const seen: string[] = [];
+    const steps = {
+      answer: [
+        {
+          answer: async (ctx: { message: InboundMessage; events: OutboundEvent[] }) => {
+            seen.push(`answer ${ctx.message.Content} before ${published.length} published`);
+            return { pending: Promise.resolve('<xml>passive</xml>') };
+          },
+        },
+      ],
+      afterPublish: [
+        {
+          afterPublish: async (ctx: { transferred: boolean; events: OutboundEvent[] }) =>
+            void seen.push(`after ${ctx.events[0]!.detailType} ${ctx.transferred}`),
+        },
+      ],
+    };
+    const answered = await runPushPipeline(push(text('o_steps', 'hi bot')), ports(), undefined, steps);
+    const asked = await runPushPipeline(push(text('o_steps', '转人工')), ports(), rules('转人工'), steps);
+
+    expect(answered.reply).toBe('<xml>passive</xml>');
+    expect(replyOf(asked.reply)).toMatchObject({ MsgType: 'transfer_customer_service' });
+    // The transfer answers the keyword's push: no answer step runs for it; after-publish steps still do.
+    expect(seen).toEqual(['answer hi bot before 0 published', 'after message.text false', 'after handoff.requested true']);
+  });
 });
