@@ -201,6 +201,8 @@ function renderWindow() {
       ...row('Window closes', end ? h('span', { class: 'countdown', dataset: { end: String(end) } }, end > now ? `in ${left(end - now)}` : 'closed') : 'no window', end && end > now ? 'ok' : 'bad'),
       ...row('Typing allowed', p.canType ? 'yes' : 'no', p.canType ? 'ok' : 'bad'),
       ...row('Human session', humanOf(u) ?? 'no', humanOf(u) ? 'human' : ''),
+      // A handoff mark (POST /handoff or a keyword): the user's next message goes to the desk.
+      ...row('Handoff pending', p.handoffPending ? 'yes: the next message goes to the desk' : 'no', p.handoffPending ? 'human' : ''),
       ...row('Last interaction', p.lastInteractionAt ? `${p.lastInteractionKind ?? ''} at ${clock(Date.parse(p.lastInteractionAt))}` : 'none'),
     );
   } else if (!state.config.product) {
