@@ -69,6 +69,8 @@ export interface DeliveryAttempt {
   source?: string;
   /** The message's content object (e.g. `{content}` of a text part): kept only with DELIVERY_RECORD_CONTENT=true. */
   content?: unknown;
+  /** WeChat's `aimsgcontext` as sent (the AI label, docs/ai-label.md); absent when the send had none. */
+  aimsgcontext?: Record<string, unknown>;
 }
 
 /** A stored record: the attempt, its id and when it expires. */

@@ -13,6 +13,8 @@
  * ```
  */
 import * as z from 'zod/mini';
+import type { HumanSessionView } from './inbound/handoff-state';
+import { WeChatKfError } from './errors';
 import { limitsFor } from './limits';
 import { parseOrThrow, requiredObject, requiredString, typeName } from './validation';
 
@@ -65,11 +67,8 @@ export function parseHandoffInput(input: unknown): HandoffInput {
   return { openid: parsed.openid, ...(parsed.kf_account ? { kf_account: parsed.kf_account } : {}), ttl: parsed.ttl ?? HANDOFF_TTL_DEFAULT_SECONDS };
 }
 
-/** A human session as the product reports it: `since` in ISO 8601. */
-export interface HumanSessionView {
-  kf_account: string;
-  since: string;
-}
+/** A human session as the product reports it: `since` in ISO 8601 (the one handoff rule: ./inbound/handoff-state.ts). */
+export type { HumanSessionView };
 
 /**
  * Where marks are kept: the product's table (functions/store/handoff.ts, through the handlers), or in n8n's
@@ -80,4 +79,21 @@ export interface HandoffService {
   mark(openid: string, options: { kfAccount?: string; ttlMs: number }): Promise<{ until: number; humanSession: HumanSessionView | null }>;
   /** Clears the mark; answers whether one was in force. */
   clear(openid: string): Promise<boolean>;
+  /** The user's mark while in force (`until`, `markedAt` in ms, the kf account), and human session. */
+  read(openid: string): Promise<{ mark?: { kf_account?: string; markedAt: number; until: number }; humanSession: HumanSessionView | null }>;
+}
+
+/**
+ * No mark is in force for the user: `GET /handoff/{openid}` answers 404.
+ *
+ * @example
+ * ```ts
+ * throw new HandoffNotFoundError('OPENID'); // 404 HANDOFF_NOT_FOUND
+ * ```
+ */
+export class HandoffNotFoundError extends WeChatKfError {
+  constructor(openid: string) {
+    const why = `no handoff mark is in force for ${JSON.stringify(openid)}: POST /handoff sets one, a keyword (HANDOFF_KEYWORDS) too`;
+    super('HANDOFF_NOT_FOUND', 404, why);
+  }
 }

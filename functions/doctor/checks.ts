@@ -17,6 +17,7 @@
 import { randomInt } from 'node:crypto';
 import { computeSignature } from '../core/callback';
 import { WECHAT_API_BASE_URL } from '../core/token';
+import { behaviourChecks, type BehaviourSettings } from './behaviour-checks';
 
 /** How a check came out. `skip`: it could not run (an earlier check failed, or nothing to check). */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -60,6 +61,8 @@ export interface DoctorInput {
   timeoutMs?: number;
   /** REPLY_MODE in force: with `passive`, an account without the customer-service API (48001) is expected. */
   replyMode?: string;
+  /** Keyword handoff and the AI label as configured (behaviour-checks.ts); absent: not reported. */
+  behaviour?: BehaviourSettings;
 }
 
 /** The placeholder the CDK stack puts in a new secret (infra/lib: `REPLACE_ME`). */
@@ -342,6 +345,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   checks.push(aesKeyCheck(input.encodingAesKey));
   checks.push(await callbackUrlCheck(input.callbackUrl, input.callbackToken, timeoutMs));
   checks.push(deployedSecretCheck(input.deployedSecret));
+  // 9-10. What the callback and the sends will do: keyword handoff and the AI label.
+  if (input.behaviour) checks.push(...behaviourChecks(input.behaviour));
 
   let deployed: Record<string, unknown> = {};
   try {

@@ -14,6 +14,7 @@
  * ```
  */
 import { parseDoctorArgs } from './args';
+import { behaviourSettingsOf } from './behaviour-checks';
 import { formatReport, runDoctor, type DoctorInput } from './checks';
 
 /** Reads the deployed secret; an error becomes the check's finding, never a crash. */
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     callbackUrl: args.callbackUrl ?? (env.WECHAT_CALLBACK_URL || undefined),
     replyMode: env.REPLY_MODE || undefined,
     deployedSecret,
+    behaviour: behaviourSettingsOf(env),
   };
   const report = await runDoctor(input);
   if (args.json) console.log(JSON.stringify(report, null, 2));

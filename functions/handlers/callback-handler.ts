@@ -4,66 +4,35 @@
  * - `POST /callback`: a message or event, plain, compatible or safe mode, XML or JSON.
  *
  * A POST is opened and checked (signature, timestamp within CALLBACK_MAX_SKEW_SECONDS, msg_signature and
- * decryption in safe mode); a push that fails any check gets 401 and nothing is recorded. WeChat pushes a
- * message again when no answer comes in 5 s (three tries in all), so each push is deduplicated (MsgId, or
- * FromUserName + CreateTime for events) before anything else. Then the interaction is recorded (opening
- * the user's send window, stamped with the push's CreateTime but never later than now; an unsubscribe
- * closes it), the message is
- * published to EventBridge (source `wechat.kf`, detail-type `message.<MsgType>` or `event.<Event>`), and
- * `success` is answered, or, for a message from a user marked by `POST /handoff`, a
- * `transfer_customer_service` reply (handoff-callback.ts; kf session events update the user's human
- * session, which every inbound event carries as `humanSession`). If recording or publishing fails, the dedup mark is removed and the answer is
- * 500, so WeChat's next try is processed. With REPLY_MODE passive or auto, every try of a push (retries
- * too) waits for the reply `POST /replies` gives it and answers WeChat with it (passive-wait.ts,
- * docs/passive-replies.md).
+ * decryption in safe mode); a push that fails any check gets 401 and nothing is recorded. Then the core's
+ * callback pipeline (core/inbound/pipeline.ts) runs it on the product's table: replay marks and dedup
+ * (InboundDedup), the handoff rule and keyword handoff (HandoffStore; docs/handoff.md), the interaction
+ * that opens the send window (WindowStore), and the events published to EventBridge (source `wechat.kf`,
+ * detail-type `message.<MsgType>`, `event.<Event>`, `handoff.requested`, `handoff.unavailable`). The
+ * answer is `success`, or the passive reply the pipeline chose (a `transfer_customer_service`, or the
+ * out-of-hours text). If recording or publishing fails, the answer is 500, so WeChat's next try is processed.
+ * With REPLY_MODE passive or auto, every try of a push (retries too) waits for the reply `POST /replies`
+ * gives it and answers WeChat with it (passive-wait.ts, docs/passive-replies.md).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dedupKey, openPush, plainReplayKey, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
-import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
-import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
+import { openPush, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto } from '../core/callback';
+import { WeChatKfError } from '../core/errors';
+import {
+  cachedAgentsOnline,
+  inboundDetailType,
+  inboundEvent,
+  runPushPipeline,
+  type AnswerStep,
+  type CallbackPorts,
+  type PipelineSteps,
+} from '../core/inbound';
 import type { AppContext } from './context';
-import { handoffOnPush, type HumanSessionView } from './handoff-callback';
 import { arrivePassiveTry, waitForPassiveReply } from './passive-wait';
 import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';
-import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
 
-/** The EventBridge detail-type of an inbound message: `message.text`, `event.subscribe`, ... */
-export function inboundDetailType(message: InboundMessage): string {
-  return message.MsgType === 'event' ? `event.${message.Event}` : `message.${message.MsgType}`;
-}
-
-/**
- * The EventBridge event of an inbound message. A photo, voice note or video carries `mediaId` (and
- * `thumbMediaId` for a video) beside WeChat's fields: the getMedia operation downloads it within 3 days.
- * `humanSession` says who has the conversation, `transferred` whether this message was just handed to the
- * desk (docs/handoff.md).
- */
-export function inboundEvent(
-  appId: string,
-  message: InboundMessage,
-  receivedAt: number,
-  handoff: { humanSession: HumanSessionView | null; transferred?: boolean } = { humanSession: null },
-): OutboundEvent {
-  const media = {
-    ...(typeof message.MediaId === 'string' && message.MediaId !== '' ? { mediaId: message.MediaId } : {}),
-    ...(typeof message.ThumbMediaId === 'string' && message.ThumbMediaId !== '' ? { thumbMediaId: message.ThumbMediaId } : {}),
-  };
-  return {
-    source: INBOUND_EVENT_SOURCE,
-    detailType: inboundDetailType(message),
-    detail: {
-      appId,
-      openid: message.FromUserName,
-      receivedAt: new Date(receivedAt).toISOString(),
-      humanSession: handoff.humanSession,
-      transferred: handoff.transferred === true,
-      ...media,
-      message,
-    },
-  };
-}
+export { inboundDetailType, inboundEvent };
 
 /** Callback tokens that were never chosen: empty, or a placeholder left from a template. */
 const PLACEHOLDER_TOKENS = /^(|replace[-_ ]?me|change[-_ ]?me|todo|placeholder|xxx+|<.*>)$/i;
@@ -94,7 +63,25 @@ export class CallbackNotConfiguredError extends WeChatKfError {
  * export const handler = createCallbackHandler(lambdaContext());
  * ```
  */
-export function createCallbackHandler(getContext: () => Promise<AppContext>) {
+export function createCallbackHandler(getContext: () => Promise<AppContext>, steps: PipelineSteps = {}) {
+  let agentsOnline: (() => Promise<boolean>) | undefined;
+  // The callback pipeline's ports on the product's table (core/inbound/pipeline.ts).
+  const portsFor = (ctx: AppContext): CallbackPorts => {
+    agentsOnline ??= cachedAgentsOnline(
+      () => ctx.client.call('listOnlineKfAccounts', {}),
+      ctx.now,
+      (error) =>
+        ctx.logger.warn('getonlinekflist failed: keyword handoff transfers as if an agent were online', { error: (error as Error).message }),
+    );
+    return {
+      replay: { claim: (mark, holder, ttl) => ctx.dedup.claim(mark, holder, ttl), forget: (mark) => ctx.dedup.forget(mark) },
+      dedup: ctx.dedup,
+      handoffs: ctx.handoffs,
+      interactions: ctx.windows,
+      publish: (events) => ctx.publisher.publish(events),
+      agentsOnline,
+    };
+  };
   let crypto: { key: string; value: WeChatCrypto } | undefined;
   const cryptoFor = (ctx: AppContext) => {
     const key = ctx.secrets.encodingAesKey;
@@ -122,51 +109,46 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       now: ctx.now,
       callbackMode,
     });
-    const { message, mode } = opened;
-    // Plain mode proves only that whoever sent this knew (or saw) a signed URL: accept each (timestamp,
-    // nonce, signature) once, for as long as its timestamp is fresh (docs/callback-modes.md).
-    // WeChat's own retry of a push repeats its query and its message; only the same message may come
-    // again under one signature (it is then answered by the message dedup below).
-    const replayKey = mode === 'plain' ? plainReplayKey(request.query) : undefined;
-    if (replayKey) {
-      const first = await ctx.dedup.claim(replayKey, dedupKey(message), replayTtlSeconds(ctx.config.callbackMaxSkewSeconds));
-      if (first !== true && first !== dedupKey(message)) {
-        throw new SignatureError('replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
-      }
-    }
-    // Before the dedup, so a retried push gets the same transfer (docs/handoff.md).
-    const handoff = await handoffOnPush(ctx, opened, cryptoFor(ctx));
-    const answer = textAnswer(200, handoff.reply ?? 'success');
-    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts): each try of the push is
-    // registered before it is published (a reply given at once finds it) and, after the dedup, record and
-    // publish, waits for the reply POST /replies gives it. A transfer to the desk wins.
-    const passiveTry = handoff.reply ? undefined : await arrivePassiveTry(ctx, opened);
-    const passiveAnswer = async (fallback: ReturnType<typeof textAnswer>) => {
-      const passive = passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
-      return passive ? textAnswer(200, passive) : fallback;
+    // Hook of passive replies (REPLY_MODE passive / auto; passive-wait.ts, docs/passive-replies.md): an
+    // answer step registers this try of the push BEFORE the events are published (a reply given at once finds
+    // it) and waits, once they are out, for the reply POST /replies gives it. A transfer to the desk wins: the
+    // pipeline runs answer steps only for a push the handoff rule did not answer.
+    const passiveStep: AnswerStep = {
+      answer: async () => {
+        const passiveTry = await arrivePassiveTry(ctx, opened);
+        if (!passiveTry) return undefined;
+        const pending = waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry);
+        pending.catch(() => undefined); // awaited by the pipeline after publishing; never an unhandled rejection
+        return { pending };
+      },
     };
-    const key = dedupKey(message);
-    if (!(await ctx.dedup.firstTime(key))) {
+    const outcome = await runPushPipeline(
+      {
+        opened,
+        query: request.query,
+        crypto: cryptoFor(ctx),
+        appId: ctx.secrets.appId,
+        now: ctx.now(),
+        replayTtlSeconds: replayTtlSeconds(ctx.config.callbackMaxSkewSeconds),
+      },
+      portsFor(ctx),
+      { keywords: ctx.config.handoff.keywords, offlineText: ctx.config.handoff.offlineText },
+      { ...steps, answer: [passiveStep, ...(steps.answer ?? [])] },
+    );
+    const answer = textAnswer(200, outcome.reply ?? 'success');
+    if (outcome.duplicate) {
       ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
       // Passive replies: WeChat's retry of a push waits on the same reply as its first try (docs/passive-replies.md).
-      return toGatewayResult(await passiveAnswer(answer));
-    }
-    try {
-      const now = ctx.now();
-      const kind = interactionKindOf(message);
-      const at = Math.min(message.CreateTime * 1000, now);
-      if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
-      else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
-      await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
-    } catch (error) {
-      await ctx.dedup.forget(key).catch(() => undefined);
-      // WeChat's next try of this push may carry the same signed query: let it in.
-      if (replayKey) await ctx.dedup.forget(replayKey).catch(() => undefined);
-      throw error;
+      const passiveTry = outcome.reply === undefined ? await arrivePassiveTry(ctx, opened) : undefined;
+      const passive = passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
+      return toGatewayResult(passive ? textAnswer(200, passive) : answer);
     }
     ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
-    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...(handoff.reply ? { transferred: true } : {}) });
-    if (handoff.reply) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
-    return toGatewayResult(await passiveAnswer(answer));
+    const { message, mode } = opened;
+    const keyword = outcome.keyword ? { keyword: outcome.keyword.rule, ...(outcome.unavailable ? { unavailable: true } : {}) } : {};
+    const transferred = outcome.transferred ? { transferred: true } : {};
+    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...transferred, ...keyword });
+    if (outcome.transferred) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
+    return toGatewayResult(answer);
   });
 }

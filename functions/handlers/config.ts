@@ -8,6 +8,7 @@ import { readFlag } from '../core/flags';
 import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
+import { parseHandoffKeywords, type HandoffKeywordRule } from '../core/inbound/handoff-keywords';
 import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
 import { REPLY_MODES, type ReplyMode } from '../core/passive-reply';
 
@@ -34,6 +35,46 @@ export interface AppConfig {
   deliveryRecordContent: boolean;
   /** How users are answered (REPLY_MODE) and the passive replies' timing (docs/passive-replies.md). */
   passive: PassiveConfig;
+  /** Keyword handoff (HANDOFF_KEYWORDS, HANDOFF_WHEN_OFFLINE, HANDOFF_OFFLINE_TEXT; docs/handoff.md). */
+  handoff: HandoffConfig;
+  /** Whether a send that does not say `aiGenerated` is labelled as AI-generated (AI_LABEL_DEFAULT; docs/ai-label.md). */
+  aiLabelDefault: boolean;
+}
+
+/** Keyword handoff as configured. */
+export interface HandoffConfig {
+  keywords: HandoffKeywordRule[];
+  /** `reply`: with no agent online, a keyword is answered with `offlineText`; `queue`: transferred anyway. */
+  whenOffline: 'queue' | 'reply';
+  offlineText?: string;
+}
+
+/** The longest out-of-hours text, in bytes of UTF-8: WeChat's limit of a passive text reply. */
+export const HANDOFF_OFFLINE_TEXT_MAX_BYTES = 2048;
+
+/**
+ * Reads keyword handoff's variables (also called by the CDK construct, so that a wrong rule fails the synth).
+ *
+ * @throws {ConfigurationError} naming the variable (and the rule) that is wrong.
+ * @example
+ * ```ts
+ * handoffConfig({ HANDOFF_KEYWORDS: '转人工=agent1@wx' }).keywords[0].kfAccount; // 'agent1@wx'
+ * ```
+ */
+export function handoffConfig(env: NodeJS.ProcessEnv): HandoffConfig {
+  const keywords = parseHandoffKeywords(env.HANDOFF_KEYWORDS);
+  const whenOffline = oneOf(env, 'HANDOFF_WHEN_OFFLINE', ['queue', 'reply'] as const, 'queue');
+  const offlineText = env.HANDOFF_OFFLINE_TEXT?.trim() || undefined;
+  if (whenOffline === 'reply' && !offlineText) {
+    throw new ConfigurationError(
+      'HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT: the text a user gets when they ask for a human and no agent is online',
+    );
+  }
+  if (offlineText && Buffer.byteLength(offlineText, 'utf8') > HANDOFF_OFFLINE_TEXT_MAX_BYTES) {
+    const max = HANDOFF_OFFLINE_TEXT_MAX_BYTES;
+    throw new ConfigurationError(`HANDOFF_OFFLINE_TEXT must be at most ${max} bytes of UTF-8 (a passive text reply)`);
+  }
+  return { keywords, whenOffline, ...(whenOffline === 'reply' ? { offlineText } : {}) };
 }
 
 /** REPLY_MODE and the PASSIVE_* variables (docs/passive-replies.md). */
@@ -129,6 +170,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     textMaxBytes,
     deliveryRecordContent: readFlag(env, 'DELIVERY_RECORD_CONTENT'),
     passive: passiveConfigFromEnv(env),
+    handoff: handoffConfig(env),
+    aiLabelDefault: readFlag(env, 'AI_LABEL_DEFAULT'),
   };
 }
 

@@ -93,7 +93,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const transport = options.transport ?? new NodeHttpTransport();
   const metrics = options.metrics ?? createMetrics();
   const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
-  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: { profile: config.windowRules, textMaxBytes: config.textMaxBytes } });
+  const operationOptions = { profile: config.windowRules, textMaxBytes: config.textMaxBytes, aiLabelDefault: config.aiLabelDefault };
+  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: operationOptions });
   return {
     config,
     secrets,

@@ -90,7 +90,8 @@ export function createInteractionsHandler(getContext: () => Promise<Interactions
       const issue = openidIssue(openid);
       if (issue) throw new ValidationError([{ field: 'openid', rule: issue }]);
       const [state, handoff] = await Promise.all([ctx.windows.state(openid), ctx.handoffs.read(openid)]);
-      return toGatewayResult(jsonAnswer(200, { ...windowStateBody(openid, state, ctx.config.windowPolicy), humanSession: humanSessionView(handoff.humanSession) }));
+      const handoffFacts = { humanSession: humanSessionView(handoff.humanSession), handoffPending: handoff.mark !== undefined };
+      return toGatewayResult(jsonAnswer(200, { ...windowStateBody(openid, state, ctx.config.windowPolicy), ...handoffFacts }));
     }
     checkJsonContentType(request.headers['content-type']);
     const body = parseOrThrow(recordSchema, parseJsonBody(request.body));

@@ -4,19 +4,14 @@
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
-/** One event to publish. */
-export interface OutboundEvent {
-  source: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-}
+import type { OutboundEvent } from '../core/inbound/events';
+
+export { INBOUND_EVENT_SOURCE, type OutboundEvent } from '../core/inbound/events';
 
 export interface EventPublisher {
   publish(events: OutboundEvent[]): Promise<void>;
 }
 
-/** The source of every inbound WeChat message and event. */
-export const INBOUND_EVENT_SOURCE = 'wechat.kf';
 
 /**
  * Publishes to an EventBridge bus; a partial failure is an error, so the callback answers 500 and WeChat

@@ -19,6 +19,7 @@
  * sends are given back.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { aiLabelOf } from '../core/ai-label';
 import { prepareOperation, recipientOf, runWithRecovery, type Operation, type OperationResult, type OperationServices, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { outcomeOf, type DeliveryAttempt } from '../core/deliveries';
 import { NotEnoughSendsError, SendWindowClosedError } from '../core/errors';
@@ -132,7 +133,7 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     const started = performance.now();
     const trace: SendTrace = { mayHaveReachedWeChat: false };
     const body = (spec.json ?? {}) as Record<string, unknown>;
-    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype] };
+    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype], ...aiLabelOf(body) };
     try {
       const result = await client.request(spec, recipient, trace);
       ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);

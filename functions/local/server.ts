@@ -31,6 +31,7 @@ import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from 
 import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
+import { behaviourSettingsOf } from '../doctor/behaviour-checks';
 import { runDoctor } from '../doctor/checks';
 import { resolveCallbackMode, type CallbackMode } from '../core/callback';
 import { setLogLocation } from '../handlers/http';
@@ -243,6 +244,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
           // In sandbox mode the sandbox pushes to this server's own /callback; with WeChat, only the URL WeChat uses means anything.
           callbackUrl: env.WECHAT_CALLBACK_URL || (sandbox ? `${url}/callback` : undefined),
           replyMode: config.passive.replyMode,
+          behaviour: behaviourSettingsOf(env),
         }),
     });
     server.on('request', (req, res) => {

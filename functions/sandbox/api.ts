@@ -226,9 +226,17 @@ const customSend: Handler = (ctx, req) => {
   const payload = requireObject(body, msgtype);
   (PAYLOADS[msgtype] as (p: Json) => void)(payload);
   checkSendMedia(ctx, msgtype, payload);
+  // The AI label (docs/wechat-reference.md): `aimsgcontext: {is_ai_msg: 0 | 1}`; 1 draws 内容由第三方AI生成
+  // under the message. Anything else in is_ai_msg is an invalid argument.
+  let aiLabel = false;
   if (body.aimsgcontext !== undefined) {
     const ai = body.aimsgcontext;
-    if (!ai || typeof ai !== 'object' || Array.isArray(ai)) throw new WeChatRefusalError(40035, 'aimsgcontext must be an object {msgid}');
+    if (!ai || typeof ai !== 'object' || Array.isArray(ai)) {
+      throw new WeChatRefusalError(40035, 'aimsgcontext must be an object {"is_ai_msg": 0 or 1}');
+    }
+    const isAi = (ai as Json).is_ai_msg;
+    if (isAi !== undefined && isAi !== 0 && isAi !== 1) throw new WeChatRefusalError(40035, 'aimsgcontext.is_ai_msg must be 0 or 1');
+    aiLabel = isAi === 1;
   }
   let kfAccount: string | undefined;
   if (body.customservice !== undefined) {
@@ -246,7 +254,8 @@ const customSend: Handler = (ctx, req) => {
   if (user.window) user.window.sends++;
   user.lastExchangeAt = now;
   user.typingUntil = undefined;
-  const message: SentMessage = { openid: user.openid, msgtype, ...(kfAccount !== undefined ? { kf_account: kfAccount } : {}), body, at: now };
+  const sender = kfAccount !== undefined ? { kf_account: kfAccount } : {};
+  const message: SentMessage = { openid: user.openid, msgtype, ...sender, ...(aiLabel ? { aiLabel } : {}), body, at: now };
   ctx.state.sent.push(message);
   const desk = deskOf(ctx.state);
   const content = msgtype === 'text' ? (body.text as Json).content : undefined;

@@ -145,6 +145,8 @@ export interface SentMessage {
   msgtype: string;
   /** `customservice.kf_account`, when given. */
   kf_account?: string;
+  /** `aimsgcontext.is_ai_msg` was 1: WeChat draws 内容由第三方AI生成 under the message. */
+  aiLabel?: boolean;
   /** The request body exactly as received (parsed JSON); a passive reply in custom/send's shape. */
   body: Record<string, unknown>;
   /** When it was accepted, by the sandbox clock (ms). */

@@ -223,6 +223,7 @@ function toItem(record: DeliveryRecord): Record<string, AttributeValue> {
   for (const f of STRING_FIELDS) if (typeof record[f] === 'string') item[f] = s(record[f]);
   for (const f of NUMBER_FIELDS) if (typeof record[f] === 'number' && Number.isFinite(record[f])) item[f] = n(record[f]);
   if (record.content !== undefined) item.content = s(JSON.stringify(record.content));
+  if (record.aimsgcontext !== undefined) item.aimsgcontext = s(JSON.stringify(record.aimsgcontext));
   return item;
 }
 
@@ -239,5 +240,7 @@ function fromItem(item: Record<string, AttributeValue>): DeliveryRecord {
   out.expiresAt = (numberAttr(item, 'expiresAt') ?? 0) * 1000;
   const content = stringAttr(item, 'content');
   if (content !== undefined) out.content = JSON.parse(content);
+  const aimsgcontext = stringAttr(item, 'aimsgcontext');
+  if (aimsgcontext !== undefined) out.aimsgcontext = JSON.parse(aimsgcontext);
   return out as unknown as DeliveryRecord;
 }

@@ -27,46 +27,17 @@ import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAtt
 import { TableStore, type TableStoreOptions } from './table-store';
 import type { UpdateWrite } from './update';
 import { WINDOW_ITEM_RETENTION_MS } from './windows';
+import {
+  DEFAULT_HANDOFF_TTL_MS,
+  SESSION_EVENTS,
+  sessionOrder,
+  type HandoffMark,
+  type HandoffState,
+  type HumanSession,
+  type SessionEvent,
+} from '../core/inbound/handoff-state';
 
-/** How long a mark lasts unless the caller says otherwise: WeChat's own idle limit of a session. */
-export const DEFAULT_HANDOFF_TTL_MS = 30 * 60_000;
-
-/** A user marked for the desk: their next message is answered with transfer_customer_service. */
-export interface HandoffMark {
-  /** The kf account to transfer to; undefined: any agent. */
-  kf_account?: string;
-  /** ms */
-  markedAt: number;
-  /** ms: the mark is void from then on. */
-  until: number;
-}
-
-/** A session between the user and an agent, as WeChat's pushes told it. */
-export interface HumanSession {
-  kf_account: string;
-  /** ms */
-  since: number;
-}
-
-/** The handoff facts of one user. */
-export interface HandoffState {
-  /** Set while a mark is in force. */
-  mark?: HandoffMark;
-  /** The open session with an agent, or null. */
-  humanSession: HumanSession | null;
-}
-
-/** A session event WeChat pushes. */
-export type SessionEvent = 'create' | 'switch' | 'close';
-
-const RANK: Readonly<Record<SessionEvent, number>> = { create: 1, switch: 2, close: 3 };
-
-/** The kf session events WeChat pushes, by Event name. */
-export const SESSION_EVENTS: Readonly<Record<string, SessionEvent>> = {
-  kf_create_session: 'create',
-  kf_switch_session: 'switch',
-  kf_close_session: 'close',
-};
+export { DEFAULT_HANDOFF_TTL_MS, SESSION_EVENTS, type HandoffMark, type HandoffState, type HumanSession, type SessionEvent };
 
 export interface HandoffStoreOptions extends TableStoreOptions {
   appId: string;
@@ -146,7 +117,8 @@ export class HandoffStore extends TableStore {
   }
 
   /**
-   * Applies a session event WeChat pushed, at its CreateTime `at` (ms). `create` opens the human session
+   * Applies a session event WeChat pushed, at its CreateTime `at` (ms), as the core's applySessionEvent does
+   * (core/inbound/handoff-state.ts, the one rule; test/callback holds both stores to it). `create` opens the human session
    * and consumes the mark (an agent has the user: no more transfers); `switch` hands it to another kf
    * account, keeping when it started; `close` ends it and clears any mark.
    *
@@ -171,7 +143,7 @@ export class HandoffStore extends TableStore {
    */
   async recordSession(openid: string, event: SessionEvent, kfAccount: string | undefined, at: number): Promise<HandoffState> {
     const now = this.now();
-    const order = Math.floor(Math.min(at, now) / 1000) * 10 + RANK[event];
+    const order = sessionOrder(event, at, now);
     const mark = ['handoffAt', 'handoffUntil', 'handoffKfAccount'];
     const since = n(Math.min(at, now));
     const write: UpdateWrite =

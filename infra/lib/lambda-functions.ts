@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { handoffConfig } from '../../functions/handlers/config';
 import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
@@ -71,7 +72,17 @@ export function buildFunctions(
     ...(props.passiveWaitMs !== undefined ? { PASSIVE_WAIT_MS: String(props.passiveWaitMs) } : {}),
     ...(props.passiveHoldText !== undefined ? { PASSIVE_HOLD_TEXT: props.passiveHoldText } : {}),
     ...(props.passiveKeepMs !== undefined ? { PASSIVE_KEEP_MS: String(props.passiveKeepMs) } : {}),
+    ...(props.handoffKeywords !== undefined ? { HANDOFF_KEYWORDS: props.handoffKeywords } : {}),
+    ...(props.handoffWhenOffline !== undefined ? { HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline } : {}),
+    ...(props.handoffOfflineText !== undefined ? { HANDOFF_OFFLINE_TEXT: props.handoffOfflineText } : {}),
+    ...(props.aiLabelDefault !== undefined ? { AI_LABEL_DEFAULT: String(props.aiLabelDefault) } : {}),
   };
+  // Keyword handoff and the AI label are read by the functions at startup: a wrong rule fails the synth
+  // here, naming it, instead of every function's first invocation.
+  if (props.handoffKeywords !== undefined || props.handoffWhenOffline !== undefined) {
+    const { handoffKeywords, handoffWhenOffline, handoffOfflineText } = props;
+    handoffConfig({ HANDOFF_KEYWORDS: handoffKeywords, HANDOFF_WHEN_OFFLINE: handoffWhenOffline, HANDOFF_OFFLINE_TEXT: handoffOfflineText });
+  }
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;
 

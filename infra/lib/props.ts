@@ -119,6 +119,30 @@ export interface WeChatCustomerServiceProps {
   /** `PASSIVE_KEEP_MS`: how long a late answer is kept for the user's next message (passive mode). @default 1800000 (30 minutes) */
   readonly passiveKeepMs?: number;
   /**
+   * `HANDOFF_KEYWORDS`: keyword handoff (docs/handoff.md). A user's text matching one of these rules is
+   * answered, on that very push, with a transfer to WeChat's customer-service desk, and `handoff.requested`
+   * is published instead of `message.text`. Comma- or newline-separated: an exact word (`转人工`), a
+   * substring (`*人工客服*`) or a `/regex/`, each optionally `=kf account` (`转人工=agent1@mywechatid`).
+   * A wrong rule (or a regex that could backtrack without end) stops every function at startup, naming it.
+   * @default - no keyword
+   */
+  readonly handoffKeywords?: string;
+  /**
+   * `HANDOFF_WHEN_OFFLINE`: what a keyword does when no kf account is online (getonlinekflist, cached for a
+   * minute): `queue` transfers anyway (WeChat queues the user silently), `reply` answers
+   * `handoffOfflineText` instead and publishes `handoff.unavailable`.
+   * @default 'queue'
+   */
+  readonly handoffWhenOffline?: 'queue' | 'reply';
+  /** `HANDOFF_OFFLINE_TEXT`: the out-of-hours text (at most 2048 bytes), required with `handoffWhenOffline: 'reply'`. */
+  readonly handoffOfflineText?: string;
+  /**
+   * `AI_LABEL_DEFAULT`: whether every send that does not say `"aiGenerated": false` carries WeChat's AI
+   * label (`aimsgcontext.is_ai_msg = 1`: 内容由第三方AI生成 under the message; docs/ai-label.md).
+   * @default false
+   */
+  readonly aiLabelDefault?: boolean;
+  /**
    * Put the functions that call WeChat (`needs.callsWeChat`) in the private subnets of a VPC behind a NAT
    * gateway with an Elastic IP, so that their calls come from a fixed address to put on the official
    * account's IP whitelist (errcode 40164 otherwise). Off: no VPC at all, and WeChat sees Lambda's

@@ -3,8 +3,8 @@
  * the trigger's *Start On* (Gateway mode) and the action node's *Subscription → Create → Events*.
  */
 
-/** Users' messages and events: what the trigger starts on by default. */
-export const GATEWAY_EVENTS = ['message.*', 'event.*'];
+/** Users' messages and events, and keyword handoffs (docs/handoff.md): what the trigger starts on by default. */
+export const GATEWAY_EVENTS = ['message.*', 'event.*', 'handoff.*'];
 
 /** A send the product could not deliver (refused by the window or by WeChat, or WeChat unreachable). */
 export const FAILED_DELIVERY_EVENT = 'delivery.failed';

@@ -1,42 +1,51 @@
 /**
- * Handoff in Direct mode, where no product keeps state: the marks set by the WeChat Customer Service
- * node's "Hand Over to a Human" and the human sessions the trigger learns from kf_create_session /
- * kf_switch_session / kf_close_session pushes live in the workflow's global static data, which n8n saves
- * after each production execution and the trigger reads on the next push. The rules are the product's
- * (docs/handoff.md): the next message of a marked user is answered with transfer_customer_service; an
- * agent taking the user consumes the mark; a closed session clears it; events apply in CreateTime order.
+ * Handoff in Direct mode, where no product keeps state: the handoff port of the core's callback pipeline
+ * (functions/core/inbound/pipeline.ts) on the workflow's global static data, which n8n saves after each
+ * production execution and the trigger reads on the next push. The marks set by the WeChat Customer Service
+ * node's "Hand Over to a Human" (or a keyword) and the human sessions learnt from kf session pushes are
+ * kept here; the rules are the core's, one for every store (functions/core/inbound/handoff-state.ts,
+ * docs/handoff.md), and test/callback runs the same suite on this store and on DynamoDB.
  *
  * @example
  * ```ts
- * const data = this.getWorkflowStaticData('global');
- * markUser(data, 'OPENID', { until: Date.now() + 1_800_000 });
- * handoffOf(data, 'OPENID', Date.now()).mark; // { until }
+ * const handoffs = staticDataHandoffPort(this.getWorkflowStaticData('global'));
+ * await handoffs.mark('OPENID', { ttlMs: 1_800_000 });
+ * (await handoffs.read('OPENID')).mark; // { markedAt, until }
  * ```
  */
 import type { IDataObject } from 'n8n-workflow';
 import type { HandoffService } from '../../functions/core/handoff';
+import {
+	applySessionEvent,
+	humanSessionView,
+	type HandoffState,
+	type HumanSessionView,
+	type OrderedHandoffState,
+} from '../../functions/core/inbound/handoff-state';
+import type { HandoffPort } from '../../functions/core/inbound/pipeline';
 
 /** A user's handoff facts, as kept. */
 interface Entry extends IDataObject {
 	markKf?: string;
 	/** ms */
 	markUntil?: number;
+	/** ms */
+	markAt?: number;
 	humanKf?: string;
 	/** ms */
 	humanSince?: number;
-	/** CreateTime (s) × 10 + rank of the last session event applied (create 1, switch 2, close 3). */
+	/** The order of the last session event applied (core's sessionOrder). */
 	order?: number;
 }
 
-/** What a user's handoff state is now. */
+/** What a user's handoff state is now, as the trigger's items report it. */
 export interface HandoffView {
 	mark?: { kf_account?: string; until: number };
-	humanSession: { kf_account: string; since: string } | null;
+	humanSession: HumanSessionView | null;
 }
 
 /** Users kept at most (marks that lapsed and closed sessions are dropped first). */
 const MAX_ENTRIES = 5000;
-const RANK: Record<string, number> = { kf_create_session: 1, kf_switch_session: 2, kf_close_session: 3 };
 
 function entries(data: IDataObject): Record<string, Entry> {
 	if (!data.wechatKfHandoffs || typeof data.wechatKfHandoffs !== 'object') data.wechatKfHandoffs = {};
@@ -48,6 +57,7 @@ function prune(all: Record<string, Entry>, now: number): void {
 		if (e.markUntil !== undefined && e.markUntil <= now) {
 			delete e.markUntil;
 			delete e.markKf;
+			delete e.markAt;
 		}
 		if (e.markUntil === undefined && e.humanKf === undefined && (e.order ?? 0) < (now / 1000 - 3600) * 10) delete all[openid];
 	}
@@ -55,67 +65,89 @@ function prune(all: Record<string, Entry>, now: number): void {
 	if (keys.length > MAX_ENTRIES) for (const k of keys.slice(0, keys.length - MAX_ENTRIES)) delete all[k];
 }
 
-/** The user's mark (while in force) and human session. */
-export function handoffOf(data: IDataObject, openid: string, now: number): HandoffView {
-	const e = entries(data)[openid];
+function stateOf(e: Entry | undefined, now: number): OrderedHandoffState {
 	return {
-		...(e?.markUntil !== undefined && e.markUntil > now ? { mark: { ...(e.markKf ? { kf_account: e.markKf } : {}), until: e.markUntil } } : {}),
-		humanSession: e?.humanKf !== undefined ? { kf_account: e.humanKf, since: new Date(e.humanSince ?? now).toISOString() } : null,
+		...(e?.markUntil !== undefined && e.markUntil > now
+			? { mark: { ...(e.markKf ? { kf_account: e.markKf } : {}), markedAt: e.markAt ?? now, until: e.markUntil } }
+			: {}),
+		humanSession: e?.humanKf !== undefined ? { kf_account: e.humanKf, since: e.humanSince ?? now } : null,
+		order: e?.order ?? 0,
+	};
+}
+
+/** The state without the store's event order. */
+function withoutOrder(state: OrderedHandoffState): HandoffState {
+	return { ...(state.mark ? { mark: state.mark } : {}), humanSession: state.humanSession };
+}
+
+function write(all: Record<string, Entry>, openid: string, state: OrderedHandoffState): void {
+	const e: Entry = { order: state.order };
+	if (state.mark)
+		Object.assign(e, {
+			markUntil: state.mark.until,
+			markAt: state.mark.markedAt,
+			...(state.mark.kf_account ? { markKf: state.mark.kf_account } : {}),
+		});
+	if (state.humanSession) Object.assign(e, { humanKf: state.humanSession.kf_account, humanSince: state.humanSession.since });
+	all[openid] = e;
+}
+
+/**
+ * The handoff port on static data (`data` is the workflow's global static data).
+ *
+ * @param now the clock (tests give their own)
+ */
+export function staticDataHandoffPort(
+	data: IDataObject,
+	now: () => number = Date.now,
+): HandoffPort & { clear(openid: string): Promise<boolean> } {
+	return {
+		read: async (openid) => withoutOrder(stateOf(entries(data)[openid], now())),
+		async recordSession(openid, event, kfAccount, at) {
+			const all = entries(data);
+			const t = now();
+			prune(all, t);
+			const next = applySessionEvent(stateOf(all[openid], t), event, kfAccount, at, t);
+			write(all, openid, next);
+			return withoutOrder(next);
+		},
+		async mark(openid, options) {
+			const all = entries(data);
+			const t = now();
+			prune(all, t);
+			const current = stateOf(all[openid], t);
+			const next = {
+				...current,
+				mark: { ...(options.kfAccount ? { kf_account: options.kfAccount } : {}), markedAt: t, until: t + options.ttlMs },
+			};
+			write(all, openid, next);
+			return withoutOrder(next);
+		},
+		async clear(openid) {
+			const all = entries(data);
+			const t = now();
+			const current = stateOf(all[openid], t);
+			if (!all[openid]) return false;
+			const { mark, ...rest } = current;
+			write(all, openid, rest);
+			return mark !== undefined;
+		},
+	};
+}
+
+/** The user's mark (while in force) and human session, as the trigger's items show them. */
+export function handoffOf(data: IDataObject, openid: string, now: number): HandoffView {
+	const state = stateOf(entries(data)[openid], now);
+	return {
+		...(state.mark ? { mark: { ...(state.mark.kf_account ? { kf_account: state.mark.kf_account } : {}), until: state.mark.until } } : {}),
+		humanSession: humanSessionView(state.humanSession),
 	};
 }
 
 /** Marks the user until `until` (ms), for the kf account given or any. */
 export function markUser(data: IDataObject, openid: string, mark: { kfAccount?: string; until: number }, now = Date.now()): HandoffView {
-	const all = entries(data);
-	prune(all, now);
-	const e = (all[openid] ??= {});
-	e.markUntil = mark.until;
-	if (mark.kfAccount) e.markKf = mark.kfAccount;
-	else delete e.markKf;
+	void staticDataHandoffPort(data, () => now).mark(openid, { kfAccount: mark.kfAccount, ttlMs: mark.until - now });
 	return handoffOf(data, openid, now);
-}
-
-/** Clears the mark; answers whether one was in force. */
-export function clearMark(data: IDataObject, openid: string, now = Date.now()): boolean {
-	const e = entries(data)[openid];
-	const was = e?.markUntil !== undefined && e.markUntil > now;
-	if (e) {
-		delete e.markUntil;
-		delete e.markKf;
-	}
-	return was;
-}
-
-/**
- * Applies a kf session event pushed by WeChat (nothing for other pushes), unless a newer one was applied.
- *
- * @param message the push's fields: FromUserName, CreateTime (s), Event, KfAccount / ToKfAccount
- */
-export function applySessionEvent(data: IDataObject, message: Record<string, unknown>, now = Date.now()): void {
-	const rank = RANK[String(message.Event)];
-	if (message.MsgType !== 'event' || !rank) return;
-	const openid = String(message.FromUserName);
-	const at = Math.min(Number(message.CreateTime) * 1000, now);
-	const order = Math.floor(at / 1000) * 10 + rank;
-	const all = entries(data);
-	prune(all, now);
-	const e = (all[openid] ??= {});
-	if (e.order !== undefined && e.order >= order) return;
-	e.order = order;
-	if (message.Event === 'kf_close_session') {
-		delete e.humanKf;
-		delete e.humanSince;
-		delete e.markUntil;
-		delete e.markKf;
-		return;
-	}
-	const kf = message.Event === 'kf_switch_session' ? message.ToKfAccount : message.KfAccount;
-	e.humanKf = typeof kf === 'string' ? kf : '';
-	if (message.Event === 'kf_create_session' || e.humanSince === undefined) e.humanSince = at;
-	if (message.Event === 'kf_create_session') {
-		delete e.markUntil;
-		delete e.markKf;
-	}
 }
 
 /**
@@ -128,12 +160,16 @@ export function applySessionEvent(data: IDataObject, message: Record<string, unk
  * ```
  */
 export function staticDataHandoffs(data: IDataObject): HandoffService {
+	const port = staticDataHandoffPort(data);
 	return {
 		async mark(openid, options) {
-			const now = Date.now();
-			const view = markUser(data, openid, { kfAccount: options.kfAccount, until: now + options.ttlMs }, now);
-			return { until: view.mark?.until ?? now + options.ttlMs, humanSession: view.humanSession };
+			const state = await port.mark(openid, options);
+			return { until: state.mark?.until ?? Date.now() + options.ttlMs, humanSession: humanSessionView(state.humanSession) };
 		},
-		clear: async (openid) => clearMark(data, openid),
+		clear: (openid) => port.clear(openid),
+		async read(openid) {
+			const state = await port.read(openid);
+			return { ...(state.mark ? { mark: state.mark } : {}), humanSession: humanSessionView(state.humanSession) };
+		},
 	};
 }

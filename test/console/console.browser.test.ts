@@ -193,6 +193,7 @@ describeBrowser('the console in Chromium', () => {
     // Assess 1: the answer to that push was the transfer; the user waits
     await page.locator('.system.human', { hasText: 'Transferred to a human agent' }).waitFor();
     await page.locator('#window-body dd', { hasText: 'waiting for an agent' }).waitFor();
+    expect(await windowFact(page, 'Handoff pending')).toBe('yes: the next message goes to the desk');
 
     // Act 2: the agent takes the user and writes
     expect((await control('POST', '/sandbox/kf-accounts/anna@sandbox/accept', { openid: 'oHandoff' })).status).toBe(200);
@@ -201,6 +202,9 @@ describeBrowser('the console in Chromium', () => {
     await page.locator('.system.human', { hasText: 'The human agent anna@sandbox joined the chat' }).waitFor();
     await page.locator('.row.them.agent .bubble', { hasText: 'I am Anna' }).waitFor();
     await page.locator('#window-body dd', { hasText: 'yes: anna@sandbox' }).waitFor();
+    // The agent took the user: the mark is consumed (once the product's window state is read again).
+    const pending = page.locator('#window-body dl').first().locator('dt', { hasText: 'Handoff pending' });
+    await pending.locator('xpath=following-sibling::dd[1]', { hasText: /^no$/ }).waitFor();
     // The product knows it too (GET /interactions carries humanSession)
     const state = (await (await fetch(`${product.url}/interactions/oHandoff`)).json()) as Record<string, any>;
     expect(state.humanSession).toMatchObject({ kf_account: 'anna@sandbox' });
@@ -366,6 +370,24 @@ describeBrowser('the console in Chromium', () => {
     await page.locator('.system', { hasText: 'You unfollowed the account' }).waitFor();
     await page.locator('#window-body dd', { hasText: 'no (unfollowed)' }).waitFor();
     await page.locator('#window-body dd', { hasText: 'errcode 45015' }).waitFor();
+    await page.close();
+  });
+
+  it('draws 内容由第三方AI生成 under a message sent with the AI label, as WeChat does, and not under others', async () => {
+    // Prepare: the user wrote in; the flow answers once labelled, once not
+    await product.sandbox!.simulateUser('oAiLabel', { type: 'text', content: 'anyone?' });
+    const page = await newPage();
+    await openConsole(page, '?user=oAiLabel');
+    // Act
+    expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A model wrote this.' }, aiGenerated: true })).status).toBe(200);
+    expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A person wrote this.' } })).status).toBe(200);
+    // Assess
+    const labelled = page.locator('.row.them', { hasText: 'A model wrote this.' });
+    const plain = page.locator('.row.them', { hasText: 'A person wrote this.' });
+    await plain.waitFor();
+    await expect(labelled.locator('.ai-label').innerText()).resolves.toBe('内容由第三方AI生成');
+    await expect(plain.locator('.ai-label').count()).resolves.toBe(0);
+    await page.screenshot({ path: screenshotPath('console-ai-label.png') });
     await page.close();
   });
 

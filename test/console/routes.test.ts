@@ -112,7 +112,7 @@ describe('console routes on npm start', () => {
     const res = await rawGet(product.url, '/doctor');
     const report = JSON.parse(res.body) as { ok: boolean; checks: Array<{ id: string; status: string }> };
     expect(res.status).toBe(200);
-    expect(report.checks.map((c) => c.id)).toEqual(['credentials', 'ipWhitelist', 'kfApi', 'menuMessages', 'callbackToken', 'encodingAesKey', 'callbackUrl', 'deployedSecret']);
+    expect(report.checks.map((c) => c.id)).toEqual(['credentials', 'ipWhitelist', 'kfApi', 'menuMessages', 'callbackToken', 'encodingAesKey', 'callbackUrl', 'deployedSecret', 'handoffKeywords', 'aiLabel']);
     expect(report.ok).toBe(true);
     expect(res.body).not.toContain(product.sandbox!.appSecret);
   });

@@ -145,6 +145,25 @@ describe('context reaches the template', () => {
     expect(config.passive).toEqual({ replyMode: 'passive', waitMs: 4000, tryMs: 5000, holdText: 'one moment', keepMs: 600000 });
   });
 
+  test('keyword handoff and the AI label reach every function from context; a wrong keyword rule fails the synth naming it', () => {
+    // Prepare / act
+    const keywords = '转人工=agent1@wx, *人工客服*';
+    const set = appTemplate({ handoffKeywords: keywords, handoffWhenOffline: 'reply', handoffOfflineText: 'back at 9', aiLabelDefault: 'true' });
+    const envs = resourcesOf(set, 'AWS::Lambda::Function')
+      .filter(([id]) => !id.startsWith('WeChatKfEncodingAesKeySeed'))
+      .map(([, fn]) => fn.Properties.Environment.Variables as Record<string, string>);
+    // Assess
+    expect(envs.length).toBeGreaterThan(10);
+    for (const env of envs) {
+      expect(env).toMatchObject({ HANDOFF_KEYWORDS: keywords, HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: 'back at 9', AI_LABEL_DEFAULT: 'true' });
+    }
+    const config = configFromEnv({ ...envs[0], TABLE_NAME: 't' });
+    expect(config.handoff.keywords.map((k) => [k.rule, k.kfAccount])).toEqual([['转人工', 'agent1@wx'], ['*人工客服*', undefined]]);
+    expect(config.aiLabelDefault).toBe(true);
+    expect(() => appTemplate({ handoffKeywords: '/(a+)+/' })).toThrow(/HANDOFF_KEYWORDS: the rule "\/\(a\+\)\+\/" repeats a group/);
+    expect(() => appTemplate({ handoffWhenOffline: 'reply' })).toThrow(/needs HANDOFF_OFFLINE_TEXT/);
+  });
+
   test('an existing secret by name: SECRET_ID is the name, the grant covers its ARN suffix', () => {
     const template = appTemplate({ secretName: 'wechat/kf' });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);

@@ -79,7 +79,7 @@ describeWithN8n()(`n8n ${N8N_VERSION} with the product as gateway`, () => {
     // Assess activation: the trigger subscribed its own production URL, nobody copied a URL or a secret
     const webhookUrl = setUp.triggerUrl(WEBHOOK_ID);
     const subscription = await waitFor('the subscription', async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, n8n!.log);
-    expect(subscription.events).toEqual(['message.*', 'event.*']);
+    expect(subscription.events).toEqual(['message.*', 'event.*', 'handoff.*']);
 
     // Act: a user writes in through WeChat (the sandbox), to the product's /callback
     const push = await product!.sandbox!.simulateUser(OPENID, { type: 'text', content: 'hello gateway' });

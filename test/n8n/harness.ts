@@ -55,6 +55,12 @@ export function loadPackage() {
     const mod = requireDist<Record<string, new () => INodeType>>(file.replace(/^dist\//, ''));
     const node = new mod[className]!();
     nodes[`${PACKAGE}.${node.description.name}`] = node;
+    // n8n runs a node usable as a tool under a variant type named `<name>Tool` (its description renamed so):
+    // the same node, which tells from the name that an AI agent runs it (`@tool` in displayOptions).
+    if (node.description.usableAsTool) {
+      const tool = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as INodeType, node, { description: { ...node.description, name: `${node.description.name}Tool` } });
+      nodes[`${PACKAGE}.${node.description.name}Tool`] = tool;
+    }
   }
   for (const file of pkg.n8n.credentials) {
     const className = file.split('/').pop()!.replace(/\.credentials\.js$/, '');

@@ -48,8 +48,8 @@ describe('WeChat Customer Service Trigger: Start On failed deliveries (Gateway m
   it('subscribes to delivery.failed only, or with messages and events for Both', () => {
     // act + assess
     expect(gateway.gatewayEvents('failedDeliveries')).toEqual(['delivery.failed']);
-    expect(gateway.gatewayEvents('both')).toEqual(['message.*', 'event.*', 'delivery.failed']);
-    expect(gateway.gatewayEvents('messages')).toEqual(['message.*', 'event.*']);
+    expect(gateway.gatewayEvents('both')).toEqual(['message.*', 'event.*', 'handoff.*', 'delivery.failed']);
+    expect(gateway.gatewayEvents('messages')).toEqual(['message.*', 'event.*', 'handoff.*']);
   });
 
   it('starts the workflow with who, what and why when a send is refused, and not when it starts on messages', async () => {

@@ -36,7 +36,7 @@ async function runWebhook(request: { headers: IncomingHttpHeaders; body: string;
   return { status: answer.status, body: answer.body, items };
 }
 
-const product = useLocalProduct('wechat-kf-trigger-gw-', { webhookRetryDelaysMs: [100, 100, 100, 100] });
+const product = useLocalProduct('wechat-kf-trigger-gw-', { webhookRetryDelaysMs: [100, 100, 100, 100], env: { HANDOFF_KEYWORDS: '转人工' } });
 let endpoint: Server;
 let endpointUrl = '';
 const staticData: Record<string, unknown> = {};
@@ -57,7 +57,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
   endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/webhook/gw/wechat`;
   // What webhookMethods.create keeps in the workflow's static data (test/n8n-e2e activates it for real).
-  const sub = await createSubscription(product.webhooks, { url: endpointUrl, events: ['message.*', 'event.*'] });
+  const sub = await createSubscription(product.webhooks, { url: endpointUrl, events: ['message.*', 'event.*', 'handoff.*'] });
   Object.assign(staticData, { subscriptionId: sub.id, subscriptionSecret: sub.secret, subscriptionUrl: endpointUrl });
 });
 afterAll(async () => {
@@ -89,6 +89,15 @@ describe('WeChat Customer Service Trigger, Gateway mode', () => {
     const item = call.items![0]!;
     expect(item).toMatchObject({ openid: 'oGw1', messageType: 'text', content: 'via the gateway', mode: 'gateway', event: null });
     expect(Object.keys(item).sort()).toEqual(Object.keys(direct.items![0]!).sort());
+  });
+
+  it('starts the workflow with a handoff.requested item when the product\'s callback transferred a keyword (HANDOFF_KEYWORDS)', async () => {
+    const asked = await product.sandbox!.simulateUser('oGwKw', { type: 'text', content: '转人工' });
+    const { call } = await waitUntil('the delivery', () => calls[0]);
+
+    expect(asked.reply).toMatchObject({ MsgType: 'transfer_customer_service' });
+    expect(call.items).toEqual([expect.objectContaining({ kind: 'handoff.requested', rule: '转人工', text: '转人工', transferred: true, openid: 'oGwKw', mode: 'gateway' })]);
+    expect(calls).toHaveLength(1);
   });
 
   it('starts nothing for a second delivery of the same event', async () => {

@@ -65,7 +65,11 @@ function chatItem(entry) {
 
 function accountRow(body, entry, note, agent) {
   const bubble = renderAccountMessage(body, { onMenu: (item) => tapMenu(entry.openid, item) });
-  return h('li', { class: `row them${agent ? ' agent' : ''}`, dataset: { msgtype: body.msgtype } }, h('div', { class: `avatar ${agent ? 'agent-avatar' : 'them-avatar'}`, 'aria-hidden': 'true' }, agent ? 'KF' : 'OA'), h('div', { class: 'stack' }, bubble, note ? h('div', { class: 'note' }, note) : null));
+  // WeChat draws this under a message sent with aimsgcontext.is_ai_msg = 1 (docs/ai-label.md).
+  const aiLabel = body.aimsgcontext?.is_ai_msg === 1 ? h('div', { class: 'ai-label' }, '内容由第三方AI生成') : null;
+  const avatar = h('div', { class: `avatar ${agent ? 'agent-avatar' : 'them-avatar'}`, 'aria-hidden': 'true' }, agent ? 'KF' : 'OA');
+  const stack = h('div', { class: 'stack' }, bubble, aiLabel, note ? h('div', { class: 'note' }, note) : null);
+  return h('li', { class: `row them${agent ? ' agent' : ''}`, dataset: { msgtype: body.msgtype } }, avatar, stack);
 }
 
 function renderChat() {
@@ -197,6 +201,8 @@ function renderWindow() {
       ...row('Window closes', end ? h('span', { class: 'countdown', dataset: { end: String(end) } }, end > now ? `in ${left(end - now)}` : 'closed') : 'no window', end && end > now ? 'ok' : 'bad'),
       ...row('Typing allowed', p.canType ? 'yes' : 'no', p.canType ? 'ok' : 'bad'),
       ...row('Human session', humanOf(u) ?? 'no', humanOf(u) ? 'human' : ''),
+      // A handoff mark (POST /handoff or a keyword): the user's next message goes to the desk.
+      ...row('Handoff pending', p.handoffPending ? 'yes: the next message goes to the desk' : 'no', p.handoffPending ? 'human' : ''),
       ...row('Last interaction', p.lastInteractionAt ? `${p.lastInteractionKind ?? ''} at ${clock(Date.parse(p.lastInteractionAt))}` : 'none'),
     );
   } else if (!state.config.product) {

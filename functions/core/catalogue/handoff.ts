@@ -4,7 +4,14 @@
  * no WeChat call, its own state.
  */
 import { ConfigurationError } from '../errors';
-import { parseHandoffInput, HANDOFF_TTL_DEFAULT_SECONDS, HANDOFF_TTL_MAX_SECONDS, type HandoffInput, type HandoffService } from '../handoff';
+import {
+  HandoffNotFoundError,
+  parseHandoffInput,
+  HANDOFF_TTL_DEFAULT_SECONDS,
+  HANDOFF_TTL_MAX_SECONDS,
+  type HandoffInput,
+  type HandoffService,
+} from '../handoff';
 import { parseOrThrow, requiredObject } from '../validation';
 import { openidSchema } from './fields';
 import type { FunctionNeeds, Operation, OperationServices } from './types';
@@ -56,5 +63,31 @@ export const HANDOFF_OPERATIONS: readonly Operation[] = [
     needs: HANDOFF_NEEDS,
     parse: (input) => parseOrThrow(requiredObject({ openid: openidSchema() }, 'an object {openid}'), input),
     perform: async (input, services) => ({ openid: input.openid, cleared: await handoffsOf(services).clear(input.openid) }),
+  } satisfies Operation<{ openid: string }>,
+  {
+    name: 'getHandoff',
+    resource: 'handoff',
+    action: 'get',
+    title: 'Get a pending handoff',
+    description:
+      "The user's handoff mark while it is in force (set by POST /handoff or a handoff keyword): kf_account, markedAt, until, " +
+      'and the human session; 404 HANDOFF_NOT_FOUND when none is.',
+    route: { method: 'GET', path: '/handoff/{openid}' },
+    input: { kind: 'json' },
+    gate: { kind: 'none' },
+    fields: [{ name: 'openid', displayName: 'User OpenID', type: 'string', required: true, description: 'The openid of the user' }],
+    needs: { ...HANDOFF_NEEDS, table: 'read' },
+    parse: (input) => parseOrThrow(requiredObject({ openid: openidSchema() }, 'an object {openid}'), input),
+    perform: async (input, services) => {
+      const { mark, humanSession } = await handoffsOf(services).read(input.openid);
+      if (!mark) throw new HandoffNotFoundError(input.openid);
+      return {
+        openid: input.openid,
+        kf_account: mark.kf_account ?? null,
+        markedAt: new Date(mark.markedAt).toISOString(),
+        until: new Date(mark.until).toISOString(),
+        humanSession,
+      };
+    },
   } satisfies Operation<{ openid: string }>,
 ];

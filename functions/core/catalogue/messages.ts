@@ -8,6 +8,7 @@ import { ValidationError } from '../errors';
 import { limitsFor, type Limits, type RulesProfile } from '../limits';
 import { optionalString, parseOrThrow, reject, requiredObject, requiredString, typeName, type Schema } from '../validation';
 import { customserviceSchema, mediaIdSchema, openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
+import { applyAiLabel } from '../ai-label';
 import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '../split-send';
 import { mediaRefSchema } from '../media/sources';
 import { prepareSendMedia, recoverSendMedia } from './send-media';
@@ -275,7 +276,10 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
     ]);
   }
   // The cap on text and the product's `split` option (docs/long-text.md), after WeChat's own rules.
-  return checkSplit(parseOrThrow(messageSchema(msgtype as MessageType, options.profile), body) as SendMessageInput, options.textMaxBytes);
+  // WeChat's AI label (docs/ai-label.md), set here so that every part of a split text carries it.
+  const labelled = applyAiLabel(body, options.aiLabelDefault);
+  const parsed = parseOrThrow(messageSchema(msgtype as MessageType, options.profile), labelled) as SendMessageInput;
+  return checkSplit(parsed, options.textMaxBytes);
 }
 
 const SEND_PATH = '/cgi-bin/message/custom/send';
@@ -307,6 +311,16 @@ const SPLIT_FIELD: FieldSpec = {
   rules: ['false, true or numbered', 'text messages only'],
 };
 
+/** The AI label option (docs/ai-label.md): n8n's and the console's field; `?aiGenerated=` on HTTP. */
+const AI_LABEL_FIELD: FieldSpec = {
+  name: 'aiGenerated',
+  displayName: 'Label as AI-Generated',
+  type: 'boolean',
+  description:
+    'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text); unset: AI_LABEL_DEFAULT',
+  rules: ['true or false'],
+};
+
 /** Every send also publishes its delivery events (delivery.sent / delivery.failed). */
 const SEND_NEEDS = { ...WECHAT_CALL_NEEDS, publishesEvents: true };
 
@@ -334,7 +348,13 @@ function sendOperation(type: MessageType): MessageOperation {
     input: MEDIA_SENDS.has(type) ? { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } : { kind: 'json' },
     gate: SEND_GATE,
     msgtype: type,
-    fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD, ...(type === 'text' ? [SPLIT_FIELD] : [])],
+    fields: [
+      TOUSER_FIELD,
+      ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })),
+      SEND_AS_FIELD,
+      ...(type === 'text' ? [SPLIT_FIELD] : []),
+      AI_LABEL_FIELD,
+    ],
     needs: SEND_NEEDS,
     // A URL fetched (10 s at most) and a file of up to 10 MB uploaded before the send.
     ...(MEDIA_SENDS.has(type) ? { sizing: { memoryMb: 512, timeoutSeconds: 30 } } : {}),
@@ -343,7 +363,7 @@ function sendOperation(type: MessageType): MessageOperation {
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
-    ...(type === 'text' ? { query: ['split', 'numbering'], perform: sendInParts } : {}),
+    ...(type === 'text' ? { query: ['split', 'numbering', 'aiGenerated'], perform: sendInParts } : { query: ['aiGenerated'] }),
   };
 }
 
@@ -371,9 +391,10 @@ const sendMessage: MessageOperation = {
     { name: '(body)', displayName: 'Body (JSON)', type: 'json', required: true, description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice" },
     SEND_AS_FIELD,
     SPLIT_FIELD,
+    AI_LABEL_FIELD,
   ],
   needs: SEND_NEEDS,
-  query: ['split', 'numbering'],
+  query: ['split', 'numbering', 'aiGenerated'],
   // It drains the bulk queue in batches of up to 10 sends.
   sizing: { memoryMb: 512, timeoutSeconds: 30 },
   parse: (input, options) => parseMessage(input, options),

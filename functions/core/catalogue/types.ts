@@ -47,6 +47,8 @@ export interface OperationOptions {
   kfDeleteMethod?: 'POST' | 'GET';
   /** The cap on a text's content in UTF-8 bytes (TEXT_MAX_BYTES, default 2048; docs/long-text.md). */
   textMaxBytes?: number;
+  /** AI_LABEL_DEFAULT: whether a send that does not say `aiGenerated` carries WeChat's AI label (docs/ai-label.md). */
+  aiLabelDefault?: boolean;
 }
 
 /** WeChat's JSON answer to a successful call (errcode 0 or absent). */

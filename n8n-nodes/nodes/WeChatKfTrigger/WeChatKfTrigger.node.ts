@@ -4,10 +4,10 @@
  * gateway-webhook.ts), or on a failed send (Gateway mode). What an accepted push becomes is in items.ts;
  * which pushes were already seen, in seen-pushes.ts.
  */
-import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { InboundEvent, InboundMsgType } from '../../../functions/core/callback';
-import { directWebhook, weChatCallbackApiTest } from './direct';
+import { directWebhook, keywordRulesOf, weChatCallbackApiTest } from './direct';
 import { GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete } from './gateway';
 import { gatewayWebhook } from './gateway-webhook';
 import { WECHAT_API_CREDENTIAL } from './download-media';
@@ -203,6 +203,17 @@ export class WeChatKfTrigger implements INodeType {
 							"Whether to stay silent for a user while a human agent of WeChat's customer-service desk has their conversation (from kf_create_session until kf_close_session, and for messages handed to the desk), so a bot flow pauses and resumes after the session closes",
 					},
 					{
+						displayName: 'Handoff Keywords',
+						name: 'handoffKeywords',
+						type: 'string',
+						default: '',
+						placeholder: '转人工=agent1@mywechatid, *人工客服*, /^(human|agent)$/',
+						description:
+							"Direct mode: a user's text matching one of these is answered at once with a transfer to WeChat's customer-service " +
+							'desk and starts the workflow as a handoff.requested item (not as a message for a bot). Comma-separated: an exact word, ' +
+							'*a substring* or /a regex/, each optionally =kf account. Case and full-width Latin letters are ignored.',
+					},
+					{
 						displayName: 'Keep Retries',
 						name: 'keepRetries',
 						type: 'boolean',
@@ -229,7 +240,15 @@ export class WeChatKfTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				if (this.getNodeParameter('mode', 'direct') !== 'gateway') return true;
+				if (this.getNodeParameter('mode', 'direct') !== 'gateway') {
+					// A wrong Handoff Keywords rule fails the activation, naming the rule, rather than every push.
+					try {
+						keywordRulesOf(this.getNodeParameter('options', {}) as IDataObject);
+					} catch (error) {
+						throw new NodeOperationError(this.getNode(), (error as Error).message);
+					}
+					return true;
+				}
 				return await gatewayCheckExists.call(this);
 			},
 			async create(this: IHookFunctions): Promise<boolean> {

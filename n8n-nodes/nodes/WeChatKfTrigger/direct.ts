@@ -13,9 +13,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import {
-	dedupKey,
 	openPush,
-	plainReplayKey,
 	replayTtlSeconds,
 	resolveCallbackMode,
 	verifyUrl,
@@ -23,11 +21,11 @@ import {
 	type CallbackMode,
 } from '../../../functions/core/callback';
 import { SignatureError } from '../../../functions/core/errors';
-import { transferReply } from '../../../functions/core/handoff-reply';
-import { applySessionEvent, handoffOf } from '../../shared/handoff-state';
-import { startFromMessage } from './items';
+import { parseHandoffKeywords, runPushPipeline, type HandoffKeywordRule, type OutboundEvent } from '../../../functions/core/inbound';
+import { staticDataHandoffPort } from '../../shared/handoff-state';
+import { startFromHandoffEvent, startFromMessage } from './items';
 import { maxSkewSecondsOf, queryOf, rawBodyOf } from './request';
-import { droppedAsRetry, isReplay } from './seen-pushes';
+import { staticDataDedup, staticDataReplay } from './seen-pushes';
 
 /**
  * The callback mode of a credential: its Message Encryption Mode, or (Automatic, or a credential saved
@@ -45,6 +43,16 @@ export function callbackModeOf(credentials: ICredentialDataDecryptedObject, hasA
 	} catch {
 		return { problem: `The WeChat Callback credential's Message Encryption Mode must be Automatic, Plain Text, Compatible or Safe, got ${JSON.stringify(setting)}` };
 	}
+}
+
+/**
+ * The trigger's Handoff Keywords option read as the product reads HANDOFF_KEYWORDS (docs/handoff.md).
+ *
+ * @throws {ConfigurationError} naming the rule that is wrong (the trigger answers 503 with it, and
+ *   activation fails with it).
+ */
+export function keywordRulesOf(options: IDataObject): HandoffKeywordRule[] {
+	return parseHandoffKeywords(typeof options.handoffKeywords === 'string' ? options.handoffKeywords : undefined);
 }
 
 /** Nothing is called with this credential: the test checks that the Token and key are usable. */
@@ -123,25 +131,40 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		return reject(error instanceof SignatureError ? 401 : 400, (error as Error).message);
 	}
 	const { message, mode } = opened;
-	// Plain mode: a signed URL proves nothing about the body, so each is accepted for one message only.
-	const mark = mode === 'plain' ? plainReplayKey(query) : undefined;
-	if (mark && isReplay(this.getWorkflowStaticData('node'), `${this.getNode().id}`, mark, dedupKey(message), Date.now(), replayTtlSeconds(maxSkewSeconds) * 1000)) {
-		return reject(401, 'replayed push: this timestamp, nonce and signature were already used for another message (plain mode accepts each once)');
+	let rules;
+	try {
+		rules = { keywords: keywordRulesOf(options) };
+	} catch (error) {
+		return reject(503, (error as Error).message);
 	}
-	// Handoff (docs/handoff.md): kf session events update who has the user; a marked user's message is
-	// answered with a transfer to WeChat's desk. WeChat waits 5 s at most and retries otherwise: answer at once.
-	const handoffData = this.getWorkflowStaticData('global');
-	const now = Date.now();
-	applySessionEvent(handoffData, message, now);
-	const handoff = handoffOf(handoffData, message.FromUserName, now);
-	const transferred = message.MsgType !== 'event' && handoff.mark !== undefined;
-	if (transferred && handoff.mark) {
-		const reply = transferReply(opened, { kfAccount: handoff.mark.kf_account, crypto, now });
-		res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(reply);
-	} else {
-		res.status(200).type('text/plain').send('success');
+	// The core's callback pipeline (functions/core/inbound/pipeline.ts) on the workflow's static data: replay
+	// marks and dedup per node, handoff facts per workflow (shared with the action node's Hand Over to a
+	// Human). Kf session events update who has the user; a marked user's message, or a text matching a
+	// handoff keyword, is answered with a transfer to WeChat's desk (docs/handoff.md).
+	const nodeData = this.getWorkflowStaticData('node');
+	const scope = `${this.getNode().id}`;
+	const published: OutboundEvent[] = [];
+	let outcome;
+	try {
+		outcome = await runPushPipeline(
+			{ opened, query, crypto, appId, now: Date.now(), replayTtlSeconds: replayTtlSeconds(maxSkewSeconds) },
+			{
+				replay: staticDataReplay(nodeData, scope),
+				dedup: staticDataDedup(nodeData, scope, options.keepRetries === true),
+				handoffs: staticDataHandoffPort(this.getWorkflowStaticData('global')),
+				publish: async (events) => void published.push(...events),
+			},
+			rules,
+		);
+	} catch (error) {
+		return reject(error instanceof SignatureError ? 401 : 500, (error as Error).message);
 	}
-
-	if (droppedAsRetry(this, options, dedupKey(message))) return { noWebhookResponse: true };
-	return startFromMessage(this, message, 'direct', mode, { humanSession: handoff.humanSession, transferred });
+	// WeChat waits 5 s at most and retries otherwise: answer at once, then start the workflow.
+	if (outcome.reply !== undefined) res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(outcome.reply);
+	else res.status(200).type('text/plain').send('success');
+	if (outcome.duplicate) return { noWebhookResponse: true };
+	const handoff = { humanSession: outcome.humanSession, transferred: outcome.transferred };
+	const event = published[0];
+	if (event && event.detailType.startsWith('handoff.')) return startFromHandoffEvent(this, message, mode, event);
+	return startFromMessage(this, message, 'direct', mode, handoff);
 }

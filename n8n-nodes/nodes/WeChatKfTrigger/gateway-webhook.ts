@@ -2,7 +2,7 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
-import { failedDeliveryItem, startFromMessage } from './items';
+import { failedDeliveryItem, startFromHandoffEvent, startFromMessage } from './items';
 import { maxSkewSecondsOf, rawBodyOf } from './request';
 import { droppedAsRetry } from './seen-pushes';
 
@@ -31,6 +31,10 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([failedDeliveryItem(delivery.detail)])] };
 	}
 	if (!message) return { noWebhookResponse: true };
+	// A keyword handoff the product's callback answered (HANDOFF_KEYWORDS): the same item as in Direct mode.
+	if (delivery.type.startsWith('handoff.')) {
+		return startFromHandoffEvent(this, message, 'gateway', { source: 'wechat.kf', detailType: delivery.type, detail: delivery.detail });
+	}
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
 	return startFromMessage(this, message, 'gateway', 'gateway', { humanSession, transferred: delivery.transferred === true });
 }

@@ -33,7 +33,7 @@ export type StartOn = 'messages' | 'failedDeliveries' | 'both';
  *
  * @example
  * ```ts
- * gatewayEvents('both'); // ['message.*', 'event.*', 'delivery.failed']
+ * gatewayEvents('both'); // ['message.*', 'event.*', 'handoff.*', 'delivery.failed']
  * ```
  */
 export function gatewayEvents(startOn: StartOn): string[] {

@@ -4,6 +4,7 @@
  */
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { InboundMessage } from '../../../functions/core/callback';
+import type { OutboundEvent } from '../../../functions/core/inbound/events';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT } from './gateway';
 import { downloadMedia, hasDownloadableMedia } from './download-media';
@@ -59,6 +60,32 @@ export async function startFromMessage(ctx: IWebhookFunctions, message: InboundM
 	const { humanSession, transferred } = handoff;
 	if (!wanted(ctx, message) || skippedForHuman(ctx, humanSession, transferred)) return { noWebhookResponse: true };
 	return { noWebhookResponse: true, workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession), transferred })] };
+}
+
+/**
+ * What a keyword handoff starts (docs/handoff.md, "Keyword handoff"): one item with `kind`
+ * `handoff.requested` (the user was transferred to the desk) or `handoff.unavailable` (no agent online: the
+ * user got the out-of-hours text), the rule matched, the text and the kf account, beside the message's
+ * fields. It stands for the user's message, which no bot should answer: the node's Message Types filter
+ * applies, "Skip While a Human Has the User" does not (the flow is told of the handoff).
+ */
+export async function startFromHandoffEvent(
+	ctx: IWebhookFunctions,
+	message: InboundMessage,
+	mode: string,
+	event: OutboundEvent,
+): Promise<IWebhookResponseData> {
+	if (!wanted(ctx, message)) return { noWebhookResponse: true };
+	const detail = event.detail;
+	const json: IDataObject = {
+		...toItem(message, mode, (detail.humanSession ?? null) as HandoffView['humanSession']),
+		kind: event.detailType,
+		transferred: detail.transferred === true,
+		rule: String(detail.rule ?? ''),
+		text: String(detail.text ?? ''),
+		kfAccount: (detail.kfAccount as string | undefined) ?? null,
+	};
+	return { noWebhookResponse: true, workflowData: [ctx.helpers.returnJsonArray([json])] };
 }
 
 /**

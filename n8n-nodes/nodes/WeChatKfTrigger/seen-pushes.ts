@@ -1,9 +1,11 @@
 /**
  * Which pushes this trigger has seen: WeChat's retries of one push (dropped unless Keep Retries is on) and,
  * in plain mode, replayed signed URLs (refused). Kept in the workflow's static data and, for copies that
- * arrive together, in this process (static data is saved only after the webhook answered).
+ * arrive together, in this process (static data is saved only after the webhook answered). Direct mode
+ * hands them to the core's callback pipeline as its dedup and replay ports (staticDataDedup, staticDataReplay).
  */
 import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+import type { PushDedupPort, ReplayMarksPort } from '../../../functions/core/inbound/pipeline';
 
 /** How long a push's key is remembered to drop WeChat's retries (it retries within ~15 s). */
 const DEDUP_TTL_MS = 10 * 60_000;
@@ -64,4 +66,57 @@ export function isReplay(staticData: IDataObject, scope: string, mark: string, k
 	if (marks.length > REPLAY_MAX) for (const m of marks.slice(0, marks.length - REPLAY_MAX)) delete stored[m];
 	staticData.replayMarks = stored;
 	return false;
+}
+
+/** Forgets a key seen (the pipeline's dedup port, when handling the push failed). */
+function forgetSeen(staticData: IDataObject, scope: string, key: string): void {
+	const stored = (staticData.pushKeys ?? {}) as Record<string, number>;
+	delete stored[key];
+	recentKeys.delete(`${scope}|${key}`);
+}
+
+/**
+ * The callback pipeline's dedup port on static data (functions/core/inbound/pipeline.ts). With Keep
+ * Retries on, every push counts as new (and nothing is recorded).
+ *
+ * @example
+ * ```ts
+ * const dedup = staticDataDedup(this.getWorkflowStaticData('node'), this.getNode().id, false);
+ * await dedup.firstTime('msg:123'); // true, then false
+ * ```
+ */
+export function staticDataDedup(staticData: IDataObject, scope: string, keepRetries: boolean, now: () => number = Date.now): PushDedupPort {
+	return {
+		firstTime: async (key) => keepRetries || !seenBefore(staticData, scope, key, now()),
+		forget: async (key) => forgetSeen(staticData, scope, key),
+	};
+}
+
+/**
+ * The callback pipeline's replay-mark port on static data: the first holder of a plain-mode signed URL.
+ *
+ * @example
+ * ```ts
+ * const replay = staticDataReplay(this.getWorkflowStaticData('node'), this.getNode().id);
+ * await replay.claim('sig:…', 'msg:1', 601); // true; then 'msg:1' for any other message
+ * ```
+ */
+export function staticDataReplay(staticData: IDataObject, scope: string, now: () => number = Date.now): ReplayMarksPort {
+	return {
+		async claim(mark, holder, ttlSeconds) {
+			const stored = (staticData.replayMarks ?? {}) as Record<string, { k: string; at: number; ttl: number }>;
+			const t = now();
+			for (const [m, entry] of Object.entries(stored)) if (t - entry.at > entry.ttl) delete stored[m];
+			for (const [m, entry] of recentMarks) if (t - entry.at > entry.ttlMs) recentMarks.delete(m);
+			const first = stored[mark]?.k ?? recentMarks.get(`${scope}|${mark}`)?.key;
+			if (first !== undefined) return first;
+			isReplay(staticData, scope, mark, holder, t, ttlSeconds * 1000);
+			return true;
+		},
+		async forget(mark) {
+			const stored = (staticData.replayMarks ?? {}) as Record<string, unknown>;
+			delete stored[mark];
+			recentMarks.delete(`${scope}|${mark}`);
+		},
+	};
 }

@@ -74,6 +74,21 @@ export function sendOperation(version: NodeVersion): NodeOperation {
 			: { ...RECIPIENT, type: 'string', default: '', placeholder: '={{ $json.openid }}', displayOptions: { hide: { msgtype: [RAW] } } };
 	return { ...send, properties: [recipient, ...send.properties.slice(1)] };
 }
+/**
+ * Label as AI-Generated (docs/ai-label.md): on by default when the node runs as an AI agent's tool (n8n
+ * shows the property whose `@tool` condition holds: the tool variant's type ends in `Tool`), off otherwise.
+ * Two properties of one name, one per case, so each has its own default.
+ */
+const aiLabelProperties: INodeProperties[] = [true, false].map((tool) => ({
+	displayName: 'Label as AI-Generated',
+	name: 'aiGenerated',
+	type: 'boolean' as const,
+	default: tool,
+	description:
+		'Whether WeChat shows 内容由第三方AI生成 under the message (aimsgcontext.is_ai_msg = 1, on every part of a split text), ' +
+		'as China requires for AI-written replies',
+	displayOptions: { show: { '@tool': [tool] } },
+}));
 
 export const send: NodeOperation = {
 	value: 'send',
@@ -114,6 +129,7 @@ export const send: NodeOperation = {
 				fieldProperty(sendMessageField('split')),
 			],
 		},
+		...aiLabelProperties,
 	],
 	async prepare(itemIndex) {
 		const msgtype = this.getNodeParameter('msgtype', itemIndex) as MessageType | typeof RAW;
@@ -150,6 +166,9 @@ export const send: NodeOperation = {
 		if (kfAccount !== '') body.customservice = { kf_account: kfAccount };
 		// The product's split option (docs/long-text.md): direct mode splits in the node, gateway mode in the product.
 		if (options.split === 'true' || options.split === 'numbered') body.split = options.split;
+		// The AI label: on asks for it; off leaves the body as it is (Gateway mode: the product's AI_LABEL_DEFAULT applies).
+		const toolDefault = this.getNode().type.endsWith('Tool');
+		if (this.getNodeParameter('aiGenerated', itemIndex, toolDefault) === true) body.aiGenerated = true;
 		return { operation, input: body };
 	},
 	toItems(answer, call) {
