@@ -23,7 +23,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { prepareOperation, runOperation, type Operation, type OperationResult, type SendMessageInput, type SendTrace } from '../core/catalogue';
 import { SendWindowClosedError, TypingActiveError, TypingNotAllowedError } from '../core/errors';
 import type { AppContext } from './context';
-import { sendsToGiveBack } from './give-back';
+import { sendsToGiveBack } from '../core/runner/give-back';
 import { performSend, type SendSource } from './send';
 import { operationServices } from './services';
 

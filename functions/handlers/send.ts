@@ -26,7 +26,7 @@ import { partsOf } from '../core/split-send';
 import { IdempotencyKeyReusedError, partsDigest, type SendPermit } from '../store';
 import type { AppContext } from './context';
 import { DeliveryLog } from './delivery-log';
-import { sendsToGiveBack } from './give-back';
+import { sendsToGiveBack } from '../core/runner/give-back';
 import { countBy, idempotencyPayload, idempotencyScope } from './perform';
 import { operationServices } from './services';
 

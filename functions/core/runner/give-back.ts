@@ -19,8 +19,8 @@
  * sendsToGiveBack({ reserved: 3, from: 0, error: new PartialSendError(refusal, { parts: 3, partsSent: 1 }), failedCall: { mayHaveReachedWeChat: false } }); // 2
  * ```
  */
-import type { SendTrace } from '../core/catalogue';
-import { PartialSendError } from '../core/errors';
+import type { SendTrace } from '../catalogue';
+import { PartialSendError } from '../errors';
 
 /** What a send knew when it failed. */
 export interface FailedSend {
