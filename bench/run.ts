@@ -34,7 +34,7 @@ import { splitText } from '../functions/core/text-split';
 import { configFromEnv } from '../functions/handlers/config';
 import { createContext, type AppContext } from '../functions/handlers/context';
 import { MemoryPublisher } from '../functions/handlers/publisher';
-import { performSend } from '../functions/handlers/send';
+import { perform } from '../functions/handlers/run-ports';
 import { mixedAnswer } from '../test/support/long-text';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 500);
@@ -269,7 +269,7 @@ async function benchToken() {
 }
 
 /**
- * What the delivery record adds to a send: the same sends through performSend, with the real record (a
+ * What the delivery record adds to a send: the same sends through the runner (perform), with the real record (a
  * BatchWriteItem on dynalite, awaited before the send answers) and with a record store that writes
  * nothing. Both publish to memory. The difference of the medians is the added latency per send.
  */
@@ -286,7 +286,7 @@ async function benchDeliveries() {
       await ctx.windows.recordInbound(`oRec${u}`, 'message', Date.now());
     }
     const op = getOperation('sendText');
-    const send = (c: AppContext) => (i: number) => performSend(c, op, op.parse({ touser: `oRec${i % CONCURRENCY}`, text: { content: `m${i}` } }, c.client.options));
+    const send = (c: AppContext) => (i: number) => perform(c, op, op.parse({ touser: `oRec${i % CONCURRENCY}`, text: { content: `m${i}` } }, c.client.options));
     const unrecorded: AppContext = { ...ctx, deliveries: Object.assign(Object.create(ctx.deliveries), { record: async () => undefined }) };
     await send(ctx)(0); // warm the token
     // Alternate rounds, so a busy machine slows both alike; the last two rows are kept.

@@ -23,7 +23,7 @@ export function humanSessionView(session: HumanSession | null): HumanSessionView
 /**
  * @example
  * ```ts
- * const services = { ...ctx.client.services(trace, ctx.now), handoffs: handoffService(ctx.handoffs) };
+ * const services = { ...ctx.client.services(ctx.now), handoffs: handoffService(ctx.handoffs) };
  * ```
  */
 export function handoffService(store: HandoffStore): HandoffService {

@@ -17,7 +17,7 @@ import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, ty
 import { fileAnswer, jsonAnswer, type HttpAnswer } from './http';
 import { httpErrorAnswer, logFailure, withObservability } from './middleware';
 import { readMultipartParts, type MultipartParts } from './multipart';
-import { perform } from './perform';
+import { perform } from './run-ports';
 
 /** Copies path parameters and the operation's query names onto an input object, refusing disagreements. */
 function withRequestParameters(op: Operation, body: unknown, request: HttpRequestView): unknown {
@@ -99,6 +99,15 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
   return withRequestParameters(op, parseJsonBody(request.body), request);
 }
 
+/**
+ * A run still "in progress" after this invocation's deadline died with its container: a retry under its
+ * key may take it over then, rather than after the idempotency store's default of a minute.
+ */
+function deadline(lambda: { getRemainingTimeInMillis?: () => number } | undefined): { inProgressTimeoutMs?: number } {
+  const remaining = lambda?.getRemainingTimeInMillis?.();
+  return remaining ? { inProgressTimeoutMs: remaining } : {};
+}
+
 /** The HTTP answer of a result: the entry's success status, JSON or a file. */
 function successAnswer(op: Operation, result: unknown): HttpAnswer {
   const status = op.successStatus ?? 200;
@@ -144,14 +153,14 @@ export function createOperationHandler(operation: string | Operation, getContext
           if (key !== undefined && (key.length === 0 || key.length > 255)) {
             throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
           }
-          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, key, lambdaContext, 'http')));
+          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, { idempotencyKey: key, source: 'http', ...deadline(lambdaContext) })));
         }
         case 'sqs': {
           // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
           const recordHandler = async (record: SQSRecord) => {
             try {
               const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-              return await perform(ctx, op, op.parse(body, ctx.client.options), record.messageId, lambdaContext, 'sqs');
+              return await perform(ctx, op, op.parse(body, ctx.client.options), { idempotencyKey: record.messageId, source: 'sqs', ...deadline(lambdaContext) });
             } catch (error) {
               logFailure(ctx.logger, { handler: op.name, source: 'sqs', messageId: record.messageId }, error);
               throw error;
@@ -167,10 +176,10 @@ export function createOperationHandler(operation: string | Operation, getContext
           if (ev['detail-type'] !== op.name) {
             throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
           }
-          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), ev.id, lambdaContext, 'eventbridge');
+          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), { idempotencyKey: ev.id, source: 'eventbridge', ...deadline(lambdaContext) });
         }
         default:
-          return perform(ctx, op, op.parse(invocation.input, ctx.client.options), undefined, undefined, 'direct');
+          return perform(ctx, op, op.parse(invocation.input, ctx.client.options), { source: 'direct' });
       }
     },
   );

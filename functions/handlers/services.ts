@@ -3,7 +3,7 @@
  * built from a handler's context. A feature whose operations the product performs itself adds its
  * store here, once, and every surface that runs operations (Lambda, local server) gets it.
  */
-import type { OperationServices, SendTrace } from '../core/catalogue';
+import type { OperationServices } from '../core/catalogue';
 import type { DeliveryQuery } from '../core/deliveries';
 import { fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
@@ -16,14 +16,12 @@ import { deliveryView } from './delivery-log';
  *
  * @example
  * ```ts
- * await runOperation(op, input, operationServices(ctx, trace));
+ * await runEntry(op, input, { services: operationServices(ctx), wechat: (spec, to, trace) => ctx.client.request(spec, to, trace) });
  * ```
- *
- * @param trace told whether any WeChat request of the operation may have reached WeChat.
  */
-export function operationServices(ctx: AppContext, trace?: SendTrace): OperationServices {
+export function operationServices(ctx: AppContext): OperationServices {
   const services = {
-    ...ctx.client.services(trace, ctx.now),
+    ...ctx.client.services(ctx.now),
     tokens: ctx.tokens,
     handoffs: handoffService(ctx.handoffs),
     // Records answered with ISO times, as every time the API answers.

@@ -340,7 +340,7 @@ function sendOperation(type: MessageType): MessageOperation {
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
     toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
-    ...(type === 'text' ? { query: ['split'], perform: sendInParts } : {}),
+    ...(type === 'text' ? { query: ['split'], parts: partsOfSend, perform: sendInParts } : {}),
   };
 }
 
@@ -378,8 +378,14 @@ const sendMessage: MessageOperation = {
   recover: recoverSendMedia,
   toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
   // A text may go out in parts: several WeChat calls.
+  parts: partsOfSend,
   perform: sendInParts,
 };
+
+/** The parts of a send that may carry a long text: one, or its text cut to TEXT_MAX_BYTES when it asks to split. */
+function partsOfSend(input: SendMessageInput, options: OperationOptions): readonly string[] {
+  return partsOf(input, options.textMaxBytes);
+}
 
 /**
  * The hook of the sends that may carry a long text: one WeChat call, or one per part when the input asks
@@ -388,7 +394,7 @@ const sendMessage: MessageOperation = {
  */
 async function sendInParts(input: SendMessageInput, services: OperationServices): Promise<OperationResult> {
   const request = (body: Record<string, unknown>) => ({ method: 'POST' as const, path: SEND_PATH, json: wechatBody(body) });
-  const parts = partsOf(input, services.options.textMaxBytes);
+  const parts = services.parts?.list ?? partsOfSend(input, services.options);
   if (parts.length === 1) return await services.wechat.request(request(input), input.touser);
   return (await sendParts(input, parts, {
     from: services.parts?.from,

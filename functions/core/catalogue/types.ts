@@ -59,7 +59,7 @@ export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?
  * @example
  * ```ts
  * const trace: SendTrace = { mayHaveReachedWeChat: false };
- * try { await client.execute(op, input, trace); }
+ * try { await client.request(spec, openid, trace); }
  * catch (e) { if (!trace.mayHaveReachedWeChat) await permit.release(); throw e; }
  * ```
  */
@@ -228,7 +228,8 @@ export interface Sizing {
 
 /**
  * The services an operation's own hook may use. The core defines what they do, not how: the handlers
- * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` only.
+ * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` and
+ * the few it keeps in the workflow's static data (handoffs, media cache, URL fetcher).
  * Features that perform operations themselves add their service here as an optional member, e.g.
  * `subscriptions?: SubscriptionStore`, and check it is there.
  */
@@ -248,7 +249,12 @@ export interface OperationServices {
    * A split send's progress (docs/long-text.md): the parts an earlier try under the same idempotency key
    * sent (start after them), and what to do after each part went out. Absent in n8n's direct mode.
    */
-  parts?: { from?: number; sent?(part: number, parts: number): Promise<void> };
+  parts?: {
+    /** The parts, as the entry's {@link Operation.parts} cut them once for the gate (the runner passes them on). */
+    list?: readonly string[];
+    from?: number;
+    sent?(part: number, parts: number): Promise<void>;
+  };
   /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
   deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
   /** The limits profile and delete form in force. */
@@ -309,6 +315,12 @@ export interface Operation<I = any> {
   parse(input: unknown, options?: OperationOptions): I;
   /** Builds WeChat's request from a parsed input: the operation is this one call. */
   toRequest?(input: I, options?: OperationOptions): WeChatRequestSpec;
+  /**
+   * The texts a send goes out as (one, or a long text cut to the cap): their number is what the send gate
+   * counts, and the runner hands them to {@link perform} as `services.parts.list`, so a text is cut once.
+   * Absent: one send.
+   */
+  parts?(input: I, options: OperationOptions): readonly string[];
   /**
    * Performs the operation instead of {@link toRequest}: for operations the product performs itself (no
    * WeChat call) or that make several WeChat calls (paging, upload-then-send, split text).

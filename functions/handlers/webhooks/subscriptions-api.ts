@@ -58,7 +58,7 @@ export async function deleteSubscription(runtime: WebhookRuntime, id: unknown): 
  *
  * @example
  * ```ts
- * const services = { ...ctx.client.services(trace, ctx.now), subscriptions: subscriptionsService(runtime) };
+ * const services = { ...ctx.client.services(ctx.now), subscriptions: subscriptionsService(runtime) };
  * ```
  */
 export function subscriptionsService(runtime: WebhookRuntime): SubscriptionsService {
