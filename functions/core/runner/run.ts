@@ -104,18 +104,24 @@ export function idempotencyScope(op: Operation): string {
 }
 
 /**
- * Whether a key makes an operation run at most once: every operation that changes something. Reads (GET
+ * Whether a key makes an operation run at most once. On EventBridge and SQS (the event / message id),
+ * every operation that changes something: a redelivery must not add a kf account twice. Reads (GET
  * routes) run again, since running a read twice changes nothing and keeping its answer would store a
  * page of records for nothing; an operation whose answer may be a file (the passthrough `callApi`) runs
- * again too, since a file of megabytes cannot be kept in a table item.
+ * again too, since a file of megabytes cannot be kept in a table item. Over HTTP the `Idempotency-Key`
+ * is the sends' and typing's (README): an answer that carries a secret once (a new webhook
+ * subscription's) is never kept in a table item.
  *
  * @example
  * ```ts
- * keepsIdempotent(getOperation('addKfAccount')); // true
- * keepsIdempotent(getOperation('listKfAccounts')); // false
+ * keepsIdempotent(getOperation('addKfAccount'), 'eventbridge'); // true
+ * keepsIdempotent(getOperation('addKfAccount'), 'http'); // false
+ * keepsIdempotent(getOperation('listKfAccounts'), 'sqs'); // false
  * ```
  */
-export function keepsIdempotent(op: Operation): boolean {
+export function keepsIdempotent(op: Operation, source: RunSource | undefined): boolean {
+  if (op.gate.kind !== 'none') return true;
+  if (source !== 'eventbridge' && source !== 'sqs') return false;
   if (op.route.method === 'GET') return false;
   return !(op.answer?.kind === 'file' || (op.answer?.kind === 'json' && op.answer.mayAnswerFile));
 }
@@ -151,7 +157,7 @@ export function idempotencyPayload(input: unknown): unknown {
 export async function runEntry(op: Operation, input: unknown, ports: RunPorts, request: RunRequest = {}): Promise<OperationResult> {
   const { idempotencyKey } = request;
   const once = () => runOnce(op, input, ports, request);
-  if (idempotencyKey === undefined || !ports.idempotency || !keepsIdempotent(op)) return once();
+  if (idempotencyKey === undefined || !ports.idempotency || !keepsIdempotent(op, request.source)) return once();
   const timeout = request.inProgressTimeoutMs ? { inProgressTimeoutMs: request.inProgressTimeoutMs } : undefined;
   return ports.idempotency.run(idempotencyScope(op), idempotencyKey, idempotencyPayload(input), once, timeout);
 }
