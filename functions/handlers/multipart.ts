@@ -1,47 +1,9 @@
 /**
- * Reads the one file of a multipart/form-data avatar upload (field `media`), with busboy.
+ * Reads a multipart/form-data body with busboy: a file upload (an avatar, media) or a send whose media are
+ * files (docs/media.md).
  */
 import busboy from 'busboy';
 import { ValidationError } from '../core/errors';
-
-/**
- * The bytes and filename of the file field `field`.
- *
- * @example
- * ```ts
- * const { data } = await readMultipartFile(body, headers['content-type'], 'media');
- * ```
- */
-export function readMultipartFile(body: Buffer, contentType: string, field: string, maxBytes: number): Promise<{ data: Buffer; filename?: string }> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: maxBytes + 1 } });
-    } catch (error) {
-      reject(new ValidationError([{ field: '(body)', rule: `must be multipart/form-data with a boundary (${(error as Error).message})` }]));
-      return;
-    }
-    let found: { data: Buffer; filename?: string } | undefined;
-    let failure: Error | undefined;
-    parser.on('file', (name, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => {
-        failure = new ValidationError([{ field, rule: `must be at most ${maxBytes / 1024 / 1024} MB` }]);
-      });
-      stream.on('close', () => {
-        if (name === field) found = { data: Buffer.concat(chunks), filename: info.filename };
-      });
-    });
-    parser.on('error', (error) => reject(new ValidationError([{ field: '(body)', rule: `is not valid multipart/form-data (${(error as Error).message})` }])));
-    parser.on('close', () => {
-      if (failure) reject(failure);
-      else if (!found) reject(new ValidationError([{ field, rule: `is required: a file field named "${field}"` }]));
-      else resolve(found);
-    });
-    parser.end(body);
-  });
-}
 
 /** Every part of a multipart/form-data body: text fields and files, by part name. */
 export interface MultipartParts {

@@ -44,9 +44,6 @@ export const WINDOW_RULES: Readonly<Record<RulesProfile, Readonly<Record<Interac
 /** Events that open a window. */
 export const WINDOW_OPENING_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
 
-/** Every event a simulated user can make. */
-export const SIMULATED_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'unsubscribe', 'SCAN', 'CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'LOCATION']);
-
 /** The typing indicator's rules. */
 export const TYPING_RULES = {
   /** A message must have been exchanged, either way, within this long. */

@@ -108,6 +108,6 @@ describe('desk operations through the client', () => {
     const windows = sandbox.requests('/customservice/msgrecord/getmsglist').map((r) => r.body as { starttime: number; endtime: number });
     expect(windows).toHaveLength(4);
     expect(windows.every((w) => w.endtime - w.starttime < 86_400)).toBe(true);
-    expect(sandbox.requests('/customservice/msgrecord/getmsglist').every((r) => (r.answer?.body as { errcode?: number }).errcode === undefined)).toBe(true);
+    expect(sandbox.requests('/customservice/msgrecord/getmsglist').every((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode === undefined)).toBe(true);
   });
 });

@@ -204,7 +204,7 @@ describe('WeChatClient.callApi against the sandbox', () => {
     const created = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: 'after-expiry' } } });
     // assess
     expect(created).toEqual({ tag: { id: 100, name: 'after-expiry' } });
-    const answers = sandbox.requests('/cgi-bin/tags/create').map((r) => (r.answer?.body as { errcode?: number }).errcode);
+    const answers = sandbox.requests('/cgi-bin/tags/create').map((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode);
     expect(answers).toEqual([42001, undefined]);
   });
 

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 /** What an operation hands to the transport: the catalogue operation to call and its raw input. */
 export interface PreparedCall {
@@ -40,4 +40,3 @@ export interface NodeResource {
 	operations: NodeOperation[];
 }
 
-export type ItemResult = INodeExecutionData;
