@@ -12,6 +12,7 @@ import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '..
 import { mediaRefSchema } from '../media/sources';
 import { prepareSendMedia, recoverSendMedia } from './send-media';
 import { describeMediaRule } from '../media/rules';
+import { defineCall } from './define';
 import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
 const MEDIA_REF_RULES = ['a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content'];
@@ -320,7 +321,7 @@ const MEDIA_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
 function sendOperation(type: MessageType): MessageOperation {
   const spec = MESSAGE_TYPE_SPECS[type];
-  return {
+  return defineCall<SendMessageInput>({
     name: spec.operation,
     resource: 'message',
     action: spec.operation,
@@ -328,7 +329,7 @@ function sendOperation(type: MessageType): MessageOperation {
     description: `${spec.description} Optionally sent as a named kf account (customservice.kf_account).`,
     route: { method: 'POST', path: `/messages/${type}` },
     endpoint: { method: 'POST', path: SEND_PATH },
-    input: MEDIA_SENDS.has(type) ? { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } : { kind: 'json' },
+    ...(MEDIA_SENDS.has(type) ? { input: { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } } : {}),
     gate: SEND_GATE,
     msgtype: type,
     fields: [TOUSER_FIELD, ...spec.fields.map((f) => ({ ...f, name: `${type}.${f.name}` })), SEND_AS_FIELD, ...(type === 'text' ? [SPLIT_FIELD] : [])],
@@ -338,14 +339,14 @@ function sendOperation(type: MessageType): MessageOperation {
     parse: (input, options) => parseMessage(input, options, type),
     // Only a type with media fields can carry a {url} or {file} to upload (a text, a card, ... cannot).
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
-    toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+    request: (input) => ({ json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
     ...(type === 'text' ? { query: ['split'], parts: partsOfSend, perform: sendInParts } : {}),
-  };
+  });
 }
 
 /** Sends any message type; its function also drains the bulk-send queue. */
-const sendMessage: MessageOperation = {
+const sendMessage: MessageOperation = defineCall<SendMessageInput>({
   name: 'sendMessage',
   resource: 'message',
   action: 'send',
@@ -376,11 +377,11 @@ const sendMessage: MessageOperation = {
   parse: (input, options) => parseMessage(input, options),
   prepare: prepareSendMedia,
   recover: recoverSendMedia,
-  toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+  request: (input) => ({ json: wechatBody(input) }),
   // A text may go out in parts: several WeChat calls.
   parts: partsOfSend,
   perform: sendInParts,
-};
+});
 
 /** The parts of a send that may carry a long text: one, or its text cut to TEXT_MAX_BYTES when it asks to split. */
 function partsOfSend(input: SendMessageInput, options: OperationOptions): readonly string[] {
