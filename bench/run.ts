@@ -11,7 +11,7 @@
  * WeChat SDK, pointed at the sandbox) for the client, a hello-world function for the cold start, the
  * same send without its record for the delivery record. The machine's load is printed with the table.
  */
-import '../functions/local/quiet';
+import '../functions/dev/local/quiet';
 import { execFile, execFileSync } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { createServer, request as httpRequest } from 'http';
@@ -26,8 +26,8 @@ import { NodeHttpTransport } from '../functions/core/node-transport';
 import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../functions/handlers/functions';
 import { LAMBDA_BUNDLE_MAX_BYTES, lambdaBuildOptions, sdkBundlingFor } from '../infra/lib/bundling';
 import { buildBundles } from '../test/support/bundles';
-import { startLocal } from '../functions/local/server';
-import { startSandbox } from '../functions/sandbox';
+import { startLocal } from '../functions/dev/local/server';
+import { startSandbox } from '../functions/dev/sandbox';
 import { createDynamoClient, DynamoDbTokenProvider, ensureTable, startEmbeddedDynamo } from '../functions/store';
 import { getOperation } from '../functions/core/catalogue';
 import { splitText } from '../functions/core/text-split';

@@ -10,7 +10,7 @@ import * as ts from 'typescript';
 import { LAMBDA_FUNCTIONS } from '../functions/handlers/functions';
 
 const ROOT = resolve(__dirname, '..');
-const DEVELOPER_TOOLS = ['functions/local/', 'functions/sandbox/', 'functions/console/', 'functions/doctor/'];
+const DEVELOPER_TOOLS = ['functions/dev/'];
 
 /** The repository's modules a file imports (static imports, re-exports, `import()` and `require` of relative paths). */
 function importsOf(file: string): string[] {

@@ -4,7 +4,7 @@
  * records over a range the product must split; WeChat's refusals become errors with errcode and hint.
  */
 import { FetchTransport, InMemoryTokenProvider, WeChatApiError, WeChatClient } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2025, 0, 6, 2, 0, 0);

@@ -16,8 +16,8 @@ import {
   type HttpResponse,
   type HttpTransport,
 } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { SAMPLE_JPEG } from '../../functions/sandbox/media';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import { SAMPLE_JPEG } from '../../functions/dev/sandbox/media';
 
 /** The issues a refused input names, as `field: rule`. */
 function refusal(input: unknown): string[] {

@@ -4,7 +4,7 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { eventBridgeEvent, httpApiEvent, restEvent, sqsRecord } from '../support/aws-events';
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import type { AppContext } from '../../functions/handlers/context';
 import { createOperationHandler } from '../../functions/handlers/operation-handler';
 import { createInteractionsHandler } from '../../functions/handlers/interactions-handler';

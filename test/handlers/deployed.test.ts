@@ -15,7 +15,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
 import { verifyDelivery } from '../../functions/core/webhooks';

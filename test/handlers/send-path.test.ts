@@ -9,7 +9,7 @@ import { FetchTransport, type HttpRequest } from '../../functions/core/transport
 import type { AppContext } from '../../functions/handlers/context';
 import { createOperationHandler } from '../../functions/handlers/operation-handler';
 import type { MemoryPublisher } from '../../functions/handlers/publisher';
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
 import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 import { mixedAnswer } from '../support/long-text';

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER } from '../console/browser';
 
 jest.setTimeout(120_000);

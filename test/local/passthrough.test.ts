@@ -2,7 +2,7 @@
  * Every other WeChat API through the product's one token, over HTTP against the sandbox on the embedded
  * DynamoDB: POST /wechat-api (callApi) and GET /access-token (token vending, off by default).
  */
-import type { LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const STABLE = '/cgi-bin/stable_token';

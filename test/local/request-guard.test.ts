@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { request } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 
 const OPENID = 'o_guarded_user';
 

@@ -13,7 +13,7 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { callbackCredential, connectCallback, describeWithN8n, importIntoN8n, PACKAGE_DIR, prepareN8n, publishWorkflow, sandboxCredential, waitFor, type N8nUnderTest } from './support';
 
 const EXAMPLES = join(PACKAGE_DIR, 'examples');

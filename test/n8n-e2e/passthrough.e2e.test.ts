@@ -10,8 +10,8 @@
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { describeWithN8n, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_passthrough';

@@ -21,7 +21,7 @@ import type { HttpTransport } from '../../functions/core/transport';
 import { configFromEnv } from '../../functions/handlers/config';
 import { createContext, type AppContext } from '../../functions/handlers/context';
 import { MemoryPublisher } from '../../functions/handlers/publisher';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
 
 export interface HandlerProductOptions {

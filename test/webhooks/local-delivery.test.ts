@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { verifyDelivery } from '../../functions/core/webhooks';
-import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/local/server';
-import { deliverPush, renderPush } from '../../functions/sandbox/push';
+import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { deliverPush, renderPush } from '../../functions/dev/sandbox/push';
 import { createSubscription, deleteSubscription, getSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
-import { logEvents } from '../../functions/local/event-log';
+import { logEvents } from '../../functions/dev/local/event-log';
 import { startReceiver, waitUntil } from './receiver';
 
 let dataDir: string;

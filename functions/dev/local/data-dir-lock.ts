@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { ConfigurationError } from '../core/errors';
+import { ConfigurationError } from '../../core/errors';
 
 /** The file that names the process holding a DATA_DIR. */
 export const LOCK_FILE = 'npm-start.pid';

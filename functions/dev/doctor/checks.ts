@@ -15,8 +15,8 @@
  * ```
  */
 import { randomInt } from 'node:crypto';
-import { computeSignature } from '../core/callback';
-import { WECHAT_API_BASE_URL } from '../core/token';
+import { computeSignature } from '../../core/callback';
+import { WECHAT_API_BASE_URL } from '../../core/token';
 
 /** How a check came out. `skip`: it could not run (an earlier check failed, or nothing to check). */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';

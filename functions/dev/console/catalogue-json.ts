@@ -8,7 +8,7 @@
  * catalogueJson().operations.find((o) => o.name === 'sendText')?.fields;
  * ```
  */
-import { CATALOGUE, type FieldSpec, type InputSpec, type Operation } from '../core/catalogue';
+import { CATALOGUE, type FieldSpec, type InputSpec, type Operation } from '../../core/catalogue';
 
 /** One operation as the console sees it. */
 export interface ConsoleOperation {

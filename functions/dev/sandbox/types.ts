@@ -7,7 +7,7 @@
  * client's mistakes instead of repeating them.
  */
 // A type name only (erased at run time): the two rule sets are named once, the rules themselves are not shared.
-import type { RulesProfile } from '../core/limits';
+import type { RulesProfile } from '../../core/limits';
 
 /** Which send-window rules apply: WeChat's current ones, or those of the 2017 seed documents (one name, core/limits.ts). */
 export type { RulesProfile };

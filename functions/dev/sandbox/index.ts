@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { startSandbox } from '../sandbox';
+ * import { startSandbox } from '.';
  * const sandbox = await startSandbox();
  * await sandbox.simulateUser('o_user', { type: 'text', content: 'hi' }); // opens the 48 h window
  * // ... point a client at sandbox.url, with sandbox.appId / sandbox.appSecret ...
