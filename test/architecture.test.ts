@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { dirname, join, relative, resolve } from 'path';
 import * as ts from 'typescript';
-import { LAMBDA_FUNCTIONS } from '../functions/handlers/functions';
+import { LAMBDA_FUNCTIONS } from '../functions/lambda/functions';
 
 const ROOT = resolve(__dirname, '..');
 const DEVELOPER_TOOLS = ['functions/dev/'];
@@ -42,7 +42,7 @@ function reachable(entries: string[]): Map<string, string[]> {
 const rel = (file: string) => relative(ROOT, file).split('\\').join('/');
 
 describe('architecture: what runs where (docs/architecture.md)', () => {
-  const entries = [...new Set(LAMBDA_FUNCTIONS.map((fn) => join(ROOT, 'functions/handlers', `${fn.entry}.ts`))), join(ROOT, 'functions/handlers/secret-seed.ts')];
+  const entries = [...new Set(LAMBDA_FUNCTIONS.map((fn) => join(ROOT, 'functions/lambda', `${fn.entry}.ts`))), join(ROOT, 'functions/lambda/secret-seed.ts')];
 
   it('every Lambda entry exists', () => {
     for (const entry of entries) expect(existsSync(entry)).toBe(true);
@@ -55,7 +55,7 @@ describe('architecture: what runs where (docs/architecture.md)', () => {
     const offenders = [...modules].filter(([file]) => DEVELOPER_TOOLS.some((dir) => rel(file).startsWith(dir))).map(([, path]) => path.map(rel).join(' → '));
     expect(offenders).toEqual([]);
     // The walk does reach the layers (a walk that found nothing would pass too).
-    expect([...modules.keys()].map(rel)).toEqual(expect.arrayContaining(['functions/core/runner/run.ts', 'functions/store/windows.ts', 'functions/handlers/run-ports.ts']));
+    expect([...modules.keys()].map(rel)).toEqual(expect.arrayContaining(['functions/core/runner/run.ts', 'functions/store/windows.ts', 'functions/context/run-ports.ts']));
   });
 
   it('the core imports no AWS package and nothing from the layers above it', () => {
@@ -68,7 +68,7 @@ describe('architecture: what runs where (docs/architecture.md)', () => {
 
   it("n8n's Direct mode runs operations through the one runner, as the Lambda entries do", () => {
     const direct = reachable([join(ROOT, 'n8n-nodes/nodes/WeChatKf/transport/direct.ts')]);
-    const lambda = reachable([join(ROOT, 'functions/handlers/operation.ts')]);
+    const lambda = reachable([join(ROOT, 'functions/lambda/operation.ts')]);
     expect(direct.has(join(ROOT, 'functions/core/runner/run.ts'))).toBe(true);
     expect(lambda.has(join(ROOT, 'functions/core/runner/run.ts'))).toBe(true);
   });

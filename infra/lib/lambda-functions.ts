@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
+import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/lambda/functions';
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';

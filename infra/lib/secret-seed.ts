@@ -46,7 +46,7 @@ export function buildSecretSeed(
 
   const fn = new nodejs.NodejsFunction(seed, 'Function', {
     description: 'Custom resource: fills encodingAesKey of the stack secret with a random key while the secret is unconfigured',
-    entry: path.join(REPO_ROOT, 'functions', 'handlers', 'secret-seed.ts'),
+    entry: path.join(REPO_ROOT, 'functions', 'lambda', 'secret-seed.ts'),
     handler: 'handler',
     depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
     projectRoot: REPO_ROOT,

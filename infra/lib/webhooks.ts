@@ -16,7 +16,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { Messaging } from './messaging';
 import { INBOUND_EVENT_SOURCE } from './props';
 

@@ -13,7 +13,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { INodeProperties } from 'n8n-workflow';
 import { CATALOGUE, type Operation } from '../../functions/core/catalogue';
 import { ValidationError } from '../../functions/core/errors';
-import { functionsFor } from '../../functions/handlers/functions';
+import { functionsFor } from '../../functions/lambda/functions';
 import { startLocal } from '../../functions/dev/local/server';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { buildProperties, resourcesFor } from '../../n8n-nodes/nodes/WeChatKf/actions';

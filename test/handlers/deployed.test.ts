@@ -20,10 +20,10 @@ import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDyna
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
 import { verifyDelivery } from '../../functions/core/webhooks';
 import { startReceiver } from '../webhooks/receiver';
-import { createWebhookRuntime } from '../../functions/handlers/webhooks/runtime';
-import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createWebhookRuntime } from '../../functions/webhooks/runtime';
+import { createSubscription } from '../../functions/webhooks/subscriptions-api';
 import { buildBundles } from '../support/bundles';
-import { LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
 
 const CALLBACK_TOKEN = 'deployedToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';

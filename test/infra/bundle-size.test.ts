@@ -3,7 +3,7 @@
  * options (infra/lib/bundling.ts) for the fullest stack: every catalogue operation, every setting that
  * turns a function on. Size is deterministic, so this is a test; load times are the bench's (bench/).
  */
-import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
 import { LAMBDA_BUNDLE_MAX_BYTES } from '../../infra/lib/bundling';
 import { buildBundles, largestParts } from '../support/bundles';
 

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/lambda/functions';
 import { sdkBundlingFor } from '../../infra/lib/bundling';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { functionLogicalId, testApp } from './helpers';

@@ -10,7 +10,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { bannerLines } from '../../functions/dev/local/banner';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
-import { errorBody } from '../../functions/handlers/http';
+import { errorBody } from '../../functions/http/http';
 import { startEmbeddedDynamo } from '../../functions/store';
 import { jpeg } from '../support/media-samples';
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createSubscription } from '../../functions/webhooks/subscriptions-api';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { waitUntil } from '../webhooks/receiver';

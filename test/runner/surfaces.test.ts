@@ -12,7 +12,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { getOperation } from '../../functions/core/catalogue';
 import type { DeliveryRecord } from '../../functions/core/deliveries';
-import { createOperationHandler } from '../../functions/handlers/operation-handler';
+import { createOperationHandler } from '../../functions/lambda/operation-handler';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
 import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';

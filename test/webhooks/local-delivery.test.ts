@@ -10,7 +10,7 @@ import { join } from 'path';
 import { verifyDelivery } from '../../functions/core/webhooks';
 import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { deliverPush, renderPush } from '../../functions/dev/sandbox/push';
-import { createSubscription, deleteSubscription, getSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createSubscription, deleteSubscription, getSubscription } from '../../functions/webhooks/subscriptions-api';
 import { logEvents } from '../../functions/dev/local/event-log';
 import { startReceiver, waitUntil } from './receiver';
 

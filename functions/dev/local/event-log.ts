@@ -15,7 +15,7 @@
  * // [delivery] delivery.sent to oUser1 (sendText)
  * ```
  */
-import type { MemoryPublisher, OutboundEvent } from '../../handlers/publisher';
+import type { MemoryPublisher, OutboundEvent } from '../../context/publisher';
 
 /**
  * The log line of one published event.

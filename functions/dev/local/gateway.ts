@@ -7,8 +7,8 @@ import { isUtf8 } from 'buffer';
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LambdaFunctionSpec, RouteSpec } from '../../handlers/functions';
-import { logLocationText } from '../../handlers/http';
+import type { LambdaFunctionSpec, RouteSpec } from '../../lambda/functions';
+import { logLocationText } from '../../http/http';
 
 /** A handler as the gateway calls it. */
 export type GatewayHandler = (event: APIGatewayProxyEventV2) => Promise<unknown>;

@@ -16,9 +16,9 @@
  */
 import { randomUUID } from 'crypto';
 import type { LocalQueue } from '../../store';
-import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, RETRY_DELAYS_MS, type DeliveryMessage, type WebhookDeliverer } from '../../handlers/webhooks/deliverer';
-import type { WebhookFanOut } from '../../handlers/webhooks/fan-out';
-import type { EventPublisher, OutboundEvent } from '../../handlers/publisher';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, RETRY_DELAYS_MS, type DeliveryMessage, type WebhookDeliverer } from '../../webhooks/deliverer';
+import type { WebhookFanOut } from '../../webhooks/fan-out';
+import type { EventPublisher, OutboundEvent } from '../../context/publisher';
 
 export interface LocalDeliveryWorkerOptions {
   queue: LocalQueue;

@@ -14,14 +14,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError } from '../../core/errors';
-import type { AddressPolicy } from '../../core/net';
+import { ConfigurationError } from '../core/errors';
+import type { AddressPolicy } from '../core/net';
 // The store's files, not its index: the index also brings Powertools idempotency (and its JMESPath
 // engine), which webhook delivery never uses (docs/bundles.md).
-import { createDynamoClient } from '../../store/embedded';
-import { SubscriptionStore } from '../../store/subscriptions';
-import { DeliveryLedger } from '../../store/webhook-ledger';
-import { createLogger, createMetrics } from '../observability';
+import { createDynamoClient } from '../store/embedded';
+import { SubscriptionStore } from '../store/subscriptions';
+import { DeliveryLedger } from '../store/webhook-ledger';
+import { createLogger, createMetrics } from '../context/observability';
 import { WebhookDeliverer } from './deliverer';
 import { KmsSecretSealer, type SecretSealer } from './sealer';
 

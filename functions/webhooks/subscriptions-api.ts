@@ -14,9 +14,9 @@
  * created.secret; // 'whsec_…' (shown once)
  * ```
  */
-import { parseSubscriptionIdInput, parseSubscriptionInput, type SubscriptionsService } from '../../core/webhooks/service';
-import { checkWebhookUrl } from '../../core/webhooks/url-rules';
-import { newSubscriptionId, type Subscription } from '../../store';
+import { parseSubscriptionIdInput, parseSubscriptionInput, type SubscriptionsService } from '../core/webhooks/service';
+import { checkWebhookUrl } from '../core/webhooks/url-rules';
+import { newSubscriptionId, type Subscription } from '../store';
 import type { WebhookRuntime } from './runtime';
 import { newSigningSecret } from './sealer';
 

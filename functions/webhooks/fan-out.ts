@@ -13,8 +13,8 @@
  * await fanOut.fanOut({ id: 'evt_1', source: 'wechat.kf', type: 'message.text', time, detail });
  * ```
  */
-import { matchesEvents } from '../../core/webhooks/event-filter';
-import type { SubscriptionStore } from '../../store';
+import { matchesEvents } from '../core/webhooks/event-filter';
+import type { SubscriptionStore } from '../store';
 import type { DeliveryMessage, WebhookEvent } from './deliverer';
 
 export interface WebhookFanOutOptions {

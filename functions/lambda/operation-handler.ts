@@ -12,12 +12,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSRecord } from 'aws-lambda';
 import { getOperation, isFileResult, type Operation } from '../core/catalogue';
 import { ValidationError } from '../core/errors';
-import type { AppContext } from './context';
-import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from './events';
-import { fileAnswer, jsonAnswer, type HttpAnswer } from './http';
-import { httpErrorAnswer, logFailure, withObservability } from './middleware';
-import { readMultipartParts, type MultipartParts } from './multipart';
-import { perform } from './run-ports';
+import type { AppContext } from '../context/context';
+import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from '../http/events';
+import { fileAnswer, jsonAnswer, type HttpAnswer } from '../http/http';
+import { httpErrorAnswer, logFailure, withObservability } from '../http/middleware';
+import { readMultipartParts, type MultipartParts } from '../http/multipart';
+import { perform } from '../context/run-ports';
 
 /** Copies path parameters and the operation's query names onto an input object, refusing disagreements. */
 function withRequestParameters(op: Operation, body: unknown, request: HttpRequestView): unknown {

@@ -19,12 +19,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dedupKey, openPush, plainReplayKey, replayTtlSeconds, resolveCallbackMode, verifyUrl, WeChatCrypto, type InboundMessage } from '../core/callback';
 import { ConfigurationError, SignatureError, WeChatKfError } from '../core/errors';
 import { interactionKindOf, interactionSequence, isUnfollow } from '../core/window';
-import type { AppContext } from './context';
+import type { AppContext } from '../context/context';
 import { handoffOnPush, type HumanSessionView } from './handoff-callback';
-import { httpRequestOf, toGatewayResult } from './events';
-import { textAnswer } from './http';
-import { httpErrorAnswer, withObservability } from './middleware';
-import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
+import { httpRequestOf, toGatewayResult } from '../http/events';
+import { textAnswer } from '../http/http';
+import { httpErrorAnswer, withObservability } from '../http/middleware';
+import { INBOUND_EVENT_SOURCE, type OutboundEvent } from '../context/publisher';
 
 /** The EventBridge detail-type of an inbound message: `message.text`, `event.subscribe`, ... */
 export function inboundDetailType(message: InboundMessage): string {

@@ -14,7 +14,7 @@
 import http from 'http';
 import https from 'https';
 import { isIP } from 'net';
-import { forbiddenAddressReason, guardedLookup, unbracket, type AddressPolicy } from '../../core/net';
+import { forbiddenAddressReason, guardedLookup, unbracket, type AddressPolicy } from '../core/net';
 
 /** How long one try may take, connecting included. */
 export const DELIVERY_TIMEOUT_MS = 10_000;

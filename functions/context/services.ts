@@ -8,7 +8,7 @@ import type { DeliveryQuery } from '../core/deliveries';
 import { fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
-import { subscriptionsService } from './webhooks/subscriptions-api';
+import { subscriptionsService } from '../webhooks/subscriptions-api';
 import { deliveryView } from './delivery-log';
 
 /**

@@ -31,7 +31,7 @@ import { lambdaSecrets } from './secrets';
 import { createTokenProvider } from './tokens';
 import { createWindowStores } from './window-stores';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
-import type { WebhookRuntime } from './webhooks/runtime';
+import type { WebhookRuntime } from '../webhooks/runtime';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -121,7 +121,7 @@ export function lambdaContext(): () => Promise<AppContext> {
     // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
     let webhooks: WebhookRuntime | undefined;
     if (process.env.WEBHOOK_KEY_ID) {
-      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('./webhooks/runtime'), import('./webhooks/sealer')]);
+      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('../webhooks/runtime'), import('../webhooks/sealer')]);
       webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
     }
     return createContext({

@@ -13,11 +13,11 @@ import { ValidationError } from '../core/errors';
 import { openidIssue, openidSchema } from '../core/fields';
 import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
-import type { AppContext } from './context';
-import { humanSessionView } from './handoff-service';
-import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from './events';
-import { jsonAnswer } from './http';
-import { httpErrorAnswer, withObservability } from './middleware';
+import type { AppContext } from '../context/context';
+import { humanSessionView } from '../context/handoff-service';
+import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from '../http/events';
+import { jsonAnswer } from '../http/http';
+import { httpErrorAnswer, withObservability } from '../http/middleware';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -16,9 +16,9 @@
  * ```
  */
 import { randomUUID } from 'crypto';
-import type { AddressPolicy } from '../../core/net';
-import { signDelivery } from '../../core/webhooks/signature';
-import type { DeliveryLedger, SubscriptionStore } from '../../store';
+import type { AddressPolicy } from '../core/net';
+import { signDelivery } from '../core/webhooks/signature';
+import type { DeliveryLedger, SubscriptionStore } from '../store';
 import { DELIVERY_TIMEOUT_MS, postWebhook, type PostResult } from './http-post';
 import type { SecretSealer } from './sealer';
 

@@ -6,12 +6,12 @@
  * calls none (docs/bundles.md).
  */
 import { createDynamoClient } from '../store/embedded';
-import { configFromEnv } from './config';
+import { configFromEnv } from '../context/config';
 import { createInteractionsHandler, type InteractionsContext } from './interactions-handler';
-import { createLogger, createMetrics } from './observability';
-import { perContainer } from './per-container';
-import { lambdaSecrets } from './secrets';
-import { createWindowStores } from './window-stores';
+import { createLogger, createMetrics } from '../context/observability';
+import { perContainer } from '../context/per-container';
+import { lambdaSecrets } from '../context/secrets';
+import { createWindowStores } from '../context/window-stores';
 
 /**
  * The interactions function's context, from its environment, as `lambdaContext` (context.ts) builds the

@@ -17,8 +17,8 @@
 import type { OpenedPush, WeChatCrypto } from '../core/callback';
 import { transferReply } from '../core/handoff-reply';
 import { SESSION_EVENTS, type HandoffState } from '../store/handoff';
-import type { AppContext } from './context';
-import { humanSessionView, type HumanSessionView } from './handoff-service';
+import type { AppContext } from '../context/context';
+import { humanSessionView, type HumanSessionView } from '../context/handoff-service';
 
 export { humanSessionView, type HumanSessionView };
 

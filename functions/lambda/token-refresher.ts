@@ -10,13 +10,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NodeHttpTransport } from '../core/node-transport';
 import { createDynamoClient } from '../store/embedded';
-import { configFromEnv } from './config';
-import type { AppContext } from './context';
-import { withObservability } from './middleware';
-import { createLogger, createMetrics } from './observability';
-import { perContainer } from './per-container';
-import { lambdaSecrets } from './secrets';
-import { createTokenProvider } from './tokens';
+import { configFromEnv } from '../context/config';
+import type { AppContext } from '../context/context';
+import { withObservability } from '../http/middleware';
+import { createLogger, createMetrics } from '../context/observability';
+import { perContainer } from '../context/per-container';
+import { lambdaSecrets } from '../context/secrets';
+import { createTokenProvider } from '../context/tokens';
 
 /** What the refresher uses of a handler context; a full {@link AppContext} will do. */
 export type TokenRefresherContext = Pick<AppContext, 'tokens' | 'logger' | 'metrics'>;

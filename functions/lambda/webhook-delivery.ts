@@ -9,9 +9,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from './webhooks/deliverer';
-import { flushMetrics } from './middleware';
-import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from '../webhooks/deliverer';
+import { flushMetrics } from '../http/middleware';
+import { lambdaWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime';
 
 /** Puts a received message back on the queue after `seconds`. */
 export type ChangeVisibility = (receiptHandle: string, seconds: number) => Promise<void>;

@@ -7,10 +7,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { ConfigurationError } from '../core/errors';
-import type { DeliveryMessage } from './webhooks/deliverer';
-import { webhookEventOf, WebhookFanOut } from './webhooks/fan-out';
-import { flushMetrics } from './middleware';
-import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
+import type { DeliveryMessage } from '../webhooks/deliverer';
+import { webhookEventOf, WebhookFanOut } from '../webhooks/fan-out';
+import { flushMetrics } from '../http/middleware';
+import { lambdaWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime';
 
 /** Sends deliveries to SQS in batches of 10; any entry refused is an error (the event is retried). */
 function sqsEnqueue(queueUrl: string | undefined) {
