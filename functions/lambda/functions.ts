@@ -32,7 +32,7 @@ export interface LambdaFunctionSpec {
   id: string;
   /** The catalogue operation it serves, when it serves one. */
   operation?: string;
-  /** Source file under functions/handlers, without extension. */
+  /** Source file under functions/lambda, without extension. */
   entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery';
   description: string;
   routes: RouteSpec[];

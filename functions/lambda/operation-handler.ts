@@ -124,7 +124,7 @@ function successAnswer(op: Operation, result: unknown): HttpAnswer {
  *
  * @example
  * ```ts
- * // functions/handlers/operation.ts
+ * // functions/lambda/operation.ts
  * export const handler = createOperationHandler(process.env.OPERATION_NAME!, lambdaContext());
  * // or, for an entry of another catalogue: createOperationHandler(entry, getContext)
  * ```

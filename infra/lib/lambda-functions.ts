@@ -64,7 +64,7 @@ export function buildFunctions(
     POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
-    // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
+    // Set only when given, so that the functions' defaults (functions/context/config.ts) stay the one source.
     ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
     ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
   };

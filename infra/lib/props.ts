@@ -152,7 +152,7 @@ export interface WeChatCustomerServiceProps {
   readonly tokenRefreshInterval?: Duration;
   /**
    * The directory of the handler entries (`<entry>.ts`).
-   * @default - functions/handlers of this repository
+   * @default - functions/lambda of this repository
    */
   readonly handlersDir?: string;
   /**

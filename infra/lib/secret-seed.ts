@@ -1,7 +1,7 @@
 /**
  * The deploy-time EncodingAESKey: a small custom resource that fills `encodingAesKey` of the secret the
  * construct created with 43 random letters and digits, once, while the secret is still unconfigured
- * (functions/handlers/secret-seed.ts says when it writes and why the secret resource itself is left
+ * (functions/lambda/secret-seed.ts says when it writes and why the secret resource itself is left
  * as it was; docs/deployment-secret.md). Only for a secret the construct creates: an imported one is
  * never written to.
  *

@@ -22,7 +22,7 @@ import { INBOUND_EVENT_SOURCE } from './props';
 
 /**
  * Tries of one delivery: the delivery queue's maxReceiveCount. The same number as the delivery code's
- * MAX_DELIVERY_ATTEMPTS (functions/handlers/webhooks/deliverer.ts; test/infra checks they agree).
+ * MAX_DELIVERY_ATTEMPTS (functions/webhooks/deliverer.ts; test/infra checks they agree).
  */
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 /** The environment variable that holds the delivery queue's URL. */

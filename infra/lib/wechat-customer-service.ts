@@ -1,7 +1,7 @@
 /**
  * `WeChatCustomerService`: the whole product as one reusable CDK construct.
  *
- * It deploys exactly the functions listed in functions/handlers/functions.ts (`LAMBDA_FUNCTIONS`): one
+ * It deploys exactly the functions listed in functions/lambda/functions.ts (`LAMBDA_FUNCTIONS`): one
  * NodejsFunction per entry, its HTTP routes on one HTTP API, an EventBridge rule per operation that accepts
  * events, the bulk-send SQS queue in front of the function whose operation consumes it, the scheduled
  * token refresher, the one DynamoDB table and the one Secrets Manager secret — with least-privilege

@@ -1,5 +1,5 @@
 /**
- * The deploy-time EncodingAESKey custom resource (functions/handlers/secret-seed.ts) with the real AWS SDK
+ * The deploy-time EncodingAESKey custom resource (functions/lambda/secret-seed.ts) with the real AWS SDK
  * over HTTP: Secrets Manager is a small stand-in speaking its JSON protocol (GetSecretValue,
  * PutSecretValue), and CloudFormation's pre-signed response URL is a local server that records the PUT.
  * A fresh stack's secret gets 43 random letters and digits; a configured or already-keyed secret, a

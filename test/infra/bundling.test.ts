@@ -17,7 +17,7 @@ import { functionLogicalId, testApp } from './helpers';
 import { buildBundles } from '../support/bundles';
 import { builtinModules } from 'module';
 
-// One function per entry file: the operation functions all share functions/handlers/operation.ts.
+// One function per entry file: the operation functions all share functions/lambda/operation.ts.
 const specs = ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].map((entry) => {
   const spec = LAMBDA_FUNCTIONS.find((s) => s.entry === entry && (entry !== 'operation' || s.operation === 'sendMessage'));
   if (!spec) throw new Error(`no function uses the ${entry} entry`);

@@ -154,7 +154,7 @@ describe('npm start: starting, restarting, logging', () => {
     const dir = freshDir();
     dirs.push(dir);
     const level = process.env.POWERTOOLS_LOG_LEVEL;
-    process.env.POWERTOOLS_LOG_LEVEL = 'WARN'; // as npm start runs (functions/local/quiet.ts)
+    process.env.POWERTOOLS_LOG_LEVEL = 'WARN'; // as npm start runs (functions/dev/local/quiet.ts)
     const product = await start(dir).finally(() => {
       process.env.POWERTOOLS_LOG_LEVEL = level;
     });

@@ -1,6 +1,6 @@
 /**
  * The product and the sandbox must agree on the window rules: the same states, judged by the core's
- * rules (functions/core/window.ts) and by the sandbox's (functions/sandbox/rules.ts, written from the
+ * rules (functions/core/window.ts) and by the sandbox's (functions/dev/sandbox/rules.ts, written from the
  * reference), must give the same answer. Any difference fails here. Where the reference is silent, the
  * choice is written in docs/window-rules.md.
  */

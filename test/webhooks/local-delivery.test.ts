@@ -2,7 +2,7 @@
  * Webhook subscriptions end to end under `npm start` (startLocal): a user writes in through the sandbox,
  * the product's /callback records and publishes it, the fan-out queues a delivery in the embedded table,
  * and the same delivery code the Lambda runs POSTs it, signed, to a receiver over HTTP. A reply's
- * delivery event reaches the subscriptions too, with `npm start`'s terminal log listening (functions/local/main.ts).
+ * delivery event reaches the subscriptions too, with `npm start`'s terminal log listening (functions/dev/local/main.ts).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';

@@ -1,5 +1,5 @@
 /**
- * The console's files (functions/console/app: plain HTML, CSS and ES modules, committed as they are
+ * The console's files (functions/dev/console/app: plain HTML, CSS and ES modules, committed as they are
  * served, so there is no build step), read once into memory and served under `/console/`. Only the files
  * found at start are served, by exact name: no path from a request ever reaches the file system.
  *

@@ -23,7 +23,7 @@ export function crossSiteRefusal(req: IncomingMessage): string | undefined {
 
 /**
  * The one cross-site rule, shared by the console, the sandbox and the local product's API
- * (functions/local/request-guard.ts): a request that changes something (not GET or HEAD) which a browser
+ * (functions/dev/local/request-guard.ts): a request that changes something (not GET or HEAD) which a browser
  * marks as coming from another site, described for an error message (`a cross-site request`,
  * `a request from http://localhost:5173`), or undefined. Servers send neither header, so they pass.
  *

@@ -7,7 +7,7 @@
  * | GET /console/config.json | what the console talks to: the sandbox's control plane, the product's routes |
  * | GET /console/catalogue.json | every catalogue operation with its route and input fields, as data |
  * | ANY /console/sandbox/... | the sandbox's control plane `/sandbox/...`, proxied (npm start in sandbox mode) |
- * | GET /doctor | the doctor's checks of this server's configuration (functions/doctor), as JSON |
+ * | GET /doctor | the doctor's checks of this server's configuration (functions/dev/doctor), as JSON |
  *
  * Proxying the sandbox keeps the console on one origin, so its Content-Security-Policy can allow only
  * `'self'` and the sandbox needs no CORS.

@@ -212,7 +212,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     const functions = enabledFunctions(functionsFor(catalogue), (setting) => settingIsOn(env, setting));
     const gateway = new LocalGateway(functions, handlerFor);
     const served = new Set(functions.map((fn) => fn.operation).filter(Boolean));
-    // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/console/routes.ts.
+    // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/dev/console/routes.ts.
     const consoleRoutes = createConsoleRoutes({
       mode: sandbox ? 'sandbox' : 'wechat',
       sandboxUrl: sandbox?.url,
