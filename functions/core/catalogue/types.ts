@@ -329,15 +329,15 @@ export interface Operation<I = any> {
   /**
    * Makes a parsed input ready BEFORE the gate: for work that may refuse the input (fetching a URL,
    * checking a file) or that must not count against a send window (uploading media). A refusal here costs
-   * nothing; what it did (a cached upload) stays done if the gate or WeChat then refuses. Every surface
-   * runs it through {@link prepareOperation} before the gate and {@link runOperation}.
+   * nothing; what it did (a cached upload) stays done if the gate or WeChat then refuses. The one runner
+   * (core/runner/run.ts), which every surface uses, runs it before the gate.
    */
   prepare?(input: I, services: OperationServices): Promise<I>;
   /**
    * After the operation's WeChat call failed, an input to try ONCE more, or undefined to let the failure
    * stand: a send whose cached media_id WeChat refused (40007) re-uploads that file (catalogue/send-media.ts).
    * What it calls (uploads) is not the operation's call; the retry counts nothing more against the send
-   * window. Every surface runs it through {@link runWithRecovery}.
+   * window. The one runner (core/runner/run.ts), which every surface uses, runs it through {@link runWithRecovery}.
    */
   recover?(error: unknown, input: I, services: OperationServices): Promise<I | undefined>;
 }
