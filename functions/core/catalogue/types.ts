@@ -3,12 +3,8 @@
  * CDK function, route, rule and IAM, local server, n8n node, console). Surfaces read these facts; none of
  * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
  */
-import type { HandoffService } from '../handoff';
-import type { DeliveryPage, DeliveryQuery } from '../deliveries';
 import type { RulesProfile } from '../limits';
-import type { SubscriptionsService } from '../webhooks/service';
 import type { PassthroughInput } from '../passthrough';
-import type { AccessToken } from '../token';
 import type { MediaCacheLike, MediaFetcher } from '../media/uploader';
 
 /**
@@ -230,8 +226,9 @@ export interface Sizing {
  * The services an operation's own hook may use. The core defines what they do, not how: the handlers
  * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` and
  * the few it keeps in the workflow's static data (handoffs, media cache, URL fetcher).
- * Features that perform operations themselves add their service here as an optional member, e.g.
- * `subscriptions?: SubscriptionStore`, and check it is there.
+ * A feature whose operations the product performs itself declares its own service in its own catalogue
+ * file, as an optional member added to this interface there (`declare module './types'`, e.g. `handoffs`
+ * in handoff.ts, `subscriptions` in subscriptions.ts), and checks it is there.
  */
 export interface OperationServices {
   /**
@@ -243,8 +240,6 @@ export interface OperationServices {
     /** The passthrough (`callApi`, core/passthrough.ts): any call on the API root, JSON or a file answered. */
     callApi?(input: PassthroughInput): Promise<WeChatResult | FileResult>;
   };
-  /** The token cache (token vending reads the one shared token from it). */
-  tokens?: { getToken(): Promise<AccessToken> };
   /**
    * A split send's progress (docs/long-text.md): the parts an earlier try under the same idempotency key
    * sent (start after them), and what to do after each part went out. Absent in n8n's direct mode.
@@ -255,16 +250,10 @@ export interface OperationServices {
     from?: number;
     sent?(part: number, parts: number): Promise<void>;
   };
-  /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
-  deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
   /** The limits profile and delete form in force. */
   options: OperationOptions;
   /** The clock. */
   now(): number;
-  /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
-  handoffs?: HandoffService;
-  /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
-  subscriptions?: SubscriptionsService;
   /**
    * Where uploaded media are remembered by content (SHA-256 + type → media_id, for their 3 days), so the
    * same file sent again is not uploaded again. Absent (n8n direct mode): every file is uploaded.
