@@ -10,6 +10,16 @@ import { defineCall } from './define';
 import { KF_ACCOUNT_FIELD, kfAccountSchema } from './fields';
 import type { FieldSpec, Operation, OperationOptions } from './types';
 
+declare module './types' {
+  interface OperationOptions {
+    /**
+     * deleteKfAccount's form: `POST` with a JSON body (WeChat's current form, the default) or `GET
+     * ?kf_account=` (the 2017 form), e.g. `new WeChatClient({ ..., options: { kfDeleteMethod: 'GET' } })`.
+     */
+    kfDeleteMethod?: 'POST' | 'GET';
+  }
+}
+
 /** Input of add and update. */
 export interface KfAccountInput {
   kf_account: string;
@@ -177,7 +187,7 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     endpoint: { method: 'POST', path: '/customservice/kfaccount/del' },
     fields: [KF_ACCOUNT_FIELD],
     parse: kfAccountOnly,
-    // KF_DELETE_METHOD=GET: the 2017 form, `GET ?kf_account=`.
+    // kfDeleteMethod GET (an option of this entry, above): the 2017 form, `GET ?kf_account=`.
     request: (input, options) =>
       options?.kfDeleteMethod === 'GET' ? { method: 'GET', query: { kf_account: input.kf_account } } : { json: { kf_account: input.kf_account } },
   }),

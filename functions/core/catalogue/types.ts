@@ -34,12 +34,13 @@ export interface WeChatRequestSpec {
   answer?: 'file';
 }
 
-/** Settings that change how inputs are checked and requests are built. */
+/**
+ * Settings that change how inputs are checked and requests are built. An option of one operation is
+ * declared in that operation's file (e.g. `kfDeleteMethod` in kf-accounts.ts), as services are.
+ */
 export interface OperationOptions {
   /** Which limits apply; `current` by default. */
   profile?: RulesProfile;
-  /** `POST` with a JSON body (WeChat's current form, the default) or `GET ?kf_account=` (the 2017 form). */
-  kfDeleteMethod?: 'POST' | 'GET';
   /** The cap on a text's content in UTF-8 bytes (TEXT_MAX_BYTES, default 2048; docs/long-text.md). */
   textMaxBytes?: number;
 }
