@@ -41,7 +41,8 @@ function safeRead(file: string): string {
   }
 }
 
-const declaration = /^export\s+(?:declare\s+)?(?:default\s+)?(?:async\s+)?(?:abstract\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+const declaration =
+  /^export\s+(?:declare\s+)?(?:default\s+)?(?:async\s+)?(?:abstract\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
 const unused: string[] = [];
 for (const [file, text] of texts) {
   if (!CHECKED.test(file) || ENTRY_FILES.some((p) => p.test(file))) continue;
@@ -55,7 +56,9 @@ for (const [file, text] of texts) {
   }
 }
 if (unused.length > 0) {
-  console.error(`Exported but used by no other file (remove the export, or the code if nothing uses it):\n${unused.map((u) => `  ${u}`).join('\n')}`);
+  console.error(
+    `Exported but used by no other file (remove the export, or the code if nothing uses it):\n${unused.map((u) => `  ${u}`).join('\n')}`,
+  );
   process.exit(1);
 }
 console.log(`unused exports: none (${[...texts.keys()].filter((f) => CHECKED.test(f)).length} modules checked)`);

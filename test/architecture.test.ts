@@ -42,7 +42,10 @@ function reachable(entries: string[]): Map<string, string[]> {
 const rel = (file: string) => relative(ROOT, file).split('\\').join('/');
 
 describe('architecture: what runs where (docs/architecture.md)', () => {
-  const entries = [...new Set(LAMBDA_FUNCTIONS.map((fn) => join(ROOT, 'functions/lambda', `${fn.entry}.ts`))), join(ROOT, 'functions/lambda/secret-seed.ts')];
+  const entries = [
+    ...new Set(LAMBDA_FUNCTIONS.map((fn) => join(ROOT, 'functions/lambda', `${fn.entry}.ts`))),
+    join(ROOT, 'functions/lambda/secret-seed.ts'),
+  ];
 
   it('every Lambda entry exists', () => {
     for (const entry of entries) expect(existsSync(entry)).toBe(true);
@@ -52,14 +55,22 @@ describe('architecture: what runs where (docs/architecture.md)', () => {
     // act
     const modules = reachable(entries);
     // assess: name the chain of imports of each offender
-    const offenders = [...modules].filter(([file]) => DEVELOPER_TOOLS.some((dir) => rel(file).startsWith(dir))).map(([, path]) => path.map(rel).join(' → '));
+    const offenders = [...modules]
+      .filter(([file]) => DEVELOPER_TOOLS.some((dir) => rel(file).startsWith(dir)))
+      .map(([, path]) => path.map(rel).join(' → '));
     expect(offenders).toEqual([]);
     // The walk does reach the layers (a walk that found nothing would pass too).
-    expect([...modules.keys()].map(rel)).toEqual(expect.arrayContaining(['functions/core/runner/run.ts', 'functions/store/windows.ts', 'functions/context/run-ports.ts']));
+    expect([...modules.keys()].map(rel)).toEqual(
+      expect.arrayContaining(['functions/core/runner/run.ts', 'functions/store/windows.ts', 'functions/context/run-ports.ts']),
+    );
   });
 
   it('the core imports no AWS package and nothing from the layers above it', () => {
-    const core = reachable([join(ROOT, 'functions/core/index.ts'), join(ROOT, 'functions/core/runner/index.ts'), join(ROOT, 'functions/core/catalogue/index.ts')]);
+    const core = reachable([
+      join(ROOT, 'functions/core/index.ts'),
+      join(ROOT, 'functions/core/runner/index.ts'),
+      join(ROOT, 'functions/core/catalogue/index.ts'),
+    ]);
     const above = [...core.keys()].map(rel).filter((file) => !file.startsWith('functions/core/'));
     expect(above).toEqual([]);
     const aws = [...core.keys()].filter((file) => /from '@aws-(sdk|lambda-powertools)\//.test(readFileSync(file, 'utf8'))).map(rel);

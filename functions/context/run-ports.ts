@@ -37,7 +37,8 @@ function gates(ctx: AppContext): NonNullable<RunPorts['gates']> {
       try {
         return await ctx.windows.acquireTyping(openid, command);
       } catch (error) {
-        if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError) countBy(ctx, 'TypingRefused', 'reason', error.code);
+        if (error instanceof TypingNotAllowedError || error instanceof TypingActiveError)
+          countBy(ctx, 'TypingRefused', 'reason', error.code);
         throw error;
       }
     },
@@ -66,7 +67,8 @@ export function runPorts(ctx: AppContext): { ports: RunPorts; log: DeliveryLog }
         if (progress && progress.digest !== partsDigest(parts)) throw new IdempotencyKeyReusedError(scope, key);
         return progress?.sent ?? 0;
       },
-      sent: async (scope, key, sent, parts) => void (await ctx.parts.advance(scope, key, { sent, parts: parts.length, digest: partsDigest(parts) })),
+      sent: async (scope, key, sent, parts) =>
+        void (await ctx.parts.advance(scope, key, { sent, parts: parts.length, digest: partsDigest(parts) })),
     },
     record: (attempt) => log.report(attempt),
     observe: {

@@ -15,7 +15,12 @@ import { TYPING_RULES, WINDOW_RULES, type WindowState } from './window';
  * sendRefusalError('current', 'OPENID', state).message; // 'no send window is open for user OPENID: ...'
  * ```
  */
-export function sendRefusalError(profile: RulesProfile, openid: string, state: WindowState, count = 1): SendWindowClosedError | NotEnoughSendsError {
+export function sendRefusalError(
+  profile: RulesProfile,
+  openid: string,
+  state: WindowState,
+  count = 1,
+): SendWindowClosedError | NotEnoughSendsError {
   const rules = WINDOW_RULES[profile];
   const rule = state.lastInboundKind ? rules[state.lastInboundKind] : undefined;
   const end = state.windowEnd === null ? undefined : state.windowEnd;

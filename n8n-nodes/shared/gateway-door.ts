@@ -15,7 +15,15 @@
  * if (answer.status === 404) forget();
  * ```
  */
-import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, IHttpRequestOptions, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { pathParameters, type Operation } from '../../functions/core/catalogue';
 import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
@@ -66,7 +74,8 @@ export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input
 	const { route } = op;
 	const inUrl = new Set([...pathParameters(route.path), ...(op.query ?? [])]);
 	const query = (op.query ?? []).filter((name) => input[name] !== undefined);
-	const search = query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
+	const search =
+		query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
 	const options: IHttpRequestOptions = {
 		method: route.method as IHttpRequestMethods,
 		url: `${baseUrl}${routePath(route.path, input)}${search}`,
@@ -94,7 +103,11 @@ export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input
 		options.body = Object.fromEntries(Object.entries(input).filter(([key]) => !inUrl.has(key))) as IDataObject;
 		options.headers = { 'content-type': 'application/json; charset=utf-8' };
 	}
-	const response = (await (ctx as IExecuteFunctions).helpers.httpRequestWithAuthentication.call(ctx as IExecuteFunctions, GATEWAY_CREDENTIAL, options)) as IN8nHttpFullResponse;
+	const response = (await (ctx as IExecuteFunctions).helpers.httpRequestWithAuthentication.call(
+		ctx as IExecuteFunctions,
+		GATEWAY_CREDENTIAL,
+		options,
+	)) as IN8nHttpFullResponse;
 	const status = response.statusCode;
 	const ok = status >= 200 && status < 300;
 	// A file answer (GET /media/{media_id}), or a Custom API Call WeChat answered with a file (media/get, a QR code).

@@ -52,7 +52,14 @@ interface Case {
 }
 
 const text = (openid: string, content: string, split = false) => ({ touser: openid, text: { content }, ...(split ? { split: true } : {}) });
-const n8nText = (openid: string, content: string, split = false) => ({ resource: 'message', operation: 'send', touser: openid, msgtype: 'text', content, options: split ? { split: 'numbered' } : {} });
+const n8nText = (openid: string, content: string, split = false) => ({
+  resource: 'message',
+  operation: 'send',
+  touser: openid,
+  msgtype: 'text',
+  content,
+  options: split ? { split: 'numbered' } : {},
+});
 
 const CASES: Case[] = [
   {
@@ -76,7 +83,14 @@ const CASES: Case[] = [
     user: 'writesIn',
     operation: 'sendImage',
     input: (o, files) => ({ touser: o, image: { media_id: { url: `${files}/made.jpg` } } }),
-    n8n: (o, files) => ({ resource: 'message', operation: 'send', touser: o, msgtype: 'image', mediaIdSource: 'url', mediaIdUrl: `${files}/made.jpg` }),
+    n8n: (o, files) => ({
+      resource: 'message',
+      operation: 'send',
+      touser: o,
+      msgtype: 'image',
+      mediaIdSource: 'url',
+      mediaIdUrl: `${files}/made.jpg`,
+    }),
     expected: { outcome: { ok: true }, messages: 1, records: ['sent'] },
   },
   {
@@ -132,7 +146,10 @@ describe('one runner: the same cases through HTTP, EventBridge, SQS and n8n Dire
     n8nSandbox = await startSandbox({ quiet: true });
     harness = createHarness({
       credentials: {
-        c1: { type: 'weChatOfficialAccountApi', data: { appId: n8nSandbox.appId, appSecret: n8nSandbox.appSecret, baseUrl: n8nSandbox.url, grantMode: 'stable', accessToken: '' } },
+        c1: {
+          type: 'weChatOfficialAccountApi',
+          data: { appId: n8nSandbox.appId, appSecret: n8nSandbox.appSecret, baseUrl: n8nSandbox.url, grantMode: 'stable', accessToken: '' },
+        },
       },
     });
     files = await startFileServer({ '/made.jpg': FILES.image });
@@ -161,7 +178,10 @@ describe('one runner: the same cases through HTTP, EventBridge, SQS and n8n Dire
       const handler = createOperationHandler(op, product.getContext);
       if (surface === 'http') {
         const headers = { 'content-type': 'application/json', 'idempotency-key': key };
-        const result = (await handler(httpApiEvent(op.route.method, op.route.path, input, { headers }))) as { statusCode: number; body: string };
+        const result = (await handler(httpApiEvent(op.route.method, op.route.path, input, { headers }))) as {
+          statusCode: number;
+          body: string;
+        };
         const body = JSON.parse(result.body);
         outcome = result.statusCode < 300 ? { ok: true, ...partsOf(body) } : { ok: false, code: body.error?.code };
       } else if (surface === 'eventbridge') {
@@ -212,7 +232,9 @@ describe('one runner: the same cases through HTTP, EventBridge, SQS and n8n Dire
         expect(records.map((r) => r.outcome).sort()).toEqual([...c.expected.records].sort());
         expect(records.every((r) => r.source === surface && r.idempotencyKey === `key-${seq}`)).toBe(true);
         const events = product.publisher.events.slice(eventsBefore).filter((e) => (e.detail as { openid?: string }).openid === openid);
-        expect(events.map((e) => e.detailType).sort()).toEqual(c.expected.records.map((o) => (o === 'sent' ? 'delivery.sent' : 'delivery.failed')).sort());
+        expect(events.map((e) => e.detailType).sort()).toEqual(
+          c.expected.records.map((o) => (o === 'sent' ? 'delivery.sent' : 'delivery.failed')).sort(),
+        );
       });
     }
   }

@@ -27,7 +27,17 @@
  * ```
  */
 import { createHash } from 'crypto';
-import { type Operation, type OperationResult, type OperationServices, prepareOperation, recipientOf, runWithRecovery, type SendTrace, type WeChatRequestSpec, type WeChatResult } from '../catalogue';
+import {
+  type Operation,
+  type OperationResult,
+  type OperationServices,
+  prepareOperation,
+  recipientOf,
+  runWithRecovery,
+  type SendTrace,
+  type WeChatRequestSpec,
+  type WeChatResult,
+} from '../catalogue';
 import { type DeliveryAttempt, outcomeOf } from '../deliveries';
 import { sendsToGiveBack } from './give-back';
 
@@ -139,7 +149,8 @@ export function keepsIdempotent(op: Operation, source: RunSource | undefined): b
 export function idempotencyPayload(input: unknown): unknown {
   if (input instanceof Uint8Array) return `sha256:${createHash('sha256').update(input).digest('hex')}`;
   if (Array.isArray(input)) return input.map(idempotencyPayload);
-  if (typeof input === 'object' && input !== null) return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, idempotencyPayload(v)]));
+  if (typeof input === 'object' && input !== null)
+    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, idempotencyPayload(v)]));
   return input;
 }
 
@@ -204,7 +215,9 @@ async function runOnce(op: Operation, input: unknown, ports: RunPorts, request: 
     const at = services.now();
     const started = performance.now();
     const trace: SendTrace = { mayHaveReachedWeChat: false };
-    const where = base ? { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: contentOf(spec, base.msgtype) } : undefined;
+    const where = base
+      ? { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: contentOf(spec, base.msgtype) }
+      : undefined;
     try {
       const result = await ports.wechat(spec, recipient, trace);
       if (where) {
@@ -233,7 +246,10 @@ async function runOnce(op: Operation, input: unknown, ports: RunPorts, request: 
   try {
     // The recovery's uploads go through the plain services: they are not the operation's calls.
     return await runWithRecovery(op, ready, traced, services, (error) => {
-      ports.observe?.log?.('info', 'WeChat refused a cached media_id; re-uploaded it and sending once more', { operation: op.name, errcode: (error as { errcode?: number }).errcode });
+      ports.observe?.log?.('info', 'WeChat refused a cached media_id; re-uploaded it and sending once more', {
+        operation: op.name,
+        errcode: (error as { errcode?: number }).errcode,
+      });
       failure = undefined;
       failed = undefined;
     });
@@ -242,14 +258,25 @@ async function runOnce(op: Operation, input: unknown, ports: RunPorts, request: 
     // What was not used goes back: parts never tried, and a failed call that provably never reached WeChat.
     const back = permit ? sendsToGiveBack({ reserved, from, error, failedCall: failed }) : 0;
     if (permit && back > 0) {
-      await permit.release(back).catch((releaseError) => ports.observe?.log?.('warn', 'could not give the window count back', { operation: op.name, error: (releaseError as Error).message }));
+      await permit.release(back).catch((releaseError) =>
+        ports.observe?.log?.('warn', 'could not give the window count back', {
+          operation: op.name,
+          error: (releaseError as Error).message,
+        }),
+      );
     }
     throw error;
   }
 }
 
 /** The gate of an operation: `count` sends of the user's window in one write, or the typing rules. */
-async function gate(op: Operation, input: unknown, openid: string | undefined, count: number, ports: RunPorts): Promise<RunPermit | undefined> {
+async function gate(
+  op: Operation,
+  input: unknown,
+  openid: string | undefined,
+  count: number,
+  ports: RunPorts,
+): Promise<RunPermit | undefined> {
   if (!ports.gates || openid === undefined) return undefined;
   if (op.gate.kind === 'send') return ports.gates.sends(openid, count);
   if (op.gate.kind === 'typing') return ports.gates.typing(openid, op.gate.command(input));
