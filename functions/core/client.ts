@@ -20,11 +20,12 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { getOperation, prepareOperation, runWithRecovery, type Operation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
+import { getOperation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { sleep } from './sleep';
+import { runEntry } from './runner';
 import { WECHAT_API_BASE_URL, type AccessTokenProvider } from './token';
 import { describeUrl, TransportError, type HttpRequest, type HttpTransport } from './transport';
 import { filenameFromDisposition, safeFilename } from './media/filenames';
@@ -122,7 +123,7 @@ export class WeChatClient {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  /** The services without a trace, built once (every call's `prepare` and `recover` hooks get them). */
+  /** The services with the system clock, built once (every call's hooks get them). */
   private plain?: OperationServices;
   /** `access_token=...` of the token in use, encoded once per token rather than per request. */
   private tokenQuery?: { token: string; query: string };
@@ -161,42 +162,21 @@ export class WeChatClient {
    */
   async call<R extends OperationResult = WeChatResult>(name: string, input: unknown): Promise<R> {
     const op = getOperation(name);
-    return (await this.execute(op, op.parse(input, this.options))) as R;
+    // The one runner (core/runner), with WeChat as its only port: no gate, no idempotency, no records.
+    return (await runEntry(op, op.parse(input, this.options), { services: this.services(), wechat: (spec, recipient, trace) => this.request(spec, recipient, trace) })) as R;
   }
 
   /**
-   * Performs an operation whose input is already parsed: its one WeChat request, or its own hook (with
-   * this client as its only service, which is all an operation that only calls WeChat needs).
+   * The services of an operation that needs only WeChat (its hooks' calls; the runner traces the
+   * operation's own calls itself).
    *
-   * @param trace told whether a request may have reached WeChat (see {@link SendTrace}).
+   * @param now the clock; the client's services with the system clock are built once.
    */
-  async execute<I>(op: Operation<I>, input: I, trace?: SendTrace): Promise<OperationResult> {
-    // What `prepare` sends (media uploads) is not the operation's call: it never marks the trace.
-    const setup = this.services();
-    const ready = op.prepare ? await prepareOperation(op, input, setup) : input;
-    // A cached media_id WeChat refused (40007) is uploaded again and the call tried once more. (`return
-    // await` settles two microtask turns sooner than returning the promise from an async function.)
-    return await runWithRecovery(op, ready, trace ? this.services(trace) : setup, setup);
-  }
-
-  /**
-   * The services of an operation that needs only WeChat. With a trace, it tells whether ANY of the
-   * operation's requests may have reached WeChat (a hook may make several).
-   */
-  services(trace?: SendTrace, now: () => number = Date.now): OperationServices {
-    if (!trace && now === Date.now && this.plain) return this.plain;
-    const request = !trace
-      ? (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => this.request(spec, recipient)
-      : async (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => {
-          const one: SendTrace = { mayHaveReachedWeChat: false };
-          try {
-            return await this.request(spec, recipient, one);
-          } finally {
-            trace.mayHaveReachedWeChat ||= one.mayHaveReachedWeChat;
-          }
-        };
+  services(now: () => number = Date.now): OperationServices {
+    if (now === Date.now && this.plain) return this.plain;
+    const request = (spec: WeChatRequestSpec, recipient?: string): Promise<WeChatResult> => this.request(spec, recipient);
     const services: OperationServices = { wechat: { request, callApi: (input) => this.callApi(input) }, options: this.options, now };
-    if (!trace && now === Date.now) this.plain = Object.freeze(services);
+    if (now === Date.now) this.plain = Object.freeze(services);
     return services;
   }
 

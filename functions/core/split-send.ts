@@ -137,11 +137,10 @@ export function wechatBody<T extends Record<string, unknown>>(input: T): Omit<T,
   return rest;
 }
 
-const PARTS = new WeakMap<object, { key: string; parts: string[] }>();
-
 /**
  * The parts a send input goes out as: its text cut to the cap when it asks to split and is over the cap,
- * else one part (the input as it is). Computed once per input object (the gate and the send both ask).
+ * else one part (the input as it is). The send entries' `parts` hook: the runner cuts a text once, counts
+ * the parts at the gate and hands them to the send (core/runner/run.ts).
  *
  * @example
  * ```ts
@@ -152,12 +151,7 @@ export function partsOf(input: Record<string, unknown>, cap = DEFAULT_TEXT_MAX_B
   const text = textOf(input);
   const split = parseSplitOption(input.split);
   if (text === undefined || !split) return [text ?? ''];
-  const key = `${cap}:${split.numbering}`;
-  const known = PARTS.get(input);
-  if (known?.key === key) return known.parts;
-  const parts = splitText(text, { maxBytes: cap, numbering: split.numbering });
-  PARTS.set(input, { key, parts });
-  return parts;
+  return splitText(text, { maxBytes: cap, numbering: split.numbering });
 }
 
 /** The input of one part: the body without `split`, with the part's text. */

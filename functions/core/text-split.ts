@@ -292,15 +292,3 @@ export function splitText(text: string, options: SplitOptions = {}): string[] {
     if (String(chunks.length).length <= digits) return chunks.map((c, i) => partPrefix(i + 1, chunks.length) + c);
   }
 }
-
-/**
- * How many parts a text needs (what a split send will cost in sends).
- *
- * @example
- * ```ts
- * countParts('x'.repeat(5000), { maxBytes: 2048 }); // 3
- * ```
- */
-export function countParts(text: string, options: SplitOptions = {}): number {
-  return splitText(text, options).length;
-}

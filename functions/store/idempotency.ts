@@ -1,6 +1,8 @@
 /**
- * At-most-once sends: a send that carries an idempotency key (HTTP `Idempotency-Key`, the SQS message id,
- * the EventBridge event id) runs once; a retry with the same key gets the first run's result.
+ * At-most-once operations: a send or typing command that carries an HTTP `Idempotency-Key`, and every
+ * operation that changes something delivered by SQS (the message id) or EventBridge (the event id), runs
+ * once; a retry with the same key gets the first run's result (which operations: core/runner/run.ts
+ * `keepsIdempotent`).
  *
  * Built on Powertools for AWS Lambda's idempotency utility (`makeIdempotent`: record in progress, run,
  * store the result; payload validation; in-progress expiry) and its `DynamoDBPersistenceLayer`, laid out on

@@ -64,7 +64,6 @@ export interface Subscription {
   deliveries: DeliveryHealth;
 }
 
-export type SubscriptionStoreOptions = TableStoreOptions;
 
 /** A new subscription's id: `sub_` and 20 random base32-ish characters. */
 export function newSubscriptionId(): string {

@@ -28,9 +28,10 @@
  * ```
  */
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { NotEnoughSendsError, SendWindowClosedError, TypingActiveError, TypingNotAllowedError, ValidationError } from '../core/errors';
+import { type NotEnoughSendsError, type SendWindowClosedError, type TypingActiveError, type TypingNotAllowedError, ValidationError } from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
+import { sendRefusalError, typingRefusalError } from '../core/window-refusals';
 import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
@@ -298,7 +299,7 @@ export class WindowStore extends TableStore {
       },
       refusalOf: (state): SendRefusalReason | null =>
         state.sendRefusal ?? (state.sendsLeft !== null && state.sendsLeft < count ? 'not-enough-sends' : null),
-      errorOf: (state) => this.sendRefusalError(openid, state, count),
+      errorOf: (state) => sendRefusalError(this.profile, openid, state, count),
       releaseOf: (old) => this.sendRelease(key, old.lastInboundAt, count),
     });
     return { ...permit, count };
@@ -360,7 +361,7 @@ export class WindowStore extends TableStore {
         };
       },
       refusalOf: (state) => state.typingRefusal,
-      errorOf: (state) => this.typingRefusalError(openid, state),
+      errorOf: (state) => typingRefusalError(this.profile, openid, state),
       releaseOf: (_old, now) => this.typingRelease(key, now + TYPING_RULES.durationMs),
     });
   }
@@ -468,56 +469,6 @@ export class WindowStore extends TableStore {
     };
   }
 
-  private sendRefusalError(openid: string, state: WindowState, count = 1): SendWindowClosedError | NotEnoughSendsError {
-    const rules = WINDOW_RULES[this.profile];
-    const rule = state.lastInboundKind ? rules[state.lastInboundKind] : undefined;
-    const end = state.windowEnd === null ? undefined : state.windowEnd;
-    if (state.sendRefusal === null && state.sendsLeft !== null && state.sendsLeft < count) {
-      return new NotEnoughSendsError({
-        openid,
-        parts: count,
-        sendsLeft: state.sendsLeft,
-        windowEnd: end,
-        message: `the message needs ${count} parts, one send each, but the send window of user ${openid} has ${state.sendsLeft} send${state.sendsLeft === 1 ? '' : 's'} left (${rule?.source ?? 'the window rules'}); nothing was sent. Shorten the text, or send it after the user writes in again`,
-      });
-    }
-    const reason = state.sendRefusal ?? 'quota-used';
-    let message: string;
-    if (reason === 'unfollowed') {
-      message = `user ${openid} has unfollowed the official account; no message can be sent until they follow or write again`;
-    } else if (reason === 'no-interaction' || !rule) {
-      const sources = [...new Set(Object.values(rules).map((r) => r.source))].join('; ');
-      message = `no send window is open for user ${openid}: no interaction from the user has been recorded (${sources})`;
-    } else if (reason === 'window-expired') {
-      message = `the send window of user ${openid} closed at ${iso(end)} (${rule.source}); the user must interact again`;
-    } else {
-      message = `the send window of user ${openid} allows ${rule.maxSends} sends (${rule.source}); all ${rule.maxSends} are used (the window ends at ${iso(end)})`;
-    }
-    return new SendWindowClosedError({ openid, reason, message, windowEnd: end });
-  }
-
-  private typingRefusalError(openid: string, state: WindowState): TypingNotAllowedError | TypingActiveError {
-    if (state.typingRefusal === 'send-not-allowed') {
-      return new TypingNotAllowedError(
-        openid,
-        `Typing needs the send window of user ${openid} to allow a message, as WeChat does; it does not: ${this.sendRefusalError(openid, state).message}`,
-      );
-    }
-    if (state.typingRefusal === 'typing-active' && state.typingUntil !== null) {
-      return new TypingActiveError(
-        openid,
-        `a typing indicator for user ${openid} is already showing until ${iso(state.typingUntil)}; it lasts ${TYPING_RULES.durationMs / 1000} s and cannot be sent again meanwhile`,
-        state.typingUntil,
-      );
-    }
-    const last = Math.max(state.lastInboundAt ?? -Infinity, state.lastOutboundAt ?? -Infinity);
-    const seen = Number.isFinite(last) ? `the last one was at ${iso(last)}` : 'none is recorded';
-    return new TypingNotAllowedError(
-      openid,
-      `Typing needs a message exchanged with user ${openid}, either way, within the last ${TYPING_RULES.interactionWithinMs / 1000} s; ${seen}`,
-    );
-  }
-
   private async read(openid: string): Promise<WindowRecord | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(openid)), ConsistentRead: true }));
     return toRecord(out.Item);
@@ -581,8 +532,4 @@ function toRecord(item: Record<string, AttributeValue> | undefined): WindowRecor
     typingUntil: numberAttr(item, 'typingUntil'),
     unfollowedAt: numberAttr(item, 'unfollowedAt'),
   };
-}
-
-function iso(ms: number | undefined): string {
-  return ms === undefined ? 'an unknown time' : new Date(ms).toISOString();
 }

@@ -7,7 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { Messaging } from './messaging';
 import type { WebhookResources } from './webhooks';
 import type { WeChatCustomerServiceProps } from './props';

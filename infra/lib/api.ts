@@ -11,7 +11,7 @@ import { Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { ThrottleLimits, WeChatCustomerServiceProps } from './props';
 
 const DEFAULT_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };

@@ -17,7 +17,7 @@
  * @example
  * ```ts
  * import { build } from 'esbuild';
- * await build(lambdaBuildOptions('functions/handlers/operation.ts', 'out/index.js'));
+ * await build(lambdaBuildOptions('functions/lambda/operation.ts', 'out/index.js'));
  * ```
  */
 import { basename } from 'path';
@@ -41,7 +41,7 @@ export const LAMBDA_BUNDLING = {
 export const LAMBDA_BUNDLE_MAX_BYTES = 400 * 1024;
 
 /**
- * The entries (functions/handlers/<entry>.ts) whose bundle carries the AWS SDK clients it uses. Each of
+ * The entries (functions/lambda/<entry>.ts) whose bundle carries the AWS SDK clients it uses. Each of
  * them is under 400 KB with its clients (test/infra/bundle-size.test.ts holds every entry to that); the
  * others use the runtime's SDK.
  */
@@ -81,7 +81,7 @@ export function sdkBundlingFor(entry: string): SdkBundling {
 
 /**
  * The esbuild API options that produce what CDK produces for the entry file `entryFile`
- * (functions/handlers/<entry>.ts); CDK runs esbuild's CLI with the same facts: `--bundle --platform=node
+ * (functions/lambda/<entry>.ts); CDK runs esbuild's CLI with the same facts: `--bundle --platform=node
  * --target=node24 --format=cjs --minify --sourcemap --sources-content=false --main-fields=module,main`,
  * then `--external:@aws-sdk/*` or the credentials `--alias` (see {@link sdkBundlingFor}).
  *

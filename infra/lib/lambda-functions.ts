@@ -17,8 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { handoffConfig } from '../../functions/handlers/config';
-import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers/functions';
+import { handoffConfig } from '../../functions/context/config';
+import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/lambda/functions';
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
@@ -65,7 +65,7 @@ export function buildFunctions(
     POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
-    // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
+    // Set only when given, so that the functions' defaults (functions/context/config.ts) stay the one source.
     ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
     ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
     ...(props.replyMode !== undefined ? { REPLY_MODE: props.replyMode } : {}),

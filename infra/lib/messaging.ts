@@ -6,7 +6,7 @@ import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import { INBOUND_EVENT_SOURCE, type WeChatCustomerServiceProps } from './props';
 
 export interface Messaging {

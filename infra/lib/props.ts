@@ -14,7 +14,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { RulesProfile } from '../../functions/core/limits';
 import type { TokenMode } from '../../functions/core/token';
 import type { WindowPolicy } from '../../functions/core/window';
@@ -194,7 +194,7 @@ export interface WeChatCustomerServiceProps {
   readonly tokenRefreshInterval?: Duration;
   /**
    * The directory of the handler entries (`<entry>.ts`).
-   * @default - functions/handlers of this repository
+   * @default - functions/lambda of this repository
    */
   readonly handlersDir?: string;
   /**

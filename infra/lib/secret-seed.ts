@@ -1,7 +1,7 @@
 /**
  * The deploy-time EncodingAESKey: a small custom resource that fills `encodingAesKey` of the secret the
  * construct created with 43 random letters and digits, once, while the secret is still unconfigured
- * (functions/handlers/secret-seed.ts says when it writes and why the secret resource itself is left
+ * (functions/lambda/secret-seed.ts says when it writes and why the secret resource itself is left
  * as it was; docs/deployment-secret.md). Only for a secret the construct creates: an imported one is
  * never written to.
  *
@@ -46,7 +46,7 @@ export function buildSecretSeed(
 
   const fn = new nodejs.NodejsFunction(seed, 'Function', {
     description: 'Custom resource: fills encodingAesKey of the stack secret with a random key while the secret is unconfigured',
-    entry: path.join(REPO_ROOT, 'functions', 'handlers', 'secret-seed.ts'),
+    entry: path.join(REPO_ROOT, 'functions', 'lambda', 'secret-seed.ts'),
     handler: 'handler',
     depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
     projectRoot: REPO_ROOT,

@@ -16,13 +16,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { Messaging } from './messaging';
 import { INBOUND_EVENT_SOURCE } from './props';
 
 /**
  * Tries of one delivery: the delivery queue's maxReceiveCount. The same number as the delivery code's
- * MAX_DELIVERY_ATTEMPTS (functions/handlers/webhooks/deliverer.ts; test/infra checks they agree).
+ * MAX_DELIVERY_ATTEMPTS (functions/webhooks/deliverer.ts; test/infra checks they agree).
  */
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 /** The environment variable that holds the delivery queue's URL. */

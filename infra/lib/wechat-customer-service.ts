@@ -1,7 +1,7 @@
 /**
  * `WeChatCustomerService`: the whole product as one reusable CDK construct.
  *
- * It deploys exactly the functions listed in functions/handlers/functions.ts (`LAMBDA_FUNCTIONS`): one
+ * It deploys exactly the functions listed in functions/lambda/functions.ts (`LAMBDA_FUNCTIONS`): one
  * NodejsFunction per entry, its HTTP routes on one HTTP API, an EventBridge rule per operation that accepts
  * events, the bulk-send SQS queue in front of the function whose operation consumes it, the scheduled
  * token refresher, the one DynamoDB table and the one Secrets Manager secret — with least-privilege
@@ -32,7 +32,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { getOperation, TOKEN_VENDING } from '../../functions/core/catalogue';
-import { enabledFunctions, LAMBDA_FUNCTIONS, type RouteSpec } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS, type RouteSpec } from '../../functions/lambda/functions';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
 import { buildEgress } from './egress';
@@ -91,7 +91,7 @@ export class WeChatCustomerService extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const handlersDir = props.handlersDir ?? path.join(REPO_ROOT, 'functions', 'handlers');
+    const handlersDir = props.handlersDir ?? path.join(REPO_ROOT, 'functions', 'lambda');
     checkProps(this, props, props.functions ?? LAMBDA_FUNCTIONS);
     // Operations off by default (their entry's route.enabledBy) are deployed only when `enable` names their setting.
     const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : [])];

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { CATALOGUE } from '../../functions/core/catalogue';
-import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { useLocalProduct } from '../support/local-product';
 
 /** A raw GET, so paths like /console/../x reach the server unnormalised. */

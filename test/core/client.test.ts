@@ -19,7 +19,7 @@ import {
   type HttpResponse,
   type HttpTransport,
 } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { uploadMedia } from '../sandbox/helpers';
 import { amr, jpeg, mp4 } from '../support/media-samples';
 

@@ -5,7 +5,7 @@
  */
 import { ConfigurationError } from '../../functions/core/errors';
 import { foldForMatching, matchHandoffKeyword, parseHandoffKeywords, unsafeRegexReason } from '../../functions/core/inbound';
-import { configFromEnv } from '../../functions/handlers/config';
+import { configFromEnv } from '../../functions/context/config';
 
 describe('parseHandoffKeywords', () => {
   it('reads words, substrings and regexes (commas inside a regex included), each with its optional kf account', () => {

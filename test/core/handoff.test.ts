@@ -6,8 +6,8 @@ import { openPush, WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
 import { parseHandoffInput } from '../../functions/core/handoff';
 import { transferReply } from '../../functions/core/handoff-reply';
-import { resolveCallback } from '../../functions/sandbox/push';
-import { readReply } from '../../functions/sandbox/reply';
+import { resolveCallback } from '../../functions/dev/sandbox/push';
+import { readReply } from '../../functions/dev/sandbox/reply';
 
 const TOKEN = 'AAAAA';
 const KEY = 'A'.repeat(43);

@@ -7,7 +7,7 @@
 import { TokenRefreshBudgetError } from '../../functions/core/errors';
 import { beijingDay, InMemoryTokenProvider } from '../../functions/core/token';
 import { FetchTransport } from '../../functions/core/transport';
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { sandboxWithClock, type Clock } from '../sandbox/helpers';
 
 let sandbox: Sandbox;

@@ -4,7 +4,7 @@
  * records over a range the product must split; WeChat's refusals become errors with errcode and hint.
  */
 import { FetchTransport, InMemoryTokenProvider, WeChatApiError, WeChatClient } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 
 const HOUR = 3_600_000;
 // A whole hour 30 days ago: chat records are read back at most 365 days (core/msg-records.ts RECORD_RETENTION_DAYS).
@@ -109,6 +109,6 @@ describe('desk operations through the client', () => {
     const windows = sandbox.requests('/customservice/msgrecord/getmsglist').map((r) => r.body as { starttime: number; endtime: number });
     expect(windows).toHaveLength(4);
     expect(windows.every((w) => w.endtime - w.starttime < 86_400)).toBe(true);
-    expect(sandbox.requests('/customservice/msgrecord/getmsglist').every((r) => (r.answer?.body as { errcode?: number }).errcode === undefined)).toBe(true);
+    expect(sandbox.requests('/customservice/msgrecord/getmsglist').every((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode === undefined)).toBe(true);
   });
 });

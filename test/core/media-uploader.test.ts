@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { FetchTransport, InMemoryTokenProvider, ValidationError, WeChatClient } from '../../functions/core';
 import { MediaUploader } from '../../functions/core/media';
 import { fetchUrl, MediaUrlError } from '../../functions/core/net';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { MEDIA_LIFETIME_MS, MediaCache } from '../../functions/store';
 import { fakeClock, startTestDynamo, type TestDynamo } from '../store/helpers';
 import { amr, jpeg, mp4, png } from '../support/media-samples';

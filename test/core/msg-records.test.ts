@@ -4,7 +4,7 @@
  */
 import { collectMsgRecords, parseMsgRecordsInput } from '../../functions/core/msg-records';
 import { FetchTransport, InMemoryTokenProvider, ValidationError, WeChatClient, type WeChatRequestSpec } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 6, 0, 0, 0);

@@ -16,8 +16,8 @@ import {
   type HttpResponse,
   type HttpTransport,
 } from '../../functions/core';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { SAMPLE_JPEG } from '../../functions/sandbox/media';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import { SAMPLE_JPEG } from '../../functions/dev/sandbox/media';
 
 /** The issues a refused input names, as `field: rule`. */
 function refusal(input: unknown): string[] {
@@ -204,7 +204,7 @@ describe('WeChatClient.callApi against the sandbox', () => {
     const created = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: 'after-expiry' } } });
     // assess
     expect(created).toEqual({ tag: { id: 100, name: 'after-expiry' } });
-    const answers = sandbox.requests('/cgi-bin/tags/create').map((r) => (r.answer?.body as { errcode?: number }).errcode);
+    const answers = sandbox.requests('/cgi-bin/tags/create').map((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode);
     expect(answers).toEqual([42001, undefined]);
   });
 

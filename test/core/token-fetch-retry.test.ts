@@ -6,7 +6,7 @@
 import { WeChatApiError, WeChatUnavailableError } from '../../functions/core/errors';
 import { fetchAccessToken, type TokenFetchConfig } from '../../functions/core/token';
 import { FetchTransport } from '../../functions/core/transport';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 
 let sandbox: Sandbox;
 let config: TokenFetchConfig;

@@ -3,7 +3,7 @@
  * behaviour-checks.ts), and fails, with the product's own startup message, on a setting the product
  * would refuse.
  */
-import { runDoctor } from '../../functions/doctor/checks';
+import { runDoctor } from '../../functions/dev/doctor/checks';
 
 describe('the doctor on keyword handoff and the AI label', () => {
   const checksOf = async (behaviour: Record<string, string | undefined>) => {

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { formatReport, runDoctor, type DoctorReport } from '../../functions/doctor/checks';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { formatReport, runDoctor, type DoctorReport } from '../../functions/dev/doctor/checks';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -217,7 +217,7 @@ describe('npm run doctor', () => {
 
   function doctor(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'doctor', 'main.ts'), ...args], {
+      const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args], {
         env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -4,8 +4,8 @@
  * every part of a split text; without it the send goes out unlabelled.
  */
 import type { SQSEvent } from 'aws-lambda';
-import { createOperationHandler } from '../../functions/handlers/operation-handler';
-import type { AppContext } from '../../functions/handlers/context';
+import { createOperationHandler } from '../../functions/lambda/operation-handler';
+import type { AppContext } from '../../functions/context/context';
 import { eventBridgeEvent, sqsRecord } from '../support/aws-events';
 import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 import { mixedAnswer } from '../support/long-text';

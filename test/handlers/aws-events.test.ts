@@ -4,10 +4,10 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { eventBridgeEvent, httpApiEvent, restEvent, sqsRecord } from '../support/aws-events';
-import type { Sandbox } from '../../functions/sandbox';
-import type { AppContext } from '../../functions/handlers/context';
-import { createOperationHandler } from '../../functions/handlers/operation-handler';
-import { createInteractionsHandler } from '../../functions/handlers/interactions-handler';
+import type { Sandbox } from '../../functions/dev/sandbox';
+import type { AppContext } from '../../functions/context/context';
+import { createOperationHandler } from '../../functions/lambda/operation-handler';
+import { createInteractionsHandler } from '../../functions/lambda/interactions-handler';
 import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 
 const SEND = '/cgi-bin/message/custom/send';

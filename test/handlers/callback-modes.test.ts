@@ -5,10 +5,10 @@
  */
 import { WeChatCrypto, type XmlRecord } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
-import { createCallbackHandler } from '../../functions/handlers/callback-handler';
-import { configFromEnv, type WeChatSecrets } from '../../functions/handlers/config';
-import { createContext, type AppContext } from '../../functions/handlers/context';
-import { MemoryPublisher } from '../../functions/handlers/publisher';
+import { createCallbackHandler } from '../../functions/lambda/callback-handler';
+import { configFromEnv, type WeChatSecrets } from '../../functions/context/config';
+import { createContext, type AppContext } from '../../functions/context/context';
+import { MemoryPublisher } from '../../functions/context/publisher';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
 import { httpApiEvent } from '../support/aws-events';
 

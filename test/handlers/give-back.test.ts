@@ -1,12 +1,12 @@
 /**
- * The give-back rule on its own (functions/handlers/give-back.ts): a counted send goes back on any failure
+ * The give-back rule on its own (functions/core/runner/give-back.ts): a counted send goes back on any failure
  * before WeChat was called and on WeChat's refusals, never after the request may have reached WeChat.
  * The send path's integration tests (send-path.test.ts, test/store/send-reservation.test.ts) show the
  * same rule on dynalite and the sandbox; this table pins every case of the rule itself.
  */
 import { ConfigurationError, PartialSendError, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from '../../functions/core/errors';
 import { TransportError } from '../../functions/core/transport';
-import { sendsToGiveBack, type FailedSend } from '../../functions/handlers/give-back';
+import { sendsToGiveBack, type FailedSend } from '../../functions/core/runner/give-back';
 
 const refused = new WeChatApiError(45047, 'out of response count limit');
 const timedOut = new WeChatTimeoutError('no answer from WeChat within 10000 ms');

@@ -1,5 +1,5 @@
 /**
- * The deploy-time EncodingAESKey custom resource (functions/handlers/secret-seed.ts) with the real AWS SDK
+ * The deploy-time EncodingAESKey custom resource (functions/lambda/secret-seed.ts) with the real AWS SDK
  * over HTTP: Secrets Manager is a small stand-in speaking its JSON protocol (GetSecretValue,
  * PutSecretValue), and CloudFormation's pre-signed response URL is a local server that records the PUT.
  * A fresh stack's secret gets 43 random letters and digits; a configured or already-keyed secret, a
@@ -11,7 +11,7 @@ import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ENCODING_AES_KEY_ALPHABET, WeChatCrypto } from '../../functions/core/callback';
-import { createSecretSeedHandler } from '../../functions/handlers/secret-seed';
+import { createSecretSeedHandler } from '../../functions/lambda/secret-seed';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf';
 const FRESH = { appId: 'REPLACE_ME', appSecret: 'REPLACE_ME', encodingAesKey: '', callbackToken: 'Gen3ratedT0kenGen3ratedT0kenAbCd' };

@@ -6,10 +6,10 @@
  */
 import { utf8Bytes } from '../../functions/core/text-split';
 import { FetchTransport, type HttpRequest } from '../../functions/core/transport';
-import type { AppContext } from '../../functions/handlers/context';
-import { createOperationHandler } from '../../functions/handlers/operation-handler';
-import type { MemoryPublisher } from '../../functions/handlers/publisher';
-import type { Sandbox } from '../../functions/sandbox';
+import type { AppContext } from '../../functions/context/context';
+import { createOperationHandler } from '../../functions/lambda/operation-handler';
+import type { MemoryPublisher } from '../../functions/context/publisher';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { eventBridgeEvent, httpApiEvent, sqsRecord } from '../support/aws-events';
 import { startHandlerProduct, type HandlerProduct } from '../support/handler-product';
 import { mixedAnswer } from '../support/long-text';

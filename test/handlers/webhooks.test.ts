@@ -5,12 +5,12 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { verifyDelivery } from '../../functions/core/webhooks';
-import { createDeliveryHandler } from '../../functions/handlers/webhook-delivery';
-import { createFanOutHandler } from '../../functions/handlers/webhook-fanout';
-import type { DeliveryMessage } from '../../functions/handlers/webhooks/deliverer';
-import { createWebhookRuntime, type WebhookRuntime } from '../../functions/handlers/webhooks/runtime';
-import { LocalKeySealer } from '../../functions/handlers/webhooks/sealer';
-import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createDeliveryHandler } from '../../functions/lambda/webhook-delivery';
+import { createFanOutHandler } from '../../functions/lambda/webhook-fanout';
+import type { DeliveryMessage } from '../../functions/webhooks/deliverer';
+import { createWebhookRuntime, type WebhookRuntime } from '../../functions/webhooks/runtime';
+import { LocalKeySealer } from '../../functions/webhooks/sealer';
+import { createSubscription } from '../../functions/webhooks/subscriptions-api';
 import { newSubscriptionId } from '../../functions/store';
 import { eventBridgeEvent, sqsRecord } from '../support/aws-events';
 import { startTestDynamo, type TestDynamo } from '../store/helpers';

@@ -10,14 +10,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/lambda/functions';
 import { sdkBundlingFor } from '../../infra/lib/bundling';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
 import { functionLogicalId, testApp } from './helpers';
 import { buildBundles } from '../support/bundles';
 import { builtinModules } from 'module';
 
-// One function per entry file: the operation functions all share functions/handlers/operation.ts.
+// One function per entry file: the operation functions all share functions/lambda/operation.ts.
 const specs = ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].map((entry) => {
   const spec = LAMBDA_FUNCTIONS.find((s) => s.entry === entry && (entry !== 'operation' || s.operation === 'sendMessage'));
   if (!spec) throw new Error(`no function uses the ${entry} entry`);

@@ -3,9 +3,9 @@
  * route with its auth, least-privilege IAM, queues, rules, alarms, outputs — and a snapshot.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functions/lambda/functions';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from '../../functions/store/table';
-import { INBOUND_EVENT_SOURCE as HANDLERS_INBOUND_SOURCE } from '../../functions/handlers/publisher';
+import { INBOUND_EVENT_SOURCE as HANDLERS_INBOUND_SOURCE } from '../../functions/context/publisher';
 import * as infra from '../../infra/lib/wechat-customer-service';
 import { actionsOf, appStack, functionLogicalId, normalizedTemplate, resourcesOf, roleStatements, TEST_APP_ID } from './helpers';
 

@@ -3,7 +3,7 @@
  * Elastic IP, whose address is an output to put on WeChat's IP whitelist (errcode 40164).
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
 import { actionsOf, appTemplate, functionLogicalId, resourcesOf, roleStatements } from './helpers';
 
 /** What the default deployment has: every function but those off by default (route.enabledBy, e.g. token vending). */

@@ -4,11 +4,11 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
-import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
 
 /** The functions the default stack deploys (token vending and other off-by-default operations are not among them). */
 const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
-import { MAX_DELIVERY_ATTEMPTS } from '../../functions/handlers/webhooks/deliverer';
+import { MAX_DELIVERY_ATTEMPTS } from '../../functions/webhooks/deliverer';
 import { WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
 import { actionsOf, appTemplate, functionLogicalId, resourcesOf, roleStatements } from './helpers';
 

@@ -1,5 +1,5 @@
 /**
- * Another website open in the user's browser cannot drive the local product (functions/local/request-guard.ts),
+ * Another website open in the user's browser cannot drive the local product (functions/dev/local/request-guard.ts),
  * in real Chromium: pages served from other local origins (http://localhost:<other port>, a cross-site
  * origin for a product on 127.0.0.1; http://127.0.0.1:<other port>, same site but another origin) POST a
  * send to the product's own API with fetch, as an attacker's page would (a no-cors "simple" request,
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER } from '../console/browser';
 
 jest.setTimeout(120_000);

@@ -7,7 +7,7 @@
  */
 import { createDecipheriv } from 'crypto';
 import { XMLParser } from 'fast-xml-parser';
-import type { LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const KF = 'agent1@sandbox';

@@ -3,7 +3,7 @@
  * and a delivery record and event for every outcome.
  */
 import { partPrefix, utf8Bytes } from '../../functions/core/text-split';
-import type { LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 import { mixedAnswer } from '../support/long-text';
 

@@ -7,7 +7,7 @@
  * The short timeline (the sandbox waits 2.5 s per try, the product 2 s) keeps most tests fast; the first
  * and last run WeChat's own: 5 s per try, PASSIVE_WAIT_MS 4500.
  */
-import type { PushResult } from '../../functions/sandbox';
+import type { PushResult } from '../../functions/dev/sandbox';
 import { callProduct as call, useLocalProduct, type LocalProductFixture } from '../support/local-product';
 
 const AES_KEY = 'PassiveTestKey0123456789abcdefghijklmnopqrs';

@@ -2,7 +2,7 @@
  * Every other WeChat API through the product's one token, over HTTP against the sandbox on the embedded
  * DynamoDB: POST /wechat-api (callApi) and GET /access-token (token vending, off by default).
  */
-import type { LocalProduct } from '../../functions/local/server';
+import type { LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const STABLE = '/cgi-bin/stable_token';
@@ -65,7 +65,7 @@ describe('POST /wechat-api: the passthrough', () => {
     // assess
     expect(answer.status).toBe(200);
     const calls = sandbox.requests('/cgi-bin/tags/get').slice(callsBefore);
-    expect(calls.map((r) => (r.answer?.body as { errcode?: number }).errcode)).toEqual([40001, undefined]);
+    expect(calls.map((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode)).toEqual([40001, undefined]);
     expect(calls[1]!.query.access_token).toBe(other.access_token);
     expect(forced(product).slice(fetchesBefore)).toEqual([false]);
   });

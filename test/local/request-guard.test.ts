@@ -1,5 +1,5 @@
 /**
- * The local server's two refusals before any route (functions/local/request-guard.ts), over raw HTTP so
+ * The local server's two refusals before any route (functions/dev/local/request-guard.ts), over raw HTTP so
  * that the Host, Origin and Sec-Fetch-Site headers are exactly what a browser (or an attacker's DNS
  * rebinding) would send: through `startLocal` in sandbox mode. Browser behaviour itself is in
  * cross-site.browser.test.ts.
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { request } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 
 const OPENID = 'o_guarded_user';
 

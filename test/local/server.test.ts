@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);

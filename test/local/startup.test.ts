@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { bannerLines } from '../../functions/local/banner';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { errorBody } from '../../functions/handlers/http';
+import { bannerLines } from '../../functions/dev/local/banner';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { errorBody } from '../../functions/http/http';
 import { startEmbeddedDynamo } from '../../functions/store';
 import { jpeg } from '../support/media-samples';
 
@@ -154,7 +154,7 @@ describe('npm start: starting, restarting, logging', () => {
     const dir = freshDir();
     dirs.push(dir);
     const level = process.env.POWERTOOLS_LOG_LEVEL;
-    process.env.POWERTOOLS_LOG_LEVEL = 'WARN'; // as npm start runs (functions/local/quiet.ts)
+    process.env.POWERTOOLS_LOG_LEVEL = 'WARN'; // as npm start runs (functions/dev/local/quiet.ts)
     const product = await start(dir).finally(() => {
       process.env.POWERTOOLS_LOG_LEVEL = level;
     });

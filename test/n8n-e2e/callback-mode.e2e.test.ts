@@ -8,7 +8,7 @@
  * Needs: `bash test/n8n-e2e/install.sh` (or N8N_E2E_DIR) and `npm run build --workspace n8n-nodes`.
  */
 import { computeSignature } from '../../functions/core/callback';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';

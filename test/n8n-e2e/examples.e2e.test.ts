@@ -14,7 +14,7 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, PACKAGE_DIR, prepareN8n, publishWorkflow, sandboxCredential, waitFor, type N8nUnderTest } from './support';
 
 const EXAMPLES = join(PACKAGE_DIR, 'examples');

@@ -15,8 +15,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { jpeg } from '../support/media-samples';
 import {
   callbackCredential,

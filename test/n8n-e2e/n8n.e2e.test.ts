@@ -7,7 +7,7 @@
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`. Without the n8n install
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import {
   callbackCredential,
   connectCallback,

@@ -10,8 +10,8 @@
  * it fails when CI=true and is skipped (with the reason printed) otherwise.
  */
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { describeWithN8n, N8N_VERSION, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
 
 const OPENID = 'o_e2e_passthrough';
@@ -111,7 +111,7 @@ describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () =
     expect(created!.answer?.body).toEqual({ tag: { id: 100, name: 'from n8n' } });
     expect(info!.query.openid).toBe(OPENID);
     const fetches = short.requests('/cgi-bin/stable_token');
-    const issued = fetches.map((r) => (r.answer?.body as { access_token?: string }).access_token);
+    const issued = fetches.map((r) => (r.answer?.body as { access_token?: string } | undefined)?.access_token);
     // Two tokens, each from one normal-mode fetch: the first was expired by the time of the POST, and the
     // credential renewed it before sending rather than let WeChat answer 42001.
     expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false, false]);
@@ -138,7 +138,7 @@ describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () =
     // `n8n execute` is a process of its own, so its token cache starts empty: one normal-mode fetch; after
     // the 40001 normal mode again, which hands back the refused token, so one forced refresh.
     const fetches = sandbox.requests('/cgi-bin/stable_token').slice(fetchesBefore);
-    const issued = fetches.map((r) => (r.answer?.body as { access_token: string }).access_token);
+    const issued = fetches.map((r) => (r.answer?.body as { access_token: string } | undefined)?.access_token);
     expect(fetches.map((r) => (r.body as { force_refresh?: boolean }).force_refresh)).toEqual([false, false, true]);
     expect(issued[1]).toBe(issued[0]);
     expect(calls[1]!.query.access_token).toBe(issued[0]);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { CallbackConfig, Sandbox } from '../../functions/sandbox';
+import type { CallbackConfig, Sandbox } from '../../functions/dev/sandbox';
 
 export const ROOT = join(__dirname, '..', '..');
 export const N8N_DIR = process.env.N8N_E2E_DIR ?? join(ROOT, '.n8n-e2e');

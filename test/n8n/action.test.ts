@@ -2,7 +2,7 @@
  * The WeChat Customer Service node, built (n8n-nodes/dist), run by n8n-core's WorkflowExecute against the
  * sandbox over HTTP. Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { stableToken, uploadMedia } from '../sandbox/helpers';
 import { amr, jpeg, mp4 } from '../support/media-samples';
 import { createHarness } from './harness';

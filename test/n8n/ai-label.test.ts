@@ -4,7 +4,7 @@
  * AI agent's tool (n8n's `…Tool` variant of the node), and carried by every part of a split text.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { mixedAnswer } from '../support/long-text';
 import { createHarness, PACKAGE } from './harness';
 

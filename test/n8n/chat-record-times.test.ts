@@ -4,7 +4,7 @@
  * its offset, so chat records picked in the UI still come back. In-process harness, Direct mode, the sandbox.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createHarness } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };

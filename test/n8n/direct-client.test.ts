@@ -6,7 +6,7 @@
  * token fetch for concurrent executions, normal mode before a forced refresh, and the forced-refresh
  * budget per credential. Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { stableToken } from '../sandbox/helpers';
 import { createHarness } from './harness';
 

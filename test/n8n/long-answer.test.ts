@@ -2,7 +2,7 @@
  * A workflow sends a long model answer with splitting on: the built node, run by n8n-core's
  * WorkflowExecute in Direct mode against the sandbox over HTTP. Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { joinParts, utf8Bytes } from '../../functions/core/text-split';
 import { mixedAnswer } from '../support/long-text';
 import { createHarness } from './harness';

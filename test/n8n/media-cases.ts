@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { INodeExecutionData } from 'n8n-workflow';
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { amr, jpeg, mp4, png } from '../support/media-samples';
 
 export const UPLOAD = '/cgi-bin/media/upload';

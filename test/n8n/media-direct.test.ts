@@ -3,7 +3,7 @@
  * and sends the message with the media_id; URLs are fetched by n8n's own request helper; Media → Download
  * is media/get. Build first: `npm run build --workspace n8n-nodes`.
  */
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createHarness } from './harness';
 import { binaryOf, describeMediaCases, FILES, SEND, startFileServer, UPLOAD, type MediaMode } from './media-cases';
 import { jpeg } from '../support/media-samples';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { createHarness } from './harness';
 import { GATEWAY_KEYS, GATEWAY_REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 import { describeMediaCases, FILES, startFileServer, type MediaMode } from './media-cases';

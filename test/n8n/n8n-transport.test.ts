@@ -6,7 +6,7 @@
  */
 import { WeChatClient, isWeChatFile } from '../../functions/core/client';
 import { WeChatTimeoutError } from '../../functions/core/errors';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { InMemoryTokenProvider } from '../../functions/core/token';
 import { TransportError } from '../../functions/core/transport';
 import { failureKind, N8nHttpTransport } from '../../n8n-nodes/shared/n8n-transport';

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { toItem } from '../../n8n-nodes/nodes/WeChatKfTrigger/items';
 import { createHarness } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';

@@ -4,7 +4,7 @@
  * built trigger turns it into an item. Build first: `npm run build --workspace n8n-nodes`.
  */
 import type { IncomingHttpHeaders } from 'http';
-import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createSubscription } from '../../functions/webhooks/subscriptions-api';
 import { useLocalProduct } from '../support/local-product';
 import { startReceiver, waitUntil } from '../webhooks/receiver';
 import * as gateway from '../../n8n-nodes/nodes/WeChatKfTrigger/gateway';

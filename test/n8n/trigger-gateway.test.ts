@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { computeSignature } from '../../functions/core/callback';
 import { signDelivery } from '../../functions/core/webhooks/signature';
-import { createSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
+import { createSubscription } from '../../functions/webhooks/subscriptions-api';
 import { useLocalProduct } from '../support/local-product';
 import { waitUntil } from '../webhooks/receiver';
 import { callWebhook, loadPackage } from './harness';

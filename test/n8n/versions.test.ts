@@ -9,7 +9,7 @@
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import type { INodeProperties } from 'n8n-workflow';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createHarness, loadPackage } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };

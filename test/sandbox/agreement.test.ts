@@ -1,12 +1,12 @@
 /**
  * The product and the sandbox must agree on the window rules: the same states, judged by the core's
- * rules (functions/core/window.ts) and by the sandbox's (functions/sandbox/rules.ts, written from the
+ * rules (functions/core/window.ts) and by the sandbox's (functions/dev/sandbox/rules.ts, written from the
  * reference), must give the same answer. Any difference fails here. Where the reference is silent, the
  * choice is written in docs/window-rules.md.
  */
-import { buildPushMessage } from '../../functions/sandbox/push';
-import { interactionKindOf as sandboxKindOf, sendVerdict, typingVerdict, type UserWindowState } from '../../functions/sandbox/rules';
-import type { UserAction } from '../../functions/sandbox/types';
+import { buildPushMessage } from '../../functions/dev/sandbox/push';
+import { interactionKindOf as sandboxKindOf, sendVerdict, typingVerdict, type UserWindowState } from '../../functions/dev/sandbox/rules';
+import type { UserAction } from '../../functions/dev/sandbox/types';
 import { interactionKindOf as coreKindOf, windowState, type InteractionKind, type WindowRecord } from '../../functions/core/window';
 import type { RulesProfile } from '../../functions/core/limits';
 
@@ -103,7 +103,7 @@ describe('core and sandbox agree on msgmenu ids', () => {
     ['number ids', [{ id: 101, content: 'Yes' }, { id: 102, content: 'No' }]],
   ])('what the core accepts (%s), the sandbox accepts as sent', async (_name, list) => {
     // Prepare
-    const { startSandbox } = await import('../../functions/sandbox');
+    const { startSandbox } = await import('../../functions/dev/sandbox');
     const { getOperation } = await import('../../functions/core/catalogue');
     const sandbox = await startSandbox({ quiet: true });
     try {

@@ -1,4 +1,4 @@
-import { encryptMessage, type Sandbox } from '../../functions/sandbox';
+import { encryptMessage, type Sandbox } from '../../functions/dev/sandbox';
 import { call, classicToken, getJson, HOUR, MINUTE, postJson, useSandbox, jpeg, sendText, sha1Sorted, startReceiver, uploadMedia, type Json } from './helpers';
 
 const KF = 'alice@sandbox';

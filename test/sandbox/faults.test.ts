@@ -1,4 +1,4 @@
-import { SandboxUsageError, type Fault } from '../../functions/sandbox';
+import { SandboxUsageError, type Fault } from '../../functions/dev/sandbox';
 import { classicToken, classicTokenUrl, getJson, useSandbox, sendText } from './helpers';
 
 const USER = 'o_fault_user_0000000000001';

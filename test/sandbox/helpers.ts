@@ -6,7 +6,7 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 
 export { Clock, sandboxWithClock, START, useSandbox } from '../support/sandbox';
 export const SECOND = 1000;

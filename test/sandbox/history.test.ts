@@ -2,9 +2,9 @@
  * What the sandbox keeps of a long run: the feed's history a console catches up on, and the request log
  * of requests() and GET /sandbox/requests. Both are bounded, and both keep the latest.
  */
-import { FEED_HISTORY, SandboxFeed } from '../../functions/sandbox/feed';
-import { MAX_RECORDED, SandboxState } from '../../functions/sandbox/state';
-import type { RecordedRequest } from '../../functions/sandbox';
+import { FEED_HISTORY, SandboxFeed } from '../../functions/dev/sandbox/feed';
+import { MAX_RECORDED, SandboxState } from '../../functions/dev/sandbox/state';
+import type { RecordedRequest } from '../../functions/dev/sandbox';
 
 describe('sandbox feed: the history a console catches up on', () => {
   it('keeps the last FEED_HISTORY entries, however many were published, oldest first', () => {

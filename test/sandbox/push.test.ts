@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { decryptMessage, encryptMessage, sha1Signature } from '../../functions/sandbox';
+import { decryptMessage, encryptMessage, sha1Signature } from '../../functions/dev/sandbox';
 import { classicToken, decrypt, useSandbox, sendText, sha1Sorted, startReceiver, type Received } from './helpers';
 
 const USER = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';

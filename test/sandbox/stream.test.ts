@@ -3,7 +3,7 @@
  * EventSource reads it (event / id / data lines, Last-Event-ID on reconnect), and the secrets masked in
  * what it and GET /sandbox/requests show.
  */
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { call, postJson, sandboxWithClock, stableToken, classicTokenUrl, getJson, type Json } from './helpers';
 
 interface Sse {

@@ -1,4 +1,4 @@
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { classicToken, classicTokenUrl, getJson, MINUTE, postJson, useSandbox, SECOND, stableToken } from './helpers';
 
 /** An API call that needs a token: getkflist. */

@@ -1,4 +1,4 @@
-import type { Sandbox } from '../../functions/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { classicToken, HOUR, MINUTE, useSandbox, SECOND, sendText } from './helpers';
 
 const USER = 'o_window_user_0000000000001';

@@ -6,7 +6,7 @@ import { WeChatClient } from '../../functions/core/client';
 import { SendWindowClosedError } from '../../functions/core/errors';
 import type { TokenMode } from '../../functions/core/token';
 import { FetchTransport } from '../../functions/core/transport';
-import { startSandbox } from '../../functions/sandbox';
+import { startSandbox } from '../../functions/dev/sandbox';
 import { DynamoDbTokenProvider, WindowStore } from '../../functions/store';
 import { startTestDynamo, type TestDynamo } from './helpers';
 

@@ -9,7 +9,7 @@ import { WeChatClient } from '../../functions/core/client';
 import { TokenRefreshBudgetError } from '../../functions/core/errors';
 import { beijingDay, InMemoryTokenProvider } from '../../functions/core/token';
 import { FetchTransport } from '../../functions/core/transport';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { DynamoDbTokenProvider, keys, marshallKey } from '../../functions/store';
 import { startTestDynamo, type TestDynamo } from './helpers';
 

@@ -11,7 +11,7 @@
  */
 import { build, type Metafile } from 'esbuild';
 import { join } from 'path';
-import type { LambdaFunctionSpec } from '../../functions/handlers/functions';
+import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import { lambdaBuildOptions } from '../../infra/lib/bundling';
 
 /** The repository root: entries are resolved from here. */
@@ -37,7 +37,7 @@ export async function buildBundles(specs: readonly LambdaFunctionSpec[], outDir?
   const built = await Promise.all(
     entries.map(async (entry) => {
       const outfile = join(outDir ?? join(ROOT, '.bundles'), entry, 'index.js');
-      const result = await build({ ...lambdaBuildOptions(join(ROOT, 'functions', 'handlers', `${entry}.ts`), outfile), write: outDir !== undefined, metafile: true, absWorkingDir: ROOT });
+      const result = await build({ ...lambdaBuildOptions(join(ROOT, 'functions', 'lambda', `${entry}.ts`), outfile), write: outDir !== undefined, metafile: true, absWorkingDir: ROOT });
       const js = result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))!]!;
       const bundle: Bundle = { entry, functions: specs.filter((s) => s.entry === entry).map((s) => s.id), bytes: js.bytes, metafile: result.metafile, ...(outDir !== undefined ? { file: outfile } : {}) };
       return bundle;

@@ -18,10 +18,10 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HttpTransport } from '../../functions/core/transport';
-import { configFromEnv } from '../../functions/handlers/config';
-import { createContext, type AppContext } from '../../functions/handlers/context';
-import { MemoryPublisher } from '../../functions/handlers/publisher';
-import { startSandbox, type Sandbox } from '../../functions/sandbox';
+import { configFromEnv } from '../../functions/context/config';
+import { createContext, type AppContext } from '../../functions/context/context';
+import { MemoryPublisher } from '../../functions/context/publisher';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { createDynamoClient, ensureTable, startEmbeddedDynamo } from '../../functions/store';
 
 export interface HandlerProductOptions {

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startLocal, type LocalOptions, type LocalProduct } from '../../functions/local/server';
+import { startLocal, type LocalOptions, type LocalProduct } from '../../functions/dev/local/server';
 
 /** The product of a describe block; `restart()` stops it and starts it again on the same data folder. */
 export type LocalProductFixture = LocalProduct & { restart(): Promise<void> };

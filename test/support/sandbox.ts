@@ -11,7 +11,7 @@
  * });
  * ```
  */
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../functions/sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../functions/dev/sandbox';
 
 /** Where every test clock starts: a Monday, 10:00 in Beijing. */
 export const START = Date.UTC(2025, 0, 6, 2, 0, 0);

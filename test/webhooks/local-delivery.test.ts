@@ -2,16 +2,16 @@
  * Webhook subscriptions end to end under `npm start` (startLocal): a user writes in through the sandbox,
  * the product's /callback records and publishes it, the fan-out queues a delivery in the embedded table,
  * and the same delivery code the Lambda runs POSTs it, signed, to a receiver over HTTP. A reply's
- * delivery event reaches the subscriptions too, with `npm start`'s terminal log listening (functions/local/main.ts).
+ * delivery event reaches the subscriptions too, with `npm start`'s terminal log listening (functions/dev/local/main.ts).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { verifyDelivery } from '../../functions/core/webhooks';
-import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/local/server';
-import { deliverPush, renderPush } from '../../functions/sandbox/push';
-import { createSubscription, deleteSubscription, getSubscription } from '../../functions/handlers/webhooks/subscriptions-api';
-import { logEvents } from '../../functions/local/event-log';
+import { SANDBOX_CALLBACK_TOKEN, startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { deliverPush, renderPush } from '../../functions/dev/sandbox/push';
+import { createSubscription, deleteSubscription, getSubscription } from '../../functions/webhooks/subscriptions-api';
+import { logEvents } from '../../functions/dev/local/event-log';
 import { startReceiver, waitUntil } from './receiver';
 
 let dataDir: string;

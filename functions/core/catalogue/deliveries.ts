@@ -2,8 +2,15 @@
  * Deliveries: the record of every send attempt (docs/deliveries.md). The product performs this operation
  * itself, from its own table: no WeChat call, gateway mode only in n8n.
  */
-import { parseDeliveryQuery, type DeliveryQuery } from '../deliveries';
+import { parseDeliveryQuery, type DeliveryPage, type DeliveryQuery } from '../deliveries';
 import type { FieldSpec, Operation, OperationResult, OperationServices } from './types';
+
+declare module './types' {
+  interface OperationServices {
+    /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
+    deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
+  }
+}
 
 const FIELDS: readonly FieldSpec[] = [
   { name: 'openid', displayName: 'OpenID', type: 'string', description: "One user's records; empty for every user's", rules: ['an openid, without spaces'] },

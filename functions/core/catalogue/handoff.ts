@@ -16,6 +16,13 @@ import { parseOrThrow, requiredObject } from '../validation';
 import { openidSchema } from './fields';
 import type { FunctionNeeds, Operation, OperationServices } from './types';
 
+declare module './types' {
+  interface OperationServices {
+    /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
+    handoffs?: HandoffService;
+  }
+}
+
 /** The product's own table, no WeChat call. */
 const HANDOFF_NEEDS: FunctionNeeds = { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false };
 

@@ -55,9 +55,6 @@ export const CATALOGUE: readonly Operation[] = [
   ...MEDIA_OPERATIONS,
 ];
 
-/** The names of every operation. */
-export const OPERATION_NAMES: readonly string[] = CATALOGUE.map((op) => op.name);
-
 /**
  * An operation by name, in {@link CATALOGUE} or the catalogue given.
  *

@@ -6,9 +6,20 @@ import * as z from 'zod/mini';
 import { ValidationError } from '../errors';
 import { limitsFor } from '../limits';
 import { optionalString, parseOrThrow, requiredObject, requiredString, typeName } from '../validation';
-import { KF_ACCOUNT_FIELD, kfAccountSchema, WECHAT_CALL_NEEDS } from './fields';
 import { textIssues } from '../fields';
+import { defineCall } from './define';
+import { KF_ACCOUNT_FIELD, kfAccountSchema } from './fields';
 import type { FieldSpec, Operation, OperationOptions } from './types';
+
+declare module './types' {
+  interface OperationOptions {
+    /**
+     * deleteKfAccount's form: `POST` with a JSON body (WeChat's current form, the default) or `GET
+     * ?kf_account=` (the 2017 form), e.g. `new WeChatClient({ ..., options: { kfDeleteMethod: 'GET' } })`.
+     */
+    kfDeleteMethod?: 'POST' | 'GET';
+  }
+}
 
 /** Input of add and update. */
 export interface KfAccountInput {
@@ -131,7 +142,7 @@ const AVATAR_MAX_BYTES = limitsFor('current').avatarBytes.max;
 
 /** Every kf account operation. */
 export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
-  {
+  defineCall<Record<string, never>>({
     name: 'listKfAccounts',
     resource: 'kfAccount',
     action: 'list',
@@ -139,20 +150,16 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     description: "Lists the official account's kf accounts: kf_account, nickname, id and avatar URL.",
     route: { method: 'GET', path: '/kf-accounts' },
     endpoint: { method: 'GET', path: '/cgi-bin/customservice/getkflist' },
-    input: { kind: 'json' },
     answer: { kind: 'json', listField: 'kf_list' },
-    gate: { kind: 'none' },
     fields: [],
-    needs: WECHAT_CALL_NEEDS,
     parse: (input) => {
       if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
         throw new ValidationError([{ field: '(body)', rule: `must be empty or an object, got ${typeName(input)}` }]);
       }
       return {};
     },
-    toRequest: () => ({ method: 'GET', path: '/cgi-bin/customservice/getkflist' }),
-  } satisfies Operation<Record<string, never>>,
-  {
+  }),
+  defineCall<KfAccountInput>({
     name: 'addKfAccount',
     resource: 'kfAccount',
     action: 'add',
@@ -160,14 +167,10 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     description: 'Adds a kf account (prefix@wechatid) with a nickname and, optionally, the MD5 of a password.',
     route: { method: 'POST', path: '/kf-accounts' },
     endpoint: { method: 'POST', path: '/customservice/kfaccount/add' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: ACCOUNT_FIELDS,
-    needs: WECHAT_CALL_NEEDS,
     parse: parseKfAccount,
-    toRequest: (input) => ({ method: 'POST', path: '/customservice/kfaccount/add', json: input }),
-  } satisfies Operation<KfAccountInput>,
-  {
+  }),
+  defineCall<KfAccountInput>({
     name: 'updateKfAccount',
     resource: 'kfAccount',
     action: 'update',
@@ -175,14 +178,10 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     description: "Changes a kf account's nickname and, optionally, its password.",
     route: { method: 'PUT', path: '/kf-accounts/{kf_account}' },
     endpoint: { method: 'POST', path: '/customservice/kfaccount/update' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: ACCOUNT_FIELDS,
-    needs: WECHAT_CALL_NEEDS,
     parse: parseKfAccount,
-    toRequest: (input) => ({ method: 'POST', path: '/customservice/kfaccount/update', json: input }),
-  } satisfies Operation<KfAccountInput>,
-  {
+  }),
+  defineCall<{ kf_account: string }>({
     name: 'deleteKfAccount',
     resource: 'kfAccount',
     action: 'delete',
@@ -190,17 +189,13 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     description: 'Deletes a kf account.',
     route: { method: 'DELETE', path: '/kf-accounts/{kf_account}' },
     endpoint: { method: 'POST', path: '/customservice/kfaccount/del' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: [KF_ACCOUNT_FIELD],
-    needs: WECHAT_CALL_NEEDS,
     parse: kfAccountOnly,
-    toRequest: (input, options) =>
-      options?.kfDeleteMethod === 'GET'
-        ? { method: 'GET', path: '/customservice/kfaccount/del', query: { kf_account: input.kf_account } }
-        : { method: 'POST', path: '/customservice/kfaccount/del', json: { kf_account: input.kf_account } },
-  } satisfies Operation<{ kf_account: string }>,
-  {
+    // kfDeleteMethod GET (an option of this entry, above): the 2017 form, `GET ?kf_account=`.
+    request: (input, options) =>
+      options?.kfDeleteMethod === 'GET' ? { method: 'GET', query: { kf_account: input.kf_account } } : { json: { kf_account: input.kf_account } },
+  }),
+  defineCall<UploadAvatarInput>({
     name: 'uploadKfAvatar',
     resource: 'kfAccount',
     action: 'uploadAvatar',
@@ -209,20 +204,16 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     route: { method: 'PUT', path: '/kf-accounts/{kf_account}/avatar' },
     endpoint: { method: 'POST', path: '/customservice/kfaccount/uploadheadimg' },
     input: { kind: 'file', field: 'media', maxBytes: AVATAR_MAX_BYTES, accepts: ['image/jpeg'] },
-    gate: { kind: 'none' },
     fields: [
       KF_ACCOUNT_FIELD,
       { name: 'media', displayName: 'Avatar', type: 'file', required: true, description: 'The JPG image (at most 5 MB, 640×640 looks best)', rules: ['a JPG image', 'at most 5 MB'] },
     ],
-    needs: WECHAT_CALL_NEEDS,
     // Holds up to 5 MB twice (the upload and the multipart body to WeChat).
     sizing: { memoryMb: 512, timeoutSeconds: 15 },
     parse: parseAvatar,
-    toRequest: (input) => ({
-      method: 'POST',
-      path: '/customservice/kfaccount/uploadheadimg',
+    request: (input) => ({
       query: { kf_account: input.kf_account },
       file: { field: 'media', filename: input.filename, contentType: 'image/jpeg', data: input.media },
     }),
-  } satisfies Operation<UploadAvatarInput>,
+  }),
 ];

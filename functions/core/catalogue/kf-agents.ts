@@ -4,8 +4,9 @@
 import * as z from 'zod/mini';
 import { limitsFor } from '../limits';
 import { parseOrThrow, requiredObject, typeName } from '../validation';
-import { KF_ACCOUNT_FIELD, kfAccountSchema, WECHAT_CALL_NEEDS } from './fields';
+import { KF_ACCOUNT_FIELD, kfAccountSchema } from './fields';
 import type { Operation, OperationOptions } from './types';
+import { defineCall } from './define';
 
 /** Input of inviteworker. */
 export interface InviteWorkerInput {
@@ -34,7 +35,7 @@ function parseInvite(input: unknown, options: OperationOptions = {}): InviteWork
 
 /** The agent operations of kf accounts. */
 export const KF_AGENT_OPERATIONS: readonly Operation[] = [
-  {
+  defineCall<Record<string, never>>({
     name: 'listOnlineKfAccounts',
     resource: 'kfAccount',
     action: 'listOnline',
@@ -42,15 +43,11 @@ export const KF_AGENT_OPERATIONS: readonly Operation[] = [
     description: 'Lists the kf accounts logged in now: kf_account, status (1 web, 2 mobile, 3 both), kf_id and accepted_case (sessions open).',
     route: { method: 'GET', path: '/kf-accounts/online' },
     endpoint: { method: 'GET', path: '/cgi-bin/customservice/getonlinekflist' },
-    input: { kind: 'json' },
     answer: { kind: 'json', listField: 'kf_online_list' },
-    gate: { kind: 'none' },
     fields: [],
-    needs: WECHAT_CALL_NEEDS,
     parse: () => ({}),
-    toRequest: () => ({ method: 'GET', path: '/cgi-bin/customservice/getonlinekflist' }),
-  } satisfies Operation<Record<string, never>>,
-  {
+  }),
+  defineCall<InviteWorkerInput>({
     name: 'inviteKfWorker',
     resource: 'kfAccount',
     action: 'invite',
@@ -58,14 +55,11 @@ export const KF_AGENT_OPERATIONS: readonly Operation[] = [
     description: 'Invites a WeChat user (by WeChat ID) to bind a kf account; List shows invite_status (waiting, rejected, expired) until they accept.',
     route: { method: 'POST', path: '/kf-accounts/{kf_account}/invite' },
     endpoint: { method: 'POST', path: '/customservice/kfaccount/inviteworker' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: [
       KF_ACCOUNT_FIELD,
       { name: 'invite_wx', displayName: 'WeChat ID', type: 'string', required: true, description: 'The WeChat ID (微信号) of the person to invite', rules: ['6-20 letters, digits, _ or -, starting with a letter'] },
     ],
-    needs: WECHAT_CALL_NEEDS,
     parse: parseInvite,
-    toRequest: (input) => ({ method: 'POST', path: '/customservice/kfaccount/inviteworker', json: { kf_account: input.kf_account, invite_wx: input.invite_wx } }),
-  } satisfies Operation<InviteWorkerInput>,
+    request: (input) => ({ json: { kf_account: input.kf_account, invite_wx: input.invite_wx } }),
+  }),
 ];

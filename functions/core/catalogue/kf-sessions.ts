@@ -4,8 +4,9 @@
  */
 import { limitsFor } from '../limits';
 import { parseOrThrow, requiredObject } from '../validation';
-import { KF_ACCOUNT_FIELD, kfAccountSchema, openidSchema, WECHAT_CALL_NEEDS } from './fields';
+import { KF_ACCOUNT_FIELD, kfAccountSchema, openidSchema } from './fields';
 import type { FieldSpec, Operation, OperationOptions } from './types';
+import { defineCall } from './define';
 
 /** Input of create and close. */
 export interface KfSessionInput {
@@ -25,7 +26,7 @@ const parseKfAccount = (input: unknown, options: OperationOptions = {}): { kf_ac
 
 /** Every kf session operation. */
 export const KF_SESSION_OPERATIONS: readonly Operation[] = [
-  {
+  defineCall<KfSessionInput>({
     name: 'createKfSession',
     resource: 'kfSession',
     action: 'create',
@@ -33,14 +34,11 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     description: 'Puts a user in a session with a kf account. The user must have written in the last 48 hours and the kf account be online (65413, 65415 otherwise).',
     route: { method: 'POST', path: '/kf-sessions' },
     endpoint: { method: 'POST', path: '/customservice/kfsession/create' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: [KF_ACCOUNT_FIELD, OPENID_FIELD],
-    needs: WECHAT_CALL_NEEDS,
     parse: parseSession,
-    toRequest: (input) => ({ method: 'POST', path: '/customservice/kfsession/create', json: { kf_account: input.kf_account, openid: input.openid } }),
-  } satisfies Operation<KfSessionInput>,
-  {
+    request: (input) => ({ json: { kf_account: input.kf_account, openid: input.openid } }),
+  }),
+  defineCall<KfSessionInput>({
     name: 'closeKfSession',
     resource: 'kfSession',
     action: 'close',
@@ -48,14 +46,11 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     description: "Ends a user's session with a kf account; the bot has the user again.",
     route: { method: 'POST', path: '/kf-sessions/{openid}/close' },
     endpoint: { method: 'POST', path: '/customservice/kfsession/close' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: [OPENID_FIELD, KF_ACCOUNT_FIELD],
-    needs: WECHAT_CALL_NEEDS,
     parse: parseSession,
-    toRequest: (input) => ({ method: 'POST', path: '/customservice/kfsession/close', json: { kf_account: input.kf_account, openid: input.openid } }),
-  } satisfies Operation<KfSessionInput>,
-  {
+    request: (input) => ({ json: { kf_account: input.kf_account, openid: input.openid } }),
+  }),
+  defineCall<{ openid: string }>({
     name: 'getKfSession',
     resource: 'kfSession',
     action: 'get',
@@ -63,14 +58,11 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     description: 'The kf account a user is in a session with, and since when (createtime); 65413 when the user has none.',
     route: { method: 'GET', path: '/kf-sessions/{openid}' },
     endpoint: { method: 'GET', path: '/customservice/kfsession/getsession' },
-    input: { kind: 'json' },
-    gate: { kind: 'none' },
     fields: [OPENID_FIELD],
-    needs: WECHAT_CALL_NEEDS,
     parse: parseOpenid,
-    toRequest: (input) => ({ method: 'GET', path: '/customservice/kfsession/getsession', query: { openid: input.openid } }),
-  } satisfies Operation<{ openid: string }>,
-  {
+    request: (input) => ({ query: { openid: input.openid } }),
+  }),
+  defineCall<{ kf_account: string }>({
     name: 'listKfSessions',
     resource: 'kfSession',
     action: 'list',
@@ -78,15 +70,12 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     description: 'The users a kf account is in a session with: openid and createtime.',
     route: { method: 'GET', path: '/kf-accounts/{kf_account}/sessions' },
     endpoint: { method: 'GET', path: '/customservice/kfsession/getsessionlist' },
-    input: { kind: 'json' },
     answer: { kind: 'json', listField: 'sessionlist' },
-    gate: { kind: 'none' },
     fields: [KF_ACCOUNT_FIELD],
-    needs: WECHAT_CALL_NEEDS,
     parse: parseKfAccount,
-    toRequest: (input) => ({ method: 'GET', path: '/customservice/kfsession/getsessionlist', query: { kf_account: input.kf_account } }),
-  } satisfies Operation<{ kf_account: string }>,
-  {
+    request: (input) => ({ query: { kf_account: input.kf_account } }),
+  }),
+  defineCall<Record<string, never>>({
     name: 'listWaitingUsers',
     resource: 'kfSession',
     action: 'listWaiting',
@@ -94,12 +83,8 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     description: 'Users handed to the desk that no agent has taken yet: count, and up to 100 of them (openid, latest_time).',
     route: { method: 'GET', path: '/waiting-users' },
     endpoint: { method: 'GET', path: '/customservice/kfsession/getwaitcase' },
-    input: { kind: 'json' },
     answer: { kind: 'json', listField: 'waitcaselist' },
-    gate: { kind: 'none' },
     fields: [],
-    needs: WECHAT_CALL_NEEDS,
     parse: () => ({}),
-    toRequest: () => ({ method: 'GET', path: '/customservice/kfsession/getwaitcase' }),
-  } satisfies Operation<Record<string, never>>,
+  }),
 ];

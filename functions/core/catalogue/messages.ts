@@ -13,6 +13,7 @@ import { checkSplit, partsOf, sendParts, wechatBody, type SplitOption } from '..
 import { mediaRefSchema } from '../media/sources';
 import { prepareSendMedia, recoverSendMedia } from './send-media';
 import { describeMediaRule } from '../media/rules';
+import { defineCall } from './define';
 import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
 const MEDIA_REF_RULES = ['a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content'];
@@ -337,7 +338,7 @@ const MEDIA_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
 function sendOperation(type: MessageType): MessageOperation {
   const spec = MESSAGE_TYPE_SPECS[type];
-  return {
+  return defineCall<SendMessageInput>({
     name: spec.operation,
     resource: 'message',
     action: spec.operation,
@@ -345,7 +346,7 @@ function sendOperation(type: MessageType): MessageOperation {
     description: `${spec.description} Optionally sent as a named kf account (customservice.kf_account).`,
     route: { method: 'POST', path: `/messages/${type}` },
     endpoint: { method: 'POST', path: SEND_PATH },
-    input: MEDIA_SENDS.has(type) ? { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } : { kind: 'json' },
+    ...(MEDIA_SENDS.has(type) ? { input: { kind: 'json', files: { maxBytes: MEDIA_FILE_MAX_BYTES } } } : {}),
     gate: SEND_GATE,
     msgtype: type,
     fields: [
@@ -361,14 +362,14 @@ function sendOperation(type: MessageType): MessageOperation {
     parse: (input, options) => parseMessage(input, options, type),
     // Only a type with media fields can carry a {url} or {file} to upload (a text, a card, ... cannot).
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
-    toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+    request: (input) => ({ json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
-    ...(type === 'text' ? { query: ['split', 'numbering', 'aiGenerated'], perform: sendInParts } : { query: ['aiGenerated'] }),
-  };
+    ...(type === 'text' ? { query: ['split', 'numbering', 'aiGenerated'], parts: partsOfSend, perform: sendInParts } : { query: ['aiGenerated'] }),
+  });
 }
 
 /** Sends any message type; its function also drains the bulk-send queue. */
-const sendMessage: MessageOperation = {
+const sendMessage: MessageOperation = defineCall<SendMessageInput>({
   name: 'sendMessage',
   resource: 'message',
   action: 'send',
@@ -400,10 +401,16 @@ const sendMessage: MessageOperation = {
   parse: (input, options) => parseMessage(input, options),
   prepare: prepareSendMedia,
   recover: recoverSendMedia,
-  toRequest: (input) => ({ method: 'POST', path: SEND_PATH, json: wechatBody(input) }),
+  request: (input) => ({ json: wechatBody(input) }),
   // A text may go out in parts: several WeChat calls.
+  parts: partsOfSend,
   perform: sendInParts,
-};
+});
+
+/** The parts of a send that may carry a long text: one, or its text cut to TEXT_MAX_BYTES when it asks to split. */
+function partsOfSend(input: SendMessageInput, options: OperationOptions): readonly string[] {
+  return partsOf(input, options.textMaxBytes);
+}
 
 /**
  * The hook of the sends that may carry a long text: one WeChat call, or one per part when the input asks
@@ -412,7 +419,7 @@ const sendMessage: MessageOperation = {
  */
 async function sendInParts(input: SendMessageInput, services: OperationServices): Promise<OperationResult> {
   const request = (body: Record<string, unknown>) => ({ method: 'POST' as const, path: SEND_PATH, json: wechatBody(body) });
-  const parts = partsOf(input, services.options.textMaxBytes);
+  const parts = services.parts?.list ?? partsOfSend(input, services.options);
   if (parts.length === 1) return await services.wechat.request(request(input), input.touser);
   return (await sendParts(input, parts, {
     from: services.parts?.from,

@@ -10,6 +10,13 @@ import { MESSAGE_TYPE_SPECS } from './messages';
 import { prepareSendMedia } from './send-media';
 import type { FunctionNeeds, Operation, OperationServices } from './types';
 
+declare module './types' {
+  interface OperationServices {
+    /** Passive replies (`POST /replies`): the product's table; absent in n8n's direct mode. */
+    replies?: ReplyService;
+  }
+}
+
 /** The table (waiting pushes), WeChat (media uploads, the custom/send fallback), delivery events. */
 const REPLY_NEEDS: FunctionNeeds = { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: true };
 

@@ -1,7 +1,8 @@
 /**
  * Running a catalogue operation once its input is parsed: through its own hook when it has one, else as
  * the one WeChat request its entry builds. Every surface (Lambda, local server, n8n direct mode) runs
- * operations through {@link runOperation}, so an operation behaves the same everywhere.
+ * operations through the one runner (core/runner/run.ts), which calls these steps, so an operation
+ * behaves the same everywhere.
  */
 import type { FileResult, Gate, Operation, OperationResult, OperationServices } from './types';
 
@@ -43,7 +44,7 @@ export async function prepareOperation<I>(op: Operation<I>, input: I, services: 
  * @param onRecover told before the second run (e.g. to drop the first run's failure record).
  * @example
  * ```ts
- * await runWithRecovery(op, ready, client.services(trace), client.services());
+ * await runWithRecovery(op, ready, tracedServices, client.services());
  * ```
  */
 export async function runWithRecovery<I>(op: Operation<I>, input: I, services: OperationServices, setup: OperationServices, onRecover?: (error: unknown) => void): Promise<OperationResult> {

@@ -7,6 +7,13 @@ import { ConfigurationError } from '../errors';
 import { parseSubscriptionIdInput, parseSubscriptionInput, type SubscriptionInput, type SubscriptionsService } from '../webhooks/service';
 import type { FieldSpec, FunctionNeeds, Operation, OperationServices } from './types';
 
+declare module './types' {
+  interface OperationServices {
+    /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
+    subscriptions?: SubscriptionsService;
+  }
+}
+
 /** Reads and writes subscriptions in the table; nothing else (no secret, no WeChat). */
 const SUBSCRIPTION_NEEDS: FunctionNeeds = { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false };
 

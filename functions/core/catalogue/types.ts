@@ -3,13 +3,8 @@
  * CDK function, route, rule and IAM, local server, n8n node, console). Surfaces read these facts; none of
  * them branches on an operation's name. See docs/operations.md for how to add an operation of each kind.
  */
-import type { HandoffService } from '../handoff';
-import type { ReplyService } from '../passive-reply';
-import type { DeliveryPage, DeliveryQuery } from '../deliveries';
 import type { RulesProfile } from '../limits';
-import type { SubscriptionsService } from '../webhooks/service';
 import type { PassthroughInput } from '../passthrough';
-import type { AccessToken } from '../token';
 import type { MediaCacheLike, MediaFetcher } from '../media/uploader';
 
 /**
@@ -39,12 +34,13 @@ export interface WeChatRequestSpec {
   answer?: 'file';
 }
 
-/** Settings that change how inputs are checked and requests are built. */
+/**
+ * Settings that change how inputs are checked and requests are built. An option of one operation is
+ * declared in that operation's file (e.g. `kfDeleteMethod` in kf-accounts.ts), as services are.
+ */
 export interface OperationOptions {
   /** Which limits apply; `current` by default. */
   profile?: RulesProfile;
-  /** `POST` with a JSON body (WeChat's current form, the default) or `GET ?kf_account=` (the 2017 form). */
-  kfDeleteMethod?: 'POST' | 'GET';
   /** The cap on a text's content in UTF-8 bytes (TEXT_MAX_BYTES, default 2048; docs/long-text.md). */
   textMaxBytes?: number;
   /** AI_LABEL_DEFAULT: whether a send that does not say `aiGenerated` carries WeChat's AI label (docs/ai-label.md). */
@@ -62,7 +58,7 @@ export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?
  * @example
  * ```ts
  * const trace: SendTrace = { mayHaveReachedWeChat: false };
- * try { await client.execute(op, input, trace); }
+ * try { await client.request(spec, openid, trace); }
  * catch (e) { if (!trace.mayHaveReachedWeChat) await permit.release(); throw e; }
  * ```
  */
@@ -231,9 +227,11 @@ export interface Sizing {
 
 /**
  * The services an operation's own hook may use. The core defines what they do, not how: the handlers
- * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` only.
- * Features that perform operations themselves add their service here as an optional member, e.g.
- * `subscriptions?: SubscriptionStore`, and check it is there.
+ * (DynamoDB, EventBridge, SQS) and the local server supply them; n8n's direct mode supplies `wechat` and
+ * the few it keeps in the workflow's static data (handoffs, media cache, URL fetcher).
+ * A feature whose operations the product performs itself declares its own service in its own catalogue
+ * file, as an optional member added to this interface there (`declare module './types'`, e.g. `handoffs`
+ * in handoff.ts, `subscriptions` in subscriptions.ts), and checks it is there.
  */
 export interface OperationServices {
   /**
@@ -245,25 +243,20 @@ export interface OperationServices {
     /** The passthrough (`callApi`, core/passthrough.ts): any call on the API root, JSON or a file answered. */
     callApi?(input: PassthroughInput): Promise<WeChatResult | FileResult>;
   };
-  /** The token cache (token vending reads the one shared token from it). */
-  tokens?: { getToken(): Promise<AccessToken> };
   /**
    * A split send's progress (docs/long-text.md): the parts an earlier try under the same idempotency key
    * sent (start after them), and what to do after each part went out. Absent in n8n's direct mode.
    */
-  parts?: { from?: number; sent?(part: number, parts: number): Promise<void> };
-  /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
-  deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
+  parts?: {
+    /** The parts, as the entry's {@link Operation.parts} cut them once for the gate (the runner passes them on). */
+    list?: readonly string[];
+    from?: number;
+    sent?(part: number, parts: number): Promise<void>;
+  };
   /** The limits profile and delete form in force. */
   options: OperationOptions;
   /** The clock. */
   now(): number;
-  /** Handoff marks (the handoff operations): the product's table, or the n8n trigger's static data in Direct mode. */
-  handoffs?: HandoffService;
-  /** Passive replies (`POST /replies`): the product's table; absent in n8n's direct mode. */
-  replies?: ReplyService;
-  /** Webhook subscriptions (the deployed product and npm start; not n8n's direct mode). */
-  subscriptions?: SubscriptionsService;
   /**
    * Where uploaded media are remembered by content (SHA-256 + type → media_id, for their 3 days), so the
    * same file sent again is not uploaded again. Absent (n8n direct mode): every file is uploaded.
@@ -320,6 +313,12 @@ export interface Operation<I = any> {
   /** Builds WeChat's request from a parsed input: the operation is this one call. */
   toRequest?(input: I, options?: OperationOptions): WeChatRequestSpec;
   /**
+   * The texts a send goes out as (one, or a long text cut to the cap): their number is what the send gate
+   * counts, and the runner hands them to {@link perform} as `services.parts.list`, so a text is cut once.
+   * Absent: one send.
+   */
+  parts?(input: I, options: OperationOptions): readonly string[];
+  /**
    * Performs the operation instead of {@link toRequest}: for operations the product performs itself (no
    * WeChat call) or that make several WeChat calls (paging, upload-then-send, split text).
    */
@@ -327,15 +326,15 @@ export interface Operation<I = any> {
   /**
    * Makes a parsed input ready BEFORE the gate: for work that may refuse the input (fetching a URL,
    * checking a file) or that must not count against a send window (uploading media). A refusal here costs
-   * nothing; what it did (a cached upload) stays done if the gate or WeChat then refuses. Every surface
-   * runs it through {@link prepareOperation} before the gate and {@link runOperation}.
+   * nothing; what it did (a cached upload) stays done if the gate or WeChat then refuses. The one runner
+   * (core/runner/run.ts), which every surface uses, runs it before the gate.
    */
   prepare?(input: I, services: OperationServices): Promise<I>;
   /**
    * After the operation's WeChat call failed, an input to try ONCE more, or undefined to let the failure
    * stand: a send whose cached media_id WeChat refused (40007) re-uploads that file (catalogue/send-media.ts).
    * What it calls (uploads) is not the operation's call; the retry counts nothing more against the send
-   * window. Every surface runs it through {@link runWithRecovery}.
+   * window. The one runner (core/runner/run.ts), which every surface uses, runs it through {@link runWithRecovery}.
    */
   recover?(error: unknown, input: I, services: OperationServices): Promise<I | undefined>;
 }

@@ -3,8 +3,9 @@
  */
 import * as z from 'zod/mini';
 import { parseOrThrow, requiredObject } from '../validation';
-import { openidSchema, TOUSER_FIELD, WECHAT_CALL_NEEDS } from './fields';
+import { openidSchema, TOUSER_FIELD } from './fields';
 import type { Operation } from './types';
+import { defineCall } from './define';
 
 /** Input of the typing indicator. */
 export interface TypingInput {
@@ -14,7 +15,7 @@ export interface TypingInput {
 
 /** Every typing operation. */
 export const TYPING_OPERATIONS: readonly Operation[] = [
-  {
+  defineCall<TypingInput>({
     name: 'sendTyping',
     resource: 'typing',
     action: 'set',
@@ -22,7 +23,6 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
     description: 'Shows "typing…" to the user (Typing) or hides it (CancelTyping). Needs a message exchanged with the user in the last 30 s; lasts 15 s.',
     route: { method: 'POST', path: '/typing' },
     endpoint: { method: 'POST', path: '/cgi-bin/message/custom/typing' },
-    input: { kind: 'json' },
     gate: { kind: 'typing', recipient: (input) => input.touser, command: (input) => input.command },
     fields: [
       TOUSER_FIELD,
@@ -38,7 +38,6 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
         ],
       },
     ],
-    needs: WECHAT_CALL_NEEDS,
     parse: (input) =>
       parseOrThrow(
         requiredObject(
@@ -52,6 +51,6 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
         ),
         input,
       ) as TypingInput,
-    toRequest: (input) => ({ method: 'POST', path: '/cgi-bin/message/custom/typing', json: { touser: input.touser, command: input.command } }),
-  } satisfies Operation<TypingInput>,
+    request: (input) => ({ json: { touser: input.touser, command: input.command } }),
+  }),
 ];

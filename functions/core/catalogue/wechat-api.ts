@@ -7,9 +7,17 @@
  */
 import { ConfigurationError, ValidationError } from '../errors';
 import { parsePassthrough, type PassthroughInput } from '../passthrough';
+import type { AccessToken } from '../token';
 import { typeName } from '../validation';
 import { WECHAT_CALL_NEEDS } from './fields';
 import type { Operation } from './types';
+
+declare module './types' {
+  interface OperationServices {
+    /** The token cache (token vending reads the one shared token from it). */
+    tokens?: { getToken(): Promise<AccessToken> };
+  }
+}
 
 /** The setting that turns token vending on (CDK: `tokenVending: true`; local: `TOKEN_VENDING=on`). */
 export const TOKEN_VENDING = 'TOKEN_VENDING';

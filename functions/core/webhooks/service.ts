@@ -1,7 +1,7 @@
 /**
  * What the subscription operations of the catalogue need from the product (core/catalogue's
  * `OperationServices.subscriptions`): the handlers supply it from the table, the sealer and the address
- * policy (functions/handlers/webhooks/subscriptions-api.ts); n8n's direct mode has none.
+ * policy (functions/webhooks/subscriptions-api.ts); n8n's direct mode has none.
  *
  * @example
  * ```ts

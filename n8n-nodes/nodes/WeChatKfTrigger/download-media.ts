@@ -1,10 +1,11 @@
-import type { IBinaryData, IDataObject, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import type { InboundMessage } from '../../../functions/core/callback';
-import { getOperation, isFileResult, runOperation } from '../../../functions/core/catalogue';
+import { getOperation, isFileResult } from '../../../functions/core/catalogue';
+import { runEntry } from '../../../functions/core/runner';
 import { DIRECT_CREDENTIAL, directClient } from '../../shared/direct-client';
-import { fileFromResponse, fileSummary, isJsonAnswer, jsonOfBytes } from '../../shared/media-transfer';
+import { fileSummary } from '../../shared/media-transfer';
+import { callGatewayRoute } from '../../shared/gateway-door';
 import { n8nUrlFetcher } from '../../shared/url-fetcher';
-import { GATEWAY_CREDENTIAL } from './gateway';
 
 /**
  * The trigger's **Download Media** option (docs/media.md): the file of an image, voice note or video a
@@ -31,12 +32,6 @@ export function hasDownloadableMedia(message: InboundMessage): boolean {
 
 type Downloaded = { data: Uint8Array; contentType: string; filename?: string };
 
-/** A file answer, or the JSON error / video_url of a JSON answer. */
-function answerOf(response: IN8nHttpFullResponse): { file: Downloaded } | { json: IDataObject } {
-	if (isJsonAnswer(response) || response.statusCode < 200 || response.statusCode >= 300) return { json: jsonOfBytes(response) };
-	return { file: fileFromResponse(response) };
-}
-
 /**
  * Direct mode: the catalogue's getMedia through the core WeChat client (the action node's: its token
  * cache, refresh on 40001 / 40014 / 42001 and retries), a video fetched from its video_url by n8n.
@@ -44,27 +39,18 @@ function answerOf(response: IN8nHttpFullResponse): { file: Downloaded } | { json
 async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
 	const client = directClient(ctx.helpers, await ctx.getCredentials(WECHAT_API_CREDENTIAL));
 	const op = getOperation('getMedia');
-	const result = await runOperation(op, op.parse({ media_id: mediaId }), { ...client.services(), fetchUrl: n8nUrlFetcher(ctx.helpers) });
+	const services = { ...client.services(), fetchUrl: n8nUrlFetcher(ctx.helpers) };
+	const result = await runEntry(op, op.parse({ media_id: mediaId }), { services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) }, { source: 'direct' });
 	if (!isFileResult(result)) throw new Error('WeChat answered media/get without a file');
 	return { data: result.data, contentType: result.contentType ?? 'application/octet-stream', ...(result.filename ? { filename: result.filename } : {}) };
 }
 
-/** Gateway mode: the product's GET /media/{media_id}, signed with the gateway credential. */
+/** Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway door. */
 async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
-	const credentials = await ctx.getCredentials(GATEWAY_CREDENTIAL);
-	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, GATEWAY_CREDENTIAL, {
-		method: 'GET',
-		url: `${baseUrl}/media/${encodeURIComponent(mediaId)}`,
-		encoding: 'arraybuffer',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		json: false,
-	})) as IN8nHttpFullResponse;
-	const answer = answerOf(response);
-	if ('file' in answer) return answer.file;
+	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId });
+	if (answer.file) return answer.file;
 	const error = (answer.json.error ?? {}) as IDataObject;
-	throw new Error(`the gateway answered HTTP ${response.statusCode}${error.code ? ` (${String(error.code)})` : ''}: ${String(error.message ?? 'no file')}`);
+	throw new Error(`the gateway answered HTTP ${answer.status}${error.code ? ` (${String(error.code)})` : ''}: ${String(error.message ?? 'no file')}`);
 }
 
 /**

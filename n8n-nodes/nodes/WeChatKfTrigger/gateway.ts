@@ -1,29 +1,24 @@
-import type {
-	IDataObject,
-	IHookFunctions,
-	IHttpRequestMethods,
-	IN8nHttpFullResponse,
-	IWebhookFunctions,
-	JsonObject,
-} from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, IWebhookFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { getOperation } from '../../../functions/core/catalogue';
 import { verifyDelivery } from '../../../functions/core/webhooks/signature';
 import { SignatureError } from '../../../functions/core/errors';
 import type { InboundMessage } from '../../../functions/core/callback';
 import { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS } from '../../shared/gateway-events';
+import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../shared/gateway-door';
 
 /**
  * Gateway mode of the trigger: the deployed product receives WeChat's pushes at its /callback (so its
  * send windows open), and delivers each one to this workflow as a signed webhook. On activation the
- * trigger subscribes its own production URL (POST /subscriptions, signed with the gateway credential) and
+ * trigger subscribes its own production URL (POST /subscriptions, through the one gateway door,
+ * shared/gateway-door.ts, signed with the gateway credential) and
  * keeps the subscription's id and secret in the workflow's static data; on deactivation it deletes it.
  * Every delivery's signature and timestamp are checked with that secret (docs/webhooks.md).
  */
 
-export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
-// What the trigger subscribes to: users' messages and events, and failed sends (docs/deliveries.md); shared
-// with the action node's Subscription → Create.
-export { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS };
+// What the trigger subscribes to: users' messages and events, keyword handoffs, and failed sends
+// (docs/deliveries.md); shared with the action node's Subscription → Create.
+export { FAILED_DELIVERY_EVENT, GATEWAY_CREDENTIAL, GATEWAY_EVENTS };
 
 /** What the trigger starts on (gateway mode): users' messages and events, failed deliveries, or both. */
 export type StartOn = 'messages' | 'failedDeliveries' | 'both';
@@ -52,37 +47,10 @@ interface GatewayStaticData extends IDataObject {
 
 type HookContext = IHookFunctions;
 
-async function gatewayRequest(
-	ctx: HookContext,
-	method: IHttpRequestMethods,
-	path: string,
-	body?: IDataObject,
-): Promise<{ status: number; body: IDataObject }> {
-	const credentials = await ctx.getCredentials(GATEWAY_CREDENTIAL);
-	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
-	if (!/^https?:\/\//.test(baseUrl)) {
-		throw new NodeOperationError(ctx.getNode(), 'The gateway credential has no API URL', {
-			description: "Set the credential's API URL to the deployed stack's ApiUrl output",
-		});
-	}
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, GATEWAY_CREDENTIAL, {
-		method,
-		url: `${baseUrl}${path}`,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		json: true,
-		...(body ? { body, headers: { 'content-type': 'application/json; charset=utf-8' } } : {}),
-	})) as IN8nHttpFullResponse;
-	let parsed = response.body as unknown;
-	if (typeof parsed === 'string') {
-		const text = parsed;
-		try {
-			parsed = JSON.parse(text);
-		} catch {
-			parsed = { error: { message: text.slice(0, 500) } };
-		}
-	}
-	return { status: response.statusCode, body: (parsed ?? {}) as IDataObject };
+/** One subscription route of the deployed API, by its catalogue entry: its status and JSON answer. */
+async function gatewayRequest(ctx: HookContext, operation: string, input: IDataObject = {}): Promise<{ status: number; body: IDataObject }> {
+	const answer = await callGatewayRoute(ctx, getOperation(operation), input);
+	return { status: answer.status, body: answer.json };
 }
 
 function gatewayError(ctx: HookContext, what: string, answer: { status: number; body: IDataObject }): NodeApiError {
@@ -110,7 +78,7 @@ export async function gatewayCheckExists(this: IHookFunctions): Promise<boolean>
 	const data = staticDataOf(this);
 	const url = this.getNodeWebhookUrl('default') as string;
 	if (!data.subscriptionId || !data.subscriptionSecret) return false;
-	const answer = await gatewayRequest(this, 'GET', `/subscriptions/${encodeURIComponent(data.subscriptionId)}`);
+	const answer = await gatewayRequest(this, 'getSubscription', { id: data.subscriptionId });
 	if (answer.status === 404) {
 		forget(data);
 		return false;
@@ -130,12 +98,12 @@ export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
 	const url = this.getNodeWebhookUrl('default') as string;
 	// A subscription left for this URL by an earlier activation whose static data was lost cannot be
 	// verified (its secret is gone): remove it, so the URL gets exactly one delivery per event.
-	const listed = await gatewayRequest(this, 'GET', '/subscriptions');
+	const listed = await gatewayRequest(this, 'listSubscriptions');
 	if (listed.status !== 200) throw gatewayError(this, 'list the subscriptions', listed);
 	for (const sub of (listed.body.subscriptions ?? []) as IDataObject[]) {
-		if (sub.url === url && typeof sub.id === 'string') await gatewayRequest(this, 'DELETE', `/subscriptions/${encodeURIComponent(sub.id)}`);
+		if (sub.url === url && typeof sub.id === 'string') await gatewayRequest(this, 'deleteSubscription', { id: sub.id });
 	}
-	const answer = await gatewayRequest(this, 'POST', '/subscriptions', {
+	const answer = await gatewayRequest(this, 'createSubscription', {
 		url,
 		events: gatewayEvents(startOnOf(this)),
 		description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}", node "${this.getNode().name}"`,
@@ -153,7 +121,7 @@ export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
 export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
 	const data = staticDataOf(this);
 	if (data.subscriptionId) {
-		const answer = await gatewayRequest(this, 'DELETE', `/subscriptions/${encodeURIComponent(data.subscriptionId)}`);
+		const answer = await gatewayRequest(this, 'deleteSubscription', { id: data.subscriptionId });
 		if (answer.status !== 200 && answer.status !== 404) throw gatewayError(this, 'delete the subscription', answer);
 	}
 	forget(data);

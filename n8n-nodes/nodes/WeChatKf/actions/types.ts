@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 /** What an operation hands to the transport: the catalogue operation to call and its raw input. */
 export interface PreparedCall {
@@ -44,4 +44,3 @@ export interface NodeResource {
 	gatewayOnly?: boolean;
 }
 
-export type ItemResult = INodeExecutionData;

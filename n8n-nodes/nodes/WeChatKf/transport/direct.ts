@@ -1,9 +1,12 @@
 /**
- * Direct mode: the node calls WeChat itself, through the core WeChat client (n8n-nodes/shared/direct-client.ts):
- * the same runner, retries, token refresh and errors as the deployed product's functions.
+ * Direct mode: the node calls WeChat itself, through the core WeChat client (n8n-nodes/shared/direct-client.ts)
+ * and the one operation runner (functions/core/runner): the same prepare, call, recovery, retries, token
+ * refresh and errors as the deployed product's functions. Direct mode has no window gate, idempotency store
+ * or delivery records (no product): the runner is given WeChat and the workflow's static data only.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { prepareOperation, runWithRecovery, type Operation, type OperationServices } from '../../../../functions/core/catalogue';
+import type { Operation, OperationServices } from '../../../../functions/core/catalogue';
+import { runEntry } from '../../../../functions/core/runner';
 import { DIRECT_CREDENTIAL, directClient } from '../../../shared/direct-client';
 import { staticDataHandoffs } from '../../../shared/handoff-state';
 import { staticDataMediaCache } from '../../../shared/media-cache';
@@ -22,7 +25,6 @@ export async function callDirect(this: IExecuteFunctions, op: Operation, input: 
 		// The same file is uploaded once per official account while its media_id lives (shared/media-cache.ts).
 		mediaCache: staticDataMediaCache(this.getWorkflowStaticData('global'), String(credentials.appId ?? '').trim()),
 	};
-	const ready = await prepareOperation(op, input, services);
 	// A cached media_id WeChat has forgotten (40007) is uploaded again and the send tried once more.
-	return (await runWithRecovery(op, ready, services, services)) as IDataObject;
+	return (await runEntry(op, input, { services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) }, { source: 'direct' })) as IDataObject;
 }

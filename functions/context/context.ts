@@ -1,0 +1,140 @@
+/**
+ * Everything a handler needs, built once per container (or once per local server) and shared by every
+ * invocation: configuration, the official account's secrets, the DynamoDB-backed token cache, the WeChat
+ * client, the window store, idempotency, inbound dedup, the event publisher, logger and metrics.
+ *
+ * Lambda entries call {@link lambdaContext}; the local server and tests call {@link createContext} with
+ * their own pieces (embedded DynamoDB, the sandbox, an in-memory publisher).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { WeChatClient } from '../core/client';
+import { NodeHttpTransport } from '../core/node-transport';
+import type { HttpTransport } from '../core/transport';
+import {
+  createDynamoClient,
+  createIdempotentRunner,
+  DeliveryStore,
+  type DynamoDbTokenProvider,
+  PartProgressStore,
+  type HandoffStore,
+  InboundDedup,
+  MediaCache,
+  PassiveReplyStore,
+  type WindowStore,
+  type IdempotentRunner,
+} from '../store';
+import { configFromEnv, type AppConfig, type WeChatSecrets } from './config';
+import { createLogger, createMetrics } from './observability';
+import { perContainer } from './per-container';
+import { lambdaSecrets } from './secrets';
+import { createTokenProvider } from './tokens';
+import { createWindowStores } from './window-stores';
+import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
+import type { WebhookRuntime } from '../webhooks/runtime';
+
+export { createLogger, createMetrics } from './observability';
+export { localSecretsFromEnv } from './secrets';
+
+export interface AppContext {
+  config: AppConfig;
+  secrets: WeChatSecrets;
+  client: WeChatClient;
+  tokens: DynamoDbTokenProvider;
+  windows: WindowStore;
+  idempotency: IdempotentRunner;
+  /** Delivery records of every send attempt (GET /deliveries). */
+  deliveries: DeliveryStore;
+  /** How far split sends got, per idempotency key. */
+  parts: PartProgressStore;
+  dedup: InboundDedup;
+  /** Handoff marks and human sessions (docs/handoff.md). */
+  handoffs: HandoffStore;
+  /** Uploaded media by content, reused for their 3 days (docs/media.md). */
+  mediaCache: MediaCache;
+  /** Pushes waiting for a passive reply, their replies, kept answers (docs/passive-replies.md). */
+  passiveReplies: PassiveReplyStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+  /** Webhook subscriptions (docs/webhooks.md): where the function has the webhook key (WEBHOOK_KEY_ID), and locally. */
+  webhooks?: WebhookRuntime;
+}
+
+export interface ContextOptions {
+  config: AppConfig;
+  /** Loads the secrets; called once (Lambda: Powertools parameters, cached; locally: env vars). */
+  secrets: () => Promise<WeChatSecrets>;
+  dynamo?: DynamoDBClient;
+  transport?: HttpTransport;
+  publisher?: EventPublisher;
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+  webhooks?: WebhookRuntime;
+}
+
+/**
+ * Builds a context from its pieces.
+ *
+ * @example
+ * ```ts
+ * const ctx = await createContext({ config: configFromEnv(), secrets: async () => ({ appId, appSecret }) });
+ * ```
+ */
+export async function createContext(options: ContextOptions): Promise<AppContext> {
+  const { config } = options;
+  const secrets = await options.secrets();
+  const now = options.now ?? Date.now;
+  const dynamo = options.dynamo ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
+  // Keep-alive connections to WeChat: a send reuses the open TLS connection of the one before (bench/README.md).
+  const transport = options.transport ?? new NodeHttpTransport();
+  const metrics = options.metrics ?? createMetrics();
+  const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
+  const operationOptions = { profile: config.windowRules, textMaxBytes: config.textMaxBytes, aiLabelDefault: config.aiLabelDefault };
+  const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: operationOptions });
+  return {
+    config,
+    secrets,
+    client,
+    tokens,
+    ...createWindowStores({ config, dynamo, appId: secrets.appId, now }),
+    idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
+    deliveries: new DeliveryStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, keepContent: config.deliveryRecordContent, now }),
+    parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
+    dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    mediaCache: new MediaCache({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    passiveReplies: new PassiveReplyStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
+    publisher: options.publisher ?? new MemoryPublisher(),
+    logger: options.logger ?? createLogger(),
+    metrics,
+    now,
+    webhooks: options.webhooks,
+  };
+}
+
+/**
+ * The context of a deployed function, from its environment: the secret comes from Secrets Manager
+ * through Powertools parameters (cached for 5 minutes), events go to EventBridge.
+ */
+export function lambdaContext(): () => Promise<AppContext> {
+  return perContainer(async () => {
+    const config = configFromEnv();
+    const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
+    // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
+    let webhooks: WebhookRuntime | undefined;
+    if (process.env.WEBHOOK_KEY_ID) {
+      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('../webhooks/runtime'), import('../webhooks/sealer')]);
+      webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
+    }
+    return createContext({
+      config,
+      dynamo,
+      webhooks,
+      secrets: lambdaSecrets(config),
+      publisher: config.eventBusName ? new EventBridgePublisher(config.eventBusName) : undefined,
+    });
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * Every Lambda function of the product and the routes and events that reach it, derived from the core
+ * catalogue plus the product's own functions (callback, interactions, token refresher). The CDK construct
+ * deploys exactly this list, and the local server serves exactly these routes: a new catalogue entry
+ * becomes a new function, route, EventBridge rule and IAM role without touching either. Every fact comes
+ * from the entry (route, auth, setting that enables it, needs, sizing, bulk queue); nothing here is keyed
+ * by an operation's name.
+ *
+ * @example
+ * ```ts
+ * for (const fn of LAMBDA_FUNCTIONS) console.log(fn.id, fn.entry, fn.routes);
+ * ```
+ */
+import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+import { readFlag } from '../core/flags';
+
+export type { FunctionNeeds, Sizing };
+
+/** An HTTP route of the API. */
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path syntax, e.g. `/kf-accounts/{kf_account}`. */
+  path: string;
+  /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
+  auth: 'iam' | 'none';
+  /** Not covered by the construct's grantInvoke: granted only on its own (see OperationRoute.ownPermission). */
+  ownPermission?: boolean;
+}
+
+/** One Lambda function. */
+export interface LambdaFunctionSpec {
+  /** Construct id and function-name suffix, e.g. `SendText`. */
+  id: string;
+  /** The catalogue operation it serves, when it serves one. */
+  operation?: string;
+  /** Source file under functions/lambda, without extension. */
+  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery';
+  description: string;
+  routes: RouteSpec[];
+  /** Whether EventBridge events with detail-type = `operation` invoke it. */
+  acceptsEvents: boolean;
+  /** Whether it also consumes the bulk-send queue. */
+  consumesBulkQueue?: boolean;
+  /** The setting that turns it on (see OperationRoute.enabledBy); absent: always on. */
+  enabledBy?: string;
+  needs: FunctionNeeds;
+  sizing: Sizing;
+  /**
+   * Its sizing when REPLY_MODE is passive or auto (CDK prop `replyMode`): the callback waits inside
+   * WeChat's push for the reply (docs/passive-replies.md). Absent: `sizing` in every mode.
+   */
+  sizingWithPassiveReplies?: Sizing;
+}
+
+/** Memory and timeout of a catalogue operation without its own: one WeChat call, one token refresh, one retry. */
+export const DEFAULT_SIZING: Sizing = { memoryMb: 256, timeoutSeconds: 15 };
+
+const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** The function of one catalogue operation. */
+export function operationFunction(op: Operation): LambdaFunctionSpec {
+  return {
+    id: pascal(op.name),
+    operation: op.name,
+    entry: 'operation',
+    description: op.title,
+    routes: [{ method: op.route.method, path: op.route.path, auth: op.route.auth ?? 'iam', ...(op.route.ownPermission ? { ownPermission: true } : {}) }],
+    acceptsEvents: op.acceptsEvents ?? true,
+    consumesBulkQueue: op.consumesBulkQueue,
+    enabledBy: op.route.enabledBy,
+    needs: op.needs,
+    sizing: op.sizing ?? DEFAULT_SIZING,
+  };
+}
+
+/**
+ * The functions of a catalogue, then the product's own: what CDK deploys and the local server serves.
+ *
+ * @example
+ * ```ts
+ * const specs = functionsFor([...CATALOGUE, myOperation]);
+ * ```
+ */
+export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpec[] {
+  const bulk = catalogue.filter((op) => op.consumesBulkQueue);
+  if (bulk.length > 1) throw new Error(`only one operation may consume the bulk-send queue, got ${bulk.map((op) => op.name).join(', ')}`);
+  return [...catalogue.map(operationFunction), ...PRODUCT_FUNCTIONS];
+}
+
+/**
+ * The functions whose setting is on: `isOn(setting)` says whether a setting (e.g. `TOKEN_VENDING`) is
+ * turned on.
+ */
+export function enabledFunctions(specs: readonly LambdaFunctionSpec[], isOn: (setting: string) => boolean): LambdaFunctionSpec[] {
+  return specs.filter((spec) => spec.enabledBy === undefined || isOn(spec.enabledBy));
+}
+
+/**
+ * How the local server reads a setting from its environment: the one flag reader (core/flags.ts), so
+ * `on`, `true`, `1` or `yes` turn it on and a value that is no flag word is refused with its name.
+ */
+export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
+  return readFlag(env, setting);
+}
+
+/** The product's own functions, besides the catalogue's. */
+const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
+  {
+    id: 'Callback',
+    entry: 'callback',
+    description: "WeChat's server push: URL verification and inbound messages and events",
+    routes: [
+      { method: 'GET', path: '/callback', auth: 'none' },
+      { method: 'POST', path: '/callback', auth: 'none' },
+    ],
+    acceptsEvents: false,
+    needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
+    // WeChat waits 5 s for the answer; 512 MB for a faster cold start.
+    sizing: { memoryMb: 512, timeoutSeconds: 5 },
+    // With passive replies a try that is not the last holds up to ~6 s, so that WeChat tries again.
+    sizingWithPassiveReplies: { memoryMb: 512, timeoutSeconds: 10 },
+  },
+  {
+    id: 'Interactions',
+    entry: 'interactions',
+    description: 'Records interactions received elsewhere and reports a user’s window state',
+    routes: [
+      { method: 'POST', path: '/interactions', auth: 'iam' },
+      { method: 'GET', path: '/interactions/{openid}', auth: 'iam' },
+    ],
+    acceptsEvents: false,
+    // It reads the secret only for the app id, which keys each user's window record.
+    needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false },
+    sizing: { memoryMb: 256, timeoutSeconds: 10 },
+  },
+  {
+    id: 'TokenRefresher',
+    entry: 'token-refresher',
+    description: 'Keeps the cached access token fresh on a schedule',
+    routes: [],
+    acceptsEvents: false,
+    needs: { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: false },
+    sizing: { memoryMb: 256, timeoutSeconds: 30 },
+  },
+  {
+    id: 'WebhookFanOut',
+    entry: 'webhook-fanout',
+    description: 'Turns each event the product publishes into one delivery per matching webhook subscription',
+    routes: [],
+    acceptsEvents: false,
+    needs: { secret: false, callsWeChat: false, table: 'read', publishesEvents: false, queues: ['webhookDelivery'] },
+    sizing: { memoryMb: 256, timeoutSeconds: 15 },
+  },
+  {
+    id: 'WebhookDelivery',
+    entry: 'webhook-delivery',
+    description: 'Delivers webhook events, signed, retrying through the delivery queue',
+    routes: [],
+    acceptsEvents: false,
+    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel.
+    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open' },
+    sizing: { memoryMb: 256, timeoutSeconds: 30 },
+  },
+];
+
+/** The functions of the product's catalogue, then its own. */
+export const LAMBDA_FUNCTIONS: readonly LambdaFunctionSpec[] = functionsFor(CATALOGUE);
+
+/** The environment variable that tells the shared `operation` entry which catalogue operation it serves. */
+export const OPERATION_ENV = 'OPERATION_NAME';

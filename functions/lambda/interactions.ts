@@ -1,0 +1,41 @@
+/**
+ * Lambda entry: POST /interactions and GET /interactions/{openid}.
+ *
+ * It builds only the part of the handler context it uses (the window and handoff stores, logger,
+ * metrics): the full context's WeChat client brings the catalogue of every operation, and this function
+ * calls none (docs/bundles.md).
+ */
+import { createDynamoClient } from '../store/embedded';
+import { configFromEnv } from '../context/config';
+import { createInteractionsHandler, type InteractionsContext } from './interactions-handler';
+import { createLogger, createMetrics } from '../context/observability';
+import { perContainer } from '../context/per-container';
+import { lambdaSecrets } from '../context/secrets';
+import { createWindowStores } from '../context/window-stores';
+
+/**
+ * The interactions function's context, from its environment, as `lambdaContext` (context.ts) builds the
+ * same stores (the app id from the secret, or from WECHAT_APP_ID when deployed without it).
+ *
+ * @example
+ * ```ts
+ * export const handler = createInteractionsHandler(lambdaInteractionsContext());
+ * ```
+ */
+export function lambdaInteractionsContext(): () => Promise<InteractionsContext> {
+  return perContainer(async () => {
+    const config = configFromEnv();
+    const { appId } = await lambdaSecrets(config)();
+    const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
+    const now = Date.now;
+    return {
+      config,
+      ...createWindowStores({ config, dynamo, appId, now }),
+      now,
+      logger: createLogger(),
+      metrics: createMetrics(),
+    };
+  });
+}
+
+export const handler = createInteractionsHandler(lambdaInteractionsContext());

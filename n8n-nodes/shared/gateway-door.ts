@@ -1,0 +1,118 @@
+/**
+ * The one door from n8n to the deployed API (Gateway mode), driven by the catalogue entry of what is
+ * asked: its route (method, `{name}` path parameters), its query names, its input kind (a JSON body, a
+ * raw file, multipart for files) and its answer (JSON, a file, or either for the passthrough). Signed with
+ * SigV4 by the gateway credential. The action node's operations, the trigger's subscription (create,
+ * list, get, delete) and its media download all go through it, so a route is written once: in the
+ * catalogue.
+ *
+ * It answers what the API answered (status and JSON, or the file); what an error means to the caller (a
+ * NodeApiError, a retry) is the caller's.
+ *
+ * @example
+ * ```ts
+ * const answer = await callGatewayRoute(this, getOperation('getSubscription'), { id }, 0);
+ * if (answer.status === 404) forget();
+ * ```
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { pathParameters, type Operation } from '../../functions/core/catalogue';
+import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
+
+/** The credential that signs the gateway's requests (the action node's and the trigger's). */
+export const GATEWAY_CREDENTIAL = 'weChatKfGatewayApi';
+
+/** Where the door is called from: the action node, or the trigger's hooks and webhook. */
+export type GatewayContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions;
+
+/** What the deployed API answered: its status, and its JSON or (2xx of a file answer) the file. */
+export interface GatewayAnswer {
+	status: number;
+	json: IDataObject;
+	file?: { data: Uint8Array; contentType: string; filename?: string };
+}
+
+/**
+ * Fills `{name}` path parameters of a gateway route from the input, percent-encoded (`@` becomes `%40`,
+ * as the AWS SDKs send it, so the SigV4 canonical path is the one API Gateway computes).
+ */
+function routePath(path: string, input: IDataObject): string {
+	return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(input[name] ?? '')));
+}
+
+function safeJson(text: string): IDataObject {
+	try {
+		return JSON.parse(text) as IDataObject;
+	} catch {
+		return { error: { message: text.slice(0, 500) } };
+	}
+}
+
+/**
+ * Calls the deployed API's route of a catalogue entry with an input.
+ *
+ * @throws {NodeOperationError} when the gateway credential has no http(s) API URL.
+ */
+export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input: IDataObject, itemIndex = 0): Promise<GatewayAnswer> {
+	// The action node's getCredentials takes the item; the trigger's ignore it.
+	const credentials = await (ctx as IExecuteFunctions).getCredentials(GATEWAY_CREDENTIAL, itemIndex);
+	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
+	if (!/^https?:\/\//.test(baseUrl)) {
+		throw new NodeOperationError(ctx.getNode(), 'The gateway credential has no API URL', {
+			description: "Set the credential's API URL to the deployed stack's ApiUrl output",
+		});
+	}
+	const { route } = op;
+	const inUrl = new Set([...pathParameters(route.path), ...(op.query ?? [])]);
+	const query = (op.query ?? []).filter((name) => input[name] !== undefined);
+	const search =
+		query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
+	const options: IHttpRequestOptions = {
+		method: route.method as IHttpRequestMethods,
+		url: `${baseUrl}${routePath(route.path, input)}${search}`,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		json: true,
+	};
+	const file = op.input.kind === 'file' ? input[op.input.field] : undefined;
+	// Files as the product's routes take them: multipart (a send's media files, an upload), docs/media.md.
+	const withFiles = gatewayFileBody(op, input, inUrl);
+	const answersFile = op.answer?.kind === 'file';
+	// The passthrough answers JSON or, when WeChat did, a file: read as bytes, told apart by the content type.
+	const mayAnswerFile = op.answer?.kind === 'json' && op.answer.mayAnswerFile === true;
+	if (answersFile || mayAnswerFile) {
+		options.encoding = 'arraybuffer';
+		options.json = false;
+	}
+	if (withFiles) {
+		options.body = withFiles.body;
+		options.headers = withFiles.headers;
+	} else if (op.input.kind === 'file' && file instanceof Uint8Array) {
+		options.body = Buffer.from(file);
+		options.headers = { 'content-type': op.input.accepts[0] ?? 'application/octet-stream' };
+	} else if (route.method === 'POST' || route.method === 'PUT') {
+		options.body = Object.fromEntries(Object.entries(input).filter(([key]) => !inUrl.has(key))) as IDataObject;
+		options.headers = { 'content-type': 'application/json; charset=utf-8' };
+	}
+	const response = (await (ctx as IExecuteFunctions).helpers.httpRequestWithAuthentication.call(
+		ctx as IExecuteFunctions,
+		GATEWAY_CREDENTIAL,
+		options,
+	)) as IN8nHttpFullResponse;
+	const status = response.statusCode;
+	const ok = status >= 200 && status < 300;
+	// A file answer (GET /media/{media_id}), or a Custom API Call WeChat answered with a file (media/get, a QR code).
+	if (ok && (answersFile || (mayAnswerFile && !isJsonAnswer(response)))) return { status, json: {}, file: fileFromResponse(response) };
+	if (answersFile || mayAnswerFile) return { status, json: jsonOfBytes(response) };
+	const body = typeof response.body === 'string' ? safeJson(response.body) : ((response.body ?? {}) as IDataObject);
+	return { status, json: body };
+}
