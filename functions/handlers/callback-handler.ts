@@ -25,6 +25,7 @@ import { httpRequestOf, toGatewayResult } from './events';
 import { textAnswer } from './http';
 import { httpErrorAnswer, withObservability } from './middleware';
 import { INBOUND_EVENT_SOURCE, type OutboundEvent } from './publisher';
+import { afterInbound } from './turns/hooks';
 
 /** The EventBridge detail-type of an inbound message: `message.text`, `event.subscribe`, ... */
 export function inboundDetailType(message: InboundMessage): string {
@@ -145,7 +146,10 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>) {
       const at = Math.min(message.CreateTime * 1000, now);
       if (kind) await ctx.windows.recordInbound(message.FromUserName, kind, at, interactionSequence(message));
       else if (isUnfollow(message)) await ctx.windows.recordUnfollow(message.FromUserName, at);
-      await ctx.publisher.publish([inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined })]);
+      const event = inboundEvent(ctx.secrets.appId, message, now, { humanSession: handoff.humanSession, transferred: handoff.reply !== undefined });
+      await ctx.publisher.publish([event]);
+      // Turns and the conversation history (docs/turns.md, docs/conversations.md): no-ops when off.
+      await afterInbound(ctx, message, event.detail);
     } catch (error) {
       await ctx.dedup.forget(key).catch(() => undefined);
       // WeChat's next try of this push may carry the same signed query: let it in.

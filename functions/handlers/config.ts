@@ -8,6 +8,7 @@ import { RULES_PROFILES, type RulesProfile } from '../core/limits';
 import { TOKEN_MODES, WECHAT_API_BASE_URL, type TokenMode } from '../core/token';
 import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
 import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
+import { turnSettingsFromEnv, type TurnSettings } from '../core/turns';
 
 export type { WindowPolicy };
 
@@ -30,6 +31,10 @@ export interface AppConfig {
   textMaxBytes: number;
   /** Whether delivery records keep the message content (DELIVERY_RECORD_CONTENT=true). */
   deliveryRecordContent: boolean;
+  /** Turns (TURN_QUIET_MS and the other TURN_* variables; docs/turns.md); absent: off. */
+  turns?: TurnSettings;
+  /** Whether each user's conversation is kept (CONVERSATION_RECORD=true; docs/conversations.md). */
+  conversationRecord: boolean;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
@@ -73,6 +78,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
     textMaxBytes,
     deliveryRecordContent: oneOf(env, 'DELIVERY_RECORD_CONTENT', ['true', 'false'] as const, 'false') === 'true',
+    turns: turnSettingsFromEnv(env),
+    conversationRecord: oneOf(env, 'CONVERSATION_RECORD', ['true', 'false'] as const, 'false') === 'true',
   };
 }
 

@@ -132,7 +132,9 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     const started = performance.now();
     const trace: SendTrace = { mayHaveReachedWeChat: false };
     const body = (spec.json ?? {}) as Record<string, unknown>;
-    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype] };
+    // kfAccount: a send as a kf account is the desk's ("agent" in the conversation history, docs/conversations.md).
+    const kfAccount = (body.customservice as { kf_account?: string } | undefined)?.kf_account;
+    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype], ...(kfAccount ? { kfAccount } : {}) };
     try {
       const result = await client.request(spec, recipient, trace);
       ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);

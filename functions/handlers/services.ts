@@ -5,6 +5,7 @@
  */
 import type { OperationServices, SendTrace } from '../core/catalogue';
 import type { DeliveryQuery } from '../core/deliveries';
+import { ConversationRecordOffError, entryView, type ConversationQuery } from '../core/conversations';
 import { fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
@@ -30,8 +31,16 @@ export function operationServices(ctx: AppContext, trace?: SendTrace): Operation
     deliveries: { list: async (query: DeliveryQuery) => listDeliveryViews(ctx, query) },
     mediaCache: ctx.mediaCache,
     fetchUrl,
+    conversations: { get: (query: ConversationQuery) => conversationView(ctx, query) },
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
+}
+
+/** A page of a user's conversation, times as ISO 8601 (docs/conversations.md); 409 while CONVERSATION_RECORD is off. */
+async function conversationView(ctx: AppContext, query: ConversationQuery) {
+  if (!ctx.conversations) throw new ConversationRecordOffError();
+  const page = await ctx.conversations.list(query.openid, query);
+  return { openid: query.openid, entries: page.entries.map(entryView), ...(page.before !== undefined ? { before: new Date(page.before).toISOString() } : {}) };
 }
 
 async function listDeliveryViews(ctx: AppContext, query: DeliveryQuery) {

@@ -36,6 +36,7 @@ import { setLogLocation } from '../handlers/http';
 import { lockDataDir } from './data-dir-lock';
 import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
+import { LocalTurnQueue } from './turns';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
 export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
@@ -194,7 +195,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
 
     const events = new MemoryPublisher();
     const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
-    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks });
+    // Turn timers (TURN_QUIET_MS; docs/turns.md): the local queue in the embedded table in place of SQS.
+    const turnQueue = new LocalTurnQueue({ queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }) });
+    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks, turnTimer: turnQueue });
+    turnQueue.start(() => context.turns);
+    stops.push(() => turnQueue.stop());
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
     const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {

@@ -25,3 +25,5 @@ export * from './subscriptions';
 export * from './webhook-ledger';
 export * from './local-queue';
 export * from './media-cache';
+export * from './turns';
+export * from './conversations';

@@ -251,6 +251,8 @@ export interface OperationServices {
   parts?: { from?: number; sent?(part: number, parts: number): Promise<void> };
   /** The delivery records (listDeliveries; docs/deliveries.md). Absent in n8n's direct mode. */
   deliveries?: { list(query: DeliveryQuery): Promise<DeliveryPage | Record<string, unknown>> };
+  /** Each user's conversation history (getConversation; docs/conversations.md). Absent in n8n's direct mode. */
+  conversations?: { get(query: import('../conversations').ConversationQuery): Promise<Record<string, unknown>> };
   /** The limits profile and delete form in force. */
   options: OperationOptions;
   /** The clock. */
