@@ -218,3 +218,28 @@ describe('turn.limited over TURN_LIMIT_PER_HOUR', () => {
     expect(resetsIn).toBeLessThanOrEqual(3_600_000);
   }, 20_000);
 });
+
+describe('typing while a turn is open (TURN_TYPING=true)', () => {
+  const product = useLocalProduct('wechat-kf-turns-typing-', { env: { TURN_QUIET_MS: '800', TURN_TYPING: 'true' } });
+
+  const sandboxUser = async (openid: string) => (await (await fetch(`${product.sandbox!.url}/sandbox/users/${openid}`)).json()) as { typingUntil?: number };
+
+  it('shows typing when the turn opens, once per turn, and the reply ends it', async () => {
+    const openid = 'oTurnTyping';
+    await say(product, openid, 'hello?');
+    const whileOpen = await sandboxUser(openid);
+    await say(product, openid, 'anyone there?');
+    const typingCalls = product.sandbox!.state.typing.filter((t) => t.openid === openid).length;
+    await until(() => turnsOf(product, openid).length === 1);
+    const reply = await call(product, 'POST', '/messages', { touser: openid, msgtype: 'text', text: { content: 'Yes, here!' } });
+    const afterReply = await sandboxUser(openid);
+    const window = await call(product, 'GET', `/interactions/${openid}`);
+
+    expect(whileOpen.typingUntil).toBeGreaterThan(Date.now());
+    expect(typingCalls).toBe(1);
+    expect(reply.status).toBe(200);
+    expect(afterReply.typingUntil).toBeUndefined();
+    // The product's own typing state agrees: a flow may show typing again.
+    expect(window.json.canType).toBe(true);
+  }, 15_000);
+});

@@ -25,15 +25,18 @@ export interface TurnHooksContext {
 /**
  * After an inbound message was recorded and published: keeps it in the user's conversation (with
  * CONVERSATION_RECORD=true) and adds it to their turn (with TURN_QUIET_MS). A failure fails the callback
- * (500), so WeChat pushes again; both writes are idempotent for the same push.
+ * (500), so WeChat pushes again; the turn's write is idempotent for the same push.
  */
 export async function afterInbound(ctx: TurnHooksContext, message: InboundMessage, detail: Record<string, unknown>): Promise<void> {
+  // The turn first: a failure there answers 500 before the entry is written, and the retried push is
+  // then one message in the turn (its buffer knows the key) and one entry here.
+  if (ctx.turns) await ctx.turns.onInbound(message, detail);
   if (ctx.conversations) {
-    // CreateTime, not the time of arrival: WeChat's retry of the push is then the same entry.
-    const entry = inboundEntry(message, Math.min(message.CreateTime * 1000, ctx.now()));
+    // The time of arrival, on the same clock as the sends' entries (CreateTime has only seconds, so a
+    // desk event of the same second as a send would sort before it).
+    const entry = inboundEntry(message, ctx.now());
     if (entry) await ctx.conversations.record(message.FromUserName, entry, dedupKey(message));
   }
-  if (ctx.turns) await ctx.turns.onInbound(message, detail);
 }
 
 /**

@@ -168,7 +168,7 @@ export class TurnService {
     const limited = settings.limitPerHour !== undefined && hourly.turns > settings.limitPerHour;
     const history =
       settings.history > 0 && conversations
-        ? (await conversations.list(openid, { limit: settings.history, before: Math.min(...taken.map((m) => Number(m.detail.message.CreateTime) * 1000)) })).entries.map(entryView)
+        ? (await conversations.list(openid, { limit: settings.history, before: startedAt })).entries.map(entryView)
         : undefined;
     return {
       detailType: limited ? TURN_LIMITED : TURN_READY,
