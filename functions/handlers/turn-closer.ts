@@ -23,7 +23,9 @@ import type { TurnTimerMessage } from './turns/service';
 export function parseTurnTimer(body: string): TurnTimerMessage | undefined {
   try {
     const m = JSON.parse(body) as Partial<TurnTimerMessage>;
-    if (typeof m?.openid === 'string' && typeof m.turnId === 'string' && m.openid.length <= 128 && m.turnId.length <= 64) return { openid: m.openid, turnId: m.turnId };
+    if (typeof m?.openid === 'string' && typeof m.turnId === 'string' && m.openid.length <= 128 && m.turnId.length <= 64) {
+      return { openid: m.openid, turnId: m.turnId, ...(m.typing === true ? { typing: true } : {}) };
+    }
   } catch {
     // falls through
   }

@@ -21,6 +21,7 @@ import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/handlers
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
+import { turnEnvironment } from './turns';
 
 /** DynamoDB actions per access level (the store uses GetItem, PutItem, UpdateItem, DeleteItem; Query for reads). */
 export const TABLE_ACTIONS = {
@@ -67,6 +68,8 @@ export function buildFunctions(
     // Set only when given, so that the functions' defaults (functions/handlers/config.ts) stay the one source.
     ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
     ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
+    // Turns and the conversation history (docs/turns.md, docs/conversations.md), as set.
+    ...turnEnvironment(props),
   };
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;

@@ -6,6 +6,8 @@ import * as fs from 'fs';
 // The allowed values, from their one home in the functions. core.
 import { RULES_PROFILES } from '../../functions/core/limits';
 import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
+import { turnSettingsFromEnv } from '../../functions/core/turns';
+import { turnEnvironment } from './turns';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -175,6 +177,30 @@ export interface WeChatCustomerServiceProps {
    * @default false
    */
   readonly tokenVending?: boolean;
+  /**
+   * `TURN_QUIET_MS`: turns on turns (docs/turns.md): a user's messages are gathered into one `turn.ready`,
+   * closed when they have been quiet this long (ms, 100–900 000). Deploys the turn queue and the closer.
+   * @default - off
+   */
+  readonly turnQuietMs?: number;
+  /** `TURN_MAX_WAIT_MS`: a turn closes at the latest this long after its first message (ms). @default 15000 */
+  readonly turnMaxWaitMs?: number;
+  /** `TURN_MAX_MESSAGES`: a turn closes when it holds this many messages (1–50). @default 10 */
+  readonly turnMaxMessages?: number;
+  /** `TURN_FLUSH_ON`: message types or events that close the turn at once, e.g. `['image', 'CLICK']`. @default - none */
+  readonly turnFlushOn?: readonly string[];
+  /** `TURN_LIMIT_PER_HOUR`: turns a user may start per hour before they are published as `turn.limited`. @default - no limit */
+  readonly turnLimitPerHour?: number;
+  /** `TURN_TYPING`: show "typing…" while a turn is open. @default false */
+  readonly turnTyping?: boolean;
+  /** `TURN_HISTORY`: the last N conversation entries `turn.ready` carries (needs `conversationRecord`). @default 0 */
+  readonly turnHistory?: number;
+  /**
+   * `CONVERSATION_RECORD`: keep each user's messages and sends for 30 days, for `GET /conversations/{openid}`
+   * (docs/conversations.md). It stores message content.
+   * @default false
+   */
+  readonly conversationRecord?: boolean;
 }
 
 /** Refuses props that cannot work, naming the prop. */
@@ -217,6 +243,15 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   }
   if (props.tokenRefreshInterval && (props.tokenRefreshInterval.toSeconds() < 60 || props.tokenRefreshInterval.toSeconds() > 240)) {
     fail('tokenRefreshInterval must be between 1 and 4 minutes: the token is refreshed in its last 5 minutes');
+  }
+  // The turn settings, checked by the functions' own reader (functions/core/turns.ts), named as props.
+  try {
+    turnSettingsFromEnv(turnEnvironment(props));
+  } catch (error) {
+    fail(`${(error as Error).message.replace(/TURN_([A-Z_]+)/g, (_, n: string) => `turn${n.toLowerCase().replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}`)}`);
+  }
+  if (props.turnQuietMs === undefined && Object.keys(props).some((k) => k.startsWith('turn') && k !== 'turnQuietMs' && props[k as keyof WeChatCustomerServiceProps] !== undefined)) {
+    fail('the turn props (turnMaxWaitMs, turnMaxMessages, turnFlushOn, turnLimitPerHour, turnTyping, turnHistory) apply only with turnQuietMs');
   }
   const ids = new Set<string>();
   for (const spec of specs) {

@@ -227,9 +227,11 @@ describe('typing while a turn is open (TURN_TYPING=true)', () => {
   it('shows typing when the turn opens, once per turn, and the reply ends it', async () => {
     const openid = 'oTurnTyping';
     await say(product, openid, 'hello?');
-    const whileOpen = await sandboxUser(openid);
+    let whileOpen = await sandboxUser(openid);
+    for (let i = 0; i < 40 && whileOpen.typingUntil === undefined; i++) whileOpen = await sleep(25).then(() => sandboxUser(openid));
     await say(product, openid, 'anyone there?');
-    const typingCalls = product.sandbox!.state.typing.filter((t) => t.openid === openid).length;
+    const typing = (await (await fetch(`${product.sandbox!.url}/sandbox/typing?openid=${openid}`)).json()) as Record<string, unknown>;
+    const typingCalls = (Object.values(typing).find(Array.isArray) as unknown[]).length;
     await until(() => turnsOf(product, openid).length === 1);
     const reply = await call(product, 'POST', '/messages', { touser: openid, msgtype: 'text', text: { content: 'Yes, here!' } });
     const afterReply = await sandboxUser(openid);

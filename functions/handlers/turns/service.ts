@@ -7,7 +7,7 @@
  * and their timeline: functions/store/turns.ts.
  *
  * Timers: one when a turn opens; when it fires and the user is still writing, one more for the new
- * quiet deadline (never one per message). A message that finds its turn overdue (its timer lost with a
+ * quiet deadline (never one per message); with TURN_TYPING the first fires at once to show typing. A message that finds its turn overdue (its timer lost with a
  * crashed callback) arms one at once.
  *
  * @example
@@ -31,6 +31,8 @@ import { INBOUND_EVENT_SOURCE, type EventPublisher } from '../publisher';
 export interface TurnTimerMessage {
   openid: string;
   turnId: string;
+  /** Show "typing…" first (TURN_TYPING): the closer calls WeChat, from the whitelisted egress when deployed with one. */
+  typing?: boolean;
 }
 
 /** Wakes the closer for a turn after a delay: an SQS delay message deployed, the local queue locally. */
@@ -115,12 +117,11 @@ export class TurnService {
     if (flush || added.pending % settings.maxMessages === 0) {
       await timer.schedule({ openid, turnId: added.turnId }, 0);
     } else if (added.opened) {
-      await timer.schedule({ openid, turnId: added.turnId }, Math.min(settings.quietMs, settings.maxWaitMs));
+      // With TURN_TYPING the first timer fires at once, to show typing, and arms the quiet one itself; the
+      // callback never waits for WeChat (it has 5 s and no whitelisted egress).
+      await timer.schedule({ openid, turnId: added.turnId, ...(this.options.typing ? { typing: true } : {}) }, this.options.typing ? 0 : Math.min(settings.quietMs, settings.maxWaitMs));
     } else if (added.startedAt !== undefined && now > added.startedAt + settings.maxWaitMs + settings.quietMs) {
       await timer.schedule({ openid, turnId: added.turnId }, 0);
-    }
-    if (added.opened && this.options.typing) {
-      await this.options.typing(openid).catch((error) => this.options.logger.info('typing while a turn is open: not shown', { error: (error as Error)?.message }));
     }
   }
 
@@ -136,10 +137,13 @@ export class TurnService {
     for (let attempt = 0; attempt < 10; attempt++) {
       const open = await store.readOpen(openid);
       if (!open || open.turnId !== turnId) return this.publish(openid, turnId);
+      if (timer.typing && attempt === 0 && this.options.typing) {
+        await this.options.typing(openid).catch((error) => this.options.logger.info('typing while a turn is open: not shown', { error: (error as Error)?.message }));
+      }
       const now = this.now();
       const check = dueCheck(open, settings, now);
       if (!check.due) {
-        await this.options.timer.schedule(timer, check.checkAt - now);
+        await this.options.timer.schedule({ openid, turnId }, check.checkAt - now);
         return 'waiting';
       }
       const ordered = inCreationOrder(open.messages);
