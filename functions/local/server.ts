@@ -36,7 +36,7 @@ import { setLogLocation } from '../handlers/http';
 import { lockDataDir } from './data-dir-lock';
 import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
-import { LocalTurnQueue } from './turns';
+import { consoleTurn, LocalTurnQueue } from './turns';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
 export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
@@ -223,6 +223,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       sandboxUrl: sandbox?.url,
       catalogue: () => catalogueJson((name) => served.has(name), catalogue),
       facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
+      // Turns closing, for the chat (docs/turns.md): the events the closer publishes, as they are published.
+      turns: config.turns ? { settings: config.turns, subscribe: (listener) => events.onEvent((e) => (e.detailType.startsWith('turn.') ? listener(consoleTurn(e)) : undefined)) } : undefined,
       doctor: () =>
         runDoctor({
           ...secrets,

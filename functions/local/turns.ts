@@ -16,6 +16,30 @@ import { randomBytes } from 'crypto';
 import type { LocalQueue } from '../store';
 import { parseTurnTimer } from '../handlers/turn-closer';
 import type { TurnService, TurnTimer, TurnTimerMessage } from '../handlers/turns/service';
+import type { OutboundEvent } from '../handlers/publisher';
+
+/**
+ * What the console's chat shows of a closed turn (GET /console/turns): who, which, how many messages, the
+ * text, when, and whether it was limited.
+ *
+ * @example
+ * ```ts
+ * consoleTurn({ source: 'wechat.kf', detailType: 'turn.ready', detail }); // { kind: 'turn.ready', openid, turnId, messages: 3, … }
+ * ```
+ */
+export function consoleTurn(event: OutboundEvent): Record<string, unknown> {
+  const d = event.detail;
+  return {
+    kind: event.detailType,
+    openid: d.openid,
+    turnId: d.turnId,
+    messages: Array.isArray(d.messages) ? d.messages.length : 0,
+    text: d.text,
+    startedAt: d.startedAt,
+    closedAt: d.closedAt,
+    ...(event.detailType === 'turn.limited' ? { count: d.count, limit: d.limit, resetsAt: d.resetsAt } : {}),
+  };
+}
 
 export interface LocalTurnQueueOptions {
   queue: LocalQueue;
