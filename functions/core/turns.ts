@@ -38,8 +38,11 @@ export const DEFAULT_TURN_MAX_WAIT_MS = 15_000;
 export const DEFAULT_TURN_MAX_MESSAGES = 10;
 /** The most messages a turn may hold: the buffer is one DynamoDB item (400 KB). */
 export const TURN_MAX_MESSAGES_CAP = 50;
-/** The most messages waiting in one user's buffer (a closer that keeps failing must not grow it without bound). */
-export const TURN_PENDING_CAP = 200;
+/**
+ * The most messages waiting in one user's buffer: a closer that keeps failing must not grow it without
+ * bound, and the item must stay under DynamoDB's 400 KB (50 texts of WeChat's longest fit).
+ */
+export const TURN_PENDING_CAP = 50;
 /** SQS delays a message at most 15 minutes. */
 export const TURN_MAX_WAIT_CAP_MS = 900_000;
 

@@ -65,6 +65,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(textMaxBytes) || textMaxBytes < MIN_TEXT_MAX_BYTES) {
     throw new ConfigurationError(`TEXT_MAX_BYTES must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${JSON.stringify(env.TEXT_MAX_BYTES)}`);
   }
+  const turns = turnSettingsFromEnv(env);
+  const conversationRecord = oneOf(env, 'CONVERSATION_RECORD', ['true', 'false'] as const, 'false') === 'true';
+  if (turns && turns.history > 0 && !conversationRecord) {
+    throw new ConfigurationError('TURN_HISTORY needs CONVERSATION_RECORD=true: the history turn.ready carries is the conversation the product keeps');
+  }
   return {
     tableName,
     secretId: env.SECRET_ID || undefined,
@@ -78,8 +83,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackMode: oneOf(env, 'WECHAT_CALLBACK_MODE', ['plain', 'compatible', 'safe'] as const, '' as 'plain') || undefined,
     textMaxBytes,
     deliveryRecordContent: oneOf(env, 'DELIVERY_RECORD_CONTENT', ['true', 'false'] as const, 'false') === 'true',
-    turns: turnSettingsFromEnv(env),
-    conversationRecord: oneOf(env, 'CONVERSATION_RECORD', ['true', 'false'] as const, 'false') === 'true',
+    turns,
+    conversationRecord,
   };
 }
 

@@ -134,6 +134,8 @@ export class TurnStore extends TableStore {
       const pending = numberAttr(out.Attributes, 'pending') ?? 1;
       return { outcome: 'added', turnId, opened: turnId === freshTurnId, pending, startedAt: numberAttr(out.Attributes, 'startedAt') };
     } catch (error) {
+      // DynamoDB refuses an item over 400 KB: the buffer is full, as at the cap.
+      if ((error as { name?: string })?.name === 'ValidationException' && /size/i.test((error as Error).message)) return { outcome: 'full' };
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const item = await this.get(this.open(openid));

@@ -250,6 +250,7 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   } catch (error) {
     fail(`${(error as Error).message.replace(/TURN_([A-Z_]+)/g, (_, n: string) => `turn${n.toLowerCase().replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}`)}`);
   }
+  if ((props.turnHistory ?? 0) > 0 && props.conversationRecord !== true) fail('turnHistory needs conversationRecord: true (the history turn.ready carries is the conversation the product keeps)');
   if (props.turnQuietMs === undefined && Object.keys(props).some((k) => k.startsWith('turn') && k !== 'turnQuietMs' && props[k as keyof WeChatCustomerServiceProps] !== undefined)) {
     fail('the turn props (turnMaxWaitMs, turnMaxMessages, turnFlushOn, turnLimitPerHour, turnTyping, turnHistory) apply only with turnQuietMs');
   }
