@@ -245,3 +245,19 @@ describe('typing while a turn is open (TURN_TYPING=true)', () => {
     expect(window.json.canType).toBe(true);
   }, 15_000);
 });
+
+describe('what npm start prints about turns', () => {
+  const product = useLocalProduct('wechat-kf-turns-banner-', { env: { TURN_QUIET_MS: '3000', TURN_LIMIT_PER_HOUR: '20', CONVERSATION_RECORD: 'true' } });
+
+  it('says turns and the history are on, and logs each closed turn', async () => {
+    const { bannerLines } = await import('../../functions/local/banner');
+    const { eventLogLine } = await import('../../functions/local/event-log');
+    const banner = bannerLines(product, {}).join('\n');
+    expect(banner).toContain("turns: on (TURN_QUIET_MS=3000): a user's messages become one turn.ready after 3000 ms of quiet");
+    expect(banner).toContain('turn.limited over 20 an hour');
+    expect(banner).toContain('conversation history: on');
+    expect(eventLogLine({ source: 'wechat.kf', detailType: 'turn.limited', detail: { openid: 'o1', messages: [{}, {}], count: 21, limit: 20 } })).toBe(
+      '[turn] turn.limited from o1: 2 messages, 21 of 20 this hour',
+    );
+  });
+});
