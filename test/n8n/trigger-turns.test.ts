@@ -63,4 +63,19 @@ describe('WeChat Customer Service Trigger: Start On turns (Gateway mode)', () =>
     // Exactly one delivery per turn reached the workflow's URL.
     expect(endpoint.received.filter((r) => r.body.includes('"turn.ready"'))).toHaveLength(1);
   }, 20_000);
+
+  it('stays silent for a turn handed to the desk with Skip While a Human Has the User', async () => {
+    // prepare: the flow hands the user to a human; their next message is answered with a transfer
+    const marked = await fetch(`${product.url}/handoff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ openid: 'oTurnHuman' }) });
+    expect(marked.status).toBe(200);
+    await product.sandbox!.simulateUser('oTurnHuman', { type: 'text', content: 'a person please' });
+    const ready = await waitUntil('the turn.ready webhook', () => endpoint.received.find((r) => r.body.includes('"turn.ready"') && r.body.includes('oTurnHuman')));
+    // act
+    const skipping = await runWebhook(ready, { mode: 'gateway', startOn: 'turns', options: { skipHumanSessions: true } }, staticData);
+    const notSkipping = await runWebhook(ready, { mode: 'gateway', startOn: 'turns', options: { keepRetries: true } }, staticData);
+    // assess
+    expect(skipping.status).toBe(200);
+    expect(skipping.items).toBeUndefined();
+    expect(notSkipping.items).toEqual([expect.objectContaining({ kind: 'turn.ready', openid: 'oTurnHuman', transferred: true })]);
+  }, 20_000);
 });

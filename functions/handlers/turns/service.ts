@@ -182,6 +182,10 @@ export class TurnService {
         turnId: open.turnId,
         messages: taken.map((m) => m.detail),
         text: turnText(taken),
+        // Who has the conversation as of the turn's last message, and whether any of its messages was handed
+        // to the desk (docs/handoff.md): a bot flow stays silent while a human has the user.
+        humanSession: taken[taken.length - 1]?.detail.humanSession ?? null,
+        transferred: taken.some((m) => m.detail.transferred === true),
         startedAt: new Date(startedAt).toISOString(),
         closedAt: new Date(now).toISOString(),
         ...(history ? { history } : {}),

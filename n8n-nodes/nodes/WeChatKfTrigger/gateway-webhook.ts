@@ -2,7 +2,7 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery, TURN_LIMITED_EVENT, TURN_READY_EVENT } from './gateway';
-import { failedDeliveryItem, startFromMessage, turnItem } from './items';
+import { failedDeliveryItem, skippedForHuman, startFromMessage, turnItem } from './items';
 import { maxSkewSecondsOf, rawBodyOf } from './request';
 import { droppedAsRetry } from './seen-pushes';
 
@@ -29,6 +29,8 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	// A user's burst of messages, once (docs/turns.md): only a workflow that starts on turns runs.
 	if (turn) {
 		if (this.getNodeParameter('startOn', 'messages') !== 'turns') return { noWebhookResponse: true };
+		const humanSession = (delivery.detail.humanSession ?? null) as HandoffView['humanSession'];
+		if (skippedForHuman(this, humanSession, delivery.detail.transferred === true)) return { noWebhookResponse: true };
 		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([turnItem(delivery.type, delivery.detail)])] };
 	}
 	if (failedDelivery) {

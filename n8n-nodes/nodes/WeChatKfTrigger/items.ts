@@ -108,6 +108,8 @@ export function turnItem(kind: string, detail: IDataObject): IDataObject {
 		turnId: detail.turnId ?? null,
 		text: detail.text ?? '',
 		messages: Array.isArray(detail.messages) ? detail.messages : [],
+		humanSession: detail.humanSession ?? null,
+		transferred: detail.transferred === true,
 		startedAt: detail.startedAt ?? null,
 		closedAt: detail.closedAt ?? null,
 		...(Array.isArray(detail.history) ? { history: detail.history } : {}),
