@@ -37,7 +37,6 @@ export interface DeliveryLogContext {
   secrets: { appId: string };
   /** The conversation history (CONVERSATION_RECORD=true), which each message sent joins. */
   conversations?: TurnHooksContext['conversations'];
-  now: () => number;
 }
 
 /** The source of delivery events: the same as inbound events, so one rule or subscription sees both. */

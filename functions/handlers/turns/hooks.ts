@@ -43,7 +43,7 @@ export async function afterInbound(ctx: TurnHooksContext, message: InboundMessag
  * After a send attempt: a message that went out joins the user's conversation, as `assistant`, or as
  * `agent` when sent as a kf account (`customservice.kf_account`). Each part of a split text is an entry.
  */
-export async function afterSend(ctx: TurnHooksContext, attempt: DeliveryAttempt, id: string): Promise<void> {
+export async function afterSend(ctx: Pick<TurnHooksContext, 'conversations'>, attempt: DeliveryAttempt, id: string): Promise<void> {
   if (!ctx.conversations || attempt.outcome !== 'sent' || !attempt.msgtype) return;
   await ctx.conversations.record(attempt.openid, sentEntry(attempt.msgtype, attempt.content, attempt.kfAccount, attempt.at), id);
 }
