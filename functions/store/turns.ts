@@ -5,7 +5,7 @@
  * Items:
  * - `pk = TURN#<appId>#<openid>`, `sk = OPEN`: `messages` (L of JSON S, as received), `msgKeys` (SS, their
  *   dedup keys), `turnId`, `startedAt`, `lastAt` (ms), `pending` (N), `version` (N, +1 on every write),
- *   `recentKeys` (SS, the keys of the turn closed last), `hourStart` / `hourTurns` (the hourly count),
+ *   `recentKeys` (SS, the keys of the turns closed last, at most 50), `hourStart` / `hourTurns` (the hourly count),
  *   `expiresAt`. It stays after its turn closes (without messages): the next message opens a new turn in it.
  * - `pk = TURN#<appId>#<openid>`, `sk = CLOSED#<turnId>`: `version` (of the buffer it was cut from), `event`
  *   (JSON of the event to publish), `claimedAt`, `publishedAt`, `expiresAt` (a day).
@@ -60,6 +60,8 @@ export interface OpenTurn {
   version: number;
   messages: TurnMessage[];
   hourly?: HourlyCount;
+  /** The push keys of the turns closed last (newest first): a retry of one of them is not a new message. */
+  recentKeys?: string[];
 }
 
 /** What one append did. */
@@ -155,6 +157,7 @@ export class TurnStore extends TableStore {
       lastAt: numberAttr(item, 'lastAt') ?? 0,
       version: numberAttr(item, 'version') ?? 0,
       messages: (item.messages?.L ?? []).map((v) => JSON.parse(v.S ?? '{}') as TurnMessage),
+      recentKeys: item.recentKeys?.SS ?? [],
       ...(hourStart !== undefined ? { hourly: { hourStart, turns: numberAttr(item, 'hourTurns') ?? 0 } } : {}),
     };
   }
@@ -207,7 +210,10 @@ export class TurnStore extends TableStore {
       condition: '#version = :v AND #turnId = :t',
       values: { ':v': n(seen.version), ':t': s(seen.turnId) },
     };
-    const counted = { recentKeys: { SS: taken.map((m) => m.key) } as AttributeValue, hourStart: n(hourly.hourStart), hourTurns: n(hourly.turns) };
+    // The keys of this turn and of the turns before it, up to the buffer's cap: WeChat retries a push for
+    // about 15 s, during which several short turns may close (a flush type closes one per message).
+    const recent = [...new Set([...taken.map((m) => m.key), ...(seen.recentKeys ?? [])])].slice(0, TURN_PENDING_CAP);
+    const counted = { recentKeys: { SS: recent } as AttributeValue, hourStart: n(hourly.hourStart), hourTurns: n(hourly.turns) };
     try {
       if (rest.length > 0) {
         await this.update({

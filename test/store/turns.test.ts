@@ -69,6 +69,16 @@ describe('TurnStore', () => {
     expect(await turns.hourly('o1')).toEqual({ hourStart: clock.now(), turns: 1 });
   });
 
+  test('a retried push of a message two turns back is still one message', async () => {
+    const turns = store();
+    for (const [n, next] of [[1, 'T2'], [2, 'T3']] as const) {
+      await turns.append('o1', message(n, clock.now()), `T${n}`);
+      const seen = (await turns.readOpen('o1')) as OpenTurn;
+      expect(await turns.seal('o1', seen, seen.messages, [], next, { hourStart: clock.now(), turns: n })).toBe(true);
+    }
+    expect(await turns.append('o1', message(1, clock.now()), 'T9')).toEqual({ outcome: 'duplicate' });
+  });
+
   test('the messages left after a cut open the next turn under the id the closer chose', async () => {
     const turns = store();
     for (let n = 1; n <= 3; n++) await turns.append('o1', message(n, clock.now() + n), 'T1');
