@@ -7,7 +7,7 @@
  * | GET /console/config.json | what the console talks to: the sandbox's control plane, the product's routes |
  * | GET /console/catalogue.json | every catalogue operation with its route and input fields, as data |
  * | ANY /console/sandbox/... | the sandbox's control plane `/sandbox/...`, proxied (npm start in sandbox mode) |
- * | GET /console/turns | turns as they close (turn.ready / turn.limited, docs/turns.md), server-sent events (npm start with TURN_QUIET_MS) |
+ * | GET /console/turns | turns as they close (turn.ready / turn.limited, docs/turns.md): server-sent events, with TURN_QUIET_MS |
  * | GET /doctor | the doctor's checks of this server's configuration (functions/doctor), as JSON |
  *
  * Proxying the sandbox keeps the console on one origin, so its Content-Security-Policy can allow only
@@ -45,7 +45,10 @@ export interface ConsoleOptions {
   /** Runs the doctor for GET /doctor (npm start only). */
   doctor?: () => Promise<unknown>;
   /** Turns (npm start with TURN_QUIET_MS): their settings for the chat, and the closed turns as they are published. */
-  turns?: { settings: { quietMs: number; maxWaitMs: number; maxMessages: number }; subscribe(listener: (turn: Record<string, unknown>) => void): () => void };
+  turns?: {
+    settings: { quietMs: number; maxWaitMs: number; maxMessages: number };
+    subscribe(listener: (turn: Record<string, unknown>) => void): () => void;
+  };
 }
 
 /** The console's request handler. */

@@ -83,7 +83,13 @@ export function inboundEntry(message: InboundMessage, at: number): ConversationE
     if (SESSION_EVENTS[event]) {
       const kfAccount = str(m.KfAccount) || str(m.ToKfAccount) || str(m.FromKfAccount);
       const to = event === 'kf_switch_session' && str(m.ToKfAccount) ? ` to ${str(m.ToKfAccount)}` : '';
-      return { role: 'agent', type: `event.${event}`, text: `[${kfAccount || 'an agent'} ${SESSION_EVENTS[event]}${to}]`, at, ...(kfAccount ? { kfAccount } : {}) };
+      return {
+        role: 'agent',
+        type: `event.${event}`,
+        text: `[${kfAccount || 'an agent'} ${SESSION_EVENTS[event]}${to}]`,
+        at,
+        ...(kfAccount ? { kfAccount } : {}),
+      };
     }
     const describe: Record<string, string> = {
       CLICK: `[menu click: ${str(m.EventKey)}]`,
@@ -137,7 +143,9 @@ export function sentEntry(msgtype: string, content: unknown, kfAccount: string |
         return `[news${title(articles[0]?.title)}]`;
       }
       case 'msgmenu': {
-        const items = Array.isArray(c.list) ? (c.list as Array<Record<string, unknown>>).map((i) => i.content).filter((x) => typeof x === 'string') : [];
+        const items = Array.isArray(c.list)
+          ? (c.list as Array<Record<string, unknown>>).map((i) => i.content).filter((x) => typeof x === 'string')
+          : [];
         return `[menu${title(c.head_content)}${items.length ? ` (${items.join(' / ')})` : ''}]`;
       }
       case 'miniprogrampage':
@@ -185,7 +193,8 @@ export function parseConversationQuery(input: unknown): ConversationQuery {
   const raw = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
   const issues: ValidationError['issues'] = [];
   for (const name of Object.keys(raw)) {
-    if (!['openid', 'limit', 'before'].includes(name) && raw[name] !== undefined) issues.push({ field: name, rule: 'is not a parameter of this query (limit, before)' });
+    if (!['openid', 'limit', 'before'].includes(name) && raw[name] !== undefined)
+      issues.push({ field: name, rule: 'is not a parameter of this query (limit, before)' });
   }
   const openidProblem = openidIssue(raw.openid);
   if (openidProblem) issues.push({ field: 'openid', rule: openidProblem });
@@ -199,7 +208,11 @@ export function parseConversationQuery(input: unknown): ConversationQuery {
   let before: number | undefined;
   if (raw.before !== undefined && raw.before !== '') {
     before = parseBefore(raw.before);
-    if (before === undefined) issues.push({ field: 'before', rule: `must be an ISO 8601 time (2026-12-01T08:00:00Z) or epoch milliseconds, got ${JSON.stringify(raw.before)}` });
+    if (before === undefined)
+      issues.push({
+        field: 'before',
+        rule: `must be an ISO 8601 time (2026-12-01T08:00:00Z) or epoch milliseconds, got ${JSON.stringify(raw.before)}`,
+      });
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return { openid: raw.openid as string, limit, ...(before !== undefined ? { before } : {}) };
@@ -208,6 +221,11 @@ export function parseConversationQuery(input: unknown): ConversationQuery {
 /** `GET /conversations/{openid}` while CONVERSATION_RECORD is off: nothing was kept, so say how to keep it. */
 export class ConversationRecordOffError extends WeChatKfError {
   constructor() {
-    super('CONVERSATION_RECORD_OFF', 409, 'the conversation history is off: set CONVERSATION_RECORD=true (deployed: the conversationRecord prop) to keep each user\'s messages and sends for 30 days');
+    super(
+      'CONVERSATION_RECORD_OFF',
+      409,
+      'the conversation history is off: set CONVERSATION_RECORD=true (deployed: the conversationRecord prop) ' +
+        "to keep each user's messages and sends for 30 days",
+    );
   }
 }

@@ -46,7 +46,10 @@ export const TURN_PENDING_CAP = 50;
 /** SQS delays a message at most 15 minutes. */
 export const TURN_MAX_WAIT_CAP_MS = 900_000;
 
-/** The events that are part of a conversation (a menu click, a follow, a scan); other events (kf sessions, unfollow, template reports) are not. */
+/**
+ * The events that are part of a conversation (a menu click, a follow, a scan); other events (kf sessions,
+ * unfollow, template reports) are not.
+ */
 export const TURN_EVENTS: readonly string[] = [
   'CLICK',
   'subscribe',
@@ -64,7 +67,9 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number | un
   if (raw === undefined || raw === '' || raw === 'off') return fallback;
   const value = Number(raw);
   if (!/^[0-9]+$/.test(raw) || value < min || value > max) {
-    throw new ConfigurationError(`${name} must be a whole number from ${min} to ${max}${name === 'TURN_QUIET_MS' ? ', or off' : ''}, got ${JSON.stringify(raw)}`);
+    throw new ConfigurationError(
+      `${name} must be a whole number from ${min} to ${max}${name === 'TURN_QUIET_MS' ? ', or off' : ''}, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -90,11 +95,22 @@ export function turnSettingsFromEnv(env: NodeJS.ProcessEnv): TurnSettings | unde
     .map((t) => t.trim())
     .filter(Boolean);
   for (const t of flushOn) {
-    if (!/^[A-Za-z_]{1,40}$/.test(t)) throw new ConfigurationError(`TURN_FLUSH_ON must be a comma-separated list of message types or events (e.g. image,CLICK), got ${JSON.stringify(t)}`);
+    if (!/^[A-Za-z_]{1,40}$/.test(t))
+      throw new ConfigurationError(
+        `TURN_FLUSH_ON must be a comma-separated list of message types or events (e.g. image,CLICK), got ${JSON.stringify(t)}`,
+      );
   }
   const typing = env.TURN_TYPING ?? 'false';
   if (!/^(true|false)$/.test(typing)) throw new ConfigurationError(`TURN_TYPING must be true or false, got ${JSON.stringify(typing)}`);
-  return { quietMs, maxWaitMs, maxMessages, flushOn: flushOn.map((t) => t.toLowerCase()), limitPerHour, typing: typing === 'true', history };
+  return {
+    quietMs,
+    maxWaitMs,
+    maxMessages,
+    flushOn: flushOn.map((t) => t.toLowerCase()),
+    limitPerHour,
+    typing: typing === 'true',
+    history,
+  };
 }
 
 /**
@@ -126,7 +142,8 @@ export interface TurnMessage {
  * ```
  */
 export function inCreationOrder(messages: readonly TurnMessage[]): TurnMessage[] {
-  const id = (m: TurnMessage) => (typeof m.detail.message.MsgId === 'string' && /^[0-9]{1,20}$/.test(m.detail.message.MsgId) ? BigInt(m.detail.message.MsgId) : undefined);
+  const id = (m: TurnMessage) =>
+    typeof m.detail.message.MsgId === 'string' && /^[0-9]{1,20}$/.test(m.detail.message.MsgId) ? BigInt(m.detail.message.MsgId) : undefined;
   return messages
     .map((m, i) => ({ m, i }))
     .sort((a, b) => {

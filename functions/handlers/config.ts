@@ -68,7 +68,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const turns = turnSettingsFromEnv(env);
   const conversationRecord = oneOf(env, 'CONVERSATION_RECORD', ['true', 'false'] as const, 'false') === 'true';
   if (turns && turns.history > 0 && !conversationRecord) {
-    throw new ConfigurationError('TURN_HISTORY needs CONVERSATION_RECORD=true: the history turn.ready carries is the conversation the product keeps');
+    throw new ConfigurationError(
+      'TURN_HISTORY needs CONVERSATION_RECORD=true: the history turn.ready carries is the conversation the product keeps',
+    );
   }
   return {
     tableName,

@@ -103,7 +103,11 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const windowStores = createWindowStores({ config, dynamo, appId: secrets.appId, now });
   const publisher = options.publisher ?? new MemoryPublisher();
   const logger = options.logger ?? createLogger();
-  const features = createTurns({ config, dynamo, appId: secrets.appId, now, publisher, logger, metrics, client, windows: windowStores.windows, timer: options.turnTimer });
+  const features = createTurns({
+    ...{ config, dynamo, appId: secrets.appId, now, publisher, logger, metrics, client },
+    windows: windowStores.windows,
+    timer: options.turnTimer,
+  });
   return {
     config,
     secrets,

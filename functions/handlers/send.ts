@@ -134,7 +134,8 @@ async function sendOnce(ctx: AppContext, op: Operation, input: SendMessageInput,
     const body = (spec.json ?? {}) as Record<string, unknown>;
     // kfAccount: a send as a kf account is the desk's ("agent" in the conversation history, docs/conversations.md).
     const kfAccount = (body.customservice as { kf_account?: string } | undefined)?.kf_account;
-    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype], ...(kfAccount ? { kfAccount } : {}) };
+    const where = { ...base, ...(part ? { part: part.part, parts: part.parts } : {}), content: body[input.msgtype] };
+    if (kfAccount) Object.assign(where, { kfAccount });
     try {
       const result = await client.request(spec, recipient, trace);
       ctx.metrics.addMetric('MessagesSent', MetricUnit.Count, 1);

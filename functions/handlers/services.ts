@@ -40,7 +40,8 @@ export function operationServices(ctx: AppContext, trace?: SendTrace): Operation
 async function conversationView(ctx: AppContext, query: ConversationQuery) {
   if (!ctx.conversations) throw new ConversationRecordOffError();
   const page = await ctx.conversations.list(query.openid, query);
-  return { openid: query.openid, entries: page.entries.map(entryView), ...(page.before !== undefined ? { before: new Date(page.before).toISOString() } : {}) };
+  const before = page.before !== undefined ? { before: new Date(page.before).toISOString() } : {};
+  return { openid: query.openid, entries: page.entries.map(entryView), ...before };
 }
 
 async function listDeliveryViews(ctx: AppContext, query: DeliveryQuery) {

@@ -53,7 +53,10 @@ export function createTurnCloserHandler(getContext: () => Promise<AppContext>) {
       return ctx.turns.close(timer);
     };
     try {
-      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context: context!, throwOnFullBatchFailure: false });
+      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+        context: context!,
+        throwOnFullBatchFailure: false,
+      });
     } finally {
       flushMetrics(ctx.metrics);
     }

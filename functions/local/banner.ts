@@ -22,7 +22,9 @@ function turnLines(product: LocalProduct): string[] {
   if (turns) {
     lines.push(
       `  turns: on (TURN_QUIET_MS=${turns.quietMs}): a user's messages become one turn.ready after ${turns.quietMs} ms of quiet, ` +
-        `${turns.maxWaitMs} ms after the first or at ${turns.maxMessages} messages${turns.limitPerHour ? `; turn.limited over ${turns.limitPerHour} an hour` : ''}${turns.typing ? '; typing while a turn is open' : ''}`,
+        `${turns.maxWaitMs} ms after the first or at ${turns.maxMessages} messages` +
+        (turns.limitPerHour ? `; turn.limited over ${turns.limitPerHour} an hour` : '') +
+        (turns.typing ? '; typing while a turn is open' : ''),
     );
   }
   if (conversationRecord) lines.push('  conversation history: on (CONVERSATION_RECORD=true): GET /conversations/{openid}, 30 days');

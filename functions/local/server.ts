@@ -196,7 +196,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     const events = new MemoryPublisher();
     const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
     // Turn timers (TURN_QUIET_MS; docs/turns.md): the local queue in the embedded table in place of SQS.
-    const turnQueue = new LocalTurnQueue({ queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }) });
+    const turnQueue = new LocalTurnQueue({
+      queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }),
+    });
     const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks, turnTimer: turnQueue });
     turnQueue.start(() => context.turns);
     stops.push(() => turnQueue.stop());
@@ -224,7 +226,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       catalogue: () => catalogueJson((name) => served.has(name), catalogue),
       facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
       // Turns closing, for the chat (docs/turns.md): the events the closer publishes, as they are published.
-      turns: config.turns ? { settings: config.turns, subscribe: (listener) => events.onEvent((e) => (e.detailType.startsWith('turn.') ? listener(consoleTurn(e)) : undefined)) } : undefined,
+      turns: config.turns
+        ? {
+            settings: config.turns,
+            subscribe: (listener) => events.onEvent((e) => (e.detailType.startsWith('turn.') ? listener(consoleTurn(e)) : undefined)),
+          }
+        : undefined,
       doctor: () =>
         runDoctor({
           ...secrets,

@@ -65,7 +65,9 @@ export class LocalTurnQueue implements TurnTimer {
 
   async schedule(message: TurnTimerMessage, delayMs: number): Promise<void> {
     const delay = Math.max(0, Math.round(delayMs));
-    await this.options.queue.send([{ id: `${message.turnId}.${randomBytes(4).toString('hex')}`, body: JSON.stringify(message), delayMs: delay }]);
+    await this.options.queue.send([
+      { id: `${message.turnId}.${randomBytes(4).toString('hex')}`, body: JSON.stringify(message), delayMs: delay },
+    ]);
     // Wake up when it is due (a timer in memory is only a hint: the poll finds it after a restart too).
     const wake = setTimeout(() => this.kick(0), delay + 5);
     wake.unref?.();

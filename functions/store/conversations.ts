@@ -67,7 +67,11 @@ export class ConversationStore extends TableStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': s(this.partition(openid)), ':from': s(sortKey(oldest, '')), ':to': s(sortKey(before - 1, '\uffff')) },
+          ExpressionAttributeValues: {
+            ':pk': s(this.partition(openid)),
+            ':from': s(sortKey(oldest, '')),
+            ':to': s(sortKey(before - 1, '\uffff')),
+          },
           ScanIndexForward: false,
           Limit: query.limit + 1 - entries.length,
           ExclusiveStartKey: start,

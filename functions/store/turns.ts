@@ -45,7 +45,18 @@
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TURN_PENDING_CAP, type HourlyCount, type TurnMessage } from '../core/turns';
-import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
+import {
+  epochSeconds,
+  isConditionalCheckFailed,
+  marshallKey,
+  n,
+  names,
+  numberAttr,
+  s,
+  stringAttr,
+  TABLE_PARTITION_KEY,
+  type TableKey,
+} from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 
 export interface TurnStoreOptions extends TableStoreOptions {
@@ -121,7 +132,8 @@ export class TurnStore extends TableStore {
           expiresAt: n(epochSeconds(now + OPEN_TTL_MS)),
         },
         add: { msgKeys: { SS: [message.key] }, version: n(1), pending: n(1) },
-        condition: 'NOT contains(#msgKeys, :key) AND NOT contains(#recentKeys, :key) AND (attribute_not_exists(#pending) OR #pending < :cap)',
+        condition:
+          'NOT contains(#msgKeys, :key) AND NOT contains(#recentKeys, :key) AND (attribute_not_exists(#pending) OR #pending < :cap)',
         values: {
           ':none': { L: [] },
           ':message': { L: [s(JSON.stringify(message))] },
@@ -137,7 +149,8 @@ export class TurnStore extends TableStore {
       return { outcome: 'added', turnId, opened: turnId === freshTurnId, pending, startedAt: numberAttr(out.Attributes, 'startedAt') };
     } catch (error) {
       // DynamoDB refuses an item over 400 KB: the buffer is full, as at the cap.
-      if ((error as { name?: string })?.name === 'ValidationException' && /size/i.test((error as Error).message)) return { outcome: 'full' };
+      if ((error as { name?: string })?.name === 'ValidationException' && /size/i.test((error as Error).message))
+        return { outcome: 'full' };
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const item = await this.get(this.open(openid));
@@ -203,7 +216,14 @@ export class TurnStore extends TableStore {
    * left (`rest`, beyond TURN_MAX_MESSAGES or after a flush) open turn `nextTurnId`. `false` when a
    * message arrived since the read.
    */
-  async seal(openid: string, seen: OpenTurn, taken: readonly TurnMessage[], rest: readonly TurnMessage[], nextTurnId: string, hourly: HourlyCount): Promise<boolean> {
+  async seal(
+    openid: string,
+    seen: OpenTurn,
+    taken: readonly TurnMessage[],
+    rest: readonly TurnMessage[],
+    nextTurnId: string,
+    hourly: HourlyCount,
+  ): Promise<boolean> {
     const common = {
       key: this.open(openid),
       add: { version: n(1) },
@@ -242,7 +262,11 @@ export class TurnStore extends TableStore {
     const item = await this.get(this.closed(openid, turnId));
     if (!item) return undefined;
     const publishedAt = numberAttr(item, 'publishedAt');
-    return { version: numberAttr(item, 'version') ?? 0, event: JSON.parse(stringAttr(item, 'event') ?? '{}'), ...(publishedAt !== undefined ? { publishedAt } : {}) };
+    return {
+      version: numberAttr(item, 'version') ?? 0,
+      event: JSON.parse(stringAttr(item, 'event') ?? '{}'),
+      ...(publishedAt !== undefined ? { publishedAt } : {}),
+    };
   }
 
   /** Step 3: claims the publication of a closed turn for `leaseMs`; `false` when it was published or another closer holds it. */
@@ -252,7 +276,8 @@ export class TurnStore extends TableStore {
       await this.update({
         key: this.closed(openid, turnId),
         set: { claimedAt: ':now' },
-        condition: 'attribute_exists(#pk) AND attribute_not_exists(#publishedAt) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :stale)',
+        condition:
+          'attribute_exists(#pk) AND attribute_not_exists(#publishedAt) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :stale)',
         values: { ':now': n(now), ':stale': n(now - leaseMs) },
       });
       return true;

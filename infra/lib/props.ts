@@ -248,11 +248,16 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   try {
     turnSettingsFromEnv(turnEnvironment(props));
   } catch (error) {
-    fail(`${(error as Error).message.replace(/TURN_([A-Z_]+)/g, (_, n: string) => `turn${n.toLowerCase().replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}`)}`);
+    // TURN_MAX_MESSAGES → turnMaxMessages: the prop's name, not the variable's.
+    const propName = (variable: string) => variable.toLowerCase().replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase());
+    fail((error as Error).message.replace(/TURN_[A-Z_]+/g, propName));
   }
-  if ((props.turnHistory ?? 0) > 0 && props.conversationRecord !== true) fail('turnHistory needs conversationRecord: true (the history turn.ready carries is the conversation the product keeps)');
-  if (props.turnQuietMs === undefined && Object.keys(props).some((k) => k.startsWith('turn') && k !== 'turnQuietMs' && props[k as keyof WeChatCustomerServiceProps] !== undefined)) {
-    fail('the turn props (turnMaxWaitMs, turnMaxMessages, turnFlushOn, turnLimitPerHour, turnTyping, turnHistory) apply only with turnQuietMs');
+  if ((props.turnHistory ?? 0) > 0 && props.conversationRecord !== true) {
+    fail('turnHistory needs conversationRecord: true (the history turn.ready carries is the conversation the product keeps)');
+  }
+  const turnProps = ['turnMaxWaitMs', 'turnMaxMessages', 'turnFlushOn', 'turnLimitPerHour', 'turnTyping', 'turnHistory'] as const;
+  if (props.turnQuietMs === undefined && turnProps.some((k) => props[k] !== undefined)) {
+    fail(`the turn props (${turnProps.join(', ')}) apply only with turnQuietMs`);
   }
   const ids = new Set<string>();
   for (const spec of specs) {

@@ -50,7 +50,12 @@ export function turnEnvironment(props: WeChatCustomerServiceProps): Record<strin
 }
 
 /** The turn queue and its dead-letter queue, when turns are on. */
-export function buildTurnResources(scope: Construct, props: WeChatCustomerServiceProps, specs: readonly LambdaFunctionSpec[], removalPolicy: RemovalPolicy): TurnResources | undefined {
+export function buildTurnResources(
+  scope: Construct,
+  props: WeChatCustomerServiceProps,
+  specs: readonly LambdaFunctionSpec[],
+  removalPolicy: RemovalPolicy,
+): TurnResources | undefined {
   if (props.turnQuietMs === undefined) return undefined;
   const queueDefaults = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } satisfies sqs.QueueProps;
   const deadLetterQueue = new sqs.Queue(scope, 'TurnTimerDeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
@@ -67,7 +72,11 @@ export function buildTurnResources(scope: Construct, props: WeChatCustomerServic
 }
 
 /** The closer's event source, and the callback's right to arm timers. */
-export function buildTurnTriggers(specs: readonly LambdaFunctionSpec[], functions: Readonly<Record<string, lambda.Function>>, t: TurnResources | undefined): void {
+export function buildTurnTriggers(
+  specs: readonly LambdaFunctionSpec[],
+  functions: Readonly<Record<string, lambda.Function>>,
+  t: TurnResources | undefined,
+): void {
   if (!t) return;
   for (const spec of specs) {
     const fn = functions[spec.id]!;
@@ -77,7 +86,9 @@ export function buildTurnTriggers(specs: readonly LambdaFunctionSpec[], function
     }
     if (spec.entry === 'turn-closer') {
       fn.addEnvironment(TURN_QUEUE_ENV, t.queue.queueUrl);
-      fn.addEventSource(new SqsEventSource(t.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(0), reportBatchItemFailures: true }));
+      fn.addEventSource(
+        new SqsEventSource(t.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(0), reportBatchItemFailures: true }),
+      );
     }
   }
 }

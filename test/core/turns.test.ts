@@ -3,7 +3,16 @@
  * variable's name, the order WeChat created messages in, when a turn is due and with how many messages.
  */
 import { configFromEnv } from '../../functions/handlers/config';
-import { countTurn, dueCheck, inCreationOrder, joinsTurn, turnSettingsFromEnv, turnText, type TurnMessage, type TurnSettings } from '../../functions/core/turns';
+import {
+  countTurn,
+  dueCheck,
+  inCreationOrder,
+  joinsTurn,
+  turnSettingsFromEnv,
+  turnText,
+  type TurnMessage,
+  type TurnSettings,
+} from '../../functions/core/turns';
 import type { InboundMessage } from '../../functions/core/callback';
 
 const msg = (fields: Partial<InboundMessage>, receivedAt = 0, key = String(fields.MsgId ?? Math.random())): TurnMessage => ({
@@ -56,16 +65,30 @@ describe('a turn', () => {
   test('is due when quiet, at max wait, at max messages, or at a flush type (up to and with it)', () => {
     const two = [msg({ MsgId: '1' }), msg({ MsgId: '2' })];
     expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 2000, messages: two }, SETTINGS, 4000)).toEqual({ due: false, checkAt: 5000 });
-    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 2000, messages: two }, SETTINGS, 5000)).toEqual({ due: true, take: 2, why: 'quiet' });
-    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 14000, messages: two }, SETTINGS, 15000)).toEqual({ due: true, take: 2, why: 'max-wait' });
+    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 2000, messages: two }, SETTINGS, 5000)).toEqual({
+      due: true,
+      take: 2,
+      why: 'quiet',
+    });
+    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 14000, messages: two }, SETTINGS, 15000)).toEqual({
+      due: true,
+      take: 2,
+      why: 'max-wait',
+    });
     const four = [1, 2, 3, 4].map((n) => msg({ MsgId: String(n) }));
-    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 0, messages: four }, SETTINGS, 1)).toEqual({ due: true, take: 3, why: 'max-messages' });
+    expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 0, messages: four }, SETTINGS, 1)).toEqual({
+      due: true,
+      take: 3,
+      why: 'max-messages',
+    });
     const photo = [msg({ MsgId: '1' }), msg({ MsgId: '2', MsgType: 'image' }), msg({ MsgId: '3' })];
     expect(dueCheck({ turnId: 't', startedAt: 0, lastAt: 0, messages: photo }, SETTINGS, 1)).toEqual({ due: true, take: 2, why: 'flush' });
   });
 
   test('joins texts and voice recognitions; events of the desk are not part of it; counts an hour from its first turn', () => {
-    expect(turnText([msg({ Content: 'hi' }), msg({ MsgType: 'image' }), msg({ MsgType: 'voice', Recognition: 'it broke' })])).toBe('hi\nit broke');
+    expect(turnText([msg({ Content: 'hi' }), msg({ MsgType: 'image' }), msg({ MsgType: 'voice', Recognition: 'it broke' })])).toBe(
+      'hi\nit broke',
+    );
     expect(joinsTurn({ MsgType: 'event', Event: 'kf_create_session' } as InboundMessage)).toBe(false);
     expect(joinsTurn({ MsgType: 'event', Event: 'CLICK' } as InboundMessage)).toBe(true);
     expect(countTurn({ hourStart: 0, turns: 4 }, 3_599_999)).toEqual({ hourStart: 0, turns: 5 });

@@ -10,7 +10,8 @@ import { TURN_MAX_RECEIVES } from '../../infra/lib/turns';
 
 const queueId = (template: Template, name: string) => resourcesOf(template, 'AWS::SQS::Queue').find(([id]) => id.includes(name))?.[0];
 const env = (template: Template, specId: string) =>
-  resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(template, specId))![1].Properties.Environment.Variables;
+  resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(template, specId))![1].Properties.Environment
+    .Variables;
 const sqsActions = (template: Template, specId: string, queue: string) =>
   roleStatements(template, specId)
     .filter((s) => JSON.stringify(s.Resource).includes(queue))
@@ -22,7 +23,13 @@ describe('turns in the stack', () => {
   let on: Template;
   beforeAll(() => {
     off = appTemplate();
-    on = appTemplate({ turnQuietMs: '3000', turnMaxMessages: '8', turnFlushOn: 'image,CLICK', turnTyping: 'true', conversationRecord: 'true' });
+    on = appTemplate({
+      turnQuietMs: '3000',
+      turnMaxMessages: '8',
+      turnFlushOn: 'image,CLICK',
+      turnTyping: 'true',
+      conversationRecord: 'true',
+    });
   });
 
   test('off by default: no turn queue, no closer, no turn variable', () => {
@@ -55,17 +62,27 @@ describe('turns in the stack', () => {
     const queue = queueId(on, 'TurnTimerQueue')!;
     expect(sqsActions(on, 'Callback', queue)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
     expect(sqsActions(on, 'Callback', queue).filter((a) => a.startsWith('sqs:Receive') || a.startsWith('sqs:Delete'))).toEqual([]);
-    expect(sqsActions(on, 'TurnCloser', queue)).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-    expect(roleStatements(on, 'TurnCloser').flatMap(actionsOf)).toEqual(expect.arrayContaining(['events:PutEvents', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue']));
+    expect(sqsActions(on, 'TurnCloser', queue)).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
+    expect(roleStatements(on, 'TurnCloser').flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['events:PutEvents', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue']),
+    );
     for (const id of ['SendText', 'Interactions', 'WebhookDelivery']) expect(sqsActions(on, id, queue)).toEqual([]);
     const queueUrl = { Ref: queue };
-    expect(env(on, 'Callback')).toMatchObject({ TURN_QUEUE_URL: queueUrl, TURN_QUIET_MS: '3000', TURN_MAX_MESSAGES: '8', TURN_FLUSH_ON: 'image,CLICK', TURN_TYPING: 'true' });
+    expect(env(on, 'Callback')).toMatchObject({
+      TURN_QUEUE_URL: queueUrl,
+      TURN_QUIET_MS: '3000',
+      TURN_MAX_MESSAGES: '8',
+      TURN_FLUSH_ON: 'image,CLICK',
+      TURN_TYPING: 'true',
+    });
     expect(env(on, 'TurnCloser')).toMatchObject({ TURN_QUEUE_URL: queueUrl, TURN_QUIET_MS: '3000', CONVERSATION_RECORD: 'true' });
     // The send path keeps the history too (assistant / agent entries).
     expect(env(on, 'SendText').CONVERSATION_RECORD).toBe('true');
   });
 
-  test('nothing per user: turns add two queues (and their TLS-only policies), one function (role, policy, log group, event source) and one alarm', () => {
+  test('nothing per user: two queues (and their TLS-only policies), one function (role, policy, logs, event source), one alarm', () => {
     const count = (t: Template) => Object.keys(t.toJSON().Resources).length;
     const added = Object.keys(on.toJSON().Resources).filter((id) => !(id in off.toJSON().Resources));
     expect(added.every((id) => /TurnTimer|TurnCloser/.test(id))).toBe(true);

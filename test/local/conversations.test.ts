@@ -11,7 +11,11 @@ const KF = 'agent1@sandbox';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function control(product: LocalProductFixture, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.sandbox!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${product.sandbox!.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -21,7 +25,9 @@ async function until(check: () => Promise<boolean> | boolean, ms = 8000): Promis
 }
 
 describe('conversation history', () => {
-  const product = useLocalProduct('wechat-kf-conversations-', { env: { CONVERSATION_RECORD: 'true', TURN_QUIET_MS: '400', TURN_HISTORY: '3' } });
+  const product = useLocalProduct('wechat-kf-conversations-', {
+    env: { CONVERSATION_RECORD: 'true', TURN_QUIET_MS: '400', TURN_HISTORY: '3' },
+  });
 
   beforeAll(async () => {
     await call(product, 'POST', '/kf-accounts', { kf_account: KF, nickname: 'Agent' });
@@ -36,10 +42,19 @@ describe('conversation history', () => {
     await product.sandbox!.simulateUser(openid, { type: 'text', content: 'my lamp is broken' });
     await sleep(5);
     await product.sandbox!.simulateUser(openid, { type: 'image' });
-    const bot = await call(product, 'POST', '/messages', { touser: openid, msgtype: 'text', text: { content: 'Sorry! Let me get a person.' } });
+    const bot = await call(product, 'POST', '/messages', {
+      touser: openid,
+      msgtype: 'text',
+      text: { content: 'Sorry! Let me get a person.' },
+    });
     const session = await call(product, 'POST', '/kf-sessions', { kf_account: KF, openid });
     await until(async () => (await call(product, 'GET', `/conversations/${openid}`)).json.entries?.some((e: any) => e.role === 'agent'));
-    const human = await call(product, 'POST', '/messages', { touser: openid, msgtype: 'text', text: { content: 'Hi, I am Ana.' }, customservice: { kf_account: KF } });
+    const human = await call(product, 'POST', '/messages', {
+      touser: openid,
+      msgtype: 'text',
+      text: { content: 'Hi, I am Ana.' },
+      customservice: { kf_account: KF },
+    });
     const all = await call(product, 'GET', `/conversations/${openid}`);
     const lastTwo = await call(product, 'GET', `/conversations/${openid}?limit=2`);
     const earlier = await call(product, 'GET', `/conversations/${openid}?limit=2&before=${encodeURIComponent(lastTwo.json.before)}`);
@@ -70,7 +85,9 @@ describe('conversation history', () => {
     await product.sandbox!.simulateUser(openid, { type: 'text', content: 'second question' });
     await until(() => product.events.events.filter((e) => e.detailType === 'turn.ready' && e.detail.openid === openid).length === 2);
 
-    const turns = product.events.events.filter((e) => e.detailType === 'turn.ready' && e.detail.openid === openid).map((e) => e.detail as any);
+    const turns = product.events.events
+      .filter((e) => e.detailType === 'turn.ready' && e.detail.openid === openid)
+      .map((e) => e.detail as any);
     expect(turns[0].history).toEqual([]);
     expect(turns[1].text).toBe('second question');
     expect(turns[1].history.map((e: any) => [e.role, e.text])).toEqual([

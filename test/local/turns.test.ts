@@ -14,7 +14,11 @@ import { callProduct as call, useLocalProduct, type LocalProductFixture } from '
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The turn events published for a user, in order. */
-function turnsOf(product: LocalProductFixture, openid: string, type = 'turn.ready'): Array<OutboundEvent['detail'] & { messages: any[]; text: string; turnId: string }> {
+function turnsOf(
+  product: LocalProductFixture,
+  openid: string,
+  type = 'turn.ready',
+): Array<OutboundEvent['detail'] & { messages: any[]; text: string; turnId: string }> {
   return product.events.events.filter((e) => e.detailType === type && e.detail.openid === openid).map((e) => e.detail as any);
 }
 
@@ -24,7 +28,8 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   while (!check() && Date.now() < end) await sleep(50);
 }
 
-const say = (product: LocalProductFixture, openid: string, content: string) => product.sandbox!.simulateUser(openid, { type: 'text', content });
+const say = (product: LocalProductFixture, openid: string, content: string) =>
+  product.sandbox!.simulateUser(openid, { type: 'text', content });
 
 describe('turns: quiet window, max messages, retries and crashes', () => {
   const product = useLocalProduct('wechat-kf-turns-', { env: { TURN_QUIET_MS: '1500', TURN_MAX_MESSAGES: '10', TURN_FLUSH_ON: 'CLICK' } });
@@ -97,7 +102,9 @@ describe('turns: quiet window, max messages, retries and crashes', () => {
         timestamp: second,
         nonce,
       });
-      return call(product, 'POST', `/callback?${new URLSearchParams(query as Record<string, string>)}`, body, { 'content-type': 'text/xml' });
+      return call(product, 'POST', `/callback?${new URLSearchParams(query as Record<string, string>)}`, body, {
+        'content-type': 'text/xml',
+      });
     };
     // act: the later message (higher MsgId) reaches the product first; the earlier one is pushed, then
     // its try "fails" after the buffer took it (the callback forgets the push, as on a 500) and WeChat
@@ -222,7 +229,8 @@ describe('turn.limited over TURN_LIMIT_PER_HOUR', () => {
 describe('typing while a turn is open (TURN_TYPING=true)', () => {
   const product = useLocalProduct('wechat-kf-turns-typing-', { env: { TURN_QUIET_MS: '800', TURN_TYPING: 'true' } });
 
-  const sandboxUser = async (openid: string) => (await (await fetch(`${product.sandbox!.url}/sandbox/users/${openid}`)).json()) as { typingUntil?: number };
+  const sandboxUser = async (openid: string) =>
+    (await (await fetch(`${product.sandbox!.url}/sandbox/users/${openid}`)).json()) as { typingUntil?: number };
 
   it('shows typing when the turn opens, once per turn, and the reply ends it', async () => {
     const openid = 'oTurnTyping';
@@ -247,7 +255,9 @@ describe('typing while a turn is open (TURN_TYPING=true)', () => {
 });
 
 describe('what npm start prints about turns', () => {
-  const product = useLocalProduct('wechat-kf-turns-banner-', { env: { TURN_QUIET_MS: '3000', TURN_LIMIT_PER_HOUR: '20', CONVERSATION_RECORD: 'true' } });
+  const product = useLocalProduct('wechat-kf-turns-banner-', {
+    env: { TURN_QUIET_MS: '3000', TURN_LIMIT_PER_HOUR: '20', CONVERSATION_RECORD: 'true' },
+  });
 
   it('says turns and the history are on, and logs each closed turn', async () => {
     const { bannerLines } = await import('../../functions/local/banner');
@@ -256,8 +266,8 @@ describe('what npm start prints about turns', () => {
     expect(banner).toContain("turns: on (TURN_QUIET_MS=3000): a user's messages become one turn.ready after 3000 ms of quiet");
     expect(banner).toContain('turn.limited over 20 an hour');
     expect(banner).toContain('conversation history: on');
-    expect(eventLogLine({ source: 'wechat.kf', detailType: 'turn.limited', detail: { openid: 'o1', messages: [{}, {}], count: 21, limit: 20 } })).toBe(
-      '[turn] turn.limited from o1: 2 messages, 21 of 20 this hour',
-    );
+    expect(
+      eventLogLine({ source: 'wechat.kf', detailType: 'turn.limited', detail: { openid: 'o1', messages: [{}, {}], count: 21, limit: 20 } }),
+    ).toBe('[turn] turn.limited from o1: 2 messages, 21 of 20 this hour');
   });
 });

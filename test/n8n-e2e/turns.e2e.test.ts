@@ -12,7 +12,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/local/server';
-import { describeWithN8n, gatewayCredential, importIntoN8n, PACKAGE_DIR, prepareN8n, waitFor, type N8nServer, type N8nUnderTest } from './support';
+import {
+  describeWithN8n,
+  gatewayCredential,
+  importIntoN8n,
+  PACKAGE_DIR,
+  prepareN8n,
+  waitFor,
+  type N8nServer,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID = 'o_e2e_turns';
 const WORKFLOW_ID = 'wfTurnsAgentE2E1';
@@ -22,7 +31,10 @@ jest.setTimeout(300_000);
 
 /** The example as a user imports it, the gateway credential picked, the model replaced by a Code node. */
 function exampleWithCodeModel() {
-  const workflow = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'turn-ai-agent.json'), 'utf8')) as { nodes: any[]; connections: Record<string, unknown> } & Record<string, unknown>;
+  const workflow = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'turn-ai-agent.json'), 'utf8')) as {
+    nodes: any[];
+    connections: Record<string, unknown>;
+  } & Record<string, unknown>;
   const nodes = workflow.nodes
     .filter((n) => n.name !== 'Chat Model')
     .map((n) =>
@@ -34,7 +46,11 @@ function exampleWithCodeModel() {
             typeVersion: 2,
             position: n.position,
             // The agent's output field is `output`; the answer is long enough to need two WeChat texts.
-            parameters: { jsCode: "return $input.all().map((i) => ({ json: { output: 'You wrote: ' + i.json.text.split('\\n').join(' / ') + '\\n\\n' + 'Here is more detail. '.repeat(120) } }));" },
+            parameters: {
+              jsCode:
+                "const more = 'Here is more detail. '.repeat(120);\n" +
+                "return $input.all().map((i) => ({ json: { output: 'You wrote: ' + i.json.text.split('\\n').join(' / ') + '\\n\\n' + more } }));",
+            },
           }
         : { ...n, ...(n.credentials ? { credentials: { weChatKfGatewayApi: GATEWAY_CRED } } : {}) },
     );
@@ -52,7 +68,11 @@ describeWithN8n()('n8n 2.8.4: the Turns trigger and the AI agent example', () =>
     dataDir = mkdtempSync(join(tmpdir(), 'product-turns-e2e-'));
     product = await startLocal({ port: 0, dataDir, env: { TURN_QUIET_MS: '1500' } });
     setUp = await prepareN8n('n8n-turns-e2e-');
-    await importIntoN8n(setUp, { credentials: [gatewayCredential(GATEWAY_CRED, product.url)], workflows: { 'workflow.json': exampleWithCodeModel() }, publish: [WORKFLOW_ID] });
+    await importIntoN8n(setUp, {
+      credentials: [gatewayCredential(GATEWAY_CRED, product.url)],
+      workflows: { 'workflow.json': exampleWithCodeModel() },
+      publish: [WORKFLOW_ID],
+    });
     n8n = await setUp.start();
   });
 
@@ -65,12 +85,23 @@ describeWithN8n()('n8n 2.8.4: the Turns trigger and the AI agent example', () =>
   it('runs once per burst and answers once, in parts', async () => {
     // Assess activation: subscribed to turns only
     const webhookUrl = setUp.triggerUrl('wechat-kf-turns');
-    const subscription = await waitFor('the subscription', async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, n8n!.log);
+    const subscription = await waitFor(
+      'the subscription',
+      async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl),
+      60_000,
+      n8n!.log,
+    );
     expect(subscription.events).toEqual(['turn.ready']);
 
     // Act: a burst of three messages
-    for (const content of ['hi', 'my lamp arrived', 'it is broken']) await product!.sandbox!.simulateUser(OPENID, { type: 'text', content });
-    const parts = await waitFor('the answer', () => (product!.sandbox!.messages(OPENID).length >= 2 ? product!.sandbox!.messages(OPENID) : undefined), 60_000, n8n!.log);
+    for (const content of ['hi', 'my lamp arrived', 'it is broken'])
+      await product!.sandbox!.simulateUser(OPENID, { type: 'text', content });
+    const parts = await waitFor(
+      'the answer',
+      () => (product!.sandbox!.messages(OPENID).length >= 2 ? product!.sandbox!.messages(OPENID) : undefined),
+      60_000,
+      n8n!.log,
+    );
     await new Promise((r) => setTimeout(r, 4000)); // anything more would arrive by now
 
     // Assess: one turn, one delivery, one answer in two parts, starting with the whole turn's text

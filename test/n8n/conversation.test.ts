@@ -22,7 +22,9 @@ describe('Conversation → Get (Gateway mode)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-n8n-conversation-'));
     product = await startLocal({ port: 0, dataDir, env: { CONVERSATION_RECORD: 'true' } });
     authorizer = await startIamAuthorizer(product.url);
-    harness = createHarness({ credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } } } });
+    harness = createHarness({
+      credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } } },
+    });
   });
   afterAll(async () => {
     await authorizer?.stop();
@@ -33,9 +35,24 @@ describe('Conversation → Get (Gateway mode)', () => {
   it("answers the user's conversation, oldest first, user and assistant", async () => {
     // prepare: the user writes, the account answers
     await product.sandbox!.simulateUser('oN8nConv', { type: 'text', content: 'is my order shipped?' });
-    const sent = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oN8nConv', msgtype: 'text', content: 'Yes, yesterday.' }, [{ json: {} }], CRED);
+    const sent = await harness.run(
+      {
+        authentication: 'gateway',
+        resource: 'message',
+        operation: 'send',
+        touser: 'oN8nConv',
+        msgtype: 'text',
+        content: 'Yes, yesterday.',
+      },
+      [{ json: {} }],
+      CRED,
+    );
     // act
-    const { items, error } = await harness.run({ authentication: 'gateway', resource: 'conversation', operation: 'get', openid: 'oN8nConv', limit: 10 }, [{ json: {} }], CRED);
+    const { items, error } = await harness.run(
+      { authentication: 'gateway', resource: 'conversation', operation: 'get', openid: 'oN8nConv', limit: 10 },
+      [{ json: {} }],
+      CRED,
+    );
     // assess
     expect(sent.error).toBeUndefined();
     expect(error).toBeUndefined();

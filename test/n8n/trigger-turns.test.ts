@@ -12,7 +12,11 @@ import { callWebhook, loadPackage } from './harness';
 
 const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
 
-async function runWebhook(request: { headers: IncomingHttpHeaders; body: string }, params: Record<string, unknown>, staticData: Record<string, unknown>) {
+async function runWebhook(
+  request: { headers: IncomingHttpHeaders; body: string },
+  params: Record<string, unknown>,
+  staticData: Record<string, unknown>,
+) {
   const { answer, items } = await callWebhook(trigger, {
     headers: request.headers,
     rawBody: Buffer.from(request.body),
@@ -23,7 +27,10 @@ async function runWebhook(request: { headers: IncomingHttpHeaders; body: string 
   return { status: answer.status, items };
 }
 
-const product = useLocalProduct('wechat-kf-trigger-turns-', { env: { TURN_QUIET_MS: '500', TURN_LIMIT_PER_HOUR: '1' }, webhookRetryDelaysMs: [100, 100] });
+const product = useLocalProduct('wechat-kf-trigger-turns-', {
+  env: { TURN_QUIET_MS: '500', TURN_LIMIT_PER_HOUR: '1' },
+  webhookRetryDelaysMs: [100, 100],
+});
 let endpoint: Awaited<ReturnType<typeof startReceiver>>;
 const staticData: Record<string, unknown> = {};
 
@@ -46,7 +53,9 @@ describe('WeChat Customer Service Trigger: Start On turns (Gateway mode)', () =>
   it('runs once per burst, with the text joined and the messages in order; a limited turn says so', async () => {
     // prepare / act: three messages, one turn; then a second turn over the hourly limit of 1
     for (const content of ['hi', 'my order', 'is late']) await product.sandbox!.simulateUser('oTurnN8n', { type: 'text', content });
-    const ready = await waitUntil('the turn.ready webhook', () => endpoint.received.find((r) => r.body.includes('"turn.ready"') && r.body.includes('oTurnN8n')));
+    const ready = await waitUntil('the turn.ready webhook', () =>
+      endpoint.received.find((r) => r.body.includes('"turn.ready"') && r.body.includes('oTurnN8n')),
+    );
     await product.sandbox!.simulateUser('oTurnN8n', { type: 'text', content: 'hello?' });
     const limited = await waitUntil('the turn.limited webhook', () => endpoint.received.find((r) => r.body.includes('"turn.limited"')));
     const started = await runWebhook(ready, { mode: 'gateway', startOn: 'turns' }, staticData);
@@ -66,10 +75,16 @@ describe('WeChat Customer Service Trigger: Start On turns (Gateway mode)', () =>
 
   it('stays silent for a turn handed to the desk with Skip While a Human Has the User', async () => {
     // prepare: the flow hands the user to a human; their next message is answered with a transfer
-    const marked = await fetch(`${product.url}/handoff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ openid: 'oTurnHuman' }) });
+    const marked = await fetch(`${product.url}/handoff`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openid: 'oTurnHuman' }),
+    });
     expect(marked.status).toBe(200);
     await product.sandbox!.simulateUser('oTurnHuman', { type: 'text', content: 'a person please' });
-    const ready = await waitUntil('the turn.ready webhook', () => endpoint.received.find((r) => r.body.includes('"turn.ready"') && r.body.includes('oTurnHuman')));
+    const ready = await waitUntil('the turn.ready webhook', () =>
+      endpoint.received.find((r) => r.body.includes('"turn.ready"') && r.body.includes('oTurnHuman')),
+    );
     // act
     const skipping = await runWebhook(ready, { mode: 'gateway', startOn: 'turns', options: { skipHumanSessions: true } }, staticData);
     const notSkipping = await runWebhook(ready, { mode: 'gateway', startOn: 'turns', options: { keepRetries: true } }, staticData);

@@ -11,7 +11,18 @@ import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
 const message = (n: number, at: number): TurnMessage => ({
   key: `msg:${n}`,
   receivedAt: at,
-  detail: { appId: 'wx1', openid: 'o1', message: { ToUserName: 'gh', FromUserName: 'o1', CreateTime: Math.floor(at / 1000), MsgType: 'text', Content: `m${n}`, MsgId: String(n) } },
+  detail: {
+    appId: 'wx1',
+    openid: 'o1',
+    message: {
+      ToUserName: 'gh',
+      FromUserName: 'o1',
+      CreateTime: Math.floor(at / 1000),
+      MsgType: 'text',
+      Content: `m${n}`,
+      MsgId: String(n),
+    },
+  },
 });
 const event = (n: number) => ({ detailType: 'turn.ready', detail: { n } });
 
@@ -71,7 +82,10 @@ describe('TurnStore', () => {
 
   test('a retried push of a message two turns back is still one message', async () => {
     const turns = store();
-    for (const [n, next] of [[1, 'T2'], [2, 'T3']] as const) {
+    for (const [n, next] of [
+      [1, 'T2'],
+      [2, 'T3'],
+    ] as const) {
       await turns.append('o1', message(n, clock.now()), `T${n}`);
       const seen = (await turns.readOpen('o1')) as OpenTurn;
       expect(await turns.seal('o1', seen, seen.messages, [], next, { hourStart: clock.now(), turns: n })).toBe(true);
@@ -83,7 +97,9 @@ describe('TurnStore', () => {
     const turns = store();
     for (let n = 1; n <= 3; n++) await turns.append('o1', message(n, clock.now() + n), 'T1');
     const seen = (await turns.readOpen('o1')) as OpenTurn;
-    expect(await turns.seal('o1', seen, seen.messages.slice(0, 2), seen.messages.slice(2), 'T2', { hourStart: clock.now(), turns: 1 })).toBe(true);
+    expect(
+      await turns.seal('o1', seen, seen.messages.slice(0, 2), seen.messages.slice(2), 'T2', { hourStart: clock.now(), turns: 1 }),
+    ).toBe(true);
     const open = (await turns.readOpen('o1')) as OpenTurn;
     expect(open.turnId).toBe('T2');
     expect(open.messages.map((m) => m.key)).toEqual(['msg:3']);

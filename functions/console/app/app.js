@@ -57,7 +57,8 @@ function chatItem(entry) {
   if (entry.type === 'message') return [accountRow(entry.body, entry, entry.agent ? `human agent ${entry.kf_account}` : entry.kf_account ? `as ${entry.kf_account}` : undefined, entry.agent)];
   if (entry.type === 'turn') {
     const n = `${entry.messages} message${entry.messages === 1 ? '' : 's'}`;
-    const text = entry.kind === 'turn.limited' ? `Turn closed: ${n} → turn.limited (${entry.count} of ${entry.limit} this hour)` : `Turn closed: ${n} → turn.ready`;
+    const limited = `Turn closed: ${n} → turn.limited (${entry.count} of ${entry.limit} this hour)`;
+    const text = entry.kind === 'turn.limited' ? limited : `Turn closed: ${n} → turn.ready`;
     return [h('li', { class: 'system turn', dataset: { turnId: String(entry.turnId ?? '') } }, text)];
   }
   if (entry.type === 'desk') {
@@ -115,10 +116,11 @@ function renderTurn() {
     bar.hidden = true;
     return;
   }
-  const since = u.items.length - 1 - [...u.items].reverse().findIndex((e) => e.type === 'turn');
-  const forming = u.items.slice(u.items.some((e) => e.type === 'turn') ? since + 1 : 0).filter((e) => e.type === 'push' && e.result?.delivered).length;
+  const lastTurn = u.items.map((e) => e.type).lastIndexOf('turn');
+  const forming = u.items.slice(lastTurn + 1).filter((e) => e.type === 'push' && e.result?.delivered).length;
   bar.hidden = forming === 0;
-  bar.textContent = `Turn forming: ${forming} message${forming === 1 ? '' : 's'}; it closes after ${state.config.turns.quietMs / 1000} s of quiet`;
+  const quiet = state.config.turns.quietMs / 1000;
+  bar.textContent = `Turn forming: ${forming} message${forming === 1 ? '' : 's'}; it closes after ${quiet} s of quiet`;
 }
 
 /** Closed turns, as the product publishes them. */

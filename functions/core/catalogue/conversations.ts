@@ -14,7 +14,8 @@ export const CONVERSATION_OPERATIONS: readonly Operation[] = [
     action: 'get',
     title: "Get a user's conversation",
     description:
-      'The latest entries of a user\'s conversation (30 days, with CONVERSATION_RECORD=true), oldest first: role user, assistant (sent by the product) or agent (a human at the kf desk), type, text (or a description of what is not text) and time.',
+      "The latest entries of a user's conversation (30 days, with CONVERSATION_RECORD=true), oldest first: role user, " +
+      'assistant (sent by the product) or agent (a human at the kf desk), type, text (or a description of what is not text) and time.',
     route: { method: 'GET', path: '/conversations/{openid}' },
     input: { kind: 'json' },
     query: ['limit', 'before'],
@@ -24,7 +25,14 @@ export const CONVERSATION_OPERATIONS: readonly Operation[] = [
     direct: false,
     fields: [
       { name: 'openid', displayName: 'User OpenID', type: 'string', required: true, description: 'The openid of the user' },
-      { name: 'limit', displayName: 'Limit', type: 'number', default: 50, description: 'At most this many entries, the latest (1-500)', rules: ['1 to 500'] },
+      {
+        name: 'limit',
+        displayName: 'Limit',
+        type: 'number',
+        default: 50,
+        description: 'At most this many entries, the latest (1-500)',
+        rules: ['1 to 500'],
+      },
       {
         name: 'before',
         displayName: 'Before',
@@ -36,7 +44,8 @@ export const CONVERSATION_OPERATIONS: readonly Operation[] = [
     needs: { secret: true, callsWeChat: false, table: 'read', publishesEvents: false },
     parse: (input) => parseConversationQuery(input),
     perform: async (input: ConversationQuery, services: OperationServices) => {
-      if (!services.conversations) throw new Error('getConversation needs the conversation store (it runs in the product, not in n8n direct mode)');
+      if (!services.conversations)
+        throw new Error('getConversation needs the conversation store (it runs in the product, not in n8n direct mode)');
       return (await services.conversations.get(input)) as OperationResult;
     },
   } satisfies Operation<ConversationQuery>,

@@ -38,14 +38,30 @@ export interface CreateTurnsOptions {
 /** The turn service and the conversation store, each only when its setting is on. */
 export function createTurns(options: CreateTurnsOptions): { turns?: TurnService; conversations?: ConversationStore } {
   const { config, dynamo, appId, now } = options;
-  const conversations = config.conversationRecord ? new ConversationStore({ client: dynamo, tableName: config.tableName, appId, now }) : undefined;
+  const conversations = config.conversationRecord
+    ? new ConversationStore({ client: dynamo, tableName: config.tableName, appId, now })
+    : undefined;
   const settings = config.turns;
   if (!settings) return conversations ? { conversations } : {};
   const queueUrl = (options.env ?? process.env).TURN_QUEUE_URL;
   const timer = options.timer ?? (queueUrl ? new SqsTurnTimer(queueUrl) : undefined);
-  if (!timer) throw new ConfigurationError('TURN_QUIET_MS is set but this function has no turn queue (TURN_QUEUE_URL): deploy with the turnQuietMs prop');
+  if (!timer)
+    throw new ConfigurationError(
+      'TURN_QUIET_MS is set but this function has no turn queue (TURN_QUEUE_URL): deploy with the turnQuietMs prop',
+    );
   const typing = settings.typing ? showTyping(options.windows, options.client) : undefined;
-  const turns = new TurnService({ settings, store: new TurnStore({ client: dynamo, tableName: config.tableName, appId, now }), timer, publisher: options.publisher, appId, logger: options.logger, metrics: options.metrics, now, conversations, typing });
+  const turns = new TurnService({
+    settings,
+    store: new TurnStore({ client: dynamo, tableName: config.tableName, appId, now }),
+    timer,
+    publisher: options.publisher,
+    appId,
+    logger: options.logger,
+    metrics: options.metrics,
+    now,
+    conversations,
+    typing,
+  });
   return { turns, ...(conversations ? { conversations } : {}) };
 }
 

@@ -7,8 +7,8 @@
  * and their timeline: functions/store/turns.ts.
  *
  * Timers: one when a turn opens; when it fires and the user is still writing, one more for the new
- * quiet deadline (never one per message); with TURN_TYPING the first fires at once to show typing. A message that finds its turn overdue (its timer lost with a
- * crashed callback) arms one at once.
+ * quiet deadline (never one per message); with TURN_TYPING the first fires at once to show typing. A
+ * message that finds its turn overdue (its timer lost with a crashed callback) arms one at once.
  *
  * @example
  * ```ts
@@ -23,7 +23,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { dedupKey, type InboundMessage } from '../../core/callback';
 import { entryView } from '../../core/conversations';
-import { countTurn, dueCheck, inCreationOrder, joinsTurn, turnText, type HourlyCount, type TurnMessage, type TurnSettings } from '../../core/turns';
+import {
+  countTurn,
+  dueCheck,
+  inCreationOrder,
+  joinsTurn,
+  turnText,
+  type HourlyCount,
+  type TurnMessage,
+  type TurnSettings,
+} from '../../core/turns';
 import type { ConversationStore, OpenTurn, TurnStore } from '../../store';
 import { INBOUND_EVENT_SOURCE, type EventPublisher } from '../publisher';
 
@@ -99,7 +108,11 @@ export class TurnService {
     const { store, settings, timer } = this.options;
     const openid = message.FromUserName;
     const now = this.now();
-    const added = await store.append(openid, { key: dedupKey(message), receivedAt: now, detail: detail as TurnMessage['detail'] }, newTurnId(now));
+    const added = await store.append(
+      openid,
+      { key: dedupKey(message), receivedAt: now, detail: detail as TurnMessage['detail'] },
+      newTurnId(now),
+    );
     if (added.outcome === 'full') {
       this.options.metrics.addMetric('TurnBufferFull', MetricUnit.Count, 1);
       this.options.logger.warn('turn buffer full: the message is published alone (is the turn closer failing?)', { pending: 'cap' });
@@ -119,7 +132,10 @@ export class TurnService {
     } else if (added.opened) {
       // With TURN_TYPING the first timer fires at once, to show typing, and arms the quiet one itself; the
       // callback never waits for WeChat (it has 5 s and no whitelisted egress).
-      await timer.schedule({ openid, turnId: added.turnId, ...(this.options.typing ? { typing: true } : {}) }, this.options.typing ? 0 : Math.min(settings.quietMs, settings.maxWaitMs));
+      await timer.schedule(
+        { openid, turnId: added.turnId, ...(this.options.typing ? { typing: true } : {}) },
+        this.options.typing ? 0 : Math.min(settings.quietMs, settings.maxWaitMs),
+      );
     } else if (added.startedAt !== undefined && now > added.startedAt + settings.maxWaitMs + settings.quietMs) {
       await timer.schedule({ openid, turnId: added.turnId }, 0);
     }
@@ -138,7 +154,9 @@ export class TurnService {
       const open = await store.readOpen(openid);
       if (!open || open.turnId !== turnId) return this.publish(openid, turnId);
       if (timer.typing && attempt === 0 && this.options.typing) {
-        await this.options.typing(openid).catch((error) => this.options.logger.info('typing while a turn is open: not shown', { error: (error as Error)?.message }));
+        await this.options
+          .typing(openid)
+          .catch((error) => this.options.logger.info('typing while a turn is open: not shown', { error: (error as Error)?.message }));
       }
       const now = this.now();
       const check = dueCheck(open, settings, now);
@@ -156,7 +174,11 @@ export class TurnService {
       // The rest's timer before the seal: a crash after the seal must not leave the next turn without one
       // (a timer for a turn the seal never opened finds nothing to do).
       if (rest.length > 0) {
-        const restCheck = dueCheck({ turnId: next, startedAt: Math.min(...rest.map((m) => m.receivedAt)), lastAt: open.lastAt, messages: rest }, settings, now);
+        const restCheck = dueCheck(
+          { turnId: next, startedAt: Math.min(...rest.map((m) => m.receivedAt)), lastAt: open.lastAt, messages: rest },
+          settings,
+          now,
+        );
         await this.options.timer.schedule({ openid, turnId: next }, restCheck.due ? 0 : restCheck.checkAt - now);
       }
       if (!(await store.seal(openid, open, taken, rest, next, hourly))) continue;
@@ -189,7 +211,9 @@ export class TurnService {
         startedAt: new Date(startedAt).toISOString(),
         closedAt: new Date(now).toISOString(),
         ...(history ? { history } : {}),
-        ...(limited ? { count: hourly.turns, limit: settings.limitPerHour, resetsAt: new Date(hourly.hourStart + 3_600_000).toISOString() } : {}),
+        ...(limited
+          ? { count: hourly.turns, limit: settings.limitPerHour, resetsAt: new Date(hourly.hourStart + 3_600_000).toISOString() }
+          : {}),
       },
     };
   }
