@@ -96,6 +96,34 @@ describe('conversation history', () => {
     ]);
   }, 20_000);
 
+  it("WeChat's retry of a push that failed after the turn took it is one message in the turn and one entry", async () => {
+    // prepare: the history's write fails once, after the turn's buffer took the message: the callback answers
+    // 500 and the sandbox, as WeChat, pushes the same message again
+    const openid = 'oConvRetry';
+    const conversations = product.context.conversations!;
+    const record = conversations.record.bind(conversations);
+    let failures = 0;
+    conversations.record = async (...args) => {
+      if (args[0] === openid && failures++ === 0) throw new Error('simulated DynamoDB failure');
+      return record(...args);
+    };
+    try {
+      // act
+      const pushed = await product.sandbox!.simulateUser(openid, { type: 'text', content: 'only once' });
+      await until(() => product.events.events.some((e) => e.detailType === 'turn.ready' && e.detail.openid === openid));
+      await sleep(800);
+      // assess
+      expect(pushed.tries.map((t) => t.status)).toEqual([500, 200]);
+      const turns = product.events.events.filter((e) => e.detailType === 'turn.ready' && e.detail.openid === openid);
+      expect(turns).toHaveLength(1);
+      expect((turns[0]!.detail.messages as unknown[]).length).toBe(1);
+      const history = await call(product, 'GET', `/conversations/${openid}`);
+      expect(history.json.entries.map((e: any) => e.text)).toEqual(['only once']);
+    } finally {
+      conversations.record = record;
+    }
+  }, 15_000);
+
   it('refuses a bad query with a 400 naming the field', async () => {
     const badLimit = await call(product, 'GET', '/conversations/oConv1?limit=0');
     const badBefore = await call(product, 'GET', '/conversations/oConv1?before=yesterday');
