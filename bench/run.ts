@@ -4,7 +4,7 @@
  * overhead (validation, token cache, window gate, idempotency) with a plain client, not WeChat's latency.
  *
  *   npm run bench                 all scenarios
- *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries | bundles
+ *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries | bundles | turns
  *   BENCH_SENDS=2000 npm run bench
  *
  * Each figure is printed beside its peer, measured in the same run: co-wechat-api 3.11 (the most used Node
@@ -182,19 +182,30 @@ async function benchClient() {
   }
 }
 
-/** A proxy in front of DynamoDB that counts requests by operation (X-Amz-Target), for requests-per-send figures. */
+/**
+ * A proxy in front of DynamoDB that counts requests by operation (X-Amz-Target), for requests-per-send
+ * figures; a request on an item of the local queue (`QUEUE#<name>`, what SQS is deployed) is counted as
+ * `<op> queue:<name>`.
+ */
 async function countingProxy(target: string) {
   const counts = new Map<string, number>();
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     const op = String(req.headers['x-amz-target'] ?? '?').split('.').pop()!;
-    counts.set(op, (counts.get(op) ?? 0) + 1);
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const queue = /"QUEUE#([A-Za-z-]+)/.exec(body.toString('utf8'))?.[1];
+      const key = queue ? `${op} queue:${queue}` : op;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      out.end(body);
     });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -480,7 +491,96 @@ async function benchFirstInvocations(dir: string, loadEnv: Record<string, string
   }
 }
 
-const SCENARIOS: Record<string, () => Promise<void>> = { validate: benchValidate, client: benchClient, gateway: benchGateway, token: benchToken, deliveries: benchDeliveries, bundles: benchBundles };
+/**
+ * Turns (docs/turns.md): what gathering each user's burst into one turn.ready costs. The same bursts (users
+ * × 3 messages, pushed by the sandbox) through a product with turns off and one with TURN_QUIET_MS, the
+ * DynamoDB requests counted by the proxy: the callback's writes per inbound message (beyond today's), the
+ * closer's per turn, and the timers queued per turn (the local queue here; SQS deployed).
+ */
+async function benchTurns() {
+  const users = Number(process.env.BENCH_TURN_USERS ?? 20);
+  const burst = ['hi', 'I ordered a lamp', 'it arrived broken'];
+  const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+  const run = async (env: Record<string, string>, label: string) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-bench-turns-'));
+    const dynamo = await startEmbeddedDynamo({});
+    const proxy = await countingProxy(dynamo.endpoint);
+    const product = await startLocal({ port: 0, dataDir, env: { ...env, DYNAMODB_ENDPOINT: proxy.endpoint } });
+    try {
+      proxy.counts.clear();
+      const latencies: number[] = [];
+      const started = performance.now();
+      // Every user's burst at once (each user's messages in order): all pushed well within the quiet
+      // window, so the callback's writes and the closer's are counted apart.
+      await Promise.all(
+        Array.from({ length: users }, async (_, u) => {
+          for (const content of burst) {
+            const t0 = performance.now();
+            const pushed = await product.sandbox!.simulateUser(`oTurnBench${u}`, { type: 'text', content });
+            if (!pushed.delivered) throw new Error(`push refused: ${JSON.stringify(pushed.tries)}`);
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const pushing = new Map(proxy.counts);
+      proxy.counts.clear();
+      const turns = () => product.events.events.filter((e) => e.detailType === 'turn.ready').length;
+      const deadline = Date.now() + 30_000;
+      while (env.TURN_QUIET_MS && turns() < users && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      const closing = new Map(proxy.counts);
+      const sum = (m: Map<string, number>, match: (key: string) => boolean) => [...m].filter(([k]) => match(k)).reduce((a, [, c]) => a + c, 0);
+      const isWrite = (k: string) => WRITES.includes(k);
+      const queued = (m: Map<string, number>) => sum(m, (k) => k === 'PutItem queue:turn-timer');
+      latencies.sort((a, b) => a - b);
+      return {
+        label,
+        messages: users * burst.length,
+        turns: turns(),
+        seconds,
+        p50: percentile(latencies, 50),
+        callbackWrites: sum(pushing, isWrite),
+        timersWhilePushing: queued(pushing),
+        closerWrites: sum(closing, isWrite),
+        timersWhileClosing: queued(closing),
+      };
+    } finally {
+      await product.stop();
+      await proxy.stop();
+      await dynamo.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  const off = await run({ WINDOW_RULES: 'seed' }, 'turns off');
+  const on = await run({ WINDOW_RULES: 'seed', TURN_QUIET_MS: '5000' }, 'TURN_QUIET_MS=5000');
+  const perMessage = (r: typeof off) => r.callbackWrites / r.messages;
+  rows.push({
+    scenario: `turns: ${users} users × a burst of ${burst.length} messages, TURN_QUIET_MS=5000`,
+    ops: on.messages,
+    seconds: on.seconds,
+    perSecond: on.messages / on.seconds,
+    p50ms: on.p50,
+    figure:
+      `${on.turns} turn.ready for ${on.messages} messages; callback p50 ${on.p50.toFixed(1)} ms; ` +
+      `**+${(perMessage(on) - perMessage(off)).toFixed(2)} DynamoDB write per inbound message**; ` +
+      `**${((on.timersWhilePushing + on.timersWhileClosing) / Math.max(1, on.turns)).toFixed(2)} queued timers per turn** ` +
+      `(${(on.timersWhilePushing / Math.max(1, on.turns)).toFixed(2)} armed by the callback, ${(on.timersWhileClosing / Math.max(1, on.turns)).toFixed(2)} re-armed by the closer); ` +
+      `closer ${(on.closerWrites / Math.max(1, on.turns)).toFixed(2)} table writes per turn; pushed in ${on.seconds.toFixed(1)} s`,
+    peer: `turns off: callback p50 ${off.p50.toFixed(1)} ms, ${perMessage(off).toFixed(2)} writes per message`,
+    note: 'timers are the local queue in the table here (each PutItem on QUEUE#turn-timer), one SQS SendMessage each deployed; the closer writes cut, seal, claim, published',
+  });
+}
+
+const SCENARIOS: Record<string, () => Promise<void>> = {
+  validate: benchValidate,
+  client: benchClient,
+  gateway: benchGateway,
+  token: benchToken,
+  deliveries: benchDeliveries,
+  bundles: benchBundles,
+  turns: benchTurns,
+};
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');

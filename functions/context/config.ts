@@ -11,6 +11,7 @@ import { WINDOW_POLICIES, type WindowPolicy } from '../core/window';
 import { parseHandoffKeywords, type HandoffKeywordRule } from '../core/inbound/handoff-keywords';
 import { DEFAULT_TEXT_MAX_BYTES, MIN_TEXT_MAX_BYTES } from '../core/text-split';
 import { REPLY_MODES, type ReplyMode } from '../core/passive-reply';
+import { turnSettingsFromEnv, type TurnSettings } from '../core/turns';
 
 export type { WindowPolicy };
 
@@ -39,6 +40,10 @@ export interface AppConfig {
   handoff: HandoffConfig;
   /** Whether a send that does not say `aiGenerated` is labelled as AI-generated (AI_LABEL_DEFAULT; docs/ai-label.md). */
   aiLabelDefault: boolean;
+  /** Turns (TURN_QUIET_MS and the other TURN_* variables; docs/turns.md); absent: off. */
+  turns?: TurnSettings;
+  /** Whether each user's conversation is kept (CONVERSATION_RECORD=true; docs/conversations.md). */
+  conversationRecord: boolean;
 }
 
 /** Keyword handoff as configured. */
@@ -156,6 +161,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(textMaxBytes) || textMaxBytes < MIN_TEXT_MAX_BYTES) {
     throw new ConfigurationError(`TEXT_MAX_BYTES must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${JSON.stringify(env.TEXT_MAX_BYTES)}`);
   }
+  const turns = turnSettingsFromEnv(env);
+  const conversationRecord = readFlag(env, 'CONVERSATION_RECORD');
+  if (turns && turns.history > 0 && !conversationRecord) {
+    throw new ConfigurationError(
+      'TURN_HISTORY needs CONVERSATION_RECORD=true: the history turn.ready carries is the conversation the product keeps',
+    );
+  }
   return {
     tableName,
     secretId: env.SECRET_ID || undefined,
@@ -172,6 +184,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     passive: passiveConfigFromEnv(env),
     handoff: handoffConfig(env),
     aiLabelDefault: readFlag(env, 'AI_LABEL_DEFAULT'),
+    turns,
+    conversationRecord,
   };
 }
 

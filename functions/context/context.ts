@@ -22,6 +22,7 @@ import {
   InboundDedup,
   MediaCache,
   PassiveReplyStore,
+  type ConversationStore,
   type WindowStore,
   type IdempotentRunner,
 } from '../store';
@@ -33,6 +34,8 @@ import { createTokenProvider } from './tokens';
 import { createWindowStores } from './window-stores';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
 import type { WebhookRuntime } from '../webhooks/runtime';
+import { createTurns } from './turns/create';
+import type { TurnService, TurnTimer } from './turns/service';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -61,6 +64,10 @@ export interface AppContext {
   now: () => number;
   /** Webhook subscriptions (docs/webhooks.md): where the function has the webhook key (WEBHOOK_KEY_ID), and locally. */
   webhooks?: WebhookRuntime;
+  /** Turns (TURN_QUIET_MS; docs/turns.md): the buffer and its closer. */
+  turns?: TurnService;
+  /** Each user's conversation (CONVERSATION_RECORD=true; docs/conversations.md). */
+  conversations?: ConversationStore;
 }
 
 export interface ContextOptions {
@@ -74,6 +81,8 @@ export interface ContextOptions {
   metrics?: Metrics;
   now?: () => number;
   webhooks?: WebhookRuntime;
+  /** Where turn timers go (TURN_QUIET_MS): the local queue; deployed, the turn queue (TURN_QUEUE_URL) by default. */
+  turnTimer?: TurnTimer;
 }
 
 /**
@@ -95,23 +104,32 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
   const operationOptions = { profile: config.windowRules, textMaxBytes: config.textMaxBytes, aiLabelDefault: config.aiLabelDefault };
   const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: operationOptions });
+  const windowStores = createWindowStores({ config, dynamo, appId: secrets.appId, now });
+  const publisher = options.publisher ?? new MemoryPublisher();
+  const logger = options.logger ?? createLogger();
+  const features = createTurns({
+    ...{ config, dynamo, appId: secrets.appId, now, publisher, logger, metrics, client },
+    windows: windowStores.windows,
+    timer: options.turnTimer,
+  });
   return {
     config,
     secrets,
     client,
     tokens,
-    ...createWindowStores({ config, dynamo, appId: secrets.appId, now }),
+    ...windowStores,
     idempotency: createIdempotentRunner({ client: dynamo, tableName: config.tableName }),
     deliveries: new DeliveryStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, keepContent: config.deliveryRecordContent, now }),
     parts: new PartProgressStore({ client: dynamo, tableName: config.tableName, now }),
     dedup: new InboundDedup({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     mediaCache: new MediaCache({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
     passiveReplies: new PassiveReplyStore({ client: dynamo, tableName: config.tableName, appId: secrets.appId, now }),
-    publisher: options.publisher ?? new MemoryPublisher(),
-    logger: options.logger ?? createLogger(),
+    publisher,
+    logger,
     metrics,
     now,
     webhooks: options.webhooks,
+    ...features,
   };
 }
 

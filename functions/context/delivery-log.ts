@@ -26,6 +26,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { deliveryEventType, DELIVERY_RETENTION_MS, type DeliveryAttempt, type DeliveryRecord } from '../core/deliveries';
 import type { DeliveryStore } from '../store';
 import { INBOUND_EVENT_SOURCE, type EventPublisher, type OutboundEvent } from './publisher';
+import { afterSend, type TurnHooksContext } from './turns/hooks';
 
 /** What a delivery log needs from the context. */
 export interface DeliveryLogContext {
@@ -34,6 +35,8 @@ export interface DeliveryLogContext {
   logger: Logger;
   metrics: Metrics;
   secrets: { appId: string };
+  /** The conversation history (CONVERSATION_RECORD=true), which each message sent joins. */
+  conversations?: TurnHooksContext['conversations'];
 }
 
 /** The source of delivery events: the same as inbound events, so one rule or subscription sees both. */
@@ -82,6 +85,8 @@ export class DeliveryLog {
     };
     this.pending.push(ctx.deliveries.record(attempt, id).then(() => undefined, failed('store the delivery record')));
     this.pending.push(ctx.publisher.publish([deliveryEvent(ctx.secrets.appId, record)]).then(() => undefined, failed('publish the delivery event')));
+    // The conversation history's outbound side (docs/conversations.md): one hook, off the send's critical path like the record.
+    this.pending.push(afterSend(ctx, attempt, id).then(() => undefined, failed('keep in the conversation history')));
   }
 
   /** Waits for every write and publication started so far (they never throw). */

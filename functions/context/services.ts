@@ -5,6 +5,7 @@
  */
 import type { OperationServices } from '../core/catalogue';
 import type { DeliveryQuery } from '../core/deliveries';
+import { ConversationRecordOffError, entryView, type ConversationQuery } from '../core/conversations';
 import { fetchIssuedUrl, fetchUrl } from '../core/net/fetcher';
 import type { AppContext } from './context';
 import { handoffService } from './handoff-service';
@@ -32,8 +33,17 @@ export function operationServices(ctx: AppContext): OperationServices {
     fetchUrl,
     // A URL WeChat answered (a video's video_url) may be on the API base itself: the sandbox's loopback URL.
     fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) => fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
+    conversations: { get: (query: ConversationQuery) => conversationView(ctx, query) },
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
+}
+
+/** A page of a user's conversation, times as ISO 8601 (docs/conversations.md); 409 while CONVERSATION_RECORD is off. */
+async function conversationView(ctx: AppContext, query: ConversationQuery) {
+  if (!ctx.conversations) throw new ConversationRecordOffError();
+  const page = await ctx.conversations.list(query.openid, query);
+  const before = page.before !== undefined ? { before: new Date(page.before).toISOString() } : {};
+  return { openid: query.openid, entries: page.entries.map(entryView), ...before };
 }
 
 async function listDeliveryViews(ctx: AppContext, query: DeliveryQuery) {

@@ -67,6 +67,8 @@ export interface DeliveryAttempt {
   latencyMs?: number;
   /** What asked for the send: `http`, `sqs`, `eventbridge`, `direct`. */
   source?: string;
+  /** The kf account it was sent as (`customservice.kf_account`), if any. */
+  kfAccount?: string;
   /** The message's content object (e.g. `{content}` of a text part): kept only with DELIVERY_RECORD_CONTENT=true. */
   content?: unknown;
   /** WeChat's `aimsgcontext` as sent (the AI label, docs/ai-label.md); absent when the send had none. */

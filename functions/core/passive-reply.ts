@@ -116,7 +116,7 @@ export interface ReplyOutcome extends Record<string, unknown> {
 }
 
 /**
- * Where replies go: the product's table (functions/handlers/replies-service.ts). The reply operation checks
+ * Where replies go: the product's table (functions/context/replies-service.ts). The reply operation checks
  * it is there (n8n's Direct mode answers from the trigger instead: docs/passive-replies.md).
  */
 export interface ReplyService {

@@ -22,12 +22,14 @@ import {
   inboundDetailType,
   inboundEvent,
   runPushPipeline,
+  type AfterPublishStep,
   type AnswerStep,
   type CallbackPorts,
   type PipelineSteps,
 } from '../core/inbound';
 import type { AppContext } from '../context/context';
 import { arrivePassiveTry, waitForPassiveReply } from '../context/passive-wait';
+import { afterInbound } from '../context/turns/hooks';
 import { httpRequestOf, toGatewayResult } from '../http/events';
 import { textAnswer } from '../http/http';
 import { httpErrorAnswer, withObservability } from '../http/middleware';
@@ -122,6 +124,13 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
         return { pending };
       },
     };
+    // Hook of turns and the conversation history (docs/turns.md, docs/conversations.md; no-ops when off):
+    // after the events are out, the message joins the user's turn and conversation. A keyword's handoff
+    // request is the desk's, not a bot's: it joins the conversation but no turn (docs/handoff.md).
+    const turnStep: AfterPublishStep = {
+      afterPublish: (pushed) =>
+        afterInbound(pushed.keyword ? { ...ctx, turns: undefined } : ctx, pushed.message, pushed.events[0]?.detail ?? {}),
+    };
     const outcome = await runPushPipeline(
       {
         opened,
@@ -133,7 +142,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
       },
       portsFor(ctx),
       { keywords: ctx.config.handoff.keywords, offlineText: ctx.config.handoff.offlineText },
-      { ...steps, answer: [passiveStep, ...(steps.answer ?? [])] },
+      { answer: [passiveStep, ...(steps.answer ?? [])], afterPublish: [...(steps.afterPublish ?? []), turnStep] },
     );
     const answer = textAnswer(200, outcome.reply ?? 'success');
     if (outcome.duplicate) {

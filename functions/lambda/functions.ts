@@ -34,7 +34,7 @@ export interface LambdaFunctionSpec {
   /** The catalogue operation it serves, when it serves one. */
   operation?: string;
   /** Source file under functions/lambda, without extension. */
-  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery';
+  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery' | 'turn-closer';
   description: string;
   routes: RouteSpec[];
   /** Whether EventBridge events with detail-type = `operation` invoke it. */
@@ -103,6 +103,9 @@ export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
   return readFlag(env, setting);
 }
 
+/** The setting that turns turns on (docs/turns.md): TURN_QUIET_MS locally, the turnQuietMs prop deployed. */
+export const TURNS_SETTING = 'TURN_QUIET_MS';
+
 /** The product's own functions, besides the catalogue's. */
 const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
   {
@@ -159,6 +162,18 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     acceptsEvents: false,
     // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel.
     needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open' },
+    sizing: { memoryMb: 256, timeoutSeconds: 30 },
+  },
+  {
+    id: 'TurnCloser',
+    entry: 'turn-closer',
+    description: "Closes a user's turn when its timer fires (quiet, max wait, max messages) and publishes turn.ready once",
+    routes: [],
+    acceptsEvents: false,
+    // Deployed only with turns on (the turnQuietMs prop); it re-arms its own timers on the turn queue and,
+    // with TURN_TYPING, shows typing (a WeChat call: behind the whitelisted egress when there is one).
+    enabledBy: TURNS_SETTING,
+    needs: { secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: true, queues: ['turnTimer'] },
     sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
 ];

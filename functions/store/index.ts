@@ -26,3 +26,5 @@ export * from './webhook-ledger';
 export * from './local-queue';
 export * from './media-cache';
 export * from './passive-replies';
+export * from './turns';
+export * from './conversations';

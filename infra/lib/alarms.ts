@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { Messaging } from './messaging';
 import type { WebhookResources } from './webhooks';
+import type { TurnResources } from './turns';
 import type { WeChatCustomerServiceProps } from './props';
 
 /** CloudWatch lets a metric-math alarm use at most ten metrics. */
@@ -23,6 +24,7 @@ export function buildAlarms(
   functions: Readonly<Record<string, lambda.Function>>,
   m: Messaging,
   webhooks?: WebhookResources,
+  turns?: TurnResources,
 ): cloudwatch.Alarm[] {
   const alarms: cloudwatch.Alarm[] = [];
   const action = props.alarmTopic ? new cwActions.SnsAction(props.alarmTopic) : undefined;
@@ -38,6 +40,8 @@ export function buildAlarms(
     ['EventsDeadLetterQueue', m.eventsDeadLetterQueue],
     // Webhook deliveries given up on after the last try (the subscription is reported as failing too).
     ...(webhooks ? ([['WebhookDeliveryDeadLetterQueue', webhooks.deadLetterQueue]] as const) : []),
+    // Turn timers whose closer kept failing: their turns wait in the table (docs/turns.md).
+    ...(turns ? ([['TurnTimerDeadLetterQueue', turns.deadLetterQueue]] as const) : []),
   ] as const) {
     addAlarm(
       queue

@@ -22,6 +22,7 @@ import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/lambda/f
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
+import { turnEnvironment } from './turns';
 
 /** DynamoDB actions per access level (the store uses GetItem, PutItem, UpdateItem, DeleteItem; Query for reads). */
 export const TABLE_ACTIONS = {
@@ -76,6 +77,8 @@ export function buildFunctions(
     ...(props.handoffWhenOffline !== undefined ? { HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline } : {}),
     ...(props.handoffOfflineText !== undefined ? { HANDOFF_OFFLINE_TEXT: props.handoffOfflineText } : {}),
     ...(props.aiLabelDefault !== undefined ? { AI_LABEL_DEFAULT: String(props.aiLabelDefault) } : {}),
+    // Turns and the conversation history (docs/turns.md, docs/conversations.md), as set.
+    ...turnEnvironment(props),
   };
   // Keyword handoff and the AI label are read by the functions at startup: a wrong rule fails the synth
   // here, naming it, instead of every function's first invocation.

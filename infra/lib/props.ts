@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import { RULES_PROFILES } from '../../functions/core/limits';
 import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
 import { REPLY_MODES } from '../../functions/core/passive-reply';
+import { turnSettingsFromEnv } from '../../functions/core/turns';
+import { turnEnvironment } from './turns';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -217,6 +219,30 @@ export interface WeChatCustomerServiceProps {
    * @default false
    */
   readonly tokenVending?: boolean;
+  /**
+   * `TURN_QUIET_MS`: turns on turns (docs/turns.md): a user's messages are gathered into one `turn.ready`,
+   * closed when they have been quiet this long (ms, 100–900 000). Deploys the turn queue and the closer.
+   * @default - off
+   */
+  readonly turnQuietMs?: number;
+  /** `TURN_MAX_WAIT_MS`: a turn closes at the latest this long after its first message (ms). @default 15000 */
+  readonly turnMaxWaitMs?: number;
+  /** `TURN_MAX_MESSAGES`: a turn closes when it holds this many messages (1–50). @default 10 */
+  readonly turnMaxMessages?: number;
+  /** `TURN_FLUSH_ON`: message types or events that close the turn at once, e.g. `['image', 'CLICK']`. @default - none */
+  readonly turnFlushOn?: readonly string[];
+  /** `TURN_LIMIT_PER_HOUR`: turns a user may start per hour before they are published as `turn.limited`. @default - no limit */
+  readonly turnLimitPerHour?: number;
+  /** `TURN_TYPING`: show "typing…" while a turn is open. @default false */
+  readonly turnTyping?: boolean;
+  /** `TURN_HISTORY`: the last N conversation entries `turn.ready` carries (needs `conversationRecord`). @default 0 */
+  readonly turnHistory?: number;
+  /**
+   * `CONVERSATION_RECORD`: keep each user's messages and sends for 30 days, for `GET /conversations/{openid}`
+   * (docs/conversations.md). It stores message content.
+   * @default false
+   */
+  readonly conversationRecord?: boolean;
 }
 
 /** Refuses props that cannot work, naming the prop. */
@@ -271,6 +297,21 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   }
   if (props.tokenRefreshInterval && (props.tokenRefreshInterval.toSeconds() < 60 || props.tokenRefreshInterval.toSeconds() > 240)) {
     fail('tokenRefreshInterval must be between 1 and 4 minutes: the token is refreshed in its last 5 minutes');
+  }
+  // The turn settings, checked by the functions' own reader (functions/core/turns.ts), named as props.
+  try {
+    turnSettingsFromEnv(turnEnvironment(props));
+  } catch (error) {
+    // TURN_MAX_MESSAGES → turnMaxMessages: the prop's name, not the variable's.
+    const propName = (variable: string) => variable.toLowerCase().replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase());
+    fail((error as Error).message.replace(/TURN_[A-Z_]+/g, propName));
+  }
+  if ((props.turnHistory ?? 0) > 0 && props.conversationRecord !== true) {
+    fail('turnHistory needs conversationRecord: true (the history turn.ready carries is the conversation the product keeps)');
+  }
+  const turnProps = ['turnMaxWaitMs', 'turnMaxMessages', 'turnFlushOn', 'turnLimitPerHour', 'turnTyping', 'turnHistory'] as const;
+  if (props.turnQuietMs === undefined && turnProps.some((k) => props[k] !== undefined)) {
+    fail(`the turn props (${turnProps.join(', ')}) apply only with turnQuietMs`);
   }
   const ids = new Set<string>();
   for (const spec of specs) {

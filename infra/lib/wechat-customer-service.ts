@@ -32,7 +32,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { getOperation, TOKEN_VENDING } from '../../functions/core/catalogue';
-import { enabledFunctions, LAMBDA_FUNCTIONS, type RouteSpec } from '../../functions/lambda/functions';
+import { enabledFunctions, LAMBDA_FUNCTIONS, TURNS_SETTING, type RouteSpec } from '../../functions/lambda/functions';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
 import { buildEgress } from './egress';
@@ -43,6 +43,7 @@ import { buildSecretSeed } from './secret-seed';
 import { buildState } from './state';
 import { buildTriggers } from './triggers';
 import { buildWebhookResources, buildWebhookTriggers, type WebhookResources } from './webhooks';
+import { buildTurnResources, buildTurnTriggers, type TurnResources } from './turns';
 
 export * from './props';
 export { TABLE_ACTIONS } from './lambda-functions';
@@ -84,6 +85,8 @@ export class WeChatCustomerService extends Construct {
   readonly alarms: cloudwatch.Alarm[];
   /** Webhook delivery: the key sealing subscription secrets, the delivery queue and its dead-letter queue. */
   readonly webhooks: WebhookResources;
+  /** Turns (the `turnQuietMs` prop): the turn queue of timers and its dead-letter queue. */
+  readonly turns?: TurnResources;
   /** The routes of the deployed functions. */
   private readonly routes: RouteSpec[];
 
@@ -94,7 +97,7 @@ export class WeChatCustomerService extends Construct {
     const handlersDir = props.handlersDir ?? path.join(REPO_ROOT, 'functions', 'lambda');
     checkProps(this, props, props.functions ?? LAMBDA_FUNCTIONS);
     // Operations off by default (their entry's route.enabledBy) are deployed only when `enable` names their setting.
-    const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : [])];
+    const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : []), ...(props.turnQuietMs !== undefined ? [TURNS_SETTING] : [])];
     const specs = enabledFunctions(props.functions ?? LAMBDA_FUNCTIONS, (setting) => enable.includes(setting));
     this.routes = specs.flatMap((spec) => spec.routes);
     // Only a function that needs the app id without the secret (needs.appId) is short of it: the built-in
@@ -114,6 +117,7 @@ export class WeChatCustomerService extends Construct {
     if (!props.secret) buildSecretSeed(this, secret, { logRetention, removalPolicy });
     const messaging = buildMessaging(this, props, specs, removalPolicy);
     this.webhooks = buildWebhookResources(this, specs, removalPolicy);
+    this.turns = buildTurnResources(this, props, specs, removalPolicy);
     this.bus = messaging.bus;
     this.bulkSendQueue = messaging.bulkSendQueue;
     this.bulkSendDeadLetterQueue = messaging.bulkSendDeadLetterQueue;
@@ -127,7 +131,7 @@ export class WeChatCustomerService extends Construct {
       this,
       props,
       specs,
-      { table, secret, bus: this.bus, eventsDeadLetterQueue: this.eventsDeadLetterQueue, queues: { bulkSend: this.bulkSendQueue, webhookDelivery: this.webhooks.queue }, webhookKey: this.webhooks.key },
+      { table, secret, bus: this.bus, eventsDeadLetterQueue: this.eventsDeadLetterQueue, queues: { bulkSend: this.bulkSendQueue, webhookDelivery: this.webhooks.queue, ...(this.turns ? { turnTimer: this.turns.queue } : {}) }, webhookKey: this.webhooks.key },
       egress,
       { handlersDir, logRetention, removalPolicy },
     );
@@ -141,7 +145,8 @@ export class WeChatCustomerService extends Construct {
 
     buildTriggers(this, props, specs, functions, messaging);
     buildWebhookTriggers(this, specs, functions, messaging, this.webhooks);
-    this.alarms = buildAlarms(this, props, specs, functions, messaging, this.webhooks);
+    buildTurnTriggers(specs, functions, this.turns);
+    this.alarms = buildAlarms(this, props, specs, functions, messaging, this.webhooks, this.turns);
   }
 
   /**

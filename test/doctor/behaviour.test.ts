@@ -1,5 +1,5 @@
 /**
- * The doctor reports keyword handoff and the AI label default as configured (functions/doctor/
+ * The doctor reports keyword handoff and the AI label default as configured (functions/dev/doctor/
  * behaviour-checks.ts), and fails, with the product's own startup message, on a setting the product
  * would refuse.
  */

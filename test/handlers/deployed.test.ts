@@ -35,13 +35,15 @@ interface AwsStandIn {
   kmsDecrypts: Array<{ KeyId: string; EncryptionContext: Record<string, string> }>;
   /** SQS SendMessageBatch requests (the webhook fan-out's deliveries). */
   sqsBatches: Array<{ QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string }> }>;
+  /** SQS SendMessage requests (turn timers: the callback arming one, the closer re-arming). */
+  sqsSends: Array<{ QueueUrl: string; MessageBody: string; DelaySeconds?: number }>;
   secretReads: number;
   stop(): Promise<void>;
 }
 
 /** Secrets Manager GetSecretValue, EventBridge PutEvents, KMS Decrypt (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
 async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
-  const state: AwsStandIn = { url: '', putEvents: [], kmsDecrypts: [], sqsBatches: [], secretReads: 0, stop: async () => undefined };
+  const state: AwsStandIn = { url: '', putEvents: [], kmsDecrypts: [], sqsBatches: [], sqsSends: [], secretReads: 0, stop: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -59,6 +61,10 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
         // The test's sealer stores the secret itself as the "ciphertext": Decrypt hands it back.
         state.kmsDecrypts.push({ KeyId: body.KeyId, EncryptionContext: body.EncryptionContext });
         res.end(JSON.stringify({ KeyId: body.KeyId, Plaintext: body.CiphertextBlob, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }));
+      } else if (target === 'AmazonSQS.SendMessage') {
+        state.sqsSends.push(body);
+        res.setHeader('content-type', 'application/x-amz-json-1.0');
+        res.end(JSON.stringify({ MessageId: `m-${state.sqsSends.length}`, MD5OfMessageBody: createHash('md5').update(body.MessageBody, 'utf8').digest('hex') }));
       } else if (target === 'AmazonSQS.SendMessageBatch') {
         state.sqsBatches.push(body);
         res.setHeader('content-type', 'application/x-amz-json-1.0');
@@ -113,7 +119,7 @@ describe('bundled handlers in the deployed environment', () => {
     client.destroy();
     aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
-    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery'].includes(s.entry)), dir);
+    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery', 'turn-closer'].includes(s.entry)), dir);
     env = {
       PATH: process.env.PATH,
       // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
@@ -179,6 +185,44 @@ describe('bundled handlers in the deployed environment', () => {
       for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
     }
     expect(aws.secretReads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('turns: the callback arms a delayed SQS timer, and the bundled closer, when it fires, publishes one turn.ready', async () => {
+    // Prepare: turns on, as the stack configures the callback and the closer (infra/lib/turns.ts)
+    const turnEnv = { TURN_QUIET_MS: '1000', TURN_QUEUE_URL: `${aws.url}/123456789012/turn-timers` };
+    const second = Math.floor(Date.now() / 1000);
+    const pushes = ['one', 'two'].map((content, i) =>
+      buildPush({
+        message: { ToUserName: 'gh_sandbox', FromUserName: 'oDeployedTurn', CreateTime: second, MsgType: 'text', Content: content, MsgId: 24436487191828001n + BigInt(i) },
+        token: CALLBACK_TOKEN,
+        crypto: new WeChatCrypto(CALLBACK_TOKEN, AES_KEY, sandbox.appId),
+        mode: 'safe',
+      }),
+    );
+    const sendsBefore = aws.sqsSends.length;
+    const eventsBefore = aws.putEvents.length;
+
+    // Act: two pushes (one timer: the turn opened with the first), then the timer fires after its delay
+    for (const push of pushes) {
+      const answer = await invoke('callback', httpEvent('POST', '/callback', push.body, push.query, 'text/xml'), turnEnv);
+      if (answer.result.statusCode !== 200) console.log(answer.output);
+      expect(answer.result.statusCode).toBe(200);
+    }
+    const timers = aws.sqsSends.slice(sendsBefore);
+    await new Promise((r) => setTimeout(r, 1200));
+    const closed = await invoke('turn-closer', { Records: [sqsRecord('t-1', timers[0]!.MessageBody)] }, turnEnv);
+    const again = await invoke('turn-closer', { Records: [sqsRecord('t-1', timers[0]!.MessageBody)] }, turnEnv);
+
+    // Assess
+    expect(timers).toEqual([expect.objectContaining({ QueueUrl: turnEnv.TURN_QUEUE_URL, DelaySeconds: 1 })]);
+    expect(JSON.parse(timers[0]!.MessageBody)).toMatchObject({ openid: 'oDeployedTurn' });
+    expect(closed.result).toEqual({ batchItemFailures: [] });
+    expect(again.result).toEqual({ batchItemFailures: [] });
+    const turns = aws.putEvents.slice(eventsBefore).filter((e) => e.DetailType === 'turn.ready');
+    expect(turns).toHaveLength(1);
+    expect(JSON.parse(turns[0]!.Detail as string)).toMatchObject({ openid: 'oDeployedTurn', text: 'one\ntwo' });
+    expect(closed.output).toMatch(/"TurnsReady":1/);
+    for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY]) expect(closed.output).not.toContain(secret);
   });
 
   it('answers a send outside the window with 409 and a bad push with 401, without calling WeChat', async () => {

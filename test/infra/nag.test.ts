@@ -15,6 +15,8 @@ import { appStack } from './helpers';
 const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['default', {}],
   ['token vending on', { tokenVending: 'true' }],
+  ['turns on, with typing, limits and the conversation history', { turnQuietMs: '3000', turnTyping: 'true', turnLimitPerHour: '20', turnHistory: '10', conversationRecord: 'true' }],
+  ['turns on, static egress IP', { turnQuietMs: '3000', staticEgressIp: 'true' }],
   ['static egress IP', { staticEgressIp: 'true' }],
   ['static egress IP, 2 NAT gateways, alarm e-mail', { staticEgressIp: 'true', natGateways: '2', alarmEmail: 'ops@example.com' }],
   ['existing secret by name, alarm topic', { secretName: 'wechat/kf', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' }],

@@ -1,7 +1,7 @@
 /**
  * DATA_DIR on disk: the folder 0700 and every file in it 0600 (the embedded DynamoDB's LevelDB files,
  * which hold the live access token, the webhook key, the sandbox's state), while `npm start` runs and after;
- * a folder left 0755 / 0644 by an earlier version is made private at the next start (functions/local/private-data.ts).
+ * a folder left 0755 / 0644 by an earlier version is made private at the next start (functions/dev/local/private-data.ts).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';

@@ -7,8 +7,9 @@
  *   fails (WeChat refuses it) and, Continue On Fail being on, the batch goes on;
  * - `reply-with-menu.json` (published, `n8n start`): a user's text is answered with the menu message the
  *   file describes, and an event (not among its Message Types) starts nothing.
- * `photo-back.json` runs in test/n8n-e2e/media.e2e.test.ts, `passive-reply-gateway.json` in passive-reply.e2e.test.ts;
- * `gateway-reply.json` and `failed-deliveries.json` in test/n8n-e2e/versions.e2e.test.ts (they need the product as gateway).
+ * `photo-back.json` runs in test/n8n-e2e/media.e2e.test.ts, `passive-reply-gateway.json` in passive-reply.e2e.test.ts,
+ * `turn-ai-agent.json` in turns.e2e.test.ts; `gateway-reply.json` and `failed-deliveries.json` in
+ * test/n8n-e2e/versions.e2e.test.ts (they need the product as gateway).
  *
  * Needs: n8n installed (N8N_E2E_DIR or test/n8n-e2e/install.sh) and `npm run build --workspace n8n-nodes`.
  */
@@ -64,7 +65,15 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
     const results = [];
     for (const file of files) results.push({ file, ...(await n8n.cli('import:workflow', `--input=${join(EXAMPLES, file)}`)) });
     // Assess
-    expect(files.sort()).toEqual(['batch-send.json', 'failed-deliveries.json', 'gateway-reply.json', 'passive-reply-gateway.json', 'photo-back.json', 'reply-with-menu.json']);
+    expect(files.sort()).toEqual([
+      'batch-send.json',
+      'failed-deliveries.json',
+      'gateway-reply.json',
+      'passive-reply-gateway.json',
+      'photo-back.json',
+      'reply-with-menu.json',
+      'turn-ai-agent.json',
+    ]);
     for (const r of results) expect({ file: r.file, code: r.code, error: /error/i.test(r.out) ? r.out.slice(-2000) : null }).toEqual({ file: r.file, code: 0, error: null });
   });
 

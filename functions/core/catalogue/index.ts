@@ -15,6 +15,7 @@
  */
 import { ValidationError } from '../errors';
 import { DELIVERY_OPERATIONS } from './deliveries';
+import { CONVERSATION_OPERATIONS } from './conversations';
 import { KF_ACCOUNT_OPERATIONS } from './kf-accounts';
 import { MEDIA_OPERATIONS } from './media';
 import { MESSAGE_OPERATIONS, MESSAGE_TYPE_SPECS, type MessageType, type SendMessageInput } from './messages';
@@ -51,6 +52,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...HANDOFF_OPERATIONS,
   ...SUBSCRIPTION_OPERATIONS,
   ...DELIVERY_OPERATIONS,
+  ...CONVERSATION_OPERATIONS,
   ...WECHAT_API_OPERATIONS,
   ...MEDIA_OPERATIONS,
 ];

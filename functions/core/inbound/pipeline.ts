@@ -1,6 +1,6 @@
 /**
  * The callback pipeline, one for every surface (docs/handoff.md, docs/callback-modes.md): `/callback` runs
- * it on DynamoDB (functions/handlers/callback-handler.ts), the n8n trigger's Direct mode on the workflow's
+ * it on DynamoDB (functions/lambda/callback-handler.ts), the n8n trigger's Direct mode on the workflow's
  * static data (n8n-nodes/nodes/WeChatKfTrigger/direct.ts). The surface verifies and opens the push (the
  * core's openPush) and hands it here with its stores (the ports below); the steps are:
  *
@@ -260,6 +260,9 @@ export async function runPushPipeline(
       }
     }
     await ports.publish(events);
+    // Inside the try: a step that fails (e.g. the turn buffer's write) lets WeChat's retry of the push in,
+    // and before the wait for a pending reply, so a message joins its turn as soon as it is out.
+    for (const step of steps.afterPublish ?? []) await step.afterPublish(ctx);
   } catch (error) {
     await ports.dedup.forget(key).catch(() => undefined);
     // WeChat's next try of this push may carry the same signed query: let it in.
@@ -267,7 +270,6 @@ export async function runPushPipeline(
     throw error;
   }
   if (pending) reply = (await pending) ?? reply;
-  for (const step of steps.afterPublish ?? []) await step.afterPublish(ctx);
   return outcome(false, reply);
 }
 

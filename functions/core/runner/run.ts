@@ -223,6 +223,8 @@ async function runOnce(op: Operation, input: unknown, ports: RunPorts, request: 
           content: contentOf(spec, base.msgtype),
           // The AI label a part carried (docs/ai-label.md), kept in its delivery record.
           ...aiLabelOf((spec.json ?? {}) as Record<string, unknown>),
+          // A send as a kf account is the desk's ("agent" in the conversation history, docs/conversations.md).
+          ...kfAccountOf((spec.json ?? {}) as Record<string, unknown>),
         }
       : undefined;
     try {
@@ -299,6 +301,12 @@ function attemptBase(op: Operation, input: unknown, openid: string, request: Run
     ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
     ...(request.source ? { source: request.source } : {}),
   };
+}
+
+/** The kf account a custom/send body is sent as (`customservice.kf_account`), if any. */
+function kfAccountOf(body: Record<string, unknown>): { kfAccount?: string } {
+  const kfAccount = (body.customservice as { kf_account?: unknown } | undefined)?.kf_account;
+  return typeof kfAccount === 'string' && kfAccount !== '' ? { kfAccount } : {};
 }
 
 /** The message's content object of a custom/send body (e.g. `{content}` of a text part). */

@@ -7,6 +7,7 @@
  * | GET /console/config.json | what the console talks to: the sandbox's control plane, the product's routes |
  * | GET /console/catalogue.json | every catalogue operation with its route and input fields, as data |
  * | ANY /console/sandbox/... | the sandbox's control plane `/sandbox/...`, proxied (npm start in sandbox mode) |
+ * | GET /console/turns | turns as they close (turn.ready / turn.limited, docs/turns.md): server-sent events, with TURN_QUIET_MS |
  * | GET /doctor | the doctor's checks of this server's configuration (functions/dev/doctor), as JSON |
  *
  * Proxying the sandbox keeps the console on one origin, so its Content-Security-Policy can allow only
@@ -43,6 +44,11 @@ export interface ConsoleOptions {
   facts?: Record<string, string>;
   /** Runs the doctor for GET /doctor (npm start only). */
   doctor?: () => Promise<unknown>;
+  /** Turns (npm start with TURN_QUIET_MS): their settings for the chat, and the closed turns as they are published. */
+  turns?: {
+    settings: { quietMs: number; maxWaitMs: number; maxMessages: number };
+    subscribe(listener: (turn: Record<string, unknown>) => void): () => void;
+  };
 }
 
 /** The console's request handler. */
@@ -94,6 +100,17 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
 }
 
 /**
+ * Closed turns as server-sent events (`event: turn`): who, which turn, how many messages, their text, when
+ * it opened and closed, ready or limited. Each connection holds one listener, removed when it closes.
+ */
+function streamTurns(turns: NonNullable<ConsoleOptions['turns']>, res: ServerResponse): void {
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+  res.write('retry: 2000\n\n');
+  const stop = turns.subscribe((turn) => res.write(`event: turn\ndata: ${JSON.stringify(turn)}\n\n`));
+  res.on('close', stop);
+}
+
+/**
  * The console's routes for one server.
  *
  * @example
@@ -115,7 +132,22 @@ export function createConsoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       }
       if (path !== '/console' && !path.startsWith('/console/')) return false;
       if (path === '/console/config.json' && req.method === 'GET') {
-        sendJson(res, 200, { mode: options.mode, sandbox: sandboxBase, product: options.mode !== 'sandbox-only', facts: options.facts ?? {} });
+        sendJson(res, 200, {
+          mode: options.mode,
+          sandbox: sandboxBase,
+          product: options.mode !== 'sandbox-only',
+          facts: options.facts ?? {},
+          turns: options.turns?.settings ?? null,
+        });
+        return true;
+      }
+      if (path === '/console/turns' && req.method === 'GET' && options.turns) {
+        const refusal = crossSiteRefusal(req);
+        if (refusal) {
+          sendJson(res, 403, { error: { code: 'CROSS_SITE', message: refusal } });
+          return true;
+        }
+        streamTurns(options.turns, res);
         return true;
       }
       if (path === '/console/catalogue.json' && req.method === 'GET') {

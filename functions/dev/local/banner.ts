@@ -22,6 +22,22 @@ const REPLY_MODE_IN_WORDS = {
   auto: ': answers go inside WeChat\'s push (POST /replies) when in time, else by custom/send',
 } as const;
 
+/** Turns and the conversation history, when on (docs/turns.md, docs/conversations.md). */
+function turnLines(product: LocalProduct): string[] {
+  const { turns, conversationRecord } = product.context.config;
+  const lines: string[] = [];
+  if (turns) {
+    lines.push(
+      `  turns: on (TURN_QUIET_MS=${turns.quietMs}): a user's messages become one turn.ready after ${turns.quietMs} ms of quiet, ` +
+        `${turns.maxWaitMs} ms after the first or at ${turns.maxMessages} messages` +
+        (turns.limitPerHour ? `; turn.limited over ${turns.limitPerHour} an hour` : '') +
+        (turns.typing ? '; typing while a turn is open' : ''),
+    );
+  }
+  if (conversationRecord) lines.push('  conversation history: on (CONVERSATION_RECORD=true): GET /conversations/{openid}, 30 days');
+  return lines;
+}
+
 /** The banner's lines. */
 export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): string[] {
   const { url, sandbox } = product;
@@ -31,6 +47,7 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
     `  send window (WINDOW_RULES=${product.context.config.windowRules}): ${RULES_IN_WORDS[product.context.config.windowRules]}; WINDOW_POLICY=${product.context.config.windowPolicy}`,
     `  replies: REPLY_MODE=${product.context.config.passive.replyMode}${REPLY_MODE_IN_WORDS[product.context.config.passive.replyMode]}`,
     `  callback: ${product.callbackMode} mode (${product.callbackMode === 'plain' ? 'signed pushes, each accepted once; set WECHAT_ENCODING_AES_KEY for safe mode' : 'only encrypted pushes, checked with WECHAT_ENCODING_AES_KEY'}; WECHAT_CALLBACK_MODE); token mode ${product.context.config.tokenMode} (TOKEN_MODE)`,
+    ...turnLines(product),
     '',
     'Routes:',
     ...product.routes.map((r) => `  ${r}`),

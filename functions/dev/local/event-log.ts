@@ -2,9 +2,10 @@
  * The terminal log of `npm start`: one line per event the product publishes, so whoever runs it sees the
  * users writing in and what became of each reply.
  *
- * The publisher carries two kinds of event (docs/deliveries.md, docs/webhooks.md): a user's message or
- * event (`message.*`, `event.*`, its `detail.message` as WeChat pushed it) and a send attempt's outcome
- * (`delivery.sent`, `delivery.failed`, its `detail` the delivery record, with no `message`). The line is
+ * The publisher carries three kinds of event (docs/deliveries.md, docs/webhooks.md, docs/turns.md): a user's
+ * message or event (`message.*`, `event.*`, its `detail.message` as WeChat pushed it), a send attempt's
+ * outcome (`delivery.sent`, `delivery.failed`, its `detail` the delivery record, with no `message`) and a
+ * user's closed turn (`turn.ready`, `turn.limited`). The line is
  * built from whichever it is; it never throws, because the publisher calls its listeners inline and a
  * listener's failure would keep the event from the webhook subscriptions.
  *
@@ -33,6 +34,12 @@ export function eventLogLine(event: OutboundEvent): string {
     const why = [detail.outcome, detail.reason ?? detail.errcode].filter((part) => part !== undefined && part !== null && part !== 'sent');
     const part = typeof detail.part === 'number' ? `, part ${detail.part}` : '';
     return `[delivery] ${event.detailType} to ${openid} (${String(detail.operation)}${part})${why.length > 0 ? `: ${why.join(', ')}` : ''}`;
+  }
+  if (event.detailType.startsWith('turn.')) {
+    // A user's burst, closed (docs/turns.md): how many messages, and the limit when it was limited.
+    const count = Array.isArray(detail.messages) ? detail.messages.length : 0;
+    const limited = event.detailType === 'turn.limited' ? `, ${String(detail.count)} of ${String(detail.limit)} this hour` : '';
+    return `[turn] ${event.detailType} from ${openid}: ${count} message${count === 1 ? '' : 's'}${limited}`;
   }
   const message = (detail.message ?? {}) as Record<string, unknown>;
   return `[inbound] ${event.detailType} from ${openid}${message.Content ? `: ${String(message.Content)}` : ''}`;

@@ -39,6 +39,7 @@ import { lockDataDir } from './data-dir-lock';
 import { privateDataDir } from './private-data';
 import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
+import { consoleTurn, LocalTurnQueue } from './turns';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
 export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
@@ -211,7 +212,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
 
     const events = new MemoryPublisher();
     const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
-    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks });
+    // Turn timers (TURN_QUIET_MS; docs/turns.md): the local queue in the embedded table in place of SQS.
+    const turnQueue = new LocalTurnQueue({
+      queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }),
+    });
+    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks, turnTimer: turnQueue });
+    turnQueue.start(() => context.turns);
+    stops.push(() => turnQueue.stop());
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
     const handlerFor = (fn: LambdaFunctionSpec): GatewayHandler => {
@@ -237,6 +244,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       sandboxUrl: sandbox?.url,
       catalogue: () => catalogueJson((name) => served.has(name), catalogue),
       facts: { AppID: secrets.appId, 'window policy': config.windowPolicy, rules: config.windowRules },
+      // Turns closing, for the chat (docs/turns.md): the events the closer publishes, as they are published.
+      turns: config.turns
+        ? {
+            settings: config.turns,
+            subscribe: (listener) => events.onEvent((e) => (e.detailType.startsWith('turn.') ? listener(consoleTurn(e)) : undefined)),
+          }
+        : undefined,
       doctor: () =>
         runDoctor({
           ...secrets,

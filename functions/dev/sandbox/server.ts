@@ -448,9 +448,10 @@ class SandboxServer implements Sandbox, ControlTarget {
     const checked = withUserMedia(this.state, validateAction(action), this.url);
     await this.flushDesk();
     this.state.recordInteraction(openid, checked);
-    this.save();
     const stamp = this.stamp();
     const message = buildPushMessage(checked, openid, { toUserName: SANDBOX_TO_USER_NAME, createTime: Number(stamp.timestamp), msgId: this.state.nextMsgId() });
+    // After the MsgId is taken: a restart must not hand the same MsgId to the next message (the product would drop it as a retry).
+    this.save();
     const desk = deskOf(this.state);
     const isMessage = message.MsgType !== 'event';
     const session = isMessage ? desk.session(openid) : undefined;

@@ -54,7 +54,8 @@ export class WeChatKfTrigger implements INodeType {
 		icon: { light: 'file:wechat.svg', dark: 'file:wechat.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["mode"] === "gateway" && $parameter["startOn"] === "failedDeliveries" ? "failed deliveries" : "messages and events"}}',
+		subtitle:
+			'={{$parameter["mode"] === "gateway" && $parameter["startOn"] === "failedDeliveries" ? "failed deliveries" : $parameter["mode"] === "gateway" && $parameter["startOn"] === "turns" ? "turns" : "messages and events"}}',
 		description:
 			'Starts the workflow when a WeChat user writes to the official account, an event (follow, menu click…) comes in, or (Gateway mode) a send fails',
 		defaults: { name: 'WeChat Customer Service Trigger' },
@@ -127,10 +128,25 @@ export class WeChatKfTrigger implements INodeType {
 						description:
 							'A send through the product failed: refused by the send window, refused by WeChat (errcode), or WeChat unreachable (delivery.failed)',
 					},
+					{
+						name: 'Turns',
+						value: 'turns',
+						description:
+							"A user's burst of messages, once they stop writing: one run per turn, with the messages and their text joined (turn.ready; needs the product's TURN_QUIET_MS)",
+					},
 					{ name: "Users' Messages and Events", value: 'messages', description: 'A user writes in, follows, taps a menu…' },
 				],
 				default: 'messages',
 				displayOptions: { show: { mode: ['gateway'] } },
+			},
+			{
+				displayName: 'Include Limited Turns',
+				name: 'includeLimitedTurns',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to also start on a turn over the product's TURN_LIMIT_PER_HOUR (kind turn.limited, with count, limit and resetsAt), e.g. to answer it with a canned text",
+				displayOptions: { show: { mode: ['gateway'], startOn: ['turns'] } },
 			},
 			{
 				displayName:

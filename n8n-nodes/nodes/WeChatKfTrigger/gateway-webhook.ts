@@ -1,8 +1,8 @@
 /** Gateway mode: a signed delivery from the deployed product starts the workflow (docs/webhooks.md). */
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
-import { FAILED_DELIVERY_EVENT, openDelivery } from './gateway';
-import { failedDeliveryItem, startFromHandoffEvent, startFromMessage } from './items';
+import { FAILED_DELIVERY_EVENT, openDelivery, TURN_LIMITED_EVENT, TURN_READY_EVENT } from './gateway';
+import { failedDeliveryItem, skippedForHuman, startFromHandoffEvent, startFromMessage, turnItem } from './items';
 import { maxSkewSecondsOf, rawBodyOf } from './request';
 import { droppedAsRetry } from './seen-pushes';
 
@@ -23,8 +23,16 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 	res.status(200).type('text/plain').send('ok');
 	const { message } = delivery;
 	const failedDelivery = delivery.type === FAILED_DELIVERY_EVENT;
-	if (!message && !failedDelivery) return { noWebhookResponse: true };
+	const turn = delivery.type === TURN_READY_EVENT || delivery.type === TURN_LIMITED_EVENT;
+	if (!message && !failedDelivery && !turn) return { noWebhookResponse: true };
 	if (droppedAsRetry(this, options, `event:${delivery.eventId}`)) return { noWebhookResponse: true };
+	// A user's burst of messages, once (docs/turns.md): only a workflow that starts on turns runs.
+	if (turn) {
+		if (this.getNodeParameter('startOn', 'messages') !== 'turns') return { noWebhookResponse: true };
+		const humanSession = (delivery.detail.humanSession ?? null) as HandoffView['humanSession'];
+		if (skippedForHuman(this, humanSession, delivery.detail.transferred === true)) return { noWebhookResponse: true };
+		return { noWebhookResponse: true, workflowData: [this.helpers.returnJsonArray([turnItem(delivery.type, delivery.detail)])] };
+	}
 	if (failedDelivery) {
 		const startOn = this.getNodeParameter('startOn', 'messages') as string;
 		if (startOn === 'messages') return { noWebhookResponse: true };

@@ -20,8 +20,12 @@ import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../shared/gateway-door'
 // (docs/deliveries.md); shared with the action node's Subscription → Create.
 export { FAILED_DELIVERY_EVENT, GATEWAY_CREDENTIAL, GATEWAY_EVENTS };
 
-/** What the trigger starts on (gateway mode): users' messages and events, failed deliveries, or both. */
-export type StartOn = 'messages' | 'failedDeliveries' | 'both';
+/** A user's burst of messages, closed (docs/turns.md), and one over the hourly limit. */
+export const TURN_READY_EVENT = 'turn.ready';
+export const TURN_LIMITED_EVENT = 'turn.limited';
+
+/** What the trigger starts on (gateway mode): users' messages and events, failed deliveries, both, or turns. */
+export type StartOn = 'messages' | 'failedDeliveries' | 'both' | 'turns';
 
 /**
  * The events to subscribe to for a Start On choice.
@@ -29,15 +33,20 @@ export type StartOn = 'messages' | 'failedDeliveries' | 'both';
  * @example
  * ```ts
  * gatewayEvents('both'); // ['message.*', 'event.*', 'handoff.*', 'delivery.failed']
+ * gatewayEvents('turns', true); // ['turn.ready', 'turn.limited']
  * ```
  */
-export function gatewayEvents(startOn: StartOn): string[] {
+export function gatewayEvents(startOn: StartOn, includeLimitedTurns = false): string[] {
+	if (startOn === 'turns') return includeLimitedTurns ? [TURN_READY_EVENT, TURN_LIMITED_EVENT] : [TURN_READY_EVENT];
 	if (startOn === 'failedDeliveries') return [FAILED_DELIVERY_EVENT];
 	if (startOn === 'both') return [...GATEWAY_EVENTS, FAILED_DELIVERY_EVENT];
 	return [...GATEWAY_EVENTS];
 }
 
 const startOnOf = (ctx: IHookFunctions): StartOn => ctx.getNodeParameter('startOn', 'messages') as StartOn;
+/** The events this node's Start On (and Include Limited Turns) subscribe to. */
+const wantedEvents = (ctx: IHookFunctions): string[] =>
+	gatewayEvents(startOnOf(ctx), startOnOf(ctx) === 'turns' && (ctx.getNodeParameter('includeLimitedTurns', false) as boolean));
 
 interface GatewayStaticData extends IDataObject {
 	subscriptionId?: string;
@@ -85,7 +94,7 @@ export async function gatewayCheckExists(this: IHookFunctions): Promise<boolean>
 	}
 	if (answer.status !== 200) throw gatewayError(this, 'check the subscription', answer);
 	const events = Array.isArray(answer.body.events) ? (answer.body.events as string[]) : [];
-	const wanted = gatewayEvents(startOnOf(this));
+	const wanted = wantedEvents(this);
 	if (answer.body.url === url && events.length === wanted.length && wanted.every((e) => events.includes(e))) return true;
 	// The workflow's URL changed (a new WEBHOOK_URL) or it starts on other events now: replace the subscription.
 	await gatewayDelete.call(this);
@@ -105,7 +114,7 @@ export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
 	}
 	const answer = await gatewayRequest(this, 'createSubscription', {
 		url,
-		events: gatewayEvents(startOnOf(this)),
+		events: wantedEvents(this),
 		description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}", node "${this.getNode().name}"`,
 	});
 	if (answer.status !== 201 || typeof answer.body.id !== 'string' || typeof answer.body.secret !== 'string') {

@@ -123,6 +123,28 @@ export function failedDeliveryItem(detail: IDataObject): IDataObject {
 	};
 }
 
+/**
+ * A turn as an item (docs/turns.md): the user, the turn's text (the texts joined with newlines), its
+ * messages (each as the product published it), when it started and closed, and, for `turn.limited`, the
+ * count, the limit and when it resets; `kind` says which, so a flow answers a limited turn with a canned text.
+ */
+export function turnItem(kind: string, detail: IDataObject): IDataObject {
+	return {
+		kind,
+		openid: detail.openid ?? null,
+		turnId: detail.turnId ?? null,
+		text: detail.text ?? '',
+		messages: Array.isArray(detail.messages) ? detail.messages : [],
+		humanSession: detail.humanSession ?? null,
+		transferred: detail.transferred === true,
+		startedAt: detail.startedAt ?? null,
+		closedAt: detail.closedAt ?? null,
+		...(Array.isArray(detail.history) ? { history: detail.history } : {}),
+		...(kind === 'turn.limited' ? { count: detail.count ?? null, limit: detail.limit ?? null, resetsAt: detail.resetsAt ?? null } : {}),
+		mode: 'gateway',
+	};
+}
+
 /** Whether the node's Message Types and Events filters let this message through. */
 export function wanted(ctx: IWebhookFunctions, message: InboundMessage): boolean {
 	const messageTypes = ctx.getNodeParameter('messageTypes', []) as string[];

@@ -55,6 +55,12 @@ function chatItem(entry) {
     return out;
   }
   if (entry.type === 'message') return [accountRow(entry.body, entry, entry.agent ? `human agent ${entry.kf_account}` : entry.kf_account ? `as ${entry.kf_account}` : undefined, entry.agent)];
+  if (entry.type === 'turn') {
+    const n = `${entry.messages} message${entry.messages === 1 ? '' : 's'}`;
+    const limited = `Turn closed: ${n} → turn.limited (${entry.count} of ${entry.limit} this hour)`;
+    const text = entry.kind === 'turn.limited' ? limited : `Turn closed: ${n} → turn.ready`;
+    return [h('li', { class: 'system turn', dataset: { turnId: String(entry.turnId ?? '') } }, text)];
+  }
   if (entry.type === 'desk') {
     const kf = entry.kf_account ?? 'an agent';
     const text = { kf_create_session: `The human agent ${kf} joined the chat`, kf_switch_session: `The chat was handed to the human agent ${kf}`, kf_close_session: 'The human agent closed the session: the account’s server answers again' }[entry.event] ?? `Desk event ${entry.event}`;
@@ -92,6 +98,7 @@ function renderChat() {
   }
   list.scrollTop = list.scrollHeight;
   renderTyping();
+  renderTurn();
 }
 
 function appendToChat(entry) {
@@ -99,6 +106,38 @@ function appendToChat(entry) {
   list.querySelector('.empty')?.remove();
   for (const li of chatItem(entry)) if (li.tagName === 'LI') list.append(li);
   list.scrollTop = list.scrollHeight;
+  renderTurn();
+}
+
+/**
+ * With turns on (docs/turns.md): the user's messages since their last closed turn are the turn forming;
+ * the bar under the chat says how many, until the product publishes the turn (GET /console/turns).
+ */
+function renderTurn() {
+  const bar = $('turn');
+  const u = state.current ? state.users.get(state.current) : undefined;
+  if (!state.config?.turns || !u) {
+    bar.hidden = true;
+    return;
+  }
+  const lastTurn = u.items.map((e) => e.type).lastIndexOf('turn');
+  const forming = u.items.slice(lastTurn + 1).filter((e) => e.type === 'push' && e.result?.delivered).length;
+  bar.hidden = forming === 0;
+  const quiet = state.config.turns.quietMs / 1000;
+  bar.textContent = `Turn forming: ${forming} message${forming === 1 ? '' : 's'}; it closes after ${quiet} s of quiet`;
+}
+
+/** Closed turns, as the product publishes them. */
+function connectTurns() {
+  const es = new EventSource('turns');
+  es.addEventListener('turn', (ev) => {
+    const turn = JSON.parse(ev.data);
+    if (typeof turn.openid !== 'string') return;
+    const u = user(turn.openid);
+    const entry = { ...turn, type: 'turn', at: Date.parse(turn.closedAt) || Date.now() };
+    u.items.push(entry);
+    if (turn.openid === state.current) appendToChat(entry);
+  });
 }
 
 let typingTimer;
@@ -460,6 +499,7 @@ async function main() {
     const openid = new URLSearchParams(location.search).get('user') ?? 'oUser1';
     select(/^[A-Za-z0-9_-]{1,64}$/.test(openid) ? openid : 'oUser1');
     connect();
+    if (state.config.turns) connectTurns();
   } else {
     // Real WeChat: users write from their phones; the window of any user can be looked up.
     document.body.classList.add('no-sandbox');
