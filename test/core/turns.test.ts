@@ -42,9 +42,9 @@ describe('turn settings', () => {
     [{ TURN_QUIET_MS: '3000', TURN_MAX_MESSAGES: '0' }, /TURN_MAX_MESSAGES must be a whole number from 1 to 50/],
     [{ TURN_QUIET_MS: '3000', TURN_MAX_WAIT_MS: '-1' }, /TURN_MAX_WAIT_MS/],
     [{ TURN_QUIET_MS: '3000', TURN_FLUSH_ON: 'image,<b>' }, /TURN_FLUSH_ON must be a comma-separated list/],
-    [{ TURN_QUIET_MS: '3000', TURN_TYPING: 'yes' }, /TURN_TYPING must be true or false/],
+    [{ TURN_QUIET_MS: '3000', TURN_TYPING: 'maybe' }, /TURN_TYPING must be true\/false, 1\/0, yes\/no or on\/off, got "maybe"/],
     [{ TURN_QUIET_MS: '3000', TURN_HISTORY: '5' }, /TURN_HISTORY needs CONVERSATION_RECORD=true/],
-    [{ CONVERSATION_RECORD: 'on' }, /CONVERSATION_RECORD must be one of true, false/],
+    [{ CONVERSATION_RECORD: 'sometimes' }, /CONVERSATION_RECORD must be true\/false, 1\/0, yes\/no or on\/off, got "sometimes"/],
   ])('refuses %j naming the variable', (env, rule) => {
     expect(() => configFromEnv(env)).toThrow(rule);
   });

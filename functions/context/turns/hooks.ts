@@ -9,7 +9,8 @@
  * await afterInbound(ctx, message, event.detail); // turns and history (docs/turns.md, docs/conversations.md)
  * ```
  */
-import { dedupKey, type InboundMessage } from '../../core/callback';
+// The message module alone: the callback's index would bring its XML parser into every function.
+import { dedupKey, type InboundMessage } from '../../core/callback/message';
 import { inboundEntry, sentEntry } from '../../core/conversations';
 import type { DeliveryAttempt } from '../../core/deliveries';
 import type { ConversationStore } from '../../store';

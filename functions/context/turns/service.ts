@@ -21,7 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { dedupKey, type InboundMessage } from '../../core/callback';
+// The message module alone: the callback's index would bring its XML parser into every function.
+import { dedupKey, type InboundMessage } from '../../core/callback/message';
 import { entryView } from '../../core/conversations';
 import {
   countTurn,
