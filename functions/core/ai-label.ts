@@ -71,19 +71,6 @@ export function applyAiLabel<T extends Record<string, unknown>>(
 }
 
 /**
- * Whether a send body carries WeChat's AI label (for delivery records and logs).
- *
- * @example
- * ```ts
- * isAiLabelled({ aimsgcontext: { is_ai_msg: 1 } }); // true
- * ```
- */
-export function isAiLabelled(body: Record<string, unknown>): boolean {
-  const ctx = body.aimsgcontext;
-  return typeof ctx === 'object' && ctx !== null && (ctx as AiMsgContext).is_ai_msg === 1;
-}
-
-/**
  * The `aimsgcontext` of a send body, for its delivery record: `{aimsgcontext}` or nothing.
  *
  * @example

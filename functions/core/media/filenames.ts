@@ -15,6 +15,7 @@
  */
 
 /** Characters no file name keeps: controls, quotes, path separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern removes
 const UNSAFE = /[\u0000-\u001f\u007f"\\/]/g;
 
 /**

@@ -50,6 +50,7 @@ import type {
  * is not ASCII (a header carries only Latin-1), so a name in Chinese comes back as it was uploaded.
  */
 function dispositionOf(filename: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern removes
   const clean = filename.replace(/[\u0000-\u001f\u007f"\\]/g, '_');
   const ascii = clean.replace(/[^\x20-\x7e]/g, '_');
   if (ascii === clean) return `attachment; filename="${ascii}"`;

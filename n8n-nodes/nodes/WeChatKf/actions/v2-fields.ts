@@ -68,11 +68,6 @@ export function userLocator(base: Pick<INodeProperties, 'displayName' | 'name' |
 	return locatorProperty(base, USER.search, USER.what, USER.placeholder, USER.defaultMode);
 }
 
-/** Message → Send's Send As Kf Account, as a locator. */
-export function kfAccountLocator(base: Pick<INodeProperties, 'displayName' | 'name' | 'required' | 'description'>): INodeProperties {
-	return locatorProperty(base, KF_ACCOUNT.search, KF_ACCOUNT.what, KF_ACCOUNT.placeholder, KF_ACCOUNT.defaultMode);
-}
-
 /**
  * Version 2's parameter for a catalogue field, or undefined where it is version 1's.
  *
