@@ -137,14 +137,14 @@ describe('the deployed webhook functions', () => {
     // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
     expect(receiver.received).toHaveLength(0);
-    expect((await runtime.subscriptions.get(id)).deliveries.lastError).toBe('refused: 127.0.0.1 is a loopback address (127.0.0.0/8)');
+    expect((await runtime.subscriptions.get(id)).deliveries.lastError).toBe('address refused');
 
     // The same through a host name: refused on the socket's own lookup
     const named = newSubscriptionId();
     await runtime.subscriptions.create({ id: named, url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['*'], sealedSecret: await runtime.sealer.seal(named, 'whsec_x') });
     await receive({ subscriptionId: named, event: { id: 'evt-ssrf2', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
     expect(receiver.received).toHaveLength(0);
-    expect((await runtime.subscriptions.get(named)).deliveries.lastError).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), which is a?\s?(the )?loopback address/);
+    expect((await runtime.subscriptions.get(named)).deliveries.lastError).toBe('address refused');
   });
 
   it('time out a receiver that does not answer in time', async () => {
@@ -157,7 +157,7 @@ describe('the deployed webhook functions', () => {
     } finally {
       receiver.hang(0);
     }
-    expect((await runtime.subscriptions.get(sub.id)).deliveries.lastError).toBe('timed out after 2000 ms');
+    expect((await runtime.subscriptions.get(sub.id)).deliveries.lastError).toBe('timeout');
   });
 });
 
