@@ -118,12 +118,8 @@ export function lambdaContext(): () => Promise<AppContext> {
   return perContainer(async () => {
     const config = configFromEnv();
     const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
-    // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
-    let webhooks: WebhookRuntime | undefined;
-    if (process.env.WEBHOOK_KEY_ID) {
-      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('./webhooks/runtime'), import('./webhooks/sealer')]);
-      webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
-    }
+    // The subscription functions: the webhook key where they seal (create, rotate), the queue where they send (redrive, test).
+    const webhooks = await (await import('./webhooks/runtime')).lambdaSubscriptionRuntime(dynamo, config.tableName);
     return createContext({
       config,
       dynamo,

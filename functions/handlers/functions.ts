@@ -148,8 +148,9 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     description: 'Delivers webhook events, signed, retrying through the delivery queue',
     routes: [],
     acceptsEvents: false,
-    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel.
-    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open' },
+    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel; sends a
+    // deferred delivery back to its queue (docs/webhooks.md, "Isolation").
+    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open', queues: ['webhookDelivery'] },
     sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
 ];

@@ -26,7 +26,7 @@ import { createInteractionsHandler } from '../handlers/interactions-handler';
 import { createOperationHandler } from '../handlers/operation-handler';
 import { MemoryPublisher } from '../handlers/publisher';
 import { WebhookFanOut } from '../handlers/webhooks/fan-out';
-import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from '../handlers/webhooks/runtime';
+import { addressPolicyFromEnv, createWebhookRuntime, maxInFlightFromEnv, type WebhookRuntime } from '../handlers/webhooks/runtime';
 import { LocalKeySealer } from '../handlers/webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
@@ -186,14 +186,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       addressPolicy: addressPolicyFromEnv(env, 'any'),
       allowLoopbackHttp: true,
       now: options.now,
+      maxInFlight: maxInFlightFromEnv(env),
+      // Redrives and test events go through the local queue, as the fan-out's deliveries do.
+      enqueue: (messages) => worker.enqueue(messages),
     });
     const queue = new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'webhook-delivery', now: options.now });
-    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs });
+    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs, perSubscription: maxInFlightFromEnv(env) });
     worker.start();
     stops.push(() => worker.stop());
 
     const events = new MemoryPublisher();
-    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
+    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m), now: options.now }), options.now);
     const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks });
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();

@@ -27,6 +27,12 @@ import { INBOUND_EVENT_SOURCE } from './props';
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 /** The environment variable that holds the delivery queue's URL. */
 export const WEBHOOK_QUEUE_ENV = 'WEBHOOK_DELIVERY_QUEUE_URL';
+/**
+ * Delivery functions running at once. Each subscription holds at most WEBHOOK_MAX_IN_FLIGHT (2) of them
+ * with slow tries (the rest of its deliveries are deferred), so this many lets 9 receivers be slow at once
+ * and every other subscription's deliveries still go on (docs/webhooks.md, "Isolation").
+ */
+export const WEBHOOK_DELIVERY_CONCURRENCY = 20;
 
 export interface WebhookResources {
   key: kms.Key;
@@ -76,10 +82,15 @@ export function buildWebhookTriggers(
       targets: [new targets.LambdaFunction(fn, { deadLetterQueue: m.eventsDeadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
   }
+  // Every function that sends deliveries (the fan-out, the delivery function deferring, redrive, test events).
+  for (const spec of specs.filter((s) => s.needs.queues?.includes('webhookDelivery'))) {
+    if (spec.id !== fanOut?.id) functions[spec.id]?.addEnvironment(WEBHOOK_QUEUE_ENV, w.queue.queueUrl);
+  }
   const delivery = specs.find((s) => s.entry === 'webhook-delivery');
   if (delivery) {
     const fn = functions[delivery.id]!;
-    fn.addEnvironment(WEBHOOK_QUEUE_ENV, w.queue.queueUrl);
-    fn.addEventSource(new SqsEventSource(w.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 5, reportBatchItemFailures: true }));
+    // No batching window: a delivery is tried as soon as it is queued. The records of a batch are tried at
+    // once and reported one by one, so a healthy receiver's delivery never waits on a slow one's.
+    fn.addEventSource(new SqsEventSource(w.queue, { batchSize: 10, maxConcurrency: WEBHOOK_DELIVERY_CONCURRENCY, reportBatchItemFailures: true }));
   }
 }

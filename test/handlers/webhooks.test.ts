@@ -105,13 +105,18 @@ describe('the deployed webhook functions', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('after the last try: back to the queue at once (so SQS dead-letters it) and the subscription reported as failing', async () => {
+  it('after the last try: kept as a dead letter of the subscription, the message done, and the subscription reported as failing', async () => {
     const { runtime, queued, visibility, fanOut, receive } = await setUp();
     const sub = await createSubscription(runtime, { url: receiver.url });
     await fanOut(inbound('evt-dead') as never);
     receiver.answerWith(503, 503, 503, 503, 503);
-    for (let i = 1; i <= 5; i++) await receive(queued[0]!, i);
-    expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800, 0]);
+    const answers = [];
+    for (let i = 1; i <= 5; i++) answers.push(await receive(queued[0]!, i));
+    expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800]);
+    expect(answers.at(-1)).toEqual({ batchItemFailures: [] });
+    expect((await runtime.deadLetters.list(sub.id)).deadLetters).toEqual([
+      { eventId: 'evt-dead', type: 'message.text', deadAt: expect.any(String), attempts: 5, lastError: 'HTTP 503', event: expect.objectContaining({ id: 'evt-dead' }) },
+    ]);
     expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 5, deadLettered: 1, status: 'failing', lastError: 'HTTP 503' });
   });
 

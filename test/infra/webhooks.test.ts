@@ -9,7 +9,7 @@ import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/handlers/fun
 /** The functions the default stack deploys (token vending and other off-by-default operations are not among them). */
 const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
 import { MAX_DELIVERY_ATTEMPTS } from '../../functions/handlers/webhooks/deliverer';
-import { WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
+import { WEBHOOK_DELIVERY_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
 import { actionsOf, appTemplate, functionLogicalId, resourcesOf, roleStatements } from './helpers';
 
 let template: Template;
@@ -62,15 +62,17 @@ describe('webhook delivery in the stack', () => {
     });
   });
 
-  test('the delivery function consumes the queue with partial batch responses; only the fan-out may send to it', () => {
+  test('the delivery function consumes the queue with partial batch responses, no batching window and room for slow receivers; only the fan-out, the delivery function (deferring) and redrive and test may send to it', () => {
     const queue = queueId('WebhookDeliveryQueue');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
       FunctionName: { Ref: functionLogicalId(template, 'WebhookDelivery') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: WEBHOOK_DELIVERY_CONCURRENCY },
+      MaximumBatchingWindowInSeconds: Match.absent(),
     });
     const senders = DEPLOYED.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
-    expect(senders.map((s) => s.id)).toEqual(['WebhookFanOut']);
+    expect(senders.map((s) => s.id).sort()).toEqual(['WebhookDelivery', 'WebhookFanOut']);
     expect(env('WebhookFanOut').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookDelivery').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
   });
