@@ -16,7 +16,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DEFER_MS, MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from './webhooks/deliverer';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from './webhooks/deliverer';
 import { flushMetrics } from './middleware';
 import { lambdaWebhookRuntime, type WebhookRuntime } from './webhooks/runtime';
 import { sqsEnqueue } from './webhooks/sqs-queue';
@@ -87,9 +87,9 @@ export function createDeliveryHandler(
       }
       if (result.outcome === 'deferred') {
         runtime.metrics.addMetric('WebhookDeliveryDeferred', MetricUnit.Count, 1);
-        const seconds = Math.ceil(DEFER_MS / 1000);
+        const seconds = Math.ceil(result.delayMs / 1000);
         if (options.requeue) {
-          await options.requeue({ ...message, priorAttempts: attempt - 1 }, seconds);
+          await options.requeue({ ...message, priorAttempts: attempt - 1, deferrals: (message.deferrals ?? 0) + 1 }, seconds);
           return 'deferred';
         }
         // No queue to send to (a test's handler): back on this message, which counts a receive.

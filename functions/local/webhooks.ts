@@ -22,8 +22,8 @@ import { randomUUID } from 'crypto';
 import type { LocalQueue, ReceivedMessage } from '../store';
 import {
   DEFAULT_MAX_IN_FLIGHT,
-  DEFER_MS,
   MAX_DELIVERY_ATTEMPTS,
+  PROBE_DEFER_MS,
   retryDelayMs,
   RETRY_DELAYS_MS,
   type DeliveryMessage,
@@ -61,7 +61,10 @@ export const deliveryGroupOf = (body: string): string => {
 export class LocalDeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
-  private again = false;
+  private everyGroup = false;
+  /** Groups not to receive from until then (ms): a failing subscription's, whose deliveries would only be deferred. */
+  private readonly pausedUntil = new Map<string, number>();
+  private readonly dirty = new Set<string>();
   private stopped = true;
   private readonly maxAttempts: number;
   private readonly inFlight = new Map<string, number>();
@@ -75,7 +78,7 @@ export class LocalDeliveryWorker {
   /** Queues deliveries and looks at the queue at once. */
   async enqueue(messages: DeliveryMessage[]): Promise<void> {
     await this.options.queue.send(messages.map((m) => ({ id: `${m.event.id}.${randomUUID().slice(0, 8)}`, group: m.subscriptionId, body: JSON.stringify(m) })));
-    this.wake();
+    for (const m of messages) this.wake(m.subscriptionId);
   }
 
   /** Starts polling; deliveries queued by an earlier version are moved into their groups first. */
@@ -106,45 +109,49 @@ export class LocalDeliveryWorker {
     return sum;
   }
 
-  /** Polls now (or right after the poll in progress). */
-  private wake(): void {
+  /**
+   * Polls now (or right after the poll in progress): the groups named (a queued delivery's, a finished
+   * try's), or every group when none is named (the timer's poll, which also finds retries come due).
+   */
+  private wake(group?: string): void {
     if (this.stopped) return;
-    if (this.polling) {
-      this.again = true;
-      return;
-    }
+    if (group === undefined) this.everyGroup = true;
+    else this.dirty.add(group);
+    if (this.polling) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.polling = this.poll()
+    const only = this.everyGroup ? undefined : [...this.dirty];
+    this.everyGroup = false;
+    this.dirty.clear();
+    this.polling = this.poll(only)
       .catch((error) => console.error(`webhook delivery: ${(error as Error).message}`))
       .finally(() => {
         this.polling = undefined;
         if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-          return;
-        }
+        if (this.everyGroup) return this.wake();
+        if (this.dirty.size) return this.wake([...this.dirty][0]);
         this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 500);
         this.timer.unref?.();
       });
   }
 
-  private async poll(): Promise<void> {
+  private async poll(only?: string[]): Promise<void> {
     const { queue } = this.options;
     const maxInFlight = this.options.maxInFlight ?? 32;
     const perSubscription = this.options.perSubscription ?? DEFAULT_MAX_IN_FLIGHT;
-    const groups = await queue.groups();
+    const groups = only ?? (await queue.groups());
     this.polls += 1;
     // Start at a different group each poll, so no group is always served last when the total cap binds.
     const offset = groups.length ? this.polls % groups.length : 0;
     for (let i = 0; i < groups.length; i++) {
       const group = groups[(i + offset) % groups.length]!;
+      if ((this.pausedUntil.get(group) ?? 0) > Date.now()) continue;
+      this.pausedUntil.delete(group);
       const free = Math.min(perSubscription - (this.inFlight.get(group) ?? 0), maxInFlight - this.total);
       if (free <= 0) continue;
       const received = await queue.receive(free, group);
       // Now and then, a group with nothing at all left (a deleted subscription's) is forgotten.
-      if (received.length === 0 && !this.inFlight.get(group) && this.polls % 20 === 0) await queue.forgetIfEmpty(group);
+      if (!only && received.length === 0 && !this.inFlight.get(group) && this.polls % 20 === 0) await queue.forgetIfEmpty(group);
       for (const m of received) this.start1(group, m);
     }
   }
@@ -152,17 +159,17 @@ export class LocalDeliveryWorker {
   /** One try, not awaited by the poll: its end frees its place and wakes the worker. */
   private start1(group: string, m: ReceivedMessage): void {
     this.inFlight.set(group, (this.inFlight.get(group) ?? 0) + 1);
-    const run = this.try1(m).finally(() => {
+    const run = this.try1(group, m).finally(() => {
       const left = (this.inFlight.get(group) ?? 1) - 1;
       if (left > 0) this.inFlight.set(group, left);
       else this.inFlight.delete(group);
       this.tries.delete(run);
-      this.wake();
+      this.wake(group);
     });
     this.tries.add(run);
   }
 
-  private async try1(m: ReceivedMessage): Promise<void> {
+  private async try1(group: string, m: ReceivedMessage): Promise<void> {
     const { queue, deliverer } = this.options;
     let message: DeliveryMessage;
     try {
@@ -176,8 +183,13 @@ export class LocalDeliveryWorker {
     try {
       const result = await deliverer.deliver(message, { attempt: m.receives, maxAttempts: this.maxAttempts });
       outcome = result.outcome === 'retry' ? `${result.final ? 'dead letter' : 'retry'}: ${result.error}` : result.outcome;
-      if (result.outcome === 'deferred') await queue.defer(m, DEFER_MS);
-      else if (result.outcome === 'retry' && !result.final) await queue.retryLater(m, retryDelayMs(m.receives, this.options.retryDelaysMs ?? RETRY_DELAYS_MS));
+      // A failing subscription's group rests while its circuit is open (the deliverer would only defer):
+      // its messages stay queued untouched instead of being received and put back.
+      const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
+      if (result.outcome === 'deferred') this.pausedUntil.set(group, Date.now() + result.delayMs);
+      if (result.outcome === 'retry') this.pausedUntil.set(group, Date.now() + Math.min(PROBE_DEFER_MS, retryDelayMs(m.receives, delays)));
+      if (result.outcome === 'deferred') await queue.defer(m, result.delayMs, JSON.stringify({ ...message, deferrals: (message.deferrals ?? 0) + 1 }));
+      else if (result.outcome === 'retry' && !result.final) await queue.retryLater(m, retryDelayMs(m.receives, delays));
       // Delivered, dropped, or given up on (the deliverer kept it as a dead letter): done.
       else await queue.delete(m);
     } catch (error) {

@@ -199,9 +199,9 @@ export class LocalQueue extends TableStore {
     await this.move(message, this.now() + delayMs, message.receives, mine(message));
   }
 
-  /** Puts a message back untried for `delayMs`: this receive does not count as a try. */
-  async defer(message: ReceivedMessage, delayMs: number): Promise<void> {
-    await this.move(message, this.now() + delayMs, Math.max(0, message.receives - 1), mine(message));
+  /** Puts a message back untried for `delayMs` (its body replaced by `body`): this receive does not count as a try. */
+  async defer(message: ReceivedMessage, delayMs: number, body: string = message.body): Promise<void> {
+    await this.move({ ...message, body }, this.now() + delayMs, Math.max(0, message.receives - 1), mine(message));
   }
 
   /** No try left: moves the message to the dead-letter partition. */

@@ -28,9 +28,10 @@ export const WEBHOOK_MAX_ATTEMPTS = 5;
 /** The environment variable that holds the delivery queue's URL. */
 export const WEBHOOK_QUEUE_ENV = 'WEBHOOK_DELIVERY_QUEUE_URL';
 /**
- * Delivery functions running at once. Each subscription holds at most WEBHOOK_MAX_IN_FLIGHT (2) of them
- * with slow tries (the rest of its deliveries are deferred), so this many lets 9 receivers be slow at once
- * and every other subscription's deliveries still go on (docs/webhooks.md, "Isolation").
+ * Delivery functions running at once. A subscription whose last try failed is tried one delivery at a
+ * time (the rest deferred), so a slow receiver holds one of them (five, WEBHOOK_MAX_IN_FLIGHT, for the
+ * first timeout before it is known to be slow): this many lets many receivers be slow at once while every
+ * other subscription's deliveries go on (docs/webhooks.md, "Isolation").
  */
 export const WEBHOOK_DELIVERY_CONCURRENCY = 20;
 

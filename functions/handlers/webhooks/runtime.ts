@@ -10,7 +10,7 @@
  * | `WEBHOOK_KEY_ID` | the KMS key that seals subscription secrets |
  * | `WEBHOOK_DELIVERY_QUEUE_URL` | the delivery queue (the fan-out function sends to it) |
  * | `WEBHOOK_ADDRESS_POLICY` | `public` (default when deployed): only public addresses are delivered to |
- * | `WEBHOOK_MAX_IN_FLIGHT` | tries of one subscription in flight at once (default 2) |
+ * | `WEBHOOK_MAX_IN_FLIGHT` | tries of one subscription in flight at once while it is healthy (default 5; one once a try failed) |
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
