@@ -17,7 +17,7 @@ export type { FunctionNeeds, Sizing };
 
 /** An HTTP route of the API. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax, e.g. `/kf-accounts/{kf_account}`. */
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */

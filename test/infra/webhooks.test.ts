@@ -23,15 +23,16 @@ const env = (specId: string) => resourcesOf(template, 'AWS::Lambda::Function').f
 const kmsActions = (specId: string) => roleStatements(template, specId).flatMap((s) => actionsOf(s).filter((a) => a.startsWith('kms:')).map((a) => ({ action: a, resource: s.Resource })));
 
 describe('webhook delivery in the stack', () => {
-  test('a rotated KMS key seals the secrets: the create function may only encrypt, the delivery function only decrypt', () => {
+  test('a rotated KMS key seals the secrets: the create and rotate functions may only encrypt, the delivery function only decrypt', () => {
     // Prepare
     const key = keyId();
     const keyArn = { 'Fn::GetAtt': [key, 'Arn'] };
     // Assess
     expect(resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === key)![1].Properties.EnableKeyRotation).toBe(true);
     expect(kmsActions('CreateSubscription')).toEqual([{ action: 'kms:Encrypt', resource: keyArn }]);
+    expect(kmsActions('RotateSubscriptionSecret')).toEqual([{ action: 'kms:Encrypt', resource: keyArn }]);
     expect(kmsActions('WebhookDelivery')).toEqual([{ action: 'kms:Decrypt', resource: keyArn }]);
-    for (const spec of DEPLOYED.filter((s) => !['CreateSubscription', 'WebhookDelivery'].includes(s.id))) {
+    for (const spec of DEPLOYED.filter((s) => !['CreateSubscription', 'RotateSubscriptionSecret', 'WebhookDelivery'].includes(s.id))) {
       expect(kmsActions(spec.id).filter((k) => JSON.stringify(k.resource).includes(key))).toEqual([]);
     }
     expect(env('CreateSubscription')).toMatchObject({ WEBHOOK_KEY_ID: keyArn, WEBHOOK_ADDRESS_POLICY: 'public' });
@@ -72,7 +73,9 @@ describe('webhook delivery in the stack', () => {
       MaximumBatchingWindowInSeconds: Match.absent(),
     });
     const senders = DEPLOYED.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
-    expect(senders.map((s) => s.id).sort()).toEqual(['WebhookDelivery', 'WebhookFanOut']);
+    expect(senders.map((s) => s.id).sort()).toEqual(['RedriveSubscription', 'TestSubscription', 'WebhookDelivery', 'WebhookFanOut']);
+    expect(env('RedriveSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
+    expect(env('TestSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookFanOut').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookDelivery').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
   });
@@ -84,9 +87,19 @@ describe('webhook delivery in the stack', () => {
     });
   });
 
-  test('the four subscription routes are IAM-protected', () => {
+  test('the subscription routes are IAM-protected', () => {
     const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).includes('/subscriptions'));
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(['DELETE /subscriptions/{id}', 'GET /subscriptions', 'GET /subscriptions/{id}', 'POST /subscriptions']);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual([
+      'DELETE /subscriptions/{id}',
+      'GET /subscriptions',
+      'GET /subscriptions/{id}',
+      'GET /subscriptions/{id}/dead-letters',
+      'PATCH /subscriptions/{id}',
+      'POST /subscriptions',
+      'POST /subscriptions/{id}/redrive',
+      'POST /subscriptions/{id}/rotate-secret',
+      'POST /subscriptions/{id}/test',
+    ]);
     for (const [, r] of routes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 });
