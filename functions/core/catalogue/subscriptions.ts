@@ -141,7 +141,7 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     answer: { kind: 'json', listField: 'deadLetters' },
     fields: [
       ID_FIELD,
-      { name: 'limit', displayName: 'Limit', type: 'number', description: 'Most dead letters in this page', rules: ['1 to 100 (default 100)'] },
+      { name: 'limit', displayName: 'Limit', type: 'number', default: 100, description: 'Most dead letters in this page (1-100)', rules: ['1 to 100'] },
       { name: 'cursor', displayName: 'Cursor', type: 'string', description: 'The cursor the previous page answered' },
     ],
     needs: { ...SUBSCRIPTION_NEEDS, table: 'read' },
