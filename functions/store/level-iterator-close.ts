@@ -1,5 +1,5 @@
 /**
- * Closes the LevelDB iterators dynalite leaves open (docs/local.md, "Memory").
+ * Closes the LevelDB iterators dynalite leaves open (docs/memory.md).
  *
  * dynalite 4.0.0 turns abstract-level's iterators into Node streams (its db/index.js, `createValueStream`
  * and `createKeyStream`) and, when a stream is destroyed (at its end, or early when a Query stops at its
