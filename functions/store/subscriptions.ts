@@ -62,7 +62,7 @@ export interface DeliveryHealth {
   oldestPendingAgeSeconds: number | null;
   lastDeliveredAt: string | null;
   lastFailureAt: string | null;
-  /** What the last failed try got, e.g. `HTTP 500` or `timed out after 10000 ms`. */
+  /** The class of the last failure, e.g. `HTTP 500`, `timeout`, `connection refused` (http-post.ts, FailureClass). */
   lastError: string | null;
 }
 

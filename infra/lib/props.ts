@@ -95,6 +95,12 @@ export interface WeChatCustomerServiceProps {
    */
   readonly textMaxBytes?: number;
   /**
+   * `WEBHOOK_MAX_IN_FLIGHT`: tries of one webhook subscription in flight at once while its deliveries get
+   * through (one once a try failed), 1 to 20 (docs/webhooks.md, "Isolation").
+   * @default 5
+   */
+  readonly webhookMaxInFlight?: number;
+  /**
    * `DELIVERY_RECORD_CONTENT`: whether delivery records (and delivery events) keep each message's content
    * (docs/deliveries.md). Off, they keep who, what kind, when and what happened only.
    * @default false
@@ -192,6 +198,9 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   oneOf('logLevel', props.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
   if (props.textMaxBytes !== undefined && (!Number.isInteger(props.textMaxBytes) || props.textMaxBytes < MIN_TEXT_MAX_BYTES)) {
     fail(`textMaxBytes must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${props.textMaxBytes}`);
+  }
+  if (props.webhookMaxInFlight !== undefined && (!Number.isInteger(props.webhookMaxInFlight) || props.webhookMaxInFlight < 1 || props.webhookMaxInFlight > 20)) {
+    fail(`webhookMaxInFlight must be a whole number from 1 to 20, got ${props.webhookMaxInFlight}`);
   }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);

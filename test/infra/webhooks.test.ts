@@ -103,3 +103,13 @@ describe('webhook delivery in the stack', () => {
     for (const [, r] of routes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 });
+
+describe('webhookMaxInFlight', () => {
+  test('reaches the delivery function as WEBHOOK_MAX_IN_FLIGHT, and a value outside 1-20 is refused naming the prop', () => {
+    const custom = appTemplate({ webhookMaxInFlight: 3 });
+    const deliveryEnv = resourcesOf(custom, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(custom, 'WebhookDelivery'))![1].Properties.Environment.Variables;
+    expect(deliveryEnv.WEBHOOK_MAX_IN_FLIGHT).toBe('3');
+    expect(() => appTemplate({ webhookMaxInFlight: 0 })).toThrow(/webhookMaxInFlight must be a positive number/);
+    expect(() => appTemplate({ webhookMaxInFlight: 21 })).toThrow(/webhookMaxInFlight must be a whole number from 1 to 20/);
+  });
+});
