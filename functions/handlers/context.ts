@@ -32,6 +32,7 @@ import { createTokenProvider } from './tokens';
 import { createWindowStores } from './window-stores';
 import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './publisher';
 import type { WebhookRuntime } from './webhooks/runtime';
+import { isSubscriptionOperation } from '../core/catalogue/subscriptions';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -119,7 +120,10 @@ export function lambdaContext(): () => Promise<AppContext> {
     const config = configFromEnv();
     const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
     // The subscription functions: the webhook key where they seal (create, rotate), the queue where they send (redrive, test).
-    const webhooks = await (await import('./webhooks/runtime')).lambdaSubscriptionRuntime(dynamo, config.tableName);
+    const webhooks =
+      process.env.WEBHOOK_KEY_ID || isSubscriptionOperation(process.env.OPERATION_NAME)
+        ? await (await import('./webhooks/runtime')).lambdaSubscriptionRuntime(dynamo, config.tableName)
+        : undefined;
     return createContext({
       config,
       dynamo,

@@ -175,3 +175,16 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     perform: (input, services) => subscriptionsOf(services).test(input.id),
   } satisfies Operation<{ id: string }>,
 ];
+
+/**
+ * Whether a catalogue operation is one of the subscription operations (a deployed function then builds the
+ * webhook store, functions/handlers/webhooks/runtime.ts).
+ *
+ * @example
+ * ```ts
+ * isSubscriptionOperation('redriveSubscription'); // true
+ * ```
+ */
+export function isSubscriptionOperation(name: string | undefined): boolean {
+  return SUBSCRIPTION_OPERATIONS.some((op) => op.name === name);
+}

@@ -110,20 +110,17 @@ export function addressPolicyFromEnv(env: NodeJS.ProcessEnv = process.env, fallb
 }
 
 /**
- * The webhook runtime of a deployed catalogue function serving a subscription operation (`OPERATION_NAME`
- * is one of the catalogue's subscription operations), or of one holding the webhook key: sealing with KMS
+ * The webhook runtime of a deployed catalogue function serving a subscription operation: sealing with KMS
  * where the function has the key (create, rotate), sending to the delivery queue where it may (redrive,
- * test); `undefined` for every other function.
+ * test). The caller decides which functions need it (context.ts, isSubscriptionOperation).
  *
  * @example
  * ```ts
  * const webhooks = await lambdaSubscriptionRuntime(dynamo, config.tableName);
  * ```
  */
-export async function lambdaSubscriptionRuntime(dynamo: DynamoDBClient, tableName: string): Promise<WebhookRuntime | undefined> {
+export async function lambdaSubscriptionRuntime(dynamo: DynamoDBClient, tableName: string): Promise<WebhookRuntime> {
   const keyId = process.env.WEBHOOK_KEY_ID;
-  const { SUBSCRIPTION_OPERATIONS } = await import('../../core/catalogue/subscriptions');
-  if (!keyId && !SUBSCRIPTION_OPERATIONS.some((op) => op.name === process.env.OPERATION_NAME)) return undefined;
   const [{ KmsSecretSealer, NoKeySealer }, { sqsEnqueue }] = await Promise.all([import('./sealer'), import('./sqs-queue')]);
   const queueUrl = process.env.WEBHOOK_DELIVERY_QUEUE_URL;
   return createWebhookRuntime({
