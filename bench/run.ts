@@ -4,7 +4,8 @@
  * overhead (validation, token cache, window gate, idempotency) with a plain client, not WeChat's latency.
  *
  *   npm run bench                 all scenarios
- *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries | bundles | turns
+ *   npm run bench -- validate     one scenario: validate | client | gateway | token | deliveries | bundles | turns | isolation
+ *   npm run bench -- memory       npm start's memory over 60 000 sends under faults (BENCH_MEMORY_SENDS); only when named
  *   BENCH_SENDS=2000 npm run bench
  *
  * Each figure is printed beside its peer, measured in the same run: co-wechat-api 3.11 (the most used Node
@@ -12,8 +13,8 @@
  * same send without its record for the delivery record. The machine's load is printed with the table.
  */
 import '../functions/dev/local/quiet';
-import { execFile, execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { execFile, execFileSync, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, request as httpRequest } from 'http';
 import type { AddressInfo } from 'net';
 import { cpus, loadavg, tmpdir } from 'os';
@@ -36,6 +37,7 @@ import { createContext, type AppContext } from '../functions/context/context';
 import { MemoryPublisher } from '../functions/context/publisher';
 import { perform } from '../functions/context/run-ports';
 import { mixedAnswer } from '../test/support/long-text';
+import { deployedIsolation, localIsolation, type IsolationResult } from '../test/support/webhook-isolation';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
@@ -572,6 +574,110 @@ async function benchTurns() {
   });
 }
 
+/**
+ * Per-subscription isolation (docs/webhooks.md): one receiver answering after 15 s and five answering 500
+ * beside a healthy one; how long each of 100 events takes to reach the healthy one, deployed-shaped (the
+ * delivery handler under an SQS simulator, 20 at once) and under npm start, beside the healthy one alone.
+ */
+async function benchIsolation() {
+  const events = Number(process.env.BENCH_ISOLATION_EVENTS ?? 100);
+  const intervalMs = Number(process.env.BENCH_ISOLATION_INTERVAL_MS ?? 200);
+  const show = (r: IsolationResult) => `${r.delivered}/${events} delivered, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms`;
+  for (const [where, run] of [['deployed-shaped', deployedIsolation], ['npm start', localIsolation]] as const) {
+    const alone = await run({ events, intervalMs, slow: 0, failing: 0 });
+    const beside = await run({ events, intervalMs });
+    rows.push({
+      scenario: `isolation, ${where}: a healthy receiver beside one 15 s and five 500 receivers`,
+      ops: events,
+      seconds: 0,
+      perSecond: 0,
+      figure: `${show(beside)}; the slow one ${beside.slow.status}, oldest pending ${beside.slow.oldestPendingAgeSeconds} s`,
+      peer: `alone: ${show(alone)}`,
+      note: `events ${intervalMs} ms apart`,
+    });
+  }
+}
+
+/** The resident memory of a process, from /proc (Linux), in MB. */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/**
+ * npm start's memory under a long run (issue 28, item 12): `npm start` in a process of its own with
+ * DATA_DIR on disk, BENCH_MEMORY_SENDS (60 000) POST /messages under faults (every 20th send meets an
+ * errcode, an HTTP 500, a reset or a 2 s delay from the sandbox) with a failing webhook subscription
+ * listening, the resident memory sampled at each fifth of the run.
+ */
+async function benchMemory() {
+  const total = Number(process.env.BENCH_MEMORY_SENDS ?? 60_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-memory-'));
+  const port = 4700 + Math.floor(Math.random() * 200);
+  const sandboxPort = port + 1000;
+  const hook = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(Math.random() < 0.5 ? 500 : 200).end());
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+    env: { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), DATA_DIR: dataDir, WINDOW_RULES: 'seed' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const sandbox = `http://127.0.0.1:${sandboxPort}`;
+  const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 600) throw new Error('npm start did not come up within 60 s');
+      try {
+        if ((await fetch(`${base}/subscriptions`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await post(`${base}/subscriptions`, { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, events: ['delivery.*'] });
+    const users = CONCURRENCY;
+    for (let u = 0; u < users; u++) await post(`${sandbox}/sandbox/users/oMem${u}/messages`, { content: 'hi' });
+    const faults = [
+      { kind: 'errcode', errcode: 45015 },
+      { kind: 'http', status: 500 },
+      { kind: 'reset' },
+      { kind: 'delay', ms: 2_000 },
+    ];
+    const samples: Array<{ sends: number; mb: number }> = [{ sends: 0, mb: rssMb(child.pid!) }];
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: users }, async () => {
+        while (next < total) {
+          const i = next++;
+          if (i % 20 === 0) await post(`${sandbox}/sandbox/faults`, { path: '/cgi-bin/message/custom/send', times: 1, ...faults[(i / 20) % faults.length]! });
+          const res = await post(`${base}/messages`, { touser: `oMem${i % users}`, msgtype: 'text', text: { content: `m${i}` } });
+          await res.arrayBuffer();
+          if ((i + 1) % (total / 5) === 0) samples.push({ sends: i + 1, mb: rssMb(child.pid!) });
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const second = samples.filter((x) => x.sends >= total / 2).map((x) => x.mb);
+    rows.push({
+      scenario: `memory: npm start over ${total} sends under faults (DATA_DIR on disk)`,
+      ops: total,
+      seconds,
+      perSecond: total / seconds,
+      figure: samples.map((x) => `${x.sends}: ${x.mb.toFixed(0)} MB`).join(' → '),
+      note: `second half: ${Math.min(...second).toFixed(0)}–${Math.max(...second).toFixed(0)} MB; ${(total / seconds).toFixed(0)} sends/s`,
+    });
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    hook.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 const SCENARIOS: Record<string, () => Promise<void>> = {
   validate: benchValidate,
   client: benchClient,
@@ -580,12 +686,17 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
   deliveries: benchDeliveries,
   bundles: benchBundles,
   turns: benchTurns,
+  isolation: benchIsolation,
 };
+/** Scenarios run only when named: too long for the default run. */
+const ON_DEMAND: Record<string, () => Promise<void>> = { memory: benchMemory };
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
-  for (const name of wanted) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; choose from ${Object.keys(SCENARIOS).join(', ')}`);
+  const all = { ...SCENARIOS, ...ON_DEMAND };
+  for (const name of wanted) if (!all[name]) throw new Error(`unknown scenario ${name}; choose from ${Object.keys(all).join(', ')}`);
   for (const [name, run] of Object.entries(SCENARIOS)) if (wanted.length === 0 || wanted.includes(name)) await run();
+  for (const [name, run] of Object.entries(ON_DEMAND)) if (wanted.includes(name)) await run();
   const [one, five, fifteen] = loadavg();
   console.log(`node ${process.version}, ${SENDS} sends, concurrency ${CONCURRENCY}; ${cpus().length} cores, load average ${one!.toFixed(1)} / ${five!.toFixed(1)} / ${fifteen!.toFixed(1)} (1/5/15 min) at the end\n`);
   console.log('| scenario | this product | peer, same run | note |');

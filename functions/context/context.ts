@@ -36,6 +36,7 @@ import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './pu
 import type { WebhookRuntime } from '../webhooks/runtime';
 import { createTurns } from './turns/create';
 import type { TurnService, TurnTimer } from './turns/service';
+import { isSubscriptionOperation } from '../core/catalogue/subscriptions';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -141,12 +142,11 @@ export function lambdaContext(): () => Promise<AppContext> {
   return perContainer(async () => {
     const config = configFromEnv();
     const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
-    // The subscription functions hold the webhook key (Encrypt only); see webhooks/sealer.ts.
-    let webhooks: WebhookRuntime | undefined;
-    if (process.env.WEBHOOK_KEY_ID) {
-      const [{ createWebhookRuntime, addressPolicyFromEnv }, { KmsSecretSealer }] = await Promise.all([import('../webhooks/runtime'), import('../webhooks/sealer')]);
-      webhooks = createWebhookRuntime({ dynamo, tableName: config.tableName, sealer: new KmsSecretSealer(process.env.WEBHOOK_KEY_ID), addressPolicy: addressPolicyFromEnv() });
-    }
+    // The subscription functions: the webhook key where they seal (create, rotate), the queue where they send (redrive, test).
+    const webhooks =
+      process.env.WEBHOOK_KEY_ID || isSubscriptionOperation(process.env.OPERATION_NAME)
+        ? await (await import('../webhooks/runtime')).lambdaSubscriptionRuntime(dynamo, config.tableName)
+        : undefined;
     return createContext({
       config,
       dynamo,

@@ -18,7 +18,7 @@ export type { FunctionNeeds, Sizing };
 
 /** An HTTP route of the API. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax, e.g. `/kf-accounts/{kf_account}`. */
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
@@ -160,8 +160,9 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     description: 'Delivers webhook events, signed, retrying through the delivery queue',
     routes: [],
     acceptsEvents: false,
-    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel.
-    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open' },
+    // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel; sends a
+    // deferred delivery back to its queue (docs/webhooks.md, "Isolation").
+    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open', queues: ['webhookDelivery'] },
     sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
   {

@@ -96,7 +96,9 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
   } else {
     checkJsonContentType(contentType);
   }
-  return withRequestParameters(op, parseJsonBody(request.body), request);
+  // No body needed when the path carries every required field (POST /subscriptions/{id}/redrive).
+  const pathSuffices = op.fields.every((f) => !f.required || request.pathParameters?.[f.name] !== undefined);
+  return withRequestParameters(op, parseJsonBody(request.body, { allowEmpty: pathSuffices }), request);
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
  * Lambda entry of the delivery queue (SQS, partial batch responses): each message is one event for one
- * subscription, tried once per receive by {@link WebhookDeliverer}. A failed try puts the message back
- * with the retry schedule's delay (10 s, 1 min, 5 min, 30 min: ChangeMessageVisibility), and reports it
- * as a batch item failure; after the last try (the queue's maxReceiveCount, {@link MAX_DELIVERY_ATTEMPTS})
- * SQS moves it to the dead-letter queue, whose alarm fires, and the subscription is reported as failing
- * on GET /subscriptions/{id}.
+ * subscription, tried once per receive by {@link WebhookDeliverer}, the records of a batch at the same time
+ * and each reported on its own (docs/webhooks.md, "Isolation"):
+ *
+ * - delivered or dropped: done (SQS deletes it);
+ * - deferred (its subscription already has its most tries in flight): sent again as a new message delayed
+ *   a few seconds, carrying the tries made so far (`priorAttempts`), and done: a deferral is not a try,
+ *   and a slow receiver never holds more than its cap of delivery functions;
+ * - failed with tries left: put back with the retry schedule's delay (10 s, 1 min, 5 min, 30 min:
+ *   ChangeMessageVisibility) and reported as a batch item failure;
+ * - failed for the last time ({@link MAX_DELIVERY_ATTEMPTS}): kept as a dead letter in the table (GET
+ *   /subscriptions/{id}/dead-letters, redrive) and done; the subscription is reported as failing. The SQS
+ *   dead-letter queue (maxReceiveCount) only gets a message whose every try crashed, with its alarm.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -12,9 +19,12 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs, type DeliveryMessage } from '../webhooks/deliverer';
 import { flushMetrics } from '../http/middleware';
 import { lambdaWebhookRuntime, type WebhookRuntime } from '../webhooks/runtime';
+import { sqsEnqueue } from '../webhooks/sqs-queue';
 
 /** Puts a received message back on the queue after `seconds`. */
 export type ChangeVisibility = (receiptHandle: string, seconds: number) => Promise<void>;
+/** Sends a delivery again as a new message, visible after `seconds`. */
+export type Requeue = (message: DeliveryMessage, seconds: number) => Promise<void>;
 
 /** A try that failed and will be retried (the record is reported as a batch item failure). */
 export class DeliveryRetryError extends Error {
@@ -43,7 +53,11 @@ function sqsChangeVisibility(queueUrl: string | undefined): ChangeVisibility {
  * await handler(sqsEvent, lambdaContext); // { batchItemFailures: [...] }
  * ```
  */
-export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVisibility: ChangeVisibility, options: { maxAttempts?: number; retryDelaysMs?: readonly number[] } = {}) {
+export function createDeliveryHandler(
+  getRuntime: () => WebhookRuntime,
+  changeVisibility: ChangeVisibility,
+  options: { maxAttempts?: number; retryDelaysMs?: readonly number[]; requeue?: Requeue } = {},
+) {
   const maxAttempts = options.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
   return async function handler(event: SQSEvent, context?: Context) {
     const runtime = getRuntime();
@@ -57,7 +71,9 @@ export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVi
         runtime.logger.error('delivery message is malformed; dropped', { messageId: record.messageId });
         return 'dropped';
       }
-      const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
+      // SQS counts receives per message; a deferred delivery is a new message that carries the tries before it.
+      const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
+      const attempt = (Number.isInteger(message.priorAttempts) ? message.priorAttempts! : 0) + receives;
       const result = await runtime.deliverer.deliver(message, { attempt, maxAttempts });
       const log = { subscriptionId: message.subscriptionId, eventId: message.event.id, type: message.event.type, attempt };
       if (result.outcome === 'delivered') {
@@ -69,16 +85,25 @@ export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVi
         runtime.logger.info('webhook delivery dropped', { ...log, reason: result.reason });
         return 'dropped';
       }
+      if (result.outcome === 'deferred') {
+        runtime.metrics.addMetric('WebhookDeliveryDeferred', MetricUnit.Count, 1);
+        const seconds = Math.ceil(result.delayMs / 1000);
+        if (options.requeue) {
+          await options.requeue({ ...message, priorAttempts: attempt - 1, deferrals: (message.deferrals ?? 0) + 1 }, seconds);
+          return 'deferred';
+        }
+        // No queue to send to (a test's handler): back on this message, which counts a receive.
+        await changeVisibility(record.receiptHandle, seconds);
+        throw new DeliveryRetryError('deferred: the subscription has its most tries in flight');
+      }
       runtime.metrics.addMetric('WebhookDeliveryFailed', MetricUnit.Count, 1);
       if (result.final) {
         runtime.metrics.addMetric('WebhookDeadLettered', MetricUnit.Count, 1);
-        runtime.logger.warn('webhook delivery failed for the last time: to the dead-letter queue', { ...log, error: result.error });
-        // Back at once, so SQS moves it to the dead-letter queue now rather than after the visibility timeout.
-        await changeVisibility(record.receiptHandle, 0);
-      } else {
-        runtime.logger.warn('webhook delivery failed; will retry', { ...log, error: result.error });
-        await changeVisibility(record.receiptHandle, Math.min(43_200, Math.ceil(retryDelayMs(attempt, options.retryDelaysMs) / 1000)));
+        runtime.logger.warn('webhook delivery failed for the last time: kept as a dead letter', { ...log, error: result.error });
+        return 'dead-lettered';
       }
+      runtime.logger.warn('webhook delivery failed; will retry', { ...log, error: result.error });
+      await changeVisibility(record.receiptHandle, Math.min(43_200, Math.ceil(retryDelayMs(attempt, options.retryDelaysMs) / 1000)));
       throw new DeliveryRetryError(result.error);
     };
     try {
@@ -89,4 +114,7 @@ export function createDeliveryHandler(getRuntime: () => WebhookRuntime, changeVi
   };
 }
 
-export const handler = createDeliveryHandler(lambdaWebhookRuntime(), sqsChangeVisibility(process.env.WEBHOOK_DELIVERY_QUEUE_URL));
+const deliveryQueue = sqsEnqueue(process.env.WEBHOOK_DELIVERY_QUEUE_URL);
+export const handler = createDeliveryHandler(lambdaWebhookRuntime(), sqsChangeVisibility(process.env.WEBHOOK_DELIVERY_QUEUE_URL), {
+  requeue: (message, seconds) => deliveryQueue([message], seconds),
+});

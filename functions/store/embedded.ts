@@ -20,6 +20,7 @@ import { mkdirSync } from 'fs';
 import type { AddressInfo } from 'net';
 import type { Server } from 'http';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { closeLevelIteratorsOnReturn } from './level-iterator-close';
 
 /** What dynalite's factory takes (it ships no types). */
 interface DynaliteOptions {
@@ -60,6 +61,8 @@ export interface EmbeddedDynamo {
  */
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // dynalite releases its iterators with a method abstract-level 3 lacks: without this each query keeps one open.
+  closeLevelIteratorsOnReturn();
   const server = loadDynalite()({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);

@@ -23,6 +23,8 @@ export * from './idempotency';
 export * from './handoff';
 export * from './subscriptions';
 export * from './webhook-ledger';
+export * from './webhook-slots';
+export * from './webhook-dead-letters';
 export * from './local-queue';
 export * from './media-cache';
 export * from './passive-replies';

@@ -32,6 +32,10 @@ import type { UpdateWrite } from './update';
 export const MAX_SUBSCRIPTIONS = 100;
 /** Failed tries in a row after which a subscription is reported as failing. */
 export const FAILING_AFTER = 3;
+/** How old its oldest pending delivery may get before a subscription is reported as backlogged. */
+export const BACKLOGGED_AFTER_MS = 60_000;
+/** How long the secret before a rotation still signs deliveries (as Stripe: 24 hours). */
+export const PREVIOUS_SECRET_MS = 24 * 3_600_000;
 
 const PARTITION = 'SUBSCRIPTIONS';
 const key = (id: string): TableKey => ({ pk: PARTITION, sk: `SUB#${id}` });
@@ -46,11 +50,19 @@ export interface DeliveryHealth {
   consecutiveFailures: number;
   /** Events given up on after the last try (in the dead-letter queue). */
   deadLettered: number;
-  /** `failing` after {@link FAILING_AFTER} failures in a row or any dead-lettered event since the last success. */
-  status: 'ok' | 'failing';
+  /**
+   * `failing` after {@link FAILING_AFTER} failures in a row or any dead-lettered event since the last success;
+   * else `backlogged` when a delivery has been pending longer than {@link BACKLOGGED_AFTER_MS}; else `ok`.
+   */
+  status: 'ok' | 'backlogged' | 'failing';
+  /**
+   * Seconds since the oldest delivery still pending was queued, as the last try (failed or deferred because
+   * the subscription had its most tries in flight) saw it; `null` when nothing is known to be waiting.
+   */
+  oldestPendingAgeSeconds: number | null;
   lastDeliveredAt: string | null;
   lastFailureAt: string | null;
-  /** What the last failed try got, e.g. `HTTP 500` or `timed out after 10000 ms`. */
+  /** The class of the last failure, e.g. `HTTP 500`, `timeout`, `connection refused` (http-post.ts, FailureClass). */
   lastError: string | null;
 }
 
@@ -65,6 +77,16 @@ export interface Subscription {
 }
 
 
+/** A subscription as the delivery code reads it: with its sealed secrets. */
+export interface SealedSubscription {
+  subscription: Subscription;
+  sealedSecret: string;
+  /** The secret before the last rotation, while it still signs (24 hours). */
+  previousSealedSecret?: string;
+  /** When the oldest delivery known to be pending was queued (ms). */
+  pendingSince?: number;
+}
+
 /** A new subscription's id: `sub_` and 20 random base32-ish characters. */
 export function newSubscriptionId(): string {
   return `sub_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -72,9 +94,12 @@ export function newSubscriptionId(): string {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-function fromItem(item: Record<string, AttributeValue>): Subscription {
+function fromItem(item: Record<string, AttributeValue>, now: number): Subscription {
   const consecutiveFailures = numberAttr(item, 'consecutiveFailures') ?? 0;
   const deadLetteredSinceSuccess = numberAttr(item, 'deadLetteredSinceSuccess') ?? 0;
+  const pendingSince = numberAttr(item, 'pendingSince');
+  const pendingMs = pendingSince === undefined ? undefined : Math.max(0, now - pendingSince);
+  const failing = consecutiveFailures >= FAILING_AFTER || deadLetteredSinceSuccess > 0;
   return {
     id: stringAttr(item, 'id')!,
     url: stringAttr(item, 'url')!,
@@ -86,7 +111,8 @@ function fromItem(item: Record<string, AttributeValue>): Subscription {
       failedAttempts: numberAttr(item, 'failedAttempts') ?? 0,
       consecutiveFailures,
       deadLettered: numberAttr(item, 'deadLettered') ?? 0,
-      status: consecutiveFailures >= FAILING_AFTER || deadLetteredSinceSuccess > 0 ? 'failing' : 'ok',
+      status: failing ? 'failing' : pendingMs !== undefined && pendingMs > BACKLOGGED_AFTER_MS ? 'backlogged' : 'ok',
+      oldestPendingAgeSeconds: pendingMs === undefined ? null : Math.floor(pendingMs / 1000),
       lastDeliveredAt: iso(numberAttr(item, 'lastDeliveredAt')),
       lastFailureAt: iso(numberAttr(item, 'lastFailureAt')),
       lastError: stringAttr(item, 'lastError') ?? null,
@@ -109,6 +135,7 @@ const PUBLIC_ATTRIBUTES = [
   'lastDeliveredAt',
   'lastFailureAt',
   'lastError',
+  'pendingSince',
 ];
 const projection = { ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`).join(', '), ExpressionAttributeNames: names(...PUBLIC_ATTRIBUTES) };
 
@@ -147,7 +174,7 @@ export class SubscriptionStore extends TableStore {
     await this.client.send(
       new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: names(TABLE_PARTITION_KEY) }),
     );
-    return fromItem(item);
+    return fromItem(item, createdAt);
   }
 
   /** Every subscription, oldest first. */
@@ -166,7 +193,7 @@ export class SubscriptionStore extends TableStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      for (const item of page.Items ?? []) out.push(fromItem(item, this.now()));
       start = page.LastEvaluatedKey;
     } while (start && out.length < MAX_SUBSCRIPTIONS * 2);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
@@ -194,16 +221,98 @@ export class SubscriptionStore extends TableStore {
   async get(id: string): Promise<Subscription> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true, ...projection }));
     if (!out.Item) throw new SubscriptionNotFoundError(id);
-    return fromItem(out.Item);
+    return fromItem(out.Item, this.now());
   }
 
   /**
    * The subscription and its sealed secret, for the delivery code only; `undefined` once deleted.
    */
-  async sealedSecretOf(id: string): Promise<{ subscription: Subscription; sealedSecret: string } | undefined> {
+  async sealedSecretOf(id: string): Promise<SealedSubscription | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true }));
     if (!out.Item) return undefined;
-    return { subscription: fromItem(out.Item), sealedSecret: stringAttr(out.Item, 'sealedSecret') ?? '' };
+    const previousUntil = numberAttr(out.Item, 'previousSecretUntil');
+    const previous = stringAttr(out.Item, 'previousSealedSecret');
+    return {
+      subscription: fromItem(out.Item, this.now()),
+      sealedSecret: stringAttr(out.Item, 'sealedSecret') ?? '',
+      // Checked in code: dynalite (npm start) has no TTL, and a kept attribute outlives its day anyway.
+      previousSealedSecret: previous && previousUntil !== undefined && previousUntil > this.now() ? previous : undefined,
+      pendingSince: numberAttr(out.Item, 'pendingSince'),
+    };
+  }
+
+  /**
+   * Changes what a subscription receives and its description; the URL and the secret stay.
+   *
+   * @throws {SubscriptionNotFoundError} when there is none with this id.
+   */
+  async change(id: string, change: { events?: string[]; description?: string | null }): Promise<Subscription> {
+    try {
+      const out = await this.update({
+        key: key(id),
+        set: { events: change.events ? s(JSON.stringify(change.events)) : undefined, description: change.description ? s(change.description) : undefined },
+        remove: change.description === null ? ['description'] : [],
+        condition: `attribute_exists(#${TABLE_PARTITION_KEY})`,
+        returnValues: 'ALL_NEW',
+      });
+      return fromItem(out.Attributes!, this.now());
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new SubscriptionNotFoundError(id);
+      throw error;
+    }
+  }
+
+  /**
+   * A new sealed secret; the one it replaces keeps signing beside it for {@link PREVIOUS_SECRET_MS}.
+   *
+   * ```
+   * UpdateItem SET sealedSecret = <new>, previousSealedSecret = <current>, previousSecretUntil = now + 24 h
+   *            IF sealedSecret = <current, as read>    (two rotations at once: one wins, the other retries
+   *                                                      on what it now reads, so no secret is lost unseen)
+   * ```
+   *
+   * @throws {SubscriptionNotFoundError} when there is none with this id.
+   */
+  async rotateSecret(id: string, seal: () => Promise<string>): Promise<Subscription> {
+    for (;;) {
+      const found = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true }));
+      if (!found.Item) throw new SubscriptionNotFoundError(id);
+      const current = found.Item.sealedSecret!;
+      try {
+        const out = await this.update({
+          key: key(id),
+          set: { sealedSecret: s(await seal()), previousSealedSecret: current, previousSecretUntil: n(this.now() + PREVIOUS_SECRET_MS) },
+          condition: '#sealedSecret = :current',
+          values: { ':current': current },
+          returnValues: 'ALL_NEW',
+        });
+        return fromItem(out.Attributes!, this.now());
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    }
+  }
+
+  /** A delivery queued at `queuedAt` is still waiting: the oldest such time is kept (`oldestPendingAgeSeconds`). */
+  async recordPending(id: string, queuedAt: number): Promise<void> {
+    try {
+      await this.update({
+        key: key(id),
+        set: { pendingSince: n(queuedAt) },
+        condition: `attribute_exists(#${TABLE_PARTITION_KEY}) AND (attribute_not_exists(#pendingSince) OR #pendingSince > :pendingSince)`,
+      });
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** The delivery queued at `queuedAt` got through: it is no longer the oldest pending (if it was, or an older one was). */
+  async clearPending(id: string, queuedAt: number): Promise<void> {
+    try {
+      await this.update({ key: key(id), remove: ['pendingSince'], condition: '#pendingSince >= :queuedAt', values: { ':queuedAt': n(queuedAt) } });
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   /**

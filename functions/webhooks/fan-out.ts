@@ -21,6 +21,7 @@ export interface WebhookFanOutOptions {
   subscriptions: SubscriptionStore;
   /** Puts deliveries on the delivery queue. */
   enqueue: (messages: DeliveryMessage[]) => Promise<void>;
+  now?: () => number;
 }
 
 /** Turns events into deliveries. */
@@ -31,7 +32,8 @@ export class WebhookFanOut {
   async fanOut(event: WebhookEvent): Promise<number> {
     const matching = (await this.options.subscriptions.list()).filter((s) => matchesEvents(s.events, event.type));
     if (matching.length === 0) return 0;
-    await this.options.enqueue(matching.map((s) => ({ subscriptionId: s.id, event })));
+    const queuedAt = (this.options.now ?? Date.now)();
+    await this.options.enqueue(matching.map((s) => ({ subscriptionId: s.id, event, queuedAt })));
     return matching.length;
   }
 }

@@ -8,13 +8,14 @@
  * @example
  * ```ts
  * const result = await postWebhook('https://hooks.example.com/x', headers, body, { timeoutMs: 10_000, addressPolicy: 'public' });
- * if (!result.ok) console.log(result.error); // 'HTTP 500' | 'timed out after 10000 ms' | ...
+ * if (!result.ok) console.log(result.error); // 'HTTP 500' | 'timeout' | 'connection refused' | ...
  * ```
  */
 import http from 'http';
 import https from 'https';
 import { isIP } from 'net';
-import { forbiddenAddressReason, guardedLookup, unbracket, type AddressPolicy } from '../core/net';
+import { forbiddenAddressReason, guardedLookup, metadataHostReason, unbracket, type AddressPolicy } from '../core/net';
+import { webhookAddressPolicy } from '../core/webhooks/url-rules';
 
 /** How long one try may take, connecting included. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -23,8 +24,38 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 export interface PostResult {
   ok: boolean;
   status?: number;
-  /** Why it failed, in words safe to show (no secret, no body). */
+  /**
+   * Why it failed, as a class of failure only ({@link FailureClass}): what answered, its body, its TLS
+   * certificate's names or the addresses a name resolved to are never told, so a subscription's `lastError`
+   * cannot be used to probe what sits at a URL.
+   */
   error?: string;
+}
+
+/**
+ * The words a failed try is reported with (`lastError`): `HTTP <status>` or one of these.
+ */
+export type FailureClass =
+  | 'timeout'
+  | 'connection refused'
+  | 'connection reset'
+  | 'host not found'
+  | 'TLS failure'
+  | 'address refused'
+  | 'connection failed'
+  | 'invalid URL';
+
+/** The class of a socket error: its code only, never its message (which may name hosts, certificates, addresses). */
+export function failureClassOf(error: NodeJS.ErrnoException): FailureClass {
+  const code = error.code ?? '';
+  if (error.name === 'ForbiddenAddressError') return 'address refused';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA' || error.name === 'UnresolvableHostError') return 'host not found';
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
+  if (code === 'EPROTO') return 'TLS failure';
+  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/i.test(code)) return 'TLS failure';
+  return 'connection failed';
 }
 
 export interface PostOptions {
@@ -48,22 +79,21 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
     try {
       target = new URL(url);
     } catch {
-      return done({ ok: false, error: 'the URL does not parse' });
+      return done({ ok: false, error: 'invalid URL' });
     }
     const lib = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
-    if (!lib) return done({ ok: false, error: `unsupported scheme ${target.protocol}` });
+    if (!lib) return done({ ok: false, error: 'invalid URL' });
+    const policy = webhookAddressPolicy(options.addressPolicy);
     // Node connects to an IP literal without calling `lookup`: check it here.
     const literal = unbracket(target.hostname);
-    if (options.addressPolicy === 'public' && isIP(literal)) {
-      const reason = forbiddenAddressReason(literal);
-      if (reason) return done({ ok: false, error: `refused: ${literal} ${reason}` });
-    }
+    if (metadataHostReason(literal)) return done({ ok: false, error: 'address refused' });
+    if (isIP(literal) && (policy === 'public' ? forbiddenAddressReason : policy)(literal)) return done({ ok: false, error: 'address refused' });
     const request = lib.request(
       target,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'wechat-kf-webhooks/1' },
-        lookup: guardedLookup(options.addressPolicy),
+        lookup: guardedLookup(policy),
         agent: false,
       },
       (response) => {
@@ -83,10 +113,10 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
     );
     timer = setTimeout(() => {
       request.destroy();
-      done({ ok: false, error: `timed out after ${timeoutMs} ms` });
+      done({ ok: false, error: 'timeout' });
     }, timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => {
-      done({ ok: false, error: error.name === 'ForbiddenAddressError' ? `refused: ${error.message}` : `could not connect (${error.code ?? error.message})` });
+      done({ ok: false, error: failureClassOf(error) });
     });
     request.end(body);
   });

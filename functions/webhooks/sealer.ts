@@ -17,6 +17,7 @@
  * await sealer.open('sub_1', sealed); // 'whsec_…'
  * ```
  */
+import { ConfigurationError } from '../../core/errors';
 import { createCipheriv, createDecipheriv, randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname } from 'path';
@@ -70,6 +71,24 @@ export class LocalKeySealer implements SecretSealer {
     decipher.setAAD(Buffer.from(subscriptionId));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  }
+}
+
+/**
+ * The sealer of a function without the webhook key (list, get, delete, dead letters): it can do neither.
+ *
+ * @example
+ * ```ts
+ * await new NoKeySealer().seal('sub_1', 'whsec_x'); // throws ConfigurationError
+ * ```
+ */
+export class NoKeySealer implements SecretSealer {
+  async seal(): Promise<string> {
+    throw new ConfigurationError('this function does not hold the webhook key (WEBHOOK_KEY_ID): it cannot seal a secret');
+  }
+
+  async open(): Promise<string> {
+    throw new ConfigurationError('this function does not hold the webhook key (WEBHOOK_KEY_ID): it cannot open a secret');
   }
 }
 

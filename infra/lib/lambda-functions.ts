@@ -158,6 +158,7 @@ export function buildFunctions(
     else if (props.appId) environment.WECHAT_APP_ID = props.appId;
     if (spec.operation) environment[OPERATION_ENV] = spec.operation;
     if (spec.entry === 'callback' && props.callbackMode) environment.WECHAT_CALLBACK_MODE = props.callbackMode;
+    if (spec.entry === 'webhook-delivery' && props.webhookMaxInFlight !== undefined) environment.WEBHOOK_MAX_IN_FLIGHT = String(props.webhookMaxInFlight);
     if (spec.needs.webhookKey && m.webhookKey) {
       environment.WEBHOOK_KEY_ID = m.webhookKey.keyArn;
       // Deployed, webhooks reach public addresses only (docs/webhooks.md).

@@ -98,6 +98,12 @@ export interface WeChatCustomerServiceProps {
    */
   readonly textMaxBytes?: number;
   /**
+   * `WEBHOOK_MAX_IN_FLIGHT`: tries of one webhook subscription in flight at once while its deliveries get
+   * through (one once a try failed), 1 to 20 (docs/webhooks.md, "Isolation").
+   * @default 5
+   */
+  readonly webhookMaxInFlight?: number;
+  /**
    * `DELIVERY_RECORD_CONTENT`: whether delivery records (and delivery events) keep each message's content
    * (docs/deliveries.md). Off, they keep who, what kind, when and what happened only.
    * @default false
@@ -272,6 +278,9 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   const holdText = props.passiveHoldText;
   if (holdText !== undefined && (holdText.trim() === '' || Buffer.byteLength(holdText, 'utf8') > 2048)) {
     fail('passiveHoldText must be a text of 1 to 2048 bytes of UTF-8');
+  }
+  if (props.webhookMaxInFlight !== undefined && (!Number.isInteger(props.webhookMaxInFlight) || props.webhookMaxInFlight < 1 || props.webhookMaxInFlight > 20)) {
+    fail(`webhookMaxInFlight must be a whole number from 1 to 20, got ${props.webhookMaxInFlight}`);
   }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
     fail(`wechatApiBaseUrl must be an http(s) URL, got ${JSON.stringify(props.wechatApiBaseUrl)}`);

@@ -27,6 +27,13 @@ import { INBOUND_EVENT_SOURCE } from './props';
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 /** The environment variable that holds the delivery queue's URL. */
 export const WEBHOOK_QUEUE_ENV = 'WEBHOOK_DELIVERY_QUEUE_URL';
+/**
+ * Delivery functions running at once. A subscription whose last try failed is tried one delivery at a
+ * time (the rest deferred), so a slow receiver holds one of them (five, WEBHOOK_MAX_IN_FLIGHT, for the
+ * first timeout before it is known to be slow): this many lets many receivers be slow at once while every
+ * other subscription's deliveries go on (docs/webhooks.md, "Isolation").
+ */
+export const WEBHOOK_DELIVERY_CONCURRENCY = 20;
 
 export interface WebhookResources {
   key: kms.Key;
@@ -76,10 +83,15 @@ export function buildWebhookTriggers(
       targets: [new targets.LambdaFunction(fn, { deadLetterQueue: m.eventsDeadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
   }
+  // Every function that sends deliveries (the fan-out, the delivery function deferring, redrive, test events).
+  for (const spec of specs.filter((s) => s.needs.queues?.includes('webhookDelivery'))) {
+    if (spec.id !== fanOut?.id) functions[spec.id]?.addEnvironment(WEBHOOK_QUEUE_ENV, w.queue.queueUrl);
+  }
   const delivery = specs.find((s) => s.entry === 'webhook-delivery');
   if (delivery) {
     const fn = functions[delivery.id]!;
-    fn.addEnvironment(WEBHOOK_QUEUE_ENV, w.queue.queueUrl);
-    fn.addEventSource(new SqsEventSource(w.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 5, reportBatchItemFailures: true }));
+    // No batching window: a delivery is tried as soon as it is queued. The records of a batch are tried at
+    // once and reported one by one, so a healthy receiver's delivery never waits on a slow one's.
+    fn.addEventSource(new SqsEventSource(w.queue, { batchSize: 10, maxConcurrency: WEBHOOK_DELIVERY_CONCURRENCY, reportBatchItemFailures: true }));
   }
 }

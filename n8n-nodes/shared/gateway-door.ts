@@ -99,7 +99,7 @@ export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input
 	} else if (op.input.kind === 'file' && file instanceof Uint8Array) {
 		options.body = Buffer.from(file);
 		options.headers = { 'content-type': op.input.accepts[0] ?? 'application/octet-stream' };
-	} else if (route.method === 'POST' || route.method === 'PUT') {
+	} else if (route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH') {
 		options.body = Object.fromEntries(Object.entries(input).filter(([key]) => !inUrl.has(key))) as IDataObject;
 		options.headers = { 'content-type': 'application/json; charset=utf-8' };
 	}

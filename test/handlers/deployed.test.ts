@@ -303,6 +303,40 @@ describe('bundled handlers in the deployed environment', () => {
     expect(delivered.output).not.toContain(subscription.secret);
   });
 
+  it('serves the subscription operations from functions without the webhook key, and redrives dead letters to the queue', async () => {
+    // Prepare: a subscription and one of its dead letters in the table
+    const runtime = createWebhookRuntime({
+      dynamo: createDynamoClient({ endpoint: dynamo.endpoint }),
+      tableName: 'deployed-test',
+      sealer: { seal: async (_id, secret) => `kms:v1:${Buffer.from(secret).toString('base64')}`, open: async () => '' },
+      addressPolicy: 'any',
+      allowLoopbackHttp: true,
+    });
+    const subscription = await createSubscription(runtime, { url: 'http://127.0.0.1:9/hook' });
+    await runtime.deadLetters.put(subscription.id, { id: 'evt-dead-deployed', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } as never, { attempts: 5, lastError: 'HTTP 500' });
+    const batchesBefore = aws.sqsBatches.length;
+    const withId = (method: string, path: string) => {
+      const event = httpEvent(method, path.replace('{id}', subscription.id), undefined);
+      event.routeKey = `${method} ${path}`;
+      event.pathParameters = { id: subscription.id };
+      return event;
+    };
+    // Act
+    const listed = await invoke('operation', httpEvent('GET', '/subscriptions', undefined), { OPERATION_NAME: 'listSubscriptions' });
+    const dead = await invoke('operation', withId('GET', '/subscriptions/{id}/dead-letters'), { OPERATION_NAME: 'listSubscriptionDeadLetters' });
+    const redriven = await invoke('operation', withId('POST', '/subscriptions/{id}/redrive'), {
+      OPERATION_NAME: 'redriveSubscription',
+      WEBHOOK_DELIVERY_QUEUE_URL: `${aws.url}/123456789012/deliveries`,
+    });
+    // Assess
+    expect(listed.result.statusCode).toBe(200);
+    expect(JSON.parse(listed.result.body).subscriptions.map((s: { id: string }) => s.id)).toContain(subscription.id);
+    expect(JSON.parse(dead.result.body).deadLetters.map((d: { eventId: string }) => d.eventId)).toEqual(['evt-dead-deployed']);
+    expect(JSON.parse(redriven.result.body)).toMatchObject({ redriven: 1, eventIds: ['evt-dead-deployed'] });
+    expect(aws.sqsBatches.slice(batchesBefore).map((b) => JSON.parse(b.Entries[0]!.MessageBody).event.id)).toEqual(['evt-dead-deployed']);
+    expect((await runtime.deadLetters.list(subscription.id)).deadLetters).toEqual([]);
+  });
+
   it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
     const { output } = await invoke('operation', {}, { OPERATION_NAME: 'sendFax' }).catch((e: Error) => ({ output: e.message }));
     expect(output).toMatch(/operation: must be one of listKfAccounts/);

@@ -11,7 +11,7 @@ import type { DeliveryMessage } from '../../functions/webhooks/deliverer';
 import { createWebhookRuntime, type WebhookRuntime } from '../../functions/webhooks/runtime';
 import { LocalKeySealer } from '../../functions/webhooks/sealer';
 import { createSubscription } from '../../functions/webhooks/subscriptions-api';
-import { newSubscriptionId } from '../../functions/store';
+import { DeliverySlots, newSubscriptionId } from '../../functions/store';
 import { eventBridgeEvent, sqsRecord } from '../support/aws-events';
 import { startTestDynamo, type TestDynamo } from '../store/helpers';
 import { startReceiver } from '../webhooks/receiver';
@@ -38,16 +38,21 @@ async function setUp(addressPolicy: 'any' | 'public' = 'any') {
   const fanOut = createFanOutHandler(() => runtime, async (messages) => {
     queued.push(...messages);
   });
-  const deliver = createDeliveryHandler(() => runtime, async (handle, seconds) => {
-    visibility.push({ handle, seconds });
-  });
+  const requeued: Array<{ message: DeliveryMessage; seconds: number }> = [];
+  const deliver = createDeliveryHandler(
+    () => runtime,
+    async (handle, seconds) => {
+      visibility.push({ handle, seconds });
+    },
+    { requeue: async (message, seconds) => void requeued.push({ message, seconds }) },
+  );
   /** One receive of a queued message, as SQS hands it to the function. */
   const receive = (message: DeliveryMessage, receiveCount: number, messageId = 'msg-1') => {
     const record = sqsRecord(messageId, message);
     record.attributes.ApproximateReceiveCount = String(receiveCount);
     return deliver({ Records: [record] } as SQSEvent, undefined);
   };
-  return { runtime, queued, visibility, fanOut, receive };
+  return { runtime, tableName, queued, visibility, requeued, fanOut, receive };
 }
 
 const inbound = (id: string, openid = 'oUser') => {
@@ -94,6 +99,39 @@ describe('the deployed webhook functions', () => {
     expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 2, consecutiveFailures: 0 });
   });
 
+  it('defer a delivery whose subscription has its most tries in flight: sent again untried, its tries carried, the message done', async () => {
+    // Prepare: every slot of the subscription held by other tries
+    const { runtime, tableName, queued, requeued, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    const slots = new DeliverySlots({ client: dynamo.client, tableName });
+    for (let i = 0; i < 5; i++) await slots.acquire(sub.id, `other-${i}`, 5);
+    await fanOut(inbound('evt-capped') as never);
+    // Act: the second receive of this message (one try failed before)
+    const answer = await receive(queued[0]!, 2);
+    // Assess
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(receiver.received).toHaveLength(0);
+    expect(requeued).toEqual([{ message: expect.objectContaining({ subscriptionId: sub.id, priorAttempts: 1, deferrals: 1 }), seconds: 1 }]);
+    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 0, oldestPendingAgeSeconds: expect.any(Number) });
+  });
+
+  it('hold a first try behind a subscription whose last try just failed, and let its retry probe it', async () => {
+    const { runtime, queued, requeued, fanOut, receive } = await setUp();
+    const sub = await createSubscription(runtime, { url: receiver.url });
+    receiver.answerWith(500);
+    await fanOut(inbound('evt-first') as never);
+    await fanOut(inbound('evt-second') as never);
+    const failed = await receive(queued[0]!, 1, 'm1');
+    const held = await receive(queued[1]!, 1, 'm2');
+    const retried = await receive(queued[0]!, 2, 'm1');
+    expect(failed).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(held).toEqual({ batchItemFailures: [] });
+    expect(requeued.map((r) => [r.message.event.id, r.seconds])).toEqual([['evt-second', 5]]);
+    expect(retried).toEqual({ batchItemFailures: [] });
+    expect(receiver.received.map((r) => [r.headers['x-wechat-kf-event-id'], r.status])).toEqual([['evt-first', 500], ['evt-first', 200]]);
+    expect((await runtime.subscriptions.get(sub.id)).deliveries.status).toBe('ok');
+  });
+
   it('deliver an event once even when EventBridge and SQS hand it over twice', async () => {
     const { runtime, queued, fanOut, receive } = await setUp();
     await createSubscription(runtime, { url: receiver.url });
@@ -105,13 +143,18 @@ describe('the deployed webhook functions', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('after the last try: back to the queue at once (so SQS dead-letters it) and the subscription reported as failing', async () => {
+  it('after the last try: kept as a dead letter of the subscription, the message done, and the subscription reported as failing', async () => {
     const { runtime, queued, visibility, fanOut, receive } = await setUp();
     const sub = await createSubscription(runtime, { url: receiver.url });
     await fanOut(inbound('evt-dead') as never);
     receiver.answerWith(503, 503, 503, 503, 503);
-    for (let i = 1; i <= 5; i++) await receive(queued[0]!, i);
-    expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800, 0]);
+    const answers = [];
+    for (let i = 1; i <= 5; i++) answers.push(await receive(queued[0]!, i));
+    expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800]);
+    expect(answers.at(-1)).toEqual({ batchItemFailures: [] });
+    expect((await runtime.deadLetters.list(sub.id)).deadLetters).toEqual([
+      { eventId: 'evt-dead', type: 'message.text', deadAt: expect.any(String), attempts: 5, lastError: 'HTTP 503', event: expect.objectContaining({ id: 'evt-dead' }) },
+    ]);
     expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 5, deadLettered: 1, status: 'failing', lastError: 'HTTP 503' });
   });
 
@@ -137,14 +180,14 @@ describe('the deployed webhook functions', () => {
     // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
     expect(receiver.received).toHaveLength(0);
-    expect((await runtime.subscriptions.get(id)).deliveries.lastError).toBe('refused: 127.0.0.1 is a loopback address (127.0.0.0/8)');
+    expect((await runtime.subscriptions.get(id)).deliveries.lastError).toBe('address refused');
 
     // The same through a host name: refused on the socket's own lookup
     const named = newSubscriptionId();
     await runtime.subscriptions.create({ id: named, url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['*'], sealedSecret: await runtime.sealer.seal(named, 'whsec_x') });
     await receive({ subscriptionId: named, event: { id: 'evt-ssrf2', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
     expect(receiver.received).toHaveLength(0);
-    expect((await runtime.subscriptions.get(named)).deliveries.lastError).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), which is a?\s?(the )?loopback address/);
+    expect((await runtime.subscriptions.get(named)).deliveries.lastError).toBe('address refused');
   });
 
   it('time out a receiver that does not answer in time', async () => {
@@ -157,7 +200,7 @@ describe('the deployed webhook functions', () => {
     } finally {
       receiver.hang(0);
     }
-    expect((await runtime.subscriptions.get(sub.id)).deliveries.lastError).toBe('timed out after 2000 ms');
+    expect((await runtime.subscriptions.get(sub.id)).deliveries.lastError).toBe('timeout');
   });
 });
 

@@ -9,7 +9,7 @@ import { enabledFunctions, LAMBDA_FUNCTIONS } from '../../functions/lambda/funct
 /** The functions the default stack deploys (token vending and other off-by-default operations are not among them). */
 const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
 import { MAX_DELIVERY_ATTEMPTS } from '../../functions/webhooks/deliverer';
-import { WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
+import { WEBHOOK_DELIVERY_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS } from '../../infra/lib/webhooks';
 import { actionsOf, appTemplate, functionLogicalId, resourcesOf, roleStatements } from './helpers';
 
 let template: Template;
@@ -23,15 +23,16 @@ const env = (specId: string) => resourcesOf(template, 'AWS::Lambda::Function').f
 const kmsActions = (specId: string) => roleStatements(template, specId).flatMap((s) => actionsOf(s).filter((a) => a.startsWith('kms:')).map((a) => ({ action: a, resource: s.Resource })));
 
 describe('webhook delivery in the stack', () => {
-  test('a rotated KMS key seals the secrets: the create function may only encrypt, the delivery function only decrypt', () => {
+  test('a rotated KMS key seals the secrets: the create and rotate functions may only encrypt, the delivery function only decrypt', () => {
     // Prepare
     const key = keyId();
     const keyArn = { 'Fn::GetAtt': [key, 'Arn'] };
     // Assess
     expect(resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === key)![1].Properties.EnableKeyRotation).toBe(true);
     expect(kmsActions('CreateSubscription')).toEqual([{ action: 'kms:Encrypt', resource: keyArn }]);
+    expect(kmsActions('RotateSubscriptionSecret')).toEqual([{ action: 'kms:Encrypt', resource: keyArn }]);
     expect(kmsActions('WebhookDelivery')).toEqual([{ action: 'kms:Decrypt', resource: keyArn }]);
-    for (const spec of DEPLOYED.filter((s) => !['CreateSubscription', 'WebhookDelivery'].includes(s.id))) {
+    for (const spec of DEPLOYED.filter((s) => !['CreateSubscription', 'RotateSubscriptionSecret', 'WebhookDelivery'].includes(s.id))) {
       expect(kmsActions(spec.id).filter((k) => JSON.stringify(k.resource).includes(key))).toEqual([]);
     }
     expect(env('CreateSubscription')).toMatchObject({ WEBHOOK_KEY_ID: keyArn, WEBHOOK_ADDRESS_POLICY: 'public' });
@@ -62,15 +63,19 @@ describe('webhook delivery in the stack', () => {
     });
   });
 
-  test('the delivery function consumes the queue with partial batch responses; only the fan-out may send to it', () => {
+  test('the delivery function consumes the queue with partial batch responses, no batching window and room for slow receivers; only the fan-out, the delivery function (deferring) and redrive and test may send to it', () => {
     const queue = queueId('WebhookDeliveryQueue');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
       FunctionName: { Ref: functionLogicalId(template, 'WebhookDelivery') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: WEBHOOK_DELIVERY_CONCURRENCY },
+      MaximumBatchingWindowInSeconds: Match.absent(),
     });
     const senders = DEPLOYED.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
-    expect(senders.map((s) => s.id)).toEqual(['WebhookFanOut']);
+    expect(senders.map((s) => s.id).sort()).toEqual(['RedriveSubscription', 'TestSubscription', 'WebhookDelivery', 'WebhookFanOut']);
+    expect(env('RedriveSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
+    expect(env('TestSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookFanOut').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('WebhookDelivery').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
   });
@@ -82,9 +87,29 @@ describe('webhook delivery in the stack', () => {
     });
   });
 
-  test('the four subscription routes are IAM-protected', () => {
+  test('the subscription routes are IAM-protected', () => {
     const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).includes('/subscriptions'));
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(['DELETE /subscriptions/{id}', 'GET /subscriptions', 'GET /subscriptions/{id}', 'POST /subscriptions']);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual([
+      'DELETE /subscriptions/{id}',
+      'GET /subscriptions',
+      'GET /subscriptions/{id}',
+      'GET /subscriptions/{id}/dead-letters',
+      'PATCH /subscriptions/{id}',
+      'POST /subscriptions',
+      'POST /subscriptions/{id}/redrive',
+      'POST /subscriptions/{id}/rotate-secret',
+      'POST /subscriptions/{id}/test',
+    ]);
     for (const [, r] of routes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+});
+
+describe('webhookMaxInFlight', () => {
+  test('reaches the delivery function as WEBHOOK_MAX_IN_FLIGHT, and a value outside 1-20 is refused naming the prop', () => {
+    const custom = appTemplate({ webhookMaxInFlight: 3 });
+    const deliveryEnv = resourcesOf(custom, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(custom, 'WebhookDelivery'))![1].Properties.Environment.Variables;
+    expect(deliveryEnv.WEBHOOK_MAX_IN_FLIGHT).toBe('3');
+    expect(() => appTemplate({ webhookMaxInFlight: 0 })).toThrow(/webhookMaxInFlight must be a positive number/);
+    expect(() => appTemplate({ webhookMaxInFlight: 21 })).toThrow(/webhookMaxInFlight must be a whole number from 1 to 20/);
   });
 });

@@ -73,6 +73,25 @@ describe('gateway mode: the node through the deployed API contract, signed with 
     expect(authorizer.refused).toEqual([]);
   });
 
+  it('acts on a subscription through the Subscription resource: PATCH, rotate-secret, test, dead letters, redrive', async () => {
+    const run = (parameters: Record<string, unknown>) => harness.run({ authentication: 'gateway', resource: 'subscription', ...parameters }, [{ json: {} }], CRED);
+    const created = await run({ operation: 'create', url: 'http://127.0.0.1:9/hook', events: '["message.*"]' });
+    const id = created.items[0]!.json.id as string;
+    const updated = await run({ operation: 'update', id, events: '["event.subscribe"]', description: 'from n8n' });
+    const rotated = await run({ operation: 'rotateSecret', id });
+    const tested = await run({ operation: 'test', id });
+    const dead = await run({ operation: 'listDeadLetters', id, limit: 10 });
+    const redriven = await run({ operation: 'redrive', id });
+    await run({ operation: 'delete', id });
+    for (const result of [created, updated, rotated, tested, dead, redriven]) expect(result.error).toBeUndefined();
+    expect(updated.items[0]!.json).toMatchObject({ id, events: ['event.subscribe'], description: 'from n8n' });
+    expect(rotated.items[0]!.json).toMatchObject({ id, secret: expect.stringMatching(/^whsec_/) });
+    expect(rotated.items[0]!.json.secret).not.toBe(created.items[0]!.json.secret);
+    expect(tested.items[0]!.json).toMatchObject({ id, type: 'webhook.test', queued: true });
+    expect(redriven.items[0]!.json).toMatchObject({ id, redriven: 0, more: false });
+    expect(dead.items).toEqual([]);
+  });
+
   it('is refused (403) with the wrong secret key, so the signature is really checked', async () => {
     const { error } = await harness.run({ authentication: 'gateway', resource: 'kfAccount', operation: 'list' }, [{ json: {} }], { weChatKfGatewayApi: { id: 'forged', name: 'Forged' } });
     expect(error?.message).toMatch(/403/);

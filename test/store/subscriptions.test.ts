@@ -2,7 +2,7 @@
  * Subscriptions, the delivery ledger and the local queue, on dynalite.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeliveryLedger, LocalQueue, marshallKey, MAX_SUBSCRIPTIONS, newSubscriptionId, SubscriptionStore } from '../../functions/store';
+import { DeliveryLedger, DeliverySlots, LocalQueue, marshallKey, MAX_SUBSCRIPTIONS, newSubscriptionId, SubscriptionStore } from '../../functions/store';
 import { SubscriptionNotFoundError } from '../../functions/core/webhooks';
 import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
 
@@ -34,7 +34,7 @@ describe('SubscriptionStore', () => {
       events: ['message.*'],
       description: 'n8n',
       createdAt: new Date(clock.t).toISOString(),
-      deliveries: { delivered: 0, failedAttempts: 0, consecutiveFailures: 0, deadLettered: 0, status: 'ok', lastDeliveredAt: null, lastFailureAt: null, lastError: null },
+      deliveries: { delivered: 0, failedAttempts: 0, consecutiveFailures: 0, deadLettered: 0, status: 'ok', oldestPendingAgeSeconds: null, lastDeliveredAt: null, lastFailureAt: null, lastError: null },
     });
     expect(listed).toEqual([created]);
     expect(got).toEqual(created);
@@ -154,7 +154,7 @@ describe('LocalQueue', () => {
     clock.advance(120_000);
     const afterDead = await queue.receive(10);
     // Assess
-    expect(first).toEqual([{ id: 'm1', body: '{"n":1}', receives: 1 }]);
+    expect(first).toMatchObject([{ id: 'm1', body: '{"n":1}', receives: 1 }]);
     expect(whileHidden).toEqual([]);
     expect(tooEarly).toEqual([]);
     expect(second.map((m) => m.receives)).toEqual([2]);
@@ -170,5 +170,101 @@ describe('LocalQueue', () => {
     await queue.send([{ id: 'm1', body: 'x' }]);
     const [a, b] = await Promise.all([queue.receive(10), queue.receive(10)]);
     expect(a.length + b.length).toBe(1);
+  });
+});
+
+describe('LocalQueue, grouped and due first', () => {
+  it('reads a due message behind 150 that are not due yet, and a group never sees another group’s messages', async () => {
+    // Prepare: 150 retries due in a minute queued first, then one due now, in the same group; one in another group
+    const tableName = await dynamo.newTable();
+    const clock = fakeClock();
+    const queue = new LocalQueue({ client: dynamo.client, tableName, name: 'q', now: clock.now });
+    await queue.send(Array.from({ length: 150 }, (_, i) => ({ id: `later-${i}`, body: 'later', group: 'sub_a', delayMs: 60_000 })));
+    clock.advance(1);
+    await queue.send([{ id: 'now', body: 'now', group: 'sub_a' }]);
+    await queue.send([{ id: 'other', body: 'other', group: 'sub_b' }]);
+    // Act
+    const a = await queue.receive(10, 'sub_a');
+    const b = await queue.receive(10, 'sub_b');
+    // Assess
+    expect(a.map((m) => m.id)).toEqual(['now']);
+    expect(b.map((m) => m.id)).toEqual(['other']);
+    expect(await queue.groups()).toEqual(['sub_a', 'sub_b']);
+  });
+
+  it('defers a message without counting a try, and forgets an empty group', async () => {
+    const tableName = await dynamo.newTable();
+    const clock = fakeClock();
+    const queue = new LocalQueue({ client: dynamo.client, tableName, name: 'q', now: clock.now });
+    await queue.send([{ id: 'm', body: 'x', group: 'g' }]);
+    const [first] = await queue.receive(1, 'g');
+    await queue.defer(first!, 1_000, 'y');
+    const hidden = await queue.receive(1, 'g');
+    clock.advance(1_000);
+    const [again] = await queue.receive(1, 'g');
+    const notEmpty = await queue.forgetIfEmpty('g');
+    await queue.delete(again!);
+    const empty = await queue.forgetIfEmpty('g');
+    expect(first!.receives).toBe(1);
+    expect(hidden).toEqual([]);
+    expect(again).toMatchObject({ id: 'm', body: 'y', receives: 1 });
+    expect([notEmpty, empty]).toEqual([false, true]);
+    expect(await queue.groups()).toEqual([]);
+  });
+});
+
+describe('DeliverySlots', () => {
+  it('holds at most the cap per subscription, gives a slot back, and takes over one whose lease ran out', async () => {
+    const tableName = await dynamo.newTable();
+    const clock = fakeClock();
+    const slots = new DeliverySlots({ client: dynamo.client, tableName, leaseMs: 30_000, now: clock.now });
+    const a = await slots.acquire('sub_1', 'a', 2);
+    const b = await slots.acquire('sub_1', 'b', 2);
+    const c = await slots.acquire('sub_1', 'c', 2);
+    const otherSub = await slots.acquire('sub_2', 'd', 2);
+    await slots.release('sub_1', a!, 'not-a');
+    const stillFull = await slots.acquire('sub_1', 'e', 2);
+    await slots.release('sub_1', a!, 'a');
+    const freed = await slots.acquire('sub_1', 'f', 2);
+    clock.advance(30_001);
+    const expired = await slots.acquire('sub_1', 'g', 2);
+    expect([a, b, c, otherSub, stillFull, freed, expired]).toEqual([0, 1, undefined, 0, undefined, 0, 0]);
+  });
+});
+
+describe('SubscriptionStore: pending age, rotation, change', () => {
+  it('reports backlogged once a delivery has waited over a minute, until it gets through', async () => {
+    const tableName = await dynamo.newTable();
+    const clock = fakeClock();
+    const store = new SubscriptionStore({ client: dynamo.client, tableName, now: clock.now });
+    const id = newSubscriptionId();
+    await store.create({ id, url: 'https://hooks.example.com/a', events: ['*'], sealedSecret: 's1' });
+    const queuedAt = clock.t;
+    await store.recordPending(id, queuedAt + 5);
+    await store.recordPending(id, queuedAt);
+    await store.recordPending(id, queuedAt + 10);
+    clock.advance(61_000);
+    const backlogged = (await store.get(id)).deliveries;
+    await store.clearPending(id, queuedAt);
+    const cleared = (await store.get(id)).deliveries;
+    expect(backlogged).toMatchObject({ status: 'backlogged', oldestPendingAgeSeconds: 61 });
+    expect(cleared).toMatchObject({ status: 'ok', oldestPendingAgeSeconds: null });
+  });
+
+  it('rotates a secret keeping the old one for 24 hours, and changes events and description only', async () => {
+    const tableName = await dynamo.newTable();
+    const clock = fakeClock();
+    const store = new SubscriptionStore({ client: dynamo.client, tableName, now: clock.now });
+    const id = newSubscriptionId();
+    await store.create({ id, url: 'https://hooks.example.com/a', events: ['*'], description: 'd', sealedSecret: 's1' });
+    await store.rotateSecret(id, async () => 's2');
+    const during = await store.sealedSecretOf(id);
+    clock.advance(24 * 3_600_000 + 1);
+    const after = await store.sealedSecretOf(id);
+    const changed = await store.change(id, { events: ['message.*'], description: null });
+    expect([during?.sealedSecret, during?.previousSealedSecret]).toEqual(['s2', 's1']);
+    expect([after?.sealedSecret, after?.previousSealedSecret]).toEqual(['s2', undefined]);
+    expect(changed).toMatchObject({ url: 'https://hooks.example.com/a', events: ['message.*'], description: null });
+    await expect(store.change(newSubscriptionId(), { description: 'x' })).rejects.toThrow(SubscriptionNotFoundError);
   });
 });

@@ -87,7 +87,7 @@ describe('webhook delivery under npm start', () => {
     receiver.answerWith(503, 503, 503, 503, 503);
     // Act
     await product.sandbox!.simulateUser('oWebhook3', { type: 'text', content: 'nobody home' });
-    await waitUntil('the dead letter', async () => (await product.webhooks.queue.deadLetters()).find((d) => d.body.includes(sub.id)));
+    await waitUntil('the dead letter', async () => (await product.webhooks.deadLetters.list(sub.id)).deadLetters.length === 1);
     await new Promise((r) => setTimeout(r, 500));
     // Assess
     expect(receiver.received.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);

@@ -4,7 +4,16 @@
  * product performs these itself (no WeChat call): gateway mode only in n8n.
  */
 import { ConfigurationError } from '../errors';
-import { parseSubscriptionIdInput, parseSubscriptionInput, type SubscriptionInput, type SubscriptionsService } from '../webhooks/service';
+import {
+  parseDeadLetterQuery,
+  parseSubscriptionChange,
+  parseSubscriptionIdInput,
+  parseSubscriptionInput,
+  type DeadLetterQuery,
+  type SubscriptionChange,
+  type SubscriptionInput,
+  type SubscriptionsService,
+} from '../webhooks/service';
 import type { FieldSpec, FunctionNeeds, Operation, OperationServices } from './types';
 
 declare module './types' {
@@ -98,4 +107,91 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     parse: (input) => parseSubscriptionIdInput(input),
     perform: (input, services) => subscriptionsOf(services).delete(input.id),
   } satisfies Operation<{ id: string }>,
+  {
+    ...common,
+    name: 'updateSubscription',
+    action: 'update',
+    title: 'Change a webhook subscription',
+    description: 'Changes which events it receives and its description; the URL and the secret stay.',
+    route: { method: 'PATCH', path: '/subscriptions/{id}' },
+    fields: [
+      ID_FIELD,
+      { name: 'events', displayName: 'Events', type: 'json', description: 'Event types to deliver, e.g. ["message.*"]; [] or ["*"] means all', rules: ['at most 50', 'a type, a prefix.* wildcard, or *'] },
+      { name: 'description', displayName: 'Description', type: 'string', description: 'Empty removes it', rules: ['at most 500 characters'] },
+    ],
+    needs: SUBSCRIPTION_NEEDS,
+    parse: (input) => parseSubscriptionChange(input),
+    perform: (input, services) => subscriptionsOf(services).update(input),
+  } satisfies Operation<SubscriptionChange>,
+  {
+    ...common,
+    name: 'rotateSubscriptionSecret',
+    action: 'rotateSecret',
+    title: 'Rotate a webhook subscription’s secret',
+    description:
+      'A new signing secret, shown only in this answer; for 24 hours deliveries carry both signatures (X-WeChat-Kf-Signature: v1=<new>,v1=<old>), so receivers can switch without missing one.',
+    route: { method: 'POST', path: '/subscriptions/{id}/rotate-secret' },
+    fields: [ID_FIELD],
+    // It seals the new secret with the webhook key (Encrypt only).
+    needs: { ...SUBSCRIPTION_NEEDS, webhookKey: 'seal' },
+    parse: (input) => parseSubscriptionIdInput(input),
+    perform: (input, services) => subscriptionsOf(services).rotateSecret(input.id),
+  } satisfies Operation<{ id: string }>,
+  {
+    ...common,
+    name: 'listSubscriptionDeadLetters',
+    action: 'listDeadLetters',
+    title: 'List a webhook subscription’s dead letters',
+    description: 'The deliveries given up on after their last try (kept 14 days), oldest first, each with its event, tries and last error class.',
+    route: { method: 'GET', path: '/subscriptions/{id}/dead-letters' },
+    query: ['limit', 'cursor'],
+    answer: { kind: 'json', listField: 'deadLetters' },
+    fields: [
+      ID_FIELD,
+      { name: 'limit', displayName: 'Limit', type: 'number', default: 100, description: 'Most dead letters in this page (1-100)', rules: ['1 to 100'] },
+      { name: 'cursor', displayName: 'Cursor', type: 'string', description: 'The cursor the previous page answered' },
+    ],
+    needs: { ...SUBSCRIPTION_NEEDS, table: 'read' },
+    parse: (input) => parseDeadLetterQuery(input),
+    perform: (input, services) => subscriptionsOf(services).deadLetters(input),
+  } satisfies Operation<DeadLetterQuery>,
+  {
+    ...common,
+    name: 'redriveSubscription',
+    action: 'redrive',
+    title: 'Redrive a webhook subscription’s dead letters',
+    description: 'Queues the dead letters again (up to 100 a call, oldest first; `more` says whether any are left), with a fresh set of tries each.',
+    route: { method: 'POST', path: '/subscriptions/{id}/redrive' },
+    fields: [ID_FIELD],
+    // It reads and removes dead letters and sends them to the delivery queue.
+    needs: { ...SUBSCRIPTION_NEEDS, queues: ['webhookDelivery'] },
+    parse: (input) => parseSubscriptionIdInput(input),
+    perform: (input, services) => subscriptionsOf(services).redrive(input.id),
+  } satisfies Operation<{ id: string }>,
+  {
+    ...common,
+    name: 'testSubscription',
+    action: 'test',
+    title: 'Send a test event to a webhook subscription',
+    description: 'Queues a signed webhook.test event to this subscription alone (whatever its events), delivered and retried as any other; see its outcome on the subscription.',
+    route: { method: 'POST', path: '/subscriptions/{id}/test' },
+    successStatus: 202,
+    fields: [ID_FIELD],
+    needs: { ...SUBSCRIPTION_NEEDS, table: 'read', queues: ['webhookDelivery'] },
+    parse: (input) => parseSubscriptionIdInput(input),
+    perform: (input, services) => subscriptionsOf(services).test(input.id),
+  } satisfies Operation<{ id: string }>,
 ];
+
+/**
+ * Whether a catalogue operation is one of the subscription operations (a deployed function then builds the
+ * webhook store, functions/handlers/webhooks/runtime.ts).
+ *
+ * @example
+ * ```ts
+ * isSubscriptionOperation('redriveSubscription'); // true
+ * ```
+ */
+export function isSubscriptionOperation(name: string | undefined): boolean {
+  return SUBSCRIPTION_OPERATIONS.some((op) => op.name === name);
+}

@@ -14,7 +14,7 @@ import type { MediaCacheLike, MediaFetcher } from '../media/uploader';
 export type Resource = string;
 
 /** HTTP methods of the product's routes. */
-export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A request to WeChat, before the access token and base URL are added. */
 export interface WeChatRequestSpec {

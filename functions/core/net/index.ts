@@ -13,3 +13,4 @@ export * from './addresses';
 export * from './lookup';
 export * from './errors';
 export * from './fetcher';
+export * from './metadata-hosts';

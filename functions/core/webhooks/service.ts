@@ -25,6 +25,30 @@ export interface SubscriptionsService {
   list(): Promise<Record<string, unknown>>;
   get(id: string): Promise<Record<string, unknown>>;
   delete(id: string): Promise<Record<string, unknown>>;
+  /** Changes `events` and/or `description`; the URL and the secret stay. */
+  update(input: SubscriptionChange): Promise<Record<string, unknown>>;
+  /** A new secret, shown once; the old one keeps signing beside it for 24 hours. */
+  rotateSecret(id: string): Promise<Record<string, unknown>>;
+  /** The deliveries given up on, oldest first. */
+  deadLetters(input: DeadLetterQuery): Promise<Record<string, unknown>>;
+  /** Queues the dead letters again (up to 100 a call). */
+  redrive(id: string): Promise<Record<string, unknown>>;
+  /** Queues a `webhook.test` event to this subscription alone. */
+  test(id: string): Promise<Record<string, unknown>>;
+}
+
+/** A PATCH's input: the id and at least one of `events`, `description` (`null` or `""` removes it). */
+export interface SubscriptionChange {
+  id: string;
+  events?: string[];
+  description?: string | null;
+}
+
+/** A dead-letter page's input. */
+export interface DeadLetterQuery {
+  id: string;
+  limit?: number;
+  cursor?: string;
 }
 
 /** Longest description kept. */
@@ -67,4 +91,71 @@ export function parseSubscriptionIdInput(input: unknown): { id: string } {
   if (typeof id !== 'string' || id === '') throw new ValidationError([{ field: 'id', rule: 'is required: the subscription id (sub_…)' }]);
   if (!SUBSCRIPTION_ID.test(id)) throw new ValidationError([{ field: 'id', rule: 'must be a subscription id: sub_ and 20 letters or digits' }]);
   return { id };
+}
+
+/**
+ * Parses `{id, events?, description?}` for PATCH /subscriptions/{id}: at least one of the two; `url` and
+ * `secret` cannot be changed here (a new URL is a new subscription: its rules are checked when it is made;
+ * a new secret is POST /subscriptions/{id}/rotate-secret).
+ *
+ * @throws {ValidationError} naming each field and rule.
+ * @example
+ * ```ts
+ * parseSubscriptionChange({ id: 'sub_…', events: ['message.*'] }); // { id, events: ['message.*'] }
+ * ```
+ */
+export function parseSubscriptionChange(input: unknown): SubscriptionChange {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {events?, description?}' }]);
+  }
+  const body = input as Record<string, unknown>;
+  const { id } = parseSubscriptionIdInput(body);
+  const issues = Object.keys(body).flatMap((field) =>
+    field === 'url'
+      ? [{ field, rule: 'cannot be changed: create a subscription to the new URL and delete this one' }]
+      : field === 'secret'
+        ? [{ field, rule: 'cannot be set: POST /subscriptions/{id}/rotate-secret gives a new one' }]
+        : ['id', 'events', 'description'].includes(field)
+          ? []
+          : [{ field, rule: 'is not a field that can be changed (events, description)' }],
+  );
+  if (issues.length) throw new ValidationError(issues);
+  if (body.events === undefined && body.description === undefined) {
+    throw new ValidationError([{ field: '(body)', rule: 'must change events or description' }]);
+  }
+  const change: SubscriptionChange = { id };
+  if (body.events !== undefined) {
+    if (body.events === null) throw new ValidationError([{ field: 'events', rule: 'must be an array of event types; [] or ["*"] means all' }]);
+    change.events = parseEventPatterns(body.events);
+  }
+  if (body.description !== undefined) {
+    if (body.description !== null && typeof body.description !== 'string') throw new ValidationError([{ field: 'description', rule: 'must be a string (null or "" removes it)' }]);
+    const description = typeof body.description === 'string' ? body.description.trim() : '';
+    if (description.length > MAX_DESCRIPTION_LENGTH) throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
+    change.description = description || null;
+  }
+  return change;
+}
+
+const CURSOR = /^DEAD#\d{15}#[^\s]{1,200}$/;
+
+/**
+ * Parses `{id, limit?, cursor?}` for GET /subscriptions/{id}/dead-letters (query values are strings).
+ *
+ * @throws {ValidationError} naming each field and rule.
+ */
+export function parseDeadLetterQuery(input: unknown): DeadLetterQuery {
+  const body = (input ?? {}) as Record<string, unknown>;
+  const { id } = parseSubscriptionIdInput(body);
+  const query: DeadLetterQuery = { id };
+  if (body.limit !== undefined) {
+    const limit = typeof body.limit === 'number' ? body.limit : typeof body.limit === 'string' && /^\d{1,3}$/.test(body.limit) ? Number(body.limit) : NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError([{ field: 'limit', rule: 'must be a whole number from 1 to 100' }]);
+    query.limit = limit;
+  }
+  if (body.cursor !== undefined) {
+    if (typeof body.cursor !== 'string' || !CURSOR.test(body.cursor)) throw new ValidationError([{ field: 'cursor', rule: 'must be the cursor the previous page answered' }]);
+    query.cursor = body.cursor;
+  }
+  return query;
 }

@@ -49,13 +49,16 @@ export function signatureOf(secret: string, timestamp: number | string, body: st
  * signDelivery({ secret, eventId: 'evt_1', body: '{"id":"evt_1"}', now: Date.now() });
  * ```
  */
-export function signDelivery(options: { secret: string; eventId: string; body: string; now: number }): Record<string, string> {
+export function signDelivery(options: { secret: string; previousSecret?: string; eventId: string; body: string; now: number }): Record<string, string> {
   const timestamp = Math.floor(options.now / 1000);
+  // After a rotation both secrets sign, the new one first (`v1=<new>,v1=<old>`), for 24 hours: a receiver
+  // still holding the old secret keeps verifying until it is given the new one (docs/webhooks.md).
+  const signatures = [options.secret, ...(options.previousSecret ? [options.previousSecret] : [])].map((secret) => signatureOf(secret, timestamp, options.body));
   return {
     'content-type': 'application/json; charset=utf-8',
     [EVENT_ID_HEADER]: options.eventId,
     [TIMESTAMP_HEADER]: String(timestamp),
-    [SIGNATURE_HEADER]: signatureOf(options.secret, timestamp, options.body),
+    [SIGNATURE_HEADER]: signatures.join(','),
   };
 }
 

@@ -6,7 +6,9 @@
  * - no user name or password in the URL, at most 2048 characters;
  * - in the deployed stack (`addressPolicy: 'public'`) every address the host resolves to must be a
  *   public address: private, loopback, link-local, metadata and other special-purpose addresses are refused.
- *   The same check runs again on every delivery's connection (DNS may change after the subscription).
+ *   The same check runs again on every delivery's connection (DNS may change after the subscription);
+ * - whatever the policy, never a link-local or cloud metadata address or host name: `any` (running locally)
+ *   allows loopback and private addresses only ({@link webhookAddressPolicy}).
  *
  * @example
  * ```ts
@@ -18,6 +20,7 @@ import { ValidationError } from '../errors';
 import { parseWebhookUrl } from './url-text';
 import { isLoopbackAddress } from '../net/addresses';
 import { ForbiddenAddressError, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy } from '../net/lookup';
+import { localWebhookAddressReason, metadataHostReason } from '../net/metadata-hosts';
 
 
 export { MAX_WEBHOOK_URL_LENGTH, parseWebhookUrl } from './url-text';
@@ -33,6 +36,19 @@ export interface WebhookUrlRules {
 const invalid = (rule: string) => new ValidationError([{ field: 'url', rule }]);
 
 /**
+ * The address rule a webhook connection applies: `public` as is; `any` (running locally) still refuses
+ * link-local and metadata addresses, which hold a cloud machine's credentials even on a developer's laptop.
+ *
+ * @example
+ * ```ts
+ * webhookAddressPolicy('any')('169.254.169.254'); // 'is the cloud metadata address'
+ * ```
+ */
+export function webhookAddressPolicy(policy: AddressPolicy): Exclude<AddressPolicy, 'any'> {
+  return policy === 'any' ? localWebhookAddressReason : policy;
+}
+
+/**
  * Parses and checks a subscription URL against the deployment's rules, resolving its host.
  *
  * @throws {ValidationError} naming `url` and the rule it breaks.
@@ -44,18 +60,22 @@ const invalid = (rule: string) => new ValidationError([{ field: 'url', rule }]);
 export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): Promise<URL> {
   const url = parseWebhookUrl(value);
   const host = unbracket(url.hostname).toLowerCase();
+  const metadataHost = metadataHostReason(host);
+  if (metadataHost) throw invalid(`must not be a cloud metadata service: ${host} ${metadataHost}`);
   const loopbackHost = host === 'localhost' || host.endsWith('.localhost') || isLoopbackAddress(host);
   if (url.protocol === 'http:') {
     if (!rules.allowLoopbackHttp) throw invalid('must use https');
     if (!loopbackHost) throw invalid('must use https (http is accepted only for localhost / 127.0.0.1 when running locally)');
   }
   try {
-    const addresses = await resolveChecked(host, rules.addressPolicy, rules.resolver);
+    const addresses = await resolveChecked(host, webhookAddressPolicy(rules.addressPolicy), rules.resolver);
     if (url.protocol === 'http:' && !addresses.every((a) => isLoopbackAddress(a.address))) {
       throw invalid(`must use https: ${host} resolves to an address that is not loopback`);
     }
   } catch (error) {
-    if (error instanceof ForbiddenAddressError) throw invalid(`must reach a public address: ${error.message}`);
+    if (error instanceof ForbiddenAddressError) {
+      throw invalid(rules.addressPolicy === 'public' ? `must reach a public address: ${error.message}` : `must not reach a link-local or metadata address: ${error.message}`);
+    }
     if (error instanceof UnresolvableHostError) throw invalid(`must have a host that resolves: ${error.message}`);
     throw error;
   }

@@ -27,7 +27,7 @@ import { createInteractionsHandler } from '../../lambda/interactions-handler';
 import { createOperationHandler } from '../../lambda/operation-handler';
 import { MemoryPublisher } from '../../context/publisher';
 import { WebhookFanOut } from '../../webhooks/fan-out';
-import { addressPolicyFromEnv, createWebhookRuntime, type WebhookRuntime } from '../../webhooks/runtime';
+import { addressPolicyFromEnv, createWebhookRuntime, maxInFlightFromEnv, type WebhookRuntime } from '../../webhooks/runtime';
 import { LocalKeySealer } from '../../webhooks/sealer';
 import { createConsoleRoutes } from '../console/routes';
 import { catalogueJson } from '../console/catalogue-json';
@@ -204,14 +204,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       addressPolicy: addressPolicyFromEnv(env, 'any'),
       allowLoopbackHttp: true,
       now: options.now,
+      maxInFlight: maxInFlightFromEnv(env),
+      // Redrives and test events go through the local queue, as the fan-out's deliveries do.
+      enqueue: (messages) => worker.enqueue(messages),
     });
     const queue = new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'webhook-delivery', now: options.now });
-    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs });
+    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs, perSubscription: maxInFlightFromEnv(env) });
     worker.start();
     stops.push(() => worker.stop());
 
     const events = new MemoryPublisher();
-    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m) }), options.now);
+    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m), now: options.now }), options.now);
     // Turn timers (TURN_QUIET_MS; docs/turns.md): the local queue in the embedded table in place of SQS.
     const turnQueue = new LocalTurnQueue({
       queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }),

@@ -18,6 +18,8 @@ import { sendVerdict, typingVerdict, TYPING_RULES } from './rules';
 import type { SentMessage } from './types';
 import { jsonBody, OK, type ApiContext, type ApiRequest, type Handler, type Json, type Route } from './route';
 import { USER_ROUTES } from './users';
+import { pushKept } from './kept-tail';
+import { MAX_RECORDED } from './state';
 import { deskOf, OPERCODE, recordText } from './desk';
 import { KF_AGENT_ROUTES, kfListExtras } from './kf-agents';
 import { KF_SESSION_ROUTES } from './kf-sessions';
@@ -256,7 +258,7 @@ const customSend: Handler = (ctx, req) => {
   user.typingUntil = undefined;
   const sender = kfAccount !== undefined ? { kf_account: kfAccount } : {};
   const message: SentMessage = { openid: user.openid, msgtype, ...sender, ...(aiLabel ? { aiLabel } : {}), body, at: now };
-  ctx.state.sent.push(message);
+  pushKept(ctx.state.sent, message, MAX_RECORDED);
   const desk = deskOf(ctx.state);
   const content = msgtype === 'text' ? (body.text as Json).content : undefined;
   desk.record(user.openid, OPERCODE.kfSent, recordText(msgtype, content), kfAccount ?? desk.session(user.openid)?.kf_account ?? '');
@@ -276,7 +278,7 @@ const customTyping: Handler = (ctx, req) => {
   } else {
     user.typingUntil = undefined;
   }
-  ctx.state.typing.push({ openid: user.openid, command, at: now });
+  pushKept(ctx.state.typing, { openid: user.openid, command, at: now }, MAX_RECORDED);
   return OK;
 };
 

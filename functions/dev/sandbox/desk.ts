@@ -21,6 +21,7 @@
  */
 
 import type { SandboxState } from './state';
+import { pushKept } from './kept-tail';
 
 /** The desk of a sandbox, kept in its state's areas (cleared with the rest). */
 export function deskOf(state: SandboxState): Desk {
@@ -40,6 +41,8 @@ export const INVITE_TTL_MS = 7 * 86_400_000;
 export const SESSION_INTERACTION_MS = 48 * 3_600_000;
 /** WeChat lists at most this many waiting users. */
 export const MAX_WAITCASE_LISTED = 100;
+/** Chat records the sandbox keeps (the oldest beyond are dropped). */
+export const MAX_CHAT_RECORDS_KEPT = 10_000;
 
 /** Opercodes of chat records. */
 export const OPERCODE = { kfSent: 2002, kfReceived: 2003 } as const;
@@ -225,7 +228,8 @@ export class Desk {
   /** Writes a chat record. */
   record(openid: string, opercode: number, text: string, worker = ''): ChatRecord {
     const rec: ChatRecord = { msgid: this.nextRecordId++, openid, opercode, text, time: Math.floor(this.now() / 1000), worker };
-    this.records.push(rec);
+    // The last MAX_CHAT_RECORDS_KEPT: a long run's records are not kept without end (docs/memory.md).
+    pushKept(this.records, rec, MAX_CHAT_RECORDS_KEPT);
     const s = this.sessions.get(openid);
     if (s) s.activeAt = this.now();
     return rec;

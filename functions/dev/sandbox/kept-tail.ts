@@ -29,3 +29,17 @@ export class KeptTail<T> {
     this.items = [];
   }
 }
+
+/**
+ * Pushes onto a plain array that must stay bounded (the sandbox's sent messages, typing events, chat
+ * records): once it holds twice `size`, the oldest are dropped in one go, down to `size`.
+ *
+ * @example
+ * ```ts
+ * pushKept(state.sent, message, MAX_RECORDED);
+ * ```
+ */
+export function pushKept<T>(list: T[], item: T, size: number): void {
+  list.push(item);
+  if (list.length >= 2 * size) list.splice(0, list.length - size);
+}

@@ -119,7 +119,9 @@ export class SandboxState {
   users = new Map<string, UserRecord>();
   kf = new Map<string, KfAccountState>();
   nextKfId = 1001;
+  /** Messages accepted: between {@link MAX_RECORDED} and twice that many of the last (api.ts, pushKept). */
   sent: SentMessage[] = [];
+  /** Typing commands accepted, kept as {@link sent}. */
   typing: TypingEvent[] = [];
   /** false: the account has no customer-service API (48001; passive.ts). */
   customerServiceApi = true;

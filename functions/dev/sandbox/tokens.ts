@@ -95,6 +95,11 @@ export class TokenAuthority {
     this.lastForceAt = undefined;
   }
 
+  /** Forgets tokens expired for a day: the map holds at most a day's tokens (2 000 classic, a few stable). */
+  private prune(now: number): void {
+    for (const [value, record] of this.tokens) if (record.expiresAt < now - 86_400_000) this.tokens.delete(value);
+  }
+
   private newValue(): string {
     // Shaped like WeChat's: about 136 characters of [A-Za-z0-9_-].
     return `${randomBytes(102).toString('base64url')}`;
@@ -116,6 +121,7 @@ export class TokenAuthority {
       if (previous && previous.revokedAt === undefined) previous.revokedAt = now + GRACE_MS;
     }
     const value = this.newValue();
+    this.prune(now);
     this.tokens.set(value, { kind: 'classic', expiresAt: now + this.ttlSeconds * 1000 });
     this.currentClassic = value;
     return { access_token: value, expires_in: this.ttlSeconds };
@@ -159,6 +165,7 @@ export class TokenAuthority {
 
   private newStable(now: number): { access_token: string; expires_in: number } {
     const value = this.newValue();
+    this.prune(now);
     this.tokens.set(value, { kind: 'stable', expiresAt: now + this.ttlSeconds * 1000 });
     this.currentStable = value;
     return { access_token: value, expires_in: this.ttlSeconds };
