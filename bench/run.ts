@@ -65,7 +65,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** The median of unsorted figures (the 50th percentile). */
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 /** Runs `total` calls of `fn`, `concurrency` at a time; records throughput and latency. */
 async function measure(scenario: string, total: number, concurrency: number, fn: (i: number) => Promise<unknown>, note?: string) {
@@ -84,7 +88,15 @@ async function measure(scenario: string, total: number, concurrency: number, fn:
   );
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  rows.push({ scenario, ops: total, seconds, perSecond: total / seconds, p50ms: percentile(latencies, 50), p95ms: percentile(latencies, 95), note });
+  rows.push({
+    scenario,
+    ops: total,
+    seconds,
+    perSecond: total / seconds,
+    p50ms: percentile(latencies, 50),
+    p95ms: percentile(latencies, 95),
+    note,
+  });
 }
 
 async function benchValidate() {
@@ -92,7 +104,23 @@ async function benchValidate() {
     touser: 'oBench',
     msgtype: type,
     [type]:
-      type === 'text' ? { content: 'hello' } : type === 'news' ? { articles: [{ title: 't', url: 'http://u' }] } : type === 'msgmenu' ? { list: [{ id: '1', content: 'a' }] } : type === 'wxcard' ? { card_id: 'c' } : type === 'miniprogrampage' ? { title: 't', appid: 'a', pagepath: 'p', thumb_media_id: 'm' } : type === 'mpnewsarticle' ? { article_id: 'a' } : type === 'music' ? { musicurl: 'https://example.com/m.mp3', hqmusicurl: 'https://example.com/h.mp3', thumb_media_id: 't' } : type === 'video' ? { media_id: 'm', thumb_media_id: 't' } : { media_id: 'm' },
+      type === 'text'
+        ? { content: 'hello' }
+        : type === 'news'
+          ? { articles: [{ title: 't', url: 'http://u' }] }
+          : type === 'msgmenu'
+            ? { list: [{ id: '1', content: 'a' }] }
+            : type === 'wxcard'
+              ? { card_id: 'c' }
+              : type === 'miniprogrampage'
+                ? { title: 't', appid: 'a', pagepath: 'p', thumb_media_id: 'm' }
+                : type === 'mpnewsarticle'
+                  ? { article_id: 'a' }
+                  : type === 'music'
+                    ? { musicurl: 'https://example.com/m.mp3', hqmusicurl: 'https://example.com/h.mp3', thumb_media_id: 't' }
+                    : type === 'video'
+                      ? { media_id: 'm', thumb_media_id: 't' }
+                      : { media_id: 'm' },
   }));
   const n = 20_000;
   const start = performance.now();
@@ -124,7 +152,11 @@ async function benchClient() {
     const tokenFetches = () => sandbox.count('/cgi-bin/token') + sandbox.count('/cgi-bin/stable_token');
     // A new client (and token cache) per round, so each round starts cold as co-wechat-api's does.
     const core = (lib: Pick<typeof bundled, 'WeChatClient' | 'InMemoryTokenProvider'>, transport: HttpTransport) => {
-      const client = new lib.WeChatClient({ transport, baseUrl: sandbox.url, tokens: new lib.InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+      const client = new lib.WeChatClient({
+        transport,
+        baseUrl: sandbox.url,
+        tokens: new lib.InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }),
+      });
       return (i: number) => client.call('sendText', { touser: `oBench${i % CONCURRENCY}`, text: { content: `m${i}` } });
     };
     // The peer, co-wechat-api, with its URL prefixes pointed at the sandbox; a new instance per round, so
@@ -138,8 +170,14 @@ async function benchClient() {
       return (i: number) => api.sendText(`oBench${i % CONCURRENCY}`, `m${i}`);
     };
     const subjects = [
-      { scenario: 'client: core WeChatClient sendText → sandbox (bundled as Lambda runs it; keep-alive NodeHttpTransport)', run: () => core(bundled, keepAlive) },
-      { scenario: 'client: the same from its TypeScript source through tsx (the local server, npm start)', run: () => core(coreSource, keepAliveSource) },
+      {
+        scenario: 'client: core WeChatClient sendText → sandbox (bundled as Lambda runs it; keep-alive NodeHttpTransport)',
+        run: () => core(bundled, keepAlive),
+      },
+      {
+        scenario: 'client: the same from its TypeScript source through tsx (the local server, npm start)',
+        run: () => core(coreSource, keepAliveSource),
+      },
       { scenario: 'client: core bundled, FetchTransport (for comparison)', run: () => core(bundled, new bundled.FetchTransport()) },
       { scenario: 'peer: co-wechat-api sendText → sandbox', run: peer },
     ];
@@ -165,17 +203,34 @@ async function benchClient() {
       }
     }
     const medianRow = (xs: Row[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
-    const range = (xs: Row[]) => `${Math.min(...xs.map((r) => r.perSecond)).toFixed(0)}-${Math.max(...xs.map((r) => r.perSecond)).toFixed(0)}/s`;
+    const range = (xs: Row[]) =>
+      `${Math.min(...xs.map((r) => r.perSecond)).toFixed(0)}-${Math.max(...xs.map((r) => r.perSecond)).toFixed(0)}/s`;
     const theirs = medianRow(taken[3]!);
     const peerFigure = `co-wechat-api ${rate(theirs)} (rounds ${range(taken[3]!)})`;
     const share = (r: Row) => `${((r.perSecond / theirs.perSecond) * 100).toFixed(0)} % of the peer`;
     // The same comparison round by round (each against the peer's run of the same round, seconds apart):
     // steadier than the ratio of the medians when the machine's load moves between rounds.
-    const perRound = (k: number) => `${(medianRow(taken[k]!.map((r, i) => ({ ...r, perSecond: r.perSecond / taken[3]![i]!.perSecond }))).perSecond * 100).toFixed(0)} % round by round`;
+    const perRound = (k: number) =>
+      `${(medianRow(taken[k]!.map((r, i) => ({ ...r, perSecond: r.perSecond / taken[3]![i]!.perSecond }))).perSecond * 100).toFixed(0)} % round by round`;
     const [mine, fromSource, viaFetch] = taken.slice(0, 3).map(medianRow);
-    rows.push({ ...mine!, figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`, peer: peerFigure, note: `${share(mine!)} (medians of ${rounds} alternating rounds; ${perRound(0)}); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api` });
-    rows.push({ ...fromSource!, figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(fromSource!)}, ${perRound(1)} (tsx-transformed source, not minified)` });
-    rows.push({ ...viaFetch!, figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`, peer: `co-wechat-api ${rate(theirs)}`, note: `${share(viaFetch!)}, ${perRound(2)} (undici fetch)` });
+    rows.push({
+      ...mine!,
+      figure: `${rate(mine!)} (rounds ${range(taken[0]!)})`,
+      peer: peerFigure,
+      note: `${share(mine!)} (medians of ${rounds} alternating rounds; ${perRound(0)}); token fetches for ${CONCURRENCY} concurrent first calls: ${fetches[0]} here, ${fetches[3]} co-wechat-api`,
+    });
+    rows.push({
+      ...fromSource!,
+      figure: `${rate(fromSource!)} (rounds ${range(taken[1]!)})`,
+      peer: `co-wechat-api ${rate(theirs)}`,
+      note: `${share(fromSource!)}, ${perRound(1)} (tsx-transformed source, not minified)`,
+    });
+    rows.push({
+      ...viaFetch!,
+      figure: `${rate(viaFetch!)} (rounds ${range(taken[2]!)})`,
+      peer: `co-wechat-api ${rate(theirs)}`,
+      note: `${share(viaFetch!)}, ${perRound(2)} (undici fetch)`,
+    });
   } finally {
     keepAlive.close();
     keepAliveSource.close();
@@ -193,7 +248,9 @@ async function countingProxy(target: string) {
   const counts = new Map<string, number>();
   const upstream = new URL(target);
   const server = createServer((req, res) => {
-    const op = String(req.headers['x-amz-target'] ?? '?').split('.').pop()!;
+    const op = String(req.headers['x-amz-target'] ?? '?')
+      .split('.')
+      .pop()!;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -201,10 +258,13 @@ async function countingProxy(target: string) {
       const queue = /"QUEUE#([A-Za-z-]+)/.exec(body.toString('utf8'))?.[1];
       const key = queue ? `${op} queue:${queue}` : op;
       counts.set(key, (counts.get(key) ?? 0) + 1);
-      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const out = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       out.on('error', () => res.destroy());
       out.end(body);
     });
@@ -233,7 +293,13 @@ async function benchGateway() {
       if (res.status !== status) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     };
-    await measure('gateway: POST /messages (validate + window gate on DynamoDB + WeChat)', SENDS, CONCURRENCY, send((i) => `oGate${i % CONCURRENCY}`, 200), 'local server, embedded dynalite');
+    await measure(
+      'gateway: POST /messages (validate + window gate on DynamoDB + WeChat)',
+      SENDS,
+      CONCURRENCY,
+      send((i) => `oGate${i % CONCURRENCY}`, 200),
+      'local server, embedded dynalite',
+    );
     const sent = rows.at(-1)!;
     sent.figure = rate(sent);
 
@@ -241,7 +307,12 @@ async function benchGateway() {
     // it returns the item it saw (ReturnValuesOnConditionCheckFailure), dynalite does not and the gate reads it.
     const refusals = 100;
     proxy.counts.clear();
-    await measure('gateway: a refused send (409: no open window)', refusals, CONCURRENCY, send((i) => `oNever${i}`, 409));
+    await measure(
+      'gateway: a refused send (409: no open window)',
+      refusals,
+      CONCURRENCY,
+      send((i) => `oNever${i}`, 409),
+    );
     const refused = rows.at(-1)!;
     const per = (op: string) => (proxy.counts.get(op) ?? 0) / refusals;
     refused.figure = `${rate(refused)}; before the answer ${per('UpdateItem').toFixed(1)} DynamoDB request per refused send (the gate's write)`;
@@ -267,14 +338,29 @@ async function benchToken() {
       const table = `bench-token-${r}`;
       const client = createDynamoClient({ endpoint: dynamo.endpoint });
       await ensureTable(client, table);
-      const providers = Array.from({ length: 5 }, () => new DynamoDbTokenProvider({ client, tableName: table, fetch: { transport: new FetchTransport(), baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret } }));
+      const providers = Array.from(
+        { length: 5 },
+        () =>
+          new DynamoDbTokenProvider({
+            client,
+            tableName: table,
+            fetch: { transport: new FetchTransport(), baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret },
+          }),
+      );
       const before = sandbox.count('/cgi-bin/stable_token');
       const start = performance.now();
       await Promise.all(Array.from({ length: 50 }, (_, i) => providers[i % 5]!.getToken()));
       total += performance.now() - start;
       fetches += sandbox.count('/cgi-bin/stable_token') - before;
     }
-    rows.push({ scenario: 'token: 50 cold callers over 5 containers, until all hold the token', ops: runs, seconds: total / 1000, perSecond: runs / (total / 1000), p50ms: total / runs, note: `WeChat token fetches: ${fetches} in ${runs} runs` });
+    rows.push({
+      scenario: 'token: 50 cold callers over 5 containers, until all hold the token',
+      ops: runs,
+      seconds: total / 1000,
+      perSecond: runs / (total / 1000),
+      p50ms: total / runs,
+      note: `WeChat token fetches: ${fetches} in ${runs} runs`,
+    });
   } finally {
     await dynamo.stop();
     await sandbox.stop();
@@ -291,15 +377,26 @@ async function benchDeliveries() {
   const dynamo = await startEmbeddedDynamo({});
   try {
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    const config = configFromEnv({ TABLE_NAME: 'bench-deliveries', WECHAT_API_BASE_URL: sandbox.url, DYNAMODB_ENDPOINT: dynamo.endpoint, WINDOW_RULES: 'seed' });
+    const config = configFromEnv({
+      TABLE_NAME: 'bench-deliveries',
+      WECHAT_API_BASE_URL: sandbox.url,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      WINDOW_RULES: 'seed',
+    });
     await ensureTable(client, config.tableName);
-    const ctx = await createContext({ config, dynamo: client, publisher: new MemoryPublisher(), secrets: async () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret }) });
+    const ctx = await createContext({
+      config,
+      dynamo: client,
+      publisher: new MemoryPublisher(),
+      secrets: async () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret }),
+    });
     for (let u = 0; u < CONCURRENCY; u++) {
       await sandbox.simulateUser(`oRec${u}`, { type: 'text', content: 'hi' });
       await ctx.windows.recordInbound(`oRec${u}`, 'message', Date.now());
     }
     const op = getOperation('sendText');
-    const send = (c: AppContext) => (i: number) => perform(c, op, op.parse({ touser: `oRec${i % CONCURRENCY}`, text: { content: `m${i}` } }, c.client.options));
+    const send = (c: AppContext) => (i: number) =>
+      perform(c, op, op.parse({ touser: `oRec${i % CONCURRENCY}`, text: { content: `m${i}` } }, c.client.options));
     const unrecorded: AppContext = { ...ctx, deliveries: Object.assign(Object.create(ctx.deliveries), { record: async () => undefined }) };
     await send(ctx)(0); // warm the token
     // Alternate rounds, so a busy machine slows both alike; the last two rows are kept.
@@ -350,7 +447,10 @@ function firstCallClients(entry: string): string[] {
 async function benchBundles() {
   const dir = mkdtempSync(join(tmpdir(), 'wechat-kf-bundles-'));
   try {
-    const bundles = await buildBundles(enabledFunctions(LAMBDA_FUNCTIONS, () => true), dir);
+    const bundles = await buildBundles(
+      enabledFunctions(LAMBDA_FUNCTIONS, () => true),
+      dir,
+    );
     mkdirSync(join(dir, 'hello'));
     writeFileSync(join(dir, 'hello', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "hello" });\n');
     const env = {
@@ -380,7 +480,8 @@ async function benchBundles() {
         'process.stdout.write(JSON.stringify({total:Number(total)/1e6,sdk:Number(sdk)/1e6,first:Number(first)/1e6}))',
       ].join('');
     type Load = { total: number; sdk: number; first: number };
-    const load = (file: string, clients: readonly string[]) => JSON.parse(execFileSync(process.execPath, ['-e', probe(file, clients)], { env, encoding: 'utf8' })) as Load;
+    const load = (file: string, clients: readonly string[]) =>
+      JSON.parse(execFileSync(process.execPath, ['-e', probe(file, clients)], { env, encoding: 'utf8' })) as Load;
     const entries = [...bundles.values()];
     const clientsOf = (entry: string) => (entry === 'hello' ? [] : firstCallClients(entry));
     const times = new Map<string, Load[]>([['hello', []], ...entries.map((b) => [b.entry, []] as [string, Load[]])]);
@@ -433,7 +534,14 @@ async function benchFirstInvocations(dir: string, loadEnv: Record<string, string
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
       res.setHeader('content-type', 'application/x-amz-json-1.1');
-      res.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}`, Name: body.SecretId, SecretString: secret, VersionId: 'v1' }));
+      res.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}`,
+          Name: body.SecretId,
+          SecretString: secret,
+          VersionId: 'v1',
+        }),
+      );
     });
   });
   await new Promise<void>((r) => secretsManager.listen(0, '127.0.0.1', r));
@@ -448,14 +556,25 @@ async function benchFirstInvocations(dir: string, loadEnv: Record<string, string
       POWERTOOLS_METRICS_DISABLED: 'true',
     };
     const http = (method: string, path: string, body?: unknown) => ({
-      version: '2.0', routeKey: `${method} ${path}`, rawPath: path, rawQueryString: '', headers: { 'content-type': 'application/json' },
-      requestContext: { http: { method, path } }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), isBase64Encoded: false,
+      version: '2.0',
+      routeKey: `${method} ${path}`,
+      rawPath: path,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      requestContext: { http: { method, path } },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      isBase64Encoded: false,
     });
     const cases: Array<{ name: string; entry: string; event: unknown; env?: Record<string, string> }> = [
       { name: 'hello', entry: 'hello', event: {} },
       { name: 'token-refresher', entry: 'token-refresher', event: { source: 'aws.scheduler' } },
       { name: 'interactions', entry: 'interactions', event: http('POST', '/interactions', { openid: 'oBench' }) },
-      { name: 'operation (listKfAccounts)', entry: 'operation', event: http('GET', '/kf-accounts'), env: { [OPERATION_ENV]: 'listKfAccounts' } },
+      {
+        name: 'operation (listKfAccounts)',
+        entry: 'operation',
+        event: http('GET', '/kf-accounts'),
+        env: { [OPERATION_ENV]: 'listKfAccounts' },
+      },
     ];
     const probe = (file: string, event: unknown) =>
       `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});const l=process.hrtime.bigint();` +
@@ -463,11 +582,22 @@ async function benchFirstInvocations(dir: string, loadEnv: Record<string, string
       `process.stdout.write(JSON.stringify({load:Number(l-t)/1e6,total:Number(e-t)/1e6,ok:r&&(r.statusCode===undefined||r.statusCode===200)}));process.exit(0)},(e)=>{process.stdout.write(JSON.stringify({error:String(e)}));process.exit(1)})`;
     const once = (c: (typeof cases)[number]) =>
       new Promise<{ load: number; total: number }>((resolve, reject) =>
-        execFile(process.execPath, ['-e', probe(join(dir, c.entry, 'index.js'), c.event)], { env: { ...env, ...c.env }, timeout: 30_000 }, (error, stdout) => {
-          const out = (() => { try { return JSON.parse(stdout) as { load: number; total: number; ok?: boolean; error?: string }; } catch { return { error: stdout }; } })() as { load: number; total: number; ok?: boolean; error?: string };
-          if (error || out.error || !out.ok) reject(new Error(`${c.name}: ${out.error ?? error?.message ?? 'not a 200 answer'}`));
-          else resolve(out);
-        }),
+        execFile(
+          process.execPath,
+          ['-e', probe(join(dir, c.entry, 'index.js'), c.event)],
+          { env: { ...env, ...c.env }, timeout: 30_000 },
+          (error, stdout) => {
+            const out = (() => {
+              try {
+                return JSON.parse(stdout) as { load: number; total: number; ok?: boolean; error?: string };
+              } catch {
+                return { error: stdout };
+              }
+            })() as { load: number; total: number; ok?: boolean; error?: string };
+            if (error || out.error || !out.ok) reject(new Error(`${c.name}: ${out.error ?? error?.message ?? 'not a 200 answer'}`));
+            else resolve(out);
+          },
+        ),
       );
     const times = new Map(cases.map((c) => [c.name, [] as Array<{ load: number; total: number }>]));
     for (let run = 0; run < runs; run++) for (const c of cases) times.get(c.name)!.push(await once(c));
@@ -532,7 +662,8 @@ async function benchTurns() {
       while (env.TURN_QUIET_MS && turns() < users && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 300));
       const closing = new Map(proxy.counts);
-      const sum = (m: Map<string, number>, match: (key: string) => boolean) => [...m].filter(([k]) => match(k)).reduce((a, [, c]) => a + c, 0);
+      const sum = (m: Map<string, number>, match: (key: string) => boolean) =>
+        [...m].filter(([k]) => match(k)).reduce((a, [, c]) => a + c, 0);
       const isWrite = (k: string) => WRITES.includes(k);
       const queued = (m: Map<string, number>) => sum(m, (k) => k === 'PutItem queue:turn-timer');
       latencies.sort((a, b) => a - b);
@@ -583,7 +714,10 @@ async function benchIsolation() {
   const events = Number(process.env.BENCH_ISOLATION_EVENTS ?? 100);
   const intervalMs = Number(process.env.BENCH_ISOLATION_INTERVAL_MS ?? 200);
   const show = (r: IsolationResult) => `${r.delivered}/${events} delivered, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms`;
-  for (const [where, run] of [['deployed-shaped', deployedIsolation], ['npm start', localIsolation]] as const) {
+  for (const [where, run] of [
+    ['deployed-shaped', deployedIsolation],
+    ['npm start', localIsolation],
+  ] as const) {
     const alone = await run({ events, intervalMs, slow: 0, failing: 0 });
     const beside = await run({ events, intervalMs });
     rows.push({
@@ -626,7 +760,8 @@ async function benchMemory() {
   });
   const base = `http://127.0.0.1:${port}`;
   const sandbox = `http://127.0.0.1:${sandboxPort}`;
-  const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (url: string, body: unknown) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   try {
     for (let i = 0; ; i++) {
       if (i > 600) throw new Error('npm start did not come up within 60 s');
@@ -640,12 +775,7 @@ async function benchMemory() {
     await post(`${base}/subscriptions`, { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, events: ['delivery.*'] });
     const users = CONCURRENCY;
     for (let u = 0; u < users; u++) await post(`${sandbox}/sandbox/users/oMem${u}/messages`, { content: 'hi' });
-    const faults = [
-      { kind: 'errcode', errcode: 45015 },
-      { kind: 'http', status: 500 },
-      { kind: 'reset' },
-      { kind: 'delay', ms: 2_000 },
-    ];
+    const faults = [{ kind: 'errcode', errcode: 45015 }, { kind: 'http', status: 500 }, { kind: 'reset' }, { kind: 'delay', ms: 2_000 }];
     const samples: Array<{ sends: number; mb: number }> = [{ sends: 0, mb: rssMb(child.pid!) }];
     let next = 0;
     const start = performance.now();
@@ -653,7 +783,12 @@ async function benchMemory() {
       Array.from({ length: users }, async () => {
         while (next < total) {
           const i = next++;
-          if (i % 20 === 0) await post(`${sandbox}/sandbox/faults`, { path: '/cgi-bin/message/custom/send', times: 1, ...faults[(i / 20) % faults.length]! });
+          if (i % 20 === 0)
+            await post(`${sandbox}/sandbox/faults`, {
+              path: '/cgi-bin/message/custom/send',
+              times: 1,
+              ...faults[(i / 20) % faults.length]!,
+            });
           const res = await post(`${base}/messages`, { touser: `oMem${i % users}`, msgtype: 'text', text: { content: `m${i}` } });
           await res.arrayBuffer();
           if ((i + 1) % (total / 5) === 0) samples.push({ sends: i + 1, mb: rssMb(child.pid!) });
@@ -698,11 +833,15 @@ async function main() {
   for (const [name, run] of Object.entries(SCENARIOS)) if (wanted.length === 0 || wanted.includes(name)) await run();
   for (const [name, run] of Object.entries(ON_DEMAND)) if (wanted.includes(name)) await run();
   const [one, five, fifteen] = loadavg();
-  console.log(`node ${process.version}, ${SENDS} sends, concurrency ${CONCURRENCY}; ${cpus().length} cores, load average ${one!.toFixed(1)} / ${five!.toFixed(1)} / ${fifteen!.toFixed(1)} (1/5/15 min) at the end\n`);
+  console.log(
+    `node ${process.version}, ${SENDS} sends, concurrency ${CONCURRENCY}; ${cpus().length} cores, load average ${one!.toFixed(1)} / ${five!.toFixed(1)} / ${fifteen!.toFixed(1)} (1/5/15 min) at the end\n`,
+  );
   console.log('| scenario | this product | peer, same run | note |');
   console.log('| --- | --- | --- | --- |');
   for (const r of rows) {
-    const figure = r.figure ?? `${r.perSecond.toFixed(0)}/s over ${r.ops} in ${r.seconds.toFixed(2)} s${r.p50ms !== undefined ? `, p50 ${r.p50ms.toFixed(1)} ms${r.p95ms !== undefined ? `, p95 ${r.p95ms.toFixed(1)} ms` : ''}` : ''}`;
+    const figure =
+      r.figure ??
+      `${r.perSecond.toFixed(0)}/s over ${r.ops} in ${r.seconds.toFixed(2)} s${r.p50ms !== undefined ? `, p50 ${r.p50ms.toFixed(1)} ms${r.p95ms !== undefined ? `, p95 ${r.p95ms.toFixed(1)} ms` : ''}` : ''}`;
     console.log(`| ${r.scenario} | ${figure} | ${r.peer ?? ''} | ${r.note ?? ''} |`);
   }
 }

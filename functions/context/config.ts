@@ -154,12 +154,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const tableName = env.TABLE_NAME || 'wechat-kf';
   // `off` turns the replay check off (e.g. to replay WeChat's worked examples); the signature is still checked.
   const skew = env.CALLBACK_MAX_SKEW_SECONDS === 'off' ? Infinity : Number(env.CALLBACK_MAX_SKEW_SECONDS || 300);
-  if (Number.isNaN(skew) || skew <= 0) throw new ConfigurationError(`CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds or off, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`);
+  if (Number.isNaN(skew) || skew <= 0)
+    throw new ConfigurationError(
+      `CALLBACK_MAX_SKEW_SECONDS must be a positive number of seconds or off, got ${JSON.stringify(env.CALLBACK_MAX_SKEW_SECONDS)}`,
+    );
   const apiBaseUrl = env.WECHAT_API_BASE_URL || WECHAT_API_BASE_URL;
-  if (!/^https?:\/\//.test(apiBaseUrl)) throw new ConfigurationError(`WECHAT_API_BASE_URL must be an http(s) URL, got ${JSON.stringify(apiBaseUrl)}`);
+  if (!/^https?:\/\//.test(apiBaseUrl))
+    throw new ConfigurationError(`WECHAT_API_BASE_URL must be an http(s) URL, got ${JSON.stringify(apiBaseUrl)}`);
   const textMaxBytes = Number(env.TEXT_MAX_BYTES || DEFAULT_TEXT_MAX_BYTES);
   if (!Number.isInteger(textMaxBytes) || textMaxBytes < MIN_TEXT_MAX_BYTES) {
-    throw new ConfigurationError(`TEXT_MAX_BYTES must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${JSON.stringify(env.TEXT_MAX_BYTES)}`);
+    throw new ConfigurationError(
+      `TEXT_MAX_BYTES must be a whole number of bytes, at least ${MIN_TEXT_MAX_BYTES}, got ${JSON.stringify(env.TEXT_MAX_BYTES)}`,
+    );
   }
   const turns = turnSettingsFromEnv(env);
   const conversationRecord = readFlag(env, 'CONVERSATION_RECORD');
@@ -204,7 +210,8 @@ export interface WeChatSecrets {
  * Errors name the field, never its value.
  */
 export function checkSecrets(value: unknown, where: string): WeChatSecrets {
-  if (typeof value !== 'object' || value === null) throw new ConfigurationError(`${where} must be a JSON object {appId, appSecret, callbackToken, encodingAesKey}`);
+  if (typeof value !== 'object' || value === null)
+    throw new ConfigurationError(`${where} must be a JSON object {appId, appSecret, callbackToken, encodingAesKey}`);
   const v = value as Record<string, unknown>;
   for (const field of ['appId', 'appSecret'] as const) {
     if (typeof v[field] !== 'string' || v[field] === '') throw new ConfigurationError(`${where}: ${field} is required`);

@@ -78,13 +78,24 @@ export class DeliveryLog {
     const id = randomBytes(8).toString('hex');
     // The event carries what the record keeps: content only when records keep it.
     const { content, ...rest } = attempt;
-    const record: DeliveryRecord = { ...rest, ...(ctx.deliveries.keepContent && content !== undefined ? { content } : {}), id, expiresAt: attempt.at + DELIVERY_RETENTION_MS };
+    const record: DeliveryRecord = {
+      ...rest,
+      ...(ctx.deliveries.keepContent && content !== undefined ? { content } : {}),
+      id,
+      expiresAt: attempt.at + DELIVERY_RETENTION_MS,
+    };
     const failed = (what: string) => (error: unknown) => {
       ctx.metrics.addMetric('DeliveryRecordFailed', MetricUnit.Count, 1);
-      ctx.logger.error(`could not ${what} of a send attempt`, { operation: attempt.operation, outcome: attempt.outcome, error: (error as Error)?.message ?? String(error) });
+      ctx.logger.error(`could not ${what} of a send attempt`, {
+        operation: attempt.operation,
+        outcome: attempt.outcome,
+        error: (error as Error)?.message ?? String(error),
+      });
     };
     this.pending.push(ctx.deliveries.record(attempt, id).then(() => undefined, failed('store the delivery record')));
-    this.pending.push(ctx.publisher.publish([deliveryEvent(ctx.secrets.appId, record)]).then(() => undefined, failed('publish the delivery event')));
+    this.pending.push(
+      ctx.publisher.publish([deliveryEvent(ctx.secrets.appId, record)]).then(() => undefined, failed('publish the delivery event')),
+    );
     // The conversation history's outbound side (docs/conversations.md): one hook, off the send's critical path like the record.
     this.pending.push(afterSend(ctx, attempt, id).then(() => undefined, failed('keep in the conversation history')));
   }

@@ -31,5 +31,8 @@ class QuietMetrics extends Metrics {
 
 /** The metrics every handler shares (namespace `WeChatKf`). */
 export function createMetrics(): Metrics {
-  return new QuietMetrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf' });
+  return new QuietMetrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'WeChatKf',
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'wechat-kf',
+  });
 }

@@ -12,7 +12,6 @@ export interface EventPublisher {
   publish(events: OutboundEvent[]): Promise<void>;
 }
 
-
 /**
  * Publishes to an EventBridge bus; a partial failure is an error, so the callback answers 500 and WeChat
  * pushes again.
@@ -38,12 +37,19 @@ export class EventBridgePublisher implements EventPublisher {
     this.client ??= new EventBridgeClient({});
     const out = await this.client.send(
       new PutEventsCommand({
-        Entries: events.map((e) => ({ EventBusName: this.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) })),
+        Entries: events.map((e) => ({
+          EventBusName: this.busName,
+          Source: e.source,
+          DetailType: e.detailType,
+          Detail: JSON.stringify(e.detail),
+        })),
       }),
     );
     if (out.FailedEntryCount) {
       const first = out.Entries?.find((e) => e.ErrorCode);
-      throw new Error(`EventBridge refused ${out.FailedEntryCount} event(s): ${first?.ErrorCode ?? 'unknown'} ${first?.ErrorMessage ?? ''}`);
+      throw new Error(
+        `EventBridge refused ${out.FailedEntryCount} event(s): ${first?.ErrorCode ?? 'unknown'} ${first?.ErrorMessage ?? ''}`,
+      );
     }
   }
 }

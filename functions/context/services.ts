@@ -32,7 +32,8 @@ export function operationServices(ctx: AppContext): OperationServices {
     mediaCache: ctx.mediaCache,
     fetchUrl,
     // A URL WeChat answered (a video's video_url) may be on the API base itself: the sandbox's loopback URL.
-    fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) => fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
+    fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) =>
+      fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
     conversations: { get: (query: ConversationQuery) => conversationView(ctx, query) },
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;

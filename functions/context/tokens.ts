@@ -38,7 +38,14 @@ export function createTokenProvider({ config, secrets, dynamo, transport, metric
   return new DynamoDbTokenProvider({
     client: dynamo,
     tableName: config.tableName,
-    fetch: { transport: tokenTransport, baseUrl: config.apiBaseUrl, appId: secrets.appId, appSecret: secrets.appSecret, mode: config.tokenMode, now },
+    fetch: {
+      transport: tokenTransport,
+      baseUrl: config.apiBaseUrl,
+      appId: secrets.appId,
+      appSecret: secrets.appSecret,
+      mode: config.tokenMode,
+      now,
+    },
     now,
   });
 }

@@ -26,7 +26,14 @@ export interface WindowStoresOptions {
 /** The window store (the configured rules and policy) and the handoff store; see the module comment. */
 export function createWindowStores({ config, dynamo, appId, now }: WindowStoresOptions): { windows: WindowStore; handoffs: HandoffStore } {
   return {
-    windows: new WindowStore({ client: dynamo, tableName: config.tableName, appId, profile: config.windowRules, policy: config.windowPolicy, now }),
+    windows: new WindowStore({
+      client: dynamo,
+      tableName: config.tableName,
+      appId,
+      profile: config.windowRules,
+      policy: config.windowPolicy,
+      now,
+    }),
     handoffs: new HandoffStore({ client: dynamo, tableName: config.tableName, appId, now }),
   };
 }

@@ -20,7 +20,15 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { getOperation, type OperationOptions, type OperationResult, type OperationServices, type SendTrace, type WeChatRequestSpec, type WeChatResult } from './catalogue';
+import {
+  getOperation,
+  type OperationOptions,
+  type OperationResult,
+  type OperationServices,
+  type SendTrace,
+  type WeChatRequestSpec,
+  type WeChatResult,
+} from './catalogue';
 import { describeErrcode, errorFromErrcode, isTokenErrcode, WeChatApiError, WeChatTimeoutError, WeChatUnavailableError } from './errors';
 import { parsePassthrough, passthroughRequest, passthroughUrl } from './passthrough';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
@@ -51,7 +59,12 @@ export interface WeChatFile {
  * ```
  */
 export function isWeChatFile(answer: unknown): answer is WeChatFile {
-  return typeof answer === 'object' && answer !== null && (answer as WeChatFile).data instanceof Uint8Array && typeof (answer as WeChatFile).contentType === 'string';
+  return (
+    typeof answer === 'object' &&
+    answer !== null &&
+    (answer as WeChatFile).data instanceof Uint8Array &&
+    typeof (answer as WeChatFile).contentType === 'string'
+  );
 }
 
 /** WeChat's JSON arrives as application/json or text/plain (and, from some endpoints, with no type at all). */
@@ -103,7 +116,10 @@ function queryValue(value: string): string {
  * const { body, contentType } = multipartBody({ field: 'media', filename: 'a.jpg', contentType: 'image/jpeg', data });
  * ```
  */
-export function multipartBody(file: NonNullable<WeChatRequestSpec['file']>, boundary = `----wechatkf${randomBytes(12).toString('hex')}`): { body: Uint8Array; contentType: string } {
+export function multipartBody(
+  file: NonNullable<WeChatRequestSpec['file']>,
+  boundary = `----wechatkf${randomBytes(12).toString('hex')}`,
+): { body: Uint8Array; contentType: string } {
   // The name in UTF-8, as browsers send it (media/filenames.ts); only what would break the header is replaced.
   const safeName = safeFilename(file.filename);
   const head = Buffer.from(
@@ -111,7 +127,10 @@ export function multipartBody(file: NonNullable<WeChatRequestSpec['file']>, boun
     'utf8',
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
-  return { body: new Uint8Array(Buffer.concat([head, Buffer.from(file.data), tail])), contentType: `multipart/form-data; boundary=${boundary}` };
+  return {
+    body: new Uint8Array(Buffer.concat([head, Buffer.from(file.data), tail])),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 /**
@@ -163,7 +182,10 @@ export class WeChatClient {
   async call<R extends OperationResult = WeChatResult>(name: string, input: unknown): Promise<R> {
     const op = getOperation(name);
     // The one runner (core/runner), with WeChat as its only port: no gate, no idempotency, no records.
-    return (await runEntry(op, op.parse(input, this.options), { services: this.services(), wechat: (spec, recipient, trace) => this.request(spec, recipient, trace) })) as R;
+    return (await runEntry(op, op.parse(input, this.options), {
+      services: this.services(),
+      wechat: (spec, recipient, trace) => this.request(spec, recipient, trace),
+    })) as R;
   }
 
   /**
@@ -189,7 +211,10 @@ export class WeChatClient {
    */
   async request(spec: WeChatRequestSpec, recipient?: string, trace?: SendTrace): Promise<WeChatResult> {
     // A request that may answer a file (media/get) gets `{file}` for one, WeChat's JSON otherwise.
-    const answer = spec.answer === 'file' ? await this.sendWithFreshToken(spec, this.attempts, trace, true) : await this.sendWithFreshToken(spec, this.attempts, trace);
+    const answer =
+      spec.answer === 'file'
+        ? await this.sendWithFreshToken(spec, this.attempts, trace, true)
+        : await this.sendWithFreshToken(spec, this.attempts, trace);
     if (isWeChatFile(answer)) return { file: answer };
     if (answer.errcode !== undefined && answer.errcode !== 0) {
       throw errorFromErrcode(answer.errcode, String(answer.errmsg ?? ''), recipient);
@@ -220,8 +245,18 @@ export class WeChatClient {
 
   /** One call with a valid token: on 40001 / 40014 / 42001, invalidates the refused token and tries once more. */
   private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace): Promise<WeChatResult>;
-  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace: SendTrace | undefined, acceptFile: true): Promise<WeChatResult | WeChatFile>;
-  private async sendWithFreshToken(spec: WeChatRequestSpec, attempts: number, trace?: SendTrace, acceptFile = false): Promise<WeChatResult | WeChatFile> {
+  private async sendWithFreshToken(
+    spec: WeChatRequestSpec,
+    attempts: number,
+    trace: SendTrace | undefined,
+    acceptFile: true,
+  ): Promise<WeChatResult | WeChatFile>;
+  private async sendWithFreshToken(
+    spec: WeChatRequestSpec,
+    attempts: number,
+    trace?: SendTrace,
+    acceptFile = false,
+  ): Promise<WeChatResult | WeChatFile> {
     let token = await this.config.tokens.getToken();
     let answer = await this.sendWithRetries(spec, token.value, attempts, trace, acceptFile);
     if (!isWeChatFile(answer) && answer.errcode !== undefined && answer.errcode !== 0 && isTokenErrcode(answer.errcode)) {
@@ -240,7 +275,13 @@ export class WeChatClient {
     }
     if (spec.json !== undefined) {
       // WeChat reads the body as UTF-8 JSON; Chinese text must not be \u-escaped by an intermediary.
-      return { method: spec.method, url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(spec.json), timeoutMs: this.config.timeoutMs };
+      return {
+        method: spec.method,
+        url,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(spec.json),
+        timeoutMs: this.config.timeoutMs,
+      };
     }
     return { method: spec.method, url, timeoutMs: this.config.timeoutMs };
   }
@@ -269,7 +310,13 @@ export class WeChatClient {
    *  HTTP 5xx, a body that is not JSON    again          never: the request reached a server
    * ```
    */
-  private async sendWithRetries(spec: WeChatRequestSpec, token: string, attempts: number, trace?: SendTrace, acceptFile = false): Promise<WeChatResult | WeChatFile> {
+  private async sendWithRetries(
+    spec: WeChatRequestSpec,
+    token: string,
+    attempts: number,
+    trace?: SendTrace,
+    acceptFile = false,
+  ): Promise<WeChatResult | WeChatFile> {
     const request = this.buildHttpRequest(spec, token);
     const where = describeUrl(request.url);
     const read = spec.method === 'GET';
@@ -301,7 +348,9 @@ export class WeChatClient {
         if (error.kind === 'timeout') {
           last = new WeChatTimeoutError(`WeChat did not answer ${where} in time${read ? ` after ${attempt + 1} tries` : notRetried}`);
         } else {
-          last = new WeChatUnavailableError(`the connection to WeChat at ${where} broke${read ? ` after ${attempt + 1} tries` : notRetried}: ${error.message}`);
+          last = new WeChatUnavailableError(
+            `the connection to WeChat at ${where} broke${read ? ` after ${attempt + 1} tries` : notRetried}: ${error.message}`,
+          );
         }
         if (!read) throw last;
         continue;
@@ -316,7 +365,9 @@ export class WeChatClient {
       try {
         body = JSON.parse(text) as WeChatResult;
       } catch {
-        last = new WeChatUnavailableError(`WeChat answered HTTP ${status} at ${where} with a body that is not JSON${read ? '' : notRetried}`);
+        last = new WeChatUnavailableError(
+          `WeChat answered HTTP ${status} at ${where} with a body that is not JSON${read ? '' : notRetried}`,
+        );
         if (!read) throw last;
         continue;
       }

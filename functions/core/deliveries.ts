@@ -154,9 +154,12 @@ export function parseDeliveryQuery(input: unknown): DeliveryQuery {
   const issues: ValidationError['issues'] = [];
   const out: DeliveryQuery = {};
   const known = new Set(['openid', 'since', 'outcome', 'limit', 'cursor']);
-  for (const name of Object.keys(raw)) if (!known.has(name) && raw[name] !== undefined) issues.push({ field: name, rule: `is not a parameter of this query (openid, since, outcome, limit, cursor)` });
+  for (const name of Object.keys(raw))
+    if (!known.has(name) && raw[name] !== undefined)
+      issues.push({ field: name, rule: `is not a parameter of this query (openid, since, outcome, limit, cursor)` });
   if (raw.openid !== undefined && raw.openid !== '') {
-    if (typeof raw.openid !== 'string' || /\s/.test(raw.openid) || raw.openid.length > 128) issues.push({ field: 'openid', rule: 'must be an openid (no spaces, at most 128 characters)' });
+    if (typeof raw.openid !== 'string' || /\s/.test(raw.openid) || raw.openid.length > 128)
+      issues.push({ field: 'openid', rule: 'must be an openid (no spaces, at most 128 characters)' });
     else out.openid = raw.openid;
   }
   if (raw.since !== undefined && raw.since !== '') {
@@ -166,16 +169,19 @@ export function parseDeliveryQuery(input: unknown): DeliveryQuery {
   }
   if (raw.outcome !== undefined && raw.outcome !== '') {
     const allowed = [...DELIVERY_OUTCOMES, 'failed'];
-    if (typeof raw.outcome !== 'string' || !allowed.includes(raw.outcome)) issues.push({ field: 'outcome', rule: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw.outcome)}` });
+    if (typeof raw.outcome !== 'string' || !allowed.includes(raw.outcome))
+      issues.push({ field: 'outcome', rule: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw.outcome)}` });
     else out.outcome = raw.outcome as OutcomeFilter;
   }
   if (raw.limit !== undefined && raw.limit !== '') {
     const limit = typeof raw.limit === 'string' && /^\d+$/.test(raw.limit) ? Number(raw.limit) : raw.limit;
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > DELIVERY_QUERY_MAX_LIMIT) issues.push({ field: 'limit', rule: `must be an integer from 1 to ${DELIVERY_QUERY_MAX_LIMIT}` });
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > DELIVERY_QUERY_MAX_LIMIT)
+      issues.push({ field: 'limit', rule: `must be an integer from 1 to ${DELIVERY_QUERY_MAX_LIMIT}` });
     else out.limit = limit;
   }
   if (raw.cursor !== undefined && raw.cursor !== '') {
-    if (typeof raw.cursor !== 'string' || raw.cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(raw.cursor)) issues.push({ field: 'cursor', rule: 'must be the `next` value of a previous answer' });
+    if (typeof raw.cursor !== 'string' || raw.cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(raw.cursor))
+      issues.push({ field: 'cursor', rule: 'must be the `next` value of a previous answer' });
     else out.cursor = raw.cursor;
   }
   if (issues.length > 0) throw new ValidationError(issues);

@@ -189,7 +189,12 @@ export class PartialSendError extends WeChatKfError {
   constructor(cause: unknown, progress: { parts: number; partsSent: number }) {
     const inner = cause instanceof WeChatKfError ? cause : undefined;
     const failedPart = progress.partsSent + 1;
-    const went = progress.partsSent === 0 ? 'no part went out' : progress.partsSent === 1 ? 'part 1 went out' : `parts 1-${progress.partsSent} went out`;
+    const went =
+      progress.partsSent === 0
+        ? 'no part went out'
+        : progress.partsSent === 1
+          ? 'part 1 went out'
+          : `parts 1-${progress.partsSent} went out`;
     super(
       inner?.code ?? 'INTERNAL_ERROR',
       inner?.status ?? 500,
@@ -207,7 +212,11 @@ export class PartialSendError extends WeChatKfError {
     }
   }
   protected override details() {
-    const { code: _code, message: _message, ...inner } = this.cause instanceof WeChatKfError ? this.cause.toBody().error : { code: '', message: '' };
+    const {
+      code: _code,
+      message: _message,
+      ...inner
+    } = this.cause instanceof WeChatKfError ? this.cause.toBody().error : { code: '', message: '' };
     return { ...inner, parts: this.parts, partsSent: this.partsSent, failedPart: this.failedPart };
   }
 }
@@ -262,7 +271,12 @@ export class WeChatApiError extends WeChatKfError {
   readonly kind: ErrcodeKind;
   constructor(errcode: number, errmsg: string) {
     const info = describeErrcode(errcode);
-    super('WECHAT_ERROR', 502, `WeChat answered ${errcode} (${info.meaning}): ${errmsg}. ${info.hint}`, info.kind === 'busy' || info.kind === 'quota' || info.kind === 'token');
+    super(
+      'WECHAT_ERROR',
+      502,
+      `WeChat answered ${errcode} (${info.meaning}): ${errmsg}. ${info.hint}`,
+      info.kind === 'busy' || info.kind === 'quota' || info.kind === 'token',
+    );
     this.errcode = errcode;
     this.errmsg = errmsg;
     this.hint = info.hint;
@@ -353,11 +367,27 @@ export function errorFromErrcode(errcode: number, errmsg: string, openid?: strin
   const who = openid ?? '(unknown)';
   switch (errcode) {
     case 45015:
-      return new SendWindowClosedError({ openid: who, reason: 'wechat-refused', message: `WeChat refused the send (45015): the user's send window has closed or the user unfollowed`, errcode, errmsg });
+      return new SendWindowClosedError({
+        openid: who,
+        reason: 'wechat-refused',
+        message: `WeChat refused the send (45015): the user's send window has closed or the user unfollowed`,
+        errcode,
+        errmsg,
+      });
     case 45047:
-      return new SendWindowClosedError({ openid: who, reason: 'quota-used', message: `WeChat refused the send (45047): the sends allowed by the user's last interaction are used up`, errcode, errmsg });
+      return new SendWindowClosedError({
+        openid: who,
+        reason: 'quota-used',
+        message: `WeChat refused the send (45047): the sends allowed by the user's last interaction are used up`,
+        errcode,
+        errmsg,
+      });
     case 45080:
-      return new TypingNotAllowedError(who, 'WeChat refused Typing (45080): no message exchanged with the user in the last 30 seconds', errcode);
+      return new TypingNotAllowedError(
+        who,
+        'WeChat refused Typing (45080): no message exchanged with the user in the last 30 seconds',
+        errcode,
+      );
     case 45081:
       return new TypingActiveError(who, 'WeChat refused Typing (45081): a typing indicator is already showing', undefined, errcode);
     default:

@@ -113,7 +113,8 @@ export function textIssue(value: string): string | null {
   const nul = value.indexOf('\u0000');
   if (nul >= 0) return `must not hold NUL (U+0000): found at character ${nul + 1}`;
   const lone = LONE_SURROGATE.exec(value);
-  if (lone) return `must be valid Unicode: a lone surrogate U+${lone[0].charCodeAt(0).toString(16).toUpperCase()} at character ${lone.index + 1}`;
+  if (lone)
+    return `must be valid Unicode: a lone surrogate U+${lone[0].charCodeAt(0).toString(16).toUpperCase()} at character ${lone.index + 1}`;
   return null;
 }
 

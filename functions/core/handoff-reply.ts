@@ -33,7 +33,10 @@ export interface TransferReplyOptions {
  * // '<xml><ToUserName><![CDATA[OPENID]]></ToUserName>...<MsgType><![CDATA[transfer_customer_service]]></MsgType></xml>'
  * ```
  */
-export function transferReply(push: { message: InboundMessage; mode: PushMode; format: PushFormat }, options: TransferReplyOptions): string {
+export function transferReply(
+  push: { message: InboundMessage; mode: PushMode; format: PushFormat },
+  options: TransferReplyOptions,
+): string {
   const trans = options.kfAccount ? { TransInfo: { KfAccount: options.kfAccount } } : {};
   return passiveReplyBody(push, { MsgType: 'transfer_customer_service', ...trans }, options);
 }

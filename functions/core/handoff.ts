@@ -43,7 +43,9 @@ export function parseHandoffInput(input: unknown): HandoffInput {
   const parsed = parseOrThrow(
     requiredObject(
       {
-        openid: requiredString('an openid').check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be an openid: letters, digits, _ and -' })),
+        openid: requiredString('an openid').check(
+          z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be an openid: letters, digits, _ and -' }),
+        ),
         kf_account: z.optional(
           requiredString('a kf account').check(
             z.maxLength(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters` }),
@@ -64,7 +66,11 @@ export function parseHandoffInput(input: unknown): HandoffInput {
     ),
     input,
   );
-  return { openid: parsed.openid, ...(parsed.kf_account ? { kf_account: parsed.kf_account } : {}), ttl: parsed.ttl ?? HANDOFF_TTL_DEFAULT_SECONDS };
+  return {
+    openid: parsed.openid,
+    ...(parsed.kf_account ? { kf_account: parsed.kf_account } : {}),
+    ttl: parsed.ttl ?? HANDOFF_TTL_DEFAULT_SECONDS,
+  };
 }
 
 /** A human session as the product reports it: `since` in ISO 8601 (the one handoff rule: ./inbound/handoff-state.ts). */

@@ -79,7 +79,9 @@ export interface MsgRecordsResult {
 /** A time (core/times.ts: ISO 8601 with its offset, or epoch seconds / milliseconds by size). Answers whole seconds. */
 function seconds() {
   return z.pipe(
-    z.union([z.number(), z.string()], { error: (iss) => (iss.input === undefined ? `is required: ${TIME_FORMS}` : `must be ${TIME_FORMS}, got ${typeName(iss.input)}`) }),
+    z.union([z.number(), z.string()], {
+      error: (iss) => (iss.input === undefined ? `is required: ${TIME_FORMS}` : `must be ${TIME_FORMS}, got ${typeName(iss.input)}`),
+    }),
     z.transform((v: number | string, ctx) => {
       const time = parseTime(v);
       if (time.issue !== undefined) return reject(ctx, time.issue);
@@ -125,7 +127,12 @@ export function boundRange(input: MsgRecordsInput, nowMs: number): MsgRecordsInp
   const now = Math.floor(nowMs / 1000);
   const earliest = now - RECORD_RETENTION_DAYS * 86_400;
   if (input.starttime > now) {
-    throw new ValidationError([{ field: 'starttime', rule: `must not be after now (${new Date(now * 1000).toISOString()}): there are no chat records from the future` }]);
+    throw new ValidationError([
+      {
+        field: 'starttime',
+        rule: `must not be after now (${new Date(now * 1000).toISOString()}): there are no chat records from the future`,
+      },
+    ]);
   }
   if (input.starttime < earliest) {
     throw new ValidationError([

@@ -96,14 +96,16 @@ function flatHeaders(request: HttpRequest, host: string): string[] {
   if (!hasHost) flat.push('Host', host);
   // Given up front, Node writes the head at once and cannot count the body later: a POST without one
   // says 0, as Node says it for object headers (a GET says nothing).
-  if (!hasLength && (request.body !== undefined || request.method !== 'GET')) flat.push('Content-Length', String(request.body === undefined ? 0 : bodyLength(request.body)));
+  if (!hasLength && (request.body !== undefined || request.method !== 'GET'))
+    flat.push('Content-Length', String(request.body === undefined ? 0 : bodyLength(request.body)));
   return flat;
 }
 
 /** The headers as an object, for a URL that takes the URL parser's way. */
 function objectHeaders(request: HttpRequest): Record<string, string | number> {
   const headers: Record<string, string | number> = { ...request.headers };
-  if (request.body !== undefined && headers['content-length'] === undefined && headers['Content-Length'] === undefined) headers['content-length'] = bodyLength(request.body);
+  if (request.body !== undefined && headers['content-length'] === undefined && headers['Content-Length'] === undefined)
+    headers['content-length'] = bodyLength(request.body);
   return headers;
 }
 
@@ -190,7 +192,18 @@ export class NodeHttpTransport implements HttpTransport {
         reject(new TransportError(kind, message, cause === undefined ? undefined : { cause }));
         req.destroy();
       };
-      const req = target.path === undefined ? origin.lib.request(target.url!, { method: request.method, headers: objectHeaders(request), agent: origin.agent }) : origin.lib.request({ protocol: origin.protocol, hostname: origin.hostname, port: origin.port, agent: origin.agent, path: target.path, method: request.method, headers: flatHeaders(request, origin.host) as unknown as http.OutgoingHttpHeaders });
+      const req =
+        target.path === undefined
+          ? origin.lib.request(target.url!, { method: request.method, headers: objectHeaders(request), agent: origin.agent })
+          : origin.lib.request({
+              protocol: origin.protocol,
+              hostname: origin.hostname,
+              port: origin.port,
+              agent: origin.agent,
+              path: target.path,
+              method: request.method,
+              headers: flatHeaders(request, origin.host) as unknown as http.OutgoingHttpHeaders,
+            });
       const timer = setTimeout(() => {
         if (connected) fail('timeout', `no answer from ${describeUrl(request.url)} within ${timeoutMs} ms`);
         else fail('unreached', `could not connect to ${describeUrl(request.url)} within ${timeoutMs} ms`);

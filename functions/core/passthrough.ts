@@ -98,7 +98,10 @@ function parseQuery(value: unknown, issues: ValidationIssue[]): Record<string, s
   for (const [key, v] of entries) {
     const field = `query.${key}`;
     if (key.toLowerCase() === 'access_token') {
-      issues.push({ field, rule: 'must not be given: the product adds its managed access token (a token of your own is what knocks the shared one out)' });
+      issues.push({
+        field,
+        rule: 'must not be given: the product adds its managed access token (a token of your own is what knocks the shared one out)',
+      });
       continue;
     }
     if (!QUERY_KEY.test(key)) {
@@ -112,7 +115,8 @@ function parseQuery(value: unknown, issues: ValidationIssue[]): Record<string, s
       issues.push({ field, rule: `must be a string, number or boolean, got ${typeName(v)}` });
       continue;
     }
-    if (out[key]!.length > PASSTHROUGH_MAX_QUERY_VALUE) issues.push({ field, rule: `must have at most ${PASSTHROUGH_MAX_QUERY_VALUE} characters` });
+    if (out[key]!.length > PASSTHROUGH_MAX_QUERY_VALUE)
+      issues.push({ field, rule: `must have at most ${PASSTHROUGH_MAX_QUERY_VALUE} characters` });
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -134,16 +138,27 @@ export function parsePassthrough(input: unknown): PassthroughInput {
   const raw = input as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
   const known = new Set(['method', 'path', 'query', 'body']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) issues.push({ field: key, rule: 'is not a field of callApi: use method, path, query and body' });
+  for (const key of Object.keys(raw))
+    if (!known.has(key)) issues.push({ field: key, rule: 'is not a field of callApi: use method, path, query and body' });
 
   let method: 'GET' | 'POST' | undefined;
   const m = typeof raw.method === 'string' ? raw.method.toUpperCase() : raw.method;
   if (m === 'GET' || m === 'POST') method = m;
-  else issues.push({ field: 'method', rule: raw.method === undefined ? 'is required: GET or POST' : `must be GET or POST, got ${JSON.stringify(raw.method)}` });
+  else
+    issues.push({
+      field: 'method',
+      rule: raw.method === undefined ? 'is required: GET or POST' : `must be GET or POST, got ${JSON.stringify(raw.method)}`,
+    });
 
   let path: string | undefined;
   if (typeof raw.path !== 'string') {
-    issues.push({ field: 'path', rule: raw.path === undefined ? 'is required: a path on the WeChat API root, e.g. /cgi-bin/user/info' : `must be a string, got ${typeName(raw.path)}` });
+    issues.push({
+      field: 'path',
+      rule:
+        raw.path === undefined
+          ? 'is required: a path on the WeChat API root, e.g. /cgi-bin/user/info'
+          : `must be a string, got ${typeName(raw.path)}`,
+    });
   } else {
     const problem = pathProblem(raw.path);
     if (problem) issues.push({ field: 'path', rule: problem });
@@ -158,7 +173,8 @@ export function parsePassthrough(input: unknown): PassthroughInput {
 
   if (raw.body !== undefined && raw.body !== null) {
     if (method === 'GET') issues.push({ field: 'body', rule: 'must be left out for a GET' });
-    else if (typeof raw.body !== 'object') issues.push({ field: 'body', rule: `must be a JSON object or array, got ${typeName(raw.body)}` });
+    else if (typeof raw.body !== 'object')
+      issues.push({ field: 'body', rule: `must be a JSON object or array, got ${typeName(raw.body)}` });
     // Any text it carries reaches WeChat as a send's would: valid Unicode without NUL (docs/input-rules.md).
     else issues.push(...textIssues(raw.body, 'body'));
   }

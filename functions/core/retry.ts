@@ -22,7 +22,12 @@ export interface RetryPolicy {
 }
 
 /** The client's defaults: 3 tries, waits up to 200 ms, then 400 ms (at most 2 s). */
-export const DEFAULT_RETRY_POLICY = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000, jitter: 'full' } as const satisfies Required<RetryPolicy>;
+export const DEFAULT_RETRY_POLICY = {
+  attempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+  jitter: 'full',
+} as const satisfies Required<RetryPolicy>;
 
 /**
  * The wait before retry number `retry` (1 for the first retry): exponential, min(max, base × 2^(retry-1)),

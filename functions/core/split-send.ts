@@ -41,8 +41,14 @@ export function parseSplitOption(value: unknown, numberingValue?: unknown): Spli
   const numbering = parseNumbering(numberingValue);
   const split = parseSplitValue(value);
   if (numbering === undefined) return split;
-  if (!split) throw new ValidationError([{ field: 'numbering', rule: 'numbers the parts of a split: give it with split=true (or "split": true)' }]);
-  if (typeof value === 'object' && value !== null && (value as { numbering?: unknown }).numbering !== undefined && split.numbering !== numbering) {
+  if (!split)
+    throw new ValidationError([{ field: 'numbering', rule: 'numbers the parts of a split: give it with split=true (or "split": true)' }]);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { numbering?: unknown }).numbering !== undefined &&
+    split.numbering !== numbering
+  ) {
     throw new ValidationError([{ field: 'numbering', rule: 'says otherwise than split.numbering: give one of them' }]);
   }
   return { numbering: split.numbering || numbering };
@@ -66,7 +72,10 @@ function parseSplitValue(value: unknown): SplitOption | undefined {
     if (extra.length === 0 && (numbering === undefined || typeof numbering === 'boolean')) return { numbering: numbering === true };
   }
   throw new ValidationError([
-    { field: 'split', rule: `must be true, false, "numbered" or {"numbering": true|false}, got ${typeof value === 'object' ? JSON.stringify(value) : `${typeName(value)} ${JSON.stringify(value)}`}` },
+    {
+      field: 'split',
+      rule: `must be true, false, "numbered" or {"numbering": true|false}, got ${typeof value === 'object' ? JSON.stringify(value) : `${typeName(value)} ${JSON.stringify(value)}`}`,
+    },
   ]);
 }
 
@@ -112,7 +121,8 @@ function textOf(input: Record<string, unknown>): string | undefined {
 export function checkSplit<T extends Record<string, unknown>>(input: T, cap = DEFAULT_TEXT_MAX_BYTES): T & { split?: SplitOption } {
   const split = parseSplitOption(input.split, input.numbering);
   const text = textOf(input);
-  if (split && input.msgtype !== 'text') throw new ValidationError([{ field: 'split', rule: `applies to text messages only, not ${String(input.msgtype)}` }]);
+  if (split && input.msgtype !== 'text')
+    throw new ValidationError([{ field: 'split', rule: `applies to text messages only, not ${String(input.msgtype)}` }]);
   if (text !== undefined && !split) {
     const bytes = utf8Bytes(text);
     if (bytes > cap) throw textTooLongError(bytes, cap);

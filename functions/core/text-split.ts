@@ -76,7 +76,9 @@ export function partPrefix(index: number, total: number): string {
  */
 export function joinParts(parts: readonly string[], numbering = false): string {
   if (!numbering || parts.length < 2) return parts.join('');
-  return parts.map((p, i) => (p.startsWith(partPrefix(i + 1, parts.length)) ? p.slice(partPrefix(i + 1, parts.length).length) : p)).join('');
+  return parts
+    .map((p, i) => (p.startsWith(partPrefix(i + 1, parts.length)) ? p.slice(partPrefix(i + 1, parts.length).length) : p))
+    .join('');
 }
 
 /** Where a text may be cut, by level, from the best to the last resort. */
@@ -242,7 +244,10 @@ function cut(layout: Layout, budget: number, field: string): string[] {
       const link = links.find(([s, e]) => s <= start && e > start);
       const what = link ? `an <a> link of ${utf8Bytes(text.slice(link[0], link[1]))} bytes` : 'a character';
       throw new ValidationError([
-        { field, rule: `holds ${what} at character ${start} that does not fit in a part of ${budget} bytes; it cannot be split without breaking it` },
+        {
+          field,
+          rule: `holds ${what} at character ${start} that does not fit in a part of ${budget} bytes; it cannot be split without breaking it`,
+        },
       ]);
     }
     let end: number | undefined;

@@ -17,7 +17,8 @@
  */
 
 /** The accepted forms, in words, for the 400s of every time field. */
-export const TIME_FORMS = 'an ISO 8601 time with its offset (e.g. 2026-12-01T08:00:00Z or 2026-12-01T16:00:00+08:00) or epoch seconds or milliseconds';
+export const TIME_FORMS =
+  'an ISO 8601 time with its offset (e.g. 2026-12-01T08:00:00Z or 2026-12-01T16:00:00+08:00) or epoch seconds or milliseconds';
 
 /** Epoch values below this are seconds; from it, milliseconds. */
 export const EPOCH_MS_FROM = 1e12;
@@ -34,7 +35,14 @@ function daysIn(year: number, month: number): number {
 function fromIso(text: string): number | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
   const offsetHours = m[8] ? 0 : Number(m[10]);
   const offsetMinutes = m[8] ? 0 : Number(m[11]);
@@ -64,7 +72,8 @@ export function parseTime(value: unknown): ParsedTime {
       ms = n < EPOCH_MS_FROM ? n * 1000 : n;
     } else ms = fromIso(value);
   }
-  if (ms === undefined || !Number.isFinite(ms)) return { issue: `must be ${TIME_FORMS}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}` };
+  if (ms === undefined || !Number.isFinite(ms))
+    return { issue: `must be ${TIME_FORMS}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}` };
   return { ms };
 }
 
@@ -73,7 +82,10 @@ const ZONELESS = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?$
 
 /** The offset of `timeZone` at an instant, in minutes east of UTC. */
 function offsetMinutes(ms: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(ms))
+      .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
 }

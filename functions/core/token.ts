@@ -130,7 +130,12 @@ async function fetchOnce(config: TokenFetchConfig, forceRefresh: boolean): Promi
           method: 'POST' as const,
           url: `${base}/cgi-bin/stable_token`,
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ grant_type: 'client_credential', appid: config.appId, secret: config.appSecret, force_refresh: forceRefresh }),
+          body: JSON.stringify({
+            grant_type: 'client_credential',
+            appid: config.appId,
+            secret: config.appSecret,
+            force_refresh: forceRefresh,
+          }),
           timeoutMs: config.timeoutMs,
         }
       : {
@@ -146,16 +151,25 @@ async function fetchOnce(config: TokenFetchConfig, forceRefresh: boolean): Promi
     text = res.body;
   } catch (error) {
     if (error instanceof TransportError) {
-      throw new TokenFetchFailure(error.kind === 'unreached' ? 'unreached' : 'other', new WeChatUnavailableError(`token fetch failed: ${error.message}`));
+      throw new TokenFetchFailure(
+        error.kind === 'unreached' ? 'unreached' : 'other',
+        new WeChatUnavailableError(`token fetch failed: ${error.message}`),
+      );
     }
     throw error;
   }
-  if (status >= 500) throw new TokenFetchFailure('server', new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status}`));
+  if (status >= 500)
+    throw new TokenFetchFailure(
+      'server',
+      new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status}`),
+    );
   let body: { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown };
   try {
     body = JSON.parse(text);
   } catch {
-    throw new WeChatUnavailableError(`token fetch failed: ${describeUrl(request.url)} answered HTTP ${status} with a body that is not JSON`);
+    throw new WeChatUnavailableError(
+      `token fetch failed: ${describeUrl(request.url)} answered HTTP ${status} with a body that is not JSON`,
+    );
   }
   if (typeof body.errcode === 'number' && body.errcode !== 0) {
     const refusal = new WeChatApiError(body.errcode, redact(String(body.errmsg ?? ''), config.appSecret));
@@ -205,7 +219,10 @@ export interface ForceBudgetState {
  * // { ok: false, limit: 'daily', nextForceAt: <next Beijing midnight> }
  * ```
  */
-export function forceBudgetVerdict(state: ForceBudgetState, now: number): { ok: true } | { ok: false; limit: 'daily' | 'spacing'; nextForceAt: number } {
+export function forceBudgetVerdict(
+  state: ForceBudgetState,
+  now: number,
+): { ok: true } | { ok: false; limit: 'daily' | 'spacing'; nextForceAt: number } {
   const today = beijingDay(now);
   if (state.day === today && (state.count ?? 0) >= FORCE_REFRESH_BUDGET.perDay) {
     return { ok: false, limit: 'daily', nextForceAt: (today + 1) * DAY_MS - BEIJING_OFFSET_MS };

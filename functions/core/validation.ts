@@ -83,7 +83,9 @@ export function optionalString(what = 'a string', ...checks: z.core.$ZodCheck<st
 
 /** A required object with the given fields; unknown fields are kept and passed to WeChat unchanged. */
 export function requiredObject<S extends z.core.$ZodLooseShape>(shape: S, what = 'an object') {
-  return z.looseObject(shape, { error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what}, got ${typeName(iss.input)}`) });
+  return z.looseObject(shape, {
+    error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what}, got ${typeName(iss.input)}`),
+  });
 }
 
 /**

@@ -48,7 +48,11 @@ const HOUR = 3_600_000;
 export const WINDOW_RULES: Readonly<Record<RulesProfile, Readonly<Record<InteractionKind, WindowRule>>>> = {
   current: {
     message: { durationMs: 48 * HOUR, maxSends: 5, source: "WeChat's current rule: a message allows 5 sends within 48 h" },
-    event: { durationMs: 60_000, maxSends: 3, source: "WeChat's current rule: a menu click, follow or QR scan allows 3 sends within 1 minute" },
+    event: {
+      durationMs: 60_000,
+      maxSends: 3,
+      source: "WeChat's current rule: a menu click, follow or QR scan allows 3 sends within 1 minute",
+    },
   },
   seed: {
     message: { durationMs: 48 * HOUR, maxSends: null, source: 'the 2017 rule: 48 h after the last interaction, no count' },
@@ -68,7 +72,16 @@ export const TYPING_RULES = {
 export const WINDOW_OPENING_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
 
 /** Message types a user sends (events excluded). */
-export const USER_MESSAGE_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'file']);
+export const USER_MESSAGE_TYPES: ReadonlySet<string> = new Set([
+  'text',
+  'image',
+  'voice',
+  'video',
+  'shortvideo',
+  'location',
+  'link',
+  'file',
+]);
 
 /**
  * Which kind of interaction an inbound push is, or `null` when it opens no window (unsubscribe, VIEW,

@@ -48,19 +48,26 @@ export interface HandlerOptions<C, E, R> {
  */
 export function logFailure(logger: Logger | undefined, fields: Record<string, unknown>, error: unknown): void {
   if (!logger) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'handler failed before its context was ready', ...fields, error: describe(error) }));
+    console.error(
+      JSON.stringify({ level: 'ERROR', message: 'handler failed before its context was ready', ...fields, error: describe(error) }),
+    );
     return;
   }
   if (error instanceof SignatureError) logger.warn('refused: bad signature', { ...fields, reason: error.message });
   // WeChat's ordinary refusals (a closed window, a bad openid, a quota) are not this product failing.
-  else if (error instanceof WeChatApiError) logger.warn('WeChat refused the operation', { ...fields, errcode: error.errcode, errmsg: error.errmsg, hint: error.hint });
-  else if (error instanceof WeChatKfError && error.status < 500) logger.info('refused', { ...fields, code: error.code, message: error.message });
-  else if (error instanceof WeChatKfError && error.retryable) logger.warn('failed, retryable', { ...fields, code: error.code, message: error.message });
+  else if (error instanceof WeChatApiError)
+    logger.warn('WeChat refused the operation', { ...fields, errcode: error.errcode, errmsg: error.errmsg, hint: error.hint });
+  else if (error instanceof WeChatKfError && error.status < 500)
+    logger.info('refused', { ...fields, code: error.code, message: error.message });
+  else if (error instanceof WeChatKfError && error.retryable)
+    logger.warn('failed, retryable', { ...fields, code: error.code, message: error.message });
   else logger.error('failed', { ...fields, error: describe(error) });
 }
 
 function describe(error: unknown) {
-  return error instanceof Error ? { name: error.name, message: error.message, ...(error instanceof WeChatKfError ? { code: error.code } : {}) } : String(error);
+  return error instanceof Error
+    ? { name: error.name, message: error.message, ...(error instanceof WeChatKfError ? { code: error.code } : {}) }
+    : String(error);
 }
 
 /** Publishes the stored metrics, if any (Powertools warns on an empty flush). */

@@ -23,7 +23,11 @@ export function readMultipartParts(body: Buffer, contentType: string, maxBytes: 
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 8, fields: 64, fileSize: maxBytes + 1, fieldSize: 1024 * 1024 } });
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        defParamCharset: 'utf8',
+        limits: { files: 8, fields: 64, fileSize: maxBytes + 1, fieldSize: 1024 * 1024 },
+      });
     } catch (error) {
       reject(new ValidationError([{ field: '(body)', rule: `must be multipart/form-data with a boundary (${(error as Error).message})` }]));
       return;
@@ -46,7 +50,9 @@ export function readMultipartParts(body: Buffer, contentType: string, maxBytes: 
     parser.on('filesLimit', () => {
       failure = new ValidationError([{ field: '(body)', rule: 'may carry at most 8 files' }]);
     });
-    parser.on('error', (error) => reject(new ValidationError([{ field: '(body)', rule: `is not valid multipart/form-data (${(error as Error).message})` }])));
+    parser.on('error', (error) =>
+      reject(new ValidationError([{ field: '(body)', rule: `is not valid multipart/form-data (${(error as Error).message})` }])),
+    );
     parser.on('close', () => (failure ? reject(failure) : resolve(out)));
     parser.end(body);
   });

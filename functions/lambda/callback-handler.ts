@@ -50,7 +50,7 @@ export class CallbackNotConfiguredError extends WeChatKfError {
     super(
       'CALLBACK_NOT_CONFIGURED',
       503,
-      'the callback token is not set (empty or a placeholder): put the Token of the official account\'s server configuration in callbackToken of the secret ' +
+      "the callback token is not set (empty or a placeholder): put the Token of the official account's server configuration in callbackToken of the secret " +
         '(WECHAT_CALLBACK_TOKEN locally), the same value entered in the admin console, then save the server URL there',
       true,
     );
@@ -73,7 +73,9 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
       () => ctx.client.call('listOnlineKfAccounts', {}),
       ctx.now,
       (error) =>
-        ctx.logger.warn('getonlinekflist failed: keyword handoff transfers as if an agent were online', { error: (error as Error).message }),
+        ctx.logger.warn('getonlinekflist failed: keyword handoff transfers as if an agent were online', {
+          error: (error as Error).message,
+        }),
     );
     return {
       replay: { claim: (mark, holder, ttl) => ctx.dedup.claim(mark, holder, ttl), forget: (mark) => ctx.dedup.forget(mark) },

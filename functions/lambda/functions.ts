@@ -64,7 +64,14 @@ export function operationFunction(op: Operation): LambdaFunctionSpec {
     operation: op.name,
     entry: 'operation',
     description: op.title,
-    routes: [{ method: op.route.method, path: op.route.path, auth: op.route.auth ?? 'iam', ...(op.route.ownPermission ? { ownPermission: true } : {}) }],
+    routes: [
+      {
+        method: op.route.method,
+        path: op.route.path,
+        auth: op.route.auth ?? 'iam',
+        ...(op.route.ownPermission ? { ownPermission: true } : {}),
+      },
+    ],
     acceptsEvents: op.acceptsEvents ?? true,
     consumesBulkQueue: op.consumesBulkQueue,
     enabledBy: op.route.enabledBy,
@@ -162,7 +169,14 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     acceptsEvents: false,
     // Decrypts subscription secrets (webhookKey: open); 10 s per POST, tries of a batch in parallel; sends a
     // deferred delivery back to its queue (docs/webhooks.md, "Isolation").
-    needs: { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false, webhookKey: 'open', queues: ['webhookDelivery'] },
+    needs: {
+      secret: false,
+      callsWeChat: false,
+      table: 'readWrite',
+      publishesEvents: false,
+      webhookKey: 'open',
+      queues: ['webhookDelivery'],
+    },
     sizing: { memoryMb: 256, timeoutSeconds: 30 },
   },
   {

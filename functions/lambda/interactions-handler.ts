@@ -42,7 +42,11 @@ export function windowStateBody(openid: string, state: WindowState, policy: stri
 const recordSchema = z.looseObject(
   {
     openid: openidSchema(),
-    at: z.optional(z.union([z.number(), z.string()], { error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}` })),
+    at: z.optional(
+      z.union([z.number(), z.string()], {
+        error: (iss) => `must be an ISO 8601 time or epoch seconds or milliseconds, got ${typeName(iss.input)}`,
+      }),
+    ),
     kind: z.optional(z.enum(['message', 'event'], { error: (iss) => `must be message or event, got ${JSON.stringify(iss.input)}` })),
   },
   { error: (iss) => `must be a JSON object {openid, at?, kind?}, got ${typeName(iss.input)}` },

@@ -29,7 +29,9 @@ function withRequestParameters(op: Operation, body: unknown, request: HttpReques
   for (const [name, value] of Object.entries(params)) {
     const given = (body as Record<string, unknown>)[name];
     if (given !== undefined && given !== value) {
-      throw new ValidationError([{ field: name, rule: `differs between the URL (${JSON.stringify(value)}) and the body (${JSON.stringify(given)})` }]);
+      throw new ValidationError([
+        { field: name, rule: `differs between the URL (${JSON.stringify(value)}) and the body (${JSON.stringify(given)})` },
+      ]);
     }
   }
   return { ...body, ...params };
@@ -38,12 +40,14 @@ function withRequestParameters(op: Operation, body: unknown, request: HttpReques
 /** Sets `value` at a dotted path of `target` (`video.thumb_media_id`), refusing paths that would overwrite. */
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
-  if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new ValidationError([{ field: path, rule: 'is not a usable field name' }]);
+  if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype'))
+    throw new ValidationError([{ field: path, rule: 'is not a usable field name' }]);
   let node = target;
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
     if (next === undefined) node = node[key] = {} as Record<string, unknown>;
-    else if (typeof next === 'object' && next !== null && !Array.isArray(next) && !(next instanceof Uint8Array)) node = next as Record<string, unknown>;
+    else if (typeof next === 'object' && next !== null && !Array.isArray(next) && !(next instanceof Uint8Array))
+      node = next as Record<string, unknown>;
     else throw new ValidationError([{ field: path, rule: `conflicts with the field ${key}` }]);
   }
   node[keys[keys.length - 1]!] = value;
@@ -54,11 +58,13 @@ function multipartInput(parts: MultipartParts): Record<string, unknown> {
   let input: Record<string, unknown> = {};
   if (parts.fields.message !== undefined) {
     const parsed = parseJsonBody(Buffer.from(parts.fields.message, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValidationError([{ field: 'message', rule: 'must be a JSON object' }]);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new ValidationError([{ field: 'message', rule: 'must be a JSON object' }]);
     input = parsed as Record<string, unknown>;
   }
   for (const [name, value] of Object.entries(parts.fields)) if (name !== 'message') setPath(input, name, value);
-  for (const [name, file] of Object.entries(parts.files)) setPath(input, name, { file: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) });
+  for (const [name, file] of Object.entries(parts.files))
+    setPath(input, name, { file: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) });
   return input;
 }
 
@@ -78,11 +84,20 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
       const parts = await readMultipartParts(request.body, request.headers['content-type']!, spec.maxBytes);
       const file = parts.files[spec.field];
       if (!file) throw new ValidationError([{ field: spec.field, rule: `is required: a file field named "${spec.field}"` }]);
-      return withRequestParameters(op, { ...parts.fields, [spec.field]: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) }, request);
+      return withRequestParameters(
+        op,
+        { ...parts.fields, [spec.field]: new Uint8Array(file.data), ...(file.filename ? { filename: file.filename } : {}) },
+        request,
+      );
     }
     if (bare !== 'application/json') {
       if (request.body.length === 0) {
-        throw new ValidationError([{ field: spec.field, rule: `is required: the file as the request body (${spec.accepts.join(' or ')}), or multipart/form-data with a file field "${spec.field}"` }]);
+        throw new ValidationError([
+          {
+            field: spec.field,
+            rule: `is required: the file as the request body (${spec.accepts.join(' or ')}), or multipart/form-data with a file field "${spec.field}"`,
+          },
+        ]);
       }
       // The file is recognised by its bytes (the operation's parse checks them), not by the Content-Type:
       // `curl --data-binary @photo.jpg` labels a real JPEG application/x-www-form-urlencoded.
@@ -92,7 +107,11 @@ export async function inputFromHttp(op: Operation, request: HttpRequestView): Pr
       return withRequestParameters(op, { [spec.field]: new Uint8Array(request.body) }, request);
     }
   } else if (spec.files && bare === 'multipart/form-data') {
-    return withRequestParameters(op, multipartInput(await readMultipartParts(request.body, request.headers['content-type']!, spec.files.maxBytes)), request);
+    return withRequestParameters(
+      op,
+      multipartInput(await readMultipartParts(request.body, request.headers['content-type']!, spec.files.maxBytes)),
+      request,
+    );
   } else {
     checkJsonContentType(contentType);
   }
@@ -116,7 +135,12 @@ function successAnswer(op: Operation, result: unknown): HttpAnswer {
   // A file answer is the entry's kind, or (the passthrough) what WeChat happened to answer with.
   if (isFileResult(result)) {
     const declared = op.answer?.kind === 'file' ? op.answer : undefined;
-    return fileAnswer(status, result.data, result.contentType ?? declared?.contentType ?? 'application/octet-stream', result.filename ?? declared?.filename);
+    return fileAnswer(
+      status,
+      result.data,
+      result.contentType ?? declared?.contentType ?? 'application/octet-stream',
+      result.filename ?? declared?.filename,
+    );
   }
   return jsonAnswer(status, result);
 }
@@ -155,14 +179,20 @@ export function createOperationHandler(operation: string | Operation, getContext
           if (key !== undefined && (key.length === 0 || key.length > 255)) {
             throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
           }
-          return toGatewayResult(successAnswer(op, await perform(ctx, op, input, { idempotencyKey: key, source: 'http', ...deadline(lambdaContext) })));
+          return toGatewayResult(
+            successAnswer(op, await perform(ctx, op, input, { idempotencyKey: key, source: 'http', ...deadline(lambdaContext) })),
+          );
         }
         case 'sqs': {
           // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
           const recordHandler = async (record: SQSRecord) => {
             try {
               const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-              return await perform(ctx, op, op.parse(body, ctx.client.options), { idempotencyKey: record.messageId, source: 'sqs', ...deadline(lambdaContext) });
+              return await perform(ctx, op, op.parse(body, ctx.client.options), {
+                idempotencyKey: record.messageId,
+                source: 'sqs',
+                ...deadline(lambdaContext),
+              });
             } catch (error) {
               logFailure(ctx.logger, { handler: op.name, source: 'sqs', messageId: record.messageId }, error);
               throw error;
@@ -176,9 +206,15 @@ export function createOperationHandler(operation: string | Operation, getContext
         case 'eventbridge': {
           const { event: ev } = invocation;
           if (ev['detail-type'] !== op.name) {
-            throw new ValidationError([{ field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` }]);
+            throw new ValidationError([
+              { field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` },
+            ]);
           }
-          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), { idempotencyKey: ev.id, source: 'eventbridge', ...deadline(lambdaContext) });
+          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), {
+            idempotencyKey: ev.id,
+            source: 'eventbridge',
+            ...deadline(lambdaContext),
+          });
         }
         default:
           return perform(ctx, op, op.parse(invocation.input, ctx.client.options), { source: 'direct' });

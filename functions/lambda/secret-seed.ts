@@ -78,7 +78,12 @@ export async function seedSecretField(client: SecretsManagerClient, props: Secre
 }
 
 /** CloudFormation's answer, sent to the request's pre-signed URL (an empty content type, as it is signed). */
-async function answer(event: CloudFormationCustomResourceEvent, status: 'SUCCESS' | 'FAILED', reason: string, data: Record<string, string> = {}): Promise<void> {
+async function answer(
+  event: CloudFormationCustomResourceEvent,
+  status: 'SUCCESS' | 'FAILED',
+  reason: string,
+  data: Record<string, string> = {},
+): Promise<void> {
   const physicalId = event.RequestType === 'Create' ? `${event.LogicalResourceId}-seed` : event.PhysicalResourceId;
   const body = JSON.stringify({
     Status: status,

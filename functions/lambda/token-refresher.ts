@@ -30,12 +30,15 @@ export type TokenRefresherContext = Pick<AppContext, 'tokens' | 'logger' | 'metr
  * ```
  */
 export function createTokenRefresher(getContext: () => Promise<TokenRefresherContext>) {
-  return withObservability({ name: 'tokenRefresher', context: getContext }, async (_event: unknown, ctx): Promise<{ expiresAt: string }> => {
-    const token = await ctx.tokens.getToken();
-    ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
-    ctx.logger.info('access token is fresh', { expiresAt: new Date(token.expiresAt).toISOString() });
-    return { expiresAt: new Date(token.expiresAt).toISOString() };
-  });
+  return withObservability(
+    { name: 'tokenRefresher', context: getContext },
+    async (_event: unknown, ctx): Promise<{ expiresAt: string }> => {
+      const token = await ctx.tokens.getToken();
+      ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
+      ctx.logger.info('access token is fresh', { expiresAt: new Date(token.expiresAt).toISOString() });
+      return { expiresAt: new Date(token.expiresAt).toISOString() };
+    },
+  );
 }
 
 /**
@@ -52,7 +55,14 @@ export function lambdaTokenRefresherContext(): () => Promise<TokenRefresherConte
     const config = configFromEnv();
     const secrets = await lambdaSecrets(config)();
     const metrics = createMetrics();
-    const tokens = createTokenProvider({ config, secrets, dynamo: createDynamoClient({ endpoint: config.dynamodbEndpoint }), transport: new NodeHttpTransport(), metrics, now: Date.now });
+    const tokens = createTokenProvider({
+      config,
+      secrets,
+      dynamo: createDynamoClient({ endpoint: config.dynamodbEndpoint }),
+      transport: new NodeHttpTransport(),
+      metrics,
+      now: Date.now,
+    });
     return { tokens, logger: createLogger(), metrics };
   });
 }

@@ -40,7 +40,9 @@ function sqsChangeVisibility(queueUrl: string | undefined): ChangeVisibility {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sdk = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
     client ??= new sdk.SQSClient({});
-    await client.send(new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    await client.send(
+      new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+    );
   };
 }
 
@@ -107,7 +109,10 @@ export function createDeliveryHandler(
       throw new DeliveryRetryError(result.error);
     };
     try {
-      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context: context!, throwOnFullBatchFailure: false });
+      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+        context: context!,
+        throwOnFullBatchFailure: false,
+      });
     } finally {
       flushMetrics(runtime.metrics);
     }

@@ -146,7 +146,8 @@ export class DeliveryStore extends TableStore {
       const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
       requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       if (requests.length === 0) break;
-      if (attempt >= BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${requests.length} delivery record item(s) unprocessed after ${attempt} tries`);
+      if (attempt >= BATCH_ATTEMPTS)
+        throw new Error(`DynamoDB left ${requests.length} delivery record item(s) unprocessed after ${attempt} tries`);
       await new Promise((r) => setTimeout(r, backoffDelay(attempt, UNPROCESSED_WAIT)));
     }
     return record;
@@ -180,7 +181,8 @@ export class DeliveryStore extends TableStore {
     }
     for (const [i, day] of partitions.entries()) {
       const pk = allUsers ? deliveryDayPartition(this.appId, day) : deliveryUserPartition(this.appId, query.openid!);
-      let startKey: Record<string, AttributeValue> | undefined = cursor && i === 0 ? { [TABLE_PARTITION_KEY]: s(pk), [TABLE_SORT_KEY]: s(cursor.k) } : undefined;
+      let startKey: Record<string, AttributeValue> | undefined =
+        cursor && i === 0 ? { [TABLE_PARTITION_KEY]: s(pk), [TABLE_SORT_KEY]: s(cursor.k) } : undefined;
       do {
         const filters = ['#expiresAt > :nowS'];
         const values: Record<string, AttributeValue> = { ':pk': s(pk), ':from': s(`AT#${padded(since)}`), ':nowS': n(epochSeconds(now)) };
@@ -205,7 +207,8 @@ export class DeliveryStore extends TableStore {
         );
         for (const item of page.Items ?? []) {
           out.push(fromItem(item));
-          if (out.length === limit) return { deliveries: out, next: encodeCursor({ k: stringAttr(item, TABLE_SORT_KEY)!, ...(allUsers ? { d: day } : {}) }) };
+          if (out.length === limit)
+            return { deliveries: out, next: encodeCursor({ k: stringAttr(item, TABLE_SORT_KEY)!, ...(allUsers ? { d: day } : {}) }) };
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
@@ -214,8 +217,19 @@ export class DeliveryStore extends TableStore {
   }
 }
 
-const STRING_FIELDS = ['openid', 'operation', 'msgtype', 'outcome', 'reason', 'errmsg', 'errorCode', 'idempotencyKey', 'source',
-  'channel', 'id'] as const;
+const STRING_FIELDS = [
+  'openid',
+  'operation',
+  'msgtype',
+  'outcome',
+  'reason',
+  'errmsg',
+  'errorCode',
+  'idempotencyKey',
+  'source',
+  'channel',
+  'id',
+] as const;
 const NUMBER_FIELDS = ['at', 'errcode', 'part', 'parts', 'latencyMs'] as const;
 
 function toItem(record: DeliveryRecord): Record<string, AttributeValue> {

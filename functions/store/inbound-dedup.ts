@@ -91,7 +91,11 @@ export class InboundDedup extends TableStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { ...marshallKey(keys.inbound(this.appId, key)), holder: { S: holder }, [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(now + ttlSeconds * 1000)) },
+          Item: {
+            ...marshallKey(keys.inbound(this.appId, key)),
+            holder: { S: holder },
+            [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(now + ttlSeconds * 1000)),
+          },
           ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
           ExpressionAttributeNames: names(TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE),
           ExpressionAttributeValues: { ':now': n(Math.floor(now / 1000)) },
@@ -101,7 +105,9 @@ export class InboundDedup extends TableStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(keys.inbound(this.appId, key)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(keys.inbound(this.appId, key)), ConsistentRead: true }),
+    );
     return out.Item?.holder?.S ?? '';
   }
 

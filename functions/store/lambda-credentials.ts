@@ -30,7 +30,7 @@ export function defaultProvider(init: FromEnvInit = {}): ReturnType<typeof fromE
       return await fromEnvironment(options);
     } catch {
       throw new ConfigurationError(
-        'no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): this bundle reads only those, where Lambda puts the execution role\'s credentials (docs/bundles.md)',
+        "no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): this bundle reads only those, where Lambda puts the execution role's credentials (docs/bundles.md)",
       );
     }
   };

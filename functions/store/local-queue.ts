@@ -41,7 +41,14 @@
  * await queue.delete(received[0]);
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 
@@ -120,7 +127,9 @@ export class LocalQueue extends TableStore {
 
   /** The groups that may hold messages. */
   async groups(): Promise<string[]> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(groupsKey(this.name)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(groupsKey(this.name)), ConsistentRead: true }),
+    );
     return [...(out.Item?.groups?.SS ?? [])].sort();
   }
 
@@ -161,7 +170,12 @@ export class LocalQueue extends TableStore {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         FilterExpression: '#visibleAt <= :now',
         ExpressionAttributeNames: names('visibleAt'),
-        ExpressionAttributeValues: { ':pk': s(groupPartition(this.name, group)), ':from': s('AT#'), ':to': s(at(now, '\uffff')), ':now': n(now) },
+        ExpressionAttributeValues: {
+          ':pk': s(groupPartition(this.name, group)),
+          ':from': s('AT#'),
+          ':to': s(at(now, '\uffff')),
+          ':now': n(now),
+        },
         ConsistentRead: true,
         // Claimed items not yet moved (a stop mid-move) are filtered out after the Limit: read a few more.
         Limit: max + 5,
@@ -170,8 +184,17 @@ export class LocalQueue extends TableStore {
     const out: ReceivedMessage[] = [];
     for (const item of page.Items ?? []) {
       if (out.length >= max) break;
-      const seen = { id: stringAttr(item, 'id')!, body: stringAttr(item, 'body') ?? '', receives: numberAttr(item, 'receives') ?? 0, group, at: stringAttr(item, 'sk')! };
-      const moved = await this.move(seen, now + this.visibilityMs, seen.receives + 1, { condition: '#visibleAt = :seen', values: { ':seen': item.visibleAt! } });
+      const seen = {
+        id: stringAttr(item, 'id')!,
+        body: stringAttr(item, 'body') ?? '',
+        receives: numberAttr(item, 'receives') ?? 0,
+        group,
+        at: stringAttr(item, 'sk')!,
+      };
+      const moved = await this.move(seen, now + this.visibilityMs, seen.receives + 1, {
+        condition: '#visibleAt = :seen',
+        values: { ':seen': item.visibleAt! },
+      });
       if (moved) out.push(moved);
     }
     return out;
@@ -209,7 +232,13 @@ export class LocalQueue extends TableStore {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: { ...marshallKey({ pk: deadPartition(this.name), sk: `MSG#${message.id}` }), body: s(message.body), receives: n(message.receives), reason: s(reason.slice(0, 500)), deadAt: n(this.now()) },
+        Item: {
+          ...marshallKey({ pk: deadPartition(this.name), sk: `MSG#${message.id}` }),
+          body: s(message.body),
+          receives: n(message.receives),
+          reason: s(reason.slice(0, 500)),
+          deadAt: n(this.now()),
+        },
       }),
     );
     await this.delete(message);
@@ -218,7 +247,12 @@ export class LocalQueue extends TableStore {
   /** The dead-lettered messages (malformed ones: a delivery given up on is kept by the webhook dead-letter store). */
   async deadLetters(): Promise<Array<{ id: string; body: string; receives: number; reason: string }>> {
     const page = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(deadPartition(this.name)) }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': s(deadPartition(this.name)) },
+        ConsistentRead: true,
+      }),
     );
     return (page.Items ?? []).map((item) => ({
       id: stringAttr(item, 'sk')!.slice('MSG#'.length),
@@ -267,7 +301,12 @@ export class LocalQueue extends TableStore {
   ): Promise<ReceivedMessage | undefined> {
     const pk = groupPartition(this.name, message.group);
     try {
-      await this.update({ key: { pk, sk: message.at }, set: { visibleAt: n(visibleAt), receives: n(receives) }, condition: claim.condition, values: claim.values });
+      await this.update({
+        key: { pk, sk: message.at },
+        set: { visibleAt: n(visibleAt), receives: n(receives) },
+        condition: claim.condition,
+        values: claim.values,
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -277,7 +316,13 @@ export class LocalQueue extends TableStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { ...marshallKey({ pk, sk: next }), id: s(message.id), body: s(message.body), receives: n(receives), visibleAt: n(visibleAt) },
+          Item: {
+            ...marshallKey({ pk, sk: next }),
+            id: s(message.id),
+            body: s(message.body),
+            receives: n(receives),
+            visibleAt: n(visibleAt),
+          },
         }),
       );
       await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey({ pk, sk: message.at }) }));

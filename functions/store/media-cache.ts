@@ -26,7 +26,19 @@
  * ```
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import {
+  epochSeconds,
+  isConditionalCheckFailed,
+  marshallKey,
+  n,
+  names,
+  numberAttr,
+  s,
+  stringAttr,
+  TABLE_PARTITION_KEY,
+  TABLE_TTL_ATTRIBUTE,
+  type TableKey,
+} from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 
 /** How long WeChat keeps a temporary media_id: 3 days. */
@@ -72,7 +84,9 @@ export class MediaCache extends TableStore {
 
   /** The cached media_id of a file, while it may still be used; undefined otherwise. */
   async get(type: string, sha256: string): Promise<CachedMedia | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(mediaKey(this.appId, type, sha256)), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(mediaKey(this.appId, type, sha256)), ConsistentRead: true }),
+    );
     const mediaId = stringAttr(Item, 'mediaId');
     const createdAt = numberAttr(Item, 'createdAt');
     const reuseUntil = numberAttr(Item, 'reuseUntil');

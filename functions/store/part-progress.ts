@@ -78,7 +78,9 @@ export class PartProgressStore extends TableStore {
 
   /** How far the send under this key got, if it was tried before (and has not expired). */
   async read(scope: string, key: string): Promise<PartProgress | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(scope, key)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(scope, key)), ConsistentRead: true }),
+    );
     const item = out.Item;
     const sent = numberAttr(item, 'sent');
     const parts = numberAttr(item, 'parts');
@@ -97,7 +99,12 @@ export class PartProgressStore extends TableStore {
     try {
       await this.update({
         key: this.keyOf(scope, key),
-        set: { sent: n(progress.sent), parts: n(progress.parts), digest: s(progress.digest), expiresAt: n(epochSeconds(this.now() + this.retentionMs)) },
+        set: {
+          sent: n(progress.sent),
+          parts: n(progress.parts),
+          digest: s(progress.digest),
+          expiresAt: n(epochSeconds(this.now() + this.retentionMs)),
+        },
         // :digest is the digest being set: the same parts as the stored progress.
         condition: 'attribute_not_exists(#sent) OR (#sent = :prev AND #digest = :digest) OR #expiresAt <= :nowS',
         values: { ':prev': n(progress.sent - 1), ':nowS': n(epochSeconds(this.now())) },

@@ -76,7 +76,6 @@ export interface Subscription {
   deliveries: DeliveryHealth;
 }
 
-
 /** A subscription as the delivery code reads it: with its sealed secrets. */
 export interface SealedSubscription {
   subscription: Subscription;
@@ -137,7 +136,10 @@ const PUBLIC_ATTRIBUTES = [
   'lastError',
   'pendingSince',
 ];
-const projection = { ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`).join(', '), ExpressionAttributeNames: names(...PUBLIC_ATTRIBUTES) };
+const projection = {
+  ProjectionExpression: PUBLIC_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+  ExpressionAttributeNames: names(...PUBLIC_ATTRIBUTES),
+};
 
 /**
  * Subscriptions in the product's table.
@@ -172,7 +174,12 @@ export class SubscriptionStore extends TableStore {
     };
     if (input.description) item.description = s(input.description);
     await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: names(TABLE_PARTITION_KEY) }),
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+      }),
     );
     return fromItem(item, createdAt);
   }
@@ -219,7 +226,9 @@ export class SubscriptionStore extends TableStore {
    * @throws {SubscriptionNotFoundError} when there is none with this id.
    */
   async get(id: string): Promise<Subscription> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true, ...projection }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true, ...projection }),
+    );
     if (!out.Item) throw new SubscriptionNotFoundError(id);
     return fromItem(out.Item, this.now());
   }
@@ -250,7 +259,10 @@ export class SubscriptionStore extends TableStore {
     try {
       const out = await this.update({
         key: key(id),
-        set: { events: change.events ? s(JSON.stringify(change.events)) : undefined, description: change.description ? s(change.description) : undefined },
+        set: {
+          events: change.events ? s(JSON.stringify(change.events)) : undefined,
+          description: change.description ? s(change.description) : undefined,
+        },
         remove: change.description === null ? ['description'] : [],
         condition: `attribute_exists(#${TABLE_PARTITION_KEY})`,
         returnValues: 'ALL_NEW',
@@ -275,7 +287,9 @@ export class SubscriptionStore extends TableStore {
    */
   async rotateSecret(id: string, seal: () => Promise<string>): Promise<Subscription> {
     for (;;) {
-      const found = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true }));
+      const found = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConsistentRead: true }),
+      );
       if (!found.Item) throw new SubscriptionNotFoundError(id);
       const current = found.Item.sealedSecret!;
       try {
@@ -309,7 +323,12 @@ export class SubscriptionStore extends TableStore {
   /** The delivery queued at `queuedAt` got through: it is no longer the oldest pending (if it was, or an older one was). */
   async clearPending(id: string, queuedAt: number): Promise<void> {
     try {
-      await this.update({ key: key(id), remove: ['pendingSince'], condition: '#pendingSince >= :queuedAt', values: { ':queuedAt': n(queuedAt) } });
+      await this.update({
+        key: key(id),
+        remove: ['pendingSince'],
+        condition: '#pendingSince >= :queuedAt',
+        values: { ':queuedAt': n(queuedAt) },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -324,7 +343,12 @@ export class SubscriptionStore extends TableStore {
   async delete(id: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(key(id)), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: names(TABLE_PARTITION_KEY) }),
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(key(id)),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+        }),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new SubscriptionNotFoundError(id);
@@ -346,7 +370,12 @@ export class SubscriptionStore extends TableStore {
    */
   async recordFailure(id: string, error: string, final = false): Promise<void> {
     await this.updateIfExists(id, {
-      add: { failedAttempts: ':one', consecutiveFailures: ':one', deadLettered: final ? ':one' : undefined, deadLetteredSinceSuccess: final ? ':one' : undefined },
+      add: {
+        failedAttempts: ':one',
+        consecutiveFailures: ':one',
+        deadLettered: final ? ':one' : undefined,
+        deadLetteredSinceSuccess: final ? ':one' : undefined,
+      },
       set: { lastFailureAt: n(this.now()), lastError: s(error.slice(0, 500)) },
       values: { ':one': n(1) },
     });

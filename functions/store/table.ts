@@ -231,7 +231,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
     status = await describeStatus(client, tableName);
   }
   while (status !== 'ACTIVE') {
-    if (Date.now() - started > timeoutMs) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${status ?? 'missing'})`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${status ?? 'missing'})`);
     await new Promise((r) => setTimeout(r, pollMs));
     status = await describeStatus(client, tableName);
   }

@@ -35,7 +35,17 @@ import { createHash, randomUUID } from 'crypto';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TokenRefreshBudgetError, WeChatUnavailableError } from '../core/errors';
 import { backoffDelay, type RetryPolicy } from '../core/retry';
-import { beijingDay, fetchAccessToken, FORCE_REFRESH_BUDGET, forceBudgetVerdict, staleAt, type AccessToken, type AccessTokenProvider, type TokenFetchConfig, type TokenMode } from '../core/token';
+import {
+  beijingDay,
+  fetchAccessToken,
+  FORCE_REFRESH_BUDGET,
+  forceBudgetVerdict,
+  staleAt,
+  type AccessToken,
+  type AccessTokenProvider,
+  type TokenFetchConfig,
+  type TokenMode,
+} from '../core/token';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 import type { UpdateWrite } from './update';
@@ -208,7 +218,9 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
         if (lease) return this.refreshUnderLease(config, key, lease);
       }
       if (this.now() >= deadline) {
-        throw new WeChatUnavailableError(`gave up after ${this.maxWaitMs} ms waiting for another caller to refresh the access token of app ${config.appId}`);
+        throw new WeChatUnavailableError(
+          `gave up after ${this.maxWaitMs} ms waiting for another caller to refresh the access token of app ${config.appId}`,
+        );
       }
       await this.sleep(backoffDelay(attempt + 1, LEASE_WAIT, this.random));
     }
@@ -289,7 +301,8 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
       },
       {
         set: { forceDay: ':today', forceCount: n(1), lastForceAt: n(now) },
-        condition: '(attribute_not_exists(#forceDay) OR #forceDay < :today) AND (attribute_not_exists(#lastForceAt) OR #lastForceAt <= :since)',
+        condition:
+          '(attribute_not_exists(#forceDay) OR #forceDay < :today) AND (attribute_not_exists(#lastForceAt) OR #lastForceAt <= :since)',
         values: { ':today': n(today), ':since': n(since) },
       },
     ];
@@ -306,7 +319,9 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
       { day: numberAttr(item, 'forceDay'), count: numberAttr(item, 'forceCount'), lastForceAt: numberAttr(item, 'lastForceAt') },
       this.now(),
     );
-    throw verdict.ok ? new TokenRefreshBudgetError('spacing', now + FORCE_REFRESH_BUDGET.spacingMs) : new TokenRefreshBudgetError(verdict.limit, verdict.nextForceAt);
+    throw verdict.ok
+      ? new TokenRefreshBudgetError('spacing', now + FORCE_REFRESH_BUDGET.spacingMs)
+      : new TokenRefreshBudgetError(verdict.limit, verdict.nextForceAt);
   }
 
   private async takeLease(key: TableKey, now: number): Promise<Lease | undefined> {
@@ -328,7 +343,12 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
 
   private async releaseLease(key: TableKey, lease: Lease): Promise<void> {
     try {
-      await this.update({ key, remove: ['leaseOwner', 'leaseUntil'], condition: '#leaseOwner = :lease', values: { ':lease': s(lease.id) } });
+      await this.update({
+        key,
+        remove: ['leaseOwner', 'leaseUntil'],
+        condition: '#leaseOwner = :lease',
+        values: { ':lease': s(lease.id) },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -348,7 +368,8 @@ export class DynamoDbTokenProvider extends TableStore implements AccessTokenProv
     return keys.token(config.appId, mode);
   }
 
-  /** Equal jitter: half the ceiling plus a random part, the ceiling doubling from 50 ms up to 1 s. */}
+  /** Equal jitter: half the ceiling plus a random part, the ceiling doubling from 50 ms up to 1 s. */
+}
 
 function storedToken(item: Record<string, AttributeValue> | undefined): { token: AccessToken; staleAt: number } | undefined {
   const value = stringAttr(item, 'accessToken');

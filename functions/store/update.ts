@@ -92,7 +92,8 @@ export function updateItem(tableName: string, spec: UpdateSpec): UpdateItemComma
   const names = Object.fromEntries([...written.matchAll(NAME)].map(([placeholder, name]) => [placeholder, name!]));
   const used = new Set([...written.matchAll(VALUE)].map(([placeholder]) => placeholder));
   for (const placeholder of used) if (!(placeholder in values)) throw new Error(`update uses ${placeholder}, which has no value`);
-  for (const placeholder of Object.keys(values)) if (!used.has(placeholder)) throw new Error(`update gives ${placeholder}, which no expression uses`);
+  for (const placeholder of Object.keys(values))
+    if (!used.has(placeholder)) throw new Error(`update gives ${placeholder}, which no expression uses`);
 
   return {
     TableName: tableName,

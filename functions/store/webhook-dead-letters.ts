@@ -67,20 +67,29 @@ export class DeadLetterStore extends TableStore {
   }
 
   /** A page of a subscription's dead letters, oldest first; `cursor` continues where the last page stopped. */
-  async list(subscriptionId: string, options: { limit?: number; cursor?: string } = {}): Promise<{ deadLetters: DeadLetter[]; cursor: string | null }> {
+  async list(
+    subscriptionId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ deadLetters: DeadLetter[]; cursor: string | null }> {
     const page = await this.page(subscriptionId, Math.min(options.limit ?? MAX_DEAD_LETTERS, MAX_DEAD_LETTERS), options.cursor);
     return { deadLetters: page.items.map((i) => i.deadLetter), cursor: page.cursor };
   }
 
   /** Removes up to `limit` dead letters (oldest first), handing each to `send` first; returns the events sent. */
-  async drain(subscriptionId: string, send: (events: DeadLetter['event'][]) => Promise<void>, limit = MAX_DEAD_LETTERS): Promise<DeadLetter[]> {
+  async drain(
+    subscriptionId: string,
+    send: (events: DeadLetter['event'][]) => Promise<void>,
+    limit = MAX_DEAD_LETTERS,
+  ): Promise<DeadLetter[]> {
     const { items } = await this.page(subscriptionId, limit);
     if (items.length === 0) return [];
     // Sent before removed: a stop in between leaves a dead letter whose event was sent again, which the
     // delivery ledger drops if it got through (never the reverse, an event neither queued nor kept).
     await send(items.map((i) => i.deadLetter.event));
     for (const i of items) {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey({ pk: partition(subscriptionId), sk: i.sk }) }));
+      await this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey({ pk: partition(subscriptionId), sk: i.sk }) }),
+      );
     }
     return items.map((i) => i.deadLetter);
   }

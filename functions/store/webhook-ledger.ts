@@ -31,7 +31,18 @@
  * ```
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, s, stringAttr, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import {
+  epochSeconds,
+  isConditionalCheckFailed,
+  marshallKey,
+  n,
+  names,
+  s,
+  stringAttr,
+  TABLE_PARTITION_KEY,
+  TABLE_TTL_ATTRIBUTE,
+  type TableKey,
+} from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 
 /** How long a delivered mark is kept (longer than any retry schedule and the DLQ's redrive). */
@@ -81,7 +92,9 @@ export class DeliveryLedger extends TableStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(subscriptionId, eventId)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(key(subscriptionId, eventId)), ConsistentRead: true }),
+    );
     // Gone between the failed put and this read (a release): another try may claim; this one retries.
     return stringAttr(out.Item, 'status') === 'delivered' ? 'delivered' : 'busy';
   }
@@ -90,7 +103,11 @@ export class DeliveryLedger extends TableStore {
   async markDelivered(subscriptionId: string, eventId: string): Promise<void> {
     await this.update({
       key: key(subscriptionId, eventId),
-      set: { status: s('delivered'), deliveredAt: n(this.now()), [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)) },
+      set: {
+        status: s('delivered'),
+        deliveredAt: n(this.now()),
+        [TABLE_TTL_ATTRIBUTE]: n(epochSeconds(this.now() + WEBHOOK_LEDGER_DAYS * 86_400_000)),
+      },
       remove: ['leaseOwner', 'leaseUntil'],
     });
   }

@@ -25,7 +25,17 @@
  * ```
  */
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { epochSeconds, isConditionalCheckFailed, marshallKey, n, names, s, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, type TableKey } from './table';
+import {
+  epochSeconds,
+  isConditionalCheckFailed,
+  marshallKey,
+  n,
+  names,
+  s,
+  TABLE_PARTITION_KEY,
+  TABLE_TTL_ATTRIBUTE,
+  type TableKey,
+} from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 
 const key = (subscriptionId: string, slot: number): TableKey => ({ pk: `WEBHOOK_SLOT#${subscriptionId}`, sk: `SLOT#${slot}` });

@@ -28,11 +28,25 @@
  * ```
  */
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type NotEnoughSendsError, type SendWindowClosedError, type TypingActiveError, type TypingNotAllowedError, ValidationError } from '../core/errors';
+import {
+  type NotEnoughSendsError,
+  type SendWindowClosedError,
+  type TypingActiveError,
+  type TypingNotAllowedError,
+  ValidationError,
+} from '../core/errors';
 import { openidIssue } from '../core/fields';
 import type { RulesProfile } from '../core/limits';
 import { sendRefusalError, typingRefusalError } from '../core/window-refusals';
-import { TYPING_RULES, WINDOW_RULES, windowState, type InteractionKind, type WindowPolicy, type WindowRecord, type WindowState } from '../core/window';
+import {
+  TYPING_RULES,
+  WINDOW_RULES,
+  windowState,
+  type InteractionKind,
+  type WindowPolicy,
+  type WindowRecord,
+  type WindowState,
+} from '../core/window';
 import { epochSeconds, isConditionalCheckFailed, keys, marshallKey, n, numberAttr, s, stringAttr, type TableKey } from './table';
 import { TableStore, type TableStoreOptions } from './table-store';
 import type { UpdateWrite } from './update';
@@ -152,7 +166,8 @@ export class WindowStore extends TableStore {
     checkOpenid(openid);
     const now = this.now();
     const seq = /^[0-9]{1,30}$/.test(sequence) ? sequence.replace(/^0+(?=.)/, '') : '0';
-    const sameSecond = seq === '0' ? '' : ' OR (#lastInboundAt = :at AND (attribute_not_exists(#lastInboundSeq) OR #lastInboundSeq < :seq))';
+    const sameSecond =
+      seq === '0' ? '' : ' OR (#lastInboundAt = :at AND (attribute_not_exists(#lastInboundSeq) OR #lastInboundSeq < :seq))';
     return this.updateOrRead(openid, now, {
       set: { lastInboundAt: ':at', lastInboundSeq: ':seq', lastInboundKind: s(kind), sendsUsed: n(0), expiresAt: this.ttl(now) },
       // Newer than what is stored, and not older than an unfollow: a late push from before the user
@@ -193,11 +208,7 @@ export class WindowStore extends TableStore {
    * One conditional write to a user's window item, answering the new state; when the condition fails (an
    * older push than what is stored), the item is left as it is and its current state answered.
    */
-  private async updateOrRead(
-    openid: string,
-    now: number,
-    write: WindowWrite,
-  ): Promise<WindowState> {
+  private async updateOrRead(openid: string, now: number, write: WindowWrite): Promise<WindowState> {
     try {
       const out = await this.update({ key: this.keyOf(openid), ...write, returnValues: 'ALL_NEW' });
       return windowState(toRecord(out.Attributes), now, this.profile);
@@ -408,7 +419,9 @@ export class WindowStore extends TableStore {
         continue;
       }
       const before = windowState(old, now, this.profile);
-      const permit: { release: (count?: number) => Promise<void>; observedRefusal?: R; observedError?: E } = { release: gate.releaseOf(old, now) };
+      const permit: { release: (count?: number) => Promise<void>; observedRefusal?: R; observedError?: E } = {
+        release: gate.releaseOf(old, now),
+      };
       const refusal = gate.refusalOf(before);
       if (refusal !== null) {
         permit.observedRefusal = refusal;
@@ -440,7 +453,10 @@ export class WindowStore extends TableStore {
       held -= k;
       await this.releaseOnce(key, {
         set: { sendsUsed: '#sendsUsed - :k' },
-        condition: lastInboundAt === undefined ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed >= :k' : '#lastInboundAt = :at AND #sendsUsed >= :k',
+        condition:
+          lastInboundAt === undefined
+            ? 'attribute_not_exists(#lastInboundAt) AND #sendsUsed >= :k'
+            : '#lastInboundAt = :at AND #sendsUsed >= :k',
         values: { ':k': n(k), ...(lastInboundAt === undefined ? {} : { ':at': n(lastInboundAt) }) },
       })();
     };
@@ -470,7 +486,9 @@ export class WindowStore extends TableStore {
   }
 
   private async read(openid: string): Promise<WindowRecord | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(openid)), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(this.keyOf(openid)), ConsistentRead: true }),
+    );
     return toRecord(out.Item);
   }
 
@@ -493,7 +511,11 @@ export class WindowStore extends TableStore {
  * // '(#lastInboundKind = :kind_message AND #lastInboundAt > :since_message) OR (#lastInboundKind = :kind_event AND #lastInboundAt > :since_event)'
  * ```
  */
-export function sendCondition(profile: RulesProfile, now: number, count = 1): { expression: string; values: Record<string, AttributeValue> } {
+export function sendCondition(
+  profile: RulesProfile,
+  now: number,
+  count = 1,
+): { expression: string; values: Record<string, AttributeValue> } {
   const clauses: string[] = [];
   const values: Record<string, AttributeValue> = {};
   for (const [kind, rule] of Object.entries(WINDOW_RULES[profile])) {

@@ -47,5 +47,11 @@ export class WebhookFanOut {
  * ```
  */
 export function webhookEventOf(event: { id: string; source: string; 'detail-type': string; time: string; detail: unknown }): WebhookEvent {
-  return { id: event.id, source: event.source, type: event['detail-type'], time: event.time, detail: (event.detail ?? {}) as Record<string, unknown> };
+  return {
+    id: event.id,
+    source: event.source,
+    type: event['detail-type'],
+    time: event.time,
+    detail: (event.detail ?? {}) as Record<string, unknown>,
+  };
 }

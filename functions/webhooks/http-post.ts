@@ -51,7 +51,8 @@ export function failureClassOf(error: NodeJS.ErrnoException): FailureClass {
   if (error.name === 'ForbiddenAddressError') return 'address refused';
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA' || error.name === 'UnresolvableHostError') return 'host not found';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA' || error.name === 'UnresolvableHostError')
+    return 'host not found';
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
   if (code === 'EPROTO') return 'TLS failure';
   if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/i.test(code)) return 'TLS failure';
@@ -87,7 +88,8 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
     // Node connects to an IP literal without calling `lookup`: check it here.
     const literal = unbracket(target.hostname);
     if (metadataHostReason(literal)) return done({ ok: false, error: 'address refused' });
-    if (isIP(literal) && (policy === 'public' ? forbiddenAddressReason : policy)(literal)) return done({ ok: false, error: 'address refused' });
+    if (isIP(literal) && (policy === 'public' ? forbiddenAddressReason : policy)(literal))
+      return done({ ok: false, error: 'address refused' });
     const request = lib.request(
       target,
       {

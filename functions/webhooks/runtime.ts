@@ -74,7 +74,12 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions): WebhookRun
   const ledger = new DeliveryLedger({ client: options.dynamo, tableName: options.tableName, now: options.now });
   const timeoutMs = options.timeoutMs;
   // A slot's lease outlasts one try (its timeout and the bookkeeping around it).
-  const slots = new DeliverySlots({ client: options.dynamo, tableName: options.tableName, now: options.now, leaseMs: (timeoutMs ?? 10_000) + 20_000 });
+  const slots = new DeliverySlots({
+    client: options.dynamo,
+    tableName: options.tableName,
+    now: options.now,
+    leaseMs: (timeoutMs ?? 10_000) + 20_000,
+  });
   const deadLetters = new DeadLetterStore({ client: options.dynamo, tableName: options.tableName, now: options.now });
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   return {
@@ -83,7 +88,17 @@ export function createWebhookRuntime(options: WebhookRuntimeOptions): WebhookRun
     deadLetters,
     enqueue: options.enqueue,
     sealer: options.sealer,
-    deliverer: new WebhookDeliverer({ subscriptions, ledger, slots, deadLetters, sealer: options.sealer, addressPolicy: options.addressPolicy, timeoutMs, maxInFlight, now: options.now }),
+    deliverer: new WebhookDeliverer({
+      subscriptions,
+      ledger,
+      slots,
+      deadLetters,
+      sealer: options.sealer,
+      addressPolicy: options.addressPolicy,
+      timeoutMs,
+      maxInFlight,
+      now: options.now,
+    }),
     addressPolicy: options.addressPolicy,
     allowLoopbackHttp: options.allowLoopbackHttp ?? false,
     logger: options.logger ?? createLogger(),
@@ -105,7 +120,8 @@ export function maxInFlightFromEnv(env: NodeJS.ProcessEnv = process.env): number
 export function addressPolicyFromEnv(env: NodeJS.ProcessEnv = process.env, fallback: AddressPolicy = 'public'): AddressPolicy {
   const raw = env.WEBHOOK_ADDRESS_POLICY;
   if (raw === undefined || raw === '') return fallback;
-  if (raw !== 'public' && raw !== 'any') throw new ConfigurationError(`WEBHOOK_ADDRESS_POLICY must be public or any, got ${JSON.stringify(raw)}`);
+  if (raw !== 'public' && raw !== 'any')
+    throw new ConfigurationError(`WEBHOOK_ADDRESS_POLICY must be public or any, got ${JSON.stringify(raw)}`);
   return raw;
 }
 

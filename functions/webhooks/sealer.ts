@@ -17,7 +17,7 @@
  * await sealer.open('sub_1', sealed); // 'whsec_…'
  * ```
  */
-import { ConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../core/errors';
 import { createCipheriv, createDecipheriv, randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname } from 'path';
@@ -125,7 +125,11 @@ export class KmsSecretSealer implements SecretSealer {
     if (!sealed.startsWith('kms:v1:')) throw new Error('the sealed secret was not sealed by KMS');
     const { sdk, client } = await this.kms();
     const out = await client.send(
-      new sdk.DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(sealed.slice('kms:v1:'.length), 'base64'), EncryptionContext: { subscriptionId } }),
+      new sdk.DecryptCommand({
+        KeyId: this.keyId,
+        CiphertextBlob: Buffer.from(sealed.slice('kms:v1:'.length), 'base64'),
+        EncryptionContext: { subscriptionId },
+      }),
     );
     return Buffer.from(out.Plaintext!).toString('utf8');
   }

@@ -87,7 +87,10 @@ export async function rotateSubscriptionSecret(runtime: WebhookRuntime, id: unkn
 }
 
 /** A page of a subscription's dead letters (404 when the subscription does not exist). */
-export async function listDeadLetters(runtime: WebhookRuntime, input: unknown): Promise<{ id: string; deadLetters: DeadLetter[]; cursor: string | null }> {
+export async function listDeadLetters(
+  runtime: WebhookRuntime,
+  input: unknown,
+): Promise<{ id: string; deadLetters: DeadLetter[]; cursor: string | null }> {
   const query = parseDeadLetterQuery(input);
   await runtime.subscriptions.get(query.id);
   return { id: query.id, ...(await runtime.deadLetters.list(query.id, { limit: query.limit, cursor: query.cursor })) };
@@ -99,11 +102,17 @@ function enqueueOf(runtime: WebhookRuntime) {
 }
 
 /** Queues a subscription's dead letters again, oldest first, up to 100 a call (`more` says whether any are left). */
-export async function redriveDeadLetters(runtime: WebhookRuntime, id: unknown, now: () => number = Date.now): Promise<{ id: string; redriven: number; eventIds: string[]; more: boolean }> {
+export async function redriveDeadLetters(
+  runtime: WebhookRuntime,
+  id: unknown,
+  now: () => number = Date.now,
+): Promise<{ id: string; redriven: number; eventIds: string[]; more: boolean }> {
   const valid = parseSubscriptionIdInput({ id }).id;
   const enqueue = enqueueOf(runtime);
   await runtime.subscriptions.get(valid);
-  const sent = await runtime.deadLetters.drain(valid, (events) => enqueue(events.map((event) => ({ subscriptionId: valid, event: event as unknown as WebhookEvent, queuedAt: now() }))));
+  const sent = await runtime.deadLetters.drain(valid, (events) =>
+    enqueue(events.map((event) => ({ subscriptionId: valid, event: event as unknown as WebhookEvent, queuedAt: now() }))),
+  );
   const more = sent.length === MAX_DEAD_LETTERS && (await runtime.deadLetters.list(valid, { limit: 1 })).deadLetters.length > 0;
   return { id: valid, redriven: sent.length, eventIds: sent.map((d) => d.eventId), more };
 }
@@ -112,13 +121,29 @@ export async function redriveDeadLetters(runtime: WebhookRuntime, id: unknown, n
 export const TEST_EVENT_TYPE = 'webhook.test';
 
 /** Queues a `webhook.test` event to this subscription alone (whatever its `events`). */
-export async function sendTestEvent(runtime: WebhookRuntime, id: unknown, now: () => number = Date.now): Promise<{ id: string; eventId: string; type: string; queued: true }> {
+export async function sendTestEvent(
+  runtime: WebhookRuntime,
+  id: unknown,
+  now: () => number = Date.now,
+): Promise<{ id: string; eventId: string; type: string; queued: true }> {
   const valid = parseSubscriptionIdInput({ id }).id;
   const enqueue = enqueueOf(runtime);
   await runtime.subscriptions.get(valid);
   const at = now();
   const eventId = `evt_test_${randomUUID()}`;
-  await enqueue([{ subscriptionId: valid, queuedAt: at, event: { id: eventId, source: 'wechat.kf', type: TEST_EVENT_TYPE, time: new Date(at).toISOString(), detail: { subscriptionId: valid, test: true } } }]);
+  await enqueue([
+    {
+      subscriptionId: valid,
+      queuedAt: at,
+      event: {
+        id: eventId,
+        source: 'wechat.kf',
+        type: TEST_EVENT_TYPE,
+        time: new Date(at).toISOString(),
+        detail: { subscriptionId: valid, test: true },
+      },
+    },
+  ]);
   return { id: valid, eventId, type: TEST_EVENT_TYPE, queued: true };
 }
 

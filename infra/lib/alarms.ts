@@ -62,20 +62,24 @@ export function buildAlarms(
   for (let start = 0, group = 1; start < specs.length; start += FUNCTIONS_PER_ALARM, group++) {
     const members = specs.slice(start, start + FUNCTIONS_PER_ALARM);
     const usingMetrics = Object.fromEntries(
-      members.map((spec, i) => [`e${i}`, functions[spec.id]!.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })]),
+      members.map((spec, i) => [
+        `e${i}`,
+        functions[spec.id]!.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ]),
     );
     addAlarm(
-      new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, period: Duration.minutes(5), label: 'Errors' }).createAlarm(
-        scope,
-        `FunctionErrorsAlarm${group}`,
-        {
-          alarmDescription: `A function failed (an uncaught error or timeout, not a WeChat error answer): one of ${members.map((s) => s.id).join(', ')}`,
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      ),
+      new cloudwatch.MathExpression({
+        expression: Object.keys(usingMetrics).join(' + '),
+        usingMetrics,
+        period: Duration.minutes(5),
+        label: 'Errors',
+      }).createAlarm(scope, `FunctionErrorsAlarm${group}`, {
+        alarmDescription: `A function failed (an uncaught error or timeout, not a WeChat error answer): one of ${members.map((s) => s.id).join(', ')}`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     );
   }
   return alarms;

@@ -52,7 +52,9 @@ export const SDK_BUNDLED_ENTRIES: ReadonlySet<string> = new Set(['token-refreshe
  * (see functions/store/lambda-credentials.ts). A path relative to the repository root, where CDK runs
  * esbuild.
  */
-export const LAMBDA_CREDENTIALS_ALIAS: Readonly<Record<string, string>> = { '@aws-sdk/credential-provider-node': './functions/store/lambda-credentials.ts' };
+export const LAMBDA_CREDENTIALS_ALIAS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './functions/store/lambda-credentials.ts',
+};
 
 /** Where one entry's AWS SDK comes from, as bundling options. */
 export interface SdkBundling {

@@ -95,7 +95,8 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
     const v = get(key);
     if (v === undefined) return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`context ${key} must be a positive number (${CONTEXT_KEYS[key]}), got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`context ${key} must be a positive number (${CONTEXT_KEYS[key]}), got ${JSON.stringify(v)}`);
     return n;
   };
   const list = (key: ContextKey): string[] | undefined => {
@@ -111,7 +112,8 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
   let logRetention: logs.RetentionDays | undefined;
   if (retentionDays !== undefined) {
     const allowed = Object.values(logs.RetentionDays).filter((d): d is logs.RetentionDays => typeof d === 'number');
-    if (!allowed.includes(retentionDays)) throw new Error(`context logRetentionDays must be one of ${allowed.join(', ')}, got ${retentionDays}`);
+    if (!allowed.includes(retentionDays))
+      throw new Error(`context logRetentionDays must be one of ${allowed.join(', ')}, got ${retentionDays}`);
     logRetention = retentionDays;
   }
 
@@ -125,7 +127,10 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
   const callbackLimits = limits('callbackRateLimit', 'callbackBurstLimit', { rateLimit: 200, burstLimit: 400 });
   const throttling: ApiThrottling | undefined =
     defaultLimits || callbackLimits
-      ? { ...(defaultLimits ? { default: defaultLimits } : {}), ...(callbackLimits ? { routes: { 'POST /callback': callbackLimits } } : {}) }
+      ? {
+          ...(defaultLimits ? { default: defaultLimits } : {}),
+          ...(callbackLimits ? { routes: { 'POST /callback': callbackLimits } } : {}),
+        }
       : undefined;
 
   const removal = oneOf('removalPolicy', ['retain', 'destroy'] as const);
@@ -170,10 +175,7 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
     removalPolicy: removal === undefined ? undefined : removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     eventSources: list('eventSources'),
     tokenRefreshInterval: refreshMinutes === undefined ? undefined : Duration.minutes(refreshMinutes),
-    bulkSend:
-      batchSize ?? maxConcurrency ?? maxReceiveCount
-        ? dropUndefined({ batchSize, maxConcurrency, maxReceiveCount })
-        : undefined,
+    bulkSend: (batchSize ?? maxConcurrency ?? maxReceiveCount) ? dropUndefined({ batchSize, maxConcurrency, maxReceiveCount }) : undefined,
   });
 
   return {

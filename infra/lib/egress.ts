@@ -17,7 +17,12 @@ export interface Egress {
 }
 
 /** The VPC with its NAT gateways, or undefined without `staticEgressIp`. */
-export function buildEgress(scope: Construct, props: WeChatCustomerServiceProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): Egress | undefined {
+export function buildEgress(
+  scope: Construct,
+  props: WeChatCustomerServiceProps,
+  logRetention: logs.RetentionDays,
+  removalPolicy: RemovalPolicy,
+): Egress | undefined {
   if (!props.staticEgressIp) return undefined;
   const natGateways = props.egressIpAllocationIds?.length ?? props.natGateways ?? 1;
   let allocationIds = props.egressIpAllocationIds;

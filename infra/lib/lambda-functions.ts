@@ -84,7 +84,11 @@ export function buildFunctions(
   // here, naming it, instead of every function's first invocation.
   if (props.handoffKeywords !== undefined || props.handoffWhenOffline !== undefined) {
     const { handoffKeywords, handoffWhenOffline, handoffOfflineText } = props;
-    handoffConfig({ HANDOFF_KEYWORDS: handoffKeywords, HANDOFF_WHEN_OFFLINE: handoffWhenOffline, HANDOFF_OFFLINE_TEXT: handoffOfflineText });
+    handoffConfig({
+      HANDOFF_KEYWORDS: handoffKeywords,
+      HANDOFF_WHEN_OFFLINE: handoffWhenOffline,
+      HANDOFF_OFFLINE_TEXT: handoffOfflineText,
+    });
   }
   const secretId = m.secret.secretFullArn ?? m.secret.secretName;
   const secretPolicyArn = m.secret.secretFullArn ?? `${m.secret.secretArn}-??????`;
@@ -118,7 +122,10 @@ export function buildFunctions(
     if (spec.needs.publishesEvents) m.bus.grantPutEventsTo(role);
     for (const name of spec.needs.queues ?? []) {
       const queue = m.queues[name];
-      if (!queue) throw new Error(`${spec.id} needs the queue ${JSON.stringify(name)}, which the construct does not have (it has ${Object.keys(m.queues).join(', ')})`);
+      if (!queue)
+        throw new Error(
+          `${spec.id} needs the queue ${JSON.stringify(name)}, which the construct does not have (it has ${Object.keys(m.queues).join(', ')})`,
+        );
       queue.grantSendMessages(role);
     }
     if (spec.needs.webhookKey) {
@@ -126,7 +133,10 @@ export function buildFunctions(
       // One action each, not the grant helpers (which add kms:ReEncrypt* and kms:GenerateDataKey*): creating
       // a subscription can only seal a secret, delivering can only open one.
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [spec.needs.webhookKey === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'], resources: [m.webhookKey.keyArn] }),
+        new iam.PolicyStatement({
+          actions: [spec.needs.webhookKey === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'],
+          resources: [m.webhookKey.keyArn],
+        }),
       );
     }
     if (inVpc) {
@@ -158,7 +168,8 @@ export function buildFunctions(
     else if (props.appId) environment.WECHAT_APP_ID = props.appId;
     if (spec.operation) environment[OPERATION_ENV] = spec.operation;
     if (spec.entry === 'callback' && props.callbackMode) environment.WECHAT_CALLBACK_MODE = props.callbackMode;
-    if (spec.entry === 'webhook-delivery' && props.webhookMaxInFlight !== undefined) environment.WEBHOOK_MAX_IN_FLIGHT = String(props.webhookMaxInFlight);
+    if (spec.entry === 'webhook-delivery' && props.webhookMaxInFlight !== undefined)
+      environment.WEBHOOK_MAX_IN_FLIGHT = String(props.webhookMaxInFlight);
     if (spec.needs.webhookKey && m.webhookKey) {
       environment.WEBHOOK_KEY_ID = m.webhookKey.keyArn;
       // Deployed, webhooks reach public addresses only (docs/webhooks.md).
@@ -201,7 +212,9 @@ export function buildFunctions(
         target: LAMBDA_BUNDLING.target,
         // The runtime's AWS SDK, or the clients bundled with the environment as their credentials (bundling.ts).
         externalModules: sdk.externalModules,
-        ...(Object.keys(sdk.alias).length > 0 ? { esbuildArgs: { '--alias': Object.entries(sdk.alias).map(([from, to]) => `${from}=${to}`) } } : {}),
+        ...(Object.keys(sdk.alias).length > 0
+          ? { esbuildArgs: { '--alias': Object.entries(sdk.alias).map(([from, to]) => `${from}=${to}`) } }
+          : {}),
         logLevel: LAMBDA_BUNDLING.logLevel as nodejs.LogLevel,
       },
     });
@@ -212,5 +225,9 @@ export function buildFunctions(
 
 /** Replaces what IAM descriptions refuse (outside Latin-1) with ASCII look-alikes or `?`. */
 function latin1(text: string): string {
-  return text.replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/[–—]/g, '-').replace(/[^\t\n\r\x20-\x7e\xa1-\xff]/g, '?');
+  return text
+    .replace(/[‘’]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/[–—]/g, '-')
+    .replace(/[^\t\n\r\x20-\x7e\xa1-\xff]/g, '?');
 }

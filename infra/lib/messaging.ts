@@ -32,7 +32,7 @@ export function buildMessaging(
   const eventsDeadLetterQueue = new sqs.Queue(scope, 'EventsDeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
   Validations.of(eventsDeadLetterQueue).acknowledge({
     id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself a dead-letter queue: of the EventBridge rule targets and of the functions\' asynchronous invocations.',
+    reason: "This queue is itself a dead-letter queue: of the EventBridge rule targets and of the functions' asynchronous invocations.",
   });
   const bulkSendDeadLetterQueue = new sqs.Queue(scope, 'BulkSendDeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
 

@@ -279,7 +279,10 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   if (holdText !== undefined && (holdText.trim() === '' || Buffer.byteLength(holdText, 'utf8') > 2048)) {
     fail('passiveHoldText must be a text of 1 to 2048 bytes of UTF-8');
   }
-  if (props.webhookMaxInFlight !== undefined && (!Number.isInteger(props.webhookMaxInFlight) || props.webhookMaxInFlight < 1 || props.webhookMaxInFlight > 20)) {
+  if (
+    props.webhookMaxInFlight !== undefined &&
+    (!Number.isInteger(props.webhookMaxInFlight) || props.webhookMaxInFlight < 1 || props.webhookMaxInFlight > 20)
+  ) {
     fail(`webhookMaxInFlight must be a whole number from 1 to 20, got ${props.webhookMaxInFlight}`);
   }
   if (props.wechatApiBaseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.wechatApiBaseUrl)) {
@@ -298,10 +301,16 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   if (bulk.batchSize !== undefined && (!Number.isInteger(bulk.batchSize) || bulk.batchSize < 1 || bulk.batchSize > 10)) {
     fail(`bulkSend.batchSize must be 1–10, got ${bulk.batchSize}`);
   }
-  if (bulk.maxConcurrency !== undefined && (!Number.isInteger(bulk.maxConcurrency) || bulk.maxConcurrency < 2 || bulk.maxConcurrency > 1000)) {
+  if (
+    bulk.maxConcurrency !== undefined &&
+    (!Number.isInteger(bulk.maxConcurrency) || bulk.maxConcurrency < 2 || bulk.maxConcurrency > 1000)
+  ) {
     fail(`bulkSend.maxConcurrency must be 2–1000, got ${bulk.maxConcurrency}`);
   }
-  if (bulk.maxReceiveCount !== undefined && (!Number.isInteger(bulk.maxReceiveCount) || bulk.maxReceiveCount < 1 || bulk.maxReceiveCount > 1000)) {
+  if (
+    bulk.maxReceiveCount !== undefined &&
+    (!Number.isInteger(bulk.maxReceiveCount) || bulk.maxReceiveCount < 1 || bulk.maxReceiveCount > 1000)
+  ) {
     fail(`bulkSend.maxReceiveCount must be 1–1000, got ${bulk.maxReceiveCount}`);
   }
   if (props.tokenRefreshInterval && (props.tokenRefreshInterval.toSeconds() < 60 || props.tokenRefreshInterval.toSeconds() > 240)) {

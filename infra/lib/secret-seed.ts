@@ -35,7 +35,9 @@ export function buildSecretSeed(
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: 'Fills encodingAesKey of the stack secret once, at deploy time, while the secret is unconfigured',
   });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+  );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],

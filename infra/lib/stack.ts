@@ -49,13 +49,23 @@ export class WeChatKfStack extends Stack {
     this.service = new WeChatCustomerService(this, 'WeChatKf', { ...props.service, secret, alarmTopic });
     const kf = this.service;
 
-    new CfnOutput(this, 'ApiUrl', { value: kf.apiUrl, description: 'Base URL of the API (routes need SigV4, service execute-api), except /callback' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: kf.apiUrl,
+      description: 'Base URL of the API (routes need SigV4, service execute-api), except /callback',
+    });
     new CfnOutput(this, 'CallbackUrl', {
       value: kf.callbackUrl,
-      description: "WeChat admin console > Settings and Development > Basic Configuration > Server URL; Token and EncodingAESKey are the secret's callbackToken and encodingAesKey",
+      description:
+        "WeChat admin console > Settings and Development > Basic Configuration > Server URL; Token and EncodingAESKey are the secret's callbackToken and encodingAesKey",
     });
-    new CfnOutput(this, 'EventBusName', { value: kf.bus.eventBusName, description: 'Put events with detail-type = operation name here; inbound messages arrive with source wechat.kf' });
-    new CfnOutput(this, 'BulkSendQueueUrl', { value: kf.bulkSendQueue.queueUrl, description: 'Queue custom/send bodies here for bulk sends' });
+    new CfnOutput(this, 'EventBusName', {
+      value: kf.bus.eventBusName,
+      description: 'Put events with detail-type = operation name here; inbound messages arrive with source wechat.kf',
+    });
+    new CfnOutput(this, 'BulkSendQueueUrl', {
+      value: kf.bulkSendQueue.queueUrl,
+      description: 'Queue custom/send bodies here for bulk sends',
+    });
     new CfnOutput(this, 'SecretArn', {
       value: kf.secret.secretArn,
       description:

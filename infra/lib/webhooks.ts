@@ -42,7 +42,11 @@ export interface WebhookResources {
 }
 
 /** The key and the queues. */
-export function buildWebhookResources(scope: Construct, specs: readonly LambdaFunctionSpec[], removalPolicy: RemovalPolicy): WebhookResources {
+export function buildWebhookResources(
+  scope: Construct,
+  specs: readonly LambdaFunctionSpec[],
+  removalPolicy: RemovalPolicy,
+): WebhookResources {
   const key = new kms.Key(scope, 'WebhookKey', {
     description: 'Seals webhook subscription secrets: only the delivery function may decrypt them',
     enableKeyRotation: true,
@@ -80,7 +84,9 @@ export function buildWebhookTriggers(
       eventBus: m.bus,
       description: `Every event the product publishes (source ${INBOUND_EVENT_SOURCE}…) goes to the webhook subscriptions`,
       eventPattern: { source: events.Match.prefix(INBOUND_EVENT_SOURCE) },
-      targets: [new targets.LambdaFunction(fn, { deadLetterQueue: m.eventsDeadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      targets: [
+        new targets.LambdaFunction(fn, { deadLetterQueue: m.eventsDeadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+      ],
     });
   }
   // Every function that sends deliveries (the fan-out, the delivery function deferring, redrive, test events).
@@ -92,6 +98,8 @@ export function buildWebhookTriggers(
     const fn = functions[delivery.id]!;
     // No batching window: a delivery is tried as soon as it is queued. The records of a batch are tried at
     // once and reported one by one, so a healthy receiver's delivery never waits on a slow one's.
-    fn.addEventSource(new SqsEventSource(w.queue, { batchSize: 10, maxConcurrency: WEBHOOK_DELIVERY_CONCURRENCY, reportBatchItemFailures: true }));
+    fn.addEventSource(
+      new SqsEventSource(w.queue, { batchSize: 10, maxConcurrency: WEBHOOK_DELIVERY_CONCURRENCY, reportBatchItemFailures: true }),
+    );
   }
 }

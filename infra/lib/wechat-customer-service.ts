@@ -97,7 +97,11 @@ export class WeChatCustomerService extends Construct {
     const handlersDir = props.handlersDir ?? path.join(REPO_ROOT, 'functions', 'lambda');
     checkProps(this, props, props.functions ?? LAMBDA_FUNCTIONS);
     // Operations off by default (their entry's route.enabledBy) are deployed only when `enable` names their setting.
-    const enable = [...(props.enable ?? []), ...(props.tokenVending ? [TOKEN_VENDING] : []), ...(props.turnQuietMs !== undefined ? [TURNS_SETTING] : [])];
+    const enable = [
+      ...(props.enable ?? []),
+      ...(props.tokenVending ? [TOKEN_VENDING] : []),
+      ...(props.turnQuietMs !== undefined ? [TURNS_SETTING] : []),
+    ];
     const specs = enabledFunctions(props.functions ?? LAMBDA_FUNCTIONS, (setting) => enable.includes(setting));
     this.routes = specs.flatMap((spec) => spec.routes);
     // Only a function that needs the app id without the secret (needs.appId) is short of it: the built-in
@@ -131,7 +135,18 @@ export class WeChatCustomerService extends Construct {
       this,
       props,
       specs,
-      { table, secret, bus: this.bus, eventsDeadLetterQueue: this.eventsDeadLetterQueue, queues: { bulkSend: this.bulkSendQueue, webhookDelivery: this.webhooks.queue, ...(this.turns ? { turnTimer: this.turns.queue } : {}) }, webhookKey: this.webhooks.key },
+      {
+        table,
+        secret,
+        bus: this.bus,
+        eventsDeadLetterQueue: this.eventsDeadLetterQueue,
+        queues: {
+          bulkSend: this.bulkSendQueue,
+          webhookDelivery: this.webhooks.queue,
+          ...(this.turns ? { turnTimer: this.turns.queue } : {}),
+        },
+        webhookKey: this.webhooks.key,
+      },
       egress,
       { handlersDir, logRetention, removalPolicy },
     );
@@ -165,7 +180,8 @@ export class WeChatCustomerService extends Construct {
    */
   grantRoute(grantee: iam.IGrantable, method: RouteSpec['method'], path: string): iam.Grant {
     const route = this.routes.find((r) => r.method === method && r.path === path);
-    if (!route) throw new Error(`WeChatCustomerService ${this.node.path}: there is no route ${method} ${path} (is the setting that enables it on?)`);
+    if (!route)
+      throw new Error(`WeChatCustomerService ${this.node.path}: there is no route ${method} ${path} (is the setting that enables it on?)`);
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.routeArn(route)] });
   }
 

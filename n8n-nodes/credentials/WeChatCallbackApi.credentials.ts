@@ -24,8 +24,7 @@ export class WeChatCallbackApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description:
-				'The Token of the server configuration (Settings and Development → Basic Configuration → Server Configuration)',
+			description: 'The Token of the server configuration (Settings and Development → Basic Configuration → Server Configuration)',
 		},
 		// The AES key decrypts every message users send: a secret, whatever its name suggests to the linter.
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
@@ -35,8 +34,7 @@ export class WeChatCallbackApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description:
-				'43 characters. Needed when the message encryption mode is Safe (or Compatible); leave empty for Plain text mode.',
+			description: '43 characters. Needed when the message encryption mode is Safe (or Compatible); leave empty for Plain text mode.',
 		},
 		{
 			displayName: 'Message Encryption Mode',

@@ -63,10 +63,7 @@ export class WeChatKfGatewayApi implements ICredentialType {
 		},
 	];
 
-	async authenticate(
-		credentials: ICredentialDataDecryptedObject,
-		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 		const base = requestOptions.baseURL ? String(requestOptions.baseURL).replace(/\/+$/, '') : '';
 		let url = `${base}${requestOptions.url}`;
 		const qs = Object.entries(requestOptions.qs ?? {}).filter(([, v]) => v !== undefined && v !== null);

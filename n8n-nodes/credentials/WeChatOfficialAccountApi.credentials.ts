@@ -16,7 +16,10 @@ import { N8nHttpTransport } from '../shared/n8n-transport';
 /** What the credential test reports for the errcodes getkflist answers a working token with, from the core's table. */
 function testRule(errcode: number): IAuthenticateRuleResponseSuccessBody {
 	const { meaning, hint } = describeErrcode(errcode);
-	return { type: 'responseSuccessBody', properties: { key: 'errcode', value: errcode, message: `WeChat answered ${errcode} (${meaning}): ${hint}` } };
+	return {
+		type: 'responseSuccessBody',
+		properties: { key: 'errcode', value: errcode, message: `WeChat answered ${errcode} (${meaning}): ${hint}` },
+	};
 }
 
 /**
@@ -88,8 +91,7 @@ export class WeChatOfficialAccountApi implements ICredentialType {
 				{
 					name: 'Stable Token (Recommended)',
 					value: 'stable',
-					description:
-						'Cgi-bin/stable_token: every caller gets the same token, so other systems using this AppID are not disturbed',
+					description: 'Cgi-bin/stable_token: every caller gets the same token, so other systems using this AppID are not disturbed',
 				},
 				{
 					name: 'Classic Token',

@@ -26,7 +26,11 @@ try {
 	execFileSync('tar', ['-xzf', join(work, packed[0].filename), '-C', work]);
 
 	const legs = [
-		{ name: `packed ${packed[0].name}@${packed[0].version} (${packed[0].entryCount} files)`, dir: extracted, patterns: ['**/*.js', 'package.json'] },
+		{
+			name: `packed ${packed[0].name}@${packed[0].version} (${packed[0].entryCount} files)`,
+			dir: extracted,
+			patterns: ['**/*.js', 'package.json'],
+		},
 		{ name: `source (${SOURCE_FILE_PATTERNS.join(', ')})`, dir: packageDir, patterns: SOURCE_FILE_PATTERNS },
 	];
 	let failed = false;

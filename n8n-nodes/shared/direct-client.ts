@@ -26,7 +26,11 @@ export { DIRECT_CREDENTIAL };
  *   credential, so they are not tied to it.
  * @throws {ConfigurationError} when the credential lacks its AppID or AppSecret, or its API Base URL is not http(s).
  */
-export function directClient(helpers: N8nRequestHelper, data: ICredentialDataDecryptedObject, options: { abortSignal?: AbortSignal } = {}): WeChatClient {
+export function directClient(
+	helpers: N8nRequestHelper,
+	data: ICredentialDataDecryptedObject,
+	options: { abortSignal?: AbortSignal } = {},
+): WeChatClient {
 	const credential = directCredential(data);
 	const tokens = tokensFor(credential, new N8nHttpTransport(helpers));
 	return new WeChatClient({ transport: new N8nHttpTransport(helpers, options), tokens, baseUrl: credential.baseUrl });

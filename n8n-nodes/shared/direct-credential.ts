@@ -31,13 +31,22 @@ export interface DirectCredential {
 export function directCredential(data: ICredentialDataDecryptedObject): DirectCredential {
 	const appId = String(data.appId ?? '').trim();
 	const appSecret = String(data.appSecret ?? '');
-	const baseUrl = String(data.baseUrl || WECHAT_API_BASE_URL).trim().replace(/\/+$/, '');
-	if (appId === '') throw new ConfigurationError('the WeChat Official Account API credential has no AppID: fill it in (Settings and Development → Basic Configuration)');
-	if (appSecret === '') throw new ConfigurationError('the WeChat Official Account API credential has no AppSecret: fill it in (Settings and Development → Basic Configuration)');
+	const baseUrl = String(data.baseUrl || WECHAT_API_BASE_URL)
+		.trim()
+		.replace(/\/+$/, '');
+	if (appId === '')
+		throw new ConfigurationError(
+			'the WeChat Official Account API credential has no AppID: fill it in (Settings and Development → Basic Configuration)',
+		);
+	if (appSecret === '')
+		throw new ConfigurationError(
+			'the WeChat Official Account API credential has no AppSecret: fill it in (Settings and Development → Basic Configuration)',
+		);
 	if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(baseUrl)) {
-		throw new ConfigurationError('the API Base URL of the WeChat Official Account API credential must be an http(s) URL such as https://api.weixin.qq.com');
+		throw new ConfigurationError(
+			'the API Base URL of the WeChat Official Account API credential must be an http(s) URL such as https://api.weixin.qq.com',
+		);
 	}
 	const mode = (TOKEN_MODES as readonly string[]).includes(String(data.grantMode)) ? (data.grantMode as TokenMode) : 'stable';
 	return { appId, appSecret, baseUrl, mode };
 }
-

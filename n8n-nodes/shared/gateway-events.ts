@@ -18,7 +18,11 @@ export const FAILED_DELIVERY_EVENT = 'delivery.failed';
  * ```
  */
 export const EVENT_OPTIONS = [
-	{ name: 'Failed Deliveries', value: FAILED_DELIVERY_EVENT, description: 'A send through the product failed: refused by the send window, by WeChat, or WeChat unreachable' },
+	{
+		name: 'Failed Deliveries',
+		value: FAILED_DELIVERY_EVENT,
+		description: 'A send through the product failed: refused by the send window, by WeChat, or WeChat unreachable',
+	},
 	{ name: "Users' Events", value: 'event.*', description: 'A user follows, unfollows, taps a menu, scans a code…; kf session events' },
 	{ name: "Users' Messages", value: 'message.*', description: 'A user writes in: text, image, voice, video, location, link…' },
 ];

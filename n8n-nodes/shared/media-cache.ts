@@ -34,7 +34,8 @@ interface Entry extends IDataObject {
 /** A {@link MediaCacheLike} over a workflow's static data. */
 export function staticDataMediaCache(data: IDataObject, appId: string, now: () => number = Date.now): MediaCacheLike {
 	const entries = (): Record<string, Entry> => {
-		if (typeof data.wechatKfMediaCache !== 'object' || data.wechatKfMediaCache === null || Array.isArray(data.wechatKfMediaCache)) data.wechatKfMediaCache = {};
+		if (typeof data.wechatKfMediaCache !== 'object' || data.wechatKfMediaCache === null || Array.isArray(data.wechatKfMediaCache))
+			data.wechatKfMediaCache = {};
 		return data.wechatKfMediaCache as Record<string, Entry>;
 	};
 	const key = (type: string, sha256: string) => `${appId}|${type}|${sha256}`;

@@ -24,11 +24,19 @@ const quoted = (text: string) => text.replace(/["\r\n\\]/g, '_');
  * const { body, contentType } = formData([{ name: 'message', value: '{"touser":"o1"}' }, { name: 'image.media_id', data, filename: 'a.jpg' }], 'b1');
  * ```
  */
-export function formData(parts: readonly FormPart[], boundary = `----wechatkfn8n${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`): { body: Buffer; contentType: string } {
+export function formData(
+	parts: readonly FormPart[],
+	boundary = `----wechatkfn8n${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`,
+): { body: Buffer; contentType: string } {
 	const chunks: Buffer[] = [];
 	for (const part of parts) {
 		if ('value' in part) {
-			chunks.push(Buffer.from(`--${boundary}${CRLF}Content-Disposition: form-data; name="${quoted(part.name)}"${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}`, 'utf8'));
+			chunks.push(
+				Buffer.from(
+					`--${boundary}${CRLF}Content-Disposition: form-data; name="${quoted(part.name)}"${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}`,
+					'utf8',
+				),
+			);
 			chunks.push(Buffer.from(part.value, 'utf8'));
 		} else {
 			chunks.push(
@@ -54,7 +62,10 @@ function isFileValue(value: unknown): value is { file: Uint8Array; filename?: st
  * The input without its files, and each file at its dotted path (`image.media_id`): the product's
  * multipart convention for JSON inputs that carry files.
  */
-export function splitFiles(input: IDataObject, prefix = ''): { json: IDataObject; files: Array<{ path: string; data: Uint8Array; filename: string }> } {
+export function splitFiles(
+	input: IDataObject,
+	prefix = '',
+): { json: IDataObject; files: Array<{ path: string; data: Uint8Array; filename: string }> } {
 	const json: IDataObject = {};
 	const files: Array<{ path: string; data: Uint8Array; filename: string }> = [];
 	for (const [key, value] of Object.entries(input)) {
@@ -79,14 +90,21 @@ export function splitFiles(input: IDataObject, prefix = ''): { json: IDataObject
  *
  * @param inUrl the input fields that travel in the URL (path and query parameters), left out of the body.
  */
-export function gatewayFileBody(op: Operation, input: IDataObject, inUrl: ReadonlySet<string>): { body: Buffer | IDataObject; headers: IDataObject } | undefined {
+export function gatewayFileBody(
+	op: Operation,
+	input: IDataObject,
+	inUrl: ReadonlySet<string>,
+): { body: Buffer | IDataObject; headers: IDataObject } | undefined {
 	const rest = Object.fromEntries(Object.entries(input).filter(([key]) => !inUrl.has(key))) as IDataObject;
 	const spec = op.input;
 	if (spec.kind === 'file') {
 		const value = rest[spec.field];
 		if (!isFileValue(value)) return undefined;
 		const parts: FormPart[] = Object.entries(rest)
-			.filter(([key, v]) => key !== spec.field && key !== 'filename' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+			.filter(
+				([key, v]) =>
+					key !== spec.field && key !== 'filename' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
+			)
 			.map(([key, v]) => ({ name: key, value: String(v) }));
 		parts.push({ name: spec.field, data: value.file, filename: value.filename ?? String(rest.filename ?? spec.field) });
 		const { body, contentType } = formData(parts);
@@ -94,7 +112,10 @@ export function gatewayFileBody(op: Operation, input: IDataObject, inUrl: Readon
 	}
 	const { json, files } = splitFiles(rest);
 	if (files.length === 0) return undefined;
-	const { body, contentType } = formData([{ name: 'message', value: JSON.stringify(json) }, ...files.map((f) => ({ name: f.path, data: f.data, filename: f.filename }))]);
+	const { body, contentType } = formData([
+		{ name: 'message', value: JSON.stringify(json) },
+		...files.map((f) => ({ name: f.path, data: f.data, filename: f.filename })),
+	]);
 	return { body, headers: { 'content-type': contentType } };
 }
 
@@ -110,7 +131,9 @@ export function fileFromResponse(response: IN8nHttpFullResponse): FileResult & {
 	const headers = (response.headers ?? {}) as Record<string, unknown>;
 	const raw = response.body as unknown;
 	const data = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : Buffer.from(String(raw ?? ''), 'utf8');
-	const contentType = String(headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
+	const contentType = String(headers['content-type'] ?? 'application/octet-stream')
+		.split(';')[0]!
+		.trim();
 	const filename = filenameOfDisposition(headers['content-disposition']);
 	return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), contentType, ...(filename ? { filename } : {}) };
 }
@@ -124,7 +147,13 @@ export function isJsonAnswer(response: IN8nHttpFullResponse): boolean {
 /** The JSON of a body fetched as bytes. */
 export function jsonOfBytes(response: IN8nHttpFullResponse): IDataObject {
 	const raw = response.body as unknown;
-	const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw instanceof ArrayBuffer ? Buffer.from(raw).toString('utf8') : typeof raw === 'string' ? raw : JSON.stringify(raw ?? {});
+	const text = Buffer.isBuffer(raw)
+		? raw.toString('utf8')
+		: raw instanceof ArrayBuffer
+			? Buffer.from(raw).toString('utf8')
+			: typeof raw === 'string'
+				? raw
+				: JSON.stringify(raw ?? {});
 	try {
 		return JSON.parse(text) as IDataObject;
 	} catch {

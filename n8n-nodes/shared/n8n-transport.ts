@@ -22,7 +22,15 @@
  * ```
  */
 import type { IHttpRequestOptions } from 'n8n-workflow';
-import { describeUrl, TransportError, UNREACHED_CODES, type HttpRequest, type HttpResponse, type HttpTransport, type TransportFailure } from '../../functions/core/transport';
+import {
+	describeUrl,
+	TransportError,
+	UNREACHED_CODES,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+	type TransportFailure,
+} from '../../functions/core/transport';
 
 /** The part of n8n's helpers this transport needs (every n8n context has it: execute, webhook, credential). */
 export interface N8nRequestHelper {

@@ -85,11 +85,7 @@ export function amzDate(date: Date): string {
  * Signs a request: returns the headers to add (Authorization, X-Amz-Date, X-Amz-Security-Token when a
  * session token is given). Host comes from the URL; every header given is signed.
  */
-export function signRequest(
-	request: SigV4Request,
-	credentials: SigV4Credentials,
-	options: SigV4Options,
-): Record<string, string> {
+export function signRequest(request: SigV4Request, credentials: SigV4Credentials, options: SigV4Options): Record<string, string> {
 	const service = options.service ?? 'execute-api';
 	const url = new URL(request.url);
 	const stamp = amzDate(options.date ?? new Date());

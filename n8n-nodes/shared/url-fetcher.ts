@@ -38,7 +38,12 @@ export function metadataHostReason(host: string): string | undefined {
 	const h = host.toLowerCase().replace(/^\[|\]$/g, '');
 	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
 	const v4 = mapped ?? (/^\d+\.\d+\.\d+\.\d+$/.test(h) ? h : undefined);
-	if (v4) return v4.startsWith('169.254.') ? (v4 === '169.254.169.254' || v4 === '169.254.170.2' ? 'is a cloud metadata address' : 'is a link-local address') : undefined;
+	if (v4)
+		return v4.startsWith('169.254.')
+			? v4 === '169.254.169.254' || v4 === '169.254.170.2'
+				? 'is a cloud metadata address'
+				: 'is a link-local address'
+			: undefined;
 	if (h === 'fd00:ec2::254') return 'is a cloud metadata address';
 	if (/^fe[89ab][0-9a-f]?:/.test(h)) return 'is a link-local address';
 	return undefined;
@@ -54,8 +59,10 @@ function checkUrl(text: string, field: string, from?: URL): URL {
 	} catch {
 		throw refusal('MEDIA_URL_REFUSED', field, 'must be an absolute http(s):// URL');
 	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refusal('MEDIA_URL_REFUSED', field, `must be an http(s):// URL, got ${url.protocol}`);
-	if (from?.protocol === 'https:' && url.protocol === 'http:') throw refusal('MEDIA_URL_REFUSED', field, 'redirected from https:// to http://');
+	if (url.protocol !== 'https:' && url.protocol !== 'http:')
+		throw refusal('MEDIA_URL_REFUSED', field, `must be an http(s):// URL, got ${url.protocol}`);
+	if (from?.protocol === 'https:' && url.protocol === 'http:')
+		throw refusal('MEDIA_URL_REFUSED', field, 'redirected from https:// to http://');
 	if (url.username || url.password) throw refusal('MEDIA_URL_REFUSED', field, 'must not carry a user name or password');
 	const reason = metadataHostReason(url.hostname);
 	if (reason) throw refusal('MEDIA_URL_REFUSED', field, `must not point to ${url.hostname}: it ${reason}`);
@@ -79,7 +86,8 @@ async function readCapped(body: unknown, maxBytes: number, field: string): Promi
 		return body;
 	}
 	const stream = body as AsyncIterable<Buffer> & { destroy?: () => void };
-	if (!stream || typeof (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function') return Buffer.from(String(body ?? ''), 'utf8');
+	if (!stream || typeof (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function')
+		return Buffer.from(String(body ?? ''), 'utf8');
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const chunk of stream) {
@@ -128,7 +136,8 @@ export function n8nUrlFetcher(helpers: N8nHttpHelper): MediaFetcher {
 			if (REDIRECTS.has(response.statusCode)) {
 				(response.body as { destroy?: () => void })?.destroy?.();
 				if (hop >= MAX_REDIRECTS) throw refusal('MEDIA_URL_REFUSED', field, `redirected more than ${MAX_REDIRECTS} times`);
-				if (typeof headers.location !== 'string') throw refusal('MEDIA_URL_UNAVAILABLE', field, `answered HTTP ${response.statusCode} without a Location`);
+				if (typeof headers.location !== 'string')
+					throw refusal('MEDIA_URL_UNAVAILABLE', field, `answered HTTP ${response.statusCode} without a Location`);
 				url = checkUrl(headers.location, field, url);
 				continue;
 			}
@@ -143,7 +152,10 @@ export function n8nUrlFetcher(helpers: N8nHttpHelper): MediaFetcher {
 			}
 			const data = await readCapped(response.body, maxBytes, field);
 			const filename = filenameOfDisposition(headers['content-disposition']) ?? lastSegment(url);
-			return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), ...(filename ? { filename: filename.slice(0, 200) } : {}) };
+			return {
+				data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+				...(filename ? { filename: filename.slice(0, 200) } : {}),
+			};
 		}
 	};
 }

@@ -45,7 +45,13 @@ const echoNote: Operation<{ note_id: string; text: string }> = {
 };
 
 /** Off unless ECHO_SECRET_NOTES is turned on. */
-const secretNote: Operation = { ...echoNote, name: 'echoSecretNote', action: 'echoSecret', title: 'Echo a secret note', route: { method: 'POST', path: '/secret-notes/{note_id}', enabledBy: 'ECHO_SECRET_NOTES' } };
+const secretNote: Operation = {
+  ...echoNote,
+  name: 'echoSecretNote',
+  action: 'echoSecret',
+  title: 'Echo a secret note',
+  route: { method: 'POST', path: '/secret-notes/{note_id}', enabledBy: 'ECHO_SECRET_NOTES' },
+};
 
 const COPY: readonly Operation[] = [...CATALOGUE, echoNote, secretNote];
 
@@ -69,14 +75,24 @@ describe('a throwaway operation added to a copy of the catalogue', () => {
     const statements = resourcesOf(template, 'AWS::IAM::Policy')
       .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
     // Off by default.
     expect(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'POST /secret-notes/{note_id}' } })).toEqual({});
   });
 
   it('is deployed when its setting is enabled', () => {
     const stack = new Stack(testApp(), 'Enabled');
-    new WeChatCustomerService(stack, 'WeChatKf', { functions: functionsFor(COPY), appId: 'wx0123456789abcdef', enable: ['ECHO_SECRET_NOTES'] });
+    new WeChatCustomerService(stack, 'WeChatKf', {
+      functions: functionsFor(COPY),
+      appId: 'wx0123456789abcdef',
+      enable: ['ECHO_SECRET_NOTES'],
+    });
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /secret-notes/{note_id}' });
   });
 
@@ -129,8 +145,14 @@ describe('a throwaway operation added to a copy of the catalogue', () => {
     // Assess
     expect(note?.name).toBe('Note');
     const shown = (p: INodeProperties) => p.displayOptions?.show?.resource?.[0] === 'note';
-    expect(properties.filter((p) => p.name === 'operation' && shown(p)).flatMap((p) => p.options!.map((o) => (o as { value: string }).value))).toEqual(['echo', 'echoSecret']);
-    expect(properties.filter((p) => shown(p) && p.displayOptions?.show?.operation?.[0] === 'echo').map((p) => [p.name, p.displayName, p.required ?? false])).toEqual([
+    expect(
+      properties.filter((p) => p.name === 'operation' && shown(p)).flatMap((p) => p.options!.map((o) => (o as { value: string }).value)),
+    ).toEqual(['echo', 'echoSecret']);
+    expect(
+      properties
+        .filter((p) => shown(p) && p.displayOptions?.show?.operation?.[0] === 'echo')
+        .map((p) => [p.name, p.displayName, p.required ?? false]),
+    ).toEqual([
       ['noteId', 'Note ID', true],
       ['text', 'Text', true],
     ]);

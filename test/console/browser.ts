@@ -27,7 +27,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -66,7 +75,13 @@ export function samplePng(width = 96, height = 72): Buffer {
   const rows: number[] = [];
   for (let y = 0; y < height; y++) {
     rows.push(0);
-    for (let x = 0; x < width; x++) rows.push(40 + Math.round((180 * x) / width), 140 + Math.round((90 * y) / height), 200 - Math.round((120 * x) / width));
+    for (let x = 0; x < width; x++)
+      rows.push(40 + Math.round((180 * x) / width), 140 + Math.round((90 * y) / height), 200 - Math.round((120 * x) / width));
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -21,7 +21,11 @@ if (!HAVE_BROWSER && !IS_CI) console.warn(`console browser tests skipped: ${MISS
 const describeBrowser = HAVE_BROWSER || IS_CI ? describe : describe.skip;
 
 async function post(product: LocalProduct, path: string, body: unknown) {
-  const res = await fetch(`${product.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${product.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
@@ -45,7 +49,9 @@ describeBrowser('the console in Chromium', () => {
       const openid = String(event.detail.openid);
       if (event.detailType === 'message.image') {
         // Echo the user's photo back, by the media_id the push carried.
-        void post(product, '/messages/image', { touser: openid, image: { media_id: String(message.MediaId) } }).then((r) => r.status !== 200 && flowErrors.push(JSON.stringify(r.json)));
+        void post(product, '/messages/image', { touser: openid, image: { media_id: String(message.MediaId) } }).then(
+          (r) => r.status !== 200 && flowErrors.push(JSON.stringify(r.json)),
+        );
         return;
       }
       if (event.detailType !== 'message.text') return;
@@ -54,12 +60,18 @@ describeBrowser('the console in Chromium', () => {
           // POST /handoff: the user's next message is answered with transfer_customer_service.
           const marked = await post(product, '/handoff', { openid });
           if (marked.status !== 200) flowErrors.push(JSON.stringify(marked.json));
-          const r = await post(product, '/messages/text', { touser: openid, text: { content: 'Write your question: a person will take it from here.' } });
+          const r = await post(product, '/messages/text', {
+            touser: openid,
+            text: { content: 'Write your question: a person will take it from here.' },
+          });
           if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
           return;
         }
         if (message.bizmsgmenuid !== undefined) {
-          const r = await post(product, '/messages/text', { touser: openid, text: { content: `You chose “${String(message.Content)}”. Details: <a href="https://example.com/orders">your orders</a>` } });
+          const r = await post(product, '/messages/text', {
+            touser: openid,
+            text: { content: `You chose “${String(message.Content)}”. Details: <a href="https://example.com/orders">your orders</a>` },
+          });
           if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
           return;
         }
@@ -67,7 +79,14 @@ describeBrowser('the console in Chromium', () => {
         await post(product, '/typing', { touser: openid, command: 'Typing' });
         const r = await post(product, '/messages/msgmenu', {
           touser: openid,
-          msgmenu: { head_content: 'Hello! How can we help?', list: [{ id: '101', content: 'Track my order' }, { id: '102', content: 'Talk to a person' }], tail_content: 'Tap an answer' },
+          msgmenu: {
+            head_content: 'Hello! How can we help?',
+            list: [
+              { id: '101', content: 'Track my order' },
+              { id: '102', content: 'Talk to a person' },
+            ],
+            tail_content: 'Tap an answer',
+          },
         });
         if (r.status !== 200) flowErrors.push(JSON.stringify(r.json));
       };
@@ -144,7 +163,11 @@ describeBrowser('the console in Chromium', () => {
     const theirs = page.locator('.row.them[data-msgtype="image"] img');
     await mine.waitFor();
     await theirs.waitFor();
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('.bubble.image img')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 96));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('.bubble.image img')).every(
+        (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 96,
+      ),
+    );
     expect(await theirs.getAttribute('src')).toMatch(/^\/console\/sandbox\/media\//);
 
     // Act 4: the account shows "typing…" (within 30 s of the last message)
@@ -173,9 +196,16 @@ describeBrowser('the console in Chromium', () => {
   it('hands the user to a human: the transfer, the agent joining, the agent’s message, the human session in the window', async () => {
     // Prepare: an agent on the sandbox's desk (added, bound to a WeChat user, online)
     const sandbox = product.sandbox!;
-    const token = (await (await fetch(`${sandbox.url}/cgi-bin/stable_token`, { method: 'POST', body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret }) })).json()) as { access_token: string };
-    const api = (path: string, body: unknown) => fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
-    const control = (method: string, path: string, body: unknown) => fetch(`${sandbox.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const token = (await (
+      await fetch(`${sandbox.url}/cgi-bin/stable_token`, {
+        method: 'POST',
+        body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret }),
+      })
+    ).json()) as { access_token: string };
+    const api = (path: string, body: unknown) =>
+      fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
+    const control = (method: string, path: string, body: unknown) =>
+      fetch(`${sandbox.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post(product, '/kf-accounts', { kf_account: 'anna@sandbox', nickname: 'Anna' })).status).toBe(200);
     await api('/customservice/kfaccount/inviteworker', { kf_account: 'anna@sandbox', invite_wx: 'anna_wx01' });
     await control('POST', '/sandbox/kf-accounts/anna@sandbox/invitation', { answer: 'accept' });
@@ -197,7 +227,14 @@ describeBrowser('the console in Chromium', () => {
 
     // Act 2: the agent takes the user and writes
     expect((await control('POST', '/sandbox/kf-accounts/anna@sandbox/accept', { openid: 'oHandoff' })).status).toBe(200);
-    expect((await control('POST', '/sandbox/kf-accounts/anna@sandbox/messages', { openid: 'oHandoff', content: 'Hi, I am Anna. Let me look at your parcel.' })).status).toBe(200);
+    expect(
+      (
+        await control('POST', '/sandbox/kf-accounts/anna@sandbox/messages', {
+          openid: 'oHandoff',
+          content: 'Hi, I am Anna. Let me look at your parcel.',
+        })
+      ).status,
+    ).toBe(200);
     // Assess 2: the phone and the window show the session
     await page.locator('.system.human', { hasText: 'The human agent anna@sandbox joined the chat' }).waitFor();
     await page.locator('.row.them.agent .bubble', { hasText: 'I am Anna' }).waitFor();
@@ -237,7 +274,9 @@ describeBrowser('the console in Chromium', () => {
     const page = await newPage();
     await openConsole(page, '?user=oForms');
     const options = await page.locator('#op-select option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
-    const catalogue = (await (await fetch(`${product.url}/console/catalogue.json`)).json()) as { operations: Array<{ name: string; fields: Array<{ name: string }> }> };
+    const catalogue = (await (await fetch(`${product.url}/console/catalogue.json`)).json()) as {
+      operations: Array<{ name: string; fields: Array<{ name: string }> }>;
+    };
     // Every operation is offered (grouped by resource), the ones other features added included
     expect([...options].sort()).toEqual(catalogue.operations.map((o) => o.name).sort());
     expect(options).toEqual(expect.arrayContaining(['inviteKfWorker', 'createKfSession', 'handOff', 'getChatRecords']));
@@ -246,7 +285,8 @@ describeBrowser('the console in Chromium', () => {
     const accountsBefore = product.sandbox!.kfAccounts().length;
     await page.locator('#op-select').selectOption('addKfAccount');
     const form = page.locator('form.op-form[data-operation="addKfAccount"]');
-    for (const f of catalogue.operations.find((o) => o.name === 'addKfAccount')!.fields) await form.locator(`.field[data-field="${f.name}"]`).waitFor();
+    for (const f of catalogue.operations.find((o) => o.name === 'addKfAccount')!.fields)
+      await form.locator(`.field[data-field="${f.name}"]`).waitFor();
     await form.locator('[name="kf_account"]').fill('not an account');
     await form.locator('[name="nickname"]').fill('Anna');
     await form.locator('button[type=submit]').focus();
@@ -282,7 +322,20 @@ describeBrowser('the console in Chromium', () => {
     await page.locator('#op-select').selectOption('sendMessage');
     const any = page.locator('form.op-form[data-operation="sendMessage"]');
     await any.locator('[name="msgtype"]').selectOption('news');
-    await any.locator('[name="(body)"]').fill(JSON.stringify({ news: { articles: [{ title: 'Spring sale', description: 'Everything 20% off until Sunday', url: 'https://example.com/sale', picurl: 'https://example.com/sale.jpg' }] } }));
+    await any.locator('[name="(body)"]').fill(
+      JSON.stringify({
+        news: {
+          articles: [
+            {
+              title: 'Spring sale',
+              description: 'Everything 20% off until Sunday',
+              url: 'https://example.com/sale',
+              picurl: 'https://example.com/sale.jpg',
+            },
+          ],
+        },
+      }),
+    );
     await any.locator('button[type=submit]').click();
     // Assess 4: a news card, its link safe, its picture not fetched from outside
     await any.locator('.answer .status.ok').waitFor();
@@ -363,7 +416,11 @@ describeBrowser('the console in Chromium', () => {
     // Assess 2: a CLICK event with the item's key reached the product
     await page.locator('.system', { hasText: 'You tapped the menu “MENU_HELP”' }).waitFor();
     // (the sandbox publishes the push once the product's /callback has answered it)
-    expect(product.events.events.filter((e) => e.detailType === 'event.CLICK' && e.detail.openid === 'oEvents').map((e) => (e.detail.message as Record<string, unknown>).EventKey)).toEqual(['MENU_HELP']);
+    expect(
+      product.events.events
+        .filter((e) => e.detailType === 'event.CLICK' && e.detail.openid === 'oEvents')
+        .map((e) => (e.detail.message as Record<string, unknown>).EventKey),
+    ).toEqual(['MENU_HELP']);
     // Act 3: unfollow
     await page.getByRole('button', { name: 'Unfollow' }).click();
     // Assess 3: nothing may be sent any more, on both sides
@@ -379,7 +436,9 @@ describeBrowser('the console in Chromium', () => {
     const page = await newPage();
     await openConsole(page, '?user=oAiLabel');
     // Act
-    expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A model wrote this.' }, aiGenerated: true })).status).toBe(200);
+    expect(
+      (await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A model wrote this.' }, aiGenerated: true })).status,
+    ).toBe(200);
     expect((await post(product, '/messages/text', { touser: 'oAiLabel', text: { content: 'A person wrote this.' } })).status).toBe(200);
     // Assess
     const labelled = page.locator('.row.them', { hasText: 'A model wrote this.' });

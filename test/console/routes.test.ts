@@ -14,7 +14,10 @@ import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { useLocalProduct } from '../support/local-product';
 
 /** A raw GET, so paths like /console/../x reach the server unnormalised. */
-function rawGet(base: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  base: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(base);
     const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
@@ -52,7 +55,16 @@ describe('console routes on npm start', () => {
   });
 
   it('never serves anything but its own files', async () => {
-    const answers = await Promise.all(['/console/../package.json', '/console/%2e%2e/package.json', '/console/..%2fpackage.json', '/console/assets.ts', '/console/app/index.html', '/console/.hidden'].map((p) => rawGet(product.url, p)));
+    const answers = await Promise.all(
+      [
+        '/console/../package.json',
+        '/console/%2e%2e/package.json',
+        '/console/..%2fpackage.json',
+        '/console/assets.ts',
+        '/console/app/index.html',
+        '/console/.hidden',
+      ].map((p) => rawGet(product.url, p)),
+    );
     for (const a of answers) {
       expect(a.status).toBe(404);
       expect(a.body).not.toContain('"dependencies"');
@@ -65,7 +77,11 @@ describe('console routes on npm start', () => {
     const { operations } = JSON.parse(res.body) as { operations: Array<Record<string, any>> };
     // Assess
     // Served: every function but those whose setting is off (token vending, by default).
-    const served = new Set(enabledFunctions(LAMBDA_FUNCTIONS, () => false).map((fn) => fn.operation).filter(Boolean));
+    const served = new Set(
+      enabledFunctions(LAMBDA_FUNCTIONS, () => false)
+        .map((fn) => fn.operation)
+        .filter(Boolean),
+    );
     expect(operations.map((o) => o.name)).toEqual(CATALOGUE.filter((op) => served.has(op.name)).map((op) => op.name));
     for (const op of CATALOGUE.filter((o) => served.has(o.name))) {
       const listed = operations.find((o) => o.name === op.name)!;
@@ -97,9 +113,17 @@ describe('console routes on npm start', () => {
 
   it('refuses to let another site drive the sandbox through the console (a form post, a no-cors fetch)', async () => {
     // Act: what a page elsewhere can make a browser send, then the console itself
-    const fromForm = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, body: '{"content":"hi"}' });
+    const fromForm = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      body: '{"content":"hi"}',
+    });
     const before = product.sandbox!.user('oCsrf');
-    const fromSameOrigin = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, { method: 'POST', headers: { 'content-type': 'application/json', origin: product.url, 'sec-fetch-site': 'same-origin' }, body: '{"content":"hi"}' });
+    const fromSameOrigin = await fetch(`${product.url}/console/sandbox/users/oCsrf/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: product.url, 'sec-fetch-site': 'same-origin' },
+      body: '{"content":"hi"}',
+    });
     // Assess
     expect(before).toBeUndefined();
     expect(fromForm.status).toBe(403);
@@ -112,7 +136,18 @@ describe('console routes on npm start', () => {
     const res = await rawGet(product.url, '/doctor');
     const report = JSON.parse(res.body) as { ok: boolean; checks: Array<{ id: string; status: string }> };
     expect(res.status).toBe(200);
-    expect(report.checks.map((c) => c.id)).toEqual(['credentials', 'ipWhitelist', 'kfApi', 'menuMessages', 'callbackToken', 'encodingAesKey', 'callbackUrl', 'deployedSecret', 'handoffKeywords', 'aiLabel']);
+    expect(report.checks.map((c) => c.id)).toEqual([
+      'credentials',
+      'ipWhitelist',
+      'kfApi',
+      'menuMessages',
+      'callbackToken',
+      'encodingAesKey',
+      'callbackUrl',
+      'deployedSecret',
+      'handoffKeywords',
+      'aiLabel',
+    ]);
     expect(report.ok).toBe(true);
     expect(res.body).not.toContain(product.sandbox!.appSecret);
   });
@@ -146,7 +181,12 @@ describe('console routes on npm start with real credentials', () => {
     product = await startLocal({
       port: 0,
       dataDir,
-      env: { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 'a-real-looking-secret', WECHAT_API_BASE_URL: wechat.url, WECHAT_CALLBACK_TOKEN: 'realToken42' },
+      env: {
+        WECHAT_APP_ID: 'wx0123456789abcdef',
+        WECHAT_APP_SECRET: 'a-real-looking-secret',
+        WECHAT_API_BASE_URL: wechat.url,
+        WECHAT_CALLBACK_TOKEN: 'realToken42',
+      },
     });
   });
   afterAll(async () => {
@@ -157,11 +197,19 @@ describe('console routes on npm start with real credentials', () => {
 
   it('has no sandbox to show, and GET /doctor tells what WeChat will refuse (40164 with the IP)', async () => {
     // Prepare
-    wechat.injectFault({ path: '/cgi-bin/stable_token', kind: 'errcode', errcode: 40164, errmsg: 'invalid ip 198.51.100.23 ipv6 ::ffff:198.51.100.23, not in whitelist' });
+    wechat.injectFault({
+      path: '/cgi-bin/stable_token',
+      kind: 'errcode',
+      errcode: 40164,
+      errmsg: 'invalid ip 198.51.100.23 ipv6 ::ffff:198.51.100.23, not in whitelist',
+    });
     // Act
     const config = JSON.parse((await rawGet(product.url, '/console/config.json')).body) as Record<string, unknown>;
     const proxied = await rawGet(product.url, '/console/sandbox/users');
-    const doctor = JSON.parse((await rawGet(product.url, '/doctor')).body) as { ok: boolean; checks: Array<{ id: string; status: string; fix?: string }> };
+    const doctor = JSON.parse((await rawGet(product.url, '/doctor')).body) as {
+      ok: boolean;
+      checks: Array<{ id: string; status: string; fix?: string }>;
+    };
     // Assess
     expect(config).toMatchObject({ mode: 'wechat', sandbox: null, product: true });
     expect(proxied.status).toBe(404);
@@ -174,4 +222,3 @@ describe('console routes on npm start with real credentials', () => {
     expect(JSON.stringify(doctor)).not.toContain('realToken42');
   });
 });
-

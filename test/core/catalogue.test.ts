@@ -19,7 +19,16 @@ const VALID: Record<MessageType, Record<string, unknown>> = {
   news: { news: { articles: [{ title: 'Happy Day', description: 'Is Really A Happy Day', url: 'http://u', picurl: 'http://p' }] } },
   mpnews: { mpnews: { media_id: 'MEDIA_ID' } },
   mpnewsarticle: { mpnewsarticle: { article_id: 'ARTICLE_ID' } },
-  msgmenu: { msgmenu: { head_content: 'Are you happy?', list: [{ id: '101', content: 'Yes' }, { id: '102', content: 'No' }], tail_content: 'Thanks' } },
+  msgmenu: {
+    msgmenu: {
+      head_content: 'Are you happy?',
+      list: [
+        { id: '101', content: 'Yes' },
+        { id: '102', content: 'No' },
+      ],
+      tail_content: 'Thanks',
+    },
+  },
   wxcard: { wxcard: { card_id: 'CARD_ID', card_ext: '{"code":"","openid":""}' } },
   miniprogrampage: { miniprogrampage: { title: 'T', appid: 'wxappid', pagepath: 'pages/index', thumb_media_id: 'THUMB' } },
 };
@@ -44,7 +53,12 @@ const INVALID: Record<MessageType, Array<[string, Record<string, unknown>, strin
     ['thumb missing', { music: { musicurl: 'm', hqmusicurl: 'h' } }, 'music.thumb_media_id', 'is required'],
   ],
   news: [
-    ['two articles', { news: { articles: [{ title: 'a' }, { title: 'b' }] } }, 'news.articles', "at most 1 article (WeChat's current limit)"],
+    [
+      'two articles',
+      { news: { articles: [{ title: 'a' }, { title: 'b' }] } },
+      'news.articles',
+      "at most 1 article (WeChat's current limit)",
+    ],
     ['no articles', { news: { articles: [] } }, 'news.articles', 'at least 1 article'],
     ['articles not a list', { news: { articles: { title: 'a' } } }, 'news.articles', 'must be an array'],
     ['article title a number', { news: { articles: [{ title: 3 }] } }, 'news.articles.0.title', 'must be a string'],
@@ -89,7 +103,15 @@ describe('catalogue', () => {
     // Assess
     for (const type of MESSAGE_TYPES) expect(sendOperationFor(type).msgtype).toBe(type);
     expect(names).toEqual(
-      expect.arrayContaining(['listKfAccounts', 'addKfAccount', 'updateKfAccount', 'deleteKfAccount', 'uploadKfAvatar', 'sendMessage', 'sendTyping']),
+      expect.arrayContaining([
+        'listKfAccounts',
+        'addKfAccount',
+        'updateKfAccount',
+        'deleteKfAccount',
+        'uploadKfAvatar',
+        'sendMessage',
+        'sendTyping',
+      ]),
     );
     expect(new Set(names).size).toBe(names.length);
     const routes = CATALOGUE.map((op) => `${op.route.method} ${op.route.path}`);
@@ -140,7 +162,11 @@ describe('catalogue', () => {
   it('allows up to 10 news articles under the seed profile', () => {
     const articles = Array.from({ length: 10 }, (_, i) => ({ title: `a${i}` }));
     expect(parseMessage({ touser: 'o', msgtype: 'news', news: { articles } }, { profile: 'seed' }).touser).toBe('o');
-    expectIssue(() => parseMessage({ touser: 'o', msgtype: 'news', news: { articles: [...articles, { title: 'x' }] } }, { profile: 'seed' }), 'news.articles', 'at most 10 articles (the 2017 limit)');
+    expectIssue(
+      () => parseMessage({ touser: 'o', msgtype: 'news', news: { articles: [...articles, { title: 'x' }] } }, { profile: 'seed' }),
+      'news.articles',
+      'at most 10 articles (the 2017 limit)',
+    );
   });
 
   it('encodes a card_ext object as the JSON string WeChat wants', () => {
@@ -154,7 +180,11 @@ describe('kf accounts', () => {
 
   it('accepts a 32-hex MD5 password and hashes a plain one only when asked', () => {
     const md5 = md5Hex('secret');
-    expect(add.parse({ kf_account: 'kf1@wx', nickname: 'Agent', password: md5 })).toEqual({ kf_account: 'kf1@wx', nickname: 'Agent', password: md5 });
+    expect(add.parse({ kf_account: 'kf1@wx', nickname: 'Agent', password: md5 })).toEqual({
+      kf_account: 'kf1@wx',
+      nickname: 'Agent',
+      password: md5,
+    });
     expect(add.parse({ kf_account: 'kf1@wx', nickname: 'Agent', password: 'secret', hash_password: true }).password).toBe(md5);
     expectIssue(() => add.parse({ kf_account: 'kf1@wx', nickname: 'Agent', password: 'secret' }), 'password', 'hash_password: true');
   });
@@ -174,7 +204,11 @@ describe('kf accounts', () => {
     const del = getOperation('deleteKfAccount');
     const input = del.parse({ kf_account: 'kf1@wx' });
     expect(del.toRequest!(input)).toEqual({ method: 'POST', path: '/customservice/kfaccount/del', json: { kf_account: 'kf1@wx' } });
-    expect(del.toRequest!(input, { kfDeleteMethod: 'GET' })).toEqual({ method: 'GET', path: '/customservice/kfaccount/del', query: { kf_account: 'kf1@wx' } });
+    expect(del.toRequest!(input, { kfDeleteMethod: 'GET' })).toEqual({
+      method: 'GET',
+      path: '/customservice/kfaccount/del',
+      query: { kf_account: 'kf1@wx' },
+    });
   });
 
   it('takes avatar bytes or base64, and refuses what is not a JPG or too large', () => {
@@ -185,7 +219,11 @@ describe('kf accounts', () => {
     expect(Buffer.from(fromBytes.media)).toEqual(Buffer.from(jpeg));
     expect(Buffer.from(fromBase64.media)).toEqual(Buffer.from(jpeg));
     expect(upload.toRequest!(fromBytes).query).toEqual({ kf_account: 'kf1@wx' });
-    expectIssue(() => upload.parse({ kf_account: 'kf1@wx', media: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }), 'media', 'must be a JPG image');
+    expectIssue(
+      () => upload.parse({ kf_account: 'kf1@wx', media: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }),
+      'media',
+      'must be a JPG image',
+    );
     const big = new Uint8Array(5 * 1024 * 1024 + 1);
     big.set([0xff, 0xd8, 0xff]);
     expectIssue(() => upload.parse({ kf_account: 'kf1@wx', media: big }), 'media', 'at most 5 MB');

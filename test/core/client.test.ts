@@ -95,7 +95,12 @@ describe('WeChatClient against the sandbox', () => {
     // The sandbox refuses made-up media_ids, as WeChat does: upload real ones first.
     const token = (await tokens.getToken()).value;
     const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
-    const [I, V, VID, T] = [await upload('image', jpeg()), await upload('voice', amr(1)), await upload('video', mp4()), await upload('thumb', jpeg())];
+    const [I, V, VID, T] = [
+      await upload('image', jpeg()),
+      await upload('voice', amr(1)),
+      await upload('video', mp4()),
+      await upload('thumb', jpeg()),
+    ];
     const bodies: Record<string, Record<string, unknown>> = {
       text: { text: { content: '你好' } },
       image: { image: { media_id: I } },
@@ -112,7 +117,12 @@ describe('WeChatClient against the sandbox', () => {
     // Act: each type to its own user (a message opens 5 sends), as a kf account
     for (const type of MESSAGE_TYPES) {
       await sandbox.simulateUser(`o_${type}`, { type: 'text', content: 'hi' });
-      await client.call('sendMessage', { touser: `o_${type}`, msgtype: type, ...bodies[type], customservice: { kf_account: 'kf1@sandbox' } });
+      await client.call('sendMessage', {
+        touser: `o_${type}`,
+        msgtype: type,
+        ...bodies[type],
+        customservice: { kf_account: 'kf1@sandbox' },
+      });
     }
     // Assess
     for (const type of MESSAGE_TYPES) {
@@ -129,7 +139,17 @@ describe('WeChatClient against the sandbox', () => {
     let clock = Date.now();
     const timed = await startSandbox({ quiet: true, now: () => clock });
     const t = new FetchTransport();
-    const c = new WeChatClient({ transport: t, baseUrl: timed.url, tokens: new InMemoryTokenProvider({ transport: t, baseUrl: timed.url, appId: timed.appId, appSecret: timed.appSecret, now: () => clock }) });
+    const c = new WeChatClient({
+      transport: t,
+      baseUrl: timed.url,
+      tokens: new InMemoryTokenProvider({
+        transport: t,
+        baseUrl: timed.url,
+        appId: timed.appId,
+        appSecret: timed.appSecret,
+        now: () => clock,
+      }),
+    });
     try {
       await timed.simulateUser('oU', { type: 'event', event: 'subscribe' });
       await timed.simulateUser('oT', { type: 'text', content: 'hi' });
@@ -165,7 +185,17 @@ describe('WeChatClient against the sandbox', () => {
   });
 
   it('uses cgi-bin/token in classic mode', async () => {
-    const classic = new WeChatClient({ transport, baseUrl: sandbox.url, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, mode: 'classic' }) });
+    const classic = new WeChatClient({
+      transport,
+      baseUrl: sandbox.url,
+      tokens: new InMemoryTokenProvider({
+        transport,
+        baseUrl: sandbox.url,
+        appId: sandbox.appId,
+        appSecret: sandbox.appSecret,
+        mode: 'classic',
+      }),
+    });
     await classic.call('listKfAccounts', {});
     expect(sandbox.count('/cgi-bin/token')).toBe(1);
     expect(sandbox.count('/cgi-bin/stable_token')).toBe(0);

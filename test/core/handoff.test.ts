@@ -17,7 +17,14 @@ const NOW = Date.UTC(2025, 0, 6, 2, 0, 0);
 function pushed(mode: 'plain' | 'safe' | 'compatible', format: 'xml' | 'json') {
   const crypto = new WeChatCrypto(TOKEN, KEY, APPID);
   const { query, body } = buildPush({
-    message: { ToUserName: 'gh_sandbox', FromUserName: 'o_user', CreateTime: NOW / 1000, MsgType: 'text', Content: 'human', MsgId: '1234567890123456' },
+    message: {
+      ToUserName: 'gh_sandbox',
+      FromUserName: 'o_user',
+      CreateTime: NOW / 1000,
+      MsgType: 'text',
+      Content: 'human',
+      MsgId: '1234567890123456',
+    },
     token: TOKEN,
     crypto,
     mode,
@@ -37,7 +44,13 @@ describe('transferReply', () => {
   ] as const)('in %s mode, %s, is a transfer WeChat reads (encrypted: %s)', (mode, format, encrypted) => {
     // prepare
     const { opened, crypto } = pushed(mode, format);
-    const cb = resolveCallback({ url: 'http://127.0.0.1/cb', token: TOKEN, ...(mode === 'plain' ? {} : { encodingAesKey: KEY }), mode, format });
+    const cb = resolveCallback({
+      url: 'http://127.0.0.1/cb',
+      token: TOKEN,
+      ...(mode === 'plain' ? {} : { encodingAesKey: KEY }),
+      mode,
+      format,
+    });
 
     // act
     const body = transferReply(opened, { crypto, now: NOW, kfAccount: 'kf1@sandbox' });
@@ -45,7 +58,11 @@ describe('transferReply', () => {
 
     // assess
     expect(read.problem).toBeUndefined();
-    expect(read).toMatchObject({ MsgType: 'transfer_customer_service', encrypted, fields: { ToUserName: 'o_user', FromUserName: 'gh_sandbox', TransInfo: { KfAccount: 'kf1@sandbox' } } });
+    expect(read).toMatchObject({
+      MsgType: 'transfer_customer_service',
+      encrypted,
+      fields: { ToUserName: 'o_user', FromUserName: 'gh_sandbox', TransInfo: { KfAccount: 'kf1@sandbox' } },
+    });
   });
 
   it('leaves TransInfo out when no kf account is named', () => {

@@ -18,7 +18,13 @@ beforeEach(async () => {
   ({ sandbox, clock } = await sandboxWithClock());
   // 02:00 UTC = 10:00 in Beijing.
   clock.t = Date.UTC(2026, 5, 1, 2, 0, 0);
-  tokens = new InMemoryTokenProvider({ transport: new FetchTransport(), baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: clock.now });
+  tokens = new InMemoryTokenProvider({
+    transport: new FetchTransport(),
+    baseUrl: sandbox.url,
+    appId: sandbox.appId,
+    appSecret: sandbox.appSecret,
+    now: clock.now,
+  });
 });
 
 afterEach(async () => {
@@ -49,7 +55,9 @@ describe('the in-process forced-refresh budget', () => {
     // assess
     expect(error).toBeInstanceOf(TokenRefreshBudgetError);
     expect(error).toMatchObject({ limit: 'daily', nextForceAt: (beijingDay(clock.t) + 1) * 86_400_000 - 8 * 3_600_000 });
-    expect((error as Error).message).toMatch(/all 20 of today \(Beijing time\) are used; the next is possible at 2026-06-01T16:00:00\.000Z/);
+    expect((error as Error).message).toMatch(
+      /all 20 of today \(Beijing time\) are used; the next is possible at 2026-06-01T16:00:00\.000Z/,
+    );
     // Normal mode was asked, a force was not.
     expect(forcedFlags().slice(requests)).toEqual([false]);
     expect(forcedFlags().filter((f) => f === true)).toHaveLength(20);

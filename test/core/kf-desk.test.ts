@@ -28,7 +28,17 @@ describe('desk operations through the client', () => {
     sandbox.reset();
     clock = START;
     const transport = new FetchTransport({ timeoutMs: 5000 });
-    client = new WeChatClient({ transport, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: () => clock }), baseUrl: sandbox.url });
+    client = new WeChatClient({
+      transport,
+      tokens: new InMemoryTokenProvider({
+        transport,
+        baseUrl: sandbox.url,
+        appId: sandbox.appId,
+        appSecret: sandbox.appSecret,
+        now: () => clock,
+      }),
+      baseUrl: sandbox.url,
+    });
     await client.call('addKfAccount', { kf_account: KF, nickname: 'Desk' });
   });
 
@@ -95,13 +105,20 @@ describe('desk operations through the client', () => {
 
   it('gets chat records over three days as one list, in windows WeChat accepts', async () => {
     // prepare
-    for (const [offset, content] of [[0, 'day one'], [26 * HOUR, 'day two'], [50 * HOUR, 'day three']] as const) {
+    for (const [offset, content] of [
+      [0, 'day one'],
+      [26 * HOUR, 'day two'],
+      [50 * HOUR, 'day three'],
+    ] as const) {
       clock = START + offset;
       await sandbox.simulateUser('o_rec', { type: 'text', content });
     }
 
     // act
-    const result = await client.call('getChatRecords', { starttime: new Date(START).toISOString(), endtime: new Date(START + 72 * HOUR).toISOString() });
+    const result = await client.call('getChatRecords', {
+      starttime: new Date(START).toISOString(),
+      endtime: new Date(START + 72 * HOUR).toISOString(),
+    });
 
     // assess
     expect((result.recordlist as any[]).map((r) => r.text)).toEqual(['day one', 'day two', 'day three']);
@@ -109,6 +126,10 @@ describe('desk operations through the client', () => {
     const windows = sandbox.requests('/customservice/msgrecord/getmsglist').map((r) => r.body as { starttime: number; endtime: number });
     expect(windows).toHaveLength(4);
     expect(windows.every((w) => w.endtime - w.starttime < 86_400)).toBe(true);
-    expect(sandbox.requests('/customservice/msgrecord/getmsglist').every((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode === undefined)).toBe(true);
+    expect(
+      sandbox
+        .requests('/customservice/msgrecord/getmsglist')
+        .every((r) => (r.answer?.body as { errcode?: number } | undefined)?.errcode === undefined),
+    ).toBe(true);
   });
 });

@@ -4,7 +4,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchIssuedUrl, fetchUrl, forbiddenAddressReason, IssuedUrlError, MediaUrlError, type FetchOptions } from '../../functions/core/net';
+import {
+  fetchIssuedUrl,
+  fetchUrl,
+  forbiddenAddressReason,
+  IssuedUrlError,
+  MediaUrlError,
+  type FetchOptions,
+} from '../../functions/core/net';
 import { png } from '../support/media-samples';
 
 interface TestServer {
@@ -78,7 +85,10 @@ describe('fetchUrl with the default policy (public https only)', () => {
     const resolved: string[] = [];
     const resolve = async (host: string) => {
       resolved.push(host);
-      return [{ address: '93.184.215.14', family: 4 }, { address: '192.168.0.10', family: 4 }];
+      return [
+        { address: '93.184.215.14', family: 4 },
+        { address: '192.168.0.10', family: 4 },
+      ];
     };
 
     // act
@@ -99,7 +109,9 @@ describe('fetchUrl with the default policy (public https only)', () => {
       // act
       const asHttps = await refusal(`https://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next`);
       const asHttp = await refusal(`http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next`);
-      const byName = await refusal(`https://lambda-runtime.test:${new URL(runtime.url).port}/2018-06-01/runtime/invocation/next`, { resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+      const byName = await refusal(`https://lambda-runtime.test:${new URL(runtime.url).port}/2018-06-01/runtime/invocation/next`, {
+        resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
 
       // assess
       expect(asHttps.message).toContain('loopback');
@@ -345,7 +357,10 @@ describe('fetchIssuedUrl: a URL WeChat handed out (a video_url)', () => {
     for (const e of [loopback, metadata, redirected, missing]) {
       expect(e).toBeInstanceOf(IssuedUrlError);
       expect(e.status).toBe(502);
-      expect(e.toBody().error).toEqual({ code: 'WECHAT_MEDIA_UNAVAILABLE', message: expect.stringContaining(`${what} could not be fetched`) });
+      expect(e.toBody().error).toEqual({
+        code: 'WECHAT_MEDIA_UNAVAILABLE',
+        message: expect.stringContaining(`${what} could not be fetched`),
+      });
     }
     expect(loopback.message).toContain('loopback');
     expect(metadata.message).toContain('169.254.169.254');

@@ -47,15 +47,30 @@ describe('MediaUploader', () => {
   beforeEach(async () => {
     sandbox.reset();
     const transport = new FetchTransport();
-    const tokens = new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: clock.now });
+    const tokens = new InMemoryTokenProvider({
+      transport,
+      baseUrl: sandbox.url,
+      appId: sandbox.appId,
+      appSecret: sandbox.appSecret,
+      now: clock.now,
+    });
     const client = new WeChatClient({ transport, tokens, baseUrl: sandbox.url });
     const cache = new MediaCache({ client: dynamo.client, tableName: await dynamo.newTable(), appId: sandbox.appId, now: clock.now });
-    uploader = new MediaUploader({ client, cache, now: clock.now, fetchUrl: (url, options) => fetchUrl(url, { ...options, allowPrivate: true }) });
+    uploader = new MediaUploader({
+      client,
+      cache,
+      now: clock.now,
+      fetchUrl: (url, options) => fetchUrl(url, { ...options, allowPrivate: true }),
+    });
   });
 
   it('uploads a video and its thumbnail as video and thumb, and answers the content with their media_ids', async () => {
     // prepare
-    const prepared = await uploader.prepare('video', { media_id: { file: mp4(300), filename: 'clip.mp4' }, thumb_media_id: { file: jpeg(100) }, title: 'T' });
+    const prepared = await uploader.prepare('video', {
+      media_id: { file: mp4(300), filename: 'clip.mp4' },
+      thumb_media_id: { file: jpeg(100) },
+      title: 'T',
+    });
 
     // act
     const content = await uploader.upload(prepared);
@@ -76,7 +91,9 @@ describe('MediaUploader', () => {
     // act
     const first = await uploader.uploadFile((await uploader.prepare('image', { media_id: { file: photo } })).files[0]!.file);
     const second = await uploader.uploadFile((await uploader.prepare('image', { media_id: { file: photo } })).files[0]!.file);
-    const asThumb = await uploader.upload(await uploader.prepare('music', { musicurl: 'https://m', hqmusicurl: 'https://h', thumb_media_id: { file: photo } }));
+    const asThumb = await uploader.upload(
+      await uploader.prepare('music', { musicurl: 'https://m', hqmusicurl: 'https://h', thumb_media_id: { file: photo } }),
+    );
 
     // assess
     expect(second).toEqual({ ...first, cached: true });
@@ -104,14 +121,34 @@ describe('MediaUploader', () => {
     const content = await uploader.upload(await uploader.prepare('image', { media_id: { url: `${filesUrl}/cat.png` } }));
 
     // assess
-    expect(sandbox.media()).toEqual([expect.objectContaining({ media_id: content.media_id, format: 'png', filename: 'cat.png', size: 4000 })]);
+    expect(sandbox.media()).toEqual([
+      expect.objectContaining({ media_id: content.media_id, format: 'png', filename: 'cat.png', size: 4000 }),
+    ]);
   });
 
   it.each([
-    ['a PNG as a thumb', 'video', () => ({ media_id: { file: mp4() }, thumb_media_id: { file: png() } }), ValidationError, 'video.thumb_media_id.file'],
-    ['a 3 MB voice', 'voice', () => ({ media_id: { file: Buffer.concat([amr(1), Buffer.alloc(3 * 1024 * 1024)]) } }), ValidationError, 'at most 2 MB'],
+    [
+      'a PNG as a thumb',
+      'video',
+      () => ({ media_id: { file: mp4() }, thumb_media_id: { file: png() } }),
+      ValidationError,
+      'video.thumb_media_id.file',
+    ],
+    [
+      'a 3 MB voice',
+      'voice',
+      () => ({ media_id: { file: Buffer.concat([amr(1), Buffer.alloc(3 * 1024 * 1024)]) } }),
+      ValidationError,
+      'at most 2 MB',
+    ],
     ['an empty file', 'image', () => ({ media_id: { file: new Uint8Array(0) } }), ValidationError, 'must not be empty'],
-    ['a URL over the size limit', 'image', () => ({ media_id: { url: `${filesUrl}/huge.jpg` } }), MediaUrlError, 'larger than the 2 MB allowed'],
+    [
+      'a URL over the size limit',
+      'image',
+      () => ({ media_id: { url: `${filesUrl}/huge.jpg` } }),
+      MediaUrlError,
+      'larger than the 2 MB allowed',
+    ],
     ['a URL that is not found', 'image', () => ({ media_id: { url: `${filesUrl}/missing.png` } }), MediaUrlError, 'HTTP 404'],
   ])('refuses %s before uploading anything', async (_what, msgtype, content, kind, text) => {
     // act

@@ -30,7 +30,17 @@ describe('chat records over any range', () => {
     clock = START;
     requests = [];
     const transport = new FetchTransport({ timeoutMs: 5000 });
-    client = new WeChatClient({ transport, tokens: new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: () => clock }), baseUrl: sandbox.url });
+    client = new WeChatClient({
+      transport,
+      tokens: new InMemoryTokenProvider({
+        transport,
+        baseUrl: sandbox.url,
+        appId: sandbox.appId,
+        appSecret: sandbox.appSecret,
+        now: () => clock,
+      }),
+      baseUrl: sandbox.url,
+    });
   });
 
   /** n messages from a user, one a minute, starting at `at`. */
@@ -68,7 +78,10 @@ describe('chat records over any range', () => {
 
     // act
     const first = await collectMsgRecords(request, input);
-    const rest = await collectMsgRecords(request, parseMsgRecordsInput({ starttime: first.next!.starttime, endtime: START / 1000 + 3600, msgid: first.next!.msgid, limit: 5 }));
+    const rest = await collectMsgRecords(
+      request,
+      parseMsgRecordsInput({ starttime: first.next!.starttime, endtime: START / 1000 + 3600, msgid: first.next!.msgid, limit: 5 }),
+    );
 
     // assess
     expect(first.recordlist.map((r) => r.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);

@@ -1,7 +1,15 @@
 /**
  * functions/core/net: which addresses a user-supplied URL may reach, and the checked resolution.
  */
-import { embeddedIpv4, forbiddenAddressReason, guardedLookup, isLoopbackAddress, resolveChecked, ForbiddenAddressError, UnresolvableHostError } from '../../functions/core/net';
+import {
+  embeddedIpv4,
+  forbiddenAddressReason,
+  guardedLookup,
+  isLoopbackAddress,
+  resolveChecked,
+  ForbiddenAddressError,
+  UnresolvableHostError,
+} from '../../functions/core/net';
 
 describe('forbiddenAddressReason', () => {
   it.each([
@@ -35,9 +43,12 @@ describe('forbiddenAddressReason', () => {
     expect(reason).toContain(what);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('lets the public address %s through', (address) => {
-    expect(forbiddenAddressReason(address)).toBeUndefined();
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
+    'lets the public address %s through',
+    (address) => {
+      expect(forbiddenAddressReason(address)).toBeUndefined();
+    },
+  );
 
   it('reads the IPv4 address inside IPv6 forms', () => {
     expect(embeddedIpv4('::ffff:10.0.0.1')).toBe('10.0.0.1');
@@ -64,7 +75,9 @@ describe('resolveChecked and guardedLookup', () => {
     const resolve = resolver({ 'mixed.example': ['93.184.216.34', '10.0.0.5'] });
     // Act + Assess
     await expect(resolveChecked('mixed.example', 'public', resolve)).rejects.toThrow(ForbiddenAddressError);
-    await expect(resolveChecked('mixed.example', 'public', resolve)).rejects.toThrow('mixed.example resolves to 10.0.0.5, which is a private address');
+    await expect(resolveChecked('mixed.example', 'public', resolve)).rejects.toThrow(
+      'mixed.example resolves to 10.0.0.5, which is a private address',
+    );
   });
 
   it('accepts any address under the local policy, and says when a name does not resolve', async () => {

@@ -43,7 +43,10 @@ async function startServer(handle: (req: IncomingMessage, res: ServerResponse) =
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<TransportError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(TransportError);
   return error as TransportError;
 }
@@ -68,13 +71,25 @@ describe('NodeHttpTransport', () => {
     });
     // act
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await transport.send({ method: 'POST', url: `${server.url}/cgi-bin/message/custom/send?access_token=T${i}`, body: '{"touser":"o"}', headers: { 'content-type': 'application/json' } }));
+    for (let i = 0; i < 5; i++)
+      answers.push(
+        await transport.send({
+          method: 'POST',
+          url: `${server.url}/cgi-bin/message/custom/send?access_token=T${i}`,
+          body: '{"touser":"o"}',
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
     // assess
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     expect(answers[4]!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(answers[4]!.body)).toEqual({ errcode: 0, errmsg: 'ok', echo: '/cgi-bin/message/custom/send?access_token=T4' });
     expect(Buffer.from(answers[4]!.bytes!).toString('utf8')).toBe(answers[4]!.body);
-    expect(server.requests[0]).toMatchObject({ method: 'POST', body: '{"touser":"o"}', headers: { 'content-length': '14', connection: 'keep-alive' } });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      body: '{"touser":"o"}',
+      headers: { 'content-length': '14', connection: 'keep-alive' },
+    });
     expect(server.connections).toBe(1);
   });
 
@@ -93,11 +108,24 @@ describe('NodeHttpTransport', () => {
     server = await startServer((req, res) => res.end('ok'));
     const host = new URL(server.url).host;
     // act
-    await transport.send({ method: 'POST', url: `${server.url}/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x`, body: '{"nickname":"客服"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    await transport.send({
+      method: 'POST',
+      url: `${server.url}/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x`,
+      body: '{"nickname":"客服"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     await transport.send({ method: 'POST', url: `${server.url}/cgi-bin/token/empty` });
     await transport.send({ method: 'GET', url: `${server.url}/cgi-bin/getcallbackip?access_token=T` });
     // assess
-    expect(server.requests[0]).toMatchObject({ url: '/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x', body: '{"nickname":"客服"}', headers: { host, 'content-length': String(Buffer.byteLength('{"nickname":"客服"}')), 'content-type': 'application/json; charset=utf-8' } });
+    expect(server.requests[0]).toMatchObject({
+      url: '/cgi-bin/kfaccount/add?access_token=T&kf_account=kf1@gh_x',
+      body: '{"nickname":"客服"}',
+      headers: {
+        host,
+        'content-length': String(Buffer.byteLength('{"nickname":"客服"}')),
+        'content-type': 'application/json; charset=utf-8',
+      },
+    });
     expect(server.requests[1]!.headers['content-length']).toBe('0');
     expect(server.requests[2]!.headers['content-length']).toBeUndefined();
     expect(server.requests[2]!.headers['transfer-encoding']).toBeUndefined();
@@ -178,7 +206,9 @@ describe('NodeHttpTransport', () => {
     const url = closed.url;
     await closed.stop();
     // act
-    const error = await failureOf(transport.send({ method: 'POST', url: `${url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}' }));
+    const error = await failureOf(
+      transport.send({ method: 'POST', url: `${url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}' }),
+    );
     // assess
     expect(error.kind).toBe('unreached');
     expect(error.message).toContain('ECONNREFUSED');
@@ -189,7 +219,9 @@ describe('NodeHttpTransport', () => {
     // prepare: the server reads the request, then drops the connection without answering
     server = await startServer((req) => req.socket.destroy());
     // act
-    const error = await failureOf(transport.send({ method: 'POST', url: `${server.url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}' }));
+    const error = await failureOf(
+      transport.send({ method: 'POST', url: `${server.url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}' }),
+    );
     // assess
     expect(error.kind).toBe('network');
     expect(server.requests).toHaveLength(1);
@@ -213,7 +245,9 @@ describe('NodeHttpTransport', () => {
     server = await startServer(() => undefined);
     const started = Date.now();
     // act
-    const error = await failureOf(transport.send({ method: 'POST', url: `${server.url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}', timeoutMs: 200 }));
+    const error = await failureOf(
+      transport.send({ method: 'POST', url: `${server.url}/cgi-bin/message/custom/send?access_token=SECRET`, body: '{}', timeoutMs: 200 }),
+    );
     // assess
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(1500);

@@ -99,7 +99,10 @@ describe('parsePassthrough', () => {
     ]);
     expect(getWithBody).toEqual(['body: must be left out for a GET']);
     expect(notObject).toEqual(['(body): must be a JSON object {method, path, query?, body?}, got a string']);
-    expect(missing).toEqual(['method: is required: GET or POST', 'path: is required: a path on the WeChat API root, e.g. /cgi-bin/user/info']);
+    expect(missing).toEqual([
+      'method: is required: GET or POST',
+      'path: is required: a path on the WeChat API root, e.g. /cgi-bin/user/info',
+    ]);
   });
 });
 
@@ -150,7 +153,11 @@ describe('WeChatClient.callApi against the sandbox', () => {
     await sandbox.simulateUser('oA', { type: 'text', content: 'hi' });
     // act
     const created = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: '客户' } } });
-    const tagged = await client.callApi({ method: 'POST', path: '/cgi-bin/tags/members/batchtagging', body: { openid_list: ['oA'], tagid: (created as { tag?: { id: number } }).tag?.id } });
+    const tagged = await client.callApi({
+      method: 'POST',
+      path: '/cgi-bin/tags/members/batchtagging',
+      body: { openid_list: ['oA'], tagid: (created as { tag?: { id: number } }).tag?.id },
+    });
     const info = await client.callApi({ method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oA', lang: 'zh_CN' } });
     // assess
     expect(created).toEqual({ tag: { id: 100, name: '客户' } });
@@ -170,7 +177,12 @@ describe('WeChatClient.callApi against the sandbox', () => {
     // assess
     expect(unknown).toBeInstanceOf(WeChatApiError);
     expect(unknown.status).toBe(502);
-    expect(unknown.toBody().error).toMatchObject({ code: 'WECHAT_ERROR', errcode: 40003, errmsg: expect.stringContaining('invalid openid'), hint: expect.any(String) });
+    expect(unknown.toBody().error).toMatchObject({
+      code: 'WECHAT_ERROR',
+      errcode: 40003,
+      errmsg: expect.stringContaining('invalid openid'),
+      hint: expect.any(String),
+    });
     expect(windowCode).toBeInstanceOf(WeChatApiError);
     expect(windowCode.errcode).toBe(45015);
   });

@@ -20,14 +20,26 @@ describe('the split option of a text send', () => {
     );
 
     // assess
-    expect(forms).toEqual([{ numbering: false }, { numbering: false }, { numbering: true }, { numbering: true }, { numbering: false }, undefined, undefined]);
+    expect(forms).toEqual([
+      { numbering: false },
+      { numbering: false },
+      { numbering: true },
+      { numbering: true },
+      { numbering: false },
+      undefined,
+      undefined,
+    ]);
   });
 
   it('refuses a bad option, and split on a message that is not text', () => {
     // act + assess
-    expect(() => checkSplit({ touser: 'o', msgtype: 'text', text: { content: 'hi' }, split: 'yes' })).toThrow(/split: must be true, false, "numbered"/);
+    expect(() => checkSplit({ touser: 'o', msgtype: 'text', text: { content: 'hi' }, split: 'yes' })).toThrow(
+      /split: must be true, false, "numbered"/,
+    );
     expect(() => checkSplit({ touser: 'o', msgtype: 'text', text: { content: 'hi' }, split: { numbering: 1 } })).toThrow(/split: must be/);
-    expect(() => checkSplit({ touser: 'o', msgtype: 'image', image: { media_id: 'm' }, split: true })).toThrow(/split: applies to text messages only, not image/);
+    expect(() => checkSplit({ touser: 'o', msgtype: 'image', image: { media_id: 'm' }, split: true })).toThrow(
+      /split: applies to text messages only, not image/,
+    );
   });
 
   it('numbers the parts with numbering beside split, the documented query form (?split=true&numbering=true)', () => {
@@ -42,11 +54,19 @@ describe('the split option of a text send', () => {
     ].map(([split, numbering]) => checkSplit({ ...text, split, numbering }));
 
     // assess
-    expect(forms.map((f) => f.split)).toEqual([{ numbering: true }, { numbering: true }, { numbering: false }, { numbering: true }, { numbering: true }]);
+    expect(forms.map((f) => f.split)).toEqual([
+      { numbering: true },
+      { numbering: true },
+      { numbering: false },
+      { numbering: true },
+      { numbering: true },
+    ]);
     expect(forms.every((f) => !('numbering' in f))).toBe(true);
     expect(() => checkSplit({ ...text, numbering: 'true' })).toThrow(/numbering: numbers the parts of a split: give it with split=true/);
     expect(() => checkSplit({ ...text, split: true, numbering: 'yes' })).toThrow(/numbering: must be true or false/);
-    expect(() => checkSplit({ ...text, split: { numbering: false }, numbering: true })).toThrow(/numbering: says otherwise than split.numbering/);
+    expect(() => checkSplit({ ...text, split: { numbering: false }, numbering: true })).toThrow(
+      /numbering: says otherwise than split.numbering/,
+    );
   });
 
   it('keeps split out of the body WeChat gets', () => {
@@ -80,7 +100,7 @@ describe('sendParts', () => {
     expect(result).toEqual({ errcode: 0, errmsg: 'ok', parts: 3, partsSentNow: 3 });
   });
 
-  it('stops at the first failure and says how far it got, with the part error\'s status and errcode', async () => {
+  it("stops at the first failure and says how far it got, with the part error's status and errcode", async () => {
     // prepare
     const parts = partsOf(input, 2048);
     let calls = 0;
@@ -92,7 +112,9 @@ describe('sendParts', () => {
         if (calls === 2) throw new WeChatApiError(45047, 'out of response count limit');
       },
     }).then(
-      () => { throw new Error("sent"); },
+      () => {
+        throw new Error('sent');
+      },
       (e: unknown) => e as PartialSendError,
     );
 
@@ -110,7 +132,10 @@ describe('sendParts', () => {
     const sent: string[] = [];
 
     // act
-    const result = await sendParts(input, parts, { from: 2, send: async (body) => void sent.push((body.text as { content: string }).content) });
+    const result = await sendParts(input, parts, {
+      from: 2,
+      send: async (body) => void sent.push((body.text as { content: string }).content),
+    });
 
     // assess
     expect(sent).toEqual([parts[2]]);
@@ -124,7 +149,9 @@ describe('sendParts', () => {
         throw new WeChatTimeoutError('no answer');
       },
     }).then(
-      () => { throw new Error("sent"); },
+      () => {
+        throw new Error('sent');
+      },
       (e: unknown) => e as PartialSendError,
     );
 

@@ -7,9 +7,16 @@ import { parseTime, TIME_FORMS, withZone } from '../../functions/core/times';
 describe('parseTime', () => {
   it('reads ISO 8601 with its offset, and epoch seconds and milliseconds by size', () => {
     // act
-    const read = ['2026-12-01T08:00:00Z', '2026-12-01T16:00:00+08:00', '2026-12-01T03:00-0500', '2026-12-01T08:00:00.250Z', 1796112000, '1796112000', 1796112000000, '1796112000000'].map(
-      (v) => parseTime(v).ms,
-    );
+    const read = [
+      '2026-12-01T08:00:00Z',
+      '2026-12-01T16:00:00+08:00',
+      '2026-12-01T03:00-0500',
+      '2026-12-01T08:00:00.250Z',
+      1796112000,
+      '1796112000',
+      1796112000000,
+      '1796112000000',
+    ].map((v) => parseTime(v).ms);
 
     // assess
     const at = Date.UTC(2026, 11, 1, 8);

@@ -3,7 +3,14 @@
  */
 import { createHmac } from 'crypto';
 import { SignatureError } from '../../functions/core/errors';
-import { checkWebhookUrl, matchesEvents, parseEventPatterns, signDelivery, signatureOf, verifyDelivery } from '../../functions/core/webhooks';
+import {
+  checkWebhookUrl,
+  matchesEvents,
+  parseEventPatterns,
+  signDelivery,
+  signatureOf,
+  verifyDelivery,
+} from '../../functions/core/webhooks';
 
 const SECRET = 'whsec_test_secret';
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -29,16 +36,31 @@ describe('the delivery signature', () => {
     const body = '{"a":1}';
     const headers = signDelivery({ secret: SECRET, eventId: 'evt_2', body, now: NOW });
     const upper = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v]));
-    expect(verifyDelivery({ secret: SECRET, headers: upper, body, now: NOW + 10_000 })).toEqual({ eventId: 'evt_2', timestamp: Math.floor(NOW / 1000) });
+    expect(verifyDelivery({ secret: SECRET, headers: upper, body, now: NOW + 10_000 })).toEqual({
+      eventId: 'evt_2',
+      timestamp: Math.floor(NOW / 1000),
+    });
   });
 
   it.each([
     ['a changed body', (h: Record<string, string>) => h, '{"a":2}', NOW, 'does not match'],
-    ['another secret', (h: Record<string, string>) => ({ ...h, 'x-wechat-kf-signature': signatureOf('other', h['x-wechat-kf-timestamp']!, '{"a":1}') }), '{"a":1}', NOW, 'does not match'],
+    [
+      'another secret',
+      (h: Record<string, string>) => ({ ...h, 'x-wechat-kf-signature': signatureOf('other', h['x-wechat-kf-timestamp']!, '{"a":1}') }),
+      '{"a":1}',
+      NOW,
+      'does not match',
+    ],
     ['a stale timestamp', (h: Record<string, string>) => h, '{"a":1}', NOW + 301_000, 'more than 300 s'],
     ['a timestamp from the future', (h: Record<string, string>) => h, '{"a":1}', NOW - 301_000, 'more than 300 s'],
     ['no signature', (h: Record<string, string>) => ({ ...h, 'x-wechat-kf-signature': '' }), '{"a":1}', NOW, 'must carry the headers'],
-    ['a timestamp that is not a number', (h: Record<string, string>) => ({ ...h, 'x-wechat-kf-timestamp': '12abc' }), '{"a":1}', NOW, 'epoch seconds'],
+    [
+      'a timestamp that is not a number',
+      (h: Record<string, string>) => ({ ...h, 'x-wechat-kf-timestamp': '12abc' }),
+      '{"a":1}',
+      NOW,
+      'epoch seconds',
+    ],
   ])('refuses %s', (_what, change, body, now, message) => {
     // Prepare
     const headers = change(signDelivery({ secret: SECRET, eventId: 'evt_3', body: '{"a":1}', now: NOW }));
@@ -80,7 +102,11 @@ describe('the events filter', () => {
 
 describe('the URL rules', () => {
   const resolver = async (host: string) => {
-    const answers: Record<string, string[]> = { 'hooks.example.com': ['93.184.216.34'], 'internal.example.com': ['192.168.0.10'], localhost: ['127.0.0.1'] };
+    const answers: Record<string, string[]> = {
+      'hooks.example.com': ['93.184.216.34'],
+      'internal.example.com': ['192.168.0.10'],
+      localhost: ['127.0.0.1'],
+    };
     if (!answers[host]) throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
     return answers[host]!.map((address) => ({ address, family: 4 }));
   };

@@ -67,12 +67,20 @@ describe('windowState', () => {
 
     it('is refused while a typing indicator is still showing, and allowed once it ends', () => {
       const record: WindowRecord = { lastInboundAt: T0, lastInboundKind: 'message', typingUntil: T0 + 5_000 };
-      expect(windowState(record, T0 + 4_999)).toMatchObject({ canType: false, typingActive: true, typingRefusal: 'typing-active', typingUntil: T0 + 5_000 });
+      expect(windowState(record, T0 + 4_999)).toMatchObject({
+        canType: false,
+        typingActive: true,
+        typingRefusal: 'typing-active',
+        typingUntil: T0 + 5_000,
+      });
       expect(windowState(record, T0 + 5_000)).toMatchObject({ canType: true, typingActive: false, typingUntil: null });
     });
 
     it('is refused when no message could be sent, even right after an exchange', () => {
-      const state = windowState({ lastInboundAt: T0, lastInboundKind: 'message', sendsUsed: message.maxSends!, lastOutboundAt: T0 + 1 }, T0 + 2);
+      const state = windowState(
+        { lastInboundAt: T0, lastInboundKind: 'message', sendsUsed: message.maxSends!, lastOutboundAt: T0 + 1 },
+        T0 + 2,
+      );
       expect(state).toMatchObject({ canSend: false, canType: false, typingRefusal: 'send-not-allowed' });
     });
   });

@@ -22,7 +22,9 @@ const ROOT = join(__dirname, '..', '..');
 const check = (report: DoctorReport, id: string) => report.checks.find((c) => c.id === id)!;
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 describe('doctor: each check against the sandbox', () => {
@@ -33,7 +35,13 @@ describe('doctor: each check against the sandbox', () => {
   afterAll(async () => sandbox.stop());
   beforeEach(() => sandbox.reset());
 
-  const base = () => ({ appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url, callbackToken: TOKEN, encodingAesKey: AES_KEY });
+  const base = () => ({
+    appId: sandbox.appId,
+    appSecret: sandbox.appSecret,
+    apiBaseUrl: sandbox.url,
+    callbackToken: TOKEN,
+    encodingAesKey: AES_KEY,
+  });
 
   it('passes a good configuration, without a word of its secrets', async () => {
     // Act
@@ -84,7 +92,9 @@ describe('doctor: each check against the sandbox', () => {
     const c = check(report, 'ipWhitelist');
     expect(c).toMatchObject({ status: 'fail', errcode: 40164 });
     expect(c.detail).toContain("this machine's IP 127.0.0.1 is not on the account's IP whitelist");
-    expect(c.fix).toContain('Add 127.0.0.1/32 in 微信开发者平台 (developers.weixin.qq.com/platform → 我的业务 → the official account) → IP whitelist');
+    expect(c.fix).toContain(
+      'Add 127.0.0.1/32 in 微信开发者平台 (developers.weixin.qq.com/platform → 我的业务 → the official account) → IP whitelist',
+    );
     expect(c.fix).toContain('exact IPs or CIDR only');
     expect(c.fix).toContain('a token handed to another system (GET /access-token) is refused with 40164 from any IP not on it');
     expect(c.fix).toContain('EgressIp');
@@ -93,7 +103,12 @@ describe('doctor: each check against the sandbox', () => {
   });
 
   it("40164: reads the IP out of WeChat's own errmsg", async () => {
-    sandbox.injectFault({ path: '/cgi-bin/stable_token', kind: 'errcode', errcode: 40164, errmsg: 'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6650a1b2-1234' });
+    sandbox.injectFault({
+      path: '/cgi-bin/stable_token',
+      kind: 'errcode',
+      errcode: 40164,
+      errmsg: 'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6650a1b2-1234',
+    });
     const report = await runDoctor(base());
     expect(check(report, 'ipWhitelist').fix).toContain('Add 203.0.113.7/32 ');
   });
@@ -109,7 +124,8 @@ describe('doctor: each check against the sandbox', () => {
 
   it('48001 on an account switched to no customer-service API: recommends REPLY_MODE=passive, and with it warns instead of failing', async () => {
     // Prepare: the sandbox as a personal-subject account (48001 on the whole customer-service API)
-    const account = (on: boolean) => fetch(`${sandbox.url}/sandbox/account`, { method: 'PUT', body: JSON.stringify({ customerServiceApi: on }) });
+    const account = (on: boolean) =>
+      fetch(`${sandbox.url}/sandbox/account`, { method: 'PUT', body: JSON.stringify({ customerServiceApi: on }) });
     await account(false);
     try {
       // Act
@@ -178,8 +194,25 @@ describe('doctor: each check against the sandbox', () => {
 
   it("fails the deployed secret while it still holds the stack's placeholders", async () => {
     const id = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf';
-    const placeholder = await runDoctor({ ...base(), deployedSecret: { id, value: JSON.stringify({ appId: 'REPLACE_ME', appSecret: 'Gen3ratedRand0m', callbackToken: 'REPLACE_ME', encodingAesKey: '' }) } });
-    const filled = await runDoctor({ ...base(), deployedSecret: { id, value: JSON.stringify({ appId: 'wx0123456789abcdef', appSecret: 'real-secret-value', callbackToken: TOKEN, encodingAesKey: AES_KEY }) } });
+    const placeholder = await runDoctor({
+      ...base(),
+      deployedSecret: {
+        id,
+        value: JSON.stringify({ appId: 'REPLACE_ME', appSecret: 'Gen3ratedRand0m', callbackToken: 'REPLACE_ME', encodingAesKey: '' }),
+      },
+    });
+    const filled = await runDoctor({
+      ...base(),
+      deployedSecret: {
+        id,
+        value: JSON.stringify({
+          appId: 'wx0123456789abcdef',
+          appSecret: 'real-secret-value',
+          callbackToken: TOKEN,
+          encodingAesKey: AES_KEY,
+        }),
+      },
+    });
     expect(check(placeholder, 'deployedSecret')).toMatchObject({ status: 'fail' });
     expect(check(placeholder, 'deployedSecret').detail).toBe('still a placeholder or empty: appId, callbackToken');
     expect(check(placeholder, 'deployedSecret').fix).toContain(`put-secret-value --secret-id ${id}`);
@@ -217,10 +250,14 @@ describe('npm run doctor', () => {
 
   function doctor(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args], {
-        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args],
+        {
+          env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stdout.on('data', (d) => (out += String(d)));
       child.stderr.on('data', (d) => (out += String(d)));
@@ -236,8 +273,13 @@ describe('npm run doctor', () => {
     // Prepare
     sandbox.reset();
     // Act
-    const typo = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, ['--secretid', 'x']);
-    const bare = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, ['--callback-url']);
+    const typo = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, [
+      '--secretid',
+      'x',
+    ]);
+    const bare = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url }, [
+      '--callback-url',
+    ]);
     // Assess
     expect(typo.code).toBe(2);
     expect(typo.out.trim()).toBe('doctor: unknown flag "--secretid"; the doctor knows --callback-url URL, --secret-id ID, --json');
@@ -251,7 +293,12 @@ describe('npm run doctor', () => {
     sandbox.reset();
     sandbox.injectFault({ path: '/cgi-bin/customservice/getkflist', kind: 'errcode', errcode: 48001 });
     // Act
-    const { code, out } = await doctor({ WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: sandbox.url, WECHAT_CALLBACK_TOKEN: TOKEN });
+    const { code, out } = await doctor({
+      WECHAT_APP_ID: sandbox.appId,
+      WECHAT_APP_SECRET: sandbox.appSecret,
+      WECHAT_API_BASE_URL: sandbox.url,
+      WECHAT_CALLBACK_TOKEN: TOKEN,
+    });
     // Assess
     expect(code).toBe(1);
     expect(out).toContain('✔ pass  AppID and AppSecret fetch a token');
@@ -262,9 +309,20 @@ describe('npm run doctor', () => {
   });
 
   it("checks the deployed stack's secret: its placeholders, then its credentials once filled in", async () => {
-    const env = { WECHAT_API_BASE_URL: sandbox.url, AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example-secret-key' };
+    const env = {
+      WECHAT_API_BASE_URL: sandbox.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example-secret-key',
+    };
     sandbox.reset();
-    secretValue = JSON.stringify({ appId: 'REPLACE_ME', appSecret: 'Gen3ratedRand0mValue', callbackToken: 'REPLACE_ME', encodingAesKey: '' });
+    secretValue = JSON.stringify({
+      appId: 'REPLACE_ME',
+      appSecret: 'Gen3ratedRand0mValue',
+      callbackToken: 'REPLACE_ME',
+      encodingAesKey: '',
+    });
     const placeholder = await doctor(env, ['--secret-id', 'wechat-kf-secret']);
     secretValue = JSON.stringify({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: TOKEN, encodingAesKey: AES_KEY });
     const filled = await doctor(env, ['--secret-id', 'wechat-kf-secret', '--json']);

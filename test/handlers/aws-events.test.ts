@@ -40,7 +40,15 @@ describe('Lambda handlers with real-shaped AWS events', () => {
     const add = createOperationHandler('addKfAccount', getContext);
     const update = createOperationHandler('updateKfAccount', getContext);
     await add(restEvent('POST', '/kf-accounts', '/kf-accounts', { kf_account: 'rest@sandbox', nickname: 'Rest' }));
-    const result: any = await update(restEvent('PUT', '/kf-accounts/rest%40sandbox', '/kf-accounts/{kf_account}', { nickname: 'Rest 2' }, { kf_account: 'rest%40sandbox' }));
+    const result: any = await update(
+      restEvent(
+        'PUT',
+        '/kf-accounts/rest%40sandbox',
+        '/kf-accounts/{kf_account}',
+        { nickname: 'Rest 2' },
+        { kf_account: 'rest%40sandbox' },
+      ),
+    );
     expect(result.statusCode).toBe(200);
     expect(sandbox.kfAccounts().find((k) => k.kf_account === 'rest@sandbox')?.kf_nick).toBe('Rest 2');
   });
@@ -71,7 +79,10 @@ describe('Lambda handlers with real-shaped AWS events', () => {
   it('performs an EventBridge event whose detail-type is the operation name, once per event id', async () => {
     await userWritesIn('oEb');
     const handler = createOperationHandler('sendText', getContext);
-    const event = eventBridgeEvent('6a7e8feb-b491-4cf7-a9f1-bf3703467718', 'sendText', { touser: 'oEb', text: { content: 'from EventBridge' } });
+    const event = eventBridgeEvent('6a7e8feb-b491-4cf7-a9f1-bf3703467718', 'sendText', {
+      touser: 'oEb',
+      text: { content: 'from EventBridge' },
+    });
     const result = await handler(event);
     await handler(event);
     expect(result).toMatchObject({ errcode: 0 });
@@ -92,9 +103,12 @@ describe('Lambda handlers with real-shaped AWS events', () => {
     const text = createOperationHandler('sendText', getContext);
     const bulk = createOperationHandler('sendMessage', getContext);
     // Act
-    for (const [openid, option] of forms.slice(0, 3)) await text(eventBridgeEvent(`split-${openid}`, 'sendText', { touser: openid, text: { content: long }, ...option }));
+    for (const [openid, option] of forms.slice(0, 3))
+      await text(eventBridgeEvent(`split-${openid}`, 'sendText', { touser: openid, text: { content: long }, ...option }));
     const [sqsOpenid, sqsOption] = forms[3]!;
-    const sqs: any = await bulk({ Records: [sqsRecord('split-sqs', { touser: sqsOpenid, msgtype: 'text', text: { content: long }, ...sqsOption })] });
+    const sqs: any = await bulk({
+      Records: [sqsRecord('split-sqs', { touser: sqsOpenid, msgtype: 'text', text: { content: long }, ...sqsOption })],
+    });
     // Assess
     expect(sqs.batchItemFailures).toEqual([]);
     for (const [openid] of forms) {

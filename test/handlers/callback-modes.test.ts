@@ -35,18 +35,34 @@ describe('callback modes', () => {
     const config = configFromEnv({ TABLE_NAME: `modes-${tableCount++}`, DYNAMODB_ENDPOINT: dynamo.endpoint, ...env });
     await ensureTable(client, config.tableName);
     const events = new MemoryPublisher();
-    const ctx: AppContext = await createContext({ config, dynamo: client, publisher: events, now: () => NOW, secrets: async () => ({ appId: APP_ID, appSecret: 's', callbackToken: TOKEN, ...secrets }) });
+    const ctx: AppContext = await createContext({
+      config,
+      dynamo: client,
+      publisher: events,
+      now: () => NOW,
+      secrets: async () => ({ appId: APP_ID, appSecret: 's', callbackToken: TOKEN, ...secrets }),
+    });
     const handler = createCallbackHandler(async () => ctx);
     const post = async (query: Record<string, string>, body: string) => {
-      const result: any = await handler(httpApiEvent('POST', '/callback', undefined, { queryStringParameters: query, body, headers: { 'content-type': 'text/xml' } }));
+      const result: any = await handler(
+        httpApiEvent('POST', '/callback', undefined, { queryStringParameters: query, body, headers: { 'content-type': 'text/xml' } }),
+      );
       return { status: result.statusCode as number, body: result.body as string };
     };
     return { ctx, events, post, handler };
   }
 
   let nonce = 5000;
-  const message = (openid: string, content = 'hi'): XmlRecord => ({ ToUserName: 'gh_modes', FromUserName: openid, CreateTime: SECOND, MsgType: 'text', Content: content, MsgId: `2443648719182710${nonce}` });
-  const push = (msg: XmlRecord, mode: 'plain' | 'safe' | 'compatible' = 'plain') => buildPush({ message: msg, token: TOKEN, crypto, mode, timestamp: SECOND, nonce: String(nonce++) });
+  const message = (openid: string, content = 'hi'): XmlRecord => ({
+    ToUserName: 'gh_modes',
+    FromUserName: openid,
+    CreateTime: SECOND,
+    MsgType: 'text',
+    Content: content,
+    MsgId: `2443648719182710${nonce}`,
+  });
+  const push = (msg: XmlRecord, mode: 'plain' | 'safe' | 'compatible' = 'plain') =>
+    buildPush({ message: msg, token: TOKEN, crypto, mode, timestamp: SECOND, nonce: String(nonce++) });
 
   it('with an AES key (safe by default), a plain push is refused with 401 and changes nothing', async () => {
     // Prepare
@@ -139,7 +155,11 @@ describe('callback modes', () => {
     const { handler } = await product({}, { callbackToken: token || undefined });
     const p = push(message('oAny'));
     // Act
-    const check: any = await handler(httpApiEvent('GET', '/callback', undefined, { queryStringParameters: { signature: 'x', timestamp: String(SECOND), nonce: '1', echostr: 'e' } }));
+    const check: any = await handler(
+      httpApiEvent('GET', '/callback', undefined, {
+        queryStringParameters: { signature: 'x', timestamp: String(SECOND), nonce: '1', echostr: 'e' },
+      }),
+    );
     const posted: any = await handler(httpApiEvent('POST', '/callback', undefined, { queryStringParameters: p.query, body: p.body }));
     // Assess
     for (const answer of [check, posted]) {

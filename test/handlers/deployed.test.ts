@@ -43,7 +43,15 @@ interface AwsStandIn {
 
 /** Secrets Manager GetSecretValue, EventBridge PutEvents, KMS Decrypt (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
 async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
-  const state: AwsStandIn = { url: '', putEvents: [], kmsDecrypts: [], sqsBatches: [], sqsSends: [], secretReads: 0, stop: async () => undefined };
+  const state: AwsStandIn = {
+    url: '',
+    putEvents: [],
+    kmsDecrypts: [],
+    sqsBatches: [],
+    sqsSends: [],
+    secretReads: 0,
+    stop: async () => undefined,
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -53,7 +61,14 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
       res.setHeader('content-type', 'application/x-amz-json-1.1');
       if (target === 'secretsmanager.GetSecretValue') {
         state.secretReads++;
-        res.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}`, Name: body.SecretId, SecretString: JSON.stringify(secret), VersionId: 'v1' }));
+        res.end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}`,
+            Name: body.SecretId,
+            SecretString: JSON.stringify(secret),
+            VersionId: 'v1',
+          }),
+        );
       } else if (target === 'AWSEvents.PutEvents') {
         state.putEvents.push(...body.Entries);
         res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }));
@@ -64,12 +79,26 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
       } else if (target === 'AmazonSQS.SendMessage') {
         state.sqsSends.push(body);
         res.setHeader('content-type', 'application/x-amz-json-1.0');
-        res.end(JSON.stringify({ MessageId: `m-${state.sqsSends.length}`, MD5OfMessageBody: createHash('md5').update(body.MessageBody, 'utf8').digest('hex') }));
+        res.end(
+          JSON.stringify({
+            MessageId: `m-${state.sqsSends.length}`,
+            MD5OfMessageBody: createHash('md5').update(body.MessageBody, 'utf8').digest('hex'),
+          }),
+        );
       } else if (target === 'AmazonSQS.SendMessageBatch') {
         state.sqsBatches.push(body);
         res.setHeader('content-type', 'application/x-amz-json-1.0');
         const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-        res.end(JSON.stringify({ Successful: body.Entries.map((e: { Id: string; MessageBody: string }) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: md5(e.MessageBody) })), Failed: [] }));
+        res.end(
+          JSON.stringify({
+            Successful: body.Entries.map((e: { Id: string; MessageBody: string }) => ({
+              Id: e.Id,
+              MessageId: `m-${e.Id}`,
+              MD5OfMessageBody: md5(e.MessageBody),
+            })),
+            Failed: [],
+          }),
+        );
       } else {
         res.statusCode = 400;
         res.end(JSON.stringify({ __type: 'UnknownOperationException', message: target }));
@@ -83,8 +112,18 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
 }
 
 /** An HTTP API request with a raw body and query, as API Gateway delivers WeChat's push. */
-function httpEvent(method: string, path: string, body: string | undefined, query: Record<string, string> = {}, contentType = 'application/json') {
-  const event = httpApiEvent(method, path, undefined, { queryStringParameters: Object.keys(query).length ? query : undefined, rawQueryString: new URLSearchParams(query).toString(), body });
+function httpEvent(
+  method: string,
+  path: string,
+  body: string | undefined,
+  query: Record<string, string> = {},
+  contentType = 'application/json',
+) {
+  const event = httpApiEvent(method, path, undefined, {
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    rawQueryString: new URLSearchParams(query).toString(),
+    body,
+  });
   event.headers = { ...event.headers, 'content-type': contentType };
   return event;
 }
@@ -117,9 +156,19 @@ describe('bundled handlers in the deployed environment', () => {
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     await ensureTable(client, 'deployed-test');
     client.destroy();
-    aws = await startAwsStandIn({ appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken: CALLBACK_TOKEN, encodingAesKey: AES_KEY });
+    aws = await startAwsStandIn({
+      appId: sandbox.appId,
+      appSecret: sandbox.appSecret,
+      callbackToken: CALLBACK_TOKEN,
+      encodingAesKey: AES_KEY,
+    });
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
-    await buildBundles(LAMBDA_FUNCTIONS.filter((s) => ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery', 'turn-closer'].includes(s.entry)), dir);
+    await buildBundles(
+      LAMBDA_FUNCTIONS.filter((s) =>
+        ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery', 'turn-closer'].includes(s.entry),
+      ),
+      dir,
+    );
     env = {
       PATH: process.env.PATH,
       // Where the Lambda runtime keeps the AWS SDK v3 (/var/runtime/node_modules); here, the repository's copy.
@@ -154,7 +203,14 @@ describe('bundled handlers in the deployed environment', () => {
     await sandbox.simulateUser('oDeployed', { type: 'text', content: 'hello' });
     const now = Math.floor(Date.now() / 1000);
     const push = buildPush({
-      message: { ToUserName: 'gh_sandbox', FromUserName: 'oDeployed', CreateTime: now, MsgType: 'text', Content: 'hello', MsgId: 24436487191827001n },
+      message: {
+        ToUserName: 'gh_sandbox',
+        FromUserName: 'oDeployed',
+        CreateTime: now,
+        MsgType: 'text',
+        Content: 'hello',
+        MsgId: 24436487191827001n,
+      },
       token: CALLBACK_TOKEN,
       crypto: new WeChatCrypto(CALLBACK_TOKEN, AES_KEY, sandbox.appId),
       mode: 'safe',
@@ -163,7 +219,11 @@ describe('bundled handlers in the deployed environment', () => {
     // Act
     const callback = await invoke('callback', httpEvent('POST', '/callback', push.body, push.query, 'text/xml'));
     if (callback.result.statusCode !== 200) console.log(callback.output);
-    const send = await invoke('operation', httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oDeployed', text: { content: 'Hi from Lambda' } })), { OPERATION_NAME: 'sendText' });
+    const send = await invoke(
+      'operation',
+      httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oDeployed', text: { content: 'Hi from Lambda' } })),
+      { OPERATION_NAME: 'sendText' },
+    );
 
     // Assess
     expect(callback.result).toMatchObject({ statusCode: 200, body: 'success' });
@@ -171,15 +231,26 @@ describe('bundled handlers in the deployed environment', () => {
       expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'message.text' }),
       expect.objectContaining({ EventBusName: 'wechat-kf', Source: 'wechat.kf', DetailType: 'delivery.sent' }),
     ]);
-    expect(JSON.parse(aws.putEvents[1]!.Detail as string)).toMatchObject({ openid: 'oDeployed', operation: 'sendText', outcome: 'sent', source: 'http' });
-    expect(JSON.parse(aws.putEvents[0]!.Detail as string)).toMatchObject({ openid: 'oDeployed', message: { Content: 'hello', MsgId: '24436487191827001' } });
+    expect(JSON.parse(aws.putEvents[1]!.Detail as string)).toMatchObject({
+      openid: 'oDeployed',
+      operation: 'sendText',
+      outcome: 'sent',
+      source: 'http',
+    });
+    expect(JSON.parse(aws.putEvents[0]!.Detail as string)).toMatchObject({
+      openid: 'oDeployed',
+      message: { Content: 'hello', MsgId: '24436487191827001' },
+    });
     expect(send.result.statusCode).toBe(200);
-    expect(sandbox.messages('oDeployed')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from Lambda' } }) })]);
+    expect(sandbox.messages('oDeployed')).toEqual([
+      expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from Lambda' } }) }),
+    ]);
     expect(callback.output).toContain('inbound push'); // the logs are there, and hold no secret:
     expect(callback.output).toMatch(/"InboundMessages":1/); // CloudWatch EMF metrics
     expect(send.output).toMatch(/"MessagesSent":1/);
     expect(send.output).toMatch(/"TokenFetches":1/);
-    const accessToken = (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
+    const accessToken =
+      (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
     expect(accessToken.length).toBeGreaterThan(10);
     for (const output of [callback.output, send.output]) {
       for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
@@ -193,7 +264,14 @@ describe('bundled handlers in the deployed environment', () => {
     const second = Math.floor(Date.now() / 1000);
     const pushes = ['one', 'two'].map((content, i) =>
       buildPush({
-        message: { ToUserName: 'gh_sandbox', FromUserName: 'oDeployedTurn', CreateTime: second, MsgType: 'text', Content: content, MsgId: 24436487191828001n + BigInt(i) },
+        message: {
+          ToUserName: 'gh_sandbox',
+          FromUserName: 'oDeployedTurn',
+          CreateTime: second,
+          MsgType: 'text',
+          Content: content,
+          MsgId: 24436487191828001n + BigInt(i),
+        },
         token: CALLBACK_TOKEN,
         crypto: new WeChatCrypto(CALLBACK_TOKEN, AES_KEY, sandbox.appId),
         mode: 'safe',
@@ -227,13 +305,31 @@ describe('bundled handlers in the deployed environment', () => {
 
   it('answers a send outside the window with 409 and a bad push with 401, without calling WeChat', async () => {
     const before = sandbox.requests().length;
-    const refused = await invoke('operation', httpEvent('POST', '/messages', JSON.stringify({ touser: 'oNobody', msgtype: 'text', text: { content: 'x' } })), { OPERATION_NAME: 'sendMessage' });
-    const forged = await invoke('callback', httpEvent('POST', '/callback', '<xml></xml>', { signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: '1' }, 'text/xml'));
+    const refused = await invoke(
+      'operation',
+      httpEvent('POST', '/messages', JSON.stringify({ touser: 'oNobody', msgtype: 'text', text: { content: 'x' } })),
+      { OPERATION_NAME: 'sendMessage' },
+    );
+    const forged = await invoke(
+      'callback',
+      httpEvent(
+        'POST',
+        '/callback',
+        '<xml></xml>',
+        { signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: '1' },
+        'text/xml',
+      ),
+    );
     expect(refused.result.statusCode).toBe(409);
     expect(refused.output).toMatch(/"reason":"no-interaction"[^\n]*"SendRefused":1|"SendRefused":1[^\n]*"reason":"no-interaction"/);
     expect(JSON.parse(refused.result.body).error.code).toBe('SEND_WINDOW_CLOSED');
     expect(forged.result.statusCode).toBe(401);
-    expect(sandbox.requests().filter((r) => r.path === '/cgi-bin/message/custom/send').length).toBe(sandbox.requests().slice(0, before).filter((r) => r.path === '/cgi-bin/message/custom/send').length);
+    expect(sandbox.requests().filter((r) => r.path === '/cgi-bin/message/custom/send').length).toBe(
+      sandbox
+        .requests()
+        .slice(0, before)
+        .filter((r) => r.path === '/cgi-bin/message/custom/send').length,
+    );
   });
 
   it('runs the token refresher and the interactions function, which build only their part of the context, on the same token and windows as the senders', async () => {
@@ -244,8 +340,15 @@ describe('bundled handlers in the deployed environment', () => {
     // Act: the refresher checks the token; another system records an interaction; a send follows
     const refreshed = await invoke('token-refresher', { source: 'aws.scheduler' });
     const recorded = await invoke('interactions', httpEvent('POST', '/interactions', JSON.stringify({ openid: 'oInteracts' })));
-    const state = await invoke('interactions', { ...httpEvent('GET', '/interactions/oInteracts', undefined), pathParameters: { openid: 'oInteracts' } });
-    const send = await invoke('operation', httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oInteracts', text: { content: 'after the interaction' } })), { OPERATION_NAME: 'sendText' });
+    const state = await invoke('interactions', {
+      ...httpEvent('GET', '/interactions/oInteracts', undefined),
+      pathParameters: { openid: 'oInteracts' },
+    });
+    const send = await invoke(
+      'operation',
+      httpEvent('POST', '/messages/text', JSON.stringify({ touser: 'oInteracts', text: { content: 'after the interaction' } })),
+      { OPERATION_NAME: 'sendText' },
+    );
 
     // Assess: the refresher read (or fetched) the one cached token, the send used it without a fetch
     expect(Date.parse(refreshed.result.expiresAt)).toBeGreaterThan(Date.now());
@@ -258,8 +361,11 @@ describe('bundled handlers in the deployed environment', () => {
     expect(JSON.parse(recorded.result.body)).toMatchObject({ openid: 'oInteracts', canSend: true });
     expect(JSON.parse(state.result.body)).toMatchObject({ openid: 'oInteracts', lastInteractionKind: 'message', humanSession: null });
     expect(send.result.statusCode).toBe(200);
-    expect(sandbox.messages('oInteracts')).toEqual([expect.objectContaining({ body: expect.objectContaining({ text: { content: 'after the interaction' } }) })]);
-    const accessToken = (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
+    expect(sandbox.messages('oInteracts')).toEqual([
+      expect.objectContaining({ body: expect.objectContaining({ text: { content: 'after the interaction' } }) }),
+    ]);
+    const accessToken =
+      (sandbox.requests('/cgi-bin/stable_token')[0]!.answer?.body as { access_token?: string } | undefined)?.access_token ?? '';
     for (const output of [refreshed.output, recorded.output, state.output]) {
       for (const secret of [sandbox.appSecret, CALLBACK_TOKEN, AES_KEY, accessToken]) expect(output).not.toContain(secret);
     }
@@ -276,29 +382,54 @@ describe('bundled handlers in the deployed environment', () => {
       allowLoopbackHttp: true,
     });
     const subscription = await createSubscription(runtime, { url: receiver.url, events: ['message.*'] });
-    const event = { ...eventBridgeEvent('evt-deployed', 'message.text', { appId: sandbox.appId, openid: 'oHook', receivedAt: '2026-11-24T13:00:00.000Z', message: { MsgType: 'text', Content: 'hi' } }), source: 'wechat.kf' };
+    const event = {
+      ...eventBridgeEvent('evt-deployed', 'message.text', {
+        appId: sandbox.appId,
+        openid: 'oHook',
+        receivedAt: '2026-11-24T13:00:00.000Z',
+        message: { MsgType: 'text', Content: 'hi' },
+      }),
+      source: 'wechat.kf',
+    };
 
     // Act
-    const fanned = await invoke('webhook-fanout', event, { WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed', WEBHOOK_DELIVERY_QUEUE_URL: `${aws.url}/123456789012/deliveries` });
+    const fanned = await invoke('webhook-fanout', event, {
+      WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed',
+      WEBHOOK_DELIVERY_QUEUE_URL: `${aws.url}/123456789012/deliveries`,
+    });
     // (the SQS client sends to the queue URL's host, here the stand-in)
 
     // Assess
     expect(fanned.result).toEqual({ deliveries: 1 });
     expect(aws.sqsBatches).toHaveLength(1);
     expect(aws.sqsBatches[0]!.QueueUrl).toBe(`${aws.url}/123456789012/deliveries`);
-    expect(JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)).toMatchObject({ subscriptionId: subscription.id, event: { id: 'evt-deployed', type: 'message.text' } });
+    expect(JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)).toMatchObject({
+      subscriptionId: subscription.id,
+      event: { id: 'evt-deployed', type: 'message.text' },
+    });
     expect(fanned.output).not.toContain(subscription.secret);
 
     // Act: the queue hands the message to the delivery function
-    const record = { ...sqsRecord('m-0', JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)), eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:deliveries' };
-    const delivered = await invoke('webhook-delivery', { Records: [record] }, { WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed', WEBHOOK_ADDRESS_POLICY: 'any' }).finally(() => receiver.stop());
+    const record = {
+      ...sqsRecord('m-0', JSON.parse(aws.sqsBatches[0]!.Entries[0]!.MessageBody)),
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:deliveries',
+    };
+    const delivered = await invoke(
+      'webhook-delivery',
+      { Records: [record] },
+      { WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/deployed', WEBHOOK_ADDRESS_POLICY: 'any' },
+    ).finally(() => receiver.stop());
 
     // Assess: KMS opened the secret for this subscription only, and the receiver got the event signed with it
     expect(delivered.result).toEqual({ batchItemFailures: [] });
-    expect(aws.kmsDecrypts).toEqual([{ KeyId: 'arn:aws:kms:us-east-1:123456789012:key/deployed', EncryptionContext: { subscriptionId: subscription.id } }]);
+    expect(aws.kmsDecrypts).toEqual([
+      { KeyId: 'arn:aws:kms:us-east-1:123456789012:key/deployed', EncryptionContext: { subscriptionId: subscription.id } },
+    ]);
     expect(receiver.received).toHaveLength(1);
     const got = receiver.received[0]!;
-    expect(() => verifyDelivery({ secret: subscription.secret, headers: got.headers as Record<string, unknown>, body: got.body })).not.toThrow();
+    expect(() =>
+      verifyDelivery({ secret: subscription.secret, headers: got.headers as Record<string, unknown>, body: got.body }),
+    ).not.toThrow();
     expect(JSON.parse(got.body)).toMatchObject({ id: 'evt-deployed', type: 'message.text' });
     expect(delivered.output).not.toContain(subscription.secret);
   });
@@ -313,7 +444,11 @@ describe('bundled handlers in the deployed environment', () => {
       allowLoopbackHttp: true,
     });
     const subscription = await createSubscription(runtime, { url: 'http://127.0.0.1:9/hook' });
-    await runtime.deadLetters.put(subscription.id, { id: 'evt-dead-deployed', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } as never, { attempts: 5, lastError: 'HTTP 500' });
+    await runtime.deadLetters.put(
+      subscription.id,
+      { id: 'evt-dead-deployed', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } as never,
+      { attempts: 5, lastError: 'HTTP 500' },
+    );
     const batchesBefore = aws.sqsBatches.length;
     const withId = (method: string, path: string) => {
       const event = httpEvent(method, path.replace('{id}', subscription.id), undefined);
@@ -323,7 +458,9 @@ describe('bundled handlers in the deployed environment', () => {
     };
     // Act
     const listed = await invoke('operation', httpEvent('GET', '/subscriptions', undefined), { OPERATION_NAME: 'listSubscriptions' });
-    const dead = await invoke('operation', withId('GET', '/subscriptions/{id}/dead-letters'), { OPERATION_NAME: 'listSubscriptionDeadLetters' });
+    const dead = await invoke('operation', withId('GET', '/subscriptions/{id}/dead-letters'), {
+      OPERATION_NAME: 'listSubscriptionDeadLetters',
+    });
     const redriven = await invoke('operation', withId('POST', '/subscriptions/{id}/redrive'), {
       OPERATION_NAME: 'redriveSubscription',
       WEBHOOK_DELIVERY_QUEUE_URL: `${aws.url}/123456789012/deliveries`,

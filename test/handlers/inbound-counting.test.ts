@@ -28,7 +28,13 @@ describe('what a push counts for', () => {
     const config = configFromEnv({ TABLE_NAME: 'counting', DYNAMODB_ENDPOINT: dynamo.endpoint, WECHAT_CALLBACK_MODE: 'plain' });
     await ensureTable(client, config.tableName);
     events = new MemoryPublisher();
-    ctx = await createContext({ config, dynamo: client, publisher: events, now: () => NOW, secrets: async () => ({ appId: 'wxcounting', appSecret: 's', callbackToken: TOKEN }) });
+    ctx = await createContext({
+      config,
+      dynamo: client,
+      publisher: events,
+      now: () => NOW,
+      secrets: async () => ({ appId: 'wxcounting', appSecret: 's', callbackToken: TOKEN }),
+    });
     handler = createCallbackHandler(async () => ctx);
   });
   afterAll(async () => {
@@ -37,12 +43,21 @@ describe('what a push counts for', () => {
 
   let nonce = 1000;
   async function push(message: XmlRecord): Promise<number> {
-    const { query, body } = buildPush({ message: { ToUserName: 'gh_counting', CreateTime: SECOND, ...message }, token: TOKEN, timestamp: SECOND, nonce: String(nonce++) });
-    const result: any = await handler(httpApiEvent('POST', '/callback', undefined, { queryStringParameters: query, body, headers: { 'content-type': 'text/xml' } }));
+    const { query, body } = buildPush({
+      message: { ToUserName: 'gh_counting', CreateTime: SECOND, ...message },
+      token: TOKEN,
+      timestamp: SECOND,
+      nonce: String(nonce++),
+    });
+    const result: any = await handler(
+      httpApiEvent('POST', '/callback', undefined, { queryStringParameters: query, body, headers: { 'content-type': 'text/xml' } }),
+    );
     return result.statusCode;
   }
-  const text = (openid: string, msgId: string, extra: XmlRecord = {}) => push({ FromUserName: openid, MsgType: 'text', Content: 'hi', MsgId: msgId, ...extra });
-  const event = (openid: string, name: string, key?: string) => push({ FromUserName: openid, MsgType: 'event', Event: name, ...(key ? { EventKey: key } : {}) });
+  const text = (openid: string, msgId: string, extra: XmlRecord = {}) =>
+    push({ FromUserName: openid, MsgType: 'text', Content: 'hi', MsgId: msgId, ...extra });
+  const event = (openid: string, name: string, key?: string) =>
+    push({ FromUserName: openid, MsgType: 'event', Event: name, ...(key ? { EventKey: key } : {}) });
   const useAllSends = async (openid: string) => {
     for (;;) {
       const permit = await ctx.windows.acquireSend(openid).catch(() => undefined);
@@ -97,7 +112,9 @@ describe('what a push counts for', () => {
     await event('oClicks', 'CLICK', 'MENU_B');
     await event('oClicks', 'CLICK', 'MENU_A');
     // Assess
-    const published = events.events.filter((e) => e.detail.openid === 'oClicks').map((e) => (e.detail.message as Record<string, unknown>).EventKey);
+    const published = events.events
+      .filter((e) => e.detail.openid === 'oClicks')
+      .map((e) => (e.detail.message as Record<string, unknown>).EventKey);
     expect(published.slice(before)).toEqual(['MENU_A', 'MENU_B']);
   });
 });

@@ -45,7 +45,14 @@ async function startStandIn(initial: Record<string, unknown>): Promise<StandIn> 
       const body = JSON.parse(text || '{}');
       res.setHeader('content-type', 'application/x-amz-json-1.1');
       if (target === 'secretsmanager.GetSecretValue' && !state.failGet) {
-        res.end(JSON.stringify({ ARN: SECRET_ID, Name: 'wechat-kf', SecretString: state.value, VersionId: `0000000${state.versions}-aaaa-bbbb-cccc-000000000000` }));
+        res.end(
+          JSON.stringify({
+            ARN: SECRET_ID,
+            Name: 'wechat-kf',
+            SecretString: state.value,
+            VersionId: `0000000${state.versions}-aaaa-bbbb-cccc-000000000000`,
+          }),
+        );
       } else if (target === 'secretsmanager.PutSecretValue') {
         state.puts.push(body);
         state.value = body.SecretString;
@@ -71,16 +78,33 @@ function cfnEvent(standIn: StandIn, type: 'Create' | 'Update' | 'Delete'): Cloud
     RequestId: `req-${type}`,
     LogicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89',
     ResourceType: 'Custom::EncodingAesKeySeed',
-    ResourceProperties: { ServiceToken: 'x', SecretId: SECRET_ID, Field: 'encodingAesKey', Alphabet: ENCODING_AES_KEY_ALPHABET, Length: '43' },
+    ResourceProperties: {
+      ServiceToken: 'x',
+      SecretId: SECRET_ID,
+      Field: 'encodingAesKey',
+      Alphabet: ENCODING_AES_KEY_ALPHABET,
+      Length: '43',
+    },
   };
   if (type === 'Create') return { ...base, RequestType: 'Create' };
-  if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89-seed', OldResourceProperties: base.ResourceProperties };
+  if (type === 'Update')
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89-seed',
+      OldResourceProperties: base.ResourceProperties,
+    };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89-seed' };
 }
 
 /** Runs the handler; returns what it printed. */
 async function run(standIn: StandIn, type: 'Create' | 'Update' | 'Delete'): Promise<string> {
-  const client = new SecretsManagerClient({ endpoint: standIn.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const client = new SecretsManagerClient({
+    endpoint: standIn.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   const printed: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
   const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
@@ -112,7 +136,12 @@ describe('the EncodingAESKey seed (CloudFormation custom resource)', () => {
     expect(() => new WeChatCrypto(value.callbackToken, value.encodingAesKey, 'wx0123456789abcdef')).not.toThrow();
     expect(standIn.responses).toHaveLength(1);
     expect(standIn.responses[0]!.contentType).toBe('');
-    expect(standIn.responses[0]!.body).toMatchObject({ Status: 'SUCCESS', Reason: 'seeded', RequestId: 'req-Create', Data: { Outcome: 'seeded' } });
+    expect(standIn.responses[0]!.body).toMatchObject({
+      Status: 'SUCCESS',
+      Reason: 'seeded',
+      RequestId: 'req-Create',
+      Data: { Outcome: 'seeded' },
+    });
     const answered = JSON.stringify(standIn.responses);
     for (const secretValue of [value.encodingAesKey, value.callbackToken]) {
       expect(printed).not.toContain(secretValue);
@@ -131,8 +160,16 @@ describe('the EncodingAESKey seed (CloudFormation custom resource)', () => {
   });
 
   it.each([
-    ['an existing deployment, configured, in plain mode without a key', { ...FRESH, appId: 'wx0123456789abcdef', appSecret: 'realSecret' }, 'configured'],
-    ['a secret whose key was already put there', { ...FRESH, encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }, 'already-set'],
+    [
+      'an existing deployment, configured, in plain mode without a key',
+      { ...FRESH, appId: 'wx0123456789abcdef', appSecret: 'realSecret' },
+      'configured',
+    ],
+    [
+      'a secret whose key was already put there',
+      { ...FRESH, encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' },
+      'already-set',
+    ],
     ['a secret that is not JSON', 'plain text', 'not-json'],
   ])('leaves %s exactly as it is (an update that adds the seed to an old stack)', async (_what, initial, outcome) => {
     // Prepare
@@ -175,7 +212,10 @@ describe('the EncodingAESKey seed (CloudFormation custom resource)', () => {
     const printed = await run(standIn, 'Create');
     // Assess
     expect(standIn.puts).toHaveLength(0);
-    expect(standIn.responses[0]!.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/could not fill encodingAesKey of the secret: AccessDeniedException/) });
+    expect(standIn.responses[0]!.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/could not fill encodingAesKey of the secret: AccessDeniedException/),
+    });
     expect(printed).toMatch(/could not fill encodingAesKey/);
     expect(printed).not.toContain(FRESH.callbackToken);
   });

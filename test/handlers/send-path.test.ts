@@ -74,7 +74,9 @@ describe('the send path on the wire', () => {
     wire.length = 0;
 
     // act
-    const result: any = await handler(httpApiEvent('POST', '/messages/text', { touser: 'oWireSplit', text: { content: text }, split: true }));
+    const result: any = await handler(
+      httpApiEvent('POST', '/messages/text', { touser: 'oWireSplit', text: { content: text }, split: true }),
+    );
 
     // assess
     expect(result.statusCode).toBe(200);
@@ -96,7 +98,9 @@ describe('the send path on the wire', () => {
     const text = mixedAnswer(4_500, 5);
 
     // act
-    const result: any = await handler({ Records: [sqsRecord('sqs-split-1', { touser: 'oSqsSplit', msgtype: 'text', text: { content: text }, split: 'numbered' })] });
+    const result: any = await handler({
+      Records: [sqsRecord('sqs-split-1', { touser: 'oSqsSplit', msgtype: 'text', text: { content: text }, split: 'numbered' })],
+    });
 
     // assess
     expect(result.batchItemFailures).toEqual([]);
@@ -115,13 +119,22 @@ describe('the send path on the wire', () => {
     const text = mixedAnswer(3_000, 9);
 
     // act
-    const split: any = await handler(eventBridgeEvent('eb-split-1', 'sendText', { touser: 'oEbSplit', text: { content: text }, split: true }));
-    const unsplit = await handler(eventBridgeEvent('eb-split-2', 'sendText', { touser: 'oEbSplit', text: { content: text } })).catch((e: unknown) => e);
+    const split: any = await handler(
+      eventBridgeEvent('eb-split-1', 'sendText', { touser: 'oEbSplit', text: { content: text }, split: true }),
+    );
+    const unsplit = await handler(eventBridgeEvent('eb-split-2', 'sendText', { touser: 'oEbSplit', text: { content: text } })).catch(
+      (e: unknown) => e,
+    );
 
     // assess
     expect(split).toMatchObject({ errcode: 0, parts: 2 });
     expect(unsplit).toMatchObject({ status: 400, code: 'INVALID_INPUT' });
     expect((unsplit as Error).message).toContain('over the cap of 2048');
-    expect(sandbox.messages('oEbSplit').map((m) => (m.body.text as { content: string }).content).join('')).toBe(text);
+    expect(
+      sandbox
+        .messages('oEbSplit')
+        .map((m) => (m.body.text as { content: string }).content)
+        .join(''),
+    ).toBe(text);
   });
 });

@@ -32,12 +32,22 @@ beforeEach(() => {
 
 async function setUp(addressPolicy: 'any' | 'public' = 'any') {
   const tableName = await dynamo.newTable();
-  const runtime = createWebhookRuntime({ dynamo: dynamo.client, tableName, sealer: new LocalKeySealer(), addressPolicy, allowLoopbackHttp: true, timeoutMs: 2_000 });
+  const runtime = createWebhookRuntime({
+    dynamo: dynamo.client,
+    tableName,
+    sealer: new LocalKeySealer(),
+    addressPolicy,
+    allowLoopbackHttp: true,
+    timeoutMs: 2_000,
+  });
   const queued: DeliveryMessage[] = [];
   const visibility: Array<{ handle: string; seconds: number }> = [];
-  const fanOut = createFanOutHandler(() => runtime, async (messages) => {
-    queued.push(...messages);
-  });
+  const fanOut = createFanOutHandler(
+    () => runtime,
+    async (messages) => {
+      queued.push(...messages);
+    },
+  );
   const requeued: Array<{ message: DeliveryMessage; seconds: number }> = [];
   const deliver = createDeliveryHandler(
     () => runtime,
@@ -56,7 +66,12 @@ async function setUp(addressPolicy: 'any' | 'public' = 'any') {
 }
 
 const inbound = (id: string, openid = 'oUser') => {
-  const event = eventBridgeEvent(id, 'message.text', { appId: 'wx1', openid, receivedAt: '2026-11-24T13:00:00.000Z', message: { MsgType: 'text', Content: 'hi', FromUserName: openid } });
+  const event = eventBridgeEvent(id, 'message.text', {
+    appId: 'wx1',
+    openid,
+    receivedAt: '2026-11-24T13:00:00.000Z',
+    message: { MsgType: 'text', Content: 'hi', FromUserName: openid },
+  });
   event.source = 'wechat.kf';
   return event;
 };
@@ -77,7 +92,12 @@ describe('the deployed webhook functions', () => {
     expect(first).toEqual({ deliveries: 2 });
     expect(second).toEqual({ deliveries: 2 });
     expect(queued.map((m) => `${m.subscriptionId}:${m.event.type}`).sort()).toEqual(
-      [`${messages.id}:message.text`, `${everything.id}:message.text`, `${failures.id}:delivery.failed`, `${everything.id}:delivery.failed`].sort(),
+      [
+        `${messages.id}:message.text`,
+        `${everything.id}:message.text`,
+        `${failures.id}:delivery.failed`,
+        `${everything.id}:delivery.failed`,
+      ].sort(),
     );
     expect(queued[0]!.event).toMatchObject({ id: 'evt-in', source: 'wechat.kf', type: 'message.text', time: '2026-11-24T13:00:00Z' });
   });
@@ -91,11 +111,16 @@ describe('the deployed webhook functions', () => {
     // Act
     const tries = [await receive(queued[0]!, 1), await receive(queued[0]!, 2), await receive(queued[0]!, 3)];
     // Assess
-    expect(tries).toEqual([{ batchItemFailures: [{ itemIdentifier: 'msg-1' }] }, { batchItemFailures: [{ itemIdentifier: 'msg-1' }] }, { batchItemFailures: [] }]);
+    expect(tries).toEqual([
+      { batchItemFailures: [{ itemIdentifier: 'msg-1' }] },
+      { batchItemFailures: [{ itemIdentifier: 'msg-1' }] },
+      { batchItemFailures: [] },
+    ]);
     expect(visibility.map((v) => v.seconds)).toEqual([10, 60]);
     expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 200]);
     expect(new Set(receiver.received.map((r) => r.headers['x-wechat-kf-event-id']))).toEqual(new Set(['evt-retry']));
-    for (const r of receiver.received) expect(() => verifyDelivery({ secret: sub.secret, headers: r.headers as Record<string, unknown>, body: r.body })).not.toThrow();
+    for (const r of receiver.received)
+      expect(() => verifyDelivery({ secret: sub.secret, headers: r.headers as Record<string, unknown>, body: r.body })).not.toThrow();
     expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 2, consecutiveFailures: 0 });
   });
 
@@ -111,8 +136,13 @@ describe('the deployed webhook functions', () => {
     // Assess
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(receiver.received).toHaveLength(0);
-    expect(requeued).toEqual([{ message: expect.objectContaining({ subscriptionId: sub.id, priorAttempts: 1, deferrals: 1 }), seconds: 1 }]);
-    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 0, oldestPendingAgeSeconds: expect.any(Number) });
+    expect(requeued).toEqual([
+      { message: expect.objectContaining({ subscriptionId: sub.id, priorAttempts: 1, deferrals: 1 }), seconds: 1 },
+    ]);
+    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({
+      failedAttempts: 0,
+      oldestPendingAgeSeconds: expect.any(Number),
+    });
   });
 
   it('hold a first try behind a subscription whose last try just failed, and let its retry probe it', async () => {
@@ -128,7 +158,10 @@ describe('the deployed webhook functions', () => {
     expect(held).toEqual({ batchItemFailures: [] });
     expect(requeued.map((r) => [r.message.event.id, r.seconds])).toEqual([['evt-second', 5]]);
     expect(retried).toEqual({ batchItemFailures: [] });
-    expect(receiver.received.map((r) => [r.headers['x-wechat-kf-event-id'], r.status])).toEqual([['evt-first', 500], ['evt-first', 200]]);
+    expect(receiver.received.map((r) => [r.headers['x-wechat-kf-event-id'], r.status])).toEqual([
+      ['evt-first', 500],
+      ['evt-first', 200],
+    ]);
     expect((await runtime.subscriptions.get(sub.id)).deliveries.status).toBe('ok');
   });
 
@@ -153,9 +186,21 @@ describe('the deployed webhook functions', () => {
     expect(visibility.map((v) => v.seconds)).toEqual([10, 60, 300, 1800]);
     expect(answers.at(-1)).toEqual({ batchItemFailures: [] });
     expect((await runtime.deadLetters.list(sub.id)).deadLetters).toEqual([
-      { eventId: 'evt-dead', type: 'message.text', deadAt: expect.any(String), attempts: 5, lastError: 'HTTP 503', event: expect.objectContaining({ id: 'evt-dead' }) },
+      {
+        eventId: 'evt-dead',
+        type: 'message.text',
+        deadAt: expect.any(String),
+        attempts: 5,
+        lastError: 'HTTP 503',
+        event: expect.objectContaining({ id: 'evt-dead' }),
+      },
     ]);
-    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({ failedAttempts: 5, deadLettered: 1, status: 'failing', lastError: 'HTTP 503' });
+    expect((await runtime.subscriptions.get(sub.id)).deliveries).toMatchObject({
+      failedAttempts: 5,
+      deadLettered: 1,
+      status: 'failing',
+      lastError: 'HTTP 503',
+    });
   });
 
   it('drop deliveries of a deleted subscription, and a malformed message, without retrying', async () => {
@@ -176,7 +221,10 @@ describe('the deployed webhook functions', () => {
     const id = newSubscriptionId();
     await runtime.subscriptions.create({ id, url: receiver.url, events: ['*'], sealedSecret: await runtime.sealer.seal(id, 'whsec_x') });
     // Act
-    const result = await receive({ subscriptionId: id, event: { id: 'evt-ssrf', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
+    const result = await receive(
+      { subscriptionId: id, event: { id: 'evt-ssrf', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } },
+      1,
+    );
     // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
     expect(receiver.received).toHaveLength(0);
@@ -184,8 +232,16 @@ describe('the deployed webhook functions', () => {
 
     // The same through a host name: refused on the socket's own lookup
     const named = newSubscriptionId();
-    await runtime.subscriptions.create({ id: named, url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['*'], sealedSecret: await runtime.sealer.seal(named, 'whsec_x') });
-    await receive({ subscriptionId: named, event: { id: 'evt-ssrf2', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, 1);
+    await runtime.subscriptions.create({
+      id: named,
+      url: receiver.url.replace('127.0.0.1', 'localhost'),
+      events: ['*'],
+      sealedSecret: await runtime.sealer.seal(named, 'whsec_x'),
+    });
+    await receive(
+      { subscriptionId: named, event: { id: 'evt-ssrf2', source: 'wechat.kf', type: 'message.text', time: '', detail: {} } },
+      1,
+    );
     expect(receiver.received).toHaveLength(0);
     expect((await runtime.subscriptions.get(named)).deliveries.lastError).toBe('address refused');
   });

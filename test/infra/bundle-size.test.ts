@@ -15,7 +15,11 @@ test('every function of the fullest stack bundles under 400 KB minified', async 
   // assess: name each function over budget, its size and what weighs most in it
   const over = specs.flatMap((spec) => {
     const bundle = bundles.get(spec.entry)!;
-    return bundle.bytes < LAMBDA_BUNDLE_MAX_BYTES ? [] : [`${spec.id} (functions/lambda/${spec.entry}.ts): ${Math.round(bundle.bytes / 1024)} KB; largest: ${largestParts(bundle).join(', ')}`];
+    return bundle.bytes < LAMBDA_BUNDLE_MAX_BYTES
+      ? []
+      : [
+          `${spec.id} (functions/lambda/${spec.entry}.ts): ${Math.round(bundle.bytes / 1024)} KB; largest: ${largestParts(bundle).join(', ')}`,
+        ];
   });
   expect(over).toEqual([]);
   expect(bundles.size).toBe(new Set(specs.map((s) => s.entry)).size);

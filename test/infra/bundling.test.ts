@@ -54,17 +54,29 @@ test('each entry bundles locally with esbuild: minified, source-mapped, the shar
     if (sdkBundlingFor(spec.entry).sdk === 'bundled') {
       expect(required.filter((m) => m.startsWith('@aws-sdk/'))).toEqual([]);
       expect(sources.some((s) => s.endsWith('functions/store/lambda-credentials.ts'))).toBe(true);
-      expect(sources.filter((s) => /credential-provider-(node|ini|sso|process|web-identity)|nested-clients|credential-provider-imds/.test(s))).toEqual([]);
+      expect(
+        sources.filter((s) => /credential-provider-(node|ini|sso|process|web-identity)|nested-clients|credential-provider-imds/.test(s)),
+      ).toEqual([]);
     } else {
       expect(required).toContain('@aws-sdk/client-dynamodb');
       expect(sources.filter((s) => s.includes('node_modules/@aws-sdk/') || s.includes('node_modules/@smithy/'))).toEqual([]);
     }
 
-    const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(path.join(dir, 'index.js'))}).handler)`], {
-      // NODE_PATH: where the Lambda runtime keeps the SDK (/var/runtime/node_modules); here, the repository's.
-      env: { ...process.env, [OPERATION_ENV]: spec.operation ?? '', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', NODE_PATH: path.join(__dirname, '../../node_modules') },
-      encoding: 'utf8',
-    });
+    const exported = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(typeof require(${JSON.stringify(path.join(dir, 'index.js'))}).handler)`],
+      {
+        // NODE_PATH: where the Lambda runtime keeps the SDK (/var/runtime/node_modules); here, the repository's.
+        env: {
+          ...process.env,
+          [OPERATION_ENV]: spec.operation ?? '',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_REGION: 'us-east-1',
+          NODE_PATH: path.join(__dirname, '../../node_modules'),
+        },
+        encoding: 'utf8',
+      },
+    );
     expect(exported).toBe('function');
   }
 }, 180_000);

@@ -29,7 +29,11 @@ const busId = only('AWS::Events::EventBus');
 
 describe('the constants infra repeats agree with the code', () => {
   test('table keys and TTL attribute, inbound event source', () => {
-    expect([infra.TABLE_PARTITION_KEY, infra.TABLE_SORT_KEY, infra.TABLE_TTL_ATTRIBUTE]).toEqual([TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE]);
+    expect([infra.TABLE_PARTITION_KEY, infra.TABLE_SORT_KEY, infra.TABLE_TTL_ATTRIBUTE]).toEqual([
+      TABLE_PARTITION_KEY,
+      TABLE_SORT_KEY,
+      TABLE_TTL_ATTRIBUTE,
+    ]);
     expect(infra.INBOUND_EVENT_SOURCE).toBe(HANDLERS_INBOUND_SOURCE);
     expect(DEPLOYED.filter((f) => f.consumesBulkQueue).map((f) => f.operation)).toEqual(['sendMessage']);
   });
@@ -157,10 +161,14 @@ describe('IAM: least privilege per function', () => {
   });
 
   test('Interactions may only read the secret (for the app id that keys window records)', () => {
-    expect(roleStatements(template, 'Interactions').flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
+    expect(
+      roleStatements(template, 'Interactions')
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('secretsmanager:')),
+    ).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  test('no AWS managed policies on the functions\' roles', () => {
+  test("no AWS managed policies on the functions' roles", () => {
     for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -192,13 +200,24 @@ describe('state', () => {
     const props = json.Resources[secretId].Properties;
     const templateFields = JSON.parse(props.GenerateSecretString.SecretStringTemplate);
     // Assess
-    expect(props.GenerateSecretString).toMatchObject({ GenerateStringKey: 'callbackToken', PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false });
+    expect(props.GenerateSecretString).toMatchObject({
+      GenerateStringKey: 'callbackToken',
+      PasswordLength: 32,
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+    });
     expect(templateFields).not.toHaveProperty('callbackToken');
     expect(Object.keys(templateFields).sort()).toEqual(['appId', 'appSecret', 'encodingAesKey']);
     const output = json.Outputs.SecretArn.Description as string;
-    expect(output).toMatch(/random callbackToken and encodingAesKey generated at deploy time: copy them .* into the Token and EncodingAESKey of the server configuration/);
-    expect(json.Outputs.CallbackSettingsCommand.Value).toEqual({ 'Fn::Join': ['', ['aws secretsmanager get-secret-value --secret-id ', ref(secretId), ' --query SecretString --output text']] });
-    expect(json.Outputs.CallbackSettingsCommand.Description).toMatch(/callbackToken is the Token and its encodingAesKey the EncodingAESKey/);
+    expect(output).toMatch(
+      /random callbackToken and encodingAesKey generated at deploy time: copy them .* into the Token and EncodingAESKey of the server configuration/,
+    );
+    expect(json.Outputs.CallbackSettingsCommand.Value).toEqual({
+      'Fn::Join': ['', ['aws secretsmanager get-secret-value --secret-id ', ref(secretId), ' --query SecretString --output text']],
+    });
+    expect(json.Outputs.CallbackSettingsCommand.Description).toMatch(
+      /callbackToken is the Token and its encodingAesKey the EncodingAESKey/,
+    );
   });
 
   test('secret: its resource is exactly what earlier releases deployed, so an update never regenerates its value', () => {
@@ -225,7 +244,7 @@ describe('state', () => {
     });
   });
 
-  test('secret: the EncodingAESKey is generated at deploy time, 43 letters and digits, into the secret\'s encodingAesKey', () => {
+  test("secret: the EncodingAESKey is generated at deploy time, 43 letters and digits, into the secret's encodingAesKey", () => {
     // Act
     const [seedId, seed] = resourcesOf(template, 'Custom::EncodingAesKeySeed')[0] ?? [];
     const seedFunctions = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('WeChatKfEncodingAesKeySeed'));
@@ -247,7 +266,12 @@ describe('state', () => {
     const statements = resourcesOf(template, 'AWS::IAM::Policy')
       .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
     expect(statements.find((st: any) => actionsOf(st).includes('secretsmanager:PutSecretValue')).Resource).toEqual(ref(secretId));
   });
 
@@ -353,11 +377,19 @@ describe('alarms', () => {
   test('one per dead-letter queue (> 0 visible) and one per ten functions (their errors summed > 0)', () => {
     const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlq).toHaveLength(3);
-    for (const [, a] of dlq) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    for (const [, a] of dlq)
+      expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     const errors = alarms.filter(([, a]) => a.Properties.Metrics !== undefined);
     expect(errors).toHaveLength(Math.ceil(DEPLOYED.length / 10));
     // Every deployed function's Errors metric is watched by exactly one of them.
-    const watched = errors.flatMap(([, a]) => (a.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } } }[]).filter((m) => m.MetricStat).map((m) => { expect(m.MetricStat!.Metric.MetricName).toBe('Errors'); return JSON.stringify(m.MetricStat!.Metric.Dimensions[0]!.Value); }));
+    const watched = errors.flatMap(([, a]) =>
+      (a.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } } }[])
+        .filter((m) => m.MetricStat)
+        .map((m) => {
+          expect(m.MetricStat!.Metric.MetricName).toBe('Errors');
+          return JSON.stringify(m.MetricStat!.Metric.Dimensions[0]!.Value);
+        }),
+    );
     expect(new Set(watched).size).toBe(DEPLOYED.length);
     expect(watched).toHaveLength(DEPLOYED.length);
     expect(alarms).toHaveLength(errors.length + 3);
@@ -376,16 +408,30 @@ test('no CORS on the HTTP API: a page on another site can neither read an answer
   const [[, api]] = resourcesOf(template, 'AWS::ApiGatewayV2::Api') as [[string, { Properties: Record<string, unknown> }]];
   expect(api.Properties.CorsConfiguration).toBeUndefined();
   const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-  for (const route of routes) expect([route.RouteKey, route.AuthorizationType]).toEqual([route.RouteKey, String(route.RouteKey).endsWith(' /callback') ? 'NONE' : 'AWS_IAM']);
+  for (const route of routes)
+    expect([route.RouteKey, route.AuthorizationType]).toEqual([
+      route.RouteKey,
+      String(route.RouteKey).endsWith(' /callback') ? 'NONE' : 'AWS_IAM',
+    ]);
 });
 
 test('outputs', () => {
-  expect(Object.keys(json.Outputs).sort()).toEqual(['ApiUrl', 'BulkSendQueueUrl', 'CallbackSettingsCommand', 'CallbackUrl', 'EventBusName', 'SecretArn', 'SecretName', 'TableName']);
+  expect(Object.keys(json.Outputs).sort()).toEqual([
+    'ApiUrl',
+    'BulkSendQueueUrl',
+    'CallbackSettingsCommand',
+    'CallbackUrl',
+    'EventBusName',
+    'SecretArn',
+    'SecretName',
+    'TableName',
+  ]);
   expect(JSON.stringify(json.Outputs.CallbackUrl.Value)).toContain('/callback');
 });
 
 test('no VPC, NAT gateway or Elastic IP without staticEgressIp', () => {
-  for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::SecurityGroup']) template.resourceCountIs(type, 0);
+  for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::SecurityGroup'])
+    template.resourceCountIs(type, 0);
 });
 
 test('template snapshot (asset hashes masked)', () => {

@@ -96,10 +96,23 @@ describe('settingsFromContext', () => {
 
 describe('context reaches the template', () => {
   test('window, rules, token mode, base URL, app id, log level', () => {
-    const template = appTemplate({ windowPolicy: 'off', windowRules: 'seed', tokenMode: 'classic', wechatApiBaseUrl: 'https://sandbox.example.com', appId: 'wx1', logLevel: 'WARN' });
+    const template = appTemplate({
+      windowPolicy: 'off',
+      windowRules: 'seed',
+      tokenMode: 'classic',
+      wechatApiBaseUrl: 'https://sandbox.example.com',
+      appId: 'wx1',
+      logLevel: 'WARN',
+    });
     const json = template.toJSON();
     const send = json.Resources[functionLogicalId(template, 'SendText')].Properties.Environment.Variables;
-    expect(send).toMatchObject({ WINDOW_POLICY: 'off', WINDOW_RULES: 'seed', TOKEN_MODE: 'classic', WECHAT_API_BASE_URL: 'https://sandbox.example.com', POWERTOOLS_LOG_LEVEL: 'WARN' });
+    expect(send).toMatchObject({
+      WINDOW_POLICY: 'off',
+      WINDOW_RULES: 'seed',
+      TOKEN_MODE: 'classic',
+      WECHAT_API_BASE_URL: 'https://sandbox.example.com',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    });
     // Every function reads the app id from the secret; none needs it in its environment.
     expect(send.WECHAT_APP_ID).toBeUndefined();
   });
@@ -136,7 +149,12 @@ describe('context reaches the template', () => {
     const withPassive = callbackOf(passive);
     const withDefaults = callbackOf(unset);
     // Assess: the environment, and the callback's timeout (a try that is not the last holds ~6 s)
-    expect(withPassive.Environment.Variables).toMatchObject({ REPLY_MODE: 'passive', PASSIVE_WAIT_MS: '4000', PASSIVE_HOLD_TEXT: 'one moment', PASSIVE_KEEP_MS: '600000' });
+    expect(withPassive.Environment.Variables).toMatchObject({
+      REPLY_MODE: 'passive',
+      PASSIVE_WAIT_MS: '4000',
+      PASSIVE_HOLD_TEXT: 'one moment',
+      PASSIVE_KEEP_MS: '600000',
+    });
     expect(withPassive.Timeout).toBe(10);
     expect(withDefaults.Environment.Variables.REPLY_MODE).toBeUndefined();
     expect(withDefaults.Timeout).toBe(5);
@@ -148,17 +166,30 @@ describe('context reaches the template', () => {
   test('keyword handoff and the AI label reach every function from context; a wrong keyword rule fails the synth naming it', () => {
     // Prepare / act
     const keywords = '转人工=agent1@wx, *人工客服*';
-    const set = appTemplate({ handoffKeywords: keywords, handoffWhenOffline: 'reply', handoffOfflineText: 'back at 9', aiLabelDefault: 'true' });
+    const set = appTemplate({
+      handoffKeywords: keywords,
+      handoffWhenOffline: 'reply',
+      handoffOfflineText: 'back at 9',
+      aiLabelDefault: 'true',
+    });
     const envs = resourcesOf(set, 'AWS::Lambda::Function')
       .filter(([id]) => !id.startsWith('WeChatKfEncodingAesKeySeed'))
       .map(([, fn]) => fn.Properties.Environment.Variables as Record<string, string>);
     // Assess
     expect(envs.length).toBeGreaterThan(10);
     for (const env of envs) {
-      expect(env).toMatchObject({ HANDOFF_KEYWORDS: keywords, HANDOFF_WHEN_OFFLINE: 'reply', HANDOFF_OFFLINE_TEXT: 'back at 9', AI_LABEL_DEFAULT: 'true' });
+      expect(env).toMatchObject({
+        HANDOFF_KEYWORDS: keywords,
+        HANDOFF_WHEN_OFFLINE: 'reply',
+        HANDOFF_OFFLINE_TEXT: 'back at 9',
+        AI_LABEL_DEFAULT: 'true',
+      });
     }
     const config = configFromEnv({ ...envs[0], TABLE_NAME: 't' });
-    expect(config.handoff.keywords.map((k) => [k.rule, k.kfAccount])).toEqual([['转人工', 'agent1@wx'], ['*人工客服*', undefined]]);
+    expect(config.handoff.keywords.map((k) => [k.rule, k.kfAccount])).toEqual([
+      ['转人工', 'agent1@wx'],
+      ['*人工客服*', undefined],
+    ]);
     expect(config.aiLabelDefault).toBe(true);
     expect(() => appTemplate({ handoffKeywords: '/(a+)+/' })).toThrow(/HANDOFF_KEYWORDS: the rule "\/\(a\+\)\+\/" repeats a group/);
     expect(() => appTemplate({ handoffWhenOffline: 'reply' })).toThrow(/needs HANDOFF_OFFLINE_TEXT/);
@@ -228,7 +259,9 @@ describe('props the construct refuses', () => {
   });
 
   test('the stack refuses two secret sources', () => {
-    expect(() => appStack({ secretName: 'a', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf' })).toThrow(/secretArn or secretName/);
+    expect(() => appStack({ secretName: 'a', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf' })).toThrow(
+      /secretArn or secretName/,
+    );
   });
 });
 
@@ -242,7 +275,6 @@ test('the construct in another app: imported secret and no stack-level extras', 
   expect(kf.callbackUrl).toBeDefined();
 });
 
-
 test('no appId: a stack of built-in functions warns about nothing; a function of its own that needs the app id without the secret is named', () => {
   // Prepare: the built-ins alone, and beside them a function of one's own that declares needs.appId
   const fanOut = LAMBDA_FUNCTIONS.find((s) => s.id === 'WebhookFanOut')!;
@@ -253,7 +285,10 @@ test('no appId: a stack of built-in functions warns about nothing; a function of
   new WeChatCustomerService(builtIns, 'Kf', {});
   new WeChatCustomerService(withOwn, 'Kf', { functions: [...LAMBDA_FUNCTIONS, ownFunction] });
   // Assess
-  const appIdWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('app id')).map((w) => String(w.entry.data));
+  const appIdWarnings = (stack: Stack) =>
+    Annotations.fromStack(stack)
+      .findWarning('*', Match.stringLikeRegexp('app id'))
+      .map((w) => String(w.entry.data));
   expect(appIdWarnings(builtIns)).toEqual([]);
   expect(appIdWarnings(withOwn)).toEqual([expect.stringMatching(/^NightlyReport need the app id and do not read the secret: set appId/)]);
 });

@@ -43,7 +43,11 @@ describe('staticEgressIp on', () => {
       expect(roleStatements(template, id).flatMap(actionsOf)).toContain('ec2:CreateNetworkInterface');
     } else {
       expect(fn.VpcConfig).toBeUndefined();
-      expect(roleStatements(template, id).flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
+      expect(
+        roleStatements(template, id)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('ec2:')),
+      ).toEqual([]);
     }
   });
 });

@@ -15,12 +15,18 @@ import { appStack } from './helpers';
 const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['default', {}],
   ['token vending on', { tokenVending: 'true' }],
-  ['turns on, with typing, limits and the conversation history', { turnQuietMs: '3000', turnTyping: 'true', turnLimitPerHour: '20', turnHistory: '10', conversationRecord: 'true' }],
+  [
+    'turns on, with typing, limits and the conversation history',
+    { turnQuietMs: '3000', turnTyping: 'true', turnLimitPerHour: '20', turnHistory: '10', conversationRecord: 'true' },
+  ],
   ['turns on, static egress IP', { turnQuietMs: '3000', staticEgressIp: 'true' }],
   ['static egress IP', { staticEgressIp: 'true' }],
   ['static egress IP, 2 NAT gateways, alarm e-mail', { staticEgressIp: 'true', natGateways: '2', alarmEmail: 'ops@example.com' }],
   ['existing secret by name, alarm topic', { secretName: 'wechat/kf', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' }],
-  ['existing secret by ARN, observe, classic tokens', { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf', windowPolicy: 'observe', tokenMode: 'classic' }],
+  [
+    'existing secret by ARN, observe, classic tokens',
+    { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf', windowPolicy: 'observe', tokenMode: 'classic' },
+  ],
 ];
 
 /** The report CDK wrote for the last synth of `app`. */
@@ -39,7 +45,13 @@ function acknowledgements(root: IConstruct): [string, string, string][] {
     .flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]): [string, string, string] => [c.node.path, id.replace(/^annotation::/i, ''), reason])),
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]): [string, string, string] => [
+            c.node.path,
+            id.replace(/^annotation::/i, ''),
+            reason,
+          ]),
+        ),
     )
     .filter(([, id]) => id.startsWith('AwsSolutions-'));
 }
@@ -68,7 +80,9 @@ describe.each(CONFIGURATIONS)('AwsSolutions: %s', (_name, context) => {
     const findings = rawFindings(app);
     for (const [ackPath, id, reason] of acks) {
       expect(reason.length).toBeGreaterThan(40);
-      const used = findings.some(([p, rule]) => rule.replace(/^AwsSolutions::/, '') === id && (p === ackPath || p.startsWith(`${ackPath}/`)));
+      const used = findings.some(
+        ([p, rule]) => rule.replace(/^AwsSolutions::/, '') === id && (p === ackPath || p.startsWith(`${ackPath}/`)),
+      );
       if (!used) throw new Error(`acknowledgement ${id} on ${ackPath} matches no finding`);
     }
     // And everything found is acknowledged.

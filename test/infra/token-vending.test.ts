@@ -51,7 +51,9 @@ describe('token vending', () => {
     const template = Template.fromStack(stack);
     // assess
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /access-token', AuthorizationType: 'AWS_IAM' });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ OPERATION_NAME: 'getAccessToken' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OPERATION_NAME: 'getAccessToken' }) },
+    });
     const callerArns = invokeArns(template, 'Caller');
     const legacyArns = invokeArns(template, 'Legacy');
     expect(callerArns.some((a) => a.includes('/GET/access-token'))).toBe(false);

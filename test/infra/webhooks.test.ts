@@ -19,8 +19,15 @@ beforeAll(() => {
 
 const keyId = () => resourcesOf(template, 'AWS::KMS::Key').find(([, k]) => String(k.Properties.Description).includes('webhook'))![0];
 const queueId = (name: string) => resourcesOf(template, 'AWS::SQS::Queue').find(([id]) => id.includes(name))![0];
-const env = (specId: string) => resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(template, specId))![1].Properties.Environment.Variables;
-const kmsActions = (specId: string) => roleStatements(template, specId).flatMap((s) => actionsOf(s).filter((a) => a.startsWith('kms:')).map((a) => ({ action: a, resource: s.Resource })));
+const env = (specId: string) =>
+  resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(template, specId))![1].Properties.Environment
+    .Variables;
+const kmsActions = (specId: string) =>
+  roleStatements(template, specId).flatMap((s) =>
+    actionsOf(s)
+      .filter((a) => a.startsWith('kms:'))
+      .map((a) => ({ action: a, resource: s.Resource })),
+  );
 
 describe('webhook delivery in the stack', () => {
   test('a rotated KMS key seals the secrets: the create and rotate functions may only encrypt, the delivery function only decrypt', () => {
@@ -41,19 +48,35 @@ describe('webhook delivery in the stack', () => {
   });
 
   test('the subscription and webhook functions read no secret and call no WeChat', () => {
-    for (const id of ['CreateSubscription', 'ListSubscriptions', 'GetSubscription', 'DeleteSubscription', 'WebhookFanOut', 'WebhookDelivery']) {
+    for (const id of [
+      'CreateSubscription',
+      'ListSubscriptions',
+      'GetSubscription',
+      'DeleteSubscription',
+      'WebhookFanOut',
+      'WebhookDelivery',
+    ]) {
       const actions = roleStatements(template, id).flatMap(actionsOf);
       expect(actions).not.toContain('secretsmanager:GetSecretValue');
       expect(env(id).SECRET_ID).toBeUndefined();
-      expect(resourcesOf(template, 'AWS::Lambda::Function').find(([fid]) => fid === functionLogicalId(template, id))![1].Properties.VpcConfig).toBeUndefined();
+      expect(
+        resourcesOf(template, 'AWS::Lambda::Function').find(([fid]) => fid === functionLogicalId(template, id))![1].Properties.VpcConfig,
+      ).toBeUndefined();
     }
-    expect(roleStatements(template, 'ListSubscriptions').flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(
+      roleStatements(template, 'ListSubscriptions')
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('dynamodb:')),
+    ).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   test('the delivery queue dead-letters after the delivery code’s last try, and its DLQ has an alarm', () => {
     expect(WEBHOOK_MAX_ATTEMPTS).toBe(MAX_DELIVERY_ATTEMPTS);
     template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queueId('WebhookDeliveryDeadLetterQueue'), 'Arn'] }, maxReceiveCount: MAX_DELIVERY_ATTEMPTS },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [queueId('WebhookDeliveryDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: MAX_DELIVERY_ATTEMPTS,
+      },
       VisibilityTimeout: 180,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -72,7 +95,9 @@ describe('webhook delivery in the stack', () => {
       ScalingConfig: { MaximumConcurrency: WEBHOOK_DELIVERY_CONCURRENCY },
       MaximumBatchingWindowInSeconds: Match.absent(),
     });
-    const senders = DEPLOYED.filter((s) => roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)));
+    const senders = DEPLOYED.filter((s) =>
+      roleStatements(template, s.id).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue)),
+    );
     expect(senders.map((s) => s.id).sort()).toEqual(['RedriveSubscription', 'TestSubscription', 'WebhookDelivery', 'WebhookFanOut']);
     expect(env('RedriveSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
     expect(env('TestSubscription').WEBHOOK_DELIVERY_QUEUE_URL).toEqual({ Ref: queue });
@@ -83,12 +108,19 @@ describe('webhook delivery in the stack', () => {
   test('every event the product publishes (source wechat.kf…) goes to the fan-out, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [{ prefix: 'wechat.kf' }] },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'WebhookFanOut'), 'Arn'] }, DeadLetterConfig: Match.anyValue() })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'WebhookFanOut'), 'Arn'] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
     });
   });
 
   test('the subscription routes are IAM-protected', () => {
-    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).includes('/subscriptions'));
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) =>
+      String(r.Properties.RouteKey).includes('/subscriptions'),
+    );
     expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual([
       'DELETE /subscriptions/{id}',
       'GET /subscriptions',
@@ -107,7 +139,8 @@ describe('webhook delivery in the stack', () => {
 describe('webhookMaxInFlight', () => {
   test('reaches the delivery function as WEBHOOK_MAX_IN_FLIGHT, and a value outside 1-20 is refused naming the prop', () => {
     const custom = appTemplate({ webhookMaxInFlight: 3 });
-    const deliveryEnv = resourcesOf(custom, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(custom, 'WebhookDelivery'))![1].Properties.Environment.Variables;
+    const deliveryEnv = resourcesOf(custom, 'AWS::Lambda::Function').find(([id]) => id === functionLogicalId(custom, 'WebhookDelivery'))![1]
+      .Properties.Environment.Variables;
     expect(deliveryEnv.WEBHOOK_MAX_IN_FLIGHT).toBe('3');
     expect(() => appTemplate({ webhookMaxInFlight: 0 })).toThrow(/webhookMaxInFlight must be a positive number/);
     expect(() => appTemplate({ webhookMaxInFlight: 21 })).toThrow(/webhookMaxInFlight must be a whole number from 1 to 20/);

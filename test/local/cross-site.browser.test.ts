@@ -57,7 +57,11 @@ describeBrowser('the local product refuses cross-site browser requests', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-cross-site-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
-    attacker = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(req.url === '/img' ? imagePage(product.url) : attackerPage(product.url)));
+    attacker = createServer((req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(req.url === '/img' ? imagePage(product.url) : attackerPage(product.url)),
+    );
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
     attackerPort = (attacker.address() as AddressInfo).port;
     browser = await launchBrowser();
@@ -102,26 +106,39 @@ describeBrowser('the local product refuses cross-site browser requests', () => {
     expect(product.sandbox!.messages(OPENID)).toHaveLength(before);
   });
 
-  it('a server (no Origin) and the product\'s own page still send', async () => {
+  it("a server (no Origin) and the product's own page still send", async () => {
     // Prepare
     await product.sandbox!.simulateUser(OPENID, { type: 'text', content: 'hi again' });
     const before = product.sandbox!.messages(OPENID).length;
     const page = await browser.newPage();
     await page.goto(`${product.url}/console`);
     // Act
-    const fromServer = await fetch(`${product.url}/messages/text`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: OPENID, text: { content: 'from a server' } }) });
+    const fromServer = await fetch(`${product.url}/messages/text`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ touser: OPENID, text: { content: 'from a server' } }),
+    });
     const fromOwnPage = await page.evaluate(async (url) => {
-      const res = await fetch(`${url}/messages/text`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'o_cross_site_victim', text: { content: 'from the console' } }) });
+      const res = await fetch(`${url}/messages/text`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touser: 'o_cross_site_victim', text: { content: 'from the console' } }),
+      });
       return res.status;
     }, product.url);
     await page.close();
     // Assess
     expect(fromServer.status).toBe(200);
     expect(fromOwnPage).toBe(200);
-    expect(product.sandbox!.messages(OPENID).slice(before).map((m) => (m.body.text as { content: string }).content)).toEqual(['from a server', 'from the console']);
+    expect(
+      product
+        .sandbox!.messages(OPENID)
+        .slice(before)
+        .map((m) => (m.body.text as { content: string }).content),
+    ).toEqual(['from a server', 'from the console']);
   });
 
-  it('images on another site that point at GETs calling WeChat get 403, and the console\'s own GET /doctor still runs', async () => {
+  it("images on another site that point at GETs calling WeChat get 403, and the console's own GET /doctor still runs", async () => {
     // Prepare
     const before = product.sandbox!.requests().length;
     const page = await browser.newPage();

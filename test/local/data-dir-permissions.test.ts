@@ -24,7 +24,8 @@ function modes(dir: string): Record<string, string> {
 }
 
 /** The paths that are not private: a folder not 0700, a file not 0600. */
-const notPrivate = (all: Record<string, string>) => Object.entries(all).filter(([rel, mode]) => mode !== (rel.endsWith('/') ? '700' : '600'));
+const notPrivate = (all: Record<string, string>) =>
+  Object.entries(all).filter(([rel, mode]) => mode !== (rel.endsWith('/') ? '700' : '600'));
 
 describe('DATA_DIR permissions', () => {
   let parent: string;
@@ -42,7 +43,7 @@ describe('DATA_DIR permissions', () => {
     rmSync(parent, { recursive: true, force: true });
   });
 
-  it('creates DATA_DIR 0700 and keeps every file in it 0600, the embedded DynamoDB\'s included, while running and after', async () => {
+  it("creates DATA_DIR 0700 and keeps every file in it 0600, the embedded DynamoDB's included, while running and after", async () => {
     // prepare
     const dataDir = join(parent, 'fresh');
     product = await startLocal({ port: 0, dataDir, env: {} });

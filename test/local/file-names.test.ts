@@ -25,7 +25,9 @@ describe('file names in UTF-8', () => {
     expect(uploaded.status).toBe(200);
     expect(held?.filename).toBe('猫咪 照片.png');
     expect(file.status).toBe(200);
-    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="__ __.png"; filename*=UTF-8''%E7%8C%AB%E5%92%AA%20%E7%85%A7%E7%89%87.png`);
+    expect(file.headers.get('content-disposition')).toBe(
+      `attachment; filename="__ __.png"; filename*=UTF-8''%E7%8C%AB%E5%92%AA%20%E7%85%A7%E7%89%87.png`,
+    );
     expect(filenameFromDisposition(file.headers.get('content-disposition')!)).toBe('猫咪 照片.png');
   });
 

@@ -15,7 +15,11 @@ const AES_KEY = 'HandoffTestKey0123456789abcdefghijklmnopqrs';
 const xml = new XMLParser({ parseTagValue: false });
 
 async function control(product: LocalProduct, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.sandbox!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${product.sandbox!.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -64,16 +68,26 @@ describe.each([
     const transferred = await product.sandbox!.simulateUser(openid, { type: 'text', content: 'human' });
     const waiting = await call(product, 'GET', '/waiting-users');
     const accepted = await control(product, 'POST', `/sandbox/kf-accounts/${KF}/accept`, { openid });
-    const during = await eventually(() => call(product, 'GET', `/interactions/${openid}`), (r) => r.json.humanSession !== null);
+    const during = await eventually(
+      () => call(product, 'GET', `/interactions/${openid}`),
+      (r) => r.json.humanSession !== null,
+    );
     const session = await call(product, 'GET', `/kf-sessions/${openid}`);
     const sessions = await call(product, 'GET', `/kf-accounts/${KF}/sessions`);
     const online = await call(product, 'GET', '/kf-accounts/online');
     const toAgent = await product.sandbox!.simulateUser(openid, { type: 'text', content: 'are you a person?' });
     const closed = await call(product, 'POST', `/kf-sessions/${openid}/close`, { kf_account: KF });
-    const after = await eventually(() => call(product, 'GET', `/interactions/${openid}`), (r) => r.json.humanSession === null);
+    const after = await eventually(
+      () => call(product, 'GET', `/interactions/${openid}`),
+      (r) => r.json.humanSession === null,
+    );
     const back = await product.sandbox!.simulateUser(openid, { type: 'text', content: 'thanks' });
     const from = new Date(Date.now() - 3_600_000).toISOString();
-    const records = await call(product, 'GET', `/chat-records?starttime=${encodeURIComponent(from)}&endtime=${Math.ceil(Date.now() / 1000)}`);
+    const records = await call(
+      product,
+      'GET',
+      `/chat-records?starttime=${encodeURIComponent(from)}&endtime=${Math.ceil(Date.now() / 1000)}`,
+    );
 
     // assess: the bot's turn
     expect(hello.body).toBe('success');
@@ -82,12 +96,21 @@ describe.each([
     expect(marked.json).toMatchObject({ openid, kf_account: KF, humanSession: null });
 
     // the transfer: the reply WeChat reads, and the XML itself
-    expect(transferred.reply).toMatchObject({ MsgType: 'transfer_customer_service', encrypted: mode === 'safe', fields: { TransInfo: { KfAccount: KF } } });
+    expect(transferred.reply).toMatchObject({
+      MsgType: 'transfer_customer_service',
+      encrypted: mode === 'safe',
+      fields: { TransInfo: { KfAccount: KF } },
+    });
     expect(transferred.reply?.problem).toBeUndefined();
     const outer = xml.parse(transferred.body!).xml;
     const reply = mode === 'safe' ? xml.parse(decrypt(outer.Encrypt)).xml : outer;
     if (mode === 'safe') expect(Object.keys(outer).sort()).toEqual(['Encrypt', 'MsgSignature', 'Nonce', 'TimeStamp']);
-    expect(reply).toMatchObject({ ToUserName: openid, FromUserName: 'gh_sandbox', MsgType: 'transfer_customer_service', TransInfo: { KfAccount: KF } });
+    expect(reply).toMatchObject({
+      ToUserName: openid,
+      FromUserName: 'gh_sandbox',
+      MsgType: 'transfer_customer_service',
+      TransInfo: { KfAccount: KF },
+    });
     expect(waiting.json.waitcaselist).toEqual([expect.objectContaining({ openid })]);
     const handed = product.events.events.find((e) => e.detail.openid === openid && (e.detail.message as any)?.Content === 'human');
     expect(handed?.detail).toMatchObject({ transferred: true, humanSession: null });

@@ -38,10 +38,27 @@ describe('bad input never costs anything', () => {
   });
 
   it.each([
-    ['music.musicurl', { touser: 'oUrl', msgtype: 'music', music: { musicurl: 'javascript:alert(1)', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' } }],
-    ['music.hqmusicurl', { touser: 'oUrl', msgtype: 'music', music: { musicurl: 'https://example.com/a.mp3', hqmusicurl: 'data:text/html,hi', thumb_media_id: 'T' } }],
+    [
+      'music.musicurl',
+      {
+        touser: 'oUrl',
+        msgtype: 'music',
+        music: { musicurl: 'javascript:alert(1)', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' },
+      },
+    ],
+    [
+      'music.hqmusicurl',
+      {
+        touser: 'oUrl',
+        msgtype: 'music',
+        music: { musicurl: 'https://example.com/a.mp3', hqmusicurl: 'data:text/html,hi', thumb_media_id: 'T' },
+      },
+    ],
     ['news.articles.0.url', { touser: 'oUrl', msgtype: 'news', news: { articles: [{ title: 't', url: 'javascript:alert(1)' }] } }],
-    ['news.articles.0.picurl', { touser: 'oUrl', msgtype: 'news', news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'file:///etc/passwd' }] } }],
+    [
+      'news.articles.0.picurl',
+      { touser: 'oUrl', msgtype: 'news', news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'file:///etc/passwd' }] } },
+    ],
   ])('a link WeChat shows users must be http(s): %s', async (field, body) => {
     // Prepare
     await product.sandbox!.simulateUser('oUrl', { type: 'text', content: 'hi' });
@@ -59,8 +76,14 @@ describe('bad input never costs anything', () => {
     // Prepare
     await product.sandbox!.simulateUser('oUrlOk', { type: 'text', content: 'hi' });
     // Act
-    const music = await call(product, 'POST', '/messages/music', { touser: 'oUrlOk', music: { musicurl: 'http://example.com/a.mp3', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' } });
-    const news = await call(product, 'POST', '/messages/news', { touser: 'oUrlOk', news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'https://example.com/p.jpg' }] } });
+    const music = await call(product, 'POST', '/messages/music', {
+      touser: 'oUrlOk',
+      music: { musicurl: 'http://example.com/a.mp3', hqmusicurl: 'https://example.com/hq.mp3', thumb_media_id: 'T' },
+    });
+    const news = await call(product, 'POST', '/messages/news', {
+      touser: 'oUrlOk',
+      news: { articles: [{ title: 't', url: 'https://example.com/', picurl: 'https://example.com/p.jpg' }] },
+    });
     // Assess: both pass the product's checks (the sandbox then wants a real thumb_media_id for music)
     expect(music.status).not.toBe(400);
     expect(news.status).toBe(200);
@@ -71,8 +94,12 @@ describe('bad input never costs anything', () => {
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0x81, 0xfe, 0xff, 0xd9]);
     await call(product, 'POST', '/kf-accounts', { kf_account: 'face@sandbox', nickname: 'Face' });
     // Act
-    const form = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', jpeg, { 'content-type': 'application/x-www-form-urlencoded' });
-    const png = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), { 'content-type': 'image/jpeg' });
+    const form = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', jpeg, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const png = await call(product, 'PUT', '/kf-accounts/face@sandbox/avatar', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), {
+      'content-type': 'image/jpeg',
+    });
     // Assess
     expect(form.status).toBe(200);
     expect(png.status).toBe(400);
@@ -83,10 +110,14 @@ describe('bad input never costs anything', () => {
     // Prepare
     await call(product, 'POST', '/kf-accounts', { kf_account: 'noface@sandbox', nickname: 'No Face' });
     // Act
-    const empty = await call(product, 'PUT', '/kf-accounts/noface@sandbox/avatar', new Uint8Array(0), { 'content-type': 'application/octet-stream' });
+    const empty = await call(product, 'PUT', '/kf-accounts/noface@sandbox/avatar', new Uint8Array(0), {
+      'content-type': 'application/octet-stream',
+    });
     // Assess
     expect(empty.status).toBe(400);
-    expect(empty.json.error.issues).toEqual([{ field: 'media', rule: 'is required: the file as the request body (image/jpeg), or multipart/form-data with a file field "media"' }]);
+    expect(empty.json.error.issues).toEqual([
+      { field: 'media', rule: 'is required: the file as the request body (image/jpeg), or multipart/form-data with a file field "media"' },
+    ]);
   });
 
   it('a body nested 100 000 arrays deep is a 400 and uses up no send', async () => {
@@ -135,10 +166,18 @@ describe('bad input never costs anything', () => {
   it('accepts a JSON body that starts with a UTF-8 byte order mark', async () => {
     // Prepare
     await product.sandbox!.simulateUser('oBom', { type: 'text', content: 'hi' });
-    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ touser: 'oBom', msgtype: 'text', text: { content: 'bom' } }))]);
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify({ touser: 'oBom', msgtype: 'text', text: { content: 'bom' } })),
+    ]);
     // Act
     const res = await call(product, 'POST', '/messages', new Uint8Array(body));
-    const recorded = await call(product, 'POST', '/interactions', new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"openid":"oBom2"}')])));
+    const recorded = await call(
+      product,
+      'POST',
+      '/interactions',
+      new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"openid":"oBom2"}')])),
+    );
     // Assess
     expect(res.status).toBe(200);
     expect(recorded.status).toBe(200);

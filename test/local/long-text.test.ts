@@ -12,13 +12,20 @@ const LINK = /<a\b[^>]*>[\s\S]*?<\/a\s*>/gi;
 const graphemes = (text: string) => [...new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
 
 /** What the sandbox accepted for a user, as texts, in order. */
-const textsSent = (product: LocalProduct, openid: string) => product.sandbox!.messages(openid).map((m) => (m.body.text as { content: string }).content);
+const textsSent = (product: LocalProduct, openid: string) =>
+  product.sandbox!.messages(openid).map((m) => (m.body.text as { content: string }).content);
 const deliveryEvents = (product: LocalProduct, openid: string) =>
-  product.events.events.filter((e) => e.detailType.startsWith('delivery.') && e.detail.openid === openid).map((e) => ({ type: e.detailType, ...e.detail }) as Record<string, any>);
+  product.events.events
+    .filter((e) => e.detailType.startsWith('delivery.') && e.detail.openid === openid)
+    .map((e) => ({ type: e.detailType, ...e.detail }) as Record<string, any>);
 
 /** Checks that parts each fit, rejoin to the text, and break no grapheme and no link. */
 function expectIntactParts(text: string, parts: string[], numbered: boolean) {
-  const bodies = numbered ? parts.map((p, i) => (expect(p.startsWith(partPrefix(i + 1, parts.length))).toBe(true), p.slice(partPrefix(i + 1, parts.length).length))) : parts;
+  const bodies = numbered
+    ? parts.map(
+        (p, i) => (expect(p.startsWith(partPrefix(i + 1, parts.length))).toBe(true), p.slice(partPrefix(i + 1, parts.length).length)),
+      )
+    : parts;
   for (const part of parts) expect(utf8Bytes(part)).toBeLessThanOrEqual(2048);
   expect(bodies.join('')).toBe(text);
   expect(bodies.flatMap(graphemes)).toEqual(graphemes(text));
@@ -39,7 +46,9 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
 
     // assess
     expect(res.status).toBe(400);
-    expect(res.json.error.issues).toEqual([{ field: 'text.content', rule: expect.stringContaining(`is ${utf8Bytes(text)} bytes of UTF-8, over the cap of 2048`) }]);
+    expect(res.json.error.issues).toEqual([
+      { field: 'text.content', rule: expect.stringContaining(`is ${utf8Bytes(text)} bytes of UTF-8, over the cap of 2048`) },
+    ]);
     expect(res.json.error.message).toContain('"split": true');
     expect(product.sandbox!.messages('oLong400')).toEqual([]);
     expect((await call(product, 'GET', '/interactions/oLong400')).json.sendsLeft).toBe(5);
@@ -58,8 +67,12 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     expect(product.sandbox!.messages('oLong409')).toEqual([]);
     expect((await call(product, 'GET', '/interactions/oLong409')).json.sendsLeft).toBe(5);
     const records = await call(product, 'GET', '/deliveries?openid=oLong409');
-    expect(records.json.deliveries).toEqual([expect.objectContaining({ outcome: 'refused_by_window', reason: 'not-enough-sends', parts: 6 })]);
-    expect(deliveryEvents(product, 'oLong409')).toEqual([expect.objectContaining({ type: 'delivery.failed', outcome: 'refused_by_window', reason: 'not-enough-sends' })]);
+    expect(records.json.deliveries).toEqual([
+      expect.objectContaining({ outcome: 'refused_by_window', reason: 'not-enough-sends', parts: 6 }),
+    ]);
+    expect(deliveryEvents(product, 'oLong409')).toEqual([
+      expect.objectContaining({ type: 'delivery.failed', outcome: 'refused_by_window', reason: 'not-enough-sends' }),
+    ]);
   });
 
   it('sends a numbered split in order, one record and one delivery.sent event per part', async () => {
@@ -68,7 +81,13 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     const text = mixedAnswer(6_000, 7);
 
     // act
-    const res = await call(product, 'POST', '/messages/text?split=numbered', { touser: 'oLongOk', text: { content: text } }, { 'Idempotency-Key': 'answer-ok-1' });
+    const res = await call(
+      product,
+      'POST',
+      '/messages/text?split=numbered',
+      { touser: 'oLongOk', text: { content: text } },
+      { 'Idempotency-Key': 'answer-ok-1' },
+    );
 
     // assess
     expect(res.status).toBe(200);
@@ -77,8 +96,12 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     expect(sent.length).toBeGreaterThanOrEqual(3);
     expectIntactParts(text, sent, true);
     const records = (await call(product, 'GET', '/deliveries?openid=oLongOk')).json.deliveries;
-    expect(records.map((r: any) => [r.part, r.parts, r.outcome, r.idempotencyKey])).toEqual(sent.map((_, i) => [i + 1, sent.length, 'sent', 'answer-ok-1']));
-    expect(records.every((r: any) => typeof r.latencyMs === 'number' && r.operation === 'sendText' && r.msgtype === 'text' && !('content' in r))).toBe(true);
+    expect(records.map((r: any) => [r.part, r.parts, r.outcome, r.idempotencyKey])).toEqual(
+      sent.map((_, i) => [i + 1, sent.length, 'sent', 'answer-ok-1']),
+    );
+    expect(
+      records.every((r: any) => typeof r.latencyMs === 'number' && r.operation === 'sendText' && r.msgtype === 'text' && !('content' in r)),
+    ).toBe(true);
     expect(deliveryEvents(product, 'oLongOk').map((e) => [e.type, e.part])).toEqual(sent.map((_, i) => ['delivery.sent', i + 1]));
     expect((await call(product, 'GET', '/interactions/oLongOk')).json.sendsLeft).toBe(5 - sent.length);
   });
@@ -112,7 +135,13 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     const afterFirst = (await call(product, 'GET', '/interactions/oLongRetry')).json.sendsLeft;
     const retry = await call(product, 'POST', '/messages', body, { 'Idempotency-Key': 'answer-retry-1' });
     const replay = await call(product, 'POST', '/messages', body, { 'Idempotency-Key': 'answer-retry-1' });
-    const otherText = await call(product, 'POST', '/messages', { ...body, text: { content: `${text} (edited)` } }, { 'Idempotency-Key': 'answer-retry-1' });
+    const otherText = await call(
+      product,
+      'POST',
+      '/messages',
+      { ...body, text: { content: `${text} (edited)` } },
+      { 'Idempotency-Key': 'answer-retry-1' },
+    );
 
     // assess
     const sent = textsSent(product, 'oLongRetry');
@@ -132,7 +161,9 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
       ...sent.slice(1).map((_, i) => [i + 2, 'sent', undefined]),
     ]);
     const failed = deliveryEvents(product, 'oLongRetry').filter((e) => e.type === 'delivery.failed');
-    expect(failed).toEqual([expect.objectContaining({ outcome: 'refused_by_wechat', errcode: 45047, part: 2, idempotencyKey: 'answer-retry-1' })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ outcome: 'refused_by_wechat', errcode: 45047, part: 2, idempotencyKey: 'answer-retry-1' }),
+    ]);
   });
 
   it('records and publishes every other outcome: refused by the window, refused by WeChat, WeChat unreachable', async () => {
@@ -148,7 +179,11 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
     const unreachable = await send('oOutcomes');
     const sent = await send('oOutcomes');
     const failedForUser = await call(product, 'GET', '/deliveries?openid=oOutcomes&outcome=failed');
-    const refusedEverywhere = await call(product, 'GET', `/deliveries?outcome=refused_by_window&since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`);
+    const refusedEverywhere = await call(
+      product,
+      'GET',
+      `/deliveries?outcome=refused_by_window&since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+    );
 
     // assess
     expect([windowRefused.status, wechatRefused.status, sent.status]).toEqual([409, 502, 200]);
@@ -157,8 +192,12 @@ describe('long text and delivery records over HTTP (current window rules: 5 send
       ['refused_by_wechat', 40003],
       ['unreachable', unreachable.json.error.code],
     ]);
-    expect(refusedEverywhere.json.deliveries).toContainEqual(expect.objectContaining({ openid: 'oNeverWrote', outcome: 'refused_by_window', reason: 'no-interaction' }));
-    expect(deliveryEvents(product, 'oNeverWrote')).toEqual([expect.objectContaining({ type: 'delivery.failed', outcome: 'refused_by_window', reason: 'no-interaction' })]);
+    expect(refusedEverywhere.json.deliveries).toContainEqual(
+      expect.objectContaining({ openid: 'oNeverWrote', outcome: 'refused_by_window', reason: 'no-interaction' }),
+    );
+    expect(deliveryEvents(product, 'oNeverWrote')).toEqual([
+      expect.objectContaining({ type: 'delivery.failed', outcome: 'refused_by_window', reason: 'no-interaction' }),
+    ]);
     expect(deliveryEvents(product, 'oOutcomes').map((e) => [e.type, e.outcome])).toEqual([
       ['delivery.failed', 'refused_by_wechat'],
       ['delivery.failed', 'unreachable'],

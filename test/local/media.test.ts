@@ -68,7 +68,12 @@ describe('npm start: media', () => {
 
     // assess
     expect(multipart.status).toBe(200);
-    expect(multipart.json).toEqual({ type: 'image', media_id: expect.any(String), created_at: expect.any(Number), expires_at: multipart.json.created_at + 3 * 24 * 3600 });
+    expect(multipart.json).toEqual({
+      type: 'image',
+      media_id: expect.any(String),
+      created_at: expect.any(Number),
+      expires_at: multipart.json.created_at + 3 * 24 * 3600,
+    });
     expect(raw.json).toMatchObject({ type: 'voice', media_id: expect.any(String) });
     expect(byUrl.json).toMatchObject({ type: 'thumb', media_id: expect.any(String) });
     expect(sandbox().count(UPLOAD) - before).toBe(3);
@@ -96,7 +101,11 @@ describe('npm start: media', () => {
 
     // act
     const first = await call(product, 'POST', '/messages/image', { touser: openid, image: { media_id: { url: `${filesUrl}/cat.png` } } });
-    const second = await call(product, 'POST', '/messages', { touser: openid, msgtype: 'image', image: { media_id: { url: `${filesUrl}/cat.png` } } });
+    const second = await call(product, 'POST', '/messages', {
+      touser: openid,
+      msgtype: 'image',
+      image: { media_id: { url: `${filesUrl}/cat.png` } },
+    });
 
     // assess
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -126,7 +135,9 @@ describe('npm start: media', () => {
     expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
     expect(sandbox().count(UPLOAD) - uploadsBefore).toBe(1);
     expect(sandbox().count(SEND) - sendsBefore).toBe(3);
-    const delivered = sandbox().messages(openid).map((m) => (m.body as any).image.media_id as string);
+    const delivered = sandbox()
+      .messages(openid)
+      .map((m) => (m.body as any).image.media_id as string);
     expect(delivered).toHaveLength(3);
     expect(delivered[1]).not.toBe(forgotten);
     expect(delivered[2]).toBe(delivered[1]);
@@ -164,14 +175,33 @@ describe('npm start: media', () => {
 
     // act
     const video = await call(product, 'POST', '/messages/video', form);
-    const voice = await call(product, 'POST', '/messages/voice', { touser: openid, voice: { media_id: { file: b64(amr(3)), filename: 'note.amr' } } });
-    const music = await call(product, 'POST', '/messages/music', { touser: openid, music: { musicurl: 'https://m.example/1.mp3', hqmusicurl: 'https://m.example/1hq.mp3', thumb_media_id: { url: `${filesUrl}/thumb.jpg` } } });
-    const card = await call(product, 'POST', '/messages/miniprogrampage', { touser: openid, miniprogrampage: { title: 'Shop', appid: 'wxapp', pagepath: 'pages/index', thumb_media_id: { url: `${filesUrl}/cat.png` } } });
+    const voice = await call(product, 'POST', '/messages/voice', {
+      touser: openid,
+      voice: { media_id: { file: b64(amr(3)), filename: 'note.amr' } },
+    });
+    const music = await call(product, 'POST', '/messages/music', {
+      touser: openid,
+      music: {
+        musicurl: 'https://m.example/1.mp3',
+        hqmusicurl: 'https://m.example/1hq.mp3',
+        thumb_media_id: { url: `${filesUrl}/thumb.jpg` },
+      },
+    });
+    const card = await call(product, 'POST', '/messages/miniprogrampage', {
+      touser: openid,
+      miniprogrampage: { title: 'Shop', appid: 'wxapp', pagepath: 'pages/index', thumb_media_id: { url: `${filesUrl}/cat.png` } },
+    });
 
     // assess
     expect([video.status, voice.status, music.status, card.status]).toEqual([200, 200, 200, 200]);
-    const held = new Map(sandbox().media().map((m) => [m.media_id, m]));
-    const [v, vo, mu, mp] = sandbox().messages(openid).map((m) => m.body as any);
+    const held = new Map(
+      sandbox()
+        .media()
+        .map((m) => [m.media_id, m]),
+    );
+    const [v, vo, mu, mp] = sandbox()
+      .messages(openid)
+      .map((m) => m.body as any);
     expect(v!.video).toMatchObject({ title: 'Clip' });
     expect(held.get(v!.video.media_id)).toMatchObject({ type: 'video', format: 'mp4' });
     expect(held.get(v!.video.thumb_media_id)).toMatchObject({ type: 'thumb', format: 'jpeg' });
@@ -182,13 +212,49 @@ describe('npm start: media', () => {
 
   describe('every bad file or URL gets a clear 4xx, and nothing reaches WeChat', () => {
     it.each([
-      ['a PNG as a thumb', () => ({ msgtype: 'video', video: { media_id: { file: b64(mp4()) }, thumb_media_id: { file: b64(png()) } } }), 400, 'video.thumb_media_id.file', 'must be JPG'],
-      ['a GIF over the limit', () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/big.gif` } } }), 400, 'image.media_id.url', 'larger than the 2 MB allowed'],
+      [
+        'a PNG as a thumb',
+        () => ({ msgtype: 'video', video: { media_id: { file: b64(mp4()) }, thumb_media_id: { file: b64(png()) } } }),
+        400,
+        'video.thumb_media_id.file',
+        'must be JPG',
+      ],
+      [
+        'a GIF over the limit',
+        () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/big.gif` } } }),
+        400,
+        'image.media_id.url',
+        'larger than the 2 MB allowed',
+      ],
       ['an empty file', () => ({ msgtype: 'image', image: { media_id: { file: '' } } }), 400, 'image.media_id.file', 'must not be empty'],
-      ['a URL to 169.254.169.254', () => ({ msgtype: 'image', image: { media_id: { url: 'http://169.254.169.254/latest/meta-data/' } } }), 400, 'image.media_id.url', 'metadata'],
-      ['a redirect to the metadata address', () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/to-metadata` } } }), 400, 'image.media_id.url', 'metadata'],
-      ['a URL that is not found', () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/nothing.png` } } }), 422, 'image.media_id.url', 'HTTP 404'],
-      ['an object that is neither url nor file', () => ({ msgtype: 'image', image: { media_id: { path: '/etc/passwd' } } }), 400, 'image.media_id', 'exactly one of url or file'],
+      [
+        'a URL to 169.254.169.254',
+        () => ({ msgtype: 'image', image: { media_id: { url: 'http://169.254.169.254/latest/meta-data/' } } }),
+        400,
+        'image.media_id.url',
+        'metadata',
+      ],
+      [
+        'a redirect to the metadata address',
+        () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/to-metadata` } } }),
+        400,
+        'image.media_id.url',
+        'metadata',
+      ],
+      [
+        'a URL that is not found',
+        () => ({ msgtype: 'image', image: { media_id: { url: `${filesUrl}/nothing.png` } } }),
+        422,
+        'image.media_id.url',
+        'HTTP 404',
+      ],
+      [
+        'an object that is neither url nor file',
+        () => ({ msgtype: 'image', image: { media_id: { path: '/etc/passwd' } } }),
+        400,
+        'image.media_id',
+        'exactly one of url or file',
+      ],
     ])('%s', async (_what, body, status, field, rule) => {
       // prepare
       const openid = await activeUser(`oBad${Math.random().toString(36).slice(2, 8)}`);
@@ -228,8 +294,14 @@ describe('npm start: media', () => {
       delete process.env.MEDIA_URL_ALLOW_PRIVATE;
       try {
         // act
-        const loopback = await call(product, 'POST', '/messages/image', { touser: openid, image: { media_id: { url: `${filesUrl}/cat.png` } } });
-        const https = await call(product, 'POST', '/messages/image', { touser: openid, image: { media_id: { url: 'https://127.0.0.1/cat.png' } } });
+        const loopback = await call(product, 'POST', '/messages/image', {
+          touser: openid,
+          image: { media_id: { url: `${filesUrl}/cat.png` } },
+        });
+        const https = await call(product, 'POST', '/messages/image', {
+          touser: openid,
+          image: { media_id: { url: 'https://127.0.0.1/cat.png' } },
+        });
         const privateAddress = await call(product, 'POST', '/media', { type: 'image', url: 'https://10.1.2.3/cat.png' });
 
         // assess
@@ -238,7 +310,11 @@ describe('npm start: media', () => {
         expect(https.json.error.message).toContain('loopback');
         expect(privateAddress.json.error.message).toContain('private');
         // the field and the rule, as every 400 names them (error.issues), beside the code that says why
-        expect(https.json.error).toMatchObject({ code: 'MEDIA_URL_REFUSED', field: 'image.media_id.url', issues: [{ field: 'image.media_id.url', rule: expect.stringContaining('loopback') }] });
+        expect(https.json.error).toMatchObject({
+          code: 'MEDIA_URL_REFUSED',
+          field: 'image.media_id.url',
+          issues: [{ field: 'image.media_id.url', rule: expect.stringContaining('loopback') }],
+        });
         expect(privateAddress.json.error.issues).toEqual([{ field: 'url', rule: expect.stringContaining('private') }]);
         expect(sandbox().count(UPLOAD)).toBe(uploads);
       } finally {
@@ -260,13 +336,23 @@ describe('npm start: media', () => {
 
     // assess
     expect(push.delivered).toBe(true);
-    expect(event?.detail).toMatchObject({ openid: 'oPhoto', mediaId: push.message.MediaId, message: { MsgType: 'image', MediaId: push.message.MediaId } });
-    expect(product.sandbox!.media()).toContainEqual(expect.objectContaining({ media_id: push.message.MediaId, type: 'image', size: photo.length, origin: 'user' }));
+    expect(event?.detail).toMatchObject({
+      openid: 'oPhoto',
+      mediaId: push.message.MediaId,
+      message: { MsgType: 'image', MediaId: push.message.MediaId },
+    });
+    expect(product.sandbox!.media()).toContainEqual(
+      expect.objectContaining({ media_id: push.message.MediaId, type: 'image', size: photo.length, origin: 'user' }),
+    );
   });
 
   it('publishes a voice note with its mediaId and Format', async () => {
     // act
-    const res = await fetch(`${product.sandbox!.url}/sandbox/users/oVoice/messages`, { method: 'POST', headers: { 'content-type': 'audio/amr' }, body: new Uint8Array(amr(2)) });
+    const res = await fetch(`${product.sandbox!.url}/sandbox/users/oVoice/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/amr' },
+      body: new Uint8Array(amr(2)),
+    });
     const push = (await res.json()) as { message: { MediaId: string } };
     const event = product.events.events.find((e) => e.detailType === 'message.voice' && e.detail.openid === 'oVoice');
 

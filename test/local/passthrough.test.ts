@@ -6,7 +6,8 @@ import type { LocalProduct } from '../../functions/dev/local/server';
 import { callProduct as call, useLocalProduct } from '../support/local-product';
 
 const STABLE = '/cgi-bin/stable_token';
-const forced = (product: LocalProduct) => product.sandbox!.requests(STABLE).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+const forced = (product: LocalProduct) =>
+  product.sandbox!.requests(STABLE).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
 
 describe('POST /wechat-api: the passthrough', () => {
   const product = useLocalProduct('wechat-kf-pass-');
@@ -15,8 +16,16 @@ describe('POST /wechat-api: the passthrough', () => {
     // prepare
     await product.sandbox!.simulateUser('oPass1', { type: 'text', content: 'hi' });
     // act
-    const created = await call(product, 'POST', '/wechat-api', { method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name: 'vip' } } });
-    const info = await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oPass1', lang: 'zh_CN' } });
+    const created = await call(product, 'POST', '/wechat-api', {
+      method: 'POST',
+      path: '/cgi-bin/tags/create',
+      body: { tag: { name: 'vip' } },
+    });
+    const info = await call(product, 'POST', '/wechat-api', {
+      method: 'GET',
+      path: '/cgi-bin/user/info',
+      query: { openid: 'oPass1', lang: 'zh_CN' },
+    });
     // assess
     expect(created).toMatchObject({ status: 200, json: { tag: { id: expect.any(Number), name: 'vip' } } });
     expect(info).toMatchObject({ status: 200, json: { subscribe: 1, openid: 'oPass1', tagid_list: [] } });
@@ -28,8 +37,16 @@ describe('POST /wechat-api: the passthrough', () => {
   it.each([
     ['a full URL', { method: 'GET', path: 'https://evil.example/cgi-bin/user/info' }, /not a full URL/],
     ['..', { method: 'GET', path: '/cgi-bin/../sandbox/users' }, /must not contain \.\./],
-    ['a caller-supplied token', { method: 'GET', path: '/cgi-bin/user/get', query: { access_token: 'mine' } }, /the product adds its managed access token/],
-    ['custom/send', { method: 'POST', path: '/cgi-bin/message/custom/send', body: { touser: 'oPass1', msgtype: 'text', text: { content: 'x' } } }, /use sendMessage \(POST \/messages\)/],
+    [
+      'a caller-supplied token',
+      { method: 'GET', path: '/cgi-bin/user/get', query: { access_token: 'mine' } },
+      /the product adds its managed access token/,
+    ],
+    [
+      'custom/send',
+      { method: 'POST', path: '/cgi-bin/message/custom/send', body: { touser: 'oPass1', msgtype: 'text', text: { content: 'x' } } },
+      /use sendMessage \(POST \/messages\)/,
+    ],
   ])('refuses %s with a 400 naming the field, before WeChat is called', async (_what, input, rule) => {
     // prepare
     const before = product.sandbox!.requests().length;
@@ -38,16 +55,27 @@ describe('POST /wechat-api: the passthrough', () => {
     // assess
     expect(answer.status).toBe(400);
     expect(answer.json.error.code).toBe('INVALID_INPUT');
-    expect(answer.json.error.issues).toEqual([expect.objectContaining({ field: expect.stringMatching(/^(path|query\.access_token)$/), rule: expect.stringMatching(rule) })]);
+    expect(answer.json.error.issues).toEqual([
+      expect.objectContaining({ field: expect.stringMatching(/^(path|query\.access_token)$/), rule: expect.stringMatching(rule) }),
+    ]);
     expect(product.sandbox!.requests().length).toBe(before);
   });
 
   it('answers a WeChat error as the same 502 {errcode, errmsg, hint} as every other operation', async () => {
     // act
-    const answer = await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/user/info', query: { openid: 'oNobodyHere' } });
+    const answer = await call(product, 'POST', '/wechat-api', {
+      method: 'GET',
+      path: '/cgi-bin/user/info',
+      query: { openid: 'oNobodyHere' },
+    });
     // assess
     expect(answer.status).toBe(502);
-    expect(answer.json.error).toMatchObject({ code: 'WECHAT_ERROR', errcode: 40003, errmsg: expect.stringContaining('invalid openid'), hint: expect.any(String) });
+    expect(answer.json.error).toMatchObject({
+      code: 'WECHAT_ERROR',
+      errcode: 40003,
+      errmsg: expect.stringContaining('invalid openid'),
+      hint: expect.any(String),
+    });
   });
 
   it('recovers from a 40001 with one normal-mode fetch when another system has refreshed the token', async () => {
@@ -95,7 +123,8 @@ describe('POST /wechat-api: the passthrough', () => {
     // a JSON 404 that says how to turn it on, not a bare "no route"
     expect(answer.json.error).toEqual({
       code: 'ROUTE_OFF',
-      message: "GET /access-token is off: start npm start with TOKEN_VENDING=on to serve it (deployed: the construct property enable: ['TOKEN_VENDING']); see docs/configuration.md",
+      message:
+        "GET /access-token is off: start npm start with TOKEN_VENDING=on to serve it (deployed: the construct property enable: ['TOKEN_VENDING']); see docs/configuration.md",
     });
   });
 });
@@ -110,7 +139,11 @@ describe('GET /access-token: token vending, with TOKEN_VENDING=on', () => {
     await call(product, 'POST', '/wechat-api', { method: 'GET', path: '/cgi-bin/tags/get' });
     // assess
     expect(first.status).toBe(200);
-    expect(first.json).toEqual({ access_token: expect.any(String), expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), expires_in: expect.any(Number) });
+    expect(first.json).toEqual({
+      access_token: expect.any(String),
+      expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      expires_in: expect.any(Number),
+    });
     expect(first.json.expires_in).toBeGreaterThan(7000);
     expect(Date.parse(first.json.expires_at)).toBeGreaterThan(Date.now() + 7000_000);
     expect(second.json.access_token).toBe(first.json.access_token);

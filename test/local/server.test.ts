@@ -48,7 +48,12 @@ describe('npm start: the local server', () => {
   });
 
   it('serves the kf account routes: add, update, avatar (raw and multipart), list, delete', async () => {
-    const added = await call(product, 'POST', '/kf-accounts', { kf_account: 'kf1@sandbox', nickname: 'Agent', password: 'pw', hash_password: true });
+    const added = await call(product, 'POST', '/kf-accounts', {
+      kf_account: 'kf1@sandbox',
+      nickname: 'Agent',
+      password: 'pw',
+      hash_password: true,
+    });
     const updated = await call(product, 'PUT', '/kf-accounts/kf1@sandbox', { nickname: 'Agent 1' });
     const raw = await call(product, 'PUT', '/kf-accounts/kf1%40sandbox/avatar', new Uint8Array(JPEG), { 'content-type': 'image/jpeg' });
     const form = new FormData();
@@ -56,7 +61,9 @@ describe('npm start: the local server', () => {
     const multipart = await fetch(`${product.url}/kf-accounts/kf1@sandbox/avatar`, { method: 'PUT', body: form });
     const list = await call(product, 'GET', '/kf-accounts');
     const deleted = await call(product, 'DELETE', '/kf-accounts/kf1@sandbox');
-    expect([added.status, updated.status, raw.status, multipart.status, list.status, deleted.status]).toEqual([200, 200, 200, 200, 200, 200]);
+    expect([added.status, updated.status, raw.status, multipart.status, list.status, deleted.status]).toEqual([
+      200, 200, 200, 200, 200, 200,
+    ]);
     expect(list.json.kf_list).toEqual([expect.objectContaining({ kf_account: 'kf1@sandbox', kf_nick: 'Agent 1' })]);
     expect(product.sandbox!.kfAccounts()).toEqual([]);
   });
@@ -102,7 +109,9 @@ describe('npm start: the local server', () => {
     await product.sandbox!.simulateUser('oIdem', { type: 'text', content: 'hi' });
     const before = product.sandbox!.count(SEND);
     const body = { touser: 'oIdem', msgtype: 'text', text: { content: 'once' } };
-    const answers = await Promise.all([1, 2, 3].map(() => call(product, 'POST', '/messages', body, { 'idempotency-key': 'order-42', 'content-type': 'application/json' })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => call(product, 'POST', '/messages', body, { 'idempotency-key': 'order-42', 'content-type': 'application/json' })),
+    );
     const later = await call(product, 'POST', '/messages', body, { 'idempotency-key': 'order-42', 'content-type': 'application/json' });
     expect(product.sandbox!.count(SEND) - before).toBe(1);
     expect(later.status).toBe(200);
@@ -116,7 +125,15 @@ describe('npm start: the local server', () => {
       ['an unknown msgtype', 'POST', '/messages', { touser: 'oA', msgtype: 'fax' }, {}, 400, 'msgtype'],
       ['a missing field', 'POST', '/messages/news', { touser: 'oA', news: {} }, {}, 400, 'news.articles'],
       ['too many articles', 'POST', '/messages/news', { touser: 'oA', news: { articles: [{}, {}] } }, {}, 400, 'news.articles'],
-      ['an oversize body', 'POST', '/messages', JSON.stringify({ touser: 'oA', msgtype: 'text', text: { content: 'x'.repeat(2 * 1024 * 1024) } }), { 'content-type': 'application/json' }, 400, '(body)'],
+      [
+        'an oversize body',
+        'POST',
+        '/messages',
+        JSON.stringify({ touser: 'oA', msgtype: 'text', text: { content: 'x'.repeat(2 * 1024 * 1024) } }),
+        { 'content-type': 'application/json' },
+        400,
+        '(body)',
+      ],
       ['a bad typing command', 'POST', '/typing', { touser: 'oA', command: 'typing' }, {}, 400, 'command'],
       ['a bad kf_account', 'POST', '/kf-accounts', { kf_account: 'no-at', nickname: 'x' }, {}, 400, 'kf_account'],
       ['an avatar that is not a JPG', 'PUT', '/kf-accounts/kf1@sandbox/avatar', '\x89PNG', { 'content-type': 'image/png' }, 400, 'media'],
@@ -152,12 +169,28 @@ describe('npm start: the local server', () => {
     it('refuses a push with a bad signature or a replayed (stale) timestamp with 401 and records nothing', async () => {
       const token = product.context.secrets.callbackToken!;
       const { createHash } = await import('crypto');
-      const xml = (openid: string, t: number) => `<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1234567890123456789</MsgId></xml>`;
+      const xml = (openid: string, t: number) =>
+        `<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1234567890123456789</MsgId></xml>`;
       const stale = Math.floor(Date.now() / 1000) - 3600;
-      const sig = (ts: number) => createHash('sha1').update([token, String(ts), 'n2'].sort().join('')).digest('hex');
-      const replayed = await call(product, 'POST', `/callback?signature=${sig(stale)}&timestamp=${stale}&nonce=n2&openid=oReplay`, xml('oReplay', stale), { 'content-type': 'text/xml' });
+      const sig = (ts: number) =>
+        createHash('sha1')
+          .update([token, String(ts), 'n2'].sort().join(''))
+          .digest('hex');
+      const replayed = await call(
+        product,
+        'POST',
+        `/callback?signature=${sig(stale)}&timestamp=${stale}&nonce=n2&openid=oReplay`,
+        xml('oReplay', stale),
+        { 'content-type': 'text/xml' },
+      );
       const now = Math.floor(Date.now() / 1000);
-      const forged = await call(product, 'POST', `/callback?signature=${'f'.repeat(40)}&timestamp=${now}&nonce=n2&openid=oForged`, xml('oForged', now), { 'content-type': 'text/xml' });
+      const forged = await call(
+        product,
+        'POST',
+        `/callback?signature=${'f'.repeat(40)}&timestamp=${now}&nonce=n2&openid=oForged`,
+        xml('oForged', now),
+        { 'content-type': 'text/xml' },
+      );
       expect(replayed.status).toBe(401);
       expect(replayed.json.error.message).toMatch(/stale timestamp/);
       expect(forged.status).toBe(401);
@@ -170,10 +203,15 @@ describe('npm start: the local server', () => {
       const token = product.context.secrets.callbackToken!;
       const { createHash } = await import('crypto');
       const now = Math.floor(Date.now() / 1000);
-      const sig = createHash('sha1').update([token, String(now), 'n3'].sort().join('')).digest('hex');
+      const sig = createHash('sha1')
+        .update([token, String(now), 'n3'].sort().join(''))
+        .digest('hex');
       const body = `<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[oRetry]]></FromUserName><CreateTime>${now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>9223372036854775807</MsgId></xml>`;
       const answers = [];
-      for (let i = 0; i < 3; i++) answers.push(await call(product, 'POST', `/callback?signature=${sig}&timestamp=${now}&nonce=n3`, body, { 'content-type': 'text/xml' }));
+      for (let i = 0; i < 3; i++)
+        answers.push(
+          await call(product, 'POST', `/callback?signature=${sig}&timestamp=${now}&nonce=n3`, body, { 'content-type': 'text/xml' }),
+        );
       expect(answers.map((a) => a.text)).toEqual(['success', 'success', 'success']);
       expect(product.events.events.length - published).toBe(1);
       expect(product.events.events.at(-1)!.detail.message).toMatchObject({ MsgId: '9223372036854775807' });
@@ -190,7 +228,12 @@ describe('npm start: the local server', () => {
 
 describe("npm start with WeChat's official worked example (wechat-reference.md)", () => {
   const EXAMPLE = {
-    env: { WECHAT_APP_ID: 'wxba5fad812f8e6fb9', WECHAT_APP_SECRET: 'unused-here', WECHAT_CALLBACK_TOKEN: 'AAAAA', WECHAT_ENCODING_AES_KEY: 'A'.repeat(43) },
+    env: {
+      WECHAT_APP_ID: 'wxba5fad812f8e6fb9',
+      WECHAT_APP_SECRET: 'unused-here',
+      WECHAT_CALLBACK_TOKEN: 'AAAAA',
+      WECHAT_ENCODING_AES_KEY: 'A'.repeat(43),
+    },
     get: 'signature=f464b24fc39322e44b38aa78f5edd27bd1441696&echostr=4375120948345356249&timestamp=1714036504&nonce=1514711492',
     post: 'signature=6c5c811b55cc85e0e1b54100749188c20beb3f5d&timestamp=1714112445&nonce=415670741&openid=o9AgO5Kd5ggOC-bXrbNODIiE3bGY&encrypt_type=aes&msg_signature=046e02f8204d34f8ba5fa3b1db94908f3df2e9b3',
     body: '{"ToUserName":"gh_97417a04a28d","Encrypt":"+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04="}',
@@ -214,7 +257,13 @@ describe("npm start with WeChat's official worked example (wechat-reference.md)"
       expect(check).toMatchObject({ status: 200, text: '4375120948345356249' });
       expect(push).toMatchObject({ status: 200, text: 'success' });
       expect(product.events.events).toEqual([
-        expect.objectContaining({ detailType: 'event.debug_demo', detail: expect.objectContaining({ openid: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY', message: expect.objectContaining({ debug_str: 'hello world' }) }) }),
+        expect.objectContaining({
+          detailType: 'event.debug_demo',
+          detail: expect.objectContaining({
+            openid: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY',
+            message: expect.objectContaining({ debug_str: 'hello world' }),
+          }),
+        }),
       ]);
     });
   });

@@ -33,10 +33,13 @@ async function slowDynamo(delayMs: number) {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       setTimeout(() => {
-        const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-        });
+        const upstream = httpRequest(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 500, answer.headers);
+            answer.pipe(res);
+          },
+        );
         upstream.end(Buffer.concat(chunks));
       }, delayMs);
     });
@@ -76,7 +79,9 @@ describe('npm start: starting, restarting, logging', () => {
     await new Promise((r) => setTimeout(r, 300));
     const early = await fetch(`http://127.0.0.1:${port}/interactions/oEarly`, { signal: AbortSignal.timeout(2_000) }).then(
       (res) => ({ answered: res.status }),
-      (error: Error & { cause?: { code?: string } }) => ({ failed: error.name === 'TimeoutError' ? 'hung' : (error.cause?.code ?? error.name) }),
+      (error: Error & { cause?: { code?: string } }) => ({
+        failed: error.name === 'TimeoutError' ? 'hung' : (error.cause?.code ?? error.name),
+      }),
     );
     const product = await starting;
     products.push(product);
@@ -107,12 +112,20 @@ describe('npm start: starting, restarting, logging', () => {
     dirs.push(dir);
     const first = await start(dir);
     await first.sandbox!.simulateUser('oStays', { type: 'text', content: 'hi' });
-    await fetch(`${first.url}/kf-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kf_account: 'stay@sandbox', nickname: 'Stay' }) });
+    await fetch(`${first.url}/kf-accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kf_account: 'stay@sandbox', nickname: 'Stay' }),
+    });
     await first.stop();
     // Act
     const second = await start(dir);
     const state = await (await fetch(`${second.url}/interactions/oStays`)).json();
-    const sent = await fetch(`${second.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'oStays', msgtype: 'text', text: { content: 'after a restart' } }) });
+    const sent = await fetch(`${second.url}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ touser: 'oStays', msgtype: 'text', text: { content: 'after a restart' } }),
+    });
     // Assess
     expect(state).toMatchObject({ canSend: true });
     expect(sent.status).toBe(200);
@@ -136,7 +149,11 @@ describe('npm start: starting, restarting, logging', () => {
     const second = await start(dir);
     const downloaded = await fetch(`${second.url}/media/${uploaded.media_id}`);
     const bytes = Buffer.from(await downloaded.arrayBuffer());
-    const sent = await fetch(`${second.url}/messages/image`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'oMediaStays', image: { media_id: uploaded.media_id } }) });
+    const sent = await fetch(`${second.url}/messages/image`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ touser: 'oMediaStays', image: { media_id: uploaded.media_id } }),
+    });
     // Assess
     expect(downloaded.status).toBe(200);
     expect(bytes.equals(photo)).toBe(true);
@@ -158,7 +175,11 @@ describe('npm start: starting, restarting, logging', () => {
     const product = await start(dir).finally(() => {
       process.env.POWERTOOLS_LOG_LEVEL = level;
     });
-    await fetch(`${product.url}/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"openid":"oUnknownToWeChat"}' });
+    await fetch(`${product.url}/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"openid":"oUnknownToWeChat"}',
+    });
     const written: string[] = [];
     const capture = (stream: NodeJS.WriteStream) =>
       jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -170,8 +191,16 @@ describe('npm start: starting, restarting, logging', () => {
     // Act
     let refused: Response;
     try {
-      await fetch(`${product.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"touser":"o1","msgtype":"fax"}' });
-      refused = await fetch(`${product.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'oUnknownToWeChat', msgtype: 'text', text: { content: 'x' } }) });
+      await fetch(`${product.url}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"touser":"o1","msgtype":"fax"}',
+      });
+      refused = await fetch(`${product.url}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touser: 'oUnknownToWeChat', msgtype: 'text', text: { content: 'x' } }),
+      });
     } finally {
       out.mockRestore();
       err.mockRestore();
@@ -217,13 +246,15 @@ describe('npm start: starting, restarting, logging', () => {
     const product = await start(dir, { TOKEN_VENDING: 'yes', DELIVERY_RECORD_CONTENT: 'YES', MEDIA_URL_ALLOW_PRIVATE: 'off' });
     // Assess
     expect(refused.map((e) => (e as Error).message)).toEqual(
-      ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'].map((name) => `${name} must be true/false, 1/0, yes/no or on/off, got "maybe"`),
+      ['TOKEN_VENDING', 'DELIVERY_RECORD_CONTENT', 'MEDIA_URL_ALLOW_PRIVATE'].map(
+        (name) => `${name} must be true/false, 1/0, yes/no or on/off, got "maybe"`,
+      ),
     );
     expect(product.routes.some((r) => r.includes('/access-token'))).toBe(true);
     expect(product.context.config.deliveryRecordContent).toBe(true);
   });
 
-  it('the banner names the sandbox\'s WeChat ID, and a kf account named with it as the banner says is added', async () => {
+  it("the banner names the sandbox's WeChat ID, and a kf account named with it as the banner says is added", async () => {
     // Prepare
     const dir = freshDir();
     dirs.push(dir);

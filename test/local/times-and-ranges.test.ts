@@ -39,7 +39,11 @@ describe('times and chat-record ranges over HTTP', () => {
     ['lots', '"lots"'],
   ])('limit=%s: 400 saying the rule and the value, not "got a string"', async (limit, shown) => {
     // act
-    const res = await call(product, 'GET', `/chat-records?starttime=${Math.floor(Date.now() / 1000) - 60}&endtime=${Math.floor(Date.now() / 1000)}&limit=${limit}`);
+    const res = await call(
+      product,
+      'GET',
+      `/chat-records?starttime=${Math.floor(Date.now() / 1000) - 60}&endtime=${Math.floor(Date.now() / 1000)}&limit=${limit}`,
+    );
 
     // assess
     expect(res.status).toBe(400);

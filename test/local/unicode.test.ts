@@ -18,11 +18,41 @@ describe('text that is not valid Unicode, over HTTP', () => {
   });
 
   it.each([
-    ['a lone surrogate', '/messages/text', `{"touser":"${OPENID}","text":{"content":"broken \\ud83d here"}}`, 'text.content', 'must be valid Unicode: a lone surrogate U+D83D at character 8'],
-    ['a lone low surrogate', '/messages', `{"touser":"${OPENID}","msgtype":"text","text":{"content":"\\ude00"}}`, 'text.content', 'must be valid Unicode: a lone surrogate U+DE00 at character 1'],
-    ['a NUL', '/messages/text', `{"touser":"${OPENID}","text":{"content":"cut\\u0000 here"}}`, 'text.content', 'must not hold NUL (U+0000): found at character 4'],
-    ['a NUL in a news title', '/messages/news', `{"touser":"${OPENID}","news":{"articles":[{"title":"a\\u0000","url":"https://example.com"}]}}`, 'news.articles.0.title', 'must not hold NUL (U+0000): found at character 2'],
-    ['a NUL in a split send', '/messages/text?split=true', `{"touser":"${OPENID}","text":{"content":"${'long text. '.repeat(300)}\\u0000"}}`, 'text.content', 'must not hold NUL (U+0000): found at character 3301'],
+    [
+      'a lone surrogate',
+      '/messages/text',
+      `{"touser":"${OPENID}","text":{"content":"broken \\ud83d here"}}`,
+      'text.content',
+      'must be valid Unicode: a lone surrogate U+D83D at character 8',
+    ],
+    [
+      'a lone low surrogate',
+      '/messages',
+      `{"touser":"${OPENID}","msgtype":"text","text":{"content":"\\ude00"}}`,
+      'text.content',
+      'must be valid Unicode: a lone surrogate U+DE00 at character 1',
+    ],
+    [
+      'a NUL',
+      '/messages/text',
+      `{"touser":"${OPENID}","text":{"content":"cut\\u0000 here"}}`,
+      'text.content',
+      'must not hold NUL (U+0000): found at character 4',
+    ],
+    [
+      'a NUL in a news title',
+      '/messages/news',
+      `{"touser":"${OPENID}","news":{"articles":[{"title":"a\\u0000","url":"https://example.com"}]}}`,
+      'news.articles.0.title',
+      'must not hold NUL (U+0000): found at character 2',
+    ],
+    [
+      'a NUL in a split send',
+      '/messages/text?split=true',
+      `{"touser":"${OPENID}","text":{"content":"${'long text. '.repeat(300)}\\u0000"}}`,
+      'text.content',
+      'must not hold NUL (U+0000): found at character 3301',
+    ],
   ])('%s: 400 naming the field and the rule, nothing counted or sent', async (_what, path, body, field, rule) => {
     // prepare
     const before = product.sandbox!.count(SEND);
@@ -41,7 +71,11 @@ describe('text that is not valid Unicode, over HTTP', () => {
   it('bytes that are no UTF-8 in the body: 400 naming the body, nothing sent (not a U+FFFD sent on)', async () => {
     // prepare
     const before = product.sandbox!.count(SEND);
-    const bytes = Buffer.concat([Buffer.from(`{"touser":"${OPENID}","text":{"content":"bad `), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`{"touser":"${OPENID}","text":{"content":"bad `),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}}'),
+    ]);
 
     // act
     const res = await call(product, 'POST', '/messages/text', new Uint8Array(bytes));
@@ -70,7 +104,12 @@ describe('text that is not valid Unicode, over HTTP', () => {
     const before = product.sandbox!.requests().length;
 
     // act
-    const res = await call(product, 'POST', '/wechat-api', `{"method":"POST","path":"/cgi-bin/message/template/send","body":{"touser":"${OPENID}","data":{"first":{"value":"a\\u0000b"}}}}`);
+    const res = await call(
+      product,
+      'POST',
+      '/wechat-api',
+      `{"method":"POST","path":"/cgi-bin/message/template/send","body":{"touser":"${OPENID}","data":{"first":{"value":"a\\u0000b"}}}}`,
+    );
 
     // assess
     expect(res.status).toBe(400);

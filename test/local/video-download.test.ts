@@ -47,6 +47,9 @@ describe('npm start: downloading a video', () => {
 
     // assess
     expect(file.status).toBe(502);
-    expect(file.json.error).toEqual({ code: 'WECHAT_MEDIA_UNAVAILABLE', message: 'the video_url WeChat answered for this media_id could not be fetched: answered HTTP 404' });
+    expect(file.json.error).toEqual({
+      code: 'WECHAT_MEDIA_UNAVAILABLE',
+      message: 'the video_url WeChat answered for this media_id could not be fetched: answered HTTP 404',
+    });
   });
 });

@@ -9,7 +9,20 @@
  */
 import { computeSignature } from '../../functions/core/callback';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
-import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
+import {
+  callbackCredential,
+  N8N_VERSION,
+  connectCallback,
+  describeWithN8n,
+  importIntoN8n,
+  nodeType,
+  ownerSession,
+  prepareN8n,
+  waitFor,
+  workflowBase,
+  type N8nServer,
+  type N8nUnderTest,
+} from './support';
 
 const CALLBACK_TOKEN = 'e2eModeToken12';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
@@ -49,12 +62,19 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     n8n = await prepareN8n('n8n-e2e-cbmode-');
     port = n8n.port;
     await importIntoN8n(n8n, {
-      credentials: [callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId })],
+      credentials: [
+        callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId }),
+      ],
       workflows: { 'workflow.json': triggerWorkflow() },
       publish: [WORKFLOW_ID],
     });
     n8nServer = await n8n.start();
-    await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, n8nServer.log);
+    await connectCallback(
+      sandbox,
+      n8n.triggerUrl(WEBHOOK_ID),
+      { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' },
+      n8nServer.log,
+    );
   });
 
   afterAll(async () => {
@@ -66,7 +86,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     // prepare: a plain push signed with the Token (its signature covers token, timestamp and nonce, not the body)
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = '424242';
-    const query = new URLSearchParams({ signature: computeSignature(CALLBACK_TOKEN, timestamp, nonce), timestamp, nonce, openid: 'o_forged' });
+    const query = new URLSearchParams({
+      signature: computeSignature(CALLBACK_TOKEN, timestamp, nonce),
+      timestamp,
+      nonce,
+      openid: 'o_forged',
+    });
     const forged = `<xml><ToUserName>gh_account</ToUserName><FromUserName>o_forged</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType>text</MsgType><Content>forged</Content><MsgId>1</MsgId></xml>`;
     const rest = await ownerSession(`http://127.0.0.1:${port}`);
     const executions = async () => {
@@ -76,7 +101,11 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     };
 
     // act: the forged push, then WeChat's (the sandbox's) real encrypted push
-    const refused = await fetch(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat?${query}`, { method: 'POST', body: forged, headers: { 'content-type': 'text/xml' } });
+    const refused = await fetch(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat?${query}`, {
+      method: 'POST',
+      body: forged,
+      headers: { 'content-type': 'text/xml' },
+    });
     const refusal = await refused.text();
     const genuine = await sandbox.simulateUser('o_genuine', { type: 'text', content: 'hello' });
 
@@ -84,7 +113,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     expect(refused.status).toBe(401);
     expect(refusal).toMatch(/safe mode: a push must carry encrypt_type=aes and a msg_signature/);
     expect(genuine.delivered).toBe(true);
-    const runs = await waitFor('the execution of the genuine push', async () => ((await executions()).length > 0 ? await executions() : undefined), 60_000, n8nServer!.log);
+    const runs = await waitFor(
+      'the execution of the genuine push',
+      async () => ((await executions()).length > 0 ? await executions() : undefined),
+      60_000,
+      n8nServer!.log,
+    );
     // A little longer, so an execution started by the forged push (if any) would have been saved too.
     await new Promise((r) => setTimeout(r, 2000));
     expect(await executions()).toHaveLength(1);

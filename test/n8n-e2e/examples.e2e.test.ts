@@ -16,7 +16,19 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
-import { callbackCredential, N8N_VERSION, connectCallback, describeWithN8n, importIntoN8n, PACKAGE_DIR, prepareN8n, publishWorkflow, sandboxCredential, waitFor, type N8nUnderTest } from './support';
+import {
+  callbackCredential,
+  N8N_VERSION,
+  connectCallback,
+  describeWithN8n,
+  importIntoN8n,
+  PACKAGE_DIR,
+  prepareN8n,
+  publishWorkflow,
+  sandboxCredential,
+  waitFor,
+  type N8nUnderTest,
+} from './support';
 
 const EXAMPLES = join(PACKAGE_DIR, 'examples');
 const CALLBACK_TOKEN = 'e2eExampleToken1';
@@ -36,8 +48,14 @@ const example = (file: string) => JSON.parse(readFileSync(join(EXAMPLES, file), 
 function withCredentials(file: string, id: string): Workflow {
   const workflow = example(file);
   const pick = (credentials: Record<string, unknown> | undefined) =>
-    credentials && Object.fromEntries(Object.keys(credentials).map((type) => [type, type === 'weChatCallbackApi' ? CALLBACK_CRED : API_CRED]));
-  return { ...workflow, id, active: false, nodes: workflow.nodes.map((node) => ({ ...node, ...(node.credentials ? { credentials: pick(node.credentials) } : {}) })) };
+    credentials &&
+    Object.fromEntries(Object.keys(credentials).map((type) => [type, type === 'weChatCallbackApi' ? CALLBACK_CRED : API_CRED]));
+  return {
+    ...workflow,
+    id,
+    active: false,
+    nodes: workflow.nodes.map((node) => ({ ...node, ...(node.credentials ? { credentials: pick(node.credentials) } : {}) })),
+  };
 }
 
 describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
@@ -48,8 +66,14 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
     sandbox = await startSandbox({ quiet: true });
     n8n = await prepareN8n('n8n-e2e-examples-');
     await importIntoN8n(n8n, {
-      credentials: [sandboxCredential(API_CRED, sandbox), callbackCredential(CALLBACK_CRED, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId })],
-      workflows: { 'batch.json': withCredentials('batch-send.json', 'wfExampleBatch01'), 'menu.json': withCredentials('reply-with-menu.json', 'wfExampleMenu001') },
+      credentials: [
+        sandboxCredential(API_CRED, sandbox),
+        callbackCredential(CALLBACK_CRED, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, appId: sandbox.appId }),
+      ],
+      workflows: {
+        'batch.json': withCredentials('batch-send.json', 'wfExampleBatch01'),
+        'menu.json': withCredentials('reply-with-menu.json', 'wfExampleMenu001'),
+      },
     });
   });
 
@@ -74,7 +98,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
       'reply-with-menu.json',
       'turn-ai-agent.json',
     ]);
-    for (const r of results) expect({ file: r.file, code: r.code, error: /error/i.test(r.out) ? r.out.slice(-2000) : null }).toEqual({ file: r.file, code: 0, error: null });
+    for (const r of results)
+      expect({ file: r.file, code: r.code, error: /error/i.test(r.out) ? r.out.slice(-2000) : null }).toEqual({
+        file: r.file,
+        code: 0,
+        error: null,
+      });
   });
 
   it('batch-send.json sends one personalised text per item and goes on past the user who never wrote in', async () => {
@@ -84,19 +113,25 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
     const result = await n8n.cli('execute', '--id=wfExampleBatch01');
     // Assess
     const toLi = sandbox.messages(LI).map((m) => m.body);
-    if (toLi.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    if (toLi.length === 0)
+      throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
     expect(toLi).toEqual([{ touser: LI, msgtype: 'text', text: { content: 'Hi Li, your order A1001 has shipped.' } }]);
     expect(sandbox.messages(WANG)).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/40003|invalid openid/);
   });
 
-  it('reply-with-menu.json, published, answers a user\'s text with its menu message and ignores a follow', async () => {
+  it("reply-with-menu.json, published, answers a user's text with its menu message and ignores a follow", async () => {
     // Prepare
     await publishWorkflow(n8n, 'wfExampleMenu001');
     const server = await n8n.start();
     const webhookId = example('reply-with-menu.json').nodes.find((n) => n.webhookId)!.webhookId as string;
-    await connectCallback(sandbox, n8n.triggerUrl(webhookId), { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, server.log);
+    await connectCallback(
+      sandbox,
+      n8n.triggerUrl(webhookId),
+      { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' },
+      server.log,
+    );
     // Act
     await sandbox.simulateUser('o_e2e_example_follow', { type: 'event', event: 'subscribe' });
     const push = await sandbox.simulateUser('o_e2e_example_menu', { type: 'text', content: 'hello' });

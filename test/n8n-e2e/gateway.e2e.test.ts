@@ -11,7 +11,19 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
-import { describeWithN8n, N8N_VERSION, gatewayCredential, importIntoN8n, nodeType, ownerSession, prepareN8n, waitFor, workflowBase, type N8nServer, type N8nUnderTest } from './support';
+import {
+  describeWithN8n,
+  N8N_VERSION,
+  gatewayCredential,
+  importIntoN8n,
+  nodeType,
+  ownerSession,
+  prepareN8n,
+  waitFor,
+  workflowBase,
+  type N8nServer,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID = 'o_e2e_gateway';
 const WEBHOOK_ID = 'wechat-gateway-e2e';
@@ -65,7 +77,11 @@ describeWithN8n()(`n8n ${N8N_VERSION} with the product as gateway`, () => {
     dataDir = mkdtempSync(join(tmpdir(), 'product-gateway-e2e-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
     setUp = await prepareN8n('n8n-gateway-e2e-');
-    await importIntoN8n(setUp, { credentials: [gatewayCredential(GATEWAY_CRED.weChatKfGatewayApi, product.url)], workflows: { 'workflow.json': gatewayWorkflow() }, publish: [WORKFLOW_ID] });
+    await importIntoN8n(setUp, {
+      credentials: [gatewayCredential(GATEWAY_CRED.weChatKfGatewayApi, product.url)],
+      workflows: { 'workflow.json': gatewayWorkflow() },
+      publish: [WORKFLOW_ID],
+    });
     n8n = await setUp.start();
   });
 
@@ -78,7 +94,12 @@ describeWithN8n()(`n8n ${N8N_VERSION} with the product as gateway`, () => {
   it('activating subscribes the workflow; a push to /callback starts it; its reply passes the window gate; deactivating unsubscribes', async () => {
     // Assess activation: the trigger subscribed its own production URL, nobody copied a URL or a secret
     const webhookUrl = setUp.triggerUrl(WEBHOOK_ID);
-    const subscription = await waitFor('the subscription', async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, n8n!.log);
+    const subscription = await waitFor(
+      'the subscription',
+      async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl),
+      60_000,
+      n8n!.log,
+    );
     expect(subscription.events).toEqual(['message.*', 'event.*', 'handoff.*']);
 
     // Act: a user writes in through WeChat (the sandbox), to the product's /callback
@@ -98,6 +119,11 @@ describeWithN8n()(`n8n ${N8N_VERSION} with the product as gateway`, () => {
     expect(deactivated.status).toBe(200);
 
     // Assess: the subscription is gone
-    await waitFor('the subscription to be deleted', async () => (await product!.webhooks.subscriptions.list()).every((s) => s.url !== webhookUrl) || undefined, 30_000, n8n!.log);
+    await waitFor(
+      'the subscription to be deleted',
+      async () => (await product!.webhooks.subscriptions.list()).every((s) => s.url !== webhookUrl) || undefined,
+      30_000,
+      n8n!.log,
+    );
   });
 });

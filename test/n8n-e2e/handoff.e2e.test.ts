@@ -59,7 +59,9 @@ function handoffWorkflow() {
         parameters: {
           conditions: {
             options: { caseSensitive: false, leftValue: '', typeValidation: 'loose', version: 2 },
-            conditions: [{ id: 'c1', leftValue: '={{ $json.content }}', rightValue: 'human', operator: { type: 'string', operation: 'equals' } }],
+            conditions: [
+              { id: 'c1', leftValue: '={{ $json.content }}', rightValue: 'human', operator: { type: 'string', operation: 'equals' } },
+            ],
             combinator: 'and',
           },
           options: {},
@@ -80,7 +82,13 @@ function handoffWorkflow() {
         type: nodeType('weChatKf'),
         typeVersion: 1,
         position: [440, 100],
-        parameters: { resource: 'message', operation: 'send', touser: '={{ $json.openid }}', msgtype: 'text', content: '=bot: {{ $json.content ?? $json.event }}' },
+        parameters: {
+          resource: 'message',
+          operation: 'send',
+          touser: '={{ $json.openid }}',
+          msgtype: 'text',
+          content: '=bot: {{ $json.content ?? $json.event }}',
+        },
         credentials: WECHAT,
       },
     ],
@@ -96,15 +104,21 @@ describeWithN8n()(`n8n ${N8N_VERSION}: hand a user to a human, and stay silent w
     sandbox = await startSandbox({ quiet: true });
     n8n = await prepareN8n('n8n-e2e-handoff-');
     await importIntoN8n(n8n, {
-      credentials: [sandboxCredential(WECHAT.weChatOfficialAccountApi, sandbox), callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId })],
+      credentials: [
+        sandboxCredential(WECHAT.weChatOfficialAccountApi, sandbox),
+        callbackCredential(CALLBACK_CRED.weChatCallbackApi, { token: CALLBACK_TOKEN, encodingAesKey: '', appId: sandbox.appId }),
+      ],
       workflows: { 'handoff.json': handoffWorkflow() },
       publish: ['wfHandoffE2E0001'],
     });
     n8nServer = await n8n.start();
     await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, mode: 'plain', format: 'xml' }, n8nServer.log);
     // The agent: a kf account bound to a WeChat user, logged in.
-    const token = (await (await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)).json()) as { access_token: string };
-    const api = (path: string, body: unknown) => fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
+    const token = (await (
+      await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)
+    ).json()) as { access_token: string };
+    const api = (path: string, body: unknown) =>
+      fetch(`${sandbox.url}${path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) });
     await api('/customservice/kfaccount/add', { kf_account: KF, nickname: 'Agent' });
     await api('/customservice/kfaccount/inviteworker', { kf_account: KF, invite_wx: 'agent_wx01' });
     await fetch(`${sandbox.url}/sandbox/kf-accounts/${KF}/invitation`, { method: 'POST', body: JSON.stringify({ answer: 'accept' }) });
@@ -138,7 +152,9 @@ describeWithN8n()(`n8n ${N8N_VERSION}: hand a user to a human, and stay silent w
     expect(next.reply?.problem).toBeUndefined();
 
     // the agent takes the user: kf_create_session; a menu click during the session starts nothing
-    const accepted = (await (await fetch(`${sandbox.url}/sandbox/kf-accounts/${KF}/accept`, { method: 'POST', body: '{}' })).json()) as { push: { delivered: boolean } };
+    const accepted = (await (await fetch(`${sandbox.url}/sandbox/kf-accounts/${KF}/accept`, { method: 'POST', body: '{}' })).json()) as {
+      push: { delivered: boolean };
+    };
     expect(accepted.push.delivered).toBe(true);
     const click = await sandbox.simulateUser(OPENID, { type: 'event', event: 'CLICK', eventKey: 'MENU' });
     expect(click.delivered).toBe(true);

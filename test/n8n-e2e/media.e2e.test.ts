@@ -54,14 +54,26 @@ function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unk
     ...workflowBase(id, 'E2E make an image and send it', ['Start', 'Image As Base64', 'Convert to File', 'WeChat']),
     nodes: [
       { id: 'm1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      { id: 'm2', name: 'Image As Base64', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { mode: 'raw', jsonOutput: JSON.stringify({ picture: MADE.toString('base64') }) } },
+      {
+        id: 'm2',
+        name: 'Image As Base64',
+        type: 'n8n-nodes-base.set',
+        typeVersion: 3.4,
+        position: [200, 0],
+        parameters: { mode: 'raw', jsonOutput: JSON.stringify({ picture: MADE.toString('base64') }) },
+      },
       {
         id: 'm3',
         name: 'Convert to File',
         type: 'n8n-nodes-base.convertToFile',
         typeVersion: 1.1,
         position: [400, 0],
-        parameters: { operation: 'toBinary', sourceProperty: 'picture', binaryPropertyName: 'data', options: { fileName: 'made.jpg', mimeType: 'image/jpeg' } },
+        parameters: {
+          operation: 'toBinary',
+          sourceProperty: 'picture',
+          binaryPropertyName: 'data',
+          options: { fileName: 'made.jpg', mimeType: 'image/jpeg' },
+        },
       },
       {
         id: 'm4',
@@ -69,7 +81,15 @@ function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unk
         type: nodeType('weChatKf'),
         typeVersion: 1,
         position: [600, 0],
-        parameters: { resource: 'message', operation: 'send', touser, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data', ...(wechat.parameters as object) },
+        parameters: {
+          resource: 'message',
+          operation: 'send',
+          touser,
+          msgtype: 'image',
+          mediaIdSource: 'file',
+          mediaIdBinaryProperty: 'data',
+          ...(wechat.parameters as object),
+        },
         credentials: wechat.credentials,
       },
     ],
@@ -81,14 +101,25 @@ function makeAndSendWorkflow(id = 'wfMediaMake00001', wechat: Record<string, unk
  * what a user imports is what is tested.
  */
 function photoBackExample() {
-  const example = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'photo-back.json'), 'utf8')) as { nodes: Array<Record<string, any>> } & Record<string, unknown>;
+  const example = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', 'photo-back.json'), 'utf8')) as {
+    nodes: Array<Record<string, any>>;
+  } & Record<string, unknown>;
   const cred = (c: Record<string, { id: string; name: string }>) =>
-    Object.fromEntries(Object.keys(c).map((type) => [type, type === 'weChatCallbackApi' ? CALLBACK_CRED.weChatCallbackApi : API_CRED.weChatOfficialAccountApi]));
+    Object.fromEntries(
+      Object.keys(c).map((type) => [
+        type,
+        type === 'weChatCallbackApi' ? CALLBACK_CRED.weChatCallbackApi : API_CRED.weChatOfficialAccountApi,
+      ]),
+    );
   return {
     ...example,
     id: 'wfMediaEcho00001',
     active: false,
-    nodes: example.nodes.map((node) => ({ ...node, credentials: cred(node.credentials), ...(node.webhookId ? { webhookId: WEBHOOK_ID } : {}) })),
+    nodes: example.nodes.map((node) => ({
+      ...node,
+      credentials: cred(node.credentials),
+      ...(node.webhookId ? { webhookId: WEBHOOK_ID } : {}),
+    })),
   };
 }
 
@@ -113,7 +144,15 @@ function downloadAndEchoWorkflow(id = 'wfMediaEcho00001', gateway = false) {
         type: nodeType('weChatKf'),
         typeVersion: 1,
         position: [220, 0],
-        parameters: { ...(gateway ? { authentication: 'gateway' } : {}), resource: 'message', operation: 'send', touser: '={{ $json.openid }}', msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' },
+        parameters: {
+          ...(gateway ? { authentication: 'gateway' } : {}),
+          resource: 'message',
+          operation: 'send',
+          touser: '={{ $json.openid }}',
+          msgtype: 'image',
+          mediaIdSource: 'file',
+          mediaIdBinaryProperty: 'photo',
+        },
         credentials: credentials ?? API_CRED,
       },
     ],
@@ -154,18 +193,28 @@ describeWithN8n()(`n8n ${N8N_VERSION}: media end to end`, () => {
     const result = await n8n.cli('execute', '--id=wfMediaMake00001');
     // assess
     const sent = sandbox.messages(OPENID_MADE);
-    if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    if (sent.length === 0)
+      throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
     const body = sent[0]!.body as { msgtype: string; image: { media_id: string } };
     expect(body.msgtype).toBe('image');
     expect((await heldBytes(sandbox, body.image.media_id)).equals(MADE)).toBe(true);
-    expect(sandbox.media().find((m) => m.media_id === body.image.media_id)).toMatchObject({ type: 'image', format: 'jpeg', origin: 'upload' });
+    expect(sandbox.media().find((m) => m.media_id === body.image.media_id)).toMatchObject({
+      type: 'image',
+      format: 'jpeg',
+      origin: 'upload',
+    });
   });
 
   it('a published trigger with Download Media gets the photo a user sent as binary data (sent straight back, byte for byte)', async () => {
     // prepare
     await publishWorkflow(n8n, 'wfMediaEcho00001');
     const server = await n8n.start();
-    await connectCallback(sandbox, n8n.triggerUrl(WEBHOOK_ID), { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, server.log);
+    await connectCallback(
+      sandbox,
+      n8n.triggerUrl(WEBHOOK_ID),
+      { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' },
+      server.log,
+    );
     const photo = jpeg(3456);
     // act
     const push = await sandbox.simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });
@@ -191,7 +240,11 @@ describeWithN8n()(`n8n ${N8N_VERSION}: media end to end in Gateway mode (through
     await importIntoN8n(n8n, {
       credentials: [gatewayCredential(GATEWAY_CRED.weChatKfGatewayApi, product.url)],
       workflows: {
-        'make.json': makeAndSendWorkflow('wfMediaMakeGw001', { parameters: { authentication: 'gateway' }, credentials: GATEWAY_CRED }, `${OPENID_MADE}_gw`),
+        'make.json': makeAndSendWorkflow(
+          'wfMediaMakeGw001',
+          { parameters: { authentication: 'gateway' }, credentials: GATEWAY_CRED },
+          `${OPENID_MADE}_gw`,
+        ),
         'echo.json': downloadAndEchoWorkflow('wfMediaEchoGw001', true),
       },
     });
@@ -211,7 +264,8 @@ describeWithN8n()(`n8n ${N8N_VERSION}: media end to end in Gateway mode (through
     const result = await n8n.cli('execute', '--id=wfMediaMakeGw001');
     // assess
     const sent = sandbox().messages(openid);
-    if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    if (sent.length === 0)
+      throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
     const body = sent[0]!.body as { image: { media_id: string } };
     expect((await heldBytes(sandbox(), body.image.media_id)).equals(MADE)).toBe(true);
     const state = (await (await fetch(`${product.url}/interactions/${openid}`)).json()) as Record<string, unknown>;
@@ -223,7 +277,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: media end to end in Gateway mode (through
     await publishWorkflow(n8n, 'wfMediaEchoGw001');
     const server = await n8n.start();
     const webhookUrl = n8n.triggerUrl(`${WEBHOOK_ID}-gw`);
-    await waitFor('the subscription', async () => (await product.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl), 60_000, server.log);
+    await waitFor(
+      'the subscription',
+      async () => (await product.webhooks.subscriptions.list()).find((s) => s.url === webhookUrl),
+      60_000,
+      server.log,
+    );
     const photo = jpeg(3789);
     // act: a user sends a photo to the product's /callback
     const push = await sandbox().simulateUser(OPENID_PHOTO, { type: 'image', data: photo, filename: 'holiday.jpg' });

@@ -111,7 +111,8 @@ describeE2E(`n8n ${N8N_VERSION} end to end`, () => {
     await sandbox!.simulateUser(OPENID_EXECUTE, { type: 'text', content: 'hi' });
     const result = await n8n.cli('execute', '--id=wfSendE2E0000001');
     const sent = sandbox!.messages(OPENID_EXECUTE);
-    if (sent.length === 0) throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
+    if (sent.length === 0)
+      throw new Error(`the sandbox received no message; n8n execute said (${result.code}):\n${result.out.slice(-6000)}`);
     expect(sent[0]!.body).toEqual({ touser: OPENID_EXECUTE, msgtype: 'text', text: { content: 'hello from n8n execute' } });
     expect(result.code).toBe(0);
   });
@@ -124,7 +125,11 @@ describeE2E(`n8n ${N8N_VERSION} end to end`, () => {
     await connectCallback(sandbox!, url, { token: CALLBACK_TOKEN, encodingAesKey: AES_KEY, mode: 'safe', format: 'xml' }, server.log);
 
     // A bad signature is refused with 401.
-    const bad = await fetch(`${url}?signature=0000&timestamp=${Math.floor(Date.now() / 1000)}&nonce=1`, { method: 'POST', body: '<xml></xml>', headers: { 'content-type': 'text/xml' } });
+    const bad = await fetch(`${url}?signature=0000&timestamp=${Math.floor(Date.now() / 1000)}&nonce=1`, {
+      method: 'POST',
+      body: '<xml></xml>',
+      headers: { 'content-type': 'text/xml' },
+    });
     expect(bad.status).toBe(401);
 
     const push = await sandbox!.simulateUser(OPENID_TRIGGER, { type: 'text', content: 'ping' });

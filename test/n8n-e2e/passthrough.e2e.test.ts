@@ -12,7 +12,16 @@
 import { join } from 'path';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
-import { describeWithN8n, N8N_VERSION, gatewayCredential, importIntoN8n, prepareN8n, sandboxCredential, workflowBase, type N8nUnderTest } from './support';
+import {
+  describeWithN8n,
+  N8N_VERSION,
+  gatewayCredential,
+  importIntoN8n,
+  prepareN8n,
+  sandboxCredential,
+  workflowBase,
+  type N8nUnderTest,
+} from './support';
 
 const OPENID = 'o_e2e_passthrough';
 const DIRECT = { weChatOfficialAccountApi: { id: 'credPassDirect01', name: 'WeChat sandbox (direct)' } };
@@ -28,7 +37,10 @@ jest.setTimeout(300_000);
 function workflow(id: string, node: Record<string, unknown>) {
   return {
     ...workflowBase(id, id, ['Start', node.name as string]),
-    nodes: [{ id: 's', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} }, { id: 'n', position: [220, 0], ...node }],
+    nodes: [
+      { id: 's', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'n', position: [220, 0], ...node },
+    ],
   };
 }
 
@@ -77,14 +89,48 @@ describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () =
     short = await startSandbox({ quiet: true, tokenTtlSeconds: TOKEN_TTL_SECONDS });
     product = await startLocal({ port: 0, dataDir: join(setUp.work, 'product'), env: {} });
     const workflows = [
-      workflow('wfHttpGetInfo001', httpRequest({ method: 'GET', url: `${short.url}/cgi-bin/user/info`, sendQuery: true, queryParameters: { parameters: [{ name: 'openid', value: OPENID }] } })),
-      workflow('wfHttpPostTag001', httpRequest({ method: 'POST', url: `${short.url}/cgi-bin/tags/create`, sendBody: true, specifyBody: 'json', jsonBody: '{"tag":{"name":"from n8n"}}' })),
-      workflow('wfCustomDirect01', customApiCall('direct', { method: 'GET', path: '/cgi-bin/user/info', query: JSON.stringify({ openid: OPENID }) })),
-      workflow('wfCustomGatewy01', customApiCall('gateway', { method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"via the gateway"}}' })),
-      workflow('wfCustomRefuse01', customApiCall('direct', { method: 'POST', path: '/cgi-bin/message/custom/send', body: '{"touser":"x","msgtype":"text","text":{"content":"x"}}' })),
+      workflow(
+        'wfHttpGetInfo001',
+        httpRequest({
+          method: 'GET',
+          url: `${short.url}/cgi-bin/user/info`,
+          sendQuery: true,
+          queryParameters: { parameters: [{ name: 'openid', value: OPENID }] },
+        }),
+      ),
+      workflow(
+        'wfHttpPostTag001',
+        httpRequest({
+          method: 'POST',
+          url: `${short.url}/cgi-bin/tags/create`,
+          sendBody: true,
+          specifyBody: 'json',
+          jsonBody: '{"tag":{"name":"from n8n"}}',
+        }),
+      ),
+      workflow(
+        'wfCustomDirect01',
+        customApiCall('direct', { method: 'GET', path: '/cgi-bin/user/info', query: JSON.stringify({ openid: OPENID }) }),
+      ),
+      workflow(
+        'wfCustomGatewy01',
+        customApiCall('gateway', { method: 'POST', path: '/cgi-bin/tags/create', body: '{"tag":{"name":"via the gateway"}}' }),
+      ),
+      workflow(
+        'wfCustomRefuse01',
+        customApiCall('direct', {
+          method: 'POST',
+          path: '/cgi-bin/message/custom/send',
+          body: '{"touser":"x","msgtype":"text","text":{"content":"x"}}',
+        }),
+      ),
     ];
     await importIntoN8n(setUp, {
-      credentials: [sandboxCredential(DIRECT.weChatOfficialAccountApi, sandbox), sandboxCredential(SHORT.weChatOfficialAccountApi, short), gatewayCredential(GATEWAY.weChatKfGatewayApi, product.url)],
+      credentials: [
+        sandboxCredential(DIRECT.weChatOfficialAccountApi, sandbox),
+        sandboxCredential(SHORT.weChatOfficialAccountApi, short),
+        gatewayCredential(GATEWAY.weChatKfGatewayApi, product.url),
+      ],
       workflows: { 'workflows.json': workflows },
     });
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'hi' });
@@ -152,7 +198,9 @@ describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () =
     const [created] = product.sandbox!.requests('/cgi-bin/tags/create');
     expect(created!.answer?.body).toEqual({ tag: { id: 100, name: 'via the gateway' } });
     expect(created!.query.access_token).toBe((await product.context.tokens.getToken()).value);
-    expect(sandbox.requests('/cgi-bin/tags/create').some((r) => (r.body as { tag?: { name?: string } }).tag?.name === 'via the gateway')).toBe(false);
+    expect(
+      sandbox.requests('/cgi-bin/tags/create').some((r) => (r.body as { tag?: { name?: string } }).tag?.name === 'via the gateway'),
+    ).toBe(false);
   });
 
   it('Custom API Call refuses custom/send with a pointer to the send operation, before WeChat is called', async () => {
@@ -163,6 +211,11 @@ describeE2E(`n8n ${N8N_VERSION}: other WeChat APIs with the managed token`, () =
     // assess
     expect(result.code).not.toBe(0);
     expect(result.out).toMatch(/sendMessage/);
-    expect(sandbox.requests().slice(before).filter((r) => r.path === '/cgi-bin/message/custom/send')).toEqual([]);
+    expect(
+      sandbox
+        .requests()
+        .slice(before)
+        .filter((r) => r.path === '/cgi-bin/message/custom/send'),
+    ).toEqual([]);
   });
 });

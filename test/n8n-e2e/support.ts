@@ -63,7 +63,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, log?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  log?: () => string,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -84,7 +89,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * push up after its retries. An unsigned POST is refused by the trigger itself (4xx, no execution).
  */
 export async function waitForPushWebhook(url: string, log?: () => string): Promise<void> {
-  await waitFor('the push (POST) webhook to be registered', async () => ((await fetch(url, { method: 'POST', body: '' })).status !== 404 ? true : undefined), 60_000, log);
+  await waitFor(
+    'the push (POST) webhook to be registered',
+    async () => ((await fetch(url, { method: 'POST', body: '' })).status !== 404 ? true : undefined),
+    60_000,
+    log,
+  );
 }
 
 /**
@@ -129,7 +139,10 @@ export async function installPackage(work: string): Promise<void> {
   const untar = await run('tar', ['-xzf', join(work, tgz), '-C', modules]);
   if (untar.code !== 0) throw new Error(`tar failed:\n${untar.out}`);
   renameSync(join(modules, 'package'), join(modules, 'n8n-nodes-wechat-kf'));
-  writeFileSync(join(work, '.n8n', 'nodes', 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-wechat-kf': '0.1.0' } }));
+  writeFileSync(
+    join(work, '.n8n', 'nodes', 'package.json'),
+    JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-wechat-kf': '0.1.0' } }),
+  );
 }
 
 /** A running `n8n start`: its process, its output so far, and how to stop it. */
@@ -206,7 +219,12 @@ export async function prepareN8n(prefix: string): Promise<N8nUnderTest> {
       const started = startN8n(env, work);
       server = started;
       try {
-        await waitFor('n8n to answer /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined, 120_000, started.log);
+        await waitFor(
+          'n8n to answer /healthz',
+          async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined,
+          120_000,
+          started.log,
+        );
       } catch (error) {
         await started.stop();
         throw error;
@@ -226,13 +244,19 @@ export async function prepareN8n(prefix: string): Promise<N8nUnderTest> {
  * branches). Spread it into the workflow beside `nodes`.
  */
 export function workflowBase(id: string, name: string, links: string[] | Record<string, unknown>) {
-  const connections = Array.isArray(links) ? Object.fromEntries(links.slice(0, -1).map((from, i) => [from, { main: [[{ node: links[i + 1], type: 'main', index: 0 }]] }])) : links;
+  const connections = Array.isArray(links)
+    ? Object.fromEntries(links.slice(0, -1).map((from, i) => [from, { main: [[{ node: links[i + 1], type: 'main', index: 0 }]] }]))
+    : links;
   return { id, name, active: false, settings: { executionOrder: 'v1' }, connections };
 }
 
 /** A WeChat Official Account API credential (Direct mode's token) on the sandbox. */
 export function sandboxCredential(ref: { id: string; name: string }, sandbox: Pick<Sandbox, 'appId' | 'appSecret' | 'url'>) {
-  return { ...ref, type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } };
+  return {
+    ...ref,
+    type: 'weChatOfficialAccountApi',
+    data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+  };
 }
 
 /** A WeChat callback credential (the trigger's Token and EncodingAESKey; '' for plain mode). */
@@ -242,7 +266,17 @@ export function callbackCredential(ref: { id: string; name: string }, data: { to
 
 /** A gateway credential on the product at `url`, with AWS's documented example access keys. */
 export function gatewayCredential(ref: { id: string; name: string }, url: string) {
-  return { ...ref, type: 'weChatKfGatewayApi', data: { url, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: '' } };
+  return {
+    ...ref,
+    type: 'weChatKfGatewayApi',
+    data: {
+      url,
+      region: 'eu-west-1',
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      sessionToken: '',
+    },
+  };
 }
 
 /**
@@ -250,7 +284,10 @@ export function gatewayCredential(ref: { id: string; name: string }, url: string
  * to its workflow, or a list of them), then publishes the workflows named in `publish`. Throws with n8n's
  * output when a step fails.
  */
-export async function importIntoN8n(n8n: N8nUnderTest, what: { credentials: unknown[]; workflows: Record<string, unknown>; publish?: string[] }): Promise<void> {
+export async function importIntoN8n(
+  n8n: N8nUnderTest,
+  what: { credentials: unknown[]; workflows: Record<string, unknown>; publish?: string[] },
+): Promise<void> {
   writeFileSync(join(n8n.work, 'credentials.json'), JSON.stringify(what.credentials));
   const steps = [['import:credentials', `--input=${join(n8n.work, 'credentials.json')}`]];
   for (const [file, workflow] of Object.entries(what.workflows)) {
@@ -274,7 +311,12 @@ export async function publishWorkflow(n8n: N8nUnderTest, id: string): Promise<vo
  * Points the sandbox's callback (as a developer does in WeChat's console) at a published trigger, and waits
  * until WeChat's URL check passes and the push webhook is registered too (waitForPushWebhook).
  */
-export async function connectCallback(sandbox: Sandbox, url: string, callback: Omit<CallbackConfig, 'url'>, log: () => string): Promise<void> {
+export async function connectCallback(
+  sandbox: Sandbox,
+  url: string,
+  callback: Omit<CallbackConfig, 'url'>,
+  log: () => string,
+): Promise<void> {
   sandbox.configureCallback({ url, ...callback });
   await waitFor('the URL check to pass', async () => ((await sandbox.verifyCallback()) as { ok?: boolean }).ok || undefined, 60_000, log);
   await waitForPushWebhook(url, log);

@@ -43,7 +43,12 @@ type Workflow = { name: string; nodes: Array<Record<string, any>> } & Record<str
 /** An example as shipped, with an id, inactive, and the gateway credential picked for every node. */
 function example(file: string, id: string): Workflow {
   const workflow = JSON.parse(readFileSync(join(PACKAGE_DIR, 'examples', file), 'utf8')) as Workflow;
-  return { ...workflow, id, active: false, nodes: workflow.nodes.map((node) => ({ ...node, credentials: { weChatKfGatewayApi: GATEWAY_CRED } })) };
+  return {
+    ...workflow,
+    id,
+    active: false,
+    nodes: workflow.nodes.map((node) => ({ ...node, credentials: { weChatKfGatewayApi: GATEWAY_CRED } })),
+  };
 }
 
 /** A workflow as version 1 of the first release saved it: Typing → Typing, the user in `touser`. */
@@ -107,7 +112,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: a version 1 workflow and the Gateway exam
   it('gateway-reply.json answers a user through the product', async () => {
     // Prepare: n8n started with both examples published: each subscribed its URL
     n8n = await setUp.start();
-    await waitFor('both subscriptions', async () => ((await product!.webhooks.subscriptions.list()).length >= 2 ? true : undefined), 60_000, n8n.log);
+    await waitFor(
+      'both subscriptions',
+      async () => ((await product!.webhooks.subscriptions.list()).length >= 2 ? true : undefined),
+      60_000,
+      n8n.log,
+    );
     // Act
     await product!.sandbox!.simulateUser(REPLY_USER, { type: 'text', content: 'is the shop open?' });
     const reply = await waitFor('the example reply', () => product!.sandbox!.messages(REPLY_USER)[0], 60_000, n8n.log);
@@ -124,7 +134,12 @@ describeWithN8n()(`n8n ${N8N_VERSION}: a version 1 workflow and the Gateway exam
     });
     expect(refused.status).toBe(409);
     // Assess: the example's Hand Off marked the user, so their next message goes to the human desk
-    await waitFor('the handoff mark', async () => ((await product!.context.handoffs.read(SILENT_USER)).mark ? true : undefined), 60_000, n8n!.log);
+    await waitFor(
+      'the handoff mark',
+      async () => ((await product!.context.handoffs.read(SILENT_USER)).mark ? true : undefined),
+      60_000,
+      n8n!.log,
+    );
     const push = await product!.sandbox!.simulateUser(SILENT_USER, { type: 'text', content: 'where is it?' });
     expect(push.reply?.MsgType).toBe('transfer_customer_service');
     expect(product!.sandbox!.messages(SILENT_USER)).toEqual([]);

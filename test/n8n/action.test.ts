@@ -58,14 +58,23 @@ describe('message: send, every type', () => {
   beforeAll(async () => {
     const token = String((await stableToken(sandbox)).access_token);
     const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
-    ids = { IMAGE: await upload('image', jpeg()), VOICE: await upload('voice', amr(1)), VIDEO: await upload('video', mp4()), THUMB: await upload('thumb', jpeg()) };
+    ids = {
+      IMAGE: await upload('image', jpeg()),
+      VOICE: await upload('voice', amr(1)),
+      VIDEO: await upload('video', mp4()),
+      THUMB: await upload('thumb', jpeg()),
+    };
   });
 
   const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
     ['text', { content: '你好 <a href="https://example.com">link</a>' }, { content: '你好 <a href="https://example.com">link</a>' }],
     ['image', { mediaId: 'IMAGE' }, { media_id: 'IMAGE' }],
     ['voice', { mediaId: 'VOICE' }, { media_id: 'VOICE' }],
-    ['video', { mediaId: 'VIDEO', thumbMediaId: 'THUMB', title: 'T', description: 'D' }, { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'T', description: 'D' }],
+    [
+      'video',
+      { mediaId: 'VIDEO', thumbMediaId: 'THUMB', title: 'T', description: 'D' },
+      { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'T', description: 'D' },
+    ],
     [
       'music',
       { title: 'Song', description: '', musicUrl: 'https://m/1.mp3', hqMusicUrl: 'https://m/1hq.mp3', thumbMediaId: 'THUMB' },
@@ -80,10 +89,30 @@ describe('message: send, every type', () => {
     ['mpnewsarticle', { articleId: 'ARTICLE_1' }, { article_id: 'ARTICLE_1' }],
     [
       'msgmenu',
-      { headContent: 'Happy?', menuItems: { item: [{ id: '101', content: 'Yes' }, { id: '102', content: 'No' }] }, tailContent: 'Thanks' },
-      { head_content: 'Happy?', list: [{ id: '101', content: 'Yes' }, { id: '102', content: 'No' }], tail_content: 'Thanks' },
+      {
+        headContent: 'Happy?',
+        menuItems: {
+          item: [
+            { id: '101', content: 'Yes' },
+            { id: '102', content: 'No' },
+          ],
+        },
+        tailContent: 'Thanks',
+      },
+      {
+        head_content: 'Happy?',
+        list: [
+          { id: '101', content: 'Yes' },
+          { id: '102', content: 'No' },
+        ],
+        tail_content: 'Thanks',
+      },
     ],
-    ['wxcard', { cardId: 'CARD', cardExt: '{"code":"1","openid":"","timestamp":"1","signature":"s"}' }, { card_id: 'CARD', card_ext: '{"code":"1","openid":"","timestamp":"1","signature":"s"}' }],
+    [
+      'wxcard',
+      { cardId: 'CARD', cardExt: '{"code":"1","openid":"","timestamp":"1","signature":"s"}' },
+      { card_id: 'CARD', card_ext: '{"code":"1","openid":"","timestamp":"1","signature":"s"}' },
+    ],
     [
       'miniprogrampage',
       { title: 'Mini', appid: 'wxminiapp', pagepath: 'pages/index/index', thumbMediaId: 'THUMB' },
@@ -120,7 +149,12 @@ describe('message: send, every type', () => {
       CRED,
     );
     expect(error).toBeUndefined();
-    expect(sandbox.messages(openid)[0]!.body).toEqual({ touser: openid, msgtype: 'text', text: { content: 'from kf' }, customservice: { kf_account: 'kf1@sandbox' } });
+    expect(sandbox.messages(openid)[0]!.body).toEqual({
+      touser: openid,
+      msgtype: 'text',
+      text: { content: 'from kf' },
+      customservice: { kf_account: 'kf1@sandbox' },
+    });
   });
 
   it('sends a Raw JSON body as it is', async () => {
@@ -186,7 +220,9 @@ describe('validation and errors', () => {
 
   it('a bad AppSecret fails the token fetch with a clear message', async () => {
     const openid = await activeUser();
-    const { error } = await harness.run(sendParams(openid, 'text', { content: 'hi' }), [{ json: {} }], { weChatOfficialAccountApi: { id: 'bad', name: 'bad' } });
+    const { error } = await harness.run(sendParams(openid, 'text', { content: 'hi' }), [{ json: {} }], {
+      weChatOfficialAccountApi: { id: 'bad', name: 'bad' },
+    });
     expect(error).toBeDefined();
     expect(error!.message + String((error as unknown as { description?: string }).description)).toMatch(/40125|AppSecret/);
   });
@@ -211,7 +247,11 @@ describe('validation and errors', () => {
 });
 
 describe('access token (the node keeps its own cache per credential: n8n-nodes/README.md)', () => {
-  const forcedFlags = (since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+  const forcedFlags = (since: number) =>
+    sandbox
+      .requests('/cgi-bin/stable_token')
+      .slice(since)
+      .map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
 
   it('is fetched once, reused by every later call, and never written into the credential', async () => {
     // prepare
@@ -270,7 +310,11 @@ describe('kf accounts', () => {
   const kf = { authentication: 'direct', resource: 'kfAccount' };
 
   it('add, list, update, upload avatar (binary), delete', async () => {
-    let r = await harness.run({ ...kf, operation: 'add', kfAccount: 'kf2001@sandbox', nickname: '客服一号', password: 'secret' }, [{ json: {} }], CRED);
+    let r = await harness.run(
+      { ...kf, operation: 'add', kfAccount: 'kf2001@sandbox', nickname: '客服一号', password: 'secret' },
+      [{ json: {} }],
+      CRED,
+    );
     expect(r.error).toBeUndefined();
     const add = sandbox.requests('/customservice/kfaccount/add').at(-1)!;
     expect(add.method).toBe('POST');
@@ -283,7 +327,10 @@ describe('kf accounts', () => {
 
     r = await harness.run({ ...kf, operation: 'update', kfAccount: 'kf2001@sandbox', nickname: 'Agent One' }, [{ json: {} }], CRED);
     expect(r.error).toBeUndefined();
-    expect(sandbox.requests('/customservice/kfaccount/update').at(-1)!.body).toEqual({ kf_account: 'kf2001@sandbox', nickname: 'Agent One' });
+    expect(sandbox.requests('/customservice/kfaccount/update').at(-1)!.body).toEqual({
+      kf_account: 'kf2001@sandbox',
+      nickname: 'Agent One',
+    });
 
     r = await harness.run(
       { ...kf, operation: 'uploadAvatar', kfAccount: 'kf2001@sandbox', binaryPropertyName: 'photo' },
@@ -315,7 +362,11 @@ describe('kf accounts', () => {
   });
 
   it('a missing binary property is reported', async () => {
-    const { error } = await harness.run({ ...kf, operation: 'uploadAvatar', kfAccount: 'kf2002@sandbox', binaryPropertyName: 'nothing' }, [{ json: {} }], CRED);
+    const { error } = await harness.run(
+      { ...kf, operation: 'uploadAvatar', kfAccount: 'kf2002@sandbox', binaryPropertyName: 'nothing' },
+      [{ json: {} }],
+      CRED,
+    );
     expect(error!.message).toMatch(/nothing/);
   });
 });
@@ -323,10 +374,18 @@ describe('kf accounts', () => {
 describe('typing', () => {
   it('Typing and CancelTyping', async () => {
     const openid = await activeUser();
-    let r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'Typing' }, [{ json: {} }], CRED);
+    let r = await harness.run(
+      { authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'Typing' },
+      [{ json: {} }],
+      CRED,
+    );
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'Typing' });
-    r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'CancelTyping' }, [{ json: {} }], CRED);
+    r = await harness.run(
+      { authentication: 'direct', resource: 'typing', operation: 'set', touser: openid, command: 'CancelTyping' },
+      [{ json: {} }],
+      CRED,
+    );
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'CancelTyping' });
   });

@@ -42,7 +42,8 @@ describe('the action node covers the core catalogue', () => {
       }
     }
     const missing = CATALOGUE.filter((op) => {
-      if (op.resource === 'message') return !performed.has('message:send') || (op.msgtype !== undefined && !optionValues('msgtype').includes(op.msgtype));
+      if (op.resource === 'message')
+        return !performed.has('message:send') || (op.msgtype !== undefined && !optionValues('msgtype').includes(op.msgtype));
       return !performed.has(`${op.resource}:${op.action}`);
     }).map((op) => op.name);
     expect(missing).toEqual([]);
@@ -81,7 +82,10 @@ describe('the package', () => {
     expect(token).toMatchObject({ type: 'hidden', typeOptions: { expirable: true } });
     expect(typeof cred.preAuthentication).toBe('function');
     // A function (so it can ask for a renewal once the token is stale: test/n8n/credential-renewal.test.ts).
-    const authenticate = cred.authenticate as unknown as (c: Record<string, unknown>, r: Record<string, unknown>) => Promise<Record<string, unknown>>;
+    const authenticate = cred.authenticate as unknown as (
+      c: Record<string, unknown>,
+      r: Record<string, unknown>,
+    ) => Promise<Record<string, unknown>>;
     expect(await authenticate({ accessToken: 'T', renewAfter: Date.now() + 60_000 }, {})).toEqual({ qs: { access_token: 'T' } });
     expect(cred.test).toBeDefined();
   });
@@ -90,7 +94,10 @@ describe('the package', () => {
 describe('SigV4 signer of the gateway credential', () => {
   // The signer is bundled into the credential: reach it through authenticate().
   const gateway = credentials.weChatKfGatewayApi!;
-  const authenticate = gateway.authenticate as unknown as (c: Record<string, unknown>, r: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  const authenticate = gateway.authenticate as unknown as (
+    c: Record<string, unknown>,
+    r: Record<string, unknown>,
+  ) => Promise<Record<string, unknown>>;
 
   it("matches AWS's published SigV4 test vectors (get-vanilla, post-vanilla, get-vanilla-query-order-key-case)", () => {
     const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -98,7 +105,11 @@ describe('SigV4 signer of the gateway credential', () => {
     const vectors: [string, string, string][] = [
       ['GET', 'https://example.amazonaws.com/', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
       ['POST', 'https://example.amazonaws.com/', '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'],
-      ['GET', 'https://example.amazonaws.com/?Param2=value2&Param1=value1', 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500'],
+      [
+        'GET',
+        'https://example.amazonaws.com/?Param2=value2&Param1=value1',
+        'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
+      ],
     ];
     for (const [method, url, signature] of vectors) {
       const headers = signRequest({ method, url }, creds, options);

@@ -19,7 +19,10 @@ beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true });
   harness = createHarness({
     credentials: {
-      c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
     },
   });
 });
@@ -31,18 +34,26 @@ afterAll(async () => {
 describe('the direct credential', () => {
   const credential = () => loadPackage().credentials.weChatOfficialAccountApi!;
   const authenticate = (data: ICredentialDataDecryptedObject, options: IHttpRequestOptions) =>
-    (credential().authenticate as unknown as (c: ICredentialDataDecryptedObject, r: IHttpRequestOptions) => Promise<IHttpRequestOptions>)(data, options);
+    (credential().authenticate as unknown as (c: ICredentialDataDecryptedObject, r: IHttpRequestOptions) => Promise<IHttpRequestOptions>)(
+      data,
+      options,
+    );
 
   it('adds the stored token as access_token, beside the query values already there', async () => {
     // act
-    const options = await authenticate({ accessToken: 'TOKEN', renewAfter: Date.now() + 60_000 }, { url: 'https://api.weixin.qq.com/cgi-bin/user/info', qs: { openid: 'oA' } });
+    const options = await authenticate(
+      { accessToken: 'TOKEN', renewAfter: Date.now() + 60_000 },
+      { url: 'https://api.weixin.qq.com/cgi-bin/user/info', qs: { openid: 'oA' } },
+    );
     // assess
     expect(options.qs).toEqual({ openid: 'oA', access_token: 'TOKEN' });
   });
 
   it('refuses a stale token with a 401-shaped error, which makes n8n run preAuthentication again', async () => {
     // act
-    const error = await authenticate({ accessToken: 'OLD', renewAfter: Date.now() - 1 }, { url: 'https://api.weixin.qq.com/x' }).catch((e) => e);
+    const error = await authenticate({ accessToken: 'OLD', renewAfter: Date.now() - 1 }, { url: 'https://api.weixin.qq.com/x' }).catch(
+      (e) => e,
+    );
     // assess
     expect(error).toMatchObject({ name: 'AccessTokenExpiredError', response: { status: 401 } });
     expect(error.message).not.toContain('OLD');
@@ -86,7 +97,12 @@ describe('the direct credential', () => {
       data: { appId: sandbox.appId, appSecret: 'not-the-secret', baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
     };
     // act
-    const { error } = await harness.run(httpRequestNode(), [{ json: {} }], { weChatOfficialAccountApi: { id: 'bad', name: 'bad' } }, asHttpRequestNode);
+    const { error } = await harness.run(
+      httpRequestNode(),
+      [{ json: {} }],
+      { weChatOfficialAccountApi: { id: 'bad', name: 'bad' } },
+      asHttpRequestNode,
+    );
     // assess
     // n8n wraps it (as it wraps every failed request) in a NodeApiError: the core's words are its description.
     const shown = `${String(error?.message)} ${String(error?.description)}`;

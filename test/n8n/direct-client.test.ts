@@ -12,7 +12,14 @@ import { createHarness } from './harness';
 
 const CRED = { weChatOfficialAccountApi: { id: 'c1', name: 'WeChat sandbox' } };
 const list = { authentication: 'direct', resource: 'kfAccount', operation: 'list' };
-const sendParams = (touser: string, content: string) => ({ authentication: 'direct', resource: 'message', operation: 'send', touser, msgtype: 'text', content });
+const sendParams = (touser: string, content: string) => ({
+  authentication: 'direct',
+  resource: 'message',
+  operation: 'send',
+  touser,
+  msgtype: 'text',
+  content,
+});
 
 /**
  * A sandbox and a harness whose credential points at it. Each gets its own API Base URL, so the node's
@@ -22,7 +29,10 @@ async function setup(): Promise<{ sandbox: Sandbox; harness: ReturnType<typeof c
   const sandbox = await startSandbox({ quiet: true });
   const harness = createHarness({
     credentials: {
-      c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
     },
   });
   return { sandbox, harness };
@@ -59,7 +69,11 @@ function useDirectCredential(): { sandbox: Sandbox; harness: ReturnType<typeof c
 }
 
 /** Whether each stable_token request since the `since`-th asked for a forced refresh. */
-const forcedFlags = (sandbox: Sandbox, since: number) => sandbox.requests('/cgi-bin/stable_token').slice(since).map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
+const forcedFlags = (sandbox: Sandbox, since: number) =>
+  sandbox
+    .requests('/cgi-bin/stable_token')
+    .slice(since)
+    .map((r) => (r.body as { force_refresh?: boolean }).force_refresh);
 
 describe('retries in direct mode', () => {
   const env = useDirectCredential();
@@ -146,7 +160,8 @@ describe('retries in direct mode', () => {
   it('Custom API Call: a GET is tried again after -1, a POST (unknown effect) is sent once', async () => {
     // prepare
     const openid = await activeUser(env.sandbox);
-    const call = (parameters: Record<string, unknown>) => env.harness.run({ authentication: 'direct', resource: 'wechatApi', operation: 'call', ...parameters }, [{ json: {} }], CRED);
+    const call = (parameters: Record<string, unknown>) =>
+      env.harness.run({ authentication: 'direct', resource: 'wechatApi', operation: 'call', ...parameters }, [{ json: {} }], CRED);
     env.sandbox.injectFault({ path: '/cgi-bin/user/info', kind: 'errcode', errcode: -1 });
     env.sandbox.injectFault({ path: '/cgi-bin/tags/create', kind: 'errcode', errcode: -1 });
     const infos = env.sandbox.count('/cgi-bin/user/info');
@@ -170,7 +185,9 @@ describe('retries in direct mode', () => {
     const { error } = await env.harness.run(sendParams(openid, 'never'), [{ json: {} }], CRED);
     // assess
     expect(error?.name).toBe('NodeApiError');
-    expect(error?.message).toMatch(/could not be reached at http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/message\/custom\/send after 3 tries.*ECONNREFUSED/);
+    expect(error?.message).toMatch(
+      /could not be reached at http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/message\/custom\/send after 3 tries.*ECONNREFUSED/,
+    );
     expect(error?.message).not.toMatch(/access_token/);
     expect(contextOf(error).code).toBe('WECHAT_UNAVAILABLE');
     await new Promise((resolve) => setTimeout(resolve, 1600));
@@ -254,7 +271,11 @@ describe('the forced-refresh budget in direct mode (per credential: 20 a day, 30
     const { items, error } = await env.harness.run(sendParams(openid, 'x'), [{ json: {} }], CRED, { continueOnFail: true });
     // assess
     expect(error).toBeUndefined();
-    expect(items[0]!.json).toMatchObject({ code: 'TOKEN_REFRESH_BUDGET_SPENT', limit: 'spacing', nextForceAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(items[0]!.json).toMatchObject({
+      code: 'TOKEN_REFRESH_BUDGET_SPENT',
+      limit: 'spacing',
+      nextForceAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect(String(items[0]!.json.error)).toMatch(/30 s apart/);
     expect(env.sandbox.count('/cgi-bin/message/custom/send')).toBe(sends);
   });
@@ -292,7 +313,12 @@ describe('a direct credential that is set up wrong', () => {
   ])('%s: a NodeOperationError saying what to fix, and nothing sent', async (_, change, message) => {
     // prepare
     const harness = createHarness({
-      credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', ...change } } },
+      credentials: {
+        c1: {
+          type: 'weChatOfficialAccountApi',
+          data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', ...change },
+        },
+      },
     });
     const before = sandbox.requests().length;
     // act

@@ -28,7 +28,10 @@ describe('gateway mode: the node through the deployed API contract, signed with 
     harness = createHarness({
       credentials: {
         gw: { type: 'weChatKfGatewayApi', data: { url: `${authorizer.url}/`, region: REGION, ...KEYS, sessionToken: '' } },
-        forged: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: REGION, accessKeyId: KEYS.accessKeyId, secretAccessKey: 'not-the-key', sessionToken: '' } },
+        forged: {
+          type: 'weChatKfGatewayApi',
+          data: { url: authorizer.url, region: REGION, accessKeyId: KEYS.accessKeyId, secretAccessKey: 'not-the-key', sessionToken: '' },
+        },
       },
     });
   });
@@ -42,17 +45,27 @@ describe('gateway mode: the node through the deployed API contract, signed with 
     // Prepare
     await product.sandbox!.simulateUser('oGw', { type: 'text', content: 'hi' });
     // Act
-    const { items, error } = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oGw', msgtype: 'text', content: 'via the gateway' }, [{ json: {} }], CRED);
+    const { items, error } = await harness.run(
+      { authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oGw', msgtype: 'text', content: 'via the gateway' },
+      [{ json: {} }],
+      CRED,
+    );
     // Assess
     expect(error).toBeUndefined();
     expect(items[0]!.json).toMatchObject({ errcode: 0 });
-    expect(product.sandbox!.messages('oGw')).toEqual([expect.objectContaining({ body: { touser: 'oGw', msgtype: 'text', text: { content: 'via the gateway' } } })]);
+    expect(product.sandbox!.messages('oGw')).toEqual([
+      expect.objectContaining({ body: { touser: 'oGw', msgtype: 'text', text: { content: 'via the gateway' } } }),
+    ]);
     expect(authorizer.refused).toEqual([]);
   });
 
   it("reports the deployment's window refusal (409 SEND_WINDOW_CLOSED) as a NodeApiError, and WeChat is never called", async () => {
     const before = product.sandbox!.count('/cgi-bin/message/custom/send');
-    const { error } = await harness.run({ authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oStranger', msgtype: 'text', content: 'x' }, [{ json: {} }], CRED);
+    const { error } = await harness.run(
+      { authentication: 'gateway', resource: 'message', operation: 'send', touser: 'oStranger', msgtype: 'text', content: 'x' },
+      [{ json: {} }],
+      CRED,
+    );
     expect(error?.name).toBe('NodeApiError');
     expect(error?.message).toMatch(/409.*SEND_WINDOW_CLOSED/);
     expect(product.sandbox!.count('/cgi-bin/message/custom/send')).toBe(before);
@@ -60,10 +73,13 @@ describe('gateway mode: the node through the deployed API contract, signed with 
 
   it('signs path parameters, JSON bodies and raw image bodies as API Gateway checks them: kf accounts end to end', async () => {
     const verifiedBefore = authorizer.verified;
-    const run = (parameters: Record<string, unknown>, items = [{ json: {} }]) => harness.run({ authentication: 'gateway', resource: 'kfAccount', ...parameters }, items, CRED);
+    const run = (parameters: Record<string, unknown>, items = [{ json: {} }]) =>
+      harness.run({ authentication: 'gateway', resource: 'kfAccount', ...parameters }, items, CRED);
     const added = await run({ operation: 'add', kfAccount: 'gw1@sandbox', nickname: 'Gateway agent' });
     const updated = await run({ operation: 'update', kfAccount: 'gw1@sandbox', nickname: 'Agent GW' });
-    const avatar = await run({ operation: 'uploadAvatar', kfAccount: 'gw1@sandbox', binaryPropertyName: 'data' }, [{ json: {}, binary: { data: { data: JPEG.toString('base64'), mimeType: 'image/jpeg', fileName: 'a.jpg' } } }] as never);
+    const avatar = await run({ operation: 'uploadAvatar', kfAccount: 'gw1@sandbox', binaryPropertyName: 'data' }, [
+      { json: {}, binary: { data: { data: JPEG.toString('base64'), mimeType: 'image/jpeg', fileName: 'a.jpg' } } },
+    ] as never);
     const listed = await run({ operation: 'list' });
     const deleted = await run({ operation: 'delete', kfAccount: 'gw1@sandbox' });
     for (const result of [added, updated, avatar, listed, deleted]) expect(result.error).toBeUndefined();
@@ -74,7 +90,8 @@ describe('gateway mode: the node through the deployed API contract, signed with 
   });
 
   it('acts on a subscription through the Subscription resource: PATCH, rotate-secret, test, dead letters, redrive', async () => {
-    const run = (parameters: Record<string, unknown>) => harness.run({ authentication: 'gateway', resource: 'subscription', ...parameters }, [{ json: {} }], CRED);
+    const run = (parameters: Record<string, unknown>) =>
+      harness.run({ authentication: 'gateway', resource: 'subscription', ...parameters }, [{ json: {} }], CRED);
     const created = await run({ operation: 'create', url: 'http://127.0.0.1:9/hook', events: '["message.*"]' });
     const id = created.items[0]!.json.id as string;
     const updated = await run({ operation: 'update', id, events: '["event.subscribe"]', description: 'from n8n' });
@@ -93,7 +110,9 @@ describe('gateway mode: the node through the deployed API contract, signed with 
   });
 
   it('is refused (403) with the wrong secret key, so the signature is really checked', async () => {
-    const { error } = await harness.run({ authentication: 'gateway', resource: 'kfAccount', operation: 'list' }, [{ json: {} }], { weChatKfGatewayApi: { id: 'forged', name: 'Forged' } });
+    const { error } = await harness.run({ authentication: 'gateway', resource: 'kfAccount', operation: 'list' }, [{ json: {} }], {
+      weChatKfGatewayApi: { id: 'forged', name: 'Forged' },
+    });
     expect(error?.message).toMatch(/403/);
     expect(authorizer.refused.length).toBeGreaterThan(0);
   });

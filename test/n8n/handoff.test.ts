@@ -23,7 +23,12 @@ let clock = Date.now();
 beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true, now: () => clock, tokenTtlSeconds: 90 * 86400 });
   harness = createHarness({
-    credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } } },
+    credentials: {
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
+    },
   });
 });
 afterAll(async () => {
@@ -44,7 +49,8 @@ async function push(staticData: IDataObject, xml: string, options: IDataObject =
     query,
     parameters: { mode: 'direct', messageTypes: [], events: [], options },
     // n8n hands the trigger the workflow's global static data, which the action node wrote to.
-    staticData: (type: string) => (type === 'global' ? ((staticData.global ??= {}) as IDataObject) : ((staticData.node ??= {}) as IDataObject)),
+    staticData: (type: string) =>
+      type === 'global' ? ((staticData.global ??= {}) as IDataObject) : ((staticData.node ??= {}) as IDataObject),
     credentials: { token: TOKEN, encodingAesKey: '', appId: '' },
     nodeId: 't1',
   });
@@ -66,7 +72,14 @@ describe('handoff in a workflow (Direct mode)', () => {
 
     // act
     const handed = await harness.run(
-      { authentication: 'direct', resource: 'handoff', operation: 'handOff', openid: '={{ $json.openid }}', kfAccount: 'kf1@sandbox', ttl: 600 },
+      {
+        authentication: 'direct',
+        resource: 'handoff',
+        operation: 'handOff',
+        openid: '={{ $json.openid }}',
+        kfAccount: 'kf1@sandbox',
+        ttl: 600,
+      },
       [{ json: item }],
       CRED,
       { staticData },
@@ -80,7 +93,9 @@ describe('handoff in a workflow (Direct mode)', () => {
     expect(item).toMatchObject({ openid: 'o_flow', content: 'human', transferred: false });
     expect(handed.error).toBeUndefined();
     expect(handed.items[0]!.json).toMatchObject({ openid: 'o_flow', kf_account: 'kf1@sandbox', humanSession: null });
-    expect(next.body).toContain('<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[kf1@sandbox]]></KfAccount></TransInfo>');
+    expect(next.body).toContain(
+      '<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[kf1@sandbox]]></KfAccount></TransInfo>',
+    );
     expect(next.items).toHaveLength(0);
     expect(created.items).toHaveLength(0);
     expect(closed.items[0]).toMatchObject({ event: 'kf_close_session', humanSession: null });
@@ -91,10 +106,20 @@ describe('handoff in a workflow (Direct mode)', () => {
   it('clears a mark: the next message reaches the flow', async () => {
     // prepare
     const staticData: IDataObject = {};
-    await harness.run({ authentication: 'direct', resource: 'handoff', operation: 'handOff', openid: 'o_clear', ttl: 600 }, [{ json: {} }], CRED, { staticData });
+    await harness.run(
+      { authentication: 'direct', resource: 'handoff', operation: 'handOff', openid: 'o_clear', ttl: 600 },
+      [{ json: {} }],
+      CRED,
+      { staticData },
+    );
 
     // act
-    const cleared = await harness.run({ authentication: 'direct', resource: 'handoff', operation: 'clear', openid: 'o_clear' }, [{ json: {} }], CRED, { staticData });
+    const cleared = await harness.run(
+      { authentication: 'direct', resource: 'handoff', operation: 'clear', openid: 'o_clear' },
+      [{ json: {} }],
+      CRED,
+      { staticData },
+    );
     const next = await push(staticData, textXml('o_clear', 'hi'));
 
     // assess
@@ -121,8 +146,16 @@ describe('desk operations in the node', () => {
     const range = { starttime: new Date(start).toISOString(), endtime: new Date(start + 46 * DAY).toISOString() };
 
     // act
-    const limited = await harness.run({ authentication: 'direct', resource: 'chatRecord', operation: 'getMany', ...range, returnAll: false, limit: 1 }, [{ json: {} }], CRED);
-    const all = await harness.run({ authentication: 'direct', resource: 'chatRecord', operation: 'getMany', ...range, returnAll: true }, [{ json: {} }], CRED);
+    const limited = await harness.run(
+      { authentication: 'direct', resource: 'chatRecord', operation: 'getMany', ...range, returnAll: false, limit: 1 },
+      [{ json: {} }],
+      CRED,
+    );
+    const all = await harness.run(
+      { authentication: 'direct', resource: 'chatRecord', operation: 'getMany', ...range, returnAll: true },
+      [{ json: {} }],
+      CRED,
+    );
 
     // assess
     expect(limited.items.map((i) => i.json.text)).toEqual(['first']);

@@ -40,7 +40,9 @@ export const PACKAGE = 'n8n-nodes-wechat-kf';
 export function requireDist<T = Record<string, unknown>>(relative: string): T {
   const file = join(DIST_DIR, relative);
   if (!existsSync(file)) {
-    throw new Error(`${file} is missing: build the n8n package first with \`npm run build --workspace n8n-nodes\` (from the repository root)`);
+    throw new Error(
+      `${file} is missing: build the n8n package first with \`npm run build --workspace n8n-nodes\` (from the repository root)`,
+    );
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as T;
@@ -51,19 +53,27 @@ export function loadPackage() {
   const nodes: Record<string, INodeType> = {};
   const credentials: Record<string, ICredentialType> = {};
   for (const file of pkg.n8n.nodes) {
-    const className = file.split('/').pop()!.replace(/\.node\.js$/, '');
+    const className = file
+      .split('/')
+      .pop()!
+      .replace(/\.node\.js$/, '');
     const mod = requireDist<Record<string, new () => INodeType>>(file.replace(/^dist\//, ''));
     const node = new mod[className]!();
     nodes[`${PACKAGE}.${node.description.name}`] = node;
     // n8n runs a node usable as a tool under a variant type named `<name>Tool` (its description renamed so):
     // the same node, which tells from the name that an AI agent runs it (`@tool` in displayOptions).
     if (node.description.usableAsTool) {
-      const tool = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as INodeType, node, { description: { ...node.description, name: `${node.description.name}Tool` } });
+      const tool = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as INodeType, node, {
+        description: { ...node.description, name: `${node.description.name}Tool` },
+      });
       nodes[`${PACKAGE}.${node.description.name}Tool`] = tool;
     }
   }
   for (const file of pkg.n8n.credentials) {
-    const className = file.split('/').pop()!.replace(/\.credentials\.js$/, '');
+    const className = file
+      .split('/')
+      .pop()!
+      .replace(/\.credentials\.js$/, '');
     const mod = requireDist<Record<string, new () => ICredentialType>>(file.replace(/^dist\//, ''));
     const credential = new mod[className]!();
     credentials[credential.name] = credential;
@@ -88,7 +98,7 @@ export class ItemsSource implements INodeType {
   async execute(this: import('n8n-workflow').IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const raw = this.getNodeParameter('items', 0) as string | INodeExecutionData[];
     const items = (typeof raw === 'string' ? JSON.parse(raw) : raw) as INodeExecutionData[];
-    return [items.map((item, index) => ({ ...item, pairedItem: { item: 0 }, json: item.json ?? {}, index } as INodeExecutionData))];
+    return [items.map((item, index) => ({ ...item, pairedItem: { item: 0 }, json: item.json ?? {}, index }) as INodeExecutionData)];
   }
 }
 
@@ -314,7 +324,10 @@ export interface MinimalWebhookCall {
  * is `createHarness().webhook`): for checks that need only the request, the node's parameters, its static
  * data and credential. Answers what the trigger answered and the JSON of the items it started with.
  */
-export async function callWebhook(trigger: INodeType, call: MinimalWebhookCall): Promise<{ result: IWebhookResponseData; answer: WebhookAnswer; items?: IDataObject[] }> {
+export async function callWebhook(
+  trigger: INodeType,
+  call: MinimalWebhookCall,
+): Promise<{ result: IWebhookResponseData; answer: WebhookAnswer; items?: IDataObject[] }> {
   const { res, answer } = webhookResponse();
   const method = call.method ?? 'POST';
   const { parameters, staticData } = call;
@@ -341,7 +354,11 @@ export interface HarnessOptions {
 /** Builds a harness over the built package. */
 export function createHarness(options: HarnessOptions) {
   const { nodes, credentials } = loadPackage();
-  const nodeTypes = new TestNodeTypes({ ...nodes, 'test.items': new ItemsSource(), 'test.predefinedCredentialRequest': new PredefinedCredentialRequest() });
+  const nodeTypes = new TestNodeTypes({
+    ...nodes,
+    'test.items': new ItemsSource(),
+    'test.predefinedCredentialRequest': new PredefinedCredentialRequest(),
+  });
   const credentialsHelper = new MemoryCredentialsHelper(credentials, options.credentials);
 
   /**
@@ -454,16 +471,47 @@ export function createHarness(options: HarnessOptions) {
       credentials: nodeCredentials,
       webhookId: 'hook1',
     };
-    const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
-    const hooks = new ExecutionLifecycleHooks('webhook', 'exec-hook', { id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
+    const workflow = new Workflow({
+      id: 'wf-trigger',
+      name: 'trigger test',
+      nodes: [node],
+      connections: {},
+      active: true,
+      nodeTypes,
+      staticData,
+      settings: { executionOrder: 'v1' },
+    });
+    const hooks = new ExecutionLifecycleHooks('webhook', 'exec-hook', {
+      id: 'wf-trigger',
+      name: 'trigger test',
+      nodes: [node],
+      connections: {},
+      active: true,
+      activeVersionId: null,
+      isArchived: false,
+      settings: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as never);
     const { res, answer } = webhookResponse();
-    const req = { method: request.method ?? 'POST', headers: request.headers ?? {}, query: request.query ?? {}, rawBody: request.rawBody, body: {} };
+    const req = {
+      method: request.method ?? 'POST',
+      headers: request.headers ?? {},
+      query: request.query ?? {},
+      rawBody: request.rawBody,
+      body: {},
+    };
     const additionalData = Object.assign(additionalDataFor(hooks), { httpRequest: req, httpResponse: res });
     const webhookData = {
       httpMethod: req.method,
       node: node.name,
       path: 'wechat',
-      webhookDescription: { name: req.method === 'GET' ? 'setup' : 'default', httpMethod: req.method, path: 'wechat', responseMode: 'onReceived' },
+      webhookDescription: {
+        name: req.method === 'GET' ? 'setup' : 'default',
+        httpMethod: req.method,
+        path: 'wechat',
+        responseMode: 'onReceived',
+      },
       workflowId: workflow.id,
       workflowExecuteAdditionalData: additionalData,
     } as unknown as IWebhookData;
@@ -484,11 +532,41 @@ export function createHarness(options: HarnessOptions) {
     filter?: string,
     typeVersion = 2,
   ): Promise<{ results: Array<{ name: string; value: string | number; url?: string }> }> {
-    const node: INode = { id: 'wechat', name: 'WeChat', type: `${PACKAGE}.weChatKf`, typeVersion, position: [0, 0], parameters: parameters as INode['parameters'], credentials: nodeCredentials };
-    const workflow = new Workflow({ id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, nodeTypes, staticData: {}, settings: { executionOrder: 'v1' } });
-    const hooks = new ExecutionLifecycleHooks('manual', 'exec-editor', { id: 'wf-editor', name: 'editor', nodes: [node], connections: {}, active: false, activeVersionId: null, isArchived: false, settings: {}, createdAt: new Date(), updatedAt: new Date() } as never);
+    const node: INode = {
+      id: 'wechat',
+      name: 'WeChat',
+      type: `${PACKAGE}.weChatKf`,
+      typeVersion,
+      position: [0, 0],
+      parameters: parameters as INode['parameters'],
+      credentials: nodeCredentials,
+    };
+    const workflow = new Workflow({
+      id: 'wf-editor',
+      name: 'editor',
+      nodes: [node],
+      connections: {},
+      active: false,
+      nodeTypes,
+      staticData: {},
+      settings: { executionOrder: 'v1' },
+    });
+    const hooks = new ExecutionLifecycleHooks('manual', 'exec-editor', {
+      id: 'wf-editor',
+      name: 'editor',
+      nodes: [node],
+      connections: {},
+      active: false,
+      activeVersionId: null,
+      isArchived: false,
+      settings: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as never);
     const context = new LoadOptionsContext(workflow, node, additionalDataFor(hooks), 'parameters');
-    const type = nodeTypes.getByName(node.type) as INodeType & { methods?: { listSearch?: Record<string, (this: unknown, filter?: string) => Promise<never>> } };
+    const type = nodeTypes.getByName(node.type) as INodeType & {
+      methods?: { listSearch?: Record<string, (this: unknown, filter?: string) => Promise<never>> };
+    };
     const search = type.methods?.listSearch?.[method];
     if (!search) throw new Error(`the node has no list search ${method}`);
     return await search.call(context, filter);

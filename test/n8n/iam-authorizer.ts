@@ -38,22 +38,42 @@ export async function startIamAuthorizer(target: string): Promise<Authorizer> {
       for (const name of signedHeaders) headers[name] = String(req.headers[name] ?? '');
       const query: Record<string, string> = {};
       url.searchParams.forEach((v, k) => (query[k] = v));
-      const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+      const date = new Date(
+        `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+      );
       const expected = await signer.sign(
-        { method: req.method ?? 'GET', protocol: 'http:', hostname: headers.host?.split(':')[0] ?? '', port: Number(headers.host?.split(':')[1]) || undefined, path: url.pathname, query, headers, body: body.length ? body : undefined },
+        {
+          method: req.method ?? 'GET',
+          protocol: 'http:',
+          hostname: headers.host?.split(':')[0] ?? '',
+          port: Number(headers.host?.split(':')[1]) || undefined,
+          path: url.pathname,
+          query,
+          headers,
+          body: body.length ? body : undefined,
+        },
         { signingDate: date },
       );
       if (!auth || expected.headers.authorization !== auth) {
         state.refused.push(`${req.method} ${req.url}`);
-        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided.' }));
+        res
+          .writeHead(403, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided.' }));
         return;
       }
       state.verified++;
-      const forwarded = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: body.length ? body : undefined });
+      const forwarded = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+        body: body.length ? body : undefined,
+      });
       // API Gateway passes the function's headers through: the content type, and a file's name.
       const disposition = forwarded.headers.get('content-disposition');
       res
-        .writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json', ...(disposition ? { 'content-disposition': disposition } : {}) })
+        .writeHead(forwarded.status, {
+          'content-type': forwarded.headers.get('content-type') ?? 'application/json',
+          ...(disposition ? { 'content-disposition': disposition } : {}),
+        })
         .end(Buffer.from(await forwarded.arrayBuffer()));
     });
   });

@@ -25,7 +25,9 @@ describe('From List in Gateway mode', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-list-search-'));
     product = await startLocal({ port: 0, dataDir, env: {} });
     authorizer = await startIamAuthorizer(product.url);
-    harness = createHarness({ credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: REGION, ...KEYS, sessionToken: '' } } } });
+    harness = createHarness({
+      credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: REGION, ...KEYS, sessionToken: '' } } },
+    });
   });
   afterAll(async () => {
     await authorizer?.stop();
@@ -37,7 +39,12 @@ describe('From List in Gateway mode', () => {
     // Prepare: two users wrote in and were answered, in this order
     for (const openid of ['oListFirst', 'oListSecond']) {
       await product.sandbox!.simulateUser(openid, { type: 'text', content: 'hi' });
-      const sent = await harness.run({ ...GATEWAY, resource: 'message', operation: 'send', touser: openid, msgtype: 'text', content: 'hello' }, [{ json: {} }], CRED, { typeVersion: 2 });
+      const sent = await harness.run(
+        { ...GATEWAY, resource: 'message', operation: 'send', touser: openid, msgtype: 'text', content: 'hello' },
+        [{ json: {} }],
+        CRED,
+        { typeVersion: 2 },
+      );
       expect(sent.error).toBeUndefined();
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -54,18 +61,38 @@ describe('From List in Gateway mode', () => {
   it('lists subscriptions (with their URL) and kf accounts from the product; none in Direct mode', async () => {
     // Prepare
     const created = await harness.run(
-      { ...GATEWAY, resource: 'subscription', operation: 'create', url: 'http://127.0.0.1:9/hook', events: ['delivery.failed'], description: 'Ops alerts' },
+      {
+        ...GATEWAY,
+        resource: 'subscription',
+        operation: 'create',
+        url: 'http://127.0.0.1:9/hook',
+        events: ['delivery.failed'],
+        description: 'Ops alerts',
+      },
       [{ json: {} }],
       CRED,
       { typeVersion: 2 },
     );
     expect(created.error).toBeUndefined();
     const id = String(created.items[0]!.json.id);
-    await harness.run({ ...GATEWAY, resource: 'kfAccount', operation: 'add', kfAccount: 'kf4001@sandbox', nickname: 'Carol' }, [{ json: {} }], CRED, { typeVersion: 2 });
+    await harness.run(
+      { ...GATEWAY, resource: 'kfAccount', operation: 'add', kfAccount: 'kf4001@sandbox', nickname: 'Carol' },
+      [{ json: {} }],
+      CRED,
+      { typeVersion: 2 },
+    );
     // Act
-    const subscriptions = await harness.listSearch('searchSubscriptions', { ...GATEWAY, resource: 'subscription', operation: 'delete' }, CRED);
+    const subscriptions = await harness.listSearch(
+      'searchSubscriptions',
+      { ...GATEWAY, resource: 'subscription', operation: 'delete' },
+      CRED,
+    );
     const kfAccounts = await harness.listSearch('searchKfAccounts', { ...GATEWAY, resource: 'kfSession', operation: 'create' }, CRED);
-    const direct = await harness.listSearch('searchSubscriptions', { authentication: 'direct', resource: 'subscription', operation: 'delete' }, CRED);
+    const direct = await harness.listSearch(
+      'searchSubscriptions',
+      { authentication: 'direct', resource: 'subscription', operation: 'delete' },
+      CRED,
+    );
     // Assess
     expect(subscriptions.results).toEqual([{ name: `Ops alerts (${id})`, value: id, url: 'http://127.0.0.1:9/hook' }]);
     expect(kfAccounts.results).toContainEqual({ name: 'Carol (kf4001@sandbox)', value: 'kf4001@sandbox' });

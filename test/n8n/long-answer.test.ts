@@ -15,7 +15,12 @@ let harness: ReturnType<typeof createHarness>;
 beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true });
   harness = createHarness({
-    credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } } },
+    credentials: {
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
+    },
   });
 });
 afterAll(async () => {

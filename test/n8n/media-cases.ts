@@ -18,11 +18,19 @@ export interface MediaMode {
   mode: 'direct' | 'gateway';
   sandbox(): Sandbox;
   /** Runs `Items → WeChat` with the mode's credential. */
-  run(parameters: Record<string, unknown>, items: INodeExecutionData[]): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown> }>;
+  run(
+    parameters: Record<string, unknown>,
+    items: INodeExecutionData[],
+  ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown> }>;
 }
 
 /** A binary property of an input item, as n8n keeps small files (base64 in memory). */
-export const binaryOf = (data: Buffer, fileName: string, mimeType: string) => ({ data: data.toString('base64'), mimeType, fileName, fileSize: String(data.length) });
+export const binaryOf = (data: Buffer, fileName: string, mimeType: string) => ({
+  data: data.toString('base64'),
+  mimeType,
+  fileName,
+  fileSize: String(data.length),
+});
 
 /** The bytes of a media_id the sandbox holds (its control route serves them, as WeChat's CDN would). */
 export async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buffer> {
@@ -32,7 +40,10 @@ export async function heldBytes(sandbox: Sandbox, mediaId: string): Promise<Buff
 }
 
 /** A file server on loopback (the product and the node fetch from it with private addresses allowed). */
-export async function startFileServer(files: Record<string, Buffer>, redirects: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startFileServer(
+  files: Record<string, Buffer>,
+  redirects: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = files[path];
@@ -69,13 +80,31 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     await sandbox().simulateUser(openid, { type: 'text', content: 'send me a picture' });
     return openid;
   };
-  const send = (touser: string, msgtype: string, fields: Record<string, unknown>) => ({ resource: 'message', operation: 'send', touser, msgtype, ...fields });
+  const send = (touser: string, msgtype: string, fields: Record<string, unknown>) => ({
+    resource: 'message',
+    operation: 'send',
+    touser,
+    msgtype,
+    ...fields,
+  });
   const lastSent = (openid: string) => sandbox().messages(openid).at(-1)?.body as Record<string, Record<string, string>> | undefined;
 
   /** Each media send: its parameters for a binary property / a URL, and the media fields with their files. */
-  const cases: Array<{ msgtype: string; extra: Record<string, unknown>; media: Array<{ param: string; field: string; file: Buffer; name: string; path: string }> }> = [
-    { msgtype: 'image', extra: {}, media: [{ param: 'mediaId', field: 'media_id', file: FILES.image, name: 'made.jpg', path: '/made.jpg' }] },
-    { msgtype: 'voice', extra: {}, media: [{ param: 'mediaId', field: 'media_id', file: FILES.voice, name: 'note.amr', path: '/note.amr' }] },
+  const cases: Array<{
+    msgtype: string;
+    extra: Record<string, unknown>;
+    media: Array<{ param: string; field: string; file: Buffer; name: string; path: string }>;
+  }> = [
+    {
+      msgtype: 'image',
+      extra: {},
+      media: [{ param: 'mediaId', field: 'media_id', file: FILES.image, name: 'made.jpg', path: '/made.jpg' }],
+    },
+    {
+      msgtype: 'voice',
+      extra: {},
+      media: [{ param: 'mediaId', field: 'media_id', file: FILES.voice, name: 'note.amr', path: '/note.amr' }],
+    },
     {
       msgtype: 'video',
       extra: { title: 'Clip', description: 'Made in n8n' },
@@ -138,17 +167,26 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     // prepare
     const file = jpeg(2222);
     // act
-    const { items, error } = await mode().run({ resource: 'media', operation: 'upload', type: 'image', mediaSource: 'file', mediaBinaryProperty: 'picture' }, [
-      { json: {}, binary: { picture: binaryOf(file, 'poster.jpg', 'image/jpeg') } } as never,
-    ]);
+    const { items, error } = await mode().run(
+      { resource: 'media', operation: 'upload', type: 'image', mediaSource: 'file', mediaBinaryProperty: 'picture' },
+      [{ json: {}, binary: { picture: binaryOf(file, 'poster.jpg', 'image/jpeg') } } as never],
+    );
     // assess
     expect(error).toBeUndefined();
-    expect(items[0]!.json).toMatchObject({ type: 'image', media_id: expect.any(String), created_at: expect.any(Number), expires_at: expect.any(Number) });
+    expect(items[0]!.json).toMatchObject({
+      type: 'image',
+      media_id: expect.any(String),
+      created_at: expect.any(Number),
+      expires_at: expect.any(Number),
+    });
     expect((await heldBytes(sandbox(), String(items[0]!.json.media_id))).equals(file)).toBe(true);
   });
 
   it('Media → Upload takes a URL', async () => {
-    const { items, error } = await mode().run({ resource: 'media', operation: 'upload', type: 'thumb', mediaSource: 'url', mediaUrl: `${fileServerUrl()}/thumb.jpg` }, [{ json: {} }]);
+    const { items, error } = await mode().run(
+      { resource: 'media', operation: 'upload', type: 'thumb', mediaSource: 'url', mediaUrl: `${fileServerUrl()}/thumb.jpg` },
+      [{ json: {} }],
+    );
     expect(error).toBeUndefined();
     expect((await heldBytes(sandbox(), String(items[0]!.json.media_id))).equals(FILES.thumb)).toBe(true);
   });
@@ -158,24 +196,35 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     const photo = jpeg(2600);
     const push = await sandbox().simulateUser(`o_media_dl_${mode().mode}`, { type: 'image', data: photo, filename: 'holiday.jpg' });
     // act
-    const { items, error } = await mode().run({ resource: 'media', operation: 'download', mediaId: push.message.MediaId, binaryPropertyName: 'photo' }, [{ json: {} }]);
+    const { items, error } = await mode().run(
+      { resource: 'media', operation: 'download', mediaId: push.message.MediaId, binaryPropertyName: 'photo' },
+      [{ json: {} }],
+    );
     // assess
     expect(error).toBeUndefined();
     const binary = items[0]!.binary!.photo!;
     expect(Buffer.from(binary.data, 'base64').equals(photo)).toBe(true);
     expect(binary).toMatchObject({ mimeType: 'image/jpeg', fileName: 'holiday.jpg' });
-    expect(items[0]!.json).toMatchObject({ media_id: push.message.MediaId, binaryProperty: 'photo', fileName: 'holiday.jpg', mimeType: 'image/jpeg' });
+    expect(items[0]!.json).toMatchObject({
+      media_id: push.message.MediaId,
+      binaryProperty: 'photo',
+      fileName: 'holiday.jpg',
+      mimeType: 'image/jpeg',
+    });
   });
 
   it('Media → Download of a video: media/get answers {video_url}, and the video is fetched from there', async () => {
     // prepare
     const clip = mp4(3333);
-    const uploaded = await mode().run({ resource: 'media', operation: 'upload', type: 'video', mediaSource: 'file', mediaBinaryProperty: 'data' }, [
-      { json: {}, binary: { data: binaryOf(clip, 'clip.mp4', 'video/mp4') } } as never,
-    ]);
+    const uploaded = await mode().run(
+      { resource: 'media', operation: 'upload', type: 'video', mediaSource: 'file', mediaBinaryProperty: 'data' },
+      [{ json: {}, binary: { data: binaryOf(clip, 'clip.mp4', 'video/mp4') } } as never],
+    );
     expect(uploaded.error).toBeUndefined();
     // act
-    const { items, error } = await mode().run({ resource: 'media', operation: 'download', mediaId: uploaded.items[0]!.json.media_id }, [{ json: {} }]);
+    const { items, error } = await mode().run({ resource: 'media', operation: 'download', mediaId: uploaded.items[0]!.json.media_id }, [
+      { json: {} },
+    ]);
     // assess
     expect(error).toBeUndefined();
     expect(Buffer.from(items[0]!.binary!.data!.data, 'base64').equals(clip)).toBe(true);
@@ -187,12 +236,24 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     const photo = jpeg(2468);
     const clip = mp4(2345);
     const upload = (type: string, data: Buffer, fileName: string, mimeType: string) =>
-      mode().run({ resource: 'media', operation: 'upload', type, mediaSource: 'file', mediaBinaryProperty: 'data' }, [{ json: {}, binary: { data: binaryOf(data, fileName, mimeType) } } as never]);
+      mode().run({ resource: 'media', operation: 'upload', type, mediaSource: 'file', mediaBinaryProperty: 'data' }, [
+        { json: {}, binary: { data: binaryOf(data, fileName, mimeType) } } as never,
+      ]);
     const image = await upload('image', photo, 'scan.jpg', 'image/jpeg');
     const video = await upload('video', clip, 'clip.mp4', 'video/mp4');
     expect([image.error, video.error]).toEqual([undefined, undefined]);
     const call = (mediaId: unknown, options: Record<string, unknown> = {}) =>
-      mode().run({ resource: 'wechatApi', operation: 'call', method: 'GET', path: '/cgi-bin/media/get', query: JSON.stringify({ media_id: mediaId }), options }, [{ json: {} }]);
+      mode().run(
+        {
+          resource: 'wechatApi',
+          operation: 'call',
+          method: 'GET',
+          path: '/cgi-bin/media/get',
+          query: JSON.stringify({ media_id: mediaId }),
+          options,
+        },
+        [{ json: {} }],
+      );
     // act
     const asFile = await call(image.items[0]!.json.media_id);
     const named = await call(image.items[0]!.json.media_id, { binaryPropertyName: 'qr' });
@@ -202,7 +263,12 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     const binary = asFile.items[0]!.binary!.data!;
     expect(Buffer.from(binary.data, 'base64').equals(photo)).toBe(true);
     expect(binary).toMatchObject({ mimeType: 'image/jpeg', fileName: 'scan.jpg' });
-    expect(asFile.items[0]!.json).toMatchObject({ binaryProperty: 'data', mimeType: 'image/jpeg', fileName: 'scan.jpg', fileSize: expect.anything() });
+    expect(asFile.items[0]!.json).toMatchObject({
+      binaryProperty: 'data',
+      mimeType: 'image/jpeg',
+      fileName: 'scan.jpg',
+      fileSize: expect.anything(),
+    });
     expect(named.error).toBeUndefined();
     expect(Object.keys(named.items[0]!.binary ?? {})).toEqual(['qr']);
     expect(Buffer.from(named.items[0]!.binary!.qr!.data, 'base64').equals(photo)).toBe(true);
@@ -223,7 +289,10 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     it('a missing binary property', async () => {
       const openid = await activeUser();
       await nothingReachesWeChat(
-        () => mode().run(send(openid, 'image', { mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' }), [{ json: {}, binary: { other: binaryOf(FILES.image, 'a.jpg', 'image/jpeg') } } as never]),
+        () =>
+          mode().run(send(openid, 'image', { mediaIdSource: 'file', mediaIdBinaryProperty: 'photo' }), [
+            { json: {}, binary: { other: binaryOf(FILES.image, 'a.jpg', 'image/jpeg') } } as never,
+          ]),
         /image\.media_id.*no binary property "photo"/,
       );
     });
@@ -232,9 +301,20 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
       const openid = await activeUser();
       await nothingReachesWeChat(
         () =>
-          mode().run(send(openid, 'video', { mediaIdSource: 'file', mediaIdBinaryProperty: 'clip', thumbMediaIdSource: 'file', thumbMediaIdBinaryProperty: 'thumb' }), [
-            { json: {}, binary: { clip: binaryOf(FILES.video, 'clip.mp4', 'video/mp4'), thumb: binaryOf(png(900), 'thumb.png', 'image/png') } } as never,
-          ]),
+          mode().run(
+            send(openid, 'video', {
+              mediaIdSource: 'file',
+              mediaIdBinaryProperty: 'clip',
+              thumbMediaIdSource: 'file',
+              thumbMediaIdBinaryProperty: 'thumb',
+            }),
+            [
+              {
+                json: {},
+                binary: { clip: binaryOf(FILES.video, 'clip.mp4', 'video/mp4'), thumb: binaryOf(png(900), 'thumb.png', 'image/png') },
+              } as never,
+            ],
+          ),
         /video\.thumb_media_id\.file: a thumb must be JPG .*this file is PNG/,
       );
     });
@@ -242,19 +322,28 @@ export function describeMediaCases(mode: () => MediaMode, fileServerUrl: () => s
     it('an empty file', async () => {
       const openid = await activeUser();
       await nothingReachesWeChat(
-        () => mode().run(send(openid, 'voice', { mediaIdSource: 'file', mediaIdBinaryProperty: 'data' }), [{ json: {}, binary: { data: binaryOf(Buffer.alloc(0), 'empty.amr', 'audio/amr') } } as never]),
+        () =>
+          mode().run(send(openid, 'voice', { mediaIdSource: 'file', mediaIdBinaryProperty: 'data' }), [
+            { json: {}, binary: { data: binaryOf(Buffer.alloc(0), 'empty.amr', 'audio/amr') } } as never,
+          ]),
         /voice\.media_id\.file: must not be empty/,
       );
     });
 
     it('an empty URL', async () => {
       const openid = await activeUser();
-      await nothingReachesWeChat(() => mode().run(send(openid, 'image', { mediaIdSource: 'url', mediaIdUrl: ' ' }), [{ json: {} }]), /image\.media_id.*the URL is empty/);
+      await nothingReachesWeChat(
+        () => mode().run(send(openid, 'image', { mediaIdSource: 'url', mediaIdUrl: ' ' }), [{ json: {} }]),
+        /image\.media_id.*the URL is empty/,
+      );
     });
 
     it('an upload that is not the type it says', async () => {
       await nothingReachesWeChat(
-        () => mode().run({ resource: 'media', operation: 'upload', type: 'voice', mediaSource: 'file', mediaBinaryProperty: 'data' }, [{ json: {}, binary: { data: binaryOf(FILES.image, 'x.jpg', 'image/jpeg') } } as never]),
+        () =>
+          mode().run({ resource: 'media', operation: 'upload', type: 'voice', mediaSource: 'file', mediaBinaryProperty: 'data' }, [
+            { json: {}, binary: { data: binaryOf(FILES.image, 'x.jpg', 'image/jpeg') } } as never,
+          ]),
         /media: a voice must be AMR or MP3/,
       );
     });

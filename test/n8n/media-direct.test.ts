@@ -16,11 +16,25 @@ let files: Awaited<ReturnType<typeof startFileServer>>;
 
 beforeAll(async () => {
   files = await startFileServer(
-    { '/made.jpg': FILES.image, '/note.amr': FILES.voice, '/clip.mp4': FILES.video, '/thumb.jpg': FILES.thumb, '/card.png': FILES.card, '/big.jpg': Buffer.concat([FILES.image, Buffer.alloc(2 * 1024 * 1024)]) },
+    {
+      '/made.jpg': FILES.image,
+      '/note.amr': FILES.voice,
+      '/clip.mp4': FILES.video,
+      '/thumb.jpg': FILES.thumb,
+      '/card.png': FILES.card,
+      '/big.jpg': Buffer.concat([FILES.image, Buffer.alloc(2 * 1024 * 1024)]),
+    },
     { '/to-metadata': 'http://169.254.169.254/latest/meta-data/', '/to-card': '/card.png' },
   );
   sandbox = await startSandbox({ quiet: true });
-  harness = createHarness({ credentials: { c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } } } });
+  harness = createHarness({
+    credentials: {
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -35,13 +49,19 @@ const direct: MediaMode = {
 };
 
 describe('n8n media, Direct mode (the node uploads to WeChat itself)', () => {
-  describeMediaCases(() => direct, () => files.url);
+  describeMediaCases(
+    () => direct,
+    () => files.url,
+  );
 
   const urlSend = async (url: string) => {
     const openid = `o_media_url_${Math.random().toString(36).slice(2, 8)}`;
     await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
     const before = sandbox.count('/cgi-bin/media/upload');
-    const result = await direct.run({ resource: 'message', operation: 'send', touser: openid, msgtype: 'image', mediaIdSource: 'url', mediaIdUrl: url }, [{ json: {} }]);
+    const result = await direct.run(
+      { resource: 'message', operation: 'send', touser: openid, msgtype: 'image', mediaIdSource: 'url', mediaIdUrl: url },
+      [{ json: {} }],
+    );
     return { ...result, uploads: sandbox.count('/cgi-bin/media/upload') - before, openid };
   };
 
@@ -56,14 +76,27 @@ describe('n8n media, Direct mode (the node uploads to WeChat itself)', () => {
     expect([toMetadata.uploads, tooLarge.uploads]).toEqual([0, 0]);
   });
 
-  it("uploads the same file once per workflow (its static data), and again once when WeChat has forgotten the media_id (40007)", async () => {
+  it('uploads the same file once per workflow (its static data), and again once when WeChat has forgotten the media_id (40007)', async () => {
     // prepare: one workflow's static data, as n8n keeps it between production executions
     const staticData = {};
     const openid = 'o_media_cache';
     await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
     const logo = jpeg(2345);
     const sendLogo = () =>
-      harness.run({ authentication: 'direct', resource: 'message', operation: 'send', touser: openid, msgtype: 'image', mediaIdSource: 'file', mediaIdBinaryProperty: 'data' }, [{ json: {}, binary: { data: binaryOf(logo, 'logo.jpg', 'image/jpeg') } } as never], CRED, { staticData });
+      harness.run(
+        {
+          authentication: 'direct',
+          resource: 'message',
+          operation: 'send',
+          touser: openid,
+          msgtype: 'image',
+          mediaIdSource: 'file',
+          mediaIdBinaryProperty: 'data',
+        },
+        [{ json: {}, binary: { data: binaryOf(logo, 'logo.jpg', 'image/jpeg') } } as never],
+        CRED,
+        { staticData },
+      );
     const uploads = sandbox.count(UPLOAD);
     const sends = sandbox.count(SEND);
 
@@ -87,7 +120,17 @@ describe('n8n media, Direct mode (the node uploads to WeChat itself)', () => {
     const openid = 'o_media_metadata';
     await sandbox.simulateUser(openid, { type: 'text', content: 'hi' });
     const before = sandbox.count('/cgi-bin/media/upload');
-    const { error } = await direct.run({ resource: 'message', operation: 'send', touser: openid, msgtype: 'image', mediaIdSource: 'url', mediaIdUrl: 'http://169.254.169.254/latest/meta-data/' }, [{ json: {} }]);
+    const { error } = await direct.run(
+      {
+        resource: 'message',
+        operation: 'send',
+        touser: openid,
+        msgtype: 'image',
+        mediaIdSource: 'url',
+        mediaIdUrl: 'http://169.254.169.254/latest/meta-data/',
+      },
+      [{ json: {} }],
+    );
     expect(error?.message).toMatch(/image\.media_id\.url: must not point to 169\.254\.169\.254: it is a cloud metadata address/);
     expect(sandbox.count('/cgi-bin/media/upload')).toBe(before);
   });

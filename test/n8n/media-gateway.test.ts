@@ -23,11 +23,21 @@ const saved = process.env.MEDIA_URL_ALLOW_PRIVATE;
 beforeAll(async () => {
   // The file server is on loopback: the product fetches from it only with MEDIA_URL_ALLOW_PRIVATE=true.
   process.env.MEDIA_URL_ALLOW_PRIVATE = 'true';
-  files = await startFileServer({ '/made.jpg': FILES.image, '/note.amr': FILES.voice, '/clip.mp4': FILES.video, '/thumb.jpg': FILES.thumb, '/card.png': FILES.card });
+  files = await startFileServer({
+    '/made.jpg': FILES.image,
+    '/note.amr': FILES.voice,
+    '/clip.mp4': FILES.video,
+    '/thumb.jpg': FILES.thumb,
+    '/card.png': FILES.card,
+  });
   dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-n8n-media-gw-'));
   product = await startLocal({ port: 0, dataDir, env: {} });
   authorizer = await startIamAuthorizer(product.url);
-  harness = createHarness({ credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: GATEWAY_REGION, ...GATEWAY_KEYS, sessionToken: '' } } } });
+  harness = createHarness({
+    credentials: {
+      gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: GATEWAY_REGION, ...GATEWAY_KEYS, sessionToken: '' } },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -46,7 +56,10 @@ const gateway: MediaMode = {
 };
 
 describe('n8n media, Gateway mode (through the product)', () => {
-  describeMediaCases(() => gateway, () => files.url);
+  describeMediaCases(
+    () => gateway,
+    () => files.url,
+  );
 
   it('signs every multipart body as API Gateway checks it', () => {
     expect(authorizer.refused).toEqual([]);

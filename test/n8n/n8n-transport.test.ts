@@ -63,7 +63,9 @@ describe('N8nHttpTransport over n8n-core', () => {
     // assess
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ kind: 'unreached' });
-    expect((error as Error).message).toMatch(/could not reach http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/customservice\/getkflist \(ECONNREFUSED\)/);
+    expect((error as Error).message).toMatch(
+      /could not reach http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/customservice\/getkflist \(ECONNREFUSED\)/,
+    );
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('SECRET_TOKEN');
   });
 
@@ -71,7 +73,9 @@ describe('N8nHttpTransport over n8n-core', () => {
     // prepare
     sandbox.injectFault({ path: '/cgi-bin/getcallbackip', kind: 'delay', ms: 500 });
     // act
-    const error = await transport.send({ method: 'GET', url: `${sandbox.url}/cgi-bin/getcallbackip`, timeoutMs: 100 }).catch((e: unknown) => e);
+    const error = await transport
+      .send({ method: 'GET', url: `${sandbox.url}/cgi-bin/getcallbackip`, timeoutMs: 100 })
+      .catch((e: unknown) => e);
     // assess
     expect(error).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/within 100 ms/) });
   });
@@ -107,7 +111,12 @@ describe('N8nHttpTransport over n8n-core', () => {
     const image = jpeg();
     const mediaId = String((await uploadMedia(sandbox, token, 'image', image)).media_id);
     // act
-    const result = await clientWith(2000).request({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: mediaId }, answer: 'file' });
+    const result = await clientWith(2000).request({
+      method: 'GET',
+      path: '/cgi-bin/media/get',
+      query: { media_id: mediaId },
+      answer: 'file',
+    });
     // assess
     const file = (result as { file?: unknown }).file;
     expect(isWeChatFile(file)).toBe(true);

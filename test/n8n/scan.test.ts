@@ -33,7 +33,8 @@ describe("n8n's verification scan", () => {
   it('fails on published code that uses a timer global, naming the file and the rule', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'scan-bad-'));
     try {
-      for (const entry of ['package.json', 'README.md', 'LICENSE.md', 'dist']) cpSync(join(PACKAGE_DIR, entry), join(copy, entry), { recursive: true });
+      for (const entry of ['package.json', 'README.md', 'LICENSE.md', 'dist'])
+        cpSync(join(PACKAGE_DIR, entry), join(copy, entry), { recursive: true });
       appendFileSync(join(copy, 'dist', 'nodes', 'WeChatKf', 'WeChatKf.node.js'), '\nsetTimeout(() => undefined, 1);\n');
       const { code, out } = await scan(copy);
       expect(code).toBe(1);

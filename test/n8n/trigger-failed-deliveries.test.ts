@@ -18,7 +18,11 @@ interface Call {
 }
 
 /** Runs the trigger's webhook() on one delivery, as n8n's webhook server would. */
-async function runWebhook(request: { headers: IncomingHttpHeaders; body: string }, params: Record<string, unknown>, staticData: Record<string, unknown>): Promise<Call> {
+async function runWebhook(
+  request: { headers: IncomingHttpHeaders; body: string },
+  params: Record<string, unknown>,
+  staticData: Record<string, unknown>,
+): Promise<Call> {
   const { answer, items } = await callWebhook(trigger, {
     headers: request.headers,
     rawBody: Buffer.from(request.body),
@@ -69,7 +73,15 @@ describe('WeChat Customer Service Trigger: Start On failed deliveries (Gateway m
     // assess
     expect(started.status).toBe(200);
     expect(started.items).toEqual([
-      expect.objectContaining({ kind: 'delivery.failed', openid: 'oNoWindow', operation: 'sendText', messageType: 'text', outcome: 'refused_by_window', reason: 'no-interaction', mode: 'gateway' }),
+      expect.objectContaining({
+        kind: 'delivery.failed',
+        openid: 'oNoWindow',
+        operation: 'sendText',
+        messageType: 'text',
+        outcome: 'refused_by_window',
+        reason: 'no-interaction',
+        mode: 'gateway',
+      }),
     ]);
     expect(JSON.stringify(started.items)).not.toContain('your order shipped');
     expect(onMessages.status).toBe(200);

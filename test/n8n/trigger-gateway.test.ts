@@ -23,7 +23,12 @@ interface Call {
 }
 
 /** Runs the trigger's webhook() on one request, with a minimal IWebhookFunctions. */
-async function runWebhook(request: { headers: IncomingHttpHeaders; body: string; query?: Record<string, string> }, params: Record<string, unknown>, staticData: Record<string, unknown>, credentials: Record<string, unknown> = {}): Promise<Call> {
+async function runWebhook(
+  request: { headers: IncomingHttpHeaders; body: string; query?: Record<string, string> },
+  params: Record<string, unknown>,
+  staticData: Record<string, unknown>,
+  credentials: Record<string, unknown> = {},
+): Promise<Call> {
   const { answer, items } = await callWebhook(trigger, {
     headers: request.headers,
     rawBody: Buffer.from(request.body),
@@ -36,7 +41,10 @@ async function runWebhook(request: { headers: IncomingHttpHeaders; body: string;
   return { status: answer.status, body: answer.body, items };
 }
 
-const product = useLocalProduct('wechat-kf-trigger-gw-', { webhookRetryDelaysMs: [100, 100, 100, 100], env: { HANDOFF_KEYWORDS: '转人工' } });
+const product = useLocalProduct('wechat-kf-trigger-gw-', {
+  webhookRetryDelaysMs: [100, 100, 100, 100],
+  env: { HANDOFF_KEYWORDS: '转人工' },
+});
 let endpoint: Server;
 let endpointUrl = '';
 const staticData: Record<string, unknown> = {};
@@ -73,9 +81,14 @@ describe('WeChat Customer Service Trigger, Gateway mode', () => {
   it('starts the workflow with the same fields as Direct mode for a delivery of a user’s message', async () => {
     // Prepare: the same push in Direct mode, for the field list
     const ts = String(Math.floor(Date.now() / 1000));
-    const xml = '<xml><ToUserName>gh_a</ToUserName><FromUserName>oGw1</FromUserName><CreateTime>1714112445</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>99</MsgId></xml>';
+    const xml =
+      '<xml><ToUserName>gh_a</ToUserName><FromUserName>oGw1</FromUserName><CreateTime>1714112445</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>99</MsgId></xml>';
     const direct = await runWebhook(
-      { headers: { 'content-type': 'text/xml' }, body: xml, query: { timestamp: ts, nonce: '1', signature: computeSignature('directTok', ts, '1') } },
+      {
+        headers: { 'content-type': 'text/xml' },
+        body: xml,
+        query: { timestamp: ts, nonce: '1', signature: computeSignature('directTok', ts, '1') },
+      },
       { mode: 'direct' },
       {},
       { token: 'directTok', encodingAesKey: '' },
@@ -91,12 +104,21 @@ describe('WeChat Customer Service Trigger, Gateway mode', () => {
     expect(Object.keys(item).sort()).toEqual(Object.keys(direct.items![0]!).sort());
   });
 
-  it('starts the workflow with a handoff.requested item when the product\'s callback transferred a keyword (HANDOFF_KEYWORDS)', async () => {
+  it("starts the workflow with a handoff.requested item when the product's callback transferred a keyword (HANDOFF_KEYWORDS)", async () => {
     const asked = await product.sandbox!.simulateUser('oGwKw', { type: 'text', content: '转人工' });
     const { call } = await waitUntil('the delivery', () => calls[0]);
 
     expect(asked.reply).toMatchObject({ MsgType: 'transfer_customer_service' });
-    expect(call.items).toEqual([expect.objectContaining({ kind: 'handoff.requested', rule: '转人工', text: '转人工', transferred: true, openid: 'oGwKw', mode: 'gateway' })]);
+    expect(call.items).toEqual([
+      expect.objectContaining({
+        kind: 'handoff.requested',
+        rule: '转人工',
+        text: '转人工',
+        transferred: true,
+        openid: 'oGwKw',
+        mode: 'gateway',
+      }),
+    ]);
     expect(calls).toHaveLength(1);
   });
 
@@ -115,7 +137,12 @@ describe('WeChat Customer Service Trigger, Gateway mode', () => {
     const { request } = await waitUntil('the delivery', () => calls[0]);
     const eventId = String(request.headers['x-wechat-kf-event-id']);
     const forgedBody = request.body.replace('genuine', 'forged');
-    const staleHeaders = signDelivery({ secret: String(staticData.subscriptionSecret), eventId: 'evt_stale', body: request.body, now: Date.now() - 10 * 60_000 });
+    const staleHeaders = signDelivery({
+      secret: String(staticData.subscriptionSecret),
+      eventId: 'evt_stale',
+      body: request.body,
+      now: Date.now() - 10 * 60_000,
+    });
     const otherSecret = signDelivery({ secret: 'whsec_not_the_one', eventId, body: request.body, now: Date.now() });
     // Act
     const forged = await runWebhook({ headers: request.headers, body: forgedBody }, params, {});

@@ -16,7 +16,13 @@ const trigger = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!;
 
 type Sent = { status?: number; type?: string; body?: string };
 
-function call(opts: { query: Record<string, string>; body: string; staticData: IDataObject; aes?: boolean; options?: Record<string, unknown> }) {
+function call(opts: {
+  query: Record<string, string>;
+  body: string;
+  staticData: IDataObject;
+  aes?: boolean;
+  options?: Record<string, unknown>;
+}) {
   return callWebhook(trigger, {
     headers: { 'content-type': 'text/xml' },
     rawBody: Buffer.from(opts.body),
@@ -41,9 +47,12 @@ function signed(encrypt?: string) {
 
 let time = Math.floor(Date.now() / 1000) - 100;
 let msgId = 9000;
-const head = () => `<ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName><CreateTime>${time++}</CreateTime>`;
-const text = (content: string) => `<xml>${head()}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${msgId++}</MsgId></xml>`;
-const event = (name: string, extra = '') => `<xml>${head()}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event>${extra}</xml>`;
+const head = () =>
+  `<ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName><CreateTime>${time++}</CreateTime>`;
+const text = (content: string) =>
+  `<xml>${head()}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${msgId++}</MsgId></xml>`;
+const event = (name: string, extra = '') =>
+  `<xml>${head()}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event>${extra}</xml>`;
 
 describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
   it("answers a marked user's message with transfer_customer_service naming the agent, and keeps doing so until an agent takes the user", async () => {
@@ -53,12 +62,18 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
 
     // act
     const first = await call({ query: signed(), body: text('hello?'), staticData });
-    const created = await call({ query: signed(), body: event('kf_create_session', '<KfAccount><![CDATA[kf1@wx]]></KfAccount>'), staticData });
+    const created = await call({
+      query: signed(),
+      body: event('kf_create_session', '<KfAccount><![CDATA[kf1@wx]]></KfAccount>'),
+      staticData,
+    });
     const after = await call({ query: signed(), body: text('still there'), staticData });
 
     // assess
     expect(first.sent.type).toBe('text/xml');
-    expect(first.sent.body).toContain('<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[kf1@wx]]></KfAccount></TransInfo>');
+    expect(first.sent.body).toContain(
+      '<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[kf1@wx]]></KfAccount></TransInfo>',
+    );
     expect(first.sent.body).toContain('<ToUserName><![CDATA[o_user]]></ToUserName><FromUserName><![CDATA[gh_account]]></FromUserName>');
     expect(first.items[0]).toMatchObject({ content: 'hello?', humanSession: null, transferred: true });
     expect(created.sent.body).toBe('success');
@@ -74,10 +89,18 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
     const encrypt = crypto.encrypt(text('human'));
 
     // act
-    const { sent } = await call({ query: signed(encrypt), body: `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`, staticData, aes: true });
+    const { sent } = await call({
+      query: signed(encrypt),
+      body: `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+      staticData,
+      aes: true,
+    });
 
     // assess
-    const envelope = /<Encrypt><!\[CDATA\[(.+?)\]\]><\/Encrypt><MsgSignature><!\[CDATA\[([0-9a-f]{40})\]\]><\/MsgSignature><TimeStamp>([0-9]+)<\/TimeStamp><Nonce><!\[CDATA\[([0-9]+)\]\]><\/Nonce>/.exec(sent.body ?? '');
+    const envelope =
+      /<Encrypt><!\[CDATA\[(.+?)\]\]><\/Encrypt><MsgSignature><!\[CDATA\[([0-9a-f]{40})\]\]><\/MsgSignature><TimeStamp>([0-9]+)<\/TimeStamp><Nonce><!\[CDATA\[([0-9]+)\]\]><\/Nonce>/.exec(
+        sent.body ?? '',
+      );
     expect(envelope).not.toBeNull();
     const [, enc, signature, ts, nonce] = envelope!;
     expect(signature).toBe(computeSignature(TOKEN, ts!, nonce!, enc!));
@@ -106,10 +129,25 @@ describe('WeChat Customer Service Trigger: handoff (Direct mode)', () => {
 
     // act
     const before = await call({ query: signed(), body: text('hi bot'), staticData, options });
-    const created = await call({ query: signed(), body: event('kf_create_session', '<KfAccount><![CDATA[kf1@wx]]></KfAccount>'), staticData, options });
+    const created = await call({
+      query: signed(),
+      body: event('kf_create_session', '<KfAccount><![CDATA[kf1@wx]]></KfAccount>'),
+      staticData,
+      options,
+    });
     const during = await call({ query: signed(), body: event('CLICK', '<EventKey><![CDATA[MENU]]></EventKey>'), staticData, options });
-    const switched = await call({ query: signed(), body: event('kf_switch_session', '<FromKfAccount><![CDATA[kf1@wx]]></FromKfAccount><ToKfAccount><![CDATA[kf2@wx]]></ToKfAccount>'), staticData, options });
-    const closed = await call({ query: signed(), body: event('kf_close_session', '<KfAccount><![CDATA[kf2@wx]]></KfAccount><CloseType><![CDATA[KF]]></CloseType>'), staticData, options });
+    const switched = await call({
+      query: signed(),
+      body: event('kf_switch_session', '<FromKfAccount><![CDATA[kf1@wx]]></FromKfAccount><ToKfAccount><![CDATA[kf2@wx]]></ToKfAccount>'),
+      staticData,
+      options,
+    });
+    const closed = await call({
+      query: signed(),
+      body: event('kf_close_session', '<KfAccount><![CDATA[kf2@wx]]></KfAccount><CloseType><![CDATA[KF]]></CloseType>'),
+      staticData,
+      options,
+    });
     const resumed = await call({ query: signed(), body: text('hi again'), staticData, options });
 
     // assess

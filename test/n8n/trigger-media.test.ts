@@ -26,7 +26,13 @@ type Harness = ReturnType<typeof createHarness>;
 type Started = { status?: number; items?: INodeExecutionData[] };
 
 /** An endpoint standing in for n8n's webhook server: each request goes to the trigger's webhook(). */
-async function startEndpoint(handle: (req: { headers: Record<string, string>; rawBody: Buffer; query: Record<string, string> }) => Promise<Started & { body?: string }>) {
+async function startEndpoint(
+  handle: (req: {
+    headers: Record<string, string>;
+    rawBody: Buffer;
+    query: Record<string, string>;
+  }) => Promise<Started & { body?: string }>,
+) {
   const calls: Started[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,11 +76,19 @@ describe('Trigger → Download Media, Direct mode (media/get with the WeChat API
     harness = createHarness({
       credentials: {
         cb: { type: 'weChatCallbackApi', data: { token: TOKEN, encodingAesKey: '', appId: sandbox.appId } },
-        api: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+        api: {
+          type: 'weChatOfficialAccountApi',
+          data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+        },
       },
     });
     endpoint = await startEndpoint((req) =>
-      harness.webhook(params, req, { weChatCallbackApi: { id: 'cb', name: 'Callback' }, weChatOfficialAccountApi: { id: 'api', name: 'WeChat' } }, staticData),
+      harness.webhook(
+        params,
+        req,
+        { weChatCallbackApi: { id: 'cb', name: 'Callback' }, weChatOfficialAccountApi: { id: 'api', name: 'WeChat' } },
+        staticData,
+      ),
     );
     sandbox.configureCallback({ url: endpoint.url, token: TOKEN, mode: 'plain' });
   });
@@ -97,7 +111,12 @@ describe('Trigger → Download Media, Direct mode (media/get with the WeChat API
     const item = endpoint.calls[0]!.items![0]!;
     expect(bytesOf(item).equals(photo)).toBe(true);
     expect(item.binary!.data).toMatchObject({ mimeType: 'image/jpeg', fileName: 'cat.jpg' });
-    expect(item.json).toMatchObject({ messageType: 'image', mediaId: push.message.MediaId, binaryProperty: 'data', mimeType: 'image/jpeg' });
+    expect(item.json).toMatchObject({
+      messageType: 'image',
+      mediaId: push.message.MediaId,
+      binaryProperty: 'data',
+      mimeType: 'image/jpeg',
+    });
   });
 
   it('a voice note, into the field it is told', async () => {
@@ -145,9 +164,23 @@ describe('Trigger → Download Media, Gateway mode (GET /media/{media_id} of the
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-trigger-media-'));
     product = await startLocal({ port: 0, dataDir, env: {}, webhookRetryDelaysMs: [100, 100, 100] });
     authorizer = await startIamAuthorizer(product.url);
-    harness = createHarness({ credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: GATEWAY_REGION, ...GATEWAY_KEYS, sessionToken: '' } } } });
-    const params = { mode: 'gateway', startOn: 'messages', downloadMedia: true, mediaBinaryProperty: 'data', messageTypes: [], events: [], options: {} };
-    endpoint = await startEndpoint((req) => harness.webhook(params, req, { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } }, staticData));
+    harness = createHarness({
+      credentials: {
+        gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: GATEWAY_REGION, ...GATEWAY_KEYS, sessionToken: '' } },
+      },
+    });
+    const params = {
+      mode: 'gateway',
+      startOn: 'messages',
+      downloadMedia: true,
+      mediaBinaryProperty: 'data',
+      messageTypes: [],
+      events: [],
+      options: {},
+    };
+    endpoint = await startEndpoint((req) =>
+      harness.webhook(params, req, { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } }, staticData),
+    );
     // What webhookMethods.create keeps in the node's static data (test/n8n-e2e activates it for real).
     const sub = await createSubscription(product.webhooks, { url: endpoint.url, events: ['message.*'] });
     Object.assign(nodeData, { subscriptionId: sub.id, subscriptionSecret: sub.secret, subscriptionUrl: endpoint.url });
@@ -165,9 +198,11 @@ describe('Trigger → Download Media, Gateway mode (GET /media/{media_id} of the
     const before = authorizer.verified;
     // act
     await product.sandbox!.simulateUser('o_gw_photo', { type: 'image', data: photo, filename: 'dog.jpg' });
-    const started = await waitUntil('the delivery that started the workflow', () => endpoint.calls.find((c) => c.items)).catch((error: Error) => {
-      throw new Error(`${error.message}; the trigger answered: ${JSON.stringify(endpoint.calls.map((c) => c.status))}`);
-    });
+    const started = await waitUntil('the delivery that started the workflow', () => endpoint.calls.find((c) => c.items)).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the trigger answered: ${JSON.stringify(endpoint.calls.map((c) => c.status))}`);
+      },
+    );
     // assess
     const item = started.items![0]!;
     expect(item.json).toMatchObject({ mode: 'gateway', messageType: 'image', binaryProperty: 'data' });

@@ -111,16 +111,20 @@ describe('WeChat Customer Service Trigger', () => {
   it('filters by message type and event', async () => {
     // A different CreateTime each time, so that the pushes are not taken for retries of each other.
     let t = 1714112446;
-    const event = () => `<xml><ToUserName>gh_account</ToUserName><FromUserName>o_user</FromUserName><CreateTime>${t++}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>`;
+    const event = () =>
+      `<xml><ToUserName>gh_account</ToUserName><FromUserName>o_user</FromUserName><CreateTime>${t++}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>`;
     const onlyText = await call({ method: 'POST', query: signedQuery(), body: event(), aes: false, params: { messageTypes: ['text'] } });
     expect(onlyText.result.workflowData).toBeUndefined();
     const onlyClick = await call({ method: 'POST', query: signedQuery(), body: event(), aes: false, params: { events: ['CLICK'] } });
     expect(onlyClick.result.workflowData).toBeUndefined();
     const subscribe = await call({ method: 'POST', query: signedQuery(), body: event(), aes: false, params: { events: ['subscribe'] } });
-    expect((subscribe.result.workflowData as { json: Record<string, unknown> }[][])[0]![0]!.json).toMatchObject({ messageType: 'event', event: 'subscribe' });
+    expect((subscribe.result.workflowData as { json: Record<string, unknown> }[][])[0]![0]!.json).toMatchObject({
+      messageType: 'event',
+      event: 'subscribe',
+    });
   });
 
-  describe('Message Encryption Mode (the product\'s WECHAT_CALLBACK_MODE rule)', () => {
+  describe("Message Encryption Mode (the product's WECHAT_CALLBACK_MODE rule)", () => {
     // A plain push whose signature verifies: whoever saw one push URL (or knows the Token) can make one.
     const forgedPlain = (msgId: string) => ({ method: 'POST' as const, query: signedQuery(), body: textXml(msgId, 'forged') });
 
@@ -166,9 +170,16 @@ describe('WeChat Customer Service Trigger', () => {
       const safe = await call({ ...forgedPlain('9030'), aes: false, callbackMode: 'safe' });
       const compatible = await call({ ...forgedPlain('9031'), aes: false, callbackMode: 'compatible' });
       // assess: "not configured yet", as the product's /callback answers for a placeholder token
-      for (const [mode, { sent, result }] of [['safe', safe], ['compatible', compatible]] as const) {
+      for (const [mode, { sent, result }] of [
+        ['safe', safe],
+        ['compatible', compatible],
+      ] as const) {
         expect(sent.status).toBe(503);
-        expect(sent.body).toMatch(new RegExp(`set to ${mode} mode but its EncodingAESKey is empty: fill in the credential's EncodingAESKey .* or set its Message Encryption Mode to Plain Text`));
+        expect(sent.body).toMatch(
+          new RegExp(
+            `set to ${mode} mode but its EncodingAESKey is empty: fill in the credential's EncodingAESKey .* or set its Message Encryption Mode to Plain Text`,
+          ),
+        );
         expect(result.workflowData).toBeUndefined();
       }
       const test = await trigger.methods!.credentialTest!.weChatCallbackApiTest!.call({} as never, {
@@ -186,14 +197,20 @@ describe('WeChat Customer Service Trigger', () => {
       expect((result.workflowData as { json: Record<string, unknown> }[][])[0]![0]!.json).toMatchObject({ mode: 'plain', msgId: '9040' });
     });
 
-    it('plain: a replayed (timestamp, nonce, signature) with another message is refused with 401; WeChat\'s retry of the same message is not', async () => {
+    it("plain: a replayed (timestamp, nonce, signature) with another message is refused with 401; WeChat's retry of the same message is not", async () => {
       // prepare: one signed URL, taken once
       const staticData = {};
       const query = signedQuery();
       const first = await call({ method: 'POST', query, body: textXml('9050'), staticData, aes: false });
       // act: the same URL with another message; with its signature in capitals and a trailing space (it still verifies); the same message again
       const replay = await call({ method: 'POST', query, body: textXml('9051', 'made up'), staticData, aes: false });
-      const disguised = await call({ method: 'POST', query: { ...query, signature: `${query.signature!.toUpperCase()} ` }, body: textXml('9052'), staticData, aes: false });
+      const disguised = await call({
+        method: 'POST',
+        query: { ...query, signature: `${query.signature!.toUpperCase()} ` },
+        body: textXml('9052'),
+        staticData,
+        aes: false,
+      });
       const retry = await call({ method: 'POST', query, body: textXml('9050'), staticData, aes: false });
       // assess
       expect(first.result.workflowData).toBeDefined();
@@ -212,7 +229,14 @@ describe('WeChat Customer Service Trigger', () => {
       const first = await call({ method: 'POST', query, body: textXml('9060'), staticData: {}, aes: false });
       const saved = JSON.parse(JSON.stringify(first.staticData)) as Record<string, unknown>;
       // act: the replay arrives with that static data where this process has no memory of it (another node id)
-      const replay = await call({ method: 'POST', query, body: textXml('9061'), staticData: saved, aes: false, nodeId: 'trigger-elsewhere' });
+      const replay = await call({
+        method: 'POST',
+        query,
+        body: textXml('9061'),
+        staticData: saved,
+        aes: false,
+        nodeId: 'trigger-elsewhere',
+      });
       // assess
       expect(Object.keys(saved.replayMarks as object)).toHaveLength(1);
       expect(replay.sent.status).toBe(401);

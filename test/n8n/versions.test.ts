@@ -19,8 +19,10 @@ const fromList = (value: string) => ({ __rl: true, mode: 'list', value });
 const { nodes } = loadPackage();
 const description = nodes['n8n-nodes-wechat-kf.weChatKf']!.description;
 /** The properties a version shows (its `@version` tag), with the other conditions left to the caller. */
-const ofVersion = (version: number, name: string) => description.properties.filter((p) => p.name === name && p.displayOptions?.show?.['@version']?.includes(version));
-const operationField = (version: number, resource: string) => ofVersion(version, 'operation').find((p) => p.displayOptions?.show?.resource?.includes(resource))!;
+const ofVersion = (version: number, name: string) =>
+  description.properties.filter((p) => p.name === name && p.displayOptions?.show?.['@version']?.includes(version));
+const operationField = (version: number, resource: string) =>
+  ofVersion(version, 'operation').find((p) => p.displayOptions?.show?.resource?.includes(resource))!;
 const values = (p: INodeProperties) => (p.options ?? []).map((o) => (o as { value: string }).value);
 
 let sandbox: Sandbox;
@@ -31,7 +33,10 @@ beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true });
   harness = createHarness({
     credentials: {
-      c1: { type: 'weChatOfficialAccountApi', data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' } },
+      c1: {
+        type: 'weChatOfficialAccountApi',
+        data: { appId: sandbox.appId, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+      },
     },
   });
 });
@@ -55,7 +60,8 @@ describe('the description', () => {
   });
 
   it("keeps version 1's default operations, and gives version 2 the usual first step", () => {
-    const defaults = (version: number) => Object.fromEntries(['kfAccount', 'kfSession', 'handoff', 'media', 'typing'].map((r) => [r, operationField(version, r).default]));
+    const defaults = (version: number) =>
+      Object.fromEntries(['kfAccount', 'kfSession', 'handoff', 'media', 'typing'].map((r) => [r, operationField(version, r).default]));
     expect(defaults(1)).toEqual({ kfAccount: 'add', kfSession: 'close', handoff: 'clear', media: 'download', typing: 'set' });
     expect(defaults(2)).toEqual({ kfAccount: 'list', kfSession: 'create', handoff: 'handOff', media: 'upload', typing: 'set' });
   });
@@ -66,7 +72,10 @@ describe('the description', () => {
   });
 
   it('offers the Gateway-only resources in version 2 only with the Gateway credential', () => {
-    const [direct, gateway] = [ofVersion(2, 'resource').find((p) => p.displayOptions?.show?.authentication?.[0] === 'direct')!, ofVersion(2, 'resource').find((p) => p.displayOptions?.show?.authentication?.[0] === 'gateway')!];
+    const [direct, gateway] = [
+      ofVersion(2, 'resource').find((p) => p.displayOptions?.show?.authentication?.[0] === 'direct')!,
+      ofVersion(2, 'resource').find((p) => p.displayOptions?.show?.authentication?.[0] === 'gateway')!,
+    ];
     for (const gatewayOnly of ['subscription', 'delivery', 'accessToken']) {
       expect(values(direct)).not.toContain(gatewayOnly);
       expect(values(gateway)).toContain(gatewayOnly);
@@ -76,14 +85,19 @@ describe('the description', () => {
 
   it('shows kf accounts, users and subscriptions as resource locators, times as date pickers, events as a multi-select (version 2)', () => {
     const field = (resource: string, operation: string, name: string) =>
-      ofVersion(2, name).find((p) => p.displayOptions?.show?.resource?.includes(resource) && p.displayOptions?.show?.operation?.includes(operation))!;
+      ofVersion(2, name).find(
+        (p) => p.displayOptions?.show?.resource?.includes(resource) && p.displayOptions?.show?.operation?.includes(operation),
+      )!;
     expect(field('kfSession', 'create', 'kfAccount').type).toBe('resourceLocator');
     expect(field('kfSession', 'create', 'openid').type).toBe('resourceLocator');
     expect(field('subscription', 'delete', 'id').type).toBe('resourceLocator');
     expect(field('kfAccount', 'add', 'kfAccount').type).toBe('string');
     expect(field('delivery', 'list', 'since').type).toBe('dateTime');
     const events = field('subscription', 'create', 'events');
-    expect({ type: events.type, values: values(events).sort() }).toEqual({ type: 'multiOptions', values: ['delivery.failed', 'event.*', 'message.*'] });
+    expect({ type: events.type, values: values(events).sort() }).toEqual({
+      type: 'multiOptions',
+      values: ['delivery.failed', 'event.*', 'message.*'],
+    });
     const v1 = ofVersion(1, 'kfAccount').find((p) => p.displayOptions?.show?.resource?.includes('kfSession'))!;
     expect(v1.type).toBe('string');
   });
@@ -102,7 +116,11 @@ describe('version 1 still runs what it was saved with', () => {
     let r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'typing', touser: openid }, [{ json: {} }], CRED);
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'Typing' });
-    r = await harness.run({ authentication: 'direct', resource: 'typing', operation: 'cancelTyping', touser: openid }, [{ json: {} }], CRED);
+    r = await harness.run(
+      { authentication: 'direct', resource: 'typing', operation: 'cancelTyping', touser: openid },
+      [{ json: {} }],
+      CRED,
+    );
     expect(r.error).toBeUndefined();
     expect(sandbox.requests('/cgi-bin/message/custom/typing').at(-1)!.body).toEqual({ touser: openid, command: 'CancelTyping' });
   });
@@ -130,21 +148,49 @@ describe('version 2', () => {
 
   it("lists kf accounts From List (WeChat's list in Direct mode), narrowed by the filter, and uses the one picked", async () => {
     // Prepare: two kf accounts
-    for (const [kfAccount, nickname] of [['kf3001@sandbox', 'Alice'], ['kf3002@sandbox', 'Bob']]) {
-      const added = await harness.run({ authentication: 'direct', resource: 'kfAccount', operation: 'add', kfAccount, nickname }, [{ json: {} }], CRED, { typeVersion: 2 });
+    for (const [kfAccount, nickname] of [
+      ['kf3001@sandbox', 'Alice'],
+      ['kf3002@sandbox', 'Bob'],
+    ]) {
+      const added = await harness.run(
+        { authentication: 'direct', resource: 'kfAccount', operation: 'add', kfAccount, nickname },
+        [{ json: {} }],
+        CRED,
+        { typeVersion: 2 },
+      );
       expect(added.error).toBeUndefined();
     }
     // Act
-    const all = await harness.listSearch('searchKfAccounts', { authentication: 'direct', resource: 'kfAccount', operation: 'update' }, CRED);
-    const bob = await harness.listSearch('searchKfAccounts', { authentication: 'direct', resource: 'kfAccount', operation: 'update' }, CRED, 'bob');
+    const all = await harness.listSearch(
+      'searchKfAccounts',
+      { authentication: 'direct', resource: 'kfAccount', operation: 'update' },
+      CRED,
+    );
+    const bob = await harness.listSearch(
+      'searchKfAccounts',
+      { authentication: 'direct', resource: 'kfAccount', operation: 'update' },
+      CRED,
+      'bob',
+    );
     const updated = await harness.run(
-      { authentication: 'direct', resource: 'kfAccount', operation: 'update', kfAccount: fromList(String(bob.results[0]!.value)), nickname: 'Robert' },
+      {
+        authentication: 'direct',
+        resource: 'kfAccount',
+        operation: 'update',
+        kfAccount: fromList(String(bob.results[0]!.value)),
+        nickname: 'Robert',
+      },
       [{ json: {} }],
       CRED,
       { typeVersion: 2 },
     );
     // Assess
-    expect(all.results).toEqual(expect.arrayContaining([{ name: 'Alice (kf3001@sandbox)', value: 'kf3001@sandbox' }, { name: 'Bob (kf3002@sandbox)', value: 'kf3002@sandbox' }]));
+    expect(all.results).toEqual(
+      expect.arrayContaining([
+        { name: 'Alice (kf3001@sandbox)', value: 'kf3001@sandbox' },
+        { name: 'Bob (kf3002@sandbox)', value: 'kf3002@sandbox' },
+      ]),
+    );
     expect(bob.results).toEqual([{ name: 'Bob (kf3002@sandbox)', value: 'kf3002@sandbox' }]);
     expect(updated.error).toBeUndefined();
     expect(sandbox.requests('/customservice/kfaccount/update').at(-1)!.body).toEqual({ kf_account: 'kf3002@sandbox', nickname: 'Robert' });
@@ -152,7 +198,12 @@ describe('version 2', () => {
 
   it('simplifies list entries by default, and gives them whole with Simplify off', async () => {
     const list = (simplify?: boolean) =>
-      harness.run({ authentication: 'direct', resource: 'kfAccount', operation: 'list', ...(simplify === undefined ? {} : { simplify }) }, [{ json: {} }], CRED, { typeVersion: 2 });
+      harness.run(
+        { authentication: 'direct', resource: 'kfAccount', operation: 'list', ...(simplify === undefined ? {} : { simplify }) },
+        [{ json: {} }],
+        CRED,
+        { typeVersion: 2 },
+      );
     const simple = await list();
     const raw = await list(false);
     expect(simple.error).toBeUndefined();

@@ -41,7 +41,9 @@ function asSandbox(st: State): UserWindowState {
   const exchanges = [st.inAgo, st.outAgo].filter((a): a is number => a !== undefined).map((a) => NOW - a);
   return {
     following: !st.unfollowed,
-    ...(st.kind && st.inAgo !== undefined && !st.unfollowed ? { window: { kind: st.kind, openedAt: NOW - st.inAgo, sends: st.sends ?? 0 } } : {}),
+    ...(st.kind && st.inAgo !== undefined && !st.unfollowed
+      ? { window: { kind: st.kind, openedAt: NOW - st.inAgo, sends: st.sends ?? 0 } }
+      : {}),
     ...(exchanges.length ? { lastExchangeAt: Math.max(...exchanges) } : {}),
     ...(st.typingFor !== undefined ? { typingUntil: NOW + st.typingFor } : {}),
   };
@@ -99,8 +101,20 @@ describe('core and sandbox agree on what a push opens', () => {
 
 describe('core and sandbox agree on msgmenu ids', () => {
   it.each([
-    ['string ids', [{ id: '101', content: 'Yes' }, { id: '102', content: 'No' }]],
-    ['number ids', [{ id: 101, content: 'Yes' }, { id: 102, content: 'No' }]],
+    [
+      'string ids',
+      [
+        { id: '101', content: 'Yes' },
+        { id: '102', content: 'No' },
+      ],
+    ],
+    [
+      'number ids',
+      [
+        { id: 101, content: 'Yes' },
+        { id: 102, content: 'No' },
+      ],
+    ],
   ])('what the core accepts (%s), the sandbox accepts as sent', async (_name, list) => {
     // Prepare
     const { startSandbox } = await import('../../functions/dev/sandbox');
@@ -108,11 +122,18 @@ describe('core and sandbox agree on msgmenu ids', () => {
     const sandbox = await startSandbox({ quiet: true });
     try {
       await sandbox.simulateUser('oMenu', { type: 'text', content: 'hi' });
-      const token = (await (await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)).json()) as { access_token: string };
+      const token = (await (
+        await fetch(`${sandbox.url}/cgi-bin/token?grant_type=client_credential&appid=${sandbox.appId}&secret=${sandbox.appSecret}`)
+      ).json()) as { access_token: string };
       const op = getOperation('sendMsgMenu');
       // Act
       const request = op.toRequest!(op.parse({ touser: 'oMenu', msgmenu: { head_content: 'Happy?', list } }));
-      const answer = (await (await fetch(`${sandbox.url}${request.path}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(request.json) })).json()) as { errcode: number };
+      const answer = (await (
+        await fetch(`${sandbox.url}${request.path}?access_token=${token.access_token}`, {
+          method: 'POST',
+          body: JSON.stringify(request.json),
+        })
+      ).json()) as { errcode: number };
       // Assess
       expect(answer.errcode).toBe(0);
     } finally {

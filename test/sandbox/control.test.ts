@@ -9,7 +9,8 @@ describe('sandbox control plane over HTTP', () => {
     await postJson(`${sandbox.url}/sandbox/reset`, {});
   });
 
-  const control = (path: string, body?: unknown): Promise<Json> => (body === undefined ? getJson(`${sandbox.url}${path}`) : postJson(`${sandbox.url}${path}`, body));
+  const control = (path: string, body?: unknown): Promise<Json> =>
+    body === undefined ? getJson(`${sandbox.url}${path}`) : postJson(`${sandbox.url}${path}`, body);
 
   it('describes itself without the secret', async () => {
     // act
@@ -38,7 +39,9 @@ describe('sandbox control plane over HTTP', () => {
     // assess
     expect(simulated).toMatchObject({ delivered: false, message: { MsgType: 'text', Content: 'hi', FromUserName: USER } });
     expect(event.message).toMatchObject({ MsgType: 'event', Event: 'CLICK', EventKey: 'HELP' });
-    expect(messages.messages).toEqual([expect.objectContaining({ openid: USER, msgtype: 'text', body: { touser: USER, msgtype: 'text', text: { content: 'answer' } } })]);
+    expect(messages.messages).toEqual([
+      expect.objectContaining({ openid: USER, msgtype: 'text', body: { touser: USER, msgtype: 'text', text: { content: 'answer' } } }),
+    ]);
     expect(others.messages).toEqual([]);
     expect(counts.counts).toEqual({ '/cgi-bin/token': 1, '/cgi-bin/message/custom/send': 1 });
     expect(user).toMatchObject({ openid: USER, following: true, window: { kind: 'event', sends: 0, maxSends: 3 }, canSend: { ok: true } });
@@ -47,7 +50,12 @@ describe('sandbox control plane over HTTP', () => {
   it('switches to an account without the customer-service API: 48001 on custom/send, typing and the kf APIs, tokens still issued', async () => {
     // prepare
     await control(`/sandbox/users/${USER}/messages`, { content: 'hi' });
-    const put = (body: unknown) => fetch(`${sandbox.url}/sandbox/account`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (body: unknown) =>
+      fetch(`${sandbox.url}/sandbox/account`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     // act
     const off = await put({ customerServiceApi: false });
     const token = await classicToken(sandbox);
@@ -121,7 +129,10 @@ describe('sandbox control plane over HTTP', () => {
 
     try {
       // act
-      const configured = await fetch(`${sandbox.url}/sandbox/callback`, { method: 'PUT', body: JSON.stringify({ url: receiver.url, token: 'Tok3n' }) });
+      const configured = await fetch(`${sandbox.url}/sandbox/callback`, {
+        method: 'PUT',
+        body: JSON.stringify({ url: receiver.url, token: 'Tok3n' }),
+      });
       const configuredText = await configured.text();
       const verified = await control('/sandbox/callback/verify', {});
       const pushed = await control(`/sandbox/users/${USER}/events`, { event: 'subscribe' });
@@ -140,7 +151,10 @@ describe('sandbox control plane over HTTP', () => {
   it('answers 400 to bad input and 404 to unknown routes', async () => {
     // act
     const badFault = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify({ path: '/x', kind: 'nope' }) });
-    const badEvent = await fetch(`${sandbox.url}/sandbox/users/${USER}/events`, { method: 'POST', body: JSON.stringify({ event: 'dance' }) });
+    const badEvent = await fetch(`${sandbox.url}/sandbox/users/${USER}/events`, {
+      method: 'POST',
+      body: JSON.stringify({ event: 'dance' }),
+    });
     const badJson = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, { method: 'POST', body: '{' });
     const unknown = await fetch(`${sandbox.url}/sandbox/nothing`);
     const unknownUser = await fetch(`${sandbox.url}/sandbox/users/o_never`);

@@ -1,5 +1,19 @@
 import { encryptMessage, type Sandbox } from '../../functions/dev/sandbox';
-import { call, classicToken, getJson, HOUR, MINUTE, postJson, useSandbox, jpeg, sendText, sha1Sorted, startReceiver, uploadMedia, type Json } from './helpers';
+import {
+  call,
+  classicToken,
+  getJson,
+  HOUR,
+  MINUTE,
+  postJson,
+  useSandbox,
+  jpeg,
+  sendText,
+  sha1Sorted,
+  startReceiver,
+  uploadMedia,
+  type Json,
+} from './helpers';
 
 const KF = 'alice@sandbox';
 const KF2 = 'bob@sandbox';
@@ -18,7 +32,11 @@ describe('sandbox customer-service desk', () => {
   const api = (path: string, body: unknown) => call(sandbox, token, path, body);
   const get = (path: string) => getJson(`${sandbox.url}${path}${path.includes('?') ? '&' : '?'}access_token=${token}`);
   const control = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
-    const res = await fetch(`${sandbox.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Json };
   };
   /** A kf account bound to a WeChat user (invited, accepted) and logged in on the web. */
@@ -45,7 +63,12 @@ describe('sandbox customer-service desk', () => {
 
       // assess
       expect(invited).toEqual({ errcode: 0, errmsg: 'ok' });
-      expect(waiting.kf_list[0]).toMatchObject({ kf_account: KF, invite_wx: 'alice_wx01', invite_status: 'waiting', invite_expire_time: Math.floor(clock.t / 1000) + 7 * 86400 });
+      expect(waiting.kf_list[0]).toMatchObject({
+        kf_account: KF,
+        invite_wx: 'alice_wx01',
+        invite_status: 'waiting',
+        invite_expire_time: Math.floor(clock.t / 1000) + 7 * 86400,
+      });
       expect(offline).toEqual({ kf_online_list: [] });
       expect(bound.kf_list[0]).toMatchObject({ kf_account: KF, kf_wx: 'alice_wx01' });
       expect(bound.kf_list[0].invite_status).toBeUndefined();
@@ -294,7 +317,11 @@ describe('sandbox customer-service desk', () => {
       const byNamed = await control('POST', `/sandbox/kf-accounts/${KF2}/accept`, { openid: USER });
 
       // assess
-      expect(pushed.reply).toMatchObject({ MsgType: 'transfer_customer_service', encrypted: true, fields: { TransInfo: { KfAccount: KF2 } } });
+      expect(pushed.reply).toMatchObject({
+        MsgType: 'transfer_customer_service',
+        encrypted: true,
+        fields: { TransInfo: { KfAccount: KF2 } },
+      });
       expect(byOther.status).toBe(400);
       expect(byNamed.body.push.message).toMatchObject({ Event: 'kf_create_session', KfAccount: KF2 });
     });
@@ -306,7 +333,8 @@ describe('sandbox customer-service desk', () => {
 
       // act
       const plain = await sandbox.simulateUser(USER, { type: 'text', content: 'human' });
-      answer = () => `<xml><Encrypt><![CDATA[${encryptMessage(KEY, sandbox.appId, transferXml())}]]></Encrypt><MsgSignature>bad</MsgSignature><TimeStamp>1</TimeStamp><Nonce>2</Nonce></xml>`;
+      answer = () =>
+        `<xml><Encrypt><![CDATA[${encryptMessage(KEY, sandbox.appId, transferXml())}]]></Encrypt><MsgSignature>bad</MsgSignature><TimeStamp>1</TimeStamp><Nonce>2</Nonce></xml>`;
       const badSignature = await sandbox.simulateUser(USER, { type: 'text', content: 'human' });
       const waiting = await get('/customservice/kfsession/getwaitcase');
 

@@ -33,7 +33,10 @@ describe('sandbox faults', () => {
     sandbox.injectFault({ path: SEND, kind: 'errcode', errcode: 45009, errmsg: 'quota' });
 
     // act
-    const first = await fetch(`${sandbox.url}${SEND}?access_token=${token}`, { method: 'POST', body: JSON.stringify({ touser: USER, msgtype: 'text', text: { content: 'x' } }) });
+    const first = await fetch(`${sandbox.url}${SEND}?access_token=${token}`, {
+      method: 'POST',
+      body: JSON.stringify({ touser: USER, msgtype: 'text', text: { content: 'x' } }),
+    });
     const second = await sendText(sandbox, token, USER);
     const third = await sendText(sandbox, token, USER);
 

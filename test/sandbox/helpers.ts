@@ -21,7 +21,11 @@ export async function getJson(url: string): Promise<Json> {
 }
 
 export async function postJson(url: string, body: unknown): Promise<Json> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return (await res.json()) as Json;
 }
 
@@ -36,7 +40,12 @@ export async function classicToken(s: Sandbox): Promise<string> {
 }
 
 export async function stableToken(s: Sandbox, forceRefresh = false): Promise<Json> {
-  return postJson(`${s.url}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: s.appId, secret: s.appSecret, force_refresh: forceRefresh });
+  return postJson(`${s.url}/cgi-bin/stable_token`, {
+    grant_type: 'client_credential',
+    appid: s.appId,
+    secret: s.appSecret,
+    force_refresh: forceRefresh,
+  });
 }
 
 /** POSTs JSON to an API path with a token. */
@@ -70,7 +79,9 @@ export function jpeg(size = 64): Buffer {
 export function multipart(field: string, filename: string, contentType: string, data: Buffer): { body: Buffer; contentType: string } {
   const boundary = '----sandboxtest1234';
   const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+    ),
     data,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -78,7 +89,9 @@ export function multipart(field: string, filename: string, contentType: string, 
 }
 
 export function sha1Sorted(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** Decrypts a safe-mode Encrypt value: AES-256-CBC, IV = key[0..16], 32-byte PKCS#7. */
@@ -90,7 +103,11 @@ export function decrypt(encodingAesKey: string, encrypted: string): { message: s
   const pad = data[data.length - 1] as number;
   const plain = data.subarray(0, data.length - pad);
   const length = plain.readUInt32BE(16);
-  return { message: plain.subarray(20, 20 + length).toString('utf8'), appId: plain.subarray(20 + length).toString('utf8'), padded: data.length };
+  return {
+    message: plain.subarray(20, 20 + length).toString('utf8'),
+    appId: plain.subarray(20 + length).toString('utf8'),
+    padded: data.length,
+  };
 }
 
 /** A request the receiver got. */
@@ -113,7 +130,12 @@ export async function startReceiver(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: Received = { method: req.method ?? '', url: new URL(req.url ?? '/', 'http://receiver'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const r: Received = {
+        method: req.method ?? '',
+        url: new URL(req.url ?? '/', 'http://receiver'),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       received.push(r);
       respond(r, received.length, res);
     });
@@ -132,8 +154,19 @@ export async function startReceiver(
 }
 
 /** Uploads temporary media through cgi-bin/media/upload. */
-export async function uploadMedia(s: Sandbox, token: string, type: string, data: Buffer, filename = `file.${type === 'voice' ? 'amr' : type === 'video' ? 'mp4' : 'jpg'}`, contentType = 'application/octet-stream'): Promise<Json> {
+export async function uploadMedia(
+  s: Sandbox,
+  token: string,
+  type: string,
+  data: Buffer,
+  filename = `file.${type === 'voice' ? 'amr' : type === 'video' ? 'mp4' : 'jpg'}`,
+  contentType = 'application/octet-stream',
+): Promise<Json> {
   const { body, contentType: ct } = multipart('media', filename, contentType, data);
-  const res = await fetch(`${s.url}/cgi-bin/media/upload?access_token=${token}&type=${encodeURIComponent(type)}`, { method: 'POST', headers: { 'content-type': ct }, body: new Uint8Array(body) });
+  const res = await fetch(`${s.url}/cgi-bin/media/upload?access_token=${token}&type=${encodeURIComponent(type)}`, {
+    method: 'POST',
+    headers: { 'content-type': ct },
+    body: new Uint8Array(body),
+  });
   return (await res.json()) as Json;
 }

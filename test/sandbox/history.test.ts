@@ -17,7 +17,11 @@ describe('sandbox feed: the history a console catches up on', () => {
     expect(all).toHaveLength(FEED_HISTORY);
     expect(all[0]!.id).toBe(FEED_HISTORY * 1.5 + 1);
     expect(all.at(-1)!.id).toBe(FEED_HISTORY * 2.5);
-    expect(feed.since(FEED_HISTORY * 2.5 - 3).map((e) => e.id)).toEqual([FEED_HISTORY * 2.5 - 2, FEED_HISTORY * 2.5 - 1, FEED_HISTORY * 2.5]);
+    expect(feed.since(FEED_HISTORY * 2.5 - 3).map((e) => e.id)).toEqual([
+      FEED_HISTORY * 2.5 - 2,
+      FEED_HISTORY * 2.5 - 1,
+      FEED_HISTORY * 2.5,
+    ]);
   });
 });
 
@@ -25,7 +29,14 @@ describe('sandbox request log', () => {
   it('keeps the last MAX_RECORDED requests, however many came, oldest first', () => {
     // prepare
     const state = new SandboxState('current', () => 0);
-    const request = (n: number): RecordedRequest => ({ method: 'POST', path: '/cgi-bin/message/custom/send', query: { n: String(n) }, headers: {}, body: undefined, at: n });
+    const request = (n: number): RecordedRequest => ({
+      method: 'POST',
+      path: '/cgi-bin/message/custom/send',
+      query: { n: String(n) },
+      headers: {},
+      body: undefined,
+      at: n,
+    });
     // act: two and a half logs, past the point where the oldest are dropped
     for (let n = 1; n <= MAX_RECORDED * 2.5; n++) state.record(request(n));
     // assess

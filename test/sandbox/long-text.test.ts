@@ -42,7 +42,10 @@ describe('sandbox: long text and failing the n-th send', () => {
 
   it('refuses a bad `after`', async () => {
     // act
-    const answer = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify({ path: SEND, kind: 'reset', after: -1 }) });
+    const answer = await fetch(`${sandbox.url}/sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ path: SEND, kind: 'reset', after: -1 }),
+    });
 
     // assess
     expect(answer.status).toBe(400);

@@ -14,7 +14,8 @@ describe('sandbox temporary media (media/upload, media/get)', () => {
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
   });
 
-  const download = (mediaId: string) => fetch(`${sandbox.url}/cgi-bin/media/get?access_token=${token}&media_id=${encodeURIComponent(mediaId)}`);
+  const download = (mediaId: string) =>
+    fetch(`${sandbox.url}/cgi-bin/media/get?access_token=${token}&media_id=${encodeURIComponent(mediaId)}`);
 
   it.each([
     ['image', 'a.png', png()],
@@ -59,14 +60,22 @@ describe('sandbox temporary media (media/upload, media/get)', () => {
     // prepare
     const wrongField = multipart('file', 'a.jpg', 'image/jpeg', jpeg());
     const noName = {
-      body: Buffer.concat([Buffer.from('--b1\r\nContent-Disposition: form-data; name="media"\r\nContent-Type: image/jpeg\r\n\r\n'), jpeg(), Buffer.from('\r\n--b1--\r\n')]),
+      body: Buffer.concat([
+        Buffer.from('--b1\r\nContent-Disposition: form-data; name="media"\r\nContent-Type: image/jpeg\r\n\r\n'),
+        jpeg(),
+        Buffer.from('\r\n--b1--\r\n'),
+      ]),
       contentType: 'multipart/form-data; boundary=b1',
     };
 
     // act
     const answers: Json[] = [];
     for (const m of [wrongField, noName, { body: jpeg(), contentType: 'image/jpeg' }]) {
-      const res = await fetch(`${sandbox.url}/cgi-bin/media/upload?access_token=${token}&type=image`, { method: 'POST', headers: { 'content-type': m.contentType }, body: new Uint8Array(m.body) });
+      const res = await fetch(`${sandbox.url}/cgi-bin/media/upload?access_token=${token}&type=image`, {
+        method: 'POST',
+        headers: { 'content-type': m.contentType },
+        body: new Uint8Array(m.body),
+      });
       answers.push((await res.json()) as Json);
     }
 
@@ -164,7 +173,11 @@ describe('sandbox temporary media (media/upload, media/get)', () => {
     const image = (await uploadMedia(sandbox, token, 'image', jpeg())).media_id;
 
     // act
-    const answer = await send(sandbox, token, { touser: USER, msgtype: 'miniprogrampage', miniprogrampage: { title: 't', appid: 'wxa', pagepath: 'p', thumb_media_id: image } });
+    const answer = await send(sandbox, token, {
+      touser: USER,
+      msgtype: 'miniprogrampage',
+      miniprogrampage: { title: 't', appid: 'wxa', pagepath: 'p', thumb_media_id: image },
+    });
 
     // assess
     expect(answer.errcode).toBe(0);
@@ -230,13 +243,22 @@ describe('sandbox users sending images and voice notes', () => {
     const { body, contentType } = multipart('media', 'holiday.png', 'image/png', photo);
 
     // act
-    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
+    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(body),
+    });
     const push = (await res.json()) as Json;
     const file = await download(push.message.MediaId);
 
     // assess
     expect(res.status).toBe(200);
-    expect(push.message).toMatchObject({ MsgType: 'image', FromUserName: USER, MediaId: expect.any(String), PicUrl: expect.stringContaining('/sandbox/media/') });
+    expect(push.message).toMatchObject({
+      MsgType: 'image',
+      FromUserName: USER,
+      MediaId: expect.any(String),
+      PicUrl: expect.stringContaining('/sandbox/media/'),
+    });
     expect(file.type).toBe('image/png');
     expect(file.data.equals(photo)).toBe(true);
     expect(sandbox.user(USER)?.window?.kind).toBe('message');
@@ -247,7 +269,11 @@ describe('sandbox users sending images and voice notes', () => {
     const note = amr(3);
 
     // act
-    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, { method: 'POST', headers: { 'content-type': 'audio/amr' }, body: new Uint8Array(note) });
+    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/amr' },
+      body: new Uint8Array(note),
+    });
     const push = (await res.json()) as Json;
     const file = await download(push.message.MediaId);
 
@@ -269,7 +295,11 @@ describe('sandbox users sending images and voice notes', () => {
 
   it('refuses (400) a user file that is neither an image nor audio of a kind WeChat takes', async () => {
     // act
-    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'not an image' });
+    const res = await fetch(`${sandbox.url}/sandbox/users/${USER}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: 'not an image',
+    });
 
     // assess
     expect(res.status).toBe(400);

@@ -16,7 +16,7 @@ function verifiedQuery(r: Received): Record<string, string> {
   return q;
 }
 
-describe("the official worked example (docs/wechat-reference.md)", () => {
+describe('the official worked example (docs/wechat-reference.md)', () => {
   const encrypt =
     '+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04=';
 
@@ -33,15 +33,17 @@ describe("the official worked example (docs/wechat-reference.md)", () => {
     const independent = decrypt(KEY, encrypt);
 
     // assess
-    const expected = '{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}';
+    const expected =
+      '{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}';
     expect(ours).toEqual({ message: expected, appId: 'wxba5fad812f8e6fb9' });
     expect(independent.message).toBe(expected);
   });
 
-  it('encrypts to WeChat\'s layout, padded to a multiple of 32 bytes', () => {
+  it("encrypts to WeChat's layout, padded to a multiple of 32 bytes", () => {
     // prepare
     const random = Buffer.alloc(16, 7);
-    const message = '{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}';
+    const message =
+      '{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}';
 
     // act
     const encrypted = encryptMessage(KEY, 'wxba5fad812f8e6fb9', message, random);

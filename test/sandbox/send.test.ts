@@ -11,11 +11,25 @@ const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: numbe
   { msgtype: 'text', valid: { content: 'Hello <a href="https://example.com">link</a>' }, invalid: { content: '' }, errcode: 40035 },
   { msgtype: 'image', valid: { media_id: 'IMAGE' }, invalid: {}, errcode: 40035 },
   { msgtype: 'voice', valid: { media_id: 'VOICE' }, invalid: { media_id: 42 }, errcode: 40035 },
-  { msgtype: 'video', valid: { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'Title', description: 'D' }, invalid: { media_id: 'M' }, errcode: 40035 },
-  { msgtype: 'music', valid: { title: 'T', musicurl: 'http://m', hqmusicurl: 'http://hq', thumb_media_id: 'THUMB' }, invalid: { musicurl: 'http://m', thumb_media_id: 'T' }, errcode: 40035 },
+  {
+    msgtype: 'video',
+    valid: { media_id: 'VIDEO', thumb_media_id: 'THUMB', title: 'Title', description: 'D' },
+    invalid: { media_id: 'M' },
+    errcode: 40035,
+  },
+  {
+    msgtype: 'music',
+    valid: { title: 'T', musicurl: 'http://m', hqmusicurl: 'http://hq', thumb_media_id: 'THUMB' },
+    invalid: { musicurl: 'http://m', thumb_media_id: 'T' },
+    errcode: 40035,
+  },
   {
     msgtype: 'news',
-    valid: { articles: [{ title: 'Happy Day', description: 'Is Really A Happy Day', url: 'https://example.com', picurl: 'https://example.com/p.jpg' }] },
+    valid: {
+      articles: [
+        { title: 'Happy Day', description: 'Is Really A Happy Day', url: 'https://example.com', picurl: 'https://example.com/p.jpg' },
+      ],
+    },
     invalid: { articles: [{ title: 'One' }, { title: 'Two' }] },
     errcode: 45008,
   },
@@ -23,11 +37,23 @@ const CASES: Array<{ msgtype: string; valid: Json; invalid: Json; errcode: numbe
   { msgtype: 'mpnewsarticle', valid: { article_id: 'ARTICLE_ID' }, invalid: { media_id: 'M' }, errcode: 40035 },
   {
     msgtype: 'msgmenu',
-    valid: { head_content: 'Satisfied?', list: [{ id: '101', content: 'Yes' }, { id: '102', content: 'No' }], tail_content: 'Thanks' },
+    valid: {
+      head_content: 'Satisfied?',
+      list: [
+        { id: '101', content: 'Yes' },
+        { id: '102', content: 'No' },
+      ],
+      tail_content: 'Thanks',
+    },
     invalid: { head_content: 'Satisfied?', list: [{ id: '101' }] },
     errcode: 40035,
   },
-  { msgtype: 'wxcard', valid: { card_id: 'CARD', card_ext: '{"code":"","openid":"","timestamp":"1","signature":"s"}' }, invalid: { card_id: 'CARD', card_ext: { code: '' } }, errcode: 40035 },
+  {
+    msgtype: 'wxcard',
+    valid: { card_id: 'CARD', card_ext: '{"code":"","openid":"","timestamp":"1","signature":"s"}' },
+    invalid: { card_id: 'CARD', card_ext: { code: '' } },
+    errcode: 40035,
+  },
   {
     msgtype: 'miniprogrampage',
     valid: { title: 'T', appid: 'wxmini', pagepath: 'pages/index', thumb_media_id: 'THUMB' },
@@ -42,13 +68,19 @@ describe('sandbox custom/send payloads', () => {
   let ids: Record<string, string>;
 
   /** The payload with the placeholders IMAGE, VOICE, VIDEO, THUMB replaced by this test's media_ids. */
-  const withIds = (payload: Json): Json => Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v in ids ? ids[v] : v]));
+  const withIds = (payload: Json): Json =>
+    Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && v in ids ? ids[v] : v]));
 
   beforeEach(async () => {
     token = await classicToken(sandbox);
     await sandbox.simulateUser(USER, { type: 'text', content: 'hi' });
     const upload = async (type: string, data: Buffer) => String((await uploadMedia(sandbox, token, type, data)).media_id);
-    ids = { IMAGE: await upload('image', jpeg()), VOICE: await upload('voice', amr(1)), VIDEO: await upload('video', mp4()), THUMB: await upload('thumb', jpeg()) };
+    ids = {
+      IMAGE: await upload('image', jpeg()),
+      VOICE: await upload('voice', amr(1)),
+      VIDEO: await upload('video', mp4()),
+      THUMB: await upload('thumb', jpeg()),
+    };
   });
 
   it.each(CASES)('accepts a valid $msgtype and records it as received', async ({ msgtype, valid }) => {
@@ -101,8 +133,18 @@ describe('sandbox custom/send payloads', () => {
     await call(sandbox, token, '/customservice/kfaccount/add', { kf_account: 'alice@sandbox', nickname: 'Alice' });
 
     // act
-    const known = await send(sandbox, token, { touser: USER, msgtype: 'text', text: { content: 'hi' }, customservice: { kf_account: 'alice@sandbox' } });
-    const unknown = await send(sandbox, token, { touser: USER, msgtype: 'text', text: { content: 'hi' }, customservice: { kf_account: 'bob@sandbox' } });
+    const known = await send(sandbox, token, {
+      touser: USER,
+      msgtype: 'text',
+      text: { content: 'hi' },
+      customservice: { kf_account: 'alice@sandbox' },
+    });
+    const unknown = await send(sandbox, token, {
+      touser: USER,
+      msgtype: 'text',
+      text: { content: 'hi' },
+      customservice: { kf_account: 'bob@sandbox' },
+    });
 
     // assess
     expect(known.errcode).toBe(0);
@@ -139,7 +181,13 @@ describe('sandbox custom/send payloads', () => {
 
     // assess
     const [recorded] = sandbox.requests('/cgi-bin/message/custom/send');
-    expect(recorded).toMatchObject({ method: 'POST', path: '/cgi-bin/message/custom/send', query: { access_token: token }, body, answer: { status: 200, body: { errcode: 0 } } });
+    expect(recorded).toMatchObject({
+      method: 'POST',
+      path: '/cgi-bin/message/custom/send',
+      query: { access_token: token },
+      body,
+      answer: { status: 200, body: { errcode: 0 } },
+    });
     expect(recorded?.headers['content-type']).toBe('application/json');
   });
 });

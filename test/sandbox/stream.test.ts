@@ -71,7 +71,11 @@ describe('sandbox: GET /sandbox/stream', () => {
     expect(types.indexOf('typing')).toBeLessThan(types.indexOf('message'));
     const push = events.find((e) => e.event === 'push')!.data;
     expect(push).toMatchObject({ openid: 'oAlice', action: { type: 'text', content: 'hello' }, result: { delivered: false, attempts: 0 } });
-    expect(events.find((e) => e.event === 'message')!.data).toMatchObject({ openid: 'oAlice', msgtype: 'text', body: { text: { content: 'Hi Alice' } } });
+    expect(events.find((e) => e.event === 'message')!.data).toMatchObject({
+      openid: 'oAlice',
+      msgtype: 'text',
+      body: { text: { content: 'Hi Alice' } },
+    });
     const lastUser = events.filter((e) => e.event === 'user').at(-1)!.data;
     expect(lastUser.user).toMatchObject({ openid: 'oAlice', window: { kind: 'message', sends: 1, maxSends: 5 } });
     // ids are increasing and name this sandbox run
@@ -106,8 +110,12 @@ describe('sandbox: GET /sandbox/stream', () => {
     const lastId = first.filter((e) => e.id).at(-1)!.id!;
     // Act: more happens while disconnected; then reconnect with Last-Event-ID, and with another run's id
     await sandbox.simulateUser('oCarol', { type: 'text', content: 'two' });
-    const resumed = await readStream(`${sandbox.url}/sandbox/stream`, (events) => events.some((e) => e.event === 'user'), { 'last-event-id': lastId });
-    const foreign = await readStream(`${sandbox.url}/sandbox/stream`, (events) => events.filter((e) => e.event === 'push').length >= 2, { 'last-event-id': 'abc123.1' });
+    const resumed = await readStream(`${sandbox.url}/sandbox/stream`, (events) => events.some((e) => e.event === 'user'), {
+      'last-event-id': lastId,
+    });
+    const foreign = await readStream(`${sandbox.url}/sandbox/stream`, (events) => events.filter((e) => e.event === 'push').length >= 2, {
+      'last-event-id': 'abc123.1',
+    });
     // Assess
     expect(resumed[0]!.data.replayFrom).toBe(Number(lastId.split('.')[1]));
     expect(resumed.filter((e) => e.event === 'push').map((e) => e.data.action.content)).toEqual(['two']);

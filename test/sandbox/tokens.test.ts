@@ -157,7 +157,12 @@ describe('sandbox access tokens', () => {
       ['wrong secret', { secret: 'nope' }, 40125],
     ])('refuses %s', async (_name, override, errcode) => {
       // act
-      const answer = await postJson(`${sandbox.url}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret, ...override });
+      const answer = await postJson(`${sandbox.url}/cgi-bin/stable_token`, {
+        grant_type: 'client_credential',
+        appid: sandbox.appId,
+        secret: sandbox.appSecret,
+        ...override,
+      });
 
       // assess
       expect(answer.errcode).toBe(errcode);

@@ -71,7 +71,12 @@ describe('sandbox user management endpoints (user info, follower list, tags)', (
     expect(created).toEqual({ tag: { id: 100, name: '广东' } });
     expect(tagged).toEqual({ errcode: 0, errmsg: 'ok' });
     expect(again).toEqual({ errcode: 0, errmsg: 'ok' });
-    expect(tags).toEqual({ tags: [{ id: 2, name: '星标组', count: 0 }, { id: 100, name: '广东', count: 2 }] });
+    expect(tags).toEqual({
+      tags: [
+        { id: 2, name: '星标组', count: 0 },
+        { id: 100, name: '广东', count: 2 },
+      ],
+    });
     expect(ids).toEqual({ tagid_list: [100] });
     expect(info.tagid_list).toEqual([100]);
   });
@@ -84,7 +89,10 @@ describe('sandbox user management endpoints (user info, follower list, tags)', (
     const duplicate = await call(sandbox, token, '/cgi-bin/tags/create', { tag: { name: 'vip' } });
     const tooLong = await call(sandbox, token, '/cgi-bin/tags/create', { tag: { name: 'x'.repeat(31) } });
     const noTag = await call(sandbox, token, '/cgi-bin/tags/members/batchtagging', { openid_list: ['oA'], tagid: 999 });
-    const tooMany = await call(sandbox, token, '/cgi-bin/tags/members/batchtagging', { openid_list: Array.from({ length: 51 }, () => 'oA'), tagid: 100 });
+    const tooMany = await call(sandbox, token, '/cgi-bin/tags/members/batchtagging', {
+      openid_list: Array.from({ length: 51 }, () => 'oA'),
+      tagid: 100,
+    });
     const unknownUser = await call(sandbox, token, '/cgi-bin/tags/members/batchtagging', { openid_list: ['oA', 'oGhost'], tagid: 100 });
     const ids = await call(sandbox, token, '/cgi-bin/tags/getidlist', { openid: 'oA' });
     const wrongMethod = await getJson(`${sandbox.url}/cgi-bin/tags/create?access_token=${token}`);

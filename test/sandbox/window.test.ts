@@ -39,17 +39,20 @@ describe('sandbox send window, current rules', () => {
     expect(answer).toBe(45015);
   });
 
-  it.each(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg'] as const)('allows 3 sends within 1 minute of %s', async (event) => {
-    // prepare
-    await sandbox.simulateUser(USER, { type: 'event', event });
-    clock.advance(59 * SECOND);
+  it.each(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg'] as const)(
+    'allows 3 sends within 1 minute of %s',
+    async (event) => {
+      // prepare
+      await sandbox.simulateUser(USER, { type: 'event', event });
+      clock.advance(59 * SECOND);
 
-    // act
-    const codes = await sendMany(sandbox, 4);
+      // act
+      const codes = await sendMany(sandbox, 4);
 
-    // assess
-    expect(codes).toEqual([0, 0, 0, 45047]);
-  });
+      // assess
+      expect(codes).toEqual([0, 0, 0, 45047]);
+    },
+  );
 
   it('closes an event window after 1 minute (45015)', async () => {
     // prepare

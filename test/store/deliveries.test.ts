@@ -10,7 +10,8 @@ const DAY = 86_400_000;
 describe('DeliveryStore', () => {
   const { dynamo, table, clock } = useTestTable(Date.UTC(2026, 11, 1, 9));
 
-  const store = (keepContent = false) => new DeliveryStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, keepContent, now: clock.now });
+  const store = (keepContent = false) =>
+    new DeliveryStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, keepContent, now: clock.now });
   const attempt = (over: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({
     openid: 'o_rec',
     operation: 'sendText',
@@ -32,10 +33,26 @@ describe('DeliveryStore', () => {
 
     // assess
     expect(page.deliveries).toEqual([record]);
-    expect(record).toMatchObject({ openid: 'o_rec', operation: 'sendText', msgtype: 'text', outcome: 'sent', idempotencyKey: 'k-1', part: 2, parts: 3, latencyMs: 42, source: 'http' });
+    expect(record).toMatchObject({
+      openid: 'o_rec',
+      operation: 'sendText',
+      msgtype: 'text',
+      outcome: 'sent',
+      idempotencyKey: 'k-1',
+      part: 2,
+      parts: 3,
+      latencyMs: 42,
+      source: 'http',
+    });
     expect(record).not.toHaveProperty('content');
     expect(record.expiresAt).toBe(clock.now() + 30 * DAY);
-    const raw = await dynamo.client.send(new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: deliveryUserPartition(APP_ID, 'o_rec') } } }));
+    const raw = await dynamo.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: deliveryUserPartition(APP_ID, 'o_rec') } },
+      }),
+    );
     expect(JSON.stringify(raw.Items)).not.toContain('secret answer');
     expect(raw.Items?.[0]?.expiresAt?.N).toBe(String(Math.ceil((clock.now() + 30 * DAY) / 1000)));
   });
@@ -52,7 +69,9 @@ describe('DeliveryStore', () => {
   it('filters by user, time and outcome; "failed" is every outcome but sent', async () => {
     // prepare
     const deliveries = store();
-    await deliveries.record(attempt({ at: clock.now() - 2 * DAY, outcome: 'refused_by_wechat', errcode: 45015, errmsg: 'response out of time limit' }));
+    await deliveries.record(
+      attempt({ at: clock.now() - 2 * DAY, outcome: 'refused_by_wechat', errcode: 45015, errmsg: 'response out of time limit' }),
+    );
     await deliveries.record(attempt({ at: clock.now() - DAY / 2, outcome: 'sent' }));
     await deliveries.record(attempt({ at: clock.now() - 1000, outcome: 'refused_by_window', reason: 'quota-used' }));
     await deliveries.record(attempt({ openid: 'o_other', at: clock.now() - 500, outcome: 'unreachable', errorCode: 'WECHAT_TIMEOUT' }));
@@ -113,7 +132,10 @@ describe('DeliveryStore', () => {
     // assess
     expect(page.deliveries).toEqual([]);
     const stillThere = await dynamo.client.send(
-      new GetItemCommand({ TableName: table.name, Key: { pk: { S: deliveryUserPartition(APP_ID, 'o_rec') }, sk: { S: `AT#${String(old.at).padStart(13, '0')}#${old.id}` } } }),
+      new GetItemCommand({
+        TableName: table.name,
+        Key: { pk: { S: deliveryUserPartition(APP_ID, 'o_rec') }, sk: { S: `AT#${String(old.at).padStart(13, '0')}#${old.id}` } },
+      }),
     );
     expect(stillThere.Item).toBeDefined();
   });

@@ -74,7 +74,12 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
 
     // Act: a replay, also from another container (a second runner)
     const again = await runner.run('sendText', 'key-2', payload, work.fn);
-    const elsewhere = await createIdempotentRunner({ client: dynamo.client, tableName: table.name }).run('sendText', 'key-2', payload, work.fn);
+    const elsewhere = await createIdempotentRunner({ client: dynamo.client, tableName: table.name }).run(
+      'sendText',
+      'key-2',
+      payload,
+      work.fn,
+    );
 
     // Assess
     expect(work.runs()).toBe(1);
@@ -131,7 +136,7 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
     expect(result).toEqual({ errcode: 0, errmsg: 'taken over' });
   });
 
-  test('keys are per operation, and records live in the operation\'s partition', async () => {
+  test("keys are per operation, and records live in the operation's partition", async () => {
     // Prepare
     const runner = createIdempotentRunner({ client: dynamo.client, tableName: table.name });
 
@@ -142,7 +147,11 @@ describe('createIdempotentRunner (Powertools idempotency on dynalite)', () => {
     // Assess
     expect([a, b]).toEqual(['text', 'image']);
     const items = await dynamo.client.send(
-      new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: keys.idempotencyPartition('sendText') } } }),
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: keys.idempotencyPartition('sendText') } },
+      }),
     );
     expect(items.Items).toHaveLength(1);
     expect(items.Items![0]!.sk!.S).toMatch(/^sendText#/);

@@ -21,10 +21,17 @@ describe('the environment-only credentials of SDK-bundled functions', () => {
     await dynamo.stop();
   });
   afterEach(() => {
-    for (const k of KEYS) if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+    for (const k of KEYS)
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
   });
-  const client = () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentialDefaultProvider: defaultProvider as never, maxAttempts: 1 });
+  const client = () =>
+    new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentialDefaultProvider: defaultProvider as never,
+      maxAttempts: 1,
+    });
 
   it("signs with the execution role's credentials from the environment, as Lambda sets them", async () => {
     // prepare
@@ -36,7 +43,11 @@ describe('the environment-only credentials of SDK-bundled functions', () => {
     const credentials = await defaultProvider()();
     const tables = await ddb.send(new ListTablesCommand({}));
     // assess
-    expect(credentials).toMatchObject({ accessKeyId: 'ASIAEXAMPLEFROMENV', secretAccessKey: 'secret-from-env', sessionToken: 'session-from-env' });
+    expect(credentials).toMatchObject({
+      accessKeyId: 'ASIAEXAMPLEFROMENV',
+      secretAccessKey: 'secret-from-env',
+      sessionToken: 'session-from-env',
+    });
     expect(Array.isArray(tables.TableNames)).toBe(true);
     ddb.destroy();
   });
@@ -49,7 +60,9 @@ describe('the environment-only credentials of SDK-bundled functions', () => {
     const sent = ddb.send(new ListTablesCommand({}));
     // assess
     await expect(sent).rejects.toThrow(ConfigurationError);
-    await expect(ddb.send(new ListTablesCommand({}))).rejects.toThrow(/no AWS credentials in the environment \(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\)/);
+    await expect(ddb.send(new ListTablesCommand({}))).rejects.toThrow(
+      /no AWS credentials in the environment \(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\)/,
+    );
     ddb.destroy();
   });
 });

@@ -11,7 +11,9 @@ interface Level {
   prototype: { attachResource(r: unknown): void; detachResource(r: unknown): void };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { AbstractLevel } = require(require.resolve('abstract-level', { paths: [dirname(require.resolve('dynalite/package.json'))] })) as { AbstractLevel: Level };
+const { AbstractLevel } = require(require.resolve('abstract-level', { paths: [dirname(require.resolve('dynalite/package.json'))] })) as {
+  AbstractLevel: Level;
+};
 
 const open = new Set<unknown>();
 const attach = AbstractLevel.prototype.attachResource;
@@ -46,10 +48,14 @@ describe('the embedded DynamoDB', () => {
     const before = open.size;
     // Act: 200 queries stopped at Limit 2, 100 read to the end, 100 gets, 20 scans
     for (let i = 0; i < 200; i++) {
-      await dynamo.client.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'P' } }, Limit: 2 }));
+      await dynamo.client.send(
+        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'P' } }, Limit: 2 }),
+      );
     }
     for (let i = 0; i < 100; i++) {
-      await dynamo.client.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'P' } } }));
+      await dynamo.client.send(
+        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'P' } } }),
+      );
       await dynamo.client.send(new GetItemCommand({ TableName, Key: { pk: { S: 'P' }, sk: { S: 'I#001' } } }));
     }
     for (let i = 0; i < 20; i++) await dynamo.client.send(new ScanCommand({ TableName, Limit: 5 }));

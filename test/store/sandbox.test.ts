@@ -43,17 +43,20 @@ describe('the store against the WeChat sandbox', () => {
       return { tokens, wechat: new WeChatClient({ transport, tokens, baseUrl: sandbox.url }) };
     });
 
-  test.each<TokenMode>(['stable', 'classic'])('50 concurrent callers in 5 containers: one token fetch reaches WeChat (%s)', async (mode) => {
-    // Prepare
-    const fleet = containers(5, mode);
+  test.each<TokenMode>(['stable', 'classic'])(
+    '50 concurrent callers in 5 containers: one token fetch reaches WeChat (%s)',
+    async (mode) => {
+      // Prepare
+      const fleet = containers(5, mode);
 
-    // Act
-    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => fleet[i % 5]!.tokens.getToken()));
+      // Act
+      const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => fleet[i % 5]!.tokens.getToken()));
 
-    // Assess
-    expect(sandbox.count(TOKEN_PATHS[mode])).toBe(1);
-    expect(new Set(tokens.map((t) => t.value)).size).toBe(1);
-  });
+      // Assess
+      expect(sandbox.count(TOKEN_PATHS[mode])).toBe(1);
+      expect(new Set(tokens.map((t) => t.value)).size).toBe(1);
+    },
+  );
 
   test('a token WeChat refuses is replaced by exactly one refresh across containers, a normal one when WeChat has a new token', async () => {
     // Prepare: the user wrote in; every container has the token; then WeChat stops accepting it
@@ -63,7 +66,9 @@ describe('the store against the WeChat sandbox', () => {
     sandbox.invalidateTokens();
 
     // Act: each container sends once; each gets 40001, invalidates and retries
-    const results = await Promise.all(fleet.map((c, i) => c.wechat.call('sendText', { touser: 'o_refresh', text: { content: `hello ${i}` } })));
+    const results = await Promise.all(
+      fleet.map((c, i) => c.wechat.call('sendText', { touser: 'o_refresh', text: { content: `hello ${i}` } })),
+    );
 
     // Assess
     expect(results.every((r) => (r.errcode ?? 0) === 0)).toBe(true);

@@ -2,7 +2,15 @@
  * Subscriptions, the delivery ledger and the local queue, on dynalite.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeliveryLedger, DeliverySlots, LocalQueue, marshallKey, MAX_SUBSCRIPTIONS, newSubscriptionId, SubscriptionStore } from '../../functions/store';
+import {
+  DeliveryLedger,
+  DeliverySlots,
+  LocalQueue,
+  marshallKey,
+  MAX_SUBSCRIPTIONS,
+  newSubscriptionId,
+  SubscriptionStore,
+} from '../../functions/store';
 import { SubscriptionNotFoundError } from '../../functions/core/webhooks';
 import { fakeClock, startTestDynamo, type TestDynamo } from './helpers';
 
@@ -22,7 +30,13 @@ describe('SubscriptionStore', () => {
     const store = new SubscriptionStore({ client: dynamo.client, tableName, now: clock.now });
     const id = newSubscriptionId();
     // Act
-    const created = await store.create({ id, url: 'https://hooks.example.com/a', events: ['message.*'], description: 'n8n', sealedSecret: 'local:v1:sealed' });
+    const created = await store.create({
+      id,
+      url: 'https://hooks.example.com/a',
+      events: ['message.*'],
+      description: 'n8n',
+      sealedSecret: 'local:v1:sealed',
+    });
     const listed = await store.list();
     const got = await store.get(id);
     const forDelivery = await store.sealedSecretOf(id);
@@ -34,7 +48,17 @@ describe('SubscriptionStore', () => {
       events: ['message.*'],
       description: 'n8n',
       createdAt: new Date(clock.t).toISOString(),
-      deliveries: { delivered: 0, failedAttempts: 0, consecutiveFailures: 0, deadLettered: 0, status: 'ok', oldestPendingAgeSeconds: null, lastDeliveredAt: null, lastFailureAt: null, lastError: null },
+      deliveries: {
+        delivered: 0,
+        failedAttempts: 0,
+        consecutiveFailures: 0,
+        deadLettered: 0,
+        status: 'ok',
+        oldestPendingAgeSeconds: null,
+        lastDeliveredAt: null,
+        lastFailureAt: null,
+        lastError: null,
+      },
     });
     expect(listed).toEqual([created]);
     expect(got).toEqual(created);
@@ -61,7 +85,12 @@ describe('SubscriptionStore', () => {
     const after = await store.get(id);
     // Assess
     expect(twice.deliveries).toMatchObject({ failedAttempts: 2, consecutiveFailures: 2, status: 'ok', lastError: 'HTTP 502' });
-    expect(thrice.deliveries).toMatchObject({ failedAttempts: 3, consecutiveFailures: 3, status: 'failing', lastError: 'timed out after 10000 ms' });
+    expect(thrice.deliveries).toMatchObject({
+      failedAttempts: 3,
+      consecutiveFailures: 3,
+      status: 'failing',
+      lastError: 'timed out after 10000 ms',
+    });
     expect(after.deliveries).toMatchObject({ delivered: 1, failedAttempts: 3, consecutiveFailures: 0, status: 'ok' });
   });
 
@@ -87,7 +116,9 @@ describe('SubscriptionStore', () => {
     await store.recordFailure(id, 'HTTP 500');
     await store.recordDelivered(id);
     // Assess
-    const raw = await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: marshallKey({ pk: 'SUBSCRIPTIONS', sk: `SUB#${id}` }) }));
+    const raw = await dynamo.client.send(
+      new GetItemCommand({ TableName: tableName, Key: marshallKey({ pk: 'SUBSCRIPTIONS', sk: `SUB#${id}` }) }),
+    );
     expect(raw.Item).toBeUndefined();
     expect(await store.list()).toEqual([]);
   });
@@ -95,8 +126,11 @@ describe('SubscriptionStore', () => {
   it(`refuses more than ${MAX_SUBSCRIPTIONS} subscriptions`, async () => {
     const tableName = await dynamo.newTable();
     const store = new SubscriptionStore({ client: dynamo.client, tableName });
-    for (let i = 0; i < MAX_SUBSCRIPTIONS; i++) await store.create({ id: newSubscriptionId(), url: 'https://hooks.example.com/a', events: ['*'], sealedSecret: 'x' });
-    await expect(store.create({ id: newSubscriptionId(), url: 'https://hooks.example.com/a', events: ['*'], sealedSecret: 'x' })).rejects.toThrow(`at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+    for (let i = 0; i < MAX_SUBSCRIPTIONS; i++)
+      await store.create({ id: newSubscriptionId(), url: 'https://hooks.example.com/a', events: ['*'], sealedSecret: 'x' });
+    await expect(
+      store.create({ id: newSubscriptionId(), url: 'https://hooks.example.com/a', events: ['*'], sealedSecret: 'x' }),
+    ).rejects.toThrow(`at most ${MAX_SUBSCRIPTIONS} subscriptions`);
   });
 });
 

@@ -52,23 +52,30 @@ describe('DynamoDbTokenProvider', () => {
     );
 
   const storedItem = async (mode: TokenMode = 'stable') =>
-    (await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: marshallKey(keys.token(APP_ID, mode)), ConsistentRead: true }))).Item;
+    (
+      await dynamo.client.send(
+        new GetItemCommand({ TableName: tableName, Key: marshallKey(keys.token(APP_ID, mode)), ConsistentRead: true }),
+      )
+    ).Item;
 
-  test.each<TokenMode>(['stable', 'classic'])('50 concurrent callers in 5 containers with a cold cache cause exactly one fetch (%s mode)', async (mode) => {
-    // Prepare
-    const providers = containers(5, mode);
+  test.each<TokenMode>(['stable', 'classic'])(
+    '50 concurrent callers in 5 containers with a cold cache cause exactly one fetch (%s mode)',
+    async (mode) => {
+      // Prepare
+      const providers = containers(5, mode);
 
-    // Act
-    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => providers[i % 5]!.getToken()));
+      // Act
+      const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => providers[i % 5]!.getToken()));
 
-    // Assess
-    expect(wechat.count(PATHS[mode])).toBe(1);
-    expect(wechat.requests).toHaveLength(1);
-    expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['token-1']));
-    const item = await storedItem(mode);
-    expect(item?.accessToken?.S).toBe('token-1');
-    expect(item?.leaseOwner).toBeUndefined();
-  });
+      // Assess
+      expect(wechat.count(PATHS[mode])).toBe(1);
+      expect(wechat.requests).toHaveLength(1);
+      expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['token-1']));
+      const item = await storedItem(mode);
+      expect(item?.accessToken?.S).toBe('token-1');
+      expect(item?.leaseOwner).toBeUndefined();
+    },
+  );
 
   test('each token mode has its own item', async () => {
     // Prepare
@@ -139,7 +146,11 @@ describe('DynamoDbTokenProvider', () => {
     await dynamo.client.send(
       new PutItemCommand({
         TableName: tableName,
-        Item: { ...marshallKey(keys.token(APP_ID, 'stable')), leaseOwner: { S: 'dead-container' }, leaseUntil: { N: String(clock.now() + 9_000) } },
+        Item: {
+          ...marshallKey(keys.token(APP_ID, 'stable')),
+          leaseOwner: { S: 'dead-container' },
+          leaseUntil: { N: String(clock.now() + 9_000) },
+        },
       }),
     );
     const providers = containers(3, 'stable', { now: clock.now, sleep: clock.sleep, leaseMs: 10_000, maxWaitMs: 30_000 });

@@ -52,7 +52,10 @@ describe('forced token refreshes', () => {
   const send = (client: WeChatClient, content = 'hi') => client.call('sendText', { touser: 'oBudget', text: { content } });
   const forces = () => sandbox.requests(STABLE).filter((r) => (r.body as { force_refresh?: boolean }).force_refresh === true).length;
   const otherSystemForces = () =>
-    fetch(`${sandbox.url}${STABLE}`, { method: 'POST', body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret, force_refresh: true }) });
+    fetch(`${sandbox.url}${STABLE}`, {
+      method: 'POST',
+      body: JSON.stringify({ grant_type: 'client_credential', appid: sandbox.appId, secret: sandbox.appSecret, force_refresh: true }),
+    });
 
   it("after another system's forced refresh, a normal fetch gets the new token: nothing is forced and the send succeeds", async () => {
     // Prepare: this product holds the token; another system on the AppID forces a refresh
@@ -95,7 +98,11 @@ describe('forced token refreshes', () => {
         TableName: tableName,
         Key: marshallKey(keys.token(sandbox.appId, 'stable')),
         UpdateExpression: 'SET forceDay = :day, forceCount = :count, lastForceAt = :last',
-        ExpressionAttributeValues: { ':day': { N: String(beijingDay(clock)) }, ':count': { N: '20' }, ':last': { N: String(clock - 3_600_000) } },
+        ExpressionAttributeValues: {
+          ':day': { N: String(beijingDay(clock)) },
+          ':count': { N: '20' },
+          ':last': { N: String(clock - 3_600_000) },
+        },
       }),
     );
     sandbox.injectFault({ path: SEND, kind: 'errcode', errcode: 40001, times: 1 });
@@ -111,7 +118,13 @@ describe('forced token refreshes', () => {
   it("n8n's direct mode rule in memory: normal first, force once, then the 30 s spacing holds per provider", async () => {
     // Prepare
     const transport = new FetchTransport();
-    const tokens = new InMemoryTokenProvider({ transport, baseUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret, now: () => clock });
+    const tokens = new InMemoryTokenProvider({
+      transport,
+      baseUrl: sandbox.url,
+      appId: sandbox.appId,
+      appSecret: sandbox.appSecret,
+      now: () => clock,
+    });
     const client = new WeChatClient({ transport, tokens, baseUrl: sandbox.url, retry: { attempts: 1 } });
     await send(client);
     await otherSystemForces();

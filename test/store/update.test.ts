@@ -28,7 +28,13 @@ describe('updateItem', () => {
       Key: { pk: { S: key.pk }, sk: { S: key.sk } },
       UpdateExpression: 'SET #status = :status, #sendsUsed = #sendsUsed - :k ADD #delivered :delivered REMOVE #leaseOwner',
       ConditionExpression: '#lastInboundAt = :at AND #sendsUsed >= :k',
-      ExpressionAttributeNames: { '#status': 'status', '#sendsUsed': 'sendsUsed', '#delivered': 'delivered', '#leaseOwner': 'leaseOwner', '#lastInboundAt': 'lastInboundAt' },
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#sendsUsed': 'sendsUsed',
+        '#delivered': 'delivered',
+        '#leaseOwner': 'leaseOwner',
+        '#lastInboundAt': 'lastInboundAt',
+      },
       ExpressionAttributeValues: { ':status': { S: 'delivered' }, ':k': { N: '1' }, ':at': { N: '100' }, ':delivered': { N: '1' } },
       ReturnValues: 'ALL_OLD',
     });

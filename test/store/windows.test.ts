@@ -14,12 +14,18 @@ describe('WindowStore', () => {
     new WindowStore({ client: dynamo.client, tableName: table.name, appId: APP_ID, now: clock.now, ...options });
 
   const item = async (openid: string) =>
-    (await dynamo.client.send(new GetItemCommand({ TableName: table.name, Key: marshallKey(keys.window(APP_ID, openid)), ConsistentRead: true }))).Item;
+    (
+      await dynamo.client.send(
+        new GetItemCommand({ TableName: table.name, Key: marshallKey(keys.window(APP_ID, openid)), ConsistentRead: true }),
+      )
+    ).Item;
 
   /** Runs `count` acquireSend calls at once and sorts the outcomes. */
   const sendConcurrently = async (windows: WindowStore, openid: string, count: number) => {
     const outcomes = await Promise.allSettled(Array.from({ length: count }, () => windows.acquireSend(openid)));
-    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as SendWindowClosedError);
+    const refused = outcomes
+      .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+      .map((o) => o.reason as SendWindowClosedError);
     return { allowed: outcomes.length - refused.length, refused };
   };
 

@@ -4,18 +4,39 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, EventBridgeEvent, SQSRecord } from 'aws-lambda';
 
-export function httpApiEvent(method: string, path: string, body?: unknown, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
+export function httpApiEvent(
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Partial<APIGatewayProxyEventV2> = {},
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', host: 'abc123.execute-api.us-east-1.amazonaws.com', 'user-agent': 'curl/8.5.0', 'x-forwarded-for': '203.0.113.7' },
+    headers: {
+      'content-type': 'application/json',
+      host: 'abc123.execute-api.us-east-1.amazonaws.com',
+      'user-agent': 'curl/8.5.0',
+      'x-forwarded-for': '203.0.113.7',
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
       // IAM-authorized routes carry the caller's identity, as API Gateway sends it.
-      ...({ authorizer: { iam: { accessKey: 'AKIAEXAMPLE', accountId: '123456789012', callerId: 'AIDAEXAMPLE', principalOrgId: null, userArn: 'arn:aws:iam::123456789012:user/n8n', userId: 'AIDAEXAMPLE' } } } as object),
+      ...({
+        authorizer: {
+          iam: {
+            accessKey: 'AKIAEXAMPLE',
+            accountId: '123456789012',
+            callerId: 'AIDAEXAMPLE',
+            principalOrgId: null,
+            userArn: 'arn:aws:iam::123456789012:user/n8n',
+            userId: 'AIDAEXAMPLE',
+          },
+        },
+      } as object),
       domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'abc123',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
@@ -31,7 +52,13 @@ export function httpApiEvent(method: string, path: string, body?: unknown, extra
   };
 }
 
-export function restEvent(method: string, path: string, resource: string, body?: unknown, pathParameters: Record<string, string> | null = null): APIGatewayProxyEvent {
+export function restEvent(
+  method: string,
+  path: string,
+  resource: string,
+  body?: unknown,
+  pathParameters: Record<string, string> | null = null,
+): APIGatewayProxyEvent {
   return {
     resource,
     path,
@@ -66,7 +93,12 @@ export function sqsRecord(messageId: string, body: unknown): SQSRecord {
     messageId,
     receiptHandle: `AQEB${messageId}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1795957200000', SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: '1795957200001' },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1795957200000',
+      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+      ApproximateFirstReceiveTimestamp: '1795957200001',
+    },
     messageAttributes: {},
     md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
     eventSource: 'aws:sqs',
@@ -88,4 +120,3 @@ export function eventBridgeEvent(id: string, detailType: string, detail: unknown
     detail,
   };
 }
-

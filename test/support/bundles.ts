@@ -32,14 +32,28 @@ export interface Bundle {
 /**
  * Bundles every entry `specs` use; writes `<outDir>/<entry>/index.js` (and its map) when `outDir` is given.
  */
-export async function buildBundles(specs: readonly LambdaFunctionSpec[], outDir?: string): Promise<Map<LambdaFunctionSpec['entry'], Bundle>> {
+export async function buildBundles(
+  specs: readonly LambdaFunctionSpec[],
+  outDir?: string,
+): Promise<Map<LambdaFunctionSpec['entry'], Bundle>> {
   const entries = [...new Set(specs.map((s) => s.entry))];
   const built = await Promise.all(
     entries.map(async (entry) => {
       const outfile = join(outDir ?? join(ROOT, '.bundles'), entry, 'index.js');
-      const result = await build({ ...lambdaBuildOptions(join(ROOT, 'functions', 'lambda', `${entry}.ts`), outfile), write: outDir !== undefined, metafile: true, absWorkingDir: ROOT });
+      const result = await build({
+        ...lambdaBuildOptions(join(ROOT, 'functions', 'lambda', `${entry}.ts`), outfile),
+        write: outDir !== undefined,
+        metafile: true,
+        absWorkingDir: ROOT,
+      });
       const js = result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.js'))!]!;
-      const bundle: Bundle = { entry, functions: specs.filter((s) => s.entry === entry).map((s) => s.id), bytes: js.bytes, metafile: result.metafile, ...(outDir !== undefined ? { file: outfile } : {}) };
+      const bundle: Bundle = {
+        entry,
+        functions: specs.filter((s) => s.entry === entry).map((s) => s.id),
+        bytes: js.bytes,
+        metafile: result.metafile,
+        ...(outDir !== undefined ? { file: outfile } : {}),
+      };
       return bundle;
     }),
   );
@@ -61,5 +75,8 @@ export function largestParts(bundle: Bundle, count = 5): string[] {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input.split('/').slice(0, 2).join('/');
     parts.set(pkg, (parts.get(pkg) ?? 0) + bytesInOutput);
   }
-  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`);
+  return [...parts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`);
 }

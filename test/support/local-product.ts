@@ -64,12 +64,19 @@ export interface ProductAnswer {
  * Calls a route of the product: an object body is sent as JSON; a string, bytes or a FormData as they
  * are. `content-type: application/json` is added for a body unless `headers` names a content type.
  */
-export async function callProduct(product: Pick<LocalProduct, 'url'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ProductAnswer> {
+export async function callProduct(
+  product: Pick<LocalProduct, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ProductAnswer> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
   const res = await fetch(`${product.url}${path}`, init);
   const bytes = Buffer.from(await res.arrayBuffer());

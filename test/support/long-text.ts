@@ -16,8 +16,20 @@ export function seeded(seed: number): () => number {
   };
 }
 
-const CHINESE = ['你好，这是一个很长的回答。', '今天的天气非常好！', '你想知道更多吗？', '我们可以一起看看这个问题的细节。', '请注意：价格可能会变化。', '谢谢你的耐心等待！'];
-const ENGLISH = ['Here is what I found. ', 'The answer depends on your plan, e.g. the basic one costs 3.14 per month! ', 'Would you like more details? ', 'Please check the attached link before you decide. '];
+const CHINESE = [
+  '你好，这是一个很长的回答。',
+  '今天的天气非常好！',
+  '你想知道更多吗？',
+  '我们可以一起看看这个问题的细节。',
+  '请注意：价格可能会变化。',
+  '谢谢你的耐心等待！',
+];
+const ENGLISH = [
+  'Here is what I found. ',
+  'The answer depends on your plan, e.g. the basic one costs 3.14 per month! ',
+  'Would you like more details? ',
+  'Please check the attached link before you decide. ',
+];
 const EMOJI = ['👨‍👩‍👧‍👦', '👍🏽', '🇨🇳', '1️⃣', '❤️', '🧑🏻‍💻', '😀', '🏳️‍🌈'];
 const LINKS = [
   '<a href="https://example.com/docs?page=1&lang=zh">查看文档</a>',

@@ -80,6 +80,7 @@ export function buildPush(options: BuildPushOptions): { query: Record<string, st
   const encrypt = options.crypto.encrypt(plaintext, options.random16);
   query.encrypt_type = 'aes';
   query.msg_signature = computeSignature(options.token, timestamp, nonce, encrypt);
-  const body = mode === 'safe' ? write({ ToUserName: options.message.ToUserName, Encrypt: encrypt }) : write({ ...options.message, Encrypt: encrypt });
+  const body =
+    mode === 'safe' ? write({ ToUserName: options.message.ToUserName, Encrypt: encrypt }) : write({ ...options.message, Encrypt: encrypt });
   return { query, body };
 }

@@ -49,7 +49,13 @@ export class SqsSimulator {
     const now = Date.now();
     for (const body of bodies) {
       const messageId = `m-${++this.seq}`;
-      this.messages.set(messageId, { messageId, body: JSON.stringify(body), receives: 0, visibleAt: now + delaySeconds * 1000, sentAt: now });
+      this.messages.set(messageId, {
+        messageId,
+        body: JSON.stringify(body),
+        receives: 0,
+        visibleAt: now + delaySeconds * 1000,
+        sentAt: now,
+      });
     }
   };
 

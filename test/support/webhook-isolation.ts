@@ -92,13 +92,18 @@ async function receivers() {
 async function subscribe(runtime: WebhookRuntime, urls: { healthy: string; slow: string; failing: string }, options: IsolationOptions) {
   const healthy = await createSubscription(runtime, { url: urls.healthy, events: ['message.*'] });
   const slow = [];
-  for (let i = 0; i < (options.slow ?? 1); i++) slow.push(await createSubscription(runtime, { url: `${urls.slow}?n=${i}`, events: ['message.*'] }));
+  for (let i = 0; i < (options.slow ?? 1); i++)
+    slow.push(await createSubscription(runtime, { url: `${urls.slow}?n=${i}`, events: ['message.*'] }));
   const failing = [];
-  for (let i = 0; i < (options.failing ?? 5); i++) failing.push(await createSubscription(runtime, { url: `${urls.failing}?n=${i}`, events: ['message.*'] }));
+  for (let i = 0; i < (options.failing ?? 5); i++)
+    failing.push(await createSubscription(runtime, { url: `${urls.failing}?n=${i}`, events: ['message.*'] }));
   return { healthy, slow, failing };
 }
 
-async function states(runtime: WebhookRuntime, subs: Awaited<ReturnType<typeof subscribe>>): Promise<Pick<IsolationResult, 'slow' | 'failing'>> {
+async function states(
+  runtime: WebhookRuntime,
+  subs: Awaited<ReturnType<typeof subscribe>>,
+): Promise<Pick<IsolationResult, 'slow' | 'failing'>> {
   const slow = subs.slow[0] ? (await runtime.subscriptions.get(subs.slow[0].id)).deliveries : undefined;
   const failing = await Promise.all(subs.failing.map(async (f) => (await runtime.subscriptions.get(f.id)).deliveries.status));
   return { slow: { status: slow?.status ?? 'none', oldestPendingAgeSeconds: slow?.oldestPendingAgeSeconds ?? null }, failing };
@@ -109,8 +114,14 @@ async function waitFor(probe: () => boolean, ms: number) {
   while (!probe() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
 }
 
-function summarise(sent: Map<string, number>, arrivals: Map<string, number>, { slow, failing }: Pick<IsolationResult, 'slow' | 'failing'>): IsolationResult {
-  const latenciesMs = [...sent].map(([content, at]) => (arrivals.has(content) ? arrivals.get(content)! - at : Infinity)).sort((a, b) => a - b);
+function summarise(
+  sent: Map<string, number>,
+  arrivals: Map<string, number>,
+  { slow, failing }: Pick<IsolationResult, 'slow' | 'failing'>,
+): IsolationResult {
+  const latenciesMs = [...sent]
+    .map(([content, at]) => (arrivals.has(content) ? arrivals.get(content)! - at : Infinity))
+    .sort((a, b) => a - b);
   const pick = (p: number) => latenciesMs[Math.min(latenciesMs.length - 1, Math.ceil((p / 100) * latenciesMs.length) - 1)]!;
   return { latenciesMs, delivered: arrivals.size, p50Ms: pick(50), p99Ms: pick(99), maxMs: latenciesMs.at(-1)!, slow, failing };
 }
@@ -123,23 +134,43 @@ export async function deployedIsolation(options: IsolationOptions = {}): Promise
   const dynamo = await startTestDynamo();
   const counts: Record<string, number> = {};
   if (process.env.ISOLATION_COUNT_REQUESTS) {
-    dynamo.client.middlewareStack.add((next, context) => async (args) => {
-      counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
-      return next(args);
-    }, { step: 'initialize' });
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
     process.on('beforeExit', () => console.log(JSON.stringify(counts)));
   }
   const r = await receivers();
-  const sqs = new SqsSimulator({ concurrency: WEBHOOK_DELIVERY_CONCURRENCY, maxReceiveCount: WEBHOOK_MAX_ATTEMPTS, visibilityTimeoutSeconds: 180 });
+  const sqs = new SqsSimulator({
+    concurrency: WEBHOOK_DELIVERY_CONCURRENCY,
+    maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
+    visibilityTimeoutSeconds: 180,
+  });
   try {
-    const runtime = createWebhookRuntime({ dynamo: dynamo.client, tableName: await dynamo.newTable(), sealer: new LocalKeySealer(), addressPolicy: 'any', allowLoopbackHttp: true });
+    const runtime = createWebhookRuntime({
+      dynamo: dynamo.client,
+      tableName: await dynamo.newTable(),
+      sealer: new LocalKeySealer(),
+      addressPolicy: 'any',
+      allowLoopbackHttp: true,
+    });
     const subs = await subscribe(runtime, r.urls, options);
-    const fanOut = createFanOutHandler(() => runtime, (messages) => sqs.send(messages));
+    const fanOut = createFanOutHandler(
+      () => runtime,
+      (messages) => sqs.send(messages),
+    );
     sqs.start(createDeliveryHandler(() => runtime, sqs.changeVisibility, { requeue: sqs.requeue }));
     const sent = new Map<string, number>();
     for (let i = 0; i < events; i++) {
       const content = `isolation-${i}`;
-      const event = eventBridgeEvent(`evt-iso-${i}`, 'message.text', { appId: 'wx1', openid: 'oIso', message: { MsgType: 'text', Content: content } });
+      const event = eventBridgeEvent(`evt-iso-${i}`, 'message.text', {
+        appId: 'wx1',
+        openid: 'oIso',
+        message: { MsgType: 'text', Content: content },
+      });
       event.source = 'wechat.kf';
       sent.set(content, Date.now());
       await fanOut(event as never);

@@ -45,7 +45,10 @@ describe('acting on a subscription', () => {
     const sub = (await call('POST', '/subscriptions', { url: receiver.url, events: ['message.*'] })).json;
     receiver.answerWith(503, 503, 503, 503, 503);
     await product.sandbox!.simulateUser('oDead1', { type: 'text', content: 'lost and found' });
-    await waitUntil('the dead letter', async () => (await call('GET', `/subscriptions/${sub.id}/dead-letters`)).json.deadLetters.length === 1);
+    await waitUntil(
+      'the dead letter',
+      async () => (await call('GET', `/subscriptions/${sub.id}/dead-letters`)).json.deadLetters.length === 1,
+    );
     // Act
     const dead = await call('GET', `/subscriptions/${sub.id}/dead-letters`);
     const redrive = await call('POST', `/subscriptions/${sub.id}/redrive`);
@@ -56,7 +59,16 @@ describe('acting on a subscription', () => {
     expect(dead.json).toEqual({
       id: sub.id,
       cursor: null,
-      deadLetters: [{ eventId: expect.any(String), type: 'message.text', deadAt: expect.any(String), attempts: 5, lastError: 'HTTP 503', event: expect.objectContaining({ type: 'message.text' }) }],
+      deadLetters: [
+        {
+          eventId: expect.any(String),
+          type: 'message.text',
+          deadAt: expect.any(String),
+          attempts: 5,
+          lastError: 'HTTP 503',
+          event: expect.objectContaining({ type: 'message.text' }),
+        },
+      ],
     });
     expect(dead.json.deadLetters[0].event.detail.message.Content).toBe('lost and found');
     expect(redrive).toEqual({ status: 200, json: { id: sub.id, redriven: 1, eventIds: [dead.json.deadLetters[0].eventId], more: false } });
@@ -71,10 +83,23 @@ describe('acting on a subscription', () => {
     const test = await call('POST', `/subscriptions/${sub.id}/test`);
     await waitUntil('the test event', () => receiver.received.length >= 1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(test).toEqual({ status: 202, json: { id: sub.id, eventId: expect.stringMatching(/^evt_test_/), type: 'webhook.test', queued: true } });
+    expect(test).toEqual({
+      status: 202,
+      json: { id: sub.id, eventId: expect.stringMatching(/^evt_test_/), type: 'webhook.test', queued: true },
+    });
     expect(receiver.received).toHaveLength(1);
-    expect(receiver.received[0]!.json).toMatchObject({ id: test.json.eventId, type: 'webhook.test', detail: { subscriptionId: sub.id, test: true } });
-    expect(() => verifyDelivery({ secret: sub.secret, headers: receiver.received[0]!.headers as Record<string, unknown>, body: receiver.received[0]!.body })).not.toThrow();
+    expect(receiver.received[0]!.json).toMatchObject({
+      id: test.json.eventId,
+      type: 'webhook.test',
+      detail: { subscriptionId: sub.id, test: true },
+    });
+    expect(() =>
+      verifyDelivery({
+        secret: sub.secret,
+        headers: receiver.received[0]!.headers as Record<string, unknown>,
+        body: receiver.received[0]!.body,
+      }),
+    ).not.toThrow();
     await call('DELETE', `/subscriptions/${other.id}`);
   });
 
@@ -90,7 +115,13 @@ describe('acting on a subscription', () => {
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({ id: sub.id, url: receiver.url, events: ['message.text'], description: null });
     expect(patched.json.secret).toBeUndefined();
-    expect(() => verifyDelivery({ secret: sub.secret, headers: receiver.received[0]!.headers as Record<string, unknown>, body: receiver.received[0]!.body })).not.toThrow();
+    expect(() =>
+      verifyDelivery({
+        secret: sub.secret,
+        headers: receiver.received[0]!.headers as Record<string, unknown>,
+        body: receiver.received[0]!.body,
+      }),
+    ).not.toThrow();
     expect(url.status).toBe(400);
     expect(JSON.stringify(url.json)).toContain('url');
     expect(secret.status).toBe(400);
@@ -108,10 +139,16 @@ describe('acting on a subscription', () => {
     const [delivery] = receiver.received;
     const timestamp = delivery!.headers['x-wechat-kf-timestamp'] as string;
     expect(rotated.status).toBe(200);
-    expect(rotated.json).toMatchObject({ id: sub.id, secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: expect.any(String) });
+    expect(rotated.json).toMatchObject({
+      id: sub.id,
+      secret: expect.stringMatching(/^whsec_/),
+      previousSecretExpiresAt: expect.any(String),
+    });
     expect(rotated.json.secret).not.toBe(sub.secret);
     expect(Date.parse(rotated.json.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
-    expect(delivery!.headers['x-wechat-kf-signature']).toBe(`${signatureOf(rotated.json.secret, timestamp, delivery!.body)},${signatureOf(sub.secret, timestamp, delivery!.body)}`);
+    expect(delivery!.headers['x-wechat-kf-signature']).toBe(
+      `${signatureOf(rotated.json.secret, timestamp, delivery!.body)},${signatureOf(sub.secret, timestamp, delivery!.body)}`,
+    );
     for (const secret of [rotated.json.secret, sub.secret]) {
       expect(() => verifyDelivery({ secret, headers: delivery!.headers as Record<string, unknown>, body: delivery!.body })).not.toThrow();
     }
@@ -120,7 +157,12 @@ describe('acting on a subscription', () => {
 
   it('answers 404 for a subscription that does not exist and 400 for a malformed id or cursor', async () => {
     const id = 'sub_AAAAAAAAAAAAAAAAAAAA';
-    for (const [method, path] of [['GET', `/subscriptions/${id}/dead-letters`], ['POST', `/subscriptions/${id}/redrive`], ['POST', `/subscriptions/${id}/test`], ['POST', `/subscriptions/${id}/rotate-secret`]]) {
+    for (const [method, path] of [
+      ['GET', `/subscriptions/${id}/dead-letters`],
+      ['POST', `/subscriptions/${id}/redrive`],
+      ['POST', `/subscriptions/${id}/test`],
+      ['POST', `/subscriptions/${id}/rotate-secret`],
+    ]) {
       expect((await call(method!, path!)).status).toBe(404);
     }
     expect((await call('POST', '/subscriptions/nope/redrive')).status).toBe(400);

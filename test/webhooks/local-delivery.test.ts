@@ -37,7 +37,12 @@ beforeEach(async () => {
 /** The same push again, as WeChat sends it when it got no answer in time (same MsgId, new timestamp). */
 async function repeatPush(message: Record<string, string | number | Record<string, string | number>>) {
   const stamp = { timestamp: String(Math.floor(Date.now() / 1000)), nonce: '42' };
-  const request = renderPush(message, { url: `${product.url}/callback`, token: SANDBOX_CALLBACK_TOKEN, mode: 'plain', format: 'xml' }, product.sandbox!.appId, stamp);
+  const request = renderPush(
+    message,
+    { url: `${product.url}/callback`, token: SANDBOX_CALLBACK_TOKEN, mode: 'plain', format: 'xml' },
+    product.sandbox!.appId,
+    stamp,
+  );
   return deliverPush(request, 5_000);
 }
 
@@ -55,12 +60,18 @@ describe('webhook delivery under npm start', () => {
     expect(retry.delivered).toBe(true);
     expect(receiver.received).toHaveLength(1);
     const [delivery] = receiver.received;
-    expect(() => verifyDelivery({ secret: sub.secret, headers: delivery!.headers as Record<string, unknown>, body: delivery!.body })).not.toThrow();
+    expect(() =>
+      verifyDelivery({ secret: sub.secret, headers: delivery!.headers as Record<string, unknown>, body: delivery!.body }),
+    ).not.toThrow();
     expect(delivery!.json).toMatchObject({
       id: delivery!.headers['x-wechat-kf-event-id'],
       source: 'wechat.kf',
       type: 'message.text',
-      detail: { openid: 'oWebhook1', appId: product.sandbox!.appId, message: { MsgType: 'text', Content: 'hello hook', FromUserName: 'oWebhook1' } },
+      detail: {
+        openid: 'oWebhook1',
+        appId: product.sandbox!.appId,
+        message: { MsgType: 'text', Content: 'hello hook', FromUserName: 'oWebhook1' },
+      },
     });
     expect((await getSubscription(product.webhooks, sub.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 0, status: 'ok' });
   });
@@ -72,13 +83,22 @@ describe('webhook delivery under npm start', () => {
     // Act
     await product.sandbox!.simulateUser('oWebhook2', { type: 'text', content: 'third time lucky' });
     await waitUntil('the third try', () => receiver.received.length >= 3);
-    await waitUntil('the delivery to be recorded', async () => (await getSubscription(product.webhooks, sub.id)).deliveries.delivered === 1);
+    await waitUntil(
+      'the delivery to be recorded',
+      async () => (await getSubscription(product.webhooks, sub.id)).deliveries.delivered === 1,
+    );
     // Assess
     expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 200]);
     const ids = new Set(receiver.received.map((r) => r.headers['x-wechat-kf-event-id']));
     expect(ids.size).toBe(1);
-    for (const r of receiver.received) expect(() => verifyDelivery({ secret: sub.secret, headers: r.headers as Record<string, unknown>, body: r.body })).not.toThrow();
-    expect((await getSubscription(product.webhooks, sub.id)).deliveries).toMatchObject({ delivered: 1, failedAttempts: 2, consecutiveFailures: 0, lastError: 'HTTP 500' });
+    for (const r of receiver.received)
+      expect(() => verifyDelivery({ secret: sub.secret, headers: r.headers as Record<string, unknown>, body: r.body })).not.toThrow();
+    expect((await getSubscription(product.webhooks, sub.id)).deliveries).toMatchObject({
+      delivered: 1,
+      failedAttempts: 2,
+      consecutiveFailures: 0,
+      lastError: 'HTTP 500',
+    });
   });
 
   it('gives up after five tries, dead-letters the delivery and reports the subscription as failing', async () => {
@@ -91,7 +111,14 @@ describe('webhook delivery under npm start', () => {
     await new Promise((r) => setTimeout(r, 500));
     // Assess
     expect(receiver.received.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
-    expect((await getSubscription(product.webhooks, sub.id)).deliveries).toMatchObject({ delivered: 0, failedAttempts: 5, consecutiveFailures: 5, deadLettered: 1, status: 'failing', lastError: 'HTTP 503' });
+    expect((await getSubscription(product.webhooks, sub.id)).deliveries).toMatchObject({
+      delivered: 0,
+      failedAttempts: 5,
+      consecutiveFailures: 5,
+      deadLettered: 1,
+      status: 'failing',
+      lastError: 'HTTP 503',
+    });
   });
 
   it('delivers only the events a subscription asked for, and nothing once it is deleted', async () => {
@@ -110,13 +137,22 @@ describe('webhook delivery under npm start', () => {
   });
 
   it('refuses a URL that breaks the rules with 400 naming the field', async () => {
-    await expect(createSubscription(product.webhooks, { url: 'http://hooks.example.com/x' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('url: must use https') });
-    await expect(createSubscription(product.webhooks, { url: receiver.url, events: ['message'] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('events[0]') });
-    await expect(createSubscription(product.webhooks, { url: receiver.url, secret: 'mine' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('secret: is not a field') });
+    await expect(createSubscription(product.webhooks, { url: 'http://hooks.example.com/x' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('url: must use https'),
+    });
+    await expect(createSubscription(product.webhooks, { url: receiver.url, events: ['message'] })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('events[0]'),
+    });
+    await expect(createSubscription(product.webhooks, { url: receiver.url, secret: 'mine' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('secret: is not a field'),
+    });
     expect(await product.webhooks.subscriptions.list()).toEqual([]);
   });
 
-  it('delivers a reply\'s delivery.sent while npm start prints its log line, and a listener that throws stops nothing', async () => {
+  it("delivers a reply's delivery.sent while npm start prints its log line, and a listener that throws stops nothing", async () => {
     // Prepare: npm start's terminal log and a broken listener both listen; a subscription to delivery events
     const lines: string[] = [];
     const stopLog = logEvents(product.events, (line) => lines.push(line));
@@ -136,8 +172,16 @@ describe('webhook delivery under npm start', () => {
     stopBroken();
     // Assess
     expect(reply.status).toBe(200);
-    expect(receiver.received.map((r) => [r.json.type, r.json.detail.openid, r.json.detail.operation])).toEqual([['delivery.sent', 'oWebhook6', 'sendText']]);
-    expect(() => verifyDelivery({ secret: sub.secret, headers: receiver.received[0]!.headers as Record<string, unknown>, body: receiver.received[0]!.body })).not.toThrow();
+    expect(receiver.received.map((r) => [r.json.type, r.json.detail.openid, r.json.detail.operation])).toEqual([
+      ['delivery.sent', 'oWebhook6', 'sendText'],
+    ]);
+    expect(() =>
+      verifyDelivery({
+        secret: sub.secret,
+        headers: receiver.received[0]!.headers as Record<string, unknown>,
+        body: receiver.received[0]!.body,
+      }),
+    ).not.toThrow();
     expect(lines).toEqual(['[inbound] message.text from oWebhook6: answer me', '[delivery] delivery.sent to oWebhook6 (sendText)']);
   });
 });

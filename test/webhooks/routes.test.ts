@@ -27,7 +27,14 @@ describe('the subscription routes', () => {
     const deletedAgain = await call('DELETE', `/subscriptions/${created.json.id}`);
     // Assess
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ id: expect.stringMatching(/^sub_[A-Za-z0-9]{20}$/), url: 'http://127.0.0.1:5999/hook', events: ['message.*'], description: 'n8n', secret: expect.stringMatching(/^whsec_/), createdAt: expect.any(String) });
+    expect(created.json).toMatchObject({
+      id: expect.stringMatching(/^sub_[A-Za-z0-9]{20}$/),
+      url: 'http://127.0.0.1:5999/hook',
+      events: ['message.*'],
+      description: 'n8n',
+      secret: expect.stringMatching(/^whsec_/),
+      createdAt: expect.any(String),
+    });
     expect(listed.status).toBe(200);
     expect(listed.json.subscriptions).toHaveLength(1);
     expect(got.json).toMatchObject({ id: created.json.id, deliveries: { delivered: 0, status: 'ok' } });

@@ -18,7 +18,14 @@ let port: number;
 beforeAll(async () => {
   dynamo = await startTestDynamo();
   const tableName = await dynamo.newTable();
-  runtime = createWebhookRuntime({ dynamo: dynamo.client, tableName, sealer: new LocalKeySealer(), addressPolicy: 'any', allowLoopbackHttp: true, timeoutMs: 500 });
+  runtime = createWebhookRuntime({
+    dynamo: dynamo.client,
+    tableName,
+    sealer: new LocalKeySealer(),
+    addressPolicy: 'any',
+    allowLoopbackHttp: true,
+    timeoutMs: 500,
+  });
   // A receiver that tells too much: its body names internal things.
   server = createServer((req, res) => {
     if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(), 1_500);
@@ -42,7 +49,10 @@ async function stored(url: string) {
 
 async function lastErrorAfterOneTry(url: string) {
   const id = await stored(url);
-  const result = await runtime.deliverer.deliver({ subscriptionId: id, event: { id: `evt-${id}`, source: 'wechat.kf', type: 'message.text', time: '', detail: {} } }, { attempt: 1, maxAttempts: 5 });
+  const result = await runtime.deliverer.deliver(
+    { subscriptionId: id, event: { id: `evt-${id}`, source: 'wechat.kf', type: 'message.text', time: '', detail: {} } },
+    { attempt: 1, maxAttempts: 5 },
+  );
   expect(result.outcome).toBe('retry');
   return (await runtime.subscriptions.get(id)).deliveries.lastError;
 }
@@ -58,11 +68,16 @@ describe('local webhook targets', () => {
     'https://instance-data/latest/',
     'https://[::ffff:169.254.169.254]/',
   ])('refuses %s with 400 naming url, though private and loopback addresses are accepted', async (url) => {
-    await expect(createSubscription(runtime, { url })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^url: must not (reach a link-local or metadata address|be a cloud metadata service)/) });
+    await expect(createSubscription(runtime, { url })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^url: must not (reach a link-local or metadata address|be a cloud metadata service)/),
+    });
   });
 
   it('accepts loopback over http and private addresses over https, and refuses http elsewhere', async () => {
-    await expect(createSubscription(runtime, { url: `http://127.0.0.1:${port}/hook` })).resolves.toMatchObject({ url: `http://127.0.0.1:${port}/hook` });
+    await expect(createSubscription(runtime, { url: `http://127.0.0.1:${port}/hook` })).resolves.toMatchObject({
+      url: `http://127.0.0.1:${port}/hook`,
+    });
     await expect(createSubscription(runtime, { url: 'https://10.1.2.3/hook' })).resolves.toMatchObject({ url: 'https://10.1.2.3/hook' });
     await expect(createSubscription(runtime, { url: 'http://10.1.2.3/hook' })).rejects.toMatchObject({ status: 400 });
   });

@@ -31,7 +31,8 @@ export function generateEncodingAesKey(alphabet: string = ENCODING_AES_KEY_ALPHA
   if (chars.length === 0 || new Set(chars).size !== chars.length) {
     throw new ConfigurationError('the alphabet of a generated key must be at least one character, none repeated');
   }
-  if (!Number.isInteger(length) || length < 1 || length > 256) throw new ConfigurationError('the length of a generated key must be a whole number from 1 to 256');
+  if (!Number.isInteger(length) || length < 1 || length > 256)
+    throw new ConfigurationError('the length of a generated key must be a whole number from 1 to 256');
   let key = '';
   for (let i = 0; i < length; i++) key += chars[randomInt(chars.length)];
   return key;
@@ -75,7 +76,9 @@ export class WeChatCrypto {
       throw new ConfigurationError(`encodingAesKey must be 43 characters of base64; the one configured has ${encodingAesKey.length}`);
     }
     if (!BASE64_CHARS.test(encodingAesKey)) {
-      throw new ConfigurationError('encodingAesKey must be 43 characters of base64 (A-Z, a-z, 0-9, + and /); the one configured holds other characters');
+      throw new ConfigurationError(
+        'encodingAesKey must be 43 characters of base64 (A-Z, a-z, 0-9, + and /); the one configured holds other characters',
+      );
     }
     if (typeof appId !== 'string' || appId.trim() === '') {
       throw new ConfigurationError('appId is not configured: safe mode needs the AppID of the official account');
@@ -168,7 +171,9 @@ export class WeChatCrypto {
     }
     const appId = content.subarray(20 + length);
     if (appId.length !== this.#appIdBytes.length || !timingSafeEqual(appId, this.#appIdBytes)) {
-      throw new SignatureError('appid mismatch: the message was encrypted for another AppID; check the appId and encodingAesKey configured');
+      throw new SignatureError(
+        'appid mismatch: the message was encrypted for another AppID; check the appId and encodingAesKey configured',
+      );
     }
     try {
       return UTF8.decode(content.subarray(20, 20 + length));

@@ -2,7 +2,17 @@
 import { ValidationError, type ValidationIssue } from '../errors';
 import { InboundFields } from './types';
 /** Message types a user can send. Other strings are kept as they come. */
-export type InboundMsgType = 'text' | 'image' | 'voice' | 'video' | 'shortvideo' | 'location' | 'link' | 'file' | 'miniprogrampage' | 'event';
+export type InboundMsgType =
+  | 'text'
+  | 'image'
+  | 'voice'
+  | 'video'
+  | 'shortvideo'
+  | 'location'
+  | 'link'
+  | 'file'
+  | 'miniprogrampage'
+  | 'event';
 
 /** Events documented for official accounts. Other strings are kept as they come. */
 export type InboundEvent =
@@ -118,7 +128,8 @@ export function toInboundMessage(fields: InboundFields): InboundMessage {
 export function dedupKey(message: InboundMessage): string {
   // Events carry no MsgId: what tells two of them apart is who, when, which event and which key (two
   // different menu clicks in one second are two events; WeChat's retry of one repeats all four).
-  if (message.MsgType === 'event') return `event:${message.FromUserName}:${message.CreateTime}:${message.Event ?? ''}:${message.EventKey ?? ''}`;
+  if (message.MsgType === 'event')
+    return `event:${message.FromUserName}:${message.CreateTime}:${message.Event ?? ''}:${message.EventKey ?? ''}`;
   if (message.MsgId) return `msg:${message.MsgId}`;
   return `msg:${message.FromUserName}:${message.CreateTime}:${message.MsgType}`;
 }

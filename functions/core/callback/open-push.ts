@@ -50,7 +50,9 @@ export function resolveCallbackMode(setting: string | undefined, hasAesKey: bool
     throw new ConfigurationError(`WECHAT_CALLBACK_MODE must be plain, compatible or safe, got ${JSON.stringify(setting)}`);
   }
   if (setting !== 'plain' && !hasAesKey) {
-    throw new ConfigurationError(`WECHAT_CALLBACK_MODE=${setting} needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`);
+    throw new ConfigurationError(
+      `WECHAT_CALLBACK_MODE=${setting} needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`,
+    );
   }
   return setting;
 }
@@ -71,7 +73,8 @@ function checkTimestamp(timestamp: string, options: OpenPushOptions): void {
   }
   const now = options.now;
   const nowMs = typeof now === 'function' ? now() : (now ?? Date.now());
-  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) throw new ConfigurationError('now must give the current time in ms since the epoch');
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+    throw new ConfigurationError('now must give the current time in ms since the epoch');
   const skew = Math.abs(nowMs / 1000 - Number(timestamp));
   if (skew > max) {
     throw new SignatureError(`stale timestamp: ${Math.round(skew)} s away from this server's clock, more than the ${max} s allowed`);
@@ -120,9 +123,12 @@ export function openPush(options: OpenPushOptions): OpenedPush {
   if (required !== 'plain') {
     // Nothing of an unencrypted push is believed here: it changes nothing and is refused as unauthentic.
     if (encryptType !== 'aes') {
-      throw new SignatureError(`this callback is in ${required} mode: a push must carry encrypt_type=aes and a msg_signature (its signature alone does not cover the body)`);
+      throw new SignatureError(
+        `this callback is in ${required} mode: a push must carry encrypt_type=aes and a msg_signature (its signature alone does not cover the body)`,
+      );
     }
-    if (!options.crypto) throw new ConfigurationError(`${required} mode needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`);
+    if (!options.crypto)
+      throw new ConfigurationError(`${required} mode needs the EncodingAESKey: set WECHAT_ENCODING_AES_KEY (encodingAesKey in the secret)`);
   }
   if (!encrypted) return { message: toInboundMessage(outer), mode: 'plain', format };
 
@@ -139,7 +145,9 @@ export function openPush(options: OpenPushOptions): OpenedPush {
       const { Encrypt: _encrypt, ...plain } = outer;
       return { message: toInboundMessage(plain), mode: 'compatible', format };
     }
-    throw new ConfigurationError('this push is encrypted (safe mode, encrypt_type=aes) but no encodingAesKey is configured: set the EncodingAESKey of the official account');
+    throw new ConfigurationError(
+      'this push is encrypted (safe mode, encrypt_type=aes) but no encodingAesKey is configured: set the EncodingAESKey of the official account',
+    );
   }
   const inner = parseBody(options.crypto.decrypt(encrypt)).fields;
   return { message: toInboundMessage(inner), mode: compatible ? 'compatible' : 'safe', format };

@@ -25,7 +25,8 @@ const entityDecoder: EntityDecoderOptions = {
       : text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{0,31});/g, (_, ref: string) => {
           if (ref.startsWith('#')) {
             const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-            if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new Error(`invalid character reference &${ref};`);
+            if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+              throw new Error(`invalid character reference &${ref};`);
             return String.fromCodePoint(code);
           }
           const named = XML_ENTITIES[ref];
@@ -107,7 +108,8 @@ function quoteJsonNumbers(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
       continue;
     }

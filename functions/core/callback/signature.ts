@@ -46,7 +46,9 @@ export function requireQuery(query: CallbackQuery | null | undefined, name: stri
 
 export function requireToken(token: unknown): asserts token is string {
   if (typeof token !== 'string' || token === '') {
-    throw new ConfigurationError('the callback token is not configured: set the Token entered in the official account\'s server configuration');
+    throw new ConfigurationError(
+      "the callback token is not configured: set the Token entered in the official account's server configuration",
+    );
   }
 }
 

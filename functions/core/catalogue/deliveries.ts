@@ -13,13 +13,20 @@ declare module './types' {
 }
 
 const FIELDS: readonly FieldSpec[] = [
-  { name: 'openid', displayName: 'OpenID', type: 'string', description: "One user's records; empty for every user's", rules: ['an openid, without spaces'] },
+  {
+    name: 'openid',
+    displayName: 'OpenID',
+    type: 'string',
+    description: "One user's records; empty for every user's",
+    rules: ['an openid, without spaces'],
+  },
   {
     name: 'since',
     displayName: 'Since',
     type: 'string',
     placeholder: '2026-12-01T00:00:00Z',
-    description: 'Records from this time on (ISO 8601 with its offset, or epoch seconds or milliseconds); default 30 days back with an OpenID, 24 hours without',
+    description:
+      'Records from this time on (ISO 8601 with its offset, or epoch seconds or milliseconds); default 30 days back with an OpenID, 24 hours without',
   },
   {
     name: 'outcome',
@@ -36,7 +43,14 @@ const FIELDS: readonly FieldSpec[] = [
       { value: 'expired', name: 'Kept Passive Answer Expired' },
     ],
   },
-  { name: 'limit', displayName: 'Limit', type: 'number', default: 100, description: 'At most this many records (1-1000); the answer\'s next continues', rules: ['1 to 1000'] },
+  {
+    name: 'limit',
+    displayName: 'Limit',
+    type: 'number',
+    default: 100,
+    description: "At most this many records (1-1000); the answer's next continues",
+    rules: ['1 to 1000'],
+  },
   { name: 'cursor', displayName: 'Cursor', type: 'string', description: 'The next of the previous answer' },
 ];
 
@@ -47,7 +61,8 @@ export const DELIVERY_OPERATIONS: readonly Operation[] = [
     resource: 'delivery',
     action: 'list',
     title: 'List delivery records',
-    description: 'The record of every send attempt of the last 30 days: who, which operation and type, when, the outcome (sent, refused by the window or by WeChat, unreachable), errcode, part and latency.',
+    description:
+      'The record of every send attempt of the last 30 days: who, which operation and type, when, the outcome (sent, refused by the window or by WeChat, unreachable), errcode, part and latency.',
     route: { method: 'GET', path: '/deliveries' },
     input: { kind: 'json' },
     query: ['openid', 'since', 'outcome', 'limit', 'cursor'],

@@ -12,12 +12,16 @@ import type { FieldSpec, FunctionNeeds, MediaSource } from './types';
 /** kf_account: prefix of 1–10 `[A-Za-z0-9_]`, `@`, the account's WeChat ID; at most 30 characters. */
 export function kfAccountSchema(limits: Limits) {
   return requiredString().check(
-    z.maxLength(limits.kfAccountLength.max, { error: `must have at most ${limits.kfAccountLength.max} characters (${limits.kfAccountLength.source})` }),
+    z.maxLength(limits.kfAccountLength.max, {
+      error: `must have at most ${limits.kfAccountLength.max} characters (${limits.kfAccountLength.source})`,
+    }),
     z.refine((v: string) => /^[^@]+@[^@]+$/.test(v), { error: 'must be prefix@wechatid, e.g. kf1@mywechatid' }),
     z.refine((v: string) => !/^[^@]+@/.test(v) || v.split('@')[0]!.length <= limits.kfAccountPrefixLength.max, {
       error: `the part before @ must have at most ${limits.kfAccountPrefixLength.max} characters (${limits.kfAccountPrefixLength.source})`,
     }),
-    z.refine((v: string) => !/^[^@]+@/.test(v) || /^[A-Za-z0-9_]+$/.test(v.split('@')[0]!), { error: 'the part before @ may hold only letters, digits and _' }),
+    z.refine((v: string) => !/^[^@]+@/.test(v) || /^[A-Za-z0-9_]+$/.test(v.split('@')[0]!), {
+      error: 'the part before @ may hold only letters, digits and _',
+    }),
   );
 }
 

@@ -28,7 +28,10 @@ const HANDOFF_NEEDS: FunctionNeeds = { secret: true, callsWeChat: false, table: 
 
 function handoffsOf(services: OperationServices): HandoffService {
   const handoffs = services.handoffs;
-  if (!handoffs) throw new ConfigurationError('handoff needs the product (its callback answers the transfer): use the gateway credential, or the trigger in this workflow');
+  if (!handoffs)
+    throw new ConfigurationError(
+      'handoff needs the product (its callback answers the transfer): use the gateway credential, or the trigger in this workflow',
+    );
   return handoffs;
 }
 
@@ -47,13 +50,28 @@ export const HANDOFF_OPERATIONS: readonly Operation[] = [
     acceptsEvents: true,
     fields: [
       { name: 'openid', displayName: 'User OpenID', type: 'string', required: true, description: 'The openid of the user to hand over' },
-      { name: 'kf_account', displayName: 'Kf Account', type: 'string', description: 'Optional: the kf account to hand the user to (prefix@wechatid); empty: any agent' },
-      { name: 'ttl', displayName: 'Mark Lasts (Seconds)', type: 'number', default: HANDOFF_TTL_DEFAULT_SECONDS, description: 'How long the mark waits for the user\'s next message', rules: [`1 to ${HANDOFF_TTL_MAX_SECONDS}`] },
+      {
+        name: 'kf_account',
+        displayName: 'Kf Account',
+        type: 'string',
+        description: 'Optional: the kf account to hand the user to (prefix@wechatid); empty: any agent',
+      },
+      {
+        name: 'ttl',
+        displayName: 'Mark Lasts (Seconds)',
+        type: 'number',
+        default: HANDOFF_TTL_DEFAULT_SECONDS,
+        description: "How long the mark waits for the user's next message",
+        rules: [`1 to ${HANDOFF_TTL_MAX_SECONDS}`],
+      },
     ],
     needs: HANDOFF_NEEDS,
     parse: (input) => parseHandoffInput(input),
     perform: async (input, services) => {
-      const { until, humanSession } = await handoffsOf(services).mark(input.openid, { kfAccount: input.kf_account, ttlMs: input.ttl * 1000 });
+      const { until, humanSession } = await handoffsOf(services).mark(input.openid, {
+        kfAccount: input.kf_account,
+        ttlMs: input.ttl * 1000,
+      });
       return { openid: input.openid, kf_account: input.kf_account ?? null, until: new Date(until).toISOString(), humanSession };
     },
   } satisfies Operation<HandoffInput>,
@@ -62,7 +80,7 @@ export const HANDOFF_OPERATIONS: readonly Operation[] = [
     resource: 'handoff',
     action: 'clear',
     title: 'Clear a handoff mark',
-    description: 'Removes the mark: the user\'s next message reaches the bot again. Answers whether a mark was in force.',
+    description: "Removes the mark: the user's next message reaches the bot again. Answers whether a mark was in force.",
     route: { method: 'DELETE', path: '/handoff/{openid}' },
     input: { kind: 'json' },
     gate: { kind: 'none' },

@@ -68,7 +68,10 @@ export const CATALOGUE: readonly Operation[] = [
  */
 export function getOperation(name: string, catalogue: readonly Operation[] = CATALOGUE): Operation {
   const op = catalogue === CATALOGUE ? BY_NAME.get(name) : catalogue.find((o) => o.name === name);
-  if (!op) throw new ValidationError([{ field: 'operation', rule: `must be one of ${catalogue.map((o) => o.name).join(', ')}, got ${JSON.stringify(name)}` }]);
+  if (!op)
+    throw new ValidationError([
+      { field: 'operation', rule: `must be one of ${catalogue.map((o) => o.name).join(', ')}, got ${JSON.stringify(name)}` },
+    ]);
   return op;
 }
 

@@ -55,7 +55,11 @@ function parseKfAccount(input: unknown, options: OperationOptions = {}): KfAccou
         return;
       }
       if (!v.hash_password && !/^[0-9a-fA-F]{32}$/.test(v.password)) {
-        ctx.addIssue({ code: 'custom', path: ['password'], message: 'must be the 32-hex MD5 of the password; set hash_password: true to have a plain password hashed' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['password'],
+          message: 'must be the 32-hex MD5 of the password; set hash_password: true to have a plain password hashed',
+        });
       }
       if (v.hash_password && v.password.length === 0) ctx.addIssue({ code: 'custom', path: ['password'], message: 'must not be empty' });
     }),
@@ -94,7 +98,10 @@ function parseAvatar(input: unknown, options: OperationOptions = {}): UploadAvat
     {
       kf_account: kfAccountSchema(limits),
       media: z.custom<Uint8Array | string>((v) => v instanceof Uint8Array || typeof v === 'string', {
-        error: (iss) => (iss.input === undefined ? 'is required: the JPG image (bytes, or base64 from JSON)' : `must be the JPG image as bytes or a base64 string, got ${typeName(iss.input)}`),
+        error: (iss) =>
+          iss.input === undefined
+            ? 'is required: the JPG image (bytes, or base64 from JSON)'
+            : `must be the JPG image as bytes or a base64 string, got ${typeName(iss.input)}`,
       }),
       filename: optionalString(),
     },
@@ -111,20 +118,40 @@ function parseAvatar(input: unknown, options: OperationOptions = {}): UploadAvat
   }
   if (data.length === 0) throw new ValidationError([{ field: 'media', rule: 'must not be empty' }]);
   if (data.length > limits.avatarBytes.max) {
-    throw new ValidationError([{ field: 'media', rule: `must be at most ${limits.avatarBytes.max / 1024 / 1024} MB (${limits.avatarBytes.source}), got ${(data.length / 1024 / 1024).toFixed(1)} MB` }]);
+    throw new ValidationError([
+      {
+        field: 'media',
+        rule: `must be at most ${limits.avatarBytes.max / 1024 / 1024} MB (${limits.avatarBytes.source}), got ${(data.length / 1024 / 1024).toFixed(1)} MB`,
+      },
+    ]);
   }
   if (!isJpeg(data)) throw new ValidationError([{ field: 'media', rule: 'must be a JPG image (WeChat accepts only jpg avatars)' }]);
   return { kf_account: parsed.kf_account, media: data, filename: parsed.filename ?? 'avatar.jpg' };
 }
 
 const kfAccountOnly = (input: unknown, options: OperationOptions = {}) =>
-  parseOrThrow(requiredObject({ kf_account: kfAccountSchema(limitsFor(options.profile)) }, 'an object {kf_account}'), input) as { kf_account: string };
+  parseOrThrow(requiredObject({ kf_account: kfAccountSchema(limitsFor(options.profile)) }, 'an object {kf_account}'), input) as {
+    kf_account: string;
+  };
 
 /** The fields of add and update. */
 const ACCOUNT_FIELDS: readonly FieldSpec[] = [
   KF_ACCOUNT_FIELD,
-  { name: 'nickname', displayName: 'Nickname', type: 'string', required: true, description: 'The name users see (at most 16 characters)', rules: ['at most 16 characters'] },
-  { name: 'password', displayName: 'Password', type: 'string', secret: true, description: 'Optional: the 32-hex MD5 of the password, or the plain password with Hash Password on' },
+  {
+    name: 'nickname',
+    displayName: 'Nickname',
+    type: 'string',
+    required: true,
+    description: 'The name users see (at most 16 characters)',
+    rules: ['at most 16 characters'],
+  },
+  {
+    name: 'password',
+    displayName: 'Password',
+    type: 'string',
+    secret: true,
+    description: 'Optional: the 32-hex MD5 of the password, or the plain password with Hash Password on',
+  },
   {
     name: 'hash_password',
     displayName: 'Hash Password',
@@ -193,7 +220,9 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     parse: kfAccountOnly,
     // kfDeleteMethod GET (an option of this entry, above): the 2017 form, `GET ?kf_account=`.
     request: (input, options) =>
-      options?.kfDeleteMethod === 'GET' ? { method: 'GET', query: { kf_account: input.kf_account } } : { json: { kf_account: input.kf_account } },
+      options?.kfDeleteMethod === 'GET'
+        ? { method: 'GET', query: { kf_account: input.kf_account } }
+        : { json: { kf_account: input.kf_account } },
   }),
   defineCall<UploadAvatarInput>({
     name: 'uploadKfAvatar',
@@ -206,7 +235,14 @@ export const KF_ACCOUNT_OPERATIONS: readonly Operation[] = [
     input: { kind: 'file', field: 'media', maxBytes: AVATAR_MAX_BYTES, accepts: ['image/jpeg'] },
     fields: [
       KF_ACCOUNT_FIELD,
-      { name: 'media', displayName: 'Avatar', type: 'file', required: true, description: 'The JPG image (at most 5 MB, 640×640 looks best)', rules: ['a JPG image', 'at most 5 MB'] },
+      {
+        name: 'media',
+        displayName: 'Avatar',
+        type: 'file',
+        required: true,
+        description: 'The JPG image (at most 5 MB, 640×640 looks best)',
+        rules: ['a JPG image', 'at most 5 MB'],
+      },
     ],
     // Holds up to 5 MB twice (the upload and the multipart body to WeChat).
     sizing: { memoryMb: 512, timeoutSeconds: 15 },

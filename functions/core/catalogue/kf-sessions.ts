@@ -14,12 +14,25 @@ export interface KfSessionInput {
   openid: string;
 }
 
-const OPENID_FIELD: FieldSpec = { name: 'openid', displayName: 'User OpenID', type: 'string', required: true, description: 'The openid of the user' };
+const OPENID_FIELD: FieldSpec = {
+  name: 'openid',
+  displayName: 'User OpenID',
+  type: 'string',
+  required: true,
+  description: 'The openid of the user',
+};
 
 const parseSession = (input: unknown, options: OperationOptions = {}): KfSessionInput =>
-  parseOrThrow(requiredObject({ kf_account: kfAccountSchema(limitsFor(options.profile)), openid: openidSchema() }, 'a JSON object {kf_account, openid}'), input);
+  parseOrThrow(
+    requiredObject(
+      { kf_account: kfAccountSchema(limitsFor(options.profile)), openid: openidSchema() },
+      'a JSON object {kf_account, openid}',
+    ),
+    input,
+  );
 
-const parseOpenid = (input: unknown): { openid: string } => parseOrThrow(requiredObject({ openid: openidSchema() }, 'an object {openid}'), input);
+const parseOpenid = (input: unknown): { openid: string } =>
+  parseOrThrow(requiredObject({ openid: openidSchema() }, 'an object {openid}'), input);
 
 const parseKfAccount = (input: unknown, options: OperationOptions = {}): { kf_account: string } =>
   parseOrThrow(requiredObject({ kf_account: kfAccountSchema(limitsFor(options.profile)) }, 'an object {kf_account}'), input);
@@ -31,7 +44,8 @@ export const KF_SESSION_OPERATIONS: readonly Operation[] = [
     resource: 'kfSession',
     action: 'create',
     title: 'Create a kf session',
-    description: 'Puts a user in a session with a kf account. The user must have written in the last 48 hours and the kf account be online (65413, 65415 otherwise).',
+    description:
+      'Puts a user in a session with a kf account. The user must have written in the last 48 hours and the kf account be online (65413, 65415 otherwise).',
     route: { method: 'POST', path: '/kf-sessions' },
     endpoint: { method: 'POST', path: '/customservice/kfsession/create' },
     fields: [KF_ACCOUNT_FIELD, OPENID_FIELD],

@@ -27,7 +27,10 @@ export interface GetMediaInput {
 const LARGEST = Math.max(...MEDIA_TYPES.map((t) => MEDIA_RULES[t].maxBytes));
 
 const typeSchema = z.enum(MEDIA_TYPES, {
-  error: (iss) => (iss.input === undefined ? `is required: ${MEDIA_TYPES.join(', ')}` : `must be one of ${MEDIA_TYPES.join(', ')}, got ${JSON.stringify(iss.input)}`),
+  error: (iss) =>
+    iss.input === undefined
+      ? `is required: ${MEDIA_TYPES.join(', ')}`
+      : `must be one of ${MEDIA_TYPES.join(', ')}, got ${JSON.stringify(iss.input)}`,
 });
 
 function parseUpload(input: unknown): UploadMediaInput {
@@ -38,7 +41,11 @@ function parseUpload(input: unknown): UploadMediaInput {
         // The bytes, base64, or (a `media` field, as n8n and other form callers give it) {file, filename?} / {url}.
         media: z.optional(
           z.custom<Uint8Array | string | { file?: unknown; filename?: unknown; url?: unknown }>(
-            (v) => v === undefined || v instanceof Uint8Array || typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+            (v) =>
+              v === undefined ||
+              v instanceof Uint8Array ||
+              typeof v === 'string' ||
+              (typeof v === 'object' && v !== null && !Array.isArray(v)),
             { error: (iss) => `must be the file as bytes or a base64 string, got ${typeName(iss.input)}` },
           ),
         ),
@@ -54,18 +61,26 @@ function parseUpload(input: unknown): UploadMediaInput {
     const { file, url, filename, ...rest } = parsed.media as { file?: unknown; filename?: unknown; url?: unknown };
     const extra = Object.keys(rest);
     if (extra.length > 0 || (file === undefined) === (url === undefined)) {
-      throw new ValidationError([{ field: 'media', rule: `must be the file, {file, filename?} or {url}${extra.length ? `, got ${extra.join(', ')}` : ''}` }]);
+      throw new ValidationError([
+        { field: 'media', rule: `must be the file, {file, filename?} or {url}${extra.length ? `, got ${extra.join(', ')}` : ''}` },
+      ]);
     }
-    if (url !== undefined && parsed.url !== undefined) throw new ValidationError([{ field: 'media', rule: 'give the file or a url, not both' }]);
-    if (url !== undefined && (typeof url !== 'string' || url.length === 0 || url.length > 2048)) throw new ValidationError([{ field: 'media.url', rule: 'must be an https:// URL of at most 2048 characters' }]);
-    if (file !== undefined && !(file instanceof Uint8Array) && typeof file !== 'string') throw new ValidationError([{ field: 'media.file', rule: `must be the file as bytes or a base64 string, got ${typeName(file)}` }]);
-    if (filename !== undefined && (typeof filename !== 'string' || filename.length > 200)) throw new ValidationError([{ field: 'media.filename', rule: 'must be a string of at most 200 characters' }]);
+    if (url !== undefined && parsed.url !== undefined)
+      throw new ValidationError([{ field: 'media', rule: 'give the file or a url, not both' }]);
+    if (url !== undefined && (typeof url !== 'string' || url.length === 0 || url.length > 2048))
+      throw new ValidationError([{ field: 'media.url', rule: 'must be an https:// URL of at most 2048 characters' }]);
+    if (file !== undefined && !(file instanceof Uint8Array) && typeof file !== 'string')
+      throw new ValidationError([{ field: 'media.file', rule: `must be the file as bytes or a base64 string, got ${typeName(file)}` }]);
+    if (filename !== undefined && (typeof filename !== 'string' || filename.length > 200))
+      throw new ValidationError([{ field: 'media.filename', rule: 'must be a string of at most 200 characters' }]);
     parsed.media = file as Uint8Array | string | undefined;
     parsed.url = (url as string | undefined) ?? parsed.url;
     parsed.filename = (filename as string | undefined) ?? parsed.filename;
   }
   if ((parsed.media === undefined) === (parsed.url === undefined)) {
-    throw new ValidationError([{ field: 'media', rule: 'give the file (field media: multipart, a raw body, or base64 in JSON) or a url, not both' }]);
+    throw new ValidationError([
+      { field: 'media', rule: 'give the file (field media: multipart, a raw body, or base64 in JSON) or a url, not both' },
+    ]);
   }
   if (parsed.url !== undefined) return { type: parsed.type, url: parsed.url };
   let data: Uint8Array;
@@ -92,7 +107,7 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
     action: 'upload',
     title: 'Upload temporary media',
     description:
-      'Uploads an image, voice message, video or thumbnail (a file, or a URL the product fetches) and answers its media_id, usable for 3 days. The file is checked by its bytes against WeChat\'s limits first; the same content is uploaded once and its media_id reused.',
+      "Uploads an image, voice message, video or thumbnail (a file, or a URL the product fetches) and answers its media_id, usable for 3 days. The file is checked by its bytes against WeChat's limits first; the same content is uploaded once and its media_id reused.",
     route: { method: 'POST', path: '/media' },
     endpoint: { method: 'POST', path: '/cgi-bin/media/upload' },
     input: { kind: 'file', field: 'media', maxBytes: LARGEST, accepts: UPLOAD_ACCEPTS },
@@ -105,8 +120,15 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
         type: 'enum',
         required: true,
         default: 'image',
-        enum: MEDIA_TYPES.map((t) => ({ value: t, name: t[0]!.toUpperCase() + t.slice(1), description: `${MEDIA_RULES[t].formats.map((f) => f.toUpperCase()).join(', ')}, at most ${formatBytes(MEDIA_RULES[t].maxBytes)}` })),
-        rules: MEDIA_TYPES.map((t) => `${t}: ${MEDIA_RULES[t].formats.join('/')} ≤ ${formatBytes(MEDIA_RULES[t].maxBytes)}${MEDIA_RULES[t].maxSeconds ? `, ≤ ${MEDIA_RULES[t].maxSeconds} s` : ''}`),
+        enum: MEDIA_TYPES.map((t) => ({
+          value: t,
+          name: t[0]!.toUpperCase() + t.slice(1),
+          description: `${MEDIA_RULES[t].formats.map((f) => f.toUpperCase()).join(', ')}, at most ${formatBytes(MEDIA_RULES[t].maxBytes)}`,
+        })),
+        rules: MEDIA_TYPES.map(
+          (t) =>
+            `${t}: ${MEDIA_RULES[t].formats.join('/')} ≤ ${formatBytes(MEDIA_RULES[t].maxBytes)}${MEDIA_RULES[t].maxSeconds ? `, ≤ ${MEDIA_RULES[t].maxSeconds} s` : ''}`,
+        ),
       },
       {
         name: 'media',
@@ -125,11 +147,21 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
     parse: parseUpload,
     prepare: async (input, services) => {
       if (input.file || input.url === undefined) return input;
-      const uploader = new MediaUploader({ client: services.wechat, cache: services.mediaCache, fetchUrl: services.fetchUrl, now: services.now });
+      const uploader = new MediaUploader({
+        client: services.wechat,
+        cache: services.mediaCache,
+        fetchUrl: services.fetchUrl,
+        now: services.now,
+      });
       return { type: input.type, file: await uploader.fetchFile(input.type, input.url, 'url') };
     },
     perform: async (input, services) => {
-      const uploader = new MediaUploader({ client: services.wechat, cache: services.mediaCache, fetchUrl: services.fetchUrl, now: services.now });
+      const uploader = new MediaUploader({
+        client: services.wechat,
+        cache: services.mediaCache,
+        fetchUrl: services.fetchUrl,
+        now: services.now,
+      });
       if (!input.file) throw new ValidationError([{ field: 'media', rule: 'is required' }]);
       const uploaded = await uploader.uploadFile(input.file);
       return { type: uploaded.type, media_id: uploaded.media_id, created_at: uploaded.created_at, expires_at: uploaded.expires_at };
@@ -140,7 +172,8 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
     resource: 'media',
     action: 'download',
     title: 'Download temporary media',
-    description: 'Downloads the file a media_id names (what a user sent: its MediaId), with its content type and name. Media_ids live 3 days.',
+    description:
+      'Downloads the file a media_id names (what a user sent: its MediaId), with its content type and name. Media_ids live 3 days.',
     route: { method: 'GET', path: '/media/{media_id}' },
     endpoint: { method: 'GET', path: '/cgi-bin/media/get' },
     input: { kind: 'json' },
@@ -148,16 +181,38 @@ export const MEDIA_OPERATIONS: readonly Operation[] = [
     // A file answer to an event would go nowhere.
     acceptsEvents: false,
     gate: { kind: 'none' },
-    fields: [{ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, placeholder: '={{ $json.mediaId }}', description: 'The media_id, e.g. the mediaId of a message a user sent' }],
+    fields: [
+      {
+        name: 'media_id',
+        displayName: 'Media ID',
+        type: 'string',
+        required: true,
+        placeholder: '={{ $json.mediaId }}',
+        description: 'The media_id, e.g. the mediaId of a message a user sent',
+      },
+    ],
     needs: MEDIA_NEEDS,
     sizing: { memoryMb: 512, timeoutSeconds: 30 },
     parse: (input) =>
       parseOrThrow(
-        requiredObject({ media_id: requiredString('a media_id').check(z.maxLength(256, { error: 'must have at most 256 characters' }), z.regex(/^[A-Za-z0-9_\-=.]+$/, { error: 'may hold only letters, digits and _ - = .' })) }, 'an object {media_id}'),
+        requiredObject(
+          {
+            media_id: requiredString('a media_id').check(
+              z.maxLength(256, { error: 'must have at most 256 characters' }),
+              z.regex(/^[A-Za-z0-9_\-=.]+$/, { error: 'may hold only letters, digits and _ - = .' }),
+            ),
+          },
+          'an object {media_id}',
+        ),
         input,
       ) as GetMediaInput,
     perform: async (input, services): Promise<FileResult> => {
-      const answer = await services.wechat.request({ method: 'GET', path: '/cgi-bin/media/get', query: { media_id: input.media_id }, answer: 'file' });
+      const answer = await services.wechat.request({
+        method: 'GET',
+        path: '/cgi-bin/media/get',
+        query: { media_id: input.media_id },
+        answer: 'file',
+      });
       const file = answer.file as { data: Uint8Array; contentType: string; filename?: string } | undefined;
       if (file) return { data: file.data, contentType: file.contentType, filename: file.filename ?? input.media_id };
       // A video answers {video_url}: a URL WeChat handed out, not the caller's input, so any web scheme

@@ -16,13 +16,34 @@ import { describeMediaRule } from '../media/rules';
 import { defineCall } from './define';
 import type { FieldSpec, Operation, OperationOptions, OperationResult, OperationServices } from './types';
 
-const MEDIA_REF_RULES = ['a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content'];
+const MEDIA_REF_RULES = [
+  'a media_id, or {url} (an https:// URL the product fetches) or {file} (bytes, base64 in JSON): uploaded for you, once per content',
+];
 /** A media field that may be a media_id, a file or a URL (`type: 'media'`); `rule` is the file's WeChat limit. */
-const mediaIdField = (description: string, rule: string): FieldSpec => ({ name: 'media_id', displayName: 'Media ID', type: 'media', required: true, description, rules: [...MEDIA_REF_RULES, rule] });
+const mediaIdField = (description: string, rule: string): FieldSpec => ({
+  name: 'media_id',
+  displayName: 'Media ID',
+  type: 'media',
+  required: true,
+  description,
+  rules: [...MEDIA_REF_RULES, rule],
+});
 const THUMB_RULE = describeMediaRule('thumb');
-const THUMB_FIELD: FieldSpec = { name: 'thumb_media_id', displayName: 'Thumbnail Media ID', type: 'media', required: true, description: 'The thumbnail: the media_id of an uploaded thumb, or the file itself (a JPG of at most 64 KB) or its URL', rules: [...MEDIA_REF_RULES, THUMB_RULE] };
+const THUMB_FIELD: FieldSpec = {
+  name: 'thumb_media_id',
+  displayName: 'Thumbnail Media ID',
+  type: 'media',
+  required: true,
+  description: 'The thumbnail: the media_id of an uploaded thumb, or the file itself (a JPG of at most 64 KB) or its URL',
+  rules: [...MEDIA_REF_RULES, THUMB_RULE],
+};
 /** A mini-program card's picture is uploaded as an image (core/media/sources.ts). */
-const CARD_PICTURE_FIELD: FieldSpec = { ...THUMB_FIELD, description: "The card's picture: the media_id of an uploaded image or thumb, or the file itself (JPG, PNG or GIF of at most 2 MB; 520×416 suggested) or its URL", rules: [...MEDIA_REF_RULES, describeMediaRule('image')] };
+const CARD_PICTURE_FIELD: FieldSpec = {
+  ...THUMB_FIELD,
+  description:
+    "The card's picture: the media_id of an uploaded image or thumb, or the file itself (JPG, PNG or GIF of at most 2 MB; 520×416 suggested) or its URL",
+  rules: [...MEDIA_REF_RULES, describeMediaRule('image')],
+};
 const titleField = (required = false): FieldSpec => ({ name: 'title', displayName: 'Title', type: 'string', required });
 const DESCRIPTION_FIELD: FieldSpec = { name: 'description', displayName: 'Description', type: 'string' };
 
@@ -57,7 +78,18 @@ interface MessageTypeSpec {
 export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> = {
   text: {
     operation: 'sendText',
-    fields: [{ name: 'content', displayName: 'Text', type: 'string', required: true, multiline: true, description: 'The text. It may hold links: &lt;a href="https://…"&gt;…&lt;/a&gt;, also to mini program pages (data-miniprogram-appid, data-miniprogram-path).', rules: ['not empty'] }],
+    fields: [
+      {
+        name: 'content',
+        displayName: 'Text',
+        type: 'string',
+        required: true,
+        multiline: true,
+        description:
+          'The text. It may hold links: &lt;a href="https://…"&gt;…&lt;/a&gt;, also to mini program pages (data-miniprogram-appid, data-miniprogram-path).',
+        rules: ['not empty'],
+      },
+    ],
     title: 'Send a text message',
     description: 'Text, which may hold <a href> links, including mini program links (data-miniprogram-appid/path).',
     content: () => requiredObject({ content: requiredString() }, 'an object {content}'),
@@ -78,7 +110,12 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   video: {
     operation: 'sendVideo',
-    fields: [mediaIdField('The video: the media_id of an uploaded video, or the file itself or its URL', describeMediaRule('video')), THUMB_FIELD, titleField(), DESCRIPTION_FIELD],
+    fields: [
+      mediaIdField('The video: the media_id of an uploaded video, or the file itself or its URL', describeMediaRule('video')),
+      THUMB_FIELD,
+      titleField(),
+      DESCRIPTION_FIELD,
+    ],
     title: 'Send a video',
     description: 'A video with its thumbnail, title and description.',
     content: () =>
@@ -89,7 +126,20 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   music: {
     operation: 'sendMusic',
-    fields: [titleField(), DESCRIPTION_FIELD, { name: 'musicurl', displayName: 'Music URL', type: 'string', required: true, rules: ['an http(s) URL'] }, { name: 'hqmusicurl', displayName: 'High-Quality Music URL', type: 'string', required: true, description: 'Played on Wi-Fi', rules: ['an http(s) URL'] }, THUMB_FIELD],
+    fields: [
+      titleField(),
+      DESCRIPTION_FIELD,
+      { name: 'musicurl', displayName: 'Music URL', type: 'string', required: true, rules: ['an http(s) URL'] },
+      {
+        name: 'hqmusicurl',
+        displayName: 'High-Quality Music URL',
+        type: 'string',
+        required: true,
+        description: 'Played on Wi-Fi',
+        rules: ['an http(s) URL'],
+      },
+      THUMB_FIELD,
+    ],
     title: 'Send music',
     description: 'A music message: a link to the music, a high-quality link and a thumbnail.',
     content: () =>
@@ -106,7 +156,16 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   news: {
     operation: 'sendNews',
-    fields: [{ name: 'articles', displayName: 'Articles', type: 'json', required: true, description: 'The article cards: [{title, description, url, picurl}]', rules: ['at least 1 article', 'at most 1 article (current rules; 8 under the seed rules)'] }],
+    fields: [
+      {
+        name: 'articles',
+        displayName: 'Articles',
+        type: 'json',
+        required: true,
+        description: 'The article cards: [{title, description, url, picurl}]',
+        rules: ['at least 1 article', 'at most 1 article (current rules; 8 under the seed rules)'],
+      },
+    ],
     title: 'Send a news (link) message',
     description: 'An article card that opens an external link.',
     content: (limits) =>
@@ -115,7 +174,12 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
           articles: z
             .array(
               requiredObject(
-                { title: optionalString(), description: optionalString(), url: httpUrlSchema({ optional: true }), picurl: httpUrlSchema({ optional: true }) },
+                {
+                  title: optionalString(),
+                  description: optionalString(),
+                  url: httpUrlSchema({ optional: true }),
+                  picurl: httpUrlSchema({ optional: true }),
+                },
                 'an object {title, description, url, picurl}',
               ),
               { error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of articles, got ${typeName(iss.input)}`) },
@@ -132,21 +196,48 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   mpnews: {
     operation: 'sendMpnews',
-    fields: [{ name: 'media_id', displayName: 'Media ID', type: 'string', required: true, description: 'The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)' }],
+    fields: [
+      {
+        name: 'media_id',
+        displayName: 'Media ID',
+        type: 'string',
+        required: true,
+        description: 'The media_id of the article (mpnews is deprecated by WeChat: prefer Published Article)',
+      },
+    ],
     title: 'Send an mpnews message (deprecated)',
     description: 'An article of the official account by media_id. WeChat deprecates it in favour of mpnewsarticle.',
     content: () => requiredObject({ media_id: mediaIdSchema() }, 'an object {media_id}'),
   },
   mpnewsarticle: {
     operation: 'sendMpnewsArticle',
-    fields: [{ name: 'article_id', displayName: 'Article ID', type: 'string', required: true, description: 'The article_id of a published article of the official account' }],
+    fields: [
+      {
+        name: 'article_id',
+        displayName: 'Article ID',
+        type: 'string',
+        required: true,
+        description: 'The article_id of a published article of the official account',
+      },
+    ],
     title: 'Send a published article',
     description: 'A published article of the official account, by article_id.',
     content: () => requiredObject({ article_id: requiredString('an article_id') }, 'an object {article_id}'),
   },
   msgmenu: {
     operation: 'sendMsgMenu',
-    fields: [{ name: 'head_content', displayName: 'Head', type: 'string', description: 'Text above the menu' }, { name: 'list', displayName: 'Menu Items', type: 'json', required: true, description: 'The answers the user can tap: [{id, content}]; a tap comes back as a text message carrying bizmsgmenuid', rules: ['at least 1 item'] }, { name: 'tail_content', displayName: 'Tail', type: 'string', description: 'Text below the menu' }],
+    fields: [
+      { name: 'head_content', displayName: 'Head', type: 'string', description: 'Text above the menu' },
+      {
+        name: 'list',
+        displayName: 'Menu Items',
+        type: 'json',
+        required: true,
+        description: 'The answers the user can tap: [{id, content}]; a tap comes back as a text message carrying bizmsgmenuid',
+        rules: ['at least 1 item'],
+      },
+      { name: 'tail_content', displayName: 'Tail', type: 'string', description: 'Text below the menu' },
+    ],
     title: 'Send a menu message',
     description: 'A question with tappable answers; a tap comes back as a text message carrying bizmsgmenuid.',
     content: (limits) =>
@@ -160,9 +251,16 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
                   // WeChat's examples use string ids ("101"); a number is accepted and sent as its decimal
                   // string, the documented form (docs/window-rules.md).
                   id: z.pipe(
-                    z.union([z.string().check(z.minLength(1, { error: 'must not be empty' })), z.number().check(z.int({ error: 'must be a whole number' }), z.nonnegative({ error: 'must not be negative' }))], {
-                      error: (iss) => (iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`),
-                    }),
+                    z.union(
+                      [
+                        z.string().check(z.minLength(1, { error: 'must not be empty' })),
+                        z.number().check(z.int({ error: 'must be a whole number' }), z.nonnegative({ error: 'must not be negative' })),
+                      ],
+                      {
+                        error: (iss) =>
+                          iss.input === undefined ? 'is required' : `must be a string or number id, got ${typeName(iss.input)}`,
+                      },
+                    ),
                     z.transform((v: string | number) => String(v)),
                   ),
                   content: requiredString(),
@@ -170,9 +268,13 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
                 'an object {id, content}',
               ),
               {
-              error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of menu items, got ${typeName(iss.input)}`),
-            })
-            .check(z.minLength(1, { error: 'must hold at least 1 menu item' }), z.maxLength(limits.menuItems.max, { error: `at most ${limits.menuItems.max} menu items` })),
+                error: (iss) => (iss.input === undefined ? 'is required' : `must be an array of menu items, got ${typeName(iss.input)}`),
+              },
+            )
+            .check(
+              z.minLength(1, { error: 'must hold at least 1 menu item' }),
+              z.maxLength(limits.menuItems.max, { error: `at most ${limits.menuItems.max} menu items` }),
+            ),
           tail_content: optionalString(),
         },
         'an object {head_content, list, tail_content}',
@@ -180,7 +282,15 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   wxcard: {
     operation: 'sendWxCard',
-    fields: [{ name: 'card_id', displayName: 'Card ID', type: 'string', required: true }, { name: 'card_ext', displayName: 'Card Extension (JSON)', type: 'json', description: 'Optional card_ext: sent to WeChat as a JSON-encoded string' }],
+    fields: [
+      { name: 'card_id', displayName: 'Card ID', type: 'string', required: true },
+      {
+        name: 'card_ext',
+        displayName: 'Card Extension (JSON)',
+        type: 'json',
+        description: 'Optional card_ext: sent to WeChat as a JSON-encoded string',
+      },
+    ],
     title: 'Send a card (coupon)',
     description: 'A WeChat card by card_id, with an optional card_ext (a JSON-encoded string; an object is encoded for you).',
     content: () =>
@@ -188,7 +298,11 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
         {
           card_id: requiredString('a card_id'),
           card_ext: z.pipe(
-            z.optional(z.union([z.string(), z.record(z.string(), z.unknown())], { error: (iss) => `must be a JSON-encoded string or an object, got ${typeName(iss.input)}` })),
+            z.optional(
+              z.union([z.string(), z.record(z.string(), z.unknown())], {
+                error: (iss) => `must be a JSON-encoded string or an object, got ${typeName(iss.input)}`,
+              }),
+            ),
             z.transform((v: string | Record<string, unknown> | undefined, ctx) => {
               if (v === undefined) return undefined;
               if (typeof v !== 'string') return JSON.stringify(v);
@@ -206,12 +320,22 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
   },
   miniprogrampage: {
     operation: 'sendMiniProgramPage',
-    fields: [titleField(true), { name: 'appid', displayName: 'Mini Program AppID', type: 'string', required: true }, { name: 'pagepath', displayName: 'Page Path', type: 'string', required: true, placeholder: 'pages/index/index' }, CARD_PICTURE_FIELD],
+    fields: [
+      titleField(true),
+      { name: 'appid', displayName: 'Mini Program AppID', type: 'string', required: true },
+      { name: 'pagepath', displayName: 'Page Path', type: 'string', required: true, placeholder: 'pages/index/index' },
+      CARD_PICTURE_FIELD,
+    ],
     title: 'Send a mini program card',
     description: 'A card that opens a page of a mini program linked to the official account.',
     content: () =>
       requiredObject(
-        { title: requiredString(), appid: requiredString('an appid'), pagepath: requiredString('a page path'), thumb_media_id: mediaRefSchema() },
+        {
+          title: requiredString(),
+          appid: requiredString('an appid'),
+          pagepath: requiredString('a page path'),
+          thumb_media_id: mediaRefSchema(),
+        },
         'an object {title, appid, pagepath, thumb_media_id}',
       ),
   },
@@ -269,11 +393,19 @@ export function parseMessage(input: unknown, options: OperationOptions = {}, typ
   const body = type !== undefined && given.msgtype === undefined ? { ...given, msgtype: type } : given;
   const msgtype = body.msgtype;
   if (type !== undefined && msgtype !== type) {
-    throw new ValidationError([{ field: 'msgtype', rule: `must be "${type}" for this operation (or left out), got ${JSON.stringify(msgtype)}` }]);
+    throw new ValidationError([
+      { field: 'msgtype', rule: `must be "${type}" for this operation (or left out), got ${JSON.stringify(msgtype)}` },
+    ]);
   }
   if (typeof msgtype !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(msgtype)) {
     throw new ValidationError([
-      { field: 'msgtype', rule: msgtype === undefined ? `is required: one of ${MESSAGE_TYPES.join(', ')}` : `must be one of ${MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(msgtype)}` },
+      {
+        field: 'msgtype',
+        rule:
+          msgtype === undefined
+            ? `is required: one of ${MESSAGE_TYPES.join(', ')}`
+            : `must be one of ${MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(msgtype)}`,
+      },
     ]);
   }
   // The cap on text and the product's `split` option (docs/long-text.md), after WeChat's own rules.
@@ -305,10 +437,15 @@ const SPLIT_FIELD: FieldSpec = {
   default: 'false',
   enum: [
     { value: 'false', name: 'No', description: 'A text over the cap (2048 bytes of UTF-8) is refused before anything is sent' },
-    { value: 'true', name: 'Yes', description: 'Sent in parts at paragraph, sentence or word boundaries, in order; one send of the window per part, all or none' },
+    {
+      value: 'true',
+      name: 'Yes',
+      description: 'Sent in parts at paragraph, sentence or word boundaries, in order; one send of the window per part, all or none',
+    },
     { value: 'numbered', name: 'Yes, Numbered', description: 'As Yes, each part starting with (1/3), (2/3), …' },
   ],
-  description: 'What to do with a text longer than WeChat accepts in one message: refuse it, or send it in parts (all parts or none, in order)',
+  description:
+    'What to do with a text longer than WeChat accepts in one message: refuse it, or send it in parts (all parts or none, in order)',
   rules: ['false, true or numbered', 'text messages only'],
 };
 
@@ -364,7 +501,9 @@ function sendOperation(type: MessageType): MessageOperation {
     ...(MEDIA_SENDS.has(type) ? { prepare: prepareSendMedia, recover: recoverSendMedia } : {}),
     request: (input) => ({ json: wechatBody(input) }),
     // A text may go out in parts: several WeChat calls.
-    ...(type === 'text' ? { query: ['split', 'numbering', 'aiGenerated'], parts: partsOfSend, perform: sendInParts } : { query: ['aiGenerated'] }),
+    ...(type === 'text'
+      ? { query: ['split', 'numbering', 'aiGenerated'], parts: partsOfSend, perform: sendInParts }
+      : { query: ['aiGenerated'] }),
   });
 }
 
@@ -389,7 +528,13 @@ const sendMessage: MessageOperation = defineCall<SendMessageInput>({
       required: true,
       enum: MESSAGE_TYPES.map((value) => ({ value, name: value, description: MESSAGE_TYPE_SPECS[value].description })),
     },
-    { name: '(body)', displayName: 'Body (JSON)', type: 'json', required: true, description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice" },
+    {
+      name: '(body)',
+      displayName: 'Body (JSON)',
+      type: 'json',
+      required: true,
+      description: "WeChat's custom/send body: touser, msgtype, the msgtype's object and optionally customservice",
+    },
     SEND_AS_FIELD,
     SPLIT_FIELD,
     AI_LABEL_FIELD,
@@ -430,4 +575,3 @@ async function sendInParts(input: SendMessageInput, services: OperationServices)
 
 /** Every send operation: the generic one, then one per message type. */
 export const MESSAGE_OPERATIONS: readonly MessageOperation[] = [sendMessage, ...MESSAGE_TYPES.map(sendOperation)];
-

@@ -47,7 +47,13 @@ export async function prepareOperation<I>(op: Operation<I>, input: I, services: 
  * await runWithRecovery(op, ready, tracedServices, client.services());
  * ```
  */
-export async function runWithRecovery<I>(op: Operation<I>, input: I, services: OperationServices, setup: OperationServices, onRecover?: (error: unknown) => void): Promise<OperationResult> {
+export async function runWithRecovery<I>(
+  op: Operation<I>,
+  input: I,
+  services: OperationServices,
+  setup: OperationServices,
+  onRecover?: (error: unknown) => void,
+): Promise<OperationResult> {
   try {
     return await runOperation(op, input, services);
   } catch (error) {

@@ -57,7 +57,11 @@ export async function prepareSendMedia(input: SendMessageInput, services: Operat
  * those files are uploaded again and the send is given back with the new media_ids, to be tried once
  * more. Anything else: undefined (the refusal stands).
  */
-export async function recoverSendMedia(error: unknown, input: SendMessageInput, services: OperationServices): Promise<SendMessageInput | undefined> {
+export async function recoverSendMedia(
+  error: unknown,
+  input: SendMessageInput,
+  services: OperationServices,
+): Promise<SendMessageInput | undefined> {
   // Any error carrying WeChat's errcode (the core client's WeChatApiError, or a surface's own).
   if ((error as { errcode?: unknown } | undefined)?.errcode !== INVALID_MEDIA_ID_ERRCODE) return undefined;
   const stale = CACHED_MEDIA.get(input);

@@ -37,7 +37,8 @@ const ID_FIELD: FieldSpec = {
 };
 
 function subscriptionsOf(services: OperationServices): SubscriptionsService {
-  if (!services.subscriptions) throw new ConfigurationError('webhook subscriptions are not available here: they are kept by the deployed product (or npm start)');
+  if (!services.subscriptions)
+    throw new ConfigurationError('webhook subscriptions are not available here: they are kept by the deployed product (or npm start)');
   return services.subscriptions;
 }
 
@@ -61,8 +62,21 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     route: { method: 'POST', path: '/subscriptions' },
     successStatus: 201,
     fields: [
-      { name: 'url', displayName: 'URL', type: 'string', required: true, placeholder: 'https://hooks.example.com/wechat', rules: ['https (http only to localhost when running locally)', 'a public address when deployed', 'at most 2048 characters'] },
-      { name: 'events', displayName: 'Events', type: 'json', description: 'Event types to deliver, e.g. ["message.*", "event.subscribe", "delivery.failed"]; none means all', rules: ['at most 50', 'a type, a prefix.* wildcard, or *'] },
+      {
+        name: 'url',
+        displayName: 'URL',
+        type: 'string',
+        required: true,
+        placeholder: 'https://hooks.example.com/wechat',
+        rules: ['https (http only to localhost when running locally)', 'a public address when deployed', 'at most 2048 characters'],
+      },
+      {
+        name: 'events',
+        displayName: 'Events',
+        type: 'json',
+        description: 'Event types to deliver, e.g. ["message.*", "event.subscribe", "delivery.failed"]; none means all',
+        rules: ['at most 50', 'a type, a prefix.* wildcard, or *'],
+      },
       { name: 'description', displayName: 'Description', type: 'string', rules: ['at most 500 characters'] },
     ],
     // It seals the new secret with the webhook key (Encrypt only).
@@ -116,8 +130,20 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     route: { method: 'PATCH', path: '/subscriptions/{id}' },
     fields: [
       ID_FIELD,
-      { name: 'events', displayName: 'Events', type: 'json', description: 'Event types to deliver, e.g. ["message.*"]; [] or ["*"] means all', rules: ['at most 50', 'a type, a prefix.* wildcard, or *'] },
-      { name: 'description', displayName: 'Description', type: 'string', description: 'Empty removes it', rules: ['at most 500 characters'] },
+      {
+        name: 'events',
+        displayName: 'Events',
+        type: 'json',
+        description: 'Event types to deliver, e.g. ["message.*"]; [] or ["*"] means all',
+        rules: ['at most 50', 'a type, a prefix.* wildcard, or *'],
+      },
+      {
+        name: 'description',
+        displayName: 'Description',
+        type: 'string',
+        description: 'Empty removes it',
+        rules: ['at most 500 characters'],
+      },
     ],
     needs: SUBSCRIPTION_NEEDS,
     parse: (input) => parseSubscriptionChange(input),
@@ -142,13 +168,21 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'listSubscriptionDeadLetters',
     action: 'listDeadLetters',
     title: 'List a webhook subscription’s dead letters',
-    description: 'The deliveries given up on after their last try (kept 14 days), oldest first, each with its event, tries and last error class.',
+    description:
+      'The deliveries given up on after their last try (kept 14 days), oldest first, each with its event, tries and last error class.',
     route: { method: 'GET', path: '/subscriptions/{id}/dead-letters' },
     query: ['limit', 'cursor'],
     answer: { kind: 'json', listField: 'deadLetters' },
     fields: [
       ID_FIELD,
-      { name: 'limit', displayName: 'Limit', type: 'number', default: 100, description: 'Most dead letters in this page (1-100)', rules: ['1 to 100'] },
+      {
+        name: 'limit',
+        displayName: 'Limit',
+        type: 'number',
+        default: 100,
+        description: 'Most dead letters in this page (1-100)',
+        rules: ['1 to 100'],
+      },
       { name: 'cursor', displayName: 'Cursor', type: 'string', description: 'The cursor the previous page answered' },
     ],
     needs: { ...SUBSCRIPTION_NEEDS, table: 'read' },
@@ -160,7 +194,8 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'redriveSubscription',
     action: 'redrive',
     title: 'Redrive a webhook subscription’s dead letters',
-    description: 'Queues the dead letters again (up to 100 a call, oldest first; `more` says whether any are left), with a fresh set of tries each.',
+    description:
+      'Queues the dead letters again (up to 100 a call, oldest first; `more` says whether any are left), with a fresh set of tries each.',
     route: { method: 'POST', path: '/subscriptions/{id}/redrive' },
     fields: [ID_FIELD],
     // It reads and removes dead letters and sends them to the delivery queue.
@@ -173,7 +208,8 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'testSubscription',
     action: 'test',
     title: 'Send a test event to a webhook subscription',
-    description: 'Queues a signed webhook.test event to this subscription alone (whatever its events), delivered and retried as any other; see its outcome on the subscription.',
+    description:
+      'Queues a signed webhook.test event to this subscription alone (whatever its events), delivered and retried as any other; see its outcome on the subscription.',
     route: { method: 'POST', path: '/subscriptions/{id}/test' },
     successStatus: 202,
     fields: [ID_FIELD],

@@ -20,7 +20,8 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
     resource: 'typing',
     action: 'set',
     title: 'Show or cancel typing',
-    description: 'Shows "typing…" to the user (Typing) or hides it (CancelTyping). Needs a message exchanged with the user in the last 30 s; lasts 15 s.',
+    description:
+      'Shows "typing…" to the user (Typing) or hides it (CancelTyping). Needs a message exchanged with the user in the last 30 s; lasts 15 s.',
     route: { method: 'POST', path: '/typing' },
     endpoint: { method: 'POST', path: '/cgi-bin/message/custom/typing' },
     gate: { kind: 'typing', recipient: (input) => input.touser, command: (input) => input.command },
@@ -33,7 +34,11 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
         required: true,
         default: 'Typing',
         enum: [
-          { value: 'Typing', name: 'Start Typing', description: 'Shows "typing…" for 15 s; needs a message exchanged with the user in the last 30 s' },
+          {
+            value: 'Typing',
+            name: 'Start Typing',
+            description: 'Shows "typing…" for 15 s; needs a message exchanged with the user in the last 30 s',
+          },
           { value: 'CancelTyping', name: 'Cancel Typing', description: 'Hides the "typing…" indicator' },
         ],
       },
@@ -44,7 +49,10 @@ export const TYPING_OPERATIONS: readonly Operation[] = [
           {
             touser: openidSchema(),
             command: z.enum(['Typing', 'CancelTyping'], {
-              error: (iss) => (iss.input === undefined ? 'is required: Typing or CancelTyping' : `must be Typing or CancelTyping, got ${JSON.stringify(iss.input)}`),
+              error: (iss) =>
+                iss.input === undefined
+                  ? 'is required: Typing or CancelTyping'
+                  : `must be Typing or CancelTyping, got ${JSON.stringify(iss.input)}`,
             }),
           },
           'a JSON object {touser, command}',

@@ -77,7 +77,13 @@ export const WECHAT_API_OPERATIONS: readonly Operation[] = [
         description: 'Query values as a JSON object, e.g. {"openid": "..."}; the product adds access_token itself',
         rules: ['a JSON object of strings, numbers or booleans', 'no access_token'],
       },
-      { name: 'body', displayName: 'Body', type: 'json', description: 'The JSON body of a POST', rules: ['a JSON object or array', 'POST only'] },
+      {
+        name: 'body',
+        displayName: 'Body',
+        type: 'json',
+        description: 'The JSON body of a POST',
+        rules: ['a JSON object or array', 'POST only'],
+      },
     ],
     needs: WECHAT_CALL_NEEDS,
     parse: (input) => parsePassthrough(input),
@@ -112,7 +118,11 @@ export const WECHAT_API_OPERATIONS: readonly Operation[] = [
       if (!services.tokens) throw new ConfigurationError('this surface has no token cache to vend from');
       const token = await services.tokens.getToken();
       const now = services.now();
-      return { access_token: token.value, expires_at: new Date(token.expiresAt).toISOString(), expires_in: Math.max(0, Math.floor((token.expiresAt - now) / 1000)) };
+      return {
+        access_token: token.value,
+        expires_at: new Date(token.expiresAt).toISOString(),
+        expires_in: Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
+      };
     },
   } satisfies Operation<Record<string, never>>,
 ];

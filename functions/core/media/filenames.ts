@@ -56,7 +56,10 @@ export function filenameFromDisposition(header: string | undefined): string | un
     const charset = extended[1]!.toLowerCase();
     try {
       // Latin-1: each %XX is the character XX.
-      const decoded = charset === 'utf-8' ? decodeURIComponent(extended[2]) : extended[2].replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      const decoded =
+        charset === 'utf-8'
+          ? decodeURIComponent(extended[2])
+          : extended[2].replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
       if (decoded) return safeFilename(decoded);
     } catch {
       // A broken encoding: fall back to the plain filename.

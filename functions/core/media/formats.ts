@@ -12,7 +12,21 @@
  */
 
 /** Every format the sniffer names. Only some are accepted by WeChat (see rules.ts); the others are named in refusals. */
-export type MediaFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'webp' | 'amr' | 'amr-wb' | 'mp3' | 'wav' | 'ogg' | 'mp4' | 'mov' | 'm4a' | 'webm';
+export type MediaFormat =
+  | 'jpeg'
+  | 'png'
+  | 'gif'
+  | 'bmp'
+  | 'webp'
+  | 'amr'
+  | 'amr-wb'
+  | 'mp3'
+  | 'wav'
+  | 'ogg'
+  | 'mp4'
+  | 'mov'
+  | 'm4a'
+  | 'webm';
 
 /** A format with the content type and file extension it is sent with. */
 export interface SniffedMedia {
@@ -110,7 +124,11 @@ function amrSeconds(data: Uint8Array, header: number, sizes: readonly number[]):
 
 const MP3_BITRATES_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
 const MP3_BITRATES_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-const MP3_RATES: Readonly<Record<number, readonly number[]>> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+const MP3_RATES: Readonly<Record<number, readonly number[]>> = {
+  3: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  0: [11025, 12000, 8000],
+};
 
 /** An MPEG Layer III frame at `at`: its length in bytes and its duration in seconds. */
 function mp3Frame(d: Uint8Array, at: number): { bytes: number; seconds: number } | undefined {

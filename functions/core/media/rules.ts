@@ -37,7 +37,12 @@ const MB = 1024 * 1024;
  * that 2 MB is safe; the product keeps to 2 MB, so an image it accepts is accepted whichever WeChat applies.
  */
 export const MEDIA_RULES: Readonly<Record<MediaType, MediaRule>> = {
-  image: { maxBytes: 2 * MB, formats: ['jpeg', 'png', 'gif'], source: "WeChat's limit", sizeSource: "WeChat's limit: 2 MB is what every section of its page allows" },
+  image: {
+    maxBytes: 2 * MB,
+    formats: ['jpeg', 'png', 'gif'],
+    source: "WeChat's limit",
+    sizeSource: "WeChat's limit: 2 MB is what every section of its page allows",
+  },
   voice: { maxBytes: 2 * MB, formats: ['amr', 'mp3'], maxSeconds: 60, source: "WeChat's limit" },
   video: { maxBytes: 10 * MB, formats: ['mp4'], source: "WeChat's limit" },
   thumb: { maxBytes: 64 * 1024, formats: ['jpeg'], source: "WeChat's limit" },
@@ -111,7 +116,9 @@ export function checkMediaFile(type: MediaType, data: Uint8Array, field = 'media
   if (rule.maxSeconds !== undefined) {
     const seconds = audioSeconds(sniffed.format, data);
     if (seconds !== undefined && seconds > rule.maxSeconds + 0.01) {
-      throw new ValidationError([{ field, rule: `${article(type)} may last at most ${rule.maxSeconds} s (${rule.source}); this one lasts ${seconds.toFixed(1)} s` }]);
+      throw new ValidationError([
+        { field, rule: `${article(type)} may last at most ${rule.maxSeconds} s (${rule.source}); this one lasts ${seconds.toFixed(1)} s` },
+      ]);
     }
   }
   return sniffed;

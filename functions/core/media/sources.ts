@@ -68,45 +68,51 @@ const MAX_BASE64_CHARS = Math.ceil((10 * 1024 * 1024) / 3) * 4 + 4;
  */
 export function mediaRefSchema(): Schema<MediaRef> {
   const what = 'a media_id, {url} or {file}';
-  return z.pipe(z.unknown(), z.transform((value: unknown, ctx): MediaRef => {
-    if (typeof value === 'string') {
-      if (value.length === 0) reject(ctx, 'must not be empty');
-      return value;
-    }
-    if (value === undefined) {
-      return reject(ctx, `is required: ${what}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return reject(ctx, `must be ${what}, got ${typeName(value)}`);
-    }
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => k !== 'filename');
-    if (keys.length !== 1 || (keys[0] !== 'url' && keys[0] !== 'file')) {
-      return reject(ctx, `must be ${what} (exactly one of url or file), got an object with ${keys.length ? keys.join(', ') : 'no fields'}`);
-    }
-    if (o.filename !== undefined && (typeof o.filename !== 'string' || o.filename.length > 200)) {
-      return reject(ctx, 'must be a string of at most 200 characters', ['filename']);
-    }
-    if (keys[0] === 'url') {
-      if (typeof o.url !== 'string' || o.url.length === 0 || o.url.length > 2048) {
-        return reject(ctx, `must be an https:// URL of at most 2048 characters, got ${typeName(o.url)}`, ['url']);
+  return z.pipe(
+    z.unknown(),
+    z.transform((value: unknown, ctx): MediaRef => {
+      if (typeof value === 'string') {
+        if (value.length === 0) reject(ctx, 'must not be empty');
+        return value;
       }
-      return { url: o.url };
-    }
-    const file = o.file;
-    let bytes: Uint8Array;
-    if (file instanceof Uint8Array) bytes = file;
-    else if (typeof file === 'string') {
-      const clean = file.replace(/^data:[^;,]+;base64,/, '').replace(/\s+/g, '');
-      if (clean.length > MAX_BASE64_CHARS || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) {
-        return reject(ctx, 'must be the file as bytes or base64 (at most 10 MB)', ['file']);
+      if (value === undefined) {
+        return reject(ctx, `is required: ${what}`);
       }
-      bytes = new Uint8Array(Buffer.from(clean, 'base64'));
-    } else {
-      return reject(ctx, `must be the file as bytes or base64, got ${typeName(file)}`, ['file']);
-    }
-    return { file: bytes, ...(typeof o.filename === 'string' ? { filename: o.filename } : {}) };
-  })) as unknown as Schema<MediaRef>;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return reject(ctx, `must be ${what}, got ${typeName(value)}`);
+      }
+      const o = value as Record<string, unknown>;
+      const keys = Object.keys(o).filter((k) => k !== 'filename');
+      if (keys.length !== 1 || (keys[0] !== 'url' && keys[0] !== 'file')) {
+        return reject(
+          ctx,
+          `must be ${what} (exactly one of url or file), got an object with ${keys.length ? keys.join(', ') : 'no fields'}`,
+        );
+      }
+      if (o.filename !== undefined && (typeof o.filename !== 'string' || o.filename.length > 200)) {
+        return reject(ctx, 'must be a string of at most 200 characters', ['filename']);
+      }
+      if (keys[0] === 'url') {
+        if (typeof o.url !== 'string' || o.url.length === 0 || o.url.length > 2048) {
+          return reject(ctx, `must be an https:// URL of at most 2048 characters, got ${typeName(o.url)}`, ['url']);
+        }
+        return { url: o.url };
+      }
+      const file = o.file;
+      let bytes: Uint8Array;
+      if (file instanceof Uint8Array) bytes = file;
+      else if (typeof file === 'string') {
+        const clean = file.replace(/^data:[^;,]+;base64,/, '').replace(/\s+/g, '');
+        if (clean.length > MAX_BASE64_CHARS || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) {
+          return reject(ctx, 'must be the file as bytes or base64 (at most 10 MB)', ['file']);
+        }
+        bytes = new Uint8Array(Buffer.from(clean, 'base64'));
+      } else {
+        return reject(ctx, `must be the file as bytes or base64, got ${typeName(file)}`, ['file']);
+      }
+      return { file: bytes, ...(typeof o.filename === 'string' ? { filename: o.filename } : {}) };
+    }),
+  ) as unknown as Schema<MediaRef>;
 }
 
 /** Whether a media field still names a file to upload rather than a media_id. */
@@ -138,6 +144,12 @@ export function mediaSourcesOf(msgtype: string, content: Record<string, unknown>
  */
 export function assertNoPendingMedia(content: Record<string, unknown>, where: string): void {
   for (const [k, v] of Object.entries(content)) {
-    if (isPendingRef(v)) throw new ValidationError([{ field: `${where}.${k}`, rule: 'must be a media_id: only image, voice, video, music and mini-program media can be given as {url} or {file}' }]);
+    if (isPendingRef(v))
+      throw new ValidationError([
+        {
+          field: `${where}.${k}`,
+          rule: 'must be a media_id: only image, voice, video, music and mini-program media can be given as {url} or {file}',
+        },
+      ]);
   }
 }

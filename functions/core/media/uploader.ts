@@ -78,7 +78,12 @@ export interface MediaUploaderConfig {
 
 /** The request of WeChat's media/upload for a checked file. */
 export function uploadRequest(file: CheckedFile): WeChatRequestSpec {
-  return { method: 'POST', path: '/cgi-bin/media/upload', query: { type: file.type }, file: { field: 'media', filename: file.filename, contentType: file.sniffed.contentType, data: file.data } };
+  return {
+    method: 'POST',
+    path: '/cgi-bin/media/upload',
+    query: { type: file.type },
+    file: { field: 'media', filename: file.filename, contentType: file.sniffed.contentType, data: file.data },
+  };
 }
 
 /**
@@ -102,9 +107,11 @@ export function checkFile(type: MediaType, data: Uint8Array, field: string, file
 
 /** WeChat's answer to media/upload: `{type, media_id, created_at}` (a thumb may answer `thumb_media_id`). */
 function uploadAnswer(answer: WeChatResult, fallbackCreatedAt: number): { mediaId: string; createdAt: number } {
-  const id = typeof answer.media_id === 'string' ? answer.media_id : typeof answer.thumb_media_id === 'string' ? answer.thumb_media_id : undefined;
+  const id =
+    typeof answer.media_id === 'string' ? answer.media_id : typeof answer.thumb_media_id === 'string' ? answer.thumb_media_id : undefined;
   if (!id) throw new WeChatUnavailableError('WeChat answered media/upload without a media_id');
-  const createdAt = typeof answer.created_at === 'number' ? answer.created_at * 1000 : Number(answer.created_at) * 1000 || fallbackCreatedAt;
+  const createdAt =
+    typeof answer.created_at === 'number' ? answer.created_at * 1000 : Number(answer.created_at) * 1000 || fallbackCreatedAt;
   return { mediaId: id, createdAt };
 }
 
@@ -140,7 +147,8 @@ export class MediaUploader {
    */
   async prepare(msgtype: string, content: Record<string, unknown>, where = msgtype): Promise<PreparedContent> {
     const files: PreparedContent['files'] = [];
-    for (const pending of mediaSourcesOf(msgtype, content)) files.push({ field: pending.field, file: await this.checkSource(pending, where) });
+    for (const pending of mediaSourcesOf(msgtype, content))
+      files.push({ field: pending.field, file: await this.checkSource(pending, where) });
     return { content, files };
   }
 
@@ -151,7 +159,14 @@ export class MediaUploader {
    */
   async uploadFile(file: CheckedFile, options: { fresh?: boolean } = {}): Promise<UploadedMedia> {
     const hit = options.fresh ? undefined : await this.config.cache?.get(file.type, file.sha256);
-    if (hit) return { type: file.type, media_id: hit.mediaId, created_at: Math.floor(hit.createdAt / 1000), expires_at: Math.floor(hit.expiresAt / 1000), cached: true };
+    if (hit)
+      return {
+        type: file.type,
+        media_id: hit.mediaId,
+        created_at: Math.floor(hit.createdAt / 1000),
+        expires_at: Math.floor(hit.expiresAt / 1000),
+        cached: true,
+      };
     const answer = await this.config.client.request(uploadRequest(file));
     const { mediaId, createdAt } = uploadAnswer(answer, this.now());
     await this.config.cache?.put(file.type, file.sha256, { mediaId, createdAt });
@@ -165,7 +180,9 @@ export class MediaUploader {
   }
 
   /** {@link upload}, also saying what became of each file (from the cache or uploaded now). */
-  async uploadAll(prepared: PreparedContent): Promise<{ content: Record<string, unknown>; uploads: Array<{ field: string; file: CheckedFile; media: UploadedMedia }> }> {
+  async uploadAll(
+    prepared: PreparedContent,
+  ): Promise<{ content: Record<string, unknown>; uploads: Array<{ field: string; file: CheckedFile; media: UploadedMedia }> }> {
     const content = { ...prepared.content };
     const uploads: Array<{ field: string; file: CheckedFile; media: UploadedMedia }> = [];
     for (const { field, file } of prepared.files) {
@@ -183,7 +200,10 @@ export class MediaUploader {
    *
    * @returns the content with the new media_ids.
    */
-  async reupload(content: Record<string, unknown>, stale: ReadonlyArray<{ field: string; file: CheckedFile; mediaId: string }>): Promise<Record<string, unknown>> {
+  async reupload(
+    content: Record<string, unknown>,
+    stale: ReadonlyArray<{ field: string; file: CheckedFile; mediaId: string }>,
+  ): Promise<Record<string, unknown>> {
     const out = { ...content };
     for (const { field, file, mediaId } of stale) {
       await this.config.cache?.forget?.(file.type, file.sha256, mediaId);

@@ -81,7 +81,8 @@ function ipv6Groups(address: string): number[] | undefined {
   const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (tail) {
     const parts = tail[1]!.split('.').map(Number);
-    text = text.slice(0, -tail[1]!.length) + `${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
+    text =
+      text.slice(0, -tail[1]!.length) + `${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
   const h = head ? head.split(':') : [];
@@ -154,5 +155,7 @@ export function isLoopbackAddress(address: string): boolean {
  */
 export function linkLocalAddressReason(address: string): string | undefined {
   const reason = forbiddenAddressReason(address);
-  return reason !== undefined && (reason.includes('metadata') || reason.includes('link-local') || reason.includes('not an IP')) ? reason : undefined;
+  return reason !== undefined && (reason.includes('metadata') || reason.includes('link-local') || reason.includes('not an IP'))
+    ? reason
+    : undefined;
 }

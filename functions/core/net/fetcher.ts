@@ -31,7 +31,15 @@ import { filenameFromDisposition } from '../media/filenames';
 import { sniffMedia, type SniffedMedia } from '../media/formats';
 import { linkLocalAddressReason } from './addresses';
 import { IssuedUrlError, MediaUrlError } from './errors';
-import { ForbiddenAddressError, guardedLookup, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy, type Resolver } from './lookup';
+import {
+  ForbiddenAddressError,
+  guardedLookup,
+  resolveChecked,
+  unbracket,
+  UnresolvableHostError,
+  type AddressPolicy,
+  type Resolver,
+} from './lookup';
 
 /** Options of {@link fetchUrl}. */
 export interface FetchOptions {
@@ -82,12 +90,10 @@ export interface FetchedFile {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-
 /** Whether `MEDIA_URL_ALLOW_PRIVATE` is on (the one flag reader: true/1/yes/on; anything not a flag word is refused). */
 export function privateUrlsAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return readFlag(env, 'MEDIA_URL_ALLOW_PRIVATE');
 }
-
 
 /**
  * Checks a URL's form before anything is resolved.
@@ -116,10 +122,10 @@ function fromLookup(error: unknown, field: string): MediaUrlError | undefined {
     const shown = error.host === error.address ? error.address : `${error.host} (${error.address})`;
     return new MediaUrlError('MEDIA_URL_REFUSED', field, `must point to a public address; ${shown} ${error.reason}`);
   }
-  if (error instanceof UnresolvableHostError) return new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched: ${error.message}`);
+  if (error instanceof UnresolvableHostError)
+    return new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched: ${error.message}`);
   return undefined;
 }
-
 
 function filenameOf(res: IncomingMessage, url: URL): string | undefined {
   const given = filenameFromDisposition(res.headers['content-disposition']);
@@ -157,7 +163,8 @@ function requestOnce(url: URL, lookup: LookupFunction, field: string, signal: Ab
     req.on('error', (error) => {
       const refused = fromLookup(error, field);
       if (refused) return reject(refused);
-      if ((error as Error).name === 'AbortError' || signal.aborted) return reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time'));
+      if ((error as Error).name === 'AbortError' || signal.aborted)
+        return reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, 'did not answer in time'));
       const code = (error as NodeJS.ErrnoException).code;
       reject(new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, `could not be fetched (${code ?? error.message})`));
     });
@@ -168,12 +175,25 @@ function requestOnce(url: URL, lookup: LookupFunction, field: string, signal: Ab
 /** Reads a body, destroying the stream as soon as it passes `maxBytes`. */
 function readCapped(res: IncomingMessage, maxBytes: number, field: string, signal: AbortSignal, timeoutMs: number): Promise<Uint8Array> {
   // The deadline aborts the request mid-body too: say so, rather than "cut off" (which blames the server).
-  const cutOff = () => new MediaUrlError('MEDIA_URL_UNAVAILABLE', field, signal.aborted ? `did not finish within ${timeoutMs / 1000} s (the deadline of the whole fetch)` : 'the answer was cut off before its end');
+  const cutOff = () =>
+    new MediaUrlError(
+      'MEDIA_URL_UNAVAILABLE',
+      field,
+      signal.aborted
+        ? `did not finish within ${timeoutMs / 1000} s (the deadline of the whole fetch)`
+        : 'the answer was cut off before its end',
+    );
   return new Promise((resolve, reject) => {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       res.destroy();
-      return reject(new MediaUrlError('MEDIA_TOO_LARGE', field, `the file is larger than the ${describeBytes(maxBytes)} allowed (Content-Length ${declared})`));
+      return reject(
+        new MediaUrlError(
+          'MEDIA_TOO_LARGE',
+          field,
+          `the file is larger than the ${describeBytes(maxBytes)} allowed (Content-Length ${declared})`,
+        ),
+      );
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -260,7 +280,8 @@ export async function fetchUrl(text: string, options: FetchOptions): Promise<Fet
       const isTrusted = trusted !== undefined && url.origin === trusted;
       // An address literal never goes through `lookup`: check it here.
       const host = unbracket(url.hostname);
-      if (!isTrusted && isIP(host) !== 0) await resolveChecked(host, policy).catch((error: unknown) => Promise.reject(fromLookup(error, field) ?? error));
+      if (!isTrusted && isIP(host) !== 0)
+        await resolveChecked(host, policy).catch((error: unknown) => Promise.reject(fromLookup(error, field) ?? error));
       const hopLookup = isTrusted ? guardedLookup('any', options.resolve) : lookup;
       const { status, location, res } = await requestOnce(url, hopLookup, field, controller.signal);
       if (REDIRECTS.has(status) && location !== undefined) {
@@ -272,7 +293,8 @@ export async function fetchUrl(text: string, options: FetchOptions): Promise<Fet
         } catch {
           throw new MediaUrlError('MEDIA_URL_REFUSED', field, 'redirects to something that is not a URL');
         }
-        if (url.protocol === 'https:' && next.protocol !== 'https:') throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects from https to ${next.protocol}`);
+        if (url.protocol === 'https:' && next.protocol !== 'https:')
+          throw new MediaUrlError('MEDIA_URL_REFUSED', field, `redirects from https to ${next.protocol}`);
         url = checkUrlForm(next.href, { field: `${field} (redirected)`, allowPrivate, anyWebScheme });
         continue;
       }
@@ -284,7 +306,13 @@ export async function fetchUrl(text: string, options: FetchOptions): Promise<Fet
       const declared = res.headers['content-type'];
       const sniffed = sniffMedia(data);
       const filename = filenameOf(res, url);
-      return { data, ...(sniffed ? { sniffed } : {}), ...(declared ? { declaredType: declared } : {}), ...(filename ? { filename } : {}), finalUrl: url.href };
+      return {
+        data,
+        ...(sniffed ? { sniffed } : {}),
+        ...(declared ? { declaredType: declared } : {}),
+        ...(filename ? { filename } : {}),
+        finalUrl: url.href,
+      };
     }
   } finally {
     clearTimeout(timer);

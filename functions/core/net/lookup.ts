@@ -46,7 +46,9 @@ export class UnresolvableHostError extends Error {
 export type Resolver = (host: string) => Promise<LookupAddress[]>;
 
 const systemResolver: Resolver = (host) =>
-  new Promise((resolve, reject) => dnsLookup(host, { all: true, verbatim: true } as LookupAllOptions, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true } as LookupAllOptions, (error, addresses) => (error ? reject(error) : resolve(addresses))),
+  );
 
 /** `[::1]` → `::1`: URL host names keep IPv6 literals in brackets. */
 export function unbracket(host: string): string {
@@ -96,7 +98,11 @@ export async function resolveChecked(host: string, policy: AddressPolicy, resolv
  * ```
  */
 export function guardedLookup(policy: AddressPolicy, resolver: Resolver = systemResolver): LookupFunction {
-  return ((hostname: string, options: { all?: boolean }, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: { all?: boolean },
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     resolveChecked(hostname, policy, resolver).then(
       (addresses) => {
         if (options?.all) callback(null, addresses);

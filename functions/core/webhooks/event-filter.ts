@@ -29,12 +29,19 @@ const PATTERN = /^(\*|[A-Za-z][A-Za-z0-9_]{0,31}\.(\*|[A-Za-z0-9_]{1,64}))$/;
  */
 export function parseEventPatterns(value: unknown): string[] {
   if (value === undefined || value === null) return [ALL_EVENTS];
-  if (!Array.isArray(value)) throw new ValidationError([{ field: 'events', rule: 'must be an array of event types, e.g. ["message.text", "message.*"]' }]);
-  if (value.length > MAX_EVENT_PATTERNS) throw new ValidationError([{ field: 'events', rule: `must list at most ${MAX_EVENT_PATTERNS} event types` }]);
+  if (!Array.isArray(value))
+    throw new ValidationError([{ field: 'events', rule: 'must be an array of event types, e.g. ["message.text", "message.*"]' }]);
+  if (value.length > MAX_EVENT_PATTERNS)
+    throw new ValidationError([{ field: 'events', rule: `must list at most ${MAX_EVENT_PATTERNS} event types` }]);
   const issues = value.flatMap((p, i) =>
     typeof p === 'string' && PATTERN.test(p)
       ? []
-      : [{ field: `events[${i}]`, rule: 'must be an event type such as "message.text" or "event.subscribe", a wildcard such as "message.*", or "*"' }],
+      : [
+          {
+            field: `events[${i}]`,
+            rule: 'must be an event type such as "message.text" or "event.subscribe", a wildcard such as "message.*", or "*"',
+          },
+        ],
   );
   if (issues.length) throw new ValidationError(issues);
   const unique = [...new Set(value as string[])];

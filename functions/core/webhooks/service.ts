@@ -70,14 +70,16 @@ export function parseSubscriptionInput(input: unknown): SubscriptionInput {
   }
   const body = input as Record<string, unknown>;
   const unknown = Object.keys(body).filter((k) => !['url', 'events', 'description'].includes(k));
-  if (unknown.length) throw new ValidationError(unknown.map((field) => ({ field, rule: 'is not a field of a subscription (url, events, description)' })));
+  if (unknown.length)
+    throw new ValidationError(unknown.map((field) => ({ field, rule: 'is not a field of a subscription (url, events, description)' })));
   const url = parseWebhookUrl(body.url).toString();
   const events = parseEventPatterns(body.events);
   if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
     throw new ValidationError([{ field: 'description', rule: 'must be a string' }]);
   }
   const description = typeof body.description === 'string' ? body.description.trim() : '';
-  if (description.length > MAX_DESCRIPTION_LENGTH) throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
+  if (description.length > MAX_DESCRIPTION_LENGTH)
+    throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
   return description ? { url, events, description } : { url, events };
 }
 
@@ -89,7 +91,8 @@ export function parseSubscriptionInput(input: unknown): SubscriptionInput {
 export function parseSubscriptionIdInput(input: unknown): { id: string } {
   const id = (input as Record<string, unknown> | null)?.id;
   if (typeof id !== 'string' || id === '') throw new ValidationError([{ field: 'id', rule: 'is required: the subscription id (sub_…)' }]);
-  if (!SUBSCRIPTION_ID.test(id)) throw new ValidationError([{ field: 'id', rule: 'must be a subscription id: sub_ and 20 letters or digits' }]);
+  if (!SUBSCRIPTION_ID.test(id))
+    throw new ValidationError([{ field: 'id', rule: 'must be a subscription id: sub_ and 20 letters or digits' }]);
   return { id };
 }
 
@@ -125,13 +128,16 @@ export function parseSubscriptionChange(input: unknown): SubscriptionChange {
   }
   const change: SubscriptionChange = { id };
   if (body.events !== undefined) {
-    if (body.events === null) throw new ValidationError([{ field: 'events', rule: 'must be an array of event types; [] or ["*"] means all' }]);
+    if (body.events === null)
+      throw new ValidationError([{ field: 'events', rule: 'must be an array of event types; [] or ["*"] means all' }]);
     change.events = parseEventPatterns(body.events);
   }
   if (body.description !== undefined) {
-    if (body.description !== null && typeof body.description !== 'string') throw new ValidationError([{ field: 'description', rule: 'must be a string (null or "" removes it)' }]);
+    if (body.description !== null && typeof body.description !== 'string')
+      throw new ValidationError([{ field: 'description', rule: 'must be a string (null or "" removes it)' }]);
     const description = typeof body.description === 'string' ? body.description.trim() : '';
-    if (description.length > MAX_DESCRIPTION_LENGTH) throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
+    if (description.length > MAX_DESCRIPTION_LENGTH)
+      throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
     change.description = description || null;
   }
   return change;
@@ -149,12 +155,19 @@ export function parseDeadLetterQuery(input: unknown): DeadLetterQuery {
   const { id } = parseSubscriptionIdInput(body);
   const query: DeadLetterQuery = { id };
   if (body.limit !== undefined) {
-    const limit = typeof body.limit === 'number' ? body.limit : typeof body.limit === 'string' && /^\d{1,3}$/.test(body.limit) ? Number(body.limit) : NaN;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError([{ field: 'limit', rule: 'must be a whole number from 1 to 100' }]);
+    const limit =
+      typeof body.limit === 'number'
+        ? body.limit
+        : typeof body.limit === 'string' && /^\d{1,3}$/.test(body.limit)
+          ? Number(body.limit)
+          : NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new ValidationError([{ field: 'limit', rule: 'must be a whole number from 1 to 100' }]);
     query.limit = limit;
   }
   if (body.cursor !== undefined) {
-    if (typeof body.cursor !== 'string' || !CURSOR.test(body.cursor)) throw new ValidationError([{ field: 'cursor', rule: 'must be the cursor the previous page answered' }]);
+    if (typeof body.cursor !== 'string' || !CURSOR.test(body.cursor))
+      throw new ValidationError([{ field: 'cursor', rule: 'must be the cursor the previous page answered' }]);
     query.cursor = body.cursor;
   }
   return query;

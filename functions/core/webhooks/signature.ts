@@ -49,11 +49,19 @@ export function signatureOf(secret: string, timestamp: number | string, body: st
  * signDelivery({ secret, eventId: 'evt_1', body: '{"id":"evt_1"}', now: Date.now() });
  * ```
  */
-export function signDelivery(options: { secret: string; previousSecret?: string; eventId: string; body: string; now: number }): Record<string, string> {
+export function signDelivery(options: {
+  secret: string;
+  previousSecret?: string;
+  eventId: string;
+  body: string;
+  now: number;
+}): Record<string, string> {
   const timestamp = Math.floor(options.now / 1000);
   // After a rotation both secrets sign, the new one first (`v1=<new>,v1=<old>`), for 24 hours: a receiver
   // still holding the old secret keeps verifying until it is given the new one (docs/webhooks.md).
-  const signatures = [options.secret, ...(options.previousSecret ? [options.previousSecret] : [])].map((secret) => signatureOf(secret, timestamp, options.body));
+  const signatures = [options.secret, ...(options.previousSecret ? [options.previousSecret] : [])].map((secret) =>
+    signatureOf(secret, timestamp, options.body),
+  );
   return {
     'content-type': 'application/json; charset=utf-8',
     [EVENT_ID_HEADER]: options.eventId,
@@ -99,7 +107,9 @@ export function verifyDelivery(options: {
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
   if (Math.abs(nowSeconds - timestamp) > tolerance) {
-    throw new SignatureError(`${TIMESTAMP_HEADER} is ${nowSeconds - timestamp} s from now, more than ${tolerance} s: a replay or a wrong clock`);
+    throw new SignatureError(
+      `${TIMESTAMP_HEADER} is ${nowSeconds - timestamp} s from now, more than ${tolerance} s: a replay or a wrong clock`,
+    );
   }
   const expected = Buffer.from(signatureOf(options.secret, timestampText, options.body));
   const ok = signatures

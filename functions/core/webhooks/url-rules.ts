@@ -22,7 +22,6 @@ import { isLoopbackAddress } from '../net/addresses';
 import { ForbiddenAddressError, resolveChecked, unbracket, UnresolvableHostError, type AddressPolicy } from '../net/lookup';
 import { localWebhookAddressReason, metadataHostReason } from '../net/metadata-hosts';
 
-
 export { MAX_WEBHOOK_URL_LENGTH, parseWebhookUrl } from './url-text';
 
 export interface WebhookUrlRules {
@@ -74,7 +73,11 @@ export async function checkWebhookUrl(value: unknown, rules: WebhookUrlRules): P
     }
   } catch (error) {
     if (error instanceof ForbiddenAddressError) {
-      throw invalid(rules.addressPolicy === 'public' ? `must reach a public address: ${error.message}` : `must not reach a link-local or metadata address: ${error.message}`);
+      throw invalid(
+        rules.addressPolicy === 'public'
+          ? `must reach a public address: ${error.message}`
+          : `must not reach a link-local or metadata address: ${error.message}`,
+      );
     }
     if (error instanceof UnresolvableHostError) throw invalid(`must have a host that resolves: ${error.message}`);
     throw error;

@@ -32,4 +32,3 @@ export function parseWebhookUrl(value: unknown): URL {
   if (!url.hostname) throw invalid('must have a host');
   return url;
 }
-

@@ -58,7 +58,12 @@ export interface ConsoleAssets {
 /** Writes JSON with the console's headers. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
@@ -96,7 +101,12 @@ export function loadAssets(dir: string = APP_DIR): ConsoleAssets {
         res.end();
         return true;
       }
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length), 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': asset.type,
+        'content-length': String(asset.body.length),
+        'cache-control': 'no-cache',
+      });
       res.end(req.method === 'HEAD' ? undefined : asset.body);
       return true;
     },

@@ -26,20 +26,25 @@ export interface ConsoleOperation {
 /**
  * The operations served by this server (`served(name)` says whether its route is on).
  */
-export function catalogueJson(served: (name: string) => boolean = () => true, catalogue: readonly Operation[] = CATALOGUE): { operations: ConsoleOperation[] } {
+export function catalogueJson(
+  served: (name: string) => boolean = () => true,
+  catalogue: readonly Operation[] = CATALOGUE,
+): { operations: ConsoleOperation[] } {
   return {
-    operations: catalogue.filter((op) => served(op.name)).map((op) => {
-      return {
-        name: op.name,
-        resource: op.resource,
-        action: op.action,
-        title: op.title,
-        description: op.description,
-        route: { method: op.route.method, path: op.route.path },
-        input: op.input,
-        query: op.query ?? [],
-        fields: op.fields,
-      };
-    }),
+    operations: catalogue
+      .filter((op) => served(op.name))
+      .map((op) => {
+        return {
+          name: op.name,
+          resource: op.resource,
+          action: op.action,
+          title: op.title,
+          description: op.description,
+          route: { method: op.route.method, path: op.route.path },
+          input: op.input,
+          query: op.query ?? [],
+          fields: op.fields,
+        };
+      }),
   };
 }

@@ -44,4 +44,3 @@ export function crossSiteSource(req: IncomingMessage, options: { reads?: boolean
   if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `a request from ${origin} (Origin)`;
   return undefined;
 }
-

@@ -66,7 +66,13 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
     let size = 0;
     const upstream = httpRequest(
       url,
-      { method: req.method, headers: { ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}), ...(req.headers['last-event-id'] ? { 'last-event-id': req.headers['last-event-id'] as string } : {}) } },
+      {
+        method: req.method,
+        headers: {
+          ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+          ...(req.headers['last-event-id'] ? { 'last-event-id': req.headers['last-event-id'] as string } : {}),
+        },
+      },
       (answer) => {
         const headers: Record<string, string> = { ...SECURITY_HEADERS };
         for (const name of ['content-type', 'cache-control', 'content-length']) {
@@ -82,7 +88,8 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
       },
     );
     upstream.on('error', () => {
-      if (!res.headersSent) sendJson(res, 502, { error: { code: 'SANDBOX_UNREACHABLE', message: `the sandbox at ${target} did not answer` } });
+      if (!res.headersSent)
+        sendJson(res, 502, { error: { code: 'SANDBOX_UNREACHABLE', message: `the sandbox at ${target} did not answer` } });
       else res.destroy();
       resolve();
     });
@@ -91,7 +98,8 @@ function proxy(target: string, req: IncomingMessage, res: ServerResponse, path: 
       size += chunk.length;
       if (size > MAX_PROXY_BODY) {
         upstream.destroy();
-        if (!res.headersSent) sendJson(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `the body must be at most ${MAX_PROXY_BODY} bytes` } });
+        if (!res.headersSent)
+          sendJson(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `the body must be at most ${MAX_PROXY_BODY} bytes` } });
         resolve();
       } else upstream.write(chunk);
     });
@@ -151,7 +159,10 @@ export function createConsoleRoutes(options: ConsoleOptions): ConsoleRoutes {
         return true;
       }
       if (path === '/console/catalogue.json' && req.method === 'GET') {
-        if (!options.catalogue) sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'the product is not running here: start it with npm start to call its operations' } });
+        if (!options.catalogue)
+          sendJson(res, 404, {
+            error: { code: 'NOT_FOUND', message: 'the product is not running here: start it with npm start to call its operations' },
+          });
         else sendJson(res, 200, options.catalogue());
         return true;
       }

@@ -43,9 +43,13 @@ export function parseDoctorArgs(args: readonly string[]): DoctorArgs {
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = (WITH_VALUE as Record<string, 'callbackUrl' | 'secretId'>)[name];
-    if (!key) throw new DoctorArgsError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(name)}; the doctor knows ${DOCTOR_FLAGS}`);
+    if (!key)
+      throw new DoctorArgsError(
+        `unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(name)}; the doctor knows ${DOCTOR_FLAGS}`,
+      );
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new DoctorArgsError(`${name} needs a value; the doctor knows ${DOCTOR_FLAGS}`);
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+      throw new DoctorArgsError(`${name} needs a value; the doctor knows ${DOCTOR_FLAGS}`);
     out[key] = value;
   }
   return out;

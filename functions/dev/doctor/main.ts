@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   if (args.json) console.log(JSON.stringify(report, null, 2));
   else {
     const where = deployedSecret && !env.WECHAT_APP_ID ? `the deployed secret ${secretId}` : 'this environment';
-    console.log(`WeChat doctor: checking ${where}${input.appId ? ` (AppID ${input.appId})` : ''} against ${input.apiBaseUrl ?? 'https://api.weixin.qq.com'}\n`);
+    console.log(
+      `WeChat doctor: checking ${where}${input.appId ? ` (AppID ${input.appId})` : ''} against ${input.apiBaseUrl ?? 'https://api.weixin.qq.com'}\n`,
+    );
     console.log(formatReport(report));
   }
   process.exitCode = report.ok ? 0 : 1;

@@ -17,9 +17,9 @@ const RULES_IN_WORDS = {
 
 /** How users are answered, per REPLY_MODE (docs/passive-replies.md). */
 const REPLY_MODE_IN_WORDS = {
-  'customer-service': ' (custom/send; passive or auto answer inside WeChat\'s push: POST /replies)',
-  passive: ': answers go inside WeChat\'s push (POST /replies), late ones answer the user\'s next message',
-  auto: ': answers go inside WeChat\'s push (POST /replies) when in time, else by custom/send',
+  'customer-service': " (custom/send; passive or auto answer inside WeChat's push: POST /replies)",
+  passive: ": answers go inside WeChat's push (POST /replies), late ones answer the user's next message",
+  auto: ": answers go inside WeChat's push (POST /replies) when in time, else by custom/send",
 } as const;
 
 /** Turns and the conversation history, when on (docs/turns.md, docs/conversations.md). */
@@ -68,7 +68,11 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
       '',
     );
   } else {
-    lines.push(`Calling WeChat at ${product.context.config.apiBaseUrl} as ${product.context.secrets.appId}`, `  the console: ${url}/console/ (every operation, the doctor); npm run doctor checks this configuration`, '');
+    lines.push(
+      `Calling WeChat at ${product.context.config.apiBaseUrl} as ${product.context.secrets.appId}`,
+      `  the console: ${url}/console/ (every operation, the doctor); npm run doctor checks this configuration`,
+      '',
+    );
   }
   lines.push('Ctrl-C stops it; data stays for the next start.');
   return lines;

@@ -131,7 +131,12 @@ export class LocalGateway {
     const match = matches.find((r) => r.route.method === method);
     if (!match) {
       res.setHeader('allow', matches.map((r) => r.route.method).join(', '));
-      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${rawPath}; use ${matches.map((r) => r.route.method).join(' or ')}`);
+      return sendError(
+        res,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${method} is not allowed on ${rawPath}; use ${matches.map((r) => r.route.method).join(' or ')}`,
+      );
     }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === 'too-large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
@@ -161,7 +166,13 @@ export class LocalGateway {
         apiId: 'local',
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'localhost',
-        http: { method, path: rawPath, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: rawPath,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: randomUUID(),
         routeKey,
         stage: '$default',
@@ -181,7 +192,12 @@ export class LocalGateway {
     }
     const status = typeof result?.statusCode === 'number' ? result.statusCode : 200;
     const outHeaders: Record<string, string> = { ...(result?.headers ?? {}) };
-    const outBody = typeof result?.body === 'string' ? (result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body) : JSON.stringify(result ?? null);
+    const outBody =
+      typeof result?.body === 'string'
+        ? result.isBase64Encoded
+          ? Buffer.from(result.body, 'base64')
+          : result.body
+        : JSON.stringify(result ?? null);
     if (!outHeaders['content-type'] && typeof result?.body !== 'string') outHeaders['content-type'] = 'application/json';
     send(res, status, outHeaders, outBody);
   }

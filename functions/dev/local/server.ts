@@ -101,13 +101,18 @@ export function checkLocalEnv(env: NodeJS.ProcessEnv): void {
   const key = env.WECHAT_ENCODING_AES_KEY;
   if (key) {
     if (key.length !== 43) {
-      throw new ConfigurationError(`WECHAT_ENCODING_AES_KEY must be 43 characters (the EncodingAESKey of the server configuration); the one set has ${key.length}`);
+      throw new ConfigurationError(
+        `WECHAT_ENCODING_AES_KEY must be 43 characters (the EncodingAESKey of the server configuration); the one set has ${key.length}`,
+      );
     }
-    if (!/^[A-Za-z0-9+/]{43}$/.test(key)) throw new ConfigurationError('WECHAT_ENCODING_AES_KEY must be 43 characters of A-Z, a-z, 0-9, + and /');
+    if (!/^[A-Za-z0-9+/]{43}$/.test(key))
+      throw new ConfigurationError('WECHAT_ENCODING_AES_KEY must be 43 characters of A-Z, a-z, 0-9, + and /');
   }
   const token = env.WECHAT_CALLBACK_TOKEN;
   if (token !== undefined && token !== '' && !/^[A-Za-z0-9]{3,32}$/.test(token)) {
-    throw new ConfigurationError('WECHAT_CALLBACK_TOKEN must be 3 to 32 letters or digits (the Token of the server configuration, as WeChat requires)');
+    throw new ConfigurationError(
+      'WECHAT_CALLBACK_TOKEN must be 3 to 32 letters or digits (the Token of the server configuration, as WeChat requires)',
+    );
   }
   // Every on/off variable, read by the one flag reader before anything starts (core/flags.ts): `yes` is on,
   // `maybe` stops the start naming the variable, whichever variable it is.
@@ -128,7 +133,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigurationError(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
     throw new ConfigurationError('set both WECHAT_APP_ID and WECHAT_APP_SECRET to use WeChat, or neither to use the sandbox');
   }
@@ -193,7 +199,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       config.apiBaseUrl = sandbox.url;
       secrets = { appId: sandbox.appId, appSecret: sandbox.appSecret, callbackToken, encodingAesKey };
     } else {
-      secrets = { appId: env.WECHAT_APP_ID!, appSecret: env.WECHAT_APP_SECRET!, callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined, encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined };
+      secrets = {
+        appId: env.WECHAT_APP_ID!,
+        appSecret: env.WECHAT_APP_SECRET!,
+        callbackToken: env.WECHAT_CALLBACK_TOKEN || undefined,
+        encodingAesKey: env.WECHAT_ENCODING_AES_KEY || undefined,
+      };
     }
 
     // Webhooks: locally any address may be subscribed (http only to loopback); the secret key lives in DATA_DIR.
@@ -209,17 +220,34 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       enqueue: (messages) => worker.enqueue(messages),
     });
     const queue = new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'webhook-delivery', now: options.now });
-    const worker = new LocalDeliveryWorker({ queue, deliverer: webhooks.deliverer, retryDelaysMs: options.webhookRetryDelaysMs, perSubscription: maxInFlightFromEnv(env) });
+    const worker = new LocalDeliveryWorker({
+      queue,
+      deliverer: webhooks.deliverer,
+      retryDelaysMs: options.webhookRetryDelaysMs,
+      perSubscription: maxInFlightFromEnv(env),
+    });
     worker.start();
     stops.push(() => worker.stop());
 
     const events = new MemoryPublisher();
-    const publisher = new FanOutPublisher(events, new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m), now: options.now }), options.now);
+    const publisher = new FanOutPublisher(
+      events,
+      new WebhookFanOut({ subscriptions: webhooks.subscriptions, enqueue: (m) => worker.enqueue(m), now: options.now }),
+      options.now,
+    );
     // Turn timers (TURN_QUIET_MS; docs/turns.md): the local queue in the embedded table in place of SQS.
     const turnQueue = new LocalTurnQueue({
       queue: new LocalQueue({ client: dynamo, tableName: config.tableName, name: 'turn-timer', now: options.now, visibilityMs: 10_000 }),
     });
-    const context = await createContext({ config, secrets: async () => secrets, dynamo, publisher, now: options.now, webhooks, turnTimer: turnQueue });
+    const context = await createContext({
+      config,
+      secrets: async () => secrets,
+      dynamo,
+      publisher,
+      now: options.now,
+      webhooks,
+      turnTimer: turnQueue,
+    });
     turnQueue.start(() => context.turns);
     stops.push(() => turnQueue.stop());
     const getContext = async () => context;
@@ -242,7 +270,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       setting === TURNS_SETTING ? config.turns !== undefined : settingIsOn(env, setting),
     );
     // The routes of what is off answer a 404 that says which setting turns them on.
-    const gateway = new LocalGateway(functions, handlerFor, allFunctions.filter((fn) => !functions.includes(fn)));
+    const gateway = new LocalGateway(
+      functions,
+      handlerFor,
+      allFunctions.filter((fn) => !functions.includes(fn)),
+    );
     const served = new Set(functions.map((fn) => fn.operation).filter(Boolean));
     // The console (/console/...) and the doctor (GET /doctor) beside the API: see functions/dev/console/routes.ts.
     const consoleRoutes = createConsoleRoutes({
@@ -286,9 +318,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     url = `http://${host}:${await listen(server, port, host)}`;
     const callbackMode = resolveCallbackMode(config.callbackMode, Boolean(secrets.encodingAesKey));
     if (sandbox) {
-      sandbox.configureCallback({ url: `${url}/callback`, token: secrets.callbackToken!, encodingAesKey: secrets.encodingAesKey, mode: callbackMode });
+      sandbox.configureCallback({
+        url: `${url}/callback`,
+        token: secrets.callbackToken!,
+        encodingAesKey: secrets.encodingAesKey,
+        mode: callbackMode,
+      });
     }
-    return { url, sandbox, context, events, webhooks: { ...webhooks, queue }, routes: gateway.describeRoutes(), callbackMode, dataDir, stop: stopAll };
+    return {
+      url,
+      sandbox,
+      context,
+      events,
+      webhooks: { ...webhooks, queue },
+      routes: gateway.describeRoutes(),
+      callbackMode,
+      dataDir,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

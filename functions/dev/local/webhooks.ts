@@ -77,7 +77,9 @@ export class LocalDeliveryWorker {
 
   /** Queues deliveries and looks at the queue at once. */
   async enqueue(messages: DeliveryMessage[]): Promise<void> {
-    await this.options.queue.send(messages.map((m) => ({ id: `${m.event.id}.${randomUUID().slice(0, 8)}`, group: m.subscriptionId, body: JSON.stringify(m) })));
+    await this.options.queue.send(
+      messages.map((m) => ({ id: `${m.event.id}.${randomUUID().slice(0, 8)}`, group: m.subscriptionId, body: JSON.stringify(m) })),
+    );
     for (const m of messages) this.wake(m.subscriptionId);
   }
 
@@ -188,7 +190,8 @@ export class LocalDeliveryWorker {
       const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
       if (result.outcome === 'deferred') this.pausedUntil.set(group, Date.now() + result.delayMs);
       if (result.outcome === 'retry') this.pausedUntil.set(group, Date.now() + Math.min(PROBE_DEFER_MS, retryDelayMs(m.receives, delays)));
-      if (result.outcome === 'deferred') await queue.defer(m, result.delayMs, JSON.stringify({ ...message, deferrals: (message.deferrals ?? 0) + 1 }));
+      if (result.outcome === 'deferred')
+        await queue.defer(m, result.delayMs, JSON.stringify({ ...message, deferrals: (message.deferrals ?? 0) + 1 }));
       else if (result.outcome === 'retry' && !result.final) await queue.retryLater(m, retryDelayMs(m.receives, delays));
       // Delivered, dropped, or given up on (the deliverer kept it as a dead letter): done.
       else await queue.delete(m);
@@ -219,7 +222,13 @@ export class FanOutPublisher implements EventPublisher {
   async publish(events: OutboundEvent[]): Promise<void> {
     await this.inner.publish(events);
     for (const e of events) {
-      await this.fanOut.fanOut({ id: randomUUID(), source: e.source, type: e.detailType, time: new Date(this.now()).toISOString(), detail: e.detail });
+      await this.fanOut.fanOut({
+        id: randomUUID(),
+        source: e.source,
+        type: e.detailType,
+        time: new Date(this.now()).toISOString(),
+        detail: e.detail,
+      });
     }
   }
 }

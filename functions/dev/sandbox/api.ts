@@ -60,7 +60,8 @@ const token: Handler = (ctx, req) => {
 const stableToken: Handler = (ctx, req) => {
   const body = jsonBody(req);
   checkCredentials(ctx, body.grant_type, body.appid, body.secret);
-  if (body.force_refresh !== undefined && typeof body.force_refresh !== 'boolean') throw new WeChatRefusalError(40035, 'force_refresh must be a boolean');
+  if (body.force_refresh !== undefined && typeof body.force_refresh !== 'boolean')
+    throw new WeChatRefusalError(40035, 'force_refresh must be a boolean');
   return ctx.tokens.issueStable(body.force_refresh === true);
 };
 
@@ -140,7 +141,8 @@ const kfUploadHeadImg: Handler = (ctx, req) => {
   const media = parts.find((p) => p.name === 'media');
   if (!media || media.data.length === 0) throw new WeChatRefusalError(41005, 'no file field media');
   if (media.data.length > MAX_AVATAR_BYTES) throw new WeChatRefusalError(61457, 'the avatar may have at most 5 MB');
-  if (!(media.data[0] === 0xff && media.data[1] === 0xd8 && media.data[2] === 0xff)) throw new WeChatRefusalError(40005, 'the avatar must be a JPG image');
+  if (!(media.data[0] === 0xff && media.data[1] === 0xd8 && media.data[2] === 0xff))
+    throw new WeChatRefusalError(40005, 'the avatar must be a JPG image');
   existing.avatar = Buffer.from(media.data);
   existing.kf_headimgurl = `${ctx.baseUrl}/sandbox/kf-avatars/${existing.kf_id}.jpg?v=${ctx.now()}`;
   return OK;
@@ -171,7 +173,8 @@ function requireObject(body: Json, key: string): Json {
 
 function requireFields(o: Json, where: string, required: readonly string[], optional: readonly string[] = []): void {
   for (const f of required) if (!isText(o[f])) throw new WeChatRefusalError(40035, `${where}.${f} is required (a non-empty string)`);
-  for (const f of optional) if (o[f] !== undefined && typeof o[f] !== 'string') throw new WeChatRefusalError(40035, `${where}.${f} must be a string`);
+  for (const f of optional)
+    if (o[f] !== undefined && typeof o[f] !== 'string') throw new WeChatRefusalError(40035, `${where}.${f} must be a string`);
 }
 
 /** The payload rules of each msgtype, from the reference. */
@@ -202,7 +205,8 @@ const PAYLOADS: Readonly<Record<string, (p: Json) => void>> = {
     const list = p.list;
     if (!Array.isArray(list) || list.length === 0) throw new WeChatRefusalError(40035, 'msgmenu.list must be a non-empty array');
     list.forEach((item, i) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) throw new WeChatRefusalError(40035, `msgmenu.list.${i} must be an object {id, content}`);
+      if (!item || typeof item !== 'object' || Array.isArray(item))
+        throw new WeChatRefusalError(40035, `msgmenu.list.${i} must be an object {id, content}`);
       requireFields(item as Json, `msgmenu.list.${i}`, ['id', 'content']);
     });
   },
@@ -243,10 +247,12 @@ const customSend: Handler = (ctx, req) => {
   let kfAccount: string | undefined;
   if (body.customservice !== undefined) {
     const cs = body.customservice;
-    if (!cs || typeof cs !== 'object' || Array.isArray(cs)) throw new WeChatRefusalError(40035, 'customservice must be an object {kf_account}');
+    if (!cs || typeof cs !== 'object' || Array.isArray(cs))
+      throw new WeChatRefusalError(40035, 'customservice must be an object {kf_account}');
     const value = (cs as Json).kf_account;
     if (value !== undefined) {
-      if (typeof value !== 'string' || !ctx.state.kf.has(value)) throw new WeChatRefusalError(61452, 'customservice.kf_account is not an existing kf account');
+      if (typeof value !== 'string' || !ctx.state.kf.has(value))
+        throw new WeChatRefusalError(61452, 'customservice.kf_account is not an existing kf account');
       kfAccount = value;
     }
   }

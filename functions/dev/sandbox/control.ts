@@ -117,7 +117,8 @@ function parseJson(raw: Buffer): Record<string, unknown> {
 function messageAction(body: Record<string, unknown>): UserAction {
   if (typeof body.type === 'string') return body as unknown as UserAction;
   if (typeof body.menuId === 'string') return { type: 'menuReply', menuId: body.menuId, content: String(body.content ?? '') };
-  if (typeof body.content !== 'string') throw new SandboxUsageError('give {"content": "..."} (text), {"menuId", "content"} or a UserAction {"type", ...}');
+  if (typeof body.content !== 'string')
+    throw new SandboxUsageError('give {"content": "..."} (text), {"menuId", "content"} or a UserAction {"type", ...}');
   return { type: 'text', content: body.content };
 }
 
@@ -129,7 +130,13 @@ function messageAction(body: Record<string, unknown>): UserAction {
  * curl -X POST localhost:3100/sandbox/users/o123/messages -d '{"content":"hi"}'
  * ```
  */
-export async function handleControl(target: ControlTarget, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<void> {
+export async function handleControl(
+  target: ControlTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const q = (k: string) => url.searchParams.get(k) ?? undefined;
@@ -137,7 +144,8 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
   const refusal = crossSiteRefusal(req);
   if (refusal) return send(res, 403, { error: { code: 'CROSS_SITE', message: refusal } });
   try {
-    if (isDeskControlPath(path) && (await handleDeskControl(target, method, path, method === 'GET' ? {} : parseJson(raw), send, res))) return;
+    if (isDeskControlPath(path) && (await handleDeskControl(target, method, path, method === 'GET' ? {} : parseJson(raw), send, res)))
+      return;
     const userRoute = /^\/sandbox\/users\/([^/]+)(?:\/(messages|events|actions))?$/.exec(path);
     if (userRoute) {
       const openid = decodeURIComponent(userRoute[1] as string);
@@ -183,9 +191,12 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
       // "/sandbox/media/<id>", "kind": "http", "status": 404}`.
       if (target.state.pendingFaults().some((f) => f.path === path)) {
         const fault = target.state.takeFault(path);
-        if (fault?.kind === 'http') return send(res, fault.status, { error: { code: 'CDN_FAULT', message: `sandbox: injected HTTP ${fault.status}` } });
+        if (fault?.kind === 'http')
+          return send(res, fault.status, { error: { code: 'CDN_FAULT', message: `sandbox: injected HTTP ${fault.status}` } });
       }
-      const item = mediaOf(target.state).list().find((m) => m.media_id === decodeURIComponent(media[1] as string));
+      const item = mediaOf(target.state)
+        .list()
+        .find((m) => m.media_id === decodeURIComponent(media[1] as string));
       if (!item) throw new NotFound();
       const { file } = fileAnswer(item);
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.data.length });
@@ -221,11 +232,21 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
       case 'GET /sandbox/requests': {
         const p = q('path');
-        return send(res, 200, { requests: target.state.requestsKept().filter((r) => p === undefined || r.path === p).map(maskRequest) });
+        return send(res, 200, {
+          requests: target.state
+            .requestsKept()
+            .filter((r) => p === undefined || r.path === p)
+            .map(maskRequest),
+        });
       }
       case 'GET /sandbox/kf-accounts':
         return send(res, 200, {
-          kf_accounts: [...target.state.kf.values()].map((a) => ({ kf_account: a.kf_account, kf_nick: a.kf_nick, kf_id: a.kf_id, kf_headimgurl: a.kf_headimgurl })),
+          kf_accounts: [...target.state.kf.values()].map((a) => ({
+            kf_account: a.kf_account,
+            kf_nick: a.kf_nick,
+            kf_id: a.kf_id,
+            kf_headimgurl: a.kf_headimgurl,
+          })),
         });
       case 'POST /sandbox/faults':
         target.injectFault(parseJson(raw) as unknown as Fault);
@@ -251,7 +272,8 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         return send(res, 200, { ok: true });
       case 'POST /sandbox/offline': {
         const { ms } = parseJson(raw) as { ms?: unknown };
-        if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new SandboxUsageError('offline needs ms, an integer 1-600000');
+        if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 600_000)
+          throw new SandboxUsageError('offline needs ms, an integer 1-600000');
         // Answered first: going offline closes every connection, this one too.
         res.once('finish', () => void target.goOffline(ms));
         return send(res, 200, { ok: true, offlineMs: ms });
@@ -271,7 +293,8 @@ export async function handleControl(target: ControlTarget, req: IncomingMessage,
         throw new NotFound();
     }
   } catch (error) {
-    if (error instanceof NotFound) return send(res, 404, { error: { code: 'NOT_FOUND', message: `no control route ${method} ${path}; see GET /sandbox` } });
+    if (error instanceof NotFound)
+      return send(res, 404, { error: { code: 'NOT_FOUND', message: `no control route ${method} ${path}; see GET /sandbox` } });
     if (error instanceof SandboxUsageError) return send(res, 400, { error: { code: 'INVALID_INPUT', message: error.message } });
     throw error;
   }

@@ -20,7 +20,9 @@ const BLOCK = 32;
  * Plain `signature` uses [token, timestamp, nonce]; safe mode's `msg_signature` adds the Encrypt text.
  */
 export function sha1Signature(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /**

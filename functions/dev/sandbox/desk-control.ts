@@ -97,17 +97,24 @@ export async function handleDeskControl(
     case 'PUT status':
     case 'POST status': {
       const status = body.status;
-      if (status !== 0 && status !== 1 && status !== 2 && status !== 3) throw new SandboxUsageError('give {"status": 0 | 1 | 2 | 3} (offline, web, mobile, both)');
-      if (status !== 0 && !agent.kf_wx) throw new SandboxUsageError(`${account} is not bound to a WeChat user: nobody can log in to it (invite one, then accept the invitation)`);
+      if (status !== 0 && status !== 1 && status !== 2 && status !== 3)
+        throw new SandboxUsageError('give {"status": 0 | 1 | 2 | 3} (offline, web, mobile, both)');
+      if (status !== 0 && !agent.kf_wx)
+        throw new SandboxUsageError(
+          `${account} is not bound to a WeChat user: nobody can log in to it (invite one, then accept the invitation)`,
+        );
       desk.setStatus(account, status);
       send(res, 200, { ok: true, agent: desk.agent(account) });
       return true;
     }
     case 'POST accept': {
       if (agent.status === 0) throw new SandboxUsageError(`${account} is not online`);
-      const candidates = [...desk.waiting.values()].filter((w) => !w.kf_account || w.kf_account === account).sort((a, b) => a.latestAt - b.latestAt);
+      const candidates = [...desk.waiting.values()]
+        .filter((w) => !w.kf_account || w.kf_account === account)
+        .sort((a, b) => a.latestAt - b.latestAt);
       const openid = body.openid === undefined ? candidates[0]?.openid : text(body, 'openid');
-      if (!openid || !candidates.some((w) => w.openid === openid)) throw new SandboxUsageError(openid ? `${openid} is not waiting for ${account}` : `nobody is waiting for ${account}`);
+      if (!openid || !candidates.some((w) => w.openid === openid))
+        throw new SandboxUsageError(openid ? `${openid} is not waiting for ${account}` : `nobody is waiting for ${account}`);
       const push = await target.pushDeskEvent(desk.openSession(openid, account));
       send(res, 200, { ok: true, openid, push });
       return true;

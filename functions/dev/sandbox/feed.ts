@@ -36,7 +36,12 @@ export type FeedData =
   | { type: 'desk'; openid: string; event: string; kf_account?: string; result: PushResult }
   | { type: 'typing'; openid: string; command: string }
   | { type: 'request'; request: RecordedRequest }
-  | { type: 'user'; openid: string; user: UserSnapshot; desk?: { session?: { kf_account: string }; waiting: { kf_account?: string } | null } }
+  | {
+      type: 'user';
+      openid: string;
+      user: UserSnapshot;
+      desk?: { session?: { kf_account: string }; waiting: { kf_account?: string } | null };
+    }
   | { type: 'reset' };
 
 /** One entry: its sequence number (the SSE id), the sandbox-clock time, and its data. */

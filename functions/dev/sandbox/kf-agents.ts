@@ -42,7 +42,12 @@ const getOnlineKfList: Handler = (ctx) => {
     if (!desk.agents.has(account.kf_account)) continue;
     const agent = desk.agent(account.kf_account);
     if (agent.status === 0) continue;
-    list.push({ kf_account: account.kf_account, status: agent.status, kf_id: account.kf_id, accepted_case: desk.sessionsOf(account.kf_account).length });
+    list.push({
+      kf_account: account.kf_account,
+      status: agent.status,
+      kf_id: account.kf_id,
+      accepted_case: desk.sessionsOf(account.kf_account).length,
+    });
   }
   return { kf_online_list: list };
 };
@@ -51,7 +56,8 @@ const inviteWorker: Handler = (ctx, req) => {
   const body = jsonBody(req);
   const account = existingKfAccount(ctx, body.kf_account);
   const wx = body.invite_wx;
-  if (typeof wx !== 'string' || !WECHAT_ID.test(wx)) throw new WeChatRefusalError(65409, 'invite_wx must be a WeChat ID: 6-20 letters, digits, _ or -, a letter first');
+  if (typeof wx !== 'string' || !WECHAT_ID.test(wx))
+    throw new WeChatRefusalError(65409, 'invite_wx must be a WeChat ID: 6-20 letters, digits, _ or -, a letter first');
   const desk = deskOf(ctx.state);
   const agent = desk.agent(account);
   if (agent.kf_wx) throw new WeChatRefusalError(65412, `${account} is already bound to a WeChat user`);

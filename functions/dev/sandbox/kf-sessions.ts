@@ -39,7 +39,8 @@ const create: Handler = (ctx, req) => {
   const openid = knownOpenid(ctx, body.openid);
   const desk = deskOf(ctx.state);
   const agent = desk.agent(account);
-  if (!agent.kf_wx) throw new WeChatRefusalError(65402, `${account} is not bound to a WeChat user: invite one first (kfaccount/inviteworker)`);
+  if (!agent.kf_wx)
+    throw new WeChatRefusalError(65402, `${account} is not bound to a WeChat user: invite one first (kfaccount/inviteworker)`);
   if (agent.status === 0) throw new WeChatRefusalError(65415, `${account} is not online`);
   const user = ctx.state.users.get(openid)!;
   if (!user.following || !user.window || ctx.now() - user.window.openedAt >= SESSION_INTERACTION_MS) {
@@ -77,13 +78,20 @@ const getSession: Handler = (ctx, req) => {
 const getSessionList: Handler = (ctx, req) => {
   flushIdle(ctx);
   const account = existingKfAccount(ctx, req.query.kf_account);
-  return { sessionlist: deskOf(ctx.state).sessionsOf(account).map((s) => ({ createtime: Math.floor(s.createdAt / 1000), openid: s.openid })) };
+  return {
+    sessionlist: deskOf(ctx.state)
+      .sessionsOf(account)
+      .map((s) => ({ createtime: Math.floor(s.createdAt / 1000), openid: s.openid })),
+  };
 };
 
 const getWaitCase: Handler = (ctx) => {
   flushIdle(ctx);
   const waiting = [...deskOf(ctx.state).waiting.values()].sort((a, b) => a.latestAt - b.latestAt);
-  return { count: waiting.length, waitcaselist: waiting.slice(0, MAX_WAITCASE_LISTED).map((w) => ({ latest_time: Math.floor(w.latestAt / 1000), openid: w.openid })) };
+  return {
+    count: waiting.length,
+    waitcaselist: waiting.slice(0, MAX_WAITCASE_LISTED).map((w) => ({ latest_time: Math.floor(w.latestAt / 1000), openid: w.openid })),
+  };
 };
 
 /** The routes of this area. */

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   console.log(`  appid:  ${sandbox.appId}`);
   console.log(`  secret: ${secret}`);
   console.log(`  rules:  ${options.rules ?? 'current'}; kf_account suffix @${options.wechatId ?? 'sandbox'}`);
-  console.log(`  pushes: ${callback ? `${callback.url} (${callback.mode ?? (callback.encodingAesKey ? 'safe' : 'plain')})` : 'none (set SANDBOX_CALLBACK_URL and WECHAT_CALLBACK_TOKEN)'}`);
+  console.log(
+    `  pushes: ${callback ? `${callback.url} (${callback.mode ?? (callback.encodingAesKey ? 'safe' : 'plain')})` : 'none (set SANDBOX_CALLBACK_URL and WECHAT_CALLBACK_TOKEN)'}`,
+  );
   console.log(`Try: open the console, ${sandbox.url}/console/ (a user's phone, WeChat's view of the window, the log), or:`);
   console.log(`  curl -X POST ${sandbox.url}/sandbox/users/o_demo_user/messages -H 'content-type: application/json' -d '{"content":"hi"}'`);
   console.log(`  curl ${sandbox.url}/sandbox/messages`);

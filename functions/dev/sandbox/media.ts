@@ -142,7 +142,15 @@ export class MediaStore {
   /** Keeps a file and hands out its media_id. */
   add(type: MediaType, format: MediaFormat, data: Buffer, filename: string | undefined, origin: StoredMedia['origin']): StoredMedia {
     const media_id = `sbx_${type}_${randomBytes(24).toString('base64url')}`;
-    const item: StoredMedia = { media_id, type, format, data: Buffer.from(data), filename: filename ?? `${media_id}.${EXTENSIONS[format]}`, createdAt: this.now(), origin };
+    const item: StoredMedia = {
+      media_id,
+      type,
+      format,
+      data: Buffer.from(data),
+      filename: filename ?? `${media_id}.${EXTENSIONS[format]}`,
+      createdAt: this.now(),
+      origin,
+    };
     this.items.set(media_id, item);
     this.bytes += item.data.length;
     for (const [id, old] of this.items) {
@@ -202,21 +210,29 @@ function checkFile(type: MediaType, data: Buffer): MediaFormat {
   const limits = MEDIA_LIMITS[type];
   const format = sniffFormat(data);
   if (!format || !limits.formats.includes(format)) {
-    throw new WeChatRefusalError(40005, `a ${type} must be ${limits.formats.join(' or ').toUpperCase()}${format ? `, this file is ${format.toUpperCase()}` : ''}`);
+    throw new WeChatRefusalError(
+      40005,
+      `a ${type} must be ${limits.formats.join(' or ').toUpperCase()}${format ? `, this file is ${format.toUpperCase()}` : ''}`,
+    );
   }
   if (data.length > limits.maxBytes) {
-    throw new WeChatRefusalError(40006, `a ${type} may have at most ${limits.maxBytes >= 1024 * 1024 ? `${limits.maxBytes / 1024 / 1024} MB` : `${limits.maxBytes / 1024} KB`}`);
+    throw new WeChatRefusalError(
+      40006,
+      `a ${type} may have at most ${limits.maxBytes >= 1024 * 1024 ? `${limits.maxBytes / 1024 / 1024} MB` : `${limits.maxBytes / 1024} KB`}`,
+    );
   }
   if (limits.maxSeconds !== undefined && format === 'amr') {
     const seconds = amrSeconds(data);
-    if (seconds !== undefined && seconds > limits.maxSeconds) throw new WeChatRefusalError(40006, `a voice may last at most ${limits.maxSeconds} s`);
+    if (seconds !== undefined && seconds > limits.maxSeconds)
+      throw new WeChatRefusalError(40006, `a voice may last at most ${limits.maxSeconds} s`);
   }
   return format;
 }
 
 const upload = (ctx: ApiContext, req: ApiRequest) => {
   const type = req.query.type;
-  if (type !== 'image' && type !== 'voice' && type !== 'video' && type !== 'thumb') throw new WeChatRefusalError(40004, 'type must be image, voice, video or thumb');
+  if (type !== 'image' && type !== 'voice' && type !== 'video' && type !== 'thumb')
+    throw new WeChatRefusalError(40004, 'type must be image, voice, video or thumb');
   const parts = parseMultipart(req.raw, req.contentType);
   if (!parts) throw new WeChatRefusalError(41005, 'the body must be multipart/form-data with a file field media');
   const media = parts.find((p) => p.name === 'media');
@@ -264,7 +280,8 @@ export function checkSendMedia(ctx: ApiContext, msgtype: string, payload: Record
     if (typeof id !== 'string') continue;
     const item = mediaOf(ctx.state).get(id);
     if (!item) throw new WeChatRefusalError(40007, `${msgtype}.${field} was never issued by media/upload, or is more than 3 days old`);
-    if (!kinds.includes(item.type)) throw new WeChatRefusalError(40007, `${msgtype}.${field} must be a ${kinds.join(' or ')} media_id, this one is a ${item.type}`);
+    if (!kinds.includes(item.type))
+      throw new WeChatRefusalError(40007, `${msgtype}.${field} must be a ${kinds.join(' or ')} media_id, this one is a ${item.type}`);
   }
 }
 
@@ -278,7 +295,10 @@ export const SAMPLE_JPEG = Buffer.from(
 );
 
 /** Half a second of AMR-NB silence, what a simulated user's voice note is when no file is given. */
-export const SAMPLE_AMR = Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), ...Array.from({ length: 25 }, () => Buffer.from([0x3c, ...Array(31).fill(0)]))]);
+export const SAMPLE_AMR = Buffer.concat([
+  Buffer.from('#!AMR\n', 'latin1'),
+  ...Array.from({ length: 25 }, () => Buffer.from([0x3c, ...Array(31).fill(0)])),
+]);
 
 /**
  * Stores the file of an image or voice action (its `data`, or a sample) and names it by media_id, so
@@ -290,10 +310,17 @@ export function withUserMedia(state: SandboxState, action: UserAction, baseUrl: 
   const data = action.data ? Buffer.from(action.data) : action.type === 'image' ? SAMPLE_JPEG : SAMPLE_AMR;
   const format = sniffFormat(data);
   const kinds = MEDIA_LIMITS[action.type].formats;
-  if (!format || !kinds.includes(format)) throw new SandboxUsageError(`a user's ${action.type} must be ${kinds.join(' or ').toUpperCase()}`);
+  if (!format || !kinds.includes(format))
+    throw new SandboxUsageError(`a user's ${action.type} must be ${kinds.join(' or ').toUpperCase()}`);
   const item = mediaOf(state).add(action.type, format, data, action.filename, 'user');
-  if (action.type === 'image') return { type: 'image', mediaId: item.media_id, picUrl: action.picUrl ?? `${baseUrl}/sandbox/media/${item.media_id}` };
-  return { type: 'voice', mediaId: item.media_id, format: action.format ?? format, ...(action.recognition !== undefined ? { recognition: action.recognition } : {}) };
+  if (action.type === 'image')
+    return { type: 'image', mediaId: item.media_id, picUrl: action.picUrl ?? `${baseUrl}/sandbox/media/${item.media_id}` };
+  return {
+    type: 'voice',
+    mediaId: item.media_id,
+    format: action.format ?? format,
+    ...(action.recognition !== undefined ? { recognition: action.recognition } : {}),
+  };
 }
 
 /**
@@ -311,7 +338,10 @@ export function userMediaAction(raw: Buffer, contentType: string | undefined): U
     if (!file) throw new SandboxUsageError('the multipart body has no file part');
     data = file.data;
     filename = file.filename;
-    declared = parts.find((p) => p.name === 'type' && p.filename === undefined)?.data.toString('utf8').trim();
+    declared = parts
+      .find((p) => p.name === 'type' && p.filename === undefined)
+      ?.data.toString('utf8')
+      .trim();
   } else if (contentType && /^(image|audio)\//i.test(contentType.trim())) {
     data = raw;
   } else {

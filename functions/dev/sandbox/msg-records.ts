@@ -36,7 +36,9 @@ const getMsgList: Handler = (ctx, req) => {
   if (end < start) throw new WeChatRefusalError(65416, 'endtime is before starttime');
   if (end - start > MAX_RECORD_WINDOW_SECONDS) throw new WeChatRefusalError(65417, 'the window from starttime to endtime is over 24 hours');
   if (number < 1 || number > MAX_RECORD_NUMBER) throw new WeChatRefusalError(65416, `number must be 1-${MAX_RECORD_NUMBER}`);
-  const found = deskOf(ctx.state).records.filter((r) => r.msgid >= from && r.time >= start && r.time <= end).slice(0, number);
+  const found = deskOf(ctx.state)
+    .records.filter((r) => r.msgid >= from && r.time >= start && r.time <= end)
+    .slice(0, number);
   const last = found[found.length - 1];
   return {
     recordlist: found.map((r) => ({ openid: r.openid, opercode: r.opercode, text: r.text, time: r.time, worker: r.worker })),

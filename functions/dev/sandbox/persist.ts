@@ -71,7 +71,8 @@ export function loadSandbox(file: string, appId: string, state: SandboxState, to
   const dir = mediaDir(file);
   const media = mediaOf(state);
   for (const meta of saved.media ?? []) {
-    if (!SAFE_MEDIA_ID.test(meta.media_id) || state.now() - meta.createdAt >= MEDIA_LIFETIME_MS || !existsSync(join(dir, meta.media_id))) continue;
+    if (!SAFE_MEDIA_ID.test(meta.media_id) || state.now() - meta.createdAt >= MEDIA_LIFETIME_MS || !existsSync(join(dir, meta.media_id)))
+      continue;
     media.restore({ ...meta, data: readFileSync(join(dir, meta.media_id)) });
   }
   return true;
@@ -82,7 +83,13 @@ export function saveSandbox(file: string, appId: string, state: SandboxState, to
   const held = mediaOf(state)
     .list()
     .filter((m) => SAFE_MEDIA_ID.test(m.media_id) && state.now() - m.createdAt < MEDIA_LIFETIME_MS);
-  const saved: SavedFile = { version: 1, appId, state: state.toSaved(), tokens: tokens.toSaved(), media: held.map(({ data: _data, ...meta }) => meta) };
+  const saved: SavedFile = {
+    version: 1,
+    appId,
+    state: state.toSaved(),
+    tokens: tokens.toSaved(),
+    media: held.map(({ data: _data, ...meta }) => meta),
+  };
   mkdirSync(dirname(file), { recursive: true });
   // The bytes first, so the list never names a media_id whose file is not there yet.
   const dir = mediaDir(file);

@@ -16,7 +16,16 @@ import { SandboxUsageError } from './errcodes';
 import type { CallbackConfig, CallbackMode, PushAttempt, PushMessage, PushValue, UserAction } from './types';
 
 /** Fields rendered as numbers (bare in XML, numbers in JSON). */
-const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['CreateTime', 'MsgId', 'Location_X', 'Location_Y', 'Scale', 'Latitude', 'Longitude', 'Precision']);
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set([
+  'CreateTime',
+  'MsgId',
+  'Location_X',
+  'Location_Y',
+  'Scale',
+  'Latitude',
+  'Longitude',
+  'Precision',
+]);
 
 /** WeChat's three tries in all. */
 export const PUSH_TRIES = 3;
@@ -36,7 +45,8 @@ export interface ResolvedCallback {
  * @throws {SandboxUsageError} on a bad URL, a missing token, or a missing/bad key in safe or compatible mode.
  */
 export function resolveCallback(cb: CallbackConfig): ResolvedCallback {
-  if (!cb || typeof cb !== 'object') throw new SandboxUsageError('callback must be an object {url, token, encodingAesKey?, mode?, format?}');
+  if (!cb || typeof cb !== 'object')
+    throw new SandboxUsageError('callback must be an object {url, token, encodingAesKey?, mode?, format?}');
   let url: URL;
   try {
     url = new URL(cb.url);
@@ -45,15 +55,17 @@ export function resolveCallback(cb: CallbackConfig): ResolvedCallback {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SandboxUsageError('callback.url must be http or https');
   if (typeof cb.token !== 'string' || !/^[A-Za-z0-9]{3,32}$/.test(cb.token)) {
-    throw new SandboxUsageError('callback.token must be 3-32 letters or digits (WeChat\'s rule for the Token)');
+    throw new SandboxUsageError("callback.token must be 3-32 letters or digits (WeChat's rule for the Token)");
   }
   const mode = cb.mode ?? (cb.encodingAesKey ? 'safe' : 'plain');
-  if (mode !== 'plain' && mode !== 'safe' && mode !== 'compatible') throw new SandboxUsageError('callback.mode must be plain, safe or compatible');
+  if (mode !== 'plain' && mode !== 'safe' && mode !== 'compatible')
+    throw new SandboxUsageError('callback.mode must be plain, safe or compatible');
   const format = cb.format ?? 'xml';
   if (format !== 'xml' && format !== 'json') throw new SandboxUsageError('callback.format must be xml or json');
   if (mode !== 'plain') {
     if (typeof cb.encodingAesKey !== 'string') throw new SandboxUsageError(`callback.encodingAesKey is required in ${mode} mode`);
-    if (!/^[A-Za-z0-9+/]{43}$/.test(cb.encodingAesKey)) throw new SandboxUsageError('callback.encodingAesKey must be 43 characters of [A-Za-z0-9+/]');
+    if (!/^[A-Za-z0-9+/]{43}$/.test(cb.encodingAesKey))
+      throw new SandboxUsageError('callback.encodingAesKey must be 43 characters of [A-Za-z0-9+/]');
   }
   return { url: cb.url, token: cb.token, encodingAesKey: cb.encodingAesKey, mode, format };
 }
@@ -86,7 +98,13 @@ export function buildPushMessage(action: UserAction, openid: string, ids: PushId
     case 'menuReply':
       return { ...head, MsgType: 'text', Content: action.content, MsgId: ids.msgId, bizmsgmenuid: action.menuId };
     case 'image':
-      return { ...head, MsgType: 'image', PicUrl: action.picUrl ?? 'http://mmbiz.qpic.cn/sandbox/picture.jpg', MediaId: action.mediaId ?? mediaId(), MsgId: ids.msgId };
+      return {
+        ...head,
+        MsgType: 'image',
+        PicUrl: action.picUrl ?? 'http://mmbiz.qpic.cn/sandbox/picture.jpg',
+        MediaId: action.mediaId ?? mediaId(),
+        MsgId: ids.msgId,
+      };
     case 'voice':
       return {
         ...head,
@@ -126,7 +144,7 @@ function eventFields(event: string, eventKey: string | undefined): PushMessage {
     case 'scancode_waitmsg':
       return { EventKey: eventKey ?? 'SCAN_KEY', ScanCodeInfo: { ScanType: 'qrcode', ScanResult: 'sandbox' } };
     case 'LOCATION':
-      return { Latitude: 23.137466, Longitude: 113.352425, Precision: 119.385040 };
+      return { Latitude: 23.137466, Longitude: 113.352425, Precision: 119.38504 };
     default:
       return eventKey !== undefined ? { EventKey: eventKey } : {};
   }
@@ -138,7 +156,9 @@ function cdata(text: string): string {
 
 function xmlValue(name: string, value: PushValue): string {
   if (typeof value === 'object') {
-    return Object.entries(value).map(([k, v]) => `<${k}>${xmlValue(k, v)}</${k}>`).join('');
+    return Object.entries(value)
+      .map(([k, v]) => `<${k}>${xmlValue(k, v)}</${k}>`)
+      .join('');
   }
   return NUMERIC_FIELDS.has(name) || typeof value === 'number' ? String(value) : cdata(value);
 }
@@ -147,7 +167,9 @@ function xmlValue(name: string, value: PushValue): string {
  * WeChat's XML: `<xml><ToUserName><![CDATA[...]]></ToUserName><CreateTime>123</CreateTime>...</xml>`.
  */
 export function toXml(fields: PushMessage): string {
-  return `<xml>${Object.entries(fields).map(([k, v]) => `<${k}>${xmlValue(k, v)}</${k}>`).join('')}</xml>`;
+  return `<xml>${Object.entries(fields)
+    .map(([k, v]) => `<${k}>${xmlValue(k, v)}</${k}>`)
+    .join('')}</xml>`;
 }
 
 /** WeChat's JSON: numeric fields as numbers (MsgIds stay below 2^53 so they survive JSON.parse). */
@@ -208,7 +230,10 @@ const MAX_ANSWER = 64 * 1024;
  * POSTs a push; tries again (three tries in all) when the answer is not 2xx or does not come within
  * `timeoutMs`.
  */
-export async function deliverPush(request: PushRequest, timeoutMs: number): Promise<{ delivered: boolean; status?: number; body?: string; tries: PushAttempt[] }> {
+export async function deliverPush(
+  request: PushRequest,
+  timeoutMs: number,
+): Promise<{ delivered: boolean; status?: number; body?: string; tries: PushAttempt[] }> {
   const tries: PushAttempt[] = [];
   for (let i = 0; i < PUSH_TRIES; i++) {
     const attempt: PushAttempt = {};
@@ -225,7 +250,10 @@ export async function deliverPush(request: PushRequest, timeoutMs: number): Prom
       if (res.status >= 200 && res.status < 300) break;
     } catch (error) {
       const name = (error as Error)?.name;
-      attempt.error = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : ((error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? 'error');
+      attempt.error =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? 'timeout'
+          : ((error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? 'error');
     }
   }
   const last = tries[tries.length - 1] as PushAttempt;

@@ -65,7 +65,8 @@ export function readReply(body: string | undefined, cb: ResolvedCallback, appId:
     const timestamp = text(fields.TimeStamp);
     const nonce = text(fields.Nonce);
     if (!timestamp || !nonce) return { problem: 'the encrypted reply lacks TimeStamp or Nonce' };
-    if (text(fields.MsgSignature) !== sha1Signature(cb.token, timestamp, nonce, encrypt)) return { problem: 'the reply MsgSignature does not match' };
+    if (text(fields.MsgSignature) !== sha1Signature(cb.token, timestamp, nonce, encrypt))
+      return { problem: 'the reply MsgSignature does not match' };
     let inner: { message: string; appId: string };
     try {
       inner = decryptMessage(cb.encodingAesKey as string, encrypt);
@@ -81,7 +82,8 @@ export function readReply(body: string | undefined, cb: ResolvedCallback, appId:
     return { problem: 'a safe-mode push needs an encrypted reply' };
   }
   if (text(fields.ToUserName) !== openid) return { encrypted, problem: 'the reply ToUserName is not the openid of the user who wrote' };
-  if (text(fields.FromUserName) !== accountName) return { encrypted, problem: `the reply FromUserName is not the official account (${accountName})` };
+  if (text(fields.FromUserName) !== accountName)
+    return { encrypted, problem: `the reply FromUserName is not the official account (${accountName})` };
   if (!/^[0-9]{1,12}$/.test(text(fields.CreateTime) ?? '')) return { encrypted, problem: 'the reply CreateTime is not whole seconds' };
   const msgType = text(fields.MsgType);
   if (!msgType) return { encrypted, problem: 'the reply has no MsgType' };

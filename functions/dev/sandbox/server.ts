@@ -95,7 +95,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 function recordedBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
   const parts = parseMultipart(raw, contentType);
-  if (parts) return { multipart: parts.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.data.length })) };
+  if (parts)
+    return { multipart: parts.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.data.length })) };
   const text = raw.toString('utf8');
   try {
     return JSON.parse(text);
@@ -235,7 +236,14 @@ class SandboxServer implements Sandbox, ControlTarget {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const contentType = req.headers['content-type'];
-    const record: RecordedRequest = { method, path, query, headers: headerRecord(req), body: recordedBody(raw, contentType), at: this.now() };
+    const record: RecordedRequest = {
+      method,
+      path,
+      query,
+      headers: headerRecord(req),
+      body: recordedBody(raw, contentType),
+      at: this.now(),
+    };
     this.state.record(record);
     this.state.counts.set(path, (this.state.counts.get(path) ?? 0) + 1);
     await this.answerApi(req, res, record, raw);
@@ -253,7 +261,13 @@ class SandboxServer implements Sandbox, ControlTarget {
       if (record.path === '/cgi-bin/message/custom/send') {
         const msgtype = String(sent.msgtype);
         const cs = sent.customservice as { kf_account?: unknown } | undefined;
-        this.feed.publish({ type: 'message', openid, msgtype, body: sent, ...(typeof cs?.kf_account === 'string' ? { kf_account: cs.kf_account } : {}) });
+        this.feed.publish({
+          type: 'message',
+          openid,
+          msgtype,
+          body: sent,
+          ...(typeof cs?.kf_account === 'string' ? { kf_account: cs.kf_account } : {}),
+        });
       } else if (record.path === '/cgi-bin/message/custom/typing') {
         this.feed.publish({ type: 'typing', openid, command: String(sent.command) });
       }
@@ -293,7 +307,11 @@ class SandboxServer implements Sandbox, ControlTarget {
     const body = handleApi(this.apiContext(), { method, path, query, raw, contentType });
     if (isFileAnswer(body)) {
       const { data, contentType: type, filename } = body.file;
-      record.answer = { status: 200, body: { file: { contentType: type, filename, size: data.length } }, ...(fault ? { fault: fault.kind } : {}) };
+      record.answer = {
+        status: 200,
+        body: { file: { contentType: type, filename, size: data.length } },
+        ...(fault ? { fault: fault.kind } : {}),
+      };
       this.log(`${method} ${path} → file ${type}, ${data.length} bytes`);
       res.writeHead(200, { 'content-type': type, 'content-length': data.length, 'content-disposition': dispositionOf(filename) });
       res.end(data);
@@ -377,7 +395,17 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   media(): MediaRecord[] {
-    return mediaOf(this.state).list().map((m) => ({ media_id: m.media_id, type: m.type, format: m.format, filename: m.filename, size: m.data.length, createdAt: m.createdAt, origin: m.origin }));
+    return mediaOf(this.state)
+      .list()
+      .map((m) => ({
+        media_id: m.media_id,
+        type: m.type,
+        format: m.format,
+        filename: m.filename,
+        size: m.data.length,
+        createdAt: m.createdAt,
+        origin: m.origin,
+      }));
   }
 
   /** Forgets a media_id early, as WeChat may: sends naming it get 40007 (see MediaStore.forget). */
@@ -435,28 +463,40 @@ class SandboxServer implements Sandbox, ControlTarget {
     const echostr = String(randomInt(1_000_000_000, 2 ** 47)) + String(randomInt(100_000, 999_999));
     const query = new URLSearchParams({ signature: sha1Signature(cb.token, timestamp, nonce), echostr, timestamp, nonce });
     try {
-      const res = await fetch(`${cb.url}${cb.url.includes('?') ? '&' : '?'}${query.toString()}`, { signal: AbortSignal.timeout(this.pushTimeoutMs) });
+      const res = await fetch(`${cb.url}${cb.url.includes('?') ? '&' : '?'}${query.toString()}`, {
+        signal: AbortSignal.timeout(this.pushTimeoutMs),
+      });
       const body = (await res.text()).slice(0, 4096);
       return { ok: res.status === 200 && body === echostr, status: res.status, body };
     } catch (error) {
       const name = (error as Error)?.name;
-      return { ok: false, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : ((error as { cause?: { code?: string } })?.cause?.code ?? 'error') };
+      return {
+        ok: false,
+        error:
+          name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : ((error as { cause?: { code?: string } })?.cause?.code ?? 'error'),
+      };
     }
   }
 
   async simulateUser(openid: string, action: UserAction): Promise<PushResult> {
-    if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid)) throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
+    if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid))
+      throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
     const checked = withUserMedia(this.state, validateAction(action), this.url);
     await this.flushDesk();
     this.state.recordInteraction(openid, checked);
     const stamp = this.stamp();
-    const message = buildPushMessage(checked, openid, { toUserName: SANDBOX_TO_USER_NAME, createTime: Number(stamp.timestamp), msgId: this.state.nextMsgId() });
+    const message = buildPushMessage(checked, openid, {
+      toUserName: SANDBOX_TO_USER_NAME,
+      createTime: Number(stamp.timestamp),
+      msgId: this.state.nextMsgId(),
+    });
     // After the MsgId is taken: a restart must not hand the same MsgId to the next message (the product would drop it as a retry).
     this.save();
     const desk = deskOf(this.state);
     const isMessage = message.MsgType !== 'event';
     const session = isMessage ? desk.session(openid) : undefined;
-    if (isMessage) desk.record(openid, OPERCODE.kfReceived, recordText(String(message.MsgType), message.Content), session?.kf_account ?? '');
+    if (isMessage)
+      desk.record(openid, OPERCODE.kfReceived, recordText(String(message.MsgType), message.Content), session?.kf_account ?? '');
     // While a session is open, the user's messages go to the agent, not to the developer's server.
     if (session) {
       const routed: PushResult = { delivered: false, message, attempts: 0, tries: [], routedTo: session.kf_account };
@@ -471,7 +511,9 @@ class SandboxServer implements Sandbox, ControlTarget {
     }
     const request = renderPush(message, cb, this.appId, stamp);
     const result = await deliverPush(request, this.pushTimeoutMs);
-    this.log(`push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
+    this.log(
+      `push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`,
+    );
     const reply = result.delivered ? readReply(result.body, cb, this.appId, openid, SANDBOX_TO_USER_NAME) : {};
     if (isMessage && reply.MsgType === 'transfer_customer_service') {
       const info = reply.fields?.TransInfo as Record<string, unknown> | undefined;
@@ -510,7 +552,15 @@ class SandboxServer implements Sandbox, ControlTarget {
     const desk = deskOf(this.state);
     const session = desk.session(openid);
     const waiting = desk.waiting.get(openid);
-    this.feed.publish({ type: 'user', openid, user, desk: { ...(session ? { session: { kf_account: session.kf_account } } : {}), waiting: waiting ? { kf_account: waiting.kf_account } : null } });
+    this.feed.publish({
+      type: 'user',
+      openid,
+      user,
+      desk: {
+        ...(session ? { session: { kf_account: session.kf_account } } : {}),
+        waiting: waiting ? { kf_account: waiting.kf_account } : null,
+      },
+    });
   }
 
   /** An agent's message to a user in a session (desk control), shown on the user's phone like any message. */
@@ -525,7 +575,14 @@ class SandboxServer implements Sandbox, ControlTarget {
     }
     if (typeof body.openid !== 'string' || typeof body.content !== 'string') return;
     const kf = decodeURIComponent(m[1] as string);
-    this.feed.publish({ type: 'message', openid: body.openid, msgtype: 'text', body: { touser: body.openid, msgtype: 'text', text: { content: body.content } }, kf_account: kf, agent: true });
+    this.feed.publish({
+      type: 'message',
+      openid: body.openid,
+      msgtype: 'text',
+      body: { touser: body.openid, msgtype: 'text', text: { content: body.content } },
+      kf_account: kf,
+      agent: true,
+    });
     this.publishUser(body.openid);
   }
 
@@ -534,14 +591,26 @@ class SandboxServer implements Sandbox, ControlTarget {
     const result = await this.deliverDeskEvent(event);
     const fields = event.fields as Record<string, unknown>;
     const kf = fields.ToKfAccount ?? fields.KfAccount;
-    this.feed.publish({ type: 'desk', openid: event.openid, event: String(fields.Event), ...(typeof kf === 'string' ? { kf_account: kf } : {}), result });
+    this.feed.publish({
+      type: 'desk',
+      openid: event.openid,
+      event: String(fields.Event),
+      ...(typeof kf === 'string' ? { kf_account: kf } : {}),
+      result,
+    });
     this.publishUser(event.openid);
     return result;
   }
 
   private async deliverDeskEvent(event: DeskEvent): Promise<PushResult> {
     const stamp = this.stamp();
-    const message = { ToUserName: SANDBOX_TO_USER_NAME, FromUserName: event.openid, CreateTime: Number(stamp.timestamp), MsgType: 'event', ...event.fields };
+    const message = {
+      ToUserName: SANDBOX_TO_USER_NAME,
+      FromUserName: event.openid,
+      CreateTime: Number(stamp.timestamp),
+      MsgType: 'event',
+      ...event.fields,
+    };
     const cb = this.callback;
     if (!cb || this.stopped) return { delivered: false, message, attempts: 0, tries: [] };
     const pending = deliverPush(renderPush(message, cb, this.appId, stamp), this.pushTimeoutMs);
@@ -549,7 +618,13 @@ class SandboxServer implements Sandbox, ControlTarget {
     try {
       const result = await pending;
       this.log(`push event/${event.fields.Event} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
-      return { delivered: result.delivered, ...(result.status !== undefined ? { status: result.status, body: result.body } : {}), message, attempts: result.tries.length, tries: result.tries };
+      return {
+        delivered: result.delivered,
+        ...(result.status !== undefined ? { status: result.status, body: result.body } : {}),
+        message,
+        attempts: result.tries.length,
+        tries: result.tries,
+      };
     } finally {
       this.pushing.delete(pending);
     }
@@ -565,7 +640,6 @@ class SandboxServer implements Sandbox, ControlTarget {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.pushing.size > 0) await Promise.allSettled([...this.pushing]);
   }
-
 }
 
 /**

@@ -40,11 +40,15 @@ const FAULT_KINDS = new Set(['errcode', 'http', 'delay', 'reset']);
 export function validateFault(input: unknown): Fault & { times: number } {
   if (!input || typeof input !== 'object') throw new SandboxUsageError('a fault must be an object {path, kind, times?, ...}');
   const f = input as Record<string, unknown>;
-  if (typeof f.path !== 'string' || !(f.path === '*' || f.path.startsWith('/'))) throw new SandboxUsageError('fault.path must be an API path starting with / (or *)');
-  if (typeof f.kind !== 'string' || !FAULT_KINDS.has(f.kind)) throw new SandboxUsageError('fault.kind must be errcode, http, delay or reset');
+  if (typeof f.path !== 'string' || !(f.path === '*' || f.path.startsWith('/')))
+    throw new SandboxUsageError('fault.path must be an API path starting with / (or *)');
+  if (typeof f.kind !== 'string' || !FAULT_KINDS.has(f.kind))
+    throw new SandboxUsageError('fault.kind must be errcode, http, delay or reset');
   const times = f.times ?? 1;
-  if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) throw new SandboxUsageError('fault.times must be a positive integer');
-  if (f.after !== undefined && (typeof f.after !== 'number' || !Number.isInteger(f.after) || f.after < 0)) throw new SandboxUsageError('fault.after must be a non-negative integer');
+  if (typeof times !== 'number' || !Number.isInteger(times) || times < 1)
+    throw new SandboxUsageError('fault.times must be a positive integer');
+  if (f.after !== undefined && (typeof f.after !== 'number' || !Number.isInteger(f.after) || f.after < 0))
+    throw new SandboxUsageError('fault.after must be a non-negative integer');
   const after = f.after ? { after: f.after as number } : {};
   const fault = validateFaultKind(f as Record<string, unknown> & { path: string }, times);
   return { ...fault, ...after };
@@ -53,11 +57,19 @@ export function validateFault(input: unknown): Fault & { times: number } {
 function validateFaultKind(f: Record<string, unknown> & { path: string }, times: number): Fault & { times: number } {
   switch (f.kind) {
     case 'errcode':
-      if (typeof f.errcode !== 'number' || !Number.isInteger(f.errcode)) throw new SandboxUsageError('an errcode fault needs an integer errcode');
+      if (typeof f.errcode !== 'number' || !Number.isInteger(f.errcode))
+        throw new SandboxUsageError('an errcode fault needs an integer errcode');
       if (f.errmsg !== undefined && typeof f.errmsg !== 'string') throw new SandboxUsageError('fault.errmsg must be a string');
-      return { path: f.path, times, kind: 'errcode', errcode: f.errcode, ...(f.errmsg !== undefined ? { errmsg: f.errmsg as string } : {}) };
+      return {
+        path: f.path,
+        times,
+        kind: 'errcode',
+        errcode: f.errcode,
+        ...(f.errmsg !== undefined ? { errmsg: f.errmsg as string } : {}),
+      };
     case 'http':
-      if (typeof f.status !== 'number' || !Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new SandboxUsageError('an http fault needs a status 100-599');
+      if (typeof f.status !== 'number' || !Number.isInteger(f.status) || f.status < 100 || f.status > 599)
+        throw new SandboxUsageError('an http fault needs a status 100-599');
       return { path: f.path, times, kind: 'http', status: f.status };
     case 'delay':
       if (typeof f.ms !== 'number' || !(f.ms >= 0)) throw new SandboxUsageError('a delay fault needs ms >= 0');
@@ -76,22 +88,30 @@ export function validateAction(input: unknown): UserAction {
       if (typeof a.content !== 'string') throw new SandboxUsageError('a text action needs content (a string)');
       return { type: 'text', content: a.content };
     case 'menuReply':
-      if (typeof a.content !== 'string' || typeof a.menuId !== 'string') throw new SandboxUsageError('a menuReply action needs menuId and content (strings)');
+      if (typeof a.content !== 'string' || typeof a.menuId !== 'string')
+        throw new SandboxUsageError('a menuReply action needs menuId and content (strings)');
       return { type: 'menuReply', menuId: a.menuId, content: a.content };
     case 'image':
     case 'voice':
       for (const k of ['picUrl', 'mediaId', 'format', 'recognition', 'filename']) {
         if (a[k] !== undefined && typeof a[k] !== 'string') throw new SandboxUsageError(`${k} must be a string`);
       }
-      if (a.data !== undefined && !(a.data instanceof Uint8Array)) throw new SandboxUsageError('data must be the file bytes (a Buffer or Uint8Array)');
+      if (a.data !== undefined && !(a.data instanceof Uint8Array))
+        throw new SandboxUsageError('data must be the file bytes (a Buffer or Uint8Array)');
       return a as UserAction;
     case 'location':
-      for (const k of ['x', 'y', 'scale']) if (a[k] !== undefined && typeof a[k] !== 'number') throw new SandboxUsageError(`${k} must be a number`);
+      for (const k of ['x', 'y', 'scale'])
+        if (a[k] !== undefined && typeof a[k] !== 'number') throw new SandboxUsageError(`${k} must be a number`);
       if (a.label !== undefined && typeof a.label !== 'string') throw new SandboxUsageError('label must be a string');
       return a as UserAction;
     case 'event':
-      if (typeof a.event !== 'string' || !['subscribe', 'unsubscribe', 'SCAN', 'CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'LOCATION'].includes(a.event)) {
-        throw new SandboxUsageError('event must be one of subscribe, unsubscribe, SCAN, CLICK, VIEW, scancode_push, scancode_waitmsg, LOCATION');
+      if (
+        typeof a.event !== 'string' ||
+        !['subscribe', 'unsubscribe', 'SCAN', 'CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'LOCATION'].includes(a.event)
+      ) {
+        throw new SandboxUsageError(
+          'event must be one of subscribe, unsubscribe, SCAN, CLICK, VIEW, scancode_push, scancode_waitmsg, LOCATION',
+        );
       }
       if (a.eventKey !== undefined && typeof a.eventKey !== 'string') throw new SandboxUsageError('eventKey must be a string');
       return a as UserAction;
@@ -159,7 +179,9 @@ export class SandboxState {
   /** Takes back what {@link toSaved} kept. MsgIds go on increasing from where they were. */
   restore(saved: SavedState): void {
     this.users = new Map(saved.users.map((u) => [u.openid, u]));
-    this.kf = new Map(saved.kf.map(({ avatar, ...a }) => [a.kf_account, { ...a, ...(avatar ? { avatar: Buffer.from(avatar, 'base64') } : {}) }]));
+    this.kf = new Map(
+      saved.kf.map(({ avatar, ...a }) => [a.kf_account, { ...a, ...(avatar ? { avatar: Buffer.from(avatar, 'base64') } : {}) }]),
+    );
     this.nextKfId = saved.nextKfId;
     this.sent = saved.sent;
     this.typing = saved.typing;
@@ -242,7 +264,15 @@ export class SandboxState {
       openid,
       following: user.following,
       ...(user.window && rule
-        ? { window: { kind: user.window.kind, openedAt: user.window.openedAt, endsAt: user.window.openedAt + rule.durationMs, sends: user.window.sends, maxSends: rule.maxSends } }
+        ? {
+            window: {
+              kind: user.window.kind,
+              openedAt: user.window.openedAt,
+              endsAt: user.window.openedAt + rule.durationMs,
+              sends: user.window.sends,
+              maxSends: rule.maxSends,
+            },
+          }
         : {}),
       ...(user.lastExchangeAt !== undefined ? { lastExchangeAt: user.lastExchangeAt } : {}),
       ...(user.typingUntil !== undefined && user.typingUntil > now ? { typingUntil: user.typingUntil } : {}),

@@ -137,7 +137,8 @@ export class TokenAuthority {
     const now = this.now();
     const minute = Math.floor(now / 60_000);
     if (this.stableMinute.minute !== minute) this.stableMinute = { minute, count: 0 };
-    if (this.stableMinute.count >= TOKEN_LIMITS.stablePerMinute) throw new WeChatRefusalError(45011, 'stable_token allows 10000 calls a minute');
+    if (this.stableMinute.count >= TOKEN_LIMITS.stablePerMinute)
+      throw new WeChatRefusalError(45011, 'stable_token allows 10000 calls a minute');
     this.stableMinute.count++;
 
     if (forceRefresh) {
@@ -146,7 +147,8 @@ export class TokenAuthority {
       }
       const day = this.dayOf(now);
       if (this.forceDay.day !== day) this.forceDay = { day, count: 0 };
-      if (this.forceDay.count >= TOKEN_LIMITS.forceRefreshPerDay) throw new WeChatRefusalError(45009, 'force_refresh allows 20 calls a day');
+      if (this.forceDay.count >= TOKEN_LIMITS.forceRefreshPerDay)
+        throw new WeChatRefusalError(45009, 'force_refresh allows 20 calls a day');
       this.forceDay.count++;
       this.lastForceAt = now;
       if (this.currentStable) {

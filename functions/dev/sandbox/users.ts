@@ -100,7 +100,8 @@ const userList = (ctx: ApiContext, query: Record<string, string>): Json => {
 
 const tagList = (ctx: ApiContext): Json => {
   const b = book(ctx);
-  const count = (id: number) => [...b.tagsOf.entries()].filter(([openid, ids]) => ids.includes(id) && ctx.state.users.get(openid)?.following).length;
+  const count = (id: number) =>
+    [...b.tagsOf.entries()].filter(([openid, ids]) => ids.includes(id) && ctx.state.users.get(openid)?.following).length;
   return { tags: [...b.tags.entries()].map(([id, name]) => ({ id, name, count: count(id) })) };
 };
 
@@ -129,7 +130,8 @@ const batchTagging = (ctx: ApiContext, body: Json): Json => {
   // All or nothing: a user at the limit refuses the whole call before anyone is tagged.
   for (const u of users) {
     const ids = b.tagsOf.get(u.openid) ?? [];
-    if (!ids.includes(tagid) && ids.length >= MAX_TAGS_PER_USER) throw new WeChatRefusalError(45059, `a user may carry at most ${MAX_TAGS_PER_USER} tags`);
+    if (!ids.includes(tagid) && ids.length >= MAX_TAGS_PER_USER)
+      throw new WeChatRefusalError(45059, `a user may carry at most ${MAX_TAGS_PER_USER} tags`);
   }
   for (const u of users) {
     const ids = b.tagsOf.get(u.openid) ?? [];

@@ -1,10 +1,4 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { getOperation, isFileResult, type FileResult } from '../../../functions/core/catalogue';
 import { buildVersionedProperties, findOperation, resourcesOfVersion } from './actions';
@@ -35,8 +29,13 @@ function errorJson(error: Error): IDataObject {
  * `data`), with its content type and name, and a summary in the JSON.
  */
 async function fileItem(this: IExecuteFunctions, file: FileResult, call: PreparedCall, itemIndex: number): Promise<INodeExecutionData> {
-	const property = typeof call.settings?.binaryProperty === 'string' && call.settings.binaryProperty !== '' ? call.settings.binaryProperty : 'data';
-	const binary = await this.helpers.prepareBinaryData(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength), file.filename, file.contentType);
+	const property =
+		typeof call.settings?.binaryProperty === 'string' && call.settings.binaryProperty !== '' ? call.settings.binaryProperty : 'data';
+	const binary = await this.helpers.prepareBinaryData(
+		Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength),
+		file.filename,
+		file.contentType,
+	);
 	const input = (typeof call.input === 'object' && call.input !== null ? call.input : {}) as IDataObject;
 	const json: IDataObject = {};
 	for (const [key, value] of Object.entries(input)) if (typeof value !== 'object') json[key] = value;
@@ -85,8 +84,7 @@ export class WeChatKf implements INodeType {
 					{
 						name: 'Gateway (Deployed API)',
 						value: 'gateway',
-						description:
-							"Call this product's deployed API (AWS, SigV4), which holds the token and enforces the send window",
+						description: "Call this product's deployed API (AWS, SigV4), which holds the token and enforces the send window",
 					},
 				],
 				default: 'direct',
@@ -106,11 +104,9 @@ export class WeChatKf implements INodeType {
 				const operation = this.getNodeParameter('operation', itemIndex) as string;
 				const nodeOperation = findOperation(resource, operation, resourcesOfVersion(this.getNode().typeVersion));
 				if (!nodeOperation) {
-					throw new NodeOperationError(
-						this.getNode(),
-						`The operation "${operation}" of resource "${resource}" is not known`,
-						{ itemIndex },
-					);
+					throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not known`, {
+						itemIndex,
+					});
 				}
 				// A paged operation asks again while `next` gives a call (bounded, so a wrong answer cannot loop).
 				let call: PreparedCall | undefined = await nodeOperation.prepare.call(this, itemIndex);

@@ -208,7 +208,7 @@ export class WeChatKfTrigger implements INodeType {
 						name: 'maxSkewSeconds',
 						type: 'number',
 						default: 300,
-						description: 'How far the timestamp of a push may be from this server\'s clock; 0 turns the check off',
+						description: "How far the timestamp of a push may be from this server's clock; 0 turns the check off",
 					},
 					{
 						displayName: 'Skip While a Human Has the User',

@@ -41,7 +41,9 @@ export function callbackModeOf(credentials: ICredentialDataDecryptedObject, hasA
 	try {
 		return resolveCallbackMode(setting === 'auto' ? undefined : setting, hasAesKey);
 	} catch {
-		return { problem: `The WeChat Callback credential's Message Encryption Mode must be Automatic, Plain Text, Compatible or Safe, got ${JSON.stringify(setting)}` };
+		return {
+			problem: `The WeChat Callback credential's Message Encryption Mode must be Automatic, Plain Text, Compatible or Safe, got ${JSON.stringify(setting)}`,
+		};
 	}
 }
 
@@ -160,7 +162,11 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		return reject(error instanceof SignatureError ? 401 : 500, (error as Error).message);
 	}
 	// WeChat waits 5 s at most and retries otherwise: answer at once, then start the workflow.
-	if (outcome.reply !== undefined) res.status(200).type(opened.format === 'json' ? 'application/json' : 'text/xml').send(outcome.reply);
+	if (outcome.reply !== undefined)
+		res
+			.status(200)
+			.type(opened.format === 'json' ? 'application/json' : 'text/xml')
+			.send(outcome.reply);
 	else res.status(200).type('text/plain').send('success');
 	if (outcome.duplicate) return { noWebhookResponse: true };
 	const handoff = { humanSession: outcome.humanSession, transferred: outcome.transferred };

@@ -40,9 +40,18 @@ async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<
 	const client = directClient(ctx.helpers, await ctx.getCredentials(WECHAT_API_CREDENTIAL));
 	const op = getOperation('getMedia');
 	const services = { ...client.services(), fetchUrl: n8nUrlFetcher(ctx.helpers) };
-	const result = await runEntry(op, op.parse({ media_id: mediaId }), { services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) }, { source: 'direct' });
+	const result = await runEntry(
+		op,
+		op.parse({ media_id: mediaId }),
+		{ services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) },
+		{ source: 'direct' },
+	);
 	if (!isFileResult(result)) throw new Error('WeChat answered media/get without a file');
-	return { data: result.data, contentType: result.contentType ?? 'application/octet-stream', ...(result.filename ? { filename: result.filename } : {}) };
+	return {
+		data: result.data,
+		contentType: result.contentType ?? 'application/octet-stream',
+		...(result.filename ? { filename: result.filename } : {}),
+	};
 }
 
 /** Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway door. */
@@ -50,7 +59,9 @@ async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise
 	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId });
 	if (answer.file) return answer.file;
 	const error = (answer.json.error ?? {}) as IDataObject;
-	throw new Error(`the gateway answered HTTP ${answer.status}${error.code ? ` (${String(error.code)})` : ''}: ${String(error.message ?? 'no file')}`);
+	throw new Error(
+		`the gateway answered HTTP ${answer.status}${error.code ? ` (${String(error.code)})` : ''}: ${String(error.message ?? 'no file')}`,
+	);
 }
 
 /**
@@ -71,7 +82,11 @@ export async function downloadMedia(
 	const mediaId = String(message.MediaId);
 	try {
 		const file = mode === 'gateway' ? await downloadGateway(ctx, mediaId) : await downloadDirect(ctx, mediaId);
-		const binary = await ctx.helpers.prepareBinaryData(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength), file.filename ?? mediaId, file.contentType);
+		const binary = await ctx.helpers.prepareBinaryData(
+			Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength),
+			file.filename ?? mediaId,
+			file.contentType,
+		);
 		return { json: fileSummary(binary, property), binary: { [property]: binary } };
 	} catch (error) {
 		return { json: { mediaError: `Could not download the ${String(message.MsgType)} (media_id ${mediaId}): ${(error as Error).message}` } };

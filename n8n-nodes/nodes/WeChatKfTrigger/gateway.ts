@@ -57,7 +57,11 @@ interface GatewayStaticData extends IDataObject {
 type HookContext = IHookFunctions;
 
 /** One subscription route of the deployed API, by its catalogue entry: its status and JSON answer. */
-async function gatewayRequest(ctx: HookContext, operation: string, input: IDataObject = {}): Promise<{ status: number; body: IDataObject }> {
+async function gatewayRequest(
+	ctx: HookContext,
+	operation: string,
+	input: IDataObject = {},
+): Promise<{ status: number; body: IDataObject }> {
 	const answer = await callGatewayRoute(ctx, getOperation(operation), input);
 	return { status: answer.status, body: answer.json };
 }
@@ -139,7 +143,15 @@ export async function gatewayDelete(this: IHookFunctions): Promise<boolean> {
 
 /** A verified delivery, or why it was refused. */
 export type GatewayDelivery =
-	| { ok: true; eventId: string; type: string; message?: InboundMessage; humanSession?: IDataObject | null; transferred?: boolean; detail: IDataObject }
+	| {
+			ok: true;
+			eventId: string;
+			type: string;
+			message?: InboundMessage;
+			humanSession?: IDataObject | null;
+			transferred?: boolean;
+			detail: IDataObject;
+	  }
 	| { ok: false; status: number; reason: string };
 
 /**
@@ -171,5 +183,13 @@ export function openDelivery(
 	const message = detail.message as InboundMessage | undefined;
 	const valid = message && typeof message === 'object' && typeof message.MsgType === 'string' && typeof message.FromUserName === 'string';
 	const humanSession = detail.humanSession && typeof detail.humanSession === 'object' ? (detail.humanSession as IDataObject) : null;
-	return { ok: true, eventId, type: String(event.type ?? ''), message: valid ? message : undefined, humanSession, transferred: detail.transferred === true, detail };
+	return {
+		ok: true,
+		eventId,
+		type: String(event.type ?? ''),
+		message: valid ? message : undefined,
+		humanSession,
+		transferred: detail.transferred === true,
+		detail,
+	};
 }

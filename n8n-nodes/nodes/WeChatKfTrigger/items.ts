@@ -38,7 +38,12 @@ export function toItem(message: InboundMessage, mode: string, humanSession: Hand
  * The item of a user's message, with its file in the binary data when Download Media is on and the
  * message carries one (download-media.ts).
  */
-export async function withMedia(ctx: IWebhookFunctions, message: InboundMessage, mode: 'direct' | 'gateway', json: IDataObject): Promise<INodeExecutionData[]> {
+export async function withMedia(
+	ctx: IWebhookFunctions,
+	message: InboundMessage,
+	mode: 'direct' | 'gateway',
+	json: IDataObject,
+): Promise<INodeExecutionData[]> {
 	if (!ctx.getNodeParameter('downloadMedia', false) || !hasDownloadableMedia(message)) return ctx.helpers.returnJsonArray([json]);
 	const property = String(ctx.getNodeParameter('mediaBinaryProperty', 'data') || 'data');
 	const media = await downloadMedia(ctx, message, mode, property);
@@ -56,10 +61,19 @@ export interface HandoffOfPush {
  * the User" drop it, otherwise one item (with its file when Download Media is on). `mode` is the item's
  * `mode` field: the callback mode in Direct mode, `gateway` in Gateway mode.
  */
-export async function startFromMessage(ctx: IWebhookFunctions, message: InboundMessage, source: 'direct' | 'gateway', mode: string, handoff: HandoffOfPush): Promise<IWebhookResponseData> {
+export async function startFromMessage(
+	ctx: IWebhookFunctions,
+	message: InboundMessage,
+	source: 'direct' | 'gateway',
+	mode: string,
+	handoff: HandoffOfPush,
+): Promise<IWebhookResponseData> {
 	const { humanSession, transferred } = handoff;
 	if (!wanted(ctx, message) || skippedForHuman(ctx, humanSession, transferred)) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession), transferred })] };
+	return {
+		noWebhookResponse: true,
+		workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession), transferred })],
+	};
 }
 
 /**

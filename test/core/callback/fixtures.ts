@@ -42,7 +42,15 @@ export const NOW_MS = NOW_S * 1000;
 export const BIG_MSG_ID = '7345321878935987209';
 
 export function textMessage(overrides: Record<string, string | number | bigint> = {}) {
-  return { ToUserName: 'gh_97417a04a28d', FromUserName: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY', CreateTime: NOW_S, MsgType: 'text', Content: 'hello', MsgId: BIG_MSG_ID, ...overrides };
+  return {
+    ToUserName: 'gh_97417a04a28d',
+    FromUserName: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY',
+    CreateTime: NOW_S,
+    MsgType: 'text',
+    Content: 'hello',
+    MsgId: BIG_MSG_ID,
+    ...overrides,
+  };
 }
 
 /** Catches what `fn` throws. */

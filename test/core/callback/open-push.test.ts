@@ -11,7 +11,13 @@ describe('openPush', () => {
     const official = new WeChatCrypto(OFFICIAL.token, OFFICIAL.encodingAesKey, OFFICIAL.appId);
 
     // act
-    const opened = openPush({ query: OFFICIAL.post.query, body: OFFICIAL.post.body, token: OFFICIAL.token, crypto: official, now: OFFICIAL.post.nowMs });
+    const opened = openPush({
+      query: OFFICIAL.post.query,
+      body: OFFICIAL.post.body,
+      token: OFFICIAL.token,
+      crypto: official,
+      now: OFFICIAL.post.nowMs,
+    });
 
     // assess
     expect(opened).toEqual({ message: JSON.parse(OFFICIAL.post.decrypted), mode: 'safe', format: 'json' });
@@ -34,7 +40,12 @@ describe('openPush', () => {
 
   it('opens a plain-mode XML text message', () => {
     // prepare
-    const { query, body } = buildPush({ message: textMessage({ MsgId: BigInt(BIG_MSG_ID) }), token: SECRET_TOKEN, timestamp: NOW_S, nonce: '123' });
+    const { query, body } = buildPush({
+      message: textMessage({ MsgId: BigInt(BIG_MSG_ID) }),
+      token: SECRET_TOKEN,
+      timestamp: NOW_S,
+      nonce: '123',
+    });
 
     // act
     const opened = openPush({ query, body, token: SECRET_TOKEN, now: NOW_MS });
@@ -124,7 +135,14 @@ describe('openPush', () => {
 
   it('refuses a tampered Encrypt (msg_signature no longer matches)', () => {
     // prepare
-    const { query, body } = buildPush({ message: textMessage(), token: SECRET_TOKEN, crypto, mode: 'safe', format: 'json', timestamp: NOW_S });
+    const { query, body } = buildPush({
+      message: textMessage(),
+      token: SECRET_TOKEN,
+      crypto,
+      mode: 'safe',
+      format: 'json',
+      timestamp: NOW_S,
+    });
     const envelope = JSON.parse(body) as { Encrypt: string };
     const tampered = JSON.stringify({ ...envelope, Encrypt: `${envelope.Encrypt[0] === 'A' ? 'B' : 'A'}${envelope.Encrypt.slice(1)}` });
 
@@ -213,7 +231,9 @@ describe('openPush', () => {
     const { query, body } = buildPush({ message: textMessage(), token: SECRET_TOKEN, timestamp: NOW_S });
 
     // act
-    const error = thrown(() => openPush({ query: { ...query, encrypt_type: 'aes', msg_signature: 'x' }, body, token: SECRET_TOKEN, crypto, now: NOW_MS }));
+    const error = thrown(() =>
+      openPush({ query: { ...query, encrypt_type: 'aes', msg_signature: 'x' }, body, token: SECRET_TOKEN, crypto, now: NOW_MS }),
+    );
 
     // assess
     expect(error).toBeInstanceOf(ValidationError);
@@ -222,7 +242,11 @@ describe('openPush', () => {
 
   it('names every missing message field', () => {
     // prepare
-    const { query, body } = buildPush({ message: { ToUserName: 'gh_1', CreateTime: NOW_S, MsgType: 'event' }, token: SECRET_TOKEN, timestamp: NOW_S });
+    const { query, body } = buildPush({
+      message: { ToUserName: 'gh_1', CreateTime: NOW_S, MsgType: 'event' },
+      token: SECRET_TOKEN,
+      timestamp: NOW_S,
+    });
 
     // act
     const error = thrown(() => openPush({ query, body, token: SECRET_TOKEN, now: NOW_MS }));

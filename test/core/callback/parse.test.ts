@@ -85,7 +85,8 @@ describe('parseInbound', () => {
 
   it('decodes the predefined entities and character references in plain text, never inside CDATA', () => {
     // prepare
-    const body = '<?xml version="1.0" encoding="utf-8"?><!-- a comment --><xml><A>a &amp; b &lt;c&gt; &#20013;&#x6587;</A><B><![CDATA[&amp;]]></B><C><![CDATA[<!DOCTYPE html>]]></C></xml>';
+    const body =
+      '<?xml version="1.0" encoding="utf-8"?><!-- a comment --><xml><A>a &amp; b &lt;c&gt; &#20013;&#x6587;</A><B><![CDATA[&amp;]]></B><C><![CDATA[<!DOCTYPE html>]]></C></xml>';
 
     // act
     const fields = parseInbound(body);
@@ -136,7 +137,11 @@ describe('parseInbound', () => {
   it.each([
     ['empty', '', /is empty/],
     ['blank', '  \n ', /is empty/],
-    ['neither XML nor JSON', 'ToUserName=gh_1', /must be XML \(starting with "<"\) or JSON \(starting with "{"\) \(Content-Type: text\/plain\)/],
+    [
+      'neither XML nor JSON',
+      'ToUserName=gh_1',
+      /must be XML \(starting with "<"\) or JSON \(starting with "{"\) \(Content-Type: text\/plain\)/,
+    ],
     ['too long', `<xml><A>${'a'.repeat(MAX_PUSH_BODY_CHARS)}</A></xml>`, /must be at most 262144 characters/],
     ['unclosed XML', '<xml><A>1</A>', /must be well-formed XML: .*Unclosed tag 'xml'/],
     ['mismatched tags', '<xml><A>1</B></xml>', /must be well-formed XML/],

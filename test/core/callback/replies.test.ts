@@ -1,4 +1,12 @@
-import { buildPassiveReply, computeSignature, encryptReply, parseInbound, toXml, WeChatCrypto, type InboundMessage } from '../../../functions/core/callback';
+import {
+  buildPassiveReply,
+  computeSignature,
+  encryptReply,
+  parseInbound,
+  toXml,
+  WeChatCrypto,
+  type InboundMessage,
+} from '../../../functions/core/callback';
 import { ValidationError } from '../../../functions/core/errors';
 import { SECRET_TOKEN, SECRET_KEY, APP_ID, NOW_S, BIG_MSG_ID, textMessage, thrown } from './fixtures';
 
@@ -36,7 +44,10 @@ describe('replies', () => {
 
   it('encrypts a reply as JSON when asked', () => {
     // act
-    const envelope = JSON.parse(encryptReply('{"MsgType":"text"}', crypto, String(NOW_S), 'n1', { format: 'json' })) as Record<string, unknown>;
+    const envelope = JSON.parse(encryptReply('{"MsgType":"text"}', crypto, String(NOW_S), 'n1', { format: 'json' })) as Record<
+      string,
+      unknown
+    >;
 
     // assess
     expect(Object.keys(envelope)).toEqual(['Encrypt', 'MsgSignature', 'TimeStamp', 'Nonce']);
@@ -46,7 +57,14 @@ describe('replies', () => {
 
   it('writes WeChat-style XML: CDATA strings, bare numbers, nested and repeated elements, ]]> escaped', () => {
     // act
-    const xml = toXml({ A: 'x]]>y', N: 42, Big: BigInt(BIG_MSG_ID), Skip: undefined, Nested: { B: 'b' }, Items: [{ C: 'c1' }, { C: 'c2' }] });
+    const xml = toXml({
+      A: 'x]]>y',
+      N: 42,
+      Big: BigInt(BIG_MSG_ID),
+      Skip: undefined,
+      Nested: { B: 'b' },
+      Items: [{ C: 'c1' }, { C: 'c2' }],
+    });
 
     // assess
     expect(xml).toBe(

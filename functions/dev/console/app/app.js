@@ -42,19 +42,47 @@ function chatItem(entry) {
     const { bubble, system, note } = describeAction(entry.action, entry.result?.message);
     const out = [];
     if (system) out.push(h('li', { class: 'system' }, system));
-    if (bubble) out.push(h('li', { class: 'row me' }, h('div', { class: 'stack' }, bubble, note ? h('div', { class: 'note' }, note) : null), h('div', { class: 'avatar me-avatar', 'aria-hidden': 'true' }, 'Me')));
+    if (bubble)
+      out.push(
+        h(
+          'li',
+          { class: 'row me' },
+          h('div', { class: 'stack' }, bubble, note ? h('div', { class: 'note' }, note) : null),
+          h('div', { class: 'avatar me-avatar', 'aria-hidden': 'true' }, 'Me'),
+        ),
+      );
     const r = entry.result ?? {};
     if (r.routedTo) out.push(h('li', { class: 'system' }, `Your message went to the human agent ${r.routedTo}`));
     else if (!r.delivered) {
-      const why = r.attempts === 0 ? 'no callback is configured in the sandbox' : r.status ? `your server answered HTTP ${r.status}` : `your server did not answer (${r.tries?.at(-1)?.error ?? 'error'})`;
+      const why =
+        r.attempts === 0
+          ? 'no callback is configured in the sandbox'
+          : r.status
+            ? `your server answered HTTP ${r.status}`
+            : `your server did not answer (${r.tries?.at(-1)?.error ?? 'error'})`;
       out.push(h('li', { class: 'system warn' }, `Not delivered to your server: ${why}`));
     }
     const reply = passiveReply(r);
-    if (reply?.transfer) out.push(h('li', { class: 'system human' }, `Transferred to a human agent${reply.kf_account ? ` (${reply.kf_account})` : ''}: you are waiting for one`));
+    if (reply?.transfer)
+      out.push(
+        h(
+          'li',
+          { class: 'system human' },
+          `Transferred to a human agent${reply.kf_account ? ` (${reply.kf_account})` : ''}: you are waiting for one`,
+        ),
+      );
     else if (reply) out.push(accountRow(reply, entry, 'passive reply'));
     return out;
   }
-  if (entry.type === 'message') return [accountRow(entry.body, entry, entry.agent ? `human agent ${entry.kf_account}` : entry.kf_account ? `as ${entry.kf_account}` : undefined, entry.agent)];
+  if (entry.type === 'message')
+    return [
+      accountRow(
+        entry.body,
+        entry,
+        entry.agent ? `human agent ${entry.kf_account}` : entry.kf_account ? `as ${entry.kf_account}` : undefined,
+        entry.agent,
+      ),
+    ];
   if (entry.type === 'turn') {
     const n = `${entry.messages} message${entry.messages === 1 ? '' : 's'}`;
     const limited = `Turn closed: ${n} → turn.limited (${entry.count} of ${entry.limit} this hour)`;
@@ -63,7 +91,12 @@ function chatItem(entry) {
   }
   if (entry.type === 'desk') {
     const kf = entry.kf_account ?? 'an agent';
-    const text = { kf_create_session: `The human agent ${kf} joined the chat`, kf_switch_session: `The chat was handed to the human agent ${kf}`, kf_close_session: 'The human agent closed the session: the account’s server answers again' }[entry.event] ?? `Desk event ${entry.event}`;
+    const text =
+      {
+        kf_create_session: `The human agent ${kf} joined the chat`,
+        kf_switch_session: `The chat was handed to the human agent ${kf}`,
+        kf_close_session: 'The human agent closed the session: the account’s server answers again',
+      }[entry.event] ?? `Desk event ${entry.event}`;
     return [h('li', { class: 'system human' }, text)];
   }
   return [at];
@@ -84,7 +117,15 @@ function renderChat() {
   const u = state.current ? state.users.get(state.current) : undefined;
   $('chat-title').textContent = state.current ? `Sandbox account · ${state.current}` : 'Sandbox account';
   if (!u || u.items.length === 0) {
-    list.append(h('li', { class: 'system empty' }, state.current ? 'Write a message, tap the menu or follow the account: the sandbox pushes it, signed, to the product.' : 'Add a user to start.'));
+    list.append(
+      h(
+        'li',
+        { class: 'system empty' },
+        state.current
+          ? 'Write a message, tap the menu or follow the account: the sandbox pushes it, signed, to the product.'
+          : 'Add a user to start.',
+      ),
+    );
   } else {
     let lastAt = 0;
     for (const entry of u.items) {
@@ -163,7 +204,12 @@ function renderUserList() {
         null,
         h(
           'button',
-          { type: 'button', class: `user${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined, onclick: () => select(u.openid) },
+          {
+            type: 'button',
+            class: `user${current ? ' current' : ''}`,
+            'aria-current': current ? 'true' : undefined,
+            onclick: () => select(u.openid),
+          },
           h('span', { class: 'user-avatar', 'aria-hidden': 'true' }, u.openid.replace(/^o(?=[A-Z_])/, '').slice(0, 2)),
           h('span', { class: 'user-name' }, u.openid),
           u.snapshot && !u.snapshot.following ? h('span', { class: 'tag' }, 'unfollowed') : null,
@@ -203,7 +249,9 @@ function tapMenu(openid, item) {
 
 async function sendPicture(file) {
   // The sandbox stores the picture as the user's media (media/get serves it) when it knows how; else a sample.
-  const res = await call('POST', `${state.config.sandbox}/users/${encodeURIComponent(state.current)}/messages`, file, { 'content-type': file.type || 'image/jpeg' });
+  const res = await call('POST', `${state.config.sandbox}/users/${encodeURIComponent(state.current)}/messages`, file, {
+    'content-type': file.type || 'image/jpeg',
+  });
   if (!res.ok) await act('actions', { type: 'image' });
 }
 
@@ -237,12 +285,21 @@ function renderWindow() {
     dl.append(
       ...row('Can send', p.canSend ? 'yes' : `no${p.sendRefusal ? ` (${p.sendRefusal})` : ''}`, p.canSend ? 'ok' : 'bad'),
       ...row('Sends left', p.sendsLeft === null || p.sendsLeft === undefined ? (p.canSend ? 'no limit' : '0') : String(p.sendsLeft), 'num'),
-      ...row('Window closes', end ? h('span', { class: 'countdown', dataset: { end: String(end) } }, end > now ? `in ${left(end - now)}` : 'closed') : 'no window', end && end > now ? 'ok' : 'bad'),
+      ...row(
+        'Window closes',
+        end
+          ? h('span', { class: 'countdown', dataset: { end: String(end) } }, end > now ? `in ${left(end - now)}` : 'closed')
+          : 'no window',
+        end && end > now ? 'ok' : 'bad',
+      ),
       ...row('Typing allowed', p.canType ? 'yes' : 'no', p.canType ? 'ok' : 'bad'),
       ...row('Human session', humanOf(u) ?? 'no', humanOf(u) ? 'human' : ''),
       // A handoff mark (POST /handoff or a keyword): the user's next message goes to the desk.
       ...row('Handoff pending', p.handoffPending ? 'yes: the next message goes to the desk' : 'no', p.handoffPending ? 'human' : ''),
-      ...row('Last interaction', p.lastInteractionAt ? `${p.lastInteractionKind ?? ''} at ${clock(Date.parse(p.lastInteractionAt))}` : 'none'),
+      ...row(
+        'Last interaction',
+        p.lastInteractionAt ? `${p.lastInteractionKind ?? ''} at ${clock(Date.parse(p.lastInteractionAt))}` : 'none',
+      ),
     );
   } else if (!state.config.product) {
     dl.append(...row('Product', 'not running here (npm run sandbox): WeChat’s own view below'));
@@ -256,7 +313,12 @@ function renderWindow() {
         'dl',
         { class: 'facts-list small' },
         ...row('Following', s.following ? 'yes' : 'no', s.following ? 'ok' : 'bad'),
-        ...row('Window', w ? `${w.kind}: ${w.sends}${w.maxSends === null ? '' : ` of ${w.maxSends}`} sends, ${w.endsAt > now ? `closes in ${left(w.endsAt - now)}` : 'closed'}` : 'none'),
+        ...row(
+          'Window',
+          w
+            ? `${w.kind}: ${w.sends}${w.maxSends === null ? '' : ` of ${w.maxSends}`} sends, ${w.endsAt > now ? `closes in ${left(w.endsAt - now)}` : 'closed'}`
+            : 'none',
+        ),
         ...row('custom/send now', s.canSend.ok ? 'accepted' : `errcode ${s.canSend.errcode}`, s.canSend.ok ? 'ok' : 'bad'),
       ),
     );
@@ -316,8 +378,26 @@ function logLine(entry) {
   const a = r.answer ?? {};
   const body = a.body;
   const err = body && typeof body === 'object' && typeof body.errcode === 'number' && body.errcode !== 0;
-  const outcome = a.fault === 'reset' ? 'connection reset' : a.status !== 200 ? `HTTP ${a.status}` : err ? `errcode ${body.errcode} ${body.errmsg ?? ''}` : 'ok';
-  const details = h('details', { class: 'log-detail' }, h('summary', null, h('span', { class: `log-status ${err || a.status !== 200 ? 'bad' : 'ok'}` }, outcome), h('code', { class: 'log-path' }, `${r.method} ${r.path}`), h('time', null, clock(entry.at))), h('pre', null, JSON.stringify({ query: r.query, body: r.body, answer: a }, null, 2)));
+  const outcome =
+    a.fault === 'reset'
+      ? 'connection reset'
+      : a.status !== 200
+        ? `HTTP ${a.status}`
+        : err
+          ? `errcode ${body.errcode} ${body.errmsg ?? ''}`
+          : 'ok';
+  const details = h(
+    'details',
+    { class: 'log-detail' },
+    h(
+      'summary',
+      null,
+      h('span', { class: `log-status ${err || a.status !== 200 ? 'bad' : 'ok'}` }, outcome),
+      h('code', { class: 'log-path' }, `${r.method} ${r.path}`),
+      h('time', null, clock(entry.at)),
+    ),
+    h('pre', null, JSON.stringify({ query: r.query, body: r.body, answer: a }, null, 2)),
+  );
   return h('li', null, details);
 }
 
@@ -447,7 +527,19 @@ function wireComposer() {
   $('unfollow').addEventListener('click', () => void act('events', { event: 'unsubscribe' }));
   $('scan').addEventListener('click', () => void act('events', { event: 'SCAN', eventKey: 'console' }));
   const bar = $('menu-bar');
-  for (const item of BOTTOM_MENU) bar.append(h('button', { type: 'button', class: 'menu-item', onclick: () => void act('events', { event: 'CLICK', eventKey: item.key }), title: `sends a CLICK event with EventKey ${item.key}` }, item.label));
+  for (const item of BOTTOM_MENU)
+    bar.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'menu-item',
+          onclick: () => void act('events', { event: 'CLICK', eventKey: item.key }),
+          title: `sends a CLICK event with EventKey ${item.key}`,
+        },
+        item.label,
+      ),
+    );
   $('new-user').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $('new-openid');
@@ -474,7 +566,8 @@ function wireTabs() {
     t.addEventListener('click', () => show(t));
     t.addEventListener('keydown', (e) => {
       const i = tabs.indexOf(t);
-      const next = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i - 1 + tabs.length) % tabs.length] : null;
+      const next =
+        e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i - 1 + tabs.length) % tabs.length] : null;
       if (next) {
         e.preventDefault();
         show(next);
@@ -519,7 +612,10 @@ async function main() {
     if (typeof openid === 'string' && state.users.has(openid)) void refreshProductWindow(openid);
   };
   if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall });
-  else $('operations').append(h('p', { class: 'hint' }, 'The product is not running here. Start it with npm start to call its operations from this page.'));
+  else
+    $('operations').append(
+      h('p', { class: 'hint' }, 'The product is not running here. Start it with npm start to call its operations from this page.'),
+    );
   mountDoctor($('doctor'), state.config);
 }
 

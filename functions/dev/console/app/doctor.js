@@ -27,12 +27,26 @@ export function mountDoctor(root, config) {
           'li',
           { class: `check ${c.status}`, dataset: { check: c.id } },
           h('span', { class: 'mark', 'aria-label': c.status }, MARK[c.status] ?? '?'),
-          h('div', null, h('div', { class: 'check-title' }, c.title), h('div', { class: 'check-detail' }, c.detail), c.fix && c.status !== 'pass' ? h('div', { class: 'check-fix' }, '→ ', c.fix) : null),
+          h(
+            'div',
+            null,
+            h('div', { class: 'check-title' }, c.title),
+            h('div', { class: 'check-detail' }, c.detail),
+            c.fix && c.status !== 'pass' ? h('div', { class: 'check-fix' }, '→ ', c.fix) : null,
+          ),
         ),
       );
     }
     if (!res.body?.checks) list.append(h('li', { class: 'check fail' }, `GET /doctor answered ${res.status}`));
     button.disabled = false;
   });
-  root.append(h('p', { class: 'hint' }, 'Checks this server’s configuration the way WeChat will judge it: credentials, IP whitelist, kf API access, menu messages, the callback. No secret is shown.'), button, list);
+  root.append(
+    h(
+      'p',
+      { class: 'hint' },
+      'Checks this server’s configuration the way WeChat will judge it: credentials, IP whitelist, kf API access, menu messages, the callback. No secret is shown.',
+    ),
+    button,
+    list,
+  );
 }

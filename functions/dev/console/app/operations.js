@@ -24,7 +24,12 @@ function fieldId(op, field) {
 
 function control(op, field, defaults) {
   const id = fieldId(op, field);
-  const common = { id, name: field.name, 'aria-describedby': `${id}-help`, placeholder: field.placeholder && !field.placeholder.startsWith('={{') ? field.placeholder : undefined };
+  const common = {
+    id,
+    name: field.name,
+    'aria-describedby': `${id}-help`,
+    placeholder: field.placeholder && !field.placeholder.startsWith('={{') ? field.placeholder : undefined,
+  };
   const initial = defaults[field.name] ?? field.default;
   switch (field.type) {
     case 'boolean':
@@ -39,7 +44,11 @@ function control(op, field, defaults) {
         (field.enum ?? []).map((e) => h('option', { value: e.value, selected: initial === e.value, title: e.description }, e.name)),
       );
     case 'json':
-      return h('textarea', { ...common, rows: 4, spellcheck: 'false', class: 'code', placeholder: field.placeholder ?? jsonHint(field) }, initial === undefined ? '' : typeof initial === 'string' ? initial : JSON.stringify(initial));
+      return h(
+        'textarea',
+        { ...common, rows: 4, spellcheck: 'false', class: 'code', placeholder: field.placeholder ?? jsonHint(field) },
+        initial === undefined ? '' : typeof initial === 'string' ? initial : JSON.stringify(initial),
+      );
     case 'file':
       return h('input', { ...common, type: 'file' });
     case 'media': {
@@ -50,12 +59,24 @@ function control(op, field, defaults) {
         'span',
         { class: 'media-source' },
         typed.length ? h('input', { ...common, type: 'text', autocomplete: 'off', placeholder: typed.join(' or '), value: initial }) : null,
-        sources.includes('file') ? h('input', { id: `${id}-file`, name: `${field.name}#file`, type: 'file', 'aria-label': `${field.displayName ?? field.name}: a file` }) : null,
+        sources.includes('file')
+          ? h('input', {
+              id: `${id}-file`,
+              name: `${field.name}#file`,
+              type: 'file',
+              'aria-label': `${field.displayName ?? field.name}: a file`,
+            })
+          : null,
       );
     }
     default:
       if (field.multiline) return h('textarea', { ...common, rows: 3 }, initial ?? '');
-      return h('input', { ...common, type: field.secret ? 'password' : 'text', autocomplete: field.secret ? 'new-password' : 'off', value: initial });
+      return h('input', {
+        ...common,
+        type: field.secret ? 'password' : 'text',
+        autocomplete: field.secret ? 'new-password' : 'off',
+        value: initial,
+      });
   }
 }
 
@@ -86,7 +107,13 @@ function readForm(op, form) {
   let whole;
   const given = (name) => {
     const other = form.elements.namedItem(name);
-    return other ? (other.type === 'checkbox' ? other.checked : other.type === 'file' ? Boolean(other.files?.length) : other.value !== '') : false;
+    return other
+      ? other.type === 'checkbox'
+        ? other.checked
+        : other.type === 'file'
+          ? Boolean(other.files?.length)
+          : other.value !== ''
+      : false;
   };
   const files = [];
   for (const field of op.fields) {
@@ -122,7 +149,8 @@ function readForm(op, form) {
       // The whole body as JSON (Send a message); the other fields, when filled in, take precedence.
       try {
         const parsed = JSON.parse(raw);
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) problems.push({ field: field.name, rule: 'must be a JSON object' });
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+          problems.push({ field: field.name, rule: 'must be a JSON object' });
         else whole = parsed;
       } catch {
         problems.push({ field: field.name, rule: 'is not valid JSON' });
@@ -168,7 +196,8 @@ export function requestFor(op, input, file, files = []) {
   const method = op.route.method;
   if (file && op.input?.kind === 'file') {
     const accepts = op.input.accepts ?? [];
-    if (accepts.includes(file.file.type) && Object.keys(body).length === 0) return { method, url, body: file.file, headers: { 'content-type': file.file.type } };
+    if (accepts.includes(file.file.type) && Object.keys(body).length === 0)
+      return { method, url, body: file.file, headers: { 'content-type': file.file.type } };
     const form = new FormData();
     for (const [k, v] of Object.entries(body)) form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
     form.append(op.input.field ?? file.field, file.file, file.file.name);
@@ -188,7 +217,13 @@ export function requestFor(op, input, file, files = []) {
 function fieldBlock(op, field, defaults) {
   const id = fieldId(op, field);
   const rules = field.rules?.length ? field.rules.join(' · ') : '';
-  const label = h('label', { for: id }, field.displayName ?? field.name, field.required ? h('span', { class: 'req', title: 'required' }, ' *') : null, h('code', { class: 'fname' }, field.name));
+  const label = h(
+    'label',
+    { for: id },
+    field.displayName ?? field.name,
+    field.required ? h('span', { class: 'req', title: 'required' }, ' *') : null,
+    h('code', { class: 'fname' }, field.name),
+  );
   const input = control(op, field, defaults);
   const onlyWith = field.onlyWith ? op.fields.find((f) => f.name === field.onlyWith) : undefined;
   const help = h(
@@ -199,7 +234,13 @@ function fieldBlock(op, field, defaults) {
     onlyWith ? h('span', { class: 'only-with' }, ` · used only with ${onlyWith.displayName ?? onlyWith.name}`) : null,
   );
   const error = h('div', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
-  return h('div', { class: `field field-${field.type}`, dataset: { field: field.name } }, field.type === 'boolean' ? h('div', { class: 'check' }, input, label) : [label, input], help, error);
+  return h(
+    'div',
+    { class: `field field-${field.type}`, dataset: { field: field.name } },
+    field.type === 'boolean' ? h('div', { class: 'check' }, input, label) : [label, input],
+    help,
+    error,
+  );
 }
 
 function showIssues(form, op, issues) {
@@ -214,7 +255,11 @@ function showIssues(form, op, issues) {
   for (const issue of issues) {
     const name = String(issue.field ?? '');
     // An issue on `text.content` belongs to the field `text.content`; one on `list.0.id` to `list`.
-    const field = op.fields.find((f) => f.name === name) ?? op.fields.filter((f) => name.startsWith(`${f.name}.`) || f.name.startsWith(`${name}.`)).sort((a, b) => b.name.length - a.name.length)[0];
+    const field =
+      op.fields.find((f) => f.name === name) ??
+      op.fields
+        .filter((f) => name.startsWith(`${f.name}.`) || f.name.startsWith(`${name}.`))
+        .sort((a, b) => b.name.length - a.name.length)[0];
     if (!field) continue;
     const block = form.querySelector(`.field[data-field="${CSS.escape(field.name)}"]`);
     if (!block) continue;
@@ -241,7 +286,11 @@ function renderForm(op, out, ctx) {
     h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${op.route.method} ${op.route.path}`)),
     h('p', { class: 'op-desc' }, text(op.description)),
     op.fields.length ? op.fields.map((f) => fieldBlock(op, f, defaults)) : h('p', { class: 'hint' }, 'No input.'),
-    h('div', { class: 'op-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${op.route.path}`))),
+    h(
+      'div',
+      { class: 'op-actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${op.route.path}`)),
+    ),
     answer,
   );
   form.addEventListener('submit', async (e) => {
@@ -262,9 +311,25 @@ function renderForm(op, out, ctx) {
       const issues = res.body?.error?.issues ?? [];
       showIssues(form, op, issues);
       clear(answer).append(
-        h('div', { class: `status ${res.ok ? 'ok' : 'bad'}` }, h('b', null, String(res.status)), ' ', res.ok ? 'OK' : (res.body?.error?.code ?? 'error'), res.body?.error?.message ? h('span', { class: 'msg' }, ` — ${res.body.error.message}`) : null),
+        h(
+          'div',
+          { class: `status ${res.ok ? 'ok' : 'bad'}` },
+          h('b', null, String(res.status)),
+          ' ',
+          res.ok ? 'OK' : (res.body?.error?.code ?? 'error'),
+          res.body?.error?.message ? h('span', { class: 'msg' }, ` — ${res.body.error.message}`) : null,
+        ),
         h('pre', { class: 'json' }, pretty(res.body)),
-        h('details', { class: 'sent' }, h('summary', null, 'Request sent'), h('pre', null, `${req.method} ${req.url}\n${req.body instanceof Blob || req.body instanceof FormData ? '(file)' : req.body === undefined ? '' : JSON.stringify(req.body, null, 2)}`)),
+        h(
+          'details',
+          { class: 'sent' },
+          h('summary', null, 'Request sent'),
+          h(
+            'pre',
+            null,
+            `${req.method} ${req.url}\n${req.body instanceof Blob || req.body instanceof FormData ? '(file)' : req.body === undefined ? '' : JSON.stringify(req.body, null, 2)}`,
+          ),
+        ),
       );
     } catch (error) {
       clear(answer).append(h('div', { class: 'status bad' }, `The request failed: ${error.message}`));
@@ -295,7 +360,13 @@ export async function mountOperations(root, ctx) {
   const select = h(
     'select',
     { id: 'op-select', 'aria-label': 'Operation' },
-    [...byResource].map(([resource, list]) => h('optgroup', { label: titleOf(resource) }, list.map((op) => h('option', { value: op.name }, `${op.title}`)))),
+    [...byResource].map(([resource, list]) =>
+      h(
+        'optgroup',
+        { label: titleOf(resource) },
+        list.map((op) => h('option', { value: op.name }, `${op.title}`)),
+      ),
+    ),
   );
   const out = h('div', { class: 'op-out' });
   const pick = () => renderForm(ops.find((o) => o.name === select.value) ?? ops[0], out, ctx);

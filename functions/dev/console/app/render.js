@@ -50,7 +50,18 @@ export function richText(content) {
     const appid = attrs['data-miniprogram-appid'];
     const href = attrs.href ? safeHref(attrs.href) : null;
     if (appid) {
-      out.push(h('a', { class: 'mp-link', href: '#', title: `opens mini program ${appid} at ${attrs['data-miniprogram-path'] ?? '/'}`, onclick: (e) => e.preventDefault() }, label));
+      out.push(
+        h(
+          'a',
+          {
+            class: 'mp-link',
+            href: '#',
+            title: `opens mini program ${appid} at ${attrs['data-miniprogram-path'] ?? '/'}`,
+            onclick: (e) => e.preventDefault(),
+          },
+          label,
+        ),
+      );
     } else if (href) {
       out.push(h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label));
     } else out.push(decodeEntities(m[0]));
@@ -71,7 +82,12 @@ function mediaImage(mediaId, alt) {
 }
 
 function placeholder(kind, label) {
-  return h('div', { class: `ph ph-${kind}`, role: 'img', 'aria-label': `${kind} ${label ?? ''}` }, h('span', { class: 'ph-icon', 'aria-hidden': 'true' }), h('span', { class: 'ph-label' }, label ?? ''));
+  return h(
+    'div',
+    { class: `ph ph-${kind}`, role: 'img', 'aria-label': `${kind} ${label ?? ''}` },
+    h('span', { class: 'ph-icon', 'aria-hidden': 'true' }),
+    h('span', { class: 'ph-label' }, label ?? ''),
+  );
 }
 
 function card(kind, ...children) {
@@ -91,23 +107,59 @@ export function renderAccountMessage(body, { onMenu } = {}) {
     case 'image':
       return h('div', { class: 'bubble image' }, mediaImage(p.media_id, 'image'));
     case 'voice':
-      return h('div', { class: 'bubble voice', title: `voice ${p.media_id ?? ''}` }, h('span', { class: 'voice-wave', 'aria-hidden': 'true' }), ' voice message');
+      return h(
+        'div',
+        { class: 'bubble voice', title: `voice ${p.media_id ?? ''}` },
+        h('span', { class: 'voice-wave', 'aria-hidden': 'true' }),
+        ' voice message',
+      );
     case 'video':
-      return card('video', h('div', { class: 'video-frame' }, h('span', { class: 'play', 'aria-hidden': 'true' }, '▶')), h('div', { class: 'card-title' }, p.title || 'Video'), p.description ? h('div', { class: 'card-desc' }, p.description) : null);
+      return card(
+        'video',
+        h('div', { class: 'video-frame' }, h('span', { class: 'play', 'aria-hidden': 'true' }, '▶')),
+        h('div', { class: 'card-title' }, p.title || 'Video'),
+        p.description ? h('div', { class: 'card-desc' }, p.description) : null,
+      );
     case 'music':
-      return card('music', h('div', { class: 'music-row' }, h('span', { class: 'music-icon', 'aria-hidden': 'true' }, '♪'), h('div', null, h('div', { class: 'card-title' }, p.title || 'Music'), h('div', { class: 'card-desc' }, p.description || hostOf(p.musicurl)))));
+      return card(
+        'music',
+        h(
+          'div',
+          { class: 'music-row' },
+          h('span', { class: 'music-icon', 'aria-hidden': 'true' }, '♪'),
+          h(
+            'div',
+            null,
+            h('div', { class: 'card-title' }, p.title || 'Music'),
+            h('div', { class: 'card-desc' }, p.description || hostOf(p.musicurl)),
+          ),
+        ),
+      );
     case 'news': {
       const a = (Array.isArray(p.articles) ? p.articles[0] : undefined) ?? {};
       const href = a.url ? safeHref(a.url) : null;
       const inner = [
         h('div', { class: 'card-title' }, a.title || '(no title)'),
-        h('div', { class: 'news-body' }, h('div', { class: 'card-desc' }, a.description || ''), h('div', { class: 'news-thumb', title: a.picurl ? `picture at ${hostOf(a.picurl)}` : 'no picture' }, a.picurl ? hostOf(a.picurl) : '')),
+        h(
+          'div',
+          { class: 'news-body' },
+          h('div', { class: 'card-desc' }, a.description || ''),
+          h(
+            'div',
+            { class: 'news-thumb', title: a.picurl ? `picture at ${hostOf(a.picurl)}` : 'no picture' },
+            a.picurl ? hostOf(a.picurl) : '',
+          ),
+        ),
       ];
       return card('news', href ? h('a', { class: 'card-link', href, target: '_blank', rel: 'noopener noreferrer' }, inner) : inner);
     }
     case 'mpnews':
     case 'mpnewsarticle':
-      return card('news', h('div', { class: 'card-title' }, 'Article of the official account'), h('div', { class: 'card-desc' }, type === 'mpnews' ? `media_id ${p.media_id}` : `article_id ${p.article_id}`));
+      return card(
+        'news',
+        h('div', { class: 'card-title' }, 'Article of the official account'),
+        h('div', { class: 'card-desc' }, type === 'mpnews' ? `media_id ${p.media_id}` : `article_id ${p.article_id}`),
+      );
     case 'msgmenu': {
       const items = Array.isArray(p.list) ? p.list : [];
       return h(
@@ -118,14 +170,35 @@ export function renderAccountMessage(body, { onMenu } = {}) {
           'ul',
           { class: 'menu-list' },
           items.map((item) =>
-            h('li', null, h('button', { type: 'button', class: 'menu-answer', onclick: () => onMenu?.(item), title: `answer with menu id ${item.id}` }, String(item.content))),
+            h(
+              'li',
+              null,
+              h(
+                'button',
+                { type: 'button', class: 'menu-answer', onclick: () => onMenu?.(item), title: `answer with menu id ${item.id}` },
+                String(item.content),
+              ),
+            ),
           ),
         ),
         p.tail_content ? h('div', { class: 'menu-tail' }, p.tail_content) : null,
       );
     }
     case 'wxcard':
-      return card('wxcard', h('div', { class: 'coupon' }, h('span', { class: 'coupon-icon', 'aria-hidden': 'true' }, '%'), h('div', { class: 'coupon-text' }, h('div', { class: 'card-title' }, 'Card (coupon)'), h('div', { class: 'card-desc' }, p.card_id))));
+      return card(
+        'wxcard',
+        h(
+          'div',
+          { class: 'coupon' },
+          h('span', { class: 'coupon-icon', 'aria-hidden': 'true' }, '%'),
+          h(
+            'div',
+            { class: 'coupon-text' },
+            h('div', { class: 'card-title' }, 'Card (coupon)'),
+            h('div', { class: 'card-desc' }, p.card_id),
+          ),
+        ),
+      );
     case 'miniprogrampage':
       return card(
         'mp',
@@ -151,7 +224,15 @@ export function passiveReply(result) {
     const doc = new DOMParser().parseFromString(result.body, 'text/xml');
     const get = (name) => doc.querySelector(name)?.textContent ?? undefined;
     type = get('MsgType');
-    f = { Content: get('Content'), MediaId: get('MediaId'), KfAccount: get('KfAccount'), Title: get('Title'), Description: get('Description'), Url: get('Url'), PicUrl: get('PicUrl') };
+    f = {
+      Content: get('Content'),
+      MediaId: get('MediaId'),
+      KfAccount: get('KfAccount'),
+      Title: get('Title'),
+      Description: get('Description'),
+      Url: get('Url'),
+      PicUrl: get('PicUrl'),
+    };
   }
   if (!type || !f) return undefined;
   const nested = (k) => (f[k] && typeof f[k] === 'object' ? f[k] : f);
@@ -169,7 +250,10 @@ export function passiveReply(result) {
     case 'news': {
       const item = f.Articles?.item ?? f;
       const first = Array.isArray(item) ? item[0] : item;
-      return { msgtype: 'news', news: { articles: [{ title: first?.Title, description: first?.Description, url: first?.Url, picurl: first?.PicUrl }] } };
+      return {
+        msgtype: 'news',
+        news: { articles: [{ title: first?.Title, description: first?.Description, url: first?.Url, picurl: first?.PicUrl }] },
+      };
     }
     case 'transfer_customer_service':
       return { transfer: true, kf_account: nested('TransInfo').KfAccount || undefined };

@@ -54,7 +54,8 @@ const V1_DEFAULT_OPERATIONS: Readonly<Record<string, string>> = {
  */
 export function resourcesFor(catalogue: readonly Operation[], version: NodeVersion = LATEST_VERSION): NodeResource[] {
 	const order = [...new Set(catalogue.map((op) => op.resource))];
-	const position = (op: NodeOperation) => Math.min(...op.catalogue.map((name) => catalogue.findIndex((c) => c.name === name)).filter((i) => i >= 0));
+	const position = (op: NodeOperation) =>
+		Math.min(...op.catalogue.map((name) => catalogue.findIndex((c) => c.name === name)).filter((i) => i >= 0));
 	return order.map((value) => {
 		const ops = catalogue.filter((op) => op.resource === value);
 		const made = HAND_MADE[version][value];
@@ -66,7 +67,13 @@ export function resourcesFor(catalogue: readonly Operation[], version: NodeVersi
 				? (V1_DEFAULT_OPERATIONS[value] ?? operations[0]?.value ?? '')
 				: ([...operations].sort((a, b) => position(a) - position(b))[0]?.value ?? '');
 		if (version === 1) operations.push(...(LEGACY_V1[value] ?? []));
-		return { value, name: made?.name ?? titleCase(value), operations, defaultOperation, gatewayOnly: ops.every((op) => op.direct === false) };
+		return {
+			value,
+			name: made?.name ?? titleCase(value),
+			operations,
+			defaultOperation,
+			gatewayOnly: ops.every((op) => op.direct === false),
+		};
 	});
 }
 
@@ -79,7 +86,11 @@ export const RESOURCES_BY_VERSION: Readonly<Record<NodeVersion, readonly NodeRes
 /** The resources of the product's catalogue in the latest version. */
 export const RESOURCES: readonly NodeResource[] = RESOURCES_BY_VERSION[LATEST_VERSION];
 
-export function findOperation(resource: string, operation: string, resources: readonly NodeResource[] = RESOURCES): NodeOperation | undefined {
+export function findOperation(
+	resource: string,
+	operation: string,
+	resources: readonly NodeResource[] = RESOURCES,
+): NodeOperation | undefined {
 	return resources.find((r) => r.value === resource)?.operations.find((op) => op.value === operation);
 }
 
@@ -150,6 +161,9 @@ export function buildProperties(resources: readonly NodeResource[] = RESOURCES, 
  */
 export function buildVersionedProperties(): INodeProperties[] {
 	return versionedProperties(
-		Object.fromEntries(NODE_VERSIONS.map((v) => [v, buildProperties(RESOURCES_BY_VERSION[v], v)])) as Record<NodeVersion, INodeProperties[]>,
+		Object.fromEntries(NODE_VERSIONS.map((v) => [v, buildProperties(RESOURCES_BY_VERSION[v], v)])) as Record<
+			NodeVersion,
+			INodeProperties[]
+		>,
 	);
 }

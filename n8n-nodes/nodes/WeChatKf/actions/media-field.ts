@@ -104,7 +104,11 @@ export async function readMediaField(
 	const names = mediaParameterNames(name);
 	const source = ctx.getNodeParameter(names.source, itemIndex, sources[0]) as MediaSource;
 	if (!sources.includes(source)) {
-		throw new NodeOperationError(ctx.getNode(), `${field.displayName} (${where}): the source must be one of ${sources.join(', ')}, got "${String(source)}"`, { itemIndex });
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${field.displayName} (${where}): the source must be one of ${sources.join(', ')}, got "${String(source)}"`,
+			{ itemIndex },
+		);
 	}
 	if (source === 'url') {
 		const url = String(ctx.getNodeParameter(names.url, itemIndex, '') ?? '').trim();
@@ -136,7 +140,10 @@ export async function readMediaField(
 			});
 		}
 		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-		return { file: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) as unknown as IDataObject, ...(binary.fileName ? { filename: binary.fileName } : {}) };
+		return {
+			file: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) as unknown as IDataObject,
+			...(binary.fileName ? { filename: binary.fileName } : {}),
+		};
 	}
 	const mediaId = String(ctx.getNodeParameter(name, itemIndex, '') ?? '').trim();
 	return mediaId === '' ? undefined : mediaId;

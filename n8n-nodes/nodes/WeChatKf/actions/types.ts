@@ -43,4 +43,3 @@ export interface NodeResource {
 	/** Every operation is the product's own (catalogue `direct: false`): version 2 offers it in Gateway mode only. */
 	gatewayOnly?: boolean;
 }
-

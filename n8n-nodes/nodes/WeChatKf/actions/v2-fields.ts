@@ -11,7 +11,12 @@ import type { INodeProperties } from 'n8n-workflow';
 import type { FieldSpec, Operation } from '../../../../functions/core/catalogue';
 import { EVENT_OPTIONS } from '../../../shared/gateway-events';
 
-type Locator = { search: 'searchKfAccounts' | 'searchUsers' | 'searchSubscriptions'; what: string; placeholder: string; defaultMode: 'list' | 'id' };
+type Locator = {
+	search: 'searchKfAccounts' | 'searchUsers' | 'searchSubscriptions';
+	what: string;
+	placeholder: string;
+	defaultMode: 'list' | 'id';
+};
 
 const KF_ACCOUNT: Locator = { search: 'searchKfAccounts', what: 'kf account', placeholder: 'kf2001@gh_abc123', defaultMode: 'list' };
 // An openid usually comes from the item ({{ $json.openid }}): By ID first.
@@ -85,10 +90,17 @@ export function v2Property(field: FieldSpec, name: string, op: Pick<Operation, '
 		...(field.description ? { description: field.description } : {}),
 	};
 	const locator = locatorOf(field, op);
-	if (locator && field.type === 'string') return locatorProperty(base, locator.search, locator.what, locator.placeholder, locator.defaultMode);
+	if (locator && field.type === 'string')
+		return locatorProperty(base, locator.search, locator.what, locator.placeholder, locator.defaultMode);
 	if (TIME_FIELDS.has(field.name) && field.type === 'string') return { ...base, type: 'dateTime', default: '' };
 	if (resource === 'subscription' && field.name === 'events') {
-		return { ...base, type: 'multiOptions', options: EVENT_OPTIONS, default: [], description: 'What the subscription delivers; none selected: every event' };
+		return {
+			...base,
+			type: 'multiOptions',
+			options: EVENT_OPTIONS,
+			default: [],
+			description: 'What the subscription delivers; none selected: every event',
+		};
 	}
 	return undefined;
 }

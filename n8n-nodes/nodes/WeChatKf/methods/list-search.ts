@@ -50,7 +50,10 @@ export const LIST_SEARCH = {
 	async searchKfAccounts(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 		const accounts = entries(await answerOf(this, 'listKfAccounts', {}), 'kf_list');
 		return filtered(
-			accounts.map((a) => ({ name: a.kf_nick ? `${String(a.kf_nick)} (${String(a.kf_account)})` : String(a.kf_account), value: String(a.kf_account) })),
+			accounts.map((a) => ({
+				name: a.kf_nick ? `${String(a.kf_nick)} (${String(a.kf_account)})` : String(a.kf_account),
+				value: String(a.kf_account),
+			})),
 			filter,
 		);
 	},
@@ -78,7 +81,11 @@ export const LIST_SEARCH = {
 				if (typeof d.openid === 'string' && !(seen.get(d.openid)! >= at)) seen.set(d.openid, at);
 			}
 		} else {
-			const answer = await answerOf(this, 'getChatRecords', { starttime: new Date(now - RECENT_RECORDS_MS).toISOString(), endtime: new Date(now).toISOString(), limit: 10000 });
+			const answer = await answerOf(this, 'getChatRecords', {
+				starttime: new Date(now - RECENT_RECORDS_MS).toISOString(),
+				endtime: new Date(now).toISOString(),
+				limit: 10000,
+			});
 			for (const r of entries(answer, 'recordlist')) {
 				const at = Number(r.time) * 1000;
 				if (typeof r.openid === 'string' && !(seen.get(r.openid)! >= at)) seen.set(r.openid, at);
@@ -86,7 +93,10 @@ export const LIST_SEARCH = {
 		}
 		const users = [...seen.entries()].sort((a, b) => b[1] - a[1]);
 		return filtered(
-			users.map(([openid, at]) => ({ name: Number.isFinite(at) ? `${openid} (last ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : openid, value: openid })),
+			users.map(([openid, at]) => ({
+				name: Number.isFinite(at) ? `${openid} (last ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : openid,
+				value: openid,
+			})),
 			filter,
 		);
 	},

@@ -26,5 +26,10 @@ export async function callDirect(this: IExecuteFunctions, op: Operation, input: 
 		mediaCache: staticDataMediaCache(this.getWorkflowStaticData('global'), String(credentials.appId ?? '').trim()),
 	};
 	// A cached media_id WeChat has forgotten (40007) is uploaded again and the send tried once more.
-	return (await runEntry(op, input, { services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) }, { source: 'direct' })) as IDataObject;
+	return (await runEntry(
+		op,
+		input,
+		{ services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) },
+		{ source: 'direct' },
+	)) as IDataObject;
 }

@@ -22,7 +22,13 @@ export function parseInput(this: IExecuteFunctions, op: Operation, input: unknow
 }
 
 /** Performs a catalogue operation with a parsed input, in the mode the node is set to. */
-export async function performOperation(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number, raw?: unknown): Promise<IDataObject> {
+export async function performOperation(
+	this: IExecuteFunctions,
+	op: Operation,
+	input: unknown,
+	itemIndex: number,
+	raw?: unknown,
+): Promise<IDataObject> {
 	const mode = this.getNodeParameter('authentication', itemIndex, 'direct') as string;
 	// The product parses what it is given itself: it gets the item's input as the node built it (a parsed
 	// upload holds the checked file, not the route's fields).

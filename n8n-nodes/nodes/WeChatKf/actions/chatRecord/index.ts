@@ -22,7 +22,13 @@ const getMany: NodeOperation = {
 	properties: [
 		{ displayName: 'From', name: 'starttime', type: 'dateTime', required: true, default: '', description: 'Start of the range' },
 		{ displayName: 'To', name: 'endtime', type: 'dateTime', required: true, default: '', description: 'End of the range (included)' },
-		{ displayName: 'Return All', name: 'returnAll', type: 'boolean', default: false, description: 'Whether to return all results or only up to a given limit' },
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to return all results or only up to a given limit',
+		},
 		{
 			displayName: 'Limit',
 			name: 'limit',

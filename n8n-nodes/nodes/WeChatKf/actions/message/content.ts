@@ -13,8 +13,7 @@ export interface MessageContent {
 	build(this: IExecuteFunctions, itemIndex: number): IDataObject | Promise<IDataObject>;
 }
 
-const str = (ctx: IExecuteFunctions, name: string, itemIndex: number): string =>
-	ctx.getNodeParameter(name, itemIndex, '') as string;
+const str = (ctx: IExecuteFunctions, name: string, itemIndex: number): string => ctx.getNodeParameter(name, itemIndex, '') as string;
 
 /** Leaves out optional fields left empty, so WeChat gets only what the user set. */
 const compact = (object: IDataObject): IDataObject =>

@@ -1,11 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import {
-	getOperation,
-	MESSAGE_TYPE_SPECS,
-	MESSAGE_TYPES,
-	type MessageType,
-} from '../../../../../functions/core/catalogue';
+import { getOperation, MESSAGE_TYPE_SPECS, MESSAGE_TYPES, type MessageType } from '../../../../../functions/core/catalogue';
 import { fieldProperty } from '../generated';
 import type { NodeVersion } from '../versions';
 import type { NodeOperation } from '../types';
@@ -24,7 +19,9 @@ export function typeLabel(type: MessageType): string {
 		.replace(/^Send (an? )?/i, '')
 		.replace(/ message\b/i, '')
 		.split(' ');
-	return words.map((w) => (w.startsWith('(') ? `(${w.charAt(1).toUpperCase()}${w.slice(2)}` : `${w.charAt(0).toUpperCase()}${w.slice(1)}`)).join(' ');
+	return words
+		.map((w) => (w.startsWith('(') ? `(${w.charAt(1).toUpperCase()}${w.slice(2)}` : `${w.charAt(0).toUpperCase()}${w.slice(1)}`))
+		.join(' ');
 }
 
 // Generated from the core catalogue: every message type WeChat's custom/send takes, plus Raw JSON. The
@@ -36,7 +33,7 @@ const msgtypeOptions = {
 			value: type,
 			description: `${MESSAGE_TYPE_SPECS[type].description} (msgtype ${type})`,
 		})),
-		{ name: 'Raw JSON', value: RAW, description: "A complete custom/send body, sent as it is (after validation)" },
+		{ name: 'Raw JSON', value: RAW, description: 'A complete custom/send body, sent as it is (after validation)' },
 	],
 };
 
@@ -124,10 +121,7 @@ export const send: NodeOperation = {
 			type: 'collection',
 			placeholder: 'Add Option',
 			default: {},
-			options: [
-				fieldProperty(sendMessageField('customservice.kf_account'), 'kfAccount'),
-				fieldProperty(sendMessageField('split')),
-			],
+			options: [fieldProperty(sendMessageField('customservice.kf_account'), 'kfAccount'), fieldProperty(sendMessageField('split'))],
 		},
 		...aiLabelProperties,
 	],

@@ -15,7 +15,14 @@ function legacyTyping(command: 'Typing' | 'CancelTyping'): NodeOperation {
 		description: `${start ? 'Shows' : 'Hides'} "typing…"; kept for workflows made with the first version: use Set`,
 		catalogue: ['sendTyping'],
 		properties: [
-			{ displayName: 'Recipient OpenID', name: 'touser', type: 'string', required: true, default: '', description: 'The openid of the user' },
+			{
+				displayName: 'Recipient OpenID',
+				name: 'touser',
+				type: 'string',
+				required: true,
+				default: '',
+				description: 'The openid of the user',
+			},
 		],
 		prepare(itemIndex) {
 			return { operation: 'sendTyping', input: { touser: (this.getNodeParameter('touser', itemIndex) as string).trim(), command } };
