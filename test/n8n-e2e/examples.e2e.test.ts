@@ -8,6 +8,7 @@
  * - `reply-with-menu.json` (published, `n8n start`): a user's text is answered with the menu message the
  *   file describes, and an event (not among its Message Types) starts nothing.
  * `photo-back.json` runs in test/n8n-e2e/media.e2e.test.ts, `passive-reply-gateway.json` in passive-reply.e2e.test.ts,
+ * `passive-reply-direct.json` in passive-reply-direct.e2e.test.ts,
  * `turn-ai-agent.json` in turns.e2e.test.ts; `gateway-reply.json` and `failed-deliveries.json` in
  * test/n8n-e2e/versions.e2e.test.ts (they need the product as gateway).
  *
@@ -93,6 +94,7 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the shipped example workflows`, () => {
       'batch-send.json',
       'failed-deliveries.json',
       'gateway-reply.json',
+      'passive-reply-direct.json',
       'passive-reply-gateway.json',
       'photo-back.json',
       'reply-with-menu.json',

@@ -7,6 +7,7 @@ import { LIST_SEARCH } from './methods/list-search';
 import type { PreparedCall } from './actions/types';
 import { DIRECT_CREDENTIAL, GATEWAY_CREDENTIAL, parseInput, performOperation } from './transport/request';
 import { nodeErrorFrom } from './transport/errors';
+import { CALLBACK_CREDENTIAL } from './transport/direct-reply';
 import { fileSummary } from '../../shared/media-transfer';
 
 /** The most calls one item's paged operation makes (Return All). */
@@ -63,6 +64,12 @@ export class WeChatKf implements INodeType {
 				name: DIRECT_CREDENTIAL,
 				required: true,
 				displayOptions: { show: { authentication: ['direct'] } },
+			},
+			// Version 2's Message → Reply in Direct mode encrypts its answer to a safe-mode push with this key.
+			{
+				name: CALLBACK_CREDENTIAL,
+				required: false,
+				displayOptions: { show: { authentication: ['direct'], resource: ['message'], operation: ['reply'], '@version': [2] } },
 			},
 			{
 				name: GATEWAY_CREDENTIAL,

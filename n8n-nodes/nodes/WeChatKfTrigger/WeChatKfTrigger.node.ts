@@ -82,7 +82,9 @@ export class WeChatKfTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
+				// Respond With: Reply Node (Direct mode) waits for the WeChat Customer Service node's Message → Reply,
+				// as n8n's Webhook node waits for Respond to Webhook (docs/passive-replies.md, "n8n Direct mode").
+				responseMode: '={{$parameter["mode"] === "direct" && $parameter["respondWith"] === "replyNode" ? "responseNode" : "onReceived"}}',
 				path: 'wechat',
 			},
 		],
@@ -162,6 +164,27 @@ export class WeChatKfTrigger implements INodeType {
 				name: 'notice',
 				type: 'notice',
 				default: '',
+				displayOptions: { show: { mode: ['direct'] } },
+			},
+			{
+				displayName: 'Respond With',
+				name: 'respondWith',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Success at Once',
+						value: 'success',
+						description: 'WeChat is answered "success" before the workflow runs; reply with Message → Send',
+					},
+					{
+						name: 'Reply Node',
+						value: 'replyNode',
+						description:
+							'The WeChat Customer Service node\'s Message → Reply answers inside WeChat\'s push (no send window or quota used); without a reply within 4.5 s WeChat is answered "success"',
+					},
+				],
+				default: 'success',
 				displayOptions: { show: { mode: ['direct'] } },
 			},
 			{

@@ -19,11 +19,13 @@ import {
 	verifyUrl,
 	WeChatCrypto,
 	type CallbackMode,
+	type OpenedPush,
 } from '../../../functions/core/callback';
 import { SignatureError } from '../../../functions/core/errors';
 import { parseHandoffKeywords, runPushPipeline, type HandoffKeywordRule, type OutboundEvent } from '../../../functions/core/inbound';
 import { staticDataHandoffPort } from '../../shared/handoff-state';
-import { startFromHandoffEvent, startFromMessage } from './items';
+import { startFromHandoffEvent, startFromMessage, type HandoffOfPush } from './items';
+import { REPLY_NODE_WAIT_MS, successUnlessReplied, withReplyTo } from './reply-node';
 import { maxSkewSecondsOf, queryOf, rawBodyOf } from './request';
 import { staticDataDedup, staticDataReplay } from './seen-pushes';
 
@@ -161,6 +163,9 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	} catch (error) {
 		return reject(error instanceof SignatureError ? 401 : 500, (error as Error).message);
 	}
+	// Respond With: Reply Node keeps WeChat waiting for Message → Reply (./reply-node.ts), within its 5 s.
+	const waiting = this.getNodeParameter('respondWith', 'success') === 'replyNode' && outcome.reply === undefined && !outcome.duplicate;
+	if (waiting) return await startWaitingForReply(this, opened, handoff(outcome), published[0]);
 	// WeChat waits 5 s at most and retries otherwise: answer at once, then start the workflow.
 	if (outcome.reply !== undefined)
 		res
@@ -169,8 +174,37 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 			.send(outcome.reply);
 	else res.status(200).type('text/plain').send('success');
 	if (outcome.duplicate) return { noWebhookResponse: true };
-	const handoff = { humanSession: outcome.humanSession, transferred: outcome.transferred };
 	const event = published[0];
 	if (event && event.detailType.startsWith('handoff.')) return startFromHandoffEvent(this, message, mode, event);
-	return startFromMessage(this, message, 'direct', mode, handoff);
+	return startFromMessage(this, message, 'direct', mode, handoff(outcome));
+}
+
+const handoff = (outcome: { humanSession: HandoffOfPush['humanSession']; transferred: boolean }): HandoffOfPush => ({
+	humanSession: outcome.humanSession,
+	transferred: outcome.transferred,
+});
+
+/**
+ * Respond With: Reply Node: the workflow starts with `replyTo` in its item and n8n answers WeChat with what
+ * Message → Reply sends; "success" when nothing starts, or when no reply came in time (the timer runs
+ * from here, so a media download counts in WeChat's 5 s).
+ */
+async function startWaitingForReply(
+	ctx: IWebhookFunctions,
+	opened: OpenedPush,
+	handoffOfPush: HandoffOfPush,
+	event: OutboundEvent | undefined,
+): Promise<IWebhookResponseData> {
+	const answerBy = Date.now() + REPLY_NODE_WAIT_MS;
+	const success = successUnlessReplied(ctx.getResponseObject());
+	const { message, mode, format } = opened;
+	const started = event?.detailType.startsWith('handoff.')
+		? await startFromHandoffEvent(ctx, message, mode, event)
+		: await startFromMessage(ctx, message, 'direct', mode, handoffOfPush);
+	if (!started.workflowData) {
+		success();
+		return { noWebhookResponse: true };
+	}
+	const replyTo = { openid: message.FromUserName, account: message.ToUserName, msgId: message.MsgId ?? null, mode, format, answerBy };
+	return { workflowData: withReplyTo(started.workflowData, replyTo) };
 }

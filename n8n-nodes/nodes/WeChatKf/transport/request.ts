@@ -6,7 +6,9 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { Operation } from '../../../../functions/core/catalogue';
 import { nodeErrorFrom } from './errors';
+import type { ReplyInput } from '../../../../functions/core/passive-reply';
 import { callDirect } from './direct';
+import { replyDirect } from './direct-reply';
 import { callGateway } from './gateway';
 
 export { DIRECT_CREDENTIAL } from '../../../shared/direct-client';
@@ -36,6 +38,8 @@ export async function performOperation(
 	if (mode !== 'direct') {
 		throw new NodeOperationError(this.getNode(), `Unknown authentication "${mode}"`, { itemIndex });
 	}
+	// Version 2's Reply answers the trigger's waiting push itself (Respond With: Reply Node).
+	if (op.name === 'sendReply' && this.getNode().typeVersion >= 2) return await replyDirect.call(this, input as ReplyInput, itemIndex);
 	if (op.direct === false) {
 		throw new NodeOperationError(this.getNode(), `${op.title} is performed by the deployed product, not by WeChat`, {
 			itemIndex,
