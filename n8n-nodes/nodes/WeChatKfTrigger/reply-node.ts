@@ -6,6 +6,7 @@
  * timeout of its own for a response node (a workflow that never replies would keep WeChat waiting).
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { sleepWithAbort } from 'n8n-workflow';
 import type { PushFormat, PushMode } from '../../../functions/core/callback';
 
 /** How long the push waits for the Reply node: under WeChat's 5 s, with room for the answer to travel. */
@@ -40,12 +41,13 @@ interface PlainResponse {
  * ```
  */
 export function successUnlessReplied(res: PlainResponse, waitMs = REPLY_NODE_WAIT_MS): () => void {
+	const waiting = new AbortController();
 	const answer = () => {
-		clearTimeout(timer);
+		waiting.abort();
 		if (!res.headersSent) res.status(200).type('text/plain').send('success');
 	};
-	const timer = setTimeout(answer, waitMs);
-	timer.unref?.();
+	// n8n's own sleep (community nodes use no timer globals); aborted when answered before the time is up.
+	void sleepWithAbort(waitMs, waiting.signal).then(answer, () => undefined);
 	return answer;
 }
 
