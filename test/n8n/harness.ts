@@ -374,7 +374,7 @@ export function createHarness(options: HarnessOptions) {
     items: INodeExecutionData[],
     nodeCredentials: Record<string, { id: string; name: string }>,
     settings: { continueOnFail?: boolean; staticData?: IDataObject; nodeType?: string; typeVersion?: number } = {},
-  ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown>; run: IRun }> {
+  ): Promise<{ items: INodeExecutionData[]; error?: Error & Record<string, unknown>; run: IRun; responses: unknown[] }> {
     const source: INode = {
       id: 'source',
       name: 'Items',
@@ -417,13 +417,16 @@ export function createHarness(options: HarnessOptions) {
       createdAt: new Date(),
       updatedAt: new Date(),
     } as never);
+    // What the node answered a waiting webhook with (`this.sendResponse`, as n8n's response-node pattern).
+    const responses: unknown[] = [];
+    hooks.addHandler('sendResponse', async (response) => void responses.push(response));
     const additionalData = additionalDataFor(hooks);
     const executor = new WorkflowExecute(additionalData, 'manual');
     const result = await executor.run({ workflow, startNode: source });
     const taskData = result.data.resultData.runData['WeChat']?.[0];
     const out = (taskData?.data?.main?.[0] ?? []) as INodeExecutionData[];
     const error = (taskData?.error ?? result.data.resultData.error) as (Error & Record<string, unknown>) | undefined;
-    return { items: out, error, run: result };
+    return { items: out, error, run: result, responses };
   }
 
   function additionalDataFor(hooks: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
