@@ -61,7 +61,12 @@ describe('the action node covers the core catalogue', () => {
 
   it('is usable as a tool and lists both credential modes', () => {
     expect(action.description.usableAsTool).toBe(true);
-    expect(action.description.credentials?.map((c) => c.name)).toEqual(['weChatOfficialAccountApi', 'weChatKfGatewayApi']);
+    // The callback credential is optional, for version 2's Direct Message → Reply to a safe-mode push only.
+    expect(action.description.credentials?.map((c) => [c.name, c.required, c.displayOptions?.show])).toEqual([
+      ['weChatOfficialAccountApi', true, { authentication: ['direct'] }],
+      ['weChatCallbackApi', false, { authentication: ['direct'], resource: ['message'], operation: ['reply'], '@version': [2] }],
+      ['weChatKfGatewayApi', true, { authentication: ['gateway'] }],
+    ]);
   });
 });
 
