@@ -2,8 +2,8 @@
  * Passive replies in n8n's Direct mode, in a real n8n 2.8.4 (docs/passive-replies.md, "n8n Direct mode"): the
  * shipped example `examples/passive-reply-direct.json` (Trigger, Respond With: Reply Node → Message → Reply,
  * version 2) imported with the user's credentials picked and published; the sandbox, as WeChat, pushes a
- * user's text to the workflow's URL and gets the reply in the answer of that very push (plain, and safe mode:
- * encrypted with the callback credential's key). No custom/send is made. A workflow whose trigger waits
+ * user's text to the workflow's URL and gets the reply in the answer of that very push (plain XML, plain JSON,
+ * and safe mode: encrypted with the callback credential's key). No custom/send is made. A workflow whose trigger waits
  * for a Reply node, in a workflow busy for longer than WeChat waits, still answers "success" within its 5 s, on
  * the first try.
  *
@@ -123,6 +123,19 @@ describeWithN8n()("n8n 2.8.4: Direct mode answers WeChat's push with the workflo
       expect.objectContaining({ channel: 'passive', body: expect.objectContaining({ text: { content: 'You wrote: hello plain' } }) }),
     ]);
     expect(sandbox.count('/cgi-bin/message/custom/send')).toBe(0);
+  });
+
+  it('answers a JSON push with a JSON reply', async () => {
+    // prepare
+    await connectCallback(sandbox, n8n.triggerUrl('wechat-e2e-direct-plain'), { token: TOKEN, mode: 'plain', format: 'json' }, server!.log);
+    // act
+    const push = await sandbox.simulateUser('o_e2e_direct_json', { type: 'text', content: 'hello json' });
+    // assess
+    if (push.reply?.fields === undefined) throw new Error(`no reply: ${JSON.stringify(push)}\n${server!.log().slice(-4000)}`);
+    expect(push).toMatchObject({ delivered: true, attempts: 1 });
+    expect(JSON.parse(push.body!)).toMatchObject({ ToUserName: 'o_e2e_direct_json', MsgType: 'text', Content: 'You wrote: hello json' });
+    expect(push.reply.problem).toBeUndefined();
+    expect(sandbox.messages('o_e2e_direct_json')).toEqual([expect.objectContaining({ channel: 'passive' })]);
   });
 
   it('answers a safe-mode push encrypted with the callback credential', async () => {
