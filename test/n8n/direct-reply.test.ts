@@ -2,15 +2,18 @@
  * Message → Reply in Direct mode through the built nodes (docs/passive-replies.md, "n8n Direct mode"): the
  * trigger set to Respond With: Reply Node leaves WeChat's push waiting and starts its item with `replyTo`;
  * the action node (version 2) answers it with `sendResponse` (recorded by the in-process harness): the
- * passive reply XML, encrypted with the WeChat Callback credential in safe mode (checked by decrypting it).
+ * passive reply XML, encrypted with the WeChat Callback credential in safe mode (checked by decrypting it),
+ * an image given as a file uploaded to the sandbox first.
  * Its refusals name the rule: another user, a reply after WeChat was answered, a safe push without the
- * callback credential, media not given by media_id, no waiting push; version 1 keeps its answer.
+ * callback credential, no waiting push; version 1 keeps its answer.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { computeSignature, WeChatCrypto } from '../../functions/core/callback';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { callWebhook, createHarness, loadPackage } from './harness';
+import { FILES, heldBytes, UPLOAD } from './media-cases';
 
 const TOKEN = 'directReplyTok1';
 const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -59,12 +62,21 @@ const reply = (message: IDataObject) => ({
 const TEXT = { msgtype: 'text', text: { content: 'Hello back' } };
 
 describe('Message → Reply in Direct mode (Respond With: Reply Node)', () => {
-  const harness = createHarness({
-    credentials: {
-      api: { type: 'weChatOfficialAccountApi', data: { appId: APPID, appSecret: 's', baseUrl: 'http://127.0.0.1:9', grantMode: 'stable' } },
-      cb: { type: 'weChatCallbackApi', data: { token: TOKEN, encodingAesKey: AES, appId: APPID } },
-    },
+  let sandbox: Sandbox;
+  let harness: ReturnType<typeof createHarness>;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ quiet: true, appId: APPID });
+    harness = createHarness({
+      credentials: {
+        api: {
+          type: 'weChatOfficialAccountApi',
+          data: { appId: APPID, appSecret: sandbox.appSecret, baseUrl: sandbox.url, grantMode: 'stable', accessToken: '' },
+        },
+        cb: { type: 'weChatCallbackApi', data: { token: TOKEN, encodingAesKey: AES, appId: APPID } },
+      },
+    });
   });
+  afterAll(async () => await sandbox?.stop());
 
   it.each([
     ['plain', false],
@@ -90,19 +102,34 @@ describe('Message → Reply in Direct mode (Respond With: Reply Node)', () => {
     if (safe) expect(Object.keys(outer).sort()).toEqual(['Encrypt', 'MsgSignature', 'Nonce', 'TimeStamp']);
   });
 
-  it('refuses, naming the rule, and answers nothing: another user, too late, safe without the key, media by URL, no waiting push', async () => {
+  it('uploads a file given in the reply with the direct credential and answers with its media_id', async () => {
+    // prepare
+    const { items } = await push(false);
+    const image = { msgtype: 'image', image: { media_id: { file: FILES.image.toString('base64'), filename: 'photo.jpg' } } };
+    // act
+    const { error, responses } = await harness.run(reply(image), items, BOTH, { typeVersion: 2 });
+    // assess
+    expect(error).toBeUndefined();
+    const answered = xml.parse((responses[0] as { body: Buffer }).body.toString('utf8')).xml;
+    expect(answered).toMatchObject({ ToUserName: OPENID, MsgType: 'image', Image: { MediaId: expect.any(String) } });
+    expect(await heldBytes(sandbox, answered.Image.MediaId)).toEqual(FILES.image);
+    expect(sandbox.count(UPLOAD)).toBe(1);
+  });
+
+  it('refuses, naming the rule, and answers nothing: another user, too late, safe without the key, no waiting push, version 1; nothing uploaded', async () => {
     // prepare
     const plain = (await push(false)).items;
     const safe = (await push(true)).items;
     const late = plain.map((i) => ({ json: { ...i.json, replyTo: { ...(i.json.replyTo as IDataObject), answerBy: Date.now() - 1 } } }));
     const other = plain.map((i) => ({ json: { ...i.json, openid: 'o_someone_else' } }));
     const atOnce = (await push(false, 'success')).items;
+    const uploads = sandbox.count(UPLOAD);
     // act
     const runs = {
       other: await harness.run(reply(TEXT), other, BOTH, { typeVersion: 2 }),
       late: await harness.run(reply(TEXT), late, BOTH, { typeVersion: 2 }),
       noKey: await harness.run(reply(TEXT), safe, WECHAT, { typeVersion: 2 }),
-      byUrl: await harness.run(reply({ msgtype: 'image', image: { media_id: { url: 'https://example.com/a.png' } } }), plain, BOTH, {
+      lateFile: await harness.run(reply({ msgtype: 'image', image: { media_id: { file: FILES.image.toString('base64') } } }), late, BOTH, {
         typeVersion: 2,
       }),
       notWaiting: await harness.run(reply(TEXT), atOnce, BOTH, { typeVersion: 2 }),
@@ -113,11 +140,12 @@ describe('Message → Reply in Direct mode (Respond With: Reply Node)', () => {
     expect(messages).toEqual({
       other: expect.stringContaining(`User OpenID must be the openid of the push waiting for its reply (${OPENID})`),
       late: expect.stringContaining('Too late for a passive reply'),
+      lateFile: expect.stringContaining('Too late for a passive reply'),
       noKey: expect.stringContaining('The push came in safe mode: choose the WeChat Callback credential'),
-      byUrl: expect.stringContaining("In Direct mode a reply's image is given by media_id"),
       notWaiting: expect.stringContaining('set to Respond With: Reply Node'),
       v1: expect.stringContaining('performed by the deployed product'),
     });
     for (const r of Object.values(runs)) expect(r.responses).toEqual([]);
+    expect(sandbox.count(UPLOAD)).toBe(uploads);
   });
 });

@@ -10,6 +10,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { WeChatCrypto, type InboundMessage, type PushFormat, type PushMode } from '../../../../functions/core/callback';
 import { passiveReplyBody, passiveReplyFields } from '../../../../functions/core/passive-reply-body';
 import type { ReplyInput } from '../../../../functions/core/passive-reply';
+import { prepareSendMedia } from '../../../../functions/core/catalogue/send-media';
+import { directServices } from './direct';
 
 /** The credential that holds the Token and EncodingAESKey (an encrypted push is answered encrypted). */
 export const CALLBACK_CREDENTIAL = 'weChatCallbackApi';
@@ -51,18 +53,13 @@ export async function replyDirect(this: IExecuteFunctions, input: ReplyInput, it
 		throw fail(`User OpenID must be the openid of the push waiting for its reply (${String(replyTo.openid)})`);
 	if (input.msgId !== undefined && replyTo.msgId !== null && String(replyTo.msgId) !== input.msgId)
 		throw fail(`Message ID must be the MsgId of the push waiting for its reply (${String(replyTo.msgId)}), or left empty`);
-	if (typeof replyTo.answerBy === 'number' && Date.now() > replyTo.answerBy) {
-		throw fail(
+	const tooLate = () => typeof replyTo.answerBy === 'number' && Date.now() > replyTo.answerBy;
+	const late = () =>
+		fail(
 			'Too late for a passive reply: WeChat waits 5 s, and the trigger answered "success" after 4.5 s',
 			'Send the message with Message → Send (it uses the send window) or make the workflow answer sooner',
 		);
-	}
-	const c = (input.message[input.message.msgtype] ?? {}) as IDataObject;
-	const type = input.message.msgtype;
-	const media = type === 'music' ? c.thumb_media_id : ['image', 'voice', 'video'].includes(type) ? c.media_id : 'none';
-	if (typeof media !== 'string' || media === '') {
-		throw fail(`In Direct mode a reply's ${input.message.msgtype} is given by media_id`, 'Upload it first with Media → Upload');
-	}
+	if (tooLate()) throw late();
 	const mode = replyTo.mode as PushMode;
 	let crypto: WeChatCrypto | undefined;
 	if (mode !== 'plain') {
@@ -74,9 +71,13 @@ export async function replyDirect(this: IExecuteFunctions, input: ReplyInput, it
 			);
 		crypto = new WeChatCrypto(String(credentials.token ?? ''), aesKey, String(credentials.appId ?? '').trim());
 	}
+	// Media given as {url} / {file} are uploaded first with the direct credential (cached per account, as for
+	// a send): a passive reply names media by media_id. The time it takes counts in WeChat's 5 s.
+	const message = await prepareSendMedia(input.message, (await directServices(this, itemIndex)).services);
+	if (tooLate()) throw late();
 	const format: PushFormat = replyTo.format === 'json' ? 'json' : 'xml';
 	const push = { message: { FromUserName: input.openid, ToUserName: replyTo.account } as InboundMessage, mode, format };
-	const body = passiveReplyBody(push, passiveReplyFields(input.message), { crypto, now: Date.now() });
+	const body = passiveReplyBody(push, passiveReplyFields(message), { crypto, now: Date.now() });
 	// A Buffer: n8n writes it to WeChat's request at once. A string would wait for n8n to save the workflow's
 	// static data (the trigger's dedup marks), and n8n 2.x ends the response empty meanwhile.
 	this.sendResponse({
@@ -84,5 +85,5 @@ export async function replyDirect(this: IExecuteFunctions, input: ReplyInput, it
 		headers: { 'content-type': format === 'json' ? 'application/json' : 'text/xml; charset=utf-8' },
 		statusCode: 200,
 	});
-	return { openid: input.openid, msgId: replyTo.msgId ?? null, msgtype: input.message.msgtype, channel: 'passive', mode };
+	return { openid: input.openid, msgId: replyTo.msgId ?? null, msgtype: message.msgtype, channel: 'passive', mode };
 }

@@ -14,17 +14,7 @@ import { n8nUrlFetcher } from '../../../shared/url-fetcher';
 
 /** Performs a catalogue operation with a parsed input against WeChat, with the node's direct credential. */
 export async function callDirect(this: IExecuteFunctions, op: Operation, input: unknown, itemIndex: number): Promise<IDataObject> {
-	const credentials = await this.getCredentials(DIRECT_CREDENTIAL, itemIndex);
-	const client = directClient(this.helpers, credentials, { abortSignal: this.getExecutionCancelSignal() });
-	const services: OperationServices = {
-		...client.services(),
-		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
-		handoffs: staticDataHandoffs(this.getWorkflowStaticData('global')),
-		// A URL given for a file (a send's media, an upload, a video's video_url) is fetched by n8n itself.
-		fetchUrl: n8nUrlFetcher(this.helpers),
-		// The same file is uploaded once per official account while its media_id lives (shared/media-cache.ts).
-		mediaCache: staticDataMediaCache(this.getWorkflowStaticData('global'), String(credentials.appId ?? '').trim()),
-	};
+	const { client, services } = await directServices(this, itemIndex);
 	// A cached media_id WeChat has forgotten (40007) is uploaded again and the send tried once more.
 	return (await runEntry(
 		op,
@@ -32,4 +22,28 @@ export async function callDirect(this: IExecuteFunctions, op: Operation, input: 
 		{ services, wechat: (spec, recipient, trace) => client.request(spec, recipient, trace) },
 		{ source: 'direct' },
 	)) as IDataObject;
+}
+
+/**
+ * The WeChat client and operation services of Direct mode, with the node's direct credential (also for
+ * Direct Reply's media uploads, ./direct-reply.ts).
+ *
+ * @example
+ * ```ts
+ * const { services } = await directServices(this, itemIndex);
+ * ```
+ */
+export async function directServices(ctx: IExecuteFunctions, itemIndex: number) {
+	const credentials = await ctx.getCredentials(DIRECT_CREDENTIAL, itemIndex);
+	const client = directClient(ctx.helpers, credentials, { abortSignal: ctx.getExecutionCancelSignal() });
+	const services: OperationServices = {
+		...client.services(),
+		// Handoff marks live in this workflow's static data, where its trigger reads them (Direct mode has no product).
+		handoffs: staticDataHandoffs(ctx.getWorkflowStaticData('global')),
+		// A URL given for a file (a send's media, an upload, a video's video_url) is fetched by n8n itself.
+		fetchUrl: n8nUrlFetcher(ctx.helpers),
+		// The same file is uploaded once per official account while its media_id lives (shared/media-cache.ts).
+		mediaCache: staticDataMediaCache(ctx.getWorkflowStaticData('global'), String(credentials.appId ?? '').trim()),
+	};
+	return { client, services };
 }
