@@ -2,7 +2,8 @@
  * Replies: `POST /replies` answers a user's message inside WeChat's push (a passive reply) when the
  * callback is waiting for it (REPLY_MODE passive or auto), keeps it for the user's next message or sends
  * it with custom/send when it came too late (docs/passive-replies.md). The product performs it with its own
- * state: gateway mode only in n8n (Direct mode answers from the trigger, "Respond With: Reply Node").
+ * state (gateway mode in n8n); n8n's Direct mode (node version 2) answers the trigger's waiting push itself
+ * instead (n8n-nodes/nodes/WeChatKf/transport/direct-reply.ts, "Respond With: Reply Node").
  */
 import { ConfigurationError } from '../errors';
 import { parseReplyInput, PASSIVE_MSGTYPES, type ReplyInput, type ReplyService } from '../passive-reply';
