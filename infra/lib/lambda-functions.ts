@@ -100,7 +100,10 @@ export function buildFunctions(
     const memorySize = sizing.memoryMb;
     const timeout = Duration.seconds(sizing.timeoutSeconds);
     const inVpc = Boolean(egress && spec.needs.callsWeChat);
-    const logGroup = new logs.LogGroup(scope, `${spec.id}Logs`, { retention: logRetention, removalPolicy });
+    // One log group for every function of the stack (each writes its own streams, named by the function):
+    // a group per function took a stack with every option on past CloudFormation's 500 resources
+    // (infra/README.md, "Resources").
+    const logGroup = functionLogs(scope, { retention: logRetention, removalPolicy });
 
     // Each function has its own role with inline, resource-scoped statements only (no AWS managed
     // policies): its log group, the table actions its access level needs, the secret if it reads it.
@@ -230,4 +233,10 @@ function latin1(text: string): string {
     .replace(/[“”]/g, '"')
     .replace(/[–—]/g, '-')
     .replace(/[^\t\n\r\x20-\x7e\xa1-\xff]/g, '?');
+}
+
+/** The stack's one log group of its functions, made on first use. */
+function functionLogs(scope: Construct, props: logs.LogGroupProps): logs.LogGroup {
+  const existing = scope.node.tryFindChild('FunctionLogs');
+  return existing instanceof logs.LogGroup ? existing : new logs.LogGroup(scope, 'FunctionLogs', props);
 }

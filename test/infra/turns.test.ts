@@ -82,11 +82,11 @@ describe('turns in the stack', () => {
     expect(env(on, 'SendText').CONVERSATION_RECORD).toBe('true');
   });
 
-  test('nothing per user: two queues (and their TLS-only policies), one function (role, policy, logs, event source), one alarm', () => {
+  test("nothing per user: two queues (and their TLS-only policies), one function (role, policy, event source; it logs to the stack's one function log group), one alarm", () => {
     const count = (t: Template) => Object.keys(t.toJSON().Resources).length;
     const added = Object.keys(on.toJSON().Resources).filter((id) => !(id in off.toJSON().Resources));
     expect(added.every((id) => /TurnTimer|TurnCloser/.test(id))).toBe(true);
-    expect(count(on) - count(off)).toBe(10);
+    expect(count(on) - count(off)).toBe(9);
   });
 
   test('wrong turn props are refused, named as props', () => {
