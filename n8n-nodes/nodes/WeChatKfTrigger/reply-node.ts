@@ -6,7 +6,7 @@
  * timeout of its own for a response node (a workflow that never replies would keep WeChat waiting).
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { sleepWithAbort } from 'n8n-workflow';
+import * as n8nWorkflow from 'n8n-workflow';
 import type { PushFormat, PushMode } from '../../../functions/core/callback';
 
 /** How long the push waits for the Reply node: under WeChat's 5 s, with room for the answer to travel. */
@@ -46,8 +46,12 @@ export function successUnlessReplied(res: PlainResponse, waitMs = REPLY_NODE_WAI
 		waiting.abort();
 		if (!res.headersSent) res.status(200).type('text/plain').send('success');
 	};
-	// n8n's own sleep (community nodes use no timer globals); aborted when answered before the time is up.
-	void sleepWithAbort(waitMs, waiting.signal).then(answer, () => undefined);
+	// n8n's own sleep (community nodes use no timer globals), aborted when answered before the time is up.
+	// n8n 2.40 no longer exports sleepWithAbort: there the plain sleep runs out, and answer() does nothing
+	// once the Reply node has answered (the headers are sent).
+	const { sleepWithAbort } = n8nWorkflow as { sleepWithAbort?: (ms: number, signal?: AbortSignal) => Promise<void> };
+	const waited = typeof sleepWithAbort === 'function' ? sleepWithAbort(waitMs, waiting.signal) : n8nWorkflow.sleep(waitMs);
+	void waited.then(answer, () => undefined);
 	return answer;
 }
 
