@@ -35,6 +35,7 @@ export function operationServices(ctx: AppContext): OperationServices {
     fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) =>
       fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
     conversations: { get: (query: ConversationQuery) => conversationView(ctx, query) },
+    accounts: ctx.accounts.service(),
   };
   return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
 }
