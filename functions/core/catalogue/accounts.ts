@@ -24,7 +24,7 @@ const APP_ID_FIELD: FieldSpec = {
   required: true,
   placeholder: 'wx0123456789abcdef',
   description: "The official account's AppID (微信开发者平台 → the account → AppID)",
-  rules: ['wx then 8 to 32 letters or digits'],
+  rules: ['wx and 1 to 32 letters, digits, _ or -'],
 };
 
 function accountsOf(services: OperationServices): AccountsService {
