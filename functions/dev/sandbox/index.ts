@@ -12,6 +12,8 @@
  * ```
  */
 export { startSandbox, SANDBOX_TO_USER_NAME } from './server';
+export { parseSandboxAccounts, defaultGhId } from './accounts';
+export type { SandboxAccountEntry } from './accounts';
 export { SandboxUsageError, ERRMSG } from './errcodes';
 export { sha1Signature, encryptMessage, decryptMessage } from './crypto';
 export { WINDOW_RULES, TYPING_RULES, WINDOW_OPENING_EVENTS } from './rules';
@@ -35,6 +37,8 @@ export type {
   RecordedRequest,
   ResetFault,
   Sandbox,
+  SandboxAccountHandle,
+  SandboxAccountOptions,
   SandboxOptions,
   RulesProfile,
   SentMessage,
