@@ -3,9 +3,15 @@
  * server can drive it over HTTP. Answers are JSON; misuse answers 400 `{"error": {"code", "message"}}`,
  * an unknown route 404. Access tokens are masked (`***`) in recorded requests served here.
  *
+ * Every route acts on one official account (accounts.ts): the one named by `?appId=` or by `"appId"` in a
+ * JSON body, else the first (so a caller that names none is answered as before there were several); an
+ * AppID the sandbox does not host answers 404 UNKNOWN_ACCOUNT (docs/configuration.md, "The sandbox's
+ * official accounts").
+ *
  * | route | what |
  * | --- | --- |
  * | GET /sandbox | what this is: URL, appid, rules, implemented API paths, callback (never its token) |
+ * | GET /sandbox/accounts | every hosted account: appId, ghId, wechatId, default, callback (never a secret) |
  * | POST /sandbox/users/{openid}/messages | `{"content"}` (text), `{"menuId","content"}` (menu tap), any UserAction, or a file: an image or voice note (multipart, or a raw image/* or audio/* body) |
  * | POST /sandbox/users/{openid}/events | `{"event", "eventKey"?}` |
  * | GET /sandbox/users, /sandbox/users/{openid} | user state: following, window, can send |

@@ -10,6 +10,12 @@
  * sandbox.messages('o_user'); // what custom/send accepted
  * await sandbox.stop();
  * ```
+ *
+ * @example Several official accounts (docs/configuration.md, "The sandbox's official accounts")
+ * ```ts
+ * const sandbox = await startSandbox({ accounts: [{ appId: 'wxB', appSecret: 'secretB', callback: { url, token: 'tokenB' } }] });
+ * await sandbox.account('wxB').simulateUser('o_user_of_b', { type: 'text', content: 'hi' }); // pushed to wxB's callback
+ * ```
  */
 export { startSandbox, SANDBOX_TO_USER_NAME } from './server';
 export { parseSandboxAccounts, defaultGhId } from './accounts';
