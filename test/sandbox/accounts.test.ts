@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSandboxAccounts, SandboxUsageError, startSandbox, type Sandbox } from '../../functions/dev/sandbox';
-import { decrypt, getJson, postJson, sha1Sorted, startReceiver, useSandbox, type Json } from './helpers';
+import { decrypt, getJson, jpeg, multipart, postJson, sha1Sorted, startReceiver, useSandbox, type Json } from './helpers';
 
 const A = { appId: 'wxaaaaaaaaaaaaaaaa', appSecret: 'secretOfAccountA0123456789abcdef' };
 const B = { appId: 'wxbbbbbbbbbbbbbbbb', appSecret: 'secretOfAccountB0123456789abcdef' };
@@ -154,6 +154,45 @@ describe('sandbox: three official accounts', () => {
     expect((await getJson(`${sandbox.url}/cgi-bin/customservice/getkflist?access_token=${tA}`)).kf_list).toEqual([]);
     expect((await getJson(`${sandbox.url}/cgi-bin/customservice/getkflist?access_token=${tB}`)).kf_list).toHaveLength(1);
     expect((await getJson(`${sandbox.url}/sandbox/kf-accounts?appId=${B.appId}`)).kf_accounts).toHaveLength(1);
+    // B's avatar URL names B: kf_ids start over in every account.
+    const { body, contentType } = multipart('media', 'a.jpg', 'image/jpeg', jpeg());
+    const upload = await fetch(`${sandbox.url}/customservice/kfaccount/uploadheadimg?access_token=${tB}&kf_account=agent1@${suffixB}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(body),
+    }).then((r) => r.json() as Promise<Json>);
+    expect(upload.errcode).toBe(0);
+    const url = sandbox.account(B.appId).kfAccounts()[0]!.kf_headimgurl;
+    expect(url).toContain(`appId=${B.appId}`);
+    expect((await fetch(url)).status).toBe(200);
+  });
+
+  it("streams one account's feed with ?appId=, every account's without", async () => {
+    // prepare
+    const read = async (query: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`${sandbox.url}/sandbox/stream${query}`, { signal: controller.signal });
+      const reader = res.body!.getReader();
+      let text = '';
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        const chunk = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+        if (chunk?.value) text += Buffer.from(chunk.value).toString('utf8');
+      }
+      controller.abort();
+      return text;
+    };
+    await userWrites(sandbox, 'oFeedA', 'hi');
+    await userWrites(sandbox, 'oFeedB', 'hi', B.appId);
+    // act
+    const [onlyB, onlyA, all] = await Promise.all([read(`?appId=${B.appId}`), read(`?appId=${A.appId}`), read('')]);
+    // assess
+    expect(onlyB).toContain('oFeedB');
+    expect(onlyB).not.toContain('oFeedA');
+    expect(onlyA).toContain('oFeedA');
+    expect(onlyA).not.toContain('oFeedB');
+    expect(all).toContain('oFeedA');
+    expect(all).toContain('oFeedB');
   });
 
   it('answers 404 for an account it does not host, and 400 when query and body name different ones', async () => {
