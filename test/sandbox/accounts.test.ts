@@ -106,7 +106,12 @@ describe('sandbox: three official accounts', () => {
   it("keeps users per account: B's user is unknown to A and C", async () => {
     // act: one user writes to B (named in the query), another to C (named in the body), one to the default
     await userWrites(sandbox, 'oOnlyB', 'hello B', B.appId);
-    await postJson(`${sandbox.url}/sandbox/users/oOnlyC/messages`, { appId: C.appId, content: 'hello C' });
+    // As curl -d sends it: a JSON body under the form content type.
+    await fetch(`${sandbox.url}/sandbox/users/oOnlyC/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify({ appId: C.appId, content: 'hello C' }),
+    });
     await userWrites(sandbox, 'oOnlyA', 'hello A');
     // assess
     const ids = async (query: string) => ((await getJson(`${sandbox.url}/sandbox/users${query}`)).users as Json[]).map((u) => u.openid);

@@ -147,7 +147,8 @@ function parseJson(raw: Buffer): Record<string, unknown> {
 function accountParam(url: URL, raw: Buffer, contentType: string | undefined): string | undefined {
   const inQuery = url.searchParams.get('appId') ?? undefined;
   let inBody: unknown;
-  if (raw.length > 0 && (!contentType || /json/i.test(contentType))) {
+  // Whatever the content type says (curl -d sends form-urlencoded): a body that is a JSON object may name it.
+  if (raw.length > 0 && !/^multipart\//i.test(contentType ?? '') && raw.toString('utf8', 0, 64).trimStart().startsWith('{')) {
     try {
       const value = JSON.parse(raw.toString('utf8')) as unknown;
       if (value && typeof value === 'object' && !Array.isArray(value)) inBody = (value as Record<string, unknown>).appId;
@@ -192,7 +193,7 @@ export async function handleControl(first: ControlTarget, req: IncomingMessage, 
       return send(res, 404, {
         error: {
           code: 'UNKNOWN_ACCOUNT',
-          message: `appId: the sandbox hosts no account ${appId} (it hosts ${first
+          message: `appId: the sandbox hosts no account ${JSON.stringify(String(appId).slice(0, 64))} (it hosts ${first
             .accountsInfo()
             .map((a) => a.appId)
             .join(', ')})`,
