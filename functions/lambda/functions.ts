@@ -11,14 +11,24 @@
  * for (const fn of LAMBDA_FUNCTIONS) console.log(fn.id, fn.entry, fn.routes);
  * ```
  */
-import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+import { CATALOGUE, type FunctionNeeds as CatalogueNeeds, type Operation, type Sizing } from '../core/catalogue';
 import { readFlag } from '../core/flags';
 
-export type { FunctionNeeds, Sizing };
+export type { Sizing };
+
+/**
+ * What a function needs, as the catalogue declares it, plus the account key (docs/architecture.md): the
+ * KMS key of the stack that seals each account's secrets in the table, encryption context `{ appId }`.
+ * `seal` may only encrypt with it (creating an account), `open` only decrypt. Absent, a function that
+ * reads the secret (`secret: true`) gets `open`, since every account's secret is sealed with it; one that
+ * does not gets neither. (The lead moves this field into core/catalogue/types.ts FunctionNeeds on merge.)
+ */
+export type FunctionNeeds = CatalogueNeeds & { accountKey?: 'seal' | 'open' };
 
 /** An HTTP route of the API. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `ANY`: every method (the greedy per-account route `ANY /accounts/{appId}/{proxy+}`). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
   /** API Gateway path syntax, e.g. `/kf-accounts/{kf_account}`. */
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
@@ -34,7 +44,15 @@ export interface LambdaFunctionSpec {
   /** The catalogue operation it serves, when it serves one. */
   operation?: string;
   /** Source file under functions/lambda, without extension. */
-  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery' | 'turn-closer';
+  entry:
+    | 'operation'
+    | 'callback'
+    | 'interactions'
+    | 'token-refresher'
+    | 'webhook-fanout'
+    | 'webhook-delivery'
+    | 'turn-closer'
+    | 'account-operations';
   description: string;
   routes: RouteSpec[];
   /** Whether EventBridge events with detail-type = `operation` invoke it. */
@@ -45,11 +63,6 @@ export interface LambdaFunctionSpec {
   enabledBy?: string;
   needs: FunctionNeeds;
   sizing: Sizing;
-  /**
-   * Its sizing when REPLY_MODE is passive or auto (CDK prop `replyMode`): the callback waits inside
-   * WeChat's push for the reply (docs/passive-replies.md). Absent: `sizing` in every mode.
-   */
-  sizingWithPassiveReplies?: Sizing;
 }
 
 /** Memory and timeout of a catalogue operation without its own: one WeChat call, one token refresh, one retry. */
@@ -94,6 +107,49 @@ export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpe
   return [...catalogue.map(operationFunction), ...PRODUCT_FUNCTIONS];
 }
 
+/** The per-account prefix of every catalogue operation's route (docs/architecture.md). */
+export const ACCOUNT_ROUTE_PREFIX = '/accounts/{appId}';
+
+/**
+ * `AccountOperations`: one function behind the greedy route `ANY /accounts/{appId}/{proxy+}` that runs any
+ * catalogue operation for the named account in-process, so that an account adds no route, function or
+ * rule (accounts are data). Its needs are the union of the operations' it serves (every catalogue
+ * operation but the `/accounts` ones themselves), its sizing the largest of theirs.
+ *
+ * Not yet in {@link functionsFor}: it joins the product's functions with its entry
+ * (functions/lambda/account-operations.ts), which the lead adds; until then the infra tests deploy it
+ * through the construct's `functions` prop.
+ */
+export function accountOperationsFunction(catalogue: readonly Operation[]): LambdaFunctionSpec {
+  const served = catalogue.filter((op) => !op.route.path.startsWith('/accounts'));
+  const needs = served.map((op) => op.needs);
+  const level = (t: FunctionNeeds['table']) => ['none', 'read', 'readWrite'].indexOf(t);
+  const table = needs.reduce<FunctionNeeds['table']>((a, n) => (level(n.table) > level(a) ? n.table : a), 'none');
+  const queues = [...new Set(needs.flatMap((n) => n.queues ?? []))].sort();
+  const webhookKeys = new Set(needs.flatMap((n) => (n.webhookKey ? [n.webhookKey] : [])));
+  if (webhookKeys.size > 1) throw new Error('AccountOperations would need to both seal and open with the webhook key');
+  const sizings = served.map((op) => op.sizing ?? DEFAULT_SIZING);
+  return {
+    id: 'AccountOperations',
+    entry: 'account-operations',
+    description: 'Runs any catalogue operation for a named official account: /accounts/{appId}/<operation path>',
+    routes: [{ method: 'ANY', path: `${ACCOUNT_ROUTE_PREFIX}/{proxy+}`, auth: 'iam' }],
+    acceptsEvents: false,
+    needs: {
+      secret: needs.some((n) => n.secret),
+      callsWeChat: needs.some((n) => n.callsWeChat),
+      table,
+      publishesEvents: needs.some((n) => n.publishesEvents),
+      ...(queues.length > 0 ? { queues } : {}),
+      ...(webhookKeys.size === 1 ? { webhookKey: [...webhookKeys][0] } : {}),
+    },
+    sizing: {
+      memoryMb: Math.max(...sizings.map((z) => z.memoryMb)),
+      timeoutSeconds: Math.max(...sizings.map((z) => z.timeoutSeconds)),
+    },
+  };
+}
+
 /**
  * The functions whose setting is on: `isOn(setting)` says whether a setting (e.g. `TOKEN_VENDING`) is
  * turned on.
@@ -119,16 +175,20 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     id: 'Callback',
     entry: 'callback',
     description: "WeChat's server push: URL verification and inbound messages and events",
+    // `/callback` is the default account's; `/callback/{appId}` another account's (its own token and key).
     routes: [
       { method: 'GET', path: '/callback', auth: 'none' },
       { method: 'POST', path: '/callback', auth: 'none' },
+      { method: 'GET', path: '/callback/{appId}', auth: 'none' },
+      { method: 'POST', path: '/callback/{appId}', auth: 'none' },
     ],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
-    // WeChat waits 5 s for the answer; 512 MB for a faster cold start.
-    sizing: { memoryMb: 512, timeoutSeconds: 5 },
-    // With passive replies a try that is not the last holds up to ~6 s, so that WeChat tries again.
-    sizingWithPassiveReplies: { memoryMb: 512, timeoutSeconds: 10 },
+    // 512 MB for a faster cold start. 10 s in every mode: WeChat waits 5 s for an answer, but an account may
+    // choose passive replies at runtime (its replyMode setting), and then a try that is not the last holds up
+    // to ~6 s so that WeChat tries again (docs/passive-replies.md). Lambda bills the time used, not the
+    // timeout, so the longer limit costs nothing on a push answered at once.
+    sizing: { memoryMb: 512, timeoutSeconds: 10 },
   },
   {
     id: 'Interactions',
