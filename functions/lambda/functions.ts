@@ -17,11 +17,12 @@ import { readFlag } from '../core/flags';
 export type { Sizing };
 
 /**
- * What a function needs, as the catalogue declares it, plus the account key (docs/architecture.md): the
+ * What a function needs, as the catalogue declares it, plus the account key (infra/README.md, "Accounts"): the
  * KMS key of the stack that seals each account's secrets in the table, encryption context `{ appId }`.
  * `seal` may only encrypt with it (creating an account), `open` only decrypt. Absent, a function that
  * reads the secret (`secret: true`) gets `open`, since every account's secret is sealed with it; one that
- * does not gets neither. (The lead moves this field into core/catalogue/types.ts FunctionNeeds on merge.)
+ * does not gets neither. (Its home is FunctionNeeds in core/catalogue/types.ts, once the account
+ * operations there declare it.)
  */
 export type FunctionNeeds = CatalogueNeeds & { accountKey?: 'seal' | 'open' };
 
@@ -107,7 +108,7 @@ export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpe
   return [...catalogue.map(operationFunction), ...PRODUCT_FUNCTIONS];
 }
 
-/** The per-account prefix of every catalogue operation's route (docs/architecture.md). */
+/** The per-account prefix of every catalogue operation's route (infra/README.md, "IAM per account"). */
 export const ACCOUNT_ROUTE_PREFIX = '/accounts/{appId}';
 
 /**

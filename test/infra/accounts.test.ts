@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { enabledFunctions } from '../../functions/lambda/functions';
 import { perAccountCallers } from '../../infra/examples/per-account-access';
@@ -43,6 +43,19 @@ describe('accounts in the stack', () => {
     for (const key of ['POST /accounts', 'GET /accounts', 'GET /accounts/{appId}', 'DELETE /accounts/{appId}']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'AWS_IAM' });
     }
+  });
+
+  test("every account's operations share the greedy route's throttle: the stage default, or the route's own", () => {
+    const own = Template.fromStack(
+      accountsAppStack({}, { throttling: { routes: { 'ANY /accounts/{appId}/{proxy+}': { rateLimit: 500, burstLimit: 1000 } } } }, false)
+        .stack,
+    );
+    own.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: Match.objectLike({ 'ANY /accounts/{appId}/{proxy+}': { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } }),
+    });
+    const stage = resourcesOf(template, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties;
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    expect(stage.RouteSettings['ANY /accounts/{appId}/{proxy+}']).toBeUndefined();
   });
 
   test('the per-account callback is public, on the callback function', () => {

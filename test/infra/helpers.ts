@@ -52,9 +52,9 @@ export function appTemplate(extra: Record<string, unknown> = {}): Template {
 }
 
 /**
- * The four account operations as the lead's catalogue declares them (docs/architecture.md, the
- * multi-account contract), for the infra tests until they are in CATALOGUE: creating an account seals its
- * secrets (accountKey seal), the others read (the default account from the secret).
+ * The four account operations (POST /accounts, GET /accounts, GET and DELETE /accounts/{appId}; no
+ * events), as the catalogue will declare them, for the infra tests until they are in CATALOGUE: creating an
+ * account seals its secrets (accountKey seal), the others read secrets (the default account's from the secret).
  */
 export const ACCOUNT_OPERATION_STUBS: readonly LambdaFunctionSpec[] = (
   [
