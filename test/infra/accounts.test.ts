@@ -69,11 +69,14 @@ describe('accounts in the stack', () => {
     }
   });
 
-  test('AccountOperations needs what the operations it runs need: secret, WeChat (in the egress), table, bus, the webhook queue and key', () => {
+  test('AccountOperations needs what the operations it runs need: secret, WeChat (in the egress), table, bus, and opens account secrets', () => {
     const actions = roleStatements(template, 'AccountOperations').flatMap(actionsOf);
     expect(actions).toEqual(
-      expect.arrayContaining(['secretsmanager:GetSecretValue', 'dynamodb:PutItem', 'events:PutEvents', 'sqs:SendMessage', 'kms:Encrypt']),
+      expect.arrayContaining(['secretsmanager:GetSecretValue', 'dynamodb:PutItem', 'events:PutEvents', 'kms:Decrypt']),
     );
+    // Not the deployment's own operations (webhook subscriptions filter by account instead): no webhook queue, no sealing.
+    expect(actions).not.toEqual(expect.arrayContaining(['kms:Encrypt']));
+    expect(actions).not.toEqual(expect.arrayContaining(['sqs:SendMessage']));
     const spec = SPECS.find((s) => s.id === 'AccountOperations')!;
     expect(spec.needs).toMatchObject({ secret: true, callsWeChat: true, table: 'readWrite', publishesEvents: true });
     expect(spec.sizing).toEqual({ memoryMb: 512, timeoutSeconds: 30 });

@@ -7,8 +7,7 @@ import * as path from 'path';
 import { App, NestedStack, type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CATALOGUE } from '../../functions/core/catalogue';
-import { accountOperationsFunction, LAMBDA_FUNCTIONS, type LambdaFunctionSpec } from '../../functions/lambda/functions';
+import { LAMBDA_FUNCTIONS, type LambdaFunctionSpec } from '../../functions/lambda/functions';
 import { buildApp } from '../../infra/lib/app';
 import { settingsFromContext } from '../../infra/lib/context';
 import { WeChatKfStack } from '../../infra/lib/stack';
@@ -51,51 +50,9 @@ export function appTemplate(extra: Record<string, unknown> = {}): Template {
   return Template.fromStack(appStack(extra).stack);
 }
 
-/**
- * The four account operations (POST /accounts, GET /accounts, GET and DELETE /accounts/{appId}; no
- * events), as the catalogue will declare them, for the infra tests until they are in CATALOGUE: creating an
- * account seals its secrets (accountKey seal), the others read secrets (the default account's from the secret).
- */
-export const ACCOUNT_OPERATION_STUBS: readonly LambdaFunctionSpec[] = (
-  [
-    ['CreateAccount', 'createAccount', 'POST', '/accounts', { secret: false, table: 'readWrite', accountKey: 'seal' }],
-    ['ListAccounts', 'listAccounts', 'GET', '/accounts', { secret: true, table: 'read' }],
-    ['GetAccount', 'getAccount', 'GET', '/accounts/{appId}', { secret: true, table: 'read' }],
-    ['DeleteAccount', 'deleteAccount', 'DELETE', '/accounts/{appId}', { secret: true, table: 'readWrite' }],
-  ] as const
-).map(([id, operation, method, p, needs]) => ({
-  id,
-  operation,
-  entry: 'operation',
-  description: `${operation} (stub of the lead's catalogue entry)`,
-  routes: [{ method, path: p, auth: 'iam' }],
-  acceptsEvents: false,
-  needs: { callsWeChat: false, publishesEvents: false, ...needs },
-  sizing: { memoryMb: 256, timeoutSeconds: 15 },
-}));
-
-/** The functions with accounts: the catalogue's, the four account operations and AccountOperations. */
+/** The functions with accounts: the catalogue's (the four account operations among them), AccountOperations and the product's own. */
 export function accountSpecs(): LambdaFunctionSpec[] {
-  const [catalogue, product] = [LAMBDA_FUNCTIONS.filter((s) => s.operation), LAMBDA_FUNCTIONS.filter((s) => !s.operation)];
-  return [...catalogue, ...ACCOUNT_OPERATION_STUBS, ...product, accountOperationsFunction(CATALOGUE)];
-}
-
-let stubDir: string | undefined;
-/**
- * A handlers directory for synth without bundling: the real entries, plus a placeholder
- * `account-operations.ts` until the lead's entry lands (synth only checks that an entry exists).
- */
-export function stubHandlersDir(): string {
-  if (stubDir) return stubDir;
-  // Under the repository (NodejsFunction wants entries under its project root), in the ignored cdk.out.
-  fs.mkdirSync(path.join(REPO_ROOT, 'cdk.out'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'cdk.out', 'test-handlers-'));
-  const real = path.join(REPO_ROOT, 'functions', 'lambda');
-  for (const f of fs.readdirSync(real)) fs.symlinkSync(path.join(real, f), path.join(dir, f));
-  const accountEntry = path.join(dir, 'account-operations.ts');
-  if (!fs.existsSync(accountEntry)) fs.writeFileSync(accountEntry, 'export const handler = async () => ({ statusCode: 501 });\n');
-  stubDir = dir;
-  return dir;
+  return [...LAMBDA_FUNCTIONS];
 }
 
 /**
@@ -111,7 +68,7 @@ export function accountsAppStack(
   const { stackName, props } = settingsFromContext(app.node);
   const stack = new WeChatKfStack(app, stackName, {
     ...props,
-    service: { ...props.service, functions: accountSpecs(), handlersDir: stubHandlersDir(), ...service },
+    service: { ...props.service, ...service },
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

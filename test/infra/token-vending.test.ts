@@ -19,12 +19,12 @@ function build(tokenVending: boolean) {
 }
 
 /** The execute-api ARNs (as JSON text) a role's policies allow. */
-function invokeArns(template: Template, roleLogicalIdPrefix: string): string[] {
+function invokeArns(template: Template, roleLogicalIdPrefix: string, effect: 'Allow' | 'Deny' = 'Allow'): string[] {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleLogicalIdPrefix))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
-    .filter((s) => JSON.stringify(s.Action).includes('execute-api:Invoke'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Effect?: string }[])
+    .filter((s) => JSON.stringify(s.Action).includes('execute-api:Invoke') && (s.Effect ?? 'Allow') === effect)
     .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r)));
 }
 
@@ -58,12 +58,18 @@ describe('token vending', () => {
     const legacyArns = invokeArns(template, 'Legacy');
     expect(callerArns.some((a) => a.includes('/GET/access-token'))).toBe(false);
     expect(callerArns.some((a) => a.includes('/POST/wechat-api'))).toBe(true);
-    expect(callerArns.some((a) => a.includes('/*/*'))).toBe(false);
+    // The one wildcard a caller gets is the accounts' greedy route (every operation of every account,
+    // docs/accounts.md), and an explicit Deny keeps the vending route out of it.
+    expect(callerArns.filter((a) => a.includes('/*/*')).every((a) => a.includes('/*/*/accounts/*/*'))).toBe(true);
+    expect(invokeArns(template, 'Caller', 'Deny').some((a) => a.includes('/accounts/*/access-token'))).toBe(true);
     expect(legacyArns).toHaveLength(1);
     expect(legacyArns[0]).toContain('/GET/access-token');
     // No other policy in the template (the functions' roles included) may invoke the vending route.
     const everywhere = Object.values(template.findResources('AWS::IAM::Policy')).filter(
-      (p) => JSON.stringify(p.Properties).includes('access-token') && !JSON.stringify(p.Properties.Roles).includes('Legacy'),
+      (p) =>
+        (p.Properties.PolicyDocument.Statement as { Effect?: string }[]).some(
+          (st) => (st.Effect ?? 'Allow') === 'Allow' && JSON.stringify(st).includes('access-token'),
+        ) && !JSON.stringify(p.Properties.Roles).includes('Legacy'),
     );
     expect(everywhere).toEqual([]);
   });

@@ -14,8 +14,11 @@ declare module './types' {
   }
 }
 
-/** Reads and writes account items in the table; nothing else (no WeChat). */
-const ACCOUNT_NEEDS: FunctionNeeds = { secret: false, callsWeChat: false, table: 'read', publishesEvents: false };
+/**
+ * Reads and writes account items in the table, and reads the deployment's secret for its default account
+ * (its AppID, listed first, and whether its Token and key are set); no WeChat call.
+ */
+const ACCOUNT_NEEDS: FunctionNeeds = { secret: true, callsWeChat: false, table: 'read', publishesEvents: false };
 
 const APP_ID_FIELD: FieldSpec = {
   name: 'appId',
