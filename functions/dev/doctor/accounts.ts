@@ -340,13 +340,19 @@ function behaviourOf(settings: Record<string, unknown> | undefined): BehaviourSe
   };
 }
 
+/** A behaviour check titled with the account's setting (`handoffKeywords`), not the environment variable it stands for. */
+function asAccountSetting(check: DoctorCheck): DoctorCheck {
+  const title = check.id === 'handoffKeywords' ? 'Keyword handoff (setting handoffKeywords)' : 'AI label default (setting aiLabelDefault)';
+  return { ...check, title };
+}
+
 /** One account's report. */
 async function checkAccount(account: AccountView, apiUrl: string, callbackBase: string, request: GatewayRequest): Promise<AccountReport> {
   const checks = [
     ...(await wechatChecks(account, apiUrl, request)),
     ...(await callbackChecks(account, callbackBase, request)),
     // The default account's settings are the environment's (WECHAT_*, HANDOFF_*): the plain doctor reports them.
-    ...(account.default ? [] : behaviourChecks(behaviourOf(account.settings))),
+    ...(account.default ? [] : behaviourChecks(behaviourOf(account.settings)).map(asAccountSetting)),
   ];
   return {
     appId: account.appId,

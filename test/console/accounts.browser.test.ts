@@ -1,0 +1,162 @@
+/**
+ * The console's account switcher in real Chromium (docs/console.md, "Accounts"), on `startLocal` in sandbox
+ * mode with a second sandbox account (SANDBOX_ACCOUNTS): a user writes to each account; the console opened
+ * on the second account (?account=) lists and shows only that account's user and what happened to them, sends
+ * through `/accounts/{appId}/…`, keeps the choice over a reload, and goes back to the default's paths and user
+ * when the default is chosen. An account's name is shown as text, never as markup.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, screenshotPath } from './browser';
+
+jest.setTimeout(120_000);
+
+const HAVE_BROWSER = chromiumPath() !== undefined;
+if (!HAVE_BROWSER && !IS_CI) console.warn(`console browser tests skipped: ${MISSING_BROWSER}`);
+const describeBrowser = HAVE_BROWSER || IS_CI ? describe : describe.skip;
+
+const B = 'wxb0b0b0b0b0b0b0b0';
+const B_SECRET = 'secretOfAccountB';
+const EVIL = 'wxe0e0e0e0e0e0e0e0';
+const EVIL_NAME = '<img src=x onerror="document.title=\'owned\'">Shop';
+
+async function send(product: LocalProduct, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${product.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+/** The value shown beside a label in the send-window panel. */
+async function windowFact(page: Page, label: string): Promise<string> {
+  return page.locator('#window-body dl').first().locator('dt', { hasText: label }).locator('xpath=following-sibling::dd[1]').innerText();
+}
+
+describeBrowser('the console’s account switcher in Chromium', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-accounts-'));
+    product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${B}:${B_SECRET}` } });
+    // A third account whose name is markup: the switcher must show it as text.
+    const evil = await send(product, 'POST', '/accounts', { appId: EVIL, appSecret: 'evilSecret1', name: EVIL_NAME });
+    expect(evil.status).toBe(201);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function newPage(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  it('shows and acts on the chosen account only, keeps it over a reload, and names accounts as text', async () => {
+    // Prepare: oAlice writes to the default account, oBob to account B (the sandbox's ?appId= names it)
+    const accounts = await send(product, 'GET', '/accounts');
+    expect(accounts.json.accounts.map((a: { appId: string; default: boolean }) => [a.appId, a.default])).toEqual([
+      [product.sandbox!.appId, true],
+      [B, false],
+      [EVIL, false],
+    ]);
+    const alice = await send(product, 'POST', '/console/sandbox/users/oAlice/messages', { content: 'hello default' });
+    const bob = await send(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'hello B' });
+    expect(alice.status).toBe(200);
+    expect(bob.status).toBe(200);
+    expect(bob.json.delivered).toBe(true);
+    const page = await newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const calls: string[] = [];
+    page.on('request', (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+
+    // Act 1: open the console on account B, as oBob
+    await page.goto(`${product.url}/console/?account=${B}&user=oBob`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+
+    // Assess 1: B is chosen; only B's user and message are there; the window is B's; the forms call B's routes
+    await expect(page.locator('#account').inputValue()).resolves.toBe(B);
+    await page.locator('.row.me .bubble', { hasText: 'hello B' }).waitFor();
+    await page.locator('#window-body dt', { hasText: 'Can send' }).waitFor();
+    expect(await windowFact(page, 'Can send')).toBe('yes');
+    expect(await page.locator('#user-list').innerText()).toContain('oBob');
+    expect(await page.locator('#user-list').innerText()).not.toContain('oAlice');
+    expect(await page.locator('#chat').innerText()).not.toContain('hello default');
+    expect(calls).toContain(`GET /accounts/${B}/interactions/oBob`);
+    expect(calls).not.toContain('GET /interactions/oBob');
+    await expect(page.locator('#operations .route').innerText()).resolves.toBe(`POST /accounts/${B}/messages/text`);
+
+    // Act 2: send a text to oBob from the form
+    await page.locator('#operations [name="text.content"]').fill('reply from B');
+    await page.locator('#operations button[type=submit]').click();
+
+    // Assess 2: it went through B's route, reached B's user in the sandbox, and shows in B's chat
+    await page.locator('#operations .status.ok').waitFor();
+    expect(calls).toContain(`POST /accounts/${B}/messages/text`);
+    await page.locator('.row.them .bubble', { hasText: 'reply from B' }).waitFor();
+    expect(
+      product
+        .sandbox!.account(B)
+        .messages('oBob')
+        .map((m) => (m.body as { text?: { content?: string } }).text?.content),
+    ).toEqual(['reply from B']);
+    expect(product.sandbox!.messages('oBob')).toEqual([]);
+
+    // Act 3: reload
+    await page.reload();
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    // Assess 3: still B, still only B's user
+    await expect(page.locator('#account').inputValue()).resolves.toBe(B);
+    await page.locator('.row.them .bubble', { hasText: 'reply from B' }).waitFor();
+    expect(await page.locator('#user-list').innerText()).not.toContain('oAlice');
+    await page.screenshot({ path: screenshotPath('console-account-b.png') });
+
+    // Act 4: choose the default account
+    await Promise.all([page.waitForURL((u) => !u.searchParams.has('account')), page.locator('#account').selectOption('')]);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    await page.locator('#user-list button', { hasText: 'oAlice' }).click();
+
+    // Assess 4: the default's user and paths; B's user and messages are gone from the page
+    await page.locator('.row.me .bubble', { hasText: 'hello default' }).waitFor();
+    expect(await page.locator('#user-list').innerText()).not.toContain('oBob');
+    await expect(page.locator('#operations .route').innerText()).resolves.toBe('POST /messages/text');
+    await page.locator('#window-body dt', { hasText: 'Can send' }).waitFor();
+    expect(calls).toContain('GET /interactions/oAlice');
+
+    // Assess 5: the account named with markup is an option whose text is that markup, and nothing ran
+    const option = page.locator('#account option', { hasText: EVIL });
+    await expect(option.innerText()).resolves.toBe(`${EVIL_NAME} · ${EVIL}`);
+    expect(await page.locator('#account-switch img').count()).toBe(0);
+    expect(await page.title()).not.toBe('owned');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('says so when the URL names an account the server does not have, and never falls back to the default', async () => {
+    // Prepare
+    const page = await newPage();
+    const calls: string[] = [];
+    page.on('request', (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    // Act
+    await page.goto(`${product.url}/console/?account=wxNoSuchAccount&user=oAlice`);
+    // Assess
+    await page.locator('#toast', { hasText: 'The account wxNoSuchAccount is not registered here' }).waitFor();
+    await expect(page.locator('#account').inputValue()).resolves.toBe('wxNoSuchAccount');
+    await expect(page.locator('#operations .route').innerText()).resolves.toBe('POST /accounts/wxNoSuchAccount/messages/text');
+    await page.waitForFunction(() => document.querySelector('#chat')?.textContent?.includes('Write a message'));
+    expect(await page.locator('#chat').innerText()).not.toContain('hello default');
+    expect(calls).not.toContain('GET /interactions/oAlice');
+    await page.close();
+  });
+});

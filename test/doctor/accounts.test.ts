@@ -1,0 +1,143 @@
+/**
+ * The doctor for every account (docs/doctor.md, "Every account"), against `startLocal` in sandbox mode with a
+ * second sandbox account: account B is registered with a wrong AppSecret, and the doctor, listing the
+ * accounts from the local server's GET /accounts and checking each through its own routes, reports the
+ * default account passing and B failing with WeChat's 40125 and what to do, each in its own report, as
+ * `runAccountsDoctor`, as `npm run doctor -- --api-url` (a process; exit 1) and as GET /doctor/accounts. No
+ * secret is in any of them.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAccountsDoctor, type AccountsReport } from '../../functions/dev/doctor/accounts';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+
+jest.setTimeout(90_000);
+
+const ROOT = join(__dirname, '..', '..');
+const B = 'wxb1b1b1b1b1b1b1b1';
+const B_SECRET = 'theRightSecretOfB';
+const WRONG = 'aWrongSecretForB';
+const B_TOKEN = 'tokenOfB123';
+
+async function send(product: LocalProduct, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${product.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+function doctor(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (out += String(d)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const statuses = (report: AccountsReport, appId: string) =>
+  Object.fromEntries(report.accounts.find((a) => a.appId === appId)!.checks.map((c) => [c.id, c.status]));
+
+describe('doctor: every account of a gateway', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-doctor-accounts-'));
+    product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${B}:${B_SECRET}:${B_TOKEN}` } });
+    // B as registered by someone who copied its AppSecret wrong: the sandbox (WeChat) knows B with another one.
+    const gone = await send(product, 'DELETE', `/accounts/${B}`);
+    expect(gone.status).toBe(200);
+    const wrong = await send(product, 'POST', '/accounts', { appId: B, appSecret: WRONG, callbackToken: B_TOKEN, name: 'Shop B' });
+    expect(wrong.status).toBe(201);
+  });
+  afterAll(async () => {
+    await product?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports the good account passing and the one with a wrong AppSecret failing, each in its own report', async () => {
+    // Act
+    const report = await runAccountsDoctor({ apiUrl: product.url });
+
+    // Assess: both listed, the default first
+    expect(report.ok).toBe(false);
+    expect(report.checks).toMatchObject([{ id: 'accounts', status: 'pass' }]);
+    expect(report.accounts.map((a) => [a.appId, a.default, a.ok])).toEqual([
+      [product.sandbox!.appId, true, true],
+      [B, false, false],
+    ]);
+    // the default: WeChat gave a token through GET /kf-accounts, and its callback verifies
+    expect(statuses(report, product.sandbox!.appId)).toMatchObject({
+      credentials: 'pass',
+      ipWhitelist: 'pass',
+      kfApi: 'pass',
+      callbackUrl: 'pass',
+    });
+    // B: WeChat's 40125 for its AppSecret, what to do, and the rest of its checks still run
+    const b = report.accounts[1]!;
+    expect(b.name).toBe('Shop B');
+    expect(b.checks.find((c) => c.id === 'credentials')).toMatchObject({
+      status: 'fail',
+      errcode: 40125,
+      detail: expect.stringContaining("the account's AppSecret is wrong"),
+      fix: expect.stringContaining(`DELETE /accounts/${B}, then POST /accounts with the new appSecret`),
+    });
+    expect(statuses(report, B)).toMatchObject({ ipWhitelist: 'skip', kfApi: 'skip', callbackConfig: 'warn', callbackUrl: 'pass' });
+    // The token fetch B's failure came from is the sandbox's answer to B's AppID with the wrong secret.
+    const tries = product.sandbox!.requests('/cgi-bin/stable_token').filter((r) => (r.body as { appid?: string })?.appid === B);
+    expect(tries.length).toBeGreaterThan(0);
+    for (const secret of [WRONG, B_SECRET, B_TOKEN, product.sandbox!.appSecret]) expect(JSON.stringify(report)).not.toContain(secret);
+  });
+
+  it('npm run doctor -- --api-url prints both accounts and exits 1; GET /doctor/accounts answers the same', async () => {
+    // Act
+    const cli = await doctor(['--api-url', product.url]);
+    const json = await doctor(['--api-url', product.url, '--json']);
+    const served = await send(product, 'GET', '/doctor/accounts');
+
+    // Assess
+    expect(cli.code).toBe(1);
+    expect(cli.out).toContain(`── ${product.sandbox!.appId} · default: ok`);
+    expect(cli.out).toContain(`── ${B} (Shop B): FAILING`);
+    expect(cli.out).toMatch(/✘ FAIL {2}AppID and AppSecret fetch a token: WeChat answered errcode 40125/);
+    expect(cli.out).toContain(`1 of 2 account(s) failing: ${B}`);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.out) as AccountsReport;
+    expect(parsed.accounts.map((a) => [a.appId, a.ok])).toEqual([
+      [product.sandbox!.appId, true],
+      [B, false],
+    ]);
+    expect(served.status).toBe(200);
+    expect((served.json as AccountsReport).accounts.map((a) => [a.appId, a.ok])).toEqual([
+      [product.sandbox!.appId, true],
+      [B, false],
+    ]);
+    for (const out of [cli.out, json.out, JSON.stringify(served.json)])
+      for (const secret of [WRONG, B_SECRET, B_TOKEN, product.sandbox!.appSecret]) expect(out).not.toContain(secret);
+  });
+
+  it('says what is wrong when the gateway cannot list accounts, and checks nothing else', async () => {
+    // Act: a URL where nothing listens
+    const report = await runAccountsDoctor({ apiUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
+    // Assess
+    expect(report).toMatchObject({ ok: false, accounts: [], checks: [{ id: 'accounts', status: 'fail' }] });
+    expect(report.checks[0]!.detail).toContain('could not be reached');
+  });
+});
