@@ -624,7 +624,8 @@ async function main() {
   wireComposer();
   wireTabs();
   if (state.config.sandbox) {
-    setMediaBase(state.config.sandbox);
+    // The chosen account's media: the sandbox keeps temporary media per account.
+    setMediaBase(sandboxUrl);
     const openid = new URLSearchParams(location.search).get('user') ?? 'oUser1';
     select(/^[A-Za-z0-9_-]{1,64}$/.test(openid) ? openid : 'oUser1');
     connect();
