@@ -1,6 +1,7 @@
 /**
- * The doctor for every account (docs/doctor.md, "Every account"), against `startLocal` in sandbox mode with a
- * second sandbox account: account B is registered with a wrong AppSecret, and the doctor, listing the
+ * The doctor for every account (docs/doctor.md, "Every account"), against `startLocal` talking to a sandbox
+ * that hosts two official accounts (the default and B), as WeChat would: account B is registered in the
+ * product with a wrong AppSecret (POST /accounts), and the doctor, listing the
  * accounts from the local server's GET /accounts and checking each through its own routes, reports the
  * default account passing and B failing with WeChat's 40125 and what to do, each in its own report, as
  * `runAccountsDoctor`, as `npm run doctor -- --api-url` (a process; exit 1) and as GET /doctor/accounts. No
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAccountsDoctor, type AccountsReport } from '../../functions/dev/doctor/accounts';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 
 jest.setTimeout(90_000);
 
@@ -20,6 +22,7 @@ const B = 'wxb1b1b1b1b1b1b1b1';
 const B_SECRET = 'theRightSecretOfB';
 const WRONG = 'aWrongSecretForB';
 const B_TOKEN = 'tokenOfB123';
+const TOKEN = 'tokenOfDefault1';
 
 async function send(product: LocalProduct, method: string, path: string, body?: unknown) {
   const res = await fetch(`${product.url}${path}`, {
@@ -56,19 +59,30 @@ const statuses = (report: AccountsReport, appId: string) =>
 
 describe('doctor: every account of a gateway', () => {
   let dataDir: string;
+  let sandbox: Sandbox;
   let product: LocalProduct;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-doctor-accounts-'));
-    product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${B}:${B_SECRET}:${B_TOKEN}` } });
-    // B as registered by someone who copied its AppSecret wrong: the sandbox (WeChat) knows B with another one.
-    const gone = await send(product, 'DELETE', `/accounts/${B}`);
-    expect(gone.status).toBe(200);
+    // WeChat, with both accounts: B's AppSecret there is B_SECRET.
+    sandbox = await startSandbox({ quiet: true, accounts: [{ appId: B, appSecret: B_SECRET }] });
+    product = await startLocal({
+      port: 0,
+      dataDir,
+      env: {
+        WECHAT_APP_ID: sandbox.appId,
+        WECHAT_APP_SECRET: sandbox.appSecret,
+        WECHAT_API_BASE_URL: sandbox.url,
+        WECHAT_CALLBACK_TOKEN: TOKEN,
+      },
+    });
+    // B as registered by someone who copied its AppSecret wrong.
     const wrong = await send(product, 'POST', '/accounts', { appId: B, appSecret: WRONG, callbackToken: B_TOKEN, name: 'Shop B' });
     expect(wrong.status).toBe(201);
   });
   afterAll(async () => {
     await product?.stop();
+    await sandbox?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -80,11 +94,11 @@ describe('doctor: every account of a gateway', () => {
     expect(report.ok).toBe(false);
     expect(report.checks).toMatchObject([{ id: 'accounts', status: 'pass' }]);
     expect(report.accounts.map((a) => [a.appId, a.default, a.ok])).toEqual([
-      [product.sandbox!.appId, true, true],
+      [sandbox.appId, true, true],
       [B, false, false],
     ]);
     // the default: WeChat gave a token through GET /kf-accounts, and its callback verifies
-    expect(statuses(report, product.sandbox!.appId)).toMatchObject({
+    expect(statuses(report, sandbox.appId)).toMatchObject({
       credentials: 'pass',
       ipWhitelist: 'pass',
       kfApi: 'pass',
@@ -101,9 +115,9 @@ describe('doctor: every account of a gateway', () => {
     });
     expect(statuses(report, B)).toMatchObject({ ipWhitelist: 'skip', kfApi: 'skip', callbackConfig: 'warn', callbackUrl: 'pass' });
     // The token fetch B's failure came from is the sandbox's answer to B's AppID with the wrong secret.
-    const tries = product.sandbox!.requests('/cgi-bin/stable_token').filter((r) => (r.body as { appid?: string })?.appid === B);
+    const tries = sandbox.requests('/cgi-bin/stable_token').filter((r) => (r.body as { appid?: string })?.appid === B);
     expect(tries.length).toBeGreaterThan(0);
-    for (const secret of [WRONG, B_SECRET, B_TOKEN, product.sandbox!.appSecret]) expect(JSON.stringify(report)).not.toContain(secret);
+    for (const secret of [WRONG, B_SECRET, B_TOKEN, TOKEN, sandbox.appSecret]) expect(JSON.stringify(report)).not.toContain(secret);
   });
 
   it('npm run doctor -- --api-url prints both accounts and exits 1; GET /doctor/accounts answers the same', async () => {
@@ -114,23 +128,23 @@ describe('doctor: every account of a gateway', () => {
 
     // Assess
     expect(cli.code).toBe(1);
-    expect(cli.out).toContain(`── ${product.sandbox!.appId} · default: ok`);
+    expect(cli.out).toContain(`── ${sandbox.appId} · default: ok`);
     expect(cli.out).toContain(`── ${B} (Shop B): FAILING`);
     expect(cli.out).toMatch(/✘ FAIL {2}AppID and AppSecret fetch a token: WeChat answered errcode 40125/);
     expect(cli.out).toContain(`1 of 2 account(s) failing: ${B}`);
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.out) as AccountsReport;
     expect(parsed.accounts.map((a) => [a.appId, a.ok])).toEqual([
-      [product.sandbox!.appId, true],
+      [sandbox.appId, true],
       [B, false],
     ]);
     expect(served.status).toBe(200);
     expect((served.json as AccountsReport).accounts.map((a) => [a.appId, a.ok])).toEqual([
-      [product.sandbox!.appId, true],
+      [sandbox.appId, true],
       [B, false],
     ]);
     for (const out of [cli.out, json.out, JSON.stringify(served.json)])
-      for (const secret of [WRONG, B_SECRET, B_TOKEN, product.sandbox!.appSecret]) expect(out).not.toContain(secret);
+      for (const secret of [WRONG, B_SECRET, B_TOKEN, TOKEN, sandbox.appSecret]) expect(out).not.toContain(secret);
   });
 
   it('says what is wrong when the gateway cannot list accounts, and checks nothing else', async () => {
