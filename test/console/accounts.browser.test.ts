@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, screenshotPath } from './browser';
 
 jest.setTimeout(120_000);
@@ -157,6 +158,91 @@ describeBrowser('the console’s account switcher in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#chat')?.textContent?.includes('Write a message'));
     expect(await page.locator('#chat').innerText()).not.toContain('hello default');
     expect(calls).not.toContain('GET /interactions/oAlice');
+    await page.close();
+  });
+});
+
+describeBrowser('the console’s account switcher with real WeChat (npm start with WECHAT_APP_ID)', () => {
+  const TOKEN = 'tokenOfDefault1';
+  const B_TOKEN = 'tokenOfB123';
+  let dataDir: string;
+  let sandbox: Sandbox;
+  let product: LocalProduct;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-accounts-wechat-'));
+    // WeChat, hosting the default account and B, each pushing to its own callback on the product.
+    sandbox = await startSandbox({ quiet: true, accounts: [{ appId: B, appSecret: B_SECRET }] });
+    product = await startLocal({
+      port: 0,
+      dataDir,
+      env: {
+        WECHAT_APP_ID: sandbox.appId,
+        WECHAT_APP_SECRET: sandbox.appSecret,
+        WECHAT_API_BASE_URL: sandbox.url,
+        WECHAT_CALLBACK_TOKEN: TOKEN,
+      },
+    });
+    sandbox.configureCallback({ url: `${product.url}/callback`, token: TOKEN });
+    sandbox.account(B).configureCallback({ url: `${product.url}/callback/${B}`, token: B_TOKEN });
+    const added = await send(product, 'POST', '/accounts', { appId: B, appSecret: B_SECRET, callbackToken: B_TOKEN, name: 'Shop B' });
+    expect(added.status).toBe(201);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    await sandbox?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('looks a user up in the chosen account, and sends as that account', async () => {
+    // Prepare: oBob writes to B only
+    const pushed = await sandbox.account(B).simulateUser('oBob', { type: 'text', content: 'hello B' });
+    expect(pushed.delivered).toBe(true);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const calls: string[] = [];
+    page.on('request', (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+
+    // Act 1: on B, look oBob up
+    await page.goto(`${product.url}/console/?account=${B}`);
+    await page.locator('#account').waitFor();
+    await page.locator('#lookup-openid').fill('oBob');
+    await page.locator('#lookup button[type=submit]').click();
+    // Assess 1: B's window for oBob is open; the header names B
+    await page.locator('#window-body dt', { hasText: 'Can send' }).waitFor();
+    expect(await windowFact(page, 'Can send')).toBe('yes');
+    expect(calls).toContain(`GET /accounts/${B}/interactions/oBob`);
+    expect(await page.locator('#facts').innerText()).toContain(B);
+    expect(await page.locator('#facts').innerText()).not.toContain(sandbox.appId);
+
+    // Act 2: send oBob a text from the form
+    await page.locator('#operations [name="touser"]').fill('oBob');
+    await page.locator('#operations [name="text.content"]').fill('reply from B');
+    await page.locator('#operations button[type=submit]').click();
+    // Assess 2: B's user got it, from B; nothing went out as the default account
+    await page.locator('#operations .status.ok').waitFor();
+    expect(
+      sandbox
+        .account(B)
+        .messages('oBob')
+        .map((m) => (m.body as { text?: { content?: string } }).text?.content),
+    ).toEqual(['reply from B']);
+    expect(sandbox.messages('oBob')).toEqual([]);
+
+    // Act 3: the default account, the same openid
+    await Promise.all([page.waitForURL((u) => !u.searchParams.has('account')), page.locator('#account').selectOption('')]);
+    await page.locator('#lookup-openid').fill('oBob');
+    await page.locator('#lookup button[type=submit]').click();
+    // Assess 3: the default account has no window with oBob (he never wrote to it)
+    await page.locator('#window-body dt', { hasText: 'Can send' }).waitFor();
+    expect(await windowFact(page, 'Can send')).toMatch(/^no/);
+    expect(calls).toContain('GET /interactions/oBob');
+    expect(pageErrors).toEqual([]);
     await page.close();
   });
 });
