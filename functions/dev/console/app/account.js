@@ -96,6 +96,8 @@ export async function loadAccounts(root, config, warn) {
     const url = new URL(location.href);
     if (select.value) url.searchParams.set('account', select.value);
     else url.searchParams.delete('account');
+    // An openid names a user of one account only: the other account's user is not this one's.
+    url.searchParams.delete('user');
     location.assign(url.href);
   });
   root.append(h('label', { for: 'account' }, 'Account'), select);
