@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { runAccountsDoctor, type AccountsReport } from '../../functions/dev/doctor/accounts';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import { GATEWAY_KEYS, GATEWAY_REGION, startIamAuthorizer } from '../n8n/iam-authorizer';
 
 jest.setTimeout(90_000);
 
@@ -33,13 +34,13 @@ async function send(product: LocalProduct, method: string, path: string, body?: 
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
-function doctor(args: string[]): Promise<{ code: number | null; out: string }> {
+function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args],
       {
-        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -145,6 +146,37 @@ describe('doctor: every account of a gateway', () => {
     ]);
     for (const out of [cli.out, json.out, JSON.stringify(served.json)])
       for (const secret of [WRONG, B_SECRET, B_TOKEN, TOKEN, sandbox.appSecret]) expect(out).not.toContain(secret);
+  });
+
+  it('signs every request with SigV4 for a deployed API (--region), as its IAM check verifies; a refused signature is a clear failure', async () => {
+    // Prepare: API Gateway's IAM check in front of the local server
+    const iam = await startIamAuthorizer(product.url);
+    try {
+      // Act
+      const signed = await doctor(['--api-url', iam.url, '--region', GATEWAY_REGION, '--json'], {
+        AWS_ACCESS_KEY_ID: GATEWAY_KEYS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: GATEWAY_KEYS.secretAccessKey,
+      });
+      const refused = await doctor(['--api-url', iam.url, '--region', GATEWAY_REGION], {
+        AWS_ACCESS_KEY_ID: GATEWAY_KEYS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: 'not-the-key-iam-knows',
+      });
+      // Assess: GET /accounts, each account's kf-accounts and callback check, all verified
+      const report = JSON.parse(signed.out) as AccountsReport;
+      expect(report.accounts.map((a) => [a.appId, a.ok])).toEqual([
+        [sandbox.appId, true],
+        [B, false],
+      ]);
+      // signed: GET /accounts, and per account GET …/kf-accounts and the callback check; the wrong key: refused at once
+      expect(iam.verified).toBe(5);
+      expect(iam.refused).toEqual(['GET /accounts']);
+      expect(refused.code).toBe(1);
+      expect(refused.out).toContain('✘ FAIL  The gateway lists the accounts (GET /accounts): GET /accounts answered 403');
+      expect(refused.out).toContain('execute-api:Invoke');
+      expect(refused.out).not.toContain('not-the-key-iam-knows');
+    } finally {
+      await iam.stop();
+    }
   });
 
   it('says what is wrong when the gateway cannot list accounts, and checks nothing else', async () => {

@@ -48,10 +48,11 @@ function executeApiRegion(apiUrl: string): string | undefined {
 
 /**
  * Requests to the gateway: signed with SigV4 by the default AWS credentials for a deployed API (its routes are
- * IAM-authorized, infra/README.md), plain for the local server.
+ * IAM-authorized, infra/README.md): an execute-api host names its region, an API on its own domain is given
+ * one with --region. Plain for the local server.
  */
-async function gatewayRequest(apiUrl: string, timeoutMs: number): Promise<GatewayRequest> {
-  const region = executeApiRegion(apiUrl);
+async function gatewayRequest(apiUrl: string, timeoutMs: number, regionFlag: string | undefined): Promise<GatewayRequest> {
+  const region = regionFlag ?? executeApiRegion(apiUrl);
   if (!region) return plainRequest(timeoutMs);
   const [{ SignatureV4 }, { Sha256 }, { SecretsManagerClient }] = await Promise.all([
     import('@smithy/signature-v4'),
@@ -67,11 +68,13 @@ async function gatewayRequest(apiUrl: string, timeoutMs: number): Promise<Gatewa
       method,
       protocol: u.protocol,
       hostname: u.hostname,
+      ...(u.port ? { port: Number(u.port) } : {}),
       path: u.pathname,
       query: Object.fromEntries(u.searchParams),
       headers: { host: u.host },
     });
     return plainRequest(timeoutMs, async () => {
+      // fetch sets Host itself (the same value, which was signed).
       const { host: _host, ...headers } = signed.headers as Record<string, string>;
       return headers;
     })(method, url);
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
       apiUrl,
       // The deployed stack's CallbackUrl is …/callback: each account's callbackPath is put after its origin and stage.
       callbackBase: callbackUrl?.replace(/\/callback\/?$/, ''),
-      request: await gatewayRequest(apiUrl, 10_000),
+      request: await gatewayRequest(apiUrl, 10_000, args.region),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else console.log(`WeChat doctor: checking every account of ${apiUrl}\n\n${formatAccountsReport(report)}`);
