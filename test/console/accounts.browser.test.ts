@@ -122,6 +122,12 @@ describeBrowser('the console’s account switcher in Chromium', () => {
     await page.locator('.row.them .bubble', { hasText: 'reply from B' }).waitFor();
     expect(await page.locator('#user-list').innerText()).not.toContain('oAlice');
     await page.screenshot({ path: screenshotPath('console-account-b.png') });
+    // The Doctor tab checks B, through B's routes (GET /doctor/accounts)
+    await page.getByRole('tab', { name: 'Doctor' }).click();
+    await page.locator('#doctor button').click();
+    await page.locator('#doctor .check.pass[data-check="credentials"]').waitFor();
+    expect(calls).toContain('GET /doctor/accounts');
+    expect(await page.locator('#doctor').innerText()).toContain(`GET /accounts/${B}/kf-accounts answered 200`);
 
     // Act 4: choose the default account
     await Promise.all([page.waitForURL((u) => !u.searchParams.has('account')), page.locator('#account').selectOption('')]);
