@@ -252,3 +252,56 @@ describeBrowser('the console’s account switcher with real WeChat (npm start wi
     await page.close();
   });
 });
+
+describeBrowser('turns in the console, with two accounts', () => {
+  let dataDir: string;
+  let product: LocalProduct;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-accounts-turns-'));
+    product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${B}:${B_SECRET}`, TURN_QUIET_MS: '300' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows a turn on its own account's page only", async () => {
+    // Prepare: the default account's page on oAlice, B's on oBob
+    const turns: Array<{ openid: unknown; appId: unknown }> = [];
+    product.events.onEvent((e) =>
+      e.detailType === 'turn.ready' ? turns.push({ openid: e.detail.openid, appId: e.detail.appId }) : undefined,
+    );
+    const onDefault = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const onB = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    for (const page of [onDefault, onB]) page.setDefaultTimeout(15_000);
+    await onDefault.goto(`${product.url}/console/?user=oAlice`);
+    await onB.goto(`${product.url}/console/?account=${B}&user=oBob`);
+    for (const page of [onDefault, onB]) await page.locator('#conn', { hasText: 'live' }).waitFor();
+
+    // Act: each writes to their own account; each turn closes after 300 ms of quiet
+    await send(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'turn of B' });
+    await onDefault.locator('#composer-input').fill('turn of the default');
+    await onDefault.keyboard.press('Enter');
+    await onDefault.locator('.chat > .system.turn', { hasText: 'Turn closed: 1 message → turn.ready' }).waitFor();
+    await onB.locator('.row.me .bubble', { hasText: 'turn of B' }).waitFor();
+    for (let i = 0; i < 100 && turns.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+
+    // Assess: both turns were published, each naming its account; neither page shows the other's user or turn
+    expect(turns).toEqual(
+      expect.arrayContaining([
+        { openid: 'oAlice', appId: product.sandbox!.appId },
+        { openid: 'oBob', appId: B },
+      ]),
+    );
+    expect(await onDefault.locator('#user-list').innerText()).not.toContain('oBob');
+    expect(await onDefault.locator('.chat > .system.turn').count()).toBe(1);
+    expect(await onB.locator('#user-list').innerText()).not.toContain('oAlice');
+    expect(await onB.locator('#chat').innerText()).not.toContain('turn of the default');
+    await onDefault.close();
+    await onB.close();
+  });
+});

@@ -175,8 +175,10 @@ function connectTurns() {
   const es = new EventSource('turns');
   es.addEventListener('turn', (ev) => {
     const turn = JSON.parse(ev.data);
-    // Another account's turn is not this page's (detail.appId; none: the default account).
-    if (typeof turn.openid !== 'string' || !isChosenAccount(turn.appId)) return;
+    // Another account's turn is not this page's (detail.appId; none: the default account). A turn closes after
+    // its user's messages, which the sandbox's stream showed for their own account: a user this page does not
+    // know is another account's, whatever the turn says.
+    if (typeof turn.openid !== 'string' || !isChosenAccount(turn.appId) || !state.users.has(turn.openid)) return;
     const u = user(turn.openid);
     const entry = { ...turn, type: 'turn', at: Date.parse(turn.closedAt) || Date.now() };
     u.items.push(entry);
