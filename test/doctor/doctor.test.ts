@@ -282,9 +282,13 @@ describe('npm run doctor', () => {
     ]);
     // Assess
     expect(typo.code).toBe(2);
-    expect(typo.out.trim()).toBe('doctor: unknown flag "--secretid"; the doctor knows --callback-url URL, --secret-id ID, --json');
+    expect(typo.out.trim()).toBe(
+      'doctor: unknown flag "--secretid"; the doctor knows --callback-url URL, --secret-id ID, --api-url URL, --region REGION, --json',
+    );
     expect(bare.code).toBe(2);
-    expect(bare.out.trim()).toBe('doctor: --callback-url needs a value; the doctor knows --callback-url URL, --secret-id ID, --json');
+    expect(bare.out.trim()).toBe(
+      'doctor: --callback-url needs a value; the doctor knows --callback-url URL, --secret-id ID, --api-url URL, --region REGION, --json',
+    );
     expect(sandbox.requests()).toHaveLength(0);
   });
 

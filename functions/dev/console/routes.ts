@@ -9,6 +9,7 @@
  * | ANY /console/sandbox/... | the sandbox's control plane `/sandbox/...`, proxied (npm start in sandbox mode) |
  * | GET /console/turns | turns as they close (turn.ready / turn.limited, docs/turns.md): server-sent events, with TURN_QUIET_MS |
  * | GET /doctor | the doctor's checks of this server's configuration (functions/dev/doctor), as JSON |
+ * | GET /doctor/accounts | the doctor's checks of every account this server lists (GET /accounts), through its own routes |
  *
  * Proxying the sandbox keeps the console on one origin, so its Content-Security-Policy can allow only
  * `'self'` and the sandbox needs no CORS.
@@ -22,6 +23,7 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadAssets, sendJson, SECURITY_HEADERS, type ConsoleAssets } from './assets';
 import { crossSiteRefusal } from './cross-site';
+import { runAccountsDoctor } from '../doctor/accounts';
 
 /** Where the console runs. */
 export type ConsoleMode =
@@ -136,6 +138,12 @@ export function createConsoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       if (path === '/doctor' && options.doctor) {
         if (req.method !== 'GET') sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET /doctor' } });
         else sendJson(res, 200, await options.doctor());
+        return true;
+      }
+      if (path === '/doctor/accounts' && options.doctor) {
+        if (req.method !== 'GET') sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET /doctor/accounts' } });
+        // This server is the gateway: its Host already passed the request guard (functions/dev/local/request-guard.ts).
+        else sendJson(res, 200, await runAccountsDoctor({ apiUrl: `http://${req.headers.host}` }));
         return true;
       }
       if (path !== '/console' && !path.startsWith('/console/')) return false;

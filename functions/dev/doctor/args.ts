@@ -1,6 +1,6 @@
 /**
- * The flags of `npm run doctor` (docs/doctor.md): `--callback-url URL`, `--secret-id ID` (each also as
- * `--flag=value`), `--json`. Anything else is refused with its name and the known flags: a typo such as
+ * The flags of `npm run doctor` (docs/doctor.md): `--callback-url URL`, `--secret-id ID`, `--api-url URL`,
+ * `--region REGION` (each also as `--flag=value`), `--json`. Anything else is refused with its name and the known flags: a typo such as
  * `--secretid` used to be ignored, and the doctor then checked another configuration than the one meant.
  *
  * @example
@@ -11,12 +11,16 @@
  */
 
 /** The flags the doctor knows, as the error and the docs list them. */
-export const DOCTOR_FLAGS = '--callback-url URL, --secret-id ID, --json';
+export const DOCTOR_FLAGS = '--callback-url URL, --secret-id ID, --api-url URL, --region REGION, --json';
 
 /** What the flags say. */
 export interface DoctorArgs {
   callbackUrl?: string;
   secretId?: string;
+  /** A gateway (the local server, or the deployed stack's ApiUrl): every account it lists is checked (accounts.ts). */
+  apiUrl?: string;
+  /** Sign the gateway's requests with SigV4 for this region (an API on its own domain; an execute-api host names its own). */
+  region?: string;
   json: boolean;
 }
 
@@ -25,7 +29,7 @@ export class DoctorArgsError extends Error {
   override readonly name = 'DoctorArgsError';
 }
 
-const WITH_VALUE = { '--callback-url': 'callbackUrl', '--secret-id': 'secretId' } as const;
+const WITH_VALUE = { '--callback-url': 'callbackUrl', '--secret-id': 'secretId', '--api-url': 'apiUrl', '--region': 'region' } as const;
 
 /**
  * Reads the doctor's command-line arguments.
@@ -42,7 +46,7 @@ export function parseDoctorArgs(args: readonly string[]): DoctorArgs {
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const key = (WITH_VALUE as Record<string, 'callbackUrl' | 'secretId'>)[name];
+    const key = (WITH_VALUE as Record<string, 'callbackUrl' | 'secretId' | 'apiUrl' | 'region'>)[name];
     if (!key)
       throw new DoctorArgsError(
         `unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(name)}; the doctor knows ${DOCTOR_FLAGS}`,

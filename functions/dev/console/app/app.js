@@ -6,6 +6,7 @@ import { call, clear, clock, h, left } from './dom.js';
 import { renderAccountMessage, describeAction, passiveReply, setMediaBase } from './render.js';
 import { mountOperations } from './operations.js';
 import { mountDoctor } from './doctor.js';
+import { accountPath, chosenAccount, chosenOther, isChosenAccount, loadAccounts } from './account.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -115,7 +116,8 @@ function renderChat() {
   const list = $('chat');
   clear(list);
   const u = state.current ? state.users.get(state.current) : undefined;
-  $('chat-title').textContent = state.current ? `Sandbox account · ${state.current}` : 'Sandbox account';
+  const account = chosenOther() ?? 'Sandbox account';
+  $('chat-title').textContent = state.current ? `${account} · ${state.current}` : account;
   if (!u || u.items.length === 0) {
     list.append(
       h(
@@ -173,7 +175,10 @@ function connectTurns() {
   const es = new EventSource('turns');
   es.addEventListener('turn', (ev) => {
     const turn = JSON.parse(ev.data);
-    if (typeof turn.openid !== 'string') return;
+    // Another account's turn is not this page's (detail.appId; none: the default account). A turn closes after
+    // its user's messages, which the sandbox's stream showed for their own account: a user this page does not
+    // know is another account's, whatever the turn says.
+    if (typeof turn.openid !== 'string' || !isChosenAccount(turn.appId) || !state.users.has(turn.openid)) return;
     const u = user(turn.openid);
     const entry = { ...turn, type: 'turn', at: Date.parse(turn.closedAt) || Date.now() };
     u.items.push(entry);
@@ -233,11 +238,24 @@ function select(openid) {
 
 // ----- what the user does ------------------------------------------------------------------------
 
+/**
+ * A sandbox control URL for the chosen account: the sandbox names an account other than its first (the
+ * product's default) with `?appId=` (functions/dev/sandbox/control.ts).
+ */
+function sandboxUrl(path) {
+  const other = chosenOther();
+  return `${state.config.sandbox}${path}${other ? `${path.includes('?') ? '&' : '?'}appId=${encodeURIComponent(other)}` : ''}`;
+}
+
 async function act(path, body, contentType) {
   const openid = state.current;
   if (!openid) return;
-  const base = `${state.config.sandbox}/users/${encodeURIComponent(openid)}`;
-  const res = await call('POST', `${base}/${path}`, body, contentType ? { 'content-type': contentType } : {});
+  const res = await call(
+    'POST',
+    sandboxUrl(`/users/${encodeURIComponent(openid)}/${path}`),
+    body,
+    contentType ? { 'content-type': contentType } : {},
+  );
   if (!res.ok) showToast(res.body?.error?.message ?? `the sandbox answered ${res.status}`);
   return res;
 }
@@ -249,7 +267,7 @@ function tapMenu(openid, item) {
 
 async function sendPicture(file) {
   // The sandbox stores the picture as the user's media (media/get serves it) when it knows how; else a sample.
-  const res = await call('POST', `${state.config.sandbox}/users/${encodeURIComponent(state.current)}/messages`, file, {
+  const res = await call('POST', sandboxUrl(`/users/${encodeURIComponent(state.current)}/messages`), file, {
     'content-type': file.type || 'image/jpeg',
   });
   if (!res.ok) await act('actions', { type: 'image' });
@@ -360,7 +378,7 @@ function refreshProductWindow(openid) {
   entry.done = (async () => {
     do {
       entry.again = false;
-      const res = await call('GET', `/interactions/${encodeURIComponent(openid)}`);
+      const res = await call('GET', accountPath(`/interactions/${encodeURIComponent(openid)}`));
       if (res.ok) {
         user(openid).product = res.body;
         if (openid === state.current) renderWindow();
@@ -422,6 +440,8 @@ function resetAll() {
 }
 
 function onEntry(entry) {
+  // The sandbox tags what happens to another account than its default one; only the chosen account's is shown.
+  if (entry.type !== 'reset' && !isChosenAccount(entry.appId)) return;
   switch (entry.type) {
     case 'reset':
       resetAll();
@@ -470,10 +490,10 @@ function onEntry(entry) {
 
 /** Adds every user the sandbox holds (GET /sandbox/users) to the list, with their state. */
 async function loadKeptUsers() {
-  const res = await call('GET', `${state.config.sandbox}/users`);
+  const res = await call('GET', sandboxUrl('/users'));
   if (!res.ok || !Array.isArray(res.body?.users)) return;
   for (const snapshot of res.body.users) {
-    if (typeof snapshot?.openid !== 'string') continue;
+    if (typeof snapshot?.openid !== 'string' || !isChosenAccount(snapshot.appId)) continue;
     const u = user(snapshot.openid);
     // A snapshot the stream delivered meanwhile is the newer one.
     u.snapshot ??= snapshot;
@@ -483,7 +503,7 @@ async function loadKeptUsers() {
 }
 
 function connect() {
-  const es = new EventSource(`${state.config.sandbox}/stream`);
+  const es = new EventSource(sandboxUrl('/stream'));
   const conn = $('conn');
   es.addEventListener('open', () => {
     conn.textContent = 'live';
@@ -578,17 +598,36 @@ function wireTabs() {
   show(tabs.find((t) => !t.hidden) ?? tabs[0]);
 }
 
+/** The header's facts: the server's for the default account; another account's own AppID, name and settings. */
+function accountFacts(facts) {
+  const other = chosenOther();
+  if (!other) return facts ?? {};
+  const view = chosenAccount();
+  const out = { AppID: other };
+  if (typeof view?.name === 'string' && view.name) out.name = view.name;
+  const settings = view?.settings ?? {};
+  for (const [key, label] of [
+    ['windowPolicy', 'window policy'],
+    ['windowRules', 'rules'],
+    ['replyMode', 'reply mode'],
+  ])
+    if (typeof settings[key] === 'string') out[label] = settings[key];
+  return out;
+}
+
 async function main() {
   const res = await call('GET', 'config.json');
   state.config = res.body;
   const { mode, facts } = state.config;
   $('mode').textContent = mode === 'wechat' ? 'real WeChat' : mode === 'sandbox' ? 'sandbox' : 'sandbox only';
   $('mode').className = `mode ${mode}`;
-  for (const [k, v] of Object.entries(facts ?? {})) $('facts').append(h('span', { class: 'fact' }, h('b', null, k), ' ', v));
+  await loadAccounts($('account-switch'), state.config, showToast);
+  for (const [k, v] of Object.entries(accountFacts(facts))) $('facts').append(h('span', { class: 'fact' }, h('b', null, k), ' ', v));
   wireComposer();
   wireTabs();
   if (state.config.sandbox) {
-    setMediaBase(state.config.sandbox);
+    // The chosen account's media: the sandbox keeps temporary media per account.
+    setMediaBase(sandboxUrl);
     const openid = new URLSearchParams(location.search).get('user') ?? 'oUser1';
     select(/^[A-Za-z0-9_-]{1,64}$/.test(openid) ? openid : 'oUser1');
     connect();
@@ -611,12 +650,12 @@ async function main() {
     const openid = input?.touser ?? input?.openid;
     if (typeof openid === 'string' && state.users.has(openid)) void refreshProductWindow(openid);
   };
-  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall });
+  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall, path: accountPath });
   else
     $('operations').append(
       h('p', { class: 'hint' }, 'The product is not running here. Start it with npm start to call its operations from this page.'),
     );
-  mountDoctor($('doctor'), state.config);
+  mountDoctor($('doctor'), state.config, chosenOther());
 }
 
 main().catch((error) => {

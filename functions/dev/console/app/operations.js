@@ -283,13 +283,13 @@ function renderForm(op, out, ctx) {
   const form = h(
     'form',
     { class: 'op-form', novalidate: true, dataset: { operation: op.name } },
-    h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${op.route.method} ${op.route.path}`)),
+    h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${op.route.method} ${ctx.path(op.route.path)}`)),
     h('p', { class: 'op-desc' }, text(op.description)),
     op.fields.length ? op.fields.map((f) => fieldBlock(op, f, defaults)) : h('p', { class: 'hint' }, 'No input.'),
     h(
       'div',
       { class: 'op-actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${op.route.path}`)),
+      h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${ctx.path(op.route.path)}`)),
     ),
     answer,
   );
@@ -301,7 +301,9 @@ function renderForm(op, out, ctx) {
       clear(answer).append(h('div', { class: 'status bad' }, 'Not sent: ', problems.map((p) => `${p.field} ${p.rule}`).join('; ')));
       return;
     }
+    // The chosen account's route: /accounts/{appId} + the usual path, or the usual path for the default (account.js).
     const req = requestFor(op, input, file, files);
+    req.url = ctx.path(req.url);
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     clear(answer).append(h('div', { class: 'status' }, 'Calling…'));
@@ -343,7 +345,7 @@ function renderForm(op, out, ctx) {
 /**
  * Mounts the operations panel into `root`.
  * @param {HTMLElement} root
- * @param {{currentUser: () => string | null, afterCall?: (input: object) => void}} ctx
+ * @param {{currentUser: () => string | null, afterCall?: (input: object) => void, path: (usual: string) => string}} ctx
  */
 export async function mountOperations(root, ctx) {
   const res = await call('GET', 'catalogue.json');

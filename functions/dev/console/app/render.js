@@ -5,10 +5,10 @@
 
 import { h } from './dom.js';
 
-/** Where media the sandbox holds can be read (set by app.js): `${base}/media/{media_id}`. */
+/** The URL of a sandbox path such as `/media/{media_id}`, for the chosen account (set by app.js). */
 let mediaBase = null;
-export function setMediaBase(base) {
-  mediaBase = base;
+export function setMediaBase(urlOf) {
+  mediaBase = urlOf;
 }
 
 function safeHref(href) {
@@ -74,7 +74,7 @@ export function richText(content) {
 function mediaImage(mediaId, alt) {
   const box = h('div', { class: 'media-img' });
   if (mediaBase && mediaId) {
-    const img = h('img', { src: `${mediaBase}/media/${encodeURIComponent(mediaId)}`, alt, loading: 'lazy' });
+    const img = h('img', { src: mediaBase(`/media/${encodeURIComponent(mediaId)}`), alt, loading: 'lazy' });
     img.addEventListener('error', () => img.replaceWith(placeholder('image', mediaId)));
     box.append(img);
   } else box.append(placeholder('image', mediaId));
