@@ -31,6 +31,8 @@ export function consoleTurn(event: OutboundEvent): Record<string, unknown> {
   const d = event.detail;
   return {
     kind: event.detailType,
+    // The console shows a turn on its account's page only (docs/console.md, "Accounts").
+    appId: d.appId,
     openid: d.openid,
     turnId: d.turnId,
     messages: Array.isArray(d.messages) ? d.messages.length : 0,
