@@ -31,8 +31,10 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 interface AwsStandIn {
   url: string;
   putEvents: Array<Record<string, unknown>>;
-  /** KMS Decrypt requests (the webhook delivery opening a subscription's secret). */
+  /** KMS Decrypt requests (the webhook delivery opening a subscription's secret, a function opening an account's). */
   kmsDecrypts: Array<{ KeyId: string; EncryptionContext: Record<string, string> }>;
+  /** KMS Encrypt requests (createAccount sealing an account's secret). */
+  kmsEncrypts: Array<{ KeyId: string; EncryptionContext: Record<string, string> }>;
   /** SQS SendMessageBatch requests (the webhook fan-out's deliveries). */
   sqsBatches: Array<{ QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string }> }>;
   /** SQS SendMessage requests (turn timers: the callback arming one, the closer re-arming). */
@@ -41,12 +43,18 @@ interface AwsStandIn {
   stop(): Promise<void>;
 }
 
+const ACCOUNT_B = 'wxbbbbbbbbbbbbbbbb';
+const ACCOUNT_B_SECRET = 'secretOfAccountBdeployed';
+const ACCOUNT_B_TOKEN = 'tokenOfB2026';
+const ACCOUNT_KEY = 'arn:aws:kms:us-east-1:123456789012:key/accounts';
+
 /** Secrets Manager GetSecretValue, EventBridge PutEvents, KMS Decrypt (awsJson1_1) and SQS SendMessageBatch (awsJson1_0), as the SDK speaks them. */
 async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStandIn> {
   const state: AwsStandIn = {
     url: '',
     putEvents: [],
     kmsDecrypts: [],
+    kmsEncrypts: [],
     sqsBatches: [],
     sqsSends: [],
     secretReads: 0,
@@ -76,6 +84,10 @@ async function startAwsStandIn(secret: Record<string, string>): Promise<AwsStand
         // The test's sealer stores the secret itself as the "ciphertext": Decrypt hands it back.
         state.kmsDecrypts.push({ KeyId: body.KeyId, EncryptionContext: body.EncryptionContext });
         res.end(JSON.stringify({ KeyId: body.KeyId, Plaintext: body.CiphertextBlob, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }));
+      } else if (target === 'TrentService.Encrypt') {
+        // The stand-in's "ciphertext" is the plaintext itself, which its Decrypt hands back.
+        state.kmsEncrypts.push({ KeyId: body.KeyId, EncryptionContext: body.EncryptionContext });
+        res.end(JSON.stringify({ KeyId: body.KeyId, CiphertextBlob: body.Plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }));
       } else if (target === 'AmazonSQS.SendMessage') {
         state.sqsSends.push(body);
         res.setHeader('content-type', 'application/x-amz-json-1.0');
@@ -151,7 +163,8 @@ describe('bundled handlers in the deployed environment', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wechat-kf-bundle-'));
-    sandbox = await startSandbox({ quiet: true, callback: undefined });
+    // A second official account (docs/accounts.md): added through createAccount, served by AccountOperations.
+    sandbox = await startSandbox({ quiet: true, callback: undefined, accounts: [{ appId: ACCOUNT_B, appSecret: ACCOUNT_B_SECRET }] });
     dynamo = await startEmbeddedDynamo({});
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     await ensureTable(client, 'deployed-test');
@@ -165,7 +178,16 @@ describe('bundled handlers in the deployed environment', () => {
     // Built as the construct builds them (infra/lib/bundling.ts): the AWS SDK is the runtime's, found on NODE_PATH.
     await buildBundles(
       LAMBDA_FUNCTIONS.filter((s) =>
-        ['operation', 'callback', 'interactions', 'token-refresher', 'webhook-fanout', 'webhook-delivery', 'turn-closer'].includes(s.entry),
+        [
+          'operation',
+          'account-operations',
+          'callback',
+          'interactions',
+          'token-refresher',
+          'webhook-fanout',
+          'webhook-delivery',
+          'turn-closer',
+        ].includes(s.entry),
       ),
       dir,
     );
@@ -477,5 +499,77 @@ describe('bundled handlers in the deployed environment', () => {
   it('refuses to start with a clear error when OPERATION_NAME names no operation', async () => {
     const { output } = await invoke('operation', {}, { OPERATION_NAME: 'sendFax' }).catch((e: Error) => ({ output: e.message }));
     expect(output).toMatch(/operation: must be one of listKfAccounts/);
+  });
+
+  it('adds an account, then serves it through the greedy account route and its own callback, its secret opened with the account key', async () => {
+    // Prepare: createAccount seals the secret with the account key (Encrypt only, context {appId})
+    const created = await invoke(
+      'operation',
+      httpEvent(
+        'POST',
+        '/accounts',
+        JSON.stringify({ appId: ACCOUNT_B, appSecret: ACCOUNT_B_SECRET, callbackToken: ACCOUNT_B_TOKEN, name: 'Brand B' }),
+      ),
+      { OPERATION_NAME: 'createAccount', ACCOUNT_KEY_ID: ACCOUNT_KEY },
+    );
+    await sandbox.account(ACCOUNT_B).simulateUser('oUserOfB', { type: 'text', content: 'hi' });
+    const push = buildPush({
+      message: {
+        ToUserName: sandbox.account(ACCOUNT_B).ghId,
+        FromUserName: 'oUserOfB',
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'text',
+        Content: 'hi',
+        MsgId: 24436487191827777n,
+      },
+      token: ACCOUNT_B_TOKEN,
+    });
+    const accountRoute = (method: string, proxy: string, body: unknown) =>
+      httpApiEvent(method, `/accounts/${ACCOUNT_B}/${proxy}`, body, {
+        routeKey: 'ANY /accounts/{appId}/{proxy+}',
+        pathParameters: { appId: ACCOUNT_B, proxy },
+      });
+
+    // Act: WeChat pushes B's user to /callback/{appId}; a caller answers through /accounts/{appId}/messages/text
+    const callbackEvent = {
+      ...httpEvent('POST', `/callback/${ACCOUNT_B}`, push.body, push.query, 'text/xml'),
+      pathParameters: { appId: ACCOUNT_B },
+    };
+    const callback = await invoke('callback', callbackEvent, { ACCOUNT_KEY_ID: ACCOUNT_KEY });
+    const send = await invoke(
+      'account-operations',
+      accountRoute('POST', 'messages/text', { touser: 'oUserOfB', text: { content: 'Hi from B' } }),
+      {
+        ACCOUNT_KEY_ID: ACCOUNT_KEY,
+      },
+    );
+    const unknown = await invoke(
+      'account-operations',
+      { ...accountRoute('GET', 'interactions/o1', undefined), pathParameters: { appId: 'wxcccccccccccccccc', proxy: 'interactions/o1' } },
+      {
+        ACCOUNT_KEY_ID: ACCOUNT_KEY,
+      },
+    );
+
+    // Assess
+    expect(created.result.statusCode).toBe(201);
+    expect(JSON.parse(created.result.body)).toMatchObject({ appId: ACCOUNT_B, default: false, hasCallbackToken: true });
+    expect(aws.kmsEncrypts).toEqual([{ KeyId: ACCOUNT_KEY, EncryptionContext: { appId: ACCOUNT_B } }]);
+    expect(callback.result).toMatchObject({ statusCode: 200, body: 'success' });
+    expect(send.result.statusCode).toBe(200);
+    expect(sandbox.account(ACCOUNT_B).messages('oUserOfB')).toEqual([
+      expect.objectContaining({ body: expect.objectContaining({ text: { content: 'Hi from B' } }) }),
+    ]);
+    expect(sandbox.messages('oUserOfB')).toEqual([]);
+    expect(aws.kmsDecrypts.filter((d) => d.KeyId === ACCOUNT_KEY)).toEqual(
+      expect.arrayContaining([{ KeyId: ACCOUNT_KEY, EncryptionContext: { appId: ACCOUNT_B } }]),
+    );
+    expect(unknown.result.statusCode).toBe(404);
+    expect(JSON.parse(unknown.result.body).error.code).toBe('ACCOUNT_NOT_FOUND');
+    const inbound = aws.putEvents.map((e) => JSON.parse(e.Detail as string)).find((d) => d.openid === 'oUserOfB' && d.message);
+    expect(inbound).toMatchObject({ appId: ACCOUNT_B });
+    for (const output of [created.output, callback.output, send.output]) {
+      for (const secret of [ACCOUNT_B_SECRET, ACCOUNT_B_TOKEN]) expect(output).not.toContain(secret);
+    }
   });
 });
