@@ -4,6 +4,7 @@ import { getOperation, isFileResult } from '../../../functions/core/catalogue';
 import { runEntry } from '../../../functions/core/runner';
 import { DIRECT_CREDENTIAL, directClient } from '../../shared/direct-client';
 import { fileSummary } from '../../shared/media-transfer';
+import { ACCOUNT_PARAMETER, accountValue } from '../../shared/accounts';
 import { callGatewayRoute } from '../../shared/gateway-door';
 import { n8nUrlFetcher } from '../../shared/url-fetcher';
 
@@ -54,9 +55,14 @@ async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<
 	};
 }
 
-/** Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway door. */
+/**
+ * Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway
+ * door; for the trigger's Account, whose media it is (its subscription delivers only that account's
+ * messages), under `/accounts/<appId>`; with none, the default account's route as before.
+ */
 async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
-	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId });
+	const account = accountValue(ctx.getNodeParameter(ACCOUNT_PARAMETER, '') as unknown);
+	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId }, 0, account);
 	if (answer.file) return answer.file;
 	const error = (answer.json.error ?? {}) as IDataObject;
 	throw new Error(
