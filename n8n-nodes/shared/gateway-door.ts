@@ -69,28 +69,36 @@ function isAccountRoute(op: Operation): boolean {
 }
 
 /**
+ * An Account value checked: its AppID (trimmed), or '' for none (the default account).
+ *
+ * @throws {NodeOperationError} when it is not a plausible AppID, saying what to give instead.
+ * @example
+ * ```ts
+ * checkedAppId(ctx, ' wx0123456789abcdef '); // 'wx0123456789abcdef'
+ * checkedAppId(ctx, 'gh_abc'); // throws: that is the original ID, give the AppID
+ * ```
+ */
+export function checkedAppId(ctx: GatewayContext, account: string | undefined, itemIndex = 0): string {
+	const appId = (account ?? '').trim();
+	if (appId === '' || APP_ID.test(appId)) return appId;
+	const shown = appId.length > 40 ? `${appId.slice(0, 40)}…` : appId;
+	throw new NodeOperationError(ctx.getNode(), `The Account "${shown}" is not an AppID`, {
+		itemIndex,
+		description: appId.startsWith('gh_')
+			? 'That is the original ID (gh_…): give the AppID (wx…) from Settings and Development → Basic Configuration, pick the account From List, or leave Account empty for the default account'
+			: 'Give the AppID (wx followed by letters and digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
+	});
+}
+
+/**
  * The path prefix of an account: `/accounts/<appId>` (percent-encoded), or '' for the default account
  * (no account given) and for the accounts' own routes.
  *
  * @throws {NodeOperationError} when the account is not a plausible AppID.
- * @example
- * ```ts
- * accountPrefix(ctx, getOperation('sendText'), 'wx0123456789abcdef'); // '/accounts/wx0123456789abcdef'
- * accountPrefix(ctx, getOperation('sendText'), ''); // '' (the default account)
- * ```
  */
-export function accountPrefix(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex = 0): string {
-	const appId = (account ?? '').trim();
+function accountPrefix(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex: number): string {
+	const appId = checkedAppId(ctx, account, itemIndex);
 	if (appId === '' || isAccountRoute(op)) return '';
-	if (!APP_ID.test(appId)) {
-		const shown = appId.length > 40 ? `${appId.slice(0, 40)}…` : appId;
-		throw new NodeOperationError(ctx.getNode(), `The Account "${shown}" is not an AppID`, {
-			itemIndex,
-			description: appId.startsWith('gh_')
-				? 'That is the original ID (gh_…): give the AppID (wx…) from Settings and Development → Basic Configuration, pick the account From List, or leave Account empty for the default account'
-				: 'Give the AppID (wx followed by letters and digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
-		});
-	}
 	return `/accounts/${encodeURIComponent(appId)}`;
 }
 

@@ -6,7 +6,7 @@ import { SignatureError } from '../../../functions/core/errors';
 import type { InboundMessage } from '../../../functions/core/callback';
 import { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS } from '../../shared/gateway-events';
 import { ACCOUNT_PARAMETER, accountValue } from '../../shared/accounts';
-import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../shared/gateway-door';
+import { callGatewayRoute, checkedAppId, GATEWAY_CREDENTIAL } from '../../shared/gateway-door';
 
 /**
  * Gateway mode of the trigger: the deployed product receives WeChat's pushes at its /callback (so its
@@ -58,9 +58,12 @@ const wantedEvents = (ctx: IHookFunctions): string[] =>
 export const accountOfTrigger = (ctx: IHookFunctions | IWebhookFunctions): string =>
 	accountValue(ctx.getNodeParameter(ACCOUNT_PARAMETER, '') as unknown);
 
-/** The `appIds` filter of the subscription for the trigger's Account (none: no filter). */
+/**
+ * The `appIds` filter of the subscription for the trigger's Account (none: no filter); an Account that
+ * is not an AppID fails the activation, saying what to give.
+ */
 const wantedAppIds = (ctx: IHookFunctions): string[] | undefined => {
-	const account = accountOfTrigger(ctx);
+	const account = checkedAppId(ctx, accountOfTrigger(ctx));
 	return account === '' ? undefined : [account];
 };
 
