@@ -16,6 +16,7 @@ import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { getOperation, type Operation } from '../../functions/core/catalogue';
+import { signDelivery } from '../../functions/core/webhooks/signature';
 import { callGatewayRoute } from '../../n8n-nodes/shared/gateway-door';
 import { createHarness, loadPackage } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
@@ -69,6 +70,9 @@ function startRecorder(): Promise<{ url: string; requests: Recorded[]; subscript
       if (sub && req.method === 'DELETE') {
         subscriptions.delete(sub[1]!);
         return send(200, { id: sub[1], deleted: true });
+      }
+      if (req.method === 'GET' && /\/media\/[^/]+$/.test(url.pathname)) {
+        return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
       }
       if (url.pathname.endsWith('/kf-accounts')) {
         const b = url.pathname.startsWith(`/accounts/${APP_B}/`);
@@ -370,5 +374,48 @@ describe('the trigger with an Account', () => {
       description: expect.stringMatching(/original ID \(gh_…\): give the AppID/),
     });
     expect(recorder.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('downloads a delivered photo through its Account (and through the default route without one)', async () => {
+    // Prepare: a delivery of account B's photo, signed with the subscription's secret
+    const secret = 'whsec_accounts_media';
+    const delivery = (eventId: string) => {
+      const body = JSON.stringify({
+        id: eventId,
+        type: 'message.image',
+        detail: {
+          appId: APP_B,
+          message: {
+            ToUserName: 'gh_b',
+            FromUserName: 'oPhoto',
+            CreateTime: 1714112445,
+            MsgType: 'image',
+            MediaId: 'MEDIA_B_1',
+            MsgId: eventId,
+          },
+        },
+      });
+      return { headers: signDelivery({ secret, eventId, body, now: Date.now() }), rawBody: Buffer.from(body) };
+    };
+    const params = { ...TRIGGER, downloadMedia: true, mediaBinaryProperty: 'data', messageTypes: [], events: [], options: {} };
+    // Act
+    const withAccount = await harness.webhook({ ...params, account: fromList(APP_B) }, delivery('evt-media-1'), CRED, {
+      'node:Trigger': { subscriptionId: 'sub_1', subscriptionSecret: secret },
+    });
+    const without = await harness.webhook(params, delivery('evt-media-2'), CRED, {
+      'node:Trigger': { subscriptionId: 'sub_1', subscriptionSecret: secret },
+    });
+    // Assess
+    expect(withAccount.status).toBe(200);
+    expect(withAccount.items?.[0]?.binary?.data?.mimeType).toBe('image/jpeg');
+    // The item names the account, for a reply through it (Account By ID: {{ $json.appId }})
+    expect(withAccount.items?.[0]?.json).toMatchObject({ appId: APP_B, openid: 'oPhoto', account: 'gh_b' });
+    expect(without.items?.[0]?.json.appId).toBe(APP_B);
+    expect(without.items?.[0]?.binary?.data?.mimeType).toBe('image/jpeg');
+    expect(recorder.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /accounts/${APP_B}/media/MEDIA_B_1`,
+      'GET /media/MEDIA_B_1',
+    ]);
+    expect(authorizer.refused).toEqual([]);
   });
 });
