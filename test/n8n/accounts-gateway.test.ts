@@ -12,90 +12,27 @@
  * - From List: the deployment's `GET /accounts`, the default first; the other lists are the account's.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { getOperation, type Operation } from '../../functions/core/catalogue';
 import { signDelivery } from '../../functions/core/webhooks/signature';
 import { callGatewayRoute } from '../../n8n-nodes/shared/gateway-door';
+import { APP_B, startGatewayRecorder } from './gateway-recorder';
 import { createHarness, loadPackage } from './harness';
 import { GATEWAY_KEYS as KEYS, GATEWAY_REGION as REGION, startIamAuthorizer, type Authorizer } from './iam-authorizer';
 
 const CRED = { weChatKfGatewayApi: { id: 'gw', name: 'Gateway' } };
 const GATEWAY = { authentication: 'gateway' };
-const APP_B = 'wxb0b0b0b0b0b0b0b0';
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 const fromList = (value: string) => ({ __rl: true, mode: 'list', value });
 
-interface Recorded {
-  method: string;
-  path: string;
-  query: string;
-  body: unknown;
-}
-
-/** A stand-in for the deployed API: records each request and answers as the contract says. */
-function startRecorder(): Promise<{ url: string; requests: Recorded[]; subscriptions: Map<string, IDataObject>; server: Server }> {
-  const requests: Recorded[] = [];
-  const subscriptions = new Map<string, IDataObject>();
-  let seq = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://placeholder');
-      const text = Buffer.concat(chunks).toString('utf8');
-      const body: unknown = text ? JSON.parse(text) : undefined;
-      requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, body });
-      const send = (status: number, json: unknown) =>
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-      const sub = /^\/subscriptions\/([^/]+)$/.exec(url.pathname);
-      if (req.method === 'GET' && url.pathname === '/accounts') {
-        return send(200, {
-          accounts: [
-            { appId: 'wxdefault000000001', name: 'Main', default: true },
-            { appId: APP_B, name: 'Shop B', default: false },
-            { appId: 'wxc0c0c0c0c0c0c0c0', default: false },
-          ],
-        });
-      }
-      if (req.method === 'GET' && url.pathname === '/subscriptions') return send(200, { subscriptions: [...subscriptions.values()] });
-      if (req.method === 'POST' && url.pathname === '/subscriptions') {
-        const id = `sub_${String(++seq).padStart(20, '0')}`;
-        const created = { id, ...(body as IDataObject) };
-        subscriptions.set(id, created);
-        return send(201, { ...created, secret: `whsec_${id}` });
-      }
-      if (sub && req.method === 'GET') return subscriptions.has(sub[1]!) ? send(200, subscriptions.get(sub[1]!)) : send(404, {});
-      if (sub && req.method === 'DELETE') {
-        subscriptions.delete(sub[1]!);
-        return send(200, { id: sub[1], deleted: true });
-      }
-      if (req.method === 'GET' && /\/media\/[^/]+$/.test(url.pathname)) {
-        return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
-      }
-      if (url.pathname.endsWith('/kf-accounts')) {
-        const b = url.pathname.startsWith(`/accounts/${APP_B}/`);
-        return send(200, { kf_list: [{ kf_account: b ? 'kf1@shopb' : 'kf1@main', kf_nick: b ? 'Bea' : 'Max' }] });
-      }
-      return send(200, { errcode: 0, errmsg: 'ok', msgid: 1 });
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, subscriptions, server }),
-    ),
-  );
-}
-
-let recorder: Awaited<ReturnType<typeof startRecorder>>;
+let recorder: Awaited<ReturnType<typeof startGatewayRecorder>>;
 let authorizer: Authorizer;
 let harness: ReturnType<typeof createHarness>;
 const description = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKf']!.description;
 const triggerDescription = loadPackage().nodes['n8n-nodes-wechat-kf.weChatKfTrigger']!.description;
 
 beforeAll(async () => {
-  recorder = await startRecorder();
+  recorder = await startGatewayRecorder();
   authorizer = await startIamAuthorizer(recorder.url);
   harness = createHarness({
     credentials: { gw: { type: 'weChatKfGatewayApi', data: { url: authorizer.url, region: REGION, ...KEYS, sessionToken: '' } } },
