@@ -37,6 +37,9 @@ import type { WebhookRuntime } from '../webhooks/runtime';
 import { createTurns } from './turns/create';
 import type { TurnService, TurnTimer } from './turns/service';
 import { isSubscriptionOperation } from '../core/catalogue/subscriptions';
+import { AccountStore } from '../store/accounts';
+import { KmsSecretSealer, type SecretSealer } from '../webhooks/sealer';
+import { AccountDirectory, NO_ACCOUNT_KEY } from './accounts';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -69,6 +72,14 @@ export interface AppContext {
   turns?: TurnService;
   /** Each user's conversation (CONVERSATION_RECORD=true; docs/conversations.md). */
   conversations?: ConversationStore;
+  /** The deployment's official accounts and the context of each (docs/accounts.md); shared by them all. */
+  accounts: AccountDirectory<AppContext>;
+  /**
+   * What this context's idempotency and split-send progress keys are scoped by: an added account's AppID,
+   * so that two accounts' callers using the same key never share a result; absent for the default account
+   * (today's keys, docs/accounts.md).
+   */
+  keyScope?: string;
 }
 
 export interface ContextOptions {
@@ -84,6 +95,19 @@ export interface ContextOptions {
   webhooks?: WebhookRuntime;
   /** Where turn timers go (TURN_QUIET_MS): the local queue; deployed, the turn queue (TURN_QUEUE_URL) by default. */
   turnTimer?: TurnTimer;
+  /**
+   * Seals and opens the secrets of added accounts (docs/accounts.md): locally a key in DATA_DIR; deployed the
+   * account key (ACCOUNT_KEY_ID) by default, or none (only the default account acts).
+   */
+  accountSealer?: SecretSealer;
+  /** The environment `config` was read from: an account's settings are laid over it. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What an added account's context is built with besides the options of the default one. */
+interface AccountOf {
+  directory: AccountDirectory<AppContext>;
+  keyScope: string;
 }
 
 /**
@@ -94,7 +118,7 @@ export interface ContextOptions {
  * const ctx = await createContext({ config: configFromEnv(), secrets: async () => ({ appId, appSecret }) });
  * ```
  */
-export async function createContext(options: ContextOptions): Promise<AppContext> {
+export async function createContext(options: ContextOptions, accountOf?: AccountOf): Promise<AppContext> {
   const { config } = options;
   const secrets = await options.secrets();
   const now = options.now ?? Date.now;
@@ -102,18 +126,18 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   // Keep-alive connections to WeChat: a send reuses the open TLS connection of the one before (bench/README.md).
   const transport = options.transport ?? new NodeHttpTransport();
   const metrics = options.metrics ?? createMetrics();
+  const logger = options.logger ?? createLogger();
+  const publisher = options.publisher ?? new MemoryPublisher();
   const tokens = createTokenProvider({ config, secrets, dynamo, transport, metrics, now });
   const operationOptions = { profile: config.windowRules, textMaxBytes: config.textMaxBytes, aiLabelDefault: config.aiLabelDefault };
   const client = new WeChatClient({ transport, tokens, baseUrl: config.apiBaseUrl, options: operationOptions });
   const windowStores = createWindowStores({ config, dynamo, appId: secrets.appId, now });
-  const publisher = options.publisher ?? new MemoryPublisher();
-  const logger = options.logger ?? createLogger();
   const features = createTurns({
     ...{ config, dynamo, appId: secrets.appId, now, publisher, logger, metrics, client },
     windows: windowStores.windows,
     timer: options.turnTimer,
   });
-  return {
+  const context: AppContext = {
     config,
     secrets,
     client,
@@ -137,7 +161,26 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     now,
     webhooks: options.webhooks,
     ...features,
+    // Replaced below for the default account; an added account shares the default one's directory.
+    accounts: accountOf?.directory as AccountDirectory<AppContext>,
+    ...(accountOf ? { keyScope: accountOf.keyScope } : {}),
   };
+  if (!accountOf) {
+    // An added account's context shares this container's clients: one keep-alive pool, one DynamoDB client.
+    const shared = { ...options, dynamo, transport, metrics, logger, publisher, now };
+    const directory: AccountDirectory<AppContext> = new AccountDirectory<AppContext>({
+      store: new AccountStore({ client: dynamo, tableName: config.tableName, now }),
+      sealer:
+        options.accountSealer ?? (process.env.ACCOUNT_KEY_ID ? new KmsSecretSealer(process.env.ACCOUNT_KEY_ID, 'appId') : NO_ACCOUNT_KEY),
+      defaultContext: context,
+      env: options.env ?? process.env,
+      now,
+      build: (accountSecrets, accountConfig, keyScope) =>
+        createContext({ ...shared, config: accountConfig, secrets: async () => accountSecrets }, { directory, keyScope }),
+    });
+    context.accounts = directory;
+  }
+  return context;
 }
 
 /**

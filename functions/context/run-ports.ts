@@ -56,19 +56,21 @@ function gates(ctx: AppContext): NonNullable<RunPorts['gates']> {
  */
 export function runPorts(ctx: AppContext): { ports: RunPorts; log: DeliveryLog } {
   const log = new DeliveryLog(ctx);
+  // An added account's keys are its own (docs/accounts.md): the same Idempotency-Key from two accounts' callers is two requests.
+  const scoped = (key: string) => (ctx.keyScope ? `${ctx.keyScope}#${key}` : key);
   const ports: RunPorts = {
     services: operationServices(ctx),
     wechat: (spec, recipient, trace) => ctx.client.request(spec, recipient, trace),
     gates: gates(ctx),
-    idempotency: ctx.idempotency,
+    idempotency: { run: (operation, key, payload, fn, options) => ctx.idempotency.run(operation, scoped(key), payload, fn, options) },
     parts: {
       async resume(scope, key, parts) {
-        const progress = await ctx.parts.read(scope, key);
+        const progress = await ctx.parts.read(scope, scoped(key));
         if (progress && progress.digest !== partsDigest(parts)) throw new IdempotencyKeyReusedError(scope, key);
         return progress?.sent ?? 0;
       },
       sent: async (scope, key, sent, parts) =>
-        void (await ctx.parts.advance(scope, key, { sent, parts: parts.length, digest: partsDigest(parts) })),
+        void (await ctx.parts.advance(scope, scoped(key), { sent, parts: parts.length, digest: partsDigest(parts) })),
     },
     record: (attempt) => log.report(attempt),
     observe: {

@@ -35,8 +35,10 @@ export function operationServices(ctx: AppContext): OperationServices {
     fetchIssuedUrl: (url: string, options: { maxBytes: number; what: string }) =>
       fetchIssuedUrl(url, { ...options, trustedOrigin: ctx.config.apiBaseUrl }),
     conversations: { get: (query: ConversationQuery) => conversationView(ctx, query) },
+    accounts: ctx.accounts.service(),
   };
-  return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks) } : services;
+  // The context's account, passed explicitly: a test event names it (docs/webhooks.md "Filtering by account").
+  return ctx.webhooks ? { ...services, subscriptions: subscriptionsService(ctx.webhooks, { appId: ctx.secrets.appId }) } : services;
 }
 
 /** A page of a user's conversation, times as ISO 8601 (docs/conversations.md); 409 while CONVERSATION_RECORD is off. */

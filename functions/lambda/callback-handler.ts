@@ -33,6 +33,7 @@ import { afterInbound } from '../context/turns/hooks';
 import { httpRequestOf, toGatewayResult } from '../http/events';
 import { textAnswer } from '../http/http';
 import { httpErrorAnswer, withObservability } from '../http/middleware';
+import { parseAppId } from '../core/accounts';
 
 export { inboundDetailType, inboundEvent };
 
@@ -66,9 +67,12 @@ export class CallbackNotConfiguredError extends WeChatKfError {
  * ```
  */
 export function createCallbackHandler(getContext: () => Promise<AppContext>, steps: PipelineSteps = {}) {
-  let agentsOnline: (() => Promise<boolean>) | undefined;
+  // Per account (docs/accounts.md): whether its agents are online, and its callback crypto.
+  const agentsOnlineOf = new Map<string, () => Promise<boolean>>();
+  const cryptoOf = new Map<string, { key: string; token: string; value: WeChatCrypto }>();
   // The callback pipeline's ports on the product's table (core/inbound/pipeline.ts).
   const portsFor = (ctx: AppContext): CallbackPorts => {
+    let agentsOnline = agentsOnlineOf.get(ctx.secrets.appId);
     agentsOnline ??= cachedAgentsOnline(
       () => ctx.client.call('listOnlineKfAccounts', {}),
       ctx.now,
@@ -77,6 +81,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
           error: (error as Error).message,
         }),
     );
+    agentsOnlineOf.set(ctx.secrets.appId, agentsOnline);
     return {
       replay: { claim: (mark, holder, ttl) => ctx.dedup.claim(mark, holder, ttl), forget: (mark) => ctx.dedup.forget(mark) },
       dedup: ctx.dedup,
@@ -86,16 +91,21 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
       agentsOnline,
     };
   };
-  let crypto: { key: string; value: WeChatCrypto } | undefined;
   const cryptoFor = (ctx: AppContext) => {
-    const key = ctx.secrets.encodingAesKey;
+    const { appId, encodingAesKey: key, callbackToken: token = '' } = ctx.secrets;
     if (!key) return undefined;
-    if (crypto?.key !== key) crypto = { key, value: new WeChatCrypto(ctx.secrets.callbackToken ?? '', key, ctx.secrets.appId) };
+    let crypto = cryptoOf.get(appId);
+    // The decrypted AppID must be this account's: WeChatCrypto refuses a message encrypted for another.
+    if (crypto?.key !== key || crypto.token !== token)
+      cryptoOf.set(appId, (crypto = { key, token, value: new WeChatCrypto(token, key, appId) }));
     return crypto.value;
   };
 
-  return withObservability({ name: 'callback', context: getContext, onError: httpErrorAnswer }, async (event: unknown, ctx) => {
+  return withObservability({ name: 'callback', context: getContext, onError: httpErrorAnswer }, async (event: unknown, deployment) => {
     const request = httpRequestOf(event);
+    // `/callback/{appId}`: that account's push, checked with its own token and key (docs/accounts.md).
+    const pathAppId = request.pathParameters.appId;
+    const ctx = await deployment.accounts.contextOf(pathAppId === undefined ? undefined : parseAppId(pathAppId));
     const token = ctx.secrets.callbackToken;
     // /callback is public: a token nobody chose (empty, or the placeholder of a fresh deployment) would
     // let anyone sign pushes. Answer 503 saying what to set rather than verify anything with it.
@@ -158,7 +168,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
     const { message, mode } = opened;
     const keyword = outcome.keyword ? { keyword: outcome.keyword.rule, ...(outcome.unavailable ? { unavailable: true } : {}) } : {};
     const transferred = outcome.transferred ? { transferred: true } : {};
-    ctx.logger.info('inbound push', { type: inboundDetailType(message), mode, ...transferred, ...keyword });
+    ctx.logger.info('inbound push', { appId: ctx.secrets.appId, type: inboundDetailType(message), mode, ...transferred, ...keyword });
     if (outcome.transferred) ctx.metrics.addMetric('HandoffTransfers', MetricUnit.Count, 1);
     return toGatewayResult(answer);
   });

@@ -18,7 +18,8 @@ export type { FunctionNeeds, Sizing };
 
 /** An HTTP route of the API. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `ANY`: every method (the accounts' greedy route, which matches the method itself). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
   /** API Gateway path syntax, e.g. `/kf-accounts/{kf_account}`. */
   path: string;
   /** `iam`: callers sign with SigV4; `none`: public (the callback, whose signature is its check). */
@@ -34,7 +35,15 @@ export interface LambdaFunctionSpec {
   /** The catalogue operation it serves, when it serves one. */
   operation?: string;
   /** Source file under functions/lambda, without extension. */
-  entry: 'operation' | 'callback' | 'interactions' | 'token-refresher' | 'webhook-fanout' | 'webhook-delivery' | 'turn-closer';
+  entry:
+    | 'operation'
+    | 'account-operations'
+    | 'callback'
+    | 'interactions'
+    | 'token-refresher'
+    | 'webhook-fanout'
+    | 'webhook-delivery'
+    | 'turn-closer';
   description: string;
   routes: RouteSpec[];
   /** Whether EventBridge events with detail-type = `operation` invoke it. */
@@ -122,6 +131,9 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     routes: [
       { method: 'GET', path: '/callback', auth: 'none' },
       { method: 'POST', path: '/callback', auth: 'none' },
+      // Each added account's own server URL (docs/accounts.md): checked with that account's token and key.
+      { method: 'GET', path: '/callback/{appId}', auth: 'none' },
+      { method: 'POST', path: '/callback/{appId}', auth: 'none' },
     ],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
@@ -142,6 +154,23 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     // It reads the secret only for the app id, which keys each user's window record.
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false },
     sizing: { memoryMb: 256, timeoutSeconds: 10 },
+  },
+  {
+    id: 'AccountOperations',
+    entry: 'account-operations',
+    description: "Every operation for one of the deployment's accounts: /accounts/{appId}/ then the operation's usual path",
+    // One route for every account and operation (account-operations-handler.ts): no resource per account.
+    routes: [{ method: 'ANY', path: '/accounts/{appId}/{proxy+}', auth: 'iam' }],
+    acceptsEvents: false,
+    // What the operations it runs need, together (they run in this one function), and it opens accounts' secrets.
+    needs: {
+      secret: true,
+      callsWeChat: true,
+      table: 'readWrite',
+      publishesEvents: true,
+      accountKey: 'open',
+    },
+    sizing: { memoryMb: 512, timeoutSeconds: 30 },
   },
   {
     id: 'TokenRefresher',

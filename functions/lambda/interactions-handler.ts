@@ -16,6 +16,7 @@ import { parseOrThrow, typeName } from '../core/validation';
 import type { WindowState } from '../core/window';
 import type { AppContext } from '../context/context';
 import { humanSessionView } from '../context/handoff-service';
+import { parseAppId } from '../core/accounts';
 import { checkJsonContentType, httpRequestOf, parseJsonBody, toGatewayResult } from '../http/events';
 import { jsonAnswer } from '../http/http';
 import { httpErrorAnswer, withObservability } from '../http/middleware';
@@ -75,7 +76,10 @@ function parseAt(at: number | string | undefined, now: number): number {
 }
 
 /** What the interactions handler uses of a handler context; a full {@link AppContext} will do. */
-export type InteractionsContext = Pick<AppContext, 'config' | 'windows' | 'handoffs' | 'now' | 'logger' | 'metrics'>;
+export type InteractionsContext = Pick<AppContext, 'config' | 'windows' | 'handoffs' | 'now' | 'logger' | 'metrics'> & {
+  /** The deployment's accounts: `/accounts/{appId}/interactions…` records and reads that account's users (docs/accounts.md). */
+  accounts: { contextOf(appId: string | undefined): Promise<InteractionsContext> };
+};
 
 /**
  * The handler of `POST /interactions` and `GET /interactions/{openid}`.
@@ -86,8 +90,10 @@ export type InteractionsContext = Pick<AppContext, 'config' | 'windows' | 'hando
  * ```
  */
 export function createInteractionsHandler(getContext: () => Promise<InteractionsContext>) {
-  return withObservability({ name: 'interactions', context: getContext, onError: httpErrorAnswer }, async (event: unknown, ctx) => {
+  return withObservability({ name: 'interactions', context: getContext, onError: httpErrorAnswer }, async (event: unknown, deployment) => {
     const request = httpRequestOf(event);
+    const appId = request.pathParameters.appId;
+    const ctx = await deployment.accounts.contextOf(appId === undefined ? undefined : parseAppId(appId));
     if (request.method === 'GET') {
       const openid = request.pathParameters.openid;
       if (!openid) throw new ValidationError([{ field: 'openid', rule: 'is required in the path: /interactions/{openid}' }]);

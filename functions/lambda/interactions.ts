@@ -12,6 +12,9 @@ import { createLogger, createMetrics } from '../context/observability';
 import { perContainer } from '../context/per-container';
 import { lambdaSecrets } from '../context/secrets';
 import { createWindowStores } from '../context/window-stores';
+import { AccountStore } from '../store/accounts';
+import { AccountNotFoundError } from '../core/accounts';
+import { accountConfig as configForAccount } from '../context/accounts';
 
 /**
  * The interactions function's context, from its environment, as `lambdaContext` (context.ts) builds the
@@ -28,13 +31,24 @@ export function lambdaInteractionsContext(): () => Promise<InteractionsContext> 
     const { appId } = await lambdaSecrets(config)();
     const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
     const now = Date.now;
-    return {
+    const store = new AccountStore({ client: dynamo, tableName: config.tableName, now });
+    const base = { now, logger: createLogger(), metrics: createMetrics() };
+    const deployment: InteractionsContext = {
+      ...base,
       config,
       ...createWindowStores({ config, dynamo, appId, now }),
-      now,
-      logger: createLogger(),
-      metrics: createMetrics(),
+      // An added account's window records: its AppID and its own window settings; no secret is needed.
+      accounts: {
+        async contextOf(accountId) {
+          if (accountId === undefined || accountId === appId) return deployment;
+          const stored = await store.get(accountId);
+          if (!stored) throw new AccountNotFoundError(accountId);
+          const accountConfig = configForAccount(config, process.env, stored.settings);
+          return { ...deployment, config: accountConfig, ...createWindowStores({ config: accountConfig, dynamo, appId: accountId, now }) };
+        },
+      },
     };
+    return deployment;
   });
 }
 

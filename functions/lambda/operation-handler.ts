@@ -18,6 +18,40 @@ import { fileAnswer, jsonAnswer, type HttpAnswer } from '../http/http';
 import { httpErrorAnswer, logFailure, withObservability } from '../http/middleware';
 import { readMultipartParts, type MultipartParts } from '../http/multipart';
 import { perform } from '../context/run-ports';
+import { parseAppId } from '../core/accounts';
+
+/**
+ * Whether an operation runs for one account of several (docs/accounts.md): every operation but those that
+ * name an account themselves (the account operations, whose `appId` is their input) and the deployment's own
+ * (webhook subscriptions, which filter by account instead).
+ */
+export function runsPerAccount(op: Operation): boolean {
+  return !op.fields.some((f) => f.name === 'appId') && op.resource !== 'subscription';
+}
+
+/**
+ * The account an event's detail or a queue message names (`appId`, absent: the default account), and the
+ * input without it.
+ *
+ * @throws {ValidationError} naming `appId` when it is not an AppID.
+ */
+export function takeAccount(op: Operation, value: unknown): { appId?: string; input: unknown } {
+  if (!runsPerAccount(op) || typeof value !== 'object' || value === null || Array.isArray(value) || !('appId' in value)) {
+    return { input: value };
+  }
+  const { appId, ...input } = value as Record<string, unknown>;
+  return { appId: parseAppId(appId), input };
+}
+
+/**
+ * The account of an HTTP request: `{appId}` of `/accounts/{appId}/…` (the path parameter is taken out, so
+ * that the operation's own input stays as on its usual route).
+ */
+function accountOfRequest(op: Operation, request: HttpRequestView): { appId?: string; request: HttpRequestView } {
+  const { appId, ...pathParameters } = request.pathParameters;
+  if (appId === undefined || !runsPerAccount(op)) return { request };
+  return { appId: parseAppId(appId), request: { ...request, pathParameters } };
+}
 
 /** Copies path parameters and the operation's query names onto an input object, refusing disagreements. */
 function withRequestParameters(op: Operation, body: unknown, request: HttpRequestView): unknown {
@@ -174,21 +208,24 @@ export function createOperationHandler(operation: string | Operation, getContext
       const invocation = classifyEvent(event);
       switch (invocation.kind) {
         case 'http': {
-          const input = op.parse(await inputFromHttp(op, invocation.request), ctx.client.options);
-          const key = invocation.request.headers['idempotency-key'];
+          const { appId, request } = accountOfRequest(op, invocation.request);
+          const key = request.headers['idempotency-key'];
           if (key !== undefined && (key.length === 0 || key.length > 255)) {
             throw new ValidationError([{ field: 'Idempotency-Key', rule: 'must have 1 to 255 characters' }]);
           }
+          const account = await ctx.accounts.contextOf(appId);
+          const input = op.parse(await inputFromHttp(op, request), account.client.options);
           return toGatewayResult(
-            successAnswer(op, await perform(ctx, op, input, { idempotencyKey: key, source: 'http', ...deadline(lambdaContext) })),
+            successAnswer(op, await perform(account, op, input, { idempotencyKey: key, source: 'http', ...deadline(lambdaContext) })),
           );
         }
         case 'sqs': {
           // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
           const recordHandler = async (record: SQSRecord) => {
             try {
-              const body = parseJsonBody(Buffer.from(record.body, 'utf8'));
-              return await perform(ctx, op, op.parse(body, ctx.client.options), {
+              const { appId, input } = takeAccount(op, parseJsonBody(Buffer.from(record.body, 'utf8')));
+              const account = await ctx.accounts.contextOf(appId);
+              return await perform(account, op, op.parse(input, account.client.options), {
                 idempotencyKey: record.messageId,
                 source: 'sqs',
                 ...deadline(lambdaContext),
@@ -210,14 +247,19 @@ export function createOperationHandler(operation: string | Operation, getContext
               { field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` },
             ]);
           }
-          return perform(ctx, op, op.parse(ev.detail, ctx.client.options), {
+          const { appId, input } = takeAccount(op, ev.detail);
+          const account = await ctx.accounts.contextOf(appId);
+          return perform(account, op, op.parse(input, account.client.options), {
             idempotencyKey: ev.id,
             source: 'eventbridge',
             ...deadline(lambdaContext),
           });
         }
-        default:
-          return perform(ctx, op, op.parse(invocation.input, ctx.client.options), { source: 'direct' });
+        default: {
+          const { appId, input } = takeAccount(op, invocation.input);
+          const account = await ctx.accounts.contextOf(appId);
+          return perform(account, op, op.parse(input, account.client.options), { source: 'direct' });
+        }
       }
     },
   );

@@ -10,6 +10,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { lambdaContext, type AppContext } from '../context/context';
 import { flushMetrics } from '../http/middleware';
 import type { TurnTimerMessage } from '../context/turns/service';
+import { isAppId } from '../core/accounts';
+import { contextOrGone } from '../context/accounts';
 
 /**
  * A timer message's body, checked: only the product writes to the queue, but a malformed body must be
@@ -23,8 +25,9 @@ import type { TurnTimerMessage } from '../context/turns/service';
 export function parseTurnTimer(body: string): TurnTimerMessage | undefined {
   try {
     const m = JSON.parse(body) as Partial<TurnTimerMessage>;
+    if (m?.appId !== undefined && !isAppId(m.appId)) return undefined;
     if (typeof m?.openid === 'string' && typeof m.turnId === 'string' && m.openid.length <= 128 && m.turnId.length <= 64) {
-      return { openid: m.openid, turnId: m.turnId, ...(m.typing === true ? { typing: true } : {}) };
+      return { openid: m.openid, turnId: m.turnId, ...(m.appId ? { appId: m.appId } : {}), ...(m.typing === true ? { typing: true } : {}) };
     }
   } catch {
     // falls through
@@ -49,8 +52,10 @@ export function createTurnCloserHandler(getContext: () => Promise<AppContext>) {
         ctx.logger.error('turn timer is malformed; dropped', { messageId: record.messageId });
         return 'dropped';
       }
-      if (!ctx.turns) return 'off';
-      return ctx.turns.close(timer);
+      const account = await contextOrGone(ctx.accounts, timer.appId);
+      if (!account) return 'account-gone';
+      if (!account.turns) return 'off';
+      return account.turns.close(timer);
     };
     try {
       return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {

@@ -30,3 +30,4 @@ export * from './media-cache';
 export * from './passive-replies';
 export * from './turns';
 export * from './conversations';
+export * from './accounts';

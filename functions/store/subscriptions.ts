@@ -17,7 +17,7 @@
  * ```ts
  * const subscriptions = new SubscriptionStore({ client, tableName: 'wechat-kf' });
  * const sub = await subscriptions.create({ url, events: ['message.*'], sealedSecret });
- * await subscriptions.list(); // [{ id, url, events, createdAt, deliveries: {...} }]
+ * await subscriptions.list(); // [{ id, url, events, description, appIds, createdAt, deliveries: {...} }]
  * ```
  */
 import { randomBytes } from 'crypto';
@@ -72,6 +72,11 @@ export interface Subscription {
   url: string;
   events: string[];
   description: string | null;
+  /**
+   * Only the events of these official accounts (their `detail.appId`); `null`: every account. Items kept
+   * before accounts existed have no `appIds` attribute and read as `null`, as they always behaved.
+   */
+  appIds: string[] | null;
   createdAt: string;
   deliveries: DeliveryHealth;
 }
@@ -104,6 +109,7 @@ function fromItem(item: Record<string, AttributeValue>, now: number): Subscripti
     url: stringAttr(item, 'url')!,
     events: JSON.parse(stringAttr(item, 'events') ?? '["*"]') as string[],
     description: stringAttr(item, 'description') ?? null,
+    appIds: appIdsOf(item),
     createdAt: iso(numberAttr(item, 'createdAt'))!,
     deliveries: {
       delivered: numberAttr(item, 'delivered') ?? 0,
@@ -119,12 +125,19 @@ function fromItem(item: Record<string, AttributeValue>, now: number): Subscripti
   };
 }
 
+/** The account filter, kept as JSON like `events`; absent (every account) on items older than it. */
+function appIdsOf(item: Record<string, AttributeValue>): string[] | null {
+  const raw = stringAttr(item, 'appIds');
+  return raw === undefined ? null : (JSON.parse(raw) as string[]);
+}
+
 /** Every attribute but the sealed secret: what the API may read. */
 const PUBLIC_ATTRIBUTES = [
   'id',
   'url',
   'events',
   'description',
+  'appIds',
   'createdAt',
   'delivered',
   'failedAttempts',
@@ -158,7 +171,14 @@ export class SubscriptionStore extends TableStore {
    * refused, not overwrite). The cap is checked by counting first; two concurrent creates at the cap may
    * both pass, which only lets the count exceed it by the number of racing callers.
    */
-  async create(input: { id: string; url: string; events: string[]; description?: string; sealedSecret: string }): Promise<Subscription> {
+  async create(input: {
+    id: string;
+    url: string;
+    events: string[];
+    description?: string;
+    appIds?: string[];
+    sealedSecret: string;
+  }): Promise<Subscription> {
     const existing = await this.count();
     if (existing >= MAX_SUBSCRIPTIONS) {
       throw new ValidationError([{ field: '(body)', rule: `at most ${MAX_SUBSCRIPTIONS} subscriptions may exist; delete one first` }]);
@@ -173,6 +193,7 @@ export class SubscriptionStore extends TableStore {
       sealedSecret: s(input.sealedSecret),
     };
     if (input.description) item.description = s(input.description);
+    if (input.appIds) item.appIds = s(JSON.stringify(input.appIds));
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
@@ -251,19 +272,21 @@ export class SubscriptionStore extends TableStore {
   }
 
   /**
-   * Changes what a subscription receives and its description; the URL and the secret stay.
+   * Changes what a subscription receives (its events, its accounts) and its description; the URL and the
+   * secret stay. `appIds: null` removes the account filter.
    *
    * @throws {SubscriptionNotFoundError} when there is none with this id.
    */
-  async change(id: string, change: { events?: string[]; description?: string | null }): Promise<Subscription> {
+  async change(id: string, change: { events?: string[]; description?: string | null; appIds?: string[] | null }): Promise<Subscription> {
     try {
       const out = await this.update({
         key: key(id),
         set: {
           events: change.events ? s(JSON.stringify(change.events)) : undefined,
           description: change.description ? s(change.description) : undefined,
+          appIds: change.appIds ? s(JSON.stringify(change.appIds)) : undefined,
         },
-        remove: change.description === null ? ['description'] : [],
+        remove: [...(change.description === null ? ['description'] : []), ...(change.appIds === null ? ['appIds'] : [])],
         condition: `attribute_exists(#${TABLE_PARTITION_KEY})`,
         returnValues: 'ALL_NEW',
       });

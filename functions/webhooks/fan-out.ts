@@ -1,6 +1,7 @@
 /**
  * Fan-out: every event published by the product (inbound messages and events, delivery events) becomes
- * one delivery per subscription whose `events` match its detail-type. Deployed, an EventBridge rule on the
+ * one delivery per subscription whose `events` match its detail-type and whose `appIds`, when it has them,
+ * name the event's account (`detail.appId`; docs/webhooks.md "Filtering by account"). Deployed, an EventBridge rule on the
  * bus invokes the fan-out function with each event; locally the publisher calls it after publishing.
  *
  * WeChat's retried pushes never get here twice (the callback deduplicates them before publishing); a
@@ -13,7 +14,7 @@
  * await fanOut.fanOut({ id: 'evt_1', source: 'wechat.kf', type: 'message.text', time, detail });
  * ```
  */
-import { matchesEvents } from '../core/webhooks/event-filter';
+import { matchesAccount, matchesEvents } from '../core/webhooks/event-filter';
 import type { SubscriptionStore } from '../store';
 import type { DeliveryMessage, WebhookEvent } from './deliverer';
 
@@ -30,7 +31,9 @@ export class WebhookFanOut {
 
   /** Queues one delivery per matching subscription; returns how many. */
   async fanOut(event: WebhookEvent): Promise<number> {
-    const matching = (await this.options.subscriptions.list()).filter((s) => matchesEvents(s.events, event.type));
+    const matching = (await this.options.subscriptions.list()).filter(
+      (s) => matchesEvents(s.events, event.type) && matchesAccount(s.appIds ?? undefined, event.detail),
+    );
     if (matching.length === 0) return 0;
     const queuedAt = (this.options.now ?? Date.now)();
     await this.options.enqueue(matching.map((s) => ({ subscriptionId: s.id, event, queuedAt })));

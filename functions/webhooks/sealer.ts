@@ -102,7 +102,14 @@ export class NoKeySealer implements SecretSealer {
  */
 export class KmsSecretSealer implements SecretSealer {
   private client?: import('@aws-sdk/client-kms').KMSClient;
-  constructor(private readonly keyId: string) {}
+  /**
+   * @param contextKey the encryption context's key that binds a ciphertext to its owner: `subscriptionId`
+   *   for webhook secrets, `appId` for the secrets of accounts (docs/accounts.md).
+   */
+  constructor(
+    private readonly keyId: string,
+    private readonly contextKey = 'subscriptionId',
+  ) {}
 
   private async kms() {
     // `require`, not `import()`, loaded on first use: where the function uses the runtime's AWS SDK it is found on
@@ -116,7 +123,11 @@ export class KmsSecretSealer implements SecretSealer {
   async seal(subscriptionId: string, secret: string): Promise<string> {
     const { sdk, client } = await this.kms();
     const out = await client.send(
-      new sdk.EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(secret, 'utf8'), EncryptionContext: { subscriptionId } }),
+      new sdk.EncryptCommand({
+        KeyId: this.keyId,
+        Plaintext: Buffer.from(secret, 'utf8'),
+        EncryptionContext: { [this.contextKey]: subscriptionId },
+      }),
     );
     return `kms:v1:${Buffer.from(out.CiphertextBlob!).toString('base64')}`;
   }
@@ -128,7 +139,7 @@ export class KmsSecretSealer implements SecretSealer {
       new sdk.DecryptCommand({
         KeyId: this.keyId,
         CiphertextBlob: Buffer.from(sealed.slice('kms:v1:'.length), 'base64'),
-        EncryptionContext: { subscriptionId },
+        EncryptionContext: { [this.contextKey]: subscriptionId },
       }),
     );
     return Buffer.from(out.Plaintext!).toString('utf8');

@@ -7,10 +7,13 @@
  *   secret and stores the subscription; answers with the secret, the only time it is shown;
  * - list / get: the subscriptions with their delivery health, never a secret;
  * - delete: nothing is delivered to it afterwards;
- * - update (PATCH): events and description; the URL and the secret stay;
+ * - update (PATCH): events, description and the account filter (`appIds`); the URL and the secret stay;
  * - rotate-secret: a new secret, shown once; the old one still signs for 24 hours (both signatures sent);
  * - dead-letters / redrive: the deliveries given up on, and queueing them again;
- * - test: a `webhook.test` event queued to this subscription alone.
+ * - test: a `webhook.test` event queued to this subscription alone, naming an account it receives.
+ *
+ * The account (`appId`) a test event names is passed in explicitly ({@link subscriptionsService}), from the
+ * context that serves the request: never read from ambient state.
  *
  * @example
  * ```ts
@@ -66,7 +69,7 @@ export async function deleteSubscription(runtime: WebhookRuntime, id: unknown): 
   return { id: valid, deleted: true };
 }
 
-/** Changes a subscription's events and description. */
+/** Changes a subscription's events, description and account filter. */
 export async function updateSubscription(runtime: WebhookRuntime, input: unknown): Promise<Subscription> {
   const { id, ...change } = parseSubscriptionChange(input);
   return runtime.subscriptions.change(id, change);
@@ -120,15 +123,28 @@ export async function redriveDeadLetters(
 /** The detail-type of a test event. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
-/** Queues a `webhook.test` event to this subscription alone (whatever its `events`). */
+/**
+ * The account a test event names, so that it looks like every other event (`detail.appId`) and passes the
+ * receiver's own account check: the serving context's AppID when the subscription receives that account's
+ * events, else the first account the subscription names; none only when the context knows no AppID (a
+ * function deployed without the `appId` prop) and the subscription takes every account.
+ */
+function testEventAppId(subscription: Subscription, contextAppId: string | undefined): string | undefined {
+  if (subscription.appIds === null) return contextAppId || undefined;
+  return contextAppId && subscription.appIds.includes(contextAppId) ? contextAppId : subscription.appIds[0];
+}
+
+/** Queues a `webhook.test` event to this subscription alone (whatever its `events` and `appIds`). */
 export async function sendTestEvent(
   runtime: WebhookRuntime,
   id: unknown,
-  now: () => number = Date.now,
+  options: { appId?: string; now?: () => number } = {},
 ): Promise<{ id: string; eventId: string; type: string; queued: true }> {
   const valid = parseSubscriptionIdInput({ id }).id;
   const enqueue = enqueueOf(runtime);
-  await runtime.subscriptions.get(valid);
+  const subscription = await runtime.subscriptions.get(valid);
+  const appId = testEventAppId(subscription, options.appId);
+  const now = options.now ?? Date.now;
   const at = now();
   const eventId = `evt_test_${randomUUID()}`;
   await enqueue([
@@ -140,7 +156,7 @@ export async function sendTestEvent(
         source: 'wechat.kf',
         type: TEST_EVENT_TYPE,
         time: new Date(at).toISOString(),
-        detail: { subscriptionId: valid, test: true },
+        detail: { ...(appId ? { appId } : {}), subscriptionId: valid, test: true },
       },
     },
   ]);
@@ -148,14 +164,15 @@ export async function sendTestEvent(
 }
 
 /**
- * The runtime as the catalogue's `subscriptions` service.
+ * The runtime as the catalogue's `subscriptions` service, for the account `appId` of the context serving
+ * the request (the AppID its test events name; '' when that context knows none).
  *
  * @example
  * ```ts
- * const services = { ...ctx.client.services(ctx.now), subscriptions: subscriptionsService(runtime) };
+ * const services = { ...ctx.client.services(ctx.now), subscriptions: subscriptionsService(runtime, { appId: ctx.secrets.appId }) };
  * ```
  */
-export function subscriptionsService(runtime: WebhookRuntime): SubscriptionsService {
+export function subscriptionsService(runtime: WebhookRuntime, account: { appId: string }): SubscriptionsService {
   return {
     create: async (input) => ({ ...(await createSubscription(runtime, input)) }),
     list: async () => ({ ...(await listSubscriptions(runtime)) }),
@@ -165,6 +182,6 @@ export function subscriptionsService(runtime: WebhookRuntime): SubscriptionsServ
     rotateSecret: async (id) => ({ ...(await rotateSubscriptionSecret(runtime, id)) }),
     deadLetters: async (input) => ({ ...(await listDeadLetters(runtime, input)) }),
     redrive: async (id) => ({ ...(await redriveDeadLetters(runtime, id)) }),
-    test: async (id) => ({ ...(await sendTestEvent(runtime, id)) }),
+    test: async (id) => ({ ...(await sendTestEvent(runtime, id, { appId: account.appId })) }),
   };
 }

@@ -53,7 +53,8 @@ export function createTurns(options: CreateTurnsOptions): { turns?: TurnService;
   const turns = new TurnService({
     settings,
     store: new TurnStore({ client: dynamo, tableName: config.tableName, appId, now }),
-    timer,
+    // Every timer names its account: the closer closes the turn of that account's user (docs/accounts.md).
+    timer: { schedule: (message, delayMs) => timer.schedule({ ...message, appId }, delayMs) },
     publisher: options.publisher,
     appId,
     logger: options.logger,

@@ -41,6 +41,8 @@ import { INBOUND_EVENT_SOURCE, type EventPublisher } from '../publisher';
 export interface TurnTimerMessage {
   openid: string;
   turnId: string;
+  /** The account whose user it is (docs/accounts.md); absent in timers armed before accounts: the default one. */
+  appId?: string;
   /** Show "typing…" first (TURN_TYPING): the closer calls WeChat, from the whitelisted egress when deployed with one. */
   typing?: boolean;
 }

@@ -28,6 +28,7 @@ import { CHAT_RECORD_OPERATIONS } from './chat-records';
 import { HANDOFF_OPERATIONS } from './handoff';
 import { REPLY_OPERATIONS } from './replies';
 import { WECHAT_API_OPERATIONS } from './wechat-api';
+import { ACCOUNT_OPERATIONS } from './accounts';
 
 export * from './types';
 export * from './fields';
@@ -51,6 +52,7 @@ export const CATALOGUE: readonly Operation[] = [
   ...CHAT_RECORD_OPERATIONS,
   ...HANDOFF_OPERATIONS,
   ...SUBSCRIPTION_OPERATIONS,
+  ...ACCOUNT_OPERATIONS,
   ...DELIVERY_OPERATIONS,
   ...CONVERSATION_OPERATIONS,
   ...WECHAT_API_OPERATIONS,

@@ -26,6 +26,12 @@ declare module './types' {
 /** Reads and writes subscriptions in the table; nothing else (no secret, no WeChat). */
 const SUBSCRIPTION_NEEDS: FunctionNeeds = { secret: false, callsWeChat: false, table: 'readWrite', publishesEvents: false };
 
+/**
+ * The account filter (docs/webhooks.md "Filtering by account"): n8n's trigger sends its Account here, the
+ * console and n8n's Subscription operations show it as a JSON array.
+ */
+const APP_IDS_RULES = ['1 to 100 AppIDs, none repeated', 'each wx and 1 to 32 letters, digits, _ or -', 'absent: every account'] as const;
+
 const ID_FIELD: FieldSpec = {
   name: 'id',
   displayName: 'Subscription ID',
@@ -58,7 +64,7 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     action: 'create',
     title: 'Subscribe a webhook',
     description:
-      'Delivers every event the product publishes (users’ messages and events, delivery events), or those listed in events, to an https URL, signed with a secret shown only in this answer.',
+      'Delivers every event the product publishes (users’ messages and events, delivery events), or those listed in events, of every official account or those listed in appIds, to an https URL, signed with a secret shown only in this answer.',
     route: { method: 'POST', path: '/subscriptions' },
     successStatus: 201,
     fields: [
@@ -78,6 +84,14 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
         rules: ['at most 50', 'a type, a prefix.* wildcard, or *'],
       },
       { name: 'description', displayName: 'Description', type: 'string', rules: ['at most 500 characters'] },
+      {
+        name: 'appIds',
+        displayName: 'Accounts',
+        type: 'json',
+        placeholder: '["wx0123456789abcdef"]',
+        description: 'AppIDs of the official accounts whose events to deliver (their detail.appId); none means every account',
+        rules: APP_IDS_RULES,
+      },
     ],
     // It seals the new secret with the webhook key (Encrypt only).
     needs: { ...SUBSCRIPTION_NEEDS, webhookKey: 'seal' },
@@ -89,7 +103,8 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'listSubscriptions',
     action: 'list',
     title: 'List webhook subscriptions',
-    description: 'Every subscription with how its deliveries are going (delivered, failed tries, failing, last error); never a secret.',
+    description:
+      'Every subscription (its events, its accounts as appIds, null for every account) with how its deliveries are going (delivered, failed tries, failing, last error); never a secret.',
     route: { method: 'GET', path: '/subscriptions' },
     answer: { kind: 'json', listField: 'subscriptions' },
     fields: [],
@@ -102,7 +117,8 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'getSubscription',
     action: 'get',
     title: 'Get a webhook subscription',
-    description: 'One subscription and how its deliveries are going; 404 once deleted.',
+    description:
+      'One subscription (its events, its accounts as appIds, null for every account) and how its deliveries are going; 404 once deleted.',
     route: { method: 'GET', path: '/subscriptions/{id}' },
     fields: [ID_FIELD],
     needs: { ...SUBSCRIPTION_NEEDS, table: 'read' },
@@ -126,7 +142,7 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     name: 'updateSubscription',
     action: 'update',
     title: 'Change a webhook subscription',
-    description: 'Changes which events it receives and its description; the URL and the secret stay.',
+    description: 'Changes which events and which accounts’ events it receives, and its description; the URL and the secret stay.',
     route: { method: 'PATCH', path: '/subscriptions/{id}' },
     fields: [
       ID_FIELD,
@@ -143,6 +159,14 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
         type: 'string',
         description: 'Empty removes it',
         rules: ['at most 500 characters'],
+      },
+      {
+        name: 'appIds',
+        displayName: 'Accounts',
+        type: 'json',
+        placeholder: '["wx0123456789abcdef"]',
+        description: 'AppIDs of the official accounts whose events to deliver; null means every account again',
+        rules: [...APP_IDS_RULES.slice(0, 2), 'null: every account'],
       },
     ],
     needs: SUBSCRIPTION_NEEDS,
@@ -209,7 +233,7 @@ export const SUBSCRIPTION_OPERATIONS: readonly Operation[] = [
     action: 'test',
     title: 'Send a test event to a webhook subscription',
     description:
-      'Queues a signed webhook.test event to this subscription alone (whatever its events), delivered and retried as any other; see its outcome on the subscription.',
+      'Queues a signed webhook.test event to this subscription alone (whatever its events and appIds; its detail.appId is an account the subscription receives), delivered and retried as any other; see its outcome on the subscription.',
     route: { method: 'POST', path: '/subscriptions/{id}/test' },
     successStatus: 202,
     fields: [ID_FIELD],

@@ -212,6 +212,12 @@ export interface FunctionNeeds {
    */
   webhookKey?: 'seal' | 'open';
   /**
+   * The key that seals the secrets of the accounts added with `POST /accounts` (docs/accounts.md): `seal`
+   * may only encrypt with it (adding an account), `open` may only decrypt (every function that acts for an
+   * account). Encryption context: `{ appId }`.
+   */
+  accountKey?: 'seal' | 'open';
+  /**
    * Needs the official account's app id without reading the secret (`secret: false`): the construct gives
    * it `WECHAT_APP_ID` from its `appId` prop, and warns at synth when that prop is missing. No built-in
    * function needs it (the webhook functions key nothing by app id); a function of your own may.

@@ -9,7 +9,7 @@
  * ```
  */
 import { ValidationError } from '../errors';
-import { parseEventPatterns } from './event-filter';
+import { parseAppIds, parseEventPatterns } from './event-filter';
 import { parseWebhookUrl } from './url-text';
 
 /** A create's input, checked for shape (the deployment's URL rules are applied by `create`). */
@@ -17,6 +17,8 @@ export interface SubscriptionInput {
   url: string;
   events: string[];
   description?: string;
+  /** Only the events of these official accounts (their `detail.appId`); absent: every account. */
+  appIds?: string[];
 }
 
 export interface SubscriptionsService {
@@ -25,7 +27,7 @@ export interface SubscriptionsService {
   list(): Promise<Record<string, unknown>>;
   get(id: string): Promise<Record<string, unknown>>;
   delete(id: string): Promise<Record<string, unknown>>;
-  /** Changes `events` and/or `description`; the URL and the secret stay. */
+  /** Changes `events`, `description` and/or `appIds`; the URL and the secret stay. */
   update(input: SubscriptionChange): Promise<Record<string, unknown>>;
   /** A new secret, shown once; the old one keeps signing beside it for 24 hours. */
   rotateSecret(id: string): Promise<Record<string, unknown>>;
@@ -37,11 +39,15 @@ export interface SubscriptionsService {
   test(id: string): Promise<Record<string, unknown>>;
 }
 
-/** A PATCH's input: the id and at least one of `events`, `description` (`null` or `""` removes it). */
+/**
+ * A PATCH's input: the id and at least one of `events`, `description` (`null` or `""` removes it),
+ * `appIds` (`null` removes the filter: every account again).
+ */
 export interface SubscriptionChange {
   id: string;
   events?: string[];
   description?: string | null;
+  appIds?: string[] | null;
 }
 
 /** A dead-letter page's input. */
@@ -56,7 +62,8 @@ export const MAX_DESCRIPTION_LENGTH = 500;
 const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{20}$/;
 
 /**
- * Parses `{url, events?, description?}` and nothing else.
+ * Parses `{url, events?, description?, appIds?}` and nothing else (`appIds` null is the same as absent:
+ * every account).
  *
  * @throws {ValidationError} naming each field and rule.
  * @example
@@ -66,12 +73,14 @@ const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{20}$/;
  */
 export function parseSubscriptionInput(input: unknown): SubscriptionInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {url, events?, description?}' }]);
+    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {url, events?, description?, appIds?}' }]);
   }
   const body = input as Record<string, unknown>;
-  const unknown = Object.keys(body).filter((k) => !['url', 'events', 'description'].includes(k));
+  const unknown = Object.keys(body).filter((k) => !['url', 'events', 'description', 'appIds'].includes(k));
   if (unknown.length)
-    throw new ValidationError(unknown.map((field) => ({ field, rule: 'is not a field of a subscription (url, events, description)' })));
+    throw new ValidationError(
+      unknown.map((field) => ({ field, rule: 'is not a field of a subscription (url, events, description, appIds)' })),
+    );
   const url = parseWebhookUrl(body.url).toString();
   const events = parseEventPatterns(body.events);
   if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
@@ -80,7 +89,8 @@ export function parseSubscriptionInput(input: unknown): SubscriptionInput {
   const description = typeof body.description === 'string' ? body.description.trim() : '';
   if (description.length > MAX_DESCRIPTION_LENGTH)
     throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
-  return description ? { url, events, description } : { url, events };
+  const appIds = parseAppIds(body.appIds ?? undefined);
+  return { url, events, ...(description ? { description } : {}), ...(appIds ? { appIds } : {}) };
 }
 
 /**
@@ -97,7 +107,8 @@ export function parseSubscriptionIdInput(input: unknown): { id: string } {
 }
 
 /**
- * Parses `{id, events?, description?}` for PATCH /subscriptions/{id}: at least one of the two; `url` and
+ * Parses `{id, events?, description?, appIds?}` for PATCH /subscriptions/{id}: at least one of the three
+ * (`appIds: null` removes the account filter); `url` and
  * `secret` cannot be changed here (a new URL is a new subscription: its rules are checked when it is made;
  * a new secret is POST /subscriptions/{id}/rotate-secret).
  *
@@ -109,7 +120,7 @@ export function parseSubscriptionIdInput(input: unknown): { id: string } {
  */
 export function parseSubscriptionChange(input: unknown): SubscriptionChange {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {events?, description?}' }]);
+    throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object {events?, description?, appIds?}' }]);
   }
   const body = input as Record<string, unknown>;
   const { id } = parseSubscriptionIdInput(body);
@@ -118,13 +129,13 @@ export function parseSubscriptionChange(input: unknown): SubscriptionChange {
       ? [{ field, rule: 'cannot be changed: create a subscription to the new URL and delete this one' }]
       : field === 'secret'
         ? [{ field, rule: 'cannot be set: POST /subscriptions/{id}/rotate-secret gives a new one' }]
-        : ['id', 'events', 'description'].includes(field)
+        : ['id', 'events', 'description', 'appIds'].includes(field)
           ? []
-          : [{ field, rule: 'is not a field that can be changed (events, description)' }],
+          : [{ field, rule: 'is not a field that can be changed (events, description, appIds)' }],
   );
   if (issues.length) throw new ValidationError(issues);
-  if (body.events === undefined && body.description === undefined) {
-    throw new ValidationError([{ field: '(body)', rule: 'must change events or description' }]);
+  if (body.events === undefined && body.description === undefined && body.appIds === undefined) {
+    throw new ValidationError([{ field: '(body)', rule: 'must change events, description or appIds' }]);
   }
   const change: SubscriptionChange = { id };
   if (body.events !== undefined) {
@@ -140,6 +151,8 @@ export function parseSubscriptionChange(input: unknown): SubscriptionChange {
       throw new ValidationError([{ field: 'description', rule: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }]);
     change.description = description || null;
   }
+  // null: every account again; an array: only these (checked as at create).
+  if (body.appIds !== undefined) change.appIds = body.appIds === null ? null : parseAppIds(body.appIds)!;
   return change;
 }
 

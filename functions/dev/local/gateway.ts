@@ -36,10 +36,11 @@ function compile(route: RouteSpec, fn: LambdaFunctionSpec): CompiledRoute {
   const source = route.path
     .split('/')
     .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
+      const param = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
       names.push(param[1]!);
-      return '([^/]+)';
+      // `{proxy+}`: API Gateway's greedy parameter, the rest of the path.
+      return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { route, fn, names, pattern: new RegExp(`^${source}$`) };
@@ -128,7 +129,7 @@ export class LocalGateway {
       }
       return sendError(res, 404, 'NOT_FOUND', `no route for ${rawPath}`);
     }
-    const match = matches.find((r) => r.route.method === method);
+    const match = matches.find((r) => r.route.method === method || r.route.method === 'ANY');
     if (!match) {
       res.setHeader('allow', matches.map((r) => r.route.method).join(', '));
       return sendError(

@@ -40,6 +40,8 @@ import { privateDataDir } from './private-data';
 import { LocalGateway, sendError, type GatewayHandler } from './gateway';
 import { FanOutPublisher, LocalDeliveryWorker } from './webhooks';
 import { consoleTurn, LocalTurnQueue } from './turns';
+import { contextOrGone } from '../../context/accounts';
+import { createAccountOperationsHandler } from '../../lambda/account-operations-handler';
 
 /** The callback token used in sandbox mode when WECHAT_CALLBACK_TOKEN is not set. */
 export const SANDBOX_CALLBACK_TOKEN = 'sandboxToken2026';
@@ -247,8 +249,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       now: options.now,
       webhooks,
       turnTimer: turnQueue,
+      // Added accounts' secrets (POST /accounts), sealed with a key kept in DATA_DIR, as webhook secrets are.
+      accountSealer: LocalKeySealer.fromFile(join(dataDir, 'account-secret.key')),
+      env,
     });
-    turnQueue.start(() => context.turns);
+    turnQueue.start(async (message) => (await contextOrGone(context.accounts, message.appId))?.turns);
     stops.push(() => turnQueue.stop());
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
@@ -258,6 +263,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         if (fn.entry === 'operation') h = createOperationHandler(getOperation(fn.operation!, catalogue), getContext) as GatewayHandler;
         else if (fn.entry === 'callback') h = createCallbackHandler(getContext) as GatewayHandler;
         else if (fn.entry === 'interactions') h = createInteractionsHandler(getContext) as GatewayHandler;
+        else if (fn.entry === 'account-operations') h = createAccountOperationsHandler(getContext, catalogue) as GatewayHandler;
         else throw new Error(`${fn.id} has no HTTP route`);
         handlers.set(fn.id, h);
       }

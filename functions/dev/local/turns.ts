@@ -59,7 +59,7 @@ export class LocalTurnQueue implements TurnTimer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
-  private turns: () => TurnService | undefined = () => undefined;
+  private turns: (message: TurnTimerMessage) => Promise<TurnService | undefined> = async () => undefined;
 
   constructor(private readonly options: LocalTurnQueueOptions) {}
 
@@ -73,7 +73,8 @@ export class LocalTurnQueue implements TurnTimer {
     wake.unref?.();
   }
 
-  start(turns: () => TurnService | undefined): void {
+  /** Runs the closer of each timer's account (`turns` finds it: docs/accounts.md). */
+  start(turns: (message: TurnTimerMessage) => Promise<TurnService | undefined>): void {
     this.turns = turns;
     this.stopped = false;
     this.kick(0);
@@ -109,8 +110,6 @@ export class LocalTurnQueue implements TurnTimer {
 
   private async poll(): Promise<void> {
     const { queue } = this.options;
-    const turns = this.turns();
-    if (!turns) return;
     const received = await queue.receive(10);
     await Promise.all(
       received.map(async (m) => {
@@ -118,7 +117,8 @@ export class LocalTurnQueue implements TurnTimer {
         if (!message) return queue.deadLetter(m, 'malformed turn timer');
         let outcome: string;
         try {
-          outcome = await turns.close(message);
+          const turns = await this.turns(message);
+          outcome = turns ? await turns.close(message) : 'off';
           await queue.delete(m);
         } catch (error) {
           outcome = `error: ${(error as Error).message}`;

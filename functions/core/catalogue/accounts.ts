@@ -1,0 +1,131 @@
+/**
+ * The official accounts of a deployment (docs/accounts.md): add one with its secret and settings, list
+ * them, read one, remove one. The product keeps them itself (no WeChat call): gateway mode only in n8n.
+ * Every other operation runs for one of them at `/accounts/{appId}` + its path.
+ */
+import { ConfigurationError } from '../errors';
+import { parseAccountInput, parseAppId, type AccountInput, type AccountsService } from '../accounts';
+import type { FieldSpec, FunctionNeeds, Operation, OperationServices } from './types';
+
+declare module './types' {
+  interface OperationServices {
+    /** The deployment's accounts (the deployed product and npm start; not n8n's direct mode). */
+    accounts?: AccountsService;
+  }
+}
+
+/** Reads and writes account items in the table; nothing else (no WeChat). */
+const ACCOUNT_NEEDS: FunctionNeeds = { secret: false, callsWeChat: false, table: 'read', publishesEvents: false };
+
+const APP_ID_FIELD: FieldSpec = {
+  name: 'appId',
+  displayName: 'AppID',
+  type: 'string',
+  required: true,
+  placeholder: 'wx0123456789abcdef',
+  description: "The official account's AppID (微信开发者平台 → the account → AppID)",
+  rules: ['wx then 8 to 32 letters or digits'],
+};
+
+function accountsOf(services: OperationServices): AccountsService {
+  if (!services.accounts)
+    throw new ConfigurationError('accounts are not available here: they are kept by the deployed product (or npm start)');
+  return services.accounts;
+}
+
+const common = {
+  resource: 'account',
+  input: { kind: 'json' },
+  gate: { kind: 'none' },
+  acceptsEvents: false,
+  direct: false,
+} as const;
+
+/** Every account operation. */
+export const ACCOUNT_OPERATIONS: readonly Operation[] = [
+  {
+    ...common,
+    name: 'createAccount',
+    action: 'create',
+    title: 'Add an official account',
+    description:
+      'Adds an official account to this deployment with its secret (kept encrypted, never answered) and its own settings; its operations are then at /accounts/{appId}/… and WeChat pushes to /callback/{appId}.',
+    route: { method: 'POST', path: '/accounts' },
+    successStatus: 201,
+    fields: [
+      APP_ID_FIELD,
+      { name: 'appSecret', displayName: 'AppSecret', type: 'string', required: true, secret: true, rules: ['1 to 128 characters'] },
+      {
+        name: 'callbackToken',
+        displayName: 'Callback Token',
+        type: 'string',
+        secret: true,
+        description: 'The Token of the server configuration (needed for pushes to /callback/{appId})',
+        rules: ['3 to 32 letters or digits'],
+      },
+      {
+        name: 'encodingAesKey',
+        displayName: 'EncodingAESKey',
+        type: 'string',
+        secret: true,
+        description: 'For compatible and safe mode',
+        rules: ['43 letters or digits'],
+      },
+      { name: 'ghId', displayName: 'Original ID', type: 'string', placeholder: 'gh_0123456789ab', rules: ['gh_ and 12 hex digits'] },
+      { name: 'name', displayName: 'Name', type: 'string', rules: ['at most 100 characters'] },
+      {
+        name: 'settings',
+        displayName: 'Settings',
+        type: 'json',
+        description:
+          'This account’s own settings, e.g. {"replyMode": "passive", "handoffKeywords": "转人工", "aiLabelDefault": true}; the deployment’s otherwise',
+        rules: [
+          'windowPolicy, windowRules, textMaxBytes, replyMode, passiveWaitMs, passiveHoldText, passiveKeepMs, handoffKeywords, handoffWhenOffline, handoffOfflineText, aiLabelDefault, deliveryRecordContent, callbackMode',
+          'each as its variable takes it (docs/configuration.md)',
+        ],
+      },
+    ],
+    // It seals the new account's secret with the account key (Encrypt only).
+    needs: { ...ACCOUNT_NEEDS, table: 'readWrite', accountKey: 'seal' },
+    parse: (input) => parseAccountInput(input),
+    perform: (input, services) => accountsOf(services).create(input),
+  } satisfies Operation<AccountInput>,
+  {
+    ...common,
+    name: 'listAccounts',
+    action: 'list',
+    title: 'List official accounts',
+    description: 'Every account of this deployment, the default one first; never a secret.',
+    route: { method: 'GET', path: '/accounts' },
+    answer: { kind: 'json', listField: 'accounts' },
+    fields: [],
+    needs: ACCOUNT_NEEDS,
+    parse: () => ({}),
+    perform: (_input, services) => accountsOf(services).list(),
+  } satisfies Operation<Record<string, never>>,
+  {
+    ...common,
+    name: 'getAccount',
+    action: 'get',
+    title: 'Get an official account',
+    description: 'One account and its settings; never a secret. 404 when there is none.',
+    route: { method: 'GET', path: '/accounts/{appId}' },
+    fields: [APP_ID_FIELD],
+    needs: ACCOUNT_NEEDS,
+    parse: (input) => ({ appId: parseAppId((input as Record<string, unknown> | undefined)?.appId) }),
+    perform: (input, services) => accountsOf(services).get(input.appId),
+  } satisfies Operation<{ appId: string }>,
+  {
+    ...common,
+    name: 'deleteAccount',
+    action: 'delete',
+    title: 'Remove an official account',
+    description:
+      'Its operations and its callback answer 404 afterwards (within a minute in every running function). Its records (windows, deliveries) stay until they expire.',
+    route: { method: 'DELETE', path: '/accounts/{appId}' },
+    fields: [APP_ID_FIELD],
+    needs: { ...ACCOUNT_NEEDS, table: 'readWrite' },
+    parse: (input) => ({ appId: parseAppId((input as Record<string, unknown> | undefined)?.appId) }),
+    perform: (input, services) => accountsOf(services).delete(input.appId),
+  } satisfies Operation<{ appId: string }>,
+];

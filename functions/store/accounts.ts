@@ -1,0 +1,132 @@
+/**
+ * The official accounts added to a deployment with `POST /accounts` (docs/accounts.md), one item each in
+ * one partition, so that listing them is one Query (a deployment holds at most {@link MAX_ACCOUNTS}):
+ *
+ * `pk = ACCOUNTS`, `sk = ACCOUNT#<appId>`: `appId`, `name`?, `ghId`?, `settings` (JSON S), `sealedSecret`
+ * (the secret's JSON, sealed with the account key and the AppID as its context: only a function allowed to
+ * open it reads it), `hasCallbackToken` / `hasEncodingAesKey` BOOL, `createdAt` N ms.
+ *
+ * The default account (the stack's own secret) is not an item: it is the deployment's configuration.
+ *
+ * @example
+ * ```ts
+ * const accounts = new AccountStore({ client, tableName: 'wechat-kf' });
+ * await accounts.put({ appId: 'wx0123456789abcdef', settings: {}, sealedSecret: '…' }); // false if it exists
+ * ```
+ */
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AccountSettings } from '../core/accounts';
+import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
+import { TableStore } from './table-store';
+
+/** Most accounts one deployment keeps (the issue's scale: 100, with room). */
+export const MAX_ACCOUNTS = 500;
+
+const PARTITION = 'ACCOUNTS';
+
+/** An account as stored. */
+export interface StoredAccount {
+  appId: string;
+  name?: string;
+  ghId?: string;
+  settings: AccountSettings;
+  sealedSecret: string;
+  /** Whether the sealed secret holds a callback token and an EncodingAESKey (listing never opens a secret). */
+  hasCallbackToken: boolean;
+  hasEncodingAesKey: boolean;
+  createdAt: number;
+}
+
+function accountKey(appId: string): TableKey {
+  return { pk: PARTITION, sk: `ACCOUNT#${appId}` };
+}
+
+function fromItem(item: Record<string, AttributeValue>): StoredAccount {
+  const name = stringAttr(item, 'name');
+  const ghId = stringAttr(item, 'ghId');
+  return {
+    appId: stringAttr(item, 'appId') ?? '',
+    ...(name ? { name } : {}),
+    ...(ghId ? { ghId } : {}),
+    settings: JSON.parse(stringAttr(item, 'settings') ?? '{}') as AccountSettings,
+    sealedSecret: stringAttr(item, 'sealedSecret') ?? '',
+    hasCallbackToken: item.hasCallbackToken?.BOOL === true,
+    hasEncodingAesKey: item.hasEncodingAesKey?.BOOL === true,
+    createdAt: numberAttr(item, 'createdAt') ?? 0,
+  };
+}
+
+/** The accounts' items; see the module comment. */
+export class AccountStore extends TableStore {
+  /** Adds an account; `false` when one with that AppID is already there (nothing is changed then). */
+  async put(account: Omit<StoredAccount, 'createdAt'>): Promise<StoredAccount | false> {
+    const createdAt = this.now();
+    const item: Record<string, AttributeValue> = {
+      ...marshallKey(accountKey(account.appId)),
+      appId: s(account.appId),
+      settings: s(JSON.stringify(account.settings)),
+      sealedSecret: s(account.sealedSecret),
+      createdAt: n(createdAt),
+      hasCallbackToken: { BOOL: account.hasCallbackToken },
+      hasEncodingAesKey: { BOOL: account.hasEncodingAesKey },
+      ...(account.name ? { name: s(account.name) } : {}),
+      ...(account.ghId ? { ghId: s(account.ghId) } : {}),
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+    return { ...account, createdAt };
+  }
+
+  /** One account, or undefined. */
+  async get(appId: string): Promise<StoredAccount | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(accountKey(appId)), ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  /** Every account, by AppID. */
+  async list(): Promise<StoredAccount[]> {
+    const accounts: StoredAccount[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+          ExpressionAttributeValues: { ':pk': s(PARTITION) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      accounts.push(...(page.Items ?? []).map(fromItem));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return accounts;
+  }
+
+  /** How many accounts there are. */
+  async count(): Promise<number> {
+    return (await this.list()).length;
+  }
+
+  /** Removes an account; `false` when there was none. */
+  async delete(appId: string): Promise<boolean> {
+    const out = await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(accountKey(appId)), ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  }
+}
