@@ -29,6 +29,7 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { APP_ID_PATTERN } from '../../functions/core/accounts';
 import { pathParameters, type Operation } from '../../functions/core/catalogue';
 import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
 
@@ -53,13 +54,6 @@ function routePath(path: string, input: IDataObject): string {
 	return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(input[name] ?? '')));
 }
 
-/**
- * A plausible AppID: `wx` and letters or digits (WeChat's are `wx` and 16 hex digits; the sandbox's
- * `wxsandbox0000000001`). Anything else is a mistake worth naming before a request is signed: an
- * original ID (`gh_…`), a name, a URL, an expression that resolved to something else.
- */
-const APP_ID = /^wx[A-Za-z0-9]{1,32}$/;
-
 /** The catalogue resource of the accounts' own routes (POST/GET /accounts, GET/DELETE /accounts/{appId}). */
 export const ACCOUNT_RESOURCE = 'account';
 
@@ -80,13 +74,14 @@ function isAccountRoute(op: Operation): boolean {
  */
 export function checkedAppId(ctx: GatewayContext, account: string | undefined, itemIndex = 0): string {
 	const appId = (account ?? '').trim();
-	if (appId === '' || APP_ID.test(appId)) return appId;
+	// The product's own rule (functions/core/accounts.ts): an original ID, a name, a URL or a path is refused here, before signing.
+	if (appId === '' || APP_ID_PATTERN.test(appId)) return appId;
 	const shown = appId.length > 40 ? `${appId.slice(0, 40)}…` : appId;
 	throw new NodeOperationError(ctx.getNode(), `The Account "${shown}" is not an AppID`, {
 		itemIndex,
 		description: appId.startsWith('gh_')
 			? 'That is the original ID (gh_…): give the AppID (wx…) from Settings and Development → Basic Configuration, pick the account From List, or leave Account empty for the default account'
-			: 'Give the AppID (wx followed by letters and digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
+			: 'Give the AppID (wx then 8 to 32 letters or digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
 	});
 }
 

@@ -13,7 +13,7 @@
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
-import { getOperation, type Operation } from '../../functions/core/catalogue';
+import { getOperation } from '../../functions/core/catalogue';
 import { signDelivery } from '../../functions/core/webhooks/signature';
 import { callGatewayRoute } from '../../n8n-nodes/shared/gateway-door';
 import { APP_B, startGatewayRecorder } from './gateway-recorder';
@@ -106,9 +106,9 @@ describe('the action node with an Account', () => {
 
   it.each([
     ['an original ID', 'gh_0123456789ab', /original ID \(gh_…\)/],
-    ['a path', 'wxb/../subscriptions', /wx followed by letters and digits/],
-    ['a URL', 'https://example.com', /wx followed by letters and digits/],
-    ['a name', 'Shop B', /wx followed by letters and digits/],
+    ['a path', 'wxb/../subscriptions', /wx then 8 to 32 letters or digits/],
+    ['a URL', 'https://example.com', /wx then 8 to 32 letters or digits/],
+    ['a name', 'Shop B', /wx then 8 to 32 letters or digits/],
   ])('refuses %s as the Account, saying what to give, and sends nothing', async (_what, value, hint) => {
     // Act
     const run = await requestsOf({ ...SEND_TEXT, account: byId(value) });
@@ -217,21 +217,18 @@ describe('the gateway door', () => {
     };
     return { ctx: ctx as never, sent };
   }
-  // The accounts' own routes as the contract names them (the catalogue entries createAccount, listAccounts,
-  // getAccount, deleteAccount, resource `account`); the real entries: see the test after them.
-  const accountRoute = (name: string, method: Operation['route']['method'], path: string): Operation =>
-    ({ ...getOperation('listKfAccounts'), name, resource: 'account', route: { method, path }, query: [] }) as Operation;
-
   it('never puts the accounts’ own routes under an account', async () => {
     // Prepare
     const { ctx, sent } = recordingContext();
     // Act
-    await callGatewayRoute(ctx, accountRoute('listAccounts', 'GET', '/accounts'), {}, 0, APP_B);
-    await callGatewayRoute(ctx, accountRoute('getAccount', 'GET', '/accounts/{appId}'), { appId: 'wxc0c0c0c0c0c0c0c0' }, 0, APP_B);
-    await callGatewayRoute(ctx, accountRoute('deleteAccount', 'DELETE', '/accounts/{appId}'), { appId: 'wxc0c0c0c0c0c0c0c0' }, 0, APP_B);
+    await callGatewayRoute(ctx, getOperation('createAccount'), { appId: 'wxc0c0c0c0c0c0c0c0', appSecret: 's' }, 0, APP_B);
+    await callGatewayRoute(ctx, getOperation('listAccounts'), {}, 0, APP_B);
+    await callGatewayRoute(ctx, getOperation('getAccount'), { appId: 'wxc0c0c0c0c0c0c0c0' }, 0, APP_B);
+    await callGatewayRoute(ctx, getOperation('deleteAccount'), { appId: 'wxc0c0c0c0c0c0c0c0' }, 0, APP_B);
     await callGatewayRoute(ctx, getOperation('listKfAccounts'), {}, 0, APP_B);
     // Assess
     expect(sent).toEqual([
+      { method: 'POST', url: 'https://api.example.com/prod/accounts' },
       { method: 'GET', url: 'https://api.example.com/prod/accounts' },
       { method: 'GET', url: 'https://api.example.com/prod/accounts/wxc0c0c0c0c0c0c0c0' },
       { method: 'DELETE', url: 'https://api.example.com/prod/accounts/wxc0c0c0c0c0c0c0c0' },
