@@ -35,7 +35,7 @@ import {
 } from '../core/accounts';
 import { ConfigurationError, ValidationError, WeChatKfError } from '../core/errors';
 import { AccountStore, MAX_ACCOUNTS, type StoredAccount } from '../store/accounts';
-import type { SecretSealer } from '../webhooks/sealer';
+import { KmsSecretSealer, type SecretSealer } from '../webhooks/sealer';
 import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
 
 /** How long a container trusts what it read of an account before reading its item again. */
@@ -63,6 +63,19 @@ export const NO_ACCOUNT_KEY: SecretSealer = {
     throw new AccountKeyMissingError('open');
   },
 };
+
+/**
+ * The sealer of a deployed function: the account key (ACCOUNT_KEY_ID; the function's role may encrypt or
+ * decrypt with it, as its needs say), bound to each secret's AppID; without the key, none.
+ *
+ * @example
+ * ```ts
+ * const sealer = accountSealerFromEnv(); // KMS when ACCOUNT_KEY_ID is set
+ * ```
+ */
+export function accountSealerFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSealer {
+  return env.ACCOUNT_KEY_ID ? new KmsSecretSealer(env.ACCOUNT_KEY_ID, 'appId') : NO_ACCOUNT_KEY;
+}
 
 /** What the directory builds an account's context with. */
 export interface AccountDirectoryOptions<C> {

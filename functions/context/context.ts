@@ -38,8 +38,8 @@ import { createTurns } from './turns/create';
 import type { TurnService, TurnTimer } from './turns/service';
 import { isSubscriptionOperation } from '../core/catalogue/subscriptions';
 import { AccountStore } from '../store/accounts';
-import { KmsSecretSealer, type SecretSealer } from '../webhooks/sealer';
-import { AccountDirectory, NO_ACCOUNT_KEY } from './accounts';
+import type { SecretSealer } from '../webhooks/sealer';
+import { AccountDirectory, accountSealerFromEnv } from './accounts';
 
 export { createLogger, createMetrics } from './observability';
 export { localSecretsFromEnv } from './secrets';
@@ -170,8 +170,7 @@ export async function createContext(options: ContextOptions, accountOf?: Account
     const shared = { ...options, dynamo, transport, metrics, logger, publisher, now };
     const directory: AccountDirectory<AppContext> = new AccountDirectory<AppContext>({
       store: new AccountStore({ client: dynamo, tableName: config.tableName, now }),
-      sealer:
-        options.accountSealer ?? (process.env.ACCOUNT_KEY_ID ? new KmsSecretSealer(process.env.ACCOUNT_KEY_ID, 'appId') : NO_ACCOUNT_KEY),
+      sealer: options.accountSealer ?? accountSealerFromEnv(),
       defaultContext: context,
       env: options.env ?? process.env,
       now,

@@ -17,13 +17,16 @@
 import { ValidationError, WeChatKfError, type ValidationIssue } from './errors';
 
 /**
- * An AppID as the product accepts it: `wx` then 8 to 32 letters or digits (WeChat's are `wx` + 16 hex;
- * the rule is looser so that test and sandbox ids pass, and strict enough to be safe in a URL path and a
- * table key).
+ * An AppID as the product accepts it, everywhere one is named (an account, a route, an event, a
+ * subscription's filter): `wx` then 1 to 32 letters, digits, `_` or `-`. WeChat's are `wx` + 16 hex; the
+ * rule is looser so that test and sandbox ids pass, and strict enough to be safe in a URL path and a
+ * table key (no `/`, `#` or `%`).
  */
-export const APP_ID_PATTERN = /^wx[0-9A-Za-z]{8,32}$/;
-/** The rule of {@link APP_ID_PATTERN}, in words. */
-export const APP_ID_RULE = 'must be an AppID: wx then 8 to 32 letters or digits';
+export const APP_ID_PATTERN = /^wx[A-Za-z0-9_-]{1,32}$/;
+/** The shape of {@link APP_ID_PATTERN}, in words. */
+export const APP_ID_SHAPE = 'wx and 1 to 32 letters, digits, _ or - (e.g. "wx0123456789abcdef")';
+/** The rule of {@link APP_ID_PATTERN}, as an issue says it. */
+export const APP_ID_RULE = `must be an AppID: ${APP_ID_SHAPE}`;
 
 /** Whether `value` is an AppID as the product accepts it. */
 export function isAppId(value: unknown): value is string {

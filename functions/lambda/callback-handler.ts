@@ -135,6 +135,11 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
         pending.catch(() => undefined); // awaited by the pipeline after publishing; never an unhandled rejection
         return { pending };
       },
+      // WeChat's retry of a push waits on the same reply as its first try (docs/passive-replies.md).
+      duplicate: async () => {
+        const passiveTry = await arrivePassiveTry(ctx, opened);
+        return passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
+      },
     };
     // Hook of turns and the conversation history (docs/turns.md, docs/conversations.md; no-ops when off):
     // after the events are out, the message joins the user's turn and conversation. A keyword's handoff
@@ -159,10 +164,7 @@ export function createCallbackHandler(getContext: () => Promise<AppContext>, ste
     const answer = textAnswer(200, outcome.reply ?? 'success');
     if (outcome.duplicate) {
       ctx.metrics.addMetric('InboundDuplicates', MetricUnit.Count, 1);
-      // Passive replies: WeChat's retry of a push waits on the same reply as its first try (docs/passive-replies.md).
-      const passiveTry = outcome.reply === undefined ? await arrivePassiveTry(ctx, opened) : undefined;
-      const passive = passiveTry && (await waitForPassiveReply(ctx, opened, cryptoFor(ctx), passiveTry));
-      return toGatewayResult(passive ? textAnswer(200, passive) : answer);
+      return toGatewayResult(answer);
     }
     ctx.metrics.addMetric('InboundMessages', MetricUnit.Count, 1);
     const { message, mode } = opened;

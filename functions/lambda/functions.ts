@@ -13,6 +13,7 @@
  */
 import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
 import { readFlag } from '../core/flags';
+import { turnSettingsFromEnv } from '../core/turns';
 
 export type { FunctionNeeds, Sizing };
 
@@ -111,16 +112,32 @@ export function enabledFunctions(specs: readonly LambdaFunctionSpec[], isOn: (se
   return specs.filter((spec) => spec.enabledBy === undefined || isOn(spec.enabledBy));
 }
 
-/**
- * How the local server reads a setting from its environment: the one flag reader (core/flags.ts), so
- * `on`, `true`, `1` or `yes` turn it on and a value that is no flag word is refused with its name.
- */
-export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
-  return readFlag(env, setting);
-}
-
 /** The setting that turns turns on (docs/turns.md): TURN_QUIET_MS locally, the turnQuietMs prop deployed. */
 export const TURNS_SETTING = 'TURN_QUIET_MS';
+
+/**
+ * The settings that are on when they hold a value rather than a flag word, each with its own reader:
+ * TURN_QUIET_MS is a duration (docs/turns.md), read and checked by the turns' reader.
+ */
+const VALUE_SETTINGS: Readonly<Record<string, (env: NodeJS.ProcessEnv) => boolean>> = {
+  [TURNS_SETTING]: (env) => turnSettingsFromEnv(env) !== undefined,
+};
+
+/**
+ * How the local server reads a setting from its environment: a value setting by its own reader, every
+ * other one by the one flag reader (core/flags.ts), so `on`, `true`, `1` or `yes` turn it on and a value
+ * that is no flag word is refused with its name.
+ *
+ * @example
+ * ```ts
+ * settingIsOn({ TOKEN_VENDING: 'on' }, 'TOKEN_VENDING'); // true
+ * settingIsOn({ TURN_QUIET_MS: '3000' }, TURNS_SETTING); // true
+ * ```
+ */
+export function settingIsOn(env: NodeJS.ProcessEnv, setting: string): boolean {
+  const valued = VALUE_SETTINGS[setting];
+  return valued ? valued(env) : readFlag(env, setting);
+}
 
 /** The product's own functions, besides the catalogue's. */
 const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [

@@ -17,9 +17,21 @@ import { createLogger, createMetrics } from '../context/observability';
 import { perContainer } from '../context/per-container';
 import { lambdaSecrets } from '../context/secrets';
 import { createTokenProvider } from '../context/tokens';
+import { AccountDirectory, accountSealerFromEnv } from '../context/accounts';
+import type { AppConfig, WeChatSecrets } from '../context/config';
+import { AccountStore } from '../store/accounts';
 
 /** What the refresher uses of a handler context; a full {@link AppContext} will do. */
-export type TokenRefresherContext = Pick<AppContext, 'tokens' | 'logger' | 'metrics'>;
+export type TokenRefresherContext = Pick<AppContext, 'tokens' | 'logger' | 'metrics'> & {
+  /** Every account of the deployment (docs/accounts.md): each one's token is kept fresh. */
+  accounts: { appIds(): Promise<string[]>; contextOf(appId: string): Promise<Pick<AppContext, 'tokens'>> };
+};
+
+/** How many accounts' tokens are checked at once: a hundred accounts within the function's 30 s. */
+const REFRESH_CONCURRENCY = 8;
+
+/** One account's outcome: when its token expires, or why it could not be refreshed (never a secret). */
+export type AccountRefresh = { appId: string; expiresAt: string } | { appId: string; error: string };
 
 /**
  * The refresher, for any context.
@@ -32,13 +44,34 @@ export type TokenRefresherContext = Pick<AppContext, 'tokens' | 'logger' | 'metr
 export function createTokenRefresher(getContext: () => Promise<TokenRefresherContext>) {
   return withObservability(
     { name: 'tokenRefresher', context: getContext },
-    async (_event: unknown, ctx): Promise<{ expiresAt: string }> => {
+    async (_event: unknown, ctx): Promise<{ expiresAt: string; accounts: AccountRefresh[] }> => {
+      // The default account first, as before: its failure fails the run (and its alarm), as it always did.
       const token = await ctx.tokens.getToken();
       ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
       ctx.logger.info('access token is fresh', { expiresAt: new Date(token.expiresAt).toISOString() });
-      return { expiresAt: new Date(token.expiresAt).toISOString() };
+      // Then each added account, a few at a time; one account's failure is logged and counted, and never
+      // keeps the others' tokens from being refreshed.
+      const [defaultAppId, ...others] = await ctx.accounts.appIds();
+      const accounts: AccountRefresh[] = [{ appId: defaultAppId!, expiresAt: new Date(token.expiresAt).toISOString() }];
+      for (let i = 0; i < others.length; i += REFRESH_CONCURRENCY) {
+        const batch = others.slice(i, i + REFRESH_CONCURRENCY);
+        accounts.push(...(await Promise.all(batch.map((appId) => refreshAccount(ctx, appId)))));
+      }
+      return { expiresAt: new Date(token.expiresAt).toISOString(), accounts };
     },
   );
+}
+
+async function refreshAccount(ctx: TokenRefresherContext, appId: string): Promise<AccountRefresh> {
+  try {
+    const { expiresAt } = await (await ctx.accounts.contextOf(appId)).tokens.getToken();
+    ctx.metrics.addMetric('TokenChecks', MetricUnit.Count, 1);
+    return { appId, expiresAt: new Date(expiresAt).toISOString() };
+  } catch (error) {
+    ctx.metrics.addMetric('TokenRefreshFailures', MetricUnit.Count, 1);
+    ctx.logger.error("an account's access token could not be refreshed", { appId, error: (error as Error).message });
+    return { appId, error: (error as Error).message };
+  }
 }
 
 /**
@@ -55,15 +88,22 @@ export function lambdaTokenRefresherContext(): () => Promise<TokenRefresherConte
     const config = configFromEnv();
     const secrets = await lambdaSecrets(config)();
     const metrics = createMetrics();
-    const tokens = createTokenProvider({
-      config,
-      secrets,
-      dynamo: createDynamoClient({ endpoint: config.dynamodbEndpoint }),
-      transport: new NodeHttpTransport(),
-      metrics,
-      now: Date.now,
+    const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
+    const transport = new NodeHttpTransport();
+    const now = Date.now;
+    const tokensOf = (accountSecrets: WeChatSecrets, accountConfig: AppConfig) =>
+      createTokenProvider({ config: accountConfig, secrets: accountSecrets, dynamo, transport, metrics, now });
+    const base = { config, secrets, tokens: tokensOf(secrets, config), logger: createLogger(), metrics };
+    // The accounts added with POST /accounts: their secrets opened with the account key (docs/accounts.md).
+    const accounts = new AccountDirectory<Pick<AppContext, 'tokens'>>({
+      store: new AccountStore({ client: dynamo, tableName: config.tableName, now }),
+      sealer: accountSealerFromEnv(),
+      defaultContext: base,
+      env: process.env,
+      now,
+      build: async (accountSecrets, accountConfig) => ({ tokens: tokensOf(accountSecrets, accountConfig) }),
     });
-    return { tokens, logger: createLogger(), metrics };
+    return { ...base, accounts };
   });
 }
 

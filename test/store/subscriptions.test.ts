@@ -46,6 +46,8 @@ describe('SubscriptionStore', () => {
       id,
       url: 'https://hooks.example.com/a',
       events: ['message.*'],
+      // No account filter: every account's events (docs/webhooks.md, "Filtering by account").
+      appIds: null,
       description: 'n8n',
       createdAt: new Date(clock.t).toISOString(),
       deliveries: {

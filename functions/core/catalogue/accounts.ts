@@ -3,7 +3,7 @@
  * them, read one, remove one. The product keeps them itself (no WeChat call): gateway mode only in n8n.
  * Every other operation runs for one of them at `/accounts/{appId}` + its path.
  */
-import { ConfigurationError } from '../errors';
+import { serviceOf } from './services';
 import { parseAccountInput, parseAppId, type AccountInput, type AccountsService } from '../accounts';
 import type { FieldSpec, FunctionNeeds, Operation, OperationServices } from './types';
 
@@ -24,13 +24,11 @@ const APP_ID_FIELD: FieldSpec = {
   required: true,
   placeholder: 'wx0123456789abcdef',
   description: "The official account's AppID (微信开发者平台 → the account → AppID)",
-  rules: ['wx then 8 to 32 letters or digits'],
+  rules: ['wx and 1 to 32 letters, digits, _ or -'],
 };
 
-function accountsOf(services: OperationServices): AccountsService {
-  if (!services.accounts)
-    throw new ConfigurationError('accounts are not available here: they are kept by the deployed product (or npm start)');
-  return services.accounts;
+function accountsOf(services: OperationServices) {
+  return serviceOf(services, 'accounts', 'accounts are not available here: they are kept by the deployed product (or npm start)');
 }
 
 const common = {

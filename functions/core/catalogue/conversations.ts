@@ -3,6 +3,7 @@
  * memory. The product performs this operation itself, from its own table: no WeChat call, gateway mode
  * only in n8n.
  */
+import { serviceOf } from './services';
 import { parseConversationQuery, type ConversationQuery } from '../conversations';
 import type { Operation, OperationResult, OperationServices } from './types';
 
@@ -51,9 +52,12 @@ export const CONVERSATION_OPERATIONS: readonly Operation[] = [
     needs: { secret: true, callsWeChat: false, table: 'read', publishesEvents: false },
     parse: (input) => parseConversationQuery(input),
     perform: async (input: ConversationQuery, services: OperationServices) => {
-      if (!services.conversations)
-        throw new Error('getConversation needs the conversation store (it runs in the product, not in n8n direct mode)');
-      return (await services.conversations.get(input)) as OperationResult;
+      const conversations = serviceOf(
+        services,
+        'conversations',
+        'getConversation needs the conversation store: it runs in the product (the gateway credential), not in n8n direct mode',
+      );
+      return (await conversations.get(input)) as OperationResult;
     },
   } satisfies Operation<ConversationQuery>,
 ];

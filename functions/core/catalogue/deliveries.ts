@@ -2,6 +2,7 @@
  * Deliveries: the record of every send attempt (docs/deliveries.md). The product performs this operation
  * itself, from its own table: no WeChat call, gateway mode only in n8n.
  */
+import { serviceOf } from './services';
 import { parseDeliveryQuery, type DeliveryPage, type DeliveryQuery } from '../deliveries';
 import type { FieldSpec, Operation, OperationResult, OperationServices } from './types';
 
@@ -74,8 +75,12 @@ export const DELIVERY_OPERATIONS: readonly Operation[] = [
     needs: { secret: true, callsWeChat: false, table: 'read', publishesEvents: false },
     parse: (input) => parseDeliveryQuery(input),
     perform: async (input: DeliveryQuery, services: OperationServices) => {
-      if (!services.deliveries) throw new Error('listDeliveries needs the delivery store (it runs in the product, not in n8n direct mode)');
-      return (await services.deliveries.list(input)) as OperationResult;
+      const deliveries = serviceOf(
+        services,
+        'deliveries',
+        'listDeliveries needs the delivery store: it runs in the product (the gateway credential), not in n8n direct mode',
+      );
+      return (await deliveries.list(input)) as OperationResult;
     },
   } satisfies Operation<DeliveryQuery>,
 ];

@@ -3,7 +3,7 @@
  * (human agents), or clear the mark (../handoff.ts, docs/handoff.md). The product performs these itself:
  * no WeChat call, its own state.
  */
-import { ConfigurationError } from '../errors';
+import { serviceOf } from './services';
 import {
   HandoffNotFoundError,
   parseHandoffInput,
@@ -26,13 +26,12 @@ declare module './types' {
 /** The product's own table, no WeChat call. */
 const HANDOFF_NEEDS: FunctionNeeds = { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false };
 
-function handoffsOf(services: OperationServices): HandoffService {
-  const handoffs = services.handoffs;
-  if (!handoffs)
-    throw new ConfigurationError(
-      'handoff needs the product (its callback answers the transfer): use the gateway credential, or the trigger in this workflow',
-    );
-  return handoffs;
+function handoffsOf(services: OperationServices) {
+  return serviceOf(
+    services,
+    'handoffs',
+    'handoff needs the product (its callback answers the transfer): use the gateway credential, or the trigger in this workflow',
+  );
 }
 
 /** Every handoff operation. */

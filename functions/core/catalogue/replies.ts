@@ -5,7 +5,7 @@
  * state (gateway mode in n8n); n8n's Direct mode (node version 2) answers the trigger's waiting push itself
  * instead (n8n-nodes/nodes/WeChatKf/transport/direct-reply.ts, "Respond With: Reply Node").
  */
-import { ConfigurationError } from '../errors';
+import { serviceOf } from './services';
 import { parseReplyInput, PASSIVE_MSGTYPES, type ReplyInput, type ReplyService } from '../passive-reply';
 import { MESSAGE_TYPE_SPECS } from './messages';
 import { prepareSendMedia } from './send-media';
@@ -24,14 +24,13 @@ const REPLY_NEEDS: FunctionNeeds = { secret: true, callsWeChat: true, table: 're
 /** The largest media file a reply may carry (a video, 10 MB), as for a send. */
 const REPLY_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
-function repliesOf(services: OperationServices): ReplyService {
-  const replies = services.replies;
-  if (!replies)
-    throw new ConfigurationError(
-      'replies need the product (its callback answers WeChat with them): use the gateway credential ' +
-        '(Direct mode has no store for a push waiting for its reply: docs/passive-replies.md)',
-    );
-  return replies;
+function repliesOf(services: OperationServices) {
+  return serviceOf(
+    services,
+    'replies',
+    'replies need the product (its callback answers WeChat with them): use the gateway credential ' +
+      '(Direct mode has no store for a push waiting for its reply: docs/passive-replies.md)',
+  );
 }
 
 /** Every reply operation. */

@@ -3,7 +3,7 @@
  * and events, delivery events) to each subscribed URL, signed with the subscription's own secret. The
  * product performs these itself (no WeChat call): gateway mode only in n8n.
  */
-import { ConfigurationError } from '../errors';
+import { serviceOf } from './services';
 import {
   parseDeadLetterQuery,
   parseSubscriptionChange,
@@ -42,10 +42,12 @@ const ID_FIELD: FieldSpec = {
   rules: ['sub_ and 20 letters or digits'],
 };
 
-function subscriptionsOf(services: OperationServices): SubscriptionsService {
-  if (!services.subscriptions)
-    throw new ConfigurationError('webhook subscriptions are not available here: they are kept by the deployed product (or npm start)');
-  return services.subscriptions;
+function subscriptionsOf(services: OperationServices) {
+  return serviceOf(
+    services,
+    'subscriptions',
+    'webhook subscriptions are not available here: they are kept by the deployed product (or npm start)',
+  );
 }
 
 const common = {

@@ -121,6 +121,12 @@ export interface PushContext {
  */
 export interface AnswerStep {
   answer(ctx: PushContext): Promise<{ reply?: string; pending?: Promise<string | undefined> } | undefined>;
+  /**
+   * A retry of a push already handled (WeChat tries again when the first answer was late): the step may
+   * answer it too, e.g. with the passive reply the first try is still waiting for. Nothing is recorded or
+   * published again. Undefined, or a step without it: `success`.
+   */
+  duplicate?(ctx: PushContext): Promise<string | undefined>;
 }
 
 /** Extension point: a step run after the events were published (e.g. handing the message to a turn buffer). */
@@ -235,7 +241,14 @@ export async function runPushPipeline(
     events: duplicate ? [] : events,
   });
 
-  if (!(await ports.dedup.firstTime(key))) return outcome(true);
+  if (!(await ports.dedup.firstTime(key))) {
+    // A retry gets the handoff rule's answer again, or what an answer step gives a retry (the same passive reply).
+    for (const step of reply === undefined ? (steps.answer ?? []) : []) {
+      const answered = await step.duplicate?.(ctx);
+      if (answered !== undefined) return outcome(true, answered);
+    }
+    return outcome(true);
+  }
   let pending: Promise<string | undefined> | undefined;
   try {
     const at = Math.min(message.CreateTime * 1000, now);

@@ -10,6 +10,7 @@
  * matchesEvents(['event.subscribe'], 'event.CLICK'); // false
  * ```
  */
+import { APP_ID_SHAPE, isAppId } from '../accounts';
 import { ValidationError } from '../errors';
 
 /** Every event, the default of a subscription. */
@@ -66,14 +67,6 @@ export function matchesEvents(patterns: readonly string[], detailType: string): 
 export const MAX_APP_IDS = 100;
 
 /**
- * An AppID as a subscription may name it: `wx` and 1 to 32 letters, digits, `_` or `-`. WeChat's are `wx`
- * and 16 hex digits; the rule is wider so that the sandbox's (`wxsandbox0000000001`) and test ids pass,
- * and bounded, since each one is kept on the subscription's item and compared on every event.
- */
-const APP_ID = /^wx[A-Za-z0-9_-]{1,32}$/;
-const APP_ID_SHAPE = 'wx and 1 to 32 letters, digits, _ or - (e.g. "wx0123456789abcdef")';
-
-/**
  * Validates a subscription's `appIds`: `undefined` when absent (every account); otherwise 1 to
  * {@link MAX_APP_IDS} distinct AppIDs, in the order given.
  *
@@ -96,7 +89,7 @@ export function parseAppIds(value: unknown): string[] | undefined {
   const seen = new Map<string, number>();
   const issues = value.flatMap((v, i) => {
     if (typeof v !== 'string') return [{ field: `appIds[${i}]`, rule: `must be a string, an AppID: ${APP_ID_SHAPE}` }];
-    if (!APP_ID.test(v)) return [{ field: `appIds[${i}]`, rule: `must be an AppID: ${APP_ID_SHAPE}` }];
+    if (!isAppId(v)) return [{ field: `appIds[${i}]`, rule: `must be an AppID: ${APP_ID_SHAPE}` }];
     const first = seen.get(v);
     if (first !== undefined) return [{ field: `appIds[${i}]`, rule: `must not repeat appIds[${first}]` }];
     seen.set(v, i);

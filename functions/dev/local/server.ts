@@ -22,7 +22,7 @@ import { configFromEnv, type WeChatSecrets } from '../../context/config';
 import { requestRefusal } from './request-guard';
 import { createContext, type AppContext } from '../../context/context';
 import { CATALOGUE, getOperation, type Operation } from '../../core/catalogue';
-import { enabledFunctions, functionsFor, settingIsOn, TURNS_SETTING, type LambdaFunctionSpec } from '../../lambda/functions';
+import { enabledFunctions, functionsFor, settingIsOn, type LambdaFunctionSpec } from '../../lambda/functions';
 import { createInteractionsHandler } from '../../lambda/interactions-handler';
 import { createOperationHandler } from '../../lambda/operation-handler';
 import { MemoryPublisher } from '../../context/publisher';
@@ -271,10 +271,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
     };
     // Operations off by default (route.enabledBy) are served only when their setting is on in the environment.
     const allFunctions = functionsFor(catalogue);
-    // Turns' setting is a duration, not a flag (TURN_QUIET_MS, read by configFromEnv); every other one a flag.
-    const functions = enabledFunctions(allFunctions, (setting) =>
-      setting === TURNS_SETTING ? config.turns !== undefined : settingIsOn(env, setting),
-    );
+    const functions = enabledFunctions(allFunctions, (setting) => settingIsOn(env, setting));
     // The routes of what is off answer a 404 that says which setting turns them on.
     const gateway = new LocalGateway(
       functions,
