@@ -5,7 +5,7 @@
  * requests go exactly where they went before accounts existed, so every saved workflow runs unchanged.
  * With an account the action node's requests go under `/accounts/<appId>` (shared/gateway-door.ts) and
  * the trigger subscribes with `appIds: [<appId>]`. Direct mode has no such field: there a credential is
- * one account (n8n-nodes/README.md, "Several official accounts").
+ * one account (docs/accounts.md; n8n-nodes/README.md, "Several official accounts").
  */
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';

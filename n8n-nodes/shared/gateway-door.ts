@@ -9,7 +9,7 @@
  * It answers what the API answered (status and JSON, or the file); what an error means to the caller (a
  * NodeApiError, a retry) is the caller's.
  *
- * An account (one official account of several: n8n-nodes/README.md) is the `account` argument: its AppID
+ * An account (one official account of several: docs/accounts.md) is the `account` argument: its AppID
  * puts the request under `/accounts/<appId>` + the route's path, the one place that is done; none (empty)
  * is the default account, today's paths unchanged. The accounts' own routes (`/accounts…`) never get it.
  *

@@ -4,8 +4,8 @@ import { getOperation, isFileResult } from '../../../functions/core/catalogue';
 import { runEntry } from '../../../functions/core/runner';
 import { DIRECT_CREDENTIAL, directClient } from '../../shared/direct-client';
 import { fileSummary } from '../../shared/media-transfer';
-import { ACCOUNT_PARAMETER, accountValue } from '../../shared/accounts';
 import { callGatewayRoute } from '../../shared/gateway-door';
+import { accountOfTrigger } from './gateway';
 import { n8nUrlFetcher } from '../../shared/url-fetcher';
 
 /**
@@ -61,8 +61,7 @@ async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<
  * messages), under `/accounts/<appId>`; with none, the default account's route as before.
  */
 async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
-	const account = accountValue(ctx.getNodeParameter(ACCOUNT_PARAMETER, '') as unknown);
-	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId }, 0, account);
+	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId }, 0, accountOfTrigger(ctx));
 	if (answer.file) return answer.file;
 	const error = (answer.json.error ?? {}) as IDataObject;
 	throw new Error(
