@@ -352,4 +352,20 @@ describe('the trigger with an Account', () => {
     ]);
     expect(authorizer.refused).toEqual([]);
   });
+
+  it.each([
+    ['delivery.failed', 'both', { openid: 'oFailed', outcome: 'refused', reason: 'window closed' }],
+    ['turn.ready', 'turns', { openid: 'oTurn', turnId: 't1', text: 'hi', messages: [] }],
+  ])('names the account of a %s item too', async (type, startOn, detail) => {
+    // Prepare
+    const secret = 'whsec_accounts_items';
+    const body = JSON.stringify({ id: `evt-${type}`, type, detail: { appId: APP_B, ...detail } });
+    const request = { headers: signDelivery({ secret, eventId: `evt-${type}`, body, now: Date.now() }), rawBody: Buffer.from(body) };
+    // Act
+    const started = await harness.webhook({ ...TRIGGER, startOn, options: {} }, request, CRED, {
+      'node:Trigger': { subscriptionId: 'sub_1', subscriptionSecret: secret },
+    });
+    // Assess
+    expect(started.items?.map((i) => i.json)).toEqual([expect.objectContaining({ appId: APP_B, openid: detail.openid })]);
+  });
 });
