@@ -20,12 +20,12 @@
  * ```
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { CATALOGUE, type Operation } from '../core/catalogue';
+import { CATALOGUE, servedPerAccount, type Operation } from '../core/catalogue';
 import type { AppContext } from '../context/context';
 import { toGatewayResult } from '../http/events';
 import { jsonAnswer } from '../http/http';
 import { createInteractionsHandler } from './interactions-handler';
-import { createOperationHandler, runsPerAccount } from './operation-handler';
+import { createOperationHandler } from './operation-handler';
 
 interface AccountRoute {
   method: string;
@@ -50,18 +50,13 @@ function compile(method: string, path: string, handler: AccountRoute['handler'])
   return { method, pattern: new RegExp(`^${source}$`), names, routeKey: `${method} ${path}`, handler };
 }
 
-/** The operations served per account: see the module comment. */
-export function accountOperations(catalogue: readonly Operation[]): Operation[] {
-  return catalogue.filter((op) => runsPerAccount(op) && !op.route.enabledBy && !op.route.ownPermission);
-}
-
 /**
  * The handler of `ANY /accounts/{appId}/{proxy+}`.
  */
 export function createAccountOperationsHandler(getContext: () => Promise<AppContext>, catalogue: readonly Operation[] = CATALOGUE) {
   const interactions = createInteractionsHandler(getContext);
   const routes: AccountRoute[] = [
-    ...accountOperations(catalogue).map((op) => compile(op.route.method, op.route.path, createOperationHandler(op, getContext))),
+    ...catalogue.filter(servedPerAccount).map((op) => compile(op.route.method, op.route.path, createOperationHandler(op, getContext))),
     compile('POST', '/interactions', interactions),
     compile('GET', '/interactions/{openid}', interactions),
   ];

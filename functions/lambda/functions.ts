@@ -11,7 +11,7 @@
  * for (const fn of LAMBDA_FUNCTIONS) console.log(fn.id, fn.entry, fn.routes);
  * ```
  */
-import { CATALOGUE, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+import { CATALOGUE, servedPerAccount, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
 import { readFlag } from '../core/flags';
 import { turnSettingsFromEnv } from '../core/turns';
 
@@ -55,11 +55,6 @@ export interface LambdaFunctionSpec {
   enabledBy?: string;
   needs: FunctionNeeds;
   sizing: Sizing;
-  /**
-   * Its sizing when REPLY_MODE is passive or auto (CDK prop `replyMode`): the callback waits inside
-   * WeChat's push for the reply (docs/passive-replies.md). Absent: `sizing` in every mode.
-   */
-  sizingWithPassiveReplies?: Sizing;
 }
 
 /** Memory and timeout of a catalogue operation without its own: one WeChat call, one token refresh, one retry. */
@@ -101,7 +96,47 @@ export function operationFunction(op: Operation): LambdaFunctionSpec {
 export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpec[] {
   const bulk = catalogue.filter((op) => op.consumesBulkQueue);
   if (bulk.length > 1) throw new Error(`only one operation may consume the bulk-send queue, got ${bulk.map((op) => op.name).join(', ')}`);
-  return [...catalogue.map(operationFunction), ...PRODUCT_FUNCTIONS];
+  return [...catalogue.map(operationFunction), accountOperationsFunction(catalogue), ...PRODUCT_FUNCTIONS];
+}
+
+/** The per-account prefix of every catalogue operation's route (infra/README.md, "IAM per account"). */
+export const ACCOUNT_ROUTE_PREFIX = '/accounts/{appId}';
+
+/**
+ * `AccountOperations`: one function behind the greedy route `ANY /accounts/{appId}/{proxy+}` that runs any
+ * catalogue operation for the named account in-process, so that an account adds no route, function or
+ * rule (accounts are data). Its needs are the union of the operations' it serves (servedPerAccount:
+ * core/catalogue/accounts.ts), its sizing the largest of theirs; the handler is
+ * functions/lambda/account-operations-handler.ts.
+ */
+export function accountOperationsFunction(catalogue: readonly Operation[]): LambdaFunctionSpec {
+  const served = catalogue.filter(servedPerAccount);
+  const needs = served.map((op) => op.needs);
+  const level = (t: FunctionNeeds['table']) => ['none', 'read', 'readWrite'].indexOf(t);
+  const table = needs.reduce<FunctionNeeds['table']>((a, n) => (level(n.table) > level(a) ? n.table : a), 'none');
+  const queues = [...new Set(needs.flatMap((n) => n.queues ?? []))].sort();
+  const webhookKeys = new Set(needs.flatMap((n) => (n.webhookKey ? [n.webhookKey] : [])));
+  if (webhookKeys.size > 1) throw new Error('AccountOperations would need to both seal and open with the webhook key');
+  const sizings = served.map((op) => op.sizing ?? DEFAULT_SIZING);
+  return {
+    id: 'AccountOperations',
+    entry: 'account-operations',
+    description: 'Runs any catalogue operation for a named official account: /accounts/{appId}/<operation path>',
+    routes: [{ method: 'ANY', path: `${ACCOUNT_ROUTE_PREFIX}/{proxy+}`, auth: 'iam' }],
+    acceptsEvents: false,
+    needs: {
+      secret: needs.some((n) => n.secret),
+      callsWeChat: needs.some((n) => n.callsWeChat),
+      table,
+      publishesEvents: needs.some((n) => n.publishesEvents),
+      ...(queues.length > 0 ? { queues } : {}),
+      ...(webhookKeys.size === 1 ? { webhookKey: [...webhookKeys][0] } : {}),
+    },
+    sizing: {
+      memoryMb: Math.max(...sizings.map((z) => z.memoryMb)),
+      timeoutSeconds: Math.max(...sizings.map((z) => z.timeoutSeconds)),
+    },
+  };
 }
 
 /**
@@ -145,6 +180,7 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     id: 'Callback',
     entry: 'callback',
     description: "WeChat's server push: URL verification and inbound messages and events",
+    // `/callback` is the default account's; `/callback/{appId}` another account's (its own token and key).
     routes: [
       { method: 'GET', path: '/callback', auth: 'none' },
       { method: 'POST', path: '/callback', auth: 'none' },
@@ -154,10 +190,11 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     ],
     acceptsEvents: false,
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: true },
-    // WeChat waits 5 s for the answer; 512 MB for a faster cold start.
-    sizing: { memoryMb: 512, timeoutSeconds: 5 },
-    // With passive replies a try that is not the last holds up to ~6 s, so that WeChat tries again.
-    sizingWithPassiveReplies: { memoryMb: 512, timeoutSeconds: 10 },
+    // 512 MB for a faster cold start. 10 s in every mode: WeChat waits 5 s for an answer, but an account may
+    // choose passive replies at runtime (its replyMode setting), and then a try that is not the last holds up
+    // to ~6 s so that WeChat tries again (docs/passive-replies.md). Lambda bills the time used, not the
+    // timeout, so the longer limit costs nothing on a push answered at once.
+    sizing: { memoryMb: 512, timeoutSeconds: 10 },
   },
   {
     id: 'Interactions',
@@ -171,23 +208,6 @@ const PRODUCT_FUNCTIONS: readonly LambdaFunctionSpec[] = [
     // It reads the secret only for the app id, which keys each user's window record.
     needs: { secret: true, callsWeChat: false, table: 'readWrite', publishesEvents: false },
     sizing: { memoryMb: 256, timeoutSeconds: 10 },
-  },
-  {
-    id: 'AccountOperations',
-    entry: 'account-operations',
-    description: "Every operation for one of the deployment's accounts: /accounts/{appId}/ then the operation's usual path",
-    // One route for every account and operation (account-operations-handler.ts): no resource per account.
-    routes: [{ method: 'ANY', path: '/accounts/{appId}/{proxy+}', auth: 'iam' }],
-    acceptsEvents: false,
-    // What the operations it runs need, together (they run in this one function), and it opens accounts' secrets.
-    needs: {
-      secret: true,
-      callsWeChat: true,
-      table: 'readWrite',
-      publishesEvents: true,
-      accountKey: 'open',
-    },
-    sizing: { memoryMb: 512, timeoutSeconds: 30 },
   },
   {
     id: 'TokenRefresher',

@@ -10,7 +10,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSRecord } from 'aws-lambda';
-import { getOperation, isFileResult, type Operation } from '../core/catalogue';
+import { getOperation, isFileResult, runsPerAccount, type Operation } from '../core/catalogue';
 import { ValidationError } from '../core/errors';
 import type { AppContext } from '../context/context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from '../http/events';
@@ -19,15 +19,6 @@ import { httpErrorAnswer, logFailure, withObservability } from '../http/middlewa
 import { readMultipartParts, type MultipartParts } from '../http/multipart';
 import { perform } from '../context/run-ports';
 import { parseAppId } from '../core/accounts';
-
-/**
- * Whether an operation runs for one account of several (docs/accounts.md): every operation but those that
- * name an account themselves (the account operations, whose `appId` is their input) and the deployment's own
- * (webhook subscriptions, which filter by account instead).
- */
-export function runsPerAccount(op: Operation): boolean {
-  return !op.fields.some((f) => f.name === 'appId') && op.resource !== 'subscription';
-}
 
 /**
  * The account an event's detail or a queue message names (`appId`, absent: the default account), and the

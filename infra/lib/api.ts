@@ -15,9 +15,12 @@ import type { LambdaFunctionSpec } from '../../functions/lambda/functions';
 import type { ThrottleLimits, WeChatCustomerServiceProps } from './props';
 
 const DEFAULT_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };
+// The other accounts' callbacks (`/callback/{appId}`) share one route, and so one limit, between them.
 const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, ThrottleLimits>> = {
   'GET /callback': { rateLimit: 20, burstLimit: 40 },
   'POST /callback': { rateLimit: 200, burstLimit: 400 },
+  'GET /callback/{appId}': { rateLimit: 20, burstLimit: 40 },
+  'POST /callback/{appId}': { rateLimit: 200, burstLimit: 400 },
 };
 
 /** The API and its stage. */
@@ -50,7 +53,10 @@ export function buildApi(
   const routeKeys = new Map<string, apigwv2.HttpRoute>();
   for (const spec of specs) {
     if (spec.routes.length === 0) continue;
-    const integration = new HttpLambdaIntegration(`${spec.id}Integration`, functions[spec.id]!);
+    // One permission per function for the whole API (source arn <api>/*/*/*) instead of one per route: a
+    // function's routes all reach it anyway, and the stack stays within CloudFormation's 500 resources
+    // (infra/README.md, "Resources").
+    const integration = new HttpLambdaIntegration(`${spec.id}Integration`, functions[spec.id]!, { scopePermissionToRoute: false });
     for (const route of spec.routes) {
       const [httpRoute] = api.addRoutes({
         path: route.path,

@@ -51,8 +51,8 @@ export const CONTEXT_KEYS = {
   logLevel: 'DEBUG | INFO | WARN | ERROR (default INFO)',
   throttleRateLimit: 'API default rate limit, requests/s (default 100)',
   throttleBurstLimit: 'API default burst limit (default 200)',
-  callbackRateLimit: 'POST /callback rate limit, requests/s (default 200)',
-  callbackBurstLimit: 'POST /callback burst limit (default 400)',
+  callbackRateLimit: 'POST /callback and POST /callback/{appId} rate limit, requests/s (default 200)',
+  callbackBurstLimit: 'POST /callback and POST /callback/{appId} burst limit (default 400)',
   alarmTopicArn: 'send alarms to this SNS topic',
   alarmEmail: 'send alarms to this address through a new SNS topic',
   removalPolicy: 'retain | destroy for the table, secret, queues and logs (default retain)',
@@ -129,7 +129,8 @@ export function settingsFromContext(node: Node): { stackName: string; props: WeC
     defaultLimits || callbackLimits
       ? {
           ...(defaultLimits ? { default: defaultLimits } : {}),
-          ...(callbackLimits ? { routes: { 'POST /callback': callbackLimits } } : {}),
+          // The other accounts' pushes (`/callback/{appId}`) get the same limit, on their one route.
+          ...(callbackLimits ? { routes: { 'POST /callback': callbackLimits, 'POST /callback/{appId}': callbackLimits } } : {}),
         }
       : undefined;
 

@@ -6,7 +6,6 @@
 import * as path from 'path';
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -43,6 +42,19 @@ export interface FunctionResources {
   queues: Readonly<Record<string, sqs.IQueue>>;
   /** The key that seals webhook subscription secrets (`needs.webhookKey`). */
   webhookKey?: kms.IKey;
+  /** The key that seals each account's secrets in the table (`needs.accountKey`; see accountKeyUse). */
+  accountKey?: kms.IKey;
+}
+
+/** The environment variable naming the account key (its ARN). */
+export const ACCOUNT_KEY_ENV = 'ACCOUNT_KEY_ID';
+
+/**
+ * What a function may do with the account key: what its needs say, else `open` when it reads the secret
+ * (every account's secret is sealed with the key, encryption context `{ appId }`), else nothing.
+ */
+export function accountKeyUse(spec: LambdaFunctionSpec): 'seal' | 'open' | undefined {
+  return spec.needs.accountKey ?? (spec.needs.secret ? 'open' : undefined);
 }
 
 /** The functions, by spec id. */
@@ -95,8 +107,7 @@ export function buildFunctions(
 
   const functions: Record<string, nodejs.NodejsFunction> = {};
   for (const spec of specs) {
-    const passive = props.replyMode === 'passive' || props.replyMode === 'auto';
-    const sizing = (passive ? spec.sizingWithPassiveReplies : undefined) ?? spec.sizing;
+    const sizing = spec.sizing;
     const memorySize = sizing.memoryMb;
     const timeout = Duration.seconds(sizing.timeoutSeconds);
     const inVpc = Boolean(egress && spec.needs.callsWeChat);
@@ -142,6 +153,22 @@ export function buildFunctions(
         }),
       );
     }
+    const accountKey = accountKeyUse(spec);
+    if (accountKey) {
+      if (!m.accountKey) throw new Error(`${spec.id} needs the account key, which the construct does not have`);
+      // As with the webhook key: one action, and only with an encryption context of exactly `appId`, so a
+      // ciphertext sealed for one account cannot be opened as another's or without naming the account.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [accountKey === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'],
+          resources: [m.accountKey.keyArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['appId'] },
+            Null: { 'kms:EncryptionContext:appId': 'false' },
+          },
+        }),
+      );
+    }
     if (inVpc) {
       // What AWSLambdaVPCAccessExecutionRole grants, inline.
       role.addToPrincipalPolicy(
@@ -179,6 +206,8 @@ export function buildFunctions(
       environment.WEBHOOK_ADDRESS_POLICY = 'public';
     }
 
+    if (accountKey && m.accountKey) environment[ACCOUNT_KEY_ENV] = m.accountKey.keyArn;
+
     const sdk = sdkBundlingFor(spec.entry);
     const fn = new nodejs.NodejsFunction(scope, spec.id, {
       description: spec.description,
@@ -194,9 +223,7 @@ export function buildFunctions(
       logGroup,
       environment,
       awsSdkConnectionReuse: false,
-      ...(inVpc && egress
-        ? { vpc: egress.vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [egress.securityGroup] }
-        : {}),
+      ...(inVpc && egress ? { vpc: egress.vpc, vpcSubnets: egress.subnets, securityGroups: [egress.securityGroup] } : {}),
       // Failed asynchronous invocations (EventBridge rules, the schedule) after Lambda's own retries.
       ...(spec.acceptsEvents
         ? { retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new destinations.SqsDestination(m.eventsDeadLetterQueue) }

@@ -9,9 +9,11 @@ import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
 import { REPLY_MODES } from '../../functions/core/passive-reply';
 import { turnSettingsFromEnv } from '../../functions/core/turns';
 import { turnEnvironment } from './turns';
+import { checkNatProps } from './egress';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -50,7 +52,8 @@ export interface ApiThrottling {
   readonly default?: ThrottleLimits;
   /**
    * Per-route overrides, keyed by route key (`'POST /callback'`, `'POST /messages'`, ...).
-   * @default { 'GET /callback': {20, 40}, 'POST /callback': {200, 400} } — WeChat's pushes come in bursts;
+   * @default { 'GET /callback': {20, 40}, 'POST /callback': {200, 400} }, the same for `/callback/{appId}` (every
+   *   other account's, one limit for them all) — WeChat's pushes come in bursts;
    *   the URL check (GET) happens once when the server URL is configured.
    */
   readonly routes?: Readonly<Record<string, ThrottleLimits>>;
@@ -166,6 +169,26 @@ export interface WeChatCustomerServiceProps {
   readonly egressIpAllocationIds?: string[];
   /** NAT gateways (and so egress IPs) when `staticEgressIp` is on; 2 survives the loss of one AZ. @default 1 */
   readonly natGateways?: number;
+  /**
+   * An existing VPC for the functions that call WeChat, instead of `staticEgressIp`'s own: several
+   * deployments in one CDK app share one VPC and NAT (one egress IP to whitelist) by giving each the same
+   * VPC, e.g. a {@link WeChatEgress}'s, or one of your own with a NAT instance (infra/README.md, "One
+   * egress"). The construct then adds only its security group. Not with `staticEgressIp`,
+   * `natGateways` or `egressIpAllocationIds` (the VPC brings its own egress).
+   * @default - none (`staticEgressIp` decides)
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of `vpc` (or of `staticEgressIp`'s VPC) the functions that call WeChat run in: subnets whose
+   * internet traffic leaves through the NAT whose address is whitelisted.
+   * @default { subnetType: SubnetType.PRIVATE_WITH_EGRESS }
+   */
+  readonly egressSubnets?: ec2.SubnetSelection;
+  /**
+   * The security group of the functions that call WeChat, only with `vpc`.
+   * @default - a new one in the VPC: HTTPS out only, nothing in
+   */
+  readonly egressSecurityGroup?: ec2.ISecurityGroup;
   /**
    * An existing secret holding `{"appId","appSecret","callbackToken","encodingAesKey"}`.
    * @default - a new secret with placeholder values, to be set with `aws secretsmanager put-secret-value`
@@ -291,12 +314,12 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   if (!props.staticEgressIp && (props.egressIpAllocationIds || props.natGateways !== undefined)) {
     fail('egressIpAllocationIds and natGateways only apply with staticEgressIp: true');
   }
-  if (props.natGateways !== undefined && (!Number.isInteger(props.natGateways) || props.natGateways < 1 || props.natGateways > 2)) {
-    fail(`natGateways must be 1 or 2, got ${props.natGateways}`);
+  if (props.vpc && props.staticEgressIp) {
+    fail('give vpc (an existing VPC and its NAT) or staticEgressIp (a VPC of its own), not both');
   }
-  if (props.egressIpAllocationIds && (props.egressIpAllocationIds.length < 1 || props.egressIpAllocationIds.length > 2)) {
-    fail('egressIpAllocationIds must hold 1 or 2 allocation ids (one per NAT gateway)');
-  }
+  if (props.egressSecurityGroup && !props.vpc) fail('egressSecurityGroup only applies with vpc');
+  if (props.egressSubnets && !props.vpc && !props.staticEgressIp) fail('egressSubnets only applies with vpc or staticEgressIp');
+  checkNatProps(scope, props);
   const bulk = props.bulkSend ?? {};
   if (bulk.batchSize !== undefined && (!Number.isInteger(bulk.batchSize) || bulk.batchSize < 1 || bulk.batchSize > 10)) {
     fail(`bulkSend.batchSize must be 1–10, got ${bulk.batchSize}`);

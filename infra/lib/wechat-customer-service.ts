@@ -19,20 +19,22 @@
  * ```
  */
 import * as path from 'path';
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, type NestedStack, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { getOperation, TOKEN_VENDING } from '../../functions/core/catalogue';
-import { enabledFunctions, LAMBDA_FUNCTIONS, TURNS_SETTING, type RouteSpec } from '../../functions/lambda/functions';
+import { ACCOUNT_ROUTE_PREFIX, enabledFunctions, LAMBDA_FUNCTIONS, TURNS_SETTING, type RouteSpec } from '../../functions/lambda/functions';
+import { buildAccountKey, checkGrantAppId } from './accounts';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
 import { buildEgress } from './egress';
@@ -46,7 +48,8 @@ import { buildWebhookResources, buildWebhookTriggers, type WebhookResources } fr
 import { buildTurnResources, buildTurnTriggers, type TurnResources } from './turns';
 
 export * from './props';
-export { TABLE_ACTIONS } from './lambda-functions';
+export { ACCOUNT_KEY_ENV, TABLE_ACTIONS } from './lambda-functions';
+export { WeChatEgress, type WeChatEgressProps } from './egress';
 
 /**
  * The product's AWS resources. See the module comment and infra/README.md.
@@ -72,8 +75,8 @@ export class WeChatCustomerService extends Construct {
   readonly apiUrl: string;
   /** The URL to paste into WeChat's server configuration. */
   readonly callbackUrl: string;
-  /** The VPC, when `staticEgressIp` is on. */
-  readonly vpc?: ec2.Vpc;
+  /** The VPC the functions that call WeChat run in: the one `staticEgressIp` made, or the `vpc` given. */
+  readonly vpc?: ec2.IVpc;
   /**
    * The egress addresses to whitelist, when `staticEgressIp` is on and the construct made the Elastic IPs
    * (with `egressIpAllocationIds`, the addresses are those of the allocations given).
@@ -87,6 +90,13 @@ export class WeChatCustomerService extends Construct {
   readonly webhooks: WebhookResources;
   /** Turns (the `turnQuietMs` prop): the turn queue of timers and its dead-letter queue. */
   readonly turns?: TurnResources;
+  /** The key that seals each account's secrets in the table (encryption context `{ appId }`). */
+  readonly accountKey: kms.Key;
+  /**
+   * The nested stack holding the EventBridge rule of each operation that accepts events (and its Lambda
+   * permission), which keeps this stack within CloudFormation's 500 resources (infra/README.md).
+   */
+  readonly operationRules?: NestedStack;
   /** The routes of the deployed functions. */
   private readonly routes: RouteSpec[];
 
@@ -122,6 +132,7 @@ export class WeChatCustomerService extends Construct {
     const messaging = buildMessaging(this, props, specs, removalPolicy);
     this.webhooks = buildWebhookResources(this, specs, removalPolicy);
     this.turns = buildTurnResources(this, props, specs, removalPolicy);
+    this.accountKey = buildAccountKey(this, removalPolicy);
     this.bus = messaging.bus;
     this.bulkSendQueue = messaging.bulkSendQueue;
     this.bulkSendDeadLetterQueue = messaging.bulkSendDeadLetterQueue;
@@ -146,6 +157,7 @@ export class WeChatCustomerService extends Construct {
           ...(this.turns ? { turnTimer: this.turns.queue } : {}),
         },
         webhookKey: this.webhooks.key,
+        accountKey: this.accountKey,
       },
       egress,
       { handlersDir, logRetention, removalPolicy },
@@ -158,7 +170,7 @@ export class WeChatCustomerService extends Construct {
     this.apiUrl = stage.url;
     this.callbackUrl = `${stage.url}callback`;
 
-    buildTriggers(this, props, specs, functions, messaging);
+    this.operationRules = buildTriggers(this, props, specs, functions, messaging);
     buildWebhookTriggers(this, specs, functions, messaging, this.webhooks);
     buildTurnTriggers(specs, functions, this.turns);
     this.alarms = buildAlarms(this, props, specs, functions, messaging, this.webhooks, this.turns);
@@ -170,7 +182,50 @@ export class WeChatCustomerService extends Construct {
    */
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
     const routes = this.routes.filter((r) => r.auth === 'iam' && !r.ownPermission);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: routes.map((r) => this.routeArn(r)) });
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: routes.map((r) => this.routeArn(r)) });
+    // The per-account route covers every account's operations, but never a route with a permission of its own.
+    if (routes.some(isAccountRoute)) this.denyOwnPermissionRoutes(grantee, '*');
+    return grant;
+  }
+
+  /**
+   * Lets a principal call the operations of one account and read it, and nothing of another account:
+   * execute-api:Invoke on `<api>/<any stage>/<any method>/accounts/<appId>/*` (every operation of that
+   * account: the per-account route `ANY /accounts/{appId}/{proxy+}`) and on `GET /accounts/<appId>`. Routes
+   * with a permission of their own (token vending) stay out, as with {@link grantInvoke}: an explicit deny.
+   * Creating and deleting accounts, the default account's routes and other accounts are not granted.
+   *
+   * @throws when `appId` is not a plain AppID (a wildcard or `/` would widen the grant), or the API has no
+   *   per-account route.
+   */
+  grantAccount(grantee: iam.IGrantable, appId: string): iam.Grant {
+    checkGrantAppId(appId);
+    if (!this.routes.some(isAccountRoute))
+      throw new Error(
+        `WeChatCustomerService ${this.node.path}: there is no per-account route ANY ${ACCOUNT_ROUTE_PREFIX}/{proxy+} to grant`,
+      );
+    const resourceArns = [this.api.arnForExecuteApi('ANY', `/accounts/${appId}/*`)];
+    if (this.routes.some((r) => r.method === 'GET' && r.path === ACCOUNT_ROUTE_PREFIX))
+      resourceArns.push(this.api.arnForExecuteApi('GET', `/accounts/${appId}`));
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+    this.denyOwnPermissionRoutes(grantee, appId);
+    return grant;
+  }
+
+  /**
+   * Denies the per-account forms of the routes with a permission of their own (e.g.
+   * `/accounts/<appId>/access-token`), which a wildcard grant of an account's routes would cover.
+   */
+  private denyOwnPermissionRoutes(grantee: iam.IGrantable, appId: string): void {
+    const own = this.routes.filter((r) => r.ownPermission);
+    if (own.length === 0) return;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['execute-api:Invoke'],
+        resources: own.map((r) => this.api.arnForExecuteApi(r.method, `/accounts/${appId}${r.path.replace(/\{[^}]+\}/g, '*')}`)),
+      }),
+    );
   }
 
   /**
@@ -194,7 +249,7 @@ export class WeChatCustomerService extends Construct {
     return this.grantRoute(grantee, route.method, route.path);
   }
 
-  /** The execute-api ARN of a route, any stage; `{param}` segments match any value. */
+  /** The execute-api ARN of a route, any stage; `{param}` and `{proxy+}` segments match any value, `ANY` any method. */
   private routeArn(route: RouteSpec): string {
     return this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'));
   }
@@ -208,4 +263,9 @@ export class WeChatCustomerService extends Construct {
   grantPutEvents(grantee: iam.IGrantable): iam.Grant {
     return this.bus.grantPutEventsTo(grantee);
   }
+}
+
+/** Whether a route is the per-account greedy route (`ANY /accounts/{appId}/{proxy+}`). */
+function isAccountRoute(route: RouteSpec): boolean {
+  return route.path.startsWith(`${ACCOUNT_ROUTE_PREFIX}/`) && route.path.endsWith('{proxy+}');
 }

@@ -7,7 +7,17 @@ import { enabledFunctions, LAMBDA_FUNCTIONS, OPERATION_ENV } from '../../functio
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from '../../functions/store/table';
 import { INBOUND_EVENT_SOURCE as HANDLERS_INBOUND_SOURCE } from '../../functions/context/publisher';
 import * as infra from '../../infra/lib/wechat-customer-service';
-import { actionsOf, appStack, functionLogicalId, normalizedTemplate, resourcesOf, roleStatements, TEST_APP_ID } from './helpers';
+import {
+  actionsOf,
+  appStack,
+  functionLogicalId,
+  nestedStacks,
+  nestedTemplateResolved,
+  normalizedTemplate,
+  resourcesOf,
+  roleStatements,
+  TEST_APP_ID,
+} from './helpers';
 
 /** What the default deployment has: every function but those off by default (route.enabledBy, e.g. token vending). */
 const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
@@ -15,6 +25,10 @@ const DEPLOYED = enabledFunctions(LAMBDA_FUNCTIONS, () => false);
 const { stack } = appStack();
 const template = Template.fromStack(stack);
 const json = template.toJSON();
+// The operations' EventBridge rules live in a nested stack (infra/lib/triggers.ts), its parameters resolved
+// to the parent's logical ids.
+const [rulesStack] = nestedStacks(stack);
+const rules = Template.fromJSON(nestedTemplateResolved(stack, rulesStack!));
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
@@ -84,7 +98,9 @@ describe('functions', () => {
     expect(json.Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
     expect(fn.Timeout).toBeLessThanOrEqual(30);
-    if (spec.entry === 'callback') expect(fn.Timeout).toBeLessThanOrEqual(5);
+    // The callback: 10 s in every mode, since an account may choose passive replies at runtime (a try that
+    // is not WeChat's last holds ~6 s); Lambda bills the time used, not the timeout.
+    if (spec.entry === 'callback') expect(fn.Timeout).toBe(10);
     // No VPC without staticEgressIp.
     expect(fn.VpcConfig).toBeUndefined();
   });
@@ -108,7 +124,7 @@ describe('HTTP API', () => {
 
   test('the callback is the only public route', () => {
     const publicRoutes = routes.filter(([, r]) => r.Properties.AuthorizationType === 'NONE').map(([, r]) => r.Properties.RouteKey);
-    expect(publicRoutes.sort()).toEqual(['GET /callback', 'POST /callback']);
+    expect(publicRoutes.sort()).toEqual(['GET /callback', 'GET /callback/{appId}', 'POST /callback', 'POST /callback/{appId}']);
   });
 
   test('stage: default throttling, per-route throttling, access logging', () => {
@@ -120,6 +136,8 @@ describe('HTTP API', () => {
       RouteSettings: {
         'GET /callback': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
         'POST /callback': { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+        'GET /callback/{appId}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'POST /callback/{appId}': { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
     });
@@ -338,7 +356,7 @@ describe('queues and events', () => {
 
   const eventSpecs = DEPLOYED.filter((s) => s.acceptsEvents);
   test.each(eventSpecs.map((s) => [s.id, s] as const))('%s: a rule on the bus for its detail-type, with DLQ and retries', (id, spec) => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+    rules.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: ref(busId),
       EventPattern: { 'detail-type': [spec.operation], source: [{ 'anything-but': [infra.INBOUND_EVENT_SOURCE] }] },
       Targets: [
@@ -349,6 +367,13 @@ describe('queues and events', () => {
         }),
       ],
     });
+    // The bus may invoke the function (from this rule only).
+    rules.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(functionLogicalId(template, id)),
+      Principal: 'events.amazonaws.com',
+      SourceArn: Match.anyValue(),
+    });
     // Failed asynchronous invocations land in the same DLQ.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: ref(functionLogicalId(template, id)),
@@ -357,10 +382,26 @@ describe('queues and events', () => {
     });
   });
 
-  test('only functions that accept events have rules on the bus', () => {
-    const busRules = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName);
+  test('only functions that accept events have rules on the bus: theirs in the nested stack, each with its permission', () => {
+    const busRules = [...resourcesOf(template, 'AWS::Events::Rule'), ...resourcesOf(rules, 'AWS::Events::Rule')].filter(
+      ([, r]) => r.Properties.EventBusName,
+    );
     // Plus the webhook fan-out rule, which matches the product's own events (test/infra/webhooks.test.ts).
     expect(busRules).toHaveLength(eventSpecs.length + 1);
+    expect(resourcesOf(rules, 'AWS::Events::Rule')).toHaveLength(eventSpecs.length);
+    // Nothing else there: the rules and the permission each needs.
+    expect(Object.keys(rules.toJSON().Resources)).toHaveLength(2 * eventSpecs.length);
+    // The events DLQ lets each of them (by ARN) send to it.
+    const policy = resourcesOf(template, 'AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === eventsDlq[0])!;
+    const fromRules = policy[1].Properties.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+    expect(fromRules.length).toBeGreaterThanOrEqual(eventSpecs.length);
+  });
+
+  test('the rules stack is the only nested stack, and the data resources keep their logical ids', () => {
+    expect(nestedStacks(stack)).toHaveLength(1);
+    template.resourceCountIs('AWS::CloudFormation::Stack', 1);
+    // An upgrade must not replace the table, the secret or the bus (the secret's id is checked below).
+    expect([tableId, busId]).toEqual(['WeChatKfTableA797EC31', 'WeChatKfBus41CFAF63']);
   });
 
   test('the token refresher runs every 2 minutes', () => {
@@ -411,7 +452,7 @@ test('no CORS on the HTTP API: a page on another site can neither read an answer
   for (const route of routes)
     expect([route.RouteKey, route.AuthorizationType]).toEqual([
       route.RouteKey,
-      String(route.RouteKey).endsWith(' /callback') ? 'NONE' : 'AWS_IAM',
+      /^(GET|POST) \/callback(\/\{appId\})?$/.test(String(route.RouteKey)) ? 'NONE' : 'AWS_IAM',
     ]);
 });
 
@@ -434,6 +475,7 @@ test('no VPC, NAT gateway or Elastic IP without staticEgressIp', () => {
     template.resourceCountIs(type, 0);
 });
 
-test('template snapshot (asset hashes masked)', () => {
+test('template snapshot (asset hashes masked), the nested rules stack too', () => {
   expect(normalizedTemplate(template)).toMatchSnapshot();
+  expect(normalizedTemplate(Template.fromStack(rulesStack!))).toMatchSnapshot();
 });

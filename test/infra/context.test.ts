@@ -10,7 +10,7 @@ import { configFromEnv } from '../../functions/context/config';
 import { LAMBDA_FUNCTIONS } from '../../functions/lambda/functions';
 import { settingsFromContext } from '../../infra/lib/context';
 import { WeChatCustomerService } from '../../infra/lib/wechat-customer-service';
-import { actionsOf, appStack, appTemplate, functionLogicalId, resourcesOf, roleStatements, testApp } from './helpers';
+import { actionsOf, appStack, appTemplate, functionLogicalId, nestedStacks, resourcesOf, roleStatements, testApp } from './helpers';
 
 const settings = (context: Record<string, unknown>) => settingsFromContext(testApp(context).node);
 
@@ -62,7 +62,10 @@ describe('settingsFromContext', () => {
         natGateways: 2,
         logRetention: logs.RetentionDays.THREE_MONTHS,
         logLevel: 'DEBUG',
-        throttling: { default: { rateLimit: 10, burstLimit: 200 }, routes: { 'POST /callback': { rateLimit: 200, burstLimit: 50 } } },
+        throttling: {
+          default: { rateLimit: 10, burstLimit: 200 },
+          routes: { 'POST /callback': { rateLimit: 200, burstLimit: 50 }, 'POST /callback/{appId}': { rateLimit: 200, burstLimit: 50 } },
+        },
         removalPolicy: RemovalPolicy.DESTROY,
         eventSources: ['crm.orders', 'crm.tickets'],
         tokenRefreshInterval: Duration.minutes(3),
@@ -140,7 +143,7 @@ describe('context reaches the template', () => {
     expect(config).toMatchObject({ textMaxBytes: 1500, deliveryRecordContent: true });
   });
 
-  test('replyMode and the passive settings reach the functions as REPLY_MODE and PASSIVE_*, and give the callback time to wait inside the push', () => {
+  test('replyMode and the passive settings reach the functions as REPLY_MODE and PASSIVE_*; the callback has the time to wait inside the push in every mode', () => {
     // Prepare
     const passive = appTemplate({ replyMode: 'passive', passiveWaitMs: '4000', passiveHoldText: 'one moment', passiveKeepMs: '600000' });
     const unset = appTemplate({});
@@ -148,7 +151,8 @@ describe('context reaches the template', () => {
     // Act
     const withPassive = callbackOf(passive);
     const withDefaults = callbackOf(unset);
-    // Assess: the environment, and the callback's timeout (a try that is not the last holds ~6 s)
+    // Assess: the environment, and the callback's timeout (a try that is not the last holds ~6 s), in every
+    // mode since an account may choose passive replies at runtime
     expect(withPassive.Environment.Variables).toMatchObject({
       REPLY_MODE: 'passive',
       PASSIVE_WAIT_MS: '4000',
@@ -157,7 +161,7 @@ describe('context reaches the template', () => {
     });
     expect(withPassive.Timeout).toBe(10);
     expect(withDefaults.Environment.Variables.REPLY_MODE).toBeUndefined();
-    expect(withDefaults.Timeout).toBe(5);
+    expect(withDefaults.Timeout).toBe(10);
     // What the functions make of them: the same config as locally.
     const config = configFromEnv({ ...withPassive.Environment.Variables, TABLE_NAME: 't' });
     expect(config.passive).toEqual({ replyMode: 'passive', waitMs: 4000, tryMs: 5000, holdText: 'one moment', keepMs: 600000 });
@@ -212,7 +216,7 @@ describe('context reaches the template', () => {
   });
 
   test('throttling, event sources, schedule, bulk send, retention, removal policy', () => {
-    const template = appTemplate({
+    const { stack } = appStack({
       throttleRateLimit: '10',
       throttleBurstLimit: '20',
       callbackRateLimit: '30',
@@ -223,11 +227,19 @@ describe('context reaches the template', () => {
       logRetentionDays: '7',
       removalPolicy: 'destroy',
     });
+    const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
-      RouteSettings: { 'POST /callback': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 400 } },
+      RouteSettings: Match.objectLike({
+        'POST /callback': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 400 },
+        'POST /callback/{appId}': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 400 },
+      }),
     });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['sendText'], source: ['crm.orders'] } });
+    // The operations' rules are in the nested stack (infra/lib/triggers.ts).
+    const [rules] = nestedStacks(stack);
+    Template.fromStack(rules!).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['sendText'], source: ['crm.orders'] },
+    });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5 });
     template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 7 } });

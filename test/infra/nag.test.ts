@@ -10,9 +10,10 @@ import { Validations, type App } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { appStack } from './helpers';
+import { accountsAppStack, appStack } from './helpers';
 
-const CONFIGURATIONS: [string, Record<string, unknown>][] = [
+/** The configurations, by name: context, and whether the stack deploys the account functions (accountsAppStack). */
+const CONFIGURATIONS: [string, Record<string, unknown>, ('accounts' | undefined)?][] = [
   ['default', {}],
   ['token vending on', { tokenVending: 'true' }],
   [
@@ -26,6 +27,12 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   [
     'existing secret by ARN, observe, classic tokens',
     { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf', windowPolicy: 'observe', tokenMode: 'classic' },
+  ],
+  ['accounts: the account functions and key', {}, 'accounts'],
+  [
+    'accounts, every option on: static egress IP, token vending, turns',
+    { staticEgressIp: 'true', tokenVending: 'true', turnQuietMs: '3000' },
+    'accounts',
   ],
 ];
 
@@ -65,16 +72,17 @@ function rawFindings(app: App): [string, string][] {
     .violations.flatMap((v) => v.violatingResources.map((r): [string, string] => [r.constructPath ?? '', v.ruleName]));
 }
 
-describe.each(CONFIGURATIONS)('AwsSolutions: %s', (_name, context) => {
+describe.each(CONFIGURATIONS)('AwsSolutions: %s', (_name, context, accounts) => {
+  const build = () => (accounts ? accountsAppStack(context) : appStack(context));
   test('synthesizes with no unacknowledged finding', () => {
-    const { app } = appStack(context);
+    const { app } = build();
     const result = report(app); // throws ValidationFailed (with the findings) otherwise
     const nag = result.pluginReports.filter((r) => r.pluginName === 'AwsSolutions');
     expect(nag.flatMap((r) => r.violations)).toEqual([]);
   });
 
   test('every acknowledgement has a reason and is still needed', () => {
-    const { app } = appStack(context);
+    const { app } = build();
     app.synth();
     const acks = acknowledgements(app);
     const findings = rawFindings(app);

@@ -127,3 +127,28 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
     perform: (input, services) => accountsOf(services).delete(input.appId),
   } satisfies Operation<{ appId: string }>,
 ];
+
+/**
+ * Whether an operation is served for each account at `/accounts/{appId}` + its path (docs/accounts.md):
+ * every operation but those that name an account themselves (these, whose `appId` is their input), the
+ * deployment's own (webhook subscriptions, which filter by account instead), and routes that are off by
+ * default or carry their own permission (token vending): the greedy route is always deployed, and IAM
+ * cannot tell operations apart under it.
+ *
+ * @example
+ * ```ts
+ * servedPerAccount(getOperation('sendText')); // true
+ * servedPerAccount(getOperation('createSubscription')); // false
+ * ```
+ */
+export function servedPerAccount(op: Operation): boolean {
+  return runsPerAccount(op) && !op.route.enabledBy && !op.route.ownPermission;
+}
+
+/**
+ * Whether an operation runs for one account of several when an event or a message names one (`appId`):
+ * every operation but those that name an account themselves and webhook subscriptions.
+ */
+export function runsPerAccount(op: Operation): boolean {
+  return !op.fields.some((f) => f.name === 'appId') && op.resource !== 'subscription';
+}

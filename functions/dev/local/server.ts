@@ -15,7 +15,7 @@ import type { AddressInfo } from 'net';
 import { join } from 'path';
 import { ConfigurationError } from '../../core/errors';
 import { readFlag } from '../../core/flags';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { parseSandboxAccounts, startSandbox, type Sandbox, type SandboxAccountEntry } from '../sandbox';
 import { createDynamoClient, ensureTable, LocalQueue, startEmbeddedDynamo } from '../../store';
 import { createCallbackHandler } from '../../lambda/callback-handler';
 import { configFromEnv, type WeChatSecrets } from '../../context/config';
@@ -183,6 +183,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
 
     let secrets: WeChatSecrets;
     let sandbox: Sandbox | undefined;
+    // SANDBOX_ACCOUNTS: more official accounts in the sandbox, each added to the product as an account (docs/accounts.md).
+    const sandboxAccounts: SandboxAccountEntry[] = sandboxMode ? parseSandboxAccounts(env.SANDBOX_ACCOUNTS) : [];
     if (sandboxMode) {
       const callbackToken = env.WECHAT_CALLBACK_TOKEN || SANDBOX_CALLBACK_TOKEN;
       const encodingAesKey = env.WECHAT_ENCODING_AES_KEY || undefined;
@@ -196,6 +198,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         pushTimeoutMs: options.sandboxPushTimeoutMs,
         // SANDBOX_NO_KF_API=true: an account without the customer-service API (48001), for REPLY_MODE=passive.
         customerServiceApi: !readFlag(env, 'SANDBOX_NO_KF_API'),
+        accounts: sandboxAccounts.map(({ appId, appSecret, ghId, wechatId }) => ({
+          appId,
+          appSecret,
+          ...(ghId ? { ghId } : {}),
+          ...(wechatId ? { wechatId } : {}),
+        })),
       });
       stops.push(() => sandbox!.stop());
       config.apiBaseUrl = sandbox.url;
@@ -254,6 +262,24 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
       env,
     });
     turnQueue.start(async (message) => (await contextOrGone(context.accounts, message.appId))?.turns);
+    // Each extra sandbox account is an account of the product, with the sandbox's callback token and key
+    // unless the entry names its own (added once: the embedded table keeps it for the next start).
+    for (const entry of sandboxAccounts) {
+      const known = await context.accounts
+        .service()
+        .get(entry.appId)
+        .catch(() => undefined);
+      if (known) continue;
+      await context.accounts.service().create({
+        appId: entry.appId,
+        appSecret: entry.appSecret,
+        callbackToken: entry.callbackToken ?? secrets.callbackToken,
+        ...((entry.encodingAesKey ?? secrets.encodingAesKey) ? { encodingAesKey: entry.encodingAesKey ?? secrets.encodingAesKey } : {}),
+        ghId: sandbox!.account(entry.appId).ghId,
+        name: `sandbox account ${entry.appId}`,
+        settings: {},
+      });
+    }
     stops.push(() => turnQueue.stop());
     const getContext = async () => context;
     const handlers = new Map<string, GatewayHandler>();
@@ -327,6 +353,16 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalProdu
         encodingAesKey: secrets.encodingAesKey,
         mode: callbackMode,
       });
+      // Each extra account pushes to its own /callback/{appId}, signed with its own token (docs/accounts.md).
+      for (const entry of sandboxAccounts) {
+        const key = entry.encodingAesKey ?? secrets.encodingAesKey;
+        sandbox.account(entry.appId).configureCallback({
+          url: `${url}/callback/${entry.appId}`,
+          token: entry.callbackToken ?? secrets.callbackToken!,
+          ...(key ? { encodingAesKey: key } : {}),
+          mode: callbackMode,
+        });
+      }
     }
     return {
       url,

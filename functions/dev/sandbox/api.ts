@@ -144,7 +144,7 @@ const kfUploadHeadImg: Handler = (ctx, req) => {
   if (!(media.data[0] === 0xff && media.data[1] === 0xd8 && media.data[2] === 0xff))
     throw new WeChatRefusalError(40005, 'the avatar must be a JPG image');
   existing.avatar = Buffer.from(media.data);
-  existing.kf_headimgurl = `${ctx.baseUrl}/sandbox/kf-avatars/${existing.kf_id}.jpg?v=${ctx.now()}`;
+  existing.kf_headimgurl = `${ctx.baseUrl}/sandbox/kf-avatars/${existing.kf_id}.jpg?${ctx.accountQuery}v=${ctx.now()}`;
   return OK;
 };
 

@@ -3,9 +3,15 @@
  * server can drive it over HTTP. Answers are JSON; misuse answers 400 `{"error": {"code", "message"}}`,
  * an unknown route 404. Access tokens are masked (`***`) in recorded requests served here.
  *
+ * Every route acts on one official account (accounts.ts): the one named by `?appId=` or by `"appId"` in a
+ * JSON body, else the first (so a caller that names none is answered as before there were several); an
+ * AppID the sandbox does not host answers 404 UNKNOWN_ACCOUNT (docs/configuration.md, "The sandbox's
+ * official accounts").
+ *
  * | route | what |
  * | --- | --- |
  * | GET /sandbox | what this is: URL, appid, rules, implemented API paths, callback (never its token) |
+ * | GET /sandbox/accounts | every hosted account: appId, ghId, wechatId, default, callback (never a secret) |
  * | POST /sandbox/users/{openid}/messages | `{"content"}` (text), `{"menuId","content"}` (menu tap), any UserAction, or a file: an image or voice note (multipart, or a raw image/* or audio/* body) |
  * | POST /sandbox/users/{openid}/events | `{"event", "eventKey"?}` |
  * | GET /sandbox/users, /sandbox/users/{openid} | user state: following, window, can send |
@@ -38,14 +44,30 @@ import { fileAnswer, mediaOf, userMediaAction } from './media';
 import type { SandboxState } from './state';
 import type { CallbackConfig, CallbackVerification, Fault, MediaRecord, PushResult, RulesProfile, UserAction, UserSnapshot } from './types';
 
-/** What the control plane drives. */
+/**
+ * What the control plane drives: one official account (accounts.ts), the first unless the caller named
+ * another with `appId`. Its `state` is that account's; `traffic` (requests, counts, faults) is the sandbox's.
+ */
 export interface ControlTarget extends DeskControlTarget {
   readonly url: string;
   readonly appId: string;
+  readonly ghId: string;
   readonly rules: RulesProfile;
   readonly wechatId: string;
   readonly state: SandboxState;
+  /** The sandbox's traffic, every account's: recorded requests, counts per path, pending faults. */
+  readonly traffic: SandboxState;
   readonly feed: SandboxFeed;
+  /** Another hosted account, by AppID; undefined when the sandbox hosts none with it. */
+  accountView(appId: string): ControlTarget | undefined;
+  /** Every hosted account, the first first (never a secret, token or key). */
+  accountsInfo(): Array<{
+    appId: string;
+    wechatId: string;
+    ghId: string;
+    default: boolean;
+    callback: { url: string; mode: string; format: string } | null;
+  }>;
   callbackInfo(): { url: string; mode: string; format: string } | null;
   reset(): void;
   injectFault(f: Fault): void;
@@ -62,7 +84,9 @@ export interface ControlTarget extends DeskControlTarget {
 
 /** The control routes, as GET /sandbox lists them. */
 export const CONTROL_ROUTES: readonly string[] = [
+  'Every route: ?appId= (or "appId" in a JSON body) names the official account; absent: the first',
   'GET /sandbox',
+  'GET /sandbox/accounts',
   'POST /sandbox/users/{openid}/messages {"content"} | {"menuId","content"} | UserAction | an image or voice file (multipart, or raw image/* or audio/*)',
   'POST /sandbox/users/{openid}/events {"event","eventKey"?}',
   'POST /sandbox/users/{openid}/actions UserAction',
@@ -101,6 +125,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** A JSON object body, without its `appId` (which names the account: {@link accountParam}). */
 function parseJson(raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8').trim();
   if (text === '') return {};
@@ -111,7 +136,31 @@ function parseJson(raw: Buffer): Record<string, unknown> {
     throw new SandboxUsageError('the body must be JSON');
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SandboxUsageError('the body must be a JSON object');
-  return value as Record<string, unknown>;
+  const { appId: _appId, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * The account a control request names: `?appId=`, or `appId` in a JSON object body; undefined when it
+ * names none (the first account). Both, different: a 400.
+ */
+function accountParam(url: URL, raw: Buffer, contentType: string | undefined): string | undefined {
+  const inQuery = url.searchParams.get('appId') ?? undefined;
+  let inBody: unknown;
+  // Whatever the content type says (curl -d sends form-urlencoded): a body that is a JSON object may name it.
+  if (raw.length > 0 && !/^multipart\//i.test(contentType ?? '') && raw.toString('utf8', 0, 64).trimStart().startsWith('{')) {
+    try {
+      const value = JSON.parse(raw.toString('utf8')) as unknown;
+      if (value && typeof value === 'object' && !Array.isArray(value)) inBody = (value as Record<string, unknown>).appId;
+    } catch {
+      inBody = undefined;
+    }
+  }
+  if (inBody !== undefined && typeof inBody !== 'string')
+    throw new SandboxUsageError('appId must be a string (the AppID of a hosted account)');
+  if (inQuery !== undefined && inBody !== undefined && inQuery !== inBody)
+    throw new SandboxUsageError('appId in the query and in the body differ: name one account');
+  return inQuery ?? inBody;
 }
 
 function messageAction(body: Record<string, unknown>): UserAction {
@@ -130,13 +179,7 @@ function messageAction(body: Record<string, unknown>): UserAction {
  * curl -X POST localhost:3100/sandbox/users/o123/messages -d '{"content":"hi"}'
  * ```
  */
-export async function handleControl(
-  target: ControlTarget,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  raw: Buffer,
-): Promise<void> {
+export async function handleControl(first: ControlTarget, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<void> {
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const q = (k: string) => url.searchParams.get(k) ?? undefined;
@@ -144,6 +187,19 @@ export async function handleControl(
   const refusal = crossSiteRefusal(req);
   if (refusal) return send(res, 403, { error: { code: 'CROSS_SITE', message: refusal } });
   try {
+    const appId = accountParam(url, raw, req.headers['content-type']);
+    const named = appId === undefined ? first : first.accountView(appId);
+    if (!named)
+      return send(res, 404, {
+        error: {
+          code: 'UNKNOWN_ACCOUNT',
+          message: `appId: the sandbox hosts no account ${JSON.stringify(String(appId).slice(0, 64))} (it hosts ${first
+            .accountsInfo()
+            .map((a) => a.appId)
+            .join(', ')})`,
+        },
+      });
+    const target = named;
     if (isDeskControlPath(path) && (await handleDeskControl(target, method, path, method === 'GET' ? {} : parseJson(raw), send, res)))
       return;
     const userRoute = /^\/sandbox\/users\/([^/]+)(?:\/(messages|events|actions))?$/.exec(path);
@@ -179,7 +235,8 @@ export async function handleControl(
       res.end(account.avatar);
       return;
     }
-    if (method === 'GET' && path === '/sandbox/stream') return serveStream(target.feed, req, res, url);
+    if (method === 'GET' && path === '/sandbox/stream')
+      return serveStream(target.feed, req, res, url, appId === undefined ? undefined : target === first ? null : target.appId);
     const media = /^\/sandbox\/media\/([^/]+)$/.exec(path);
     if (media && method === 'DELETE') {
       if (!target.forgetMedia(decodeURIComponent(media[1] as string))) throw new NotFound();
@@ -189,14 +246,18 @@ export async function handleControl(
       // Served without the 3-day check: this stands in for WeChat's CDN links (PicUrl, video_url). A CDN
       // that fails is a fault named by this exact path (`*` stays for API paths): `{"path":
       // "/sandbox/media/<id>", "kind": "http", "status": 404}`.
-      if (target.state.pendingFaults().some((f) => f.path === path)) {
-        const fault = target.state.takeFault(path);
+      if (target.traffic.pendingFaults().some((f) => f.path === path)) {
+        const fault = target.traffic.takeFault(path);
         if (fault?.kind === 'http')
           return send(res, fault.status, { error: { code: 'CDN_FAULT', message: `sandbox: injected HTTP ${fault.status}` } });
       }
-      const item = mediaOf(target.state)
-        .list()
-        .find((m) => m.media_id === decodeURIComponent(media[1] as string));
+      // A CDN link works whichever account's it is: media_ids are random, unique across accounts.
+      const id = decodeURIComponent(media[1] as string);
+      const item = first
+        .accountsInfo()
+        .map((a) => first.accountView(a.appId)?.state)
+        .flatMap((state) => (state ? mediaOf(state).list() : []))
+        .find((m) => m.media_id === id);
       if (!item) throw new NotFound();
       const { file } = fileAnswer(item);
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.data.length });
@@ -210,12 +271,16 @@ export async function handleControl(
           name: 'WeChat customer-service sandbox',
           url: target.url,
           appId: target.appId,
+          ghId: target.ghId,
           wechatId: target.wechatId,
+          accounts: target.accountsInfo().map((a) => a.appId),
           rules: target.rules,
           apiPaths: API_PATHS,
           controlRoutes: CONTROL_ROUTES,
           callback: target.callbackInfo(),
         });
+      case 'GET /sandbox/accounts':
+        return send(res, 200, { accounts: target.accountsInfo() });
       case 'GET /sandbox/users':
         return send(res, 200, { users: [...target.state.users.keys()].map((id) => target.user(id)) });
       case 'GET /sandbox/messages': {
@@ -229,13 +294,13 @@ export async function handleControl(
       case 'GET /sandbox/media':
         return send(res, 200, { media: target.media() });
       case 'GET /sandbox/counts':
-        return send(res, 200, { counts: Object.fromEntries(target.state.counts) });
+        return send(res, 200, { counts: Object.fromEntries(target.traffic.counts) });
       case 'GET /sandbox/requests': {
         const p = q('path');
         return send(res, 200, {
-          requests: target.state
+          requests: target.traffic
             .requestsKept()
-            .filter((r) => p === undefined || r.path === p)
+            .filter((r) => (p === undefined || r.path === p) && (appId === undefined || r.appId === appId))
             .map(maskRequest),
         });
       }
@@ -250,9 +315,9 @@ export async function handleControl(
         });
       case 'POST /sandbox/faults':
         target.injectFault(parseJson(raw) as unknown as Fault);
-        return send(res, 200, { ok: true, pending: target.state.pendingFaults() });
+        return send(res, 200, { ok: true, pending: target.traffic.pendingFaults() });
       case 'GET /sandbox/faults':
-        return send(res, 200, { pending: target.state.pendingFaults() });
+        return send(res, 200, { pending: target.traffic.pendingFaults() });
       case 'GET /sandbox/account':
         return send(res, 200, { customerServiceApi: target.state.customerServiceApi });
       case 'PUT /sandbox/account': {

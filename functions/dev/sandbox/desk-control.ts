@@ -24,6 +24,8 @@ import type { PushResult } from './types';
 export interface DeskControlTarget {
   readonly state: SandboxState;
   pushDeskEvent(event: DeskEvent): Promise<PushResult>;
+  /** Shows an agent's message on the user's phone (the feed). */
+  agentWrote(openid: string, content: string, kfAccount: string): void;
 }
 
 /** The desk's control routes, as GET /sandbox lists them. */
@@ -122,7 +124,9 @@ export async function handleDeskControl(
     case 'POST messages': {
       const openid = text(body, 'openid');
       sessionOf(openid);
-      const record = desk.record(openid, OPERCODE.kfSent, text(body, 'content'), account);
+      const content = text(body, 'content');
+      const record = desk.record(openid, OPERCODE.kfSent, content, account);
+      target.agentWrote(openid, content, account);
       send(res, 200, { ok: true, record });
       return true;
     }

@@ -44,8 +44,12 @@ export type FeedData =
     }
   | { type: 'reset' };
 
-/** One entry: its sequence number (the SSE id), the sandbox-clock time, and its data. */
-export type FeedEntry = FeedData & { id: number; at: number };
+/**
+ * One entry: its sequence number (the SSE id), the sandbox-clock time, and its data; `appId` names the
+ * official account it concerns when that is not the first (accounts.ts), so a single-account feed reads
+ * as it always did.
+ */
+export type FeedEntry = FeedData & { id: number; at: number; appId?: string };
 
 /** Whether an entry concerns one user (requests concern the user they address, when they name one). */
 export function entryOpenid(entry: FeedEntry): string | undefined {
@@ -73,10 +77,10 @@ export class SandboxFeed {
     return this.seq;
   }
 
-  /** Adds an entry and hands it to every subscriber. A request is stored masked. */
-  publish(data: FeedData): FeedEntry {
+  /** Adds an entry (of the account `appId`, when not the first) and hands it to every subscriber. A request is stored masked. */
+  publish(data: FeedData, appId?: string): FeedEntry {
     const safe: FeedData = data.type === 'request' ? { type: 'request', request: maskRequest(data.request) } : data;
-    const entry = { ...safe, id: ++this.seq, at: this.now() } as FeedEntry;
+    const entry = { ...safe, id: ++this.seq, at: this.now(), ...(appId !== undefined ? { appId } : {}) } as FeedEntry;
     // Beyond FEED_HISTORY the oldest are dropped (kept-tail.ts): trimming on every request was the
     // sandbox's largest cost per request (bench/README.md, `client`).
     this.entries.push(entry);

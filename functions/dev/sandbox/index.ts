@@ -10,8 +10,16 @@
  * sandbox.messages('o_user'); // what custom/send accepted
  * await sandbox.stop();
  * ```
+ *
+ * @example Several official accounts (docs/configuration.md, "The sandbox's official accounts")
+ * ```ts
+ * const sandbox = await startSandbox({ accounts: [{ appId: 'wxB', appSecret: 'secretB', callback: { url, token: 'tokenB' } }] });
+ * await sandbox.account('wxB').simulateUser('o_user_of_b', { type: 'text', content: 'hi' }); // pushed to wxB's callback
+ * ```
  */
 export { startSandbox, SANDBOX_TO_USER_NAME } from './server';
+export { parseSandboxAccounts, defaultGhId } from './accounts';
+export type { SandboxAccountEntry } from './accounts';
 export { SandboxUsageError, ERRMSG } from './errcodes';
 export { sha1Signature, encryptMessage, decryptMessage } from './crypto';
 export { WINDOW_RULES, TYPING_RULES, WINDOW_OPENING_EVENTS } from './rules';
@@ -35,6 +43,8 @@ export type {
   RecordedRequest,
   ResetFault,
   Sandbox,
+  SandboxAccountHandle,
+  SandboxAccountOptions,
   SandboxOptions,
   RulesProfile,
   SentMessage,

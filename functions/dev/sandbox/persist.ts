@@ -20,16 +20,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join } from 'node:path';
 import { SandboxUsageError } from './errcodes';
 import { MEDIA_LIFETIME_MS, mediaOf, type StoredMedia } from './media';
-import type { SandboxState, SavedState } from './state';
-import type { SavedTokens, TokenAuthority } from './tokens';
+import type { SandboxAccount } from './accounts';
+import type { SavedState } from './state';
+import type { SavedTokens } from './tokens';
 
-interface SavedFile {
-  version: 1;
+/** One account's memory. */
+interface SavedAccount {
   appId: string;
   state: SavedState;
   tokens: SavedTokens;
   /** The temporary media held, without their bytes (those are in {@link mediaDir}). */
   media?: Array<Omit<StoredMedia, 'data'>>;
+}
+
+/** The first account's memory at the top (the file as it was with one account), the others' in `accounts`. */
+interface SavedFile extends SavedAccount {
+  version: 1;
+  accounts?: SavedAccount[];
 }
 
 /** Where the bytes of the media are kept: a folder beside the state file. */
@@ -53,11 +60,12 @@ function writtenIn(dir: string): Set<string> {
 }
 
 /**
- * Loads a saved sandbox into `state` and `tokens`, when the file exists and was saved for this AppID.
+ * Loads a saved sandbox into the accounts (the first one first), when the file exists and was saved for
+ * the first one's AppID; each other account takes back what was saved under its AppID, if anything.
  *
  * @throws {SandboxUsageError} when the file is not a saved sandbox (naming the file).
  */
-export function loadSandbox(file: string, appId: string, state: SandboxState, tokens: TokenAuthority): boolean {
+export function loadSandbox(file: string, accounts: readonly SandboxAccount[]): boolean {
   if (!existsSync(file)) return false;
   let saved: SavedFile;
   try {
@@ -65,7 +73,18 @@ export function loadSandbox(file: string, appId: string, state: SandboxState, to
   } catch (error) {
     throw new SandboxUsageError(`${file} is not a saved sandbox (${(error as Error).message}); delete it to start afresh`);
   }
-  if (saved?.version !== 1 || saved.appId !== appId) return false;
+  const [first, ...others] = accounts;
+  if (!first || saved?.version !== 1 || saved.appId !== first.appId) return false;
+  restoreAccount(file, first, saved);
+  for (const account of others) {
+    const mine = (saved.accounts ?? []).find((a) => a?.appId === account.appId);
+    if (mine) restoreAccount(file, account, mine);
+  }
+  return true;
+}
+
+function restoreAccount(file: string, account: SandboxAccount, saved: SavedAccount): void {
+  const { state, tokens } = account;
   state.restore(saved.state);
   tokens.restore(saved.tokens);
   const dir = mediaDir(file);
@@ -75,27 +94,34 @@ export function loadSandbox(file: string, appId: string, state: SandboxState, to
       continue;
     media.restore({ ...meta, data: readFileSync(join(dir, meta.media_id)) });
   }
-  return true;
 }
 
-/** Saves the sandbox's memory (see the module comment). */
-export function saveSandbox(file: string, appId: string, state: SandboxState, tokens: TokenAuthority): void {
-  const held = mediaOf(state)
-    .list()
-    .filter((m) => SAFE_MEDIA_ID.test(m.media_id) && state.now() - m.createdAt < MEDIA_LIFETIME_MS);
+/** Saves the sandbox's memory, every account's (see the module comment). */
+export function saveSandbox(file: string, accounts: readonly SandboxAccount[]): void {
+  const heldOf = (account: SandboxAccount) =>
+    mediaOf(account.state)
+      .list()
+      .filter((m) => SAFE_MEDIA_ID.test(m.media_id) && account.state.now() - m.createdAt < MEDIA_LIFETIME_MS);
+  const held = accounts.map(heldOf);
+  const savedOf = (account: SandboxAccount, i: number): SavedAccount => ({
+    appId: account.appId,
+    state: account.state.toSaved(),
+    tokens: account.tokens.toSaved(),
+    media: (held[i] ?? []).map(({ data: _data, ...meta }) => meta),
+  });
+  const [first, ...others] = accounts;
+  if (!first) return;
   const saved: SavedFile = {
     version: 1,
-    appId,
-    state: state.toSaved(),
-    tokens: tokens.toSaved(),
-    media: held.map(({ data: _data, ...meta }) => meta),
+    ...savedOf(first, 0),
+    ...(others.length > 0 ? { accounts: others.map((a, i) => savedOf(a, i + 1)) } : {}),
   };
   mkdirSync(dirname(file), { recursive: true });
   // The bytes first, so the list never names a media_id whose file is not there yet.
   const dir = mediaDir(file);
   const onDisk = writtenIn(dir);
   const keep = new Set<string>();
-  for (const m of held) {
+  for (const m of held.flat()) {
     keep.add(m.media_id);
     if (onDisk.has(m.media_id)) continue;
     mkdirSync(dir, { recursive: true });

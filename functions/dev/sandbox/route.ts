@@ -25,6 +25,8 @@ export interface ApiContext {
   now: () => number;
   /** The sandbox's own base URL (for avatar URLs). */
   baseUrl: string;
+  /** What names this account in a control URL the sandbox hands out: `''` for the first account, else `appId=<appId>&`. */
+  accountQuery: string;
   /** Pushes kf events (kf_create_session, ...) to the callback once the answer has gone out (desk.ts). */
   pushLater(events: readonly DeskEvent[]): void;
 }

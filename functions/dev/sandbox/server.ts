@@ -13,6 +13,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { extraAccount, SandboxAccount } from './accounts';
 import { handleApi, isApiPath, type ApiContext } from './api';
 import { handleControl, type ControlTarget } from './control';
 import { createConsoleRoutes, type ConsoleRoutes } from '../console/routes';
@@ -21,13 +22,12 @@ import { SandboxFeed, entryOpenid } from './feed';
 import { isFileAnswer, mediaOf, withUserMedia } from './media';
 import { parseMultipart } from './multipart';
 import { deskOf, OPERCODE, recordText, type DeskEvent } from './desk';
-import { buildPushMessage, deliverPush, renderPush, resolveCallback, type ResolvedCallback } from './push';
+import { buildPushMessage, deliverPush, renderPush, resolveCallback } from './push';
 import { readReply } from './reply';
 import { passiveMessage } from './passive';
 import { sha1Signature } from './crypto';
 import { loadSandbox, saveSandbox } from './persist';
-import { SandboxState, validateAction, validateFault } from './state';
-import { TokenAuthority } from './tokens';
+import { validateAction, validateFault, type SandboxState } from './state';
 import type {
   CallbackConfig,
   CallbackVerification,
@@ -39,6 +39,7 @@ import type {
   Sandbox,
   SandboxOptions,
   RulesProfile,
+  SandboxAccountHandle,
   SentMessage,
   TypingEvent,
   UserAction,
@@ -105,20 +106,159 @@ function recordedBody(raw: Buffer, contentType: string | undefined): unknown {
   }
 }
 
-class SandboxServer implements Sandbox, ControlTarget {
-  readonly appId: string;
-  readonly appSecret: string;
+/**
+ * One hosted account seen through the sandbox: what the control plane drives when a caller names it
+ * (`?appId=`), and what `sandbox.account(appId)` hands out. The first account's view is the sandbox's own.
+ */
+class AccountView implements ControlTarget, SandboxAccountHandle {
+  constructor(
+    private readonly server: SandboxServer,
+    readonly account: SandboxAccount,
+  ) {}
+
+  get url(): string {
+    return this.server.url;
+  }
+  get appId(): string {
+    return this.account.appId;
+  }
+  get appSecret(): string {
+    return this.account.appSecret;
+  }
+  get wechatId(): string {
+    return this.account.wechatId;
+  }
+  get ghId(): string {
+    return this.account.ghId;
+  }
+  get rules(): RulesProfile {
+    return this.server.rules;
+  }
+  get state(): SandboxState {
+    return this.account.state;
+  }
+  get traffic(): SandboxState {
+    return this.server.traffic;
+  }
+  get feed(): SandboxFeed {
+    return this.server.feed;
+  }
+
+  accountView(appId: string): AccountView | undefined {
+    return this.server.viewOf(appId);
+  }
+
+  accountsInfo(): Array<{ appId: string; wechatId: string; ghId: string; default: boolean; callback: CallbackInfo | null }> {
+    return this.server.accountsInfo();
+  }
+
+  callbackInfo(): CallbackInfo | null {
+    return callbackInfoOf(this.account);
+  }
+
+  reset(): void {
+    this.server.reset();
+  }
+
+  injectFault(fault: Fault): void {
+    this.server.injectFault(fault);
+  }
+
+  goOffline(ms: number): Promise<void> {
+    return this.server.goOffline(ms);
+  }
+
+  messages(openid?: string): SentMessage[] {
+    return this.account.state.sent.filter((m) => openid === undefined || m.openid === openid);
+  }
+
+  typingEvents(openid?: string): TypingEvent[] {
+    return this.account.state.typing.filter((t) => openid === undefined || t.openid === openid);
+  }
+
+  kfAccounts(): KfAccountRecord[] {
+    return [...this.account.state.kf.values()].map((a) => ({
+      kf_account: a.kf_account,
+      kf_nick: a.kf_nick,
+      kf_id: a.kf_id,
+      kf_headimgurl: a.kf_headimgurl,
+      ...(a.password !== undefined ? { password: a.password } : {}),
+    }));
+  }
+
+  user(openid: string): UserSnapshot | undefined {
+    return this.account.state.snapshot(openid);
+  }
+
+  media(): MediaRecord[] {
+    return mediaOf(this.account.state)
+      .list()
+      .map((m) => ({
+        media_id: m.media_id,
+        type: m.type,
+        format: m.format,
+        filename: m.filename,
+        size: m.data.length,
+        createdAt: m.createdAt,
+        origin: m.origin,
+      }));
+  }
+
+  /** Forgets a media_id early, as WeChat may: sends naming it get 40007 (see MediaStore.forget). */
+  forgetMedia(mediaId: string): boolean {
+    return mediaOf(this.account.state).forget(mediaId);
+  }
+
+  invalidateTokens(): void {
+    this.account.tokens.invalidateAll();
+  }
+
+  expireTokens(): void {
+    this.account.tokens.expireAll();
+  }
+
+  configureCallback(cb: CallbackConfig | undefined): void {
+    this.account.callback = cb === undefined || cb === null ? undefined : resolveCallback(cb);
+  }
+
+  verifyCallback(): Promise<CallbackVerification> {
+    return this.server.verifyCallback(this.account);
+  }
+
+  simulateUser(openid: string, action: UserAction): Promise<PushResult> {
+    return this.server.simulateUserOf(this.account, openid, action);
+  }
+
+  pushDeskEvent(event: DeskEvent): Promise<PushResult> {
+    return this.server.pushDeskEvent(this.account, event);
+  }
+
+  agentWrote(openid: string, content: string, kfAccount: string): void {
+    this.server.publishAgentMessage(this.account, openid, content, kfAccount);
+  }
+}
+
+/** What GET /sandbox and GET /sandbox/callback show of a callback: never its token or key. */
+type CallbackInfo = { url: string; mode: string; format: string };
+
+function callbackInfoOf(account: SandboxAccount): CallbackInfo | null {
+  const cb = account.callback;
+  return cb ? { url: cb.url, mode: cb.mode, format: cb.format } : null;
+}
+
+class SandboxServer implements Sandbox {
   readonly rules: RulesProfile;
-  readonly wechatId: string;
-  readonly state: SandboxState;
   readonly feed: SandboxFeed;
   url = '';
+  /** Every hosted account by AppID, the first (the default) first. */
+  private readonly accounts = new Map<string, SandboxAccount>();
+  private readonly first: SandboxAccount;
+  private readonly firstView: AccountView;
+  private readonly views = new Map<string, AccountView>();
   private readonly now: () => number;
-  private readonly tokens: TokenAuthority;
   private readonly quiet: boolean;
   private readonly pushTimeoutMs: number;
   private readonly stateFile?: string;
-  private callback?: ResolvedCallback;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -131,23 +271,38 @@ class SandboxServer implements Sandbox, ControlTarget {
   private readonly consoleRoutes: ConsoleRoutes = createConsoleRoutes({ mode: 'sandbox-only', sandboxBase: '/sandbox' });
 
   constructor(options: SandboxOptions) {
-    this.appId = options.appId ?? DEFAULT_APP_ID;
-    this.appSecret = options.appSecret ?? DEFAULT_APP_SECRET;
     this.rules = options.rules ?? 'current';
     if (this.rules !== 'current' && this.rules !== 'seed') throw new SandboxUsageError('rules must be current or seed');
-    this.wechatId = options.wechatId ?? 'sandbox';
     this.now = options.now ?? Date.now;
     const ttl = options.tokenTtlSeconds ?? 7200;
     if (!Number.isInteger(ttl) || ttl < 1) throw new SandboxUsageError('tokenTtlSeconds must be a positive integer');
-    this.tokens = new TokenAuthority(this.now, ttl);
     this.quiet = options.quiet ?? process.env.JEST_WORKER_ID !== undefined;
     this.pushTimeoutMs = options.pushTimeoutMs ?? 5000;
-    this.state = new SandboxState(this.rules, this.now);
-    if (options.customerServiceApi === false) this.state.customerServiceApi = false;
+    this.first = new SandboxAccount(
+      options.appId ?? DEFAULT_APP_ID,
+      options.appSecret ?? DEFAULT_APP_SECRET,
+      options.wechatId ?? 'sandbox',
+      SANDBOX_TO_USER_NAME,
+      this.rules,
+      this.now,
+      ttl,
+    );
+    if (options.customerServiceApi === false) this.first.state.customerServiceApi = false;
+    if (options.callback) this.first.callback = resolveCallback(options.callback);
+    this.accounts.set(this.first.appId, this.first);
+    if (options.accounts !== undefined && !Array.isArray(options.accounts))
+      throw new SandboxUsageError('accounts must be an array of {appId, appSecret, ...}');
+    (options.accounts ?? []).forEach((extra, i) => {
+      const account = extraAccount(extra, i, this.rules, this.now, ttl);
+      if (this.accounts.has(account.appId)) throw new SandboxUsageError(`accounts[${i}]: the sandbox already hosts ${account.appId}`);
+      this.accounts.set(account.appId, account);
+    });
+    this.firstView = new AccountView(this, this.first);
+    for (const account of this.accounts.values())
+      this.views.set(account.appId, account === this.first ? this.firstView : new AccountView(this, account));
     this.feed = new SandboxFeed(this.now);
     this.stateFile = options.stateFile;
-    if (this.stateFile) loadSandbox(this.stateFile, this.appId, this.state, this.tokens);
-    if (options.callback) this.callback = resolveCallback(options.callback);
+    if (this.stateFile) loadSandbox(this.stateFile, [...this.accounts.values()]);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.log(`internal error: ${(error as Error)?.message ?? String(error)}`);
@@ -161,6 +316,47 @@ class SandboxServer implements Sandbox, ControlTarget {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
+  }
+
+  // The first account's identity: what every caller that names no account means.
+  get appId(): string {
+    return this.first.appId;
+  }
+  get appSecret(): string {
+    return this.first.appSecret;
+  }
+  get wechatId(): string {
+    return this.first.wechatId;
+  }
+  get ghId(): string {
+    return this.first.ghId;
+  }
+  get appIds(): readonly string[] {
+    return [...this.accounts.keys()];
+  }
+  /** The sandbox's traffic (recorded requests, counts, faults): every account's, kept on the first account's state. */
+  get traffic(): SandboxState {
+    return this.first.state;
+  }
+
+  account(appId: string): SandboxAccountHandle {
+    const view = this.viewOf(appId);
+    if (!view) throw new SandboxUsageError(`the sandbox hosts no account ${String(appId)} (it hosts ${this.appIds.join(', ')})`);
+    return view;
+  }
+
+  viewOf(appId: string): AccountView | undefined {
+    return this.views.get(appId);
+  }
+
+  accountsInfo(): Array<{ appId: string; wechatId: string; ghId: string; default: boolean; callback: CallbackInfo | null }> {
+    return [...this.accounts.values()].map((a) => ({
+      appId: a.appId,
+      wechatId: a.wechatId,
+      ghId: a.ghId,
+      default: a === this.first,
+      callback: callbackInfoOf(a),
+    }));
   }
 
   async listen(port: number): Promise<void> {
@@ -179,27 +375,61 @@ class SandboxServer implements Sandbox, ControlTarget {
     if (!this.quiet) console.log(`[sandbox] ${line}`);
   }
 
-  private apiContext(): ApiContext {
+  /** How a log line names an account: nothing for the first (as before there were several), `[appId]` for another. */
+  private tag(account: SandboxAccount): string {
+    return account === this.first ? '' : `[${account.appId}] `;
+  }
+
+  /** The query that names an account in a control URL the sandbox hands out (avatars): none for the first. */
+  private accountQuery(account: SandboxAccount): string {
+    return account === this.first ? '' : `appId=${encodeURIComponent(account.appId)}&`;
+  }
+
+  private apiContext(account: SandboxAccount): ApiContext {
     return {
-      state: this.state,
-      tokens: this.tokens,
-      appId: this.appId,
-      appSecret: this.appSecret,
-      wechatId: this.wechatId,
+      state: account.state,
+      tokens: account.tokens,
+      appId: account.appId,
+      appSecret: account.appSecret,
+      wechatId: account.wechatId,
       now: this.now,
       baseUrl: this.url,
+      accountQuery: this.accountQuery(account),
       // After the answer: setImmediate lets the response go out first, as WeChat's events follow its answers.
       pushLater: (events) => {
-        for (const event of events) setImmediate(() => void this.pushDeskEvent(event));
+        for (const event of events) setImmediate(() => void this.pushDeskEvent(account, event));
       },
     };
+  }
+
+  /**
+   * The account a WeChat API request is answered as: for the token endpoints, the one whose AppID it names;
+   * otherwise the one that issued its access token. WeChat knows the account by the token alone, so a token
+   * reaches only its own account's users, kf accounts and media. None found: the first account, which
+   * refuses it (40013 for an unknown AppID, 40001 for an unknown token) as before there were several.
+   */
+  private accountFor(path: string, query: Record<string, string>, raw: Buffer): SandboxAccount {
+    let appid: unknown;
+    if (path === '/cgi-bin/token') appid = query.appid;
+    else if (path === '/cgi-bin/stable_token') {
+      try {
+        appid = (JSON.parse(raw.toString('utf8')) as { appid?: unknown } | null)?.appid;
+      } catch {
+        appid = undefined;
+      }
+    } else {
+      const token = query.access_token;
+      if (token) for (const account of this.accounts.values()) if (account.tokens.issued(token)) return account;
+      return this.first;
+    }
+    return (typeof appid === 'string' ? this.accounts.get(appid) : undefined) ?? this.first;
   }
 
   /** Keeps the memory on disk, when a state file is configured (persist.ts). */
   private save(): void {
     if (!this.stateFile || this.stopped) return;
     try {
-      saveSandbox(this.stateFile, this.appId, this.state, this.tokens);
+      saveSandbox(this.stateFile, [...this.accounts.values()]);
     } catch (error) {
       this.log(`could not save ${this.stateFile}: ${(error as Error).message}`);
     }
@@ -223,8 +453,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     }
     const raw = await readBody(req);
     if (path === '/sandbox' || path.startsWith('/sandbox/')) {
-      await handleControl(this, req, res, url, raw);
-      this.publishAgentMessage(req.method ?? 'GET', path, raw, res.statusCode);
+      await handleControl(this.firstView, req, res, url, raw);
       return;
     }
     if (!isApiPath(path)) {
@@ -236,6 +465,7 @@ class SandboxServer implements Sandbox, ControlTarget {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const contentType = req.headers['content-type'];
+    const account = this.accountFor(path, query, raw);
     const record: RecordedRequest = {
       method,
       path,
@@ -244,15 +474,15 @@ class SandboxServer implements Sandbox, ControlTarget {
       body: recordedBody(raw, contentType),
       at: this.now(),
     };
-    this.state.record(record);
-    this.state.counts.set(path, (this.state.counts.get(path) ?? 0) + 1);
-    await this.answerApi(req, res, record, raw);
-    this.publishAnswered(record);
+    this.traffic.record(record);
+    this.traffic.counts.set(path, (this.traffic.counts.get(path) ?? 0) + 1);
+    await this.answerApi(account, req, res, record, raw);
+    this.publishAnswered(account, record);
   }
 
   /** Tells the feed what a request did: the request itself, a message or typing accepted, the user's new state. */
-  private publishAnswered(record: RecordedRequest): void {
-    const entry = this.feed.publish({ type: 'request', request: record });
+  private publishAnswered(account: SandboxAccount, record: RecordedRequest): void {
+    const entry = this.feed.publish({ type: 'request', request: record }, this.feedAppId(account));
     const body = record.answer?.body as { errcode?: number } | undefined;
     const ok = record.answer?.status === 200 && body !== undefined && (body.errcode === undefined || body.errcode === 0);
     const openid = entryOpenid(entry);
@@ -261,24 +491,38 @@ class SandboxServer implements Sandbox, ControlTarget {
       if (record.path === '/cgi-bin/message/custom/send') {
         const msgtype = String(sent.msgtype);
         const cs = sent.customservice as { kf_account?: unknown } | undefined;
-        this.feed.publish({
-          type: 'message',
-          openid,
-          msgtype,
-          body: sent,
-          ...(typeof cs?.kf_account === 'string' ? { kf_account: cs.kf_account } : {}),
-        });
+        this.feed.publish(
+          {
+            type: 'message',
+            openid,
+            msgtype,
+            body: sent,
+            ...(typeof cs?.kf_account === 'string' ? { kf_account: cs.kf_account } : {}),
+          },
+          this.feedAppId(account),
+        );
       } else if (record.path === '/cgi-bin/message/custom/typing') {
-        this.feed.publish({ type: 'typing', openid, command: String(sent.command) });
+        this.feed.publish({ type: 'typing', openid, command: String(sent.command) }, this.feedAppId(account));
       }
     }
-    if (openid !== undefined) this.publishUser(openid);
+    if (openid !== undefined) this.publishUser(account, openid);
   }
 
-  private async answerApi(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, raw: Buffer): Promise<void> {
+  /** The account a feed entry names: none for the first (entries as before there were several), the AppID otherwise. */
+  private feedAppId(account: SandboxAccount): string | undefined {
+    return account === this.first ? undefined : account.appId;
+  }
+
+  private async answerApi(
+    account: SandboxAccount,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+    raw: Buffer,
+  ): Promise<void> {
     const { method, path, query } = record;
     const contentType = req.headers['content-type'];
-    const fault = this.state.takeFault(path);
+    const fault = this.traffic.takeFault(path);
     if (fault) {
       if (fault.kind === 'reset') {
         record.answer = { status: 0, fault: 'reset' };
@@ -304,7 +548,10 @@ class SandboxServer implements Sandbox, ControlTarget {
       await this.sleep(fault.ms);
       if (this.stopped) return;
     }
-    const body = handleApi(this.apiContext(), { method, path, query, raw, contentType });
+    const body = handleApi(this.apiContext(account), { method, path, query, raw, contentType });
+    // The account that answered, once it did (a refused token or AppID names none).
+    const refused = typeof body.errcode === 'number' && (body.errcode === 40001 || body.errcode === 40013 || body.errcode === 41001);
+    if (!refused || account !== this.first) record.appId = account.appId;
     if (isFileAnswer(body)) {
       const { data, contentType: type, filename } = body.file;
       record.answer = {
@@ -312,13 +559,13 @@ class SandboxServer implements Sandbox, ControlTarget {
         body: { file: { contentType: type, filename, size: data.length } },
         ...(fault ? { fault: fault.kind } : {}),
       };
-      this.log(`${method} ${path} → file ${type}, ${data.length} bytes`);
+      this.log(`${this.tag(account)}${method} ${path} → file ${type}, ${data.length} bytes`);
       res.writeHead(200, { 'content-type': type, 'content-length': data.length, 'content-disposition': dispositionOf(filename) });
       res.end(data);
       return;
     }
     record.answer = { status: 200, body, ...(fault ? { fault: fault.kind } : {}) };
-    this.log(`${method} ${path} → ${typeof body.errcode === 'number' ? `errcode ${body.errcode}` : 'ok'}`);
+    this.log(`${this.tag(account)}${method} ${path} → ${typeof body.errcode === 'number' ? `errcode ${body.errcode}` : 'ok'}`);
     this.answer(res, body);
   }
 
@@ -358,71 +605,56 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   reset(): void {
-    this.state.clear();
-    this.tokens.reset();
+    for (const account of this.accounts.values()) {
+      account.state.clear();
+      account.tokens.reset();
+    }
     this.feed.clear();
     this.save();
   }
 
   count(path: string): number {
-    return this.state.counts.get(path) ?? 0;
+    return this.traffic.counts.get(path) ?? 0;
   }
 
   requests(path?: string): RecordedRequest[] {
-    return this.state.requestsKept().filter((r) => path === undefined || r.path === path);
+    return this.traffic.requestsKept().filter((r) => path === undefined || r.path === path);
   }
 
   messages(openid?: string): SentMessage[] {
-    return this.state.sent.filter((m) => openid === undefined || m.openid === openid);
+    return this.firstView.messages(openid);
   }
 
   typingEvents(openid?: string): TypingEvent[] {
-    return this.state.typing.filter((t) => openid === undefined || t.openid === openid);
+    return this.firstView.typingEvents(openid);
   }
 
   kfAccounts(): KfAccountRecord[] {
-    return [...this.state.kf.values()].map((a) => ({
-      kf_account: a.kf_account,
-      kf_nick: a.kf_nick,
-      kf_id: a.kf_id,
-      kf_headimgurl: a.kf_headimgurl,
-      ...(a.password !== undefined ? { password: a.password } : {}),
-    }));
+    return this.firstView.kfAccounts();
   }
 
   user(openid: string): UserSnapshot | undefined {
-    return this.state.snapshot(openid);
+    return this.firstView.user(openid);
   }
 
   media(): MediaRecord[] {
-    return mediaOf(this.state)
-      .list()
-      .map((m) => ({
-        media_id: m.media_id,
-        type: m.type,
-        format: m.format,
-        filename: m.filename,
-        size: m.data.length,
-        createdAt: m.createdAt,
-        origin: m.origin,
-      }));
+    return this.firstView.media();
   }
 
-  /** Forgets a media_id early, as WeChat may: sends naming it get 40007 (see MediaStore.forget). */
   forgetMedia(mediaId: string): boolean {
-    return mediaOf(this.state).forget(mediaId);
+    return this.firstView.forgetMedia(mediaId);
   }
 
   injectFault(fault: Fault): void {
-    this.state.addFault(validateFault(fault));
+    this.traffic.addFault(validateFault(fault));
   }
 
   invalidateTokens(): void {
-    this.tokens.invalidateAll();
+    this.firstView.invalidateTokens();
   }
 
   expireTokens(): void {
-    this.tokens.expireAll();
+    this.firstView.expireTokens();
   }
 
   async goOffline(ms: number): Promise<void> {
@@ -445,20 +677,20 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   configureCallback(cb: CallbackConfig | undefined): void {
-    this.callback = cb === undefined || cb === null ? undefined : resolveCallback(cb);
-  }
-
-  callbackInfo(): { url: string; mode: string; format: string } | null {
-    return this.callback ? { url: this.callback.url, mode: this.callback.mode, format: this.callback.format } : null;
+    this.firstView.configureCallback(cb);
   }
 
   private stamp(): { timestamp: string; nonce: string } {
     return { timestamp: String(Math.floor(this.now() / 1000)), nonce: String(randomInt(100_000_000, 2_000_000_000)) };
   }
 
-  async verifyCallback(): Promise<CallbackVerification> {
-    const cb = this.callback;
-    if (!cb) throw new SandboxUsageError('no callback is configured');
+  verifyCallback(account: SandboxAccount = this.first): Promise<CallbackVerification> {
+    return this.verifyCallbackOf(account);
+  }
+
+  private async verifyCallbackOf(account: SandboxAccount): Promise<CallbackVerification> {
+    const cb = account.callback;
+    if (!cb) throw new SandboxUsageError(`no callback is configured${account === this.first ? '' : ` for ${account.appId}`}`);
     const { timestamp, nonce } = this.stamp();
     const echostr = String(randomInt(1_000_000_000, 2 ** 47)) + String(randomInt(100_000, 999_999));
     const query = new URLSearchParams({ signature: sha1Signature(cb.token, timestamp, nonce), echostr, timestamp, nonce });
@@ -478,21 +710,27 @@ class SandboxServer implements Sandbox, ControlTarget {
     }
   }
 
-  async simulateUser(openid: string, action: UserAction): Promise<PushResult> {
+  simulateUser(openid: string, action: UserAction): Promise<PushResult> {
+    return this.simulateUserOf(this.first, openid, action);
+  }
+
+  async simulateUserOf(account: SandboxAccount, openid: string, action: UserAction): Promise<PushResult> {
     if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid))
       throw new SandboxUsageError('openid must be 1-64 characters of [A-Za-z0-9_-]');
-    const checked = withUserMedia(this.state, validateAction(action), this.url);
-    await this.flushDesk();
-    this.state.recordInteraction(openid, checked);
+    const state = account.state;
+    const checked = withUserMedia(state, validateAction(action), this.url);
+    await this.flushDesk(account);
+    state.recordInteraction(openid, checked);
     const stamp = this.stamp();
     const message = buildPushMessage(checked, openid, {
-      toUserName: SANDBOX_TO_USER_NAME,
+      toUserName: account.ghId,
       createTime: Number(stamp.timestamp),
-      msgId: this.state.nextMsgId(),
+      // MsgIds are WeChat-wide: one sequence for every account (the first account's).
+      msgId: this.first.state.nextMsgId(),
     });
     // After the MsgId is taken: a restart must not hand the same MsgId to the next message (the product would drop it as a retry).
     this.save();
-    const desk = deskOf(this.state);
+    const desk = deskOf(state);
     const isMessage = message.MsgType !== 'event';
     const session = isMessage ? desk.session(openid) : undefined;
     if (isMessage)
@@ -500,33 +738,33 @@ class SandboxServer implements Sandbox, ControlTarget {
     // While a session is open, the user's messages go to the agent, not to the developer's server.
     if (session) {
       const routed: PushResult = { delivered: false, message, attempts: 0, tries: [], routedTo: session.kf_account };
-      this.publishPush(openid, checked, routed);
+      this.publishPush(account, openid, checked, routed);
       return routed;
     }
-    const cb = this.callback;
+    const cb = account.callback;
     if (!cb) {
       const unpushed: PushResult = { delivered: false, message, attempts: 0, tries: [] };
-      this.publishPush(openid, checked, unpushed);
+      this.publishPush(account, openid, checked, unpushed);
       return unpushed;
     }
-    const request = renderPush(message, cb, this.appId, stamp);
+    const request = renderPush(message, cb, account.appId, stamp);
     const result = await deliverPush(request, this.pushTimeoutMs);
     this.log(
-      `push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`,
+      `${this.tag(account)}push ${String(message.MsgType)}${message.Event ? `/${String(message.Event)}` : ''} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`,
     );
-    const reply = result.delivered ? readReply(result.body, cb, this.appId, openid, SANDBOX_TO_USER_NAME) : {};
+    const reply = result.delivered ? readReply(result.body, cb, account.appId, openid, account.ghId) : {};
     if (isMessage && reply.MsgType === 'transfer_customer_service') {
       const info = reply.fields?.TransInfo as Record<string, unknown> | undefined;
       const named = typeof info?.KfAccount === 'string' && info.KfAccount !== '' ? info.KfAccount : undefined;
       desk.enqueue(openid, named);
-      this.log(`transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
+      this.log(`${this.tag(account)}transfer_customer_service → ${openid} waits${named ? ` for ${named}` : ''}`);
     }
     // A passive reply reaches the user like any message (passive.ts): GET /sandbox/messages lists it (the
     // console's phone draws it from the push's result, published below).
     const shown = reply.fields && reply.MsgType ? passiveMessage(reply.fields) : undefined;
     if (shown) {
-      this.state.sent.push({ openid, msgtype: shown.msgtype, body: shown.body, at: this.now(), channel: 'passive' });
-      this.log(`passive reply ${shown.msgtype} → ${openid}`);
+      state.sent.push({ openid, msgtype: shown.msgtype, body: shown.body, at: this.now(), channel: 'passive' });
+      this.log(`${this.tag(account)}passive reply ${shown.msgtype} → ${openid}`);
     }
     const pushed: PushResult = {
       delivered: result.delivered,
@@ -536,88 +774,89 @@ class SandboxServer implements Sandbox, ControlTarget {
       tries: result.tries,
       ...(reply.MsgType || reply.problem ? { reply } : {}),
     };
-    this.publishPush(openid, checked, pushed);
+    this.publishPush(account, openid, checked, pushed);
     return pushed;
   }
 
-  private publishPush(openid: string, action: UserAction, result: PushResult): void {
-    this.feed.publish({ type: 'push', openid, action, result });
-    this.publishUser(openid);
+  private publishPush(account: SandboxAccount, openid: string, action: UserAction, result: PushResult): void {
+    this.feed.publish({ type: 'push', openid, action, result }, this.feedAppId(account));
+    this.publishUser(account, openid);
   }
 
   /** A user's state for the feed: WeChat's window, and the desk's session or waiting place. */
-  private publishUser(openid: string): void {
-    const user = this.state.snapshot(openid);
+  private publishUser(account: SandboxAccount, openid: string): void {
+    const user = account.state.snapshot(openid);
     if (!user) return;
-    const desk = deskOf(this.state);
+    const desk = deskOf(account.state);
     const session = desk.session(openid);
     const waiting = desk.waiting.get(openid);
-    this.feed.publish({
-      type: 'user',
-      openid,
-      user,
-      desk: {
-        ...(session ? { session: { kf_account: session.kf_account } } : {}),
-        waiting: waiting ? { kf_account: waiting.kf_account } : null,
+    this.feed.publish(
+      {
+        type: 'user',
+        openid,
+        user,
+        desk: {
+          ...(session ? { session: { kf_account: session.kf_account } } : {}),
+          waiting: waiting ? { kf_account: waiting.kf_account } : null,
+        },
       },
-    });
+      this.feedAppId(account),
+    );
   }
 
   /** An agent's message to a user in a session (desk control), shown on the user's phone like any message. */
-  private publishAgentMessage(method: string, path: string, raw: Buffer, status: number): void {
-    const m = /^\/sandbox\/kf-accounts\/([^/]+)\/messages$/.exec(path);
-    if (!m || method !== 'POST' || status !== 200) return;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (typeof body.openid !== 'string' || typeof body.content !== 'string') return;
-    const kf = decodeURIComponent(m[1] as string);
-    this.feed.publish({
-      type: 'message',
-      openid: body.openid,
-      msgtype: 'text',
-      body: { touser: body.openid, msgtype: 'text', text: { content: body.content } },
-      kf_account: kf,
-      agent: true,
-    });
-    this.publishUser(body.openid);
+  publishAgentMessage(account: SandboxAccount, openid: string, content: string, kfAccount: string): void {
+    this.feed.publish(
+      {
+        type: 'message',
+        openid,
+        msgtype: 'text',
+        body: { touser: openid, msgtype: 'text', text: { content } },
+        kf_account: kfAccount,
+        agent: true,
+      },
+      this.feedAppId(account),
+    );
+    this.publishUser(account, openid);
   }
 
-  /** Pushes a kf event (kf_create_session, kf_close_session, kf_switch_session) to the callback. */
-  async pushDeskEvent(event: DeskEvent): Promise<PushResult> {
-    const result = await this.deliverDeskEvent(event);
+  /** Pushes a kf event (kf_create_session, kf_close_session, kf_switch_session) to the account's callback. */
+  async pushDeskEvent(account: SandboxAccount, event: DeskEvent): Promise<PushResult> {
+    const result = await this.deliverDeskEvent(account, event);
     const fields = event.fields as Record<string, unknown>;
     const kf = fields.ToKfAccount ?? fields.KfAccount;
-    this.feed.publish({
-      type: 'desk',
-      openid: event.openid,
-      event: String(fields.Event),
-      ...(typeof kf === 'string' ? { kf_account: kf } : {}),
-      result,
-    });
-    this.publishUser(event.openid);
+    this.feed.publish(
+      {
+        type: 'desk',
+        openid: event.openid,
+        event: String(fields.Event),
+        ...(typeof kf === 'string' ? { kf_account: kf } : {}),
+        result,
+      },
+      this.feedAppId(account),
+    );
+    this.publishUser(account, event.openid);
     return result;
   }
 
-  private async deliverDeskEvent(event: DeskEvent): Promise<PushResult> {
+  private async deliverDeskEvent(account: SandboxAccount, event: DeskEvent): Promise<PushResult> {
     const stamp = this.stamp();
     const message = {
-      ToUserName: SANDBOX_TO_USER_NAME,
+      ToUserName: account.ghId,
       FromUserName: event.openid,
       CreateTime: Number(stamp.timestamp),
       MsgType: 'event',
       ...event.fields,
     };
-    const cb = this.callback;
+    const cb = account.callback;
     if (!cb || this.stopped) return { delivered: false, message, attempts: 0, tries: [] };
-    const pending = deliverPush(renderPush(message, cb, this.appId, stamp), this.pushTimeoutMs);
+    const pending = deliverPush(renderPush(message, cb, account.appId, stamp), this.pushTimeoutMs);
     this.pushing.add(pending);
     try {
       const result = await pending;
-      this.log(`push event/${event.fields.Event} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`);
+      this.log(
+        `${this.tag(account)}push event/${event.fields.Event} → ${result.delivered ? 'delivered' : 'not delivered'} after ${result.tries.length} tries`,
+      );
       return {
         delivered: result.delivered,
         ...(result.status !== undefined ? { status: result.status, body: result.body } : {}),
@@ -631,9 +870,9 @@ class SandboxServer implements Sandbox, ControlTarget {
   }
 
   /** Pushes the close events of sessions found idle for 30 minutes. */
-  private async flushDesk(): Promise<void> {
-    deskOf(this.state).expireIdle();
-    for (const event of deskOf(this.state).takePendingEvents()) await this.pushDeskEvent(event);
+  private async flushDesk(account: SandboxAccount): Promise<void> {
+    deskOf(account.state).expireIdle();
+    for (const event of deskOf(account.state).takePendingEvents()) await this.pushDeskEvent(account, event);
   }
 
   async idle(): Promise<void> {

@@ -2,7 +2,7 @@
  * `GET /sandbox/stream`: the sandbox's feed as server-sent events (text/event-stream), so a console
  * updates the moment something happens instead of polling. The history kept is sent first; a browser's
  * EventSource that reconnects sends `Last-Event-ID` and gets only what it missed. `?openid=` keeps the
- * entries of one user (and the resets).
+ * entries of one user (and the resets); `?appId=` those of one official account (accounts.ts).
  *
  * The stream opens with `event: hello` (`{instance, replayFrom, lastId}`); then each entry is
  * `id: <instance>.<n>`, `event: <type>` (push, message, typing, desk, request, user, reset) and
@@ -40,11 +40,19 @@ function replayFrom(feed: SandboxFeed, raw: string | undefined): number {
  * if (path === '/sandbox/stream') return serveStream(feed, req, res, url);
  * ```
  */
-export function serveStream(feed: SandboxFeed, req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function serveStream(
+  feed: SandboxFeed,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  /** `?appId=` named an account: null for the first (its entries carry no appId), its AppID for another; undefined: every account. */
+  account?: string | null,
+): void {
   const openid = url.searchParams.get('openid') ?? undefined;
   const lastHeader = req.headers['last-event-id'];
   const last = replayFrom(feed, (Array.isArray(lastHeader) ? lastHeader[0] : lastHeader) ?? url.searchParams.get('since') ?? undefined);
-  const wanted = (e: FeedEntry) => openid === undefined || e.type === 'reset' || entryOpenid(e) === openid;
+  const wanted = (e: FeedEntry) =>
+    e.type === 'reset' || ((account === undefined || (e.appId ?? null) === account) && (openid === undefined || entryOpenid(e) === openid));
 
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',

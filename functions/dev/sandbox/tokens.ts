@@ -193,6 +193,11 @@ export class TokenAuthority {
     if (code !== 0) throw new WeChatRefusalError(code);
   }
 
+  /** Whether this authority issued the token (still valid or not): how the sandbox knows which account a call is for. */
+  issued(token: string): boolean {
+    return this.tokens.has(token);
+  }
+
   /** Every token issued so far answers 40001. */
   invalidateAll(): void {
     for (const record of this.tokens.values()) record.invalidated = true;

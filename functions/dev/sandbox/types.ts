@@ -61,6 +61,27 @@ export interface SandboxOptions {
    * them (`npm start` uses `DATA_DIR/sandbox.json`). In memory only when absent.
    */
   stateFile?: string;
+  /**
+   * More official accounts besides the first (the one of `appId`, `appSecret`, `callback`,
+   * `customerServiceApi`, `wechatId`), each with its own tokens, users, kf accounts, media, windows and push
+   * target (accounts.ts). `npm run sandbox` reads them from SANDBOX_ACCOUNTS (docs/configuration.md).
+   */
+  accounts?: SandboxAccountOptions[];
+}
+
+/** An extra official account the sandbox hosts (the `accounts` option). */
+export interface SandboxAccountOptions {
+  /** Letters, digits and _, at most 32; different from every other account's. */
+  appId: string;
+  appSecret: string;
+  /** Where its users' messages are pushed, signed with this callback's token. None by default. */
+  callback?: CallbackConfig;
+  /** The suffix of its kf accounts. Default: its AppID, cut to 19 characters. */
+  wechatId?: string;
+  /** Its original ID, ToUserName of its pushes. Default `gh_` and 12 hex digits derived from the AppID. */
+  ghId?: string;
+  /** `false`: no customer-service API (48001), as the option of the same name. Default true. */
+  customerServiceApi?: boolean;
 }
 
 /** Answer with a WeChat error code, `times` times in a row. */
@@ -137,6 +158,11 @@ export interface RecordedRequest {
   at: number;
   /** Filled in once answered. */
   answer?: RecordedAnswer;
+  /**
+   * The official account that answered it: the one whose `appid` a token call named, or whose access
+   * token the call carried. Absent when none did (an unknown token or AppID: the first account refused it).
+   */
+  appId?: string;
 }
 
 /** A message accepted by `custom/send`. */
@@ -271,6 +297,35 @@ export interface CallbackVerification {
   error?: string;
 }
 
+/**
+ * One official account of a running sandbox: what the {@link Sandbox} handle does for the first account,
+ * for this one. Everything here concerns this account alone (its users, messages, tokens, push target).
+ */
+export interface SandboxAccountHandle {
+  readonly appId: string;
+  readonly appSecret: string;
+  /** The suffix of its kf accounts. */
+  readonly wechatId: string;
+  /** Its original ID: ToUserName of its pushes, FromUserName of a passive reply to them. */
+  readonly ghId: string;
+  /** Messages accepted by custom/send with this account's tokens (and passive replies), optionally to one user. */
+  messages(openid?: string): SentMessage[];
+  typingEvents(openid?: string): TypingEvent[];
+  kfAccounts(): KfAccountRecord[];
+  /** The user this openid names for this account, if it has seen it. */
+  user(openid: string): UserSnapshot | undefined;
+  media(): MediaRecord[];
+  forgetMedia(mediaId: string): boolean;
+  /** Every token this account issued so far answers 40001; other accounts' tokens are untouched. */
+  invalidateTokens(): void;
+  /** Every token this account issued so far answers 42001; other accounts' tokens are untouched. */
+  expireTokens(): void;
+  configureCallback(callback: CallbackConfig | undefined): void;
+  verifyCallback(): Promise<CallbackVerification>;
+  /** A user of this account does something; pushed to this account's callback, signed with its token. */
+  simulateUser(openid: string, action: UserAction): Promise<PushResult>;
+}
+
 /** A running sandbox. */
 export interface Sandbox {
   /** e.g. `http://127.0.0.1:43121`, no trailing slash: use it as the WeChat API base URL. */
@@ -279,9 +334,19 @@ export interface Sandbox {
   readonly appSecret: string;
   /** The official account's WeChat ID: kf accounts are named `prefix@<wechatId>` (SANDBOX_WECHAT_ID, default `sandbox`). */
   readonly wechatId: string;
+  /** The first account's original ID, `gh_sandbox`. */
+  readonly ghId: string;
+  /** The AppIDs of every hosted account, the first (the one this handle's own methods act on) first. */
+  readonly appIds: readonly string[];
+  /**
+   * One hosted account by AppID (the first's too).
+   *
+   * @throws {SandboxUsageError} when the sandbox hosts no account with this AppID.
+   */
+  account(appId: string): SandboxAccountHandle;
   /** Stops listening and closes every connection. */
   stop(): Promise<void>;
-  /** Clears users, kf accounts, tokens, messages, typing, recorded requests, counts and faults; keeps options and the callback. */
+  /** Clears users, kf accounts, tokens, messages, typing (of every account), recorded requests, counts and faults; keeps options and the callbacks. */
   reset(): void;
   /** Requests received on an API path, faulted ones included, e.g. `count('/cgi-bin/message/custom/send')`. */
   count(path: string): number;
@@ -301,9 +366,9 @@ export interface Sandbox {
   forgetMedia(mediaId: string): boolean;
   /** Makes the next `times` requests on `fault.path` fail as described. */
   injectFault(fault: Fault): void;
-  /** Every token issued so far becomes invalid (calls get 40001). */
+  /** Every token the first account issued so far becomes invalid (calls get 40001); `account(appId)` for another. */
   invalidateTokens(): void;
-  /** Every token issued so far becomes expired (calls get 42001). */
+  /** Every token the first account issued so far becomes expired (calls get 42001); `account(appId)` for another. */
   expireTokens(): void;
   /**
    * WeChat unreachable for `ms`: the sandbox stops listening (a connection attempt is refused, as when
