@@ -6,7 +6,9 @@
  * - an operation for an account runs at `/accounts/<appId>/…` for that account (its records apart from
  *   the default's); an unknown account is the product's 404 `ACCOUNT_NOT_FOUND` as a node error;
  * - the trigger's activation subscribes with `appIds` for its Account (none without one), as the
- *   product keeps it.
+ *   product keeps it;
+ * - with a second sandbox account (SANDBOX_ACCOUNTS), a send for it reaches its user through it, and its
+ *   send to the default account's user is refused by its own window.
  * Build first: `npm run build --workspace n8n-nodes`.
  */
 import type { IDataObject } from 'n8n-workflow';
@@ -20,7 +22,23 @@ const APP_B = 'wxb1b1b1b1b1b1b1b1';
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 const fromList = (value: string) => ({ __rl: true, mode: 'list', value });
 
-const product = useLocalProduct('wechat-kf-n8n-accounts-');
+// A second sandbox account, added to the product by npm start (docs/accounts.md, SANDBOX_ACCOUNTS).
+const C = { appId: 'wxc3c3c3c3c3c3c3c3', appSecret: 'secretOfAccountC01', token: 'tokenOfC2026' };
+const product = useLocalProduct('wechat-kf-n8n-accounts-', { env: { SANDBOX_ACCOUNTS: `${C.appId}:${C.appSecret}:${C.token}` } });
+
+/** The sandbox's control plane (docs/accounts.md): a user of an account writes in; what an account's user got. */
+async function sandboxCall(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${product.sandbox!.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return await res.json();
+}
+const userWrites = (appId: string, openid: string, content: string) =>
+  sandboxCall('POST', `/sandbox/users/${openid}/messages?appId=${appId}`, { content });
+const received = async (appId: string, openid: string): Promise<Array<Record<string, any>>> =>
+  (await sandboxCall('GET', `/sandbox/messages?appId=${appId}&openid=${openid}`)).messages;
 let authorizer: Authorizer;
 let harness: ReturnType<typeof createHarness>;
 
@@ -54,7 +72,14 @@ describe('the Account resource and field against the local product', () => {
     expect(created.items[0]!.json).toMatchObject({ appId: APP_B, name: 'Shop B', default: false });
     expect(JSON.stringify(created.items[0]!.json)).not.toContain('secret-of-b');
     expect(listed.results[0]!.name).toMatch(/, default$/);
-    expect(listed.results.slice(1)).toEqual([{ name: `Shop B (${APP_B})`, value: APP_B }]);
+    expect(listed.results[0]!.value).toBe(product.sandbox!.appId);
+    expect(
+      listed.results
+        .slice(1)
+        .map((r) => r.value)
+        .sort(),
+    ).toEqual([APP_B, C.appId]);
+    expect(listed.results).toContainEqual({ name: `Shop B (${APP_B})`, value: APP_B });
     expect(got.items[0]!.json).toMatchObject({ appId: APP_B, callbackPath: `/callback/${APP_B}` });
     expect(authorizer.refused).toEqual([]);
   });
@@ -113,5 +138,34 @@ describe('the Account resource and field against the local product', () => {
     // Assess
     expect(removed.items[0]!.json).toEqual({ appId: APP_B, deleted: true });
     expect(after.error?.message).toMatch(/HTTP 404 \(ACCOUNT_NOT_FOUND\)/);
+  });
+
+  it('sends for the chosen account to its user, through its own token and window; the default’s user is not its user', async () => {
+    // Prepare: a user of account C and a user of the default account write in
+    await userWrites(C.appId, 'o_user_of_c', 'hello C');
+    await userWrites(product.sandbox!.appId, 'o_user_of_default', 'hello default');
+    const sendTo = (openid: string, account?: string) =>
+      run({
+        resource: 'message',
+        operation: 'send',
+        touser: byId(openid),
+        msgtype: 'text',
+        content: `to ${openid}`,
+        ...(account ? { account: fromList(account) } : {}),
+      });
+    // Act
+    const forC = await sendTo('o_user_of_c', C.appId);
+    const forDefault = await sendTo('o_user_of_default');
+    const crossed = await sendTo('o_user_of_default', C.appId);
+    // Assess: each account's user got its own message, from its own account
+    expect(forC.error).toBeUndefined();
+    expect(forDefault.error).toBeUndefined();
+    expect((await received(C.appId, 'o_user_of_c')).map((m) => m.body)).toEqual([
+      { touser: 'o_user_of_c', msgtype: 'text', text: { content: 'to o_user_of_c' } },
+    ]);
+    expect((await received(product.sandbox!.appId, 'o_user_of_default')).map((m) => m.body.text.content)).toEqual(['to o_user_of_default']);
+    // C's window for the default's user is closed (that user never wrote to C): refused, nothing sent
+    expect(crossed.error?.message).toMatch(/409 \(SEND_WINDOW_CLOSED\)/);
+    expect(await received(C.appId, 'o_user_of_default')).toEqual([]);
   });
 });
