@@ -7,11 +7,17 @@
  *   saved without the field (a workflow made before accounts) and a version 1 node send today's paths;
  * - `n8n start` with a published Gateway trigger for one account: activation subscribes with
  *   `appIds: [<appId>]`; a signed delivery of that account's message starts the workflow, whose reply
- *   (Account By ID `{{ $json.appId }}`) goes under that account's path.
+ *   (Account By ID `{{ $json.appId }}`) goes under that account's path;
+ * - with the product itself (`startLocal`, a second sandbox account from SANDBOX_ACCOUNTS): a trigger for
+ *   that account starts on its user's message only, and the reply reaches that user through that account.
  *
  * Needs: `bash test/n8n-e2e/install.sh` and `npm run build --workspace n8n-nodes`.
  */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { signDelivery } from '../../functions/core/webhooks/signature';
+import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
 import { APP_B, startGatewayRecorder } from '../n8n/gateway-recorder';
 import {
   describeWithN8n,
@@ -179,5 +185,99 @@ describeWithN8n()(`n8n ${N8N_VERSION}: Gateway mode's Account`, () => {
       path: `/accounts/${APP_B}/messages/text`,
       body: { touser: OPENID, msgtype: 'text', text: { content: 'echo: hi B' } },
     });
+  });
+});
+
+const C = { appId: 'wxc4c4c4c4c4c4c4c4', appSecret: 'secretOfAccountC04', token: 'tokenOfC2026' };
+const PRODUCT_WEBHOOK_ID = 'wechat-accounts-product-e2e';
+
+/** A Gateway trigger for account C, answering through the account of the message. */
+function productWorkflow() {
+  return {
+    ...workflowBase('wfAccountsProd01', 'Account C echo', ['Trigger', 'Reply']),
+    nodes: [
+      {
+        id: 'p1',
+        name: 'Trigger',
+        type: nodeType('weChatKfTrigger'),
+        typeVersion: 1,
+        position: [0, 0],
+        webhookId: PRODUCT_WEBHOOK_ID,
+        parameters: { mode: 'gateway', messageTypes: ['text'], account: { __rl: true, mode: 'id', value: C.appId } },
+        credentials,
+      },
+      {
+        id: 'p2',
+        name: 'Reply',
+        type: nodeType('weChatKf'),
+        typeVersion: 2,
+        position: [220, 0],
+        parameters: {
+          authentication: 'gateway',
+          resource: 'message',
+          operation: 'send',
+          account: { __rl: true, mode: 'id', value: '={{ $json.appId }}' },
+          touser: { __rl: true, mode: 'id', value: '={{ $json.openid }}' },
+          msgtype: 'text',
+          content: '=C echo: {{ $json.content }}',
+        },
+        credentials,
+      },
+    ],
+  };
+}
+
+describeWithN8n()(`n8n ${N8N_VERSION}: a trigger for one account of the product`, () => {
+  let product: LocalProduct | undefined;
+  let setUp: N8nUnderTest;
+  let dataDir = '';
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'product-accounts-e2e-'));
+    product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${C.appId}:${C.appSecret}:${C.token}` } });
+    setUp = await prepareN8n('n8n-accounts-product-e2e-');
+    await importIntoN8n(setUp, {
+      credentials: [gatewayCredential(GATEWAY_CRED, product.url)],
+      workflows: { 'account-c.json': productWorkflow() },
+      publish: ['wfAccountsProd01'],
+    });
+  });
+
+  afterAll(async () => {
+    await setUp?.stop();
+    await product?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The sandbox's control plane (docs/accounts.md). */
+  const sandboxCall = async (method: string, path: string, body?: unknown): Promise<any> =>
+    (
+      await fetch(`${product!.sandbox!.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      })
+    ).json();
+  const received = async (appId: string, openid: string): Promise<Array<Record<string, any>>> =>
+    (await sandboxCall('GET', `/sandbox/messages?appId=${appId}&openid=${openid}`)).messages;
+
+  it('starts on account C’s user only, and answers that user through account C', async () => {
+    // Act: n8n activates the trigger; a user of the default account, then a user of C, write in
+    const n8n = await setUp.start();
+    const url = setUp.triggerUrl(PRODUCT_WEBHOOK_ID);
+    const subscription = await waitFor(
+      'the subscription',
+      async () => (await product!.webhooks.subscriptions.list()).find((s) => s.url === url),
+      60_000,
+      n8n.log,
+    );
+    await sandboxCall('POST', `/sandbox/users/o_e2e_default_user/messages?appId=${product!.sandbox!.appId}`, { content: 'to default' });
+    await sandboxCall('POST', `/sandbox/users/o_e2e_c_user/messages?appId=${C.appId}`, { content: 'to C' });
+    const reply = await waitFor('the reply to C’s user', async () => (await received(C.appId, 'o_e2e_c_user'))[0], 60_000, n8n.log);
+    // Assess
+    expect(subscription.appIds).toEqual([C.appId]);
+    expect(reply.body).toEqual({ touser: 'o_e2e_c_user', msgtype: 'text', text: { content: 'C echo: to C' } });
+    expect(await received(product!.sandbox!.appId, 'o_e2e_default_user')).toEqual([]);
+    expect((await product!.webhooks.subscriptions.get(subscription.id)).deliveries).toMatchObject({ delivered: 1 });
   });
 });
