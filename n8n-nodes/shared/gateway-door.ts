@@ -9,6 +9,10 @@
  * It answers what the API answered (status and JSON, or the file); what an error means to the caller (a
  * NodeApiError, a retry) is the caller's.
  *
+ * An account (one official account of several: docs/accounts.md) is the `account` argument: its AppID
+ * puts the request under `/accounts/<appId>` + the route's path, the one place that is done; none (empty)
+ * is the default account, today's paths unchanged. The accounts' own routes (`/accounts…`) never get it.
+ *
  * @example
  * ```ts
  * const answer = await callGatewayRoute(this, getOperation('getSubscription'), { id }, 0);
@@ -25,6 +29,7 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { APP_ID_PATTERN } from '../../functions/core/accounts';
 import { pathParameters, type Operation } from '../../functions/core/catalogue';
 import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
 
@@ -49,6 +54,49 @@ function routePath(path: string, input: IDataObject): string {
 	return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(input[name] ?? '')));
 }
 
+/** The catalogue resource of the accounts' own routes (POST/GET /accounts, GET/DELETE /accounts/{appId}). */
+export const ACCOUNT_RESOURCE = 'account';
+
+/** Whether an operation is one of the accounts' own routes, which are never put under an account. */
+function isAccountRoute(op: Operation): boolean {
+	return op.resource === ACCOUNT_RESOURCE || op.route.path === '/accounts' || op.route.path.startsWith('/accounts/');
+}
+
+/**
+ * An Account value checked: its AppID (trimmed), or '' for none (the default account).
+ *
+ * @throws {NodeOperationError} when it is not a plausible AppID, saying what to give instead.
+ * @example
+ * ```ts
+ * checkedAppId(ctx, ' wx0123456789abcdef '); // 'wx0123456789abcdef'
+ * checkedAppId(ctx, 'gh_abc'); // throws: that is the original ID, give the AppID
+ * ```
+ */
+export function checkedAppId(ctx: GatewayContext, account: string | undefined, itemIndex = 0): string {
+	const appId = (account ?? '').trim();
+	// The product's own rule (functions/core/accounts.ts): an original ID, a name, a URL or a path is refused here, before signing.
+	if (appId === '' || APP_ID_PATTERN.test(appId)) return appId;
+	const shown = appId.length > 40 ? `${appId.slice(0, 40)}…` : appId;
+	throw new NodeOperationError(ctx.getNode(), `The Account "${shown}" is not an AppID`, {
+		itemIndex,
+		description: appId.startsWith('gh_')
+			? 'That is the original ID (gh_…): give the AppID (wx…) from Settings and Development → Basic Configuration, pick the account From List, or leave Account empty for the default account'
+			: 'Give the AppID (wx then 8 to 32 letters or digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
+	});
+}
+
+/**
+ * The path prefix of an account: `/accounts/<appId>` (percent-encoded), or '' for the default account
+ * (no account given) and for the accounts' own routes.
+ *
+ * @throws {NodeOperationError} when the account is not a plausible AppID.
+ */
+function accountPrefix(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex: number): string {
+	const appId = checkedAppId(ctx, account, itemIndex);
+	if (appId === '' || isAccountRoute(op)) return '';
+	return `/accounts/${encodeURIComponent(appId)}`;
+}
+
 function safeJson(text: string): IDataObject {
 	try {
 		return JSON.parse(text) as IDataObject;
@@ -58,11 +106,21 @@ function safeJson(text: string): IDataObject {
 }
 
 /**
- * Calls the deployed API's route of a catalogue entry with an input.
+ * Calls the deployed API's route of a catalogue entry with an input, for an account (its AppID; empty or
+ * left out: the default account).
  *
- * @throws {NodeOperationError} when the gateway credential has no http(s) API URL.
+ * @throws {NodeOperationError} when the gateway credential has no http(s) API URL, or the account is not
+ * a plausible AppID (nothing is sent).
  */
-export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input: IDataObject, itemIndex = 0): Promise<GatewayAnswer> {
+export async function callGatewayRoute(
+	ctx: GatewayContext,
+	op: Operation,
+	input: IDataObject,
+	itemIndex = 0,
+	account?: string,
+): Promise<GatewayAnswer> {
+	// Checked first: a wrong account is the node's input to fix, whatever the credential.
+	const prefix = accountPrefix(ctx, op, account, itemIndex);
 	// The action node's getCredentials takes the item; the trigger's ignore it.
 	const credentials = await (ctx as IExecuteFunctions).getCredentials(GATEWAY_CREDENTIAL, itemIndex);
 	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
@@ -78,7 +136,7 @@ export async function callGatewayRoute(ctx: GatewayContext, op: Operation, input
 		query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
 	const options: IHttpRequestOptions = {
 		method: route.method as IHttpRequestMethods,
-		url: `${baseUrl}${routePath(route.path, input)}${search}`,
+		url: `${baseUrl}${prefix}${routePath(route.path, input)}${search}`,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		json: true,

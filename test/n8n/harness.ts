@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { ErrorReporter, ExecutionLifecycleHooks, LoadOptionsContext, WebhookContext, WorkflowExecute } from 'n8n-core';
+import { ErrorReporter, ExecutionLifecycleHooks, HookContext, LoadOptionsContext, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
   ICredentialsHelper,
   Workflow,
@@ -525,8 +525,59 @@ export function createHarness(options: HarnessOptions) {
   }
 
   /**
-   * Calls one of the action node's list searches (a resource locator's *From List*) with n8n-core's own
-   * LoadOptionsContext, as the editor does: the node at `typeVersion` with `parameters` and credentials.
+   * Calls one of the trigger's webhook methods (`checkExists`, `create`, `delete`) with n8n-core's own
+   * HookContext, as n8n does on activation and deactivation: the trigger with `parameters` and
+   * credentials, its production webhook URL under http://localhost:5678/webhook, and `staticData` (the
+   * workflow's, kept by the caller between calls).
+   */
+  async function hook(
+    method: 'checkExists' | 'create' | 'delete',
+    parameters: IDataObject,
+    nodeCredentials: Record<string, { id: string; name: string }>,
+    staticData: IDataObject,
+  ): Promise<boolean> {
+    const node: INode = {
+      id: 'trigger',
+      name: 'Trigger',
+      type: `${PACKAGE}.weChatKfTrigger`,
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: parameters as INode['parameters'],
+      credentials: nodeCredentials,
+      webhookId: 'hook1',
+    };
+    const workflow = new Workflow({
+      id: 'wf-trigger',
+      name: 'trigger test',
+      nodes: [node],
+      connections: {},
+      active: true,
+      nodeTypes,
+      staticData,
+      settings: { executionOrder: 'v1' },
+    });
+    const hooks = new ExecutionLifecycleHooks('trigger', 'exec-activate', {
+      id: 'wf-trigger',
+      name: 'trigger test',
+      nodes: [node],
+      connections: {},
+      active: true,
+      activeVersionId: null,
+      isArchived: false,
+      settings: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as never);
+    const webhookData = { webhookDescription: { name: 'default', httpMethod: 'POST', path: 'wechat' }, isTest: false } as never;
+    const context = new HookContext(workflow, node, additionalDataFor(hooks), 'trigger', 'activate', webhookData);
+    const type = nodeTypes.getByName(node.type);
+    return await type.webhookMethods!.default![method]!.call(context);
+  }
+
+  /**
+   * Calls one of a node's list searches (a resource locator's *From List*) with n8n-core's own
+   * LoadOptionsContext, as the editor does: the node at `typeVersion` with `parameters` and credentials
+   * (the action node unless `nodeType` names another, e.g. `weChatKfTrigger`).
    */
   async function listSearch(
     method: string,
@@ -534,11 +585,12 @@ export function createHarness(options: HarnessOptions) {
     nodeCredentials: Record<string, { id: string; name: string }>,
     filter?: string,
     typeVersion = 2,
+    nodeType = 'weChatKf',
   ): Promise<{ results: Array<{ name: string; value: string | number; url?: string }> }> {
     const node: INode = {
       id: 'wechat',
       name: 'WeChat',
-      type: `${PACKAGE}.weChatKf`,
+      type: `${PACKAGE}.${nodeType}`,
       typeVersion,
       position: [0, 0],
       parameters: parameters as INode['parameters'],
@@ -575,5 +627,5 @@ export function createHarness(options: HarnessOptions) {
     return await search.call(context, filter);
   }
 
-  return { run, webhook, listSearch, nodes, credentials, credentialsHelper, nodeTypes };
+  return { run, webhook, hook, listSearch, nodes, credentials, credentialsHelper, nodeTypes };
 }

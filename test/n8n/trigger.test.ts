@@ -87,6 +87,8 @@ describe('WeChat Customer Service Trigger', () => {
     expect(item).toMatchObject({
       openid: 'o_user',
       account: 'gh_account',
+      // The callback credential's AppID: a reply can name the account (Gateway mode's Account field)
+      appId: APPID,
       messageType: 'text',
       content: '你好',
       msgId: '24436487191827000001',

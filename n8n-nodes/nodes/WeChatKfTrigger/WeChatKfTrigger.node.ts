@@ -11,6 +11,7 @@ import { directWebhook, keywordRulesOf, weChatCallbackApiTest } from './direct';
 import { GATEWAY_CREDENTIAL, gatewayCheckExists, gatewayCreate, gatewayDelete } from './gateway';
 import { gatewayWebhook } from './gateway-webhook';
 import { WECHAT_API_CREDENTIAL } from './download-media';
+import { accountProperty, searchAccounts } from '../../shared/accounts';
 
 export { toItem, failedDeliveryItem } from './items';
 
@@ -117,6 +118,12 @@ export class WeChatKfTrigger implements INodeType {
 				default: '',
 				displayOptions: { show: { mode: ['gateway'] } },
 			},
+			// Which official account's events (Gateway mode): empty, every account's, as before accounts existed.
+			accountProperty(
+				{ show: { mode: ['gateway'] } },
+				"The official account whose users' messages and events start the workflow; its AppID (wx…)",
+				"Empty: every account's",
+			),
 			{
 				displayName: 'Start On',
 				name: 'startOn',
@@ -265,6 +272,8 @@ export class WeChatKfTrigger implements INodeType {
 	};
 
 	methods = {
+		/** The Account field's list (Gateway mode): the deployment's accounts. */
+		listSearch: { searchAccounts },
 		credentialTest: {
 			/** Nothing is called with this credential: the test checks that the Token and key are usable. */
 			weChatCallbackApiTest,

@@ -165,7 +165,7 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 	// Respond With: Reply Node keeps WeChat waiting for Message → Reply (./reply-node.ts), within its 5 s.
 	const waiting = this.getNodeParameter('respondWith', 'success') === 'replyNode' && outcome.reply === undefined && !outcome.duplicate;
-	if (waiting) return await startWaitingForReply(this, opened, handoff(outcome), published[0]);
+	if (waiting) return await startWaitingForReply(this, opened, handoff(outcome), published[0], appId || null);
 	// WeChat waits 5 s at most and retries otherwise: answer at once, then start the workflow.
 	if (outcome.reply !== undefined)
 		res
@@ -176,7 +176,7 @@ export async function directWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	if (outcome.duplicate) return { noWebhookResponse: true };
 	const event = published[0];
 	if (event && event.detailType.startsWith('handoff.')) return startFromHandoffEvent(this, message, mode, event);
-	return startFromMessage(this, message, 'direct', mode, handoff(outcome));
+	return startFromMessage(this, message, 'direct', mode, handoff(outcome), appId || null);
 }
 
 const handoff = (outcome: { humanSession: HandoffOfPush['humanSession']; transferred: boolean }): HandoffOfPush => ({
@@ -194,13 +194,14 @@ async function startWaitingForReply(
 	opened: OpenedPush,
 	handoffOfPush: HandoffOfPush,
 	event: OutboundEvent | undefined,
+	appId: string | null,
 ): Promise<IWebhookResponseData> {
 	const answerBy = Date.now() + REPLY_NODE_WAIT_MS;
 	const success = successUnlessReplied(ctx.getResponseObject());
 	const { message, mode, format } = opened;
 	const started = event?.detailType.startsWith('handoff.')
 		? await startFromHandoffEvent(ctx, message, mode, event)
-		: await startFromMessage(ctx, message, 'direct', mode, handoffOfPush);
+		: await startFromMessage(ctx, message, 'direct', mode, handoffOfPush, appId);
 	if (!started.workflowData) {
 		success();
 		return { noWebhookResponse: true };

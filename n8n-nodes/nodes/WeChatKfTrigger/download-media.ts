@@ -5,6 +5,7 @@ import { runEntry } from '../../../functions/core/runner';
 import { DIRECT_CREDENTIAL, directClient } from '../../shared/direct-client';
 import { fileSummary } from '../../shared/media-transfer';
 import { callGatewayRoute } from '../../shared/gateway-door';
+import { accountOfTrigger } from './gateway';
 import { n8nUrlFetcher } from '../../shared/url-fetcher';
 
 /**
@@ -54,9 +55,13 @@ async function downloadDirect(ctx: IWebhookFunctions, mediaId: string): Promise<
 	};
 }
 
-/** Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway door. */
+/**
+ * Gateway mode: the product's GET /media/{media_id} (the catalogue's getMedia), through the one gateway
+ * door; for the trigger's Account, whose media it is (its subscription delivers only that account's
+ * messages), under `/accounts/<appId>`; with none, the default account's route as before.
+ */
 async function downloadGateway(ctx: IWebhookFunctions, mediaId: string): Promise<Downloaded> {
-	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId });
+	const answer = await callGatewayRoute(ctx, getOperation('getMedia'), { media_id: mediaId }, 0, accountOfTrigger(ctx));
 	if (answer.file) return answer.file;
 	const error = (answer.json.error ?? {}) as IDataObject;
 	throw new Error(

@@ -2,7 +2,7 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT, openDelivery, TURN_LIMITED_EVENT, TURN_READY_EVENT } from './gateway';
-import { failedDeliveryItem, skippedForHuman, startFromHandoffEvent, startFromMessage, turnItem } from './items';
+import { appIdOf, failedDeliveryItem, skippedForHuman, startFromHandoffEvent, startFromMessage, turnItem } from './items';
 import { maxSkewSecondsOf, rawBodyOf } from './request';
 import { droppedAsRetry } from './seen-pushes';
 
@@ -44,5 +44,12 @@ export async function gatewayWebhook(this: IWebhookFunctions): Promise<IWebhookR
 		return startFromHandoffEvent(this, message, 'gateway', { source: 'wechat.kf', detailType: delivery.type, detail: delivery.detail });
 	}
 	const humanSession = (delivery.humanSession ?? null) as HandoffView['humanSession'];
-	return startFromMessage(this, message, 'gateway', 'gateway', { humanSession, transferred: delivery.transferred === true });
+	return startFromMessage(
+		this,
+		message,
+		'gateway',
+		'gateway',
+		{ humanSession, transferred: delivery.transferred === true },
+		appIdOf(delivery.detail),
+	);
 }

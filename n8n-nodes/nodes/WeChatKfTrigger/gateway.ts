@@ -5,7 +5,8 @@ import { verifyDelivery } from '../../../functions/core/webhooks/signature';
 import { SignatureError } from '../../../functions/core/errors';
 import type { InboundMessage } from '../../../functions/core/callback';
 import { FAILED_DELIVERY_EVENT, GATEWAY_EVENTS } from '../../shared/gateway-events';
-import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../shared/gateway-door';
+import { ACCOUNT_PARAMETER, accountValue } from '../../shared/accounts';
+import { callGatewayRoute, checkedAppId, GATEWAY_CREDENTIAL } from '../../shared/gateway-door';
 
 /**
  * Gateway mode of the trigger: the deployed product receives WeChat's pushes at its /callback (so its
@@ -14,6 +15,11 @@ import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../shared/gateway-door'
  * shared/gateway-door.ts, signed with the gateway credential) and
  * keeps the subscription's id and secret in the workflow's static data; on deactivation it deletes it.
  * Every delivery's signature and timestamp are checked with that secret (docs/webhooks.md).
+ *
+ * With an Account chosen (shared/accounts.ts) the subscription carries `appIds: [<appId>]`, so only that
+ * official account's events are delivered; with none it has no `appIds` (every account's events, and the
+ * very request it made before accounts existed). The subscription routes themselves are the deployment's,
+ * not an account's: they are never put under `/accounts/<appId>`.
  */
 
 // What the trigger subscribes to: users' messages and events, keyword handoffs, and failed sends
@@ -47,6 +53,26 @@ const startOnOf = (ctx: IHookFunctions): StartOn => ctx.getNodeParameter('startO
 /** The events this node's Start On (and Include Limited Turns) subscribe to. */
 const wantedEvents = (ctx: IHookFunctions): string[] =>
 	gatewayEvents(startOnOf(ctx), startOnOf(ctx) === 'turns' && (ctx.getNodeParameter('includeLimitedTurns', false) as boolean));
+
+/** The trigger's Account: an AppID, or '' for none (every account's events). */
+export const accountOfTrigger = (ctx: IHookFunctions | IWebhookFunctions): string =>
+	accountValue(ctx.getNodeParameter(ACCOUNT_PARAMETER, '') as unknown);
+
+/**
+ * The `appIds` filter of the subscription for the trigger's Account (none: no filter); an Account that
+ * is not an AppID fails the activation, saying what to give.
+ */
+const wantedAppIds = (ctx: IHookFunctions): string[] | undefined => {
+	const account = checkedAppId(ctx, accountOfTrigger(ctx));
+	return account === '' ? undefined : [account];
+};
+
+/** Whether a subscription's `appIds` (as GET shows it; absent: every account) is the wanted filter. */
+function sameAppIds(shown: unknown, wanted: string[] | undefined): boolean {
+	const have = Array.isArray(shown) ? shown.map(String) : [];
+	const want = wanted ?? [];
+	return have.length === want.length && want.every((a) => have.includes(a));
+}
 
 interface GatewayStaticData extends IDataObject {
 	subscriptionId?: string;
@@ -99,8 +125,10 @@ export async function gatewayCheckExists(this: IHookFunctions): Promise<boolean>
 	if (answer.status !== 200) throw gatewayError(this, 'check the subscription', answer);
 	const events = Array.isArray(answer.body.events) ? (answer.body.events as string[]) : [];
 	const wanted = wantedEvents(this);
-	if (answer.body.url === url && events.length === wanted.length && wanted.every((e) => events.includes(e))) return true;
-	// The workflow's URL changed (a new WEBHOOK_URL) or it starts on other events now: replace the subscription.
+	const sameEvents = events.length === wanted.length && wanted.every((e) => events.includes(e));
+	if (answer.body.url === url && sameEvents && sameAppIds(answer.body.appIds, wantedAppIds(this))) return true;
+	// The workflow's URL changed (a new WEBHOOK_URL), it starts on other events now, or is for another
+	// account: replace the subscription.
 	await gatewayDelete.call(this);
 	return false;
 }
@@ -116,10 +144,13 @@ export async function gatewayCreate(this: IHookFunctions): Promise<boolean> {
 	for (const sub of (listed.body.subscriptions ?? []) as IDataObject[]) {
 		if (sub.url === url && typeof sub.id === 'string') await gatewayRequest(this, 'deleteSubscription', { id: sub.id });
 	}
+	// An Account is a filter on the subscription; none adds nothing (the request is the one made before accounts).
+	const appIds = wantedAppIds(this);
 	const answer = await gatewayRequest(this, 'createSubscription', {
 		url,
 		events: wantedEvents(this),
 		description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}", node "${this.getNode().name}"`,
+		...(appIds ? { appIds } : {}),
 	});
 	if (answer.status !== 201 || typeof answer.body.id !== 'string' || typeof answer.body.secret !== 'string') {
 		throw gatewayError(this, 'subscribe this workflow', answer);

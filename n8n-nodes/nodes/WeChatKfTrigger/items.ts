@@ -9,12 +9,22 @@ import type { HandoffView } from '../../shared/handoff-state';
 import { FAILED_DELIVERY_EVENT } from './gateway';
 import { downloadMedia, hasDownloadableMedia } from './download-media';
 
-/** The push as an item with readable names; `raw` keeps every field WeChat sent. */
-export function toItem(message: InboundMessage, mode: string, humanSession: HandoffView['humanSession'] = null): IDataObject {
+/**
+ * The push as an item with readable names; `raw` keeps every field WeChat sent. `appId` is the official
+ * account's AppID (Gateway mode: the event's; Direct mode: the callback credential's, null when it has
+ * none), so a reply can go through the same account (the action node's Account: `{{ $json.appId }}`).
+ */
+export function toItem(
+	message: InboundMessage,
+	mode: string,
+	humanSession: HandoffView['humanSession'] = null,
+	appId: string | null = null,
+): IDataObject {
 	const createdAt = new Date(message.CreateTime * 1000).toISOString();
 	const item: IDataObject = {
 		openid: message.FromUserName,
 		account: message.ToUserName,
+		appId,
 		messageType: message.MsgType,
 		event: message.Event ?? null,
 		eventKey: message.EventKey ?? null,
@@ -67,14 +77,19 @@ export async function startFromMessage(
 	source: 'direct' | 'gateway',
 	mode: string,
 	handoff: HandoffOfPush,
+	appId: string | null = null,
 ): Promise<IWebhookResponseData> {
 	const { humanSession, transferred } = handoff;
 	if (!wanted(ctx, message) || skippedForHuman(ctx, humanSession, transferred)) return { noWebhookResponse: true };
 	return {
 		noWebhookResponse: true,
-		workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession), transferred })],
+		workflowData: [await withMedia(ctx, message, source, { ...toItem(message, mode, humanSession, appId), transferred })],
 	};
 }
+
+/** The AppID an event's detail names (every published event's does), or null. */
+export const appIdOf = (detail: Readonly<Record<string, unknown>>): string | null =>
+	typeof detail.appId === 'string' && detail.appId !== '' ? detail.appId : null;
 
 /**
  * What a keyword handoff starts (docs/handoff.md, "Keyword handoff"): one item with `kind`
@@ -92,7 +107,7 @@ export async function startFromHandoffEvent(
 	if (!wanted(ctx, message)) return { noWebhookResponse: true };
 	const detail = event.detail;
 	const json: IDataObject = {
-		...toItem(message, mode, (detail.humanSession ?? null) as HandoffView['humanSession']),
+		...toItem(message, mode, (detail.humanSession ?? null) as HandoffView['humanSession'], appIdOf(detail)),
 		kind: event.detailType,
 		transferred: detail.transferred === true,
 		rule: String(detail.rule ?? ''),
@@ -120,6 +135,7 @@ export function failedDeliveryItem(detail: IDataObject): IDataObject {
 	return {
 		kind: FAILED_DELIVERY_EVENT,
 		openid: detail.openid ?? null,
+		appId: appIdOf(detail),
 		operation: detail.operation ?? null,
 		messageType: detail.msgtype ?? null,
 		outcome: detail.outcome ?? null,
@@ -146,6 +162,7 @@ export function turnItem(kind: string, detail: IDataObject): IDataObject {
 	return {
 		kind,
 		openid: detail.openid ?? null,
+		appId: appIdOf(detail),
 		turnId: detail.turnId ?? null,
 		text: detail.text ?? '',
 		messages: Array.isArray(detail.messages) ? detail.messages : [],

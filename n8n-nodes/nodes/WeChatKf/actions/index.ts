@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
+import { accountProperty } from '../../../shared/accounts';
+import { ACCOUNT_RESOURCE } from '../../../shared/gateway-door';
 import { generatedOperation, titleCase } from './generated';
 import { chatRecord, chatRecordV2 } from './chatRecord';
 import { message, messageV2 } from './message';
@@ -102,7 +104,8 @@ export function resourcesOfVersion(version: number): readonly NodeResource[] {
 /**
  * The Resource and Operation fields and every operation's fields of one version, generated from its
  * resources. Version 2 offers a Gateway-only resource (Subscription, Delivery, Access Token) only with the
- * Gateway credential, where it can work.
+ * Gateway credential, where it can work, and there an Account field (shared/accounts.ts) that every
+ * operation but the accounts' own is performed for.
  */
 export function buildProperties(resources: readonly NodeResource[] = RESOURCES, version: NodeVersion = LATEST_VERSION): INodeProperties[] {
 	const resourceField = (shown: readonly NodeResource[], show?: Record<string, string[]>): INodeProperties => ({
@@ -118,6 +121,11 @@ export function buildProperties(resources: readonly NodeResource[] = RESOURCES, 
 		version === 1
 			? [resourceField(resources)]
 			: [
+					accountProperty(
+						{ show: { authentication: ['gateway'] }, hide: { resource: [ACCOUNT_RESOURCE] } },
+						'The official account to act for; its AppID (wx…)',
+						'Empty: the default account',
+					),
 					resourceField(
 						resources.filter((r) => !r.gatewayOnly),
 						{ authentication: ['direct'] },

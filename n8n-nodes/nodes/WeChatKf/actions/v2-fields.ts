@@ -1,7 +1,8 @@
 /**
  * How version 2 of the action node shows catalogue fields that version 1 showed as plain text, so that a
  * person picks rather than types and an AI agent is told what a value is:
- * - a kf account, a user's openid and a subscription id are resource locators (*From List* / *By ID*;
+ * - a kf account, a user's openid, a subscription id and an account's AppID (Account → Get / Delete) are
+ *   resource locators (*From List* / *By ID*;
  *   the lists: methods/list-search.ts);
  * - times are date pickers;
  * - a subscription's events are a multi-select named as the trigger's *Start On*.
@@ -10,9 +11,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { FieldSpec, Operation } from '../../../../functions/core/catalogue';
 import { EVENT_OPTIONS } from '../../../shared/gateway-events';
+import { ACCOUNT_RESOURCE } from '../../../shared/gateway-door';
 
 type Locator = {
-	search: 'searchKfAccounts' | 'searchUsers' | 'searchSubscriptions';
+	search: 'searchKfAccounts' | 'searchUsers' | 'searchSubscriptions' | 'searchAccounts';
 	what: string;
 	placeholder: string;
 	defaultMode: 'list' | 'id';
@@ -22,6 +24,8 @@ const KF_ACCOUNT: Locator = { search: 'searchKfAccounts', what: 'kf account', pl
 // An openid usually comes from the item ({{ $json.openid }}): By ID first.
 const USER: Locator = { search: 'searchUsers', what: 'user', placeholder: 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M', defaultMode: 'id' };
 const SUBSCRIPTION: Locator = { search: 'searchSubscriptions', what: 'subscription', placeholder: 'sub_…', defaultMode: 'list' };
+// The account of Account → Get / Delete (Gateway mode; the list: shared/accounts.ts).
+const ACCOUNT: Locator = { search: 'searchAccounts', what: 'account', placeholder: 'wx0123456789abcdef', defaultMode: 'list' };
 
 /** The locator of a field, by what the field holds (none for the name of a kf account being added). */
 function locatorOf(field: FieldSpec, op: Pick<Operation, 'resource' | 'action'>): Locator | undefined {
@@ -30,6 +34,7 @@ function locatorOf(field: FieldSpec, op: Pick<Operation, 'resource' | 'action'>)
 	if (last === 'kf_account') return op.action === 'add' ? undefined : KF_ACCOUNT;
 	if (last === 'touser' || last === 'openid') return USER;
 	if (resource === 'subscription' && field.name === 'id') return SUBSCRIPTION;
+	if (resource === ACCOUNT_RESOURCE && field.name === 'appId' && op.action !== 'create') return ACCOUNT;
 	return undefined;
 }
 

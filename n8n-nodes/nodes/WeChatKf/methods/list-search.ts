@@ -1,13 +1,15 @@
 /**
- * The lists behind the action node's resource locators (version 2: *From List*): kf accounts (from WeChat
+ * The lists behind the action node's resource locators (version 2: *From List*): the deployment's
+ * accounts (Gateway mode's Account field), kf accounts (from WeChat
  * in Direct mode, from the product in Gateway mode), webhook subscriptions (Gateway mode), and users who
  * were in touch lately: in Gateway mode the users the product sent to in the last 7 days (its delivery
  * records), in Direct mode those in WeChat's chat records of the last 24 hours. Each list is one call; a
- * filter typed in the box narrows it by name or id.
+ * filter typed in the box narrows it by name or id. In Gateway mode each list is the chosen Account's.
  */
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 import { getOperation } from '../../../../functions/core/catalogue';
 import { DIRECT_CREDENTIAL, directClient } from '../../../shared/direct-client';
+import { ACCOUNT_PARAMETER, accountValue, searchAccounts } from '../../../shared/accounts';
 import { callGateway } from '../transport/gateway';
 
 /** How far back the user list looks in the product's delivery records (Gateway mode). */
@@ -20,7 +22,9 @@ async function answerOf(ctx: ILoadOptionsFunctions, operation: string, input: ID
 	const op = getOperation(operation);
 	if (ctx.getNodeParameter('authentication', 'direct') === 'gateway') {
 		// Gateway requests need only the credential and n8n's signed request helper, which the editor has too.
-		return await callGateway.call(ctx as unknown as IExecuteFunctions, op, input, 0);
+		// The lists are the chosen account's (its kf accounts, its users); none chosen: the default account's.
+		const account = accountValue(ctx.getNodeParameter(ACCOUNT_PARAMETER, ''));
+		return await callGateway.call(ctx as unknown as IExecuteFunctions, op, input, 0, account);
 	}
 	if (op.direct === false) return {};
 	const client = directClient(ctx.helpers, await ctx.getCredentials(DIRECT_CREDENTIAL));
@@ -47,6 +51,9 @@ function filtered(items: INodeListSearchItems[], filter?: string): INodeListSear
  * ```
  */
 export const LIST_SEARCH = {
+	/** The Account field's list (Gateway mode): the deployment's accounts (shared/accounts.ts). */
+	searchAccounts,
+
 	async searchKfAccounts(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 		const accounts = entries(await answerOf(this, 'listKfAccounts', {}), 'kf_list');
 		return filtered(

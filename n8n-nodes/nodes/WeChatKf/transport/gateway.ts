@@ -8,6 +8,7 @@ import type { IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import type { Operation } from '../../../../functions/core/catalogue';
 import { ValidationError, type ValidationIssue } from '../../../../functions/core/errors';
+import { ACCOUNT_PARAMETER, accountValue } from '../../../shared/accounts';
 import { callGatewayRoute, GATEWAY_CREDENTIAL } from '../../../shared/gateway-door';
 import { validationError, weChatApiError } from './errors';
 
@@ -19,9 +20,28 @@ function errcodeOf(answer: unknown): number | undefined {
 	return typeof errcode === 'number' ? errcode : undefined;
 }
 
-/** Calls the deployed API's route of a catalogue operation with a parsed input. */
-export async function callGateway(this: IExecuteFunctions, op: Operation, input: IDataObject, itemIndex: number): Promise<IDataObject> {
-	const answer = await callGatewayRoute(this, op, input, itemIndex);
+/**
+ * The node's Account (version 2, Gateway mode): an AppID, or '' for the default account. Version 1 has
+ * no such field and so always calls the default account, as it always did.
+ */
+export function accountOfNode(this: IExecuteFunctions, itemIndex: number): string {
+	if (this.getNode().typeVersion < 2) return '';
+	// Read as saved (a hidden field has no property for n8n's extractValue to find): a locator or a string.
+	return accountValue(this.getNodeParameter(ACCOUNT_PARAMETER, itemIndex, ''));
+}
+
+/**
+ * Calls the deployed API's route of a catalogue operation with a parsed input, for an account (its
+ * AppID; '' or left out: the default account).
+ */
+export async function callGateway(
+	this: IExecuteFunctions,
+	op: Operation,
+	input: IDataObject,
+	itemIndex: number,
+	account = '',
+): Promise<IDataObject> {
+	const answer = await callGatewayRoute(this, op, input, itemIndex, account);
 	// A file answer is the item's binary data (the node puts it there).
 	if (answer.file) return answer.file as unknown as IDataObject;
 	const body = answer.json;

@@ -9,7 +9,7 @@ import { nodeErrorFrom } from './errors';
 import type { ReplyInput } from '../../../../functions/core/passive-reply';
 import { callDirect } from './direct';
 import { replyDirect } from './direct-reply';
-import { callGateway } from './gateway';
+import { accountOfNode, callGateway } from './gateway';
 
 export { DIRECT_CREDENTIAL } from '../../../shared/direct-client';
 export { GATEWAY_CREDENTIAL } from './gateway';
@@ -34,7 +34,9 @@ export async function performOperation(
 	const mode = this.getNodeParameter('authentication', itemIndex, 'direct') as string;
 	// The product parses what it is given itself: it gets the item's input as the node built it (a parsed
 	// upload holds the checked file, not the route's fields).
-	if (mode === 'gateway') return await callGateway.call(this, op, (raw ?? input) as IDataObject, itemIndex);
+	if (mode === 'gateway') {
+		return await callGateway.call(this, op, (raw ?? input) as IDataObject, itemIndex, accountOfNode.call(this, itemIndex));
+	}
 	if (mode !== 'direct') {
 		throw new NodeOperationError(this.getNode(), `Unknown authentication "${mode}"`, { itemIndex });
 	}
