@@ -30,7 +30,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { APP_ID_PATTERN } from '../../functions/core/accounts';
-import { pathParameters, type Operation } from '../../functions/core/catalogue';
+import { pathParameters, servedPerAccount, type Operation } from '../../functions/core/catalogue';
 import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
 
 /** The credential that signs the gateway's requests (the action node's and the trigger's). */
@@ -81,7 +81,7 @@ export function checkedAppId(ctx: GatewayContext, account: string | undefined, i
 		itemIndex,
 		description: appId.startsWith('gh_')
 			? 'That is the original ID (gh_…): give the AppID (wx…) from Settings and Development → Basic Configuration, pick the account From List, or leave Account empty for the default account'
-			: 'Give the AppID (wx then 8 to 32 letters or digits, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
+			: 'Give the AppID (wx then 1 to 32 letters, digits, _ or -, e.g. wx0123456789abcdef), pick the account From List, or leave Account empty for the default account',
 	});
 }
 
@@ -94,6 +94,17 @@ export function checkedAppId(ctx: GatewayContext, account: string | undefined, i
 function accountPrefix(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex: number): string {
 	const appId = checkedAppId(ctx, account, itemIndex);
 	if (appId === '' || isAccountRoute(op)) return '';
+	// The deployment's own operations (webhook subscriptions, token vending) are not per account: sending them for
+	// the default account instead would act for the wrong one, so say so (docs/accounts.md in the product).
+	if (!servedPerAccount(op)) {
+		throw new NodeOperationError(ctx.getNode(), `${op.title} is not done per official account`, {
+			itemIndex,
+			description:
+				op.resource === 'subscription'
+					? "Webhook subscriptions belong to the deployment: leave Account empty, and list the accounts in the subscription's Accounts (appIds) to filter its events"
+					: "This operation serves the deployment's default account only: leave Account empty",
+		});
+	}
 	return `/accounts/${encodeURIComponent(appId)}`;
 }
 

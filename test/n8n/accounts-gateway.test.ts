@@ -106,9 +106,9 @@ describe('the action node with an Account', () => {
 
   it.each([
     ['an original ID', 'gh_0123456789ab', /original ID \(gh_…\)/],
-    ['a path', 'wxb/../subscriptions', /wx then 8 to 32 letters or digits/],
-    ['a URL', 'https://example.com', /wx then 8 to 32 letters or digits/],
-    ['a name', 'Shop B', /wx then 8 to 32 letters or digits/],
+    ['a path', 'wxb/../subscriptions', /wx then 1 to 32 letters, digits, _ or -/],
+    ['a URL', 'https://example.com', /wx then 1 to 32 letters, digits, _ or -/],
+    ['a name', 'Shop B', /wx then 1 to 32 letters, digits, _ or -/],
   ])('refuses %s as the Account, saying what to give, and sends nothing', async (_what, value, hint) => {
     // Act
     const run = await requestsOf({ ...SEND_TEXT, account: byId(value) });
@@ -143,7 +143,7 @@ describe('the action node with an Account', () => {
 describe('the Account field in the description', () => {
   const accountFields = (properties: INodeProperties[]) => properties.filter((p) => p.name === 'account');
 
-  it('is a resource locator of version 2 in Gateway mode only, hidden for the accounts’ own operations', () => {
+  it('is a resource locator of version 2 in Gateway mode only, hidden for the deployment’s own resources', () => {
     // Assess
     const [field, ...others] = accountFields(description.properties);
     expect(others).toEqual([]);
@@ -151,7 +151,8 @@ describe('the Account field in the description', () => {
     expect(field!.default).toEqual({ mode: 'list', value: '' });
     expect(field!.displayOptions).toEqual({
       show: { authentication: ['gateway'], '@version': [2] },
-      hide: { resource: ['account'] },
+      // The deployment's own resources (the catalogue's servedPerAccount): accounts, subscriptions, token vending.
+      hide: { resource: ['subscription', 'account', 'accessToken'] },
     });
     expect(field!.modes?.map((m) => [m.name, m.typeOptions?.searchListMethod])).toEqual([
       ['list', 'searchAccounts'],

@@ -148,10 +148,14 @@ export function servedPerAccount(op: Operation): boolean {
   return runsPerAccount(op) && !op.route.enabledBy && !op.route.ownPermission;
 }
 
+/** The resources that belong to the deployment, not to one account: the accounts themselves, webhook subscriptions. */
+const DEPLOYMENT_RESOURCES: readonly string[] = ['account', 'subscription'];
+
 /**
  * Whether an operation runs for one account of several when an event or a message names one (`appId`):
- * every operation but those that name an account themselves and webhook subscriptions.
+ * every operation but the deployment's own (the accounts themselves, whose `appId` is their input, and
+ * webhook subscriptions, which filter by account instead).
  */
 export function runsPerAccount(op: Operation): boolean {
-  return !op.fields.some((f) => f.name === 'appId') && op.resource !== 'subscription';
+  return !DEPLOYMENT_RESOURCES.includes(op.resource);
 }

@@ -1,7 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
+import { CATALOGUE, servedPerAccount, type Operation } from '../../../../functions/core/catalogue';
 import { accountProperty } from '../../../shared/accounts';
-import { ACCOUNT_RESOURCE } from '../../../shared/gateway-door';
 import { generatedOperation, titleCase } from './generated';
 import { chatRecord, chatRecordV2 } from './chatRecord';
 import { message, messageV2 } from './message';
@@ -9,6 +8,14 @@ import { LEGACY_V1 } from './typing/legacy';
 import type { NodeOperation, NodeResource } from './types';
 import { LATEST_VERSION, NODE_VERSIONS, versionedProperties, type NodeVersion } from './versions';
 import { wechatApi } from './wechatApi';
+
+/**
+ * The resources whose every operation belongs to the deployment, not to one official account (the accounts
+ * themselves, webhook subscriptions): the Account field is not shown for them (the catalogue says which).
+ */
+const DEPLOYMENT_RESOURCES: string[] = [...new Set(CATALOGUE.map((op) => op.resource))].filter((resource) =>
+	CATALOGUE.filter((op) => op.resource === resource).every((op) => !servedPerAccount(op)),
+);
 
 /**
  * Resources whose UI is written by hand because generation would be worse: messages (one Send with a
@@ -122,7 +129,7 @@ export function buildProperties(resources: readonly NodeResource[] = RESOURCES, 
 			? [resourceField(resources)]
 			: [
 					accountProperty(
-						{ show: { authentication: ['gateway'] }, hide: { resource: [ACCOUNT_RESOURCE] } },
+						{ show: { authentication: ['gateway'] }, hide: { resource: DEPLOYMENT_RESOURCES } },
 						'The official account to act for; its AppID (wx…)',
 						'Empty: the default account',
 					),
