@@ -453,6 +453,37 @@ export function createHarness(options: HarnessOptions) {
     } as unknown as IWorkflowExecuteAdditionalData;
   }
 
+  /** A workflow of the trigger alone, active, with `parameters`, credentials and static data, and its lifecycle hooks. */
+  function triggerWorkflow(
+    parameters: IDataObject,
+    nodeCredentials: Record<string, { id: string; name: string }>,
+    staticData: IDataObject,
+    mode: 'webhook' | 'trigger',
+    executionId: string,
+  ) {
+    const node: INode = {
+      id: 'trigger',
+      name: 'Trigger',
+      type: `${PACKAGE}.weChatKfTrigger`,
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: parameters as INode['parameters'],
+      credentials: nodeCredentials,
+      webhookId: 'hook1',
+    };
+    const shape = { id: 'wf-trigger', name: 'trigger test', nodes: [node], connections: {}, active: true };
+    const workflow = new Workflow({ ...shape, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
+    const hooks = new ExecutionLifecycleHooks(mode, executionId, {
+      ...shape,
+      activeVersionId: null,
+      isArchived: false,
+      settings: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as never);
+    return { node, workflow, hooks };
+  }
+
   /**
    * Calls the trigger's webhook() with n8n-core's own WebhookContext (real credentials, HTTP and binary
    * helpers), on one request, as n8n's webhook server does; answers what the trigger answered and the
@@ -464,38 +495,7 @@ export function createHarness(options: HarnessOptions) {
     nodeCredentials: Record<string, { id: string; name: string }>,
     staticData: IDataObject = {},
   ): Promise<{ status?: number; body?: string; items?: INodeExecutionData[]; result: IWebhookResponseData }> {
-    const node: INode = {
-      id: 'trigger',
-      name: 'Trigger',
-      type: `${PACKAGE}.weChatKfTrigger`,
-      typeVersion: 1,
-      position: [0, 0],
-      parameters: parameters as INode['parameters'],
-      credentials: nodeCredentials,
-      webhookId: 'hook1',
-    };
-    const workflow = new Workflow({
-      id: 'wf-trigger',
-      name: 'trigger test',
-      nodes: [node],
-      connections: {},
-      active: true,
-      nodeTypes,
-      staticData,
-      settings: { executionOrder: 'v1' },
-    });
-    const hooks = new ExecutionLifecycleHooks('webhook', 'exec-hook', {
-      id: 'wf-trigger',
-      name: 'trigger test',
-      nodes: [node],
-      connections: {},
-      active: true,
-      activeVersionId: null,
-      isArchived: false,
-      settings: {},
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    } as never);
+    const { node, workflow, hooks } = triggerWorkflow(parameters, nodeCredentials, staticData, 'webhook', 'exec-hook');
     const { res, answer } = webhookResponse();
     const req = {
       method: request.method ?? 'POST',
@@ -536,38 +536,7 @@ export function createHarness(options: HarnessOptions) {
     nodeCredentials: Record<string, { id: string; name: string }>,
     staticData: IDataObject,
   ): Promise<boolean> {
-    const node: INode = {
-      id: 'trigger',
-      name: 'Trigger',
-      type: `${PACKAGE}.weChatKfTrigger`,
-      typeVersion: 1,
-      position: [0, 0],
-      parameters: parameters as INode['parameters'],
-      credentials: nodeCredentials,
-      webhookId: 'hook1',
-    };
-    const workflow = new Workflow({
-      id: 'wf-trigger',
-      name: 'trigger test',
-      nodes: [node],
-      connections: {},
-      active: true,
-      nodeTypes,
-      staticData,
-      settings: { executionOrder: 'v1' },
-    });
-    const hooks = new ExecutionLifecycleHooks('trigger', 'exec-activate', {
-      id: 'wf-trigger',
-      name: 'trigger test',
-      nodes: [node],
-      connections: {},
-      active: true,
-      activeVersionId: null,
-      isArchived: false,
-      settings: {},
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    } as never);
+    const { node, workflow, hooks } = triggerWorkflow(parameters, nodeCredentials, staticData, 'trigger', 'exec-activate');
     const webhookData = { webhookDescription: { name: 'default', httpMethod: 'POST', path: 'wechat' }, isTest: false } as never;
     const context = new HookContext(workflow, node, additionalDataFor(hooks), 'trigger', 'activate', webhookData);
     const type = nodeTypes.getByName(node.type);
