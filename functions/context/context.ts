@@ -36,7 +36,6 @@ import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './pu
 import type { WebhookRuntime } from '../webhooks/runtime';
 import { createTurns } from './turns/create';
 import type { TurnService, TurnTimer } from './turns/service';
-import { isSubscriptionOperation } from '../core/catalogue/subscriptions';
 import { AccountStore } from '../store/accounts';
 import type { SecretSealer } from '../webhooks/sealer';
 import { AccountDirectory, accountSealerFromEnv } from './accounts';
@@ -184,21 +183,25 @@ export async function createContext(options: ContextOptions, accountOf?: Account
 
 /**
  * The context of a deployed function, from its environment: the secret comes from Secrets Manager
- * through Powertools parameters (cached for 5 minutes), events go to EventBridge.
+ * through Powertools parameters (cached for 5 minutes), events go to EventBridge. `webhooks` gives the
+ * webhook runtime of the functions that need it (the operation entry: subscription operations and the
+ * webhook key); the other entries leave it out, and so does their bundle (docs/bundles.md).
+ *
+ * @example
+ * ```ts
+ * export const handler = createCallbackHandler(lambdaContext());
+ * ```
  */
-export function lambdaContext(): () => Promise<AppContext> {
+export function lambdaContext(
+  webhooks?: (dynamo: DynamoDBClient, tableName: string) => Promise<WebhookRuntime | undefined>,
+): () => Promise<AppContext> {
   return perContainer(async () => {
     const config = configFromEnv();
     const dynamo = createDynamoClient({ endpoint: config.dynamodbEndpoint });
-    // The subscription functions: the webhook key where they seal (create, rotate), the queue where they send (redrive, test).
-    const webhooks =
-      process.env.WEBHOOK_KEY_ID || isSubscriptionOperation(process.env.OPERATION_NAME)
-        ? await (await import('../webhooks/runtime')).lambdaSubscriptionRuntime(dynamo, config.tableName)
-        : undefined;
     return createContext({
       config,
       dynamo,
-      webhooks,
+      webhooks: await webhooks?.(dynamo, config.tableName),
       secrets: lambdaSecrets(config),
       publisher: config.eventBusName ? new EventBridgePublisher(config.eventBusName) : undefined,
     });
