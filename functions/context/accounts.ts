@@ -27,6 +27,7 @@ import {
   AccountNotFoundError,
   DefaultAccountError,
   settingOfVariable,
+  StackAccountError,
   type AccountInput,
   type AccountSecret,
   type AccountSettings,
@@ -184,7 +185,9 @@ export class AccountDirectory<C> {
       },
       delete: async (appId) => {
         if (appId === this.defaultAppId) throw new DefaultAccountError(appId);
-        if (!(await this.options.store.delete(appId))) throw new AccountNotFoundError(appId);
+        const deleted = await this.options.store.delete(appId);
+        if (deleted === 'stack') throw new StackAccountError(appId);
+        if (!deleted) throw new AccountNotFoundError(appId);
         this.cache.delete(appId);
         return { appId, deleted: true as const };
       },
@@ -198,22 +201,7 @@ export class AccountDirectory<C> {
     if ((await this.options.store.count()) >= MAX_ACCOUNTS) {
       throw new ValidationError([{ field: 'appId', rule: `a deployment holds at most ${MAX_ACCOUNTS} accounts; remove one first` }]);
     }
-    const secret: AccountSecret = {
-      appId: input.appId,
-      appSecret: input.appSecret,
-      ...(input.callbackToken ? { callbackToken: input.callbackToken } : {}),
-      ...(input.encodingAesKey ? { encodingAesKey: input.encodingAesKey } : {}),
-    };
-    const sealedSecret = await this.options.sealer.seal(input.appId, JSON.stringify(secret));
-    const stored = await this.options.store.put({
-      appId: input.appId,
-      settings: input.settings,
-      sealedSecret,
-      hasCallbackToken: Boolean(secret.callbackToken),
-      hasEncodingAesKey: Boolean(secret.encodingAesKey),
-      ...(input.name ? { name: input.name } : {}),
-      ...(input.ghId ? { ghId: input.ghId } : {}),
-    });
+    const stored = await this.options.store.put(await sealAccount(this.options.sealer, input));
     if (!stored) throw new AccountExistsError(input.appId, false);
     return this.view(stored);
   }
@@ -259,8 +247,37 @@ export class AccountDirectory<C> {
       hasCallbackToken: stored.hasCallbackToken,
       hasEncodingAesKey: stored.hasEncodingAesKey,
       createdAt: new Date(stored.createdAt).toISOString(),
+      ...(stored.owner ? { managedBy: stored.owner } : {}),
     };
   }
+}
+
+/**
+ * An account as it is stored: its secret (AppSecret, Token, EncodingAESKey) sealed for its AppID, the rest
+ * as given. `POST /accounts` and the stack's deploy-time accounts (functions/lambda/accounts-seed.ts) store
+ * accounts alike.
+ *
+ * @example
+ * ```ts
+ * await store.put(await sealAccount(sealer, parseAccountInput(body)));
+ * ```
+ */
+export async function sealAccount(sealer: SecretSealer, input: AccountInput): Promise<Omit<StoredAccount, 'createdAt'>> {
+  const secret: AccountSecret = {
+    appId: input.appId,
+    appSecret: input.appSecret,
+    ...(input.callbackToken ? { callbackToken: input.callbackToken } : {}),
+    ...(input.encodingAesKey ? { encodingAesKey: input.encodingAesKey } : {}),
+  };
+  return {
+    appId: input.appId,
+    settings: input.settings,
+    sealedSecret: await sealer.seal(input.appId, JSON.stringify(secret)),
+    hasCallbackToken: Boolean(secret.callbackToken),
+    hasEncodingAesKey: Boolean(secret.encodingAesKey),
+    ...(input.name ? { name: input.name } : {}),
+    ...(input.ghId ? { ghId: input.ghId } : {}),
+  };
 }
 
 /**

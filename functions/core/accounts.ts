@@ -85,6 +85,8 @@ export type AccountView = {
   hasCallbackToken: boolean;
   hasEncodingAesKey: boolean;
   createdAt?: string;
+  /** `stack`: declared in the stack's `accounts` prop; changed or removed by deploying, not through the API. */
+  managedBy?: 'stack';
 };
 
 /** The accounts, as the operations of functions/core/catalogue/accounts.ts use them. */
@@ -126,6 +128,17 @@ export class DefaultAccountError extends WeChatKfError {
       'DEFAULT_ACCOUNT',
       409,
       `${appId} is this deployment's default account (its secret is the stack's): it cannot be deleted through the API`,
+    );
+  }
+}
+
+/** The account is declared in the stack's `accounts` prop: only a deployment removes it. 409. */
+export class StackAccountError extends WeChatKfError {
+  constructor(appId: string) {
+    super(
+      'ACCOUNT_MANAGED_BY_STACK',
+      409,
+      `the account ${appId} is declared in the stack's accounts prop: remove it from accounts and deploy to delete it`,
     );
   }
 }

@@ -4,7 +4,9 @@
  *
  * `pk = ACCOUNTS`, `sk = ACCOUNT#<appId>`: `appId`, `name`?, `ghId`?, `settings` (JSON S), `sealedSecret`
  * (the secret's JSON, sealed with the account key and the AppID as its context: only a function allowed to
- * open it reads it), `hasCallbackToken` / `hasEncodingAesKey` BOOL, `createdAt` N ms.
+ * open it reads it), `hasCallbackToken` / `hasEncodingAesKey` BOOL, `createdAt` N ms, and `owner` `stack` for
+ * an account the stack declares (its `accounts` prop, written by functions/lambda/accounts-seed.ts): the API
+ * does not delete those, the stack does when they leave the prop.
  *
  * The default account (the stack's own secret) is not an item: it is the deployment's configuration.
  *
@@ -35,7 +37,12 @@ export interface StoredAccount {
   hasCallbackToken: boolean;
   hasEncodingAesKey: boolean;
   createdAt: number;
+  /** `stack`: declared in the stack's `accounts` prop (docs/accounts.md, "Accounts known at deploy time"). */
+  owner?: AccountOwner;
 }
+
+/** Who owns an account item other than the API: the stack (its `accounts` prop). */
+export type AccountOwner = 'stack';
 
 function accountKey(appId: string): TableKey {
   return { pk: PARTITION, sk: `ACCOUNT#${appId}` };
@@ -53,6 +60,23 @@ function fromItem(item: Record<string, AttributeValue>): StoredAccount {
     hasCallbackToken: item.hasCallbackToken?.BOOL === true,
     hasEncodingAesKey: item.hasEncodingAesKey?.BOOL === true,
     createdAt: numberAttr(item, 'createdAt') ?? 0,
+    ...(stringAttr(item, 'owner') === 'stack' ? { owner: 'stack' as const } : {}),
+  };
+}
+
+/** The item of an account (its key, then its attributes). */
+function toItem(account: Omit<StoredAccount, 'createdAt'>, createdAt: number): Record<string, AttributeValue> {
+  return {
+    ...marshallKey(accountKey(account.appId)),
+    appId: s(account.appId),
+    settings: s(JSON.stringify(account.settings)),
+    sealedSecret: s(account.sealedSecret),
+    createdAt: n(createdAt),
+    hasCallbackToken: { BOOL: account.hasCallbackToken },
+    hasEncodingAesKey: { BOOL: account.hasEncodingAesKey },
+    ...(account.name ? { name: s(account.name) } : {}),
+    ...(account.ghId ? { ghId: s(account.ghId) } : {}),
+    ...(account.owner ? { owner: s(account.owner) } : {}),
   };
 }
 
@@ -61,17 +85,7 @@ export class AccountStore extends TableStore {
   /** Adds an account; `false` when one with that AppID is already there (nothing is changed then). */
   async put(account: Omit<StoredAccount, 'createdAt'>): Promise<StoredAccount | false> {
     const createdAt = this.now();
-    const item: Record<string, AttributeValue> = {
-      ...marshallKey(accountKey(account.appId)),
-      appId: s(account.appId),
-      settings: s(JSON.stringify(account.settings)),
-      sealedSecret: s(account.sealedSecret),
-      createdAt: n(createdAt),
-      hasCallbackToken: { BOOL: account.hasCallbackToken },
-      hasEncodingAesKey: { BOOL: account.hasEncodingAesKey },
-      ...(account.name ? { name: s(account.name) } : {}),
-      ...(account.ghId ? { ghId: s(account.ghId) } : {}),
-    };
+    const item = toItem(account, createdAt);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -86,6 +100,40 @@ export class AccountStore extends TableStore {
       throw error;
     }
     return { ...account, createdAt };
+  }
+
+  /**
+   * Writes an account the stack declares, marked `owner: stack`, over whatever item that AppID has (the
+   * stack's prop is the truth for it: a new secret or settings replace the old ones, and a newer
+   * `createdAt` makes every container read it again, context/accounts.ts).
+   */
+  async putOwnedByStack(account: Omit<StoredAccount, 'createdAt' | 'owner'>): Promise<StoredAccount> {
+    const createdAt = this.now();
+    const stored = { ...account, owner: 'stack' as const };
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(stored, createdAt) }));
+    return { ...stored, createdAt };
+  }
+
+  /**
+   * Removes an account the stack declared; `false` when there is none, or the item is not the stack's (an
+   * account added again with `POST /accounts` after it left the prop stays).
+   */
+  async deleteOwnedByStack(appId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(accountKey(appId)),
+          ConditionExpression: '#owner = :stack',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':stack': s('stack') },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+    return true;
   }
 
   /** One account, or undefined. */
@@ -122,11 +170,25 @@ export class AccountStore extends TableStore {
     return (await this.list()).length;
   }
 
-  /** Removes an account; `false` when there was none. */
-  async delete(appId: string): Promise<boolean> {
-    const out = await this.client.send(
-      new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(accountKey(appId)), ReturnValues: 'ALL_OLD' }),
-    );
-    return out.Attributes !== undefined;
+  /**
+   * Removes an account added through the API; `false` when there was none, `'stack'` (and nothing removed)
+   * when the stack owns it: only a deployment without it in the `accounts` prop removes that one.
+   */
+  async delete(appId: string): Promise<boolean | AccountOwner> {
+    try {
+      const out = await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshallKey(accountKey(appId)),
+          ConditionExpression: 'attribute_not_exists(#owner)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes !== undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return 'stack';
+      throw error;
+    }
   }
 }

@@ -12,6 +12,15 @@ import { turnEnvironment } from './turns';
 import { checkNatProps } from './egress';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
+import {
+  ACCOUNT_SETTINGS,
+  accountSettingsEnv,
+  APP_ID_RULE,
+  isAppId,
+  settingOfVariable,
+  type AccountSettings,
+} from '../../functions/core/accounts';
+import { configFromEnv } from '../../functions/context/config';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -69,6 +78,27 @@ export interface BulkSendOptions {
   readonly maxConcurrency?: number;
   /** Receives before a message is parked in the dead-letter queue. @default 3 */
   readonly maxReceiveCount?: number;
+}
+
+/** Most accounts the `accounts` prop declares: their secrets' ARNs share one IAM policy (10 KB). */
+export const MAX_DEPLOY_TIME_ACCOUNTS = 100;
+
+/**
+ * An official account the stack declares (the `accounts` prop; docs/accounts.md, "Accounts known at deploy
+ * time").
+ */
+export interface DeployTimeAccount {
+  /** The account's AppID (`wx…`); its secret's `appId` must be the same. */
+  readonly appId: string;
+  /**
+   * The account's secret, the same JSON as the default secret: `{"appId","appSecret","callbackToken"?,
+   * "encodingAesKey"?}`. Read at deploy time only, by the one custom resource, and sealed into the table.
+   */
+  readonly secret: secretsmanager.ISecret;
+  /** A name for people (the console, GET /accounts). */
+  readonly name?: string;
+  /** The account's settings, as `POST /accounts` takes them (docs/accounts.md, "Settings"). @default - the deployment's */
+  readonly settings?: AccountSettings;
 }
 
 export interface WeChatCustomerServiceProps {
@@ -272,6 +302,15 @@ export interface WeChatCustomerServiceProps {
    * @default false
    */
   readonly conversationRecord?: boolean;
+  /**
+   * Official accounts known at deploy time, besides the default one: each is written to the table by ONE
+   * custom resource for all of them (its secret read at deploy time and sealed with the account key), and
+   * served like an account added with `POST /accounts`, except that the API does not delete it (`409
+   * ACCOUNT_MANAGED_BY_STACK`): removing it from this list and deploying does. Changing a secret's value
+   * takes effect at the next deployment that changes this list (docs/accounts.md). At most 100.
+   * @default - none, and no custom resource
+   */
+  readonly accounts?: readonly DeployTimeAccount[];
 }
 
 /** Refuses props that cannot work, naming the prop. */
@@ -354,6 +393,7 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
   if (props.turnQuietMs === undefined && turnProps.some((k) => props[k] !== undefined)) {
     fail(`the turn props (${turnProps.join(', ')}) apply only with turnQuietMs`);
   }
+  checkDeployTimeAccounts(props, fail);
   const ids = new Set<string>();
   for (const spec of specs) {
     if (ids.has(spec.id)) fail(`two functions have the id ${spec.id}`);
@@ -361,4 +401,37 @@ export function checkProps(scope: Construct, props: WeChatCustomerServiceProps, 
     if (spec.entry === 'operation' && !spec.operation) fail(`${spec.id} uses the operation entry without an operation`);
   }
   if (props.handlersDir !== undefined && !fs.existsSync(props.handlersDir)) fail(`handlersDir ${props.handlersDir} does not exist`);
+}
+
+/** The `accounts` prop: AppIDs, no duplicate, not the default account, settings by name and value. */
+function checkDeployTimeAccounts(props: WeChatCustomerServiceProps, fail: (message: string) => never): void {
+  const accounts = props.accounts ?? [];
+  if (accounts.length > MAX_DEPLOY_TIME_ACCOUNTS)
+    fail(`accounts declares ${accounts.length} accounts; at most ${MAX_DEPLOY_TIME_ACCOUNTS} (add more with POST /accounts)`);
+  const seen = new Set<string>();
+  accounts.forEach((account, i) => {
+    const entry = `accounts[${i}]${typeof account.appId === 'string' ? ` (${account.appId})` : ''}`;
+    if (!isAppId(account.appId)) fail(`${entry}: appId ${APP_ID_RULE}`);
+    if (seen.has(account.appId)) fail(`${entry}: the AppID is declared twice`);
+    seen.add(account.appId);
+    if (account.appId === props.appId) fail(`${entry}: this is the default account (appId); declare only the other accounts`);
+    if (!account.secret) fail(`${entry}: secret is required (a secret holding {appId, appSecret, callbackToken?, encodingAesKey?})`);
+    if (account.name !== undefined && !/^\P{Cc}{1,100}$/u.test(account.name))
+      fail(`${entry}: name must be 1 to 100 characters without control characters`);
+    const settings = account.settings ?? {};
+    for (const [key, value] of Object.entries(settings)) {
+      if (!(key in ACCOUNT_SETTINGS))
+        fail(`${entry}: settings.${key} is not an account setting (${Object.keys(ACCOUNT_SETTINGS).join(', ')})`);
+      if (!['string', 'number', 'boolean'].includes(typeof value))
+        fail(`${entry}: settings.${key} must be a string, a number or a boolean`);
+    }
+    // The values, by the functions' own reader (the rule of each setting's variable), named as the setting.
+    try {
+      configFromEnv(accountSettingsEnv(settings));
+    } catch (error) {
+      const message = (error as Error).message;
+      const variable = /^[A-Z_]+/.exec(message)?.[0] ?? '';
+      fail(`${entry}: ${settingOfVariable(variable) ?? 'settings'}: ${message}`);
+    }
+  });
 }

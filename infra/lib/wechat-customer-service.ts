@@ -37,6 +37,7 @@ import { ACCOUNT_ROUTE_PREFIX, enabledFunctions, LAMBDA_FUNCTIONS, TURNS_SETTING
 import { buildAccountKey, checkGrantAppId } from './accounts';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
+import { buildDeployTimeAccounts } from './deploy-time-accounts';
 import { buildEgress } from './egress';
 import { buildFunctions, REPO_ROOT } from './lambda-functions';
 import { buildMessaging } from './messaging';
@@ -133,6 +134,9 @@ export class WeChatCustomerService extends Construct {
     this.webhooks = buildWebhookResources(this, specs, removalPolicy);
     this.turns = buildTurnResources(this, props, specs, removalPolicy);
     this.accountKey = buildAccountKey(this, removalPolicy);
+    // The accounts the stack declares: one custom resource for all of them, none without the prop.
+    if (props.accounts && props.accounts.length > 0)
+      buildDeployTimeAccounts(this, props.accounts, { table, accountKey: this.accountKey }, { logRetention, removalPolicy });
     this.bus = messaging.bus;
     this.bulkSendQueue = messaging.bulkSendQueue;
     this.bulkSendDeadLetterQueue = messaging.bulkSendDeadLetterQueue;
