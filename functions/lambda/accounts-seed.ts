@@ -83,7 +83,7 @@ function isTableGone(error: unknown): boolean {
  *
  * @throws {DeclaredAccountError} naming the AppID and the rule.
  */
-async function readDeclared(deps: AccountsSeedDeps, declared: DeployTimeAccountProperty): Promise<Omit<StoredAccount, 'createdAt'>> {
+async function readDeclared(deps: AccountsSeedDeps, declared: DeployTimeAccountProperty): Promise<AccountInput> {
   const where = `the account ${declared.appId} (secret ${declared.secretArn})`;
   let settings: AccountSettings;
   try {
@@ -121,7 +121,7 @@ async function readDeclared(deps: AccountsSeedDeps, declared: DeployTimeAccountP
     // checkSecrets' messages name the field and its rule only.
     throw new DeclaredAccountError((error as Error).message);
   }
-  return sealAccount(deps.sealer, input);
+  return input;
 }
 
 /** What one request did, without any secret: the AppIDs written and removed. */
@@ -162,9 +162,11 @@ export async function applyDeployTimeAccounts(deps: AccountsSeedDeps, event: Clo
     if (seen.has(appId)) throw new DeclaredAccountError(`the account ${appId} is listed twice`);
     seen.add(appId);
   }
-  // Every secret read and checked first: one wrong account fails the resource before anything is written.
+  // Every secret read and checked first: one wrong account fails the resource before anything is sealed or written.
+  const inputs: AccountInput[] = [];
+  for (const declared of listed) inputs.push(await readDeclared(deps, declared));
   const accounts: Array<Omit<StoredAccount, 'createdAt'>> = [];
-  for (const declared of listed) accounts.push(await readDeclared(deps, declared));
+  for (const input of inputs) accounts.push(await sealAccount(deps.sealer, input));
   for (const account of accounts) await deps.store.putOwnedByStack(account);
   const removed: string[] = [];
   if (event.RequestType === 'Update') {
