@@ -5,6 +5,7 @@
  * without the prop, nothing at all.
  */
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as path from 'path';
 import { build } from 'esbuild';
 import { App, Stack } from 'aws-cdk-lib';
@@ -95,8 +96,15 @@ describe('accounts known at deploy time', () => {
     );
   });
 
-  test('cdk-nag clean with three accounts', () => {
-    const { app } = accountsAppStack({}, { accounts: declared(3) });
+  test('cdk-nag clean with three accounts, one of them a secret named without its suffix', () => {
+    const byName = {
+      ...declared(1)[0]!,
+      appId: 'wxbyname',
+      secret: secretsmanager.Secret.fromSecretNameV2(imports, 'ByName', 'wechat/by-name'),
+    };
+    const { app, stack } = accountsAppStack({}, { accounts: [...declared(2), byName] });
+    const reads = seedStatements(Template.fromStack(stack)).find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!;
+    expect(JSON.stringify(reads.Resource[2])).toContain(':secret:wechat/by-name-??????');
     const assembly = app.synth(); // throws ValidationFailed on a finding
     const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([]);
@@ -130,7 +138,7 @@ describe('accounts known at deploy time', () => {
     expect(() => accountsAppStack({}, { accounts }, false)).toThrow(message);
   });
 
-  test('its bundle (the runtime SDK) stays under 400 KB', async () => {
+  test('its bundle stays under 400 KB and requires only built-ins and the runtime SDK', async () => {
     const result = await build({
       ...lambdaBuildOptions(path.join(REPO_ROOT, 'functions', 'lambda', `${ACCOUNTS_SEED_ENTRY}.ts`), '/tmp/accounts-seed/index.js'),
       write: false,
@@ -140,5 +148,11 @@ describe('accounts known at deploy time', () => {
     const js = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
     console.log(`accounts-seed bundle: ${Math.round(js.bytes / 1024)} KB`);
     expect(js.bytes).toBeLessThan(LAMBDA_BUNDLE_MAX_BYTES);
+    const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))];
+    expect(required.filter((m) => !builtinModules.includes(m.replace(/^node:/, '')) && !m.startsWith('@aws-sdk/'))).toEqual([]);
+    expect(required).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-secrets-manager', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kms']),
+    );
   }, 60_000);
 });
