@@ -6,6 +6,7 @@
 import { WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
 import { callProduct, useLocalProduct } from '../support/local-product';
+import { AccountStore, createDynamoClient } from '../../functions/store';
 
 const B = 'wxbbbbbbbbbbbbbbbb';
 const B_SECRET = 'secret-of-b-7f3a9c';
@@ -128,6 +129,34 @@ describe('accounts as data', () => {
     expect(stateDefault.json).toMatchObject({ openid: 'o_user_of_b', lastInteractionAt: null });
     const event = product.events.events.find((e) => (e.detail as { appId?: string }).appId === B);
     expect(event?.detailType).toBe('message.text');
+  });
+
+  test('an account the stack declares (its accounts prop) is shown managed by the stack, and the API neither removes nor replaces it', async () => {
+    // Prepare: the item as functions/lambda/accounts-seed.ts writes it (the view never opens the secret)
+    const S = 'wxstackdeclared01';
+    const { dynamodbEndpoint, tableName } = product.context.config;
+    await new AccountStore({ client: createDynamoClient({ endpoint: dynamodbEndpoint }), tableName }).putOwnedByStack({
+      appId: S,
+      name: 'Declared',
+      settings: {},
+      sealedSecret: 'local:v1:unused',
+      hasCallbackToken: true,
+      hasEncodingAesKey: false,
+    });
+    // Act
+    const view = await callProduct(product, 'GET', `/accounts/${S}`);
+    const removed = await callProduct(product, 'DELETE', `/accounts/${S}`);
+    const replaced = await callProduct(product, 'POST', '/accounts', { appId: S, appSecret: 'another' });
+    const after = await callProduct(product, 'GET', `/accounts/${S}`);
+    // Assess
+    expect(view.json).toMatchObject({ appId: S, name: 'Declared', default: false, managedBy: 'stack', hasCallbackToken: true });
+    expect(removed.status).toBe(409);
+    expect(removed.json.error.code).toBe('ACCOUNT_MANAGED_BY_STACK');
+    expect(removed.json.error.message).toMatch(/accounts prop/);
+    expect(replaced.status).toBe(409);
+    expect(replaced.json.error.code).toBe('ACCOUNT_EXISTS');
+    expect(after.status).toBe(200);
+    expect(JSON.stringify([view.json, after.json])).not.toContain('sealedSecret');
   });
 
   test('an unknown account is a 404 on its routes and its callback, and a removed one too', async () => {
