@@ -27,7 +27,6 @@ import {
   AccountNotFoundError,
   DefaultAccountError,
   settingOfVariable,
-  StackAccountError,
   type AccountInput,
   type AccountSecret,
   type AccountSettings,
@@ -48,9 +47,7 @@ export class AccountKeyMissingError extends WeChatKfError {
     super(
       'ACCOUNT_KEY_MISSING',
       503,
-      action === 'seal'
-        ? 'this function cannot seal an account secret: it has no account key (ACCOUNT_KEY_ID); deploy the stack of this version'
-        : "this function cannot open the account's secret: it has no account key (ACCOUNT_KEY_ID); deploy the stack of this version",
+      `this function cannot ${action} an account's secret: it has no account key (ACCOUNT_KEY_ID); deploy the stack of this version`,
     );
   }
 }
@@ -185,9 +182,14 @@ export class AccountDirectory<C> {
       },
       delete: async (appId) => {
         if (appId === this.defaultAppId) throw new DefaultAccountError(appId);
-        const deleted = await this.options.store.delete(appId);
-        if (deleted === 'stack') throw new StackAccountError(appId);
-        if (!deleted) throw new AccountNotFoundError(appId);
+        // The stack's own accounts (its accounts prop) go when a deployment drops them, not through the API.
+        if ((await this.options.store.get(appId))?.owner)
+          throw new WeChatKfError(
+            'ACCOUNT_MANAGED_BY_STACK',
+            409,
+            `${appId} is in the stack's accounts prop: deploy without it to delete it`,
+          );
+        if (!(await this.options.store.delete(appId))) throw new AccountNotFoundError(appId);
         this.cache.delete(appId);
         return { appId, deleted: true as const };
       },
@@ -247,7 +249,8 @@ export class AccountDirectory<C> {
       hasCallbackToken: stored.hasCallbackToken,
       hasEncodingAesKey: stored.hasEncodingAesKey,
       createdAt: new Date(stored.createdAt).toISOString(),
-      ...(stored.owner ? { managedBy: stored.owner } : {}),
+      // Absent (and so not answered) for an account added through the API.
+      managedBy: stored.owner,
     };
   }
 }

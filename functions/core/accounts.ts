@@ -132,17 +132,6 @@ export class DefaultAccountError extends WeChatKfError {
   }
 }
 
-/** The account is declared in the stack's `accounts` prop: only a deployment removes it. 409. */
-export class StackAccountError extends WeChatKfError {
-  constructor(appId: string) {
-    super(
-      'ACCOUNT_MANAGED_BY_STACK',
-      409,
-      `the account ${appId} is declared in the stack's accounts prop: remove it from accounts and deploy to delete it`,
-    );
-  }
-}
-
 const INPUT_FIELDS = ['appId', 'appSecret', 'callbackToken', 'encodingAesKey', 'ghId', 'name', 'settings'];
 
 function optionalString(

@@ -23,7 +23,8 @@ import { isAppId, parseAccountInput, type AccountInput, type AccountSettings } f
 import { ValidationError } from '../core/errors';
 import { accountConfig, sealAccount } from '../context/accounts';
 import { checkSecrets, configFromEnv } from '../context/config';
-import { AccountStore, type StoredAccount } from '../store/accounts';
+import type { StoredAccount } from '../store/accounts';
+import { StackAccountStore } from '../store/stack-accounts';
 import { createDynamoClient } from '../store/embedded';
 import { KmsSecretSealer, type SecretSealer } from '../webhooks/sealer';
 
@@ -45,7 +46,7 @@ export interface DeployTimeAccountsProperties {
 /** What the handler works with. */
 export interface AccountsSeedDeps {
   secrets: SecretsManagerClient;
-  store: AccountStore;
+  store: StackAccountStore;
   /** The account key (KmsSecretSealer(ACCOUNT_KEY_ID, 'appId') deployed). */
   sealer: SecretSealer;
 }
@@ -240,7 +241,7 @@ export const handler = createAccountsSeedHandler(
   () =>
     (deployed ??= {
       secrets: new SecretsManagerClient({}),
-      store: new AccountStore({ client: createDynamoClient(), tableName: process.env.TABLE_NAME ?? '' }),
+      store: new StackAccountStore({ client: createDynamoClient(), tableName: process.env.TABLE_NAME ?? '' }),
       sealer: new KmsSecretSealer(process.env.ACCOUNT_KEY_ID ?? '', 'appId'),
     }),
 );

@@ -5,8 +5,8 @@
  * `pk = ACCOUNTS`, `sk = ACCOUNT#<appId>`: `appId`, `name`?, `ghId`?, `settings` (JSON S), `sealedSecret`
  * (the secret's JSON, sealed with the account key and the AppID as its context: only a function allowed to
  * open it reads it), `hasCallbackToken` / `hasEncodingAesKey` BOOL, `createdAt` N ms, and `owner` `stack` for
- * an account the stack declares (its `accounts` prop, written by functions/lambda/accounts-seed.ts): the API
- * does not delete those, the stack does when they leave the prop.
+ * an account the stack declares (its `accounts` prop, written by functions/lambda/accounts-seed.ts through
+ * stack-accounts.ts): the API does not delete those, the stack does when they leave the prop.
  *
  * The default account (the stack's own secret) is not an item: it is the deployment's configuration.
  *
@@ -44,7 +44,8 @@ export interface StoredAccount {
 /** Who owns an account item other than the API: the stack (its `accounts` prop). */
 export type AccountOwner = 'stack';
 
-function accountKey(appId: string): TableKey {
+/** The key of an account's item. */
+export function accountItemKey(appId: string): TableKey {
   return { pk: PARTITION, sk: `ACCOUNT#${appId}` };
 }
 
@@ -60,14 +61,14 @@ function fromItem(item: Record<string, AttributeValue>): StoredAccount {
     hasCallbackToken: item.hasCallbackToken?.BOOL === true,
     hasEncodingAesKey: item.hasEncodingAesKey?.BOOL === true,
     createdAt: numberAttr(item, 'createdAt') ?? 0,
-    ...(stringAttr(item, 'owner') === 'stack' ? { owner: 'stack' as const } : {}),
+    owner: stringAttr(item, 'owner') as AccountOwner | undefined,
   };
 }
 
 /** The item of an account (its key, then its attributes). */
-function toItem(account: Omit<StoredAccount, 'createdAt'>, createdAt: number): Record<string, AttributeValue> {
+export function accountItem(account: Omit<StoredAccount, 'createdAt'>, createdAt: number): Record<string, AttributeValue> {
   return {
-    ...marshallKey(accountKey(account.appId)),
+    ...marshallKey(accountItemKey(account.appId)),
     appId: s(account.appId),
     settings: s(JSON.stringify(account.settings)),
     sealedSecret: s(account.sealedSecret),
@@ -76,7 +77,6 @@ function toItem(account: Omit<StoredAccount, 'createdAt'>, createdAt: number): R
     hasEncodingAesKey: { BOOL: account.hasEncodingAesKey },
     ...(account.name ? { name: s(account.name) } : {}),
     ...(account.ghId ? { ghId: s(account.ghId) } : {}),
-    ...(account.owner ? { owner: s(account.owner) } : {}),
   };
 }
 
@@ -85,7 +85,7 @@ export class AccountStore extends TableStore {
   /** Adds an account; `false` when one with that AppID is already there (nothing is changed then). */
   async put(account: Omit<StoredAccount, 'createdAt'>): Promise<StoredAccount | false> {
     const createdAt = this.now();
-    const item = toItem(account, createdAt);
+    const item = accountItem(account, createdAt);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -102,44 +102,10 @@ export class AccountStore extends TableStore {
     return { ...account, createdAt };
   }
 
-  /**
-   * Writes an account the stack declares, marked `owner: stack`, over whatever item that AppID has (the
-   * stack's prop is the truth for it: a new secret or settings replace the old ones, and a newer
-   * `createdAt` makes every container read it again, context/accounts.ts).
-   */
-  async putOwnedByStack(account: Omit<StoredAccount, 'createdAt' | 'owner'>): Promise<StoredAccount> {
-    const createdAt = this.now();
-    const stored = { ...account, owner: 'stack' as const };
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(stored, createdAt) }));
-    return { ...stored, createdAt };
-  }
-
-  /**
-   * Removes an account the stack declared; `false` when there is none, or the item is not the stack's (an
-   * account added again with `POST /accounts` after it left the prop stays).
-   */
-  async deleteOwnedByStack(appId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(accountKey(appId)),
-          ConditionExpression: '#owner = :stack',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':stack': s('stack') },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-    return true;
-  }
-
   /** One account, or undefined. */
   async get(appId: string): Promise<StoredAccount | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(accountKey(appId)), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: marshallKey(accountItemKey(appId)), ConsistentRead: true }),
     );
     return out.Item ? fromItem(out.Item) : undefined;
   }
@@ -170,25 +136,11 @@ export class AccountStore extends TableStore {
     return (await this.list()).length;
   }
 
-  /**
-   * Removes an account added through the API; `false` when there was none, `'stack'` (and nothing removed)
-   * when the stack owns it: only a deployment without it in the `accounts` prop removes that one.
-   */
-  async delete(appId: string): Promise<boolean | AccountOwner> {
-    try {
-      const out = await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshallKey(accountKey(appId)),
-          ConditionExpression: 'attribute_not_exists(#owner)',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes !== undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return 'stack';
-      throw error;
-    }
+  /** Removes an account; `false` when there was none. */
+  async delete(appId: string): Promise<boolean> {
+    const out = await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshallKey(accountItemKey(appId)), ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
   }
 }

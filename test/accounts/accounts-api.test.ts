@@ -6,7 +6,8 @@
 import { WeChatCrypto } from '../../functions/core/callback';
 import { buildPush } from '../support/push';
 import { callProduct, useLocalProduct } from '../support/local-product';
-import { AccountStore, createDynamoClient } from '../../functions/store';
+import { createDynamoClient } from '../../functions/store';
+import { StackAccountStore } from '../../functions/store/stack-accounts';
 
 const B = 'wxbbbbbbbbbbbbbbbb';
 const B_SECRET = 'secret-of-b-7f3a9c';
@@ -135,7 +136,7 @@ describe('accounts as data', () => {
     // Prepare: the item as functions/lambda/accounts-seed.ts writes it (the view never opens the secret)
     const S = 'wxstackdeclared01';
     const { dynamodbEndpoint, tableName } = product.context.config;
-    await new AccountStore({ client: createDynamoClient({ endpoint: dynamodbEndpoint }), tableName }).putOwnedByStack({
+    await new StackAccountStore({ client: createDynamoClient({ endpoint: dynamodbEndpoint }), tableName }).putOwnedByStack({
       appId: S,
       name: 'Declared',
       settings: {},

@@ -17,7 +17,8 @@ import { AccountDirectory } from '../../functions/context/accounts';
 import { configFromEnv } from '../../functions/context/config';
 import type { DeployTimeAccountProperty } from '../../functions/lambda/accounts-seed';
 import { createAccountsSeedHandler } from '../../functions/lambda/accounts-seed';
-import { AccountStore, createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
+import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
+import { StackAccountStore } from '../../functions/store/stack-accounts';
 import { KmsSecretSealer } from '../../functions/webhooks/sealer';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/accounts';
@@ -122,7 +123,7 @@ function cfnEvent(
 describe('deploy-time accounts (CloudFormation custom resource)', () => {
   let dynamo: EmbeddedDynamo;
   let standIn: StandIn;
-  let store: AccountStore;
+  let store: StackAccountStore;
   let sealer: KmsSecretSealer;
   let tableName: string;
   const saved = { ...process.env };
@@ -146,7 +147,7 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     tableName = `accounts-seed-${++table}`;
     await ensureTable(client, tableName);
-    store = new AccountStore({ client, tableName });
+    store = new StackAccountStore({ client, tableName });
     sealer = new KmsSecretSealer(KEY, 'appId');
   });
   afterEach(async () => {
@@ -323,7 +324,7 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
   });
 
   it('a Delete whose table is gone, or whose properties are unreadable, still succeeds (the stack can be deleted)', async () => {
-    const gone = new AccountStore({ client: createDynamoClient({ endpoint: dynamo.endpoint }), tableName: 'no-such-table' });
+    const gone = new StackAccountStore({ client: createDynamoClient({ endpoint: dynamo.endpoint }), tableName: 'no-such-table' });
     store = gone;
     expect((await run(cfnEvent(standIn, 'Delete', [declared(A)]))).answer.Status).toBe('SUCCESS');
     const bad = cfnEvent(standIn, 'Delete', []);

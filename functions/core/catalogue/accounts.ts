@@ -122,7 +122,7 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
     action: 'delete',
     title: 'Remove an official account',
     description:
-      'Its operations and its callback answer 404 afterwards (within a minute in every running function). Its records (windows, deliveries) stay until they expire. An account the stack declares (its accounts prop) is removed by deploying without it: 409 ACCOUNT_MANAGED_BY_STACK.',
+      'Its operations and its callback answer 404 afterwards (within a minute in every running function). Its records (windows, deliveries) stay until they expire.',
     route: { method: 'DELETE', path: '/accounts/{appId}' },
     fields: [APP_ID_FIELD],
     needs: { ...ACCOUNT_NEEDS, table: 'readWrite' },
