@@ -27,7 +27,9 @@ import {
   AccountNotFoundError,
   DefaultAccountError,
   settingOfVariable,
+  type AccountChange,
   type AccountInput,
+  type AccountSettingName,
   type AccountSecret,
   type AccountSettings,
   type AccountsService,
@@ -37,6 +39,13 @@ import { ConfigurationError, ValidationError, WeChatKfError } from '../core/erro
 import { AccountStore, MAX_ACCOUNTS, type StoredAccount } from '../store/accounts';
 import { KmsSecretSealer, type SecretSealer } from '../webhooks/sealer';
 import { checkSecrets, configFromEnv, type AppConfig, type WeChatSecrets } from './config';
+
+/** An account of the stack's `accounts` prop: the stack changes and removes it, not the API. 409. */
+class AccountManagedByStackError extends WeChatKfError {
+  constructor(appId: string, action: 'change' | 'delete') {
+    super('ACCOUNT_MANAGED_BY_STACK', 409, `${appId} is in the stack's accounts prop: ${action} it there and deploy`);
+  }
+}
 
 /** How long a container trusts what it read of an account before reading its item again. */
 export const ACCOUNT_CACHE_MS = 60_000;
@@ -90,7 +99,8 @@ export interface AccountDirectoryOptions<C> {
 }
 
 interface CachedAccount<C> {
-  createdAt: number;
+  /** The item's version when the context was built: its `updatedAt`, or `createdAt` until a change. */
+  version: number;
   checkedAt: number;
   context: Promise<C>;
 }
@@ -153,14 +163,15 @@ export class AccountDirectory<C> {
       this.cache.delete(appId);
       throw new AccountNotFoundError(appId);
     }
-    if (cached && cached.createdAt === stored.createdAt) {
+    const version = stored.updatedAt ?? stored.createdAt;
+    if (cached && cached.version === version) {
       cached.checkedAt = now;
       return cached.context;
     }
     const context = this.build(stored);
     // A failed build (a secret that does not open) is not kept: the next request tries again.
     context.catch(() => this.cache.delete(appId));
-    this.cache.set(appId, { createdAt: stored.createdAt, checkedAt: now, context });
+    this.cache.set(appId, { version, checkedAt: now, context });
     return context;
   }
 
@@ -173,6 +184,7 @@ export class AccountDirectory<C> {
   service(): AccountsService {
     return {
       create: (input) => this.create(input),
+      update: (change) => this.update(change),
       list: async () => ({ accounts: [this.defaultView(), ...(await this.options.store.list()).map((a) => this.view(a))] }),
       get: async (appId) => {
         if (appId === this.defaultAppId) return this.defaultView();
@@ -183,12 +195,7 @@ export class AccountDirectory<C> {
       delete: async (appId) => {
         if (appId === this.defaultAppId) throw new DefaultAccountError(appId);
         // The stack's own accounts (its accounts prop) go when a deployment drops them, not through the API.
-        if ((await this.options.store.get(appId))?.owner)
-          throw new WeChatKfError(
-            'ACCOUNT_MANAGED_BY_STACK',
-            409,
-            `${appId} is in the stack's accounts prop: deploy without it to delete it`,
-          );
+        if ((await this.options.store.get(appId))?.owner) throw new AccountManagedByStackError(appId, 'delete');
         if (!(await this.options.store.delete(appId))) throw new AccountNotFoundError(appId);
         this.cache.delete(appId);
         return { appId, deleted: true as const };
@@ -205,6 +212,51 @@ export class AccountDirectory<C> {
     }
     const stored = await this.options.store.put(await sealAccount(this.options.sealer, input));
     if (!stored) throw new AccountExistsError(input.appId, false);
+    return this.view(stored);
+  }
+
+  /**
+   * Changes an account the API added: its name, `gh_` id, settings (laid over its own; `null` drops one) or
+   * its whole secret. Checked like a new account before anything is written; the item is replaced with one
+   * conditional write on the version that was read, so two changes at once never lose one silently (the
+   * second is a 409 to retry).
+   */
+  private async update(change: AccountChange): Promise<AccountView> {
+    if (change.appId === this.defaultAppId) throw new DefaultAccountError(change.appId, 'changed');
+    const read = await this.options.store.get(change.appId);
+    if (!read) throw new AccountNotFoundError(change.appId);
+    if (read.owner) throw new AccountManagedByStackError(change.appId, 'change');
+    const settings: AccountSettings = { ...read.settings };
+    for (const [key, value] of Object.entries(change.settings ?? {}) as [
+      AccountSettingName,
+      AccountSettings[AccountSettingName] | null,
+    ][]) {
+      if (value === null) delete settings[key];
+      else settings[key] = value;
+    }
+    accountConfig(this.options.defaultContext.config, this.options.env, settings);
+    const sealed = change.secret ? await sealAccount(this.options.sealer, { appId: change.appId, ...change.secret, settings }) : read;
+    const name = change.name === undefined ? read.name : (change.name ?? undefined);
+    const ghId = change.ghId === undefined ? read.ghId : (change.ghId ?? undefined);
+    const next: StoredAccount = {
+      appId: read.appId,
+      settings,
+      sealedSecret: sealed.sealedSecret,
+      hasCallbackToken: sealed.hasCallbackToken,
+      hasEncodingAesKey: sealed.hasEncodingAesKey,
+      createdAt: read.createdAt,
+      ...(name ? { name } : {}),
+      ...(ghId ? { ghId } : {}),
+    };
+    const stored = await this.options.store.replace(next, read);
+    if (!stored) {
+      throw new WeChatKfError(
+        'ACCOUNT_CHANGED',
+        409,
+        `the account ${change.appId} changed (or was removed) while this change was made: read it and try again`,
+      );
+    }
+    this.cache.delete(change.appId);
     return this.view(stored);
   }
 

@@ -89,9 +89,23 @@ export type AccountView = {
   managedBy?: 'stack';
 };
 
+/**
+ * What `PATCH /accounts/{appId}` takes: a new name, `gh_` id or secret, and settings laid over the account's
+ * (a setting given `null` goes back to the deployment's). The secret is replaced whole, never read back:
+ * `appSecret` comes with the Token and key the account keeps (one left out is removed).
+ */
+export interface AccountChange {
+  appId: string;
+  name?: string | null;
+  ghId?: string | null;
+  settings?: Partial<Record<AccountSettingName, string | number | boolean | null>>;
+  secret?: Omit<AccountSecret, 'appId'>;
+}
+
 /** The accounts, as the operations of functions/core/catalogue/accounts.ts use them. */
 export interface AccountsService {
   create(input: AccountInput): Promise<AccountView>;
+  update(change: AccountChange): Promise<AccountView>;
   list(): Promise<{ accounts: AccountView[] }>;
   get(appId: string): Promise<AccountView>;
   delete(appId: string): Promise<{ appId: string; deleted: true }>;
@@ -123,11 +137,11 @@ export class AccountExistsError extends WeChatKfError {
 
 /** The default account is the deployment's own: it is not deleted through the API. 409. */
 export class DefaultAccountError extends WeChatKfError {
-  constructor(appId: string) {
+  constructor(appId: string, action: 'deleted' | 'changed' = 'deleted') {
     super(
       'DEFAULT_ACCOUNT',
       409,
-      `${appId} is this deployment's default account (its secret is the stack's): it cannot be deleted through the API`,
+      `${appId} is this deployment's default account (its secret and variables are the stack's): it cannot be ${action} through the API`,
     );
   }
 }
@@ -198,18 +212,84 @@ export function parseAccountInput(input: unknown): AccountInput {
   };
 }
 
-function parseSettings(value: unknown, issues: ValidationIssue[]): AccountSettings {
+/**
+ * Checks `PATCH /accounts/{appId}`'s body (see {@link AccountChange}).
+ *
+ * @throws {ValidationError} naming every field that is wrong and its rule, never a secret's value.
+ * @example
+ * ```ts
+ * parseAccountChange({ appId: 'wx0123456789abcdef', settings: { replyMode: 'auto', aiLabelDefault: null } });
+ * ```
+ */
+export function parseAccountChange(input: unknown): AccountChange {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError([
+      { field: '(body)', rule: 'must be a JSON object {name?, ghId?, settings?, appSecret?, callbackToken?, encodingAesKey?}' },
+    ]);
+  const body = input as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  for (const key of Object.keys(body)) {
+    if (!INPUT_FIELDS.includes(key)) issues.push({ field: key, rule: `is not a field of an account (${INPUT_FIELDS.join(', ')})` });
+  }
+  if (!isAppId(body.appId)) issues.push({ field: 'appId', rule: `is required and ${APP_ID_RULE}` });
+  const cleared = (field: string) => body[field] === null;
+  const name = cleared('name')
+    ? null
+    : optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters, or null', issues);
+  const ghId = cleared('ghId')
+    ? null
+    : optionalString(body, 'ghId', /^gh_[0-9a-f]{12}$/, "must be the account's original id: gh_ and 12 hex digits, or null", issues);
+  const secretGiven = ['appSecret', 'callbackToken', 'encodingAesKey'].some((field) => body[field] !== undefined);
+  let secret: AccountChange['secret'];
+  if (secretGiven) {
+    if (typeof body.appSecret !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(body.appSecret)) {
+      issues.push({
+        field: 'appSecret',
+        rule: 'is required to change the secret: the secret is replaced whole (AppSecret, with the Token and key to keep), never read back',
+      });
+    }
+    const callbackToken = optionalString(body, 'callbackToken', /^[A-Za-z0-9]{3,32}$/, '3 to 32 letters or digits', issues);
+    const encodingAesKey = optionalString(
+      body,
+      'encodingAesKey',
+      /^[A-Za-z0-9]{43}$/,
+      'must be 43 letters or digits (the EncodingAESKey)',
+      issues,
+    );
+    secret = {
+      appSecret: body.appSecret as string,
+      ...(callbackToken ? { callbackToken } : {}),
+      ...(encodingAesKey ? { encodingAesKey } : {}),
+    };
+  }
+  const settings = body.settings === undefined ? undefined : parseSettings(body.settings, issues, true);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return {
+    appId: body.appId as string,
+    ...(name !== undefined ? { name } : {}),
+    ...(ghId !== undefined ? { ghId } : {}),
+    ...(settings ? { settings } : {}),
+    ...(secret ? { secret } : {}),
+  };
+}
+
+function parseSettings(value: unknown, issues: ValidationIssue[], nullable?: false): AccountSettings;
+function parseSettings(value: unknown, issues: ValidationIssue[], nullable: true): NonNullable<AccountChange['settings']>;
+function parseSettings(value: unknown, issues: ValidationIssue[], nullable = false): NonNullable<AccountChange['settings']> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     issues.push({ field: 'settings', rule: `must be a JSON object of ${Object.keys(ACCOUNT_SETTINGS).join(', ')}` });
     return {};
   }
-  const settings: AccountSettings = {};
+  const settings: NonNullable<AccountChange['settings']> = {};
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     if (!(key in ACCOUNT_SETTINGS)) {
       issues.push({ field: `settings.${key}`, rule: `is not an account setting (${Object.keys(ACCOUNT_SETTINGS).join(', ')})` });
+    } else if (nullable && raw === null) {
+      settings[key as AccountSettingName] = null;
     } else if (!['string', 'number', 'boolean'].includes(typeof raw) || (typeof raw === 'string' && raw.length > 4096)) {
-      issues.push({ field: `settings.${key}`, rule: 'must be a string (at most 4096 characters), a number or a boolean' });
+      const orNull = nullable ? ', or null for the deployment’s' : '';
+      issues.push({ field: `settings.${key}`, rule: `must be a string (at most 4096 characters), a number or a boolean${orNull}` });
     } else {
       settings[key as AccountSettingName] = raw as string | number | boolean;
     }

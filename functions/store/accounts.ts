@@ -37,6 +37,8 @@ export interface StoredAccount {
   hasCallbackToken: boolean;
   hasEncodingAesKey: boolean;
   createdAt: number;
+  /** When `PATCH /accounts/{appId}` last changed it (ms); absent until then. */
+  updatedAt?: number;
   /** `stack`: declared in the stack's `accounts` prop (docs/accounts.md, "Accounts known at deploy time"). */
   owner?: AccountOwner;
 }
@@ -61,6 +63,7 @@ function fromItem(item: Record<string, AttributeValue>): StoredAccount {
     hasCallbackToken: item.hasCallbackToken?.BOOL === true,
     hasEncodingAesKey: item.hasEncodingAesKey?.BOOL === true,
     createdAt: numberAttr(item, 'createdAt') ?? 0,
+    ...(numberAttr(item, 'updatedAt') !== undefined ? { updatedAt: numberAttr(item, 'updatedAt') } : {}),
     owner: stringAttr(item, 'owner') as AccountOwner | undefined,
   };
 }
@@ -77,6 +80,7 @@ export function accountItem(account: Omit<StoredAccount, 'createdAt'>, createdAt
     hasEncodingAesKey: { BOOL: account.hasEncodingAesKey },
     ...(account.name ? { name: s(account.name) } : {}),
     ...(account.ghId ? { ghId: s(account.ghId) } : {}),
+    ...(account.updatedAt !== undefined ? { updatedAt: n(account.updatedAt) } : {}),
   };
 }
 
@@ -100,6 +104,33 @@ export class AccountStore extends TableStore {
       throw error;
     }
     return { ...account, createdAt };
+  }
+
+  /**
+   * Replaces an account the API added with its changed form (`PATCH /accounts/{appId}`): `false` when it is
+   * gone, or the stack's (its accounts prop owns it), or another change landed since it was read (its
+   * `updatedAt` moved): nothing is written then.
+   */
+  async replace(account: StoredAccount, read: StoredAccount): Promise<StoredAccount | false> {
+    const changed = { ...account, updatedAt: Math.max(this.now(), (read.updatedAt ?? read.createdAt) + 1) };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: accountItem(changed, account.createdAt),
+          ConditionExpression:
+            read.updatedAt === undefined
+              ? 'attribute_exists(#pk) AND attribute_not_exists(#owner) AND attribute_not_exists(#updatedAt)'
+              : 'attribute_exists(#pk) AND attribute_not_exists(#owner) AND #updatedAt = :read',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY, 'owner', 'updatedAt'),
+          ...(read.updatedAt !== undefined ? { ExpressionAttributeValues: { ':read': n(read.updatedAt) } } : {}),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+    return changed;
   }
 
   /** One account, or undefined. */

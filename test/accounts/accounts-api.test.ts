@@ -148,6 +148,7 @@ describe('accounts as data', () => {
     const view = await callProduct(product, 'GET', `/accounts/${S}`);
     const removed = await callProduct(product, 'DELETE', `/accounts/${S}`);
     const replaced = await callProduct(product, 'POST', '/accounts', { appId: S, appSecret: 'another' });
+    const changed = await callProduct(product, 'PATCH', `/accounts/${S}`, { name: 'Renamed' });
     const after = await callProduct(product, 'GET', `/accounts/${S}`);
     // Assess
     expect(view.json).toMatchObject({ appId: S, name: 'Declared', default: false, managedBy: 'stack', hasCallbackToken: true });
@@ -156,8 +157,60 @@ describe('accounts as data', () => {
     expect(removed.json.error.message).toMatch(/accounts prop/);
     expect(replaced.status).toBe(409);
     expect(replaced.json.error.code).toBe('ACCOUNT_EXISTS');
+    expect(changed.status).toBe(409);
+    expect(changed.json.error.code).toBe('ACCOUNT_MANAGED_BY_STACK');
     expect(after.status).toBe(200);
+    expect(after.json.name).toBe('Declared');
     expect(JSON.stringify([view.json, after.json])).not.toContain('sealedSecret');
+  });
+
+  test('a change lays settings over the account’s, replaces the whole secret, and changes nothing when a field is wrong', async () => {
+    // Prepare
+    const C = 'wxchangeable000001';
+    await callProduct(product, 'POST', '/accounts', {
+      appId: C,
+      appSecret: 'secret-of-c-1',
+      callbackToken: 'tokenOfC2026',
+      name: 'Brand C',
+      settings: { windowPolicy: 'observe', aiLabelDefault: true },
+    });
+    const before = await callProduct(product, 'GET', `/accounts/${C}/interactions/o_c`);
+
+    // Act
+    const bad = await callProduct(product, 'PATCH', `/accounts/${C}`, {
+      name: 'x',
+      settings: { replyMode: 'sometimes' },
+      callbackToken: 'tokenOnly',
+    });
+    const badSetting = await callProduct(product, 'PATCH', `/accounts/${C}`, { name: 'x', settings: { replyMode: 'sometimes' } });
+    const unchanged = await callProduct(product, 'GET', `/accounts/${C}`);
+    const settings = await callProduct(product, 'PATCH', `/accounts/${C}`, {
+      name: 'Brand C (north)',
+      settings: { aiLabelDefault: null, windowPolicy: 'enforce' },
+    });
+    const after = await callProduct(product, 'GET', `/accounts/${C}/interactions/o_c`);
+    const secret = await callProduct(product, 'PATCH', `/accounts/${C}`, { appSecret: 'secret-of-c-2' });
+    const onDefault = await callProduct(product, 'PATCH', `/accounts/${product.context.secrets.appId}`, { name: 'x' });
+    const unknown = await callProduct(product, 'PATCH', '/accounts/wxdddddddddddddddd', { name: 'x' });
+
+    // Assess: a wrong change names the field and changes nothing (the body's shape first, then each setting's value)
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.issues.map((i: { field: string }) => i.field)).toEqual(['appSecret']);
+    expect(badSetting.status).toBe(400);
+    expect(badSetting.json.error.issues.map((i: { field: string }) => i.field)).toEqual(['settings.replyMode']);
+    expect(unchanged.json).toMatchObject({ name: 'Brand C', settings: { windowPolicy: 'observe', aiLabelDefault: true } });
+    // settings laid over the account's, null back to the deployment's; the window now follows enforce
+    expect(before.json.policy).toBe('observe');
+    expect(settings.status).toBe(200);
+    expect(settings.json).toMatchObject({ name: 'Brand C (north)', settings: { windowPolicy: 'enforce' }, hasCallbackToken: true });
+    expect(settings.json.settings).not.toHaveProperty('aiLabelDefault');
+    expect(after.json.policy).toBe('enforce');
+    // the secret is replaced whole: without a Token given, the account has none now
+    expect(secret.json).toMatchObject({ hasCallbackToken: false, hasEncodingAesKey: false });
+    expect(secret.text).not.toContain('secret-of-c-2');
+    expect(onDefault.status).toBe(409);
+    expect(onDefault.json.error.code).toBe('DEFAULT_ACCOUNT');
+    expect(unknown.status).toBe(404);
   });
 
   test('an unknown account is a 404 on its routes and its callback, and a removed one too', async () => {

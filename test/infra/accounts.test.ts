@@ -82,15 +82,17 @@ describe('accounts in the stack', () => {
     expect(spec.sizing).toEqual({ memoryMb: 512, timeoutSeconds: 30 });
   });
 
-  test('a rotated key seals account secrets: createAccount may only encrypt, every reader of secrets only decrypt, with an appId context', () => {
+  test('a rotated key seals account secrets: createAccount and updateAccount may only encrypt, every reader of secrets only decrypt, with an appId context', () => {
     expect(json.Resources[keyId].Properties.EnableKeyRotation).toBe(true);
     const withContext = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['appId'] },
       Null: { 'kms:EncryptionContext:appId': 'false' },
     };
-    expect(kmsStatements('CreateAccount')).toEqual([{ Action: 'kms:Encrypt', Effect: 'Allow', Resource: keyArn, Condition: withContext }]);
-    expect(env('CreateAccount')[ACCOUNT_KEY_ENV]).toEqual(keyArn);
-    for (const spec of SPECS.filter((s) => s.id !== 'CreateAccount')) {
+    for (const sealer of ['CreateAccount', 'UpdateAccount']) {
+      expect(kmsStatements(sealer)).toEqual([{ Action: 'kms:Encrypt', Effect: 'Allow', Resource: keyArn, Condition: withContext }]);
+      expect(env(sealer)[ACCOUNT_KEY_ENV]).toEqual(keyArn);
+    }
+    for (const spec of SPECS.filter((s) => s.id !== 'CreateAccount' && s.id !== 'UpdateAccount')) {
       const statements = kmsStatements(spec.id);
       if (spec.needs.secret) {
         expect(statements).toEqual([{ Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn, Condition: withContext }]);

@@ -4,7 +4,14 @@
  * Every other operation runs for one of them at `/accounts/{appId}` + its path.
  */
 import { serviceOf } from './services';
-import { parseAccountInput, parseAppId, type AccountInput, type AccountsService } from '../accounts';
+import {
+  parseAccountChange,
+  parseAccountInput,
+  parseAppId,
+  type AccountChange,
+  type AccountInput,
+  type AccountsService,
+} from '../accounts';
 import type { FieldSpec, FunctionNeeds, Operation, OperationServices } from './types';
 
 declare module './types' {
@@ -116,6 +123,55 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
     parse: (input) => ({ appId: parseAppId((input as Record<string, unknown> | undefined)?.appId) }),
     perform: (input, services) => accountsOf(services).get(input.appId),
   } satisfies Operation<{ appId: string }>,
+  {
+    ...common,
+    name: 'updateAccount',
+    action: 'update',
+    title: 'Change an official account',
+    description:
+      'Changes its name, original ID or settings (laid over its own; a setting given null goes back to the deployment’s), or replaces its whole secret (appSecret with the Token and key it keeps). Every running function uses the change within a minute.',
+    route: { method: 'PATCH', path: '/accounts/{appId}' },
+    fields: [
+      APP_ID_FIELD,
+      { name: 'name', displayName: 'Name', type: 'string', description: 'null removes it', rules: ['at most 100 characters'] },
+      { name: 'ghId', displayName: 'Original ID', type: 'string', placeholder: 'gh_0123456789ab', rules: ['gh_ and 12 hex digits'] },
+      {
+        name: 'settings',
+        displayName: 'Settings',
+        type: 'json',
+        description: 'Only the settings to change, e.g. {"replyMode": "auto", "aiLabelDefault": null}',
+        rules: ['the settings of Add an official account', 'null: the deployment’s'],
+      },
+      {
+        name: 'appSecret',
+        displayName: 'AppSecret',
+        type: 'string',
+        secret: true,
+        description: 'Replaces the whole secret: give the Token and EncodingAESKey to keep with it',
+        rules: ['1 to 128 characters'],
+      },
+      {
+        name: 'callbackToken',
+        displayName: 'Callback Token',
+        type: 'string',
+        secret: true,
+        onlyWith: 'appSecret',
+        rules: ['3 to 32 letters or digits'],
+      },
+      {
+        name: 'encodingAesKey',
+        displayName: 'EncodingAESKey',
+        type: 'string',
+        secret: true,
+        onlyWith: 'appSecret',
+        rules: ['43 letters or digits'],
+      },
+    ],
+    // It seals a replaced secret with the account key (Encrypt only; the old one is never read back).
+    needs: { ...ACCOUNT_NEEDS, table: 'readWrite', accountKey: 'seal' },
+    parse: (input) => parseAccountChange(input),
+    perform: (input, services) => accountsOf(services).update(input),
+  } satisfies Operation<AccountChange>,
   {
     ...common,
     name: 'deleteAccount',
