@@ -17,6 +17,7 @@
  * does. No secret value is ever logged, put in an error or in the response (whose Data anyone who can
  * describe the stack reads): the reasons name the AppID, the secret's ARN and the rule.
  */
+import { answerCloudFormation } from './cloudformation-answer';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { isAppId, parseAccountInput, type AccountInput, type AccountSettings } from '../core/accounts';
@@ -185,26 +186,14 @@ export async function applyDeployTimeAccounts(deps: AccountsSeedDeps, event: Clo
   return { written: accounts.map((a) => a.appId), removed };
 }
 
-/** CloudFormation's answer, sent to the request's pre-signed URL (an empty content type, as it is signed). */
-async function answer(
+/** CloudFormation's answer to this resource's request (cloudformation-answer.ts). */
+function answer(
   event: CloudFormationCustomResourceEvent,
   status: 'SUCCESS' | 'FAILED',
   reason: string,
   data: Record<string, string> = {},
 ): Promise<void> {
-  // One id for the resource's life: an Update never replaces it (CloudFormation would then Delete the old one).
-  const physicalId = event.RequestType === 'Create' ? `${event.LogicalResourceId}-accounts` : event.PhysicalResourceId;
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: physicalId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: data,
-  });
-  const res = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!res.ok) throw new Error(`CloudFormation's response URL answered ${res.status}`);
+  return answerCloudFormation(event, 'accounts', status, reason, data);
 }
 
 /**

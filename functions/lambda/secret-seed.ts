@@ -21,6 +21,7 @@
  * framework function is deployed beside it. Neither the key nor any other secret value is logged or put
  * in the response (whose Data is readable by anyone who can describe the stack).
  */
+import { answerCloudFormation } from './cloudformation-answer';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { generateEncodingAesKey } from '../core/callback';
@@ -77,25 +78,14 @@ export async function seedSecretField(client: SecretsManagerClient, props: Secre
   return 'seeded';
 }
 
-/** CloudFormation's answer, sent to the request's pre-signed URL (an empty content type, as it is signed). */
-async function answer(
+/** CloudFormation's answer to this resource's request (cloudformation-answer.ts). */
+function answer(
   event: CloudFormationCustomResourceEvent,
   status: 'SUCCESS' | 'FAILED',
   reason: string,
   data: Record<string, string> = {},
 ): Promise<void> {
-  const physicalId = event.RequestType === 'Create' ? `${event.LogicalResourceId}-seed` : event.PhysicalResourceId;
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: physicalId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: data,
-  });
-  const res = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!res.ok) throw new Error(`CloudFormation's response URL answered ${res.status}`);
+  return answerCloudFormation(event, 'seed', status, reason, data);
 }
 
 /**

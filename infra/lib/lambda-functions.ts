@@ -156,18 +156,7 @@ export function buildFunctions(
     const accountKey = accountKeyUse(spec);
     if (accountKey) {
       if (!m.accountKey) throw new Error(`${spec.id} needs the account key, which the construct does not have`);
-      // As with the webhook key: one action, and only with an encryption context of exactly `appId`, so a
-      // ciphertext sealed for one account cannot be opened as another's or without naming the account.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [accountKey === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'],
-          resources: [m.accountKey.keyArn],
-          conditions: {
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['appId'] },
-            Null: { 'kms:EncryptionContext:appId': 'false' },
-          },
-        }),
-      );
+      role.addToPrincipalPolicy(accountKeyStatement(m.accountKey, accountKey));
     }
     if (inVpc) {
       // What AWSLambdaVPCAccessExecutionRole grants, inline.
@@ -266,4 +255,25 @@ function latin1(text: string): string {
 function functionLogs(scope: Construct, props: logs.LogGroupProps): logs.LogGroup {
   const existing = scope.node.tryFindChild('FunctionLogs');
   return existing instanceof logs.LogGroup ? existing : new logs.LogGroup(scope, 'FunctionLogs', props);
+}
+
+/**
+ * The one use of the account key a role gets (docs/accounts.md): as with the webhook key, one action, and
+ * only with an encryption context of exactly `appId`, so a ciphertext sealed for one account cannot be
+ * opened as another's or without naming the account.
+ *
+ * @example
+ * ```ts
+ * role.addToPrincipalPolicy(accountKeyStatement(accountKey, 'seal')); // kms:Encrypt with {appId}
+ * ```
+ */
+export function accountKeyStatement(key: kms.IKey, use: 'seal' | 'open'): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [use === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt'],
+    resources: [key.keyArn],
+    conditions: {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['appId'] },
+      Null: { 'kms:EncryptionContext:appId': 'false' },
+    },
+  });
 }
