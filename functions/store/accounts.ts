@@ -16,7 +16,7 @@
  * await accounts.put({ appId: 'wx0123456789abcdef', settings: {}, sealedSecret: '…' }); // false if it exists
  * ```
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AccountSettings } from '../core/accounts';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
 import { TableStore } from './table-store';
@@ -143,28 +143,12 @@ export class AccountStore extends TableStore {
 
   /** Every account, by AppID. */
   async list(): Promise<StoredAccount[]> {
-    const accounts: StoredAccount[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
-          ExpressionAttributeValues: { ':pk': s(PARTITION) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      accounts.push(...(page.Items ?? []).map(fromItem));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return accounts;
+    return (await this.queryPartition(PARTITION)).map(fromItem);
   }
 
   /** How many accounts there are. */
-  async count(): Promise<number> {
-    return (await this.list()).length;
+  count(): Promise<number> {
+    return this.countPartition(PARTITION);
   }
 
   /** Removes an account; `false` when there was none. */

@@ -21,11 +21,11 @@
  * ```
  */
 import { randomBytes } from 'crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../core/errors';
 import { SubscriptionNotFoundError } from '../core/webhooks/errors';
 import { isConditionalCheckFailed, marshallKey, n, names, numberAttr, s, stringAttr, TABLE_PARTITION_KEY, type TableKey } from './table';
-import { TableStore, type TableStoreOptions } from './table-store';
+import { TableStore } from './table-store';
 import type { UpdateWrite } from './update';
 
 /** Most subscriptions one deployment keeps (each event is fanned out to all of them). */
@@ -207,38 +207,13 @@ export class SubscriptionStore extends TableStore {
 
   /** Every subscription, oldest first. */
   async list(): Promise<Subscription[]> {
-    const out: Subscription[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeValues: { ':pk': s(PARTITION) },
-          ...projection,
-          ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, ...names(TABLE_PARTITION_KEY) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(fromItem(item, this.now()));
-      start = page.LastEvaluatedKey;
-    } while (start && out.length < MAX_SUBSCRIPTIONS * 2);
+    const items = await this.queryPartition(PARTITION, projection, MAX_SUBSCRIPTIONS * 2);
+    const out = items.map((item) => fromItem(item, this.now()));
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  private async count(): Promise<number> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
-        ExpressionAttributeValues: { ':pk': s(PARTITION) },
-        Select: 'COUNT',
-        ConsistentRead: true,
-      }),
-    );
-    return page.Count ?? 0;
+  private count(): Promise<number> {
+    return this.countPartition(PARTITION);
   }
 
   /**

@@ -21,7 +21,14 @@
  * }
  * ```
  */
-import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import {
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { names, s, TABLE_PARTITION_KEY } from './table';
 import { updateItem, type UpdateSpec } from './update';
 
 /** The options every store takes. */
@@ -44,6 +51,58 @@ export abstract class TableStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Every item of one partition, read consistently page by page: the partitions that hold a deployment's
+   * few things (its accounts, its subscriptions). `projection` narrows the attributes read; `most` stops
+   * after that many items.
+   */
+  protected async queryPartition(
+    partition: string,
+    projection: { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } = {},
+    most = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(partition) },
+          ...projection,
+          ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, ...names(TABLE_PARTITION_KEY) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < most);
+    return items;
+  }
+
+  /** How many items one partition holds (a COUNT query: no item is read out). */
+  protected async countPartition(partition: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
+          ExpressionAttributeValues: { ':pk': s(partition) },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
   }
 
   /** One UpdateItem on the table, built from what it means (update.ts). */

@@ -24,7 +24,7 @@
  */
 import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { epochSeconds, marshallKey, n, numberAttr, s, stringAttr, TABLE_TTL_ATTRIBUTE } from './table';
-import { TableStore, type TableStoreOptions } from './table-store';
+import { TableStore } from './table-store';
 
 /** How long a dead letter is kept (as the SQS dead-letter queue's retention). */
 export const DEAD_LETTER_DAYS = 14;
