@@ -10,7 +10,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSRecord } from 'aws-lambda';
-import { getOperation, isFileResult, runsPerAccount, type Operation } from '../core/catalogue';
+import { getOperation, isFileResult, runsPerAccount, type Operation, type OperationResult } from '../core/catalogue';
+import type { RunRequest } from '../core/runner';
 import { ValidationError } from '../core/errors';
 import type { AppContext } from '../context/context';
 import { checkJsonContentType, classifyEvent, parseJsonBody, toGatewayResult, type HttpRequestView } from '../http/events';
@@ -26,12 +27,22 @@ import { parseAppId } from '../core/accounts';
  *
  * @throws {ValidationError} naming `appId` when it is not an AppID.
  */
-export function takeAccount(op: Operation, value: unknown): { appId?: string; input: unknown } {
+function takeAccount(op: Operation, value: unknown): { appId?: string; input: unknown } {
   if (!runsPerAccount(op) || typeof value !== 'object' || value === null || Array.isArray(value) || !('appId' in value)) {
     return { input: value };
   }
   const { appId, ...input } = value as Record<string, unknown>;
   return { appId: parseAppId(appId), input };
+}
+
+/**
+ * An event's detail, a queue message or a direct invocation's input, run for the account it names: that
+ * account's context, and the input parsed with that account's options (its text cap, AI label default).
+ */
+async function performForAccount(ctx: AppContext, op: Operation, value: unknown, request: RunRequest): Promise<OperationResult> {
+  const { appId, input } = takeAccount(op, value);
+  const account = await ctx.accounts.contextOf(appId);
+  return perform(account, op, op.parse(input, account.client.options), request);
 }
 
 /**
@@ -214,9 +225,7 @@ export function createOperationHandler(operation: string | Operation, getContext
           // Each record on its own: a bad one is reported back (and retried alone), never the whole batch.
           const recordHandler = async (record: SQSRecord) => {
             try {
-              const { appId, input } = takeAccount(op, parseJsonBody(Buffer.from(record.body, 'utf8')));
-              const account = await ctx.accounts.contextOf(appId);
-              return await perform(account, op, op.parse(input, account.client.options), {
+              return await performForAccount(ctx, op, parseJsonBody(Buffer.from(record.body, 'utf8')), {
                 idempotencyKey: record.messageId,
                 source: 'sqs',
                 ...deadline(lambdaContext),
@@ -238,19 +247,14 @@ export function createOperationHandler(operation: string | Operation, getContext
               { field: 'detail-type', rule: `must be "${op.name}" for this function, got ${JSON.stringify(ev['detail-type'])}` },
             ]);
           }
-          const { appId, input } = takeAccount(op, ev.detail);
-          const account = await ctx.accounts.contextOf(appId);
-          return perform(account, op, op.parse(input, account.client.options), {
+          return performForAccount(ctx, op, ev.detail, {
             idempotencyKey: ev.id,
             source: 'eventbridge',
             ...deadline(lambdaContext),
           });
         }
-        default: {
-          const { appId, input } = takeAccount(op, invocation.input);
-          const account = await ctx.accounts.contextOf(appId);
-          return perform(account, op, op.parse(input, account.client.options), { source: 'direct' });
-        }
+        default:
+          return performForAccount(ctx, op, invocation.input, { source: 'direct' });
       }
     },
   );
