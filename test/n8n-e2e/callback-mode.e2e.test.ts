@@ -113,9 +113,15 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     expect(refused.status).toBe(401);
     expect(refusal).toMatch(/safe mode: a push must carry encrypt_type=aes and a msg_signature/);
     expect(genuine.delivered).toBe(true);
+    // n8n lists an execution as soon as it starts ("new", then "running"): wait for it to finish.
     const runs = await waitFor(
-      'the execution of the genuine push',
-      async () => ((await executions()).length > 0 ? await executions() : undefined),
+      'the execution of the genuine push to finish',
+      async () => {
+        const listed = await executions();
+        return listed.length > 0 && listed.every((run) => !['new', 'running', 'waiting'].includes(run.status))
+          ? listed
+          : undefined;
+      },
       60_000,
       n8nServer!.log,
     );
