@@ -16,9 +16,10 @@ import {
   describeWithN8n,
   importIntoN8n,
   nodeType,
+  executionsOf,
   ownerSession,
   prepareN8n,
-  waitFor,
+  waitForFinishedExecutions,
   workflowBase,
   type N8nServer,
   type N8nUnderTest,
@@ -94,12 +95,6 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     });
     const forged = `<xml><ToUserName>gh_account</ToUserName><FromUserName>o_forged</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType>text</MsgType><Content>forged</Content><MsgId>1</MsgId></xml>`;
     const rest = await ownerSession(`http://127.0.0.1:${port}`);
-    const executions = async () => {
-      const answer = await rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: WORKFLOW_ID }))}`);
-      if (answer.status !== 200) throw new Error(`GET /rest/executions answered ${answer.status}: ${answer.text}`);
-      return (JSON.parse(answer.text) as { data: { results: { id: string; status: string }[] } }).data.results;
-    };
-
     // act: the forged push, then WeChat's (the sandbox's) real encrypted push
     const refused = await fetch(`http://127.0.0.1:${port}/webhook/${WEBHOOK_ID}/wechat?${query}`, {
       method: 'POST',
@@ -113,21 +108,10 @@ describeWithN8n()(`n8n ${N8N_VERSION}: the trigger follows the callback mode (sa
     expect(refused.status).toBe(401);
     expect(refusal).toMatch(/safe mode: a push must carry encrypt_type=aes and a msg_signature/);
     expect(genuine.delivered).toBe(true);
-    // n8n lists an execution as soon as it starts ("new", then "running"): wait for it to finish.
-    const runs = await waitFor(
-      'the execution of the genuine push to finish',
-      async () => {
-        const listed = await executions();
-        return listed.length > 0 && listed.every((run) => !['new', 'running', 'waiting'].includes(run.status))
-          ? listed
-          : undefined;
-      },
-      60_000,
-      n8nServer!.log,
-    );
+    const runs = await waitForFinishedExecutions(rest, WORKFLOW_ID, 1, n8nServer!.log);
     // A little longer, so an execution started by the forged push (if any) would have been saved too.
     await new Promise((r) => setTimeout(r, 2000));
-    expect(await executions()).toHaveLength(1);
+    expect(await executionsOf(rest, WORKFLOW_ID)).toHaveLength(1);
     expect(runs[0]!.status).toBe('success');
   });
 });

@@ -16,9 +16,11 @@ import {
   N8N_VERSION,
   importIntoN8n,
   nodeType,
+  ownerSession,
   prepareN8n,
   sandboxCredential,
   waitFor,
+  waitForFinishedExecutions,
   workflowBase,
   type N8nServer,
   type N8nUnderTest,
@@ -142,8 +144,10 @@ describeWithN8n()(`n8n ${N8N_VERSION}: hand a user to a human, and stay silent w
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'hello' });
     await waitFor('the bot reply', () => (botReplies().length === 1 ? true : undefined), 60_000, n8nServer!.log);
 
-    // the user asks for a human: the workflow marks them (no bot reply)
+    // the user asks for a human: the workflow marks them (no bot reply). Direct mode keeps the mark in the
+    // workflow's static data, which n8n saves when the execution ends: the user's next message comes after.
     await sandbox.simulateUser(OPENID, { type: 'text', content: 'human' });
+    await waitForFinishedExecutions(await ownerSession(`http://127.0.0.1:${n8n.port}`), 'wfHandoffE2E0001', 2, n8nServer!.log);
     expect(await staysSilent(1)).toBe(true);
 
     // the next message is transferred to the named agent, and the bot stays out of it

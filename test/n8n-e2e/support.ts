@@ -344,3 +344,28 @@ export async function ownerSession(baseUrl: string) {
     return { status: res.status, text: await res.text() };
   };
 }
+
+type RestCall = Awaited<ReturnType<typeof ownerSession>>;
+
+/** A workflow's executions as n8n's REST API lists them, newest first. */
+export async function executionsOf(rest: RestCall, workflowId: string): Promise<{ id: string; status: string }[]> {
+  const answer = await rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`);
+  if (answer.status !== 200) throw new Error(`GET /rest/executions answered ${answer.status}: ${answer.text}`);
+  return (JSON.parse(answer.text) as { data: { results: { id: string; status: string }[] } }).data.results;
+}
+
+/**
+ * Waits until a workflow has at least `count` executions and none of them is still going: n8n lists an
+ * execution from its start ("new", "running"), and saves what it wrote to static data only at its end.
+ */
+export function waitForFinishedExecutions(rest: RestCall, workflowId: string, count: number, log?: () => string) {
+  return waitFor(
+    `${count} finished execution(s) of ${workflowId}`,
+    async () => {
+      const listed = await executionsOf(rest, workflowId);
+      return listed.length >= count && listed.every((run) => !['new', 'running', 'waiting'].includes(run.status)) ? listed : undefined;
+    },
+    60_000,
+    log,
+  );
+}
