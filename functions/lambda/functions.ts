@@ -11,7 +11,7 @@
  * for (const fn of LAMBDA_FUNCTIONS) console.log(fn.id, fn.entry, fn.routes);
  * ```
  */
-import { CATALOGUE, servedPerAccount, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
+import { ACCOUNT_ROUTE_PREFIX, CATALOGUE, servedPerAccount, type FunctionNeeds, type Operation, type Sizing } from '../core/catalogue';
 import { readFlag } from '../core/flags';
 import { turnSettingsFromEnv } from '../core/turns';
 
@@ -64,19 +64,19 @@ const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** The function of one catalogue operation. */
 export function operationFunction(op: Operation): LambdaFunctionSpec {
+  const route = (path: string): RouteSpec => ({
+    method: op.route.method,
+    path,
+    auth: op.route.auth ?? 'iam',
+    ...(op.route.ownPermission ? { ownPermission: true } : {}),
+  });
   return {
     id: pascal(op.name),
     operation: op.name,
     entry: 'operation',
     description: op.title,
-    routes: [
-      {
-        method: op.route.method,
-        path: op.route.path,
-        auth: op.route.auth ?? 'iam',
-        ...(op.route.ownPermission ? { ownPermission: true } : {}),
-      },
-    ],
+    // An operation with a route of its own per account (token vending) serves it too: the handler takes the account from the path.
+    routes: [route(op.route.path), ...(op.route.accountPath ? [route(op.route.accountPath)] : [])],
     acceptsEvents: op.acceptsEvents ?? true,
     consumesBulkQueue: op.consumesBulkQueue,
     enabledBy: op.route.enabledBy,
@@ -100,7 +100,7 @@ export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpe
 }
 
 /** The per-account prefix of every catalogue operation's route (infra/README.md, "IAM per account"). */
-export const ACCOUNT_ROUTE_PREFIX = '/accounts/{appId}';
+export { ACCOUNT_ROUTE_PREFIX };
 
 /**
  * `AccountOperations`: one function behind the greedy route `ANY /accounts/{appId}/{proxy+}` that runs any

@@ -221,7 +221,8 @@ export class WeChatCustomerService extends Construct {
    * `/accounts/<appId>/access-token`), which a wildcard grant of an account's routes would cover.
    */
   private denyOwnPermissionRoutes(grantee: iam.IGrantable, appId: string): void {
-    const own = this.routes.filter((r) => r.ownPermission);
+    // Their own per-account routes (`/access-token/{appId}`) lie outside /accounts/: no grant here covers them.
+    const own = this.routes.filter((r) => r.ownPermission && !r.path.includes('{appId}'));
     if (own.length === 0) return;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -245,12 +246,31 @@ export class WeChatCustomerService extends Construct {
   }
 
   /**
-   * Lets a principal read the shared access token (`GET /access-token`, with `tokenVending` on). Nothing
+   * Lets a principal read the shared access token (`GET /access-token`, with `tokenVending` on) of the
+   * default account, or with `appId` of that one added account alone (`GET /access-token/<appId>`). Nothing
    * else grants it: whoever holds the token can use the whole WeChat API as the official account.
+   *
+   * @example
+   * ```ts
+   * service.grantTokenVending(reportingRole); // the default account's token
+   * service.grantTokenVending(brandRole, { appId: 'wx0123456789abcdef' }); // that account's, no other's
+   * ```
+   * @throws when token vending is off, or `appId` is not a plain AppID (a wildcard would widen the grant).
    */
-  grantTokenVending(grantee: iam.IGrantable): iam.Grant {
+  grantTokenVending(grantee: iam.IGrantable, options: { appId?: string } = {}): iam.Grant {
     const { route } = getOperation('getAccessToken');
-    return this.grantRoute(grantee, route.method, route.path);
+    if (options.appId === undefined || !route.accountPath) return this.grantRoute(grantee, route.method, route.path);
+    const { appId } = options;
+    checkGrantAppId(appId);
+    if (!this.routes.some((r) => r.method === route.method && r.path === route.accountPath))
+      throw new Error(
+        `WeChatCustomerService ${this.node.path}: there is no route ${route.method} ${route.accountPath} (is tokenVending on?)`,
+      );
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi(route.method, route.accountPath.replace('{appId}', appId))],
+    });
   }
 
   /** The execute-api ARN of a route, any stage; `{param}` and `{proxy+}` segments match any value, `ANY` any method. */

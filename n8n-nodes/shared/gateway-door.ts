@@ -10,7 +10,8 @@
  * NodeApiError, a retry) is the caller's.
  *
  * An account (one official account of several: docs/accounts.md) is the `account` argument: its AppID
- * puts the request under `/accounts/<appId>` + the route's path, the one place that is done; none (empty)
+ * puts the request under `/accounts/<appId>` + the route's path (token vending: its own `/access-token/<appId>`),
+ * the one place that is done; none (empty)
  * is the default account, today's paths unchanged. The accounts' own routes (`/accounts…`) never get it.
  *
  * @example
@@ -30,7 +31,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { APP_ID_PATTERN } from '../../functions/core/accounts';
-import { pathParameters, servedPerAccount, type Operation } from '../../functions/core/catalogue';
+import { accountRouteOf, pathParameters, type Operation } from '../../functions/core/catalogue';
 import { fileFromResponse, gatewayFileBody, isJsonAnswer, jsonOfBytes } from './media-transfer';
 
 /** The credential that signs the gateway's requests (the action node's and the trigger's). */
@@ -86,17 +87,19 @@ export function checkedAppId(ctx: GatewayContext, account: string | undefined, i
 }
 
 /**
- * The path prefix of an account: `/accounts/<appId>` (percent-encoded), or '' for the default account
- * (no account given) and for the accounts' own routes.
+ * The path of a route for an account: the operation's route for one account of several (`/accounts/<appId>`
+ * + its path, or its own per-account path: token vending), `{appId}` filled; its ordinary path for the
+ * default account (no account given) and for the accounts' own routes.
  *
- * @throws {NodeOperationError} when the account is not a plausible AppID.
+ * @throws {NodeOperationError} when the account is not a plausible AppID, or the operation is not done per account.
  */
-function accountPrefix(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex: number): string {
+function accountPath(ctx: GatewayContext, op: Operation, account: string | undefined, itemIndex: number): string {
 	const appId = checkedAppId(ctx, account, itemIndex);
-	if (appId === '' || isAccountRoute(op)) return '';
-	// The deployment's own operations (webhook subscriptions, token vending) are not per account: sending them for
-	// the default account instead would act for the wrong one, so say so (docs/accounts.md in the product).
-	if (!servedPerAccount(op)) {
+	if (appId === '' || isAccountRoute(op)) return op.route.path;
+	const route = accountRouteOf(op);
+	// The deployment's own operations (webhook subscriptions) are not per account: sending them for the
+	// default account instead would act for the wrong one, so say so (docs/accounts.md in the product).
+	if (!route) {
 		throw new NodeOperationError(ctx.getNode(), `${op.title} is not done per official account`, {
 			itemIndex,
 			description:
@@ -105,7 +108,7 @@ function accountPrefix(ctx: GatewayContext, op: Operation, account: string | und
 					: "This operation serves the deployment's default account only: leave Account empty",
 		});
 	}
-	return `/accounts/${encodeURIComponent(appId)}`;
+	return route.path.replace('{appId}', encodeURIComponent(appId));
 }
 
 function safeJson(text: string): IDataObject {
@@ -131,7 +134,7 @@ export async function callGatewayRoute(
 	account?: string,
 ): Promise<GatewayAnswer> {
 	// Checked first: a wrong account is the node's input to fix, whatever the credential.
-	const prefix = accountPrefix(ctx, op, account, itemIndex);
+	const path = accountPath(ctx, op, account, itemIndex);
 	// The action node's getCredentials takes the item; the trigger's ignore it.
 	const credentials = await (ctx as IExecuteFunctions).getCredentials(GATEWAY_CREDENTIAL, itemIndex);
 	const baseUrl = String(credentials.url ?? '').replace(/\/+$/, '');
@@ -147,7 +150,7 @@ export async function callGatewayRoute(
 		query.length > 0 ? `?${query.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(input[name]))}`).join('&')}` : '';
 	const options: IHttpRequestOptions = {
 		method: route.method as IHttpRequestMethods,
-		url: `${baseUrl}${prefix}${routePath(route.path, input)}${search}`,
+		url: `${baseUrl}${routePath(path, input)}${search}`,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		json: true,

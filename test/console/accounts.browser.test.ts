@@ -150,6 +150,27 @@ describeBrowser('the console’s account switcher in Chromium', () => {
     await page.close();
   });
 
+  it("keeps the deployment's own operations (accounts, subscriptions) on their usual routes while on another account", async () => {
+    // Prepare
+    const page = await newPage();
+    const calls: string[] = [];
+    page.on('request', (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    await page.goto(`${product.url}/console/?account=${B}&user=oBob`);
+    await page.locator('#conn', { hasText: 'live' }).waitFor();
+    // Act: list the subscriptions, on B
+    await page.locator('#op-select').selectOption('listSubscriptions');
+    const route = await page.locator('#operations .route').innerText();
+    await page.locator('#operations button[type=submit]').click();
+    // Assess: the deployment's route, answered (under /accounts/<B>/ it would be a 404)
+    await page.locator('#operations .status.ok').waitFor();
+    expect(route).toBe('GET /subscriptions');
+    expect(calls).toContain('GET /subscriptions');
+    expect(calls.some((c) => c.startsWith(`GET /accounts/${B}/subscriptions`))).toBe(false);
+    await page.locator('#op-select').selectOption('listAccounts');
+    await expect(page.locator('#operations .route').innerText()).resolves.toBe('GET /accounts');
+    await page.close();
+  });
+
   it('says so when the URL names an account the server does not have, and never falls back to the default', async () => {
     // Prepare
     const page = await newPage();

@@ -74,6 +74,27 @@ describe('token vending', () => {
     expect(everywhere).toEqual([]);
   });
 
+  it("serves an added account's token at GET /access-token/{appId}, granted per account and by nothing else", () => {
+    // prepare
+    const { stack, kf } = build(true);
+    const brand = new iam.Role(stack, 'Brand', { assumedBy: new iam.AccountRootPrincipal() });
+    const accountCaller = new iam.Role(stack, 'AccountCaller', { assumedBy: new iam.AccountRootPrincipal() });
+    // act
+    kf.grantTokenVending(brand, { appId: 'wxBrand0001' });
+    kf.grantAccount(accountCaller, 'wxBrand0001');
+    const template = Template.fromStack(stack);
+    // assess: the route is behind IAM, on the vending function (not the accounts' greedy route)
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /access-token/{appId}', AuthorizationType: 'AWS_IAM' });
+    const brandArns = invokeArns(template, 'Brand');
+    expect(brandArns).toHaveLength(1);
+    expect(brandArns[0]).toContain('/GET/access-token/wxBrand0001"');
+    // outside /accounts/<appId>/*: the account's own grant and grantInvoke's do not reach it
+    for (const role of ['AccountCaller', 'Caller']) expect(invokeArns(template, role).some((a) => a.includes('access-token'))).toBe(false);
+    // a wildcard or a path would widen the grant
+    expect(() => kf.grantTokenVending(brand, { appId: '*' })).toThrow(/AppID/);
+    expect(() => kf.grantTokenVending(brand, { appId: 'wxA/../x' })).toThrow(/AppID/);
+  });
+
   it('grantInvoke still covers every other IAM route, path parameters as wildcards', () => {
     // prepare
     const { stack } = build(true);

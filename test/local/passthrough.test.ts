@@ -151,3 +151,39 @@ describe('GET /access-token: token vending, with TOKEN_VENDING=on', () => {
     expect(product.sandbox!.count(STABLE)).toBe(1);
   });
 });
+
+describe('GET /access-token/{appId}: token vending for an added account, with TOKEN_VENDING=on', () => {
+  const B = { appId: 'wxbbbbbbbbbbbbbbbb', appSecret: 'secretOfVendB7c1', token: 'tokenOfVendB26' };
+  const product = useLocalProduct('wechat-kf-vend-accounts-', {
+    env: { TOKEN_VENDING: 'on', SANDBOX_ACCOUNTS: `${B.appId}:${B.appSecret}:${B.token}` },
+  });
+
+  it("hands out that account's own token, the one the product uses for it, and never the default's", async () => {
+    // act
+    const vended = await call(product, 'GET', `/access-token/${B.appId}`);
+    const ofDefault = await call(product, 'GET', '/access-token');
+    await call(product, 'POST', `/accounts/${B.appId}/wechat-api`, { method: 'GET', path: '/cgi-bin/tags/get' });
+    // assess
+    expect(vended.status).toBe(200);
+    expect(vended.json).toEqual({ access_token: expect.any(String), expires_at: expect.any(String), expires_in: expect.any(Number) });
+    expect(vended.json.access_token).not.toBe(ofDefault.json.access_token);
+    // WeChat (the sandbox) issued it to B's AppID: B's own passthrough call carries the same token
+    const tokenRequests = product.sandbox!.requests(STABLE).map((r) => (r.body as { appid?: string }).appid);
+    expect(tokenRequests.filter((appid) => appid === B.appId)).toHaveLength(1);
+    expect(product.sandbox!.requests('/cgi-bin/tags/get').at(-1)!.query.access_token).toBe(vended.json.access_token);
+  });
+
+  it.each([
+    ['an unknown account', '/access-token/wxcccccccccccccccc', 404, 'ACCOUNT_NOT_FOUND'],
+    ['a malformed AppID', '/access-token/gh_notAnAppId', 400, 'INVALID_INPUT'],
+    // not under the accounts' prefix: a grant of an account's operations (a wildcard there) must not reach it
+    ['the accounts prefix', `/accounts/${B.appId}/access-token`, 404, undefined],
+  ])('refuses %s without handing out a token', async (_what, path, status, code) => {
+    // act
+    const answer = await call(product, 'GET', path);
+    // assess
+    expect(answer.status).toBe(status);
+    expect(answer.text).not.toMatch(/access_token/);
+    if (code) expect(answer.json.error.code).toBe(code);
+  });
+});

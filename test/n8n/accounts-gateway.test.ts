@@ -104,6 +104,17 @@ describe('the action node with an Account', () => {
     expect(authorizer.refused).toEqual([]);
   });
 
+  it("reads an account's token at its own route, /access-token/<appId>, outside the account's prefix", async () => {
+    // Act
+    const ofB = await requestsOf({ resource: 'accessToken', operation: 'get', account: byId(APP_B) });
+    const ofDefault = await requestsOf({ resource: 'accessToken', operation: 'get' });
+    // Assess
+    expect(ofB.error).toBeUndefined();
+    expect(ofB.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /access-token/${APP_B}`]);
+    expect(ofDefault.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /access-token']);
+    expect(authorizer.refused).toEqual([]);
+  });
+
   it.each([
     ['an original ID', 'gh_0123456789ab', /original ID \(gh_…\)/],
     ['a path', 'wxb/../subscriptions', /wx then 1 to 32 letters, digits, _ or -/],
@@ -151,8 +162,8 @@ describe('the Account field in the description', () => {
     expect(field!.default).toEqual({ mode: 'list', value: '' });
     expect(field!.displayOptions).toEqual({
       show: { authentication: ['gateway'], '@version': [2] },
-      // The deployment's own resources (the catalogue's servedPerAccount): accounts, subscriptions, token vending.
-      hide: { resource: ['subscription', 'account', 'accessToken'] },
+      // The deployment's own resources (no accountRouteOf in the catalogue): accounts, subscriptions.
+      hide: { resource: ['subscription', 'account'] },
     });
     expect(field!.modes?.map((m) => [m.name, m.typeOptions?.searchListMethod])).toEqual([
       ['list', 'searchAccounts'],

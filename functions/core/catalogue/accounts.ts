@@ -196,12 +196,33 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
  *
  * @example
  * ```ts
- * servedPerAccount(getOperation('sendText')); // true
+ * servedPerAccount(getOperation('sendMessage')); // true
  * servedPerAccount(getOperation('createSubscription')); // false
  * ```
  */
 export function servedPerAccount(op: Operation): boolean {
   return runsPerAccount(op) && !op.route.enabledBy && !op.route.ownPermission;
+}
+
+/** The path prefix of an operation served for one account of several (docs/accounts.md). */
+export const ACCOUNT_ROUTE_PREFIX = '/accounts/{appId}';
+
+/**
+ * The route of an operation for one account of several, `{appId}` in its path: the operation's own
+ * `accountPath` (token vending, whose permission is its own), else `/accounts/{appId}` + its path when it
+ * is served there (servedPerAccount); undefined for the deployment's own operations.
+ *
+ * @example
+ * ```ts
+ * accountRouteOf(getOperation('sendMessage')); // { method: 'POST', path: '/accounts/{appId}/messages' }
+ * accountRouteOf(getOperation('getAccessToken')); // { method: 'GET', path: '/access-token/{appId}' }
+ * accountRouteOf(getOperation('listSubscriptions')); // undefined
+ * ```
+ */
+export function accountRouteOf(op: Operation): { method: Operation['route']['method']; path: string } | undefined {
+  if (!runsPerAccount(op)) return undefined;
+  if (op.route.accountPath) return { method: op.route.method, path: op.route.accountPath };
+  return servedPerAccount(op) ? { method: op.route.method, path: `${ACCOUNT_ROUTE_PREFIX}${op.route.path}` } : undefined;
 }
 
 /** The resources that belong to the deployment, not to one account: the accounts themselves, webhook subscriptions. */

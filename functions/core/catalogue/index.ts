@@ -40,7 +40,7 @@ export * from './deliveries';
 export * from './wechat-api';
 export * from './media';
 export * from './run';
-export { runsPerAccount, servedPerAccount } from './accounts';
+export { ACCOUNT_ROUTE_PREFIX, accountRouteOf, runsPerAccount, servedPerAccount } from './accounts';
 
 /** Every operation, in the order they are presented to users. */
 export const CATALOGUE: readonly Operation[] = [

@@ -97,6 +97,13 @@ export interface OperationRoute {
    * grant of this route alone (e.g. `grantTokenVending`). For routes that hand out credentials.
    */
   ownPermission?: boolean;
+  /**
+   * The operation's own route for one account of several, `{appId}` in it, for an operation with a
+   * permission of its own (`/access-token/{appId}`). Outside `/accounts/{appId}/`: a grant of an account's
+   * operations is a wildcard on that prefix, and must not cover it (docs/accounts.md). Absent: the
+   * operation is served per account under that prefix, or not at all (see accountRouteOf).
+   */
+  accountPath?: string;
 }
 
 /**

@@ -98,8 +98,8 @@ export const WECHAT_API_OPERATIONS: readonly Operation[] = [
     action: 'get',
     title: 'Get the shared access token',
     description:
-      'Token vending, off unless TOKEN_VENDING is on: the one access token of this AppID, for systems that must call WeChat themselves, so they never fetch (and knock out) one of their own. Whoever holds it can use the whole WeChat API until it expires.',
-    route: { method: 'GET', path: '/access-token', enabledBy: TOKEN_VENDING, ownPermission: true },
+      'Token vending, off unless TOKEN_VENDING is on: the one access token of an official account (GET /access-token/{appId} for an added one), for systems that must call WeChat themselves, so they never fetch (and knock out) one of their own. Whoever holds it can use the whole WeChat API until it expires.',
+    route: { method: 'GET', path: '/access-token', accountPath: '/access-token/{appId}', enabledBy: TOKEN_VENDING, ownPermission: true },
     input: { kind: 'json' },
     gate: { kind: 'none' },
     fields: [],

@@ -8,7 +8,7 @@
  * catalogueJson().operations.find((o) => o.name === 'sendText')?.fields;
  * ```
  */
-import { CATALOGUE, type FieldSpec, type InputSpec, type Operation } from '../../core/catalogue';
+import { accountRouteOf, CATALOGUE, type FieldSpec, type InputSpec, type Operation } from '../../core/catalogue';
 
 /** One operation as the console sees it. */
 export interface ConsoleOperation {
@@ -18,6 +18,8 @@ export interface ConsoleOperation {
   title: string;
   description: string;
   route: { method: string; path: string };
+  /** Its route for another account than the default, `{appId}` in it; null for the deployment's own (accounts, subscriptions). */
+  accountRoute: { method: string; path: string } | null;
   input: InputSpec;
   query: readonly string[];
   fields: readonly FieldSpec[];
@@ -41,6 +43,7 @@ export function catalogueJson(
           title: op.title,
           description: op.description,
           route: { method: op.route.method, path: op.route.path },
+          accountRoute: accountRouteOf(op) ?? null,
           input: op.input,
           query: op.query ?? [],
           fields: op.fields,

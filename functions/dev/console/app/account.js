@@ -1,6 +1,7 @@
 // The account the console works on (docs/console.md, "Accounts"): chosen in the header from GET /accounts,
 // kept in the page's URL (?account=wx…) so a reload keeps it. Every call the console makes to the product
-// goes through accountPath: the default account's usual paths unchanged, another's under /accounts/{appId}.
+// goes through accountPath or routeOf: the default account's usual paths unchanged, another's under
+// /accounts/{appId} (or the operation's own per-account route).
 // Whatever arrives tagged with an account (events' detail.appId, the sandbox's entries) is shown only when it
 // is the chosen account's; untagged means the default account, as everywhere in the product.
 
@@ -36,6 +37,19 @@ function onOther() {
  */
 export function accountPath(path) {
   return onOther() ? `/accounts/${encodeURIComponent(state.chosen)}${path}` : path;
+}
+
+/**
+ * The route of a catalogue operation (catalogue.json) for the chosen account: its route for that account,
+ * the appId filled (`/accounts/{appId}` + its path, or its own: token vending's `/access-token/{appId}`),
+ * or its usual route for the default account and for the deployment's own operations (the accounts,
+ * webhook subscriptions), which no account changes.
+ * @example routeOf(sendText) // {method: 'POST', path: '/accounts/wxB/messages/text'} with ?account=wxB
+ * @param {{route: {method: string, path: string}, accountRoute: {method: string, path: string} | null}} op
+ */
+export function routeOf(op) {
+  if (!onOther() || !op.accountRoute) return op.route;
+  return { method: op.accountRoute.method, path: op.accountRoute.path.replace('{appId}', encodeURIComponent(state.chosen)) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { call, clear, clock, h, left } from './dom.js';
 import { renderAccountMessage, describeAction, passiveReply, setMediaBase } from './render.js';
 import { mountOperations } from './operations.js';
 import { mountDoctor } from './doctor.js';
-import { accountPath, chosenAccount, chosenOther, isChosenAccount, loadAccounts } from './account.js';
+import { accountPath, chosenAccount, chosenOther, isChosenAccount, loadAccounts, routeOf } from './account.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -650,7 +650,7 @@ async function main() {
     const openid = input?.touser ?? input?.openid;
     if (typeof openid === 'string' && state.users.has(openid)) void refreshProductWindow(openid);
   };
-  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall, path: accountPath });
+  if (state.config.product) await mountOperations($('operations'), { currentUser: () => state.current, afterCall, route: routeOf });
   else
     $('operations').append(
       h('p', { class: 'hint' }, 'The product is not running here. Start it with npm start to call its operations from this page.'),

@@ -177,10 +177,10 @@ function unset(obj, dotted) {
 }
 
 /** The HTTP request for an input: path parameters in the path, query fields in the query, the rest as the body. */
-export function requestFor(op, input, file, files = []) {
+export function requestFor(op, input, file, files = [], route = op.route) {
   const body = structuredClone(input);
-  let path = op.route.path;
-  for (const name of pathParams(op.route.path)) {
+  let path = route.path;
+  for (const name of pathParams(route.path)) {
     const v = get(body, name);
     // An empty path parameter still makes a request: the product answers which field is missing.
     path = path.replace(`{${name}}`, encodeURIComponent(v === undefined ? '' : String(v)).replace(/%40/g, '@'));
@@ -193,7 +193,7 @@ export function requestFor(op, input, file, files = []) {
     unset(body, name);
   }
   const url = `${path}${query.size ? `?${query}` : ''}`;
-  const method = op.route.method;
+  const method = route.method;
   if (file && op.input?.kind === 'file') {
     const accepts = op.input.accepts ?? [];
     if (accepts.includes(file.file.type) && Object.keys(body).length === 0)
@@ -276,6 +276,8 @@ function showIssues(form, op, issues) {
 }
 
 function renderForm(op, out, ctx) {
+  // The chosen account's route (account.js): /accounts/{appId} + the usual path, or the usual one for the default.
+  const route = ctx.route(op);
   const defaults = {};
   const user = ctx.currentUser();
   if (user) for (const f of op.fields) if (f.name === 'touser' || f.name === 'openid') defaults[f.name] = user;
@@ -283,13 +285,13 @@ function renderForm(op, out, ctx) {
   const form = h(
     'form',
     { class: 'op-form', novalidate: true, dataset: { operation: op.name } },
-    h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${op.route.method} ${ctx.path(op.route.path)}`)),
+    h('div', { class: 'op-head' }, h('h3', null, op.title), h('code', { class: 'route' }, `${route.method} ${route.path}`)),
     h('p', { class: 'op-desc' }, text(op.description)),
     op.fields.length ? op.fields.map((f) => fieldBlock(op, f, defaults)) : h('p', { class: 'hint' }, 'No input.'),
     h(
       'div',
       { class: 'op-actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${op.route.method} ${ctx.path(op.route.path)}`)),
+      h('button', { type: 'submit', class: 'primary' }, 'Call ', h('code', null, `${route.method} ${route.path}`)),
     ),
     answer,
   );
@@ -301,9 +303,7 @@ function renderForm(op, out, ctx) {
       clear(answer).append(h('div', { class: 'status bad' }, 'Not sent: ', problems.map((p) => `${p.field} ${p.rule}`).join('; ')));
       return;
     }
-    // The chosen account's route: /accounts/{appId} + the usual path, or the usual path for the default (account.js).
-    const req = requestFor(op, input, file, files);
-    req.url = ctx.path(req.url);
+    const req = requestFor(op, input, file, files, ctx.route(op));
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     clear(answer).append(h('div', { class: 'status' }, 'Calling…'));
@@ -345,7 +345,7 @@ function renderForm(op, out, ctx) {
 /**
  * Mounts the operations panel into `root`.
  * @param {HTMLElement} root
- * @param {{currentUser: () => string | null, afterCall?: (input: object) => void, path: (usual: string) => string}} ctx
+ * @param {{currentUser: () => string | null, afterCall?: (input: object) => void, route: (op: object) => {method: string, path: string}}} ctx
  */
 export async function mountOperations(root, ctx) {
   const res = await call('GET', 'catalogue.json');

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { CATALOGUE, servedPerAccount, type Operation } from '../../../../functions/core/catalogue';
+import { accountRouteOf, CATALOGUE, type Operation } from '../../../../functions/core/catalogue';
 import { accountProperty } from '../../../shared/accounts';
 import { generatedOperation, titleCase } from './generated';
 import { chatRecord, chatRecordV2 } from './chatRecord';
@@ -14,7 +14,7 @@ import { wechatApi } from './wechatApi';
  * themselves, webhook subscriptions): the Account field is not shown for them (the catalogue says which).
  */
 const DEPLOYMENT_RESOURCES: string[] = [...new Set(CATALOGUE.map((op) => op.resource))].filter((resource) =>
-	CATALOGUE.filter((op) => op.resource === resource).every((op) => !servedPerAccount(op)),
+	CATALOGUE.filter((op) => op.resource === resource).every((op) => accountRouteOf(op) === undefined),
 );
 
 /**
