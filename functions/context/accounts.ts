@@ -136,29 +136,35 @@ export function accountConfig(base: AppConfig, env: NodeJS.ProcessEnv, settings:
 }
 
 /**
- * The accounts and their contexts; see the module comment.
+ * The contexts of added accounts, each built once from its item and kept while the item keeps its version:
+ * the item is read again at most every {@link ACCOUNT_CACHE_MS}, so a change or a removal is seen within a
+ * minute in every container. What a context is (with its secret opened or not) is the caller's `build`.
+ *
+ * @example
+ * ```ts
+ * const windows = new AccountContexts(store, Date.now, async (stored) => windowStoresOf(stored.appId, stored.settings));
+ * await windows.of('wxbbbbbbbbbbbbbbbb'); // 404 ACCOUNT_NOT_FOUND if there is none
+ * ```
  */
-export class AccountDirectory<C> {
+export class AccountContexts<C> {
   private readonly cache = new Map<string, CachedAccount<C>>();
 
-  constructor(private readonly options: AccountDirectoryOptions<C>) {}
-
-  /** The default account's AppID. */
-  get defaultAppId(): string {
-    return this.options.defaultContext.secrets.appId;
-  }
+  constructor(
+    private readonly store: Pick<AccountStore, 'get'>,
+    private readonly now: () => number,
+    private readonly build: (stored: StoredAccount) => Promise<C>,
+  ) {}
 
   /**
-   * The context of an account: the default one's for `undefined` or its AppID.
+   * The context of an added account.
    *
    * @throws {AccountNotFoundError} (404) when the deployment has no such account.
    */
-  async contextOf(appId: string | undefined): Promise<C> {
-    if (appId === undefined || appId === this.defaultAppId) return this.options.defaultContext;
-    const now = this.options.now();
+  async of(appId: string): Promise<C> {
+    const now = this.now();
     const cached = this.cache.get(appId);
     if (cached && now - cached.checkedAt < ACCOUNT_CACHE_MS) return cached.context;
-    const stored = await this.options.store.get(appId);
+    const stored = await this.store.get(appId);
     if (!stored) {
       this.cache.delete(appId);
       throw new AccountNotFoundError(appId);
@@ -173,6 +179,37 @@ export class AccountDirectory<C> {
     context.catch(() => this.cache.delete(appId));
     this.cache.set(appId, { version, checkedAt: now, context });
     return context;
+  }
+
+  /** Drops what is kept of an account (this container changed or removed it). */
+  forget(appId: string): void {
+    this.cache.delete(appId);
+  }
+}
+
+/**
+ * The accounts and their contexts; see the module comment.
+ */
+export class AccountDirectory<C> {
+  private readonly contexts: AccountContexts<C>;
+
+  constructor(private readonly options: AccountDirectoryOptions<C>) {
+    this.contexts = new AccountContexts(options.store, options.now, (stored) => this.build(stored));
+  }
+
+  /** The default account's AppID. */
+  get defaultAppId(): string {
+    return this.options.defaultContext.secrets.appId;
+  }
+
+  /**
+   * The context of an account: the default one's for `undefined` or its AppID.
+   *
+   * @throws {AccountNotFoundError} (404) when the deployment has no such account.
+   */
+  async contextOf(appId: string | undefined): Promise<C> {
+    if (appId === undefined || appId === this.defaultAppId) return this.options.defaultContext;
+    return this.contexts.of(appId);
   }
 
   /** Every account's AppID, the default one first (the token refresher, the doctor). */
@@ -197,7 +234,7 @@ export class AccountDirectory<C> {
         // The stack's own accounts (its accounts prop) go when a deployment drops them, not through the API.
         if ((await this.options.store.get(appId))?.owner) throw new AccountManagedByStackError(appId, 'delete');
         if (!(await this.options.store.delete(appId))) throw new AccountNotFoundError(appId);
-        this.cache.delete(appId);
+        this.contexts.forget(appId);
         return { appId, deleted: true as const };
       },
     };
@@ -256,7 +293,7 @@ export class AccountDirectory<C> {
         `the account ${change.appId} changed (or was removed) while this change was made: read it and try again`,
       );
     }
-    this.cache.delete(change.appId);
+    this.contexts.forget(change.appId);
     return this.view(stored);
   }
 

@@ -13,8 +13,7 @@ import { perContainer } from '../context/per-container';
 import { lambdaSecrets } from '../context/secrets';
 import { createWindowStores } from '../context/window-stores';
 import { AccountStore } from '../store/accounts';
-import { AccountNotFoundError } from '../core/accounts';
-import { accountConfig as configForAccount } from '../context/accounts';
+import { AccountContexts, accountConfig as configForAccount } from '../context/accounts';
 
 /**
  * The interactions function's context, from its environment, as `lambdaContext` (context.ts) builds the
@@ -33,19 +32,18 @@ export function lambdaInteractionsContext(): () => Promise<InteractionsContext> 
     const now = Date.now;
     const store = new AccountStore({ client: dynamo, tableName: config.tableName, now });
     const base = { now, logger: createLogger(), metrics: createMetrics() };
+    // An added account's window records: its AppID and its own window settings; no secret is opened. Kept
+    // per container as every function keeps an account's context (a change is seen within a minute).
+    const added = new AccountContexts<InteractionsContext>(store, now, async (stored) => {
+      const accountConfig = configForAccount(config, process.env, stored.settings);
+      return { ...deployment, config: accountConfig, ...createWindowStores({ config: accountConfig, dynamo, appId: stored.appId, now }) };
+    });
     const deployment: InteractionsContext = {
       ...base,
       config,
       ...createWindowStores({ config, dynamo, appId, now }),
-      // An added account's window records: its AppID and its own window settings; no secret is needed.
       accounts: {
-        async contextOf(accountId) {
-          if (accountId === undefined || accountId === appId) return deployment;
-          const stored = await store.get(accountId);
-          if (!stored) throw new AccountNotFoundError(accountId);
-          const accountConfig = configForAccount(config, process.env, stored.settings);
-          return { ...deployment, config: accountConfig, ...createWindowStores({ config: accountConfig, dynamo, appId: accountId, now }) };
-        },
+        contextOf: (accountId) => (accountId === undefined || accountId === appId ? Promise.resolve(deployment) : added.of(accountId)),
       },
     };
     return deployment;
