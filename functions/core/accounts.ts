@@ -23,10 +23,18 @@ import { ValidationError, WeChatKfError, type ValidationIssue } from './errors';
  * table key (no `/`, `#` or `%`).
  */
 export const APP_ID_PATTERN = /^wx[A-Za-z0-9_-]{1,32}$/;
+
 /** The shape of {@link APP_ID_PATTERN}, in words. */
 export const APP_ID_SHAPE = 'wx and 1 to 32 letters, digits, _ or - (e.g. "wx0123456789abcdef")';
 /** The rule of {@link APP_ID_PATTERN}, as an issue says it. */
 export const APP_ID_RULE = `must be an AppID: ${APP_ID_SHAPE}`;
+
+/**
+ * An original ID (原始ID, the ToUserName of every push): `gh_` and, at WeChat today, 12 hex digits
+ * (gh_97417a04a28d); letters, digits and `_` up to 32 are taken, so that an ID of another shape is not refused.
+ */
+const GH_ID_PATTERN = /^gh_[A-Za-z0-9_]{1,32}$/;
+const GH_ID_RULE = "must be the account's original ID: gh_ and 1 to 32 letters, digits or _ (e.g. gh_97417a04a28d)";
 
 /** Whether `value` is an AppID as the product accepts it. */
 export function isAppId(value: unknown): value is string {
@@ -173,7 +181,7 @@ function optionalString(
 export function parseAccountInput(input: unknown): AccountInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new ValidationError([
-      { field: '(body)', rule: 'must be a JSON object {appId, appSecret, callbackToken?, encodingAesKey?, settings?}' },
+      { field: '(body)', rule: 'must be a JSON object {appId, appSecret, callbackToken?, encodingAesKey?, ghId?, name?, settings?}' },
     ]);
   const body = input as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
@@ -197,7 +205,7 @@ export function parseAccountInput(input: unknown): AccountInput {
     'must be 43 letters or digits (the EncodingAESKey)',
     issues,
   );
-  const ghId = optionalString(body, 'ghId', /^gh_[0-9a-f]{12}$/, "must be the account's original id: gh_ and 12 hex digits", issues);
+  const ghId = optionalString(body, 'ghId', GH_ID_PATTERN, GH_ID_RULE, issues);
   const name = optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters', issues);
   const settings = parseSettings(body.settings, issues);
   if (issues.length > 0) throw new ValidationError(issues);
@@ -238,7 +246,7 @@ export function parseAccountChange(input: unknown): AccountChange {
     : optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters, or null', issues);
   const ghId = cleared('ghId')
     ? null
-    : optionalString(body, 'ghId', /^gh_[0-9a-f]{12}$/, "must be the account's original id: gh_ and 12 hex digits, or null", issues);
+    : optionalString(body, 'ghId', GH_ID_PATTERN, `${GH_ID_RULE}, or null`, issues);
   const secretGiven = ['appSecret', 'callbackToken', 'encodingAesKey'].some((field) => body[field] !== undefined);
   let secret: AccountChange['secret'];
   if (secretGiven) {

@@ -50,6 +50,8 @@ describe('accounts as data', () => {
       appId: '../wx',
       appSecret: '',
       encodingAesKey: 'short',
+      ghId: 'javascript:alert(1)',
+      name: 'a\u0000b',
       settings: { replyMode: 'sometimes', nope: 1 },
       extra: true,
     });
@@ -63,7 +65,7 @@ describe('accounts as data', () => {
     // Assess
     expect(bad.status).toBe(400);
     const fields = bad.json.error.issues.map((i: { field: string }) => i.field);
-    expect(fields).toEqual(expect.arrayContaining(['appId', 'appSecret', 'encodingAesKey', 'settings.nope', 'extra']));
+    expect(fields).toEqual(expect.arrayContaining(['appId', 'appSecret', 'encodingAesKey', 'ghId', 'name', 'settings.nope', 'extra']));
     expect(badSetting.status).toBe(400);
     expect(badSetting.json.error.issues[0].field).toBe('settings.replyMode');
     expect(list.json.accounts).toHaveLength(1);
@@ -76,6 +78,7 @@ describe('accounts as data', () => {
       appSecret: B_SECRET,
       callbackToken: B_TOKEN,
       encodingAesKey: B_KEY,
+      ghId: 'gh_97417a04a28d',
       name: 'Brand B',
       settings: { aiLabelDefault: true, windowPolicy: 'observe' },
     });
@@ -88,6 +91,7 @@ describe('accounts as data', () => {
     expect(got.json).toEqual({
       appId: B,
       name: 'Brand B',
+      ghId: 'gh_97417a04a28d',
       default: false,
       settings: { aiLabelDefault: true, windowPolicy: 'observe' },
       callbackPath: `/callback/${B}`,
