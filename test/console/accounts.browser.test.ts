@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
-import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import type { Sandbox } from '../../functions/dev/sandbox';
+import { callProduct, startProductOnWeChat, type ProductOnWeChat } from '../support/local-product';
 import { chromiumPath, IS_CI, launchBrowser, MISSING_BROWSER, screenshotPath } from './browser';
 
 jest.setTimeout(120_000);
@@ -23,15 +24,6 @@ const B = 'wxb0b0b0b0b0b0b0b0';
 const B_SECRET = 'secretOfAccountB';
 const EVIL = 'wxe0e0e0e0e0e0e0e0';
 const EVIL_NAME = '<img src=x onerror="document.title=\'owned\'">Shop';
-
-async function send(product: LocalProduct, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-}
 
 /** The value shown beside a label in the send-window panel. */
 async function windowFact(page: Page, label: string): Promise<string> {
@@ -47,7 +39,7 @@ describeBrowser('the console’s account switcher in Chromium', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-accounts-'));
     product = await startLocal({ port: 0, dataDir, env: { SANDBOX_ACCOUNTS: `${B}:${B_SECRET}` } });
     // A third account whose name is markup: the switcher must show it as text.
-    const evil = await send(product, 'POST', '/accounts', { appId: EVIL, appSecret: 'evilSecret1', name: EVIL_NAME });
+    const evil = await callProduct(product, 'POST', '/accounts', { appId: EVIL, appSecret: 'evilSecret1', name: EVIL_NAME });
     expect(evil.status).toBe(201);
     browser = await launchBrowser();
   });
@@ -65,14 +57,14 @@ describeBrowser('the console’s account switcher in Chromium', () => {
 
   it('shows and acts on the chosen account only, keeps it over a reload, and names accounts as text', async () => {
     // Prepare: oAlice writes to the default account, oBob to account B (the sandbox's ?appId= names it)
-    const accounts = await send(product, 'GET', '/accounts');
+    const accounts = await callProduct(product, 'GET', '/accounts');
     expect(accounts.json.accounts.map((a: { appId: string; default: boolean }) => [a.appId, a.default])).toEqual([
       [product.sandbox!.appId, true],
       [B, false],
       [EVIL, false],
     ]);
-    const alice = await send(product, 'POST', '/console/sandbox/users/oAlice/messages', { content: 'hello default' });
-    const bob = await send(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'hello B' });
+    const alice = await callProduct(product, 'POST', '/console/sandbox/users/oAlice/messages', { content: 'hello default' });
+    const bob = await callProduct(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'hello B' });
     expect(alice.status).toBe(200);
     expect(bob.status).toBe(200);
     expect(bob.json.delivered).toBe(true);
@@ -192,36 +184,32 @@ describeBrowser('the console’s account switcher in Chromium', () => {
 describeBrowser('the console’s account switcher with real WeChat (npm start with WECHAT_APP_ID)', () => {
   const TOKEN = 'tokenOfDefault1';
   const B_TOKEN = 'tokenOfB123';
-  let dataDir: string;
+  let onWeChat: ProductOnWeChat;
   let sandbox: Sandbox;
   let product: LocalProduct;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-console-accounts-wechat-'));
     // WeChat, hosting the default account and B, each pushing to its own callback on the product.
-    sandbox = await startSandbox({ quiet: true, accounts: [{ appId: B, appSecret: B_SECRET }] });
-    product = await startLocal({
-      port: 0,
-      dataDir,
-      env: {
-        WECHAT_APP_ID: sandbox.appId,
-        WECHAT_APP_SECRET: sandbox.appSecret,
-        WECHAT_API_BASE_URL: sandbox.url,
-        WECHAT_CALLBACK_TOKEN: TOKEN,
-      },
+    onWeChat = await startProductOnWeChat('wechat-kf-console-accounts-wechat-', {
+      accounts: [{ appId: B, appSecret: B_SECRET }],
+      callbackToken: TOKEN,
     });
+    ({ sandbox, product } = onWeChat);
     sandbox.configureCallback({ url: `${product.url}/callback`, token: TOKEN });
     sandbox.account(B).configureCallback({ url: `${product.url}/callback/${B}`, token: B_TOKEN });
-    const added = await send(product, 'POST', '/accounts', { appId: B, appSecret: B_SECRET, callbackToken: B_TOKEN, name: 'Shop B' });
+    const added = await callProduct(product, 'POST', '/accounts', {
+      appId: B,
+      appSecret: B_SECRET,
+      callbackToken: B_TOKEN,
+      name: 'Shop B',
+    });
     expect(added.status).toBe(201);
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await product?.stop();
-    await sandbox?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await onWeChat?.stop();
   });
 
   it('looks a user up in the chosen account, and sends as that account', async () => {
@@ -304,7 +292,7 @@ describeBrowser('turns in the console, with two accounts', () => {
     for (const page of [onDefault, onB]) await page.locator('#conn', { hasText: 'live' }).waitFor();
 
     // Act: each writes to their own account; each turn closes after 300 ms of quiet
-    await send(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'turn of B' });
+    await callProduct(product, 'POST', `/console/sandbox/users/oBob/messages?appId=${B}`, { content: 'turn of B' });
     await onDefault.locator('#composer-input').fill('turn of the default');
     await onDefault.keyboard.press('Enter');
     await onDefault.locator('.chat > .system.turn', { hasText: 'Turn closed: 1 message → turn.ready' }).waitFor();

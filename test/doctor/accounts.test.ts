@@ -7,85 +7,41 @@
  * `runAccountsDoctor`, as `npm run doctor -- --api-url` (a process; exit 1) and as GET /doctor/accounts. No
  * secret is in any of them.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runAccountsDoctor, type AccountsReport } from '../../functions/dev/doctor/accounts';
-import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
-import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
+import type { LocalProduct } from '../../functions/dev/local/server';
+import type { Sandbox } from '../../functions/dev/sandbox';
 import { GATEWAY_KEYS, GATEWAY_REGION, startIamAuthorizer } from '../n8n/iam-authorizer';
+import { runDoctorCli } from '../support/doctor-cli';
+import { callProduct, startProductOnWeChat, type ProductOnWeChat } from '../support/local-product';
 
 jest.setTimeout(90_000);
 
-const ROOT = join(__dirname, '..', '..');
 const B = 'wxb1b1b1b1b1b1b1b1';
 const B_SECRET = 'theRightSecretOfB';
 const WRONG = 'aWrongSecretForB';
 const B_TOKEN = 'tokenOfB123';
 const TOKEN = 'tokenOfDefault1';
 
-async function send(product: LocalProduct, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${product.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-}
-
-function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
 const statuses = (report: AccountsReport, appId: string) =>
   Object.fromEntries(report.accounts.find((a) => a.appId === appId)!.checks.map((c) => [c.id, c.status]));
 
 describe('doctor: every account of a gateway', () => {
-  let dataDir: string;
+  let onWeChat: ProductOnWeChat;
   let sandbox: Sandbox;
   let product: LocalProduct;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wechat-kf-doctor-accounts-'));
     // WeChat, with both accounts: B's AppSecret there is B_SECRET.
-    sandbox = await startSandbox({ quiet: true, accounts: [{ appId: B, appSecret: B_SECRET }] });
-    product = await startLocal({
-      port: 0,
-      dataDir,
-      env: {
-        WECHAT_APP_ID: sandbox.appId,
-        WECHAT_APP_SECRET: sandbox.appSecret,
-        WECHAT_API_BASE_URL: sandbox.url,
-        WECHAT_CALLBACK_TOKEN: TOKEN,
-      },
+    onWeChat = await startProductOnWeChat('wechat-kf-doctor-accounts-', {
+      accounts: [{ appId: B, appSecret: B_SECRET }],
+      callbackToken: TOKEN,
     });
+    ({ sandbox, product } = onWeChat);
     // B as registered by someone who copied its AppSecret wrong.
-    const wrong = await send(product, 'POST', '/accounts', { appId: B, appSecret: WRONG, callbackToken: B_TOKEN, name: 'Shop B' });
+    const wrong = await callProduct(product, 'POST', '/accounts', { appId: B, appSecret: WRONG, callbackToken: B_TOKEN, name: 'Shop B' });
     expect(wrong.status).toBe(201);
   });
-  afterAll(async () => {
-    await product?.stop();
-    await sandbox?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => onWeChat?.stop());
 
   it('reports the good account passing and the one with a wrong AppSecret failing, each in its own report', async () => {
     // Act
@@ -123,9 +79,9 @@ describe('doctor: every account of a gateway', () => {
 
   it('npm run doctor -- --api-url prints both accounts and exits 1; GET /doctor/accounts answers the same', async () => {
     // Act
-    const cli = await doctor(['--api-url', product.url]);
-    const json = await doctor(['--api-url', product.url, '--json']);
-    const served = await send(product, 'GET', '/doctor/accounts');
+    const cli = await runDoctorCli(['--api-url', product.url]);
+    const json = await runDoctorCli(['--api-url', product.url, '--json']);
+    const served = await callProduct(product, 'GET', '/doctor/accounts');
 
     // Assess
     expect(cli.code).toBe(1);
@@ -153,11 +109,11 @@ describe('doctor: every account of a gateway', () => {
     const iam = await startIamAuthorizer(product.url);
     try {
       // Act
-      const signed = await doctor(['--api-url', iam.url, '--region', GATEWAY_REGION, '--json'], {
+      const signed = await runDoctorCli(['--api-url', iam.url, '--region', GATEWAY_REGION, '--json'], {
         AWS_ACCESS_KEY_ID: GATEWAY_KEYS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: GATEWAY_KEYS.secretAccessKey,
       });
-      const refused = await doctor(['--api-url', iam.url, '--region', GATEWAY_REGION], {
+      const refused = await runDoctorCli(['--api-url', iam.url, '--region', GATEWAY_REGION], {
         AWS_ACCESS_KEY_ID: GATEWAY_KEYS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: 'not-the-key-iam-knows',
       });

@@ -5,19 +5,18 @@
  * The CLI (`npm run doctor`) is run as a process, reading the deployed secret from a Secrets Manager
  * stand-in that speaks the SDK's JSON protocol.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { formatReport, runDoctor, type DoctorReport } from '../../functions/dev/doctor/checks';
 import { startSandbox, type Sandbox } from '../../functions/dev/sandbox';
 import { startLocal, type LocalProduct } from '../../functions/dev/local/server';
+import { runDoctorCli } from '../support/doctor-cli';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 const TOKEN = 'doctorToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-const ROOT = join(__dirname, '..', '..');
 
 const check = (report: DoctorReport, id: string) => report.checks.find((c) => c.id === id)!;
 
@@ -248,26 +247,7 @@ describe('npm run doctor', () => {
     await sandbox.stop();
   });
 
-  function doctor(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'functions', 'dev', 'doctor', 'main.ts'), ...args],
-        {
-          env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (d) => (out += String(d)));
-      child.stderr.on('data', (d) => (out += String(d)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, out });
-      });
-    });
-  }
+  const doctor = (env: Record<string, string>, args: string[] = []) => runDoctorCli(args, env);
 
   it('refuses an unknown flag, naming it and the known ones, before checking anything', async () => {
     // Prepare

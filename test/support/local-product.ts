@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { startLocal, type LocalOptions, type LocalProduct } from '../../functions/dev/local/server';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../functions/dev/sandbox';
 
 /** The product of a describe block; `restart()` stops it and starts it again on the same data folder. */
 export type LocalProductFixture = LocalProduct & { restart(): Promise<void> };
@@ -88,4 +89,49 @@ export async function callProduct(
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, bytes, json };
+}
+
+/** The product run against WeChat (a sandbox started apart), and that WeChat. */
+export interface ProductOnWeChat {
+  sandbox: Sandbox;
+  product: LocalProduct;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts WeChat (a sandbox hosting the default account and `accounts`) and the product as `npm start` with
+ * the default account's credentials (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_API_BASE_URL) and
+ * `callbackToken`, on a fresh data folder named with `prefix`: the product's other accounts are added
+ * through its API, as a user does. `stop()` stops both and removes the folder.
+ *
+ * @example
+ * ```ts
+ * const { sandbox, product, stop } = await startProductOnWeChat('wechat-kf-x-', { accounts: [{ appId: B, appSecret: B_SECRET }], callbackToken: 'tok' });
+ * ```
+ */
+export async function startProductOnWeChat(
+  prefix: string,
+  options: { accounts?: SandboxOptions['accounts']; callbackToken: string },
+): Promise<ProductOnWeChat> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const sandbox = await startSandbox({ quiet: true, accounts: options.accounts });
+  const product = await startLocal({
+    port: 0,
+    dataDir,
+    env: {
+      WECHAT_APP_ID: sandbox.appId,
+      WECHAT_APP_SECRET: sandbox.appSecret,
+      WECHAT_API_BASE_URL: sandbox.url,
+      WECHAT_CALLBACK_TOKEN: options.callbackToken,
+    },
+  });
+  return {
+    sandbox,
+    product,
+    async stop() {
+      await product.stop();
+      await sandbox.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
