@@ -254,6 +254,36 @@ describe('npm start: starting, restarting, logging', () => {
     expect(product.context.config.deliveryRecordContent).toBe(true);
   });
 
+  it("the banner lists the sandbox's other accounts (SANDBOX_ACCOUNTS), and its example push reaches that account only", async () => {
+    // Prepare
+    const dir = freshDir();
+    dirs.push(dir);
+    const B = 'wxbbbbbbbbbbbbbbbb';
+    const product = await start(dir, { SANDBOX_ACCOUNTS: `${B}:secretOfBannerB1` });
+    const aloneDir = freshDir();
+    dirs.push(aloneDir);
+    const alone = await start(aloneDir);
+    // Act: the push the banner shows, then a send for B and one for the default account to the same openid
+    const banner = bannerLines(product, {}).join('\n');
+    const example = /curl -s -X POST '([^']+)' -H 'content-type: application\/json' -d '([^']+)'/.exec(banner);
+    const pushed = await fetch(example![1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: example![2] });
+    const send = (prefix: string) =>
+      fetch(`${product.url}${prefix}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touser: 'oUser1', msgtype: 'text', text: { content: 'hi' } }),
+      });
+    const asB = await send(`/accounts/${B}`);
+    const asDefault = await send('');
+    // Assess
+    expect(banner).toContain(`${B}: pushes to ${product.url}/callback/${B}; act for it under ${product.url}/accounts/${B}/…`);
+    expect(example![1]).toBe(`${product.sandbox!.url}/sandbox/users/oUser1/messages?appId=${B}`);
+    expect(((await pushed.json()) as { delivered: boolean }).delivered).toBe(true);
+    expect(asB.status).toBe(200);
+    expect(asDefault.status).toBe(409);
+    expect(bannerLines(alone, {}).join('\n')).toContain('SANDBOX_ACCOUNTS=wx…:secret[,…] hosts more');
+  });
+
   it("the banner names the sandbox's WeChat ID, and a kf account named with it as the banner says is added", async () => {
     // Prepare
     const dir = freshDir();

@@ -38,6 +38,23 @@ function turnLines(product: LocalProduct): string[] {
   return lines;
 }
 
+/**
+ * The sandbox's other official accounts (SANDBOX_ACCOUNTS), each added to the product: where it pushes and
+ * how to act for it; without any, how to have some (docs/accounts.md).
+ */
+function sandboxAccountLines(product: LocalProduct, others: readonly string[]): string[] {
+  if (others.length === 0)
+    return ['  one official account; SANDBOX_ACCOUNTS=wx…:secret[,…] hosts more, each added here (GET /accounts, docs/accounts.md)'];
+  const [first] = others;
+  return [
+    `  and ${others.length} more official account${others.length > 1 ? 's' : ''} (SANDBOX_ACCOUNTS), each added here (GET /accounts):`,
+    ...others.map(
+      (appId) => `    ${appId}: pushes to ${product.url}/callback/${appId}; act for it under ${product.url}/accounts/${appId}/…`,
+    ),
+    `    its users write in with ?appId=, e.g. curl -s -X POST '${product.sandbox!.url}/sandbox/users/oUser1/messages?appId=${first}' -H 'content-type: application/json' -d '{"content":"hello"}'`,
+  ];
+}
+
 /** The banner's lines. */
 export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): string[] {
   const { url, sandbox } = product;
@@ -59,6 +76,7 @@ export function bannerLines(product: LocalProduct, env: NodeJS.ProcessEnv): stri
       `  it pushes users' messages to ${url}/callback, signed with token ${product.context.secrets.callbackToken === SANDBOX_CALLBACK_TOKEN ? SANDBOX_CALLBACK_TOKEN : '(WECHAT_CALLBACK_TOKEN)'}`,
       // WeChat refuses (61452) a kf account not named prefix@<the account's WeChat ID>: say which ID that is here.
       `  its official account's WeChat ID is ${sandbox.wechatId}: name kf accounts prefix@${sandbox.wechatId} (e.g. agent1@${sandbox.wechatId})`,
+      ...sandboxAccountLines(product, sandbox.appIds.slice(1)),
       '',
       `Try it: open the console, ${url}/console/ (a WeChat user's phone, the send window, every operation), or in a terminal:`,
       `  1. a user writes in:   curl -s -X POST ${sandbox.url}/sandbox/users/oUser1/messages -H 'content-type: application/json' -d '{"content":"hello"}'`,
