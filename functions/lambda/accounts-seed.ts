@@ -50,6 +50,8 @@ export interface AccountsSeedDeps {
   store: StackAccountStore;
   /** The account key (KmsSecretSealer(ACCOUNT_KEY_ID, 'appId') deployed). */
   sealer: SecretSealer;
+  /** The deployment's variables, which an account's settings are laid over (deployed: the function's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A declared account that cannot be stored: the message names its AppID and rule, never a secret value. */
@@ -115,8 +117,10 @@ async function readDeclared(deps: AccountsSeedDeps, declared: DeployTimeAccountP
       ...(declared.name ? { name: declared.name } : {}),
       settings,
     });
-    // The settings' values, by the deployment's own reader (each setting's rule).
-    accountConfig(configFromEnv({}), {}, input.settings);
+    // The settings' values, by the deployment's own reader (each setting's rule), laid over the deployment's
+    // variables (this function has them, infra/lib/behaviour-environment.ts) as every function lays them.
+    const env = deps.env ?? {};
+    accountConfig(configFromEnv(env), env, input.settings);
   } catch (error) {
     if (error instanceof DeclaredAccountError) throw error;
     if (error instanceof ValidationError) throw new DeclaredAccountError(`${where}: ${issuesOf(error)}`);
@@ -232,5 +236,6 @@ export const handler = createAccountsSeedHandler(
       secrets: new SecretsManagerClient({}),
       store: new StackAccountStore({ client: createDynamoClient(), tableName: process.env.TABLE_NAME ?? '' }),
       sealer: new KmsSecretSealer(process.env.ACCOUNT_KEY_ID ?? '', 'appId'),
+      env: process.env,
     }),
 );

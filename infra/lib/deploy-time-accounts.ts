@@ -21,8 +21,9 @@ export function buildDeployTimeAccounts(
   scope: Construct,
   accounts: readonly DeployTimeAccount[],
   resources: { table: dynamodb.ITable; accountKey: kms.IKey },
-  options: { logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
+  options: { logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy; behaviour: Record<string, string> },
 ): CustomResource {
+  const { behaviour, ...functionOptions } = options;
   const {
     scope: seed,
     role,
@@ -33,10 +34,11 @@ export function buildDeployTimeAccounts(
     roleDescription: "Writes the accounts of the stack's accounts prop: reads their secrets, seals them with the account key",
     // A hundred accounts: a secret read, a KMS call and a write each, one after the other.
     timeout: Duration.minutes(5),
-    environment: { TABLE_NAME: resources.table.tableName, [ACCOUNT_KEY_ENV]: resources.accountKey.keyArn },
+    // The deployment's behaviour variables: an account's settings are checked laid over them, as the functions lay them.
+    environment: { TABLE_NAME: resources.table.tableName, [ACCOUNT_KEY_ENV]: resources.accountKey.keyArn, ...behaviour },
     // The runtime's SDK (Secrets Manager, DynamoDB, KMS): a deploy-time function, nobody waits on its cold start.
     externalModules: sdkBundlingFor(ACCOUNTS_SEED_ENTRY).externalModules,
-    ...options,
+    ...functionOptions,
   });
   // Exactly the listed secrets, in one statement (a secret named without its suffix matches its six characters).
   role.addToPrincipalPolicy(

@@ -21,7 +21,7 @@ import { OPERATION_ENV, type LambdaFunctionSpec } from '../../functions/lambda/f
 import { LAMBDA_BUNDLING, sdkBundlingFor } from './bundling';
 import type { Egress } from './egress';
 import type { WeChatCustomerServiceProps } from './props';
-import { turnEnvironment } from './turns';
+import { behaviourEnvironment } from './behaviour-environment';
 
 /** DynamoDB actions per access level (the store uses GetItem, PutItem, UpdateItem, DeleteItem; Query for reads). */
 export const TABLE_ACTIONS = {
@@ -71,26 +71,11 @@ export function buildFunctions(
     TABLE_NAME: m.table.tableName,
     EVENT_BUS_NAME: m.bus.eventBusName,
     WECHAT_API_BASE_URL: props.wechatApiBaseUrl ?? 'https://api.weixin.qq.com',
-    WINDOW_POLICY: props.windowPolicy ?? 'enforce',
-    WINDOW_RULES: props.windowRules ?? 'current',
-    TOKEN_MODE: props.tokenMode ?? 'stable',
     POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'wechat-kf',
     POWERTOOLS_METRICS_NAMESPACE: 'WeChatKf',
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
-    // Set only when given, so that the functions' defaults (functions/context/config.ts) stay the one source.
-    ...(props.textMaxBytes !== undefined ? { TEXT_MAX_BYTES: String(props.textMaxBytes) } : {}),
-    ...(props.deliveryRecordContent !== undefined ? { DELIVERY_RECORD_CONTENT: String(props.deliveryRecordContent) } : {}),
-    ...(props.replyMode !== undefined ? { REPLY_MODE: props.replyMode } : {}),
-    ...(props.passiveWaitMs !== undefined ? { PASSIVE_WAIT_MS: String(props.passiveWaitMs) } : {}),
-    ...(props.passiveHoldText !== undefined ? { PASSIVE_HOLD_TEXT: props.passiveHoldText } : {}),
-    ...(props.passiveKeepMs !== undefined ? { PASSIVE_KEEP_MS: String(props.passiveKeepMs) } : {}),
-    ...(props.handoffKeywords !== undefined ? { HANDOFF_KEYWORDS: props.handoffKeywords } : {}),
-    ...(props.handoffWhenOffline !== undefined ? { HANDOFF_WHEN_OFFLINE: props.handoffWhenOffline } : {}),
-    ...(props.handoffOfflineText !== undefined ? { HANDOFF_OFFLINE_TEXT: props.handoffOfflineText } : {}),
-    ...(props.aiLabelDefault !== undefined ? { AI_LABEL_DEFAULT: String(props.aiLabelDefault) } : {}),
-    // Turns and the conversation history (docs/turns.md, docs/conversations.md), as set.
-    ...turnEnvironment(props),
+    ...behaviourEnvironment(props),
   };
   // Keyword handoff and the AI label are read by the functions at startup: a wrong rule fails the synth
   // here, naming it, instead of every function's first invocation.

@@ -9,6 +9,7 @@ import { MIN_TEXT_MAX_BYTES } from '../../functions/core/text-split';
 import { REPLY_MODES } from '../../functions/core/passive-reply';
 import { turnSettingsFromEnv } from '../../functions/core/turns';
 import { turnEnvironment } from './turns';
+import { behaviourEnvironment } from './behaviour-environment';
 import { checkNatProps } from './egress';
 import { TOKEN_MODES } from '../../functions/core/token';
 import { WINDOW_POLICIES } from '../../functions/core/window';
@@ -425,9 +426,11 @@ function checkDeployTimeAccounts(props: WeChatCustomerServiceProps, fail: (messa
       if (!['string', 'number', 'boolean'].includes(typeof value))
         fail(`${entry}: settings.${key} must be a string, a number or a boolean`);
     }
-    // The values, by the functions' own reader (the rule of each setting's variable), named as the setting.
+    // The values, by the functions' own reader (the rule of each setting's variable), named as the setting,
+    // laid over the deployment's variables as the functions lay them (HANDOFF_WHEN_OFFLINE=reply with the
+    // deployment's HANDOFF_OFFLINE_TEXT is a whole setting).
     try {
-      configFromEnv(accountSettingsEnv(settings));
+      configFromEnv({ ...behaviourEnvironment(props), ...accountSettingsEnv(settings) });
     } catch (error) {
       const message = (error as Error).message;
       const variable = /^[A-Z_]+/.exec(message)?.[0] ?? '';

@@ -37,6 +37,7 @@ import { ACCOUNT_ROUTE_PREFIX, enabledFunctions, LAMBDA_FUNCTIONS, TURNS_SETTING
 import { buildAccountKey, checkGrantAppId } from './accounts';
 import { buildAlarms } from './alarms';
 import { buildApi } from './api';
+import { behaviourEnvironment } from './behaviour-environment';
 import { buildDeployTimeAccounts } from './deploy-time-accounts';
 import { buildEgress } from './egress';
 import { buildFunctions, REPO_ROOT } from './lambda-functions';
@@ -136,7 +137,12 @@ export class WeChatCustomerService extends Construct {
     this.accountKey = buildAccountKey(this, removalPolicy);
     // The accounts the stack declares: one custom resource for all of them, none without the prop.
     if (props.accounts && props.accounts.length > 0)
-      buildDeployTimeAccounts(this, props.accounts, { table, accountKey: this.accountKey }, { logRetention, removalPolicy });
+      buildDeployTimeAccounts(
+        this,
+        props.accounts,
+        { table, accountKey: this.accountKey },
+        { logRetention, removalPolicy, behaviour: behaviourEnvironment(props) },
+      );
     this.bus = messaging.bus;
     this.bulkSendQueue = messaging.bulkSendQueue;
     this.bulkSendDeadLetterQueue = messaging.bulkSendDeadLetterQueue;

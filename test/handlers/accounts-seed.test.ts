@@ -156,7 +156,10 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
   });
 
   /** Runs the handler; returns what it printed and its answer. */
-  async function run(event: CloudFormationCustomResourceEvent): Promise<{ printed: string; answer: Record<string, any> }> {
+  async function run(
+    event: CloudFormationCustomResourceEvent,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ printed: string; answer: Record<string, any> }> {
     const secrets = new SecretsManagerClient({
       endpoint: standIn.url,
       region: 'us-east-1',
@@ -167,7 +170,7 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
     const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
     const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
     try {
-      await createAccountsSeedHandler(() => ({ secrets, store, sealer }))(event);
+      await createAccountsSeedHandler(() => ({ secrets, store, sealer, env }))(event);
     } finally {
       log.mockRestore();
       error.mockRestore();
@@ -321,6 +324,20 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toMatch(/the account wxaaaaaaaaaaaaaaaa .*settings\.replyMode: REPLY_MODE/);
     expect(await store.list()).toEqual([]);
+  });
+
+  it("checks a setting laid over the deployment's variables, as the functions lay it", async () => {
+    // Prepare: a reply when no agent is online needs the offline text; only the deployment sets one
+    putSecret(A);
+    const replying = declared(A, { settings: '{"handoffWhenOffline":"reply"}' });
+    // Act
+    const alone = await run(cfnEvent(standIn, 'Create', [replying]));
+    const withText = await run(cfnEvent(standIn, 'Create', [replying]), { HANDOFF_OFFLINE_TEXT: 'An agent will answer soon' });
+    // Assess
+    expect(alone.answer.Status).toBe('FAILED');
+    expect(alone.answer.Reason).toMatch(/settings\.handoffWhenOffline: HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT/);
+    expect(withText.answer.Status).toBe('SUCCESS');
+    expect((await store.get(A))?.settings).toEqual({ handoffWhenOffline: 'reply' });
   });
 
   it('a Delete whose table is gone, or whose properties are unreadable, still succeeds (the stack can be deleted)', async () => {

@@ -118,6 +118,26 @@ describe('accounts known at deploy time', () => {
     }
   });
 
+  test("checks an account's settings laid over the deployment's, and gives its function the deployment's variables", () => {
+    // Prepare: handoff with a reply when no agent is online needs the offline text, which the deployment sets
+    const [account] = declared(1);
+    const replying = { ...account!, settings: { handoffWhenOffline: 'reply' } } as DeployTimeAccount;
+    // Act
+    const { stack } = accountsAppStack({}, { accounts: [replying], handoffOfflineText: 'An agent will be with you soon' }, false);
+    const alone = () => accountsAppStack({}, { accounts: [replying] }, false);
+    // Assess
+    const [, fn] = resourcesOf(Template.fromStack(stack), 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('WeChatKfDeployTimeAccounts'),
+    )!;
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      HANDOFF_OFFLINE_TEXT: 'An agent will be with you soon',
+      WINDOW_POLICY: 'enforce',
+    });
+    expect(alone).toThrow(
+      /accounts\[0\] \(wx0000000000000000\): settings.handoffWhenOffline: HANDOFF_WHEN_OFFLINE=reply needs HANDOFF_OFFLINE_TEXT/,
+    );
+  });
+
   test.each([
     ['an appId that is not an AppID', [{ appId: 'gh_123' }], /accounts\[0\] \(gh_123\): appId must be an AppID/],
     ['a duplicate', [{}, { appId: 'wx0000000000000000' }], /accounts\[1\] \(wx0000000000000000\): the AppID is declared twice/],
