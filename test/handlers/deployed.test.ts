@@ -572,4 +572,34 @@ describe('bundled handlers in the deployed environment', () => {
       for (const secret of [ACCOUNT_B_SECRET, ACCOUNT_B_TOKEN]) expect(output).not.toContain(secret);
     }
   });
+
+  it("vends an added account's own token at GET /access-token/{appId}, as API Gateway routes it to the vending function", async () => {
+    // Prepare: B is an account of the deployment (the test before added it), and its user wrote in
+    // Act
+    const vended = await invoke(
+      'operation',
+      httpApiEvent('GET', `/access-token/${ACCOUNT_B}`, undefined, {
+        routeKey: 'GET /access-token/{appId}',
+        pathParameters: { appId: ACCOUNT_B },
+      }),
+      { OPERATION_NAME: 'getAccessToken', ACCOUNT_KEY_ID: ACCOUNT_KEY, TOKEN_VENDING: 'on' },
+    );
+    const token = JSON.parse(vended.result.body).access_token as string;
+    // WeChat takes it as B's: a send to B's user with it goes through (another account's token gets 40003)
+    const used = (await (
+      await fetch(`${sandbox.url}/cgi-bin/message/custom/send?access_token=${token}`, {
+        method: 'POST',
+        body: JSON.stringify({ touser: 'oUserOfB', msgtype: 'text', text: { content: 'from the vended token' } }),
+      })
+    ).json()) as { errcode: number };
+    // Assess
+    expect(vended.result.statusCode).toBe(200);
+    expect(used.errcode).toBe(0);
+    // what the function logged (its answer aside: the runner prints that on its RESULT line)
+    const logged = vended.output
+      .split('\n')
+      .filter((line) => !line.startsWith('RESULT '))
+      .join('\n');
+    expect(logged).not.toContain(token);
+  });
 });
