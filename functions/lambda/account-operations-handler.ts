@@ -20,7 +20,7 @@
  * ```
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { CATALOGUE, servedPerAccount, type Operation } from '../core/catalogue';
+import { accountRouteOf, CATALOGUE, servedPerAccount, type Operation } from '../core/catalogue';
 import type { AppContext } from '../context/context';
 import { toGatewayResult } from '../http/events';
 import { jsonAnswer } from '../http/http';
@@ -60,6 +60,21 @@ export function createAccountOperationsHandler(getContext: () => Promise<AppCont
     compile('POST', '/interactions', interactions),
     compile('GET', '/interactions/{openid}', interactions),
   ];
+  // The catalogue's routes not served here, to say where they are when a caller looks for them here.
+  const elsewhere = catalogue
+    .filter((op) => !servedPerAccount(op))
+    .map((op) => ({ op, route: compile(op.route.method, op.route.path, async () => undefined) }));
+  const whereInstead = (method: string, path: string): string | undefined => {
+    const found =
+      elsewhere.find((e) => e.route.pattern.test(path) && e.route.method === method) ?? elsewhere.find((e) => e.route.pattern.test(path));
+    if (!found) return undefined;
+    const { op } = found;
+    const own = accountRouteOf(op);
+    return own
+      ? `${op.route.method} ${op.route.path} for an account is ${own.method} ${own.path} (a permission of its own, outside /accounts/{appId}/)`
+      : `${op.route.method} ${op.route.path} belongs to the deployment, not to one account: call it without /accounts/{appId}` +
+          (op.resource === 'subscription' ? ' (a subscription filters its events by account with appIds)' : '');
+  };
   const notFound = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
     const answer = jsonAnswer(status, { error: { code, message } });
     return toGatewayResult({ ...answer, headers: { ...answer.headers, ...headers } });
@@ -78,10 +93,11 @@ export function createAccountOperationsHandler(getContext: () => Promise<AppCont
           allow: allowed,
         });
       }
+      const instead = whereInstead(method, path);
       return notFound(
         404,
         'NOT_FOUND',
-        `no operation at /accounts/{appId}${path}: an account's routes are the usual ones after /accounts/{appId}`,
+        `no operation at /accounts/{appId}${path}: ${instead ?? "an account's routes are the usual ones after /accounts/{appId}"}`,
       );
     }
     const values = match.pattern.exec(path)!.slice(1);

@@ -217,6 +217,21 @@ describe('accounts as data', () => {
     expect(unknown.status).toBe(404);
   });
 
+  test("the deployment's own operations under an account's prefix are a 404 saying where they are", async () => {
+    // Act
+    const subscriptions = await callProduct(product, 'GET', `/accounts/${B}/subscriptions`);
+    const accounts = await callProduct(product, 'POST', `/accounts/${B}/accounts`, { appId: 'wxcccccccccccccccc', appSecret: 'x' });
+    const nothing = await callProduct(product, 'GET', `/accounts/${B}/nothing-here`);
+    // Assess
+    expect([subscriptions.status, accounts.status, nothing.status]).toEqual([404, 404, 404]);
+    expect(subscriptions.json.error.message).toMatch(/GET \/subscriptions belongs to the deployment.*appIds/);
+    expect(accounts.json.error.message).toMatch(/POST \/accounts belongs to the deployment, not to one account/);
+    expect(nothing.json.error.message).toMatch(/an account's routes are the usual ones after \/accounts\/\{appId\}/);
+    expect((await callProduct(product, 'GET', '/accounts')).json.accounts.map((a: { appId: string }) => a.appId)).not.toContain(
+      'wxcccccccccccccccc',
+    );
+  });
+
   test('an unknown account is a 404 on its routes and its callback, and a removed one too', async () => {
     // Act
     const unknownRoute = await callProduct(product, 'GET', '/accounts/wxcccccccccccccccc/interactions/o1');

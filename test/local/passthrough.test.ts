@@ -177,13 +177,20 @@ describe('GET /access-token/{appId}: token vending for an added account, with TO
     ['an unknown account', '/access-token/wxcccccccccccccccc', 404, 'ACCOUNT_NOT_FOUND'],
     ['a malformed AppID', '/access-token/gh_notAnAppId', 400, 'INVALID_INPUT'],
     // not under the accounts' prefix: a grant of an account's operations (a wildcard there) must not reach it
-    ['the accounts prefix', `/accounts/${B.appId}/access-token`, 404, undefined],
+    ['the accounts prefix', `/accounts/${B.appId}/access-token`, 404, 'NOT_FOUND'],
   ])('refuses %s without handing out a token', async (_what, path, status, code) => {
     // act
     const answer = await call(product, 'GET', path);
     // assess
     expect(answer.status).toBe(status);
     expect(answer.text).not.toMatch(/access_token/);
-    if (code) expect(answer.json.error.code).toBe(code);
+    expect(answer.json.error.code).toBe(code);
+  });
+
+  it("says where an account's token is when it is asked for under the accounts prefix", async () => {
+    // act
+    const answer = await call(product, 'GET', `/accounts/${B.appId}/access-token`);
+    // assess
+    expect(answer.json.error.message).toMatch(/GET \/access-token for an account is GET \/access-token\/\{appId\}/);
   });
 });
