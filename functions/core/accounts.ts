@@ -244,9 +244,7 @@ export function parseAccountChange(input: unknown): AccountChange {
   const name = cleared('name')
     ? null
     : optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters, or null', issues);
-  const ghId = cleared('ghId')
-    ? null
-    : optionalString(body, 'ghId', GH_ID_PATTERN, `${GH_ID_RULE}, or null`, issues);
+  const ghId = cleared('ghId') ? null : optionalString(body, 'ghId', GH_ID_PATTERN, `${GH_ID_RULE}, or null`, issues);
   const secretGiven = ['appSecret', 'callbackToken', 'encodingAesKey'].some((field) => body[field] !== undefined);
   let secret: AccountChange['secret'];
   if (secretGiven) {

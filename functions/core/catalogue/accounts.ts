@@ -79,7 +79,13 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
         description: 'For compatible and safe mode',
         rules: ['43 letters or digits'],
       },
-      { name: 'ghId', displayName: 'Original ID', type: 'string', placeholder: 'gh_0123456789ab', rules: ['gh_ and 1 to 32 letters, digits or _ (12 hex digits at WeChat today)'] },
+      {
+        name: 'ghId',
+        displayName: 'Original ID',
+        type: 'string',
+        placeholder: 'gh_0123456789ab',
+        rules: ['gh_ and 1 to 32 letters, digits or _ (12 hex digits at WeChat today)'],
+      },
       { name: 'name', displayName: 'Name', type: 'string', rules: ['at most 100 characters'] },
       {
         name: 'settings',
@@ -134,7 +140,13 @@ export const ACCOUNT_OPERATIONS: readonly Operation[] = [
     fields: [
       APP_ID_FIELD,
       { name: 'name', displayName: 'Name', type: 'string', description: 'null removes it', rules: ['at most 100 characters'] },
-      { name: 'ghId', displayName: 'Original ID', type: 'string', placeholder: 'gh_0123456789ab', rules: ['gh_ and 1 to 32 letters, digits or _ (12 hex digits at WeChat today)'] },
+      {
+        name: 'ghId',
+        displayName: 'Original ID',
+        type: 'string',
+        placeholder: 'gh_0123456789ab',
+        rules: ['gh_ and 1 to 32 letters, digits or _ (12 hex digits at WeChat today)'],
+      },
       {
         name: 'settings',
         displayName: 'Settings',
