@@ -138,7 +138,7 @@ export class AccountExistsError extends WeChatKfError {
       409,
       isDefault
         ? `${appId} is this deployment's default account (its own secret); it is not added again`
-        : `the account ${appId} already exists: DELETE /accounts/${appId} first to replace its secret or settings`,
+        : `the account ${appId} already exists: PATCH /accounts/${appId} changes its secret or settings`,
     );
   }
 }
@@ -155,6 +155,10 @@ export class DefaultAccountError extends WeChatKfError {
 }
 
 const INPUT_FIELDS = ['appId', 'appSecret', 'callbackToken', 'encodingAesKey', 'ghId', 'name', 'settings'];
+
+/** An account's name: what the console and the n8n list show. */
+const NAME_PATTERN = /^\P{Cc}{1,100}$/u;
+const NAME_RULE = 'must be 1 to 100 characters without control characters';
 
 function optionalString(
   body: Record<string, unknown>,
@@ -173,24 +177,29 @@ function optionalString(
 }
 
 /**
- * Checks `POST /accounts`'s body: the AppID, the secret's fields, the name, the `gh_` id and the settings'
- * names and kinds (their values are checked by the deployment's own reader, which knows each one's rule).
+ * The body of an account route as an object: every key one of an account's fields and `appId` an AppID
+ * (issues pushed for what is not); `shape` is what the refusal of a body that is no object names.
  *
- * @throws {ValidationError} naming every field that is wrong and its rule, never a secret's value.
+ * @throws {ValidationError} when the body is not a JSON object.
  */
-export function parseAccountInput(input: unknown): AccountInput {
+function accountBody(input: unknown, shape: string, issues: ValidationIssue[]): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new ValidationError([
-      { field: '(body)', rule: 'must be a JSON object {appId, appSecret, callbackToken?, encodingAesKey?, ghId?, name?, settings?}' },
-    ]);
+    throw new ValidationError([{ field: '(body)', rule: `must be a JSON object ${shape}` }]);
   const body = input as Record<string, unknown>;
-  const issues: ValidationIssue[] = [];
   for (const key of Object.keys(body)) {
     if (!INPUT_FIELDS.includes(key)) issues.push({ field: key, rule: `is not a field of an account (${INPUT_FIELDS.join(', ')})` });
   }
   if (!isAppId(body.appId)) issues.push({ field: 'appId', rule: `is required and ${APP_ID_RULE}` });
+  return body;
+}
+
+/**
+ * The secret's fields of a body: the AppSecret (required; `appSecretRule` says why when it is missing or
+ * wrong), and the Token and EncodingAESKey when given.
+ */
+function secretOf(body: Record<string, unknown>, appSecretRule: string, issues: ValidationIssue[]): Omit<AccountSecret, 'appId'> {
   if (typeof body.appSecret !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(body.appSecret))
-    issues.push({ field: 'appSecret', rule: 'is required: the AppSecret, 1 to 128 printable ASCII characters' });
+    issues.push({ field: 'appSecret', rule: appSecretRule });
   const callbackToken = optionalString(
     body,
     'callbackToken',
@@ -205,15 +214,30 @@ export function parseAccountInput(input: unknown): AccountInput {
     'must be 43 letters or digits (the EncodingAESKey)',
     issues,
   );
+  return {
+    appSecret: body.appSecret as string,
+    ...(callbackToken ? { callbackToken } : {}),
+    ...(encodingAesKey ? { encodingAesKey } : {}),
+  };
+}
+
+/**
+ * Checks `POST /accounts`'s body: the AppID, the secret's fields, the name, the `gh_` id and the settings'
+ * names and kinds (their values are checked by the deployment's own reader, which knows each one's rule).
+ *
+ * @throws {ValidationError} naming every field that is wrong and its rule, never a secret's value.
+ */
+export function parseAccountInput(input: unknown): AccountInput {
+  const issues: ValidationIssue[] = [];
+  const body = accountBody(input, '{appId, appSecret, callbackToken?, encodingAesKey?, ghId?, name?, settings?}', issues);
+  const secret = secretOf(body, 'is required: the AppSecret, 1 to 128 printable ASCII characters', issues);
   const ghId = optionalString(body, 'ghId', GH_ID_PATTERN, GH_ID_RULE, issues);
-  const name = optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters', issues);
+  const name = optionalString(body, 'name', NAME_PATTERN, NAME_RULE, issues);
   const settings = parseSettings(body.settings, issues);
   if (issues.length > 0) throw new ValidationError(issues);
   return {
     appId: body.appId as string,
-    appSecret: body.appSecret as string,
-    ...(callbackToken ? { callbackToken } : {}),
-    ...(encodingAesKey ? { encodingAesKey } : {}),
+    ...secret,
     ...(ghId ? { ghId } : {}),
     ...(name ? { name } : {}),
     settings,
@@ -230,44 +254,19 @@ export function parseAccountInput(input: unknown): AccountInput {
  * ```
  */
 export function parseAccountChange(input: unknown): AccountChange {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new ValidationError([
-      { field: '(body)', rule: 'must be a JSON object {name?, ghId?, settings?, appSecret?, callbackToken?, encodingAesKey?}' },
-    ]);
-  const body = input as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
-  for (const key of Object.keys(body)) {
-    if (!INPUT_FIELDS.includes(key)) issues.push({ field: key, rule: `is not a field of an account (${INPUT_FIELDS.join(', ')})` });
-  }
-  if (!isAppId(body.appId)) issues.push({ field: 'appId', rule: `is required and ${APP_ID_RULE}` });
+  const body = accountBody(input, '{name?, ghId?, settings?, appSecret?, callbackToken?, encodingAesKey?}', issues);
   const cleared = (field: string) => body[field] === null;
-  const name = cleared('name')
-    ? null
-    : optionalString(body, 'name', /^\P{Cc}{1,100}$/u, 'must be 1 to 100 characters without control characters, or null', issues);
+  const name = cleared('name') ? null : optionalString(body, 'name', NAME_PATTERN, `${NAME_RULE}, or null`, issues);
   const ghId = cleared('ghId') ? null : optionalString(body, 'ghId', GH_ID_PATTERN, `${GH_ID_RULE}, or null`, issues);
   const secretGiven = ['appSecret', 'callbackToken', 'encodingAesKey'].some((field) => body[field] !== undefined);
-  let secret: AccountChange['secret'];
-  if (secretGiven) {
-    if (typeof body.appSecret !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(body.appSecret)) {
-      issues.push({
-        field: 'appSecret',
-        rule: 'is required to change the secret: the secret is replaced whole (AppSecret, with the Token and key to keep), never read back',
-      });
-    }
-    const callbackToken = optionalString(body, 'callbackToken', /^[A-Za-z0-9]{3,32}$/, '3 to 32 letters or digits', issues);
-    const encodingAesKey = optionalString(
-      body,
-      'encodingAesKey',
-      /^[A-Za-z0-9]{43}$/,
-      'must be 43 letters or digits (the EncodingAESKey)',
-      issues,
-    );
-    secret = {
-      appSecret: body.appSecret as string,
-      ...(callbackToken ? { callbackToken } : {}),
-      ...(encodingAesKey ? { encodingAesKey } : {}),
-    };
-  }
+  const secret = secretGiven
+    ? secretOf(
+        body,
+        'is required to change the secret: the secret is replaced whole (AppSecret, with the Token and key to keep), never read back',
+        issues,
+      )
+    : undefined;
   const settings = body.settings === undefined ? undefined : parseSettings(body.settings, issues, true);
   if (issues.length > 0) throw new ValidationError(issues);
   return {
