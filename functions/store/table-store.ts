@@ -23,6 +23,7 @@
  */
 import {
   QueryCommand,
+  type QueryCommandOutput,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -54,9 +55,36 @@ export abstract class TableStore {
   }
 
   /**
-   * Every item of one partition, read consistently page by page: the partitions that hold a deployment's
-   * few things (its accounts, its subscriptions). `projection` narrows the attributes read; `most` stops
-   * after that many items.
+   * Queries one partition consistently, page by page, handing each page to `visit`, which answers
+   * whether to read on (up to the last page): the partitions that hold a deployment's few things (its accounts,
+   * its subscriptions). `query` adds to the key condition (a projection, `Select: 'COUNT'`).
+   */
+  private async eachPage(
+    partition: string,
+    query: { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string>; Select?: 'COUNT' },
+    visit: (page: QueryCommandOutput) => boolean,
+  ): Promise<void> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(partition) },
+          ...query,
+          ExpressionAttributeNames: { ...query.ExpressionAttributeNames, ...names(TABLE_PARTITION_KEY) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      start = page.LastEvaluatedKey;
+      if (!visit(page)) return;
+    } while (start);
+  }
+
+  /**
+   * Every item of one partition (see eachPage). `projection` narrows the attributes read; `most` stops
+   * after the page that reaches that many items.
    */
   protected async queryPartition(
     partition: string,
@@ -64,44 +92,20 @@ export abstract class TableStore {
     most = Number.POSITIVE_INFINITY,
   ): Promise<Record<string, AttributeValue>[]> {
     const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeValues: { ':pk': s(partition) },
-          ...projection,
-          ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, ...names(TABLE_PARTITION_KEY) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    await this.eachPage(partition, projection, (page) => {
       items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start && items.length < most);
+      return items.length < most;
+    });
     return items;
   }
 
   /** How many items one partition holds (a COUNT query: no item is read out). */
   protected async countPartition(partition: string): Promise<number> {
     let count = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: names(TABLE_PARTITION_KEY),
-          ExpressionAttributeValues: { ':pk': s(partition) },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    await this.eachPage(partition, { Select: 'COUNT' }, (page) => {
       count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+      return true;
+    });
     return count;
   }
 
