@@ -190,16 +190,6 @@ export async function applyDeployTimeAccounts(deps: AccountsSeedDeps, event: Clo
   return { written: accounts.map((a) => a.appId), removed };
 }
 
-/** CloudFormation's answer to this resource's request (cloudformation-answer.ts). */
-function answer(
-  event: CloudFormationCustomResourceEvent,
-  status: 'SUCCESS' | 'FAILED',
-  reason: string,
-  data: Record<string, string> = {},
-): Promise<void> {
-  return answerCloudFormation(event, 'accounts', status, reason, data);
-}
-
 /**
  * The handler, for the given clients.
  *
@@ -217,11 +207,11 @@ export function createAccountsSeedHandler(deps: () => AccountsSeedDeps) {
       // DeclaredAccountError and the SDK's errors name the account, the ARN and the rule, never a value.
       const reason = `deploy-time accounts (${event.RequestType}): ${(error as Error).name}: ${(error as Error).message}`;
       console.error(JSON.stringify({ level: 'ERROR', message: reason }));
-      return await answer(event, 'FAILED', reason.slice(0, 1000));
+      return await answerCloudFormation(event, 'accounts', 'FAILED', reason.slice(0, 1000));
     }
     console.log(JSON.stringify({ level: 'INFO', message: 'deploy-time accounts', requestType: event.RequestType, ...result }));
     // Counts, not lists: CloudFormation takes at most 4 KB of response, and a hundred AppIDs are half of it.
-    await answer(event, 'SUCCESS', `${result.written.length} written, ${result.removed.length} removed`, {
+    await answerCloudFormation(event, 'accounts', 'SUCCESS', `${result.written.length} written, ${result.removed.length} removed`, {
       Written: String(result.written.length),
       Removed: String(result.removed.length),
     });

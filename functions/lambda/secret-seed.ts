@@ -78,16 +78,6 @@ export async function seedSecretField(client: SecretsManagerClient, props: Secre
   return 'seeded';
 }
 
-/** CloudFormation's answer to this resource's request (cloudformation-answer.ts). */
-function answer(
-  event: CloudFormationCustomResourceEvent,
-  status: 'SUCCESS' | 'FAILED',
-  reason: string,
-  data: Record<string, string> = {},
-): Promise<void> {
-  return answerCloudFormation(event, 'seed', status, reason, data);
-}
-
 /**
  * The handler, for a given Secrets Manager client.
  *
@@ -98,7 +88,8 @@ function answer(
  */
 export function createSecretSeedHandler(client: SecretsManagerClient) {
   return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-    if (event.RequestType === 'Delete') return await answer(event, 'SUCCESS', 'nothing to undo: the secret keeps its value');
+    if (event.RequestType === 'Delete')
+      return await answerCloudFormation(event, 'seed', 'SUCCESS', 'nothing to undo: the secret keeps its value');
     const props = event.ResourceProperties as unknown as SecretSeedProperties;
     let outcome: SeedOutcome;
     try {
@@ -107,10 +98,10 @@ export function createSecretSeedHandler(client: SecretsManagerClient) {
       // The error's name and message only (the SDK's never hold the secret's value).
       const reason = `could not fill ${props.Field} of the secret: ${(error as Error).name}: ${(error as Error).message}`;
       console.error(JSON.stringify({ level: 'ERROR', message: reason }));
-      return await answer(event, 'FAILED', reason.slice(0, 1000));
+      return await answerCloudFormation(event, 'seed', 'FAILED', reason.slice(0, 1000));
     }
     console.log(JSON.stringify({ level: 'INFO', message: 'secret seed', field: props.Field, outcome }));
-    await answer(event, 'SUCCESS', outcome, { Outcome: outcome });
+    await answerCloudFormation(event, 'seed', 'SUCCESS', outcome, { Outcome: outcome });
   };
 }
 
