@@ -9,7 +9,6 @@
  * resource naming the account and writes nothing; no secret value appears in what it prints or answers;
  * the API answers `managedBy: 'stack'` and refuses to delete such an account.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -20,6 +19,7 @@ import { createAccountsSeedHandler } from '../../functions/lambda/accounts-seed'
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
 import { StackAccountStore } from '../../functions/store/stack-accounts';
 import { KmsSecretSealer } from '../../functions/webhooks/sealer';
+import { printedWhile, secretsManagerAt } from '../support/custom-resource';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/accounts';
 const A = 'wxaaaaaaaaaaaaaaaa';
@@ -160,22 +160,9 @@ describe('deploy-time accounts (CloudFormation custom resource)', () => {
     event: CloudFormationCustomResourceEvent,
     env: NodeJS.ProcessEnv = {},
   ): Promise<{ printed: string; answer: Record<string, any> }> {
-    const secrets = new SecretsManagerClient({
-      endpoint: standIn.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
-    const printed: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-    const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-    try {
-      await createAccountsSeedHandler(() => ({ secrets, store, sealer, env }))(event);
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-    return { printed: printed.join('\n'), answer: standIn.responses.at(-1)! };
+    const secrets = secretsManagerAt(standIn.url);
+    const printed = await printedWhile(() => createAccountsSeedHandler(() => ({ secrets, store, sealer, env }))(event));
+    return { printed, answer: standIn.responses.at(-1)! };
   }
 
   const putSecret = (appId: string, value: object | string = secretOf(appId)) =>

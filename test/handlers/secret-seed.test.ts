@@ -6,12 +6,12 @@
  * retried Create, an Update and a Delete change nothing; no key appears in what the handler prints or
  * answers.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ENCODING_AES_KEY_ALPHABET, WeChatCrypto } from '../../functions/core/callback';
 import { createSecretSeedHandler } from '../../functions/lambda/secret-seed';
+import { printedWhile, secretsManagerAt } from '../support/custom-resource';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf';
 const FRESH = { appId: 'REPLACE_ME', appSecret: 'REPLACE_ME', encodingAesKey: '', callbackToken: 'Gen3ratedT0kenGen3ratedT0kenAbCd' };
@@ -99,22 +99,7 @@ function cfnEvent(standIn: StandIn, type: 'Create' | 'Update' | 'Delete'): Cloud
 
 /** Runs the handler; returns what it printed. */
 async function run(standIn: StandIn, type: 'Create' | 'Update' | 'Delete'): Promise<string> {
-  const client = new SecretsManagerClient({
-    endpoint: standIn.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  const printed: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-  try {
-    await createSecretSeedHandler(client)(cfnEvent(standIn, type));
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-  return printed.join('\n');
+  return printedWhile(() => createSecretSeedHandler(secretsManagerAt(standIn.url))(cfnEvent(standIn, type)));
 }
 
 describe('the EncodingAESKey seed (CloudFormation custom resource)', () => {
