@@ -72,36 +72,48 @@ function sendsWorkflow() {
   };
 }
 
-/** A Gateway trigger for account B; the reply goes through the account the message came to. */
-function triggerWorkflow() {
+/**
+ * A Gateway trigger for one account (`account`: the trigger's Account value) whose Reply answers each
+ * message with `<prefix> <content>` through the account the message came to (`{{ $json.appId }}`).
+ */
+function echoWorkflow(id: string, name: string, webhookId: string, account: Record<string, unknown>, prefix: string, trigger = {}) {
   return {
-    ...workflowBase('wfAccountsTrig01', 'Trigger for an account', ['Trigger', 'Reply']),
+    ...workflowBase(id, name, ['Trigger', 'Reply']),
     nodes: [
       {
-        id: 't1',
+        id: `${id}-t`,
         name: 'Trigger',
         type: nodeType('weChatKfTrigger'),
         typeVersion: 1,
         position: [0, 0],
-        webhookId: WEBHOOK_ID,
-        parameters: { mode: 'gateway', account: { __rl: true, mode: 'list', value: APP_B, cachedResultName: 'Shop B' } },
+        webhookId,
+        parameters: { mode: 'gateway', ...trigger, account: { __rl: true, ...account } },
         credentials,
       },
-      {
-        ...send('t2', 'Reply', 2, {}, 220),
-        parameters: {
-          authentication: 'gateway',
-          resource: 'message',
-          operation: 'send',
+      send(
+        `${id}-r`,
+        'Reply',
+        2,
+        {
           account: { __rl: true, mode: 'id', value: '={{ $json.appId }}' },
           touser: { __rl: true, mode: 'id', value: '={{ $json.openid }}' },
-          msgtype: 'text',
-          content: '=echo: {{ $json.content }}',
+          content: `=${prefix} {{ $json.content }}`,
         },
-      },
+        220,
+      ),
     ],
   };
 }
+
+/** A Gateway trigger for account B, picked From List; the reply goes through the account the message came to. */
+const triggerWorkflow = () =>
+  echoWorkflow(
+    'wfAccountsTrig01',
+    'Trigger for an account',
+    WEBHOOK_ID,
+    { mode: 'list', value: APP_B, cachedResultName: 'Shop B' },
+    'echo:',
+  );
 
 describeWithN8n()(`n8n ${N8N_VERSION}: Gateway mode's Account`, () => {
   let recorder: Awaited<ReturnType<typeof startGatewayRecorder>>;
@@ -191,41 +203,11 @@ describeWithN8n()(`n8n ${N8N_VERSION}: Gateway mode's Account`, () => {
 const C = { appId: 'wxc4c4c4c4c4c4c4c4', appSecret: 'secretOfAccountC04', token: 'tokenOfC2026' };
 const PRODUCT_WEBHOOK_ID = 'wechat-accounts-product-e2e';
 
-/** A Gateway trigger for account C, answering through the account of the message. */
-function productWorkflow() {
-  return {
-    ...workflowBase('wfAccountsProd01', 'Account C echo', ['Trigger', 'Reply']),
-    nodes: [
-      {
-        id: 'p1',
-        name: 'Trigger',
-        type: nodeType('weChatKfTrigger'),
-        typeVersion: 1,
-        position: [0, 0],
-        webhookId: PRODUCT_WEBHOOK_ID,
-        parameters: { mode: 'gateway', messageTypes: ['text'], account: { __rl: true, mode: 'id', value: C.appId } },
-        credentials,
-      },
-      {
-        id: 'p2',
-        name: 'Reply',
-        type: nodeType('weChatKf'),
-        typeVersion: 2,
-        position: [220, 0],
-        parameters: {
-          authentication: 'gateway',
-          resource: 'message',
-          operation: 'send',
-          account: { __rl: true, mode: 'id', value: '={{ $json.appId }}' },
-          touser: { __rl: true, mode: 'id', value: '={{ $json.openid }}' },
-          msgtype: 'text',
-          content: '=C echo: {{ $json.content }}',
-        },
-        credentials,
-      },
-    ],
-  };
-}
+/** A Gateway trigger for account C, By ID, text only, answering through the account of the message. */
+const productWorkflow = () =>
+  echoWorkflow('wfAccountsProd01', 'Account C echo', PRODUCT_WEBHOOK_ID, { mode: 'id', value: C.appId }, 'C echo:', {
+    messageTypes: ['text'],
+  });
 
 describeWithN8n()(`n8n ${N8N_VERSION}: a trigger for one account of the product`, () => {
   let product: LocalProduct | undefined;
