@@ -298,44 +298,49 @@ export interface CallbackVerification {
 }
 
 /**
- * One official account of a running sandbox: what the {@link Sandbox} handle does for the first account,
- * for this one. Everything here concerns this account alone (its users, messages, tokens, push target).
+ * One official account of a running sandbox. Everything here concerns this account alone (its users,
+ * messages, tokens, push target); the {@link Sandbox} handle does the same for the first account.
  */
 export interface SandboxAccountHandle {
   readonly appId: string;
   readonly appSecret: string;
-  /** The suffix of its kf accounts. */
+  /** The account's WeChat ID: kf accounts are named `prefix@<wechatId>` (the first's: SANDBOX_WECHAT_ID, default `sandbox`). */
   readonly wechatId: string;
-  /** Its original ID: ToUserName of its pushes, FromUserName of a passive reply to them. */
+  /** Its original ID: ToUserName of its pushes, FromUserName of a passive reply to them (the first's: `gh_sandbox`). */
   readonly ghId: string;
-  /** Messages accepted by custom/send with this account's tokens (and passive replies), optionally to one user. */
+  /** Messages accepted by custom/send with this account's tokens (and passive replies), in order, optionally to one user. */
   messages(openid?: string): SentMessage[];
+  /** Typing commands accepted, in order, optionally for one user. */
   typingEvents(openid?: string): TypingEvent[];
+  /** The kf accounts, in the order added. */
   kfAccounts(): KfAccountRecord[];
-  /** The user this openid names for this account, if it has seen it. */
+  /** A simulated user's state, or undefined if the account has never seen that openid. */
   user(openid: string): UserSnapshot | undefined;
+  /** Temporary media held (uploads and what users sent), oldest first, expired ones included. */
   media(): MediaRecord[];
+  /** Forgets a media_id before its 3 days, as WeChat may: sends naming it get 40007. Whether it was held. */
   forgetMedia(mediaId: string): boolean;
   /** Every token this account issued so far answers 40001; other accounts' tokens are untouched. */
   invalidateTokens(): void;
   /** Every token this account issued so far answers 42001; other accounts' tokens are untouched. */
   expireTokens(): void;
+  /** Sets or (with undefined) removes the callback. */
   configureCallback(callback: CallbackConfig | undefined): void;
+  /** Makes the GET echostr check WeChat makes when a callback URL is saved. */
   verifyCallback(): Promise<CallbackVerification>;
-  /** A user of this account does something; pushed to this account's callback, signed with its token. */
+  /**
+   * A user of this account does something: recorded for the window rules and the chat records, then pushed
+   * to the account's callback (signed with its token) if one is set, unless the user is in a session with
+   * an agent (then the agent has the message). A `transfer_customer_service` reply puts the user on the
+   * waiting list.
+   */
   simulateUser(openid: string, action: UserAction): Promise<PushResult>;
 }
 
-/** A running sandbox. */
-export interface Sandbox {
+/** A running sandbox. Its account methods (from {@link SandboxAccountHandle}) act on the first account. */
+export interface Sandbox extends SandboxAccountHandle {
   /** e.g. `http://127.0.0.1:43121`, no trailing slash: use it as the WeChat API base URL. */
   readonly url: string;
-  readonly appId: string;
-  readonly appSecret: string;
-  /** The official account's WeChat ID: kf accounts are named `prefix@<wechatId>` (SANDBOX_WECHAT_ID, default `sandbox`). */
-  readonly wechatId: string;
-  /** The first account's original ID, `gh_sandbox`. */
-  readonly ghId: string;
   /** The AppIDs of every hosted account, the first (the one this handle's own methods act on) first. */
   readonly appIds: readonly string[];
   /**
@@ -352,40 +357,14 @@ export interface Sandbox {
   count(path: string): number;
   /** Requests received, in order, optionally on one path. */
   requests(path?: string): RecordedRequest[];
-  /** Messages accepted by custom/send, in order, optionally to one user. */
-  messages(openid?: string): SentMessage[];
-  /** Typing commands accepted, in order, optionally for one user. */
-  typingEvents(openid?: string): TypingEvent[];
-  /** The kf accounts, in the order added. */
-  kfAccounts(): KfAccountRecord[];
-  /** A simulated user's state, or undefined if the sandbox has never seen that openid. */
-  user(openid: string): UserSnapshot | undefined;
-  /** Temporary media held (uploads and what users sent), oldest first, expired ones included. */
-  media(): MediaRecord[];
-  /** Forgets a media_id before its 3 days, as WeChat may: sends naming it get 40007. Whether it was held. */
-  forgetMedia(mediaId: string): boolean;
   /** Makes the next `times` requests on `fault.path` fail as described. */
   injectFault(fault: Fault): void;
-  /** Every token the first account issued so far becomes invalid (calls get 40001); `account(appId)` for another. */
-  invalidateTokens(): void;
-  /** Every token the first account issued so far becomes expired (calls get 42001); `account(appId)` for another. */
-  expireTokens(): void;
   /**
    * WeChat unreachable for `ms`: the sandbox stops listening (a connection attempt is refused, as when
    * nothing listens: ECONNREFUSED) and closes the connections it has, then listens again on the same port.
    * Resolves once it is offline. What a client may retry safely, since nothing was sent.
    */
   goOffline(ms: number): Promise<void>;
-  /** Sets or (with undefined) removes the callback. */
-  configureCallback(callback: CallbackConfig | undefined): void;
-  /** Makes the GET echostr check WeChat makes when a callback URL is saved. */
-  verifyCallback(): Promise<CallbackVerification>;
-  /**
-   * A user does something: recorded for the window rules and the chat records, then pushed to the callback
-   * if one is set, unless the user is in a session with an agent (then the agent has the message). A
-   * `transfer_customer_service` reply puts the user on the waiting list.
-   */
-  simulateUser(openid: string, action: UserAction): Promise<PushResult>;
   /** Resolves once the kf events the API queued (kf_create_session after kfsession/create, ...) have been pushed. */
   idle(): Promise<void>;
 }
