@@ -99,9 +99,6 @@ export function functionsFor(catalogue: readonly Operation[]): LambdaFunctionSpe
   return [...catalogue.map(operationFunction), accountOperationsFunction(catalogue), ...PRODUCT_FUNCTIONS];
 }
 
-/** The per-account prefix of every catalogue operation's route (infra/README.md, "IAM per account"). */
-export { ACCOUNT_ROUTE_PREFIX };
-
 /**
  * `AccountOperations`: one function behind the greedy route `ANY /accounts/{appId}/{proxy+}` that runs any
  * catalogue operation for the named account in-process, so that an account adds no route, function or
