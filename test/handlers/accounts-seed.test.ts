@@ -19,7 +19,7 @@ import { createAccountsSeedHandler } from '../../functions/lambda/accounts-seed'
 import { createDynamoClient, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/store';
 import { StackAccountStore } from '../../functions/store/stack-accounts';
 import { KmsSecretSealer } from '../../functions/webhooks/sealer';
-import { printedWhile, secretsManagerAt } from '../support/custom-resource';
+import { cloudFormationEvent, printedWhile, secretsManagerAt } from '../support/custom-resource';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/accounts';
 const A = 'wxaaaaaaaaaaaaaaaa';
@@ -104,20 +104,14 @@ function cfnEvent(
   accounts: DeployTimeAccountProperty[],
   old: DeployTimeAccountProperty[] = [],
 ): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:accounts',
-    ResponseURL: `${standIn.url}/cfn-response?X-Amz-Signature=abc`,
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/WeChatKf/1',
-    RequestId: `req-${type}`,
-    LogicalResourceId: 'WeChatKfDeployTimeAccounts1234ABCD',
-    ResourceType: 'Custom::DeployTimeAccounts',
-    ResourceProperties: { ServiceToken: 'x', Accounts: accounts },
-  };
-  const physical = 'WeChatKfDeployTimeAccounts1234ABCD-accounts';
-  if (type === 'Create') return { ...base, RequestType: 'Create' };
-  if (type === 'Update')
-    return { ...base, RequestType: 'Update', PhysicalResourceId: physical, OldResourceProperties: { ServiceToken: 'x', Accounts: old } };
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: physical };
+  return cloudFormationEvent(type, {
+    responseUrl: standIn.url,
+    logicalId: 'WeChatKfDeployTimeAccounts1234ABCD',
+    resourceType: 'Custom::DeployTimeAccounts',
+    suffix: 'accounts',
+    properties: { Accounts: accounts },
+    oldProperties: { Accounts: old },
+  });
 }
 
 describe('deploy-time accounts (CloudFormation custom resource)', () => {

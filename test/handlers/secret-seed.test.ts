@@ -11,7 +11,7 @@ import type { AddressInfo } from 'net';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ENCODING_AES_KEY_ALPHABET, WeChatCrypto } from '../../functions/core/callback';
 import { createSecretSeedHandler } from '../../functions/lambda/secret-seed';
-import { printedWhile, secretsManagerAt } from '../support/custom-resource';
+import { cloudFormationEvent, printedWhile, secretsManagerAt } from '../support/custom-resource';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wechat-kf-AbCdEf';
 const FRESH = { appId: 'REPLACE_ME', appSecret: 'REPLACE_ME', encodingAesKey: '', callbackToken: 'Gen3ratedT0kenGen3ratedT0kenAbCd' };
@@ -71,30 +71,13 @@ async function startStandIn(initial: Record<string, unknown>): Promise<StandIn> 
 }
 
 function cfnEvent(standIn: StandIn, type: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:seed',
-    ResponseURL: `${standIn.url}/cfn-response?X-Amz-Signature=abc`,
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/WeChatKf/1',
-    RequestId: `req-${type}`,
-    LogicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89',
-    ResourceType: 'Custom::EncodingAesKeySeed',
-    ResourceProperties: {
-      ServiceToken: 'x',
-      SecretId: SECRET_ID,
-      Field: 'encodingAesKey',
-      Alphabet: ENCODING_AES_KEY_ALPHABET,
-      Length: '43',
-    },
-  };
-  if (type === 'Create') return { ...base, RequestType: 'Create' };
-  if (type === 'Update')
-    return {
-      ...base,
-      RequestType: 'Update',
-      PhysicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89-seed',
-      OldResourceProperties: base.ResourceProperties,
-    };
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: 'WeChatKfEncodingAesKeySeedB5036B89-seed' };
+  return cloudFormationEvent(type, {
+    responseUrl: standIn.url,
+    logicalId: 'WeChatKfEncodingAesKeySeedB5036B89',
+    resourceType: 'Custom::EncodingAesKeySeed',
+    suffix: 'seed',
+    properties: { SecretId: SECRET_ID, Field: 'encodingAesKey', Alphabet: ENCODING_AES_KEY_ALPHABET, Length: '43' },
+  });
 }
 
 /** Runs the handler; returns what it printed. */
